@@ -1,0 +1,203 @@
+import { EventEmitter } from 'node:events';
+import type { types } from 'mediasoup';
+import { Participant } from './participant.ts';
+import { MediaError } from './media-error.ts';
+import type { MediaSource } from './media-source.ts';
+
+export interface TransportDescription {
+  id: string;
+  iceParameters: types.IceParameters;
+  iceCandidates: types.IceCandidate[];
+  dtlsParameters: types.DtlsParameters;
+}
+
+export interface ConsumerDescription {
+  consumerId: string;
+  producerId: string;
+  /** The participant whose producer this consumes. */
+  producerParticipantId: string;
+  kind: types.MediaKind;
+  source: MediaSource;
+  rtpParameters: types.RtpParameters;
+  producerPaused: boolean;
+}
+
+export interface CallRouterEvents {
+  /** A consumer was created for `participantId` because someone else started producing. */
+  'consumer-added': [participantId: string, consumer: ConsumerDescription];
+  'consumer-closed': [participantId: string, consumerId: string];
+  'consumer-paused': [participantId: string, consumerId: string, paused: boolean];
+}
+
+export interface TransportListen {
+  listenIps: types.TransportListenIp[];
+}
+
+/**
+ * The media side of one call: a mediasoup router on one worker and its participants. It knows
+ * participants only by opaque ids; who they are is the signaling layer's business.
+ */
+export class CallRouter extends EventEmitter<CallRouterEvents> {
+  private readonly participants = new Map<string, Participant>();
+  private closed = false;
+
+  constructor(
+    readonly callId: string,
+    readonly router: types.Router,
+    private readonly listen: TransportListen,
+  ) {
+    super();
+  }
+
+  get rtpCapabilities(): types.RtpCapabilities {
+    return this.router.rtpCapabilities;
+  }
+
+  get participantCount(): number {
+    return this.participants.size;
+  }
+
+  get isClosed(): boolean {
+    return this.closed || this.router.closed;
+  }
+
+  /**
+   * (Re)joins a participant: fresh send and receive transports, and consumers for everything the others
+   * already send. Joining again (after a reload or a lost worker) replaces the previous media objects.
+   */
+  async join(
+    participantId: string,
+    rtpCapabilities: types.RtpCapabilities,
+  ): Promise<{ sendTransport: TransportDescription; recvTransport: TransportDescription; consumers: ConsumerDescription[] }> {
+    this.leave(participantId);
+    const participant = new Participant(participantId);
+    participant.rtpCapabilities = rtpCapabilities;
+    this.participants.set(participantId, participant);
+    const [send, recv] = await Promise.all([this.createTransport(), this.createTransport()]);
+    if (this.participants.get(participantId) !== participant) {
+      send.close();
+      recv.close();
+      throw new MediaError('not_found', 'participant left while joining');
+    }
+    participant.sendTransport = send;
+    participant.recvTransport = recv;
+    const consumers: ConsumerDescription[] = [];
+    for (const other of this.participants.values()) {
+      if (other === participant) continue;
+      for (const producer of other.producers.values()) {
+        const consumer = await this.consume(participant, other.id, producer);
+        if (consumer) consumers.push(consumer);
+      }
+    }
+    return { sendTransport: describe(send), recvTransport: describe(recv), consumers };
+  }
+
+  async connectTransport(participantId: string, transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
+    const transport = this.participant(participantId).transport(transportId);
+    if (!transport) throw new MediaError('not_found', 'unknown transport');
+    await transport.connect({ dtlsParameters });
+  }
+
+  async produce(
+    participantId: string,
+    transportId: string,
+    kind: types.MediaKind,
+    rtpParameters: types.RtpParameters,
+    source: MediaSource,
+  ): Promise<string> {
+    const participant = this.participant(participantId);
+    if (participant.sendTransport?.id !== transportId) throw new MediaError('not_found', 'unknown transport');
+    let producer: types.Producer<{ source: MediaSource }>;
+    try {
+      producer = await participant.sendTransport.produce({ kind, rtpParameters, appData: { source } });
+    } catch (error) {
+      // mediasoup rejects parameters it cannot use (unknown codec, duplicate SSRC...): the caller's fault.
+      throw new MediaError('bad_request', (error as Error).message);
+    }
+    participant.producers.set(producer.id, producer);
+    producer.observer.once('close', () => participant.producers.delete(producer.id));
+    for (const other of this.participants.values()) {
+      if (other === participant) continue;
+      const consumer = await this.consume(other, participant.id, producer);
+      if (consumer) this.emit('consumer-added', other.id, consumer);
+    }
+    return producer.id;
+  }
+
+  async resumeConsumer(participantId: string, consumerId: string): Promise<void> {
+    const consumer = this.participant(participantId).consumers.get(consumerId);
+    if (!consumer) throw new MediaError('not_found', 'unknown consumer');
+    await consumer.resume();
+  }
+
+  async setProducerPaused(participantId: string, producerId: string, paused: boolean): Promise<void> {
+    const producer = this.participant(participantId).producers.get(producerId);
+    if (!producer) throw new MediaError('not_found', 'unknown producer');
+    if (paused) await producer.pause();
+    else await producer.resume();
+  }
+
+  leave(participantId: string): void {
+    const participant = this.participants.get(participantId);
+    if (!participant) return;
+    this.participants.delete(participantId);
+    participant.closeMedia();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const participant of this.participants.values()) participant.closeMedia();
+    this.participants.clear();
+    this.router.close();
+  }
+
+  private participant(participantId: string): Participant {
+    const participant = this.participants.get(participantId);
+    if (!participant) throw new MediaError('not_found', 'not joined');
+    return participant;
+  }
+
+  private async createTransport(): Promise<types.WebRtcTransport> {
+    return this.router.createWebRtcTransport({
+      listenIps: this.listen.listenIps,
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: 1_000_000,
+    });
+  }
+
+  /** Consumers start paused: the browser resumes once its side exists, so the first key frame is not lost. */
+  private async consume(
+    participant: Participant,
+    producerParticipantId: string,
+    producer: types.Producer<{ source: MediaSource }>,
+  ): Promise<ConsumerDescription | undefined> {
+    const transport = participant.recvTransport;
+    const caps = participant.rtpCapabilities;
+    if (!transport || !caps || !this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) return undefined;
+    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps, paused: true });
+    participant.consumers.set(consumer.id, consumer);
+    const forget = () => {
+      if (participant.consumers.delete(consumer.id)) this.emit('consumer-closed', participant.id, consumer.id);
+    };
+    consumer.on('producerclose', forget);
+    consumer.on('transportclose', () => participant.consumers.delete(consumer.id));
+    consumer.on('producerpause', () => this.emit('consumer-paused', participant.id, consumer.id, true));
+    consumer.on('producerresume', () => this.emit('consumer-paused', participant.id, consumer.id, false));
+    return {
+      consumerId: consumer.id,
+      producerId: producer.id,
+      producerParticipantId,
+      kind: consumer.kind,
+      source: producer.appData.source,
+      rtpParameters: consumer.rtpParameters,
+      producerPaused: consumer.producerPaused,
+    };
+  }
+}
+
+function describe(t: types.WebRtcTransport): TransportDescription {
+  return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
+}

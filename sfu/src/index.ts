@@ -1,0 +1,5 @@
+export { MediaServer } from './media-server.ts';
+export { CallRouter, type ConsumerDescription, type TransportDescription } from './call-router.ts';
+export { MediaError } from './media-error.ts';
+export type { MediaConfig } from './media-config.ts';
+export type { MediaSource } from './media-source.ts';

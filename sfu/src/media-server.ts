@@ -1,0 +1,102 @@
+import { EventEmitter } from 'node:events';
+import { CallRouter } from './call-router.ts';
+import { mediaCodecs, type MediaConfig } from './media-config.ts';
+import type { types } from 'mediasoup';
+import { WorkerPool } from './worker-pool.ts';
+
+export interface MediaServerEvents {
+  /** The call's router was lost with its worker: its participants must join again. */
+  'call-media-lost': [callId: string];
+}
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+/**
+ * The SFU's whole interface to signaling: a router per call, placed on the least loaded worker.
+ * It knows calls and participants only by opaque ids.
+ */
+export class MediaServer extends EventEmitter<MediaServerEvents> {
+  private readonly pool: WorkerPool;
+  private readonly calls = new Map<string, { router: CallRouter; worker: types.Worker }>();
+  private readonly pending = new Map<string, Promise<CallRouter>>();
+
+  private constructor(
+    private readonly config: MediaConfig,
+    log: Logger,
+  ) {
+    super();
+    this.pool = new WorkerPool(config, log);
+  }
+
+  static async start(config: MediaConfig, log: Logger): Promise<MediaServer> {
+    const server = new MediaServer(config, log);
+    await server.pool.start();
+    return server;
+  }
+
+  get workerPids(): number[] {
+    return this.pool.pids();
+  }
+
+  /** The call's router, created on the least loaded worker the first time anyone joins. */
+  async routerFor(callId: string): Promise<CallRouter> {
+    const existing = this.calls.get(callId);
+    if (existing && !existing.router.isClosed) return existing.router;
+    const inFlight = this.pending.get(callId);
+    if (inFlight) return inFlight;
+    const creating = this.createRouter(callId).finally(() => this.pending.delete(callId));
+    this.pending.set(callId, creating);
+    return creating;
+  }
+
+  existingRouter(callId: string): CallRouter | undefined {
+    const entry = this.calls.get(callId);
+    return entry && !entry.router.isClosed ? entry.router : undefined;
+  }
+
+  closeCall(callId: string): void {
+    const entry = this.calls.get(callId);
+    if (!entry) return;
+    this.calls.delete(callId);
+    entry.router.close();
+  }
+
+  close(): void {
+    for (const id of [...this.calls.keys()]) this.closeCall(id);
+    this.pool.close();
+  }
+
+  /** Load is counted in participants (each one is a send and a receive stream set), plus one per call. */
+  private leastLoadedWorker(): types.Worker {
+    const load = new Map<types.Worker, number>();
+    for (const w of this.pool.live()) load.set(w, 0);
+    for (const { router, worker } of this.calls.values()) {
+      if (load.has(worker)) load.set(worker, load.get(worker)! + 1 + router.participantCount);
+    }
+    let best: types.Worker | undefined;
+    for (const [w, l] of load) if (!best || l < load.get(best)!) best = w;
+    if (!best) throw new Error('no mediasoup worker is running');
+    return best;
+  }
+
+  private async createRouter(callId: string): Promise<CallRouter> {
+    const worker = this.leastLoadedWorker();
+    const router = await worker.createRouter({ mediaCodecs });
+    const call = new CallRouter(callId, router, {
+      listenIps: [{ ip: this.config.listenIp, announcedIp: this.config.announcedIp }],
+    });
+    this.calls.set(callId, { router: call, worker });
+    router.observer.once('close', () => {
+      const entry = this.calls.get(callId);
+      if (entry?.router !== call) return;
+      // Closed without closeCall(): its worker died. Tell signaling so the participants join again.
+      this.calls.delete(callId);
+      this.emit('call-media-lost', callId);
+    });
+    return call;
+  }
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** Bidi overrides and isolates can make a name render as something else on the professional's screen. */
+const FORBIDDEN_IN_NAMES = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+export const NAME_MAX = 100;
+
+/** A person's display name as typed by a visitor: trimmed, 1..100 characters, no control characters. */
+export const personName = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(
+    z
+      .string()
+      .min(1, { error: 'name_required' })
+      .max(NAME_MAX, { error: 'name_too_long' })
+      .refine((s) => !FORBIDDEN_IN_NAMES.test(s), { error: 'name_invalid_characters' }),
+  );
+
+/** Our ids: 128 random bits, hex. */
+export const id = z.string().regex(/^[0-9a-f]{32}$/);
+
+export const roomSlug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/);
+
+export const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+
+export const password = z.string().min(1).max(256);
+
+/**
+ * WebRTC parameters are produced by mediasoup-client and consumed by mediasoup, which checks them
+ * itself; here we only bound their size and top-level shape so garbage never reaches the worker.
+ */
+const bounded = (maxChars: number) =>
+  z.record(z.string(), z.unknown()).refine((v) => JSON.stringify(v).length <= maxChars, { error: 'too_large' });
+
+export const dtlsParameters = bounded(4_000);
+export const rtpParameters = bounded(16_000);
+export const rtpCapabilities = bounded(32_000);
+
+export const mediaKind = z.enum(['audio', 'video']);
+/** What a producer carries, so the other side can label it and show mute state. */
+export const mediaSource = z.enum(['microphone', 'camera']);
+export type MediaSource = z.infer<typeof mediaSource>;

@@ -1,0 +1,37 @@
+/**
+ * Error codes carried in every failed ack and HTTP error body. Clients branch on `code`; `message` is for
+ * people and logs. Unknown and forbidden deliberately share `not_found` so that probing learns nothing.
+ */
+export const ErrorCode = {
+  badRequest: 'bad_request',
+  notFound: 'not_found',
+  notWaiting: 'not_waiting',
+  rateLimited: 'rate_limited',
+  unauthorized: 'unauthorized',
+  invalidCredentials: 'invalid_credentials',
+  csrf: 'csrf_failed',
+  callEnded: 'call_ended',
+  internal: 'internal',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Ack<T extends object = {}> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+
+/** HTTP status for each code, so routes and the socket layer agree. */
+export const httpStatusOf: Record<ErrorCode, number> = {
+  bad_request: 400,
+  not_found: 404,
+  not_waiting: 409,
+  rate_limited: 429,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  csrf_failed: 403,
+  call_ended: 409,
+  internal: 500,
+};

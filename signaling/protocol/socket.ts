@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import type { Ack } from './errors.ts';
+import { dtlsParameters, id, mediaKind, mediaSource, rtpCapabilities, rtpParameters, type MediaSource } from './common.ts';
+
+/*
+ * Every Socket.IO event of both namespaces, declared once. Client -> server events are a table of
+ * zod schemas (validated by the server before any handler runs) plus the type of the ack's payload;
+ * server -> client events are plain types (the server is trusted by its own clients).
+ */
+
+// ---------- what the server sends back ----------
+
+export interface TransportInfo {
+  id: string;
+  iceParameters: Record<string, unknown>;
+  iceCandidates: Record<string, unknown>[];
+  dtlsParameters: Record<string, unknown>;
+}
+
+export interface ConsumerInfo {
+  consumerId: string;
+  producerId: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+  rtpParameters: Record<string, unknown>;
+  /** The producer is paused: the other side muted or turned the camera off. */
+  producerPaused: boolean;
+  /** Who is sending it, so the UI can name the tile. */
+  peer: PeerInfo;
+}
+
+export interface PeerInfo {
+  role: 'visitor' | 'professional';
+  name: string;
+}
+
+export interface CallJoined {
+  sendTransport: TransportInfo;
+  recvTransport: TransportInfo;
+  /** Media already flowing in the call, ready to consume. */
+  consumers: ConsumerInfo[];
+  peers: PeerInfo[];
+}
+
+export interface WaitingVisitor {
+  visitorId: string;
+  name: string;
+  roomId: string;
+  roomName: string;
+  arrivedAt: number;
+}
+
+export type VisitState =
+  | { state: 'waiting'; roomName: string; professionalName: string; arrivedAt: number }
+  | { state: 'in_call'; roomName: string; professionalName: string; callId: string }
+  | { state: 'ended' };
+
+// ---------- client -> server ----------
+
+const empty = z.strictObject({});
+const callId = z.strictObject({ callId: id });
+
+/** Events any call participant (visitor or professional) may send about its call. */
+export const callEvents = {
+  'call:join': { request: z.strictObject({ callId: id, rtpCapabilities }), response: {} as CallJoined },
+  'media:connect-transport': {
+    request: z.strictObject({ callId: id, transportId: z.uuid(), dtlsParameters }),
+    response: {} as {},
+  },
+  'media:produce': {
+    request: z.strictObject({ callId: id, transportId: z.uuid(), kind: mediaKind, source: mediaSource, rtpParameters }),
+    response: {} as { producerId: string },
+  },
+  'media:resume-consumer': { request: z.strictObject({ callId: id, consumerId: z.uuid() }), response: {} as {} },
+  'media:set-producer-paused': {
+    request: z.strictObject({ callId: id, producerId: z.uuid(), paused: z.boolean() }),
+    response: {} as {},
+  },
+  'call:hang-up': { request: callId, response: {} as {} },
+} as const;
+
+export const visitorEvents = {
+  ...callEvents,
+  'visit:status': { request: empty, response: {} as { visit: VisitState } },
+  'visit:leave': { request: empty, response: {} as {} },
+} as const;
+
+export const professionalEvents = {
+  ...callEvents,
+  'queue:list': { request: empty, response: {} as { visitors: WaitingVisitor[] } },
+  'queue:admit': { request: z.strictObject({ visitorId: id }), response: {} as { callId: string } },
+} as const;
+
+export type EventTable = Record<string, { request: z.ZodType; response: object }>;
+
+type ClientEventsOf<T extends EventTable> = {
+  [K in keyof T]: (payload: z.input<T[K]['request']>, ack: (res: Ack<T[K]['response']>) => void) => void;
+};
+
+export type VisitorClientEvents = ClientEventsOf<typeof visitorEvents>;
+export type ProfessionalClientEvents = ClientEventsOf<typeof professionalEvents>;
+export type CallClientEvents = ClientEventsOf<typeof callEvents>;
+
+// ---------- server -> client ----------
+
+export interface CallServerEvents {
+  'call:consumer-added': (consumer: ConsumerInfo) => void;
+  'call:consumer-closed': (e: { consumerId: string }) => void;
+  'call:consumer-paused': (e: { consumerId: string; paused: boolean }) => void;
+  'call:ended': (e: { callId: string }) => void;
+  /** The media server hosting the call went away; join again to get media back. */
+  'call:media-lost': (e: { callId: string }) => void;
+}
+
+export interface VisitorServerEvents extends CallServerEvents {
+  'visit:admitted': (e: { callId: string }) => void;
+}
+
+export interface ProfessionalServerEvents extends CallServerEvents {
+  'queue:arrived': (visitor: WaitingVisitor) => void;
+  'queue:removed': (e: { visitorId: string; reason: 'left' | 'admitted' }) => void;
+  /** The login session ended (logout, expiry); the socket is closed right after. */
+  'session:ended': () => void;
+}
+
+export const NAMESPACE = { visitor: '/visitor', professional: '/pro' } as const;

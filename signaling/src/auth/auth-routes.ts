@@ -1,0 +1,68 @@
+import { Router, type Response } from 'express';
+import { loginRequest, type Me } from '../../protocol/index.ts';
+import { AppError } from '../errors.ts';
+import { parse } from '../http/validate.ts';
+import { requireProfessional, sessionCookieName, type AuthedLocals } from '../http/request-guards.ts';
+import type { Services } from '../services.ts';
+import type { Session } from './session-store.ts';
+import { verifyPassword } from './passwords.ts';
+
+const LOGIN_WINDOW_MS = 15 * 60_000;
+
+export function authRoutes(s: Services): Router {
+  const router = Router();
+  const secure = s.config.cookieSecure;
+  const cookieName = sessionCookieName(secure);
+  const authed = requireProfessional(s.sessions, secure);
+
+  async function me(session: Session): Promise<Me> {
+    const [pro, org] = await Promise.all([
+      s.organizations.getProfessional(session.orgId, session.professionalId),
+      s.organizations.getOrganization(session.orgId),
+    ]);
+    if (!pro || !org) throw new AppError('unauthorized', 'please log in');
+    return {
+      professional: { id: pro.id, name: pro.name, email: pro.email },
+      organization: { id: org.id, name: org.name },
+      csrfToken: session.csrfToken,
+    };
+  }
+
+  router.post('/api/auth/login', async (req, res) => {
+    const body = parse(loginRequest, req.body);
+    const byAddress = await s.rateLimiter.allow('login-address', req.ip ?? '', s.config.LOGIN_LIMIT_PER_ADDRESS, LOGIN_WINDOW_MS);
+    const byAccount = await s.rateLimiter.allow('login-account', body.email, s.config.LOGIN_LIMIT_PER_ACCOUNT, LOGIN_WINDOW_MS);
+    if (!byAddress || !byAccount) throw new AppError('rate_limited', 'too many login attempts; try again in 15 minutes');
+    const pro = await s.organizations.findProfessionalByEmail(body.email);
+    if (!(await verifyPassword(pro?.passwordHash, body.password)) || !pro) {
+      s.log.info({ event: 'login_failed' }, 'login failed');
+      throw new AppError('invalid_credentials', 'wrong e-mail or password');
+    }
+    // A new session id at every login, so a session fixed before login is worthless.
+    const { cookieValue, session } = await s.sessions.create(pro.orgId, pro.id);
+    s.log.info({ orgId: pro.orgId, professionalId: pro.id }, 'professional logged in');
+    res.cookie(cookieName, cookieValue, {
+      httpOnly: true,
+      secure,
+      sameSite: 'lax',
+      path: '/',
+      maxAge: s.config.SESSION_MAX_HOURS * 3600_000,
+    });
+    res.json(await me(session));
+  });
+
+  router.get('/api/auth/me', authed, async (_req, res: Response<unknown, AuthedLocals>) => {
+    res.json(await me(res.locals.session));
+  });
+
+  router.post('/api/auth/logout', authed, async (_req, res: Response<unknown, AuthedLocals>) => {
+    const { session } = res.locals;
+    await s.sessions.destroy(session);
+    s.notify.sessionEnded(session.sessionHash);
+    s.log.info({ orgId: session.orgId, professionalId: session.professionalId }, 'professional logged out');
+    res.clearCookie(cookieName, { path: '/', httpOnly: true, secure, sameSite: 'lax' });
+    res.status(204).end();
+  });
+
+  return router;
+}

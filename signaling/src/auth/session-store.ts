@@ -1,0 +1,66 @@
+import type { Redis } from 'ioredis';
+import { keys } from '../redis/keys.ts';
+import { hashSecret, newSecret } from '../ids.ts';
+
+export interface Session {
+  orgId: string;
+  professionalId: string;
+  /** Hash of the secret: names the Redis key and the Socket.IO room of this session's sockets. */
+  sessionHash: string;
+  csrfToken: string;
+  createdAt: number;
+}
+
+/**
+ * Professionals' login sessions. The cookie holds `<org>.<secret>`; Redis holds only the secret's hash.
+ * The key's TTL is the idle timeout (renewed by activity); the absolute limit is checked on every read.
+ */
+export class SessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly idleMs: number,
+    private readonly maxAgeMs: number,
+  ) {}
+
+  async create(orgId: string, professionalId: string, now = Date.now()): Promise<{ cookieValue: string; session: Session }> {
+    const secret = newSecret();
+    const session: Session = { orgId, professionalId, sessionHash: hashSecret(secret), csrfToken: newSecret(), createdAt: now };
+    const key = keys.session(orgId, session.sessionHash);
+    await this.redis
+      .multi()
+      .hset(key, { professionalId, csrfToken: session.csrfToken, createdAt: now })
+      .pexpire(key, this.idleMs)
+      .exec();
+    return { cookieValue: `${orgId}.${secret}`, session };
+  }
+
+  /** The live session for a cookie value, renewing its idle timeout; null if absent, expired or malformed. */
+  async resolve(cookieValue: unknown, now = Date.now()): Promise<Session | null> {
+    if (typeof cookieValue !== 'string') return null;
+    const m = /^([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(cookieValue);
+    if (!m) return null;
+    const orgId = m[1]!;
+    const sessionHash = hashSecret(m[2]!);
+    const key = keys.session(orgId, sessionHash);
+    const h = await this.redis.hgetall(key);
+    if (!h.professionalId) return null;
+    const createdAt = Number(h.createdAt);
+    if (now - createdAt >= this.maxAgeMs) {
+      await this.redis.del(key);
+      return null;
+    }
+    await this.redis.pexpire(key, Math.min(this.idleMs, this.maxAgeMs - (now - createdAt)));
+    return { orgId, professionalId: h.professionalId, sessionHash, csrfToken: h.csrfToken!, createdAt };
+  }
+
+  /** Renews the idle timeout (an ongoing call counts as activity). False if the session is gone. */
+  async touch(session: Session, now = Date.now()): Promise<boolean> {
+    const left = this.maxAgeMs - (now - session.createdAt);
+    if (left <= 0) return false;
+    return (await this.redis.pexpire(keys.session(session.orgId, session.sessionHash), Math.min(this.idleMs, left))) === 1;
+  }
+
+  async destroy(session: Session): Promise<void> {
+    await this.redis.del(keys.session(session.orgId, session.sessionHash));
+  }
+}

@@ -1,0 +1,21 @@
+import type { callEvents } from '../../protocol/index.ts';
+import type { Handlers } from '../socket/bind-events.ts';
+import type { ProfessionalSocket, VisitorSocket } from '../socket/types.ts';
+import type { CallService } from './call-service.ts';
+import type { CallParticipant } from './call-participant.ts';
+
+/** The call events, the same for visitors and professionals; who may do what is checked in CallService. */
+export function callHandlers(
+  socket: VisitorSocket | ProfessionalSocket,
+  p: CallParticipant,
+  calls: CallService,
+): Handlers<typeof callEvents> {
+  return {
+    'call:join': (req) => calls.join(socket, p, req.callId, req.rtpCapabilities),
+    'media:connect-transport': (req) => calls.connectTransport(socket, p, req.callId, req.transportId, req.dtlsParameters),
+    'media:produce': (req) => calls.produce(socket, p, req),
+    'media:resume-consumer': (req) => calls.resumeConsumer(socket, p, req.callId, req.consumerId),
+    'media:set-producer-paused': (req) => calls.setProducerPaused(socket, p, req.callId, req.producerId, req.paused),
+    'call:hang-up': (req) => calls.hangUp(p, req.callId),
+  };
+}

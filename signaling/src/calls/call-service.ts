@@ -1,0 +1,188 @@
+import type { types } from 'mediasoup';
+import type { Socket } from 'socket.io';
+import type { CallJoined, CallServerEvents, ConsumerInfo, PeerInfo } from '../../protocol/index.ts';
+import type { CallRouter, ConsumerDescription } from '../../../sfu/src/index.ts';
+import type { MediaSource } from '../../../sfu/src/index.ts';
+import { AppError, notFound } from '../errors.ts';
+import type { Services } from '../services.ts';
+import { socketRooms, type ProfessionalSocket, type VisitorSocket } from '../socket/types.ts';
+import type { Call } from './call-store.ts';
+import { mediaParticipantId, type CallParticipant } from './call-participant.ts';
+
+/** Both namespaces' sockets; for emitting, only the call events they share matter. */
+type AnySocket = VisitorSocket | ProfessionalSocket;
+type CallSocket = Socket<{}, CallServerEvents>;
+
+interface Joined {
+  socket: AnySocket;
+  peer: PeerInfo;
+  participant: CallParticipant;
+  keepAlive?: NodeJS.Timeout;
+}
+
+/** An ongoing call keeps the professional's login alive: the session is renewed this often. */
+const SESSION_KEEPALIVE_MS = 60_000;
+
+/**
+ * Media signaling of calls. Authorization happens at `call:join` against the call record in Redis;
+ * later media requests are accepted only from the very socket that joined. The SFU objects live in this
+ * process, so the sockets that joined are tracked here.
+ */
+export class CallService {
+  /** callId -> media participant id -> the socket that joined. */
+  private readonly joined = new Map<string, Map<string, Joined>>();
+  private readonly wired = new WeakSet<CallRouter>();
+
+  constructor(private readonly s: Services) {
+    s.media.on('call-media-lost', (callId) => {
+      s.log.warn({ callId }, 'call lost its media server; participants rejoin');
+      s.notify.mediaLost(callId);
+    });
+  }
+
+  async join(socket: AnySocket, p: CallParticipant, callId: string, rtpCapabilities: Record<string, unknown>): Promise<CallJoined> {
+    const call = await this.activeCallOf(p, callId);
+    const peer = await this.peerInfo(p);
+    const router = await this.s.media.routerFor(callId);
+    this.wire(router);
+    const participantId = mediaParticipantId(p);
+    const participants = this.joined.get(callId) ?? new Map<string, Joined>();
+    this.joined.set(callId, participants);
+    const previous = participants.get(participantId);
+    if (previous) clearInterval(previous.keepAlive);
+    const entry: Joined = { socket, peer, participant: p };
+    if (p.role === 'professional') {
+      const session = (socket as ProfessionalSocket).data.session;
+      entry.keepAlive = setInterval(() => void this.s.sessions.touch(session), SESSION_KEEPALIVE_MS);
+    }
+    participants.set(participantId, entry);
+    await socket.join(socketRooms.call(callId));
+    const media = await router.join(participantId, rtpCapabilities as unknown as types.RtpCapabilities);
+    this.s.log.info({ callId, role: p.role, orgId: call.orgId }, 'participant joined call media');
+    return {
+      sendTransport: media.sendTransport as unknown as CallJoined['sendTransport'],
+      recvTransport: media.recvTransport as unknown as CallJoined['recvTransport'],
+      consumers: media.consumers.map((c) => this.consumerInfo(callId, c)),
+      peers: [...participants.values()].filter((j) => j !== entry).map((j) => j.peer),
+    };
+  }
+
+  async connectTransport(socket: AnySocket, p: CallParticipant, callId: string, transportId: string, dtls: Record<string, unknown>) {
+    await this.routerOf(socket, p, callId).connectTransport(mediaParticipantId(p), transportId, dtls as unknown as types.DtlsParameters);
+    return {};
+  }
+
+  async produce(
+    socket: AnySocket,
+    p: CallParticipant,
+    req: { callId: string; transportId: string; kind: types.MediaKind; source: MediaSource; rtpParameters: Record<string, unknown> },
+  ) {
+    const router = this.routerOf(socket, p, req.callId);
+    const producerId = await router.produce(
+      mediaParticipantId(p),
+      req.transportId,
+      req.kind,
+      req.rtpParameters as unknown as types.RtpParameters,
+      req.source,
+    );
+    return { producerId };
+  }
+
+  async resumeConsumer(socket: AnySocket, p: CallParticipant, callId: string, consumerId: string) {
+    await this.routerOf(socket, p, callId).resumeConsumer(mediaParticipantId(p), consumerId);
+    return {};
+  }
+
+  async setProducerPaused(socket: AnySocket, p: CallParticipant, callId: string, producerId: string, paused: boolean) {
+    await this.routerOf(socket, p, callId).setProducerPaused(mediaParticipantId(p), producerId, paused);
+    return {};
+  }
+
+  /** In a 1:1 call, either side hanging up ends the call for both. */
+  async hangUp(p: CallParticipant, callId: string) {
+    const call = await this.activeCallOf(p, callId);
+    await this.s.calls.end(call);
+    this.s.log.info({ callId, orgId: call.orgId, role: p.role }, 'call ended');
+    this.s.notify.callEnded(callId, call.visitorId);
+    this.forget(callId);
+    this.s.media.closeCall(callId);
+    this.s.notify.visitors.in(socketRooms.call(callId)).socketsLeave(socketRooms.call(callId));
+    this.s.notify.professionals.in(socketRooms.call(callId)).socketsLeave(socketRooms.call(callId));
+    return {};
+  }
+
+  /** A socket closed: its media leaves the call (the other side sees the tiles go); the call goes on. */
+  socketGone(socket: AnySocket): void {
+    for (const [callId, participants] of this.joined) {
+      for (const [participantId, j] of participants) {
+        if (j.socket !== socket) continue;
+        clearInterval(j.keepAlive);
+        participants.delete(participantId);
+        this.s.media.existingRouter(callId)?.leave(participantId);
+      }
+      if (participants.size === 0) this.joined.delete(callId);
+    }
+  }
+
+  close(): void {
+    for (const callId of [...this.joined.keys()]) this.forget(callId);
+  }
+
+  private forget(callId: string): void {
+    for (const j of this.joined.get(callId)?.values() ?? []) clearInterval(j.keepAlive);
+    this.joined.delete(callId);
+  }
+
+  /** Unknown call, someone else's call and another organization's call all look the same: not_found. */
+  private async activeCallOf(p: CallParticipant, callId: string): Promise<Call> {
+    const call = await this.s.calls.get(p.orgId, callId);
+    const mine = call && (p.role === 'visitor' ? call.visitorId === p.id : call.professionalId === p.id);
+    if (!call || !mine) throw notFound('no such call');
+    if (call.state !== 'active') throw new AppError('call_ended', 'the call has ended');
+    return call;
+  }
+
+  private routerOf(socket: AnySocket, p: CallParticipant, callId: string): CallRouter {
+    const entry = this.joined.get(callId)?.get(mediaParticipantId(p));
+    const router = this.s.media.existingRouter(callId);
+    if (!entry || entry.socket !== socket || !router) throw notFound('join the call first');
+    return router;
+  }
+
+  private async peerInfo(p: CallParticipant): Promise<PeerInfo> {
+    if (p.role === 'visitor') {
+      const visitor = await this.s.waitingRoom.getVisitor(p.orgId, p.id);
+      return { role: 'visitor', name: visitor?.name ?? '' };
+    }
+    const pro = await this.s.organizations.getProfessional(p.orgId, p.id);
+    return { role: 'professional', name: pro?.name ?? '' };
+  }
+
+  private consumerInfo(callId: string, c: ConsumerDescription): ConsumerInfo {
+    const peer = this.joined.get(callId)?.get(c.producerParticipantId)?.peer ?? { role: 'visitor', name: '' };
+    return {
+      consumerId: c.consumerId,
+      producerId: c.producerId,
+      kind: c.kind,
+      source: c.source,
+      rtpParameters: c.rtpParameters as unknown as Record<string, unknown>,
+      producerPaused: c.producerPaused,
+      peer,
+    };
+  }
+
+  private wire(router: CallRouter): void {
+    if (this.wired.has(router)) return;
+    this.wired.add(router);
+    const socketOf = (participantId: string) => this.joined.get(router.callId)?.get(participantId)?.socket as CallSocket | undefined;
+    router.on('consumer-added', (participantId, consumer) => {
+      socketOf(participantId)?.emit('call:consumer-added', this.consumerInfo(router.callId, consumer));
+    });
+    router.on('consumer-closed', (participantId, consumerId) => {
+      socketOf(participantId)?.emit('call:consumer-closed', { consumerId });
+    });
+    router.on('consumer-paused', (participantId, consumerId, paused) => {
+      socketOf(participantId)?.emit('call:consumer-paused', { consumerId, paused });
+    });
+  }
+}

@@ -1,0 +1,68 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Everything the server reads from its environment, checked once at start (see .env.example). */
+const schema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('127.0.0.1'),
+    /** The address people type, e.g. https://video.example.no; used for links and the Origin check. */
+    PUBLIC_ORIGIN: z.url(),
+    /** Extra origins allowed to open sockets and post forms (comma separated). */
+    EXTRA_ORIGINS: z.string().default(''),
+    REDIS_URL: z.string().startsWith('redis'),
+    /** Keys the hash of client addresses for rate limits, so no address is stored in clear. */
+    ADDRESS_HASH_KEY: z.string().min(32),
+    /** Express "trust proxy": false, a hop count, or addresses/subnets of the reverse proxy. */
+    TRUST_PROXY: z.string().default('false'),
+    TLS_CERT_FILE: z.string().optional(),
+    TLS_KEY_FILE: z.string().optional(),
+    MEDIA_WORKERS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()),
+    RTC_LISTEN_IP: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
+    RTC_ANNOUNCED_IP: z.string().optional(),
+    RTC_MIN_PORT: z.coerce.number().int().min(1024).max(65535).default(40000),
+    RTC_MAX_PORT: z.coerce.number().int().min(1024).max(65535).default(49999),
+    SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+    SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(72).default(12),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Where the built front-ends are; the defaults are the repo's own build output. */
+    CLIENT_DIST: z.string().default(new URL('../../client/dist', import.meta.url).pathname),
+    DASHBOARD_DIST: z.string().default(new URL('../../dashboard/dist', import.meta.url).pathname),
+    /** Rate limits (per client address, per minute). */
+    JOIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    UNKNOWN_ROOM_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    LOGIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
+    LOGIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    COOKIE_SECURE: bool.optional(),
+  })
+  .refine((c) => c.RTC_MIN_PORT <= c.RTC_MAX_PORT, { error: 'RTC_MIN_PORT must not exceed RTC_MAX_PORT' })
+  .refine((c) => !!c.TLS_CERT_FILE === !!c.TLS_KEY_FILE, { error: 'TLS_CERT_FILE and TLS_KEY_FILE go together' });
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const publicOrigin = new URL(c.PUBLIC_ORIGIN).origin;
+  const extra = c.EXTRA_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean).map((o) => new URL(o).origin);
+  return {
+    ...c,
+    publicOrigin,
+    allowedOrigins: [publicOrigin, ...extra],
+    cookieSecure: c.COOKIE_SECURE ?? publicOrigin.startsWith('https:'),
+    trustProxy: parseTrustProxy(c.TRUST_PROXY),
+  };
+}
+
+function parseTrustProxy(v: string): boolean | number | string[] {
+  if (v === 'false') return false;
+  if (v === 'true') throw new Error('TRUST_PROXY=true would trust any client-sent address; give the hop count or proxy addresses');
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((s) => s.trim());
+}

@@ -1,0 +1,21 @@
+import { ErrorCode, httpStatusOf, type ErrorBody } from '../protocol/index.ts';
+
+/** An error meant for the caller: it carries a protocol code (and so an HTTP status). */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string = code,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return httpStatusOf[this.code];
+  }
+
+  toBody(): ErrorBody {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export const notFound = (what = 'not found') => new AppError(ErrorCode.notFound, what);

@@ -1,0 +1,22 @@
+import type { NextFunction, Request, Response } from 'express';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+
+/** Every error leaves as `{error: {code, message}}` with the code's status; crashes say nothing more. */
+export function errorHandler(log: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let error: AppError;
+    if (err instanceof AppError) error = err;
+    else if (isBodyError(err)) error = new AppError('bad_request', err.type === 'entity.too.large' ? 'payload too large' : 'malformed JSON');
+    else {
+      log.error({ err: (err as Error)?.message, path: req.path }, 'request failed');
+      error = new AppError('internal', 'something went wrong on our side');
+    }
+    if (res.headersSent) return;
+    res.status(error.status).json({ error: error.toBody() });
+  };
+}
+
+function isBodyError(err: unknown): err is { type: string } {
+  return typeof err === 'object' && err !== null && typeof (err as { type?: unknown }).type === 'string' && 'status' in err;
+}

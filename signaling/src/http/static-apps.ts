@@ -1,0 +1,16 @@
+import path from 'node:path';
+import express, { Router } from 'express';
+import type { Config } from '../config.ts';
+
+/** The built front-ends: the visitor app's assets under /v, the dashboard (a single-page app) under /dashboard. */
+export function staticApps(config: Config): Router {
+  const router = Router();
+  const immutable = { index: false, immutable: true, maxAge: '365d' } as const;
+  router.use('/v/assets', express.static(path.join(config.CLIENT_DIST, 'assets'), immutable));
+  router.use('/dashboard/assets', express.static(path.join(config.DASHBOARD_DIST, 'assets'), immutable));
+  router.get('/', (_req, res) => res.redirect('/dashboard/'));
+  router.get(['/dashboard', '/dashboard/{*rest}'], (_req, res) => {
+    res.sendFile(path.join(config.DASHBOARD_DIST, 'index.html'));
+  });
+  return router;
+}

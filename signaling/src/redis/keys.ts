@@ -1,0 +1,36 @@
+/**
+ * Every Redis key in one place. Keys about an organization's data carry `{org:<id>}` as a hash tag, so an
+ * organization's keys share a Redis Cluster slot and multi-key scripts stay legal there.
+ */
+const tag = (orgId: string) => `{org:${orgId}}`;
+
+export const keys = {
+  organization: (orgId: string) => `${tag(orgId)}:org`,
+  professional: (orgId: string, proId: string) => `${tag(orgId)}:pro:${proId}`,
+  room: (orgId: string, roomId: string) => `${tag(orgId)}:room:${roomId}`,
+  rooms: (orgId: string) => `${tag(orgId)}:rooms`,
+  visitor: (orgId: string, visitorId: string) => `${tag(orgId)}:visitor:${visitorId}`,
+  /** Sorted set: visitor id -> arrival time, for one room. */
+  waiting: (orgId: string, roomId: string) => `${tag(orgId)}:waiting:${roomId}`,
+  call: (orgId: string, callId: string) => `${tag(orgId)}:call:${callId}`,
+  /** Sorted set: call id -> start time, one per professional. */
+  history: (orgId: string, proId: string) => `${tag(orgId)}:history:${proId}`,
+  session: (orgId: string, sessionHash: string) => `${tag(orgId)}:session:${sessionHash}`,
+
+  // Lookups that must work before the organization is known. One key each, so no slot problem.
+  roomBySlug: (slug: string) => `room-slug:${slug}`,
+  professionalByEmail: (email: string) => `pro-email:${email}`,
+  organizations: () => 'organizations',
+  rateLimit: (kind: string, subject: string) => `rate:${kind}:${subject}`,
+};
+
+/** Key kinds that may live without a TTL: records kept until an admin deletes them. Tests check the rest. */
+export const PERMANENT_KEY_PATTERNS = [
+  /^\{org:[0-9a-f]+\}:org$/,
+  /^\{org:[0-9a-f]+\}:pro:[0-9a-f]+$/,
+  /^\{org:[0-9a-f]+\}:room:[0-9a-f]+$/,
+  /^\{org:[0-9a-f]+\}:rooms$/,
+  /^room-slug:/,
+  /^pro-email:/,
+  /^organizations$/,
+];

@@ -1,0 +1,98 @@
+import type { Redis } from 'ioredis';
+
+/*
+ * The state changes that touch several keys run as Lua scripts, so they are atomic: two professionals
+ * admitting one visitor cannot both win, and a crash between two writes cannot leave half a call.
+ * Every script reads the organization's retention itself and sets the TTL of every visitor/call key it
+ * writes, and trims the indexes it writes by time.
+ */
+
+const RETENTION = `
+local days = tonumber(redis.call('HGET', KEYS[1], 'retentionDays'))
+if not days then return 'not_found' end
+local retention = days * 86400000
+`;
+
+const TRIM = (key: string) => `
+redis.call('ZREMRANGEBYSCORE', ${key}, '-inf', '(' .. (now - retention))
+redis.call('PEXPIRE', ${key}, retention)
+`;
+
+/** KEYS: org, visitor, waiting. ARGV: visitorId, roomId, name, tokenHash, now. */
+const joinWaitingRoom = `
+${RETENTION}
+local now = tonumber(ARGV[5])
+redis.call('HSET', KEYS[2], 'visitorId', ARGV[1], 'roomId', ARGV[2], 'name', ARGV[3], 'tokenHash', ARGV[4],
+  'state', 'waiting', 'arrivedAt', ARGV[5])
+redis.call('PEXPIRE', KEYS[2], retention)
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+${TRIM('KEYS[3]')}
+return 'ok'
+`;
+
+/** KEYS: org, visitor, waiting, call, history. ARGV: visitorId, callId, professionalId, now. */
+const admit = `
+${RETENTION}
+local now = tonumber(ARGV[4])
+local state = redis.call('HGET', KEYS[2], 'state')
+if not state then return 'not_found' end
+if state ~= 'waiting' then return 'not_waiting' end
+local roomId = redis.call('HGET', KEYS[2], 'roomId')
+redis.call('HSET', KEYS[2], 'state', 'in_call', 'callId', ARGV[2], 'admittedAt', ARGV[4])
+redis.call('PEXPIRE', KEYS[2], retention)
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[4], 'callId', ARGV[2], 'visitorId', ARGV[1], 'professionalId', ARGV[3], 'roomId', roomId,
+  'state', 'active', 'startedAt', ARGV[4])
+redis.call('PEXPIRE', KEYS[4], retention)
+redis.call('ZADD', KEYS[5], now, ARGV[2])
+${TRIM('KEYS[5]')}
+return 'ok'
+`;
+
+/** KEYS: visitor, waiting. ARGV: visitorId, now. */
+const leaveWaitingRoom = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'not_found' end
+if state ~= 'waiting' then return 'not_waiting' end
+redis.call('HSET', KEYS[1], 'state', 'left', 'leftAt', ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 'ok'
+`;
+
+/** KEYS: call, visitor. ARGV: now. */
+const endCall = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'not_found' end
+if state ~= 'active' then return 'call_ended' end
+redis.call('HSET', KEYS[1], 'state', 'ended', 'endedAt', ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'state', 'ended', 'endedAt', ARGV[1]) end
+return 'ok'
+`;
+
+const SCRIPTS = {
+  joinWaitingRoom: { keys: 3, lua: joinWaitingRoom },
+  admit: { keys: 5, lua: admit },
+  leaveWaitingRoom: { keys: 2, lua: leaveWaitingRoom },
+  endCall: { keys: 2, lua: endCall },
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
+/** Each script answers 'ok' or an error code from the protocol. */
+export type ScriptResult = 'ok' | 'not_found' | 'not_waiting' | 'call_ended';
+
+export function defineScripts(redis: Redis): void {
+  for (const [name, { keys, lua }] of Object.entries(SCRIPTS)) {
+    redis.defineCommand(name, { numberOfKeys: keys, lua });
+  }
+}
+
+export async function runScript(
+  redis: Redis,
+  name: ScriptName,
+  keys: string[],
+  args: (string | number)[],
+): Promise<ScriptResult> {
+  if (keys.length !== SCRIPTS[name].keys) throw new Error(`${name} takes ${SCRIPTS[name].keys} keys`);
+  const command = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<ScriptResult>>)[name]!;
+  return command.call(redis, ...keys, ...args);
+}

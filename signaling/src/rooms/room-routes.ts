@@ -1,0 +1,42 @@
+import path from 'node:path';
+import { Router, type Request } from 'express';
+import { roomSlug, type RoomInfo } from '../../protocol/index.ts';
+import { AppError, notFound } from '../errors.ts';
+import type { Services } from '../services.ts';
+import type { Room } from '../organizations/organization-store.ts';
+
+/**
+ * Knocking is public (a room link is like a phone number), but probing for links is not free: each
+ * unknown link counts against the caller's address, and a burst gets 429.
+ */
+export function roomRoutes(s: Services): Router {
+  const router = Router();
+
+  async function findRoom(req: Request): Promise<Room> {
+    const parsed = roomSlug.safeParse(req.params.slug);
+    const room = parsed.success ? await s.organizations.findRoomBySlug(parsed.data) : null;
+    if (room) return room;
+    const allowed = await s.rateLimiter.allow('unknown-room', req.ip ?? '', s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
+    throw allowed ? notFound('This link is not valid') : new AppError('rate_limited', 'too many requests');
+  }
+
+  router.get('/api/rooms/:slug', async (req, res) => {
+    const room = await findRoom(req);
+    const professional = await s.organizations.getProfessional(room.orgId, room.professionalId);
+    const body: RoomInfo = { name: room.name, professionalName: professional?.name ?? '' };
+    res.json(body);
+  });
+
+  // The visitor app; it shows "This link is not valid" itself for the 404, so both cases look the same.
+  router.get('/r/:slug', async (req, res) => {
+    let status = 200;
+    try {
+      await findRoom(req);
+    } catch (error) {
+      status = error instanceof AppError ? error.status : 500;
+    }
+    res.status(status).sendFile(path.join(s.config.CLIENT_DIST, 'index.html'));
+  });
+
+  return router;
+}

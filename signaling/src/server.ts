@@ -1,0 +1,127 @@
+import http from 'node:http';
+import https from 'node:https';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { Server as SocketServer } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { NAMESPACE } from '../protocol/index.ts';
+import { MediaServer } from '../../sfu/src/index.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import { connectRedis } from './redis/connection.ts';
+import { OrganizationStore } from './organizations/organization-store.ts';
+import { WaitingRoomStore } from './waiting-room/waiting-room-store.ts';
+import { CallStore } from './calls/call-store.ts';
+import { SessionStore } from './auth/session-store.ts';
+import { RateLimiter } from './http/rate-limiter.ts';
+import { Notifier } from './socket/notifier.ts';
+import { CallService } from './calls/call-service.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { requireSameOrigin } from './http/request-guards.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { staticApps } from './http/static-apps.ts';
+import { roomRoutes } from './rooms/room-routes.ts';
+import { visitRoutes } from './waiting-room/visit-routes.ts';
+import { authRoutes } from './auth/auth-routes.ts';
+import { historyRoutes } from './history/history-routes.ts';
+import { attachVisitorNamespace } from './waiting-room/visitor-socket.ts';
+import { attachProfessionalNamespace } from './waiting-room/professional-socket.ts';
+import { AppError } from './errors.ts';
+import type { Services } from './services.ts';
+import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
+
+export interface RunningServer {
+  url: string;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const redis = connectRedis(config.REDIS_URL);
+  const media = await MediaServer.start(
+    {
+      workers: config.MEDIA_WORKERS,
+      listenIp: config.RTC_LISTEN_IP,
+      announcedIp: config.RTC_ANNOUNCED_IP,
+      rtcMinPort: config.RTC_MIN_PORT,
+      rtcMaxPort: config.RTC_MAX_PORT,
+      logLevel: 'warn',
+    },
+    log,
+  );
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  const httpServer =
+    config.TLS_CERT_FILE && config.TLS_KEY_FILE
+      ? https.createServer({ cert: fs.readFileSync(config.TLS_CERT_FILE), key: fs.readFileSync(config.TLS_KEY_FILE) }, app)
+      : http.createServer(app);
+
+  const io = new SocketServer(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: 100_000,
+    transports: ['websocket', 'polling'],
+    // Browsers send Origin on WebSocket handshakes and cross-site requests; same-origin polling GETs
+    // carry Sec-Fetch-Site instead. Anything else (another site's page, a foreign Origin) is refused.
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      const allowed = origin ? config.allowedOrigins.includes(origin) : req.headers['sec-fetch-site'] === 'same-origin';
+      callback(null, allowed);
+    },
+  });
+  const pub = redis.duplicate();
+  const sub = redis.duplicate();
+  io.adapter(createAdapter(pub, sub));
+
+  const notify = new Notifier(io.of(NAMESPACE.visitor) as VisitorNamespace, io.of(NAMESPACE.professional) as ProfessionalNamespace);
+  const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
+  const services: Services = {
+    config,
+    log,
+    redis,
+    media,
+    notify,
+    organizations: new OrganizationStore(redis),
+    waitingRoom: new WaitingRoomStore(redis),
+    calls: new CallStore(redis),
+    sessions: new SessionStore(redis, idleMs, config.SESSION_MAX_HOURS * 3600_000),
+    rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
+  };
+  const callService = new CallService(services);
+  attachVisitorNamespace(notify.visitors, services, callService);
+  attachProfessionalNamespace(notify.professionals, services, callService);
+
+  app.use(securityHeaders(config.cookieSecure));
+  app.use(express.json({ limit: '16kb' }));
+  app.use('/api', requireSameOrigin(config.allowedOrigins));
+  app.use(roomRoutes(services));
+  app.use(visitRoutes(services));
+  app.use(authRoutes(services));
+  app.use(historyRoutes(services));
+  app.use(staticApps(config));
+  app.use('/api', (_req, _res, next) => next(new AppError('not_found', 'no such endpoint')));
+  app.use(errorHandler(log));
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const scheme = config.TLS_CERT_FILE ? 'https' : 'http';
+  const url = `${scheme}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  log.info({ url }, 'server listening');
+
+  return {
+    url,
+    services,
+    async close() {
+      callService.close();
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      media.close();
+      await Promise.allSettled([redis.quit(), pub.quit(), sub.quit()]);
+    },
+  };
+}

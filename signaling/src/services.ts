@@ -1,0 +1,24 @@
+import type { Redis } from 'ioredis';
+import type { MediaServer } from '../../sfu/src/index.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { OrganizationStore } from './organizations/organization-store.ts';
+import type { WaitingRoomStore } from './waiting-room/waiting-room-store.ts';
+import type { CallStore } from './calls/call-store.ts';
+import type { SessionStore } from './auth/session-store.ts';
+import type { RateLimiter } from './http/rate-limiter.ts';
+import type { Notifier } from './socket/notifier.ts';
+
+/** What every feature may use; built once in server.ts. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  redis: Redis;
+  organizations: OrganizationStore;
+  waitingRoom: WaitingRoomStore;
+  calls: CallStore;
+  sessions: SessionStore;
+  rateLimiter: RateLimiter;
+  media: MediaServer;
+  notify: Notifier;
+}

@@ -1,0 +1,30 @@
+import type { Namespace, Socket } from 'socket.io';
+import type {
+  ProfessionalClientEvents,
+  ProfessionalServerEvents,
+  VisitorClientEvents,
+  VisitorServerEvents,
+} from '../../protocol/index.ts';
+import type { Session } from '../auth/session-store.ts';
+
+export interface VisitorSocketData {
+  orgId: string;
+  visitorId: string;
+}
+
+export interface ProfessionalSocketData {
+  session: Session;
+}
+
+export type VisitorNamespace = Namespace<VisitorClientEvents, VisitorServerEvents, {}, VisitorSocketData>;
+export type ProfessionalNamespace = Namespace<ProfessionalClientEvents, ProfessionalServerEvents, {}, ProfessionalSocketData>;
+export type VisitorSocket = Socket<VisitorClientEvents, VisitorServerEvents, {}, VisitorSocketData>;
+export type ProfessionalSocket = Socket<ProfessionalClientEvents, ProfessionalServerEvents, {}, ProfessionalSocketData>;
+
+/** Socket.IO rooms: who hears what. A waiting visitor is only ever in its own visitor room. */
+export const socketRooms = {
+  visitor: (visitorId: string) => `visitor:${visitorId}`,
+  organization: (orgId: string) => `org:${orgId}`,
+  call: (callId: string) => `call:${callId}`,
+  session: (sessionHash: string) => `session:${sessionHash}`,
+};

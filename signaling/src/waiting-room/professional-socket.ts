@@ -1,0 +1,57 @@
+import { professionalEvents } from '../../protocol/index.ts';
+import type { CallService } from '../calls/call-service.ts';
+import type { CallParticipant } from '../calls/call-participant.ts';
+import { callHandlers } from '../calls/call-handlers.ts';
+import { AppError } from '../errors.ts';
+import { sessionCookieOf } from '../http/request-guards.ts';
+import { bindEvents } from '../socket/bind-events.ts';
+import { socketRooms, type ProfessionalNamespace, type ProfessionalSocket } from '../socket/types.ts';
+import type { Services } from '../services.ts';
+
+/** The dashboard's socket: authenticated by the login session cookie, re-checked before every event. */
+export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Services, calls: CallService): void {
+  nsp.use(async (socket, next) => {
+    const session = await s.sessions.resolve(sessionCookieOf(socket.handshake.headers.cookie, s.config.cookieSecure)).catch(() => null);
+    if (!session) return next(new Error('unauthorized'));
+    socket.data = { session };
+    next();
+  });
+
+  nsp.on('connection', (socket: ProfessionalSocket) => {
+    const { session } = socket.data;
+    const { orgId, professionalId } = session;
+    void socket.join([socketRooms.organization(orgId), socketRooms.session(session.sessionHash)]);
+    const participant: CallParticipant = { role: 'professional', orgId, id: professionalId };
+
+    // A session that expired or was logged out elsewhere stops working at the next event.
+    const guard = async () => {
+      if (await s.sessions.touch(session)) return;
+      s.notify.sessionEnded(session.sessionHash);
+      throw new AppError('unauthorized', 'please log in again');
+    };
+
+    bindEvents(
+      socket,
+      professionalEvents,
+      {
+        ...callHandlers(socket, participant, calls),
+        'queue:list': async () => {
+          const [org, rooms] = await Promise.all([s.organizations.getOrganization(orgId), s.organizations.listRooms(orgId)]);
+          return { visitors: await s.waitingRoom.listWaiting(orgId, rooms, (org?.retentionDays ?? 0) * 86_400_000) };
+        },
+        'queue:admit': async ({ visitorId }) => {
+          const { callId } = await s.waitingRoom.admit(orgId, visitorId, professionalId);
+          // Start the call's router now, while the admission messages travel.
+          s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
+          s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
+          s.notify.admitted(visitorId, callId);
+          s.notify.visitorRemoved(orgId, visitorId, 'admitted');
+          return { callId };
+        },
+      },
+      s.log,
+      guard,
+    );
+    socket.on('disconnect', () => calls.socketGone(socket));
+  });
+}

@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import { visitRequest, type VisitResponse } from '../../protocol/index.ts';
+import { AppError, notFound } from '../errors.ts';
+import { parse } from '../http/validate.ts';
+import type { Services } from '../services.ts';
+
+export function visitRoutes(s: Services): Router {
+  const router = Router();
+
+  /** A visitor checks in: they enter the room's waiting list and get the token that resumes their visit. */
+  router.post('/api/visits', async (req, res) => {
+    if (!(await s.rateLimiter.allow('join', req.ip ?? '', s.config.JOIN_LIMIT_PER_MINUTE, 60_000))) {
+      throw new AppError('rate_limited', 'too many check-ins from this address; wait a minute');
+    }
+    const body = parse(visitRequest, req.body);
+    const room = await s.organizations.findRoomBySlug(body.roomSlug);
+    if (!room) throw notFound('This link is not valid');
+    const { visitor, visitorToken } = await s.waitingRoom.join(room, body.name);
+    s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor joined the waiting room');
+    s.notify.visitorArrived(room.orgId, {
+      visitorId: visitor.id,
+      name: visitor.name,
+      roomId: room.id,
+      roomName: room.name,
+      arrivedAt: visitor.arrivedAt,
+    });
+    const response: VisitResponse = { visitorToken, visitorId: visitor.id };
+    res.status(201).json(response);
+  });
+
+  return router;
+}

@@ -1,0 +1,61 @@
+import { visitorEvents, type VisitState } from '../../protocol/index.ts';
+import type { CallService } from '../calls/call-service.ts';
+import type { CallParticipant } from '../calls/call-participant.ts';
+import { notFound } from '../errors.ts';
+import { bindEvents } from '../socket/bind-events.ts';
+import { socketRooms, type VisitorNamespace, type VisitorSocket } from '../socket/types.ts';
+import type { Services } from '../services.ts';
+import { callHandlers } from '../calls/call-handlers.ts';
+
+/**
+ * The visitor's socket. It authenticates with the visitor token and joins only its own visitor room,
+ * so while waiting it hears nothing but its own admission. Call events come after admission, once it
+ * has joined the call it was admitted to.
+ */
+export function attachVisitorNamespace(nsp: VisitorNamespace, s: Services, calls: CallService): void {
+  nsp.use(async (socket, next) => {
+    const visitor = await s.waitingRoom.authenticate(socket.handshake.auth?.token).catch(() => null);
+    if (!visitor) return next(new Error('not_found'));
+    socket.data = { orgId: visitor.orgId, visitorId: visitor.id };
+    next();
+  });
+
+  nsp.on('connection', (socket: VisitorSocket) => {
+    const { orgId, visitorId } = socket.data;
+    void socket.join(socketRooms.visitor(visitorId));
+    const participant: CallParticipant = { role: 'visitor', orgId, id: visitorId };
+
+    bindEvents(
+      socket,
+      visitorEvents,
+      {
+        ...callHandlers(socket, participant, calls),
+        'visit:status': async () => ({ visit: await visitState(s, orgId, visitorId) }),
+        'visit:leave': async () => {
+          const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
+          if (!visitor) throw notFound();
+          await s.waitingRoom.leave(visitor);
+          s.log.info({ orgId, visitorId }, 'visitor left the waiting room');
+          s.notify.visitorRemoved(orgId, visitorId, 'left');
+          return {};
+        },
+      },
+      s.log,
+    );
+    socket.on('disconnect', () => calls.socketGone(socket));
+  });
+}
+
+async function visitState(s: Services, orgId: string, visitorId: string): Promise<VisitState> {
+  const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
+  if (!visitor || visitor.state === 'left' || visitor.state === 'ended') return { state: 'ended' };
+  const room = await s.organizations.getRoom(orgId, visitor.roomId);
+  const pro = room ? await s.organizations.getProfessional(orgId, room.professionalId) : null;
+  const names = { roomName: room?.name ?? '', professionalName: pro?.name ?? '' };
+  if (visitor.state === 'in_call' && visitor.callId) {
+    const call = await s.calls.get(orgId, visitor.callId);
+    if (call?.state === 'active') return { state: 'in_call', callId: call.id, ...names };
+    return { state: 'ended' };
+  }
+  return { state: 'waiting', arrivedAt: visitor.arrivedAt, ...names };
+}

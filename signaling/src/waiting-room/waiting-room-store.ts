@@ -1,0 +1,125 @@
+import type { Redis } from 'ioredis';
+import type { WaitingVisitor } from '../../protocol/index.ts';
+import { keys } from '../redis/keys.ts';
+import { runScript } from '../redis/scripts.ts';
+import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
+import { AppError, notFound } from '../errors.ts';
+import type { Room } from '../organizations/organization-store.ts';
+
+export type VisitorState = 'waiting' | 'in_call' | 'left' | 'ended';
+
+export interface Visitor {
+  id: string;
+  orgId: string;
+  roomId: string;
+  name: string;
+  state: VisitorState;
+  arrivedAt: number;
+  callId?: string;
+}
+
+/**
+ * Visitors and the waiting lists of rooms. A visitor token is `<org>.<visitor>.<secret>`: the ids route
+ * the lookup to the right keys (no global index of visitors), the 256-bit secret is what grants access,
+ * and only its hash is stored.
+ */
+export class WaitingRoomStore {
+  constructor(private readonly redis: Redis) {}
+
+  async join(room: Room, name: string, now = Date.now()): Promise<{ visitor: Visitor; visitorToken: string }> {
+    const visitorId = newId();
+    const secret = newSecret();
+    const result = await runScript(
+      this.redis,
+      'joinWaitingRoom',
+      [keys.organization(room.orgId), keys.visitor(room.orgId, visitorId), keys.waiting(room.orgId, room.id)],
+      [visitorId, room.id, name, hashSecret(secret), now],
+    );
+    if (result !== 'ok') throw notFound();
+    return {
+      visitor: { id: visitorId, orgId: room.orgId, roomId: room.id, name, state: 'waiting', arrivedAt: now },
+      visitorToken: `${room.orgId}.${visitorId}.${secret}`,
+    };
+  }
+
+  /** The visitor a token belongs to, or null for anything malformed, unknown or not matching. */
+  async authenticate(token: unknown): Promise<Visitor | null> {
+    if (typeof token !== 'string' || token.length > 200) return null;
+    const m = /^([0-9a-f]{32})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
+    if (!m) return null;
+    const [, orgId, visitorId, secret] = m as unknown as [string, string, string, string];
+    const h = await this.redis.hgetall(keys.visitor(orgId, visitorId));
+    if (!h.tokenHash || !sameHash(h.tokenHash, hashSecret(secret))) return null;
+    return toVisitor(orgId, h);
+  }
+
+  async getVisitor(orgId: string, visitorId: string): Promise<Visitor | null> {
+    const h = await this.redis.hgetall(keys.visitor(orgId, visitorId));
+    return h.visitorId ? toVisitor(orgId, h) : null;
+  }
+
+  async leave(visitor: Visitor, now = Date.now()): Promise<void> {
+    const result = await runScript(
+      this.redis,
+      'leaveWaitingRoom',
+      [keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId)],
+      [visitor.id, now],
+    );
+    if (result !== 'ok') throw new AppError(result === 'not_found' ? 'not_found' : 'not_waiting');
+  }
+
+  /** Admits a waiting visitor into a new call. Exactly one of two concurrent admits wins. */
+  async admit(orgId: string, visitorId: string, professionalId: string, now = Date.now()): Promise<{ callId: string; visitor: Visitor }> {
+    const visitor = await this.getVisitor(orgId, visitorId);
+    if (!visitor) throw notFound('no such visitor');
+    const callId = newId();
+    const result = await runScript(
+      this.redis,
+      'admit',
+      [
+        keys.organization(orgId),
+        keys.visitor(orgId, visitorId),
+        keys.waiting(orgId, visitor.roomId),
+        keys.call(orgId, callId),
+        keys.history(orgId, professionalId),
+      ],
+      [visitorId, callId, professionalId, now],
+    );
+    if (result !== 'ok') throw new AppError(result === 'not_found' ? 'not_found' : 'not_waiting');
+    return { callId, visitor: { ...visitor, state: 'in_call', callId } };
+  }
+
+  /** Visitors waiting in the given rooms, oldest first. Entries whose visitor has expired are dropped. */
+  async listWaiting(orgId: string, rooms: Room[], retentionMs: number, now = Date.now()): Promise<WaitingVisitor[]> {
+    const result: WaitingVisitor[] = [];
+    for (const room of rooms) {
+      const key = keys.waiting(orgId, room.id);
+      const [, members] = (await this.redis
+        .multi()
+        .zremrangebyscore(key, '-inf', `(${now - retentionMs}`)
+        .zrange(key, '0', '-1')
+        .exec())!;
+      for (const visitorId of members![1] as string[]) {
+        const visitor = await this.getVisitor(orgId, visitorId);
+        if (!visitor || visitor.state !== 'waiting') {
+          await this.redis.zrem(key, visitorId);
+          continue;
+        }
+        result.push({ visitorId: visitor.id, name: visitor.name, roomId: room.id, roomName: room.name, arrivedAt: visitor.arrivedAt });
+      }
+    }
+    return result.sort((a, b) => a.arrivedAt - b.arrivedAt);
+  }
+}
+
+function toVisitor(orgId: string, h: Record<string, string>): Visitor {
+  return {
+    id: h.visitorId!,
+    orgId,
+    roomId: h.roomId!,
+    name: h.name!,
+    state: h.state as VisitorState,
+    arrivedAt: Number(h.arrivedAt),
+    callId: h.callId || undefined,
+  };
+}
