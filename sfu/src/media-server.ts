@@ -32,9 +32,15 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.pool = new WorkerPool(config, log);
   }
 
+  /** The same for every router (they share one codec list), so browsers may load it before any call. */
+  rtpCapabilities!: types.RtpCapabilities;
+
   static async start(config: MediaConfig, log: Logger): Promise<MediaServer> {
     const server = new MediaServer(config, log);
     await server.pool.start();
+    const probe = await server.pool.live()[0]!.createRouter({ mediaCodecs });
+    server.rtpCapabilities = probe.rtpCapabilities;
+    probe.close();
     return server;
   }
 

@@ -30,6 +30,8 @@ export interface ConsumerInfo {
 }
 
 export interface PeerInfo {
+  /** Opaque and stable for the call, so tiles can be keyed by it. */
+  id: string;
   role: 'visitor' | 'professional';
   name: string;
 }

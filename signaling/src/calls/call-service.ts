@@ -152,14 +152,14 @@ export class CallService {
   private async peerInfo(p: CallParticipant): Promise<PeerInfo> {
     if (p.role === 'visitor') {
       const visitor = await this.s.waitingRoom.getVisitor(p.orgId, p.id);
-      return { role: 'visitor', name: visitor?.name ?? '' };
+      return { id: mediaParticipantId(p), role: 'visitor', name: visitor?.name ?? '' };
     }
     const pro = await this.s.organizations.getProfessional(p.orgId, p.id);
-    return { role: 'professional', name: pro?.name ?? '' };
+    return { id: mediaParticipantId(p), role: 'professional', name: pro?.name ?? '' };
   }
 
   private consumerInfo(callId: string, c: ConsumerDescription): ConsumerInfo {
-    const peer = this.joined.get(callId)?.get(c.producerParticipantId)?.peer ?? { role: 'visitor', name: '' };
+    const peer = this.joined.get(callId)?.get(c.producerParticipantId)?.peer ?? { id: c.producerParticipantId, role: 'visitor', name: '' };
     return {
       consumerId: c.consumerId,
       producerId: c.producerId,

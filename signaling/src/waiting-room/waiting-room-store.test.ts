@@ -128,7 +128,7 @@ describe('waiting room model (real Redis)', function () {
     const old = await waiting.join(room, 'Ola', Date.now() - 31 * DAY);
     await redis.del(`{org:${room.orgId}}:visitor:${old.visitor.id}`); // what its TTL would have done
     const fresh = await waiting.join(room, 'Kari');
-    const members = await redis.zrange(`{org:${room.orgId}}:waiting:${room.id}`, 0, -1);
+    const members = await redis.zrange(`{org:${room.orgId}}:waiting:${room.id}`, '0', '-1');
     expect(members).to.deep.equal([fresh.visitor.id]);
   });
 

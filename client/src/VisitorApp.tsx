@@ -1,0 +1,158 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { RoomInfo, VisitState } from '../../signaling/protocol/index.ts';
+import { CallEngine, preloadDevice, type CallSocket } from './call-engine/call-engine.ts';
+import { LocalMedia } from './call-engine/local-media.ts';
+import { request } from './call-engine/request.ts';
+import { CallView } from './call/CallView.tsx';
+import { DeviceCheck } from './check/DeviceCheck.tsx';
+import { savedDevicePreference } from './check/DevicePicker.tsx';
+import { CheckInForm } from './check-in/CheckInForm.tsx';
+import { LanguageSwitch } from './i18n/LanguageSwitch.tsx';
+import { useLanguage } from './i18n/i18n.ts';
+import { i18n, t } from './strings.ts';
+import { connectVisitor, visitToken, type VisitorSocket } from './visit-session.ts';
+import { WaitingScreen } from './waiting/WaitingScreen.tsx';
+
+type Screen =
+  | { kind: 'loading' }
+  | { kind: 'invalid'; tooMany: boolean }
+  | { kind: 'check-in' }
+  | { kind: 'waiting'; arrivedAt: number }
+  | { kind: 'call'; engine: CallEngine }
+  | { kind: 'ended'; left: boolean };
+
+const slug = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+
+export function VisitorApp() {
+  useLanguage(i18n);
+  const [room, setRoom] = useState<RoomInfo | null>(null);
+  const [screen, setScreen] = useState<Screen>({ kind: 'loading' });
+  const [media, setMedia] = useState<LocalMedia | null>(null);
+  const [online, setOnline] = useState(true);
+  const socketRef = useRef<VisitorSocket | null>(null);
+
+  const endVisit = useCallback((left: boolean) => {
+    visitToken.clear(slug);
+    socketRef.current?.disconnect();
+    socketRef.current = null;
+    setMedia((m) => {
+      m?.stop();
+      return null;
+    });
+    setScreen({ kind: 'ended', left });
+  }, []);
+
+  const startCall = useCallback((socket: VisitorSocket, callId: string, localMedia: LocalMedia) => {
+    setScreen((current) => {
+      if (current.kind === 'call' && current.engine.callId === callId) return current;
+      const engine = new CallEngine(socket as unknown as CallSocket, callId, localMedia);
+      engine.subscribe((s) => {
+        if (s.status === 'ended') endVisit(false);
+      });
+      void engine.start().catch(() => undefined);
+      return { kind: 'call', engine };
+    });
+  }, [endVisit]);
+
+  /** Connects with the stored token and follows the visit wherever it is (waiting, in a call, over). */
+  const follow = useCallback((token: string, localMedia: LocalMedia) => {
+    const socket = connectVisitor(token);
+    socketRef.current = socket;
+    const apply = (visit: VisitState) => {
+      if (visit.state === 'ended') return endVisit(false);
+      if (visit.state === 'waiting') {
+        setScreen((s) => (s.kind === 'call' ? s : { kind: 'waiting', arrivedAt: visit.arrivedAt }));
+        void preloadDevice().catch(() => undefined);
+      } else startCall(socket, visit.callId, localMedia);
+    };
+    socket.on('connect', () => {
+      setOnline(true);
+      void request(socket, 'visit:status', {}).then(({ visit }) => apply(visit), () => undefined);
+    });
+    socket.on('disconnect', () => setOnline(false));
+    socket.on('connect_error', (err) => {
+      // The token is no longer valid (visit over, data deleted): start again from the form.
+      if (err.message === 'not_found') {
+        visitToken.clear(slug);
+        socket.disconnect();
+        setScreen({ kind: 'check-in' });
+      }
+    });
+    socket.on('visit:admitted', ({ callId }) => startCall(socket, callId, localMedia));
+  }, [endVisit, startCall]);
+
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      const res = await fetch(`/api/rooms/${encodeURIComponent(slug)}`);
+      if (!res.ok) return setScreen({ kind: 'invalid', tooMany: res.status === 429 });
+      const info = (await res.json()) as RoomInfo;
+      if (cancelled) return;
+      setRoom(info);
+      document.title = `${info.name} · ${t('app.title')}`;
+      const localMedia = await LocalMedia.open(savedDevicePreference());
+      if (cancelled) return localMedia.stop();
+      setMedia(localMedia);
+      const token = visitToken.get(slug);
+      if (token) follow(token, localMedia);
+      else setScreen({ kind: 'check-in' });
+    })().catch(() => setScreen({ kind: 'invalid', tooMany: false }));
+    return () => {
+      cancelled = true;
+      socketRef.current?.disconnect();
+    };
+  }, [follow]);
+
+  const leave = async () => {
+    const socket = socketRef.current;
+    if (socket) await request(socket, 'visit:leave', {}).catch(() => undefined);
+    endVisit(true);
+  };
+
+  return (
+    <div class="page">
+      <header class="topbar">
+        <span class="brand">{room?.name ?? t('app.title')}</span>
+        <LanguageSwitch i18n={i18n} label={t('app.language')} />
+      </header>
+      <main>
+        {screen.kind === 'loading' && <p role="status">{t('link.loading')}</p>}
+        {screen.kind === 'invalid' && (
+          <section>
+            <h1>{screen.tooMany ? t('link.tooMany') : t('link.invalid')}</h1>
+            {!screen.tooMany && <p>{t('link.invalidHelp')}</p>}
+          </section>
+        )}
+        {screen.kind === 'check-in' && room && media && (
+          <section aria-labelledby="checkin-heading">
+            <h1 id="checkin-heading">{t('checkin.heading', { name: room.professionalName })}</h1>
+            <p>{t('checkin.intro')}</p>
+            <DeviceCheck media={media} t={t} />
+            <CheckInForm
+              slug={slug}
+              professionalName={room.professionalName}
+              onCheckedIn={({ visitorToken }) => {
+                visitToken.set(slug, visitorToken);
+                setScreen({ kind: 'waiting', arrivedAt: Date.now() });
+                follow(visitorToken, media);
+              }}
+            />
+          </section>
+        )}
+        {screen.kind === 'waiting' && room && media && (
+          <WaitingScreen professionalName={room.professionalName} arrivedAt={screen.arrivedAt} online={online} media={media} onLeave={() => void leave()} />
+        )}
+        {screen.kind === 'call' && media && <CallView engine={screen.engine} media={media} t={t} />}
+        {screen.kind === 'ended' && (
+          <section>
+            <h1>{screen.left ? t('ended.left') : t('ended.heading')}</h1>
+            <p>{t('ended.body')}</p>
+            <button type="button" onClick={() => location.reload()}>
+              {t('ended.again')}
+            </button>
+          </section>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,322 @@
+import { Device } from 'mediasoup-client';
+import type { types } from 'mediasoup-client';
+import type { Socket } from 'socket.io-client';
+import type { CallClientEvents, CallServerEvents, ConsumerInfo, PeerInfo, TransportInfo } from '../../../signaling/protocol/index.ts';
+import type { LocalMedia } from './local-media.ts';
+import { request, RequestError } from './request.ts';
+
+export type CallStatus = 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
+
+export interface RemoteParticipant {
+  peer: PeerInfo;
+  /** One stream with whatever of the participant's audio and video is being received. */
+  stream: MediaStream;
+  audioMuted: boolean;
+  videoOff: boolean;
+}
+
+export interface CallSnapshot {
+  status: CallStatus;
+  remotes: RemoteParticipant[];
+  microphoneMuted: boolean;
+  cameraOff: boolean;
+  error?: string;
+}
+
+export type CallSocket = Socket<CallServerEvents, CallClientEvents>;
+
+let devicePromise: Promise<Device> | undefined;
+
+/**
+ * Loads the SFU's codec capabilities into a mediasoup Device. Call it early (while the visitor waits):
+ * it is the same for every call, and having it ready takes a round trip off the admission.
+ */
+export function preloadDevice(): Promise<Device> {
+  devicePromise ??= (async () => {
+    const res = await fetch('/api/media/capabilities');
+    if (!res.ok) throw new Error(`capabilities: HTTP ${res.status}`);
+    const device = new Device();
+    await device.load({ routerRtpCapabilities: await res.json() });
+    return device;
+  })();
+  devicePromise.catch(() => (devicePromise = undefined));
+  return devicePromise;
+}
+
+// Frame encryption (E2EE) needs encoded-frame access; it silently does nothing unless the peer
+// connection was created with this flag (see shared/notes/e2ee-in-chromium.md), so every transport has it.
+const TRANSPORT_SETTINGS = { encodedInsertableStreams: true } as unknown as Partial<RTCConfiguration>;
+
+interface Consumed {
+  consumer: types.Consumer;
+  peerId: string;
+}
+
+/**
+ * One participant's side of a call, shared by the visitor app and the dashboard: joins the call's SFU
+ * router, sends the local tracks, receives everyone else's, and follows mute/camera state both ways.
+ */
+export class CallEngine {
+  private sendTransport?: types.Transport;
+  private recvTransport?: types.Transport;
+  private readonly producers = new Map<'audio' | 'video', types.Producer>();
+  private readonly consumed = new Map<string, Consumed>();
+  private readonly remotes = new Map<string, RemoteParticipant>();
+  private readonly listeners = new Set<(s: CallSnapshot) => void>();
+  private status: CallStatus = 'connecting';
+  private error?: string;
+  private microphoneMuted = false;
+  private joinGeneration = 0;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(
+    private readonly socket: CallSocket,
+    readonly callId: string,
+    private readonly media: LocalMedia,
+  ) {}
+
+  snapshot(): CallSnapshot {
+    return {
+      status: this.status,
+      remotes: [...this.remotes.values()],
+      microphoneMuted: this.microphoneMuted,
+      cameraOff: !this.media.videoTrack,
+      error: this.error,
+    };
+  }
+
+  subscribe(listener: (s: CallSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    listener(this.snapshot());
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    const on = <K extends keyof CallServerEvents>(event: K, handler: CallServerEvents[K]) => {
+      (this.socket as unknown as Socket).on(event, handler as never);
+      this.cleanups.push(() => (this.socket as unknown as Socket).off(event, handler as never));
+    };
+    on('call:consumer-added', (info) => void this.consume(info, this.joinGeneration).catch((e) => this.fail(e)));
+    on('call:consumer-closed', ({ consumerId }) => this.dropConsumer(consumerId));
+    on('call:consumer-paused', ({ consumerId, paused }) => {
+      const c = this.consumed.get(consumerId);
+      const remote = c && this.remotes.get(c.peerId);
+      if (!c || !remote) return;
+      if (c.consumer.kind === 'audio') remote.audioMuted = paused;
+      else remote.videoOff = paused;
+      this.changed();
+    });
+    on('call:ended', ({ callId }) => {
+      if (callId === this.callId) this.finish();
+    });
+    on('call:media-lost', ({ callId }) => {
+      if (callId === this.callId) void this.rejoin();
+    });
+    // After a dropped connection the server has let our media go; join again once we are back.
+    const onReconnect = () => void this.rejoin();
+    (this.socket as unknown as Socket).io.on('reconnect', onReconnect);
+    this.cleanups.push(() => (this.socket as unknown as Socket).io.off('reconnect', onReconnect));
+    this.cleanups.push(this.media.onTrackChange((kind, track) => void this.onLocalTrack(kind, track)));
+    await this.join();
+  }
+
+  async setMicrophoneMuted(muted: boolean): Promise<void> {
+    this.microphoneMuted = muted;
+    const producer = this.producers.get('audio');
+    if (producer) {
+      if (muted) producer.pause();
+      else producer.resume();
+      await this.ask('media:set-producer-paused', { callId: this.callId, producerId: producer.id, paused: muted });
+    }
+    this.changed();
+  }
+
+  async setCameraOff(off: boolean): Promise<void> {
+    await this.media.setCameraOn(!off);
+    this.changed();
+  }
+
+  async hangUp(): Promise<void> {
+    try {
+      await this.ask('call:hang-up', { callId: this.callId });
+    } catch (error) {
+      if (!(error instanceof RequestError && error.code === 'call_ended')) throw error;
+    }
+    this.finish();
+  }
+
+  close(): void {
+    for (const c of this.cleanups.splice(0)) c();
+    this.closeTransports();
+  }
+
+  private async join(): Promise<void> {
+    const generation = ++this.joinGeneration;
+    const device = await preloadDevice();
+    const joined = await this.ask('call:join', {
+      callId: this.callId,
+      rtpCapabilities: device.rtpCapabilities as unknown as Record<string, unknown>,
+    });
+    if (generation !== this.joinGeneration) return;
+    this.recvTransport = this.transport(device.createRecvTransport({ ...asTransport(joined.recvTransport), additionalSettings: TRANSPORT_SETTINGS }));
+    this.sendTransport = this.transport(device.createSendTransport({ ...asTransport(joined.sendTransport), additionalSettings: TRANSPORT_SETTINGS }));
+    this.sendTransport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+      this.ask('media:produce', {
+        callId: this.callId,
+        transportId: this.sendTransport!.id,
+        kind,
+        source: appData.source as 'microphone' | 'camera',
+        rtpParameters: rtpParameters as unknown as Record<string, unknown>,
+      }).then(({ producerId }) => callback({ id: producerId }), errback);
+    });
+    for (const peer of joined.peers) this.remote(peer);
+    // Receive first: seeing the other person is what the admission is waiting for.
+    await Promise.all([
+      ...joined.consumers.map((info) => this.consume(info, generation)),
+      this.produce('audio', this.media.audioTrack),
+      this.produce('video', this.media.videoTrack),
+    ]);
+    if (generation !== this.joinGeneration) return;
+    this.status = 'connected';
+    this.changed();
+  }
+
+  private async rejoin(): Promise<void> {
+    if (this.status === 'ended') return;
+    this.status = 'reconnecting';
+    this.closeTransports();
+    this.changed();
+    try {
+      await this.join();
+    } catch (error) {
+      if (error instanceof RequestError && (error.code === 'call_ended' || error.code === 'not_found')) return this.finish();
+      this.fail(error);
+    }
+  }
+
+  private transport(t: types.Transport): types.Transport {
+    t.on('connect', ({ dtlsParameters }, callback, errback) => {
+      this.ask('media:connect-transport', {
+        callId: this.callId,
+        transportId: t.id,
+        dtlsParameters: dtlsParameters as unknown as Record<string, unknown>,
+      }).then(() => callback(), errback);
+    });
+    t.on('connectionstatechange', (state) => {
+      if (state === 'failed' && this.status === 'connected') void this.rejoin();
+    });
+    return t;
+  }
+
+  private async produce(kind: 'audio' | 'video', track: MediaStreamTrack | undefined): Promise<void> {
+    if (!track || !this.sendTransport) return;
+    const producer = await this.sendTransport.produce({
+      track,
+      stopTracks: false,
+      appData: { source: kind === 'audio' ? 'microphone' : 'camera' },
+      ...(kind === 'audio' ? { codecOptions: { opusDtx: true, opusFec: true } } : {}),
+    });
+    this.producers.set(kind, producer);
+    if (kind === 'audio' && this.microphoneMuted) {
+      producer.pause();
+      await this.ask('media:set-producer-paused', { callId: this.callId, producerId: producer.id, paused: true });
+    }
+  }
+
+  /** The local device changed (switch, camera on/off): swap what is sent without renegotiating. */
+  private async onLocalTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
+    const producer = this.producers.get(kind);
+    if (!producer) {
+      if (track) await this.produce(kind, track);
+      this.changed();
+      return;
+    }
+    await producer.replaceTrack({ track });
+    const paused = track === null || (kind === 'audio' && this.microphoneMuted);
+    if (paused) producer.pause();
+    else producer.resume();
+    await this.ask('media:set-producer-paused', { callId: this.callId, producerId: producer.id, paused });
+    this.changed();
+  }
+
+  private async consume(info: ConsumerInfo, generation: number): Promise<void> {
+    if (!this.recvTransport || generation !== this.joinGeneration) return;
+    const consumer = await this.recvTransport.consume({
+      id: info.consumerId,
+      producerId: info.producerId,
+      kind: info.kind,
+      rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
+    });
+    const remote = this.remote(info.peer);
+    for (const old of info.kind === 'audio' ? remote.stream.getAudioTracks() : remote.stream.getVideoTracks()) remote.stream.removeTrack(old);
+    remote.stream.addTrack(consumer.track);
+    if (info.kind === 'audio') remote.audioMuted = info.producerPaused;
+    else remote.videoOff = info.producerPaused;
+    this.consumed.set(consumer.id, { consumer, peerId: info.peer.id });
+    this.changed();
+    await this.ask('media:resume-consumer', { callId: this.callId, consumerId: consumer.id });
+  }
+
+  private dropConsumer(consumerId: string): void {
+    const c = this.consumed.get(consumerId);
+    if (!c) return;
+    this.consumed.delete(consumerId);
+    c.consumer.close();
+    const remote = this.remotes.get(c.peerId);
+    if (remote) {
+      remote.stream.removeTrack(c.consumer.track);
+      if (c.consumer.kind === 'audio') remote.audioMuted = true;
+      else remote.videoOff = true;
+    }
+    this.changed();
+  }
+
+  private remote(peer: PeerInfo): RemoteParticipant {
+    let remote = this.remotes.get(peer.id);
+    if (!remote) {
+      remote = { peer, stream: new MediaStream(), audioMuted: false, videoOff: false };
+      this.remotes.set(peer.id, remote);
+    }
+    return remote;
+  }
+
+  private closeTransports(): void {
+    this.sendTransport?.close();
+    this.recvTransport?.close();
+    this.sendTransport = undefined;
+    this.recvTransport = undefined;
+    this.producers.clear();
+    for (const { consumer } of this.consumed.values()) consumer.close();
+    this.consumed.clear();
+    for (const r of this.remotes.values()) for (const t of r.stream.getTracks()) r.stream.removeTrack(t);
+  }
+
+  private finish(): void {
+    if (this.status === 'ended') return;
+    this.status = 'ended';
+    this.close();
+    this.changed();
+  }
+
+  private fail(error: unknown): void {
+    if (this.status === 'ended') return;
+    this.status = 'failed';
+    this.error = error instanceof Error ? error.message : String(error);
+    this.changed();
+  }
+
+  private changed(): void {
+    const s = this.snapshot();
+    for (const l of this.listeners) l(s);
+  }
+
+  private ask<K extends keyof CallClientEvents & string>(event: K, payload: Parameters<CallClientEvents[K]>[0]) {
+    return request(this.socket as never, event as never, payload as never) as Promise<
+      Parameters<Parameters<CallClientEvents[K]>[1]>[0] extends infer A ? (A extends { ok: true } ? A : never) : never
+    >;
+  }
+}
+
+function asTransport(t: TransportInfo) {
+  return t as unknown as Pick<types.TransportOptions, 'id' | 'iceParameters' | 'iceCandidates' | 'dtlsParameters'>;
+}

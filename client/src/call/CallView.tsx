@@ -1,0 +1,60 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { CallEngine, CallSnapshot } from '../call-engine/call-engine.ts';
+import type { LocalMedia } from '../call-engine/local-media.ts';
+import { DevicePicker } from '../check/DevicePicker.tsx';
+import type { Translate } from './call-strings.ts';
+import { MediaView } from './MediaView.tsx';
+
+/** The call screen, the same for visitor and professional. */
+export function CallView({ engine, media, t }: { engine: CallEngine; media: LocalMedia; t: Translate }) {
+  const [call, setCall] = useState<CallSnapshot>(engine.snapshot());
+  const [version, setVersion] = useState(0);
+  useEffect(() => engine.subscribe((s) => {
+    setCall(s);
+    setVersion((v) => v + 1);
+  }), [engine]);
+
+  const remote = call.remotes[0];
+  return (
+    <section class="call" aria-label={remote ? remote.peer.name : t('call.connecting')}>
+      <div class="stage">
+        {remote ? (
+          <figure class="remote">
+            <MediaView stream={remote.stream} muted={false} label={remote.peer.name} version={version} />
+            <figcaption>
+              {remote.peer.name}
+              {remote.audioMuted && <span class="badge">{t('call.otherMuted', { name: remote.peer.name })}</span>}
+              {remote.videoOff && <span class="badge">{t('call.otherCameraOff', { name: remote.peer.name })}</span>}
+            </figcaption>
+          </figure>
+        ) : (
+          <p class="placeholder">{t('call.connecting')}</p>
+        )}
+        <figure class="self">
+          {media.videoTrack ? <MediaView stream={media.stream} muted mirrored label={t('call.you')} version={version} /> : <div class="no-video" />}
+          <figcaption>{t('call.you')}</figcaption>
+        </figure>
+      </div>
+      <p class="status" role="status" aria-live="polite">
+        {call.status === 'connecting' && t('call.connecting')}
+        {call.status === 'reconnecting' && t('call.reconnecting')}
+        {call.status === 'failed' && t('call.failed')}
+      </p>
+      <div class="controls">
+        <button type="button" aria-pressed={call.microphoneMuted} onClick={() => void engine.setMicrophoneMuted(!call.microphoneMuted)}>
+          {call.microphoneMuted ? t('call.unmute') : t('call.mute')}
+        </button>
+        <button type="button" aria-pressed={call.cameraOff} onClick={() => void engine.setCameraOff(!call.cameraOff)}>
+          {call.cameraOff ? t('call.cameraOn') : t('call.cameraOff')}
+        </button>
+        <details class="devices">
+          <summary>{t('call.settings')}</summary>
+          <DevicePicker media={media} t={t} />
+        </details>
+        <button type="button" class="danger" onClick={() => void engine.hangUp()}>
+          {t('call.hangUp')}
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,68 @@
+import { createI18n } from './i18n/i18n.ts';
+import { callStrings } from './call/call-strings.ts';
+
+const en = {
+  ...callStrings.en,
+  'app.title': 'Video consultation',
+  'app.language': 'Language',
+  'link.invalid': 'This link is not valid',
+  'link.invalidHelp': 'Check the link you were given, or contact the person who sent it.',
+  'link.tooMany': 'Too many attempts from your network. Wait a minute and try again.',
+  'link.loading': 'Loading…',
+  'checkin.heading': 'Video consultation with {name}',
+  'checkin.intro': 'Check that your camera and microphone work, then tell us your name.',
+  'checkin.name': 'Your name',
+  'checkin.nameHelp': 'Shown to {name} so they know who is waiting.',
+  'checkin.submit': 'Go to the waiting room',
+  'checkin.submitting': 'Checking in…',
+  'checkin.name_required': 'Please enter your name.',
+  'checkin.name_too_long': 'Your name can be at most 100 characters.',
+  'checkin.name_invalid_characters': 'Your name contains characters that are not allowed.',
+  'checkin.failed': 'Could not check in. Check your network and try again.',
+  'checkin.rateLimited': 'Too many check-ins from your network. Wait a minute and try again.',
+  'waiting.heading': 'You are in the waiting room',
+  'waiting.told': '{name} has been told you are here.',
+  'waiting.keepOpen': 'Keep this page open. The call starts when you are let in.',
+  'waiting.since': 'Waiting since {time}',
+  'waiting.leave': 'Leave the waiting room',
+  'waiting.offline': 'Connection lost. Reconnecting… you keep your place.',
+  'ended.heading': 'The consultation has ended',
+  'ended.body': 'Thank you. You can close this page.',
+  'ended.left': 'You have left the waiting room.',
+  'ended.again': 'Check in again',
+};
+
+const nb: Record<keyof typeof en, string> = {
+  ...callStrings.nb,
+  'app.title': 'Videokonsultasjon',
+  'app.language': 'Språk',
+  'link.invalid': 'Denne lenken er ikke gyldig',
+  'link.invalidHelp': 'Sjekk lenken du fikk, eller kontakt den som sendte den.',
+  'link.tooMany': 'For mange forsøk fra nettverket ditt. Vent et minutt og prøv igjen.',
+  'link.loading': 'Laster …',
+  'checkin.heading': 'Videokonsultasjon med {name}',
+  'checkin.intro': 'Sjekk at kamera og mikrofon virker, og skriv inn navnet ditt.',
+  'checkin.name': 'Navnet ditt',
+  'checkin.nameHelp': 'Vises for {name}, så de vet hvem som venter.',
+  'checkin.submit': 'Gå til venterommet',
+  'checkin.submitting': 'Sjekker inn …',
+  'checkin.name_required': 'Skriv inn navnet ditt.',
+  'checkin.name_too_long': 'Navnet kan være på høyst 100 tegn.',
+  'checkin.name_invalid_characters': 'Navnet inneholder tegn som ikke er tillatt.',
+  'checkin.failed': 'Kunne ikke sjekke inn. Sjekk nettverket og prøv igjen.',
+  'checkin.rateLimited': 'For mange innsjekkinger fra nettverket ditt. Vent et minutt og prøv igjen.',
+  'waiting.heading': 'Du er i venterommet',
+  'waiting.told': '{name} har fått beskjed om at du er her.',
+  'waiting.keepOpen': 'Hold denne siden åpen. Samtalen starter når du slippes inn.',
+  'waiting.since': 'Venter siden {time}',
+  'waiting.leave': 'Forlat venterommet',
+  'waiting.offline': 'Forbindelsen ble brutt. Kobler til igjen … du beholder plassen din.',
+  'ended.heading': 'Konsultasjonen er avsluttet',
+  'ended.body': 'Takk. Du kan lukke denne siden.',
+  'ended.left': 'Du har forlatt venterommet.',
+  'ended.again': 'Sjekk inn igjen',
+};
+
+export const i18n = createI18n({ en, nb });
+export const t = i18n.t;
+export type StringKey = keyof typeof en;

@@ -1,0 +1,26 @@
+import type { LocalMedia } from '../call-engine/local-media.ts';
+import { DeviceCheck } from '../check/DeviceCheck.tsx';
+import { t, i18n } from '../strings.ts';
+
+export function WaitingScreen({ professionalName, arrivedAt, online, media, onLeave }: {
+  professionalName: string;
+  arrivedAt: number;
+  online: boolean;
+  media: LocalMedia;
+  onLeave: () => void;
+}) {
+  const time = new Date(arrivedAt).toLocaleTimeString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+  return (
+    <section class="waiting" aria-labelledby="waiting-heading">
+      <h1 id="waiting-heading">{t('waiting.heading')}</h1>
+      <p class="lead" role="status">{t('waiting.told', { name: professionalName })}</p>
+      <p>{t('waiting.keepOpen')}</p>
+      <p class="muted">{t('waiting.since', { time })}</p>
+      {!online && <p class="notice" role="alert">{t('waiting.offline')}</p>}
+      <DeviceCheck media={media} t={t} />
+      <button type="button" class="secondary" onClick={onLeave}>
+        {t('waiting.leave')}
+      </button>
+    </section>
+  );
+}

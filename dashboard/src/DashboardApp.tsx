@@ -1,0 +1,116 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Me, WaitingVisitor } from '../../signaling/protocol/index.ts';
+import { CallEngine, preloadDevice, type CallSocket } from '../../client/src/call-engine/call-engine.ts';
+import { LocalMedia } from '../../client/src/call-engine/local-media.ts';
+import { request } from '../../client/src/call-engine/request.ts';
+import { savedDevicePreference } from '../../client/src/check/DevicePicker.tsx';
+import { LanguageSwitch } from '../../client/src/i18n/LanguageSwitch.tsx';
+import { useLanguage } from '../../client/src/i18n/i18n.ts';
+import { api, ApiError } from './api.ts';
+import { ProfessionalCall } from './call/ProfessionalCall.tsx';
+import { HistoryList } from './history/HistoryList.tsx';
+import { LoginForm } from './login/LoginForm.tsx';
+import { connectProfessional, type ProfessionalSocket } from './pro-socket.ts';
+import { WaitingList } from './queue/WaitingList.tsx';
+import { i18n, t } from './strings.ts';
+
+type View = 'queue' | 'history';
+interface ActiveCall {
+  engine: CallEngine;
+  media: LocalMedia;
+}
+
+export function DashboardApp() {
+  useLanguage(i18n);
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [notice, setNotice] = useState<string | undefined>();
+  const [socket, setSocket] = useState<ProfessionalSocket | null>(null);
+  const [view, setView] = useState<View>('queue');
+  const [call, setCall] = useState<ActiveCall | null>(null);
+
+  useEffect(() => {
+    api<Me>('GET', '/api/auth/me').then(setMe, (err) => {
+      setMe(null);
+      if (!(err instanceof ApiError && err.status === 401)) setNotice(t('login.failed'));
+    });
+  }, []);
+
+  useEffect(() => {
+    if (!me) return;
+    const s = connectProfessional();
+    s.on('session:ended', () => {
+      setMe(null);
+      setNotice(t('app.sessionEnded'));
+    });
+    setSocket(s);
+    void preloadDevice().catch(() => undefined);
+    return () => {
+      s.disconnect();
+      setSocket(null);
+    };
+  }, [me]);
+
+  const admit = async (visitor: WaitingVisitor) => {
+    if (!socket) return;
+    // Camera and admission in parallel: the visitor should see us as soon as the call exists.
+    const opening = LocalMedia.open(savedDevicePreference());
+    let callId: string;
+    try {
+      ({ callId } = await request(socket, 'queue:admit', { visitorId: visitor.visitorId }));
+    } catch (err) {
+      (await opening).stop();
+      throw err;
+    }
+    const media = await opening;
+    const engine = new CallEngine(socket as unknown as CallSocket, callId, media);
+    setCall({ engine, media });
+    void engine.start().catch(() => undefined);
+  };
+
+  const logout = async () => {
+    await api('POST', '/api/auth/logout').catch(() => undefined);
+    setMe(null);
+  };
+
+  return (
+    <div class="page">
+      <header class="topbar">
+        <span class="brand">{me ? `${me.organization.name} · ${me.professional.name}` : t('app.title')}</span>
+        <LanguageSwitch i18n={i18n} label={t('app.language')} />
+        {me && (
+          <button type="button" class="secondary" onClick={() => void logout()}>
+            {t('app.logout')}
+          </button>
+        )}
+      </header>
+      <main>
+        {me === undefined && <p role="status">{t('app.loading')}</p>}
+        {me === null && <LoginForm notice={notice} onLoggedIn={(m) => { setNotice(undefined); setMe(m); }} />}
+        {me && call && (
+          <ProfessionalCall
+            engine={call.engine}
+            media={call.media}
+            onClose={() => {
+              call.engine.close();
+              call.media.stop();
+              setCall(null);
+            }}
+          />
+        )}
+        {me && !call && socket && (
+          <>
+            <nav class="tabs" aria-label={t('app.title')}>
+              <button type="button" class="secondary" aria-current={view === 'queue' ? 'page' : undefined} onClick={() => setView('queue')}>
+                {t('nav.queue')}
+              </button>
+              <button type="button" class="secondary" aria-current={view === 'history' ? 'page' : undefined} onClick={() => setView('history')}>
+                {t('nav.history')}
+              </button>
+            </nav>
+            {view === 'queue' ? <WaitingList socket={socket} onAdmit={admit} /> : <HistoryList />}
+          </>
+        )}
+      </main>
+    </div>
+  );
+}

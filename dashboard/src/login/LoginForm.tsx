@@ -1,0 +1,50 @@
+import { useState } from 'preact/hooks';
+import type { LoginRequest, Me } from '../../../signaling/protocol/index.ts';
+import { api, ApiError } from '../api.ts';
+import { t } from '../strings.ts';
+
+type LoginError = 'login.invalid' | 'login.rateLimited' | 'login.failed' | 'login.missing';
+
+export function LoginForm({ onLoggedIn, notice }: { onLoggedIn: (me: Me) => void; notice?: string }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<LoginError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!email.trim() || !password) return setError('login.missing');
+    setBusy(true);
+    setError(null);
+    try {
+      const body: LoginRequest = { email, password };
+      onLoggedIn(await api<Me>('POST', '/api/auth/login', body));
+    } catch (err) {
+      const status = err instanceof ApiError ? err.status : 0;
+      setError(status === 401 ? 'login.invalid' : status === 429 ? 'login.rateLimited' : 'login.failed');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="login-heading" class="login">
+      <h1 id="login-heading">{t('login.heading')}</h1>
+      {notice && <p class="notice" role="status">{notice}</p>}
+      <form onSubmit={submit} noValidate>
+        <label class="field">
+          <span>{t('login.email')}</span>
+          <input type="email" name="email" autocomplete="username" value={email} onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <label class="field">
+          <span>{t('login.password')}</span>
+          <input type="password" name="password" autocomplete="current-password" value={password} onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        {error && <p class="error" role="alert">{t(error)}</p>}
+        <button type="submit" disabled={busy}>
+          {busy ? t('login.submitting') : t('login.submit')}
+        </button>
+      </form>
+    </section>
+  );
+}
