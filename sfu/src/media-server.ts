@@ -77,9 +77,9 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   }
 
   /** Load is counted in participants (each one is a send and a receive stream set), plus one per call. */
-  private leastLoadedWorker(): types.Worker {
+  private async leastLoadedWorker(): Promise<types.Worker> {
     const load = new Map<types.Worker, number>();
-    for (const w of this.pool.live()) load.set(w, 0);
+    for (const w of await this.pool.liveSoon()) load.set(w, 0);
     for (const { router, worker } of this.calls.values()) {
       if (load.has(worker)) load.set(worker, load.get(worker)! + 1 + router.participantCount);
     }
@@ -90,7 +90,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   }
 
   private async createRouter(callId: string): Promise<CallRouter> {
-    const worker = this.leastLoadedWorker();
+    const worker = await this.leastLoadedWorker();
     const router = await worker.createRouter({ mediaCodecs });
     const call = new CallRouter(callId, router, {
       listenIps: [{ ip: this.config.listenIp, announcedIp: this.config.announcedIp }],

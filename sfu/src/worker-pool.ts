@@ -35,6 +35,21 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return this.workers.filter((w) => !w.closed);
   }
 
+  /** Live workers, waiting (up to `timeoutMs`) for a replacement when the last one has just died. */
+  async liveSoon(timeoutMs = 10_000): Promise<types.Worker[]> {
+    if (this.live().length > 0 || this.closing) return this.live();
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off('worker-replaced', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.on('worker-replaced', done);
+    });
+    return this.live();
+  }
+
   get size(): number {
     return this.workers.length;
   }

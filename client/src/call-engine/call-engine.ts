@@ -4,6 +4,7 @@ import type { Socket } from 'socket.io-client';
 import type { CallClientEvents, CallServerEvents, ConsumerInfo, PeerInfo, TransportInfo } from '../../../signaling/protocol/index.ts';
 import type { LocalMedia } from './local-media.ts';
 import { request, RequestError } from './request.ts';
+import { pipeFrames } from './frame-pipe.ts';
 
 export type CallStatus = 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
 
@@ -67,6 +68,8 @@ export class CallEngine {
   private error?: string;
   private microphoneMuted = false;
   private joinGeneration = 0;
+  private rejoinAttempt = 0;
+  private failedRejoins = 0;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(
@@ -178,20 +181,35 @@ export class CallEngine {
     ]);
     if (generation !== this.joinGeneration) return;
     this.status = 'connected';
+    this.failedRejoins = 0;
     this.changed();
   }
 
+  /** Joins again after lost media (a dead media server, a dropped connection), retrying with backoff. */
   private async rejoin(): Promise<void> {
     if (this.status === 'ended') return;
+    const attempt = ++this.rejoinAttempt;
     this.status = 'reconnecting';
     this.closeTransports();
     this.changed();
-    try {
-      await this.join();
-    } catch (error) {
-      if (error instanceof RequestError && (error.code === 'call_ended' || error.code === 'not_found')) return this.finish();
-      this.fail(error);
+    for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
+      try {
+        await this.join();
+        return;
+      } catch (error) {
+        if (error instanceof RequestError && (error.code === 'call_ended' || error.code === 'not_found')) return this.finish();
+        if (this.superseded(attempt)) return;
+        if (delay >= 4000 && ++this.failedRejoins > 5) return this.fail(error);
+        this.closeTransports();
+        await new Promise((r) => setTimeout(r, delay));
+        if (this.superseded(attempt)) return;
+      }
     }
+  }
+
+  /** A newer rejoin took over, or the call ended meanwhile (the status changes under our feet). */
+  private superseded(attempt: number): boolean {
+    return attempt !== this.rejoinAttempt || this.snapshot().status === 'ended';
   }
 
   private transport(t: types.Transport): types.Transport {
@@ -216,6 +234,7 @@ export class CallEngine {
       appData: { source: kind === 'audio' ? 'microphone' : 'camera' },
       ...(kind === 'audio' ? { codecOptions: { opusDtx: true, opusFec: true } } : {}),
     });
+    if (producer.rtpSender) pipeFrames(producer.rtpSender);
     this.producers.set(kind, producer);
     if (kind === 'audio' && this.microphoneMuted) {
       producer.pause();
@@ -247,6 +266,7 @@ export class CallEngine {
       kind: info.kind,
       rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
     });
+    if (consumer.rtpReceiver) pipeFrames(consumer.rtpReceiver);
     const remote = this.remote(info.peer);
     for (const old of info.kind === 'audio' ? remote.stream.getAudioTracks() : remote.stream.getVideoTracks()) remote.stream.removeTrack(old);
     remote.stream.addTrack(consumer.track);

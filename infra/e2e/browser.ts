@@ -1,0 +1,94 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Flags measured to work for headless WebRTC here (shared/notes/browser-e2e.md). */
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS, headless: true });
+}
+
+/**
+ * A browser context whose pages record every RTCPeerConnection they create, so a test can read the
+ * same getStats() a person's browser has: decoded frames and audio energy. The app itself is unchanged.
+ */
+export async function newCallContext(browser: Browser, origin: string, init?: () => void): Promise<BrowserContext> {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 900, height: 700 } });
+  await context.grantPermissions(['camera', 'microphone'], { origin });
+  await context.addInitScript(() => {
+    const Native = window.RTCPeerConnection;
+    const all: RTCPeerConnection[] = [];
+    (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections = all;
+    window.RTCPeerConnection = class extends Native {
+      constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+        super(...args);
+        all.push(this);
+      }
+    } as typeof RTCPeerConnection;
+  });
+  if (init) await context.addInitScript(init);
+  return context;
+}
+
+export interface InboundMedia {
+  framesDecoded: number;
+  totalAudioEnergy: number;
+  openConnections: number;
+}
+
+/** What the page is receiving right now, over its open peer connections. */
+export function inboundMedia(page: Page): Promise<InboundMedia> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __peerConnections?: RTCPeerConnection[] }).__peerConnections ?? [];
+    const result = { framesDecoded: 0, totalAudioEnergy: 0, openConnections: 0 };
+    for (const pc of pcs) {
+      if (pc.connectionState === 'closed' || pc.signalingState === 'closed') continue;
+      result.openConnections++;
+      const stats = await pc.getStats();
+      stats.forEach((s: { type: string; kind?: string; framesDecoded?: number; totalAudioEnergy?: number }) => {
+        if (s.type !== 'inbound-rtp') return;
+        if (s.kind === 'video') result.framesDecoded += s.framesDecoded ?? 0;
+        if (s.kind === 'audio') result.totalAudioEnergy += s.totalAudioEnergy ?? 0;
+      });
+    }
+    return result;
+  });
+}
+
+/** Polls until `check` holds for the page's inbound media, or fails with the last figures seen. */
+export async function waitForMedia(page: Page, check: (m: InboundMedia) => boolean, what: string, timeoutMs = 20_000): Promise<InboundMedia> {
+  const deadline = Date.now() + timeoutMs;
+  let last: InboundMedia | undefined;
+  while (Date.now() < deadline) {
+    last = await inboundMedia(page);
+    if (check(last)) return last;
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`${what}: not reached in ${timeoutMs} ms; last seen ${JSON.stringify(last)}`);
+}
+
+/** Saves a screenshot of every open page, so a failing browser test shows what the person saw. */
+export async function screenshotAll(contexts: BrowserContext[], label: string): Promise<string[]> {
+  const dir = `${process.env.TMPDIR ?? '/tmp'}/consult-e2e`;
+  const files: string[] = [];
+  let i = 0;
+  for (const context of contexts) {
+    for (const page of context.pages()) {
+      const file = `${dir}/${label.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}-${i++}.png`;
+      await page.screenshot({ path: file }).then(() => files.push(file), () => undefined);
+    }
+  }
+  return files;
+}

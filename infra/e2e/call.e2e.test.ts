@@ -1,0 +1,193 @@
+import { expect } from 'chai';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestServer, createOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
+import { inboundMedia, launchChromium, newCallContext, screenshotAll, waitForMedia } from './browser.ts';
+
+/*
+ * A visitor and a professional in real Chromium (fake camera and microphone), through our signaling
+ * server, real Redis and real mediasoup workers: what each person sees and hears.
+ */
+describe('a consultation end to end (real Chromium, Redis, mediasoup)', function () {
+  this.timeout(120_000);
+
+  let server: TestServer;
+  let browser: Browser;
+  let org: Awaited<ReturnType<typeof createOrganization>>;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    server = await startTestServer();
+    org = await createOrganization(server.services, { name: 'Fjord Clinic' });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      const files = await screenshotAll(contexts, this.currentTest.title);
+      console.log(`    screenshots: ${files.join(' ')}`);
+    }
+    // Each test starts with only its own browsers: fewer Chromium processes on 2 cores.
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  });
+
+  async function page(init?: () => void): Promise<Page> {
+    const context = await newCallContext(browser, server.origin, init);
+    contexts.push(context);
+    return context.newPage();
+  }
+
+  async function professionalLogsIn(): Promise<Page> {
+    const pro = await page();
+    await pro.goto(`${server.url}/dashboard/`);
+    await pro.getByLabel('E-mail').fill(org.professional.email);
+    await pro.getByLabel('Password').fill(org.professional.password);
+    await pro.getByRole('button', { name: 'Log in' }).click();
+    await pro.getByRole('heading', { name: /Waiting room/ }).waitFor();
+    return pro;
+  }
+
+  async function visitorChecksIn(name: string, init?: () => void): Promise<Page> {
+    const visitor = await page(init);
+    await visitor.goto(`${server.url}/r/${org.room.slug}`);
+    await visitor.getByRole('heading', { name: `Video consultation with ${org.professional.name}` }).waitFor();
+    await visitor.getByLabel('Your name').fill(name);
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await visitor.getByText(`${org.professional.name} has been told you are here.`).waitFor();
+    return visitor;
+  }
+
+  it('admits a visitor into a call with video and sound both ways, mute and camera state, hang-up and history', async () => {
+    const pro = await professionalLogsIn();
+    const visitor = await visitorChecksIn('Ola Nordmann');
+    // The preview stays on while waiting.
+    await visitor.getByLabel('Your camera').waitFor();
+
+    const row = pro.getByRole('listitem').filter({ hasText: 'Ola Nordmann' });
+    await row.waitFor();
+    await expect(await row.textContent()).to.match(/waiting for 0 min/);
+    await pro.getByRole('button', { name: 'Admit Ola Nordmann' }).click();
+
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives video and audio');
+    await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives video and audio');
+
+    // Mute and camera off show on the other side, and come back.
+    await visitor.getByRole('button', { name: 'Mute microphone' }).click();
+    await pro.getByText('Ola Nordmann has muted their microphone').waitFor();
+    await visitor.getByRole('button', { name: 'Unmute microphone' }).click();
+    await pro.getByText('Ola Nordmann has muted their microphone').waitFor({ state: 'detached' });
+    await pro.getByRole('button', { name: 'Turn camera off' }).click();
+    await visitor.getByText(`${org.professional.name} has turned their camera off`).waitFor();
+    await pro.getByRole('button', { name: 'Turn camera on' }).click();
+    await visitor.getByText(`${org.professional.name} has turned their camera off`).waitFor({ state: 'detached' });
+    const before = (await inboundMedia(visitor)).framesDecoded;
+    await waitForMedia(visitor, (m) => m.framesDecoded > before + 10, 'video flows again after camera on');
+
+    // Switching the microphone goes through the device picker and keeps the sound flowing.
+    await visitor.getByText('Devices').click();
+    const mics = visitor.getByLabel('Microphone');
+    const options = await mics.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    await mics.selectOption(options[options.length - 1]!);
+    const energy = (await inboundMedia(pro)).totalAudioEnergy;
+    await waitForMedia(pro, (m) => m.totalAudioEnergy > energy, 'sound after switching microphone');
+
+    await pro.waitForTimeout(1500); // a call with a length
+    await visitor.getByRole('button', { name: 'Hang up' }).click();
+    await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+    await pro.getByRole('heading', { name: 'The call has ended.' }).waitFor();
+    expect(await visitor.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('consult.visit.')))).to.deep.equal([]);
+
+    await pro.getByRole('button', { name: 'Back to the waiting room' }).click();
+    await pro.getByRole('button', { name: 'History' }).click();
+    const call = pro.getByRole('row').filter({ hasText: 'Ola Nordmann' });
+    await call.waitFor();
+    const seconds = Number(await call.locator('[data-length-seconds]').getAttribute('data-length-seconds'));
+    expect(seconds).to.be.at.least(1);
+    await pro.close();
+  });
+
+  it('gives media back to both sides when the mediasoup worker dies mid-call', async () => {
+    const pro = await professionalLogsIn();
+    const visitor = await visitorChecksIn('Kari Nordmann');
+    await pro.getByRole('button', { name: 'Admit Kari Nordmann' }).click();
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0, 'visitor video before the crash');
+    await waitForMedia(pro, (m) => m.framesDecoded > 0, 'professional video before the crash');
+
+    const pids = server.services.media.workerPids;
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+
+    // The old peer connections close; new ones must decode again.
+    await waitForMedia(visitor, (m) => m.openConnections > 0 && m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor media after the crash', 30_000);
+    await waitForMedia(pro, (m) => m.openConnections > 0 && m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional media after the crash', 30_000);
+    expect(server.services.media.workerPids).to.have.length(pids.length);
+    expect(server.services.media.workerPids.some((p) => pids.includes(p))).to.equal(false);
+    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+  });
+
+  it('brings a visitor who reloads, or closes and reopens the tab, back to the same place', async () => {
+    const pro = await professionalLogsIn();
+    const visitor = await visitorChecksIn('Per Hansen');
+    await pro.getByRole('listitem').filter({ hasText: 'Per Hansen' }).waitFor();
+
+    await visitor.reload();
+    await visitor.getByRole('heading', { name: 'You are in the waiting room' }).waitFor();
+    const context = visitor.context();
+    await visitor.close();
+    const reopened = await context.newPage();
+    await reopened.goto(`${server.url}/r/${org.room.slug}`);
+    await reopened.getByRole('heading', { name: 'You are in the waiting room' }).waitFor();
+    expect(await pro.getByRole('listitem').filter({ hasText: 'Per Hansen' }).count()).to.equal(1);
+
+    await reopened.getByRole('button', { name: 'Leave the waiting room' }).click();
+    await reopened.getByRole('heading', { name: 'You have left the waiting room.' }).waitFor();
+    await pro.getByRole('listitem').filter({ hasText: 'Per Hansen' }).waitFor({ state: 'detached' });
+  });
+
+  it('lets a visitor whose camera is blocked wait and talk with sound only', async () => {
+    const visitor = await page(() => {
+      const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (c?: MediaStreamConstraints) => {
+        if (c?.video) throw new DOMException('Permission denied', 'NotAllowedError');
+        return original(c);
+      };
+    });
+    await visitor.goto(`${server.url}/r/${org.room.slug}`);
+    await visitor.getByRole('alert').filter({ hasText: 'Your browser has blocked the camera' }).waitFor();
+    await visitor.getByLabel('Your name').fill('Lise Berg');
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await visitor.getByText(`${org.professional.name} has been told you are here.`).waitFor();
+
+    const pro = await professionalLogsIn();
+    await pro.getByRole('button', { name: 'Admit Lise Berg' }).click();
+    await waitForMedia(pro, (m) => m.totalAudioEnergy > 0, 'professional hears the audio-only visitor');
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0, 'audio-only visitor still sees the professional');
+    expect((await inboundMedia(pro)).framesDecoded).to.equal(0);
+    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+  });
+
+  it('shows the check-in rules and the invalid-link page a visitor would meet', async () => {
+    const visitor = await page();
+    await visitor.goto(`${server.url}/r/${org.room.slug}`);
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await visitor.getByRole('alert').filter({ hasText: 'Please enter your name.' }).waitFor();
+    await visitor.getByLabel('Your name').fill('x'.repeat(101));
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await visitor.getByRole('alert').filter({ hasText: 'at most 100 characters' }).waitFor();
+
+    // Norwegian through the switch, remembered on reload.
+    await visitor.getByLabel('Language').selectOption('nb');
+    await visitor.getByRole('button', { name: 'Gå til venterommet' }).waitFor();
+    await visitor.reload();
+    await visitor.getByLabel('Navnet ditt').waitFor();
+
+    const response = await visitor.goto(`${server.url}/r/no-such-room-here`);
+    expect(response?.status()).to.equal(404);
+    await visitor.getByRole('heading', { name: 'Denne lenken er ikke gyldig' }).waitFor();
+  });
+});
