@@ -95,7 +95,12 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
   async connectTransport(participantId: string, transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
     const transport = this.participant(participantId).transport(transportId);
     if (!transport) throw new MediaError('not_found', 'unknown transport');
-    await transport.connect({ dtlsParameters });
+    try {
+      await transport.connect({ dtlsParameters });
+    } catch (error) {
+      // Unusable DTLS parameters, or a second connect(): mediasoup refuses them, and it is the caller's fault.
+      throw callerFault(error);
+    }
   }
 
   async produce(
@@ -112,7 +117,7 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
       producer = await participant.sendTransport.produce({ kind, rtpParameters, appData: { source } });
     } catch (error) {
       // mediasoup rejects parameters it cannot use (unknown codec, duplicate SSRC...): the caller's fault.
-      throw new MediaError('bad_request', (error as Error).message);
+      throw callerFault(error);
     }
     participant.producers.set(producer.id, producer);
     producer.observer.once('close', () => participant.producers.delete(producer.id));
@@ -196,6 +201,15 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
       producerPaused: consumer.producerPaused,
     };
   }
+}
+
+/**
+ * mediasoup answers a refused request with TypeError/Error; a closed worker or transport (our side's
+ * trouble, e.g. a worker that just died) with InvalidStateError, which stays an internal error.
+ */
+function callerFault(error: unknown): Error {
+  if (error instanceof Error && error.name === 'InvalidStateError') return error;
+  return new MediaError('bad_request', error instanceof Error ? error.message : String(error));
 }
 
 function describe(t: types.WebRtcTransport): TransportDescription {

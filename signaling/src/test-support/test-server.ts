@@ -1,0 +1,319 @@
+import { randomBytes } from 'node:crypto';
+import { io, type Socket as ClientSocket } from 'socket.io-client';
+import {
+  NAMESPACE,
+  type ProfessionalClientEvents,
+  type ProfessionalServerEvents,
+  type VisitorClientEvents,
+  type VisitorServerEvents,
+  type VisitResponse,
+  type Me,
+} from '../../protocol/index.ts';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { startServer } from '../server.ts';
+import type { Services } from '../services.ts';
+import { hashPassword } from '../auth/passwords.ts';
+import type { Organization, Room } from '../organizations/organization-store.ts';
+import { freePort } from './free-port.ts';
+import { startRedis, type TestRedis } from './redis-server.ts';
+
+/*
+ * A whole signaling server for tests: real Redis, real mediasoup workers (MEDIASOUP_WORKER_BIN must be
+ * exported by whoever runs the tests), real HTTP and Socket.IO on a free port. Every log line the server
+ * writes is kept in memory, so tests can check what reaches the logs.
+ */
+
+export interface TestServer {
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** The server's PUBLIC_ORIGIN: what browsers of our own pages send as Origin. */
+  origin: string;
+  services: Services;
+  redis: TestRedis;
+  /** Every log line so far (raw JSON, one per entry). */
+  logs(): string[];
+  close(): Promise<void>;
+}
+
+export type VisitorClient = ClientSocket<VisitorServerEvents, VisitorClientEvents>;
+export type ProfessionalClient = ClientSocket<ProfessionalServerEvents, ProfessionalClientEvents>;
+type AnyClient = ClientSocket<any, any>;
+
+/** Sockets opened through the helpers below, per server, so close() can tidy up after a failing test. */
+const openSockets = new WeakMap<TestServer, Set<AnyClient>>();
+
+export async function startTestServer(opts: { env?: Record<string, string> } = {}): Promise<TestServer> {
+  const redis = await startRedis();
+  try {
+    const port = await freePort();
+    // A random block of RTC ports, so parallel test runs on one machine rarely compete for them.
+    const rtcMin = 40_000 + 1000 * Math.floor(Math.random() * 9);
+    const env: Record<string, string> = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,
+      REDIS_URL: redis.url,
+      ADDRESS_HASH_KEY: randomBytes(32).toString('hex'),
+      MEDIA_WORKERS: '1',
+      RTC_MIN_PORT: String(rtcMin),
+      RTC_MAX_PORT: String(rtcMin + 999),
+      LOG_LEVEL: 'info',
+      ...opts.env,
+    };
+    const config = loadConfig(env);
+    const lines: string[] = [];
+    const destination = {
+      write(chunk: string) {
+        for (const line of chunk.split('\n')) if (line) lines.push(line);
+      },
+    };
+    const log = createLogger(config.LOG_LEVEL, destination);
+    const running = await startServer(config, log);
+    const server: TestServer = {
+      url: running.url,
+      origin: config.publicOrigin,
+      services: running.services,
+      redis,
+      logs: () => [...lines],
+      async close() {
+        for (const socket of openSockets.get(server) ?? []) socket.disconnect();
+        openSockets.delete(server);
+        try {
+          await running.close();
+        } finally {
+          await redis.stop();
+        }
+      },
+    };
+    openSockets.set(server, new Set());
+    return server;
+  } catch (error) {
+    await redis.stop();
+    throw error;
+  }
+}
+
+export interface TestOrganization {
+  org: Organization;
+  professional: { id: string; email: string; password: string; name: string };
+  room: Room;
+}
+
+/** An organization with one professional (who can log in) and their room; unique e-mail and slug each call. */
+export async function createOrganization(
+  services: Services,
+  opts: { name?: string; retentionDays?: number; slug?: string } = {},
+): Promise<TestOrganization> {
+  const suffix = randomBytes(4).toString('hex');
+  const org = await services.organizations.createOrganization(opts.name ?? `Clinic ${suffix}`, opts.retentionDays);
+  const password = `pw-${randomBytes(9).toString('base64url')}`;
+  const name = `Dr. Test ${suffix}`;
+  const email = `pro-${suffix}@example.com`;
+  const pro = await services.organizations.createProfessional(org.id, { name, email, passwordHash: await hashPassword(password) });
+  const room = await services.organizations.createRoom(org.id, { slug: opts.slug ?? `dr-${suffix}`, name, professionalId: pro.id });
+  return { org, professional: { id: pro.id, email, password, name }, room };
+}
+
+/** POST JSON with our own Origin (as the browser apps do). */
+export function postJson(server: TestServer, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.origin, ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+/** The `name=value` pair of the first Set-Cookie header, or null. */
+export function cookiePairOf(res: Response): string | null {
+  const header = res.headers.getSetCookie()[0];
+  return header ? header.split(';')[0]!.trim() : null;
+}
+
+export async function login(server: TestServer, email: string, password: string): Promise<{ cookie: string; csrfToken: string }> {
+  const res = await postJson(server, '/api/auth/login', { email, password });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  const cookie = cookiePairOf(res);
+  if (!cookie) throw new Error('login set no cookie');
+  const me = (await res.json()) as Me;
+  return { cookie, csrfToken: me.csrfToken };
+}
+
+export async function joinWaitingRoom(server: TestServer, roomSlug: string, name: string): Promise<VisitResponse> {
+  const res = await postJson(server, '/api/visits', { roomSlug, name });
+  if (res.status !== 201) throw new Error(`check-in failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as VisitResponse;
+}
+
+// ---------- sockets ----------
+
+export interface ReceivedEvent {
+  event: string;
+  args: unknown[];
+}
+
+export interface EventRecorder {
+  /** Every event the socket received since it was created (for sockets from the helpers below). */
+  readonly events: ReceivedEvent[];
+  /** Names of the received events, in order. */
+  names(): string[];
+  /** Resolves with the first (already received or future) matching event's first argument. */
+  waitFor<T = unknown>(event: string, predicate?: (arg: T) => boolean, timeoutMs?: number): Promise<T>;
+}
+
+const recorders = new WeakMap<AnyClient, EventRecorder>();
+
+/**
+ * Records every event the socket receives (socket.onAny). Sockets made by visitorSocket/professionalSocket
+ * are recorded from creation, so nothing that arrives right after connecting is missed.
+ */
+export function recordEvents(socket: AnyClient): EventRecorder {
+  const existing = recorders.get(socket);
+  if (existing) return existing;
+  const events: ReceivedEvent[] = [];
+  const waiters = new Set<(e: ReceivedEvent) => void>();
+  socket.onAny((event: string, ...args: unknown[]) => {
+    const e = { event, args };
+    events.push(e);
+    for (const w of [...waiters]) w(e);
+  });
+  const recorder: EventRecorder = {
+    events,
+    names: () => events.map((e) => e.event),
+    waitFor<T>(event: string, predicate: (arg: T) => boolean = () => true, timeoutMs = 10_000) {
+      const matches = (e: ReceivedEvent) => e.event === event && predicate(e.args[0] as T);
+      const seen = events.find(matches);
+      if (seen) return Promise.resolve(seen.args[0] as T);
+      return new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`no '${event}' within ${timeoutMs} ms (received: ${events.map((x) => x.event).join(', ') || 'nothing'})`));
+        }, timeoutMs);
+        const waiter = (e: ReceivedEvent) => {
+          if (!matches(e)) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(e.args[0] as T);
+        };
+        waiters.add(waiter);
+      });
+    },
+  };
+  recorders.set(socket, recorder);
+  return recorder;
+}
+
+/** Why a socket could not connect (the connect_error's message), for tests of refused connections. */
+export class ConnectRefused extends Error {}
+
+function connect<S extends AnyClient>(server: TestServer, namespace: string, options: {
+  origin?: string;
+  cookie?: string;
+  token?: string;
+}): Promise<S> {
+  const extraHeaders: Record<string, string> = {};
+  const origin = options.origin ?? server.origin;
+  if (origin) extraHeaders.origin = origin;
+  if (options.cookie) extraHeaders.cookie = options.cookie;
+  const socket = io(`${server.url}${namespace}`, {
+    transports: ['websocket'],
+    extraHeaders,
+    auth: options.token === undefined ? {} : { token: options.token },
+    reconnection: false,
+    forceNew: true,
+    timeout: 10_000,
+    autoConnect: false,
+  }) as S;
+  recordEvents(socket);
+  openSockets.get(server)?.add(socket);
+  return new Promise<S>((resolve, reject) => {
+    socket.once('connect', () => {
+      socket.off('connect_error');
+      resolve(socket);
+    });
+    socket.once('connect_error', (err: Error) => {
+      socket.disconnect();
+      openSockets.get(server)?.delete(socket);
+      reject(new ConnectRefused(err.message));
+    });
+    socket.connect();
+  });
+}
+
+/** A visitor's socket, connected (rejects with ConnectRefused if the server refuses it). origin '' sends none. */
+export function visitorSocket(server: TestServer, token: string, origin?: string): Promise<VisitorClient> {
+  return connect<VisitorClient>(server, NAMESPACE.visitor, { token, origin });
+}
+
+/** A professional's socket with the session cookie (`name=value`), connected. origin '' sends none. */
+export function professionalSocket(server: TestServer, cookie: string | undefined, origin?: string): Promise<ProfessionalClient> {
+  return connect<ProfessionalClient>(server, NAMESPACE.professional, { cookie, origin });
+}
+
+/** Resolves with the connect_error message if the connection is refused; fails the test if it connects. */
+export async function refusedConnection(attempt: Promise<AnyClient>): Promise<string> {
+  try {
+    const socket = await attempt;
+    socket.disconnect();
+  } catch (error) {
+    if (error instanceof ConnectRefused) return error.message;
+    throw error;
+  }
+  throw new Error('the socket connected but should have been refused');
+}
+
+type AckOf<F> = F extends (payload: never, ack: (res: infer R) => void) => void ? R : never;
+type PayloadOf<F> = F extends (payload: infer P, ack: never) => void ? P : never;
+type EmitMap<S> = S extends ClientSocket<any, infer E> ? E : never;
+
+export const ACK_TIMEOUT_MS = 10_000;
+
+/** Emits an event with an ack and resolves with the ack object (rejects if none comes within the timeout). */
+export function ask<S extends VisitorClient | ProfessionalClient, K extends keyof EmitMap<S> & string>(
+  socket: S,
+  event: K,
+  payload: PayloadOf<EmitMap<S>[K]>,
+  timeoutMs = ACK_TIMEOUT_MS,
+): Promise<AckOf<EmitMap<S>[K]>> {
+  return emitWithAck(socket, event, [payload], timeoutMs) as Promise<AckOf<EmitMap<S>[K]>>;
+}
+
+/**
+ * Emits any event name with any arguments, then an ack; resolves with the ack's first argument. For tests
+ * of malformed input, which the typed `ask` would not let through.
+ */
+export function askRaw(socket: AnyClient, event: string, ...args: unknown[]): Promise<unknown> {
+  return emitWithAck(socket, event, args, ACK_TIMEOUT_MS);
+}
+
+function emitWithAck(socket: AnyClient, event: string, args: unknown[], timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ack for '${event}' within ${timeoutMs} ms`)), timeoutMs);
+    (socket.emit as (ev: string, ...a: unknown[]) => void)(event, ...args, (res: unknown) => {
+      clearTimeout(timer);
+      resolve(res);
+    });
+  });
+}
+
+/** Resolves when the socket is disconnected (immediately if it already is), with the reason. */
+export function disconnected(socket: AnyClient, timeoutMs = 10_000): Promise<string> {
+  if (!socket.connected) return Promise.resolve('already disconnected');
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`still connected after ${timeoutMs} ms`)), timeoutMs);
+    socket.once('disconnect', (reason: string) => {
+      clearTimeout(timer);
+      resolve(reason);
+    });
+  });
+}
+
+/** GET /api/media/capabilities, shaped as a browser device's RTP capabilities (codecs and header extensions). */
+export async function deviceRtpCapabilities(server: TestServer): Promise<Record<string, unknown>> {
+  const res = await fetch(`${server.url}/api/media/capabilities`);
+  if (res.status !== 200) throw new Error(`capabilities: ${res.status}`);
+  const caps = (await res.json()) as { codecs: unknown[]; headerExtensions: unknown[] };
+  return { codecs: caps.codecs, headerExtensions: caps.headerExtensions };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
