@@ -3,6 +3,7 @@ import type { RoomInfo, VisitState } from '../../signaling/protocol/index.ts';
 import { CallEngine, preloadDevice, type CallSocket } from './call-engine/call-engine.ts';
 import { LocalMedia } from './call-engine/local-media.ts';
 import { request } from './call-engine/request.ts';
+import { mark } from './call-engine/marks.ts';
 import { CallView } from './call/CallView.tsx';
 import { DeviceCheck } from './check/DeviceCheck.tsx';
 import { savedDevicePreference } from './check/DevicePicker.tsx';
@@ -78,7 +79,10 @@ export function VisitorApp() {
         setScreen({ kind: 'check-in' });
       }
     });
-    socket.on('visit:admitted', ({ callId }) => startCall(socket, callId, localMedia));
+    socket.on('visit:admitted', ({ callId }) => {
+      mark('admitted');
+      startCall(socket, callId, localMedia);
+    });
   }, [endVisit, startCall]);
 
   useEffect(() => {

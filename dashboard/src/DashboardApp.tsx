@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { Me, WaitingVisitor } from '../../signaling/protocol/index.ts';
 import { CallEngine, preloadDevice, type CallSocket } from '../../client/src/call-engine/call-engine.ts';
 import { LocalMedia } from '../../client/src/call-engine/local-media.ts';
 import { request } from '../../client/src/call-engine/request.ts';
+import { mark } from '../../client/src/call-engine/marks.ts';
 import { savedDevicePreference } from '../../client/src/check/DevicePicker.tsx';
 import { LanguageSwitch } from '../../client/src/i18n/LanguageSwitch.tsx';
 import { useLanguage } from '../../client/src/i18n/i18n.ts';
@@ -12,9 +13,13 @@ import { HistoryList } from './history/HistoryList.tsx';
 import { LoginForm } from './login/LoginForm.tsx';
 import { connectProfessional, type ProfessionalSocket } from './pro-socket.ts';
 import { WaitingList } from './queue/WaitingList.tsx';
+import { SelfPreview } from './queue/SelfPreview.tsx';
 import { i18n, t } from './strings.ts';
 
 type View = 'queue' | 'history';
+
+/** Preview media that an admission took over: the call stops it, not the preview's cleanup. */
+const handedOver = new WeakSet<LocalMedia>();
 interface ActiveCall {
   engine: CallEngine;
   media: LocalMedia;
@@ -27,6 +32,28 @@ export function DashboardApp() {
   const [socket, setSocket] = useState<ProfessionalSocket | null>(null);
   const [view, setView] = useState<View>('queue');
   const [call, setCall] = useState<ActiveCall | null>(null);
+  const [waitingCount, setWaitingCount] = useState(0);
+  const [preview, setPreview] = useState<LocalMedia | null>(null);
+  const onCountChange = useCallback((n: number) => setWaitingCount(n), []);
+
+  // The camera is on only while someone waits (and no call is going on), never all day.
+  const wantPreview = !!me && !call && view === 'queue' && waitingCount > 0;
+  useEffect(() => {
+    if (!wantPreview) return;
+    let media: LocalMedia | null = null;
+    let cancelled = false;
+    void LocalMedia.open(savedDevicePreference()).then((m) => {
+      if (cancelled) return m.stop();
+      media = m;
+      setPreview(m);
+    });
+    return () => {
+      cancelled = true;
+      // No longer wanted, unless an admission took it into the call (which then stops it).
+      if (media && !handedOver.has(media)) media.stop();
+      setPreview(null);
+    };
+  }, [wantPreview]);
 
   useEffect(() => {
     api<Me>('GET', '/api/auth/me').then(setMe, (err) => {
@@ -53,18 +80,23 @@ export function DashboardApp() {
   const admit = async (visitor: WaitingVisitor) => {
     if (!socket) return;
     // Camera and admission in parallel: the visitor should see us as soon as the call exists.
-    const opening = LocalMedia.open(savedDevicePreference());
+    mark('admit-clicked');
+    // The preview's camera goes into the call as it is; without a preview, open it now.
+    if (preview) handedOver.add(preview);
+    const opening = preview ? Promise.resolve(preview) : LocalMedia.open(savedDevicePreference()).then((m) => (mark('camera-open'), m));
     let callId: string;
     try {
       ({ callId } = await request(socket, 'queue:admit', { visitorId: visitor.visitorId }));
     } catch (err) {
-      (await opening).stop();
+      if (preview) handedOver.delete(preview);
+      else (await opening).stop();
       throw err;
     }
-    const media = await opening;
-    const engine = new CallEngine(socket as unknown as CallSocket, callId, media);
-    setCall({ engine, media });
+    mark('admitted');
+    // Join at once; the engine starts sending when the camera is open.
+    const engine = new CallEngine(socket as unknown as CallSocket, callId, opening);
     void engine.start().catch(() => undefined);
+    setCall({ engine, media: await opening });
   };
 
   const logout = async () => {
@@ -107,7 +139,14 @@ export function DashboardApp() {
                 {t('nav.history')}
               </button>
             </nav>
-            {view === 'queue' ? <WaitingList socket={socket} onAdmit={admit} /> : <HistoryList />}
+            {view === 'queue' ? (
+              <>
+                <WaitingList socket={socket} onAdmit={admit} onCountChange={onCountChange} />
+                {preview && <SelfPreview media={preview} />}
+              </>
+            ) : (
+              <HistoryList />
+            )}
           </>
         )}
       </main>

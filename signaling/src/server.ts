@@ -72,8 +72,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       callback(null, allowed);
     },
   });
-  const pub = redis.duplicate();
-  const sub = redis.duplicate();
+  // Without auto-pipelining, so the adapter's unsubscribe at close goes out before our QUIT (with it, the
+  // unsubscribe waits for the next tick, finds the connection closed and rejects with nobody listening).
+  const pub = redis.duplicate({ enableAutoPipelining: false });
+  const sub = redis.duplicate({ enableAutoPipelining: false });
   io.adapter(createAdapter(pub, sub));
 
   const notify = new Notifier(io.of(NAMESPACE.visitor) as VisitorNamespace, io.of(NAMESPACE.professional) as ProfessionalNamespace);
@@ -120,7 +122,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     services,
     async close() {
       callService.close();
-      io.disconnectSockets(true);
+      // io.close() closes this process's sockets in every namespace. (io.disconnectSockets() would go
+      // through the Redis adapter and close the sockets of every other signaling process too.)
       await new Promise<void>((resolve) => io.close(() => resolve()));
       media.close();
       await Promise.allSettled([redis.quit(), pub.quit(), sub.quit()]);

@@ -5,6 +5,7 @@ import type { CallClientEvents, CallServerEvents, ConsumerInfo, PeerInfo, Transp
 import type { LocalMedia } from './local-media.ts';
 import { request, RequestError } from './request.ts';
 import { pipeFrames } from './frame-pipe.ts';
+import { mark } from './marks.ts';
 
 export type CallStatus = 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
 
@@ -71,19 +72,28 @@ export class CallEngine {
   private rejoinAttempt = 0;
   private failedRejoins = 0;
   private readonly cleanups: (() => void)[] = [];
+  private closed = false;
+  private media?: LocalMedia;
+  private readonly mediaReady: Promise<LocalMedia>;
 
+  /**
+   * `media` may still be opening: joining the call does not wait for the camera, only sending does
+   * (the professional opens the camera at the click on Admit, in parallel with the join).
+   */
   constructor(
     private readonly socket: CallSocket,
     readonly callId: string,
-    private readonly media: LocalMedia,
-  ) {}
+    media: LocalMedia | Promise<LocalMedia>,
+  ) {
+    this.mediaReady = Promise.resolve(media).then((m) => (this.media = m));
+  }
 
   snapshot(): CallSnapshot {
     return {
       status: this.status,
       remotes: [...this.remotes.values()],
       microphoneMuted: this.microphoneMuted,
-      cameraOff: !this.media.videoTrack,
+      cameraOff: !this.media?.videoTrack,
       error: this.error,
     };
   }
@@ -119,7 +129,11 @@ export class CallEngine {
     const onReconnect = () => void this.rejoin();
     (this.socket as unknown as Socket).io.on('reconnect', onReconnect);
     this.cleanups.push(() => (this.socket as unknown as Socket).io.off('reconnect', onReconnect));
-    this.cleanups.push(this.media.onTrackChange((kind, track) => void this.onLocalTrack(kind, track)));
+    void this.mediaReady.then((media) => {
+      const off = media.onTrackChange((kind, track) => void this.onLocalTrack(kind, track));
+      if (this.closed) off();
+      else this.cleanups.push(off);
+    });
     await this.join();
   }
 
@@ -135,7 +149,7 @@ export class CallEngine {
   }
 
   async setCameraOff(off: boolean): Promise<void> {
-    await this.media.setCameraOn(!off);
+    await (await this.mediaReady).setCameraOn(!off);
     this.changed();
   }
 
@@ -149,6 +163,7 @@ export class CallEngine {
   }
 
   close(): void {
+    this.closed = true;
     for (const c of this.cleanups.splice(0)) c();
     this.closeTransports();
   }
@@ -156,10 +171,12 @@ export class CallEngine {
   private async join(): Promise<void> {
     const generation = ++this.joinGeneration;
     const device = await preloadDevice();
+    mark('join-sent');
     const joined = await this.ask('call:join', {
       callId: this.callId,
       rtpCapabilities: device.rtpCapabilities as unknown as Record<string, unknown>,
     });
+    mark('joined');
     if (generation !== this.joinGeneration) return;
     this.recvTransport = this.transport(device.createRecvTransport({ ...asTransport(joined.recvTransport), additionalSettings: TRANSPORT_SETTINGS }));
     this.sendTransport = this.transport(device.createSendTransport({ ...asTransport(joined.sendTransport), additionalSettings: TRANSPORT_SETTINGS }));
@@ -173,11 +190,15 @@ export class CallEngine {
       }).then(({ producerId }) => callback({ id: producerId }), errback);
     });
     for (const peer of joined.peers) this.remote(peer);
-    // Receive first: seeing the other person is what the admission is waiting for.
+    const media = await this.mediaReady;
+    if (generation !== this.joinGeneration) return;
+    // Receive first: seeing the other person is what the admission is waiting for. Then video before
+    // audio (one transport negotiates one producer at a time): the other side's first frame waits for our
+    // video producer, and a face is what tells a person the call has started.
     await Promise.all([
       ...joined.consumers.map((info) => this.consume(info, generation)),
-      this.produce('audio', this.media.audioTrack),
-      this.produce('video', this.media.videoTrack),
+      this.produce('video', media.videoTrack),
+      this.produce('audio', media.audioTrack),
     ]);
     if (generation !== this.joinGeneration) return;
     this.status = 'connected';
@@ -221,6 +242,7 @@ export class CallEngine {
       }).then(() => callback(), errback);
     });
     t.on('connectionstatechange', (state) => {
+      mark(`${t.direction}-transport-${state}`);
       if (state === 'failed' && this.status === 'connected') void this.rejoin();
     });
     return t;
@@ -234,7 +256,8 @@ export class CallEngine {
       appData: { source: kind === 'audio' ? 'microphone' : 'camera' },
       ...(kind === 'audio' ? { codecOptions: { opusDtx: true, opusFec: true } } : {}),
     });
-    if (producer.rtpSender) pipeFrames(producer.rtpSender);
+    if (producer.rtpSender) pipeFrames(producer.rtpSender, 'send');
+    mark(`produced-${kind}`);
     this.producers.set(kind, producer);
     if (kind === 'audio' && this.microphoneMuted) {
       producer.pause();
@@ -260,13 +283,14 @@ export class CallEngine {
 
   private async consume(info: ConsumerInfo, generation: number): Promise<void> {
     if (!this.recvTransport || generation !== this.joinGeneration) return;
+    mark(`consume-${info.kind}`);
     const consumer = await this.recvTransport.consume({
       id: info.consumerId,
       producerId: info.producerId,
       kind: info.kind,
       rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
     });
-    if (consumer.rtpReceiver) pipeFrames(consumer.rtpReceiver);
+    if (consumer.rtpReceiver) pipeFrames(consumer.rtpReceiver, 'receive');
     const remote = this.remote(info.peer);
     for (const old of info.kind === 'audio' ? remote.stream.getAudioTracks() : remote.stream.getVideoTracks()) remote.stream.removeTrack(old);
     remote.stream.addTrack(consumer.track);
@@ -275,6 +299,7 @@ export class CallEngine {
     this.consumed.set(consumer.id, { consumer, peerId: info.peer.id });
     this.changed();
     await this.ask('media:resume-consumer', { callId: this.callId, consumerId: consumer.id });
+    mark(`resumed-${info.kind}`);
   }
 
   private dropConsumer(consumerId: string): void {

@@ -5,8 +5,13 @@ import type { ProfessionalSocket } from '../pro-socket.ts';
 import { locale, t } from '../strings.ts';
 
 /** Everyone waiting in the organization's rooms, live, oldest first. */
-export function WaitingList({ socket, onAdmit }: { socket: ProfessionalSocket; onAdmit: (visitor: WaitingVisitor) => Promise<void> }) {
+export function WaitingList({ socket, onAdmit, onCountChange }: {
+  socket: ProfessionalSocket;
+  onAdmit: (visitor: WaitingVisitor) => Promise<void>;
+  onCountChange?: (n: number) => void;
+}) {
   const [visitors, setVisitors] = useState<WaitingVisitor[]>([]);
+  useEffect(() => onCountChange?.(visitors.length), [visitors.length, onCountChange]);
   const [online, setOnline] = useState(socket.connected);
   const [now, setNow] = useState(Date.now());
   const [error, setError] = useState<string | null>(null);

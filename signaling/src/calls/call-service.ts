@@ -53,7 +53,9 @@ export class CallService {
     const entry: Joined = { socket, peer, participant: p };
     if (p.role === 'professional') {
       const session = (socket as ProfessionalSocket).data.session;
-      entry.keepAlive = setInterval(() => void this.s.sessions.touch(session), SESSION_KEEPALIVE_MS);
+      entry.keepAlive = setInterval(() => {
+        this.s.sessions.touch(session).catch((err: Error) => this.s.log.warn({ callId, err: err.message }, 'could not renew the session'));
+      }, SESSION_KEEPALIVE_MS);
     }
     participants.set(participantId, entry);
     await socket.join(socketRooms.call(callId));
