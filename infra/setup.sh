@@ -29,7 +29,7 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 # --- (a) apt packages ------------------------------------------------------------------------------
 packages=(redis-server g++ pkg-config meson ninja-build libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev
   libabsl-dev nlohmann-json3-dev python3)
-((for_tests)) && packages+=(chromium)
+((for_tests)) && packages+=(chromium openssl)
 missing=()
 for pkg in "${packages[@]}"; do
   [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" == "install ok installed" ]] || missing+=("$pkg")

@@ -26,6 +26,8 @@ const schema = z
     RTC_MAX_PORT: z.coerce.number().int().min(1024).max(65535).default(49999),
     SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
     SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(72).default(12),
+    /** How often an open dashboard re-checks that its login session still exists (idle expiry, logout). */
+    SESSION_CHECK_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Where the built front-ends are; the defaults are the repo's own build output. */
     CLIENT_DIST: z.string().default(new URL('../../client/dist', import.meta.url).pathname),

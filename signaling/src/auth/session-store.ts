@@ -60,6 +60,12 @@ export class SessionStore {
     return (await this.redis.pexpire(keys.session(session.orgId, session.sessionHash), Math.min(this.idleMs, left))) === 1;
   }
 
+  /** Whether the session still exists, without renewing it (expiry by idle time or maximum age). */
+  async isAlive(session: Session, now = Date.now()): Promise<boolean> {
+    if (now - session.createdAt >= this.maxAgeMs) return false;
+    return (await this.redis.exists(keys.session(session.orgId, session.sessionHash))) === 1;
+  }
+
   async destroy(session: Session): Promise<void> {
     await this.redis.del(keys.session(session.orgId, session.sessionHash));
   }

@@ -43,8 +43,14 @@ type AnyClient = ClientSocket<any, any>;
 /** Sockets opened through the helpers below, per server, so close() can tidy up after a failing test. */
 const openSockets = new WeakMap<TestServer, Set<AnyClient>>();
 
-export async function startTestServer(opts: { env?: Record<string, string> } = {}): Promise<TestServer> {
-  const redis = await startRedis();
+/**
+ * `tls`: the server terminates TLS with these PEM files (PUBLIC_ORIGIN becomes https).
+ * `redis`: run on an existing Redis (to restart a server on the same data); it is then left running at
+ * close(). Otherwise the server gets a Redis of its own, stopped at close().
+ */
+export async function startTestServer(opts: { env?: Record<string, string>; redis?: TestRedis; tls?: { certFile: string; keyFile: string } } = {}): Promise<TestServer> {
+  const ownRedis = !opts.redis;
+  const redis = opts.redis ?? (await startRedis());
   try {
     const port = await freePort();
     // A random block of RTC ports, so parallel test runs on one machine rarely compete for them.
@@ -52,7 +58,8 @@ export async function startTestServer(opts: { env?: Record<string, string> } = {
     const env: Record<string, string> = {
       PORT: String(port),
       HOST: '127.0.0.1',
-      PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,
+      PUBLIC_ORIGIN: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+      ...(opts.tls ? { TLS_CERT_FILE: opts.tls.certFile, TLS_KEY_FILE: opts.tls.keyFile } : {}),
       REDIS_URL: redis.url,
       ADDRESS_HASH_KEY: randomBytes(32).toString('hex'),
       MEDIA_WORKERS: '1',
@@ -82,14 +89,14 @@ export async function startTestServer(opts: { env?: Record<string, string> } = {
         try {
           await running.close();
         } finally {
-          await redis.stop();
+          if (ownRedis) await redis.stop();
         }
       },
     };
     openSockets.set(server, new Set());
     return server;
   } catch (error) {
-    await redis.stop();
+    if (ownRedis) await redis.stop();
     throw error;
   }
 }

@@ -52,6 +52,17 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
       s.log,
       guard,
     );
-    socket.on('disconnect', () => calls.socketGone(socket));
+    // A session can end with no event from this socket (idle timeout, maximum age): an open dashboard
+    // must not go on receiving who arrives, so it re-checks and is closed when the session is gone.
+    const check = setInterval(() => {
+      s.sessions.isAlive(session).then(
+        (alive) => alive || s.notify.sessionEnded(session.sessionHash),
+        (err: Error) => s.log.warn({ err: err.message }, 'could not check a session'),
+      );
+    }, s.config.SESSION_CHECK_SECONDS * 1000);
+    socket.on('disconnect', () => {
+      clearInterval(check);
+      calls.socketGone(socket);
+    });
   });
 }
