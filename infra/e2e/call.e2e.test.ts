@@ -171,6 +171,75 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });
 
+  it('works from the keyboard alone, and every field has a label and every button a name, in both languages', async () => {
+    /** Form controls without an accessible name on the page as it is now (empty: none). */
+    const unnamed = (p: Page) =>
+      // (No named helper functions inside: the test runner's compiler would wrap them in a helper the page lacks.)
+      p.evaluate(() =>
+        [...document.querySelectorAll('button, input, select, textarea, summary')]
+          .filter((el) => {
+            if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return false;
+            const labels = [...((el as HTMLInputElement).labels ?? [])];
+            if (labels.some((l) => l.textContent?.trim())) return false;
+            return !((el.tagName === 'BUTTON' || el.tagName === 'SUMMARY') && el.textContent?.trim());
+          })
+          .map((el) => el.outerHTML.slice(0, 80)),
+      );
+    /** Presses Tab until the focused element matches, as a keyboard user would; fails after 40 presses. */
+    async function tabTo(p: Page, matches: (el: { tag: string; name: string }) => boolean, what: string): Promise<void> {
+      for (let i = 0; i < 40; i++) {
+        await p.keyboard.press('Tab');
+        const focused = await p.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          const label = el && (el as HTMLInputElement).labels?.[0]?.textContent;
+          return { tag: el?.tagName ?? '', name: el?.getAttribute('aria-label') || label || el?.textContent || '' };
+        });
+        if (matches(focused)) return;
+      }
+      throw new Error(`could not reach ${what} with Tab`);
+    }
+
+    const visitor = await page();
+    await visitor.goto(`${server.url}/r/${org.room.slug}`);
+    await visitor.getByLabel('Your name').waitFor();
+    expect(await unnamed(visitor), 'visitor check-in').to.deep.equal([]);
+    await tabTo(visitor, (el) => el.tag === 'INPUT' && el.name.includes('Your name'), 'the name field');
+    await visitor.keyboard.type('Nils Tastatur');
+    await visitor.keyboard.press('Enter');
+    await visitor.getByText(`${org.professional.name} has been told you are here.`).waitFor();
+    expect(await unnamed(visitor), 'visitor waiting').to.deep.equal([]);
+
+    const pro = await page();
+    await pro.goto(`${server.url}/dashboard/`);
+    await pro.getByLabel('E-mail').waitFor();
+    expect(await unnamed(pro), 'login').to.deep.equal([]);
+    await tabTo(pro, (el) => el.tag === 'INPUT' && el.name.includes('E-mail'), 'the e-mail field');
+    await pro.keyboard.type(org.professional.email);
+    await pro.keyboard.press('Tab');
+    await pro.keyboard.type(org.professional.password);
+    await pro.keyboard.press('Enter');
+    await pro.getByRole('button', { name: 'Admit Nils Tastatur' }).waitFor();
+    await pro.getByRole('heading', { name: 'Your camera and microphone' }).waitFor();
+    expect(await unnamed(pro), 'waiting list').to.deep.equal([]);
+    await tabTo(pro, (el) => el.name === 'Admit Nils Tastatur', 'the Admit button');
+    await pro.keyboard.press('Enter');
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0, 'the visitor sees the professional');
+    expect(await unnamed(visitor), 'visitor call').to.deep.equal([]);
+    expect(await unnamed(pro), 'professional call').to.deep.equal([]);
+
+    // The same in Norwegian, switched from the keyboard.
+    await tabTo(visitor, (el) => el.tag === 'SELECT' && el.name.includes('Language'), 'the language switch');
+    await visitor.keyboard.press('End'); // the last language: Norsk bokmål
+    await visitor.getByRole('button', { name: 'Slå av mikrofonen' }).waitFor();
+    expect(await unnamed(visitor), 'visitor call, Norwegian').to.deep.equal([]);
+    await tabTo(visitor, (el) => el.name === 'Slå av mikrofonen', 'the mute button');
+    await visitor.keyboard.press('Space');
+    await pro.getByText('Nils Tastatur has muted their microphone').waitFor();
+    await tabTo(visitor, (el) => el.name === 'Legg på', 'the hang-up button');
+    await visitor.keyboard.press('Enter');
+    await pro.getByRole('heading', { name: 'The call has ended.' }).waitFor();
+  });
+
   it('shows the check-in rules and the invalid-link page a visitor would meet', async () => {
     const visitor = await page();
     await visitor.goto(`${server.url}/r/${org.room.slug}`);

@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { freePort } from '../signaling/src/test-support/free-port.ts';
+
+/*
+ * `npm start`'s service part (infra/start.ts; npm start runs infra/setup.sh first, as `npm test` did before
+ * this suite): its own redis-server configured as the README says, the demo organization on an empty
+ * database, the links it prints working, Ctrl-C stopping everything, and a second start keeping the data.
+ */
+
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+const root = new URL('..', import.meta.url).pathname;
+
+function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/start.ts'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start banner within 60 s; stderr:\n${err}`)), 60_000);
+    const check = () => {
+      if (out.includes('Stop with Ctrl-C')) {
+        clearTimeout(timer);
+        resolve({ child, stdout: () => out, stderr: () => err });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`start.ts exited (${code}) before it was up; stderr:\n${err}`));
+    });
+  });
+}
+
+function interrupt(s: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    s.child.once('exit', (code) => resolve(code));
+    s.child.kill('SIGINT');
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** PING without a password, on a bare socket: the first line Redis answers. */
+function rawPing(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.once('data', (d) => (socket.destroy(), resolve(d.toString().split('\r\n')[0]!)));
+    socket.once('error', reject);
+  });
+}
+
+describe('npm start: one command runs the service (real redis-server, server, mediasoup)', function () {
+  this.timeout(120_000);
+  let dataDir: string;
+  let env: Record<string, string>;
+  let running: Started | undefined;
+
+  before(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-start-'));
+    env = {
+      CONSULT_DATA_DIR: dataDir,
+      REDIS_PORT: String(await freePort()),
+      PORT: String(await freePort()),
+      MEDIA_WORKERS: '1',
+      LOG_LEVEL: 'warn',
+    };
+  });
+  after(async () => {
+    if (running && running.child.exitCode === null) await interrupt(running);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts its own Redis, seeds the demo, prints working links and a login; Ctrl-C stops it all; a second start keeps the data', async () => {
+    running = await start(env);
+    const out = running.stdout();
+    const dashboard = /Dashboard for professionals:\s+(\S+)/.exec(out)?.[1];
+    const login = /demo login:\s+(\S+)\s+password:\s+(\S+)/.exec(out);
+    const visitorLink = /Visitor link:\s+(\S+)/.exec(out)?.[1];
+    expect(dashboard, out).to.equal(`http://localhost:${env.PORT}/dashboard/`);
+    expect(visitorLink, out).to.equal(`http://localhost:${env.PORT}/r/dr-hansen`);
+    expect(login, out).not.to.equal(null);
+    const [, email, password] = login!;
+
+    // The links work, and so does the login.
+    expect((await fetch(dashboard!)).status).to.equal(200);
+    expect((await fetch(visitorLink!)).status).to.equal(200);
+    const room = await fetch(`http://localhost:${env.PORT}/api/rooms/dr-hansen`);
+    expect(((await room.json()) as { professionalName: string }).professionalName).to.be.a('string').that.is.not.empty;
+    const res = await fetch(`http://localhost:${env.PORT}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: `http://localhost:${env.PORT}` },
+      body: JSON.stringify({ email, password }),
+    });
+    expect(res.status).to.equal(200);
+
+    // Its Redis: a password, noeviction, AOF, data in the data dir; the secrets file only its owner reads.
+    const secretsFile = path.join(dataDir, 'secrets.json');
+    expect(fs.statSync(secretsFile).mode & 0o777).to.equal(0o600);
+    const { redisPassword } = JSON.parse(fs.readFileSync(secretsFile, 'utf8')) as { redisPassword: string };
+    expect(redisPassword).to.match(/^[0-9a-f]{48}$/);
+    expect(await rawPing(Number(env.REDIS_PORT))).to.match(/^-NOAUTH/);
+    const redis = new Redis({ port: Number(env.REDIS_PORT), password: redisPassword, maxRetriesPerRequest: 0 });
+    expect(await redis.config('GET', 'maxmemory-policy')).to.deep.equal(['maxmemory-policy', 'noeviction']);
+    expect(await redis.config('GET', 'appendonly')).to.deep.equal(['appendonly', 'yes']);
+    expect(await redis.config('GET', 'dir')).to.deep.equal(['dir', fs.realpathSync(path.join(dataDir, 'redis'))]);
+    expect(await redis.scard('organizations')).to.equal(1);
+    redis.disconnect();
+    expect(running.stdout() + running.stderr()).not.to.contain(redisPassword);
+
+    // Ctrl-C: the server and its Redis stop.
+    expect(await interrupt(running)).to.equal(0);
+    expect(await portOpen(Number(env.PORT))).to.equal(false);
+    expect(await portOpen(Number(env.REDIS_PORT))).to.equal(false);
+
+    // Again: the same data (no second demo organization) and the same login printed.
+    running = await start(env);
+    expect(running.stdout()).to.contain(`demo login:  ${email}   password: ${password}`);
+    const again = new Redis({ port: Number(env.REDIS_PORT), password: redisPassword, maxRetriesPerRequest: 0 });
+    expect(await again.scard('organizations')).to.equal(1);
+    again.disconnect();
+    expect(await interrupt(running)).to.equal(0);
+    expect(await portOpen(Number(env.REDIS_PORT))).to.equal(false);
+  });
+});
