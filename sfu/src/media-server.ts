@@ -59,6 +59,12 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     return creating;
   }
 
+  /** The pid of the worker process hosting the call's router (placement, for metrics and tests). */
+  workerPidOf(callId: string): number | undefined {
+    const entry = this.calls.get(callId);
+    return entry && !entry.router.isClosed ? entry.worker.pid : undefined;
+  }
+
   existingRouter(callId: string): CallRouter | undefined {
     const entry = this.calls.get(callId);
     return entry && !entry.router.isClosed ? entry.router : undefined;
