@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent machine set-up for this repo; fast when everything is already in place.
 #   infra/setup.sh               apt packages, npm dependencies, mediasoup worker, front-end builds
-#   infra/setup.sh --for-tests   the same, plus Debian's chromium for the browser tests
+#   infra/setup.sh --for-tests   the same, plus Debian's chromium (browser tests) and openssl (a test certificate)
 # Progress goes to stderr. The last stdout line is MEDIASOUP_WORKER_BIN=<path>, for callers to export:
 #   out="$(infra/setup.sh)"; export "$(tail -n 1 <<<"$out")"
 set -euo pipefail

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Me, WaitingVisitor } from '../../signaling/protocol/index.ts';
 import { CallEngine, preloadDevice, type CallSocket } from '../../client/src/call-engine/call-engine.ts';
 import { LocalMedia } from '../../client/src/call-engine/local-media.ts';
@@ -34,6 +34,8 @@ export function DashboardApp() {
   const [call, setCall] = useState<ActiveCall | null>(null);
   const [waitingCount, setWaitingCount] = useState(0);
   const [preview, setPreview] = useState<LocalMedia | null>(null);
+  const previewRef = useRef<LocalMedia | null>(null);
+  previewRef.current = preview;
   const onCountChange = useCallback((n: number) => setWaitingCount(n), []);
 
   // The camera is on only while someone waits (and no call is going on), never all day.
@@ -88,8 +90,11 @@ export function DashboardApp() {
     try {
       ({ callId } = await request(socket, 'queue:admit', { visitorId: visitor.visitorId }));
     } catch (err) {
-      if (preview) handedOver.delete(preview);
-      else (await opening).stop();
+      if (preview) {
+        handedOver.delete(preview);
+        // The queue may have emptied meanwhile and the preview closed without stopping what we held.
+        if (previewRef.current !== preview) preview.stop();
+      } else (await opening).stop();
       throw err;
     }
     mark('admitted');
