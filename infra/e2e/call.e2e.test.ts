@@ -95,6 +95,13 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     const energy = (await inboundMedia(pro)).totalAudioEnergy;
     await waitForMedia(pro, (m) => m.totalAudioEnergy > energy, 'sound after switching microphone');
 
+    // Switching the camera too: the professional keeps receiving video.
+    const cameras = visitor.getByLabel('Camera');
+    const cameraIds = await cameras.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    await cameras.selectOption(cameraIds[cameraIds.length - 1]!);
+    const frames = (await inboundMedia(pro)).framesDecoded;
+    await waitForMedia(pro, (m) => m.framesDecoded > frames + 10, 'video after switching camera');
+
     await pro.waitForTimeout(1500); // a call with a length
     await visitor.getByRole('button', { name: 'Hang up' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
@@ -238,6 +245,24 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await tabTo(visitor, (el) => el.name === 'Legg på', 'the hang-up button');
     await visitor.keyboard.press('Enter');
     await pro.getByRole('heading', { name: 'The call has ended.' }).waitFor();
+  });
+
+  it('tells a visitor without a camera so, and lets them wait with sound only', async () => {
+    const visitor = await page(() => {
+      const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (c?: MediaStreamConstraints) => {
+        if (c?.video) throw new DOMException('Requested device not found', 'NotFoundError');
+        return original(c);
+      };
+    });
+    await visitor.goto(`${server.url}/r/${org.room.slug}`);
+    await visitor.getByRole('alert').filter({ hasText: 'No camera was found. You can take part with sound only.' }).waitFor();
+    await visitor.getByLabel('Your name').fill('Uten Kamera');
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await visitor.getByText(`${org.professional.name} has been told you are here.`).waitFor();
+    await visitor.getByRole('alert').filter({ hasText: 'No camera was found' }).waitFor();
+    await visitor.getByRole('button', { name: 'Leave the waiting room' }).click();
+    await visitor.getByRole('heading', { name: 'You have left the waiting room.' }).waitFor();
   });
 
   it('shows the check-in rules and the invalid-link page a visitor would meet', async () => {

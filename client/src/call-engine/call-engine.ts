@@ -4,7 +4,7 @@ import type { Socket } from 'socket.io-client';
 import type { CallClientEvents, CallServerEvents, ConsumerInfo, PeerInfo, TransportInfo } from '../../../signaling/protocol/index.ts';
 import type { LocalMedia } from './local-media.ts';
 import { request, RequestError } from './request.ts';
-import { pipeFrames } from './frame-pipe.ts';
+import { pipeFrames, prepareFramePipe } from './frame-pipe.ts';
 import { mark } from './marks.ts';
 
 export type CallStatus = 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
@@ -34,6 +34,7 @@ let devicePromise: Promise<Device> | undefined;
  * it is the same for every call, and having it ready takes a round trip off the admission.
  */
 export function preloadDevice(): Promise<Device> {
+  prepareFramePipe();
   devicePromise ??= (async () => {
     const res = await fetch('/api/media/capabilities');
     if (!res.ok) throw new Error(`capabilities: HTTP ${res.status}`);

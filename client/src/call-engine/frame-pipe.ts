@@ -21,6 +21,11 @@ function frameWorker(): Worker {
   return worker;
 }
 
+/** Starts the frame worker ahead of the call (while waiting), so its start-up is not on the first frame's path. */
+export function prepareFramePipe(): void {
+  if (typeof globalThis.RTCRtpScriptTransform === 'function') frameWorker();
+}
+
 export function pipeFrames(endpoint: RTCRtpSender | RTCRtpReceiver, direction: 'send' | 'receive'): void {
   const e = endpoint as Endpoint;
   if (typeof globalThis.RTCRtpScriptTransform === 'function' && 'transform' in e) {
