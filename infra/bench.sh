@@ -6,9 +6,7 @@ name="${1:?usage: infra/bench.sh <name>}"
 shift
 [[ -f infra/bench/$name.ts ]] || { echo "bench: no infra/bench/$name.ts" >&2; exit 1; }
 
-setup_out="$(infra/setup.sh --for-tests)"
-worker_line="$(tail -n 1 <<<"$setup_out")"
-[[ $worker_line == MEDIASOUP_WORKER_BIN=?* ]] || { echo "bench: infra/setup.sh did not print MEDIASOUP_WORKER_BIN" >&2; exit 1; }
-export "${worker_line?}"
+source infra/setup-env.sh
+setup_and_export_worker bench --for-tests
 
 exec npx tsx "infra/bench/$name.ts" "$@"

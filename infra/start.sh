@@ -3,10 +3,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# An assignment keeps setup's exit status (set -e stops here on failure); `eval "$(...)"` would not.
-setup_out="$(infra/setup.sh)"
-worker_line="$(tail -n 1 <<<"$setup_out")"
-[[ $worker_line == MEDIASOUP_WORKER_BIN=?* ]] || { echo "start: infra/setup.sh did not print MEDIASOUP_WORKER_BIN" >&2; exit 1; }
-export "${worker_line?}"
+source infra/setup-env.sh
+setup_and_export_worker start
 
 exec npx tsx infra/start.ts

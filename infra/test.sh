@@ -4,10 +4,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-setup_out="$(infra/setup.sh --for-tests)"
-worker_line="$(tail -n 1 <<<"$setup_out")"
-[[ $worker_line == MEDIASOUP_WORKER_BIN=?* ]] || { echo "test: infra/setup.sh did not print MEDIASOUP_WORKER_BIN" >&2; exit 1; }
-export "${worker_line?}"
+source infra/setup-env.sh
+setup_and_export_worker test --for-tests
 
 # The whole suite unless test files are named (mocha adds a config file's spec to the named files, so the
 # default list lives here rather than in .mocharc.json).

@@ -24,7 +24,7 @@ export function launchChromium(): Promise<Browser> {
  * A browser context whose pages record every RTCPeerConnection they create, so a test can read the
  * same getStats() a person's browser has: decoded frames and audio energy. The app itself is unchanged.
  */
-export async function newCallContext(browser: Browser, origin: string, init?: () => void): Promise<BrowserContext> {
+export async function newCallContext(browser: Browser, origin: string, init?: (() => void) | string): Promise<BrowserContext> {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 900, height: 700 } });
   await context.grantPermissions(['camera', 'microphone'], { origin });
   await context.addInitScript(() => {
@@ -40,6 +40,20 @@ export async function newCallContext(browser: Browser, origin: string, init?: ()
   });
   if (init) await context.addInitScript(init);
   return context;
+}
+
+/**
+ * An init script making the page's camera fail as a browser does when it is blocked (NotAllowedError) or
+ * missing (NotFoundError); the microphone still works.
+ */
+export function cameraFailsWith(errorName: 'NotAllowedError' | 'NotFoundError'): string {
+  return `(() => {
+    const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (c) => {
+      if (c && c.video) throw new DOMException('camera unavailable', ${JSON.stringify(errorName)});
+      return original(c);
+    };
+  })();`;
 }
 
 export interface InboundMedia {

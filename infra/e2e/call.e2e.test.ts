@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, createOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
-import { inboundMedia, launchChromium, newCallContext, screenshotAll, waitForMedia } from './browser.ts';
+import { cameraFailsWith, inboundMedia, launchChromium, newCallContext, screenshotAll, waitForMedia } from './browser.ts';
 
 /*
  * A visitor and a professional in real Chromium (fake camera and microphone), through our signaling
@@ -35,7 +35,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
   });
 
-  async function page(init?: () => void): Promise<Page> {
+  async function page(init?: (() => void) | string): Promise<Page> {
     const context = await newCallContext(browser, server.origin, init);
     contexts.push(context);
     return context.newPage();
@@ -156,13 +156,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
   });
 
   it('lets a visitor whose camera is blocked wait and talk with sound only', async () => {
-    const visitor = await page(() => {
-      const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-      navigator.mediaDevices.getUserMedia = async (c?: MediaStreamConstraints) => {
-        if (c?.video) throw new DOMException('Permission denied', 'NotAllowedError');
-        return original(c);
-      };
-    });
+    const visitor = await page(cameraFailsWith('NotAllowedError'));
     await visitor.goto(`${server.url}/r/${org.room.slug}`);
     await visitor.getByRole('alert').filter({ hasText: 'Your browser has blocked the camera' }).waitFor();
     await visitor.getByLabel('Your name').fill('Lise Berg');
@@ -248,13 +242,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
   });
 
   it('tells a visitor without a camera so, and lets them wait with sound only', async () => {
-    const visitor = await page(() => {
-      const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-      navigator.mediaDevices.getUserMedia = async (c?: MediaStreamConstraints) => {
-        if (c?.video) throw new DOMException('Requested device not found', 'NotFoundError');
-        return original(c);
-      };
-    });
+    const visitor = await page(cameraFailsWith('NotFoundError'));
     await visitor.goto(`${server.url}/r/${org.room.slug}`);
     await visitor.getByRole('alert').filter({ hasText: 'No camera was found. You can take part with sound only.' }).waitFor();
     await visitor.getByLabel('Your name').fill('Uten Kamera');

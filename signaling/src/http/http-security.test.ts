@@ -4,25 +4,19 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createOrganization, postJson, startTestServer, type TestServer } from '../test-support/test-server.ts';
+import { createOrganization, postJson, startTestServer, stubAppDist, type TestServer } from '../test-support/test-server.ts';
 
 /*
  * What every response carries (CSP, no referrer), links that stop working, TLS terminated by the server,
  * and the real client address behind a trusted reverse proxy, against a real server.
  */
 
-function stubDist(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-dist-'));
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>stub</title>');
-  return dir;
-}
-
 describe('HTTP security headers and dead links (real server)', function () {
   let server: TestServer;
   let dist: string;
 
   before(async () => {
-    dist = stubDist();
+    dist = stubAppDist();
     server = await startTestServer({ env: { CLIENT_DIST: dist, DASHBOARD_DIST: dist } });
   });
   after(async () => {

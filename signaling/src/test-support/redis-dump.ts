@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { scanKeys } from './redis-keys.ts';
 
 export interface DumpedKey {
   type: string;
@@ -11,40 +12,35 @@ export interface DumpedKey {
 /** Every key (by SCAN, as an operator would) with its type, value and TTL. */
 export async function dumpRedis(redis: Redis): Promise<Map<string, DumpedKey>> {
   const result = new Map<string, DumpedKey>();
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'COUNT', 1000);
-    cursor = next;
-    for (const key of batch) {
-      const type = await redis.type(key);
-      let value: unknown;
-      switch (type) {
-        case 'string':
-          value = await redis.get(key);
-          break;
-        case 'hash':
-          value = await redis.hgetall(key);
-          break;
-        case 'set':
-          value = (await redis.smembers(key)).sort();
-          break;
-        case 'zset':
-          value = await redis.zrange(key, '0', '-1', 'WITHSCORES');
-          break;
-        case 'list':
-          value = await redis.lrange(key, 0, -1);
-          break;
-        case 'stream':
-          value = await redis.xrange(key, '-', '+');
-          break;
-        case 'none':
-          continue; // expired between SCAN and TYPE
-        default:
-          value = `<${type}>`;
-      }
-      result.set(key, { type, value, ttl: await redis.pttl(key) });
+  for (const key of await scanKeys(redis)) {
+    const type = await redis.type(key);
+    let value: unknown;
+    switch (type) {
+      case 'string':
+        value = await redis.get(key);
+        break;
+      case 'hash':
+        value = await redis.hgetall(key);
+        break;
+      case 'set':
+        value = (await redis.smembers(key)).sort();
+        break;
+      case 'zset':
+        value = await redis.zrange(key, '0', '-1', 'WITHSCORES');
+        break;
+      case 'list':
+        value = await redis.lrange(key, 0, -1);
+        break;
+      case 'stream':
+        value = await redis.xrange(key, '-', '+');
+        break;
+      case 'none':
+        continue; // expired between SCAN and TYPE
+      default:
+        value = `<${type}>`;
     }
-  } while (cursor !== '0');
+    result.set(key, { type, value, ttl: await redis.pttl(key) });
+  }
   return result;
 }
 

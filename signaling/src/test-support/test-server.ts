@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { io, type Socket as ClientSocket } from 'socket.io-client';
 import {
   NAMESPACE,
@@ -99,6 +102,16 @@ export async function startTestServer(opts: { env?: Record<string, string>; redi
     if (ownRedis) await redis.stop();
     throw error;
   }
+}
+
+/**
+ * A stand-in for a built front-end (an index.html in a temp dir), so page routes answer the same with or
+ * without a build; its <title> tells tests which app a page came from. Pass it as CLIENT_DIST / DASHBOARD_DIST; remove it with fs.rmSync after the tests.
+ */
+export function stubAppDist(title = 'app stub'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-dist-'));
+  fs.writeFileSync(path.join(dir, 'index.html'), `<!doctype html><title>${title}</title>`);
+  return dir;
 }
 
 export interface TestOrganization {

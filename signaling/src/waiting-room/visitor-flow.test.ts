@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { NAME_MAX } from '../../protocol/index.ts';
@@ -8,25 +6,18 @@ import {
   createOrganization,
   postJson,
   startTestServer,
+  stubAppDist,
   type TestOrganization,
   type TestServer,
 } from '../test-support/test-server.ts';
+import { scanKeys } from '../test-support/redis-keys.ts';
 
 /*
  * The visitor's HTTP side against a real server and Redis: check-in validation, unknown links, rate limits,
  * the visitor app's page and the Origin check.
  */
 
-async function visitorKeys(server: TestServer): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await server.redis.client.scan(cursor, 'MATCH', '{org:*}:visitor:*', 'COUNT', 1000);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== '0');
-  return found.sort();
-}
+const visitorKeys = (server: TestServer) => scanKeys(server.redis.client, '{org:*}:visitor:*');
 
 async function errorOf(res: Response): Promise<{ status: number; code: string; body: unknown }> {
   const body = (await res.json()) as { error?: { code?: string; message?: string } };
@@ -35,20 +26,13 @@ async function errorOf(res: Response): Promise<{ status: number; code: string; b
   return { status: res.status, code: body.error?.code ?? '', body };
 }
 
-/** A stand-in for the built visitor app, so the page routes answer the same with or without a build. */
-function stubClientDist(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-client-dist-'));
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>visitor app stub</title>');
-  return dir;
-}
-
 describe('visitor check-in over HTTP (real server)', function () {
   let server: TestServer;
   let org: TestOrganization;
   let clientDist: string;
 
   before(async () => {
-    clientDist = stubClientDist();
+    clientDist = stubAppDist('visitor app stub');
     // Every check-in attempt counts against the address's limit, valid or not; this block makes many.
     server = await startTestServer({ env: { CLIENT_DIST: clientDist, JOIN_LIMIT_PER_MINUTE: '1000' } });
     org = await createOrganization(server.services);
@@ -181,7 +165,7 @@ describe('visitor rate limits (real server)', function () {
   let clientDist: string;
 
   before(async () => {
-    clientDist = stubClientDist();
+    clientDist = stubAppDist('visitor app stub');
     server = await startTestServer({
       env: { CLIENT_DIST: clientDist, JOIN_LIMIT_PER_MINUTE: String(JOIN_LIMIT), UNKNOWN_ROOM_LIMIT_PER_MINUTE: String(UNKNOWN_ROOM_LIMIT) },
     });
