@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { RoomInfo, VisitState } from '../../signaling/protocol/index.ts';
 import { CallEngine, preloadDevice, type CallSocket } from './call-engine/call-engine.ts';
+import { canEncryptFrames } from './call-engine/frame-pipe.ts';
 import { LocalMedia } from './call-engine/local-media.ts';
 import { request } from './call-engine/request.ts';
 import { mark } from './call-engine/marks.ts';
@@ -17,6 +18,7 @@ import { WaitingScreen } from './waiting/WaitingScreen.tsx';
 type Screen =
   | { kind: 'loading' }
   | { kind: 'invalid'; tooMany: boolean }
+  | { kind: 'unsupported' }
   | { kind: 'check-in' }
   | { kind: 'waiting'; arrivedAt: number }
   | { kind: 'call'; engine: CallEngine }
@@ -94,6 +96,8 @@ export function VisitorApp() {
       if (cancelled) return;
       setRoom(info);
       document.title = `${info.name} · ${t('app.title')}`;
+      // Every call is end-to-end encrypted; a browser that cannot encrypt frames cannot take part.
+      if (!canEncryptFrames()) return setScreen({ kind: 'unsupported' });
       const localMedia = await LocalMedia.open(savedDevicePreference());
       if (cancelled) return localMedia.stop();
       setMedia(localMedia);
@@ -125,6 +129,12 @@ export function VisitorApp() {
           <section>
             <h1>{screen.tooMany ? t('link.tooMany') : t('link.invalid')}</h1>
             {!screen.tooMany && <p>{t('link.invalidHelp')}</p>}
+          </section>
+        )}
+        {screen.kind === 'unsupported' && (
+          <section>
+            <h1>{t('app.unsupportedHeading')}</h1>
+            <p role="alert">{t('e2ee.unsupported')}</p>
           </section>
         )}
         {screen.kind === 'check-in' && room && media && (

@@ -4,6 +4,7 @@ import { callStrings } from './call/call-strings.ts';
 const en = {
   ...callStrings.en,
   'app.title': 'Video consultation',
+  'app.unsupportedHeading': 'This browser cannot be used for video consultations',
   'app.language': 'Language',
   'link.invalid': 'This link is not valid',
   'link.invalidHelp': 'Check the link you were given, or contact the person who sent it.',
@@ -35,6 +36,7 @@ const en = {
 const nb: Record<keyof typeof en, string> = {
   ...callStrings.nb,
   'app.title': 'Videokonsultasjon',
+  'app.unsupportedHeading': 'Denne nettleseren kan ikke brukes til videokonsultasjoner',
   'app.language': 'Språk',
   'link.invalid': 'Denne lenken er ikke gyldig',
   'link.invalidHelp': 'Sjekk lenken du fikk, eller kontakt den som sendte den.',

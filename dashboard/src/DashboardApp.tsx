@@ -13,6 +13,7 @@ import { HistoryList } from './history/HistoryList.tsx';
 import { LoginForm } from './login/LoginForm.tsx';
 import { connectProfessional, type ProfessionalSocket } from './pro-socket.ts';
 import { WaitingList } from './queue/WaitingList.tsx';
+import { canEncryptFrames } from '../../client/src/call-engine/frame-pipe.ts';
 import { SelfPreview } from './queue/SelfPreview.tsx';
 import { i18n, t } from './strings.ts';
 
@@ -146,7 +147,14 @@ export function DashboardApp() {
             </nav>
             {view === 'queue' ? (
               <>
-                <WaitingList socket={socket} onAdmit={admit} onCountChange={onCountChange} />
+                {/* Every call is end-to-end encrypted: a browser that cannot encrypt frames may not admit anyone. */}
+                {canEncryptFrames() ? (
+                  <WaitingList socket={socket} onAdmit={admit} onCountChange={onCountChange} />
+                ) : (
+                  <p class="error" role="alert">
+                    {t('e2ee.unsupported')}
+                  </p>
+                )}
                 {preview && <SelfPreview media={preview} />}
               </>
             ) : (

@@ -41,3 +41,15 @@ export const mediaKind = z.enum(['audio', 'video']);
 /** What a producer carries, so the other side can label it and show mute state. */
 export const mediaSource = z.enum(['microphone', 'camera']);
 export type MediaSource = z.infer<typeof mediaSource>;
+
+/** A call participant as the other participants know it: role and id, opaque to the SFU. */
+export const peerId = z.string().regex(/^(visitor|professional):[0-9a-f]{32}$/);
+
+/**
+ * End-to-end encryption material the server passes on and never reads: a participant's public key
+ * (P-256, raw, base64url; room for other curves) and sealed key or chat messages, bounded in size only.
+ */
+export const publicKey = z.string().regex(/^[A-Za-z0-9_-]{40,200}$/);
+export const sealedKeyMessage = z.string().regex(/^[A-Za-z0-9_-]{16,1024}$/);
+/** Up to 2000 characters of text, sealed. */
+export const sealedChatMessage = z.string().regex(/^[A-Za-z0-9_-]{16,12000}$/);

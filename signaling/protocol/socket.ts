@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import type { Ack } from './errors.ts';
-import { dtlsParameters, id, mediaKind, mediaSource, rtpCapabilities, rtpParameters, type MediaSource } from './common.ts';
+import {
+  dtlsParameters,
+  id,
+  mediaKind,
+  mediaSource,
+  peerId,
+  publicKey,
+  rtpCapabilities,
+  rtpParameters,
+  sealedChatMessage,
+  sealedKeyMessage,
+  type MediaSource,
+} from './common.ts';
 
 /*
  * Every Socket.IO event of both namespaces, declared once. Client -> server events are a table of
@@ -34,9 +46,20 @@ export interface PeerInfo {
   id: string;
   role: 'visitor' | 'professional';
   name: string;
+  /** The participant's public key for this call (base64url); the safety code is derived from these. */
+  publicKey: string;
 }
 
+/**
+ * Every call is end-to-end encrypted. The only other value exists for the CPU benchmark, on a server
+ * started with a test-only switch that production configuration refuses; clients then say so plainly.
+ */
+export type CallEncryptionMode = 'end-to-end' | 'off-for-benchmark';
+
 export interface CallJoined {
+  /** This participant, as the others see it. */
+  self: PeerInfo;
+  encryption: CallEncryptionMode;
   sendTransport: TransportInfo;
   recvTransport: TransportInfo;
   /** Media already flowing in the call, ready to consume. */
@@ -64,7 +87,11 @@ const callId = z.strictObject({ callId: id });
 
 /** Events any call participant (visitor or professional) may send about its call. */
 export const callEvents = {
-  'call:join': { request: z.strictObject({ callId: id, rtpCapabilities }), response: {} as CallJoined },
+  'call:join': { request: z.strictObject({ callId: id, rtpCapabilities, publicKey }), response: {} as CallJoined },
+  /** A sender's media key sealed for one other participant; relayed as is. */
+  'e2ee:key': { request: z.strictObject({ callId: id, to: peerId, blob: sealedKeyMessage }), response: {} as {} },
+  /** An in-call text message sealed with the sender's chat key; relayed to everyone else in the call, never stored. */
+  'chat:send': { request: z.strictObject({ callId: id, blob: sealedChatMessage }), response: {} as { sentAt: number } },
   'media:connect-transport': {
     request: z.strictObject({ callId: id, transportId: z.uuid(), dtlsParameters }),
     response: {} as {},
@@ -110,6 +137,12 @@ export interface CallServerEvents {
   'call:consumer-closed': (e: { consumerId: string }) => void;
   'call:consumer-paused': (e: { consumerId: string; paused: boolean }) => void;
   'call:ended': (e: { callId: string }) => void;
+  /** Someone (else) joined the call's media, or joined again with a new key. */
+  'call:peer-joined': (e: { callId: string; peer: PeerInfo }) => void;
+  /** Someone left the call's media (closed the tab, lost the connection). */
+  'call:peer-left': (e: { callId: string; peerId: string }) => void;
+  'e2ee:key': (e: { callId: string; from: string; blob: string }) => void;
+  'chat:message': (e: { callId: string; from: string; blob: string; sentAt: number }) => void;
   /** The media server hosting the call went away; join again to get media back. */
   'call:media-lost': (e: { callId: string }) => void;
 }

@@ -38,6 +38,15 @@ const schema = z
     LOGIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
     LOGIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
     COOKIE_SECURE: bool.optional(),
+    /**
+     * Test-only: calls without end-to-end encryption, so `npm run bench:e2ee` can measure what encryption
+     * costs. Refused with NODE_ENV=production; there is no per-organization setting.
+     */
+    UNENCRYPTED_CALLS_FOR_BENCHMARK: bool.default(false),
+    NODE_ENV: z.string().optional(),
+  })
+  .refine((c) => !(c.UNENCRYPTED_CALLS_FOR_BENCHMARK && c.NODE_ENV === 'production'), {
+    error: 'UNENCRYPTED_CALLS_FOR_BENCHMARK is for benchmarks only and is refused in production',
   })
   .refine((c) => c.RTC_MIN_PORT <= c.RTC_MAX_PORT, { error: 'RTC_MIN_PORT must not exceed RTC_MAX_PORT' })
   .refine((c) => !!c.TLS_CERT_FILE === !!c.TLS_KEY_FILE, { error: 'TLS_CERT_FILE and TLS_KEY_FILE go together' });

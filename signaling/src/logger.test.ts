@@ -12,6 +12,7 @@ import {
   startTestServer,
   visitorSocket,
   type TestServer,
+  testPublicKey,
 } from './test-support/test-server.ts';
 
 /*
@@ -55,8 +56,8 @@ describe('application logs hold no personal data or secrets (real server)', func
     if (!admitted.ok) throw new Error(JSON.stringify(admitted));
     const { callId } = admitted;
     await visitorEvents.waitFor('visit:admitted');
-    expect((await ask(visitor, 'call:join', { callId, rtpCapabilities: caps })).ok).to.equal(true);
-    const proJoin = await ask(pro, 'call:join', { callId, rtpCapabilities: caps });
+    expect((await ask(visitor, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey })).ok).to.equal(true);
+    const proJoin = await ask(pro, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
     expect(proJoin.ok && proJoin.peers.map((p) => p.name)).to.deep.equal([visitorName]);
     // Requests the server or mediasoup refuse, with personal data in them (error paths log error messages).
     if (!proJoin.ok) throw new Error('join failed');
@@ -66,7 +67,7 @@ describe('application logs hold no personal data or secrets (real server)', func
       callId, transportId: proJoin.sendTransport.id, kind: 'audio', source: 'microphone',
       rtpParameters: { mid: visitorName, codecs: [{ mimeType: visitorName }], encodings: [{ rid: org.professional.email }] },
     });
-    await ask(pro, 'call:join', { callId, rtpCapabilities: { codecs: [{ mimeType: visitorName }], email: org.professional.email } });
+    await ask(pro, 'call:join', { callId, rtpCapabilities: { codecs: [{ mimeType: visitorName }], email: org.professional.email }, publicKey: testPublicKey });
     expect((await ask(pro, 'call:hang-up', { callId })).ok).to.equal(true);
     await visitorEvents.waitFor('call:ended');
 

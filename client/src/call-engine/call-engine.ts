@@ -1,10 +1,19 @@
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { Socket } from 'socket.io-client';
-import type { CallClientEvents, CallServerEvents, ConsumerInfo, PeerInfo, TransportInfo } from '../../../signaling/protocol/index.ts';
+import type {
+  CallClientEvents,
+  CallEncryptionMode,
+  CallServerEvents,
+  ConsumerInfo,
+  PeerInfo,
+  TransportInfo,
+} from '../../../signaling/protocol/index.ts';
 import type { LocalMedia } from './local-media.ts';
 import { request, RequestError } from './request.ts';
-import { pipeFrames, prepareFramePipe } from './frame-pipe.ts';
+import { canEncryptFrames, FramePipe, prepareFramePipe } from './frame-pipe.ts';
+import { CallEncryption } from './e2ee/call-encryption.ts';
+import { MAX_CHAT_TEXT } from './e2ee/chat-crypto.ts';
 import { mark } from './marks.ts';
 
 export type CallStatus = 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
@@ -17,12 +26,38 @@ export interface RemoteParticipant {
   videoOff: boolean;
 }
 
+export interface ChatMessage {
+  /** The sender's peer id; null for this browser's own messages. */
+  from: string | null;
+  /** Null when the message could not be decrypted. */
+  text: string | null;
+  sentAt: number;
+}
+
+export interface CallEncryptionState {
+  /** Until the server has answered the join, not known. */
+  mode: CallEncryptionMode | 'pending';
+  safetyCode?: string;
+  keyIndex?: number;
+  /** Remote participants whose media this browser cannot decrypt. */
+  undecryptable: string[];
+}
+
 export interface CallSnapshot {
   status: CallStatus;
   remotes: RemoteParticipant[];
   microphoneMuted: boolean;
   cameraOff: boolean;
+  encryption: CallEncryptionState;
+  chat: ChatMessage[];
   error?: string;
+}
+
+/** Thrown by start() in a browser that cannot encrypt frames: it may not join (no call goes out in clear). */
+export class EncryptionUnsupportedError extends Error {
+  constructor() {
+    super('this browser cannot encrypt calls');
+  }
 }
 
 export type CallSocket = Socket<CallServerEvents, CallClientEvents>;
@@ -49,6 +84,8 @@ export function preloadDevice(): Promise<Device> {
 // Frame encryption (E2EE) needs encoded-frame access; it silently does nothing unless the peer
 // connection was created with this flag (see shared/notes/e2ee-in-chromium.md), so every transport has it.
 const TRANSPORT_SETTINGS = { encodedInsertableStreams: true } as unknown as Partial<RTCConfiguration>;
+/** Only on a server started for the encryption benchmark (production refuses it): plain transports. */
+const UNENCRYPTED_SETTINGS = {} as Partial<RTCConfiguration>;
 
 interface Consumed {
   consumer: types.Consumer;
@@ -76,6 +113,10 @@ export class CallEngine {
   private closed = false;
   private media?: LocalMedia;
   private readonly mediaReady: Promise<LocalMedia>;
+  private readonly pipe: FramePipe;
+  private readonly encryption: CallEncryption;
+  private encryptionMode: CallEncryptionMode | 'pending' = 'pending';
+  private readonly chat: ChatMessage[] = [];
 
   /**
    * `media` may still be opening: joining the call does not wait for the camera, only sending does
@@ -87,6 +128,17 @@ export class CallEngine {
     media: LocalMedia | Promise<LocalMedia>,
   ) {
     this.mediaReady = Promise.resolve(media).then((m) => (this.media = m));
+    this.pipe = new FramePipe((peerId, ok) => this.encryption.decrypting(peerId, ok));
+    this.encryption = new CallEncryption(
+      callId,
+      this.pipe,
+      (to, blob) => this.ask('e2ee:key', { callId, to, blob }),
+      () => this.changed(),
+    );
+  }
+
+  private get encrypted(): boolean {
+    return this.encryptionMode === 'end-to-end';
   }
 
   snapshot(): CallSnapshot {
@@ -95,6 +147,8 @@ export class CallEngine {
       remotes: [...this.remotes.values()],
       microphoneMuted: this.microphoneMuted,
       cameraOff: !this.media?.videoTrack,
+      encryption: { mode: this.encryptionMode, ...this.encryption.snapshot() },
+      chat: [...this.chat],
       error: this.error,
     };
   }
@@ -106,6 +160,7 @@ export class CallEngine {
   }
 
   async start(): Promise<void> {
+    if (!canEncryptFrames()) throw new EncryptionUnsupportedError();
     const on = <K extends keyof CallServerEvents>(event: K, handler: CallServerEvents[K]) => {
       (this.socket as unknown as Socket).on(event, handler as never);
       this.cleanups.push(() => (this.socket as unknown as Socket).off(event, handler as never));
@@ -125,6 +180,26 @@ export class CallEngine {
     });
     on('call:media-lost', ({ callId }) => {
       if (callId === this.callId) void this.rejoin();
+    });
+    on('call:peer-joined', ({ callId, peer }) => {
+      if (callId !== this.callId) return;
+      this.remote(peer);
+      this.changed();
+      if (this.encrypted) void this.encryption.peerJoined(peer);
+    });
+    on('call:peer-left', ({ callId, peerId }) => {
+      if (callId !== this.callId) return;
+      const remote = this.remotes.get(peerId);
+      if (remote) for (const t of remote.stream.getTracks()) remote.stream.removeTrack(t);
+      this.remotes.delete(peerId);
+      this.changed();
+      if (this.encrypted) void this.encryption.peerLeft(peerId);
+    });
+    on('e2ee:key', ({ callId, from, blob }) => {
+      if (callId === this.callId && this.encrypted) void this.encryption.keyMessage(from, blob);
+    });
+    on('chat:message', ({ callId, from, blob, sentAt }) => {
+      if (callId === this.callId) void this.receiveChat(from, blob, sentAt);
     });
     // After a dropped connection the server has let our media go; join again once we are back.
     const onReconnect = () => void this.rejoin();
@@ -154,6 +229,18 @@ export class CallEngine {
     this.changed();
   }
 
+  /** Sends a text message to everyone else in the call, sealed with this browser's chat key. */
+  async sendChat(text: string): Promise<void> {
+    const trimmed = text.trim();
+    if (!trimmed) return;
+    if (trimmed.length > MAX_CHAT_TEXT) throw new Error(`at most ${MAX_CHAT_TEXT} characters`);
+    if (!this.encrypted) throw new Error('chat needs an encrypted call');
+    const blob = await this.encryption.sealChat(trimmed);
+    const { sentAt } = await this.ask('chat:send', { callId: this.callId, blob });
+    this.chat.push({ from: null, text: trimmed, sentAt });
+    this.changed();
+  }
+
   async hangUp(): Promise<void> {
     try {
       await this.ask('call:hang-up', { callId: this.callId });
@@ -167,6 +254,13 @@ export class CallEngine {
     this.closed = true;
     for (const c of this.cleanups.splice(0)) c();
     this.closeTransports();
+    this.encryption.close();
+  }
+
+  private async receiveChat(from: string, blob: string, sentAt: number): Promise<void> {
+    const text = this.encrypted ? await this.encryption.openChat(from, blob) : null;
+    this.chat.push({ from, text, sentAt });
+    this.changed();
   }
 
   private async join(): Promise<void> {
@@ -176,11 +270,16 @@ export class CallEngine {
     const joined = await this.ask('call:join', {
       callId: this.callId,
       rtpCapabilities: device.rtpCapabilities as unknown as Record<string, unknown>,
+      publicKey: await this.encryption.publicKey(),
     });
     mark('joined');
     if (generation !== this.joinGeneration) return;
-    this.recvTransport = this.transport(device.createRecvTransport({ ...asTransport(joined.recvTransport), additionalSettings: TRANSPORT_SETTINGS }));
-    this.sendTransport = this.transport(device.createSendTransport({ ...asTransport(joined.sendTransport), additionalSettings: TRANSPORT_SETTINGS }));
+    this.encryptionMode = joined.encryption;
+    // Our key is sealed for those already here and set in the pipe before the first frame is sent.
+    const keyed = this.encrypted ? this.encryption.joined(joined.self, joined.peers) : Promise.resolve();
+    const settings = this.encrypted ? TRANSPORT_SETTINGS : UNENCRYPTED_SETTINGS;
+    this.recvTransport = this.transport(device.createRecvTransport({ ...asTransport(joined.recvTransport), additionalSettings: settings }));
+    this.sendTransport = this.transport(device.createSendTransport({ ...asTransport(joined.sendTransport), additionalSettings: settings }));
     this.sendTransport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
       this.ask('media:produce', {
         callId: this.callId,
@@ -191,6 +290,8 @@ export class CallEngine {
       }).then(({ producerId }) => callback({ id: producerId }), errback);
     });
     for (const peer of joined.peers) this.remote(peer);
+    await keyed;
+    mark('keyed');
     const media = await this.mediaReady;
     if (generation !== this.joinGeneration) return;
     // Receive first: seeing the other person is what the admission is waiting for. Then video before
@@ -257,7 +358,7 @@ export class CallEngine {
       appData: { source: kind === 'audio' ? 'microphone' : 'camera' },
       ...(kind === 'audio' ? { codecOptions: { opusDtx: true, opusFec: true } } : {}),
     });
-    if (producer.rtpSender) pipeFrames(producer.rtpSender, 'send');
+    if (producer.rtpSender && this.encrypted) this.pipe.attach(producer.rtpSender, 'send', kind);
     mark(`produced-${kind}`);
     this.producers.set(kind, producer);
     if (kind === 'audio' && this.microphoneMuted) {
@@ -291,7 +392,7 @@ export class CallEngine {
       kind: info.kind,
       rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
     });
-    if (consumer.rtpReceiver) pipeFrames(consumer.rtpReceiver, 'receive');
+    if (consumer.rtpReceiver && this.encrypted) this.pipe.attach(consumer.rtpReceiver, 'receive', info.kind, info.peer.id);
     const remote = this.remote(info.peer);
     for (const old of info.kind === 'audio' ? remote.stream.getAudioTracks() : remote.stream.getVideoTracks()) remote.stream.removeTrack(old);
     remote.stream.addTrack(consumer.track);

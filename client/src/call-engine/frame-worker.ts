@@ -1,9 +1,23 @@
+import { FrameKeys, type FramePipeCommand, type FrameTransformOptions } from './e2ee/frame-keys.ts';
+
 /**
- * Where encoded frames pass, off the page's main thread (RTCRtpScriptTransform). Today every frame goes
- * through unchanged; the E2EE issue encrypts and decrypts here. A worker keeps frames flowing while the
- * page is busy (renegotiating, rendering), which matters most in the first second of a call.
+ * The frame worker: every encoded frame of a call is sealed or opened here (RTCRtpScriptTransform), off
+ * the page's main thread, so frames keep flowing while the page is busy rendering or renegotiating.
  */
-(self as unknown as { onrtctransform: (e: RTCTransformEvent) => void }).onrtctransform = (event) => {
-  const { readable, writable } = event.transformer;
-  void readable.pipeTo(writable).catch(() => undefined);
+const scope = self as unknown as {
+  onmessage: (e: MessageEvent<FramePipeCommand>) => void;
+  onrtctransform: (e: RTCTransformEvent) => void;
+  postMessage: (m: unknown) => void;
+};
+
+const keys = new FrameKeys((report) => scope.postMessage(report));
+
+scope.onmessage = (e) => void keys.handle(e.data);
+
+scope.onrtctransform = (event) => {
+  const { readable, writable, options } = event.transformer;
+  void readable
+    .pipeThrough(keys.transform(options as FrameTransformOptions))
+    .pipeTo(writable)
+    .catch(() => undefined);
 };

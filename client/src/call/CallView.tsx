@@ -4,6 +4,8 @@ import type { LocalMedia } from '../call-engine/local-media.ts';
 import { DevicePicker } from '../check/DevicePicker.tsx';
 import type { Translate } from './call-strings.ts';
 import { MediaView } from './MediaView.tsx';
+import { EncryptionStatus } from './EncryptionStatus.tsx';
+import { ChatPanel } from './ChatPanel.tsx';
 
 /** The call screen, the same for visitor and professional. */
 export function CallView({ engine, media, t }: { engine: CallEngine; media: LocalMedia; t: Translate }) {
@@ -15,8 +17,15 @@ export function CallView({ engine, media, t }: { engine: CallEngine; media: Loca
   }), [engine]);
 
   const remote = call.remotes[0];
+  const undecryptable = call.remotes.filter((r) => call.encryption.undecryptable.includes(r.peer.id));
   return (
     <section class="call" aria-label={remote ? remote.peer.name : t('call.connecting')}>
+      <EncryptionStatus call={call} t={t} />
+      {undecryptable.map((r) => (
+        <p key={r.peer.id} class="error" role="alert">
+          {t('e2ee.cannotDecrypt', { name: r.peer.name })}
+        </p>
+      ))}
       <div class="stage">
         {remote ? (
           <figure class="remote">
@@ -55,6 +64,7 @@ export function CallView({ engine, media, t }: { engine: CallEngine; media: Loca
           {t('call.hangUp')}
         </button>
       </div>
+      <ChatPanel engine={engine} call={call} t={t} />
     </section>
   );
 }

@@ -22,6 +22,7 @@ import {
   type TestOrganization,
   type TestServer,
   type VisitorClient,
+  testPublicKey,
 } from '../test-support/test-server.ts';
 
 /*
@@ -305,7 +306,7 @@ describe('authorization of waiting-room and call events (real server, real media
 
     // Once admitted by A, the call is A's: B cannot join it or end it.
     const callId = await admit(v.visitorId);
-    expectError(await ask(proB, 'call:join', { callId, rtpCapabilities: caps }), 'not_found');
+    expectError(await ask(proB, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey }), 'not_found');
     expectError(await ask(proB, 'call:hang-up', { callId }), 'not_found');
     expect(eventsB.events.slice(seenByB), 'B still hears nothing of A').to.deep.equal([]);
     expectOk(await ask(proA, 'call:hang-up', { callId }));
@@ -319,9 +320,9 @@ describe('authorization of waiting-room and call events (real server, real media
     await recordEvents(v1.socket).waitFor('visit:admitted');
 
     // The waiting visitor, and the admitted one with a made-up call id.
-    expectError(await ask(v2.socket, 'call:join', { callId, rtpCapabilities: caps }), 'not_found', 'v2 joins v1 call');
-    expectError(await ask(v2.socket, 'call:join', { callId: hexId(), rtpCapabilities: caps }), 'not_found', 'v2 unknown call');
-    expectError(await ask(v1.socket, 'call:join', { callId: hexId(), rtpCapabilities: caps }), 'not_found', 'v1 unknown call');
+    expectError(await ask(v2.socket, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey }), 'not_found', 'v2 joins v1 call');
+    expectError(await ask(v2.socket, 'call:join', { callId: hexId(), rtpCapabilities: caps, publicKey: testPublicKey }), 'not_found', 'v2 unknown call');
+    expectError(await ask(v1.socket, 'call:join', { callId: hexId(), rtpCapabilities: caps, publicKey: testPublicKey }), 'not_found', 'v1 unknown call');
     expectError(await ask(v2.socket, 'call:hang-up', { callId }), 'not_found', 'v2 hangs up v1 call');
     expectError(
       await ask(v2.socket, 'media:connect-transport', { callId, transportId: crypto.randomUUID(), dtlsParameters: { role: 'client', fingerprints: [] } }),
@@ -330,12 +331,12 @@ describe('authorization of waiting-room and call events (real server, real media
     );
     // A visitor of another organization, and another professional of the same organization.
     const foreign = await checkIn('Outsider', b);
-    expectError(await ask(foreign.socket, 'call:join', { callId, rtpCapabilities: caps }), 'not_found', 'other org visitor');
-    expectError(await ask(proA2, 'call:join', { callId, rtpCapabilities: caps }), 'not_found', 'colleague joins');
+    expectError(await ask(foreign.socket, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey }), 'not_found', 'other org visitor');
+    expectError(await ask(proA2, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey }), 'not_found', 'colleague joins');
     expectError(await ask(proA2, 'call:hang-up', { callId }), 'not_found', 'colleague hangs up');
 
     // The call is untouched: its own visitor can still join it.
-    const joined = await ask(v1.socket, 'call:join', { callId, rtpCapabilities: caps });
+    const joined = await ask(v1.socket, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
     expectOk(joined, 'v1 joins own call');
     expectOk(await ask(v1.socket, 'call:hang-up', { callId }));
     for (const s of [v1.socket, v2.socket, foreign.socket]) s.disconnect();
@@ -364,9 +365,9 @@ describe('authorization of waiting-room and call events (real server, real media
     const callId = await admit(v.visitorId);
     await recordEvents(v.socket).waitFor('visit:admitted', (e: { callId: string }) => e.callId === callId);
 
-    const visitorJoined = await ask(v.socket, 'call:join', { callId, rtpCapabilities: caps });
+    const visitorJoined = await ask(v.socket, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
     expectOk(visitorJoined, 'visitor joins');
-    const proJoined = await ask(proA, 'call:join', { callId, rtpCapabilities: caps });
+    const proJoined = await ask(proA, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
     expectOk(proJoined, 'professional joins');
     for (const joined of [visitorJoined, proJoined] as CallJoined[]) {
       expectTransport(joined.sendTransport);
@@ -375,7 +376,8 @@ describe('authorization of waiting-room and call events (real server, real media
       expect(joined.consumers).to.deep.equal([]);
     }
     expect(visitorJoined.peers).to.deep.equal([]);
-    expect(proJoined.peers).to.deep.equal([{ id: `visitor:${v.visitorId}`, role: 'visitor', name: 'Caller One' }]);
+    expect(proJoined.peers).to.deep.equal([{ id: `visitor:${v.visitorId}`, role: 'visitor', name: 'Caller One', publicKey: testPublicKey }]);
+    expect((visitorJoined as CallJoined).encryption).to.equal('end-to-end');
 
     const proEvents = recordEvents(proA);
     const already = proEvents.events.length;
@@ -384,7 +386,7 @@ describe('authorization of waiting-room and call events (real server, real media
     expect(proEvents.events.slice(already).filter((e) => e.event === 'call:ended')).to.have.length(1);
     expectError(await ask(v.socket, 'call:hang-up', { callId }), 'call_ended', 'second hang-up (visitor)');
     expectError(await ask(proA, 'call:hang-up', { callId }), 'call_ended', 'second hang-up (professional)');
-    expectError(await ask(v.socket, 'call:join', { callId, rtpCapabilities: caps }), 'call_ended', 'join after the end');
+    expectError(await ask(v.socket, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey }), 'call_ended', 'join after the end');
     const status = await ask(v.socket, 'visit:status', {});
     expectOk(status);
     expect(status.visit).to.deep.equal({ state: 'ended' });
@@ -392,8 +394,8 @@ describe('authorization of waiting-room and call events (real server, real media
     // And the other way round: the professional hangs up, the visitor hears of it.
     const v2 = await checkIn('Caller Two');
     const call2 = await admit(v2.visitorId);
-    expectOk(await ask(v2.socket, 'call:join', { callId: call2, rtpCapabilities: caps }));
-    expectOk(await ask(proA, 'call:join', { callId: call2, rtpCapabilities: caps }));
+    expectOk(await ask(v2.socket, 'call:join', { callId: call2, rtpCapabilities: caps, publicKey: testPublicKey }));
+    expectOk(await ask(proA, 'call:join', { callId: call2, rtpCapabilities: caps, publicKey: testPublicKey }));
     expectOk(await ask(proA, 'call:hang-up', { callId: call2 }), 'professional hangs up');
     await recordEvents(v2.socket).waitFor('call:ended', (e: { callId: string }) => e.callId === call2);
     expectError(await ask(v2.socket, 'call:hang-up', { callId: call2 }), 'call_ended');
@@ -408,8 +410,8 @@ describe('authorization of waiting-room and call events (real server, real media
     const other = await checkIn('Other Visitor');
     const callId = await admit(other.visitorId);
     await recordEvents(other.socket).waitFor('visit:admitted');
-    expectOk(await ask(other.socket, 'call:join', { callId, rtpCapabilities: caps }));
-    expectOk(await ask(proA, 'call:join', { callId, rtpCapabilities: caps }));
+    expectOk(await ask(other.socket, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey }));
+    expectOk(await ask(proA, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey }));
     expectOk(await ask(waiting.socket, 'visit:status', {})); // acks are not events
     expectOk(await ask(proA, 'call:hang-up', { callId }));
     await recordEvents(other.socket).waitFor('call:ended');

@@ -11,7 +11,9 @@ export function callHandlers(
   calls: CallService,
 ): Handlers<typeof callEvents> {
   return {
-    'call:join': (req) => calls.join(socket, p, req.callId, req.rtpCapabilities),
+    'call:join': (req) => calls.join(socket, p, req),
+    'e2ee:key': (req) => calls.relayKey(socket, p, req),
+    'chat:send': (req) => calls.relayChat(socket, p, req),
     'media:connect-transport': (req) => calls.connectTransport(socket, p, req.callId, req.transportId, req.dtlsParameters),
     'media:produce': (req) => calls.produce(socket, p, req),
     'media:resume-consumer': (req) => calls.resumeConsumer(socket, p, req.callId, req.consumerId),

@@ -40,9 +40,10 @@ export class CallService {
     });
   }
 
-  async join(socket: AnySocket, p: CallParticipant, callId: string, rtpCapabilities: Record<string, unknown>): Promise<CallJoined> {
+  async join(socket: AnySocket, p: CallParticipant, req: { callId: string; rtpCapabilities: Record<string, unknown>; publicKey: string }): Promise<CallJoined> {
+    const { callId, rtpCapabilities } = req;
     const call = await this.activeCallOf(p, callId);
-    const peer = await this.peerInfo(p);
+    const peer = await this.peerInfo(p, req.publicKey);
     const router = await this.s.media.routerFor(callId);
     this.wire(router);
     const participantId = mediaParticipantId(p);
@@ -61,7 +62,13 @@ export class CallService {
     await socket.join(socketRooms.call(callId));
     const media = await router.join(participantId, rtpCapabilities as unknown as types.RtpCapabilities);
     this.s.log.info({ callId, role: p.role, orgId: call.orgId }, 'participant joined call media');
+    // Before the answer: the others start sealing their keys for the newcomer while its transports connect.
+    for (const other of participants.values()) {
+      if (other !== entry) (other.socket as CallSocket).emit('call:peer-joined', { callId, peer });
+    }
     return {
+      self: peer,
+      encryption: this.s.config.UNENCRYPTED_CALLS_FOR_BENCHMARK ? 'off-for-benchmark' : 'end-to-end',
       sendTransport: media.sendTransport as unknown as CallJoined['sendTransport'],
       recvTransport: media.recvTransport as unknown as CallJoined['recvTransport'],
       consumers: media.consumers.map((c) => this.consumerInfo(callId, c)),
@@ -100,6 +107,30 @@ export class CallService {
     return {};
   }
 
+  /**
+   * Passes a sealed media key to one other participant of the same call. Both must have joined the
+   * call's media (a waiting visitor never has); the blob itself is opaque here.
+   */
+  async relayKey(socket: AnySocket, p: CallParticipant, req: { callId: string; to: string; blob: string }) {
+    this.routerOf(socket, p, req.callId);
+    const from = mediaParticipantId(p);
+    const target = req.to === from ? undefined : this.joined.get(req.callId)?.get(req.to);
+    if (!target) throw notFound('no such participant');
+    (target.socket as CallSocket).emit('e2ee:key', { callId: req.callId, from, blob: req.blob });
+    return {};
+  }
+
+  /** Passes a sealed chat message to everyone else in the call; nothing is kept. */
+  async relayChat(socket: AnySocket, p: CallParticipant, req: { callId: string; blob: string }) {
+    this.routerOf(socket, p, req.callId);
+    const from = mediaParticipantId(p);
+    const sentAt = Date.now();
+    for (const [id, j] of this.joined.get(req.callId) ?? []) {
+      if (id !== from) (j.socket as CallSocket).emit('chat:message', { callId: req.callId, from, blob: req.blob, sentAt });
+    }
+    return { sentAt };
+  }
+
   /** In a 1:1 call, either side hanging up ends the call for both. */
   async hangUp(p: CallParticipant, callId: string) {
     const call = await this.activeCallOf(p, callId);
@@ -121,6 +152,8 @@ export class CallService {
         clearInterval(j.keepAlive);
         participants.delete(participantId);
         this.s.media.existingRouter(callId)?.leave(participantId);
+        // The others change their keys, so what follows is closed to the one who left.
+        for (const other of participants.values()) (other.socket as CallSocket).emit('call:peer-left', { callId, peerId: participantId });
       }
       if (participants.size === 0) this.joined.delete(callId);
     }
@@ -151,17 +184,17 @@ export class CallService {
     return router;
   }
 
-  private async peerInfo(p: CallParticipant): Promise<PeerInfo> {
+  private async peerInfo(p: CallParticipant, publicKey: string): Promise<PeerInfo> {
     if (p.role === 'visitor') {
       const visitor = await this.s.waitingRoom.getVisitor(p.orgId, p.id);
-      return { id: mediaParticipantId(p), role: 'visitor', name: visitor?.name ?? '' };
+      return { id: mediaParticipantId(p), role: 'visitor', name: visitor?.name ?? '', publicKey };
     }
     const pro = await this.s.organizations.getProfessional(p.orgId, p.id);
-    return { id: mediaParticipantId(p), role: 'professional', name: pro?.name ?? '' };
+    return { id: mediaParticipantId(p), role: 'professional', name: pro?.name ?? '', publicKey };
   }
 
   private consumerInfo(callId: string, c: ConsumerDescription): ConsumerInfo {
-    const peer = this.joined.get(callId)?.get(c.producerParticipantId)?.peer ?? { id: c.producerParticipantId, role: 'visitor', name: '' };
+    const peer = this.joined.get(callId)?.get(c.producerParticipantId)?.peer ?? { id: c.producerParticipantId, role: 'visitor', name: '', publicKey: '' };
     return {
       consumerId: c.consumerId,
       producerId: c.producerId,

@@ -13,6 +13,7 @@ import {
   type ProfessionalClient,
   type TestServer,
   type VisitorClient,
+  testPublicKey,
 } from '../test-support/test-server.ts';
 
 /*
@@ -41,8 +42,8 @@ describe('media requests inside a call (real server, real mediasoup)', function 
     const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
     if (!admitted.ok) throw new Error(JSON.stringify(admitted));
     callId = admitted.callId;
-    const v = await ask(visitor, 'call:join', { callId, rtpCapabilities: caps });
-    const p = await ask(pro, 'call:join', { callId, rtpCapabilities: caps });
+    const v = await ask(visitor, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    const p = await ask(pro, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
     if (!v.ok || !p.ok) throw new Error(JSON.stringify({ v, p }));
     visitorJoin = v;
     proJoin = p;

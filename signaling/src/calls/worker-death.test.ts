@@ -14,6 +14,7 @@ import {
   type TestOrganization,
   type TestServer,
   type VisitorClient,
+  testPublicKey,
 } from '../test-support/test-server.ts';
 
 /*
@@ -54,8 +55,8 @@ describe('a mediasoup worker dies during a call (real server, real worker)', fun
     const proEvents = recordEvents(pro);
     await visitorEvents.waitFor('visit:admitted');
 
-    const vJoin = await ask(visitor, 'call:join', { callId, rtpCapabilities: caps });
-    const pJoin = await ask(pro, 'call:join', { callId, rtpCapabilities: caps });
+    const vJoin = await ask(visitor, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    const pJoin = await ask(pro, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
     expect(vJoin.ok, JSON.stringify(vJoin)).to.equal(true);
     expect(pJoin.ok, JSON.stringify(pJoin)).to.equal(true);
 
@@ -78,9 +79,9 @@ describe('a mediasoup worker dies during a call (real server, real worker)', fun
     expect(server.logs().some((l) => l.includes('mediasoup worker died'))).to.equal(true);
 
     // Both join again: fresh transports on the new worker, and they see each other.
-    const vRejoin = await ask(visitor, 'call:join', { callId, rtpCapabilities: caps });
+    const vRejoin = await ask(visitor, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
     expect(vRejoin.ok, JSON.stringify(vRejoin)).to.equal(true);
-    const pRejoin = await ask(pro, 'call:join', { callId, rtpCapabilities: caps });
+    const pRejoin = await ask(pro, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
     expect(pRejoin.ok, JSON.stringify(pRejoin)).to.equal(true);
     if (!vRejoin.ok || !pRejoin.ok || !vJoin.ok) return;
     expect(vRejoin.sendTransport.iceCandidates.length).to.be.greaterThan(0);
@@ -102,7 +103,7 @@ describe('a mediasoup worker dies during a call (real server, real worker)', fun
     const visitor = await visitorSocket(server, visit.visitorToken);
     const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
     if (!admitted.ok) throw new Error(JSON.stringify(admitted));
-    const join = await ask(visitor, 'call:join', { callId: admitted.callId, rtpCapabilities: caps });
+    const join = await ask(visitor, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
     expect(join.ok, JSON.stringify(join)).to.equal(true);
     expect((await ask(pro, 'call:hang-up', { callId: admitted.callId })).ok).to.equal(true);
     visitor.disconnect();

@@ -14,6 +14,7 @@ import {
   type ProfessionalClient,
   type TestServer,
   type VisitorClient,
+  testPublicKey,
 } from '../test-support/test-server.ts';
 import { diffDumps, dumpRedis, type DumpedKey } from '../test-support/redis-dump.ts';
 
@@ -26,7 +27,7 @@ import { diffDumps, dumpRedis, type DumpedKey } from '../test-support/redis-dump
 const hexId = () => randomBytes(16).toString('hex');
 
 /** A valid value for each field name used in the event tables. */
-const SAMPLES: Record<string, { sample: () => unknown; kind: 'id' | 'uuid' | 'record' | 'enum' | 'boolean' }> = {
+const SAMPLES: Record<string, { sample: () => unknown; kind: 'id' | 'uuid' | 'record' | 'enum' | 'boolean' | 'base64url' | 'peerId' }> = {
   callId: { sample: hexId, kind: 'id' },
   visitorId: { sample: hexId, kind: 'id' },
   transportId: { sample: randomUUID, kind: 'uuid' },
@@ -38,6 +39,9 @@ const SAMPLES: Record<string, { sample: () => unknown; kind: 'id' | 'uuid' | 're
   kind: { sample: () => 'audio', kind: 'enum' },
   source: { sample: () => 'microphone', kind: 'enum' },
   paused: { sample: () => true, kind: 'boolean' },
+  publicKey: { sample: () => testPublicKey, kind: 'base64url' },
+  to: { sample: () => `visitor:${hexId()}`, kind: 'peerId' },
+  blob: { sample: () => randomBytes(60).toString('base64url'), kind: 'base64url' },
 };
 
 /** Values that are wrong for a field of each kind, and must be refused by the schema (checked below). */
@@ -74,6 +78,21 @@ const MALFORMED_BY_KIND: Record<string, [string, unknown][]> = {
   boolean: [
     ['string "true"', 'true'],
     ['number 1', 1],
+  ],
+  base64url: [
+    ['standard base64 with padding', `${randomBytes(61).toString('base64')}+/==`],
+    ['with a space', `${'A'.repeat(60)} ${'A'.repeat(30)}`],
+    ['with a newline', `${'A'.repeat(90)}\n`],
+    ['too short', 'AAAA'],
+    ['empty', ''],
+    ['over-long', 'A'.repeat(20_000)],
+  ],
+  peerId: [
+    ['unknown role', `admin:${hexId()}`],
+    ['a bare id', hexId()],
+    ['upper-case id', `visitor:${hexId().toUpperCase()}`],
+    ['empty', ''],
+    ['over-long', `visitor:${'a'.repeat(10_000)}`],
   ],
 };
 

@@ -20,6 +20,11 @@ import { hashPassword } from '../auth/passwords.ts';
 import type { Organization, Room } from '../organizations/organization-store.ts';
 import { freePort } from './free-port.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
+import { generateKeyPair } from '../../../client/src/call-engine/e2ee/key-exchange.ts';
+import { toBase64Url } from '../../../client/src/call-engine/e2ee/bytes.ts';
+
+/** A real participant public key, for protocol tests that join calls without a browser. */
+export const testPublicKey = toBase64Url((await generateKeyPair()).publicKey);
 
 /*
  * A whole signaling server for tests: real Redis, real mediasoup workers (MEDIASOUP_WORKER_BIN must be

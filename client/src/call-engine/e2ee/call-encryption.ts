@@ -1,0 +1,192 @@
+import type { PeerInfo } from '../../../../signaling/protocol/index.ts';
+import type { FramePipe } from '../frame-pipe.ts';
+import { fromBase64Url, toBase64Url } from './bytes.ts';
+import { chatKeyIndexOf, chatKeyOf, openChat, sealChat } from './chat-crypto.ts';
+import {
+  generateKeyPair,
+  openMediaKey,
+  pairKey,
+  randomMediaKey,
+  ratchet,
+  sealMediaKey,
+  type MediaKey,
+  type ParticipantKeyPair,
+} from './key-exchange.ts';
+import { safetyCode } from './safety-code.ts';
+
+interface Peer {
+  publicKey: Uint8Array<ArrayBuffer>;
+  /** The key both of us seal key messages with. */
+  pair: Promise<CryptoKey>;
+}
+
+export interface EncryptionSnapshot {
+  /** Six digits from everyone's public keys; undefined until known. */
+  safetyCode?: string;
+  /** The index of the key this browser sends with now (changes when anyone joins or leaves). */
+  keyIndex?: number;
+  /** Participants whose media this browser cannot decrypt. */
+  undecryptable: string[];
+}
+
+/** Sealed media keys go out through this (the `e2ee:key` event). */
+export type KeySender = (to: string, blob: string) => Promise<unknown>;
+
+/** Keys kept per other participant for chat messages still in flight across a key change. */
+const KEYS_KEPT = 4;
+
+/**
+ * This browser's side of a call's end-to-end encryption, on the page: its key pair, its own media
+ * key and the others', who gets which key when people join and leave, the safety code, and chat. The
+ * frames themselves are sealed and opened in the frame pipe, which gets keys from here.
+ *
+ * Key changes: anyone joining makes every sender ratchet its key (the newcomer cannot go back to
+ * earlier frames); anyone leaving makes every sender pick a new random key and send it to those who
+ * remain (the one who left cannot read what follows). New keys go to every remaining participant.
+ */
+export class CallEncryption {
+  private readonly keyPair: Promise<ParticipantKeyPair>;
+  private selfId?: string;
+  private sendKey?: MediaKey;
+  private readonly peers = new Map<string, Peer>();
+  private readonly received = new Map<string, Map<number, MediaKey>>();
+  private readonly undecryptable = new Set<string>();
+  private code?: string;
+  /** Every change applies in the order its event came, one at a time (each involves async crypto). */
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly callId: string,
+    private readonly pipe: FramePipe,
+    private readonly sendKeyMessage: KeySender,
+    private readonly changed: () => void,
+  ) {
+    this.keyPair = generateKeyPair();
+  }
+
+  async publicKey(): Promise<string> {
+    return toBase64Url((await this.keyPair).publicKey);
+  }
+
+  snapshot(): EncryptionSnapshot {
+    return { safetyCode: this.code, keyIndex: this.sendKey?.index, undecryptable: [...this.undecryptable] };
+  }
+
+  /** After each join (and rejoin): who is already there. A fresh random key, sent to each of them. */
+  joined(self: PeerInfo, others: PeerInfo[]): Promise<void> {
+    return this.serially(async () => {
+      this.selfId = self.id;
+      for (const id of [...this.peers.keys()]) if (!others.some((o) => o.id === id)) this.dropPeer(id);
+      for (const peer of others) await this.addPeer(peer);
+      await this.useKey(randomMediaKey(this.sendKey ? this.sendKey.index + 1 : 0));
+    });
+  }
+
+  peerJoined(peer: PeerInfo): Promise<void> {
+    return this.serially(async () => {
+      if (!this.sendKey || peer.id === this.selfId) return;
+      await this.addPeer(peer);
+      await this.useKey(await ratchet(this.sendKey));
+    });
+  }
+
+  peerLeft(peerId: string): Promise<void> {
+    return this.serially(async () => {
+      if (!this.sendKey || !this.peers.has(peerId)) return;
+      this.dropPeer(peerId);
+      await this.useKey(randomMediaKey(this.sendKey.index + 1));
+    });
+  }
+
+  keyMessage(from: string, blob: string): Promise<void> {
+    return this.serially(async () => {
+      const peer = this.peers.get(from);
+      if (!peer || !this.selfId) return;
+      const key = await openMediaKey(await peer.pair, this.callId, from, this.selfId, blob);
+      // A message that does not open was not sealed by that participant for us: ignored, and that
+      // participant's frames stay undecryptable, which the call shows.
+      if (!key) return;
+      const keys = this.received.get(from) ?? new Map<number, MediaKey>();
+      this.received.set(from, keys);
+      keys.delete(key.index);
+      keys.set(key.index, key);
+      while (keys.size > KEYS_KEPT) keys.delete(keys.keys().next().value!);
+      this.pipe.setReceiveKey(from, key.index, key.raw);
+    });
+  }
+
+  /** From the frame pipe: a participant's frames started or stopped decrypting. */
+  decrypting(participantId: string, ok: boolean): void {
+    if (ok === !this.undecryptable.has(participantId)) return;
+    if (ok) this.undecryptable.delete(participantId);
+    else this.undecryptable.add(participantId);
+    this.changed();
+  }
+
+  async sealChat(text: string): Promise<string> {
+    await this.queue;
+    const key = this.sendKey;
+    if (!key || !this.selfId) throw new Error('the call is not encrypted yet');
+    return sealChat(await chatKeyOf(key), key.index, this.callId, this.selfId, text);
+  }
+
+  /** The text, or null if it cannot be opened (not from that participant, or from before we joined). */
+  async openChat(from: string, blob: string): Promise<string | null> {
+    await this.queue;
+    const index = chatKeyIndexOf(blob);
+    const key = index === null ? undefined : this.received.get(from)?.get(index);
+    return key ? openChat(await chatKeyOf(key), this.callId, from, blob) : null;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.sendKey = undefined;
+    this.received.clear();
+    this.peers.clear();
+    this.pipe.close();
+  }
+
+  private serially(step: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(() => (this.closed ? undefined : step()));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async addPeer(peer: PeerInfo): Promise<void> {
+    const publicKey = fromBase64Url(peer.publicKey);
+    const known = this.peers.get(peer.id);
+    if (known && toBase64Url(known.publicKey) === peer.publicKey) return;
+    // Joined again with a new key pair: what it held before is gone.
+    if (known) this.dropPeer(peer.id);
+    const pair = pairKey(await this.keyPair, publicKey, this.callId);
+    pair.catch(() => undefined);
+    this.peers.set(peer.id, { publicKey, pair });
+  }
+
+  private dropPeer(peerId: string): void {
+    this.peers.delete(peerId);
+    this.received.delete(peerId);
+    this.undecryptable.delete(peerId);
+    this.pipe.forget(peerId);
+  }
+
+  /** Seals the new key for everyone present and sends it, then starts sealing frames with it. */
+  private async useKey(key: MediaKey): Promise<void> {
+    const from = this.selfId!;
+    const sealed = await Promise.all(
+      [...this.peers].map(async ([to, peer]) => {
+        try {
+          return { to, blob: await sealMediaKey(await peer.pair, this.callId, from, to, key) };
+        } catch {
+          return undefined; // a public key that is not a P-256 point: that participant gets nothing
+        }
+      }),
+    );
+    for (const s of sealed) if (s) this.sendKeyMessage(s.to, s.blob).catch(() => undefined);
+    this.sendKey = key;
+    this.pipe.setSendKey(key.index, key.raw);
+    this.code = await safetyCode([(await this.keyPair).publicKey, ...[...this.peers.values()].map((p) => p.publicKey)]);
+    this.changed();
+  }
+}

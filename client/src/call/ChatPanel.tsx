@@ -1,0 +1,49 @@
+import { useState } from 'preact/hooks';
+import type { CallEngine, CallSnapshot } from '../call-engine/call-engine.ts';
+import { MAX_CHAT_TEXT } from '../call-engine/e2ee/chat-crypto.ts';
+import type { Translate } from './call-strings.ts';
+
+/** Text messages in the call, end-to-end encrypted like the media; nothing is kept after the call. */
+export function ChatPanel({ engine, call, t }: { engine: CallEngine; call: CallSnapshot; t: Translate }) {
+  const [text, setText] = useState('');
+  const [failed, setFailed] = useState(false);
+  const nameOf = (from: string | null) => (from === null ? t('chat.you') : call.remotes.find((r) => r.peer.id === from)?.peer.name ?? '');
+  const canSend = call.encryption.mode === 'end-to-end' && call.encryption.keyIndex !== undefined;
+
+  const send = async (e: Event) => {
+    e.preventDefault();
+    if (!text.trim()) return;
+    try {
+      await engine.sendChat(text);
+      setText('');
+      setFailed(false);
+    } catch {
+      setFailed(true);
+    }
+  };
+
+  return (
+    <section class="chat" aria-labelledby="chat-heading">
+      <h2 id="chat-heading">{t('chat.title')}</h2>
+      <p class="hint">{t('chat.note')}</p>
+      <ol class="messages" aria-live="polite">
+        {call.chat.map((m, i) => (
+          <li key={i} class={m.from === null ? 'mine' : 'theirs'}>
+            <strong>{nameOf(m.from)}: </strong>
+            {m.text ?? <em>{t('chat.undecryptable')}</em>}
+          </li>
+        ))}
+      </ol>
+      <form onSubmit={(e) => void send(e)}>
+        <label>
+          {t('chat.label')}
+          <input value={text} maxLength={MAX_CHAT_TEXT} autocomplete="off" onInput={(e) => setText((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit" disabled={!canSend}>
+          {t('chat.send')}
+        </button>
+      </form>
+      {failed && <p role="alert">{t('chat.failed')}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,36 @@
+import type { CallSnapshot } from '../call-engine/call-engine.ts';
+import type { Translate } from './call-strings.ts';
+
+/**
+ * The lock and the safety code, with what they mean; or, on a benchmark server, a plain statement that
+ * the call is not encrypted. Shown on both sides of every call.
+ */
+export function EncryptionStatus({ call, t }: { call: CallSnapshot; t: Translate }) {
+  const { encryption } = call;
+  if (encryption.mode === 'off-for-benchmark') {
+    return (
+      <p class="encryption off" role="alert">
+        {t('e2ee.off')}
+      </p>
+    );
+  }
+  return (
+    <div class="encryption" aria-label={t('e2ee.encrypted')}>
+      <span class="lock" aria-hidden="true">
+        🔒
+      </span>
+      <span>{t('e2ee.encrypted')}</span>
+      {encryption.safetyCode ? (
+        <span class="safety-code">
+          {t('e2ee.safetyCode')}: <strong data-testid="safety-code">{encryption.safetyCode}</strong>
+        </span>
+      ) : (
+        <span class="safety-code">{t('e2ee.waitingForKeys')}</span>
+      )}
+      <details class="help">
+        <summary>{t('e2ee.help')}</summary>
+        <p>{t('e2ee.helpText')}</p>
+      </details>
+    </div>
+  );
+}
