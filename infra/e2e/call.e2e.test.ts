@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestServer, createOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
-import { cameraFailsWith, inboundMedia, launchChromium, newCallContext, screenshotAll, waitForMedia } from './browser.ts';
+import { cameraFailsWith, inboundMedia, launchChromium, waitForMedia } from './browser.ts';
+import { Consultation } from './consultation.ts';
 
 /*
  * A visitor and a professional in real Chromium (fake camera and microphone), through our signaling
@@ -13,53 +14,27 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
   let server: TestServer;
   let browser: Browser;
   let org: Awaited<ReturnType<typeof createOrganization>>;
-  const contexts: BrowserContext[] = [];
+  let scene: Consultation;
 
   before(async () => {
     server = await startTestServer();
     org = await createOrganization(server.services, { name: 'Fjord Clinic' });
     browser = await launchChromium();
+    scene = new Consultation(browser, server, org);
   });
   after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await scene?.end();
     await browser?.close();
     await server?.close();
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const files = await screenshotAll(contexts, this.currentTest.title);
-      console.log(`    screenshots: ${files.join(' ')}`);
-    }
-    // Each test starts with only its own browsers: fewer Chromium processes on 2 cores.
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+    await scene.end(this.currentTest?.state === 'failed' ? this.currentTest.title : undefined);
   });
 
-  async function page(init?: (() => void) | string): Promise<Page> {
-    const context = await newCallContext(browser, server.origin, init);
-    contexts.push(context);
-    return context.newPage();
-  }
-
-  async function professionalLogsIn(): Promise<Page> {
-    const pro = await page();
-    await pro.goto(`${server.url}/dashboard/`);
-    await pro.getByLabel('E-mail').fill(org.professional.email);
-    await pro.getByLabel('Password').fill(org.professional.password);
-    await pro.getByRole('button', { name: 'Log in' }).click();
-    await pro.getByRole('heading', { name: /Waiting room/ }).waitFor();
-    return pro;
-  }
-
-  async function visitorChecksIn(name: string, init?: () => void): Promise<Page> {
-    const visitor = await page(init);
-    await visitor.goto(`${server.url}/r/${org.room.slug}`);
-    await visitor.getByRole('heading', { name: `Video consultation with ${org.professional.name}` }).waitFor();
-    await visitor.getByLabel('Your name').fill(name);
-    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
-    await visitor.getByText(`${org.professional.name} has been told you are here.`).waitFor();
-    return visitor;
-  }
+  const page = (init?: (() => void) | string) => scene.page(init);
+  const professionalLogsIn = () => scene.professionalLogsIn();
+  const visitorChecksIn = (name: string, init?: () => void) => scene.visitorChecksIn(name, init);
 
   it('admits a visitor into a call with video and sound both ways, mute and camera state, hang-up and history', async () => {
     const pro = await professionalLogsIn();
