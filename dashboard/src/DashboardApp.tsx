@@ -151,9 +151,12 @@ export function DashboardApp() {
                 {canEncryptFrames() ? (
                   <WaitingList socket={socket} onAdmit={admit} onCountChange={onCountChange} />
                 ) : (
-                  <p class="error" role="alert">
-                    {t('e2ee.unsupported')}
-                  </p>
+                  <section>
+                    <h1>{t('queue.heading')}</h1>
+                    <p class="error" role="alert">
+                      {t('e2ee.unsupported')}
+                    </p>
+                  </section>
                 )}
                 {preview && <SelfPreview media={preview} />}
               </>

@@ -5,6 +5,31 @@ import { scanKeys } from '../../signaling/src/test-support/redis-keys.ts';
 import { inboundMedia, launchChromium, waitForMedia } from './browser.ts';
 import { Consultation } from './consultation.ts';
 import { beepsHeard, listenInApp, spyOnCall, type Spy } from './spy/spy.ts';
+import type { CapturedFrame } from './spy/spy-page.ts';
+import { captureSecrets, encodingsOf, receivedKeysOf, secretsOf, type WorkerKeyCommand } from './e2ee-capture.ts';
+import { decryptFrame } from '../../client/src/call-engine/e2ee/frame-format.ts';
+import { importFrameKey } from '../../client/src/call-engine/e2ee/frame-keys.ts';
+import { fromBase64Url, toBase64Url } from '../../client/src/call-engine/e2ee/bytes.ts';
+import { generateKeyPair, pairKey, randomMediaKey, sealMediaKey } from '../../client/src/call-engine/e2ee/key-exchange.ts';
+import { dumpRedis } from '../../signaling/src/test-support/redis-dump.ts';
+
+/** How many captured (audio) frames the given keys open, and which key indexes the frames carry. */
+async function openWith(frames: CapturedFrame[], keys: WorkerKeyCommand[]): Promise<{ opened: number; indexes: number[] }> {
+  let opened = 0;
+  const indexes = new Set<number>();
+  for (const f of frames) {
+    const data = Uint8Array.from(f.data);
+    const index = data[data.length - 1]!;
+    indexes.add(index);
+    for (const k of keys.filter((k) => k.index === index)) {
+      if (await decryptFrame(await importFrameKey(Uint8Array.from(k.raw)), data.buffer, 1)) {
+        opened++;
+        break;
+      }
+    }
+  }
+  return { opened, indexes: [...indexes].sort((a, b) => a - b) };
+}
 
 /*
  * End-to-end encryption in real calls: real Chromium on both sides, our signaling, real Redis and the
@@ -42,14 +67,18 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     return s;
   }
 
-  /** The one active call of the organization (the tests run one at a time). */
-  async function activeCallId(): Promise<string> {
+  const seenCalls = new Set<string>();
+
+  /** The call the last admission started (earlier tests' calls may still be active: their pages just closed). */
+  async function newCallId(): Promise<string | undefined> {
     for (const key of await scanKeys(server.redis.client, `{org:${org.org.id}}:call:*`)) {
       const callId = key.split(':').pop()!;
-      const call = await server.services.calls.get(org.org.id, callId);
-      if (call?.state === 'active') return callId;
+      if (seenCalls.has(callId)) continue;
+      if ((await server.services.calls.get(org.org.id, callId))?.state !== 'active') continue;
+      seenCalls.add(callId);
+      return callId;
     }
-    throw new Error('no active call');
+    return undefined;
   }
 
   async function admitted(visitorName: string, opts: { visitorInit?: string; proInit?: string } = {}): Promise<{ pro: Page; visitor: Page; callId: string }> {
@@ -61,7 +90,7 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
 
   async function waitForCall(): Promise<string> {
     for (let i = 0; i < 50; i++) {
-      const id = await activeCallId().catch(() => undefined);
+      const id = await newCallId();
       if (id) return id;
       await sleep(100);
     }
@@ -89,9 +118,165 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     // ...but not one video frame decodes, and the beep the keyed receiver hears is not in the spy's audio.
     expect(stats.framesDecoded, 'video frames decoded by the spy').to.equal(0);
     const beeps = beepsHeard(heardByVisitor);
-    console.log(`      beeps heard in 3 s: visitor ${beeps}, spy ${beepsHeard(heardBySpy)}; spy loudest window rms ${Math.max(...heardBySpy.map((w) => w.rms)).toFixed(3)}`);
     expect(beeps, 'beeps the visitor hears').to.be.at.least(3);
     expect(beepsHeard(heardBySpy), 'beeps the spy hears').to.equal(0);
     expect((await inboundMedia(visitor)).framesDecoded).to.be.above(0);
+  });
+
+  it('after the visitor leaves, the key index changes and the visitor\'s old keys open nothing new; back again, the visitor decodes current frames but its keys open none from before; the safety code follows who is there', async () => {
+    const { pro, visitor, callId } = await admitted('Kari Nordmann', { visitorInit: captureSecrets, proInit: captureSecrets });
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives video and audio');
+    const proId = `professional:${org.professional.id}`;
+    const tap = await spy(callId, 'capture', proId);
+    await sleep(2000);
+    const before = await tap.takeFrames();
+    const oldKeys = await receivedKeysOf(visitor, proId);
+    const codeTogether = await safetyCodeOf(pro);
+    expect(await safetyCodeOf(visitor)).to.equal(codeTogether);
+    // Control: the visitor's keys do open what it was sent while it was there.
+    const whileThere = await openWith(before, oldKeys);
+    expect(before.length, 'frames captured').to.be.above(20);
+    expect(whileThere.opened, 'frames the visitor\'s keys open while it is there').to.be.above(before.length * 0.8);
+
+    await visitor.close();
+    await pro.getByTestId('safety-code').filter({ hasNotText: codeTogether }).waitFor();
+    const codeAlone = await safetyCodeOf(pro);
+    await sleep(500);
+    await tap.takeFrames();
+    await sleep(2000);
+    const afterLeaving = await tap.takeFrames();
+    const gone = await openWith(afterLeaving, oldKeys);
+    expect(afterLeaving.length, 'frames captured after the leave').to.be.above(20);
+    expect(gone.indexes.some((i) => whileThere.indexes.includes(i)), `key index changed (${whileThere.indexes} -> ${gone.indexes})`).to.equal(false);
+    expect(gone.opened, 'frames the departed visitor\'s keys open').to.equal(0);
+
+    // The visitor opens the link again (same browser, same visit) and is back in the call.
+    const back = await visitor.context().newPage();
+    await back.goto(`${server.url}/r/${org.room.slug}`);
+    await waitForMedia(back, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'the returning visitor receives video and audio');
+    await sleep(1000);
+    await tap.takeFrames();
+    await sleep(2000);
+    const current = await tap.takeFrames();
+    const newKeys = await receivedKeysOf(back, proId);
+    expect((await openWith(current, newKeys)).opened, 'current frames the newcomer\'s keys open').to.be.above(current.length * 0.8);
+    expect((await openWith([...before, ...afterLeaving], newKeys)).opened, 'earlier frames the newcomer\'s keys open').to.equal(0);
+
+    const codeAgain = await safetyCodeOf(back);
+    expect(await safetyCodeOf(pro)).to.equal(codeAgain);
+    expect(new Set([codeTogether, codeAlone, codeAgain]).size, 'three different participant sets, three codes').to.equal(3);
+  });
+
+  it('a key swapped in transit (a man in the middle) leaves the visitor unable to decrypt, says so, and the safety codes differ', async () => {
+    const pro = await scene.professionalLogsIn();
+    const visitor = await scene.page();
+    const mitm = await generateKeyPair();
+    const mitmPublic = toBase64Url(mitm.publicKey);
+    let visitorPublic: string | undefined;
+    let visitorId: string | undefined;
+    let swapped = 0;
+    // Everything the server says to the visitor passes through here: the professional's public key is
+    // replaced with ours, and the professional's sealed keys with wrong keys sealed by us.
+    await visitor.routeWebSocket(/socket\.io/, (ws) => {
+      const server = ws.connectToServer();
+      let order = Promise.resolve();
+      ws.onMessage((m) => {
+        if (typeof m === 'string' && m.includes('"call:join"')) visitorPublic = /"publicKey":"([A-Za-z0-9_-]+)"/.exec(m)?.[1];
+        server.send(m);
+      });
+      server.onMessage((m) => {
+        order = order.then(async () => {
+          if (typeof m !== 'string' || !visitorPublic) return ws.send(m);
+          visitorId ??= /"self":\{"id":"(visitor:[0-9a-f]+)"/.exec(m)?.[1];
+          const out = m.replace(/"publicKey":"([A-Za-z0-9_-]+)"/g, (all, key: string) => (key === visitorPublic ? all : `"publicKey":"${mitmPublic}"`));
+          const keyEvent = /^42\/visitor,\["e2ee:key",(\{.*\})\]$/s.exec(out);
+          if (!keyEvent || !visitorId) return ws.send(out);
+          const e = JSON.parse(keyEvent[1]!) as { callId: string; from: string; blob: string };
+          const pair = await pairKey(mitm, fromBase64Url(visitorPublic), e.callId);
+          for (let index = 0; index < 4; index++) {
+            const blob = await sealMediaKey(pair, e.callId, e.from, visitorId, randomMediaKey(index));
+            ws.send(`42/visitor,${JSON.stringify(['e2ee:key', { ...e, blob }])}`);
+            swapped++;
+          }
+        });
+      });
+    });
+    await visitor.goto(`${server.url}/r/${org.room.slug}`);
+    await scene.checksIn(visitor, 'Per Hansen');
+    await pro.getByRole('button', { name: 'Admit Per Hansen' }).click();
+
+    await visitor.getByText(`${org.professional.name}’s video and sound cannot be decrypted in your browser`).waitFor({ timeout: 20_000 });
+    expect(swapped, 'wrong keys given').to.be.at.least(4);
+    const decoded = (await inboundMedia(visitor)).framesDecoded;
+    await sleep(1500);
+    expect((await inboundMedia(visitor)).framesDecoded, 'frames the visitor decodes').to.equal(decoded).and.to.equal(0);
+    // The professional cannot open what the visitor sealed for the man in the middle either.
+    await pro.getByText(/Per Hansen’s video and sound cannot be decrypted/).waitFor();
+    expect(await safetyCodeOf(visitor)).to.not.equal(await safetyCodeOf(pro));
+  });
+
+  it('chat is end to end encrypted; no Redis key or log line written during the call holds a private key, a media key or a message', async () => {
+    const { pro, visitor } = await admitted('Ingrid Berg', { visitorInit: captureSecrets, proInit: captureSecrets });
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0, 'visitor receives video');
+    await waitForMedia(pro, (m) => m.framesDecoded > 0, 'professional receives video');
+    const question = 'Hvordan går det med ryggen etter operasjonen?';
+    const answer = 'Mye bedre, takk. Litt vondt om morgenen.';
+    await pro.getByRole('textbox', { name: 'Message' }).fill(question);
+    await pro.getByRole('button', { name: 'Send' }).click();
+    await visitor.getByText(question).waitFor();
+    await visitor.getByRole('textbox', { name: 'Message' }).fill(answer);
+    await visitor.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await pro.getByText(answer).waitFor();
+    expect(await visitor.getByRole('listitem').filter({ hasText: question }).textContent()).to.include(org.professional.name);
+
+    const secrets = [await secretsOf(pro), await secretsOf(visitor)];
+    const sought: { what: string; bytes: Uint8Array }[] = [];
+    for (const s of secrets) {
+      expect(s.privateKeys, 'one key pair per participant').to.have.length(1);
+      expect(s.keyCommands.length, 'media keys seen').to.be.at.least(2);
+      for (const d of s.privateKeys) sought.push({ what: 'private key', bytes: fromBase64Url(d) });
+      for (const k of s.keyCommands) sought.push({ what: `${k.type} ${k.index}`, bytes: Uint8Array.from(k.raw) });
+      for (const r of s.random) sought.push({ what: 'random bytes', bytes: Uint8Array.from(r) });
+    }
+    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await visitor.getByRole('heading', { name: /ended/i }).waitFor();
+
+    const redisText = JSON.stringify([...(await dumpRedis(server.redis.client)).entries()]);
+    const logText = server.logs().join('\n');
+    expect(logText.length).to.be.above(1000);
+    for (const { what, bytes } of sought) {
+      for (const text of encodingsOf(bytes)) {
+        expect(redisText.includes(text), `${what} in Redis`).to.equal(false);
+        expect(logText.includes(text), `${what} in the logs`).to.equal(false);
+      }
+    }
+    for (const text of [question, answer]) {
+      expect(redisText.includes(text), 'chat in Redis').to.equal(false);
+      expect(logText.includes(text), 'chat in the logs').to.equal(false);
+    }
+  });
+
+  it('where only createEncodedStreams exists the call is still encrypted; a browser with neither cannot join and is told which can', async () => {
+    const noScriptTransform = 'delete window.RTCRtpScriptTransform;';
+    const { pro, visitor, callId } = await admitted('Nils Dahl', { visitorInit: noScriptTransform });
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor (createEncodedStreams) receives');
+    await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives from it');
+    const keyless = await spy(callId, 'plain', `visitor:${(await server.services.calls.get(org.org.id, callId))!.visitorId}`);
+    await sleep(2500);
+    const stats = await keyless.stats();
+    expect(stats.videoPackets).to.be.above(30);
+    expect(stats.framesDecoded, 'video the spy decodes from the fallback sender').to.equal(0);
+    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await scene.end();
+
+    const neither = `${noScriptTransform} delete RTCRtpSender.prototype.createEncodedStreams; delete RTCRtpReceiver.prototype.createEncodedStreams;`;
+    const old = await scene.page(neither);
+    await old.goto(`${server.url}/r/${org.room.slug}`);
+    await old.getByRole('heading', { name: 'This browser cannot be used for video consultations' }).waitFor();
+    await old.getByText(/Chrome, Edge or Firefox, or in Safari 15\.4 or later/).waitFor();
+    expect(await old.getByLabel('Your name').count(), 'no check-in form').to.equal(0);
+    const oldDashboard = await scene.professionalLogsIn(neither);
+    await oldDashboard.getByText(/This browser cannot encrypt video calls/).waitFor();
+    expect(await oldDashboard.getByRole('button', { name: /Admit/ }).count()).to.equal(0);
   });
 });

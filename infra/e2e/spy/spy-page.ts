@@ -24,6 +24,8 @@ export interface CapturedFrame {
 export interface AudioWindow {
   rms: number;
   peakHz: number;
+  /** How far the strongest frequency stands above the average (dB): high for a tone, low for noise. */
+  tonality: number;
 }
 
 declare global {
@@ -117,8 +119,13 @@ async function listen(stream: MediaStream, ms: number): Promise<AudioWindow[]> {
     let sum = 0;
     for (const v of time) sum += v * v;
     let best = 1;
-    for (let k = 2; k < freq.length; k++) if (freq[k]! > freq[best]!) best = k;
-    windows.push({ rms: Math.sqrt(sum / time.length), peakHz: (best * ctx.sampleRate) / analyser.fftSize });
+    let mean = 0;
+    for (let k = 1; k < freq.length; k++) {
+      if (freq[k]! > freq[best]!) best = k;
+      mean += Math.max(freq[k]!, -200);
+    }
+    mean /= freq.length - 1;
+    windows.push({ rms: Math.sqrt(sum / time.length), peakHz: (best * ctx.sampleRate) / analyser.fftSize, tonality: freq[best]! - mean });
   }
   await ctx.close();
   return windows;

@@ -53,6 +53,7 @@ export async function spyOnCall(browser: Browser, server: TestServer, callId: st
   await page.evaluate(script);
   const joined = await router.join(participantId, (await deviceRtpCapabilities(server)) as unknown as types.RtpCapabilities);
   const consumers = joined.consumers.filter((c) => !from || c.producerParticipantId === from);
+  if (consumers.length === 0) throw new Error(`nothing to consume from ${from ?? 'anyone'}: ${joined.consumers.map((c) => c.producerParticipantId).join(', ') || 'no producers'}`);
   const start: SpyStart = {
     routerRtpCapabilities: server.services.media.rtpCapabilities as never,
     transport: joined.recvTransport as never,
@@ -80,14 +81,16 @@ export async function listenInApp(page: Page, ms: number): Promise<AudioWindow[]
 }
 
 /**
- * How many beeps of Chromium's fake microphone (about 400 Hz, loud, twice a second) were heard: runs of
- * at least two loud 20 ms windows whose strongest frequency is the beep's. Noise makes no such runs.
+ * How many beeps of Chromium's fake microphone were heard: it beeps twice a second, a clear tone whose
+ * strongest frequency measures 388-409 Hz here, standing 45-58 dB above the spectrum's average. A beep
+ * is a run of at least two 20 ms windows like that. Ciphertext decoded as Opus is loud noise whose
+ * strongest frequency wanders and stands out far less (measured: never two such windows in a row).
  */
 export function beepsHeard(windows: AudioWindow[]): number {
   let beeps = 0;
   let run = 0;
   for (const w of windows) {
-    const beep = w.rms > 0.05 && w.peakHz > 330 && w.peakHz < 470;
+    const beep = w.rms > 0.03 && w.peakHz > 370 && w.peakHz < 430 && w.tonality >= 44;
     run = beep ? run + 1 : 0;
     if (run === 2) beeps++;
   }
