@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { startTestServer, createOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
-import { cameraFailsWith, inboundMedia, launchChromium, waitForMedia } from './browser.ts';
-import { Consultation } from './consultation.ts';
+import type { Page } from 'playwright-core';
+import { cameraFailsWith, inboundMedia, waitForMedia } from './browser.ts';
+import { consultationSuite } from './consultation.ts';
 
 /*
  * A visitor and a professional in real Chromium (fake camera and microphone), through our signaling
@@ -11,30 +10,11 @@ import { Consultation } from './consultation.ts';
 describe('a consultation end to end (real Chromium, Redis, mediasoup)', function () {
   this.timeout(120_000);
 
-  let server: TestServer;
-  let browser: Browser;
-  let org: Awaited<ReturnType<typeof createOrganization>>;
-  let scene: Consultation;
+  const suite = consultationSuite('Fjord Clinic');
 
-  before(async () => {
-    server = await startTestServer();
-    org = await createOrganization(server.services, { name: 'Fjord Clinic' });
-    browser = await launchChromium();
-    scene = new Consultation(browser, server, org);
-  });
-  after(async () => {
-    await scene?.end();
-    await browser?.close();
-    await server?.close();
-  });
-
-  afterEach(async function () {
-    await scene.end(this.currentTest?.state === 'failed' ? this.currentTest.title : undefined);
-  });
-
-  const page = (init?: (() => void) | string) => scene.page(init);
-  const professionalLogsIn = () => scene.professionalLogsIn();
-  const visitorChecksIn = (name: string, init?: () => void) => scene.visitorChecksIn(name, init);
+  const page = (init?: (() => void) | string) => suite.scene.page(init);
+  const professionalLogsIn = () => suite.scene.professionalLogsIn();
+  const visitorChecksIn = (name: string, init?: () => void) => suite.scene.visitorChecksIn(name, init);
 
   it('admits a visitor into a call with video and sound both ways, mute and camera state, hang-up and history', async () => {
     const pro = await professionalLogsIn();
@@ -56,9 +36,9 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await visitor.getByRole('button', { name: 'Unmute microphone' }).click();
     await pro.getByText('Ola Nordmann has muted their microphone').waitFor({ state: 'detached' });
     await pro.getByRole('button', { name: 'Turn camera off' }).click();
-    await visitor.getByText(`${org.professional.name} has turned their camera off`).waitFor();
+    await visitor.getByText(`${suite.org.professional.name} has turned their camera off`).waitFor();
     await pro.getByRole('button', { name: 'Turn camera on' }).click();
-    await visitor.getByText(`${org.professional.name} has turned their camera off`).waitFor({ state: 'detached' });
+    await visitor.getByText(`${suite.org.professional.name} has turned their camera off`).waitFor({ state: 'detached' });
     const before = (await inboundMedia(visitor)).framesDecoded;
     await waitForMedia(visitor, (m) => m.framesDecoded > before + 10, 'video flows again after camera on');
 
@@ -99,14 +79,14 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await waitForMedia(visitor, (m) => m.framesDecoded > 0, 'visitor video before the crash');
     await waitForMedia(pro, (m) => m.framesDecoded > 0, 'professional video before the crash');
 
-    const pids = server.services.media.workerPids;
+    const pids = suite.server.services.media.workerPids;
     for (const pid of pids) process.kill(pid, 'SIGKILL');
 
     // The old peer connections close; new ones must decode again.
     await waitForMedia(visitor, (m) => m.openConnections > 0 && m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor media after the crash', 30_000);
     await waitForMedia(pro, (m) => m.openConnections > 0 && m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional media after the crash', 30_000);
-    expect(server.services.media.workerPids).to.have.length(pids.length);
-    expect(server.services.media.workerPids.some((p) => pids.includes(p))).to.equal(false);
+    expect(suite.server.services.media.workerPids).to.have.length(pids.length);
+    expect(suite.server.services.media.workerPids.some((p) => pids.includes(p))).to.equal(false);
     await pro.getByRole('button', { name: 'Hang up' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });
@@ -121,7 +101,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     const context = visitor.context();
     await visitor.close();
     const reopened = await context.newPage();
-    await reopened.goto(`${server.url}/r/${org.room.slug}`);
+    await reopened.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
     await reopened.getByRole('heading', { name: 'You are in the waiting room' }).waitFor();
     expect(await pro.getByRole('listitem').filter({ hasText: 'Per Hansen' }).count()).to.equal(1);
 
@@ -132,11 +112,11 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
 
   it('lets a visitor whose camera is blocked wait and talk with sound only', async () => {
     const visitor = await page(cameraFailsWith('NotAllowedError'));
-    await visitor.goto(`${server.url}/r/${org.room.slug}`);
+    await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
     await visitor.getByRole('alert').filter({ hasText: 'Your browser has blocked the camera' }).waitFor();
     await visitor.getByLabel('Your name').fill('Lise Berg');
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
-    await visitor.getByText(`${org.professional.name} has been told you are here.`).waitFor();
+    await visitor.getByText(`${suite.org.professional.name} has been told you are here.`).waitFor();
 
     const pro = await professionalLogsIn();
     await pro.getByRole('button', { name: 'Admit Lise Berg' }).click();
@@ -176,23 +156,23 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     }
 
     const visitor = await page();
-    await visitor.goto(`${server.url}/r/${org.room.slug}`);
+    await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
     await visitor.getByLabel('Your name').waitFor();
     expect(await unnamed(visitor), 'visitor check-in').to.deep.equal([]);
     await tabTo(visitor, (el) => el.tag === 'INPUT' && el.name.includes('Your name'), 'the name field');
     await visitor.keyboard.type('Nils Tastatur');
     await visitor.keyboard.press('Enter');
-    await visitor.getByText(`${org.professional.name} has been told you are here.`).waitFor();
+    await visitor.getByText(`${suite.org.professional.name} has been told you are here.`).waitFor();
     expect(await unnamed(visitor), 'visitor waiting').to.deep.equal([]);
 
     const pro = await page();
-    await pro.goto(`${server.url}/dashboard/`);
+    await pro.goto(`${suite.server.url}/dashboard/`);
     await pro.getByLabel('E-mail').waitFor();
     expect(await unnamed(pro), 'login').to.deep.equal([]);
     await tabTo(pro, (el) => el.tag === 'INPUT' && el.name.includes('E-mail'), 'the e-mail field');
-    await pro.keyboard.type(org.professional.email);
+    await pro.keyboard.type(suite.org.professional.email);
     await pro.keyboard.press('Tab');
-    await pro.keyboard.type(org.professional.password);
+    await pro.keyboard.type(suite.org.professional.password);
     await pro.keyboard.press('Enter');
     await pro.getByRole('button', { name: 'Admit Nils Tastatur' }).waitFor();
     await pro.getByRole('heading', { name: 'Your camera and microphone' }).waitFor();
@@ -218,11 +198,11 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
 
   it('tells a visitor without a camera so, and lets them wait with sound only', async () => {
     const visitor = await page(cameraFailsWith('NotFoundError'));
-    await visitor.goto(`${server.url}/r/${org.room.slug}`);
+    await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
     await visitor.getByRole('alert').filter({ hasText: 'No camera was found. You can take part with sound only.' }).waitFor();
     await visitor.getByLabel('Your name').fill('Uten Kamera');
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
-    await visitor.getByText(`${org.professional.name} has been told you are here.`).waitFor();
+    await visitor.getByText(`${suite.org.professional.name} has been told you are here.`).waitFor();
     await visitor.getByRole('alert').filter({ hasText: 'No camera was found' }).waitFor();
     await visitor.getByRole('button', { name: 'Leave the waiting room' }).click();
     await visitor.getByRole('heading', { name: 'You have left the waiting room.' }).waitFor();
@@ -230,7 +210,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
 
   it('shows the check-in rules and the invalid-link page a visitor would meet', async () => {
     const visitor = await page();
-    await visitor.goto(`${server.url}/r/${org.room.slug}`);
+    await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
     await visitor.getByRole('alert').filter({ hasText: 'Please enter your name.' }).waitFor();
     await visitor.getByLabel('Your name').fill('x'.repeat(101));
@@ -243,7 +223,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await visitor.reload();
     await visitor.getByLabel('Navnet ditt').waitFor();
 
-    const response = await visitor.goto(`${server.url}/r/no-such-room-here`);
+    const response = await visitor.goto(`${suite.server.url}/r/no-such-room-here`);
     expect(response?.status()).to.equal(404);
     await visitor.getByRole('heading', { name: 'Denne lenken er ikke gyldig' }).waitFor();
   });

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { TestOrganization, TestServer } from '../../signaling/src/test-support/test-server.ts';
-import { newCallContext, screenshotAll } from './browser.ts';
+import { createOrganization, startTestServer, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
+import { launchChromium, newCallContext, screenshotAll } from './browser.ts';
 
 /**
  * The people of a consultation in one Chromium: each page in its own context (its own storage, as on
@@ -53,4 +53,36 @@ export class Consultation {
     }
     for (const c of this.contexts.splice(0)) await c.close().catch(() => undefined);
   }
+}
+
+export interface ConsultationSuite {
+  server: TestServer;
+  org: TestOrganization;
+  browser: Browser;
+  scene: Consultation;
+}
+
+/**
+ * The mocha hooks of a browser suite: one server (real Redis and mediasoup), organization and Chromium
+ * for the whole suite; each test's pages closed after it, with screenshots when it failed. `afterEachTest`
+ * runs first (to close what a test opened besides pages). The fields are there once `before` has run.
+ */
+export function consultationSuite(organizationName: string, afterEachTest?: () => Promise<void>): ConsultationSuite {
+  const suite = {} as ConsultationSuite;
+  before(async () => {
+    suite.server = await startTestServer();
+    suite.org = await createOrganization(suite.server.services, { name: organizationName });
+    suite.browser = await launchChromium();
+    suite.scene = new Consultation(suite.browser, suite.server, suite.org);
+  });
+  after(async () => {
+    await suite.scene?.end();
+    await suite.browser?.close();
+    await suite.server?.close();
+  });
+  afterEach(async function () {
+    await afterEachTest?.();
+    await suite.scene.end(this.currentTest?.state === 'failed' ? this.currentTest.title : undefined);
+  });
+  return suite;
 }

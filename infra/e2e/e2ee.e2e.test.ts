@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { startTestServer, createOrganization, sleep, type TestServer } from '../../signaling/src/test-support/test-server.ts';
+import type { Page } from 'playwright-core';
+import { sleep } from '../../signaling/src/test-support/test-server.ts';
 import { scanKeys } from '../../signaling/src/test-support/redis-keys.ts';
-import { inboundMedia, launchChromium, waitForMedia } from './browser.ts';
-import { Consultation } from './consultation.ts';
+import { inboundMedia, waitForMedia } from './browser.ts';
+import { consultationSuite } from './consultation.ts';
 import { beepsHeard, listenInApp, spyOnCall, type Spy } from './spy/spy.ts';
 import type { CapturedFrame } from './spy/spy-page.ts';
 import { captureSecrets, encodingsOf, receivedKeysOf, secretsOf, type WorkerKeyCommand } from './e2ee-capture.ts';
@@ -39,30 +39,13 @@ async function openWith(frames: CapturedFrame[], keys: WorkerKeyCommand[]): Prom
 describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function () {
   this.timeout(120_000);
 
-  let server: TestServer;
-  let browser: Browser;
-  let org: Awaited<ReturnType<typeof createOrganization>>;
-  let scene: Consultation;
   const spies: Spy[] = [];
-
-  before(async () => {
-    server = await startTestServer();
-    org = await createOrganization(server.services, { name: 'Fjord Clinic' });
-    browser = await launchChromium();
-    scene = new Consultation(browser, server, org);
-  });
-  after(async () => {
-    await scene?.end();
-    await browser?.close();
-    await server?.close();
-  });
-  afterEach(async function () {
+  const suite = consultationSuite('Fjord Clinic', async () => {
     for (const s of spies.splice(0)) await s.close().catch(() => undefined);
-    await scene.end(this.currentTest?.state === 'failed' ? this.currentTest.title : undefined);
   });
 
   async function spy(callId: string, mode: 'plain' | 'capture', from?: string): Promise<Spy> {
-    const s = await spyOnCall(browser, server, callId, mode, from);
+    const s = await spyOnCall(suite.browser, suite.server, callId, mode, from);
     spies.push(s);
     return s;
   }
@@ -71,10 +54,10 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
 
   /** The call the last admission started (earlier tests' calls may still be active: their pages just closed). */
   async function newCallId(): Promise<string | undefined> {
-    for (const key of await scanKeys(server.redis.client, `{org:${org.org.id}}:call:*`)) {
+    for (const key of await scanKeys(suite.server.redis.client, `{org:${suite.org.org.id}}:call:*`)) {
       const callId = key.split(':').pop()!;
       if (seenCalls.has(callId)) continue;
-      if ((await server.services.calls.get(org.org.id, callId))?.state !== 'active') continue;
+      if ((await suite.server.services.calls.get(suite.org.org.id, callId))?.state !== 'active') continue;
       seenCalls.add(callId);
       return callId;
     }
@@ -82,8 +65,8 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
   }
 
   async function admitted(visitorName: string, opts: { visitorInit?: string; proInit?: string } = {}): Promise<{ pro: Page; visitor: Page; callId: string }> {
-    const pro = await scene.professionalLogsIn(opts.proInit);
-    const visitor = await scene.visitorChecksIn(visitorName, opts.visitorInit);
+    const pro = await suite.scene.professionalLogsIn(opts.proInit);
+    const visitor = await suite.scene.visitorChecksIn(visitorName, opts.visitorInit);
     await pro.getByRole('button', { name: `Admit ${visitorName}` }).click();
     return { pro, visitor, callId: await waitForCall() };
   }
@@ -126,7 +109,7 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
   it('after the visitor leaves, the key index changes and the visitor\'s old keys open nothing new; back again, the visitor decodes current frames but its keys open none from before; the safety code follows who is there', async () => {
     const { pro, visitor, callId } = await admitted('Kari Nordmann', { visitorInit: captureSecrets, proInit: captureSecrets });
     await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives video and audio');
-    const proId = `professional:${org.professional.id}`;
+    const proId = `professional:${suite.org.professional.id}`;
     const tap = await spy(callId, 'capture', proId);
     await sleep(2000);
     const before = await tap.takeFrames();
@@ -152,7 +135,7 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
 
     // The visitor opens the link again (same browser, same visit) and is back in the call.
     const back = await visitor.context().newPage();
-    await back.goto(`${server.url}/r/${org.room.slug}`);
+    await back.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
     await waitForMedia(back, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'the returning visitor receives video and audio');
     await sleep(1000);
     await tap.takeFrames();
@@ -168,8 +151,8 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
   });
 
   it('a key swapped in transit (a man in the middle) leaves the visitor unable to decrypt, says so, and the safety codes differ', async () => {
-    const pro = await scene.professionalLogsIn();
-    const visitor = await scene.page();
+    const pro = await suite.scene.professionalLogsIn();
+    const visitor = await suite.scene.page();
     const mitm = await generateKeyPair();
     const mitmPublic = toBase64Url(mitm.publicKey);
     let visitorPublic: string | undefined;
@@ -178,13 +161,13 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     // Everything the server says to the visitor passes through here: the professional's public key is
     // replaced with ours, and the professional's sealed keys with wrong keys sealed by us.
     await visitor.routeWebSocket(/socket\.io/, (ws) => {
-      const server = ws.connectToServer();
+      const upstream = ws.connectToServer();
       let order = Promise.resolve();
       ws.onMessage((m) => {
         if (typeof m === 'string' && m.includes('"call:join"')) visitorPublic = /"publicKey":"([A-Za-z0-9_-]+)"/.exec(m)?.[1];
-        server.send(m);
+        upstream.send(m);
       });
-      server.onMessage((m) => {
+      upstream.onMessage((m) => {
         order = order.then(async () => {
           if (typeof m !== 'string' || !visitorPublic) return ws.send(m);
           visitorId ??= /"self":\{"id":"(visitor:[0-9a-f]+)"/.exec(m)?.[1];
@@ -201,11 +184,11 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
         });
       });
     });
-    await visitor.goto(`${server.url}/r/${org.room.slug}`);
-    await scene.checksIn(visitor, 'Per Hansen');
+    await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+    await suite.scene.checksIn(visitor, 'Per Hansen');
     await pro.getByRole('button', { name: 'Admit Per Hansen' }).click();
 
-    await visitor.getByText(`${org.professional.name}’s video and sound cannot be decrypted in your browser`).waitFor({ timeout: 20_000 });
+    await visitor.getByText(`${suite.org.professional.name}’s video and sound cannot be decrypted in your browser`).waitFor({ timeout: 20_000 });
     expect(swapped, 'wrong keys given').to.be.at.least(4);
     const decoded = (await inboundMedia(visitor)).framesDecoded;
     await sleep(1500);
@@ -227,7 +210,7 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     await visitor.getByRole('textbox', { name: 'Message' }).fill(answer);
     await visitor.getByRole('textbox', { name: 'Message' }).press('Enter');
     await pro.getByText(answer).waitFor();
-    expect(await visitor.getByRole('listitem').filter({ hasText: question }).textContent()).to.include(org.professional.name);
+    expect(await visitor.getByRole('listitem').filter({ hasText: question }).textContent()).to.include(suite.org.professional.name);
 
     const secrets = [await secretsOf(pro), await secretsOf(visitor)];
     const sought: { what: string; bytes: Uint8Array }[] = [];
@@ -241,8 +224,8 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     await pro.getByRole('button', { name: 'Hang up' }).click();
     await visitor.getByRole('heading', { name: /ended/i }).waitFor();
 
-    const redisText = JSON.stringify([...(await dumpRedis(server.redis.client)).entries()]);
-    const logText = server.logs().join('\n');
+    const redisText = JSON.stringify([...(await dumpRedis(suite.server.redis.client)).entries()]);
+    const logText = suite.server.logs().join('\n');
     expect(logText.length).to.be.above(1000);
     for (const { what, bytes } of sought) {
       for (const text of encodingsOf(bytes)) {
@@ -261,21 +244,21 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     const { pro, visitor, callId } = await admitted('Nils Dahl', { visitorInit: noScriptTransform });
     await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor (createEncodedStreams) receives');
     await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives from it');
-    const keyless = await spy(callId, 'plain', `visitor:${(await server.services.calls.get(org.org.id, callId))!.visitorId}`);
+    const keyless = await spy(callId, 'plain', `visitor:${(await suite.server.services.calls.get(suite.org.org.id, callId))!.visitorId}`);
     await sleep(2500);
     const stats = await keyless.stats();
     expect(stats.videoPackets).to.be.above(30);
     expect(stats.framesDecoded, 'video the spy decodes from the fallback sender').to.equal(0);
     await pro.getByRole('button', { name: 'Hang up' }).click();
-    await scene.end();
+    await suite.scene.end();
 
     const neither = `${noScriptTransform} delete RTCRtpSender.prototype.createEncodedStreams; delete RTCRtpReceiver.prototype.createEncodedStreams;`;
-    const old = await scene.page(neither);
-    await old.goto(`${server.url}/r/${org.room.slug}`);
+    const old = await suite.scene.page(neither);
+    await old.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
     await old.getByRole('heading', { name: 'This browser cannot be used for video consultations' }).waitFor();
     await old.getByText(/Chrome, Edge or Firefox, or in Safari 15\.4 or later/).waitFor();
     expect(await old.getByLabel('Your name').count(), 'no check-in form').to.equal(0);
-    const oldDashboard = await scene.professionalLogsIn(neither);
+    const oldDashboard = await suite.scene.professionalLogsIn(neither);
     await oldDashboard.getByText(/This browser cannot encrypt video calls/).waitFor();
     expect(await oldDashboard.getByRole('button', { name: /Admit/ }).count()).to.equal(0);
   });
