@@ -275,8 +275,9 @@ export class CallEngine {
     mark('joined');
     if (generation !== this.joinGeneration) return;
     this.encryptionMode = joined.encryption;
-    // Our key is sealed for those already here and set in the pipe before the first frame is sent.
-    const keyed = this.encrypted ? this.encryption.joined(joined.self, joined.peers) : Promise.resolve();
+    // Our key is sealed for those already here meanwhile: the first frames wait for it in the pipe
+    // (never sent unsealed), and producing need not wait for the key exchange.
+    const keyed = this.encrypted ? this.encryption.joined(joined.self, joined.peers).then(() => mark('keyed')) : Promise.resolve();
     const settings = this.encrypted ? TRANSPORT_SETTINGS : UNENCRYPTED_SETTINGS;
     this.recvTransport = this.transport(device.createRecvTransport({ ...asTransport(joined.recvTransport), additionalSettings: settings }));
     this.sendTransport = this.transport(device.createSendTransport({ ...asTransport(joined.sendTransport), additionalSettings: settings }));
@@ -290,14 +291,13 @@ export class CallEngine {
       }).then(({ producerId }) => callback({ id: producerId }), errback);
     });
     for (const peer of joined.peers) this.remote(peer);
-    await keyed;
-    mark('keyed');
     const media = await this.mediaReady;
     if (generation !== this.joinGeneration) return;
     // Receive first: seeing the other person is what the admission is waiting for. Then video before
     // audio (one transport negotiates one producer at a time): the other side's first frame waits for our
     // video producer, and a face is what tells a person the call has started.
     await Promise.all([
+      keyed,
       ...joined.consumers.map((info) => this.consume(info, generation)),
       this.produce('video', media.videoTrack),
       this.produce('audio', media.audioTrack),
