@@ -4,7 +4,7 @@ import type { types } from 'mediasoup-client';
 /*
  * A test page that consumes a call's media straight from the SFU, as someone with access to the media
  * server would, without taking part in the key exchange. 'plain': no frame transforms at all (what a
- * normal WebRTC client would decode). 'capture': records each audio frame's bytes exactly as they
+ * normal WebRTC client would decode). 'capture': records each frame's bytes exactly as they
  * travel, so a test can try keys on them afterwards.
  */
 
@@ -18,6 +18,8 @@ export interface SpyStart {
 export interface CapturedFrame {
   at: number;
   participantId: string;
+  kind: 'audio' | 'video';
+  keyFrame: boolean;
   data: number[];
 }
 
@@ -61,8 +63,14 @@ window.startSpy = async (start) => {
       void readable
         .pipeThrough(
           new TransformStream({
-            transform(frame: RTCEncodedAudioFrame, controller) {
-              if (c.kind === 'audio') captured.push({ at: performance.now(), participantId: c.producerParticipantId, data: [...new Uint8Array(frame.data)] });
+            transform(frame: RTCEncodedAudioFrame | RTCEncodedVideoFrame, controller) {
+              captured.push({
+                at: performance.now(),
+                participantId: c.producerParticipantId,
+                kind: c.kind,
+                keyFrame: 'type' in frame && frame.type === 'key',
+                data: [...new Uint8Array(frame.data)],
+              });
               controller.enqueue(frame);
             },
           }),

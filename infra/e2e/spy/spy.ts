@@ -83,8 +83,9 @@ export async function listenInApp(page: Page, ms: number): Promise<AudioWindow[]
 /**
  * How many beeps of Chromium's fake microphone were heard: it beeps twice a second, a clear tone whose
  * strongest frequency measures 388-409 Hz here, standing 45-58 dB above the spectrum's average. A beep
- * is a run of at least two 20 ms windows like that. Ciphertext decoded as Opus is loud noise whose
- * strongest frequency wanders and stands out far less (measured: never two such windows in a row).
+ * is a run of at least three 20 ms windows like that (a real beep gives four or five). Ciphertext
+ * decoded as Opus is loud noise whose strongest frequency wanders; it now and then gives two such
+ * windows in a row, never (in 20 runs) three.
  */
 export function beepsHeard(windows: AudioWindow[]): number {
   let beeps = 0;
@@ -92,7 +93,7 @@ export function beepsHeard(windows: AudioWindow[]): number {
   for (const w of windows) {
     const beep = w.rms > 0.03 && w.peakHz > 370 && w.peakHz < 430 && w.tonality >= 44;
     run = beep ? run + 1 : 0;
-    if (run === 2) beeps++;
+    if (run === 3) beeps++;
   }
   return beeps;
 }
