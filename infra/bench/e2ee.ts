@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { createOrganization, sleep, startTestServer, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
-import { launchChromium, waitForMedia } from '../e2e/browser.ts';
+import { inboundMedia, launchChromium, waitForMedia } from '../e2e/browser.ts';
 import { Consultation } from '../e2e/consultation.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, rounds: { type: 'string', default: '2' } } });
@@ -100,7 +100,7 @@ async function call(mode: Mode): Promise<void> {
     const cpu = chromiumCpuSeconds() - cpu0;
     const wall = (performance.now() - t0) / 1000;
     const [p, v] = [await sending(pro), await sending(visitor)];
-    const decoded = [(await waitForMedia(pro, () => true, 'stats')).framesDecoded, (await waitForMedia(visitor, () => true, 'stats')).framesDecoded];
+    const decoded = [(await inboundMedia(pro)).framesDecoded, (await inboundMedia(visitor)).framesDecoded];
     results[mode].push(cpu / wall);
     const side = (s: SendStats) => `${s.width}x${s.height}@${s.fps}${s.limitation !== 'none' ? ` LIMITED(${s.limitation})` : ''}`;
     console.log(

@@ -114,9 +114,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     const visitor = await page(cameraFailsWith('NotAllowedError'));
     await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
     await visitor.getByRole('alert').filter({ hasText: 'Your browser has blocked the camera' }).waitFor();
-    await visitor.getByLabel('Your name').fill('Lise Berg');
-    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
-    await visitor.getByText(`${suite.org.professional.name} has been told you are here.`).waitFor();
+    await suite.scene.checksIn(visitor, 'Lise Berg');
 
     const pro = await professionalLogsIn();
     await pro.getByRole('button', { name: 'Admit Lise Berg' }).click();
@@ -200,9 +198,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     const visitor = await page(cameraFailsWith('NotFoundError'));
     await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
     await visitor.getByRole('alert').filter({ hasText: 'No camera was found. You can take part with sound only.' }).waitFor();
-    await visitor.getByLabel('Your name').fill('Uten Kamera');
-    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
-    await visitor.getByText(`${suite.org.professional.name} has been told you are here.`).waitFor();
+    await suite.scene.checksIn(visitor, 'Uten Kamera');
     await visitor.getByRole('alert').filter({ hasText: 'No camera was found' }).waitFor();
     await visitor.getByRole('button', { name: 'Leave the waiting room' }).click();
     await visitor.getByRole('heading', { name: 'You have left the waiting room.' }).waitFor();

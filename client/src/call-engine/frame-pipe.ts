@@ -30,6 +30,9 @@ const report = (r: FramePipeReport) => {
   for (const l of reportListeners) l(r);
 };
 
+/** Where the browser has no RTCRtpScriptTransform, frames are sealed on the page with the same FrameKeys. */
+const keysOnPage = () => (pageKeys ??= new FrameKeys(report));
+
 function frameWorker(): Worker {
   if (!worker) {
     worker = new Worker(new URL('./frame-worker.ts', import.meta.url), { type: 'module', name: 'frames' });
@@ -83,13 +86,12 @@ export class FramePipe {
     }
     if (typeof e.createEncodedStreams !== 'function') throw new Error('this browser cannot encrypt frames');
     const { readable, writable } = e.createEncodedStreams();
-    pageKeys ??= new FrameKeys(report);
-    void (readable as ReadableStream<never>).pipeThrough(pageKeys.transform(options)).pipeTo(writable).catch(() => undefined);
+    void (readable as ReadableStream<never>).pipeThrough(keysOnPage().transform(options)).pipeTo(writable).catch(() => undefined);
   }
 
   private command(cmd: FramePipeCommand): void {
     if (useWorker()) frameWorker().postMessage(cmd);
-    else void (pageKeys ??= new FrameKeys(report)).handle(cmd);
+    else void keysOnPage().handle(cmd);
   }
 }
 

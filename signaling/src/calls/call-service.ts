@@ -63,9 +63,7 @@ export class CallService {
     const media = await router.join(participantId, rtpCapabilities as unknown as types.RtpCapabilities);
     this.s.log.info({ callId, role: p.role, orgId: call.orgId }, 'participant joined call media');
     // Before the answer: the others start sealing their keys for the newcomer while its transports connect.
-    for (const other of participants.values()) {
-      if (other !== entry) (other.socket as CallSocket).emit('call:peer-joined', { callId, peer });
-    }
+    for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-joined', { callId, peer });
     return {
       self: peer,
       encryption: this.s.config.UNENCRYPTED_CALLS_FOR_BENCHMARK ? 'off-for-benchmark' : 'end-to-end',
@@ -125,9 +123,7 @@ export class CallService {
     this.routerOf(socket, p, req.callId);
     const from = mediaParticipantId(p);
     const sentAt = Date.now();
-    for (const [id, j] of this.joined.get(req.callId) ?? []) {
-      if (id !== from) (j.socket as CallSocket).emit('chat:message', { callId: req.callId, from, blob: req.blob, sentAt });
-    }
+    for (const other of this.othersIn(req.callId, from)) other.emit('chat:message', { callId: req.callId, from, blob: req.blob, sentAt });
     return { sentAt };
   }
 
@@ -153,7 +149,7 @@ export class CallService {
         participants.delete(participantId);
         this.s.media.existingRouter(callId)?.leave(participantId);
         // The others change their keys, so what follows is closed to the one who left.
-        for (const other of participants.values()) (other.socket as CallSocket).emit('call:peer-left', { callId, peerId: participantId });
+        for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-left', { callId, peerId: participantId });
       }
       if (participants.size === 0) this.joined.delete(callId);
     }
@@ -175,6 +171,11 @@ export class CallService {
     if (!call || !mine) throw notFound('no such call');
     if (call.state !== 'active') throw new AppError('call_ended', 'the call has ended');
     return call;
+  }
+
+  /** The sockets of everyone in the call's media but `exceptId`. */
+  private othersIn(callId: string, exceptId: string): CallSocket[] {
+    return [...(this.joined.get(callId) ?? [])].filter(([id]) => id !== exceptId).map(([, j]) => j.socket as CallSocket);
   }
 
   private routerOf(socket: AnySocket, p: CallParticipant, callId: string): CallRouter {
