@@ -9,6 +9,7 @@ import { LanguageSwitch } from '../../client/src/i18n/LanguageSwitch.tsx';
 import { useLanguage } from '../../client/src/i18n/i18n.ts';
 import { api, ApiError } from './api.ts';
 import { ProfessionalCall } from './call/ProfessionalCall.tsx';
+import { useReadyCall } from './call/use-ready-call.ts';
 import { HistoryList } from './history/HistoryList.tsx';
 import { LoginForm } from './login/LoginForm.tsx';
 import { connectProfessional, type ProfessionalSocket } from './pro-socket.ts';
@@ -80,10 +81,29 @@ export function DashboardApp() {
     };
   }, [me]);
 
+  const ready = useReadyCall(socket, preview, !!call);
+
   const admit = async (visitor: WaitingVisitor) => {
     if (!socket) return;
-    // Camera and admission in parallel: the visitor should see us as soon as the call exists.
     mark('admit-clicked');
+    const readyEngine = preview && ready.current();
+    if (readyEngine) {
+      // Into the ready call: the media is set up already; sending starts while the admission travels.
+      handedOver.add(preview);
+      ready.take(readyEngine);
+      try {
+        await request(socket, 'queue:admit', { visitorId: visitor.visitorId, callId: readyEngine.callId });
+      } catch (err) {
+        ready.giveBack(readyEngine);
+        handedOver.delete(preview);
+        if (previewRef.current !== preview) preview.stop();
+        throw err;
+      }
+      mark('admitted');
+      setCall({ engine: readyEngine, media: preview });
+      return;
+    }
+    // Camera and admission in parallel: the visitor should see us as soon as the call exists.
     // The preview's camera goes into the call as it is; without a preview, open it now.
     if (preview) handedOver.add(preview);
     const opening = preview ? Promise.resolve(preview) : LocalMedia.open(savedDevicePreference()).then((m) => (mark('camera-open'), m));

@@ -4,28 +4,82 @@
  * taken inside the browsers (same machine clock): the click by a capture listener on the dashboard,
  * the frame by requestVideoFrameCallback on the visitor's remote video.
  *
- *   npm run bench:admit [-- --calls 30] [--browsers 1]
+ * With E2EE (every real call) and, alternated call by call (ABBA) in the same run, without it (a second
+ * server started with the test-only UNENCRYPTED_CALLS_FOR_BENCHMARK): the difference is what the key
+ * exchange costs, measured against a baseline on the same loaded machine.
+ *
+ *   npm run bench:admit [-- --calls 30] [--browsers 1] [--e2ee-only]
  */
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { createOrganization, startTestServer } from '../../signaling/src/test-support/test-server.ts';
+import { createOrganization, startTestServer, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
 import { launchChromium, newCallContext } from '../e2e/browser.ts';
 import { percentile, summary } from './stats.ts';
 
 const { values } = parseArgs({
-  options: { calls: { type: 'string', default: '25' }, warmup: { type: 'string', default: '2' }, browsers: { type: 'string', default: '2' } },
+  options: {
+    calls: { type: 'string', default: '25' },
+    warmup: { type: 'string', default: '2' },
+    browsers: { type: 'string', default: '2' },
+    'e2ee-only': { type: 'boolean', default: false },
+  },
 });
 const calls = Number(values.calls);
 const warmup = Number(values.warmup);
 
-const server = await startTestServer({ env: { LOG_LEVEL: 'warn', JOIN_LIMIT_PER_MINUTE: '1000' } });
-const org = await createOrganization(server.services, { name: 'Bench Clinic' });
+type Mode = 'e2ee' | 'plain';
+interface Side {
+  server: TestServer;
+  org: TestOrganization;
+  pro: Page;
+  samples: number[];
+  proSamples: number[];
+  /** Where the time goes: each call-engine mark (client/src/call-engine/marks.ts), ms after the click. */
+  steps: Map<string, number[]>;
+}
+
 // Two browser processes by default, as two people on two computers have. In one Chromium all contexts
 // share one capture service: a fake camera that one context restarts stalls the other's for ~2.5 s now
 // and then (seen here: 4 calls in 80), which no real pair of computers would show.
 const browser = await launchChromium();
 const visitorBrowser = values.browsers === '1' ? browser : await launchChromium();
+const modes: Mode[] = values['e2ee-only'] ? ['e2ee'] : ['e2ee', 'plain'];
+const sides = {} as Record<Mode, Side>;
 try {
+  for (const mode of modes) {
+    const env = { LOG_LEVEL: 'warn', JOIN_LIMIT_PER_MINUTE: '1000', ...(mode === 'plain' ? { UNENCRYPTED_CALLS_FOR_BENCHMARK: 'true' } : {}) };
+    const server = await startTestServer({ env });
+    const org = await createOrganization(server.services, { name: `Bench Clinic ${mode}` });
+    sides[mode] = { server, org, pro: await professionalLogsIn(server, org), samples: [], proSamples: [], steps: new Map() };
+  }
+  // ABBA: each mode gets the early and the late calls alike.
+  const order = (i: number): Mode[] => (modes.length === 1 ? modes : i % 2 ? ['plain', 'e2ee'] : ['e2ee', 'plain']);
+  for (let i = 0; i < warmup + calls; i++) {
+    for (const mode of order(i)) await admitOne(sides[mode], mode, i, i >= warmup);
+  }
+  for (const mode of modes) {
+    const { samples, proSamples, steps } = sides[mode];
+    const rows = [...steps].map(([name, values]) => ({ name, p50: percentile(values, 50), n: values.length }));
+    rows.push({ name: 'visitor: first video frame presented', p50: percentile(samples, 50), n: samples.length });
+    rows.push({ name: 'professional: first video frame presented', p50: percentile(proSamples, 50), n: proSamples.length });
+    console.log(`${mode === 'e2ee' ? 'with' : 'without'} E2EE, where the time goes (p50 ms after the click, per step):`);
+    for (const r of rows.sort((a, b) => a.p50 - b.p50)) console.log(`  ${String(r.p50.toFixed(0)).padStart(5)}  ${r.name}${r.n < samples.length ? ` (in ${r.n} calls)` : ''}`);
+  }
+  for (const mode of modes) {
+    const label = mode === 'e2ee' ? 'with E2EE   ' : 'without E2EE';
+    console.log(`  ${label}  visitor sees the professional: ${summary(sides[mode].samples)}`);
+    console.log(`  ${label}  professional sees the visitor: ${summary(sides[mode].proSamples)}`);
+  }
+  const p50 = (mode: Mode) => percentile(sides[mode].samples, 50);
+  const vs = modes.length > 1 ? ` (without E2EE, same run: p50 ${p50('plain').toFixed(0)} ms; the key exchange adds ${(p50('e2ee') - p50('plain')).toFixed(0)} ms)` : '';
+  console.log(`bench:admit (admit click -> first video frame at the visitor, real Chromium, E2EE): p50 ${p50('e2ee').toFixed(0)} ms${vs}`);
+} finally {
+  await browser.close();
+  if (visitorBrowser !== browser) await visitorBrowser.close();
+  for (const side of Object.values(sides)) await side.server.close();
+}
+
+async function professionalLogsIn(server: TestServer, org: TestOrganization): Promise<Page> {
   const proContext = await newCallContext(browser, server.origin);
   await proContext.addInitScript(() => {
     const w = window as unknown as { __clickedAt: number; __remoteFrames: number[] };
@@ -47,73 +101,60 @@ try {
   await pro.getByLabel('Password').fill(org.professional.password);
   await pro.getByRole('button', { name: 'Log in' }).click();
   await pro.getByRole('heading', { name: /Waiting room/ }).waitFor();
+  return pro;
+}
 
-  const samples: number[] = [];
-  const proSamples: number[] = [];
-  /** Where the time goes: each call-engine mark (client/src/call-engine/marks.ts), ms after the click. */
-  const steps = new Map<string, number[]>();
-  for (let i = 0; i < warmup + calls; i++) {
-    const name = `Bench Visitor ${i}`;
-    const context = await newCallContext(visitorBrowser, server.origin, () => {
-      const w = window as unknown as { __firstFrameAt?: number };
-      new MutationObserver(() => {
-        for (const v of document.querySelectorAll('video')) {
-          const video = v as HTMLVideoElement & { __probed?: boolean };
-          if (video.muted || video.__probed) continue;
-          video.__probed = true;
-          video.requestVideoFrameCallback(() => (w.__firstFrameAt ??= Date.now()));
-        }
-      }).observe(document, { subtree: true, childList: true });
-    });
-    const visitor = await context.newPage();
-    await visitor.goto(`${server.url}/r/${org.room.slug}`);
-    await visitor.getByLabel('Your name').fill(name);
-    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
-    await visitor.getByText('has been told you are here').waitFor();
-    await pro.getByRole('button', { name: `Admit ${name}` }).waitFor();
-    await visitor.waitForTimeout(300); // let the waiting page settle, as a real wait would
+async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Promise<void> {
+  const { server, org, pro } = side;
+  const name = `Bench Visitor ${i}`;
+  const context = await newCallContext(visitorBrowser, server.origin, () => {
+    const w = window as unknown as { __firstFrameAt?: number };
+    new MutationObserver(() => {
+      for (const v of document.querySelectorAll('video')) {
+        const video = v as HTMLVideoElement & { __probed?: boolean };
+        if (video.muted || video.__probed) continue;
+        video.__probed = true;
+        video.requestVideoFrameCallback(() => (w.__firstFrameAt ??= Date.now()));
+      }
+    }).observe(document, { subtree: true, childList: true });
+  });
+  const visitor = await context.newPage();
+  await visitor.goto(`${server.url}/r/${org.room.slug}`);
+  await visitor.getByLabel('Your name').fill(name);
+  await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+  await visitor.getByText('has been told you are here').waitFor();
+  await pro.getByRole('button', { name: `Admit ${name}` }).waitFor();
+  await visitor.waitForTimeout(300); // let the waiting page settle, as a real wait would
 
-    await pro.getByRole('button', { name: `Admit ${name}` }).click();
-    const frameAt = await waitFor(visitor, () => (window as unknown as { __firstFrameAt?: number }).__firstFrameAt);
-    const clickedAt = await pro.evaluate(() => (window as unknown as { __clickedAt: number }).__clickedAt);
-    const proFrameAt = await waitFor(pro, () => {
-      const w = window as unknown as { __clickedAt: number; __remoteFrames: number[] };
-      return w.__remoteFrames.find((t) => t >= w.__clickedAt);
-    });
-    if (i >= warmup) {
-      samples.push(frameAt - clickedAt);
-      proSamples.push(proFrameAt - clickedAt);
-      for (const [side, page] of [['professional', pro], ['visitor', visitor]] as const) {
-        for (const m of await marksSince(page, clickedAt)) {
-          const key = `${side}: ${m.name}`;
-          if (!steps.has(key)) steps.set(key, []);
-          steps.get(key)!.push(m.at - clickedAt);
-        }
+  await pro.getByRole('button', { name: `Admit ${name}` }).click();
+  const frameAt = await waitFor(visitor, () => (window as unknown as { __firstFrameAt?: number }).__firstFrameAt);
+  const clickedAt = await pro.evaluate(() => (window as unknown as { __clickedAt: number }).__clickedAt);
+  const proFrameAt = await waitFor(pro, () => {
+    const w = window as unknown as { __clickedAt: number; __remoteFrames: number[] };
+    return w.__remoteFrames.find((t) => t >= w.__clickedAt);
+  });
+  if (counted) {
+    side.samples.push(frameAt - clickedAt);
+    side.proSamples.push(proFrameAt - clickedAt);
+    for (const [who, page] of [['professional', pro], ['visitor', visitor]] as const) {
+      for (const m of await marksSince(page, clickedAt)) {
+        const key = `${who}: ${m.name}`;
+        if (!side.steps.has(key)) side.steps.set(key, []);
+        side.steps.get(key)!.push(m.at - clickedAt);
       }
     }
-    process.stderr.write(`${i < warmup ? 'warm-up' : `call ${i - warmup + 1}/${calls}`}: ${frameAt - clickedAt} ms\n`);
-    if (frameAt - clickedAt > 1000) {
-      // A slow one: show its own steps, so an outlier can be explained rather than averaged away.
-      for (const [side, page] of [['professional', pro], ['visitor', visitor]] as const) {
-        for (const m of await marksSince(page, clickedAt)) process.stderr.write(`    ${String(m.at - clickedAt).padStart(5)}  ${side}: ${m.name}\n`);
-      }
-    }
-
-    await pro.getByRole('button', { name: 'Hang up' }).click();
-    await pro.getByRole('button', { name: 'Back to the waiting room' }).click();
-    await context.close();
   }
-  const rows = [...steps].map(([name, values]) => ({ name, p50: percentile(values, 50), n: values.length }));
-  rows.push({ name: 'visitor: first video frame presented', p50: percentile(samples, 50), n: samples.length });
-  rows.push({ name: 'professional: first video frame presented', p50: percentile(proSamples, 50), n: proSamples.length });
-  console.log('where the time goes (p50 ms after the click, per step):');
-  for (const r of rows.sort((a, b) => a.p50 - b.p50)) console.log(`  ${String(r.p50.toFixed(0)).padStart(5)}  ${r.name}${r.n < samples.length ? ` (in ${r.n} calls)` : ''}`);
-  console.log(`  the other way (admit click -> first frame of the visitor at the professional): ${summary(proSamples)}`);
-  console.log(`bench:admit (admit click -> first video frame at the visitor, real Chromium): ${summary(samples)}`);
-} finally {
-  await browser.close();
-  if (visitorBrowser !== browser) await visitorBrowser.close();
-  await server.close();
+  process.stderr.write(`${counted ? `call ${i - warmup + 1}/${calls}` : 'warm-up'} (${mode}): ${frameAt - clickedAt} ms\n`);
+  if (frameAt - clickedAt > 1000) {
+    // A slow one: show its own steps, so an outlier can be explained rather than averaged away.
+    for (const [who, page] of [['professional', pro], ['visitor', visitor]] as const) {
+      for (const m of await marksSince(page, clickedAt)) process.stderr.write(`    ${String(m.at - clickedAt).padStart(5)}  ${who}: ${m.name}\n`);
+    }
+  }
+
+  await pro.getByRole('button', { name: 'Hang up' }).click();
+  await pro.getByRole('button', { name: 'Back to the waiting room' }).click();
+  await context.close();
 }
 
 /** The page's `consult:*` User Timing marks at or after `since` (epoch ms), the last of each name. */

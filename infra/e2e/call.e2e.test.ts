@@ -72,6 +72,40 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await pro.close();
   });
 
+  it("sets the professional's media up while someone waits, sends nothing before the admission, and the admitted visitor sees them", async () => {
+    const sent = (p: Page) =>
+      p.evaluate(async () => {
+        const pcs = (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections;
+        let bytes = 0;
+        let connected = 0;
+        for (const pc of pcs) {
+          if (pc.connectionState === 'connected') connected++;
+          (await pc.getStats()).forEach((r: { type: string; bytesSent?: number }) => {
+            if (r.type === 'outbound-rtp') bytes += r.bytesSent ?? 0;
+          });
+        }
+        return { bytes, connected };
+      });
+    const pro = await professionalLogsIn();
+    const visitor = await visitorChecksIn('Siri Lund');
+    await pro.getByRole('button', { name: 'Admit Siri Lund' }).waitFor();
+    // The ready call: the dashboard's send transport connects while the visitor waits...
+    for (let i = 0; i < 100 && (await sent(pro)).connected === 0; i++) await pro.waitForTimeout(100);
+    expect((await sent(pro)).connected, 'ready call connected before the admission').to.be.at.least(1);
+    // ...and stays silent: no media leaves the professional's browser until someone is admitted.
+    await pro.waitForTimeout(500);
+    const before = (await sent(pro)).bytes;
+    await pro.waitForTimeout(1500);
+    expect((await sent(pro)).bytes - before, 'bytes sent while ready').to.equal(0);
+
+    await pro.getByRole('button', { name: 'Admit Siri Lund' }).click();
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives the professional');
+    await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives the visitor');
+    expect((await sent(pro)).bytes, 'bytes sent once admitted').to.be.above(before + 10_000);
+    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+  });
+
   it('gives media back to both sides when the mediasoup worker dies mid-call', async () => {
     const pro = await professionalLogsIn();
     const visitor = await visitorChecksIn('Kari Nordmann');

@@ -238,7 +238,8 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     const secrets = [await secretsOf(pro), await secretsOf(visitor)];
     const sought: { what: string; bytes: Uint8Array }[] = [];
     for (const s of secrets) {
-      expect(s.privateKeys, 'one key pair per participant').to.have.length(1);
+      // A professional may have got a call ready more than once while people came and went: each with its own pair.
+      expect(s.privateKeys.length, 'key pairs made').to.be.at.least(1);
       expect(s.keyCommands.length, 'media keys seen').to.be.at.least(2);
       for (const d of s.privateKeys) sought.push({ what: 'private key', bytes: fromBase64Url(d) });
       for (const k of s.keyCommands) sought.push({ what: `${k.type} ${k.index}`, bytes: Uint8Array.from(k.raw) });

@@ -117,7 +117,14 @@ export const visitorEvents = {
 export const professionalEvents = {
   ...callEvents,
   'queue:list': { request: empty, response: {} as { visitors: WaitingVisitor[] } },
-  'queue:admit': { request: z.strictObject({ visitorId: id }), response: {} as { callId: string } },
+  /**
+   * A call of this dashboard's own, with no one else in it yet: the professional's media is set up in it
+   * while visitors wait (nothing is sent), so that admitting someone into it does not wait for that.
+   * `call:hang-up` gives it up.
+   */
+  'call:get-ready': { request: empty, response: {} as { callId: string } },
+  /** `callId`: this dashboard's ready call (from `call:get-ready`) to admit the visitor into. */
+  'queue:admit': { request: z.strictObject({ visitorId: id, callId: id.optional() }), response: {} as { callId: string } },
 } as const;
 
 export type EventTable = Record<string, { request: z.ZodType; response: object }>;

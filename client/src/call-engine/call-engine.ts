@@ -12,7 +12,7 @@ import type {
 import type { LocalMedia } from './local-media.ts';
 import { request, RequestError } from './request.ts';
 import { canEncryptFrames, FramePipe, prepareFramePipe } from './frame-pipe.ts';
-import { CallEncryption } from './e2ee/call-encryption.ts';
+import { CallEncryption, prepareKeyPair } from './e2ee/call-encryption.ts';
 import { MAX_CHAT_TEXT } from './e2ee/chat-crypto.ts';
 import { mark } from './marks.ts';
 
@@ -65,11 +65,13 @@ export type CallSocket = Socket<CallServerEvents, CallClientEvents>;
 let devicePromise: Promise<Device> | undefined;
 
 /**
- * Loads the SFU's codec capabilities into a mediasoup Device. Call it early (while the visitor waits):
- * it is the same for every call, and having it ready takes a round trip off the admission.
+ * Loads the SFU's codec capabilities into a mediasoup Device and makes the next call's key pair. Call it
+ * early (while the visitor waits): having both ready takes a round trip and a key generation off the
+ * admission.
  */
 export function preloadDevice(): Promise<Device> {
   prepareFramePipe();
+  prepareKeyPair();
   devicePromise ??= (async () => {
     const res = await fetch('/api/media/capabilities');
     if (!res.ok) throw new Error(`capabilities: HTTP ${res.status}`);
@@ -117,16 +119,21 @@ export class CallEngine {
   private readonly encryption: CallEncryption;
   private encryptionMode: CallEncryptionMode | 'pending' = 'pending';
   private readonly chat: ChatMessage[] = [];
+  private sending: boolean;
 
   /**
    * `media` may still be opening: joining the call does not wait for the camera, only sending does
    * (the professional opens the camera at the click on Admit, in parallel with the join).
+   * `sending: false` sets up the media but sends nothing until setSending(true): a professional's ready
+   * call (`call:get-ready`), joined while visitors wait.
    */
   constructor(
     private readonly socket: CallSocket,
     readonly callId: string,
     media: LocalMedia | Promise<LocalMedia>,
+    options: { sending?: boolean } = {},
   ) {
+    this.sending = options.sending ?? true;
     this.mediaReady = Promise.resolve(media).then((m) => (this.media = m));
     this.pipe = new FramePipe((peerId, ok) => this.encryption.decrypting(peerId, ok));
     this.encryption = new CallEncryption(
@@ -165,7 +172,7 @@ export class CallEngine {
       (this.socket as unknown as Socket).on(event, handler as never);
       this.cleanups.push(() => (this.socket as unknown as Socket).off(event, handler as never));
     };
-    on('call:consumer-added', (info) => void this.consume(info, this.joinGeneration).catch((e) => this.fail(e)));
+    on('call:consumer-added', (info) => void this.consume(info, this.joinGeneration).resumed.catch((e) => this.fail(e)));
     on('call:consumer-closed', ({ consumerId }) => this.dropConsumer(consumerId));
     on('call:consumer-paused', ({ consumerId, paused }) => {
       const c = this.consumed.get(consumerId);
@@ -227,6 +234,20 @@ export class CallEngine {
   async setCameraOff(off: boolean): Promise<void> {
     await (await this.mediaReady).setCameraOn(!off);
     this.changed();
+  }
+
+  /**
+   * Starts or stops sending the local tracks, without renegotiating (the encodings are switched on or
+   * off): a ready call's media is all set up, and the first frame leaves as soon as it is switched on.
+   */
+  async setSending(on: boolean): Promise<void> {
+    this.sending = on;
+    await Promise.all([...this.producers.values()].map((p) => this.applySending(p)));
+  }
+
+  /** Whether the call can still be used: a ready call whose media was lost for good cannot. */
+  get usable(): boolean {
+    return this.status === 'connecting' || this.status === 'connected' || this.status === 'reconnecting';
   }
 
   /** Sends a text message to everyone else in the call, sealed with this browser's chat key. */
@@ -293,12 +314,15 @@ export class CallEngine {
     for (const peer of joined.peers) this.remote(peer);
     const media = await this.mediaReady;
     if (generation !== this.joinGeneration) return;
-    // Receive first: seeing the other person is what the admission is waiting for. Then video before
-    // audio (one transport negotiates one producer at a time): the other side's first frame waits for our
-    // video producer, and a face is what tells a person the call has started.
+    // Receive first: seeing the other person is what the admission is waiting for, and this browser
+    // negotiates one thing at a time. Once the incoming video is set up (the admitted visitor: the
+    // professional's ready call sends from the start), send video, then audio.
+    const receiving = joined.consumers.map((info) => this.consume(info, generation));
+    const videoIn = joined.consumers.findIndex((c) => c.kind === 'video');
+    if (videoIn >= 0) await receiving[videoIn]!.created;
     await Promise.all([
       keyed,
-      ...joined.consumers.map((info) => this.consume(info, generation)),
+      ...receiving.map((r) => r.resumed),
       this.produce('video', media.videoTrack),
       this.produce('audio', media.audioTrack),
     ]);
@@ -361,10 +385,26 @@ export class CallEngine {
     if (producer.rtpSender && this.encrypted) this.pipe.attach(producer.rtpSender, 'send', kind);
     mark(`produced-${kind}`);
     this.producers.set(kind, producer);
+    if (!this.sending) await this.applySending(producer);
     if (kind === 'audio' && this.microphoneMuted) {
       producer.pause();
       await this.ask('media:set-producer-paused', { callId: this.callId, producerId: producer.id, paused: true });
     }
+  }
+
+  private async applySending(producer: types.Producer): Promise<void> {
+    const sender = producer.rtpSender;
+    if (!sender) return;
+    const wanted = this.sending;
+    const params = sender.getParameters();
+    if (params.encodings.every((e) => e.active === wanted)) return;
+    for (const e of params.encodings) e.active = wanted;
+    await sender.setParameters(params).catch(async () => {
+      // A negotiation of the other track changed the parameters meanwhile: once more, with fresh ones.
+      const fresh = sender.getParameters();
+      for (const e of fresh.encodings) e.active = this.sending;
+      await sender.setParameters(fresh);
+    });
   }
 
   /** The local device changed (switch, camera on/off): swap what is sent without renegotiating. */
@@ -383,8 +423,19 @@ export class CallEngine {
     this.changed();
   }
 
-  private async consume(info: ConsumerInfo, generation: number): Promise<void> {
-    if (!this.recvTransport || generation !== this.joinGeneration) return;
+  /** `created`: the consumer is set up here; `resumed`: the SFU has been told to start sending it. */
+  private consume(info: ConsumerInfo, generation: number): { created: Promise<void>; resumed: Promise<void> } {
+    const created = this.createConsumer(info, generation);
+    const resumed = created.then(async (consumer) => {
+      if (!consumer) return;
+      await this.ask('media:resume-consumer', { callId: this.callId, consumerId: consumer.id });
+      mark(`resumed-${info.kind}`);
+    });
+    return { created: created.then(() => undefined), resumed };
+  }
+
+  private async createConsumer(info: ConsumerInfo, generation: number): Promise<types.Consumer | undefined> {
+    if (!this.recvTransport || generation !== this.joinGeneration) return undefined;
     mark(`consume-${info.kind}`);
     const consumer = await this.recvTransport.consume({
       id: info.consumerId,
@@ -400,8 +451,7 @@ export class CallEngine {
     else remote.videoOff = info.producerPaused;
     this.consumed.set(consumer.id, { consumer, peerId: info.peer.id });
     this.changed();
-    await this.ask('media:resume-consumer', { callId: this.callId, consumerId: consumer.id });
-    mark(`resumed-${info.kind}`);
+    return consumer;
   }
 
   private dropConsumer(consumerId: string): void {

@@ -18,6 +18,6 @@ export function callHandlers(
     'media:produce': (req) => calls.produce(socket, p, req),
     'media:resume-consumer': (req) => calls.resumeConsumer(socket, p, req.callId, req.consumerId),
     'media:set-producer-paused': (req) => calls.setProducerPaused(socket, p, req.callId, req.producerId, req.paused),
-    'call:hang-up': (req) => calls.hangUp(p, req.callId),
+    'call:hang-up': (req) => calls.hangUp(socket, p, req.callId),
   };
 }

@@ -4,6 +4,7 @@ import type { CallJoined, CallServerEvents, ConsumerInfo, PeerInfo } from '../..
 import type { CallRouter, ConsumerDescription } from '../../../sfu/src/index.ts';
 import type { MediaSource } from '../../../sfu/src/index.ts';
 import { AppError, notFound } from '../errors.ts';
+import { newId } from '../ids.ts';
 import type { Services } from '../services.ts';
 import { socketRooms, type ProfessionalSocket, type VisitorSocket } from '../socket/types.ts';
 import type { Call } from './call-store.ts';
@@ -32,6 +33,8 @@ export class CallService {
   /** callId -> media participant id -> the socket that joined. */
   private readonly joined = new Map<string, Map<string, Joined>>();
   private readonly wired = new WeakSet<CallRouter>();
+  /** Ready calls (see getReady): callId -> the dashboard socket that asked for it. */
+  private readonly ready = new Map<string, { socket: AnySocket; participant: CallParticipant }>();
 
   constructor(private readonly s: Services) {
     s.media.on('call-media-lost', (callId) => {
@@ -42,7 +45,8 @@ export class CallService {
 
   async join(socket: AnySocket, p: CallParticipant, req: { callId: string; rtpCapabilities: Record<string, unknown>; publicKey: string }): Promise<CallJoined> {
     const { callId, rtpCapabilities } = req;
-    const call = await this.activeCallOf(p, callId);
+    const ready = this.isReadyFor(socket, p, callId);
+    const orgId = ready ? p.orgId : (await this.activeCallOf(p, callId)).orgId;
     const peer = await this.peerInfo(p, req.publicKey);
     const router = await this.s.media.routerFor(callId);
     this.wire(router);
@@ -52,16 +56,12 @@ export class CallService {
     const previous = participants.get(participantId);
     if (previous) clearInterval(previous.keepAlive);
     const entry: Joined = { socket, peer, participant: p };
-    if (p.role === 'professional') {
-      const session = (socket as ProfessionalSocket).data.session;
-      entry.keepAlive = setInterval(() => {
-        this.s.sessions.touch(session).catch((err: Error) => this.s.log.warn({ callId, err: err.message }, 'could not renew the session'));
-      }, SESSION_KEEPALIVE_MS);
-    }
+    // A call keeps the professional logged in; a ready call does not (an open dashboard must still time out).
+    if (!ready) this.keepAlive(callId, entry);
     participants.set(participantId, entry);
     await socket.join(socketRooms.call(callId));
     const media = await router.join(participantId, rtpCapabilities as unknown as types.RtpCapabilities);
-    this.s.log.info({ callId, role: p.role, orgId: call.orgId }, 'participant joined call media');
+    this.s.log.info({ callId, role: p.role, orgId, ready }, 'participant joined call media');
     // Before the answer: the others start sealing their keys for the newcomer while its transports connect.
     for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-joined', { callId, peer });
     return {
@@ -127,8 +127,37 @@ export class CallService {
     return { sentAt };
   }
 
-  /** In a 1:1 call, either side hanging up ends the call for both. */
-  async hangUp(p: CallParticipant, callId: string) {
+  /**
+   * The professional's ready call: an id and a router for the next admission, joined by the dashboard
+   * ahead of it. It has no record, no visitor and nothing sent; it lives only as long as the socket.
+   */
+  getReady(socket: ProfessionalSocket, p: CallParticipant): { callId: string } {
+    for (const [callId, r] of this.ready) if (r.socket === socket) return { callId };
+    const callId = newId();
+    this.ready.set(callId, { socket, participant: p });
+    return { callId };
+  }
+
+  /** For an admission into a ready call: only the socket that got it ready may use it. */
+  assertReady(socket: ProfessionalSocket, p: CallParticipant, callId: string): void {
+    if (!this.isReadyFor(socket, p, callId)) throw notFound('no such call');
+  }
+
+  /** The ready call now has its record and a visitor: it is a call like any other from here on. */
+  readyCallStarted(callId: string): void {
+    const r = this.ready.get(callId);
+    if (!r) return;
+    this.ready.delete(callId);
+    const entry = this.joined.get(callId)?.get(mediaParticipantId(r.participant));
+    if (entry) this.keepAlive(callId, entry);
+  }
+
+  /** In a 1:1 call, either side hanging up ends the call for both. Hanging up a ready call gives it up. */
+  async hangUp(socket: AnySocket, p: CallParticipant, callId: string) {
+    if (this.isReadyFor(socket, p, callId)) {
+      this.giveUpReady(callId);
+      return {};
+    }
     const call = await this.activeCallOf(p, callId);
     await this.s.calls.end(call);
     this.s.log.info({ callId, orgId: call.orgId, role: p.role }, 'call ended');
@@ -142,6 +171,7 @@ export class CallService {
 
   /** A socket closed: its media leaves the call (the other side sees the tiles go); the call goes on. */
   socketGone(socket: AnySocket): void {
+    for (const [callId, r] of this.ready) if (r.socket === socket) this.giveUpReady(callId);
     for (const [callId, participants] of this.joined) {
       for (const [participantId, j] of participants) {
         if (j.socket !== socket) continue;
@@ -157,6 +187,26 @@ export class CallService {
 
   close(): void {
     for (const callId of [...this.joined.keys()]) this.forget(callId);
+    this.ready.clear();
+  }
+
+  private isReadyFor(socket: AnySocket, p: CallParticipant, callId: string): boolean {
+    const r = this.ready.get(callId);
+    return !!r && r.socket === socket && mediaParticipantId(r.participant) === mediaParticipantId(p);
+  }
+
+  private giveUpReady(callId: string): void {
+    this.ready.delete(callId);
+    this.forget(callId);
+    this.s.media.closeCall(callId);
+  }
+
+  private keepAlive(callId: string, entry: Joined): void {
+    if (entry.participant.role !== 'professional' || entry.keepAlive) return;
+    const session = (entry.socket as ProfessionalSocket).data.session;
+    entry.keepAlive = setInterval(() => {
+      this.s.sessions.touch(session).catch((err: Error) => this.s.log.warn({ callId, err: err.message }, 'could not renew the session'));
+    }, SESSION_KEEPALIVE_MS);
   }
 
   private forget(callId: string): void {

@@ -37,6 +37,8 @@ local now = tonumber(ARGV[4])
 local state = redis.call('HGET', KEYS[2], 'state')
 if not state then return 'not_found' end
 if state ~= 'waiting' then return 'not_waiting' end
+-- A ready call's id is used once.
+if redis.call('EXISTS', KEYS[4]) == 1 then return 'not_found' end
 local roomId = redis.call('HGET', KEYS[2], 'roomId')
 redis.call('HSET', KEYS[2], 'state', 'in_call', 'callId', ARGV[2], 'admittedAt', ARGV[4])
 redis.call('PEXPIRE', KEYS[2], retention)

@@ -151,7 +151,8 @@ function malformedCases(event: string, schema: z.ZodType): Case[] {
   if (fields.length > 0) cases.push({ label: '{} (fields are required)', args: [{}] });
   for (const field of fields) {
     const { [field]: _omitted, ...without } = valid;
-    cases.push({ label: `${field} missing`, args: [without] });
+    // An optional field (queue:admit's callId) may be missing; a required one may not.
+    if (!schema.safeParse(without).success) cases.push({ label: `${field} missing`, args: [without] });
     for (const [what, value] of WRONG_TYPES) {
       const payload = { ...valid, [field]: value };
       if (schema.safeParse(payload).success) continue; // e.g. {} is a valid (empty) record

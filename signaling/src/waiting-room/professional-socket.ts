@@ -39,10 +39,13 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           const [org, rooms] = await Promise.all([s.organizations.getOrganization(orgId), s.organizations.listRooms(orgId)]);
           return { visitors: await s.waitingRoom.listWaiting(orgId, rooms, (org?.retentionDays ?? 0) * 86_400_000) };
         },
-        'queue:admit': async ({ visitorId }) => {
-          const { callId } = await s.waitingRoom.admit(orgId, visitorId, professionalId);
-          // Start the call's router now, while the admission messages travel.
-          s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
+        'call:get-ready': async () => calls.getReady(socket, participant),
+        'queue:admit': async ({ visitorId, callId: readyCallId }) => {
+          if (readyCallId) calls.assertReady(socket, participant, readyCallId);
+          const { callId } = await s.waitingRoom.admit(orgId, visitorId, professionalId, Date.now(), readyCallId);
+          if (readyCallId) calls.readyCallStarted(readyCallId);
+          // Otherwise start the call's router now, while the admission messages travel.
+          else s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
           s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
           s.notify.admitted(visitorId, callId);
           s.notify.visitorRemoved(orgId, visitorId, 'admitted');

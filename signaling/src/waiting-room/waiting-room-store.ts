@@ -68,11 +68,19 @@ export class WaitingRoomStore {
     if (result !== 'ok') throw new AppError(result === 'not_found' ? 'not_found' : 'not_waiting');
   }
 
-  /** Admits a waiting visitor into a new call. Exactly one of two concurrent admits wins. */
-  async admit(orgId: string, visitorId: string, professionalId: string, now = Date.now()): Promise<{ callId: string; visitor: Visitor }> {
+  /**
+   * Admits a waiting visitor into a new call (`callId`: the id of a professional's ready call, used once).
+   * Exactly one of two concurrent admits wins.
+   */
+  async admit(
+    orgId: string,
+    visitorId: string,
+    professionalId: string,
+    now = Date.now(),
+    callId = newId(),
+  ): Promise<{ callId: string; visitor: Visitor }> {
     const visitor = await this.getVisitor(orgId, visitorId);
     if (!visitor) throw notFound('no such visitor');
-    const callId = newId();
     const result = await runScript(
       this.redis,
       'admit',

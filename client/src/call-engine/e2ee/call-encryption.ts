@@ -1,3 +1,4 @@
+import { mark } from '../marks.ts';
 import type { PeerInfo } from '../../../../signaling/protocol/index.ts';
 import type { FramePipe } from '../frame-pipe.ts';
 import { fromBase64Url, toBase64Url } from './bytes.ts';
@@ -44,6 +45,23 @@ const KEYS_KEPT = 4;
  * earlier frames); anyone leaving makes every sender pick a new random key and send it to those who
  * remain (the one who left cannot read what follows). New keys go to every remaining participant.
  */
+let prepared: Promise<ParticipantKeyPair> | undefined;
+
+/**
+ * Makes the key pair of the next call ahead of it (while the visitor waits), so that joining does not
+ * wait for it. Each pair serves one call only: the next call takes it and a new one is made.
+ */
+export function prepareKeyPair(): void {
+  prepared ??= generateKeyPair();
+  prepared.catch(() => (prepared = undefined));
+}
+
+function takePreparedKeyPair(): Promise<ParticipantKeyPair> | undefined {
+  const pair = prepared;
+  prepared = undefined;
+  return pair;
+}
+
 export class CallEncryption {
   private readonly keyPair: Promise<ParticipantKeyPair>;
   private selfId?: string;
@@ -62,7 +80,7 @@ export class CallEncryption {
     private readonly sendKeyMessage: KeySender,
     private readonly changed: () => void,
   ) {
-    this.keyPair = generateKeyPair();
+    this.keyPair = takePreparedKeyPair() ?? generateKeyPair();
   }
 
   async publicKey(): Promise<string> {
@@ -88,6 +106,7 @@ export class CallEncryption {
       if (!this.sendKey || peer.id === this.selfId) return;
       await this.addPeer(peer);
       await this.useKey(await ratchet(this.sendKey));
+      mark('key-sent-to-newcomer');
     });
   }
 
@@ -113,6 +132,7 @@ export class CallEncryption {
       keys.set(key.index, key);
       while (keys.size > KEYS_KEPT) keys.delete(keys.keys().next().value!);
       this.pipe.setReceiveKey(from, key.index, key.raw);
+      mark('key-received');
     });
   }
 
