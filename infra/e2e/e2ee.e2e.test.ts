@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Page } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { sleep } from '../../signaling/src/test-support/test-server.ts';
 import { scanKeys } from '../../signaling/src/test-support/redis-keys.ts';
 import { inboundMedia, waitForMedia } from './browser.ts';
@@ -10,7 +10,15 @@ import { captureSecrets, encodingsOf, receivedKeysOf, secretsOf, type WorkerKeyC
 import { clearBytesOf, decryptFrame } from '../../client/src/call-engine/e2ee/frame-format.ts';
 import { importFrameKey } from '../../client/src/call-engine/e2ee/frame-keys.ts';
 import { fromBase64Url, toBase64Url } from '../../client/src/call-engine/e2ee/bytes.ts';
-import { generateKeyPair, pairKey, randomMediaKey, sealMediaKey } from '../../client/src/call-engine/e2ee/key-exchange.ts';
+import {
+  generateKeyPair,
+  openPairMessage,
+  pairKey,
+  randomMediaKey,
+  sealPairMessage,
+  type PairMessage,
+} from '../../client/src/call-engine/e2ee/key-exchange.ts';
+import { commitmentOf, epochOf } from '../../client/src/call-engine/e2ee/safety-code.ts';
 import { dumpRedis } from '../../signaling/src/test-support/redis-dump.ts';
 
 const audioOnly = (frames: CapturedFrame[]) => frames.filter((f) => f.kind === 'audio');
@@ -180,14 +188,32 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     let visitorPublic: string | undefined;
     let visitorId: string | undefined;
     let swapped = 0;
+    let committed = false;
+    const value = crypto.getRandomValues(new Uint8Array(32));
+    const pairWithVisitor = (callId: string) => pairKey(mitm, fromBase64Url(visitorPublic!), callId);
+    /** What the man in the middle says to the visitor as if it came from the professional. */
+    const sendAsProfessional = async (ws: WebSocketRoute, e: { callId: string; from: string }, message: PairMessage) => {
+      const blob = await sealPairMessage(await pairWithVisitor(e.callId), e.callId, e.from, visitorId!, message);
+      ws.send(`42/visitor,${JSON.stringify(['e2ee:key', { ...e, blob }])}`);
+    };
     // Everything the server says to the visitor passes through here: the professional's public key is
-    // replaced with ours, and the professional's sealed keys with wrong keys sealed by us.
+    // replaced with ours, and the professional's sealed messages with wrong keys sealed by us. We also
+    // take the professional's part in the safety code exchange, as well as anyone could: we commit to a
+    // value of ours, and reveal it once the visitor has revealed its own.
     await visitor.routeWebSocket(/socket\.io/, (ws) => {
       const upstream = ws.connectToServer();
       let order = Promise.resolve();
+      let professional: { callId: string; from: string } | undefined;
       ws.onMessage((m) => {
         if (typeof m === 'string' && m.includes('"call:join"')) visitorPublic = /"publicKey":"([A-Za-z0-9_-]+)"/.exec(m)?.[1];
         upstream.send(m);
+        const sent = typeof m === 'string' ? /^42\/visitor,\d*\["e2ee:key",(\{.*\})\]$/s.exec(m) : null;
+        if (!sent || !professional || !visitorId) return;
+        order = order.then(async () => {
+          const e = JSON.parse(sent[1]!) as { callId: string; to: string; blob: string };
+          const opened = await openPairMessage(await pairWithVisitor(e.callId), e.callId, visitorId!, e.to, e.blob);
+          if (opened?.type === 'reveal') await sendAsProfessional(ws, professional!, { ...opened, value });
+        });
       });
       upstream.onMessage((m) => {
         order = order.then(async () => {
@@ -197,12 +223,15 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
           const keyEvent = /^42\/visitor,\["e2ee:key",(\{.*\})\]$/s.exec(out);
           if (!keyEvent || !visitorId) return ws.send(out);
           const e = JSON.parse(keyEvent[1]!) as { callId: string; from: string; blob: string };
-          const pair = await pairKey(mitm, fromBase64Url(visitorPublic), e.callId);
+          professional = { callId: e.callId, from: e.from };
           for (let index = 0; index < 4; index++) {
-            const blob = await sealMediaKey(pair, e.callId, e.from, visitorId, randomMediaKey(index));
-            ws.send(`42/visitor,${JSON.stringify(['e2ee:key', { ...e, blob }])}`);
+            await sendAsProfessional(ws, professional, { type: 'key', key: randomMediaKey(index) });
             swapped++;
           }
+          if (committed) return;
+          committed = true;
+          const epoch = await epochOf([fromBase64Url(visitorPublic), mitm.publicKey]);
+          await sendAsProfessional(ws, professional, { type: 'commit', epoch, counter: 1, value: await commitmentOf(epoch, 1, value, mitm.publicKey) });
         });
       });
     });
@@ -218,7 +247,12 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     expect((await inboundMedia(visitor)).framesDecoded, 'frames the visitor decodes').to.equal(decoded).and.to.equal(0);
     // The professional cannot open what the visitor sealed for the man in the middle either.
     await pro.getByText(/Per Hansen’s video and sound cannot be decrypted/).waitFor();
-    expect(await safetyCodeOf(visitor)).to.not.equal(await safetyCodeOf(pro));
+    // The visitor got a code (with the man in the middle); the professional, whom the visitor's messages
+    // never reached, has none: read aloud, they do not match.
+    const visitorCode = await safetyCodeOf(visitor);
+    expect(visitorCode).to.match(/^\d{3} \d{3}$/);
+    await pro.getByText('Setting up encryption…').waitFor();
+    expect(await pro.getByTestId('safety-code').count(), 'a code on the professional\'s side').to.equal(0);
   });
 
   it('chat is end to end encrypted; no Redis key or log line written during the call holds a private key, a media key or a message', async () => {

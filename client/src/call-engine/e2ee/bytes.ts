@@ -28,3 +28,5 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 export const utf8 = (text: string) => new TextEncoder().encode(text);
+
+export const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && compareBytes(a, b) === 0;

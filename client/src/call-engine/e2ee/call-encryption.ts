@@ -5,15 +5,16 @@ import { fromBase64Url, toBase64Url } from './bytes.ts';
 import { chatKeyIndexOf, chatKeyOf, openChat, sealChat } from './chat-crypto.ts';
 import {
   generateKeyPair,
-  openMediaKey,
+  openPairMessage,
   pairKey,
   randomMediaKey,
   ratchet,
   sealMediaKey,
+  sealPairMessage,
   type MediaKey,
   type ParticipantKeyPair,
 } from './key-exchange.ts';
-import { safetyCode } from './safety-code.ts';
+import { SafetyCodeExchange, type SafetyMessage } from './safety-code.ts';
 
 interface Peer {
   publicKey: Uint8Array<ArrayBuffer>;
@@ -22,7 +23,7 @@ interface Peer {
 }
 
 export interface EncryptionSnapshot {
-  /** Six digits from everyone's public keys; undefined until known. */
+  /** Six digits from everyone's public keys and random values (see safety-code.ts); undefined until known. */
   safetyCode?: string;
   /** The index of the key this browser sends with now (changes when anyone joins or leaves). */
   keyIndex?: number;
@@ -69,7 +70,7 @@ export class CallEncryption {
   private readonly peers = new Map<string, Peer>();
   private readonly received = new Map<string, Map<number, MediaKey>>();
   private readonly undecryptable = new Set<string>();
-  private code?: string;
+  private safety?: SafetyCodeExchange;
   /** Every change applies in the order its event came, one at a time (each involves async crypto). */
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
@@ -88,7 +89,7 @@ export class CallEncryption {
   }
 
   snapshot(): EncryptionSnapshot {
-    return { safetyCode: this.code, keyIndex: this.sendKey?.index, undecryptable: [...this.undecryptable] };
+    return { safetyCode: this.safety?.current(), keyIndex: this.sendKey?.index, undecryptable: [...this.undecryptable] };
   }
 
   /** After each join (and rejoin): who is already there. A fresh random key, sent to each of them. */
@@ -98,6 +99,8 @@ export class CallEncryption {
       for (const id of [...this.peers.keys()]) if (!others.some((o) => o.id === id)) this.dropPeer(id);
       for (const peer of others) await this.addPeer(peer);
       await this.useKey(randomMediaKey(this.sendKey ? this.sendKey.index + 1 : 0));
+      this.safety ??= new SafetyCodeExchange((await this.keyPair).publicKey, (to, m) => this.sendSafety(to, m));
+      await this.newSafetyRound();
     });
   }
 
@@ -107,6 +110,7 @@ export class CallEncryption {
       await this.addPeer(peer);
       await this.useKey(await ratchet(this.sendKey));
       mark('key-sent-to-newcomer');
+      await this.newSafetyRound();
     });
   }
 
@@ -115,6 +119,7 @@ export class CallEncryption {
       if (!this.sendKey || !this.peers.has(peerId)) return;
       this.dropPeer(peerId);
       await this.useKey(randomMediaKey(this.sendKey.index + 1));
+      await this.newSafetyRound();
     });
   }
 
@@ -122,10 +127,17 @@ export class CallEncryption {
     return this.serially(async () => {
       const peer = this.peers.get(from);
       if (!peer || !this.selfId) return;
-      const key = await openMediaKey(await peer.pair, this.callId, from, this.selfId, blob);
+      const message = await openPairMessage(await peer.pair, this.callId, from, this.selfId, blob);
       // A message that does not open was not sealed by that participant for us: ignored, and that
-      // participant's frames stay undecryptable, which the call shows.
-      if (!key) return;
+      // participant's frames stay undecryptable (or the safety code unknown), which the call shows.
+      if (!message) return;
+      if (message.type !== 'key') {
+        const before = this.safety?.current();
+        await this.safety?.received(from, message);
+        if (this.safety?.current() !== before) this.changed();
+        return;
+      }
+      const key = message.key;
       const keys = this.received.get(from) ?? new Map<number, MediaKey>();
       this.received.set(from, keys);
       keys.delete(key.index);
@@ -206,7 +218,23 @@ export class CallEncryption {
     for (const s of sealed) if (s) this.sendKeyMessage(s.to, s.blob).catch(() => undefined);
     this.sendKey = key;
     this.pipe.setSendKey(key.index, key.raw);
-    this.code = await safetyCode([(await this.keyPair).publicKey, ...[...this.peers.values()].map((p) => p.publicKey)]);
     this.changed();
+  }
+
+  /** The participants changed: the safety code starts over (known again once everyone has taken part). */
+  private async newSafetyRound(): Promise<void> {
+    await this.safety?.newRound(new Map([...this.peers].map(([id, p]) => [id, p.publicKey])));
+    this.changed();
+  }
+
+  private async sendSafety(to: string, message: SafetyMessage): Promise<void> {
+    const peer = this.peers.get(to);
+    if (!peer || !this.selfId) return;
+    try {
+      const blob = await sealPairMessage(await peer.pair, this.callId, this.selfId, to, message);
+      this.sendKeyMessage(to, blob).catch(() => undefined);
+    } catch {
+      // A public key that is not a P-256 point: that participant takes no part, and no code appears.
+    }
   }
 }

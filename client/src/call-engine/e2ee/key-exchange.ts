@@ -1,4 +1,5 @@
 import { compareBytes, concatBytes, fromBase64Url, toBase64Url, utf8 } from './bytes.ts';
+import { SAFETY_VALUE_BYTES, type SafetyMessage } from './safety-code.ts';
 
 /*
  * How a sender's media key reaches each other participant: ECDH (P-256) between the two participants'
@@ -60,23 +61,59 @@ export async function pairKey(own: ParticipantKeyPair, peerPublicKey: Uint8Array
 /** Who sends to whom in which call is authenticated, so the relay cannot turn a message around or move it. */
 const keyMessageAad = (callId: string, from: string, to: string) => utf8(`${callId}\n${from}\n${to}`);
 
-export async function sealMediaKey(pair: CryptoKey, callId: string, from: string, to: string, key: MediaKey): Promise<string> {
+/**
+ * What one participant sends another through the relay: its media key, or its part of the safety code
+ * exchange. One type byte, then the fields; sealed as a whole, so the relay cannot tell which it is.
+ */
+export type PairMessage = { type: 'key'; key: MediaKey } | SafetyMessage;
+
+const TYPE_BYTE = { key: 1, commit: 2, reveal: 3 } as const;
+const SAFETY_BYTES = 1 + 32 + 4 + SAFETY_VALUE_BYTES;
+
+function encode(m: PairMessage): Uint8Array<ArrayBuffer> {
+  if (m.type === 'key') return concatBytes(Uint8Array.of(TYPE_BYTE.key, m.key.index), m.key.raw);
+  const counter = Uint8Array.of(m.counter >>> 24, (m.counter >>> 16) & 0xff, (m.counter >>> 8) & 0xff, m.counter & 0xff);
+  return concatBytes(Uint8Array.of(TYPE_BYTE[m.type]), m.epoch, counter, m.value);
+}
+
+function decode(b: Uint8Array<ArrayBuffer>): PairMessage | null {
+  if (b[0] === TYPE_BYTE.key && b.length === 2 + MEDIA_KEY_BYTES) return { type: 'key', key: { index: b[1]!, raw: b.slice(2) } };
+  if ((b[0] === TYPE_BYTE.commit || b[0] === TYPE_BYTE.reveal) && b.length === SAFETY_BYTES) {
+    return {
+      type: b[0] === TYPE_BYTE.commit ? 'commit' : 'reveal',
+      epoch: b.slice(1, 33),
+      counter: ((b[33]! << 24) | (b[34]! << 16) | (b[35]! << 8) | b[36]!) >>> 0,
+      value: b.slice(37),
+    };
+  }
+  return null;
+}
+
+export async function sealPairMessage(pair: CryptoKey, callId: string, from: string, to: string, message: PairMessage): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const plain = concatBytes(Uint8Array.of(key.index), key.raw);
-  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: keyMessageAad(callId, from, to) }, pair, plain));
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: keyMessageAad(callId, from, to) }, pair, encode(message)));
   return toBase64Url(concatBytes(iv, sealed));
 }
 
-/** The media key in a key message, or null if it was not sealed by `from` for us in this call. */
-export async function openMediaKey(pair: CryptoKey, callId: string, from: string, to: string, blob: string): Promise<MediaKey | null> {
+/** The message, or null if it was not sealed by `from` for us in this call (or is not one we know). */
+export async function openPairMessage(pair: CryptoKey, callId: string, from: string, to: string, blob: string): Promise<PairMessage | null> {
   try {
     const bytes = fromBase64Url(blob);
     const plain = new Uint8Array(
       await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.slice(0, 12), additionalData: keyMessageAad(callId, from, to) }, pair, bytes.slice(12)),
     );
-    if (plain.length !== 1 + MEDIA_KEY_BYTES) return null;
-    return { index: plain[0]!, raw: plain.slice(1) };
+    return decode(plain);
   } catch {
     return null;
   }
+}
+
+export function sealMediaKey(pair: CryptoKey, callId: string, from: string, to: string, key: MediaKey): Promise<string> {
+  return sealPairMessage(pair, callId, from, to, { type: 'key', key });
+}
+
+/** The media key in a key message, or null if it is not a media key sealed by `from` for us in this call. */
+export async function openMediaKey(pair: CryptoKey, callId: string, from: string, to: string, blob: string): Promise<MediaKey | null> {
+  const message = await openPairMessage(pair, callId, from, to, blob);
+  return message?.type === 'key' ? message.key : null;
 }
