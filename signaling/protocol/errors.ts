@@ -6,6 +6,8 @@ export const ErrorCode = {
   badRequest: 'bad_request',
   notFound: 'not_found',
   notWaiting: 'not_waiting',
+  /** Another professional admitted the visitor first. */
+  alreadyAdmitted: 'already_admitted',
   rateLimited: 'rate_limited',
   unauthorized: 'unauthorized',
   invalidCredentials: 'invalid_credentials',
@@ -28,6 +30,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   bad_request: 400,
   not_found: 404,
   not_waiting: 409,
+  already_admitted: 409,
   rate_limited: 429,
   unauthorized: 401,
   invalid_credentials: 401,

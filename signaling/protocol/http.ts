@@ -13,6 +13,7 @@ export interface VisitResponse {
 /** GET /api/rooms/:slug */
 export interface RoomInfo {
   name: string;
+  /** Who the visitor is told is expecting them: the professional of a personal room, or a shared room's name. */
   professionalName: string;
 }
 
@@ -22,7 +23,7 @@ export type LoginRequest = z.input<typeof loginRequest>;
 
 /** GET /api/auth/me (also the answer to a successful login). */
 export interface Me {
-  professional: { id: string; name: string; email: string };
+  professional: { id: string; name: string; email: string; role: 'professional' | 'admin' };
   organization: { id: string; name: string };
   /** Sent back in the X-CSRF-Token header on every state-changing request. */
   csrfToken: string;

@@ -75,6 +75,17 @@ export interface WaitingVisitor {
   arrivedAt: number;
 }
 
+/** A room as a dashboard lists it. */
+export interface QueueRoom {
+  roomId: string;
+  name: string;
+  slug: string;
+  kind: 'personal' | 'shared';
+}
+
+/** Why a visitor left a waiting list. */
+export type QueueRemovalReason = 'left' | 'admitted';
+
 export type VisitState =
   | { state: 'waiting'; roomName: string; professionalName: string; arrivedAt: number }
   | { state: 'in_call'; roomName: string; professionalName: string; callId: string }
@@ -116,7 +127,8 @@ export const visitorEvents = {
 
 export const professionalEvents = {
   ...callEvents,
-  'queue:list': { request: empty, response: {} as { visitors: WaitingVisitor[] } },
+  /** The rooms this member may see (need to know), and everyone waiting in them, oldest first. */
+  'queue:list': { request: empty, response: {} as { rooms: QueueRoom[]; visitors: WaitingVisitor[] } },
   /**
    * A call of this dashboard's own, with no one else in it yet: the professional's media is set up in it
    * while visitors wait (nothing is sent), so that admitting someone into it does not wait for that.
@@ -160,7 +172,8 @@ export interface VisitorServerEvents extends CallServerEvents {
 
 export interface ProfessionalServerEvents extends CallServerEvents {
   'queue:arrived': (visitor: WaitingVisitor) => void;
-  'queue:removed': (e: { visitorId: string; reason: 'left' | 'admitted' }) => void;
+  /** `by`: who admitted the visitor, so every other dashboard can say "taken by Dr X". */
+  'queue:removed': (e: { visitorId: string; roomId: string; reason: QueueRemovalReason; by?: string }) => void;
   /** The login session ended (logout, expiry); the socket is closed right after. */
   'session:ended': () => void;
 }

@@ -22,7 +22,7 @@ export function authRoutes(s: Services): Router {
     ]);
     if (!pro || !org) throw new AppError('unauthorized', 'please log in');
     return {
-      professional: { id: pro.id, name: pro.name, email: pro.email },
+      professional: { id: pro.id, name: pro.name, email: pro.email, role: pro.role },
       organization: { id: org.id, name: org.name },
       csrfToken: session.csrfToken,
     };

@@ -342,7 +342,7 @@ describe('authorization of waiting-room and call events (real server, real media
     for (const s of [v1.socket, v2.socket, foreign.socket]) s.disconnect();
   });
 
-  it('admitting a visitor who left gets not_waiting, as does admitting one twice', async () => {
+  it('admitting a visitor who left gets not_waiting; admitting one twice already_admitted, and after the call not_waiting', async () => {
     const eventsA = recordEvents(proA);
     const v = await checkIn('Leaving Visitor');
     expectOk(await ask(v.socket, 'visit:leave', {}));
@@ -353,7 +353,7 @@ describe('authorization of waiting-room and call events (real server, real media
 
     const w = await checkIn('Admitted Twice');
     const callId = await admit(w.visitorId);
-    expectError(await ask(proA, 'queue:admit', { visitorId: w.visitorId }), 'not_waiting');
+    expectError(await ask(proA, 'queue:admit', { visitorId: w.visitorId }), 'already_admitted');
     expectOk(await ask(proA, 'call:hang-up', { callId }));
     expectError(await ask(proA, 'queue:admit', { visitorId: w.visitorId }), 'not_waiting');
     v.socket.disconnect();

@@ -8,19 +8,28 @@ export interface Organization {
   retentionDays: number;
 }
 
+/** A member of an organization: professionals act on their own rooms; admins see all and manage the organization. */
+export type MemberRole = 'professional' | 'admin';
+
 export interface Professional {
   id: string;
   orgId: string;
   name: string;
   email: string;
   passwordHash: string;
+  role: MemberRole;
 }
+
+/** A professional's own room (one member), or a shared room such as "Clinic reception" (chosen members). */
+export type RoomKind = 'personal' | 'shared';
 
 export interface Room {
   id: string;
   orgId: string;
   slug: string;
   name: string;
+  kind: RoomKind;
+  /** The owner of a personal room; empty for a shared one. */
   professionalId: string;
 }
 
@@ -51,18 +60,20 @@ export class OrganizationStore {
     return { id: h.id, name: h.name ?? '', retentionDays: Number(h.retentionDays) };
   }
 
-  async createProfessional(orgId: string, p: { name: string; email: string; passwordHash: string }): Promise<Professional> {
+  async createProfessional(orgId: string, p: { name: string; email: string; passwordHash: string; role?: MemberRole }): Promise<Professional> {
     const id = newId();
     const claimed = await this.redis.set(keys.professionalByEmail(p.email), `${orgId}:${id}`, 'NX');
     if (claimed !== 'OK') throw new Error('e-mail already in use');
-    await this.redis.hset(keys.professional(orgId, id), { id, orgId, ...p });
-    return { id, orgId, ...p };
+    const pro: Professional = { id, orgId, ...p, role: p.role ?? 'professional' };
+    await this.redis.hset(keys.professional(orgId, id), pro);
+    return pro;
   }
 
   async getProfessional(orgId: string, proId: string): Promise<Professional | null> {
     const h = await this.redis.hgetall(keys.professional(orgId, proId));
     if (!h.id) return null;
-    return { id: h.id, orgId, name: h.name ?? '', email: h.email ?? '', passwordHash: h.passwordHash ?? '' };
+    const role: MemberRole = h.role === 'admin' ? 'admin' : 'professional';
+    return { id: h.id, orgId, name: h.name ?? '', email: h.email ?? '', passwordHash: h.passwordHash ?? '', role };
   }
 
   async findProfessionalByEmail(email: string): Promise<Professional | null> {
@@ -72,22 +83,57 @@ export class OrganizationStore {
     return this.getProfessional(orgId!, proId!);
   }
 
-  async createRoom(orgId: string, r: { slug: string; name: string; professionalId: string }): Promise<Room> {
+  /**
+   * A personal room belongs to `professionalId` (its only member); a shared room has the `members` given
+   * (more can be chosen later).
+   */
+  async createRoom(
+    orgId: string,
+    r: { slug: string; name: string } & ({ kind?: 'personal'; professionalId: string } | { kind: 'shared'; members?: string[] }),
+  ): Promise<Room> {
     const id = newId();
     const claimed = await this.redis.set(keys.roomBySlug(r.slug), `${orgId}:${id}`, 'NX');
     if (claimed !== 'OK') throw new Error('room link already in use');
-    await this.redis
-      .multi()
-      .hset(keys.room(orgId, id), { id, orgId, ...r })
-      .sadd(keys.rooms(orgId), id)
-      .exec();
-    return { id, orgId, ...r };
+    const room: Room =
+      r.kind === 'shared'
+        ? { id, orgId, slug: r.slug, name: r.name, kind: 'shared', professionalId: '' }
+        : { id, orgId, slug: r.slug, name: r.name, kind: 'personal', professionalId: r.professionalId };
+    const members = r.kind === 'shared' ? (r.members ?? []) : [r.professionalId];
+    const tx = this.redis.multi().hset(keys.room(orgId, id), room).sadd(keys.rooms(orgId), id);
+    if (members.length) tx.sadd(keys.roomMembers(orgId, id), ...members);
+    await tx.exec();
+    return room;
   }
 
   async getRoom(orgId: string, roomId: string): Promise<Room | null> {
     const h = await this.redis.hgetall(keys.room(orgId, roomId));
     if (!h.id) return null;
-    return { id: h.id, orgId, slug: h.slug ?? '', name: h.name ?? '', professionalId: h.professionalId ?? '' };
+    return { id: h.id, orgId, slug: h.slug ?? '', name: h.name ?? '', kind: h.kind === 'shared' ? 'shared' : 'personal', professionalId: h.professionalId ?? '' };
+  }
+
+  /** The professionals who belong to a room. */
+  async roomMembers(orgId: string, roomId: string): Promise<string[]> {
+    return this.redis.smembers(keys.roomMembers(orgId, roomId));
+  }
+
+  /** The rooms a member sees and acts on: need to know, so a professional only their own; an admin all. */
+  async roomsOf(pro: Pick<Professional, 'orgId' | 'id' | 'role'>): Promise<Room[]> {
+    const rooms = await this.listRooms(pro.orgId);
+    if (pro.role === 'admin') return rooms;
+    const member = await Promise.all(rooms.map((r) => this.redis.sismember(keys.roomMembers(pro.orgId, r.id), pro.id)));
+    return rooms.filter((_, i) => member[i] === 1);
+  }
+
+  /** Whether the member may see and act on the room (admins: every room of their organization). */
+  async mayActOn(pro: Pick<Professional, 'orgId' | 'id' | 'role'>, roomId: string): Promise<boolean> {
+    if (pro.role === 'admin') return (await this.redis.sismember(keys.rooms(pro.orgId), roomId)) === 1;
+    return (await this.redis.sismember(keys.roomMembers(pro.orgId, roomId), pro.id)) === 1;
+  }
+
+  /** Who the visitor is told is expecting them: the professional of a personal room, or the shared room itself. */
+  async hostNameOf(room: Room): Promise<string> {
+    if (room.kind === 'shared') return room.name;
+    return (await this.getProfessional(room.orgId, room.professionalId))?.name ?? room.name;
   }
 
   async findRoomBySlug(slug: string): Promise<Room | null> {
@@ -107,6 +153,11 @@ export class OrganizationStore {
   async deleteRoom(orgId: string, roomId: string): Promise<void> {
     const room = await this.getRoom(orgId, roomId);
     if (!room) return;
-    await this.redis.multi().del(keys.room(orgId, roomId)).srem(keys.rooms(orgId), roomId).del(keys.roomBySlug(room.slug)).exec();
+    await this.redis
+      .multi()
+      .del(keys.room(orgId, roomId), keys.roomMembers(orgId, roomId))
+      .srem(keys.rooms(orgId), roomId)
+      .del(keys.roomBySlug(room.slug))
+      .exec();
   }
 }

@@ -9,6 +9,8 @@ export const keys = {
   professional: (orgId: string, proId: string) => `${tag(orgId)}:pro:${proId}`,
   room: (orgId: string, roomId: string) => `${tag(orgId)}:room:${roomId}`,
   rooms: (orgId: string) => `${tag(orgId)}:rooms`,
+  /** Set: the professionals who belong to a room. */
+  roomMembers: (orgId: string, roomId: string) => `${tag(orgId)}:room-members:${roomId}`,
   visitor: (orgId: string, visitorId: string) => `${tag(orgId)}:visitor:${visitorId}`,
   /** Sorted set: visitor id -> arrival time, for one room. */
   waiting: (orgId: string, roomId: string) => `${tag(orgId)}:waiting:${roomId}`,
@@ -30,6 +32,7 @@ export const PERMANENT_KEY_PATTERNS = [
   /^\{org:[0-9a-f]+\}:pro:[0-9a-f]+$/,
   /^\{org:[0-9a-f]+\}:room:[0-9a-f]+$/,
   /^\{org:[0-9a-f]+\}:rooms$/,
+  /^\{org:[0-9a-f]+\}:room-members:[0-9a-f]+$/,
   /^room-slug:/,
   /^pro-email:/,
   /^organizations$/,

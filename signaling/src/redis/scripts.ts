@@ -36,6 +36,8 @@ ${RETENTION}
 local now = tonumber(ARGV[4])
 local state = redis.call('HGET', KEYS[2], 'state')
 if not state then return 'not_found' end
+-- Someone else was quicker: the loser of a race is told so, not merely that the visitor is not waiting.
+if state == 'in_call' then return 'already_admitted' end
 if state ~= 'waiting' then return 'not_waiting' end
 -- A ready call's id is used once.
 if redis.call('EXISTS', KEYS[4]) == 1 then return 'not_found' end
@@ -80,7 +82,7 @@ const SCRIPTS = {
 
 export type ScriptName = keyof typeof SCRIPTS;
 /** Each script answers 'ok' or an error code from the protocol. */
-export type ScriptResult = 'ok' | 'not_found' | 'not_waiting' | 'call_ended';
+export type ScriptResult = 'ok' | 'not_found' | 'not_waiting' | 'already_admitted' | 'call_ended';
 
 export function defineScripts(redis: Redis): void {
   for (const [name, { keys, lua }] of Object.entries(SCRIPTS)) {

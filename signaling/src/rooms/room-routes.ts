@@ -22,8 +22,7 @@ export function roomRoutes(s: Services): Router {
 
   router.get('/api/rooms/:slug', async (req, res) => {
     const room = await findRoom(req);
-    const professional = await s.organizations.getProfessional(room.orgId, room.professionalId);
-    const body: RoomInfo = { name: room.name, professionalName: professional?.name ?? '' };
+    const body: RoomInfo = { name: room.name, professionalName: await s.organizations.hostNameOf(room) };
     res.json(body);
   });
 

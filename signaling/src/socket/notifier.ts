@@ -1,4 +1,4 @@
-import type { WaitingVisitor } from '../../protocol/index.ts';
+import type { QueueRemovalReason, WaitingVisitor } from '../../protocol/index.ts';
 import { socketRooms, type ProfessionalNamespace, type VisitorNamespace } from './types.ts';
 
 /**
@@ -11,12 +11,13 @@ export class Notifier {
     readonly professionals: ProfessionalNamespace,
   ) {}
 
-  visitorArrived(orgId: string, visitor: WaitingVisitor): void {
-    this.professionals.to(socketRooms.organization(orgId)).emit('queue:arrived', visitor);
+  /** Only to the dashboards that may see the room (need to know). */
+  visitorArrived(visitor: WaitingVisitor): void {
+    this.professionals.to(socketRooms.room(visitor.roomId)).emit('queue:arrived', visitor);
   }
 
-  visitorRemoved(orgId: string, visitorId: string, reason: 'left' | 'admitted'): void {
-    this.professionals.to(socketRooms.organization(orgId)).emit('queue:removed', { visitorId, reason });
+  visitorRemoved(e: { visitorId: string; roomId: string; reason: QueueRemovalReason; by?: string }): void {
+    this.professionals.to(socketRooms.room(e.roomId)).emit('queue:removed', e);
   }
 
   admitted(visitorId: string, callId: string): void {

@@ -14,6 +14,8 @@ export interface VisitorSocketData {
 
 export interface ProfessionalSocketData {
   session: Session;
+  /** The rooms whose waiting lists this dashboard hears about (need to know). */
+  roomIds: string[];
 }
 
 export type VisitorNamespace = Namespace<VisitorClientEvents, VisitorServerEvents, {}, VisitorSocketData>;
@@ -25,6 +27,9 @@ export type ProfessionalSocket = Socket<ProfessionalClientEvents, ProfessionalSe
 export const socketRooms = {
   visitor: (visitorId: string) => `visitor:${visitorId}`,
   organization: (orgId: string) => `org:${orgId}`,
+  /** The dashboards allowed to see a room's waiting list (its members, and the organization's admins). */
+  room: (roomId: string) => `room:${roomId}`,
+  professional: (professionalId: string) => `pro:${professionalId}`,
   call: (callId: string) => `call:${callId}`,
   session: (sessionHash: string) => `session:${sessionHash}`,
 };

@@ -140,6 +140,26 @@ export async function createOrganization(
   return { org, professional: { id: pro.id, email, password, name }, room };
 }
 
+export interface TestMember {
+  id: string;
+  email: string;
+  password: string;
+  name: string;
+  /** Their personal room. */
+  room: Room;
+}
+
+/** Another member of an organization (a professional or an admin) with a personal room, able to log in. */
+export async function addMember(services: Services, orgId: string, opts: { name?: string; role?: 'professional' | 'admin' } = {}): Promise<TestMember> {
+  const suffix = randomBytes(4).toString('hex');
+  const password = `pw-${randomBytes(9).toString('base64url')}`;
+  const name = opts.name ?? `Dr. Member ${suffix}`;
+  const email = `member-${suffix}@example.com`;
+  const pro = await services.organizations.createProfessional(orgId, { name, email, passwordHash: await hashPassword(password), role: opts.role });
+  const room = await services.organizations.createRoom(orgId, { slug: `dr-${suffix}`, name, professionalId: pro.id });
+  return { id: pro.id, email, password, name, room };
+}
+
 /** POST JSON with our own Origin (as the browser apps do). */
 export function postJson(server: TestServer, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${server.url}${path}`, {

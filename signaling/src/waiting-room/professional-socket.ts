@@ -2,7 +2,7 @@ import { professionalEvents } from '../../protocol/index.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { CallParticipant } from '../calls/call-participant.ts';
 import { callHandlers } from '../calls/call-handlers.ts';
-import { AppError } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import { sessionCookieOf } from '../http/request-guards.ts';
 import { bindEvents } from '../socket/bind-events.ts';
 import { socketRooms, type ProfessionalNamespace, type ProfessionalSocket } from '../socket/types.ts';
@@ -13,15 +13,30 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
   nsp.use(async (socket, next) => {
     const session = await s.sessions.resolve(sessionCookieOf(socket.handshake.headers.cookie, s.config.cookieSecure)).catch(() => null);
     if (!session) return next(new Error('unauthorized'));
-    socket.data = { session };
+    const pro = await s.organizations.getProfessional(session.orgId, session.professionalId).catch(() => null);
+    if (!pro) return next(new Error('unauthorized'));
+    // Known before the connection completes, so the dashboard hears of every arrival after its first list.
+    const roomIds = (await s.organizations.roomsOf(pro)).map((r) => r.id);
+    socket.data = { session, roomIds };
     next();
   });
 
   nsp.on('connection', (socket: ProfessionalSocket) => {
-    const { session } = socket.data;
+    const { session, roomIds } = socket.data;
     const { orgId, professionalId } = session;
-    void socket.join([socketRooms.organization(orgId), socketRooms.session(session.sessionHash)]);
+    void socket.join([
+      socketRooms.organization(orgId),
+      socketRooms.session(session.sessionHash),
+      socketRooms.professional(professionalId),
+      ...roomIds.map((id) => socketRooms.room(id)),
+    ]);
     const participant: CallParticipant = { role: 'professional', orgId, id: professionalId };
+    /** The member as stored now: a role or room change applies at the next event. */
+    const member = async () => {
+      const pro = await s.organizations.getProfessional(orgId, professionalId);
+      if (!pro) throw new AppError('unauthorized', 'please log in again');
+      return pro;
+    };
 
     // A session that expired or was logged out elsewhere stops working at the next event.
     const guard = async () => {
@@ -36,11 +51,16 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
       {
         ...callHandlers(socket, participant, calls),
         'queue:list': async () => {
-          const [org, rooms] = await Promise.all([s.organizations.getOrganization(orgId), s.organizations.listRooms(orgId)]);
-          return { visitors: await s.waitingRoom.listWaiting(orgId, rooms, (org?.retentionDays ?? 0) * 86_400_000) };
+          const [org, rooms] = await Promise.all([s.organizations.getOrganization(orgId), s.organizations.roomsOf(await member())]);
+          const visitors = await s.waitingRoom.listWaiting(orgId, rooms, (org?.retentionDays ?? 0) * 86_400_000);
+          rooms.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'personal' ? -1 : 1));
+          return { rooms: rooms.map((r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind })), visitors };
         },
         'call:get-ready': async () => calls.getReady(socket, participant),
         'queue:admit': async ({ visitorId, callId: readyCallId }) => {
+          // A visitor in a room this member does not belong to is as unknown as one that does not exist.
+          const [pro, waiting] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
+          if (!waiting || !(await s.organizations.mayActOn(pro, waiting.roomId))) throw notFound('no such visitor');
           if (readyCallId) calls.assertReady(socket, participant, readyCallId);
           const { callId } = await s.waitingRoom.admit(orgId, visitorId, professionalId, Date.now(), readyCallId);
           if (readyCallId) calls.readyCallStarted(readyCallId);
@@ -48,7 +68,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           else s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
           s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
           s.notify.admitted(visitorId, callId);
-          s.notify.visitorRemoved(orgId, visitorId, 'admitted');
+          s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
           return { callId };
         },
       },

@@ -17,7 +17,7 @@ export function visitRoutes(s: Services): Router {
     if (!room) throw notFound('This link is not valid');
     const { visitor, visitorToken } = await s.waitingRoom.join(room, body.name);
     s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor joined the waiting room');
-    s.notify.visitorArrived(room.orgId, {
+    s.notify.visitorArrived({
       visitorId: visitor.id,
       name: visitor.name,
       roomId: room.id,

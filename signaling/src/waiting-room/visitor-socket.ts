@@ -36,7 +36,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, s: Services, calls
           if (!visitor) throw notFound();
           await s.waitingRoom.leave(visitor);
           s.log.info({ orgId, visitorId }, 'visitor left the waiting room');
-          s.notify.visitorRemoved(orgId, visitorId, 'left');
+          s.notify.visitorRemoved({ visitorId, roomId: visitor.roomId, reason: 'left' });
           return {};
         },
       },
@@ -50,8 +50,7 @@ async function visitState(s: Services, orgId: string, visitorId: string): Promis
   const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
   if (!visitor || visitor.state === 'left' || visitor.state === 'ended') return { state: 'ended' };
   const room = await s.organizations.getRoom(orgId, visitor.roomId);
-  const pro = room ? await s.organizations.getProfessional(orgId, room.professionalId) : null;
-  const names = { roomName: room?.name ?? '', professionalName: pro?.name ?? '' };
+  const names = { roomName: room?.name ?? '', professionalName: room ? await s.organizations.hostNameOf(room) : '' };
   if (visitor.state === 'in_call' && visitor.callId) {
     const call = await s.calls.get(orgId, visitor.callId);
     if (call?.state === 'active') return { state: 'in_call', callId: call.id, ...names };

@@ -83,7 +83,7 @@ describe('waiting room model (real Redis)', function () {
 
     await waiting.leave(b.visitor);
     expect(await codeOf(waiting.admit(room.orgId, b.visitor.id, proId))).to.equal('not_waiting');
-    expect(await codeOf(waiting.admit(room.orgId, a.visitor.id, proId))).to.equal('not_waiting');
+    expect(await codeOf(waiting.admit(room.orgId, a.visitor.id, proId))).to.equal('already_admitted');
     expect(await codeOf(waiting.leave(b.visitor))).to.equal('not_waiting');
     expect(await codeOf(waiting.admit(room.orgId, '0'.repeat(32), proId))).to.equal('not_found');
     expect(await waiting.listWaiting(room.orgId, [room], 30 * DAY)).to.deep.equal([]);
@@ -141,7 +141,7 @@ describe('waiting room model (real Redis)', function () {
         Array.from({ length: 50 }, (_, i) => codeOf(stores[i % stores.length]!.admit(room.orgId, a.visitor.id, proId))),
       );
       expect(results.filter((r) => r === 'ok')).to.have.length(1);
-      expect(results.filter((r) => r === 'not_waiting')).to.have.length(49);
+      expect(results.filter((r) => r === 'already_admitted')).to.have.length(49);
       expect(await redis.keys(`{org:${room.orgId}}:call:*`)).to.have.length(1);
     } finally {
       for (const r of others) r.disconnect();

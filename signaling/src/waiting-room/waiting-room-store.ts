@@ -93,7 +93,7 @@ export class WaitingRoomStore {
       ],
       [visitorId, callId, professionalId, now],
     );
-    if (result !== 'ok') throw new AppError(result === 'not_found' ? 'not_found' : 'not_waiting');
+    if (result !== 'ok') throw new AppError(result === 'not_found' || result === 'already_admitted' ? result : 'not_waiting');
     return { callId, visitor: { ...visitor, state: 'in_call', callId } };
   }
 

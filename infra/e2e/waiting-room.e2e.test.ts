@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { addMember, type TestMember } from '../../signaling/src/test-support/test-server.ts';
+import type { Room } from '../../signaling/src/organizations/organization-store.ts';
+import { consultationSuite } from './consultation.ts';
+
+/*
+ * The waiting room as professionals use it, in real Chromium: several professionals, personal and shared
+ * rooms, and what each dashboard shows when someone else acts.
+ */
+describe('the waiting room with several professionals (real Chromium, Redis)', function () {
+  this.timeout(120_000);
+
+  const suite = consultationSuite('Fjord Clinic');
+  let berg: TestMember;
+  let reception: Room;
+
+  before(async () => {
+    const { services } = suite.server;
+    berg = await addMember(services, suite.org.org.id, { name: 'Dr. Berg' });
+    reception = await services.organizations.createRoom(suite.org.org.id, {
+      slug: 'fjord-reception',
+      name: 'Clinic reception',
+      kind: 'shared',
+      members: [suite.org.professional.id, berg.id],
+    });
+  });
+
+  async function logsIn(member: { email: string; password: string }): Promise<Page> {
+    const page = await suite.scene.page();
+    await page.goto(`${suite.server.url}/dashboard/`);
+    await page.getByLabel('E-mail').fill(member.email);
+    await page.getByLabel('Password').fill(member.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: /Waiting room/ }).waitFor();
+    return page;
+  }
+
+  it('groups visitors by room; an admission by one professional shows on the other dashboard as taken, then goes', async () => {
+    const hansen = await suite.scene.professionalLogsIn();
+    const bergPage = await logsIn(berg);
+    const visitor = await suite.scene.page();
+    await visitor.goto(`${suite.server.url}/r/${reception.slug}`);
+    await visitor.getByRole('heading', { name: 'Video consultation with Clinic reception' }).waitFor();
+    await visitor.getByLabel('Your name').fill('Per Hansen');
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await visitor.getByText('Clinic reception has been told you are here.').waitFor();
+
+    // Each dashboard shows its own rooms, the visitor under the shared one.
+    for (const [page, own] of [[hansen, suite.org.professional.name], [bergPage, 'Dr. Berg']] as const) {
+      const shared = page.getByRole('region', { name: 'Clinic reception' });
+      await shared.getByRole('button', { name: 'Admit Per Hansen' }).waitFor();
+      const roomHeadings = await page.getByRole('region', { name: 'Waiting room' }).getByRole('heading', { level: 2 }).allTextContents();
+      expect(roomHeadings).to.deep.equal([own, 'Clinic reception']);
+    }
+    expect(await bergPage.getByRole('heading', { name: suite.org.professional.name }).count(), 'Dr. Berg sees only his own rooms').to.equal(0);
+
+    await hansen.getByRole('button', { name: 'Admit Per Hansen' }).click();
+    await bergPage.getByText(`Taken by ${suite.org.professional.name}`).waitFor();
+    expect(await bergPage.getByRole('button', { name: 'Admit Per Hansen' }).count(), 'no admit button on a taken visitor').to.equal(0);
+    await bergPage.getByText('Per Hansen').waitFor({ state: 'detached', timeout: 10_000 });
+    await hansen.getByRole('button', { name: 'Hang up' }).click();
+    await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+  });
+});
