@@ -11,6 +11,12 @@ export const ErrorCode = {
   rateLimited: 'rate_limited',
   unauthorized: 'unauthorized',
   invalidCredentials: 'invalid_credentials',
+  /** Logged in with a password an admin reset: choose a new one first. */
+  passwordChangeRequired: 'password_change_required',
+  /** The room still has visitors waiting in it. */
+  roomNotEmpty: 'room_not_empty',
+  /** The e-mail address already belongs to a member. */
+  emailTaken: 'email_taken',
   csrf: 'csrf_failed',
   callEnded: 'call_ended',
   internal: 'internal',
@@ -34,6 +40,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   rate_limited: 429,
   unauthorized: 401,
   invalid_credentials: 401,
+  password_change_required: 403,
+  room_not_empty: 409,
+  email_taken: 409,
   csrf_failed: 403,
   call_ended: 409,
   internal: 500,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { email, password, personName, roomSlug } from './common.ts';
+import { email, id, password, personName, roomSlug } from './common.ts';
 
 /** POST /api/visits: a visitor knocks on a room. */
 export const visitRequest = z.strictObject({ roomSlug, name: personName });
@@ -25,6 +25,8 @@ export type LoginRequest = z.input<typeof loginRequest>;
 export interface Me {
   professional: { id: string; name: string; email: string; role: 'professional' | 'admin' };
   organization: { id: string; name: string };
+  /** An admin reset the password: the dashboard asks for a new one before anything else. */
+  mustChangePassword: boolean;
   /** Sent back in the X-CSRF-Token header on every state-changing request. */
   csrfToken: string;
 }
@@ -44,3 +46,64 @@ export interface HistoryResponse {
 }
 
 export const roomSlugParam = roomSlug;
+
+// ---------- the organization, managed by its admins ----------
+
+export const memberRole = z.enum(['professional', 'admin']);
+
+/** A password someone chooses: long enough to resist guessing, and a length cap so hashing stays cheap. */
+export const newPassword = z.string().min(10, { error: 'password_too_short' }).max(256);
+
+/** What people call a room: trimmed, 1..80 characters, no control characters. */
+export const roomName = personName.pipe(z.string().max(80, { error: 'name_too_long' }));
+
+/** POST /api/admin/invitations */
+export const invitationRequest = z.strictObject({ name: personName, email, role: memberRole });
+export interface InvitationCreated {
+  /** Shown once to the admin, to pass on; single use, valid until `expiresAt`. */
+  invitationUrl: string;
+  expiresAt: number;
+}
+
+/** GET /api/invitations/:token (what the link is for), POST /api/invitations/accept */
+export interface InvitationInfo {
+  organizationName: string;
+  name: string;
+  email: string;
+}
+export const invitationToken = z.string().regex(/^[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
+export const acceptInvitationRequest = z.strictObject({ token: invitationToken, password: newPassword });
+
+/** POST /api/auth/password: the member's own new password (required after an admin reset it). */
+export const changePasswordRequest = z.strictObject({ currentPassword: password, newPassword });
+
+/** POST /api/admin/rooms and PATCH /api/admin/rooms/:id (shared rooms; a personal room may only be renamed). */
+export const roomRequest = z.strictObject({ name: roomName, members: z.array(id).max(500) });
+export const roomUpdate = z.strictObject({ name: roomName.optional(), members: z.array(id).max(500).optional() });
+
+export interface MemberInfo {
+  id: string;
+  name: string;
+  email: string;
+  role: 'professional' | 'admin';
+  mustChangePassword: boolean;
+}
+
+export interface AdminRoom {
+  roomId: string;
+  name: string;
+  slug: string;
+  kind: 'personal' | 'shared';
+  members: string[];
+}
+
+/** GET /api/admin/organization */
+export interface OrganizationOverview {
+  members: MemberInfo[];
+  rooms: AdminRoom[];
+}
+
+/** POST /api/admin/members/:id/reset-password: shown once to the admin, to pass on. */
+export interface PasswordReset {
+  temporaryPassword: string;
+}

@@ -174,6 +174,8 @@ export interface ProfessionalServerEvents extends CallServerEvents {
   'queue:arrived': (visitor: WaitingVisitor) => void;
   /** `by`: who admitted the visitor, so every other dashboard can say "taken by Dr X". */
   'queue:removed': (e: { visitorId: string; roomId: string; reason: QueueRemovalReason; by?: string }) => void;
+  /** The rooms this dashboard may see changed (an admin added or removed it, renamed or deleted one): list again. */
+  'queue:rooms-changed': () => void;
   /** The login session ended (logout, expiry); the socket is closed right after. */
   'session:ended': () => void;
 }

@@ -25,6 +25,8 @@ import { roomRoutes } from './rooms/room-routes.ts';
 import { visitRoutes } from './waiting-room/visit-routes.ts';
 import { authRoutes } from './auth/auth-routes.ts';
 import { historyRoutes } from './history/history-routes.ts';
+import { adminRoutes } from './admin/admin-routes.ts';
+import { InvitationStore } from './admin/invitation-store.ts';
 import { mediaRoutes } from './calls/media-routes.ts';
 import { attachVisitorNamespace } from './waiting-room/visitor-socket.ts';
 import { attachProfessionalNamespace } from './waiting-room/professional-socket.ts';
@@ -103,6 +105,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(visitRoutes(services));
   app.use(authRoutes(services));
   app.use(historyRoutes(services));
+  app.use(adminRoutes(services, new InvitationStore(redis)));
   app.use(mediaRoutes(services));
   app.use(staticApps(config));
   app.use('/api', (_req, _res, next) => next(new AppError('not_found', 'no such endpoint')));

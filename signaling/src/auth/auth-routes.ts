@@ -1,32 +1,48 @@
 import { Router, type Response } from 'express';
-import { loginRequest, type Me } from '../../protocol/index.ts';
+import { changePasswordRequest, loginRequest, type Me } from '../../protocol/index.ts';
 import { AppError } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { requireProfessional, sessionCookieName, type AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 import type { Session } from './session-store.ts';
-import { verifyPassword } from './passwords.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
 
 const LOGIN_WINDOW_MS = 15 * 60_000;
+
+/** Who is logged in, as the dashboard needs it. */
+export async function meOf(s: Services, session: Session): Promise<Me> {
+  const [pro, org] = await Promise.all([
+    s.organizations.getProfessional(session.orgId, session.professionalId),
+    s.organizations.getOrganization(session.orgId),
+  ]);
+  if (!pro || !org) throw new AppError('unauthorized', 'please log in');
+  return {
+    professional: { id: pro.id, name: pro.name, email: pro.email, role: pro.role },
+    organization: { id: org.id, name: org.name },
+    csrfToken: session.csrfToken,
+    mustChangePassword: !!session.mustChangePassword,
+  };
+}
+
+/** A new session (a new id at every login, so a session fixed before login is worthless) and its cookie. */
+export async function startSession(s: Services, res: Response, orgId: string, professionalId: string, mustChangePassword = false): Promise<Session> {
+  const secure = s.config.cookieSecure;
+  const { cookieValue, session } = await s.sessions.create(orgId, professionalId, { mustChangePassword });
+  res.cookie(sessionCookieName(secure), cookieValue, {
+    httpOnly: true,
+    secure,
+    sameSite: 'lax',
+    path: '/',
+    maxAge: s.config.SESSION_MAX_HOURS * 3600_000,
+  });
+  return session;
+}
 
 export function authRoutes(s: Services): Router {
   const router = Router();
   const secure = s.config.cookieSecure;
   const cookieName = sessionCookieName(secure);
-  const authed = requireProfessional(s.sessions, secure);
-
-  async function me(session: Session): Promise<Me> {
-    const [pro, org] = await Promise.all([
-      s.organizations.getProfessional(session.orgId, session.professionalId),
-      s.organizations.getOrganization(session.orgId),
-    ]);
-    if (!pro || !org) throw new AppError('unauthorized', 'please log in');
-    return {
-      professional: { id: pro.id, name: pro.name, email: pro.email, role: pro.role },
-      organization: { id: org.id, name: org.name },
-      csrfToken: session.csrfToken,
-    };
-  }
+  const authed = requireProfessional(s.sessions, secure, { evenBeforePasswordChange: true });
 
   router.post('/api/auth/login', async (req, res) => {
     const body = parse(loginRequest, req.body);
@@ -38,21 +54,29 @@ export function authRoutes(s: Services): Router {
       s.log.info({ event: 'login_failed' }, 'login failed');
       throw new AppError('invalid_credentials', 'wrong e-mail or password');
     }
-    // A new session id at every login, so a session fixed before login is worthless.
-    const { cookieValue, session } = await s.sessions.create(pro.orgId, pro.id);
+    const session = await startSession(s, res, pro.orgId, pro.id, !!pro.mustChangePassword);
     s.log.info({ orgId: pro.orgId, professionalId: pro.id }, 'professional logged in');
-    res.cookie(cookieName, cookieValue, {
-      httpOnly: true,
-      secure,
-      sameSite: 'lax',
-      path: '/',
-      maxAge: s.config.SESSION_MAX_HOURS * 3600_000,
-    });
-    res.json(await me(session));
+    res.json(await meOf(s, session));
   });
 
   router.get('/api/auth/me', authed, async (_req, res: Response<unknown, AuthedLocals>) => {
-    res.json(await me(res.locals.session));
+    res.json(await meOf(s, res.locals.session));
+  });
+
+  /** The member's own new password; the only thing a session may do after an admin reset the password. */
+  router.post('/api/auth/password', authed, async (req, res: Response<unknown, AuthedLocals>) => {
+    const { session } = res.locals;
+    const body = parse(changePasswordRequest, req.body);
+    if (!(await s.rateLimiter.allow('password-change', session.professionalId, s.config.LOGIN_LIMIT_PER_ACCOUNT, LOGIN_WINDOW_MS))) {
+      throw new AppError('rate_limited', 'too many attempts; try again in 15 minutes');
+    }
+    const pro = await s.organizations.getProfessional(session.orgId, session.professionalId);
+    if (!pro || !(await verifyPassword(pro.passwordHash, body.currentPassword))) throw new AppError('invalid_credentials', 'the current password is wrong');
+    if (body.newPassword === body.currentPassword) throw new AppError('bad_request', 'newPassword: choose a password you have not used here');
+    await s.organizations.setPassword(session.orgId, pro.id, await hashPassword(body.newPassword), false);
+    await s.sessions.passwordChanged(session);
+    s.log.info({ orgId: session.orgId, professionalId: pro.id }, 'password changed');
+    res.json(await meOf(s, { ...session, mustChangePassword: false }));
   });
 
   router.post('/api/auth/logout', authed, async (_req, res: Response<unknown, AuthedLocals>) => {

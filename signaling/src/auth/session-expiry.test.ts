@@ -57,7 +57,7 @@ describe('login sessions expire when idle and at their maximum age (real Redis)'
     const maxAge = 12 * 3600_000;
     const sessions = new SessionStore(redis, 30 * 60_000, maxAge);
     const createdAt = Date.now();
-    const { cookieValue, session } = await sessions.create(ORG, PRO, createdAt);
+    const { cookieValue, session } = await sessions.create(ORG, PRO, {}, createdAt);
     expect(await sessions.resolve(cookieValue, createdAt + maxAge - 1000)).not.to.equal(null);
     // Close to the end, activity renews it only up to the maximum age, not by a whole idle period.
     const ttl = await redis.pttl(keys.session(ORG, session.sessionHash));

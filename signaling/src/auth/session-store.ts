@@ -9,6 +9,8 @@ export interface Session {
   sessionHash: string;
   csrfToken: string;
   createdAt: number;
+  /** Logged in with a password an admin reset: nothing but choosing a new one until it is chosen. */
+  mustChangePassword?: boolean;
 }
 
 /**
@@ -22,14 +24,19 @@ export class SessionStore {
     private readonly maxAgeMs: number,
   ) {}
 
-  async create(orgId: string, professionalId: string, now = Date.now()): Promise<{ cookieValue: string; session: Session }> {
+  async create(orgId: string, professionalId: string, opts: { mustChangePassword?: boolean } = {}, now = Date.now()): Promise<{ cookieValue: string; session: Session }> {
     const secret = newSecret();
     const session: Session = { orgId, professionalId, sessionHash: hashSecret(secret), csrfToken: newSecret(), createdAt: now };
+    if (opts.mustChangePassword) session.mustChangePassword = true;
     const key = keys.session(orgId, session.sessionHash);
+    const index = keys.professionalSessions(orgId, professionalId);
     await this.redis
       .multi()
-      .hset(key, { professionalId, csrfToken: session.csrfToken, createdAt: now })
+      .hset(key, { professionalId, csrfToken: session.csrfToken, createdAt: now, ...(opts.mustChangePassword ? { mustChangePassword: '1' } : {}) })
       .pexpire(key, this.idleMs)
+      // Every session of a member, so removing the member or resetting their password ends them all.
+      .sadd(index, session.sessionHash)
+      .pexpire(index, this.maxAgeMs)
       .exec();
     return { cookieValue: `${orgId}.${secret}`, session };
   }
@@ -50,7 +57,9 @@ export class SessionStore {
       return null;
     }
     await this.redis.pexpire(key, Math.min(this.idleMs, this.maxAgeMs - (now - createdAt)));
-    return { orgId, professionalId: h.professionalId, sessionHash, csrfToken: h.csrfToken!, createdAt };
+    const session: Session = { orgId, professionalId: h.professionalId, sessionHash, csrfToken: h.csrfToken!, createdAt };
+    if (h.mustChangePassword === '1') session.mustChangePassword = true;
+    return session;
   }
 
   /** Renews the idle timeout (an ongoing call counts as activity). False if the session is gone. */
@@ -67,6 +76,25 @@ export class SessionStore {
   }
 
   async destroy(session: Session): Promise<void> {
-    await this.redis.del(keys.session(session.orgId, session.sessionHash));
+    await this.redis
+      .multi()
+      .del(keys.session(session.orgId, session.sessionHash))
+      .srem(keys.professionalSessions(session.orgId, session.professionalId), session.sessionHash)
+      .exec();
+  }
+
+  /** The member chose their new password: the session may now do everything. */
+  async passwordChanged(session: Session): Promise<void> {
+    await this.redis.hdel(keys.session(session.orgId, session.sessionHash), 'mustChangePassword');
+  }
+
+  /** Ends every session of a member (removed, or password reset); returns their hashes to close their sockets. */
+  async destroyAllOf(orgId: string, professionalId: string): Promise<string[]> {
+    const index = keys.professionalSessions(orgId, professionalId);
+    const hashes = await this.redis.smembers(index);
+    const tx = this.redis.multi().del(index);
+    for (const h of hashes) tx.del(keys.session(orgId, h));
+    await tx.exec();
+    return hashes;
   }
 }

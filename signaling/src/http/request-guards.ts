@@ -30,10 +30,15 @@ export interface AuthedLocals {
   session: Session;
 }
 
-export function requireProfessional(sessions: SessionStore, secure: boolean) {
+/**
+ * A logged-in member. `evenBeforePasswordChange`: also a session that must choose a new password first
+ * (only the routes that let it do that, see who it is, or log out).
+ */
+export function requireProfessional(sessions: SessionStore, secure: boolean, opts: { evenBeforePasswordChange?: boolean } = {}) {
   return async (req: Request, res: Response<unknown, AuthedLocals>, next: NextFunction) => {
     const session = await sessions.resolve(sessionCookieOf(req.headers.cookie, secure));
     if (!session) return next(new AppError('unauthorized', 'please log in'));
+    if (session.mustChangePassword && !opts.evenBeforePasswordChange) return next(new AppError('password_change_required', 'choose a new password first'));
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
     if (unsafe && req.headers['x-csrf-token'] !== session.csrfToken) return next(new AppError('csrf_failed', 'missing or wrong CSRF token'));
     res.locals.session = session;

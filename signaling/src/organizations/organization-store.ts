@@ -18,6 +18,8 @@ export interface Professional {
   email: string;
   passwordHash: string;
   role: MemberRole;
+  /** An admin reset the password: the member must choose a new one before doing anything else. */
+  mustChangePassword?: boolean;
 }
 
 /** A professional's own room (one member), or a shared room such as "Clinic reception" (chosen members). */
@@ -65,15 +67,77 @@ export class OrganizationStore {
     const claimed = await this.redis.set(keys.professionalByEmail(p.email), `${orgId}:${id}`, 'NX');
     if (claimed !== 'OK') throw new Error('e-mail already in use');
     const pro: Professional = { id, orgId, ...p, role: p.role ?? 'professional' };
-    await this.redis.hset(keys.professional(orgId, id), pro);
+    await this.redis.multi().hset(keys.professional(orgId, id), pro).sadd(keys.professionals(orgId), id).exec();
     return pro;
+  }
+
+  async listProfessionals(orgId: string): Promise<Professional[]> {
+    const ids = await this.redis.smembers(keys.professionals(orgId));
+    const pros = await Promise.all(ids.map((id) => this.getProfessional(orgId, id)));
+    return pros.filter((p): p is Professional => p !== null).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** A new password hash; `mustChange` when an admin reset it (the member chooses their own at next login). */
+  async setPassword(orgId: string, proId: string, passwordHash: string, mustChange: boolean): Promise<void> {
+    await this.redis.hset(keys.professional(orgId, proId), { passwordHash, mustChangePassword: mustChange ? '1' : '0' });
+  }
+
+  /**
+   * Removes a member: their record, e-mail, personal rooms (their links stop working) and their place in
+   * shared rooms. Their sessions are ended by the caller.
+   */
+  async removeProfessional(orgId: string, proId: string): Promise<void> {
+    const pro = await this.getProfessional(orgId, proId);
+    if (!pro) return;
+    const rooms = await this.listRooms(orgId);
+    for (const room of rooms) {
+      if (room.kind === 'personal' && room.professionalId === proId) await this.deleteRoom(orgId, room.id);
+      else await this.redis.srem(keys.roomMembers(orgId, room.id), proId);
+    }
+    await this.redis.multi().del(keys.professional(orgId, proId)).srem(keys.professionals(orgId), proId).del(keys.professionalByEmail(pro.email)).exec();
+  }
+
+  async renameRoom(orgId: string, roomId: string, name: string): Promise<void> {
+    await this.redis.hset(keys.room(orgId, roomId), 'name', name);
+  }
+
+  /** Replaces a shared room's members; returns who was added and who was removed. */
+  async setRoomMembers(orgId: string, roomId: string, members: string[]): Promise<{ added: string[]; removed: string[] }> {
+    const before = new Set(await this.roomMembers(orgId, roomId));
+    const after = new Set(members);
+    const added = [...after].filter((m) => !before.has(m));
+    const removed = [...before].filter((m) => !after.has(m));
+    const tx = this.redis.multi();
+    if (added.length) tx.sadd(keys.roomMembers(orgId, roomId), ...added);
+    if (removed.length) tx.srem(keys.roomMembers(orgId, roomId), ...removed);
+    await tx.exec();
+    return { added, removed };
+  }
+
+  /** A free link for a new room, readable: from its name, with a short suffix only if that is taken. */
+  async freeSlugFor(name: string): Promise<string> {
+    const base =
+      name
+        .normalize('NFKD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .toLowerCase()
+        .replace(/æ/g, 'ae')
+        .replace(/ø/g, 'o')
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 48) || 'room';
+    if (!(await this.redis.exists(keys.roomBySlug(base)))) return base;
+    for (;;) {
+      const candidate = `${base}-${newId().slice(0, 4)}`;
+      if (!(await this.redis.exists(keys.roomBySlug(candidate)))) return candidate;
+    }
   }
 
   async getProfessional(orgId: string, proId: string): Promise<Professional | null> {
     const h = await this.redis.hgetall(keys.professional(orgId, proId));
     if (!h.id) return null;
     const role: MemberRole = h.role === 'admin' ? 'admin' : 'professional';
-    return { id: h.id, orgId, name: h.name ?? '', email: h.email ?? '', passwordHash: h.passwordHash ?? '', role };
+    return { id: h.id, orgId, name: h.name ?? '', email: h.email ?? '', passwordHash: h.passwordHash ?? '', role, mustChangePassword: h.mustChangePassword === '1' };
   }
 
   async findProfessionalByEmail(email: string): Promise<Professional | null> {

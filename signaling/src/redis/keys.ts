@@ -7,6 +7,8 @@ const tag = (orgId: string) => `{org:${orgId}}`;
 export const keys = {
   organization: (orgId: string) => `${tag(orgId)}:org`,
   professional: (orgId: string, proId: string) => `${tag(orgId)}:pro:${proId}`,
+  /** Set: the organization's members. */
+  professionals: (orgId: string) => `${tag(orgId)}:pros`,
   room: (orgId: string, roomId: string) => `${tag(orgId)}:room:${roomId}`,
   rooms: (orgId: string) => `${tag(orgId)}:rooms`,
   /** Set: the professionals who belong to a room. */
@@ -18,6 +20,10 @@ export const keys = {
   /** Sorted set: call id -> start time, one per professional. */
   history: (orgId: string, proId: string) => `${tag(orgId)}:history:${proId}`,
   session: (orgId: string, sessionHash: string) => `${tag(orgId)}:session:${sessionHash}`,
+  /** Set: the session hashes of one member (expires with the longest a session may live). */
+  professionalSessions: (orgId: string, proId: string) => `${tag(orgId)}:pro-sessions:${proId}`,
+  /** A pending invitation, by the hash of its secret; expires after 72 hours. */
+  invitation: (orgId: string, secretHash: string) => `${tag(orgId)}:invitation:${secretHash}`,
 
   // Lookups that must work before the organization is known. One key each, so no slot problem.
   roomBySlug: (slug: string) => `room-slug:${slug}`,
@@ -30,6 +36,7 @@ export const keys = {
 export const PERMANENT_KEY_PATTERNS = [
   /^\{org:[0-9a-f]+\}:org$/,
   /^\{org:[0-9a-f]+\}:pro:[0-9a-f]+$/,
+  /^\{org:[0-9a-f]+\}:pros$/,
   /^\{org:[0-9a-f]+\}:room:[0-9a-f]+$/,
   /^\{org:[0-9a-f]+\}:rooms$/,
   /^\{org:[0-9a-f]+\}:room-members:[0-9a-f]+$/,

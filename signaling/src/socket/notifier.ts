@@ -34,6 +34,30 @@ export class Notifier {
     this.professionals.to(socketRooms.call(callId)).emit('call:media-lost', { callId });
   }
 
+  /**
+   * Who may see a room changed: the dashboards of those added start hearing of it, those removed stop,
+   * and both reload their list. `admins`: a new room, which every admin sees.
+   */
+  roomAccessChanged(orgId: string, roomId: string, change: { added?: string[]; removed?: string[]; admins?: boolean }): void {
+    const added = (change.added ?? []).map((id) => socketRooms.professional(id));
+    if (change.admins) added.push(socketRooms.admins(orgId));
+    const removed = (change.removed ?? []).map((id) => socketRooms.professional(id));
+    if (added.length) this.professionals.in(added).socketsJoin(socketRooms.room(roomId));
+    if (removed.length) this.professionals.in(removed).socketsLeave(socketRooms.room(roomId));
+    if (added.length || removed.length) this.professionals.to([...added, ...removed]).emit('queue:rooms-changed');
+  }
+
+  /** A room was renamed or deleted: everyone who sees it reloads their list. */
+  roomChanged(roomId: string, deleted = false): void {
+    this.professionals.to(socketRooms.room(roomId)).emit('queue:rooms-changed');
+    if (deleted) this.professionals.in(socketRooms.room(roomId)).socketsLeave(socketRooms.room(roomId));
+  }
+
+  /** A member removed or their password reset: each of their sessions is told, then closed. */
+  sessionsEnded(sessionHashes: string[]): void {
+    for (const hash of sessionHashes) this.sessionEnded(hash);
+  }
+
   /** Logout or expiry: tell the dashboard why, then close every socket of that session. */
   sessionEnded(sessionHash: string): void {
     const room = this.professionals.in(socketRooms.session(sessionHash));

@@ -16,6 +16,7 @@ export interface ProfessionalSocketData {
   session: Session;
   /** The rooms whose waiting lists this dashboard hears about (need to know). */
   roomIds: string[];
+  admin: boolean;
 }
 
 export type VisitorNamespace = Namespace<VisitorClientEvents, VisitorServerEvents, {}, VisitorSocketData>;
@@ -30,6 +31,8 @@ export const socketRooms = {
   /** The dashboards allowed to see a room's waiting list (its members, and the organization's admins). */
   room: (roomId: string) => `room:${roomId}`,
   professional: (professionalId: string) => `pro:${professionalId}`,
+  /** The organization's admins' dashboards: they hear of every room. */
+  admins: (orgId: string) => `admins:${orgId}`,
   call: (callId: string) => `call:${callId}`,
   session: (sessionHash: string) => `session:${sessionHash}`,
 };

@@ -12,12 +12,13 @@ import type { Services } from '../services.ts';
 export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Services, calls: CallService): void {
   nsp.use(async (socket, next) => {
     const session = await s.sessions.resolve(sessionCookieOf(socket.handshake.headers.cookie, s.config.cookieSecure)).catch(() => null);
-    if (!session) return next(new Error('unauthorized'));
+    // A session that must choose a new password first gets no queue and no calls.
+    if (!session || session.mustChangePassword) return next(new Error('unauthorized'));
     const pro = await s.organizations.getProfessional(session.orgId, session.professionalId).catch(() => null);
     if (!pro) return next(new Error('unauthorized'));
     // Known before the connection completes, so the dashboard hears of every arrival after its first list.
     const roomIds = (await s.organizations.roomsOf(pro)).map((r) => r.id);
-    socket.data = { session, roomIds };
+    socket.data = { session, roomIds, admin: pro.role === 'admin' };
     next();
   });
 
@@ -28,6 +29,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
       socketRooms.organization(orgId),
       socketRooms.session(session.sessionHash),
       socketRooms.professional(professionalId),
+      ...(socket.data.admin ? [socketRooms.admins(orgId)] : []),
       ...roomIds.map((id) => socketRooms.room(id)),
     ]);
     const participant: CallParticipant = { role: 'professional', orgId, id: professionalId };

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import {
+  acceptInvitationRequest,
+  id,
+  invitationRequest,
+  invitationToken,
+  roomRequest,
+  roomUpdate,
+  type AdminRoom,
+  type InvitationCreated,
+  type InvitationInfo,
+  type OrganizationOverview,
+  type PasswordReset,
+} from '../../protocol/index.ts';
+import { AppError, notFound } from '../errors.ts';
+import { parse } from '../http/validate.ts';
+import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import { hashPassword } from '../auth/passwords.ts';
+import { meOf, startSession } from '../auth/auth-routes.ts';
+import type { Services } from '../services.ts';
+import type { InvitationStore } from './invitation-store.ts';
+
+/**
+ * An organization's admins manage it here: members (invite, remove, reset a password) and rooms
+ * (create, rename, choose who belongs to a shared room, delete). To anyone else these routes do not
+ * exist: a professional who is not an admin gets the same 404 as an unknown path.
+ */
+export function adminRoutes(s: Services, invitations: InvitationStore): Router {
+  const router = Router();
+  const authed = requireProfessional(s.sessions, s.config.cookieSecure);
+  const adminOnly = async (_req: Request, res: Response<unknown, AuthedLocals>, next: NextFunction) => {
+    const pro = await s.organizations.getProfessional(res.locals.session.orgId, res.locals.session.professionalId);
+    if (pro?.role !== 'admin') return next(notFound());
+    next();
+  };
+  const admin = [authed, adminOnly];
+  const orgOf = (res: Response<unknown, AuthedLocals>) => res.locals.session.orgId;
+  const audit = (res: Response<unknown, AuthedLocals>, action: string, target: string) =>
+    s.log.info({ orgId: orgOf(res), actorId: res.locals.session.professionalId, action, target }, 'organization changed');
+
+  /** A member of this organization, or 404 (another organization's ids are as unknown as made-up ones). */
+  async function memberOf(res: Response<unknown, AuthedLocals>, memberId: unknown) {
+    const parsed = id.safeParse(memberId);
+    const pro = parsed.success ? await s.organizations.getProfessional(orgOf(res), parsed.data) : null;
+    if (!pro) throw notFound('no such member');
+    return pro;
+  }
+
+  async function roomOf(res: Response<unknown, AuthedLocals>, roomId: unknown) {
+    const parsed = id.safeParse(roomId);
+    const room = parsed.success ? await s.organizations.getRoom(orgOf(res), parsed.data) : null;
+    if (!room) throw notFound('no such room');
+    return room;
+  }
+
+  /** Members named for a room must all be members of this organization. */
+  async function checkMembers(res: Response<unknown, AuthedLocals>, members: string[]): Promise<string[]> {
+    const known = new Set((await s.organizations.listProfessionals(orgOf(res))).map((p) => p.id));
+    const unique = [...new Set(members)];
+    if (unique.some((m) => !known.has(m))) throw new AppError('bad_request', 'members: not a member of this organization');
+    return unique;
+  }
+
+  router.get('/api/admin/organization', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
+    const orgId = orgOf(res);
+    const [pros, rooms] = await Promise.all([s.organizations.listProfessionals(orgId), s.organizations.listRooms(orgId)]);
+    const adminRooms: AdminRoom[] = await Promise.all(
+      rooms.map(async (r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind, members: await s.organizations.roomMembers(orgId, r.id) })),
+    );
+    const body: OrganizationOverview = {
+      members: pros.map((p) => ({ id: p.id, name: p.name, email: p.email, role: p.role, mustChangePassword: !!p.mustChangePassword })),
+      rooms: adminRooms.sort((a, b) => a.name.localeCompare(b.name)),
+    };
+    res.json(body);
+  });
+
+  router.post('/api/admin/invitations', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const body = parse(invitationRequest, req.body);
+    if (await s.organizations.findProfessionalByEmail(body.email)) throw new AppError('email_taken', 'this e-mail address already belongs to a member');
+    const { token, expiresAt } = await invitations.create(orgOf(res), body);
+    audit(res, 'member_invited', body.role);
+    // The secret travels in the fragment: browsers do not send it to any server, so it reaches no log.
+    const created: InvitationCreated = { invitationUrl: `${s.config.PUBLIC_ORIGIN}/dashboard/#invitation=${token}`, expiresAt };
+    res.status(201).json(created);
+  });
+
+  router.delete('/api/admin/members/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const pro = await memberOf(res, req.params.id);
+    if (pro.id === res.locals.session.professionalId) throw new AppError('bad_request', 'you cannot remove yourself');
+    await s.organizations.removeProfessional(pro.orgId, pro.id);
+    // Disconnected at once: every session ends, every open dashboard is told and closed.
+    s.notify.sessionsEnded(await s.sessions.destroyAllOf(pro.orgId, pro.id));
+    audit(res, 'member_removed', pro.id);
+    res.status(204).end();
+  });
+
+  router.post('/api/admin/members/:id/reset-password', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const pro = await memberOf(res, req.params.id);
+    const temporaryPassword = randomBytes(12).toString('base64url');
+    await s.organizations.setPassword(pro.orgId, pro.id, await hashPassword(temporaryPassword), true);
+    s.notify.sessionsEnded(await s.sessions.destroyAllOf(pro.orgId, pro.id));
+    audit(res, 'password_reset', pro.id);
+    const body: PasswordReset = { temporaryPassword };
+    res.json(body);
+  });
+
+  router.post('/api/admin/rooms', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const body = parse(roomRequest, req.body);
+    const orgId = orgOf(res);
+    const members = await checkMembers(res, body.members);
+    const room = await s.organizations.createRoom(orgId, { slug: await s.organizations.freeSlugFor(body.name), name: body.name, kind: 'shared', members });
+    s.notify.roomAccessChanged(orgId, room.id, { added: members, admins: true });
+    audit(res, 'room_created', room.id);
+    const created: AdminRoom = { roomId: room.id, name: room.name, slug: room.slug, kind: room.kind, members };
+    res.status(201).json(created);
+  });
+
+  router.patch('/api/admin/rooms/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const room = await roomOf(res, req.params.id);
+    const body = parse(roomUpdate, req.body);
+    if (body.members && room.kind === 'personal') throw new AppError('bad_request', 'members: a personal room belongs to its professional alone');
+    if (body.name) {
+      await s.organizations.renameRoom(room.orgId, room.id, body.name);
+      s.notify.roomChanged(room.id);
+    }
+    if (body.members) {
+      const change = await s.organizations.setRoomMembers(room.orgId, room.id, await checkMembers(res, body.members));
+      s.notify.roomAccessChanged(room.orgId, room.id, change);
+    }
+    audit(res, 'room_changed', room.id);
+    const updated: AdminRoom = {
+      roomId: room.id,
+      name: body.name ?? room.name,
+      slug: room.slug,
+      kind: room.kind,
+      members: await s.organizations.roomMembers(room.orgId, room.id),
+    };
+    res.json(updated);
+  });
+
+  router.delete('/api/admin/rooms/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const room = await roomOf(res, req.params.id);
+    if (room.kind === 'personal') throw new AppError('bad_request', 'a personal room goes when its professional is removed');
+    const org = await s.organizations.getOrganization(room.orgId);
+    const waiting = await s.waitingRoom.listWaiting(room.orgId, [room], (org?.retentionDays ?? 0) * 86_400_000);
+    if (waiting.length) throw new AppError('room_not_empty', 'someone is waiting in this room; delete it when no one is');
+    await s.organizations.deleteRoom(room.orgId, room.id);
+    s.notify.roomChanged(room.id, true);
+    audit(res, 'room_deleted', room.id);
+    res.status(204).end();
+  });
+
+  // ---------- invitations, before anyone is logged in ----------
+
+  router.get('/api/invitations/:token', async (req, res) => {
+    const parsed = invitationToken.safeParse(req.params.token);
+    const invitation = parsed.success ? await invitations.peek(parsed.data) : null;
+    const org = invitation && (await s.organizations.getOrganization(invitation.orgId));
+    if (!invitation || !org) throw notFound('This invitation is not valid');
+    const body: InvitationInfo = { organizationName: org.name, name: invitation.name, email: invitation.email };
+    res.json(body);
+  });
+
+  /** The invited person chooses a password: they become a member with a personal room, and are logged in. */
+  router.post('/api/invitations/accept', async (req, res) => {
+    if (!(await s.rateLimiter.allow('invitation', req.ip ?? '', s.config.LOGIN_LIMIT_PER_ADDRESS, 15 * 60_000))) {
+      throw new AppError('rate_limited', 'too many attempts; try again in 15 minutes');
+    }
+    const body = parse(acceptInvitationRequest, req.body);
+    const invitation = await invitations.take(body.token);
+    if (!invitation || !(await s.organizations.getOrganization(invitation.orgId))) throw notFound('This invitation is not valid');
+    const pro = await s.organizations
+      .createProfessional(invitation.orgId, { name: invitation.name, email: invitation.email, passwordHash: await hashPassword(body.password), role: invitation.role })
+      .catch(() => {
+        throw new AppError('email_taken', 'this e-mail address already belongs to a member');
+      });
+    const room = await s.organizations.createRoom(invitation.orgId, {
+      slug: await s.organizations.freeSlugFor(pro.name),
+      name: pro.name,
+      professionalId: pro.id,
+    });
+    // Admins see every room, the new one too.
+    s.notify.roomAccessChanged(invitation.orgId, room.id, { admins: true });
+    s.log.info({ orgId: invitation.orgId, professionalId: pro.id, action: 'member_joined' }, 'organization changed');
+    const session = await startSession(s, res, invitation.orgId, pro.id);
+    res.status(201).json(await meOf(s, session));
+  });
+
+  return router;
+}

@@ -1,0 +1,206 @@
+import { expect } from 'chai';
+import type { AdminRoom, InvitationCreated, Me, OrganizationOverview, PasswordReset } from '../../protocol/index.ts';
+import {
+  addMember,
+  ask,
+  cookiePairOf,
+  createOrganization,
+  joinWaitingRoom,
+  login,
+  postJson,
+  professionalSocket,
+  recordEvents,
+  sleep,
+  startTestServer,
+  type TestMember,
+  type TestOrganization,
+  type TestServer,
+} from '../test-support/test-server.ts';
+import { allKeysWithTtl } from '../test-support/redis-keys.ts';
+
+interface Auth {
+  cookie: string;
+  csrfToken: string;
+}
+
+/*
+ * An organization managed by its admins through the HTTP API, against the real server and Redis:
+ * invitations, removing members (disconnected at once), password resets, and shared rooms whose members
+ * start and stop hearing of their visitors as the admin chooses. To anyone but an admin, none of it exists.
+ */
+describe('organization admin: members, invitations, rooms (real server, Redis)', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  let org: TestOrganization;
+  let admin: TestMember;
+  let adminAuth: Auth;
+  let proAuth: Auth;
+
+  async function api(method: string, path: string, auth: Auth | null, body?: unknown): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        origin: server.origin,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(auth ? { cookie: auth.cookie, 'x-csrf-token': auth.csrfToken } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  const tokenOf = (url: string) => new URL(url).hash.replace('#invitation=', '');
+
+  before(async () => {
+    server = await startTestServer();
+    org = await createOrganization(server.services, { name: 'Fjord Clinic' });
+    admin = await addMember(server.services, org.org.id, { name: 'Anne Admin', role: 'admin' });
+    adminAuth = await login(server, admin.email, admin.password);
+    proAuth = await login(server, org.professional.email, org.professional.password);
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  it('to a professional who is not an admin, every admin route is an unknown one (404) and changes nothing', async () => {
+    const before = await api('GET', '/api/admin/organization', adminAuth);
+    const attempts: [string, string, unknown?][] = [
+      ['GET', '/api/admin/organization'],
+      ['POST', '/api/admin/invitations', { name: 'Mallory', email: 'mallory@example.com', role: 'admin' }],
+      ['DELETE', `/api/admin/members/${admin.id}`],
+      ['POST', `/api/admin/members/${admin.id}/reset-password`, {}],
+      ['POST', '/api/admin/rooms', { name: 'Backdoor', members: [org.professional.id] }],
+      ['PATCH', `/api/admin/rooms/${org.room.id}`, { name: 'Renamed' }],
+      ['DELETE', `/api/admin/rooms/${org.room.id}`],
+    ];
+    for (const [method, path, body] of attempts) {
+      const res = await api(method, path, proAuth, body);
+      expect([res.status, res.body?.error?.code], `${method} ${path}`).to.deep.equal([404, 'not_found']);
+    }
+    expect(await api('GET', '/api/admin/organization', adminAuth)).to.deep.equal(before);
+    expect((await api('GET', '/api/admin/organization', null)).status, 'not logged in').to.equal(401);
+  });
+
+  it('an invitation link is single use, lasts 72 hours, keeps its secret out of server logs, and makes a member with a personal room', async () => {
+    const invited = await api('POST', '/api/admin/invitations', adminAuth, { name: 'Dr. Lie', email: 'Lie@Example.com', role: 'professional' });
+    expect(invited.status).to.equal(201);
+    const created = invited.body as InvitationCreated;
+    expect(created.invitationUrl).to.match(new RegExp(`^${server.origin}/dashboard/#invitation=[0-9a-f]{32}\\.[A-Za-z0-9_-]{43}$`));
+    expect(created.expiresAt - Date.now()).to.be.within(72 * 3600_000 - 60_000, 72 * 3600_000);
+    const token = tokenOf(created.invitationUrl);
+    const ttls = [...(await allKeysWithTtl(server.redis.client))].filter(([k]) => k.includes(':invitation:'));
+    expect(ttls).to.have.length(1);
+    expect(ttls[0]![1]).to.be.within(1, 72 * 3600_000);
+    expect(JSON.stringify(ttls)).to.not.include(token.split('.')[1]);
+
+    expect((await api('GET', `/api/invitations/${token}`, null)).body).to.deep.equal({ organizationName: 'Fjord Clinic', name: 'Dr. Lie', email: 'lie@example.com' });
+    const short = await api('POST', '/api/invitations/accept', null, { token, password: 'short' });
+    expect([short.status, short.body.error.code]).to.deep.equal([400, 'bad_request']);
+    const res = await postJson(server, '/api/invitations/accept', { token, password: 'a long enough password' });
+    expect(res.status).to.equal(201);
+    const me = (await res.json()) as Me;
+    expect(me.professional).to.deep.include({ name: 'Dr. Lie', email: 'lie@example.com', role: 'professional' });
+    const cookie = cookiePairOf(res)!;
+    expect((await api('GET', '/api/auth/me', { cookie, csrfToken: me.csrfToken })).status, 'logged in').to.equal(200);
+    // Used once.
+    expect((await api('POST', '/api/invitations/accept', null, { token, password: 'another long password' })).status).to.equal(404);
+    expect((await api('GET', `/api/invitations/${token}`, null)).status).to.equal(404);
+    // The new member has a personal room with a readable link, and can log in.
+    const overview = (await api('GET', '/api/admin/organization', adminAuth)).body as OrganizationOverview;
+    const lie = overview.members.find((m) => m.email === 'lie@example.com')!;
+    const room = overview.rooms.find((r) => r.kind === 'personal' && r.members.includes(lie.id))!;
+    expect(room.slug).to.match(/^dr-lie/);
+    expect((await login(server, 'lie@example.com', 'a long enough password')).csrfToken).to.be.a('string');
+    // An address already in use cannot be invited again.
+    const again = await api('POST', '/api/admin/invitations', adminAuth, { name: 'Dr. Lie', email: 'lie@example.com', role: 'admin' });
+    expect([again.status, again.body.error.code]).to.deep.equal([409, 'email_taken']);
+    expect(server.logs().join('\n')).to.not.include(token.split('.')[1]);
+  });
+
+  it('a removed member is disconnected at once, cannot act or log in, and their room link stops working', async () => {
+    const gone = await addMember(server.services, org.org.id, { name: 'Dr. Gone' });
+    const auth = await login(server, gone.email, gone.password);
+    const socket = await professionalSocket(server, auth.cookie);
+    const events = recordEvents(socket);
+    expect((await api('DELETE', `/api/admin/members/${gone.id}`, adminAuth)).status).to.equal(204);
+    await events.waitFor('session:ended');
+    for (let i = 0; i < 50 && socket.connected; i++) await sleep(20);
+    expect(socket.connected, 'socket closed').to.equal(false);
+    expect((await api('GET', '/api/auth/me', auth)).status).to.equal(401);
+    expect((await postJson(server, '/api/auth/login', { email: gone.email, password: gone.password })).status).to.equal(401);
+    expect((await fetch(`${server.url}/api/rooms/${gone.room.slug}`)).status, 'their room link').to.equal(404);
+    expect((await api('DELETE', `/api/admin/members/${gone.id}`, adminAuth)).status, 'removed twice').to.equal(404);
+    expect((await api('DELETE', `/api/admin/members/${admin.id}`, adminAuth)).body.error.code, 'oneself').to.equal('bad_request');
+    // Another organization's member is as unknown as a made-up id.
+    const other = await createOrganization(server.services);
+    expect((await api('DELETE', `/api/admin/members/${other.professional.id}`, adminAuth)).status).to.equal(404);
+    expect(await server.services.organizations.getProfessional(other.org.id, other.professional.id)).to.not.equal(null);
+  });
+
+  it('after a password reset the member must choose a new one before anything else', async () => {
+    const member = await addMember(server.services, org.org.id, { name: 'Dr. Reset' });
+    const oldAuth = await login(server, member.email, member.password);
+    const reset = await api('POST', `/api/admin/members/${member.id}/reset-password`, adminAuth, {});
+    const { temporaryPassword } = reset.body as PasswordReset;
+    expect(temporaryPassword).to.have.length.at.least(16);
+    expect((await api('GET', '/api/auth/me', oldAuth)).status, 'sessions ended').to.equal(401);
+    expect((await postJson(server, '/api/auth/login', { email: member.email, password: member.password })).status, 'old password').to.equal(401);
+
+    const temp = await login(server, member.email, temporaryPassword);
+    expect((await api('GET', '/api/auth/me', temp)).body.mustChangePassword).to.equal(true);
+    expect((await api('GET', '/api/history', temp)).body.error.code).to.equal('password_change_required');
+    const refused = await professionalSocket(server, temp.cookie).then(
+      () => 'connected',
+      (err: Error) => err.message,
+    );
+    expect(refused, 'no socket before a new password').to.equal('unauthorized');
+    const same = await api('POST', '/api/auth/password', temp, { currentPassword: temporaryPassword, newPassword: temporaryPassword });
+    expect(same.status).to.equal(400);
+    const changed = await api('POST', '/api/auth/password', temp, { currentPassword: temporaryPassword, newPassword: 'my very own password' });
+    expect(changed.body.mustChangePassword).to.equal(false);
+    expect((await api('GET', '/api/history', temp)).status).to.equal(200);
+    expect((await login(server, member.email, 'my very own password')).csrfToken).to.be.a('string');
+  });
+
+  it("shared rooms: the chosen members start and stop hearing of their visitors as the admin changes them; a room with people waiting is not deleted", async () => {
+    const berg = await addMember(server.services, org.org.id, { name: 'Dr. Berg' });
+    const hansen = await professionalSocket(server, proAuth.cookie);
+    const bergSocket = await professionalSocket(server, (await login(server, berg.email, berg.password)).cookie);
+    const heardByHansen = recordEvents(hansen);
+    const heardByBerg = recordEvents(bergSocket);
+
+    const created = await api('POST', '/api/admin/rooms', adminAuth, { name: 'Clinic Reception', members: [org.professional.id] });
+    expect(created.status).to.equal(201);
+    const room = created.body as AdminRoom;
+    expect(room).to.deep.include({ name: 'Clinic Reception', slug: 'clinic-reception', kind: 'shared', members: [org.professional.id] });
+    await heardByHansen.waitFor('queue:rooms-changed');
+
+    const ola = await joinWaitingRoom(server, room.slug, 'Ola Nordmann');
+    await heardByHansen.waitFor('queue:arrived', (v: { visitorId: string }) => v.visitorId === ola.visitorId);
+    await sleep(100);
+    expect(heardByBerg.events.some((e) => e.event === 'queue:arrived'), 'Dr. Berg is not a member yet').to.equal(false);
+    expect((await ask(bergSocket, 'queue:admit', { visitorId: ola.visitorId })).ok).to.equal(false);
+
+    const moved = await api('PATCH', `/api/admin/rooms/${room.roomId}`, adminAuth, { name: 'Reception', members: [berg.id] });
+    expect(moved.body).to.deep.include({ name: 'Reception', slug: 'clinic-reception', members: [berg.id] });
+    await heardByBerg.waitFor('queue:rooms-changed');
+    const list = await ask(bergSocket, 'queue:list', {});
+    expect(list.ok && list.visitors.map((v) => v.visitorId)).to.deep.equal([ola.visitorId]);
+    const hansenList = await ask(hansen, 'queue:list', {});
+    expect(hansenList.ok && hansenList.visitors.map((v) => v.visitorId), 'no longer Dr. Test’s').to.not.include(ola.visitorId);
+
+    const deleting = await api('DELETE', `/api/admin/rooms/${room.roomId}`, adminAuth);
+    expect([deleting.status, deleting.body.error.code]).to.deep.equal([409, 'room_not_empty']);
+    expect((await ask(bergSocket, 'queue:admit', { visitorId: ola.visitorId })).ok, 'Dr. Berg admits').to.equal(true);
+    expect((await api('DELETE', `/api/admin/rooms/${room.roomId}`, adminAuth)).status).to.equal(204);
+    expect((await fetch(`${server.url}/api/rooms/${room.slug}`)).status, 'a deleted room’s link').to.equal(404);
+
+    const bad = await api('POST', '/api/admin/rooms', adminAuth, { name: 'Elsewhere', members: [(await createOrganization(server.services)).professional.id] });
+    expect([bad.status, bad.body.error.code], 'a member of another organization').to.deep.equal([400, 'bad_request']);
+    const personal = await api('PATCH', `/api/admin/rooms/${org.room.id}`, adminAuth, { members: [berg.id] });
+    expect(personal.status, 'members of a personal room').to.equal(400);
+    hansen.disconnect();
+    bergSocket.disconnect();
+  });
+});
