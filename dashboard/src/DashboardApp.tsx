@@ -10,6 +10,9 @@ import { useLanguage } from '../../client/src/i18n/i18n.ts';
 import { api, ApiError } from './api.ts';
 import { ProfessionalCall } from './call/ProfessionalCall.tsx';
 import { useReadyCall } from './call/use-ready-call.ts';
+import { InvitationAccept } from './account/InvitationAccept.tsx';
+import { PasswordChange } from './account/PasswordChange.tsx';
+import { OrganizationAdmin } from './admin/OrganizationAdmin.tsx';
 import { HistoryList } from './history/HistoryList.tsx';
 import { LoginForm } from './login/LoginForm.tsx';
 import { connectProfessional, type ProfessionalSocket } from './pro-socket.ts';
@@ -18,7 +21,13 @@ import { canEncryptFrames } from '../../client/src/call-engine/frame-pipe.ts';
 import { SelfPreview } from './queue/SelfPreview.tsx';
 import { i18n, t } from './strings.ts';
 
-type View = 'queue' | 'history';
+type View = 'queue' | 'history' | 'organization';
+
+/** An invitation link carries its secret in the fragment (never sent to a server): `#invitation=<token>`. */
+function invitationInLink(): string | null {
+  const m = /^#invitation=([0-9a-f]{32}\.[A-Za-z0-9_-]{43})$/.exec(location.hash);
+  return m ? m[1]! : null;
+}
 
 /** Preview media that an admission took over: the call stops it, not the preview's cleanup. */
 const handedOver = new WeakSet<LocalMedia>();
@@ -30,6 +39,7 @@ interface ActiveCall {
 export function DashboardApp() {
   useLanguage(i18n);
   const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [invitation, setInvitation] = useState(invitationInLink);
   const [notice, setNotice] = useState<string | undefined>();
   const [socket, setSocket] = useState<ProfessionalSocket | null>(null);
   const [view, setView] = useState<View>('queue');
@@ -41,7 +51,8 @@ export function DashboardApp() {
   const onCountChange = useCallback((n: number) => setWaitingCount(n), []);
 
   // The camera is on only while someone waits (and no call is going on), never all day.
-  const wantPreview = !!me && !call && view === 'queue' && waitingCount > 0;
+  const ready = !!me && !me.mustChangePassword;
+  const wantPreview = ready && !call && view === 'queue' && waitingCount > 0;
   useEffect(() => {
     if (!wantPreview) return;
     let media: LocalMedia | null = null;
@@ -67,7 +78,7 @@ export function DashboardApp() {
   }, []);
 
   useEffect(() => {
-    if (!me) return;
+    if (!me || me.mustChangePassword) return;
     const s = connectProfessional();
     s.on('session:ended', () => {
       setMe(null);
@@ -79,22 +90,22 @@ export function DashboardApp() {
       s.disconnect();
       setSocket(null);
     };
-  }, [me]);
+  }, [me?.professional.id, me?.mustChangePassword]);
 
-  const ready = useReadyCall(socket, preview, !!call);
+  const readyCall = useReadyCall(socket, preview, !!call);
 
   const admit = async (visitor: WaitingVisitor) => {
     if (!socket) return;
     mark('admit-clicked');
-    const readyEngine = preview && ready.current();
+    const readyEngine = preview && readyCall.current();
     if (readyEngine) {
       // Into the ready call: the media is set up already; sending starts while the admission travels.
       handedOver.add(preview);
-      ready.take(readyEngine);
+      readyCall.take(readyEngine);
       try {
         await request(socket, 'queue:admit', { visitorId: visitor.visitorId, callId: readyEngine.callId });
       } catch (err) {
-        ready.giveBack(readyEngine);
+        readyCall.giveBack(readyEngine);
         handedOver.delete(preview);
         if (previewRef.current !== preview) preview.stop();
         throw err;
@@ -142,9 +153,20 @@ export function DashboardApp() {
         )}
       </header>
       <main>
-        {me === undefined && <p role="status">{t('app.loading')}</p>}
-        {me === null && <LoginForm notice={notice} onLoggedIn={(m) => { setNotice(undefined); setMe(m); }} />}
-        {me && call && (
+        {me === undefined && !invitation && <p role="status">{t('app.loading')}</p>}
+        {invitation && (
+          <InvitationAccept
+            token={invitation}
+            onJoined={(m) => {
+              history.replaceState(null, '', location.pathname);
+              setInvitation(null);
+              setMe(m);
+            }}
+          />
+        )}
+        {me === null && !invitation && <LoginForm notice={notice} onLoggedIn={(m) => { setNotice(undefined); setMe(m); }} />}
+        {me && me.mustChangePassword && <PasswordChange onChanged={setMe} />}
+        {ready && call && (
           <ProfessionalCall
             engine={call.engine}
             media={call.media}
@@ -155,7 +177,7 @@ export function DashboardApp() {
             }}
           />
         )}
-        {me && !call && socket && (
+        {ready && !call && socket && (
           <>
             <nav class="tabs" aria-label={t('app.title')}>
               <button type="button" class="secondary" aria-current={view === 'queue' ? 'page' : undefined} onClick={() => setView('queue')}>
@@ -164,6 +186,11 @@ export function DashboardApp() {
               <button type="button" class="secondary" aria-current={view === 'history' ? 'page' : undefined} onClick={() => setView('history')}>
                 {t('nav.history')}
               </button>
+              {me.professional.role === 'admin' && (
+                <button type="button" class="secondary" aria-current={view === 'organization' ? 'page' : undefined} onClick={() => setView('organization')}>
+                  {t('nav.organization')}
+                </button>
+              )}
             </nav>
             {view === 'queue' ? (
               <>
@@ -180,8 +207,10 @@ export function DashboardApp() {
                 )}
                 {preview && <SelfPreview media={preview} />}
               </>
-            ) : (
+            ) : view === 'history' ? (
               <HistoryList />
+            ) : (
+              <OrganizationAdmin selfId={me.professional.id} socket={socket} />
             )}
           </>
         )}

@@ -62,4 +62,58 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await hansen.getByRole('button', { name: 'Hang up' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });
+
+  it('an admin invites a member, gives them a shared room, resets a password and removes a member, and each dashboard follows at once', async () => {
+    const admin = await addMember(suite.server.services, suite.org.org.id, { name: 'Anne Admin', role: 'admin' });
+    const adminPage = await logsIn(admin);
+    adminPage.on('dialog', (d) => void d.accept());
+    await adminPage.getByRole('button', { name: 'Organization' }).click();
+    const invite = adminPage.getByRole('form', { name: 'Invite a member' });
+    await invite.getByLabel('Name').fill('Dr. Lie');
+    await invite.getByLabel('E-mail').fill('lie@fjord.example');
+    await invite.getByRole('button', { name: 'Create invitation link' }).click();
+    const link = await adminPage.getByRole('textbox', { name: /Invitation link for Dr. Lie/ }).inputValue();
+    expect(link).to.match(/\/dashboard\/#invitation=/);
+
+    // The invited person opens the link, chooses a password, and is in.
+    const lie = await suite.scene.page();
+    await lie.goto(link);
+    await lie.getByRole('heading', { name: 'Join Fjord Clinic' }).waitFor();
+    await lie.getByLabel('New password', { exact: true }).fill('lie has a long password');
+    await lie.getByLabel('New password again').fill('lie has a long password');
+    await lie.getByRole('button', { name: 'Join' }).click();
+    await lie.getByRole('heading', { name: /Waiting room/ }).waitFor();
+    expect(new URL(lie.url()).hash, 'the secret leaves the address bar').to.equal('');
+
+    // The admin's page shows the new member without a reload; a shared room for Dr. Lie appears on his
+    // open dashboard the same way.
+    await adminPage.getByRole('button', { name: 'Done' }).click();
+    const newRoom = adminPage.getByRole('form', { name: 'New shared room' });
+    await newRoom.getByLabel('Room name').fill('Evening clinic');
+    await newRoom.getByRole('checkbox', { name: 'Dr. Lie' }).check();
+    await newRoom.getByRole('button', { name: 'Create room' }).click();
+    await adminPage.getByRole('listitem', { name: 'Evening clinic' }).waitFor();
+    await lie.getByRole('heading', { name: 'Evening clinic' }).waitFor();
+
+    // Reset Dr. Berg's password: he chooses a new one at his next login.
+    await adminPage.getByRole('button', { name: 'Reset password of Dr. Berg' }).click();
+    const temporary = await adminPage.getByRole('textbox', { name: /Temporary password for Dr. Berg/ }).inputValue();
+    await adminPage.getByRole('button', { name: 'Done' }).click();
+    const bergPage = await suite.scene.page();
+    await bergPage.goto(`${suite.server.url}/dashboard/`);
+    await bergPage.getByLabel('E-mail').fill(berg.email);
+    await bergPage.getByLabel('Password').fill(temporary);
+    await bergPage.getByRole('button', { name: 'Log in' }).click();
+    await bergPage.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    await bergPage.getByLabel('Temporary password').fill(temporary);
+    await bergPage.getByLabel('New password', { exact: true }).fill('berg chose this one');
+    await bergPage.getByLabel('New password again').fill('berg chose this one');
+    await bergPage.getByRole('button', { name: 'Save password' }).click();
+    await bergPage.getByRole('heading', { name: /Waiting room/ }).waitFor();
+
+    // Removing Dr. Lie logs him out at once.
+    await adminPage.getByRole('button', { name: 'Remove Dr. Lie' }).click();
+    await lie.getByText('You have been logged out. Please log in again.').waitFor();
+    await adminPage.getByRole('button', { name: 'Remove Dr. Lie' }).waitFor({ state: 'detached' });
+  });
 });

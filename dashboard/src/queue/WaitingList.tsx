@@ -54,12 +54,15 @@ export function WaitingList({ socket, onAdmit, onCountChange }: {
     socket.on('disconnect', offline);
     socket.on('queue:arrived', arrived);
     socket.on('queue:removed', removed);
+    // An admin changed which rooms this dashboard sees (or renamed or deleted one): list again.
+    socket.on('queue:rooms-changed', load);
     const tick = setInterval(() => setNow(Date.now()), 15_000);
     return () => {
       socket.off('connect', load);
       socket.off('disconnect', offline);
       socket.off('queue:arrived', arrived);
       socket.off('queue:removed', removed);
+      socket.off('queue:rooms-changed', load);
       clearInterval(tick);
       for (const timer of timers) clearTimeout(timer);
     };

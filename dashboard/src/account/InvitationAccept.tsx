@@ -1,0 +1,58 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { InvitationInfo, Me } from '../../../signaling/protocol/index.ts';
+import { api, ApiError } from '../api.ts';
+import { t } from '../strings.ts';
+import { PasswordFields } from './PasswordChange.tsx';
+
+/** Someone opened an invitation link: they choose a password and are a member from then on. */
+export function InvitationAccept({ token, onJoined }: { token: string; onJoined: (me: Me) => void }) {
+  const [info, setInfo] = useState<InvitationInfo | null | undefined>(undefined);
+  const [next, setNext] = useState('');
+  const [again, setAgain] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api<InvitationInfo>('GET', `/api/invitations/${encodeURIComponent(token)}`).then(setInfo, () => setInfo(null));
+  }, [token]);
+
+  if (info === undefined) return <p role="status">{t('app.loading')}</p>;
+  if (info === null) {
+    return (
+      <section class="login">
+        <h1>{t('invitation.invalidHeading')}</h1>
+        <p>{t('invitation.invalid')}</p>
+      </section>
+    );
+  }
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (next.length < 10) return setProblem(t('password.tooShort'));
+    if (next !== again) return setProblem(t('password.mismatch'));
+    setBusy(true);
+    setProblem(null);
+    try {
+      onJoined(await api<Me>('POST', '/api/invitations/accept', { token, password: next }));
+    } catch (err) {
+      const code = err instanceof ApiError ? err.code : '';
+      setProblem(code === 'not_found' ? t('invitation.invalid') : code === 'email_taken' ? t('invitation.emailTaken') : t('password.failed'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="invitation-heading" class="login">
+      <h1 id="invitation-heading">{t('invitation.heading', { organization: info.organizationName })}</h1>
+      <p>{t('invitation.intro', { name: info.name, email: info.email })}</p>
+      <form onSubmit={submit} noValidate>
+        <PasswordFields next={next} again={again} setNext={setNext} setAgain={setAgain} />
+        {problem && <p class="error" role="alert">{problem}</p>}
+        <button type="submit" disabled={busy}>
+          {t('invitation.submit')}
+        </button>
+      </form>
+    </section>
+  );
+}
