@@ -12,6 +12,7 @@ import { ProfessionalCall } from './call/ProfessionalCall.tsx';
 import { useReadyCall } from './call/use-ready-call.ts';
 import { InvitationAccept } from './account/InvitationAccept.tsx';
 import { PasswordChange } from './account/PasswordChange.tsx';
+import { SecondFactorCheck, SecondFactorSetup } from './account/SecondFactor.tsx';
 import { OrganizationAdmin } from './admin/OrganizationAdmin.tsx';
 import { HistoryList } from './history/HistoryList.tsx';
 import { LoginForm } from './login/LoginForm.tsx';
@@ -51,7 +52,7 @@ export function DashboardApp() {
   const onCountChange = useCallback((n: number) => setWaitingCount(n), []);
 
   // The camera is on only while someone waits (and no call is going on), never all day.
-  const ready = !!me && !me.mustChangePassword;
+  const ready = !!me && !me.pending;
   const wantPreview = ready && !call && view === 'queue' && waitingCount > 0;
   useEffect(() => {
     if (!wantPreview) return;
@@ -78,7 +79,7 @@ export function DashboardApp() {
   }, []);
 
   useEffect(() => {
-    if (!me || me.mustChangePassword) return;
+    if (!me || me.pending) return;
     const s = connectProfessional();
     s.on('session:ended', () => {
       setMe(null);
@@ -90,7 +91,7 @@ export function DashboardApp() {
       s.disconnect();
       setSocket(null);
     };
-  }, [me?.professional.id, me?.mustChangePassword]);
+  }, [me?.professional.id, me?.pending]);
 
   const readyCall = useReadyCall(socket, preview, !!call);
 
@@ -165,7 +166,9 @@ export function DashboardApp() {
           />
         )}
         {me === null && !invitation && <LoginForm notice={notice} onLoggedIn={(m) => { setNotice(undefined); setMe(m); }} />}
-        {me && me.mustChangePassword && <PasswordChange onChanged={setMe} />}
+        {me?.pending === 'second-factor' && <SecondFactorCheck onDone={setMe} />}
+        {me?.pending === 'second-factor-setup' && <SecondFactorSetup onDone={setMe} />}
+        {me?.pending === 'password-change' && <PasswordChange onChanged={setMe} />}
         {ready && call && (
           <ProfessionalCall
             engine={call.engine}

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { cameraFailsWith, inboundMedia, waitForMedia } from './browser.ts';
 import { consultationSuite } from './consultation.ts';
+import { unusedCode } from '../../signaling/src/test-support/test-server.ts';
+import { codeFor } from '../../signaling/src/auth/second-factor.ts';
 
 /*
  * A visitor and a professional in real Chromium (fake camera and microphone), through our signaling
@@ -206,6 +208,23 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await pro.keyboard.press('Tab');
     await pro.keyboard.type(suite.org.professional.password);
     await pro.keyboard.press('Enter');
+    // The second factor, from the keyboard too: set up at the first login, or the app's current code.
+    const setup = pro.getByRole('heading', { name: 'Set up two-step verification' });
+    await setup.or(pro.getByRole('heading', { name: 'Two-step verification' })).waitFor();
+    expect(await unnamed(pro), 'second factor').to.deep.equal([]);
+    const code = (await setup.isVisible())
+      ? codeFor((await pro.getByTestId('totp-secret').textContent())!.trim())
+      : await unusedCode(suite.server, suite.org.professional.id, suite.org.org.id);
+    await tabTo(pro, (el) => el.tag === 'INPUT' && el.name.includes('authenticator app'), 'the code field');
+    await pro.keyboard.type(code);
+    await pro.keyboard.press('Enter');
+    if (await setup.isVisible().catch(() => false)) await setup.waitFor({ state: 'detached' });
+    const recovery = pro.getByRole('heading', { name: 'Your recovery codes' });
+    if (await recovery.isVisible().catch(() => false)) {
+      expect(await unnamed(pro), 'recovery codes').to.deep.equal([]);
+      await tabTo(pro, (el) => el.name === 'I have stored them', 'the button under the recovery codes');
+      await pro.keyboard.press('Enter');
+    }
     await pro.getByRole('button', { name: 'Admit Nils Tastatur' }).waitFor();
     await pro.getByRole('heading', { name: 'Your camera and microphone' }).waitFor();
     expect(await unnamed(pro), 'waiting list').to.deep.equal([]);

@@ -1,5 +1,14 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createOrganization, startTestServer, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
+import {
+  createOrganization,
+  sessionCookieFor,
+  startTestServer,
+  unusedCode,
+  type TestOrganization,
+  type TestServer,
+} from '../../signaling/src/test-support/test-server.ts';
+import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
+import { codeFor } from '../../signaling/src/auth/second-factor.ts';
 import { launchChromium, newCallContext, screenshotAll } from './browser.ts';
 
 /**
@@ -21,14 +30,38 @@ export class Consultation {
     return context.newPage();
   }
 
-  async professionalLogsIn(init?: (() => void) | string): Promise<Page> {
+  /**
+   * The professional's dashboard, logged in: with a session made by the server's session store as a
+   * completed login leaves it (the login pages themselves, password and second factor, have their own
+   * tests; suites that only need someone logged in should not wait for fresh authenticator codes).
+   */
+  async professionalLogsIn(init?: (() => void) | string, member: { id: string } = this.org.professional): Promise<Page> {
     const pro = await this.page(init);
+    const value = await sessionCookieFor(this.server, this.org.org.id, member.id);
+    await pro.context().addCookies([{ name: sessionCookieName(false), value, url: this.server.url }]);
     await pro.goto(`${this.server.url}/dashboard/`);
-    await pro.getByLabel('E-mail').fill(this.org.professional.email);
-    await pro.getByLabel('Password').fill(this.org.professional.password);
-    await pro.getByRole('button', { name: 'Log in' }).click();
     await pro.getByRole('heading', { name: /Waiting room/ }).waitFor();
     return pro;
+  }
+
+  /**
+   * The second step of logging in through the pages, as the member would with their phone: sets the app up
+   * if this is their first login (reading the key the page shows), or enters the app's current code.
+   */
+  async passesSecondFactor(page: Page, member: { id: string }): Promise<void> {
+    const setup = page.getByRole('heading', { name: 'Set up two-step verification' });
+    const check = page.getByRole('heading', { name: 'Two-step verification' });
+    await setup.or(check).waitFor();
+    if (await setup.isVisible()) {
+      const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+      await page.getByLabel('Code from your authenticator app').fill(codeFor(secret));
+      await page.getByRole('button', { name: 'Turn on' }).click();
+      await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
+      await page.getByRole('button', { name: 'I have stored them' }).click();
+    } else {
+      await page.getByLabel('Code from your authenticator app').fill(await unusedCode(this.server, member.id, this.org.org.id));
+      await page.getByRole('button', { name: 'Continue' }).click();
+    }
   }
 
   async visitorChecksIn(name: string, init?: (() => void) | string): Promise<Page> {

@@ -26,19 +26,9 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     });
   });
 
-  async function logsIn(member: { email: string; password: string }): Promise<Page> {
-    const page = await suite.scene.page();
-    await page.goto(`${suite.server.url}/dashboard/`);
-    await page.getByLabel('E-mail').fill(member.email);
-    await page.getByLabel('Password').fill(member.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: /Waiting room/ }).waitFor();
-    return page;
-  }
-
   it('groups visitors by room; an admission by one professional shows on the other dashboard as taken, then goes', async () => {
     const hansen = await suite.scene.professionalLogsIn();
-    const bergPage = await logsIn(berg);
+    const bergPage = await suite.scene.professionalLogsIn(undefined, berg);
     const visitor = await suite.scene.page();
     await visitor.goto(`${suite.server.url}/r/${reception.slug}`);
     await visitor.getByRole('heading', { name: 'Video consultation with Clinic reception' }).waitFor();
@@ -65,7 +55,7 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
 
   it('an admin invites a member, gives them a shared room, resets a password and removes a member, and each dashboard follows at once', async () => {
     const admin = await addMember(suite.server.services, suite.org.org.id, { name: 'Anne Admin', role: 'admin' });
-    const adminPage = await logsIn(admin);
+    const adminPage = await suite.scene.professionalLogsIn(undefined, admin);
     adminPage.on('dialog', (d) => void d.accept());
     await adminPage.getByRole('button', { name: 'Organization' }).click();
     const invite = adminPage.getByRole('form', { name: 'Invite a member' });
@@ -82,6 +72,10 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await lie.getByLabel('New password', { exact: true }).fill('lie has a long password');
     await lie.getByLabel('New password again').fill('lie has a long password');
     await lie.getByRole('button', { name: 'Join' }).click();
+    // Like every password login, the second factor next: set up now, on the first.
+    await lie.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
+    const lieId = (await suite.server.services.organizations.findProfessionalByEmail('lie@fjord.example'))!.id;
+    await suite.scene.passesSecondFactor(lie, { id: lieId });
     await lie.getByRole('heading', { name: /Waiting room/ }).waitFor();
     expect(new URL(lie.url()).hash, 'the secret leaves the address bar').to.equal('');
 
@@ -104,6 +98,7 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await bergPage.getByLabel('E-mail').fill(berg.email);
     await bergPage.getByLabel('Password').fill(temporary);
     await bergPage.getByRole('button', { name: 'Log in' }).click();
+    await suite.scene.passesSecondFactor(bergPage, berg);
     await bergPage.getByRole('heading', { name: 'Choose a new password' }).waitFor();
     await bergPage.getByLabel('Temporary password').fill(temporary);
     await bergPage.getByLabel('New password', { exact: true }).fill('berg chose this one');

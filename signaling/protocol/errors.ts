@@ -13,6 +13,10 @@ export const ErrorCode = {
   invalidCredentials: 'invalid_credentials',
   /** Logged in with a password an admin reset: choose a new one first. */
   passwordChangeRequired: 'password_change_required',
+  /** The password was right; the second factor is still to be given (or set up). */
+  secondFactorRequired: 'second_factor_required',
+  /** A wrong or already used authenticator or recovery code. */
+  invalidCode: 'invalid_code',
   /** The room still has visitors waiting in it. */
   roomNotEmpty: 'room_not_empty',
   /** The e-mail address already belongs to a member. */
@@ -41,6 +45,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   unauthorized: 401,
   invalid_credentials: 401,
   password_change_required: 403,
+  second_factor_required: 403,
+  invalid_code: 401,
   room_not_empty: 409,
   email_taken: 409,
   csrf_failed: 403,

@@ -25,10 +25,29 @@ export type LoginRequest = z.input<typeof loginRequest>;
 export interface Me {
   professional: { id: string; name: string; email: string; role: 'professional' | 'admin' };
   organization: { id: string; name: string };
-  /** An admin reset the password: the dashboard asks for a new one before anything else. */
-  mustChangePassword: boolean;
+  /**
+   * A step of logging in still to take before anything else: the second factor (or setting it up, at
+   * first login), then a new password if an admin reset it. Null once logged in.
+   */
+  pending: 'second-factor' | 'second-factor-setup' | 'password-change' | null;
   /** Sent back in the X-CSRF-Token header on every state-changing request. */
   csrfToken: string;
+}
+
+/** POST /api/auth/second-factor: a 6-digit code from the app, or a recovery code. */
+export const secondFactorRequest = z.strictObject({ code: z.string().trim().min(6).max(20) });
+
+/** GET /api/auth/second-factor/setup */
+export interface SecondFactorSetupInfo {
+  secret: string;
+  otpauthUri: string;
+  qrSvg: string;
+}
+
+/** POST /api/auth/second-factor/setup: the first code from the app turns it on; the recovery codes are shown once. */
+export interface SecondFactorEnabled {
+  recoveryCodes: string[];
+  me: Me;
 }
 
 /** GET /api/history */

@@ -14,6 +14,8 @@ import { OrganizationStore } from './organizations/organization-store.ts';
 import { WaitingRoomStore } from './waiting-room/waiting-room-store.ts';
 import { CallStore } from './calls/call-store.ts';
 import { SessionStore } from './auth/session-store.ts';
+import { SecondFactorStore } from './auth/second-factor.ts';
+import { secondFactorRoutes } from './auth/second-factor-routes.ts';
 import { RateLimiter } from './http/rate-limiter.ts';
 import { Notifier } from './socket/notifier.ts';
 import { CallService } from './calls/call-service.ts';
@@ -92,6 +94,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     waitingRoom: new WaitingRoomStore(redis),
     calls: new CallStore(redis),
     sessions: new SessionStore(redis, idleMs, config.SESSION_MAX_HOURS * 3600_000),
+    secondFactor: new SecondFactorStore(redis),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
   };
   const callService = new CallService(services);
@@ -104,6 +107,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(roomRoutes(services));
   app.use(visitRoutes(services));
   app.use(authRoutes(services));
+  app.use(secondFactorRoutes(services));
   app.use(historyRoutes(services));
   app.use(adminRoutes(services, new InvitationStore(redis)));
   app.use(mediaRoutes(services));

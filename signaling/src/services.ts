@@ -6,6 +6,7 @@ import type { OrganizationStore } from './organizations/organization-store.ts';
 import type { WaitingRoomStore } from './waiting-room/waiting-room-store.ts';
 import type { CallStore } from './calls/call-store.ts';
 import type { SessionStore } from './auth/session-store.ts';
+import type { SecondFactorStore } from './auth/second-factor.ts';
 import type { RateLimiter } from './http/rate-limiter.ts';
 import type { Notifier } from './socket/notifier.ts';
 
@@ -18,6 +19,7 @@ export interface Services {
   waitingRoom: WaitingRoomStore;
   calls: CallStore;
   sessions: SessionStore;
+  secondFactor: SecondFactorStore;
   rateLimiter: RateLimiter;
   media: MediaServer;
   notify: Notifier;

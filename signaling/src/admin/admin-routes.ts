@@ -183,7 +183,8 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     // Admins see every room, the new one too.
     s.notify.roomAccessChanged(invitation.orgId, room.id, { admins: true });
     s.log.info({ orgId: invitation.orgId, professionalId: pro.id, action: 'member_joined' }, 'organization changed');
-    const session = await startSession(s, res, invitation.orgId, pro.id);
+    // Logged in, but like every password login, the second factor first: set up now.
+    const session = await startSession(s, res, invitation.orgId, pro.id, 'second-factor-setup');
     res.status(201).json(await meOf(s, session));
   });
 

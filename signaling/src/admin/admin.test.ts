@@ -101,8 +101,11 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     expect(res.status).to.equal(201);
     const me = (await res.json()) as Me;
     expect(me.professional).to.deep.include({ name: 'Dr. Lie', email: 'lie@example.com', role: 'professional' });
+    // Logged in, with the second factor to set up before anything else.
+    expect(me.pending).to.equal('second-factor-setup');
     const cookie = cookiePairOf(res)!;
     expect((await api('GET', '/api/auth/me', { cookie, csrfToken: me.csrfToken })).status, 'logged in').to.equal(200);
+    expect((await api('GET', '/api/history', { cookie, csrfToken: me.csrfToken })).body.error.code).to.equal('second_factor_required');
     // Used once.
     expect((await api('POST', '/api/invitations/accept', null, { token, password: 'another long password' })).status).to.equal(404);
     expect((await api('GET', `/api/invitations/${token}`, null)).status).to.equal(404);
@@ -148,7 +151,8 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     expect((await postJson(server, '/api/auth/login', { email: member.email, password: member.password })).status, 'old password').to.equal(401);
 
     const temp = await login(server, member.email, temporaryPassword);
-    expect((await api('GET', '/api/auth/me', temp)).body.mustChangePassword).to.equal(true);
+    expect(temp.pending, 'after the second factor').to.equal('password-change');
+    expect((await api('GET', '/api/auth/me', temp)).body.pending).to.equal('password-change');
     expect((await api('GET', '/api/history', temp)).body.error.code).to.equal('password_change_required');
     const refused = await professionalSocket(server, temp.cookie).then(
       () => 'connected',
@@ -158,7 +162,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     const same = await api('POST', '/api/auth/password', temp, { currentPassword: temporaryPassword, newPassword: temporaryPassword });
     expect(same.status).to.equal(400);
     const changed = await api('POST', '/api/auth/password', temp, { currentPassword: temporaryPassword, newPassword: 'my very own password' });
-    expect(changed.body.mustChangePassword).to.equal(false);
+    expect(changed.body.pending).to.equal(null);
     expect((await api('GET', '/api/history', temp)).status).to.equal(200);
     expect((await login(server, member.email, 'my very own password')).csrfToken).to.be.a('string');
   });

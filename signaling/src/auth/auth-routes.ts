@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { requireProfessional, sessionCookieName, type AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
-import type { Session } from './session-store.ts';
+import type { LoginStep, Session } from './session-store.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
 const LOGIN_WINDOW_MS = 15 * 60_000;
@@ -20,14 +20,20 @@ export async function meOf(s: Services, session: Session): Promise<Me> {
     professional: { id: pro.id, name: pro.name, email: pro.email, role: pro.role },
     organization: { id: org.id, name: org.name },
     csrfToken: session.csrfToken,
-    mustChangePassword: !!session.mustChangePassword,
+    pending: session.pending ?? null,
   };
 }
 
+/** The login step after the second factor: a new password if an admin reset it, else none. */
+export async function stepAfterSecondFactor(s: Services, session: Session): Promise<LoginStep | undefined> {
+  const pro = await s.organizations.getProfessional(session.orgId, session.professionalId);
+  return pro?.mustChangePassword ? 'password-change' : undefined;
+}
+
 /** A new session (a new id at every login, so a session fixed before login is worthless) and its cookie. */
-export async function startSession(s: Services, res: Response, orgId: string, professionalId: string, mustChangePassword = false): Promise<Session> {
+export async function startSession(s: Services, res: Response, orgId: string, professionalId: string, pending?: LoginStep): Promise<Session> {
   const secure = s.config.cookieSecure;
-  const { cookieValue, session } = await s.sessions.create(orgId, professionalId, { mustChangePassword });
+  const { cookieValue, session } = await s.sessions.create(orgId, professionalId, { pending });
   res.cookie(sessionCookieName(secure), cookieValue, {
     httpOnly: true,
     secure,
@@ -42,7 +48,9 @@ export function authRoutes(s: Services): Router {
   const router = Router();
   const secure = s.config.cookieSecure;
   const cookieName = sessionCookieName(secure);
-  const authed = requireProfessional(s.sessions, secure, { evenBeforePasswordChange: true });
+  const anyStep = requireProfessional(s.sessions, secure, { during: ['second-factor', 'second-factor-setup', 'password-change'] });
+  // Also open to a fully logged-in member (changing one's own password needs the current one).
+  const changingPassword = requireProfessional(s.sessions, secure, { during: ['password-change'] });
 
   router.post('/api/auth/login', async (req, res) => {
     const body = parse(loginRequest, req.body);
@@ -54,17 +62,19 @@ export function authRoutes(s: Services): Router {
       s.log.info({ event: 'login_failed' }, 'login failed');
       throw new AppError('invalid_credentials', 'wrong e-mail or password');
     }
-    const session = await startSession(s, res, pro.orgId, pro.id, !!pro.mustChangePassword);
-    s.log.info({ orgId: pro.orgId, professionalId: pro.id }, 'professional logged in');
+    // The password alone is not enough: the second factor next (set up now if this is the first login).
+    const pending: LoginStep = (await s.secondFactor.isEnabled(pro.orgId, pro.id)) ? 'second-factor' : 'second-factor-setup';
+    const session = await startSession(s, res, pro.orgId, pro.id, pending);
+    s.log.info({ orgId: pro.orgId, professionalId: pro.id, method: 'password' }, 'password accepted');
     res.json(await meOf(s, session));
   });
 
-  router.get('/api/auth/me', authed, async (_req, res: Response<unknown, AuthedLocals>) => {
+  router.get('/api/auth/me', anyStep, async (_req, res: Response<unknown, AuthedLocals>) => {
     res.json(await meOf(s, res.locals.session));
   });
 
   /** The member's own new password; the only thing a session may do after an admin reset the password. */
-  router.post('/api/auth/password', authed, async (req, res: Response<unknown, AuthedLocals>) => {
+  router.post('/api/auth/password', changingPassword, async (req, res: Response<unknown, AuthedLocals>) => {
     const { session } = res.locals;
     const body = parse(changePasswordRequest, req.body);
     if (!(await s.rateLimiter.allow('password-change', session.professionalId, s.config.LOGIN_LIMIT_PER_ACCOUNT, LOGIN_WINDOW_MS))) {
@@ -74,12 +84,12 @@ export function authRoutes(s: Services): Router {
     if (!pro || !(await verifyPassword(pro.passwordHash, body.currentPassword))) throw new AppError('invalid_credentials', 'the current password is wrong');
     if (body.newPassword === body.currentPassword) throw new AppError('bad_request', 'newPassword: choose a password you have not used here');
     await s.organizations.setPassword(session.orgId, pro.id, await hashPassword(body.newPassword), false);
-    await s.sessions.passwordChanged(session);
+    const done = await s.sessions.advance(session, undefined);
     s.log.info({ orgId: session.orgId, professionalId: pro.id }, 'password changed');
-    res.json(await meOf(s, { ...session, mustChangePassword: false }));
+    res.json(await meOf(s, done));
   });
 
-  router.post('/api/auth/logout', authed, async (_req, res: Response<unknown, AuthedLocals>) => {
+  router.post('/api/auth/logout', anyStep, async (_req, res: Response<unknown, AuthedLocals>) => {
     const { session } = res.locals;
     await s.sessions.destroy(session);
     s.notify.sessionEnded(session.sessionHash);

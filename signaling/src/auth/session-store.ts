@@ -9,9 +9,15 @@ export interface Session {
   sessionHash: string;
   csrfToken: string;
   createdAt: number;
-  /** Logged in with a password an admin reset: nothing but choosing a new one until it is chosen. */
-  mustChangePassword?: boolean;
+  /**
+   * A step of logging in still to take; until it is taken the session may do nothing else. The password
+   * was right: next the second factor (set up at first login), then a new password if an admin reset it.
+   */
+  pending?: LoginStep;
 }
+
+export type LoginStep = 'second-factor' | 'second-factor-setup' | 'password-change';
+const LOGIN_STEPS: readonly string[] = ['second-factor', 'second-factor-setup', 'password-change'];
 
 /**
  * Professionals' login sessions. The cookie holds `<org>.<secret>`; Redis holds only the secret's hash.
@@ -24,15 +30,15 @@ export class SessionStore {
     private readonly maxAgeMs: number,
   ) {}
 
-  async create(orgId: string, professionalId: string, opts: { mustChangePassword?: boolean } = {}, now = Date.now()): Promise<{ cookieValue: string; session: Session }> {
+  async create(orgId: string, professionalId: string, opts: { pending?: LoginStep } = {}, now = Date.now()): Promise<{ cookieValue: string; session: Session }> {
     const secret = newSecret();
     const session: Session = { orgId, professionalId, sessionHash: hashSecret(secret), csrfToken: newSecret(), createdAt: now };
-    if (opts.mustChangePassword) session.mustChangePassword = true;
+    if (opts.pending) session.pending = opts.pending;
     const key = keys.session(orgId, session.sessionHash);
     const index = keys.professionalSessions(orgId, professionalId);
     await this.redis
       .multi()
-      .hset(key, { professionalId, csrfToken: session.csrfToken, createdAt: now, ...(opts.mustChangePassword ? { mustChangePassword: '1' } : {}) })
+      .hset(key, { professionalId, csrfToken: session.csrfToken, createdAt: now, ...(opts.pending ? { pending: opts.pending } : {}) })
       .pexpire(key, this.idleMs)
       // Every session of a member, so removing the member or resetting their password ends them all.
       .sadd(index, session.sessionHash)
@@ -58,7 +64,7 @@ export class SessionStore {
     }
     await this.redis.pexpire(key, Math.min(this.idleMs, this.maxAgeMs - (now - createdAt)));
     const session: Session = { orgId, professionalId: h.professionalId, sessionHash, csrfToken: h.csrfToken!, createdAt };
-    if (h.mustChangePassword === '1') session.mustChangePassword = true;
+    if (h.pending && LOGIN_STEPS.includes(h.pending)) session.pending = h.pending as LoginStep;
     return session;
   }
 
@@ -83,9 +89,23 @@ export class SessionStore {
       .exec();
   }
 
-  /** The member chose their new password: the session may now do everything. */
-  async passwordChanged(session: Session): Promise<void> {
-    await this.redis.hdel(keys.session(session.orgId, session.sessionHash), 'mustChangePassword');
+  /** A login step was taken: the next one, or none (the session may now do everything). */
+  async advance(session: Session, next: LoginStep | undefined): Promise<Session> {
+    const key = keys.session(session.orgId, session.sessionHash);
+    if (next) await this.redis.hset(key, 'pending', next);
+    else await this.redis.hdel(key, 'pending', 'setupSecret');
+    const { pending: _, ...rest } = session;
+    return next ? { ...rest, pending: next } : rest;
+  }
+
+  /** The second-factor secret being set up in this session (shown to the member, not yet active). */
+  async setupSecret(session: Session, make: () => Promise<string>): Promise<string> {
+    const key = keys.session(session.orgId, session.sessionHash);
+    const existing = await this.redis.hget(key, 'setupSecret');
+    if (existing) return existing;
+    const secret = await make();
+    await this.redis.hset(key, 'setupSecret', secret);
+    return secret;
   }
 
   /** Ends every session of a member (removed, or password reset); returns their hashes to close their sockets. */

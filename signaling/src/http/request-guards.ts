@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { parse as parseCookies } from 'cookie';
 import { AppError } from '../errors.ts';
-import type { Session, SessionStore } from '../auth/session-store.ts';
+import type { LoginStep, Session, SessionStore } from '../auth/session-store.ts';
 
 export const SESSION_COOKIE = 'consult_sid';
 
@@ -31,14 +31,23 @@ export interface AuthedLocals {
 }
 
 /**
- * A logged-in member. `evenBeforePasswordChange`: also a session that must choose a new password first
- * (only the routes that let it do that, see who it is, or log out).
+ * A logged-in member. A session with a login step still to take (second factor, new password) gets only
+ * the routes that allow that step (`during`), plus seeing who it is and logging out. `onlyDuring`: the
+ * route is that step itself, which a fully logged-in session may not take again (a stolen session must not
+ * be able to put its own authenticator app on the account).
  */
-export function requireProfessional(sessions: SessionStore, secure: boolean, opts: { evenBeforePasswordChange?: boolean } = {}) {
+export function requireProfessional(sessions: SessionStore, secure: boolean, opts: { during?: LoginStep[]; onlyDuring?: boolean } = {}) {
   return async (req: Request, res: Response<unknown, AuthedLocals>, next: NextFunction) => {
     const session = await sessions.resolve(sessionCookieOf(req.headers.cookie, secure));
     if (!session) return next(new AppError('unauthorized', 'please log in'));
-    if (session.mustChangePassword && !opts.evenBeforePasswordChange) return next(new AppError('password_change_required', 'choose a new password first'));
+    if (opts.onlyDuring && !session.pending) return next(new AppError('not_found', 'nothing to do here'));
+    if (session.pending && !opts.during?.includes(session.pending)) {
+      return next(
+        session.pending === 'password-change'
+          ? new AppError('password_change_required', 'choose a new password first')
+          : new AppError('second_factor_required', 'enter the code from your authenticator app first'),
+      );
+    }
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
     if (unsafe && req.headers['x-csrf-token'] !== session.csrfToken) return next(new AppError('csrf_failed', 'missing or wrong CSRF token'));
     res.locals.session = session;

@@ -94,7 +94,12 @@ export class OrganizationStore {
       if (room.kind === 'personal' && room.professionalId === proId) await this.deleteRoom(orgId, room.id);
       else await this.redis.srem(keys.roomMembers(orgId, room.id), proId);
     }
-    await this.redis.multi().del(keys.professional(orgId, proId)).srem(keys.professionals(orgId), proId).del(keys.professionalByEmail(pro.email)).exec();
+    await this.redis
+      .multi()
+      .del(keys.professional(orgId, proId), keys.recoveryCodes(orgId, proId))
+      .srem(keys.professionals(orgId), proId)
+      .del(keys.professionalByEmail(pro.email))
+      .exec();
   }
 
   async renameRoom(orgId: string, roomId: string, name: string): Promise<void> {

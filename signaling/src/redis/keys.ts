@@ -20,6 +20,8 @@ export const keys = {
   /** Sorted set: call id -> start time, one per professional. */
   history: (orgId: string, proId: string) => `${tag(orgId)}:history:${proId}`,
   session: (orgId: string, sessionHash: string) => `${tag(orgId)}:session:${sessionHash}`,
+  /** Set: hashes of a member's unused recovery codes for the second factor. */
+  recoveryCodes: (orgId: string, proId: string) => `${tag(orgId)}:recovery:${proId}`,
   /** Set: the session hashes of one member (expires with the longest a session may live). */
   professionalSessions: (orgId: string, proId: string) => `${tag(orgId)}:pro-sessions:${proId}`,
   /** A pending invitation, by the hash of its secret; expires after 72 hours. */
@@ -37,6 +39,7 @@ export const PERMANENT_KEY_PATTERNS = [
   /^\{org:[0-9a-f]+\}:org$/,
   /^\{org:[0-9a-f]+\}:pro:[0-9a-f]+$/,
   /^\{org:[0-9a-f]+\}:pros$/,
+  /^\{org:[0-9a-f]+\}:recovery:[0-9a-f]+$/,
   /^\{org:[0-9a-f]+\}:room:[0-9a-f]+$/,
   /^\{org:[0-9a-f]+\}:rooms$/,
   /^\{org:[0-9a-f]+\}:room-members:[0-9a-f]+$/,

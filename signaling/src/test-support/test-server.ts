@@ -11,7 +11,10 @@ import {
   type VisitorServerEvents,
   type VisitResponse,
   type Me,
+  type SecondFactorEnabled,
+  type SecondFactorSetupInfo,
 } from '../../protocol/index.ts';
+import { codeFor } from '../auth/second-factor.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer } from '../server.ts';
@@ -175,13 +178,59 @@ export function cookiePairOf(res: Response): string | null {
   return header ? header.split(';')[0]!.trim() : null;
 }
 
-export async function login(server: TestServer, email: string, password: string): Promise<{ cookie: string; csrfToken: string }> {
+/**
+ * Logs a member in as the dashboard does: the password, then the second factor through its own endpoint
+ * (set up on the first login, as a new member would), playing the member's authenticator app with the
+ * secret stored for them. A code works once, so this waits for a fresh time step if the three a server
+ * accepts (one either side of now) are used up. A step still pending after that (a new password) is left
+ * to the caller: see `pending`.
+ */
+export async function login(
+  server: TestServer,
+  email: string,
+  password: string,
+): Promise<{ cookie: string; csrfToken: string; pending: Me['pending']; recoveryCodes?: string[] }> {
   const res = await postJson(server, '/api/auth/login', { email, password });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   const cookie = cookiePairOf(res);
   if (!cookie) throw new Error('login set no cookie');
-  const me = (await res.json()) as Me;
-  return { cookie, csrfToken: me.csrfToken };
+  let me = (await res.json()) as Me;
+  const headers = { cookie, 'x-csrf-token': me.csrfToken };
+  let recoveryCodes: string[] | undefined;
+  if (me.pending === 'second-factor-setup') {
+    const setup = (await (await fetch(`${server.url}/api/auth/second-factor/setup`, { headers: { cookie } })).json()) as SecondFactorSetupInfo;
+    const done = await postJson(server, '/api/auth/second-factor/setup', { code: codeFor(setup.secret) }, headers);
+    if (done.status !== 200) throw new Error(`second factor setup failed: ${done.status} ${await done.text()}`);
+    ({ me, recoveryCodes } = (await done.json()) as SecondFactorEnabled);
+  } else if (me.pending === 'second-factor') {
+    const code = await unusedCode(server, me.professional.id, me.organization.id);
+    const done = await postJson(server, '/api/auth/second-factor', { code }, headers);
+    if (done.status !== 200) throw new Error(`second factor failed: ${done.status} ${await done.text()}`);
+    me = (await done.json()) as Me;
+  }
+  return { cookie, csrfToken: me.csrfToken, pending: me.pending, recoveryCodes };
+}
+
+/** A code of the member's app for a time step the server has not seen used (waiting for one if need be). */
+export async function unusedCode(server: TestServer, proId: string, orgId: string): Promise<string> {
+  const h = await server.redis.client.hgetall(`{org:${orgId}}:pro:${proId}`);
+  if (!h.totpSecret) throw new Error('no second factor set up');
+  const last = Number(h.totpLastStep ?? -1);
+  for (;;) {
+    const now = Date.now();
+    const current = Math.floor(now / 30_000);
+    for (const step of [current - 1, current, current + 1]) if (step > last) return codeFor(h.totpSecret, step * 30_000 + 1000);
+    await sleep(30_000 - (now % 30_000) + 50);
+  }
+}
+
+/**
+ * A session for a member as a completed login leaves it (password and second factor taken), made by the
+ * server's own session store: for tests whose subject is not logging in (browser suites open the dashboard
+ * with it), so they need not wait for fresh authenticator codes.
+ */
+export async function sessionCookieFor(server: TestServer, orgId: string, professionalId: string): Promise<string> {
+  return (await server.services.sessions.create(orgId, professionalId)).cookieValue;
 }
 
 export async function joinWaitingRoom(server: TestServer, roomSlug: string, name: string): Promise<VisitResponse> {

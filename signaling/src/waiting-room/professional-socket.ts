@@ -12,8 +12,8 @@ import type { Services } from '../services.ts';
 export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Services, calls: CallService): void {
   nsp.use(async (socket, next) => {
     const session = await s.sessions.resolve(sessionCookieOf(socket.handshake.headers.cookie, s.config.cookieSecure)).catch(() => null);
-    // A session that must choose a new password first gets no queue and no calls.
-    if (!session || session.mustChangePassword) return next(new Error('unauthorized'));
+    // A session with a login step still to take (second factor, new password) gets no queue and no calls.
+    if (!session || session.pending) return next(new Error('unauthorized'));
     const pro = await s.organizations.getProfessional(session.orgId, session.professionalId).catch(() => null);
     if (!pro) return next(new Error('unauthorized'));
     // Known before the connection completes, so the dashboard hears of every arrival after its first list.

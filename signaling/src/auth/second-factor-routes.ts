@@ -1,0 +1,67 @@
+import { Router, type Response } from 'express';
+import { secondFactorRequest, type SecondFactorEnabled, type SecondFactorSetupInfo } from '../../protocol/index.ts';
+import { AppError } from '../errors.ts';
+import { parse } from '../http/validate.ts';
+import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import type { Services } from '../services.ts';
+import { meOf, stepAfterSecondFactor } from './auth-routes.ts';
+
+const WINDOW_MS = 15 * 60_000;
+
+/**
+ * The second step of a password login: a code from the member's authenticator app (or a recovery code),
+ * and at the first login setting the app up. Wrong codes count against the member and their address.
+ */
+export function secondFactorRoutes(s: Services): Router {
+  const router = Router();
+  const secure = s.config.cookieSecure;
+  const verifying = requireProfessional(s.sessions, secure, { during: ['second-factor'], onlyDuring: true });
+  const settingUp = requireProfessional(s.sessions, secure, { during: ['second-factor-setup'], onlyDuring: true });
+
+  async function allowAttempt(professionalId: string, address: string): Promise<void> {
+    const byAccount = await s.rateLimiter.allow('second-factor-account', professionalId, s.config.LOGIN_LIMIT_PER_ACCOUNT, WINDOW_MS);
+    const byAddress = await s.rateLimiter.allow('second-factor-address', address, s.config.LOGIN_LIMIT_PER_ADDRESS, WINDOW_MS);
+    if (!byAccount || !byAddress) throw new AppError('rate_limited', 'too many attempts; try again in 15 minutes');
+  }
+
+  router.post('/api/auth/second-factor', verifying, async (req, res: Response<unknown, AuthedLocals>) => {
+    const { session } = res.locals;
+    const { code } = parse(secondFactorRequest, req.body);
+    await allowAttempt(session.professionalId, req.ip ?? '');
+    if (!(await s.secondFactor.verify(session.orgId, session.professionalId, code))) {
+      s.log.info({ orgId: session.orgId, professionalId: session.professionalId, event: 'second_factor_failed' }, 'wrong second factor');
+      throw new AppError('invalid_code', 'wrong or already used code');
+    }
+    const next = await s.sessions.advance(session, await stepAfterSecondFactor(s, session));
+    s.log.info({ orgId: session.orgId, professionalId: session.professionalId, method: 'password+totp' }, 'professional logged in');
+    res.json(await meOf(s, next));
+  });
+
+  /** The secret to add to an app; the same one until it is turned on (a reload shows the same QR code). */
+  router.get('/api/auth/second-factor/setup', settingUp, async (_req, res: Response<unknown, AuthedLocals>) => {
+    const { session } = res.locals;
+    const pro = await s.organizations.getProfessional(session.orgId, session.professionalId);
+    if (!pro) throw new AppError('unauthorized', 'please log in');
+    let made: SecondFactorSetupInfo | undefined;
+    const secret = await s.sessions.setupSecret(session, async () => (made = await s.secondFactor.newSetup(pro.email)).secret);
+    const body: SecondFactorSetupInfo = made ?? (await s.secondFactor.setupFor(secret, pro.email));
+    res.json(body);
+  });
+
+  router.post('/api/auth/second-factor/setup', settingUp, async (req, res: Response<unknown, AuthedLocals>) => {
+    const { session } = res.locals;
+    const { code } = parse(secondFactorRequest, req.body);
+    await allowAttempt(session.professionalId, req.ip ?? '');
+    const secret = await s.sessions.setupSecret(session, async () => {
+      throw new AppError('bad_request', 'get the setup first');
+    });
+    const recoveryCodes = await s.secondFactor.enable(session.orgId, session.professionalId, secret, code);
+    if (!recoveryCodes) throw new AppError('invalid_code', 'that code is not from this setup; check the app and try again');
+    const next = await s.sessions.advance(session, await stepAfterSecondFactor(s, session));
+    s.log.info({ orgId: session.orgId, professionalId: session.professionalId, method: 'password+totp', secondFactor: 'set up' }, 'professional logged in');
+    const body: SecondFactorEnabled = { recoveryCodes, me: await meOf(s, next) };
+    res.json(body);
+  });
+
+  return router;
+}

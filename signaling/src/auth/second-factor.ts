@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { Secret, TOTP } from 'otpauth';
+import QRCode from 'qrcode';
+import { keys } from '../redis/keys.ts';
+import { hashSecret } from '../ids.ts';
+
+const PERIOD_SECONDS = 30;
+const RECOVERY_CODES = 10;
+
+/** An authenticator app's view of a secret: SHA-1, 6 digits, 30 s, which every app understands. */
+const totpOf = (secret: string, label = '') =>
+  new TOTP({ issuer: 'Consult', label, secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: PERIOD_SECONDS });
+
+/** Takes a time step if it is newer than the last one used: a code works once (RFC 6238, 5.2). */
+const TAKE_STEP = `
+local last = tonumber(redis.call('HGET', KEYS[1], 'totpLastStep') or '-1')
+local step = tonumber(ARGV[1])
+if step <= last then return 0 end
+redis.call('HSET', KEYS[1], 'totpLastStep', step)
+return 1
+`;
+
+export interface SecondFactorSetup {
+  /** Base32, for typing into an app by hand. */
+  secret: string;
+  otpauthUri: string;
+  /** The same URI as a QR code, an SVG document. */
+  qrSvg: string;
+}
+
+/** Ten codes of 10 characters (50 bits each), grouped for reading: `abcde-fghij`. */
+function newRecoveryCode(): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
+  const bytes = randomBytes(10);
+  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+  return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+}
+
+const normalizeRecovery = (code: string) => code.trim().toLowerCase().replace(/\s+/g, '');
+
+/**
+ * Professionals' second factor: a TOTP secret per member (any authenticator app), each code usable once,
+ * and ten single-use recovery codes kept only as hashes.
+ */
+export class SecondFactorStore {
+  constructor(private readonly redis: Redis) {}
+
+  /** A fresh secret to set up (not yet active: it becomes so once a code from it is entered). */
+  newSetup(email: string): Promise<SecondFactorSetup> {
+    return this.setupFor(new Secret({ size: 20 }).base32, email);
+  }
+
+  async setupFor(secret: string, email: string): Promise<SecondFactorSetup> {
+    const otpauthUri = totpOf(secret, email).toString();
+    return { secret, otpauthUri, qrSvg: await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) };
+  }
+
+  async isEnabled(orgId: string, proId: string): Promise<boolean> {
+    return (await this.redis.hexists(keys.professional(orgId, proId), 'totpSecret')) === 1;
+  }
+
+  /**
+   * Turns the second factor on with `secret` if `code` is from it; returns the recovery codes (shown once),
+   * or null if the code is wrong.
+   */
+  async enable(orgId: string, proId: string, secret: string, code: string, now = Date.now()): Promise<string[] | null> {
+    const step = this.stepOf(secret, code, now);
+    if (step === null) return null;
+    const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+    await this.redis
+      .multi()
+      .hset(keys.professional(orgId, proId), { totpSecret: secret, totpLastStep: step })
+      .del(keys.recoveryCodes(orgId, proId))
+      .sadd(keys.recoveryCodes(orgId, proId), ...codes.map((c) => hashSecret(normalizeRecovery(c))))
+      .exec();
+    return codes;
+  }
+
+  /** Whether `code` (a 6-digit code not used before, or an unused recovery code) proves the member. */
+  async verify(orgId: string, proId: string, code: string, now = Date.now()): Promise<boolean> {
+    if (/^\d{6}$/.test(code.trim())) {
+      const secret = await this.redis.hget(keys.professional(orgId, proId), 'totpSecret');
+      const step = secret ? this.stepOf(secret, code.trim(), now) : null;
+      if (step === null) return false;
+      return (await this.redis.eval(TAKE_STEP, 1, keys.professional(orgId, proId), step)) === 1;
+    }
+    return (await this.redis.srem(keys.recoveryCodes(orgId, proId), hashSecret(normalizeRecovery(code)))) === 1;
+  }
+
+  async recoveryCodesLeft(orgId: string, proId: string): Promise<number> {
+    return this.redis.scard(keys.recoveryCodes(orgId, proId));
+  }
+
+  /** The time step a code belongs to (one step of clock drift either way), or null. */
+  private stepOf(secret: string, code: string, now: number): number | null {
+    const totp = totpOf(secret);
+    const delta = totp.validate({ token: code, timestamp: now, window: 1 });
+    return delta === null ? null : totp.counter({ timestamp: now }) + delta;
+  }
+}
+
+/** What an authenticator app shows for `secret` at `now`: for tests, which play the member's phone. */
+export function codeFor(secret: string, now = Date.now()): string {
+  return totpOf(secret).generate({ timestamp: now });
+}
