@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Me, WaitingVisitor } from '../../signaling/protocol/index.ts';
 import { CallEngine, preloadDevice, type CallSocket } from '../../client/src/call-engine/call-engine.ts';
 import { LocalMedia } from '../../client/src/call-engine/local-media.ts';
@@ -18,6 +18,9 @@ import { HistoryList } from './history/HistoryList.tsx';
 import { LoginForm } from './login/LoginForm.tsx';
 import { connectProfessional, type ProfessionalSocket } from './pro-socket.ts';
 import { WaitingList } from './queue/WaitingList.tsx';
+import { AlertSettings } from './queue/AlertSettings.tsx';
+import { useWaitingRoom } from './queue/use-waiting-room.ts';
+import { useArrivalAlerts, useArrivalSound, useNotificationPermission, useTitleCount } from './queue/arrival-alerts.ts';
 import { canEncryptFrames } from '../../client/src/call-engine/frame-pipe.ts';
 import { SelfPreview } from './queue/SelfPreview.tsx';
 import { i18n, t } from './strings.ts';
@@ -45,14 +48,22 @@ export function DashboardApp() {
   const [socket, setSocket] = useState<ProfessionalSocket | null>(null);
   const [view, setView] = useState<View>('queue');
   const [call, setCall] = useState<ActiveCall | null>(null);
-  const [waitingCount, setWaitingCount] = useState(0);
+  const [soundOn, setSoundOn] = useArrivalSound();
+  const [notifications, askForNotifications] = useNotificationPermission();
+  const [focusVisitor, setFocusVisitor] = useState<string | null>(null);
+  const onArrival = useArrivalAlerts(soundOn, (visitorId) => {
+    setView('queue');
+    setFocusVisitor(visitorId);
+  });
   const [preview, setPreview] = useState<LocalMedia | null>(null);
   const previewRef = useRef<LocalMedia | null>(null);
   previewRef.current = preview;
-  const onCountChange = useCallback((n: number) => setWaitingCount(n), []);
 
   // The camera is on only while someone waits (and no call is going on), never all day.
   const ready = !!me && !me.pending;
+  const waiting = useWaitingRoom(socket, onArrival);
+  const waitingCount = waiting.waitingCount;
+  useTitleCount(ready ? waitingCount : 0, ready);
   const wantPreview = ready && !call && view === 'queue' && waitingCount > 0;
   useEffect(() => {
     if (!wantPreview) return;
@@ -199,7 +210,10 @@ export function DashboardApp() {
               <>
                 {/* Every call is end-to-end encrypted: a browser that cannot encrypt frames may not admit anyone. */}
                 {canEncryptFrames() ? (
-                  <WaitingList socket={socket} onAdmit={admit} onCountChange={onCountChange} />
+                  <>
+                    <AlertSettings soundOn={soundOn} setSoundOn={setSoundOn} notifications={notifications} askForNotifications={askForNotifications} />
+                    <WaitingList waiting={waiting} onAdmit={admit} focusVisitor={focusVisitor} />
+                  </>
                 ) : (
                   <section>
                     <h1>{t('queue.heading')}</h1>

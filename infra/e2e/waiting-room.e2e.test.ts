@@ -111,4 +111,59 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await lie.getByText('You have been logged out. Please log in again.').waitFor();
     await adminPage.getByRole('button', { name: 'Remove Dr. Lie' }).waitFor({ state: 'detached' });
   });
+
+  it('alerts: a knock on arrival (off when turned off, remembered on this device), the count in the title, and a notification while the tab is hidden that names no one and opens on that visitor', async () => {
+    // A string, not a function: the test runner's transform would add helpers the page does not have.
+    const spyOnAlerts = `(() => {
+      window.__knocks = 0;
+      window.__notifications = [];
+      const createOscillator = AudioContext.prototype.createOscillator;
+      AudioContext.prototype.createOscillator = function () {
+        window.__knocks++;
+        return createOscillator.call(this);
+      };
+      const Native = window.Notification;
+      window.Notification = class extends Native {
+        constructor(title, options) {
+          super(title, options);
+          window.__notifications.push(this);
+        }
+      };
+      let hidden = false;
+      Object.defineProperty(Document.prototype, 'visibilityState', { get: () => (hidden ? 'hidden' : 'visible'), configurable: true });
+      Object.defineProperty(Document.prototype, 'hidden', { get: () => hidden, configurable: true });
+      window.__setHidden = (h) => {
+        hidden = h;
+        document.dispatchEvent(new Event('visibilitychange'));
+      };
+    })();`;
+    const pro = await suite.scene.professionalLogsIn(spyOnAlerts);
+    await pro.context().grantPermissions(['notifications'], { origin: suite.server.origin });
+    await pro.reload();
+    await pro.getByText('Notifications are on').waitFor();
+    const page = pro as Page;
+    const knocks = () => page.evaluate(() => (window as unknown as { __knocks: number }).__knocks);
+
+    await suite.scene.visitorChecksIn('Ola Nordmann');
+    await pro.getByRole('button', { name: 'Admit Ola Nordmann' }).waitFor();
+    expect(await pro.title()).to.equal('(1) Waiting room · Dashboard');
+    expect(await knocks(), 'a two-note knock').to.equal(2);
+
+    await pro.getByRole('checkbox', { name: /Sound when someone arrives/ }).uncheck();
+    await pro.reload();
+    await pro.getByRole('button', { name: 'Admit Ola Nordmann' }).waitFor();
+    expect(await pro.getByRole('checkbox', { name: /Sound when someone arrives/ }).isChecked(), 'remembered on this device').to.equal(false);
+    await page.evaluate(() => (window as unknown as { __setHidden: (h: boolean) => void }).__setHidden(true));
+    await suite.scene.visitorChecksIn('Kari Nordmann');
+    await pro.getByRole('button', { name: 'Admit Kari Nordmann' }).waitFor({ state: 'attached' });
+    expect(await pro.title()).to.equal('(2) Waiting room · Dashboard');
+    expect(await knocks(), 'no knock when turned off').to.equal(0);
+    const shown = await page.evaluate(() => (window as unknown as { __notifications: Notification[] }).__notifications.map((n) => ({ title: n.title, body: n.body })));
+    expect(shown).to.deep.equal([{ title: 'Someone is waiting', body: `A visitor has arrived in ${suite.org.room.name}.` }]);
+    expect(JSON.stringify(shown)).to.not.include('Kari');
+
+    // Clicking the notification brings the dashboard forward on that visitor.
+    await page.evaluate(() => (window as unknown as { __notifications: Notification[] }).__notifications[0]!.onclick!(new Event('click')));
+    await pro.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Admit Kari Nordmann');
+  });
 });

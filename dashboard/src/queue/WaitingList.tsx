@@ -1,72 +1,29 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { QueueRoom, QueueRemovalReason, WaitingVisitor } from '../../../signaling/protocol/index.ts';
-import { request, RequestError } from '../../../client/src/call-engine/request.ts';
-import type { ProfessionalSocket } from '../pro-socket.ts';
+import type { WaitingVisitor } from '../../../signaling/protocol/index.ts';
+import { RequestError } from '../../../client/src/call-engine/request.ts';
 import { locale, t } from '../strings.ts';
-
-/** How long a visitor someone else admitted stays on the list, marked as taken, before it goes. */
-const TAKEN_SHOWN_MS = 5000;
-
-interface Row extends WaitingVisitor {
-  /** Admitted by another professional: shown as taken for a moment, no longer admittable. */
-  takenBy?: string;
-}
-
-const byArrival = (a: WaitingVisitor, b: WaitingVisitor) => a.arrivedAt - b.arrivedAt;
+import type { WaitingRoomState } from './use-waiting-room.ts';
 
 /** Everyone waiting in the rooms this member belongs to (admins: all rooms), live, grouped by room, oldest first. */
-export function WaitingList({ socket, onAdmit, onCountChange }: {
-  socket: ProfessionalSocket;
+export function WaitingList({ waiting, onAdmit, focusVisitor }: {
+  waiting: WaitingRoomState;
   onAdmit: (visitor: WaitingVisitor) => Promise<void>;
-  onCountChange?: (n: number) => void;
+  /** A visitor to bring into view (its notification was clicked): its Admit button gets the focus. */
+  focusVisitor?: string | null;
 }) {
-  const [rooms, setRooms] = useState<QueueRoom[]>([]);
-  const [visitors, setVisitors] = useState<Row[]>([]);
-  const waitingCount = visitors.filter((v) => !v.takenBy).length;
-  useEffect(() => onCountChange?.(waitingCount), [waitingCount, onCountChange]);
-  const [online, setOnline] = useState(socket.connected);
+  const { rooms, visitors, online, waitingCount } = waiting;
+  useEffect(() => {
+    if (!focusVisitor) return;
+    const button = document.querySelector<HTMLButtonElement>(`li[data-visitor-id="${focusVisitor}"] button`);
+    button?.scrollIntoView({ block: 'center' });
+    button?.focus();
+  }, [focusVisitor, visitors.length]);
   const [now, setNow] = useState(Date.now());
   const [error, setError] = useState<string | null>(null);
-
   useEffect(() => {
-    const timers = new Set<ReturnType<typeof setTimeout>>();
-    const load = () => {
-      setOnline(true);
-      void request(socket, 'queue:list', {}).then(({ rooms, visitors }) => {
-        setRooms(rooms);
-        setVisitors([...visitors].sort(byArrival));
-      }, () => undefined);
-    };
-    const arrived = (v: WaitingVisitor) => setVisitors((list) => [...list.filter((x) => x.visitorId !== v.visitorId), v].sort(byArrival));
-    const drop = (visitorId: string) => setVisitors((list) => list.filter((x) => x.visitorId !== visitorId));
-    const removed = ({ visitorId, reason, by }: { visitorId: string; reason: QueueRemovalReason; by?: string }) => {
-      if (reason !== 'admitted' || !by) return drop(visitorId);
-      setVisitors((list) => list.map((x) => (x.visitorId === visitorId ? { ...x, takenBy: by } : x)));
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        drop(visitorId);
-      }, TAKEN_SHOWN_MS);
-      timers.add(timer);
-    };
-    const offline = () => setOnline(false);
-    if (socket.connected) load();
-    socket.on('connect', load);
-    socket.on('disconnect', offline);
-    socket.on('queue:arrived', arrived);
-    socket.on('queue:removed', removed);
-    // An admin changed which rooms this dashboard sees (or renamed or deleted one): list again.
-    socket.on('queue:rooms-changed', load);
     const tick = setInterval(() => setNow(Date.now()), 15_000);
-    return () => {
-      socket.off('connect', load);
-      socket.off('disconnect', offline);
-      socket.off('queue:arrived', arrived);
-      socket.off('queue:removed', removed);
-      socket.off('queue:rooms-changed', load);
-      clearInterval(tick);
-      for (const timer of timers) clearTimeout(timer);
-    };
-  }, [socket]);
+    return () => clearInterval(tick);
+  }, []);
 
   const admit = async (v: WaitingVisitor) => {
     setError(null);
@@ -75,7 +32,7 @@ export function WaitingList({ socket, onAdmit, onCountChange }: {
     } catch (err) {
       const code = err instanceof RequestError ? err.code : undefined;
       const gone = code === 'not_waiting' || code === 'not_found' || code === 'already_admitted';
-      if (gone) setVisitors((list) => list.filter((x) => x.visitorId !== v.visitorId));
+      if (gone) waiting.remove(v.visitorId);
       setError(code === 'already_admitted' ? t('queue.alreadyAdmitted') : gone ? t('queue.notWaiting') : t('queue.admitFailed'));
     }
   };

@@ -1,0 +1,87 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { QueueRemovalReason, QueueRoom, WaitingVisitor } from '../../../signaling/protocol/index.ts';
+import { request } from '../../../client/src/call-engine/request.ts';
+import type { ProfessionalSocket } from '../pro-socket.ts';
+
+/** How long a visitor someone else admitted stays on the list, marked as taken, before it goes. */
+const TAKEN_SHOWN_MS = 5000;
+
+export interface WaitingRow extends WaitingVisitor {
+  /** Admitted by another professional: shown as taken for a moment, no longer admittable. */
+  takenBy?: string;
+}
+
+export interface WaitingRoomState {
+  rooms: QueueRoom[];
+  /** Oldest first. */
+  visitors: WaitingRow[];
+  /** Whether the dashboard's connection is up (the list is live). */
+  online: boolean;
+  /** Visitors still to admit (not those just taken by someone else). */
+  waitingCount: number;
+  remove(visitorId: string): void;
+}
+
+const byArrival = (a: WaitingVisitor, b: WaitingVisitor) => a.arrivedAt - b.arrivedAt;
+
+/**
+ * The waiting lists of the rooms this member sees, kept live for the whole dashboard (the list, the
+ * title's count, and the alerts all read it, in a call too). `onArrival` hears each new visitor.
+ */
+export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v: WaitingVisitor) => void): WaitingRoomState {
+  const [rooms, setRooms] = useState<QueueRoom[]>([]);
+  const [visitors, setVisitors] = useState<WaitingRow[]>([]);
+  const [online, setOnline] = useState(!!socket?.connected);
+
+  useEffect(() => {
+    if (!socket) return;
+    const timers = new Set<ReturnType<typeof setTimeout>>();
+    const load = () => {
+      setOnline(true);
+      void request(socket, 'queue:list', {}).then(({ rooms, visitors }) => {
+        setRooms(rooms);
+        setVisitors([...visitors].sort(byArrival));
+      }, () => undefined);
+    };
+    const arrived = (v: WaitingVisitor) => {
+      setVisitors((list) => [...list.filter((x) => x.visitorId !== v.visitorId), v].sort(byArrival));
+      onArrival?.(v);
+    };
+    const drop = (visitorId: string) => setVisitors((list) => list.filter((x) => x.visitorId !== visitorId));
+    const removed = ({ visitorId, reason, by }: { visitorId: string; reason: QueueRemovalReason; by?: string }) => {
+      if (reason !== 'admitted' || !by) return drop(visitorId);
+      setVisitors((list) => list.map((x) => (x.visitorId === visitorId ? { ...x, takenBy: by } : x)));
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        drop(visitorId);
+      }, TAKEN_SHOWN_MS);
+      timers.add(timer);
+    };
+    const offline = () => setOnline(false);
+    if (socket.connected) load();
+    socket.on('connect', load);
+    socket.on('disconnect', offline);
+    socket.on('queue:arrived', arrived);
+    socket.on('queue:removed', removed);
+    // An admin changed which rooms this dashboard sees (or renamed or deleted one): list again.
+    socket.on('queue:rooms-changed', load);
+    return () => {
+      socket.off('connect', load);
+      socket.off('disconnect', offline);
+      socket.off('queue:arrived', arrived);
+      socket.off('queue:removed', removed);
+      socket.off('queue:rooms-changed', load);
+      for (const timer of timers) clearTimeout(timer);
+      setVisitors([]);
+      setRooms([]);
+    };
+  }, [socket]);
+
+  return {
+    rooms,
+    visitors,
+    online,
+    waitingCount: visitors.filter((v) => !v.takenBy).length,
+    remove: (visitorId) => setVisitors((list) => list.filter((x) => x.visitorId !== visitorId)),
+  };
+}
