@@ -22,7 +22,7 @@ type Screen =
   | { kind: 'check-in' }
   | { kind: 'waiting'; arrivedAt: number }
   | { kind: 'call'; engine: CallEngine }
-  | { kind: 'ended'; left: boolean };
+  | { kind: 'ended'; left: boolean; lostPlace?: boolean };
 
 const slug = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 
@@ -34,7 +34,7 @@ export function VisitorApp() {
   const [online, setOnline] = useState(true);
   const socketRef = useRef<VisitorSocket | null>(null);
 
-  const endVisit = useCallback((left: boolean) => {
+  const endVisit = useCallback((left: boolean, lostPlace = false) => {
     visitToken.clear(slug);
     socketRef.current?.disconnect();
     socketRef.current = null;
@@ -42,7 +42,7 @@ export function VisitorApp() {
       m?.stop();
       return null;
     });
-    setScreen({ kind: 'ended', left });
+    setScreen({ kind: 'ended', left, lostPlace });
   }, []);
 
   const startCall = useCallback((socket: VisitorSocket, callId: string, localMedia: LocalMedia) => {
@@ -62,7 +62,7 @@ export function VisitorApp() {
     const socket = connectVisitor(token);
     socketRef.current = socket;
     const apply = (visit: VisitState) => {
-      if (visit.state === 'ended') return endVisit(false);
+      if (visit.state === 'ended') return endVisit(false, visit.reason === 'connection_lost');
       if (visit.state === 'waiting') {
         setScreen((s) => (s.kind === 'call' ? s : { kind: 'waiting', arrivedAt: visit.arrivedAt }));
         void preloadDevice().catch(() => undefined);
@@ -159,8 +159,8 @@ export function VisitorApp() {
         {screen.kind === 'call' && media && <CallView engine={screen.engine} media={media} t={t} />}
         {screen.kind === 'ended' && (
           <section>
-            <h1>{screen.left ? t('ended.left') : t('ended.heading')}</h1>
-            <p>{t('ended.body')}</p>
+            <h1>{screen.lostPlace ? t('ended.lostPlace') : screen.left ? t('ended.left') : t('ended.heading')}</h1>
+            <p>{screen.lostPlace ? t('ended.lostPlaceBody') : t('ended.body')}</p>
             <button type="button" onClick={() => location.reload()}>
               {t('ended.again')}
             </button>

@@ -30,6 +30,8 @@ const en = {
   'ended.heading': 'The consultation has ended',
   'ended.body': 'Thank you. You can close this page.',
   'ended.left': 'You have left the waiting room.',
+  'ended.lostPlace': 'You lost your place in the waiting room',
+  'ended.lostPlaceBody': 'Your connection was gone for too long, so you were taken off the list. Check in again to wait.',
   'ended.again': 'Check in again',
 };
 
@@ -62,6 +64,8 @@ const nb: Record<keyof typeof en, string> = {
   'ended.heading': 'Konsultasjonen er avsluttet',
   'ended.body': 'Takk. Du kan lukke denne siden.',
   'ended.left': 'Du har forlatt venterommet.',
+  'ended.lostPlace': 'Du mistet plassen din i venterommet',
+  'ended.lostPlaceBody': 'Forbindelsen var borte for lenge, så du ble tatt av listen. Sjekk inn igjen for å vente.',
   'ended.again': 'Sjekk inn igjen',
 };
 

@@ -134,11 +134,16 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
 
     await visitor.reload();
     await visitor.getByRole('heading', { name: 'You are in the waiting room' }).waitFor();
+    const row = pro.getByRole('listitem').filter({ hasText: 'Per Hansen' });
+    await row.getByText('online').waitFor();
     const context = visitor.context();
     await visitor.close();
+    // The professional sees the connection go, and the visitor keeps their place meanwhile.
+    await row.getByText('connection lost').waitFor();
     const reopened = await context.newPage();
     await reopened.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
     await reopened.getByRole('heading', { name: 'You are in the waiting room' }).waitFor();
+    await row.getByText('online').waitFor();
     expect(await pro.getByRole('listitem').filter({ hasText: 'Per Hansen' }).count()).to.equal(1);
 
     await reopened.getByRole('button', { name: 'Leave the waiting room' }).click();

@@ -73,6 +73,8 @@ export interface WaitingVisitor {
   roomId: string;
   roomName: string;
   arrivedAt: number;
+  /** False while their connection is lost (they keep their place for the grace period). */
+  online: boolean;
 }
 
 /** A room as a dashboard lists it. */
@@ -84,12 +86,12 @@ export interface QueueRoom {
 }
 
 /** Why a visitor left a waiting list. */
-export type QueueRemovalReason = 'left' | 'admitted';
+export type QueueRemovalReason = 'left' | 'admitted' | 'connection_lost';
 
 export type VisitState =
   | { state: 'waiting'; roomName: string; professionalName: string; arrivedAt: number }
   | { state: 'in_call'; roomName: string; professionalName: string; callId: string }
-  | { state: 'ended' };
+  | { state: 'ended'; reason?: 'connection_lost' };
 
 // ---------- client -> server ----------
 
@@ -174,6 +176,8 @@ export interface ProfessionalServerEvents extends CallServerEvents {
   'queue:arrived': (visitor: WaitingVisitor) => void;
   /** `by`: who admitted the visitor, so every other dashboard can say "taken by Dr X". */
   'queue:removed': (e: { visitorId: string; roomId: string; reason: QueueRemovalReason; by?: string }) => void;
+  /** A waiting visitor's connection dropped (they keep their place for a while) or came back. */
+  'queue:presence': (e: { visitorId: string; roomId: string; online: boolean }) => void;
   /** The rooms this dashboard may see changed (an admin added or removed it, renamed or deleted one): list again. */
   'queue:rooms-changed': () => void;
   /** The login session ended (logout, expiry); the socket is closed right after. */

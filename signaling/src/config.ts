@@ -28,6 +28,11 @@ const schema = z
     SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(72).default(12),
     /** How often an open dashboard re-checks that its login session still exists (idle expiry, logout). */
     SESSION_CHECK_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
+    /**
+     * How long a waiting visitor whose connection dropped (tab closed, network switch, laptop lid) keeps
+     * their place: coming back within it restores it; past it they are marked left.
+     */
+    VISITOR_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Where the built front-ends are; the defaults are the repo's own build output. */
     CLIENT_DIST: z.string().default(new URL('../../client/dist', import.meta.url).pathname),

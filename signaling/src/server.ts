@@ -31,6 +31,7 @@ import { adminRoutes } from './admin/admin-routes.ts';
 import { InvitationStore } from './admin/invitation-store.ts';
 import { mediaRoutes } from './calls/media-routes.ts';
 import { attachVisitorNamespace } from './waiting-room/visitor-socket.ts';
+import { VisitorPresence } from './waiting-room/visitor-presence.ts';
 import { attachProfessionalNamespace } from './waiting-room/professional-socket.ts';
 import { AppError } from './errors.ts';
 import type { Services } from './services.ts';
@@ -67,6 +68,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const io = new SocketServer(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 100_000,
+    // A connection that went silent (network gone, laptop lid) is noticed within 15 s rather than 45 s:
+    // a waiting visitor's grace period starts from there, and the dashboard shows "connection lost".
+    pingInterval: 10_000,
+    pingTimeout: 5_000,
     transports: ['websocket', 'polling'],
     // Browsers send Origin on WebSocket handshakes and cross-site requests; same-origin polling GETs
     // carry Sec-Fetch-Site instead. Anything else (another site's page, a foreign Origin) is refused.
@@ -98,7 +103,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
   };
   const callService = new CallService(services);
-  attachVisitorNamespace(notify.visitors, services, callService);
+  const presence = new VisitorPresence(services);
+  attachVisitorNamespace(notify.visitors, services, callService, presence);
   attachProfessionalNamespace(notify.professionals, services, callService);
 
   app.use(securityHeaders(config.cookieSecure));
@@ -128,6 +134,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     url,
     services,
     async close() {
+      presence.close();
       callService.close();
       // io.close() closes this process's sockets in every namespace. (io.disconnectSockets() would go
       // through the Redis adapter and close the sockets of every other signaling process too.)

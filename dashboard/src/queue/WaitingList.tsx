@@ -57,17 +57,20 @@ export function WaitingList({ waiting, onAdmit, focusVisitor }: {
             {shown.length > 1 && here.length === 0 && <p class="muted">{t('queue.empty')}</p>}
             <ul class="queue" aria-live="polite">
               {here.map((v) => (
-                <li key={v.visitorId} data-visitor-id={v.visitorId} class={v.takenBy ? 'taken' : undefined}>
+                <li key={v.visitorId} data-visitor-id={v.visitorId} class={v.takenBy || v.dropped ? 'taken' : undefined}>
                   <div>
-                    <strong>{v.name}</strong>
+                    <strong>{v.name}</strong>{' '}
+                    {!v.takenBy && !v.dropped && (
+                      <span class={v.online ? 'presence online' : 'presence lost'}>{v.online ? t('queue.online') : t('queue.connectionLost')}</span>
+                    )}
                     <div class="muted">
                       {t('queue.arrived', { time: new Date(v.arrivedAt).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' }) })} ·{' '}
                       {t('queue.waitingFor', { n: Math.max(0, Math.floor((now - v.arrivedAt) / 60_000)) })}
                     </div>
                   </div>
-                  {v.takenBy ? (
+                  {v.takenBy || v.dropped ? (
                     <span class="muted" role="status">
-                      {t('queue.takenBy', { name: v.takenBy })}
+                      {v.takenBy ? t('queue.takenBy', { name: v.takenBy }) : t('queue.dropped')}
                     </span>
                   ) : (
                     <button type="button" aria-label={t('queue.admitName', { name: v.name })} onClick={() => void admit(v)}>

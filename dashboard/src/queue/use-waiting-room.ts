@@ -9,6 +9,8 @@ const TAKEN_SHOWN_MS = 5000;
 export interface WaitingRow extends WaitingVisitor {
   /** Admitted by another professional: shown as taken for a moment, no longer admittable. */
   takenBy?: string;
+  /** Taken off the list because their connection stayed lost past the grace period: shown for a moment. */
+  dropped?: boolean;
 }
 
 export interface WaitingRoomState {
@@ -49,20 +51,25 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
     };
     const drop = (visitorId: string) => setVisitors((list) => list.filter((x) => x.visitorId !== visitorId));
     const removed = ({ visitorId, reason, by }: { visitorId: string; reason: QueueRemovalReason; by?: string }) => {
-      if (reason !== 'admitted' || !by) return drop(visitorId);
-      setVisitors((list) => list.map((x) => (x.visitorId === visitorId ? { ...x, takenBy: by } : x)));
+      // Said on the row for a moment, so the professional sees why someone went: taken, or connection lost.
+      const why = reason === 'admitted' && by ? { takenBy: by } : reason === 'connection_lost' ? { dropped: true } : null;
+      if (!why) return drop(visitorId);
+      setVisitors((list) => list.map((x) => (x.visitorId === visitorId ? { ...x, ...why } : x)));
       const timer = setTimeout(() => {
         timers.delete(timer);
         drop(visitorId);
       }, TAKEN_SHOWN_MS);
       timers.add(timer);
     };
+    const presence = ({ visitorId, online }: { visitorId: string; online: boolean }) =>
+      setVisitors((list) => list.map((x) => (x.visitorId === visitorId ? { ...x, online } : x)));
     const offline = () => setOnline(false);
     if (socket.connected) load();
     socket.on('connect', load);
     socket.on('disconnect', offline);
     socket.on('queue:arrived', arrived);
     socket.on('queue:removed', removed);
+    socket.on('queue:presence', presence);
     // An admin changed which rooms this dashboard sees (or renamed or deleted one): list again.
     socket.on('queue:rooms-changed', load);
     return () => {
@@ -70,6 +77,7 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
       socket.off('disconnect', offline);
       socket.off('queue:arrived', arrived);
       socket.off('queue:removed', removed);
+      socket.off('queue:presence', presence);
       socket.off('queue:rooms-changed', load);
       for (const timer of timers) clearTimeout(timer);
       setVisitors([]);
@@ -81,7 +89,7 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
     rooms,
     visitors,
     online,
-    waitingCount: visitors.filter((v) => !v.takenBy).length,
+    waitingCount: visitors.filter((v) => !v.takenBy && !v.dropped).length,
     remove: (visitorId) => setVisitors((list) => list.filter((x) => x.visitorId !== visitorId)),
   };
 }

@@ -17,6 +17,8 @@ export const keys = {
   /** Sorted set: visitor id -> arrival time, for one room. */
   waiting: (orgId: string, roomId: string) => `${tag(orgId)}:waiting:${roomId}`,
   call: (orgId: string, callId: string) => `${tag(orgId)}:call:${callId}`,
+  /** Sorted set: waiting visitor id -> when their place is lost unless their connection is back. */
+  presence: (orgId: string) => `${tag(orgId)}:presence`,
   /** Sorted set: call id -> start time, one per professional. */
   history: (orgId: string, proId: string) => `${tag(orgId)}:history:${proId}`,
   session: (orgId: string, sessionHash: string) => `${tag(orgId)}:session:${sessionHash}`,
@@ -31,6 +33,8 @@ export const keys = {
   roomBySlug: (slug: string) => `room-slug:${slug}`,
   professionalByEmail: (email: string) => `pro-email:${email}`,
   organizations: () => 'organizations',
+  /** Set: organizations with visitors whose presence is watched (ids only), for the sweep. */
+  presenceOrganizations: () => 'presence-orgs',
   rateLimit: (kind: string, subject: string) => `rate:${kind}:${subject}`,
 };
 
@@ -46,4 +50,6 @@ export const PERMANENT_KEY_PATTERNS = [
   /^room-slug:/,
   /^pro-email:/,
   /^organizations$/,
+  // Organization ids only (no visitor): which organizations the presence sweep looks at.
+  /^presence-orgs$/,
 ];

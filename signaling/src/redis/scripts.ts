@@ -30,7 +30,7 @@ ${TRIM('KEYS[3]')}
 return 'ok'
 `;
 
-/** KEYS: org, visitor, waiting, call, history. ARGV: visitorId, callId, professionalId, now. */
+/** KEYS: org, visitor, waiting, call, history, presence. ARGV: visitorId, callId, professionalId, now. */
 const admit = `
 ${RETENTION}
 local now = tonumber(ARGV[4])
@@ -45,6 +45,7 @@ local roomId = redis.call('HGET', KEYS[2], 'roomId')
 redis.call('HSET', KEYS[2], 'state', 'in_call', 'callId', ARGV[2], 'admittedAt', ARGV[4])
 redis.call('PEXPIRE', KEYS[2], retention)
 redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('HSET', KEYS[4], 'callId', ARGV[2], 'visitorId', ARGV[1], 'professionalId', ARGV[3], 'roomId', roomId,
   'state', 'active', 'startedAt', ARGV[4])
 redis.call('PEXPIRE', KEYS[4], retention)
@@ -53,13 +54,14 @@ ${TRIM('KEYS[5]')}
 return 'ok'
 `;
 
-/** KEYS: visitor, waiting. ARGV: visitorId, now. */
+/** KEYS: visitor, waiting, presence. ARGV: visitorId, now. */
 const leaveWaitingRoom = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'not_found' end
 if state ~= 'waiting' then return 'not_waiting' end
 redis.call('HSET', KEYS[1], 'state', 'left', 'leftAt', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
 return 'ok'
 `;
 
@@ -73,10 +75,36 @@ if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'state', 
 return 'ok'
 `;
 
+/**
+ * A waiting visitor's connection came or went. KEYS: visitor, presence. ARGV: visitorId, 'online'|'lost',
+ * deadline (when the place is lost if nothing changes), retentionMs.
+ */
+const visitorPresence = `
+if redis.call('HGET', KEYS[1], 'state') ~= 'waiting' then return 'not_waiting' end
+redis.call('HSET', KEYS[1], 'presence', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return 'ok'
+`;
+
+/**
+ * The grace period passed with no connection: the visitor loses their place. KEYS: visitor, waiting,
+ * presence. ARGV: visitorId, now.
+ */
+const dropVisitor = `
+if redis.call('ZREM', KEYS[3], ARGV[1]) == 0 then return 'not_found' end
+if redis.call('HGET', KEYS[1], 'state') ~= 'waiting' then return 'not_waiting' end
+redis.call('HSET', KEYS[1], 'state', 'left', 'leftAt', ARGV[2], 'leftReason', 'connection_lost')
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 'ok'
+`;
+
 const SCRIPTS = {
+  visitorPresence: { keys: 2, lua: visitorPresence },
+  dropVisitor: { keys: 3, lua: dropVisitor },
   joinWaitingRoom: { keys: 3, lua: joinWaitingRoom },
-  admit: { keys: 5, lua: admit },
-  leaveWaitingRoom: { keys: 2, lua: leaveWaitingRoom },
+  admit: { keys: 6, lua: admit },
+  leaveWaitingRoom: { keys: 3, lua: leaveWaitingRoom },
   endCall: { keys: 2, lua: endCall },
 } as const;
 

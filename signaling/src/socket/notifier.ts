@@ -34,6 +34,10 @@ export class Notifier {
     this.professionals.to(socketRooms.call(callId)).emit('call:media-lost', { callId });
   }
 
+  visitorPresence(e: { visitorId: string; roomId: string; online: boolean }): void {
+    this.professionals.to(socketRooms.room(e.roomId)).emit('queue:presence', e);
+  }
+
   /**
    * Who may see a room changed: the dashboards of those added start hearing of it, those removed stop,
    * and both reload their list. `admins`: a new room, which every admin sees.

@@ -6,10 +6,13 @@ import type {
   VisitorServerEvents,
 } from '../../protocol/index.ts';
 import type { Session } from '../auth/session-store.ts';
+import type { Visitor } from '../waiting-room/waiting-room-store.ts';
 
 export interface VisitorSocketData {
   orgId: string;
   visitorId: string;
+  /** As it was when the socket connected. */
+  visitor: Visitor;
 }
 
 export interface ProfessionalSocketData {

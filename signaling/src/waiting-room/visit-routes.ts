@@ -23,6 +23,7 @@ export function visitRoutes(s: Services): Router {
       roomId: room.id,
       roomName: room.name,
       arrivedAt: visitor.arrivedAt,
+      online: true,
     });
     const response: VisitResponse = { visitorToken, visitorId: visitor.id };
     res.status(201).json(response);

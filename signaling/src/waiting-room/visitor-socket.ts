@@ -6,17 +6,18 @@ import { bindEvents } from '../socket/bind-events.ts';
 import { socketRooms, type VisitorNamespace, type VisitorSocket } from '../socket/types.ts';
 import type { Services } from '../services.ts';
 import { callHandlers } from '../calls/call-handlers.ts';
+import type { VisitorPresence } from './visitor-presence.ts';
 
 /**
  * The visitor's socket. It authenticates with the visitor token and joins only its own visitor room,
  * so while waiting it hears nothing but its own admission. Call events come after admission, once it
  * has joined the call it was admitted to.
  */
-export function attachVisitorNamespace(nsp: VisitorNamespace, s: Services, calls: CallService): void {
+export function attachVisitorNamespace(nsp: VisitorNamespace, s: Services, calls: CallService, presence: VisitorPresence): void {
   nsp.use(async (socket, next) => {
     const visitor = await s.waitingRoom.authenticate(socket.handshake.auth?.token).catch(() => null);
     if (!visitor) return next(new Error('not_found'));
-    socket.data = { orgId: visitor.orgId, visitorId: visitor.id };
+    socket.data = { orgId: visitor.orgId, visitorId: visitor.id, visitor };
     next();
   });
 
@@ -42,13 +43,20 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, s: Services, calls
       },
       s.log,
     );
-    socket.on('disconnect', () => calls.socketGone(socket));
+    // Waiting with a connection, or without one for a while (the grace period): the dashboards see which.
+    void presence.connected(socket.data.visitor).catch((err: Error) => s.log.warn({ err: err.message }, 'could not record presence'));
+    socket.on('disconnect', () => {
+      calls.socketGone(socket);
+      void presence.disconnected(socket.data.visitor).catch((err: Error) => s.log.warn({ err: err.message }, 'could not record presence'));
+    });
   });
 }
 
 async function visitState(s: Services, orgId: string, visitorId: string): Promise<VisitState> {
   const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
-  if (!visitor || visitor.state === 'left' || visitor.state === 'ended') return { state: 'ended' };
+  if (!visitor || visitor.state === 'left' || visitor.state === 'ended') {
+    return visitor?.leftReason === 'connection_lost' ? { state: 'ended', reason: 'connection_lost' } : { state: 'ended' };
+  }
   const room = await s.organizations.getRoom(orgId, visitor.roomId);
   const names = { roomName: room?.name ?? '', professionalName: room ? await s.organizations.hostNameOf(room) : '' };
   if (visitor.state === 'in_call' && visitor.callId) {

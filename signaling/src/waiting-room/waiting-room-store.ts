@@ -16,6 +16,10 @@ export interface Visitor {
   state: VisitorState;
   arrivedAt: number;
   callId?: string;
+  /** Whether their connection is up; 'lost' starts the grace period. Unknown until they first connect. */
+  presence?: 'online' | 'lost';
+  /** Why they left the waiting list, when it was not their own choice. */
+  leftReason?: 'connection_lost';
 }
 
 /**
@@ -62,7 +66,7 @@ export class WaitingRoomStore {
     const result = await runScript(
       this.redis,
       'leaveWaitingRoom',
-      [keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId)],
+      [keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId), keys.presence(visitor.orgId)],
       [visitor.id, now],
     );
     if (result !== 'ok') throw new AppError(result === 'not_found' ? 'not_found' : 'not_waiting');
@@ -90,6 +94,7 @@ export class WaitingRoomStore {
         keys.waiting(orgId, visitor.roomId),
         keys.call(orgId, callId),
         keys.history(orgId, professionalId),
+        keys.presence(orgId),
       ],
       [visitorId, callId, professionalId, now],
     );
@@ -113,7 +118,7 @@ export class WaitingRoomStore {
           await this.redis.zrem(key, visitorId);
           continue;
         }
-        result.push({ visitorId: visitor.id, name: visitor.name, roomId: room.id, roomName: room.name, arrivedAt: visitor.arrivedAt });
+        result.push({ visitorId: visitor.id, name: visitor.name, roomId: room.id, roomName: room.name, arrivedAt: visitor.arrivedAt, online: visitor.presence !== 'lost' });
       }
     }
     return result.sort((a, b) => a.arrivedAt - b.arrivedAt);
@@ -129,5 +134,7 @@ function toVisitor(orgId: string, h: Record<string, string>): Visitor {
     state: h.state as VisitorState,
     arrivedAt: Number(h.arrivedAt),
     callId: h.callId || undefined,
+    presence: h.presence === 'online' || h.presence === 'lost' ? h.presence : undefined,
+    leftReason: h.leftReason === 'connection_lost' ? 'connection_lost' : undefined,
   };
 }

@@ -1,0 +1,124 @@
+import { expect } from 'chai';
+import type { WaitingVisitor } from '../../protocol/index.ts';
+import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
+import {
+  ask,
+  createOrganization,
+  joinWaitingRoom,
+  login,
+  professionalSocket,
+  recordEvents,
+  sleep,
+  startTestServer,
+  visitorSocket,
+  type ProfessionalClient,
+  type TestOrganization,
+  type TestServer,
+} from '../test-support/test-server.ts';
+
+const GRACE_SECONDS = 2;
+
+/*
+ * A waiting visitor whose connection drops keeps their place for the grace period (2 s here, 20 s by
+ * default): the dashboards see "connection lost", and coming back within it restores the same place with
+ * nothing typed again. Past it they are taken off the list and the professional sees why. It is kept in
+ * Redis, so it holds across a restart of the signaling process.
+ */
+describe('presence: connection lost, the grace period, and coming back (real server, Redis)', function () {
+  this.timeout(30_000);
+  let redis: TestRedis;
+  let server: TestServer;
+  let org: TestOrganization;
+  let pro: ProfessionalClient;
+
+  const env = { VISITOR_GRACE_SECONDS: String(GRACE_SECONDS) };
+  const listOf = async (socket: ProfessionalClient) => {
+    const res = await ask(socket, 'queue:list', {});
+    if (!res.ok) throw new Error(JSON.stringify(res));
+    return res.visitors.map((v: WaitingVisitor) => ({ name: v.name, online: v.online, arrivedAt: v.arrivedAt }));
+  };
+
+  before(async () => {
+    redis = await startRedis();
+    server = await startTestServer({ redis, env });
+    org = await createOrganization(server.services);
+    pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
+  });
+  after(async () => {
+    await server?.close();
+    await redis?.stop();
+  });
+
+  it('a dropped connection shows as lost; back within the grace period, the same place, online again', async () => {
+    const events = recordEvents(pro);
+    const ola = await joinWaitingRoom(server, org.room.slug, 'Ola Nordmann');
+    const kari = await joinWaitingRoom(server, org.room.slug, 'Kari Nordmann');
+    const olaSocket = await visitorSocket(server, ola.visitorToken);
+    const kariSocket = await visitorSocket(server, kari.visitorToken);
+    const before = await listOf(pro);
+    expect(before.map((v) => [v.name, v.online])).to.deep.equal([
+      ['Ola Nordmann', true],
+      ['Kari Nordmann', true],
+    ]);
+
+    olaSocket.disconnect();
+    expect(await events.waitFor('queue:presence', (e: { visitorId: string }) => e.visitorId === ola.visitorId)).to.deep.include({ online: false });
+    expect((await listOf(pro)).map((v) => v.online)).to.deep.equal([false, true]);
+
+    await sleep(GRACE_SECONDS * 500);
+    const back = await visitorSocket(server, ola.visitorToken);
+    await events.waitFor('queue:presence', (e: { visitorId: string; online: boolean }) => e.visitorId === ola.visitorId && e.online);
+    const status = await ask(back, 'visit:status', {});
+    expect(status.ok && status.visit.state).to.equal('waiting');
+    await sleep(GRACE_SECONDS * 1000 + 1500);
+    // Still first in line, arrival time unchanged, nothing lost.
+    expect(await listOf(pro)).to.deep.equal(before);
+    back.disconnect();
+    kariSocket.disconnect();
+    for (const v of [ola, kari]) {
+      const visitor = await server.services.waitingRoom.getVisitor(org.org.id, v.visitorId);
+      if (visitor?.state === 'waiting') await server.services.waitingRoom.leave(visitor);
+    }
+  });
+
+  it('past the grace period the visitor is taken off the list, the professional sees why, and the visitor is told', async () => {
+    const events = recordEvents(pro);
+    const per = await joinWaitingRoom(server, org.room.slug, 'Per Hansen');
+    const socket = await visitorSocket(server, per.visitorToken);
+    await sleep(100);
+    const droppedAt = Date.now();
+    socket.disconnect();
+    const removed = await events.waitFor('queue:removed', (e: { visitorId: string }) => e.visitorId === per.visitorId, 10_000);
+    expect(removed).to.deep.equal({ visitorId: per.visitorId, roomId: org.room.id, reason: 'connection_lost' });
+    expect(Date.now() - droppedAt, 'not before the grace period').to.be.at.least(GRACE_SECONDS * 1000 - 50);
+    expect((await listOf(pro)).map((v) => v.name)).to.not.include('Per Hansen');
+    const again = await visitorSocket(server, per.visitorToken);
+    const status = await ask(again, 'visit:status', {});
+    expect(status.ok && status.visit).to.deep.equal({ state: 'ended', reason: 'connection_lost' });
+    again.disconnect();
+    // The watch list keeps nothing about them.
+    expect(await server.redis.client.zscore(`{org:${org.org.id}}:presence`, per.visitorId)).to.equal(null);
+  });
+
+  it('holds across a restart of the signaling process: whoever comes back in time keeps their place, whoever does not is let go', async () => {
+    const stays = await joinWaitingRoom(server, org.room.slug, 'Stays Nordmann');
+    const goes = await joinWaitingRoom(server, org.room.slug, 'Goes Nordmann');
+    const staysSocket = await visitorSocket(server, stays.visitorToken);
+    const goesSocket = await visitorSocket(server, goes.visitorToken);
+    await sleep(100);
+    await server.close();
+    staysSocket.disconnect();
+    goesSocket.disconnect();
+
+    server = await startTestServer({ redis, env });
+    pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
+    const events = recordEvents(pro);
+    const back = await visitorSocket(server, stays.visitorToken);
+    // The old process's last heartbeat promised them the grace period plus two heartbeats (10 s).
+    const removed = await events.waitFor('queue:removed', (e: { visitorId: string; reason: string }) => e.visitorId === goes.visitorId, 20_000);
+    expect(removed.reason).to.equal('connection_lost');
+    const list = await listOf(pro);
+    expect(list.map((v) => [v.name, v.online])).to.deep.equal([['Stays Nordmann', true]]);
+    back.disconnect();
+  });
+});

@@ -1,0 +1,108 @@
+import { keys } from '../redis/keys.ts';
+import { runScript } from '../redis/scripts.ts';
+import type { Services } from '../services.ts';
+import type { Visitor } from './waiting-room-store.ts';
+
+/** How often this process tells Redis that its waiting visitors are still connected. */
+const HEARTBEAT_MS = 5_000;
+/** How often this process looks for visitors whose grace period has passed. */
+const SWEEP_MS = 1_000;
+
+/**
+ * Whether each waiting visitor is connected, and the grace period of those who are not. Kept in Redis (a
+ * deadline per visitor, in a sorted set per organization) so it works across processes and restarts:
+ * a connected visitor's deadline is pushed ahead by heartbeats; a disconnect sets it to the end of the
+ * grace period; a process that dies stops its heartbeats, so its visitors' deadlines pass too and another
+ * process (or the same one, restarted) lets them go unless they have come back meanwhile. Any process may
+ * sweep: the drop is one script, and only the process whose script removed the deadline tells anyone.
+ */
+export class VisitorPresence {
+  /** Sockets per waiting visitor on this process. */
+  private readonly local = new Map<string, { visitor: Visitor; sockets: number }>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly graceMs: number;
+
+  constructor(private readonly s: Services) {
+    this.graceMs = s.config.VISITOR_GRACE_SECONDS * 1000;
+    this.timers.push(setInterval(() => void this.heartbeat().catch((err: Error) => s.log.warn({ err: err.message }, 'presence heartbeat failed')), HEARTBEAT_MS));
+    this.timers.push(setInterval(() => void this.sweep().catch((err: Error) => s.log.warn({ err: err.message }, 'presence sweep failed')), SWEEP_MS));
+  }
+
+  /** A visitor's socket connected. If they were waiting, they are online (back, if they had dropped). */
+  async connected(visitor: Visitor): Promise<void> {
+    const key = `${visitor.orgId}:${visitor.id}`;
+    const entry = this.local.get(key) ?? { visitor, sockets: 0 };
+    entry.sockets++;
+    this.local.set(key, entry);
+    if (visitor.state !== 'waiting') return;
+    if ((await this.mark(visitor, 'online', Date.now() + this.graceMs + 2 * HEARTBEAT_MS)) && visitor.presence === 'lost') {
+      this.s.notify.visitorPresence({ visitorId: visitor.id, roomId: visitor.roomId, online: true });
+    }
+  }
+
+  /** A visitor's socket closed. With no other socket of theirs here, the grace period starts. */
+  async disconnected(visitor: Visitor): Promise<void> {
+    const key = `${visitor.orgId}:${visitor.id}`;
+    const entry = this.local.get(key);
+    if (entry && --entry.sockets > 0) return;
+    this.local.delete(key);
+    const current = await this.s.waitingRoom.getVisitor(visitor.orgId, visitor.id);
+    if (current?.state !== 'waiting') return;
+    if (await this.mark(current, 'lost', Date.now() + this.graceMs)) {
+      this.s.notify.visitorPresence({ visitorId: visitor.id, roomId: visitor.roomId, online: false });
+    }
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+  }
+
+  private async mark(visitor: Visitor, presence: 'online' | 'lost', deadline: number): Promise<boolean> {
+    const org = await this.s.organizations.getOrganization(visitor.orgId);
+    const retentionMs = (org?.retentionDays ?? 1) * 86_400_000;
+    const result = await runScript(this.s.redis, 'visitorPresence', [keys.visitor(visitor.orgId, visitor.id), keys.presence(visitor.orgId)], [
+      visitor.id,
+      presence,
+      deadline,
+      retentionMs,
+    ]);
+    if (result === 'ok') await this.s.redis.sadd(keys.presenceOrganizations(), visitor.orgId);
+    return result === 'ok';
+  }
+
+  /** Pushes the deadlines of this process's connected waiting visitors ahead. */
+  private async heartbeat(): Promise<void> {
+    if (this.local.size === 0) return;
+    const deadline = Date.now() + this.graceMs + 2 * HEARTBEAT_MS;
+    const pipeline = this.s.redis.pipeline();
+    const orgs = new Set<string>();
+    for (const { visitor } of this.local.values()) {
+      // XX: only visitors still watched (admitted or gone ones were removed from the set).
+      pipeline.zadd(keys.presence(visitor.orgId), 'XX', deadline, visitor.id);
+      orgs.add(visitor.orgId);
+    }
+    pipeline.sadd(keys.presenceOrganizations(), ...orgs);
+    await pipeline.exec();
+  }
+
+  /** Lets go of visitors whose grace period passed with no connection back. */
+  private async sweep(): Promise<void> {
+    const now = Date.now();
+    for (const orgId of await this.s.redis.smembers(keys.presenceOrganizations())) {
+      const due = await this.s.redis.zrangebyscore(keys.presence(orgId), '-inf', now, 'LIMIT', 0, 100);
+      for (const visitorId of due) {
+        const visitor = await this.s.waitingRoom.getVisitor(orgId, visitorId);
+        const result = await runScript(
+          this.s.redis,
+          'dropVisitor',
+          [keys.visitor(orgId, visitorId), keys.waiting(orgId, visitor?.roomId ?? 'none'), keys.presence(orgId)],
+          [visitorId, now],
+        );
+        if (result !== 'ok' || !visitor) continue;
+        this.s.log.info({ orgId, visitorId }, 'visitor lost their place: no connection within the grace period');
+        this.s.notify.visitorRemoved({ visitorId, roomId: visitor.roomId, reason: 'connection_lost' });
+      }
+      if (due.length === 0 && (await this.s.redis.zcard(keys.presence(orgId))) === 0) await this.s.redis.srem(keys.presenceOrganizations(), orgId);
+    }
+  }
+}
