@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { RoomInfo, VisitState } from '../../signaling/protocol/index.ts';
+import type { QueuePlace, RoomInfo, VisitState } from '../../signaling/protocol/index.ts';
 import { CallEngine, preloadDevice, type CallSocket } from './call-engine/call-engine.ts';
 import { canEncryptFrames } from './call-engine/frame-pipe.ts';
 import { LocalMedia } from './call-engine/local-media.ts';
@@ -20,7 +20,7 @@ type Screen =
   | { kind: 'invalid'; tooMany: boolean }
   | { kind: 'unsupported' }
   | { kind: 'check-in' }
-  | { kind: 'waiting'; arrivedAt: number }
+  | { kind: 'waiting'; arrivedAt: number; place: QueuePlace | null }
   | { kind: 'call'; engine: CallEngine }
   | { kind: 'ended'; left: boolean; lostPlace?: boolean };
 
@@ -64,7 +64,7 @@ export function VisitorApp() {
     const apply = (visit: VisitState) => {
       if (visit.state === 'ended') return endVisit(false, visit.reason === 'connection_lost');
       if (visit.state === 'waiting') {
-        setScreen((s) => (s.kind === 'call' ? s : { kind: 'waiting', arrivedAt: visit.arrivedAt }));
+        setScreen((s) => (s.kind === 'call' ? s : { kind: 'waiting', arrivedAt: visit.arrivedAt, place: visit.place }));
         void preloadDevice().catch(() => undefined);
       } else startCall(socket, visit.callId, localMedia);
     };
@@ -81,6 +81,7 @@ export function VisitorApp() {
         setScreen({ kind: 'check-in' });
       }
     });
+    socket.on('visit:place', (place) => setScreen((s) => (s.kind === 'waiting' ? { ...s, place } : s)));
     socket.on('visit:admitted', ({ callId }) => {
       mark('admitted');
       startCall(socket, callId, localMedia);
@@ -147,14 +148,21 @@ export function VisitorApp() {
               professionalName={room.professionalName}
               onCheckedIn={({ visitorToken }) => {
                 visitToken.set(slug, visitorToken);
-                setScreen({ kind: 'waiting', arrivedAt: Date.now() });
+                setScreen({ kind: 'waiting', arrivedAt: Date.now(), place: null });
                 follow(visitorToken, media);
               }}
             />
           </section>
         )}
         {screen.kind === 'waiting' && room && media && (
-          <WaitingScreen professionalName={room.professionalName} arrivedAt={screen.arrivedAt} online={online} media={media} onLeave={() => void leave()} />
+          <WaitingScreen
+            professionalName={room.professionalName}
+            arrivedAt={screen.arrivedAt}
+            place={screen.place}
+            online={online}
+            media={media}
+            onLeave={() => void leave()}
+          />
         )}
         {screen.kind === 'call' && media && <CallView engine={screen.engine} media={media} t={t} />}
         {screen.kind === 'ended' && (

@@ -35,6 +35,7 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await visitor.getByLabel('Your name').fill('Per Hansen');
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
     await visitor.getByText('Clinic reception has been told you are here.').waitFor();
+    await visitor.getByText('You are next in line.').waitFor();
 
     // Each dashboard shows its own rooms, the visitor under the shared one.
     for (const [page, own] of [[hansen, suite.org.professional.name], [bergPage, 'Dr. Berg']] as const) {

@@ -88,8 +88,14 @@ export interface QueueRoom {
 /** Why a visitor left a waiting list. */
 export type QueueRemovalReason = 'left' | 'admitted' | 'connection_lost';
 
+/** A waiting visitor's place in the line (1 = next) and the estimated wait, null until calls were timed. */
+export interface QueuePlace {
+  position: number;
+  estimatedMinutes: number | null;
+}
+
 export type VisitState =
-  | { state: 'waiting'; roomName: string; professionalName: string; arrivedAt: number }
+  | { state: 'waiting'; roomName: string; professionalName: string; arrivedAt: number; place: QueuePlace | null }
   | { state: 'in_call'; roomName: string; professionalName: string; callId: string }
   | { state: 'ended'; reason?: 'connection_lost' };
 
@@ -170,6 +176,8 @@ export interface CallServerEvents {
 
 export interface VisitorServerEvents extends CallServerEvents {
   'visit:admitted': (e: { callId: string }) => void;
+  /** The visitor's new place in line (someone ahead was admitted or left). */
+  'visit:place': (place: QueuePlace) => void;
 }
 
 export interface ProfessionalServerEvents extends CallServerEvents {

@@ -1,10 +1,12 @@
+import type { QueuePlace } from '../../../signaling/protocol/index.ts';
 import type { LocalMedia } from '../call-engine/local-media.ts';
 import { DeviceCheck } from '../check/DeviceCheck.tsx';
 import { t, i18n } from '../strings.ts';
 
-export function WaitingScreen({ professionalName, arrivedAt, online, media, onLeave }: {
+export function WaitingScreen({ professionalName, arrivedAt, place, online, media, onLeave }: {
   professionalName: string;
   arrivedAt: number;
+  place: QueuePlace | null;
   online: boolean;
   media: LocalMedia;
   onLeave: () => void;
@@ -14,6 +16,12 @@ export function WaitingScreen({ professionalName, arrivedAt, online, media, onLe
     <section class="waiting" aria-labelledby="waiting-heading">
       <h1 id="waiting-heading">{t('waiting.heading')}</h1>
       <p class="lead" role="status">{t('waiting.told', { name: professionalName })}</p>
+      {place && (
+        <p class="place" aria-live="polite">
+          {place.position === 1 ? t('waiting.next') : t('waiting.position', { n: place.position })}{' '}
+          {place.estimatedMinutes !== null && t('waiting.estimate', { n: place.estimatedMinutes })}
+        </p>
+      )}
       <p>{t('waiting.keepOpen')}</p>
       <p class="muted">{t('waiting.since', { time })}</p>
       {!online && <p class="notice" role="alert">{t('waiting.offline')}</p>}

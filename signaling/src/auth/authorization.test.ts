@@ -403,7 +403,7 @@ describe('authorization of waiting-room and call events (real server, real media
     v2.socket.disconnect();
   });
 
-  it('a waiting visitor hears nothing while another visitor is admitted, in a call and hung up; then only its own visit:admitted', async () => {
+  it('a waiting visitor hears nothing while another visitor is admitted, in a call and hung up (but its own place in line); then only its own visit:admitted', async () => {
     const waiting = await checkIn('Patient Waiter');
     const heard = recordEvents(waiting.socket);
 
@@ -418,7 +418,14 @@ describe('authorization of waiting-room and call events (real server, real media
     const third = await checkIn('Third Visitor'); // another arrival and departure in the same room
     expectOk(await ask(third.socket, 'visit:leave', {}));
     await sleep(200);
-    expect(heard.events, 'while waiting').to.deep.equal([]);
+    // Only its own place in line (someone ahead went): a number and an estimate, nothing about anyone else.
+    const places = heard.events.filter((e) => e.event === 'visit:place');
+    expect(heard.events.filter((e) => e.event !== 'visit:place'), 'while waiting').to.deep.equal([]);
+    for (const p of places) {
+      expect(Object.keys(p.args[0] as object).sort()).to.deep.equal(['estimatedMinutes', 'position']);
+      expect(p.args).to.have.length(1);
+    }
+    heard.events.length = 0;
 
     const ownCall = await admit(waiting.visitorId);
     await heard.waitFor('visit:admitted');

@@ -5,6 +5,7 @@ import type { CallRouter, ConsumerDescription } from '../../../sfu/src/index.ts'
 import type { MediaSource } from '../../../sfu/src/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { recordCallLength } from '../waiting-room/queue-place.ts';
 import type { Services } from '../services.ts';
 import { socketRooms, type ProfessionalSocket, type VisitorSocket } from '../socket/types.ts';
 import type { Call } from './call-store.ts';
@@ -159,7 +160,9 @@ export class CallService {
       return {};
     }
     const call = await this.activeCallOf(p, callId);
-    await this.s.calls.end(call);
+    const endedAt = Date.now();
+    await this.s.calls.end(call, endedAt);
+    await recordCallLength(this.s, call.orgId, call.roomId, endedAt - call.startedAt);
     this.s.log.info({ callId, orgId: call.orgId, role: p.role }, 'call ended');
     this.s.notify.callEnded(callId, call.visitorId);
     this.forget(callId);

@@ -5,6 +5,7 @@ import { callHandlers } from '../calls/call-handlers.ts';
 import { AppError, notFound } from '../errors.ts';
 import { sessionCookieOf } from '../http/request-guards.ts';
 import { bindEvents } from '../socket/bind-events.ts';
+import { announcePlaces } from './queue-place.ts';
 import { socketRooms, type ProfessionalNamespace, type ProfessionalSocket } from '../socket/types.ts';
 import type { Services } from '../services.ts';
 
@@ -71,6 +72,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
           s.notify.admitted(visitorId, callId);
           s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
+          void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
           return { callId };
         },
       },

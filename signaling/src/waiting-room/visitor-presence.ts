@@ -2,6 +2,7 @@ import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 import type { Services } from '../services.ts';
 import type { Visitor } from './waiting-room-store.ts';
+import { announcePlaces } from './queue-place.ts';
 
 /** How often this process tells Redis that its waiting visitors are still connected. */
 const HEARTBEAT_MS = 5_000;
@@ -101,6 +102,7 @@ export class VisitorPresence {
         if (result !== 'ok' || !visitor) continue;
         this.s.log.info({ orgId, visitorId }, 'visitor lost their place: no connection within the grace period');
         this.s.notify.visitorRemoved({ visitorId, roomId: visitor.roomId, reason: 'connection_lost' });
+        void announcePlaces(this.s, orgId, visitor.roomId).catch(() => undefined);
       }
       if (due.length === 0 && (await this.s.redis.zcard(keys.presence(orgId))) === 0) await this.s.redis.srem(keys.presenceOrganizations(), orgId);
     }

@@ -7,6 +7,7 @@ import { socketRooms, type VisitorNamespace, type VisitorSocket } from '../socke
 import type { Services } from '../services.ts';
 import { callHandlers } from '../calls/call-handlers.ts';
 import type { VisitorPresence } from './visitor-presence.ts';
+import { announcePlaces, placeOf } from './queue-place.ts';
 
 /**
  * The visitor's socket. It authenticates with the visitor token and joins only its own visitor room,
@@ -38,6 +39,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, s: Services, calls
           await s.waitingRoom.leave(visitor);
           s.log.info({ orgId, visitorId }, 'visitor left the waiting room');
           s.notify.visitorRemoved({ visitorId, roomId: visitor.roomId, reason: 'left' });
+          void announcePlaces(s, orgId, visitor.roomId).catch(() => undefined);
           return {};
         },
       },
@@ -64,5 +66,5 @@ async function visitState(s: Services, orgId: string, visitorId: string): Promis
     if (call?.state === 'active') return { state: 'in_call', callId: call.id, ...names };
     return { state: 'ended' };
   }
-  return { state: 'waiting', arrivedAt: visitor.arrivedAt, ...names };
+  return { state: 'waiting', arrivedAt: visitor.arrivedAt, ...names, place: await placeOf(s, visitor) };
 }

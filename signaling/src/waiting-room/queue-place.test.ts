@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import type { QueuePlace } from '../../protocol/index.ts';
+import {
+  addMember,
+  ask,
+  createOrganization,
+  joinWaitingRoom,
+  login,
+  professionalSocket,
+  recordEvents,
+  sleep,
+  startTestServer,
+  visitorSocket,
+  type TestOrganization,
+  type TestServer,
+  type VisitorClient,
+} from '../test-support/test-server.ts';
+import { recordCallLength } from './queue-place.ts';
+
+/*
+ * A waiting visitor sees their place in line and an estimated wait (from the room's recent call lengths,
+ * shared by its professionals), updated live when someone ahead goes; nothing else about the others.
+ */
+describe('queue place and estimated wait (real server, Redis)', function () {
+  this.timeout(20_000);
+  let server: TestServer;
+  let org: TestOrganization;
+
+  before(async () => {
+    server = await startTestServer();
+    org = await createOrganization(server.services);
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  const statusOf = async (socket: VisitorClient) => {
+    const res = await ask(socket, 'visit:status', {});
+    if (!res.ok || res.visit.state !== 'waiting') throw new Error(JSON.stringify(res));
+    return res.visit.place;
+  };
+
+  it('gives each visitor their place, an estimate once calls were timed, and a new place when someone ahead goes', async () => {
+    const pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
+    const visits = [];
+    for (const name of ['Ola', 'Kari', 'Per']) {
+      const v = await joinWaitingRoom(server, org.room.slug, name);
+      visits.push({ ...v, socket: await visitorSocket(server, v.visitorToken) });
+    }
+    const [ola, kari, per] = visits as [(typeof visits)[0], (typeof visits)[0], (typeof visits)[0]];
+    expect(await statusOf(ola.socket)).to.deep.equal({ position: 1, estimatedMinutes: null });
+    expect(await statusOf(per.socket)).to.deep.equal({ position: 3, estimatedMinutes: null });
+
+    // Recent calls in this room took 10, 20 and 30 minutes: the median, 20 minutes, per person ahead.
+    for (const minutes of [10, 30, 20]) await recordCallLength(server.services, org.org.id, org.room.id, minutes * 60_000);
+    expect(await statusOf(kari.socket)).to.deep.equal({ position: 2, estimatedMinutes: 40 });
+
+    const kariHears = recordEvents(kari.socket);
+    const perHears = recordEvents(per.socket);
+    expect((await ask(pro, 'queue:admit', { visitorId: ola.visitorId })).ok).to.equal(true);
+    expect(await kariHears.waitFor<QueuePlace>('visit:place')).to.deep.equal({ position: 1, estimatedMinutes: 20 });
+    expect(await perHears.waitFor<QueuePlace>('visit:place')).to.deep.equal({ position: 2, estimatedMinutes: 40 });
+
+    expect((await ask(kari.socket, 'visit:leave', {})).ok).to.equal(true);
+    expect(await perHears.waitFor<QueuePlace>('visit:place', (p) => p.position === 1)).to.deep.equal({ position: 1, estimatedMinutes: 20 });
+    for (const v of visits) v.socket.disconnect();
+  });
+
+  it("a shared room's professionals share the line: the estimate is divided among them", async () => {
+    const second = await addMember(server.services, org.org.id);
+    const shared = await server.services.organizations.createRoom(org.org.id, {
+      slug: 'shared-line',
+      name: 'Reception',
+      kind: 'shared',
+      members: [org.professional.id, second.id],
+    });
+    await recordCallLength(server.services, org.org.id, shared.id, 30 * 60_000);
+    const visit = await joinWaitingRoom(server, shared.slug, 'Nils');
+    const socket = await visitorSocket(server, visit.visitorToken);
+    expect(await statusOf(socket)).to.deep.equal({ position: 1, estimatedMinutes: 15 });
+    socket.disconnect();
+    await sleep(50);
+  });
+});
