@@ -20,9 +20,9 @@ type Screen =
   | { kind: 'invalid'; tooMany: boolean }
   | { kind: 'unsupported' }
   | { kind: 'check-in' }
-  | { kind: 'waiting'; arrivedAt: number; place: QueuePlace | null }
+  | { kind: 'waiting'; arrivedAt: number; place: QueuePlace | null; movedTo?: string }
   | { kind: 'call'; engine: CallEngine }
-  | { kind: 'ended'; left: boolean; lostPlace?: boolean };
+  | { kind: 'ended'; left: boolean; lostPlace?: boolean; denied?: { message?: string } };
 
 const slug = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 
@@ -34,7 +34,7 @@ export function VisitorApp() {
   const [online, setOnline] = useState(true);
   const socketRef = useRef<VisitorSocket | null>(null);
 
-  const endVisit = useCallback((left: boolean, lostPlace = false) => {
+  const endVisit = useCallback((left: boolean, lostPlace = false, denied?: { message?: string }) => {
     visitToken.clear(slug);
     socketRef.current?.disconnect();
     socketRef.current = null;
@@ -42,7 +42,7 @@ export function VisitorApp() {
       m?.stop();
       return null;
     });
-    setScreen({ kind: 'ended', left, lostPlace });
+    setScreen({ kind: 'ended', left, lostPlace, denied });
   }, []);
 
   const startCall = useCallback((socket: VisitorSocket, callId: string, localMedia: LocalMedia) => {
@@ -62,7 +62,9 @@ export function VisitorApp() {
     const socket = connectVisitor(token);
     socketRef.current = socket;
     const apply = (visit: VisitState) => {
-      if (visit.state === 'ended') return endVisit(false, visit.reason === 'connection_lost');
+      if (visit.state === 'ended') {
+        return endVisit(false, visit.reason === 'connection_lost', visit.reason === 'denied' ? { message: visit.message } : undefined);
+      }
       if (visit.state === 'waiting') {
         setScreen((s) => (s.kind === 'call' ? s : { kind: 'waiting', arrivedAt: visit.arrivedAt, place: visit.place }));
         void preloadDevice().catch(() => undefined);
@@ -82,6 +84,11 @@ export function VisitorApp() {
       }
     });
     socket.on('visit:place', (place) => setScreen((s) => (s.kind === 'waiting' ? { ...s, place } : s)));
+    socket.on('visit:denied', ({ message }) => endVisit(false, false, { message }));
+    socket.on('visit:moved', ({ roomName, professionalName, place }) => {
+      setRoom((r) => (r ? { ...r, name: roomName, professionalName } : r));
+      setScreen((s) => (s.kind === 'waiting' ? { ...s, place, movedTo: roomName } : s));
+    });
     socket.on('visit:admitted', ({ callId }) => {
       mark('admitted');
       startCall(socket, callId, localMedia);
@@ -159,6 +166,7 @@ export function VisitorApp() {
             professionalName={room.professionalName}
             arrivedAt={screen.arrivedAt}
             place={screen.place}
+            movedTo={screen.movedTo}
             online={online}
             media={media}
             onLeave={() => void leave()}
@@ -167,7 +175,12 @@ export function VisitorApp() {
         {screen.kind === 'call' && media && <CallView engine={screen.engine} media={media} t={t} />}
         {screen.kind === 'ended' && (
           <section>
-            <h1>{screen.lostPlace ? t('ended.lostPlace') : screen.left ? t('ended.left') : t('ended.heading')}</h1>
+            <h1>{screen.denied ? t('ended.denied') : screen.lostPlace ? t('ended.lostPlace') : screen.left ? t('ended.left') : t('ended.heading')}</h1>
+            {screen.denied?.message && (
+              <blockquote class="professional-message" aria-label={t('ended.deniedMessage')}>
+                {screen.denied.message}
+              </blockquote>
+            )}
             <p>{screen.lostPlace ? t('ended.lostPlaceBody') : t('ended.body')}</p>
             <button type="button" onClick={() => location.reload()}>
               {t('ended.again')}

@@ -24,6 +24,7 @@ const en = {
   'waiting.heading': 'You are in the waiting room',
   'waiting.told': '{name} has been told you are here.',
   'waiting.next': 'You are next in line.',
+  'waiting.moved': 'You have been moved to {room}. You keep your place by the time you arrived.',
   'waiting.position': 'You are number {n} in line.',
   'waiting.estimate': 'Estimated wait: about {n} min.',
   'waiting.keepOpen': 'Keep this page open. The call starts when you are let in.',
@@ -34,6 +35,8 @@ const en = {
   'ended.body': 'Thank you. You can close this page.',
   'ended.left': 'You have left the waiting room.',
   'ended.lostPlace': 'You lost your place in the waiting room',
+  'ended.denied': 'The consultation will not take place now',
+  'ended.deniedMessage': 'Message from the clinic',
   'ended.lostPlaceBody': 'Your connection was gone for too long, so you were taken off the list. Check in again to wait.',
   'ended.again': 'Check in again',
 };
@@ -61,6 +64,7 @@ const nb: Record<keyof typeof en, string> = {
   'waiting.heading': 'Du er i venterommet',
   'waiting.told': '{name} har fått beskjed om at du er her.',
   'waiting.next': 'Du er neste i køen.',
+  'waiting.moved': 'Du er flyttet til {room}. Du beholder plassen etter når du kom.',
   'waiting.position': 'Du er nummer {n} i køen.',
   'waiting.estimate': 'Beregnet ventetid: omtrent {n} min.',
   'waiting.keepOpen': 'Hold denne siden åpen. Samtalen starter når du slippes inn.',
@@ -71,6 +75,8 @@ const nb: Record<keyof typeof en, string> = {
   'ended.body': 'Takk. Du kan lukke denne siden.',
   'ended.left': 'Du har forlatt venterommet.',
   'ended.lostPlace': 'Du mistet plassen din i venterommet',
+  'ended.denied': 'Konsultasjonen blir ikke nå',
+  'ended.deniedMessage': 'Melding fra klinikken',
   'ended.lostPlaceBody': 'Forbindelsen var borte for lenge, så du ble tatt av listen. Sjekk inn igjen for å vente.',
   'ended.again': 'Sjekk inn igjen',
 };

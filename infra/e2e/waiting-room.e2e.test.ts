@@ -167,4 +167,29 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await page.evaluate(() => (window as unknown as { __notifications: Notification[] }).__notifications[0]!.onclick!(new Event('click')));
     await pro.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Admit Kari Nordmann');
   });
+
+  it('a professional turns one visitor away with a message and moves another to a shared room; each visitor is told', async () => {
+    const hansen = await suite.scene.professionalLogsIn();
+    const bergPage = await suite.scene.professionalLogsIn(undefined, berg);
+    const sigrid = await suite.scene.visitorChecksIn('Sigrid Dahl');
+    const astrid = await suite.scene.visitorChecksIn('Astrid Moen');
+
+    await hansen.getByLabel('More for Sigrid Dahl').click();
+    const sigridRow = hansen.getByRole('listitem').filter({ hasText: 'Sigrid Dahl' });
+    await sigridRow.getByLabel('Message to the visitor (optional)').fill('Vi ringer deg i morgen for en ny time.');
+    await sigridRow.getByRole('button', { name: 'Turn away Sigrid Dahl' }).click();
+    await sigrid.getByRole('heading', { name: 'The consultation will not take place now' }).waitFor();
+    await sigrid.getByText('Vi ringer deg i morgen for en ny time.').waitFor();
+    await sigridRow.waitFor({ state: 'detached' });
+
+    await hansen.getByLabel('More for Astrid Moen').click();
+    const astridRow = hansen.getByRole('listitem').filter({ hasText: 'Astrid Moen' });
+    await astridRow.getByLabel('Move to').selectOption({ label: 'Clinic reception' });
+    await astridRow.getByRole('button', { name: 'Move Astrid Moen' }).click();
+    await astrid.getByText('You have been moved to Clinic reception.').waitFor();
+    await astrid.getByText('Clinic reception has been told you are here.').waitFor();
+    // Both professionals of the shared room now see her there (Dr. Test too: he belongs to it).
+    for (const page of [bergPage, hansen]) await page.getByRole('region', { name: 'Clinic reception' }).getByRole('button', { name: 'Admit Astrid Moen' }).waitFor();
+    expect(await hansen.getByRole('region', { name: suite.org.professional.name }).getByText('Astrid Moen').count(), 'gone from his own room').to.equal(0);
+  });
 });

@@ -20,6 +20,22 @@ export const personName = z
 /** Our ids: 128 random bits, hex. */
 export const id = z.string().regex(/^[0-9a-f]{32}$/);
 
+export const MESSAGE_MAX = 1000;
+/** Control characters other than line breaks, and the bidi controls that can disguise text. */
+const FORBIDDEN_IN_MESSAGES = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+
+/** A short text from a professional to a visitor (a reason for a denial): 1..1000 characters, no control characters. */
+export const professionalMessage = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(
+    z
+      .string()
+      .min(1, { error: 'message_required' })
+      .max(MESSAGE_MAX, { error: 'message_too_long' })
+      .refine((s) => !FORBIDDEN_IN_MESSAGES.test(s), { error: 'message_invalid_characters' }),
+  );
+
 export const roomSlug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/);
 
 export const email = z.string().trim().toLowerCase().max(254).pipe(z.email());

@@ -8,6 +8,7 @@ import {
   peerId,
   publicKey,
   rtpCapabilities,
+  professionalMessage,
   rtpParameters,
   sealedChatMessage,
   sealedKeyMessage,
@@ -86,7 +87,7 @@ export interface QueueRoom {
 }
 
 /** Why a visitor left a waiting list. */
-export type QueueRemovalReason = 'left' | 'admitted' | 'connection_lost';
+export type QueueRemovalReason = 'left' | 'admitted' | 'connection_lost' | 'denied' | 'transferred';
 
 /** A waiting visitor's place in the line (1 = next) and the estimated wait, null until calls were timed. */
 export interface QueuePlace {
@@ -97,7 +98,7 @@ export interface QueuePlace {
 export type VisitState =
   | { state: 'waiting'; roomName: string; professionalName: string; arrivedAt: number; place: QueuePlace | null }
   | { state: 'in_call'; roomName: string; professionalName: string; callId: string }
-  | { state: 'ended'; reason?: 'connection_lost' };
+  | { state: 'ended'; reason?: 'connection_lost' | 'denied'; message?: string };
 
 // ---------- client -> server ----------
 
@@ -135,14 +136,21 @@ export const visitorEvents = {
 
 export const professionalEvents = {
   ...callEvents,
-  /** The rooms this member may see (need to know), and everyone waiting in them, oldest first. */
-  'queue:list': { request: empty, response: {} as { rooms: QueueRoom[]; visitors: WaitingVisitor[] } },
+  /**
+   * The rooms this member may see (need to know), and everyone waiting in them, oldest first; and every
+   * room of the organization by name, for transfers.
+   */
+  'queue:list': { request: empty, response: {} as { rooms: QueueRoom[]; visitors: WaitingVisitor[]; transferTargets: { roomId: string; name: string }[] } },
   /**
    * A call of this dashboard's own, with no one else in it yet: the professional's media is set up in it
    * while visitors wait (nothing is sent), so that admitting someone into it does not wait for that.
    * `call:hang-up` gives it up.
    */
   'call:get-ready': { request: empty, response: {} as { callId: string } },
+  /** Turns a waiting visitor away, with an optional message shown to them. */
+  'queue:deny': { request: z.strictObject({ visitorId: id, message: professionalMessage.optional() }), response: {} as {} },
+  /** Moves a waiting visitor to another room of the organization (a professional's own, or a shared one), keeping their arrival time. */
+  'queue:transfer': { request: z.strictObject({ visitorId: id, roomId: id }), response: {} as {} },
   /** `callId`: this dashboard's ready call (from `call:get-ready`) to admit the visitor into. */
   'queue:admit': { request: z.strictObject({ visitorId: id, callId: id.optional() }), response: {} as { callId: string } },
 } as const;
@@ -176,6 +184,10 @@ export interface CallServerEvents {
 
 export interface VisitorServerEvents extends CallServerEvents {
   'visit:admitted': (e: { callId: string }) => void;
+  /** The professional turned the visitor away; `message` is theirs, if they wrote one. */
+  'visit:denied': (e: { message?: string }) => void;
+  /** The visitor was moved to another room; they keep their arrival time. */
+  'visit:moved': (e: { roomName: string; professionalName: string; place: QueuePlace | null }) => void;
   /** The visitor's new place in line (someone ahead was admitted or left). */
   'visit:place': (place: QueuePlace) => void;
 }

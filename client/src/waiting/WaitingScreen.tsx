@@ -3,10 +3,12 @@ import type { LocalMedia } from '../call-engine/local-media.ts';
 import { DeviceCheck } from '../check/DeviceCheck.tsx';
 import { t, i18n } from '../strings.ts';
 
-export function WaitingScreen({ professionalName, arrivedAt, place, online, media, onLeave }: {
+export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, online, media, onLeave }: {
   professionalName: string;
   arrivedAt: number;
   place: QueuePlace | null;
+  /** The room the visitor was just moved to, to say so. */
+  movedTo?: string;
   online: boolean;
   media: LocalMedia;
   onLeave: () => void;
@@ -15,6 +17,11 @@ export function WaitingScreen({ professionalName, arrivedAt, place, online, medi
   return (
     <section class="waiting" aria-labelledby="waiting-heading">
       <h1 id="waiting-heading">{t('waiting.heading')}</h1>
+      {movedTo && (
+        <p class="notice" role="alert">
+          {t('waiting.moved', { room: movedTo })}
+        </p>
+      )}
       <p class="lead" role="status">{t('waiting.told', { name: professionalName })}</p>
       {place && (
         <p class="place" aria-live="polite">

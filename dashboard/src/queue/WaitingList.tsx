@@ -37,6 +37,18 @@ export function WaitingList({ waiting, onAdmit, focusVisitor }: {
     }
   };
 
+  /** Deny or transfer: on failure, why, in words. */
+  const act = async (v: WaitingVisitor, action: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      const code = err instanceof RequestError ? err.code : undefined;
+      if (code === 'not_waiting' || code === 'not_found' || code === 'already_admitted') waiting.remove(v.visitorId);
+      setError(code === 'already_admitted' ? t('queue.alreadyAdmitted') : code === 'bad_request' ? t('queue.badMessage') : t('queue.actionFailed'));
+    }
+  };
+
   // Rooms the list knows, plus any a visitor arrived in since (a room added meanwhile).
   const shown = [...rooms];
   for (const v of visitors) if (!shown.some((r) => r.roomId === v.roomId)) shown.push({ roomId: v.roomId, name: v.roomName, slug: '', kind: 'shared' });
@@ -73,9 +85,12 @@ export function WaitingList({ waiting, onAdmit, focusVisitor }: {
                       {v.takenBy ? t('queue.takenBy', { name: v.takenBy }) : t('queue.dropped')}
                     </span>
                   ) : (
-                    <button type="button" aria-label={t('queue.admitName', { name: v.name })} onClick={() => void admit(v)}>
-                      {t('queue.admit')}
-                    </button>
+                    <div class="row-actions">
+                      <button type="button" aria-label={t('queue.admitName', { name: v.name })} onClick={() => void admit(v)}>
+                        {t('queue.admit')}
+                      </button>
+                      <OtherActions visitor={v} waiting={waiting} act={act} />
+                    </div>
                   )}
                 </li>
               ))}
@@ -84,5 +99,58 @@ export function WaitingList({ waiting, onAdmit, focusVisitor }: {
         );
       })}
     </section>
+  );
+}
+
+/** Turning a visitor away (with a message, if the professional writes one) or moving them to another room. */
+function OtherActions({ visitor, waiting, act }: {
+  visitor: WaitingVisitor;
+  waiting: WaitingRoomState;
+  act: (v: WaitingVisitor, action: () => Promise<unknown>) => Promise<void>;
+}) {
+  const targets = waiting.transferTargets.filter((r) => r.roomId !== visitor.roomId);
+  const [message, setMessage] = useState('');
+  const [target, setTarget] = useState('');
+  return (
+    <details class="other-actions">
+      <summary aria-label={t('queue.moreFor', { name: visitor.name })}>{t('queue.more')}</summary>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(visitor, () => waiting.deny(visitor.visitorId, message.trim() || undefined));
+        }}
+      >
+        <label class="field">
+          <span>{t('queue.denyMessage')}</span>
+          <textarea maxLength={1000} rows={2} value={message} onInput={(e) => setMessage((e.currentTarget as HTMLTextAreaElement).value)} />
+        </label>
+        <button type="submit" class="secondary danger" aria-label={t('queue.denyName', { name: visitor.name })}>
+          {t('queue.deny')}
+        </button>
+      </form>
+      {targets.length > 0 && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (target) void act(visitor, () => waiting.transfer(visitor.visitorId, target));
+          }}
+        >
+          <label class="field">
+            <span>{t('queue.moveTo')}</span>
+            <select value={target} onChange={(e) => setTarget((e.currentTarget as HTMLSelectElement).value)}>
+              <option value="">{t('queue.chooseRoom')}</option>
+              {targets.map((r) => (
+                <option key={r.roomId} value={r.roomId}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" class="secondary" disabled={!target} aria-label={t('queue.moveName', { name: visitor.name })}>
+            {t('queue.move')}
+          </button>
+        </form>
+      )}
+    </details>
   );
 }

@@ -15,6 +15,8 @@ export interface WaitingRow extends WaitingVisitor {
 
 export interface WaitingRoomState {
   rooms: QueueRoom[];
+  /** Every room of the organization, for moving a visitor. */
+  transferTargets: { roomId: string; name: string }[];
   /** Oldest first. */
   visitors: WaitingRow[];
   /** Whether the dashboard's connection is up (the list is live). */
@@ -22,6 +24,10 @@ export interface WaitingRoomState {
   /** Visitors still to admit (not those just taken by someone else). */
   waitingCount: number;
   remove(visitorId: string): void;
+  /** Turns a visitor away, with an optional message to them. */
+  deny(visitorId: string, message?: string): Promise<unknown>;
+  /** Moves a visitor to another room. */
+  transfer(visitorId: string, roomId: string): Promise<unknown>;
 }
 
 const byArrival = (a: WaitingVisitor, b: WaitingVisitor) => a.arrivedAt - b.arrivedAt;
@@ -32,6 +38,7 @@ const byArrival = (a: WaitingVisitor, b: WaitingVisitor) => a.arrivedAt - b.arri
  */
 export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v: WaitingVisitor) => void): WaitingRoomState {
   const [rooms, setRooms] = useState<QueueRoom[]>([]);
+  const [transferTargets, setTransferTargets] = useState<{ roomId: string; name: string }[]>([]);
   const [visitors, setVisitors] = useState<WaitingRow[]>([]);
   const [online, setOnline] = useState(!!socket?.connected);
 
@@ -40,8 +47,9 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
     const timers = new Set<ReturnType<typeof setTimeout>>();
     const load = () => {
       setOnline(true);
-      void request(socket, 'queue:list', {}).then(({ rooms, visitors }) => {
+      void request(socket, 'queue:list', {}).then(({ rooms, visitors, transferTargets }) => {
         setRooms(rooms);
+        setTransferTargets(transferTargets);
         setVisitors([...visitors].sort(byArrival));
       }, () => undefined);
     };
@@ -87,9 +95,12 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
 
   return {
     rooms,
+    transferTargets,
     visitors,
     online,
     waitingCount: visitors.filter((v) => !v.takenBy && !v.dropped).length,
     remove: (visitorId) => setVisitors((list) => list.filter((x) => x.visitorId !== visitorId)),
+    deny: (visitorId, message) => request(socket!, 'queue:deny', message ? { visitorId, message } : { visitorId }),
+    transfer: (visitorId, roomId) => request(socket!, 'queue:transfer', { visitorId, roomId }),
   };
 }

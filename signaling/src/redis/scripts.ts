@@ -99,7 +99,39 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return 'ok'
 `;
 
+/** KEYS: visitor, waiting, presence. ARGV: visitorId, now, message ('' for none). */
+const denyVisitor = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'not_found' end
+if state == 'in_call' then return 'already_admitted' end
+if state ~= 'waiting' then return 'not_waiting' end
+redis.call('HSET', KEYS[1], 'state', 'left', 'leftAt', ARGV[2], 'leftReason', 'denied')
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'deniedMessage', ARGV[3]) end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+return 'ok'
+`;
+
+/** KEYS: org, visitor, from waiting, to waiting. ARGV: visitorId, toRoomId, now. */
+const transferVisitor = `
+${RETENTION}
+local now = tonumber(ARGV[3])
+local state = redis.call('HGET', KEYS[2], 'state')
+if not state then return 'not_found' end
+if state == 'in_call' then return 'already_admitted' end
+if state ~= 'waiting' then return 'not_waiting' end
+-- Their place in the new line is by their first arrival: moving costs them no time.
+local arrivedAt = tonumber(redis.call('HGET', KEYS[2], 'arrivedAt'))
+redis.call('HSET', KEYS[2], 'roomId', ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[4], arrivedAt, ARGV[1])
+${TRIM('KEYS[4]')}
+return 'ok'
+`;
+
 const SCRIPTS = {
+  denyVisitor: { keys: 3, lua: denyVisitor },
+  transferVisitor: { keys: 4, lua: transferVisitor },
   visitorPresence: { keys: 2, lua: visitorPresence },
   dropVisitor: { keys: 3, lua: dropVisitor },
   joinWaitingRoom: { keys: 3, lua: joinWaitingRoom },

@@ -27,9 +27,11 @@ import { diffDumps, dumpRedis, type DumpedKey } from '../test-support/redis-dump
 const hexId = () => randomBytes(16).toString('hex');
 
 /** A valid value for each field name used in the event tables. */
-const SAMPLES: Record<string, { sample: () => unknown; kind: 'id' | 'uuid' | 'record' | 'enum' | 'boolean' | 'base64url' | 'peerId' }> = {
+const SAMPLES: Record<string, { sample: () => unknown; kind: 'id' | 'uuid' | 'record' | 'enum' | 'boolean' | 'base64url' | 'peerId' | 'message' }> = {
   callId: { sample: hexId, kind: 'id' },
   visitorId: { sample: hexId, kind: 'id' },
+  roomId: { sample: hexId, kind: 'id' },
+  message: { sample: () => 'I am running about 10 minutes late.', kind: 'message' },
   transportId: { sample: randomUUID, kind: 'uuid' },
   consumerId: { sample: randomUUID, kind: 'uuid' },
   producerId: { sample: randomUUID, kind: 'uuid' },
@@ -86,6 +88,13 @@ const MALFORMED_BY_KIND: Record<string, [string, unknown][]> = {
     ['too short', 'AAAA'],
     ['empty', ''],
     ['over-long', 'A'.repeat(20_000)],
+  ],
+  message: [
+    ['over 1000 characters', 'x'.repeat(1001)],
+    ['with a control character', 'late \u0007 sorry'],
+    ['with a bidi override', 'late \u202E yrros'],
+    ['only spaces', '   '],
+    ['empty', ''],
   ],
   peerId: [
     ['unknown role', `admin:${hexId()}`],

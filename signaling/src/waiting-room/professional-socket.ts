@@ -5,7 +5,7 @@ import { callHandlers } from '../calls/call-handlers.ts';
 import { AppError, notFound } from '../errors.ts';
 import { sessionCookieOf } from '../http/request-guards.ts';
 import { bindEvents } from '../socket/bind-events.ts';
-import { announcePlaces } from './queue-place.ts';
+import { announcePlaces, placeOf } from './queue-place.ts';
 import { socketRooms, type ProfessionalNamespace, type ProfessionalSocket } from '../socket/types.ts';
 import type { Services } from '../services.ts';
 
@@ -57,9 +57,40 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           const [org, rooms] = await Promise.all([s.organizations.getOrganization(orgId), s.organizations.roomsOf(await member())]);
           const visitors = await s.waitingRoom.listWaiting(orgId, rooms, (org?.retentionDays ?? 0) * 86_400_000);
           rooms.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'personal' ? -1 : 1));
-          return { rooms: rooms.map((r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind })), visitors };
+          const transferTargets = (await s.organizations.listRooms(orgId)).map((r) => ({ roomId: r.id, name: r.name })).sort((a, b) => a.name.localeCompare(b.name));
+          return { rooms: rooms.map((r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind })), visitors, transferTargets };
         },
         'call:get-ready': async () => calls.getReady(socket, participant),
+        'queue:deny': async ({ visitorId, message }) => {
+          const [pro, waiting] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
+          if (!waiting || !(await s.organizations.mayActOn(pro, waiting.roomId))) throw notFound('no such visitor');
+          await s.waitingRoom.deny(waiting, message);
+          // The message may hold anything the professional typed: it goes to the visitor, never to a log.
+          s.log.info({ orgId, visitorId, professionalId }, 'visitor denied');
+          s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:denied', message ? { message } : {});
+          s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'denied', by: pro.name });
+          void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
+          return {};
+        },
+        'queue:transfer': async ({ visitorId, roomId }) => {
+          const [pro, waiting, target] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId), s.organizations.getRoom(orgId, roomId)]);
+          if (!waiting || !(await s.organizations.mayActOn(pro, waiting.roomId))) throw notFound('no such visitor');
+          if (!target) throw notFound('no such room');
+          if (target.id === waiting.roomId) throw new AppError('bad_request', 'roomId: the visitor is in that room already');
+          await s.waitingRoom.transfer(waiting, target.id);
+          s.log.info({ orgId, visitorId, professionalId, from: waiting.roomId, to: target.id }, 'visitor transferred');
+          const moved = { ...waiting, roomId: target.id };
+          s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'transferred', by: pro.name });
+          s.notify.visitorArrived({ visitorId, name: waiting.name, roomId: target.id, roomName: target.name, arrivedAt: waiting.arrivedAt, online: waiting.presence !== 'lost' });
+          s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:moved', {
+            roomName: target.name,
+            professionalName: await s.organizations.hostNameOf(target),
+            place: await placeOf(s, moved),
+          });
+          void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
+          void announcePlaces(s, orgId, target.id).catch(() => undefined);
+          return {};
+        },
         'queue:admit': async ({ visitorId, callId: readyCallId }) => {
           // A visitor in a room this member does not belong to is as unknown as one that does not exist.
           const [pro, waiting] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);

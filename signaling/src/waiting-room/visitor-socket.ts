@@ -57,6 +57,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, s: Services, calls
 async function visitState(s: Services, orgId: string, visitorId: string): Promise<VisitState> {
   const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
   if (!visitor || visitor.state === 'left' || visitor.state === 'ended') {
+    if (visitor?.leftReason === 'denied') return { state: 'ended', reason: 'denied', ...(visitor.deniedMessage ? { message: visitor.deniedMessage } : {}) };
     return visitor?.leftReason === 'connection_lost' ? { state: 'ended', reason: 'connection_lost' } : { state: 'ended' };
   }
   const room = await s.organizations.getRoom(orgId, visitor.roomId);

@@ -19,7 +19,9 @@ export interface Visitor {
   /** Whether their connection is up; 'lost' starts the grace period. Unknown until they first connect. */
   presence?: 'online' | 'lost';
   /** Why they left the waiting list, when it was not their own choice. */
-  leftReason?: 'connection_lost';
+  leftReason?: 'connection_lost' | 'denied';
+  /** What the professional wrote when turning them away. */
+  deniedMessage?: string;
 }
 
 /**
@@ -102,6 +104,28 @@ export class WaitingRoomStore {
     return { callId, visitor: { ...visitor, state: 'in_call', callId } };
   }
 
+  /** Turns a waiting visitor away; the message (if any) is kept for them to read, under the retention TTL. */
+  async deny(visitor: Visitor, message: string | undefined, now = Date.now()): Promise<void> {
+    const result = await runScript(
+      this.redis,
+      'denyVisitor',
+      [keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId), keys.presence(visitor.orgId)],
+      [visitor.id, now, message ?? ''],
+    );
+    if (result !== 'ok') throw new AppError(result === 'not_found' || result === 'already_admitted' ? result : 'not_waiting');
+  }
+
+  /** Moves a waiting visitor to another room of the organization; their place there is by their arrival. */
+  async transfer(visitor: Visitor, toRoomId: string, now = Date.now()): Promise<void> {
+    const result = await runScript(
+      this.redis,
+      'transferVisitor',
+      [keys.organization(visitor.orgId), keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId), keys.waiting(visitor.orgId, toRoomId)],
+      [visitor.id, toRoomId, now],
+    );
+    if (result !== 'ok') throw new AppError(result === 'not_found' || result === 'already_admitted' ? result : 'not_waiting');
+  }
+
   /** Visitors waiting in the given rooms, oldest first. Entries whose visitor has expired are dropped. */
   async listWaiting(orgId: string, rooms: Room[], retentionMs: number, now = Date.now()): Promise<WaitingVisitor[]> {
     const result: WaitingVisitor[] = [];
@@ -135,6 +159,7 @@ function toVisitor(orgId: string, h: Record<string, string>): Visitor {
     arrivedAt: Number(h.arrivedAt),
     callId: h.callId || undefined,
     presence: h.presence === 'online' || h.presence === 'lost' ? h.presence : undefined,
-    leftReason: h.leftReason === 'connection_lost' ? 'connection_lost' : undefined,
+    leftReason: h.leftReason === 'connection_lost' || h.leftReason === 'denied' ? h.leftReason : undefined,
+    deniedMessage: h.deniedMessage || undefined,
   };
 }
