@@ -24,7 +24,12 @@ type Screen =
   | { kind: 'call'; engine: CallEngine }
   | { kind: 'ended'; left: boolean; lostPlace?: boolean; denied?: { message?: string } };
 
-const slug = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+const clock = (at: number) => new Date(at).toLocaleTimeString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+
+/** `/r/<room>` (a room's link) or `/c/<token>` (a scheduled consultation's private link). */
+const [, linkKind, linkValue] = location.pathname.split('/');
+const slug = decodeURIComponent(linkValue ?? '');
+const consultationLink = linkKind === 'c';
 
 export function VisitorApp() {
   useLanguage(i18n);
@@ -98,7 +103,7 @@ export function VisitorApp() {
   useEffect(() => {
     let cancelled = false;
     (async () => {
-      const res = await fetch(`/api/rooms/${encodeURIComponent(slug)}`);
+      const res = await fetch(consultationLink ? `/api/consultations/link/${encodeURIComponent(slug)}` : `/api/rooms/${encodeURIComponent(slug)}`);
       if (!res.ok) return setScreen({ kind: 'invalid', tooMany: res.status === 429 });
       const info = (await res.json()) as RoomInfo;
       if (cancelled) return;
@@ -150,8 +155,9 @@ export function VisitorApp() {
             <h1 id="checkin-heading">{t('checkin.heading', { name: room.professionalName })}</h1>
             <p>{t('checkin.intro')}</p>
             <DeviceCheck media={media} t={t} />
+            {room.appointmentAt && <p class="lead">{t('checkin.appointment', { time: clock(room.appointmentAt) })}</p>}
             <CheckInForm
-              slug={slug}
+              link={consultationLink ? { consultation: slug } : { roomSlug: slug }}
               professionalName={room.professionalName}
               onCheckedIn={({ visitorToken }) => {
                 visitToken.set(slug, visitorToken);
@@ -167,6 +173,7 @@ export function VisitorApp() {
             arrivedAt={screen.arrivedAt}
             place={screen.place}
             movedTo={screen.movedTo}
+            appointmentAt={room.appointmentAt}
             online={online}
             media={media}
             onLeave={() => void leave()}

@@ -19,6 +19,7 @@ import { LoginForm } from './login/LoginForm.tsx';
 import { connectProfessional, type ProfessionalSocket } from './pro-socket.ts';
 import { WaitingList } from './queue/WaitingList.tsx';
 import { AlertSettings } from './queue/AlertSettings.tsx';
+import { ScheduleConsultation } from './queue/ScheduleConsultation.tsx';
 import { useWaitingRoom } from './queue/use-waiting-room.ts';
 import { useArrivalAlerts, useArrivalSound, useNotificationPermission, useTitleCount } from './queue/arrival-alerts.ts';
 import { canEncryptFrames } from '../../client/src/call-engine/frame-pipe.ts';
@@ -213,6 +214,7 @@ export function DashboardApp() {
                   <>
                     <AlertSettings soundOn={soundOn} setSoundOn={setSoundOn} notifications={notifications} askForNotifications={askForNotifications} />
                     <WaitingList waiting={waiting} onAdmit={admit} focusVisitor={focusVisitor} />
+                    <ScheduleConsultation rooms={waiting.rooms} />
                   </>
                 ) : (
                   <section>

@@ -192,4 +192,27 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     for (const page of [bergPage, hansen]) await page.getByRole('region', { name: 'Clinic reception' }).getByRole('button', { name: 'Admit Astrid Moen' }).waitFor();
     expect(await hansen.getByRole('region', { name: suite.org.professional.name }).getByText('Astrid Moen').count(), 'gone from his own room').to.equal(0);
   });
+
+  it('a scheduled consultation: the professional makes a private link for a time; the visitor who comes early is told when, and the list shows it', async () => {
+    const pro = await suite.scene.professionalLogsIn();
+    const schedule = pro.getByRole('form', { name: 'Schedule a consultation' });
+    const at = new Date(Date.now() + 3 * 3_600_000);
+    at.setSeconds(0, 0);
+    const local = new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await schedule.getByLabel('Room').selectOption({ label: suite.org.professional.name });
+    await schedule.getByLabel('Date and time (optional)').fill(local);
+    await schedule.getByRole('button', { name: 'Create a link for the visitor' }).click();
+    const link = await schedule.getByRole('textbox', { name: 'Private link for the visitor' }).inputValue();
+    expect(link).to.match(/\/c\/[0-9a-f]{32}\.[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
+    const clock = at.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+
+    const visitor = await suite.scene.page();
+    await visitor.goto(link);
+    await visitor.getByText(`Your appointment is at ${clock}.`).waitFor();
+    await visitor.getByLabel('Your name').fill('Eirik Lund');
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await visitor.getByText(`${suite.org.professional.name} has been told you are here.`).waitFor();
+    await visitor.getByText(`Your appointment is at ${clock}.`).waitFor();
+    await pro.getByRole('listitem').filter({ hasText: 'Eirik Lund' }).getByText(`appointment ${clock}`).waitFor();
+  });
 });

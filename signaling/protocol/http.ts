@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { email, id, password, personName, roomSlug } from './common.ts';
 
-/** POST /api/visits: a visitor knocks on a room. */
-export const visitRequest = z.strictObject({ roomSlug, name: personName });
+/** A scheduled consultation's private link: `<org>.<consultation>.<secret>` (the secret 256 random bits). */
+export const consultationToken = z.string().regex(/^[0-9a-f]{32}\.[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
+
+/** POST /api/visits: a visitor knocks on a room, or checks in for their scheduled consultation. */
+export const visitRequest = z.union([
+  z.strictObject({ roomSlug, name: personName }),
+  z.strictObject({ consultation: consultationToken, name: personName }),
+]);
 export type VisitRequest = z.input<typeof visitRequest>;
 export interface VisitResponse {
   /** Secret (256 random bits plus routing ids); kept in the browser's local storage until the visit ends. */
@@ -15,6 +21,17 @@ export interface RoomInfo {
   name: string;
   /** Who the visitor is told is expecting them: the professional of a personal room, or a shared room's name. */
   professionalName: string;
+  /** For a scheduled consultation's link: when the appointment is. */
+  appointmentAt?: number;
+}
+
+/** POST /api/consultations: a professional schedules a consultation in one of their rooms (no time: any time). */
+export const consultationRequest = z.strictObject({ roomId: id, scheduledAt: z.number().int().positive().optional() });
+export interface ConsultationCreated {
+  consultationId: string;
+  /** The visitor's private link; shown once to the professional, to send on. */
+  visitorLink: string;
+  scheduledAt: number | null;
 }
 
 /** POST /api/auth/login */

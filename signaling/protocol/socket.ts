@@ -76,6 +76,8 @@ export interface WaitingVisitor {
   arrivedAt: number;
   /** False while their connection is lost (they keep their place for the grace period). */
   online: boolean;
+  /** When their scheduled consultation is, if they came with its link. */
+  appointmentAt?: number;
 }
 
 /** A room as a dashboard lists it. */
@@ -96,7 +98,7 @@ export interface QueuePlace {
 }
 
 export type VisitState =
-  | { state: 'waiting'; roomName: string; professionalName: string; arrivedAt: number; place: QueuePlace | null }
+  | { state: 'waiting'; roomName: string; professionalName: string; arrivedAt: number; place: QueuePlace | null; appointmentAt?: number }
   | { state: 'in_call'; roomName: string; professionalName: string; callId: string }
   | { state: 'ended'; reason?: 'connection_lost' | 'denied'; message?: string };
 

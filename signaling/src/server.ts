@@ -15,6 +15,8 @@ import { WaitingRoomStore } from './waiting-room/waiting-room-store.ts';
 import { CallStore } from './calls/call-store.ts';
 import { SessionStore } from './auth/session-store.ts';
 import { SecondFactorStore } from './auth/second-factor.ts';
+import { ConsultationStore } from './consultations/consultation-store.ts';
+import { consultationRoutes } from './consultations/consultation-routes.ts';
 import { secondFactorRoutes } from './auth/second-factor-routes.ts';
 import { RateLimiter } from './http/rate-limiter.ts';
 import { Notifier } from './socket/notifier.ts';
@@ -100,6 +102,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     calls: new CallStore(redis),
     sessions: new SessionStore(redis, idleMs, config.SESSION_MAX_HOURS * 3600_000),
     secondFactor: new SecondFactorStore(redis),
+    consultations: new ConsultationStore(redis),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
   };
   const callService = new CallService(services);
@@ -115,6 +118,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(authRoutes(services));
   app.use(secondFactorRoutes(services));
   app.use(historyRoutes(services));
+  app.use(consultationRoutes(services));
   app.use(adminRoutes(services, new InvitationStore(redis)));
   app.use(mediaRoutes(services));
   app.use(staticApps(config));

@@ -7,6 +7,7 @@ import type { WaitingRoomStore } from './waiting-room/waiting-room-store.ts';
 import type { CallStore } from './calls/call-store.ts';
 import type { SessionStore } from './auth/session-store.ts';
 import type { SecondFactorStore } from './auth/second-factor.ts';
+import type { ConsultationStore } from './consultations/consultation-store.ts';
 import type { RateLimiter } from './http/rate-limiter.ts';
 import type { Notifier } from './socket/notifier.ts';
 
@@ -20,6 +21,7 @@ export interface Services {
   calls: CallStore;
   sessions: SessionStore;
   secondFactor: SecondFactorStore;
+  consultations: ConsultationStore;
   rateLimiter: RateLimiter;
   media: MediaServer;
   notify: Notifier;

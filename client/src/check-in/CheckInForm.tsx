@@ -6,7 +6,12 @@ import { t, type StringKey } from '../strings.ts';
  * The name form. The name is checked with the same schema the server uses, so the visitor sees the
  * exact reason before anything is sent; the server's answer is shown the same way.
  */
-export function CheckInForm({ slug, professionalName, onCheckedIn }: { slug: string; professionalName: string; onCheckedIn: (r: VisitResponse) => void }) {
+export function CheckInForm({ link, professionalName, onCheckedIn }: {
+  /** The room's link, or a scheduled consultation's private link. */
+  link: { roomSlug: string } | { consultation: string };
+  professionalName: string;
+  onCheckedIn: (r: VisitResponse) => void;
+}) {
   const [name, setName] = useState('');
   const [error, setError] = useState<StringKey | null>(null);
   const [busy, setBusy] = useState(false);
@@ -21,7 +26,7 @@ export function CheckInForm({ slug, professionalName, onCheckedIn }: { slug: str
     setBusy(true);
     setError(null);
     try {
-      const body: VisitRequest = { roomSlug: slug, name: parsed.data };
+      const body: VisitRequest = { ...link, name: parsed.data };
       const res = await fetch('/api/visits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (res.ok) return onCheckedIn((await res.json()) as VisitResponse);
       setError(res.status === 429 ? 'checkin.rateLimited' : res.status === 400 ? 'checkin.name_invalid_characters' : 'checkin.failed');

@@ -3,7 +3,9 @@ import type { LocalMedia } from '../call-engine/local-media.ts';
 import { DeviceCheck } from '../check/DeviceCheck.tsx';
 import { t, i18n } from '../strings.ts';
 
-export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, online, media, onLeave }: {
+export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, appointmentAt, online, media, onLeave }: {
+  /** A scheduled consultation's time: a visitor who came early is told they are expected then. */
+  appointmentAt?: number;
   professionalName: string;
   arrivedAt: number;
   place: QueuePlace | null;
@@ -13,7 +15,8 @@ export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, onl
   media: LocalMedia;
   onLeave: () => void;
 }) {
-  const time = new Date(arrivedAt).toLocaleTimeString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+  const formatTime = (at: number) => new Date(at).toLocaleTimeString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+  const time = formatTime(arrivedAt);
   return (
     <section class="waiting" aria-labelledby="waiting-heading">
       <h1 id="waiting-heading">{t('waiting.heading')}</h1>
@@ -23,6 +26,7 @@ export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, onl
         </p>
       )}
       <p class="lead" role="status">{t('waiting.told', { name: professionalName })}</p>
+      {appointmentAt && appointmentAt > Date.now() && <p class="lead">{t('checkin.appointment', { time: formatTime(appointmentAt) })}</p>}
       {place && (
         <p class="place" aria-live="polite">
           {place.position === 1 ? t('waiting.next') : t('waiting.position', { n: place.position })}{' '}

@@ -78,6 +78,7 @@ export function WaitingList({ waiting, onAdmit, focusVisitor }: {
                     <div class="muted">
                       {t('queue.arrived', { time: new Date(v.arrivedAt).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' }) })} ·{' '}
                       {t('queue.waitingFor', { n: Math.max(0, Math.floor((now - v.arrivedAt) / 60_000)) })}
+                      {v.appointmentAt && <> · {t('queue.appointment', { time: new Date(v.appointmentAt).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' }) })}</>}
                     </div>
                   </div>
                   {v.takenBy || v.dropped ? (

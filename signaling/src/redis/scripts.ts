@@ -18,13 +18,22 @@ redis.call('ZREMRANGEBYSCORE', ${key}, '-inf', '(' .. (now - retention))
 redis.call('PEXPIRE', ${key}, retention)
 `;
 
-/** KEYS: org, visitor, waiting. ARGV: visitorId, roomId, name, tokenHash, now. */
+/**
+ * KEYS: org, visitor, waiting. ARGV: visitorId, roomId, name, tokenHash, now, consultationId, appointmentAt
+ * ('' for a walk-in). A scheduled visitor's data is kept for the retention period from the later of now and
+ * the appointment.
+ */
 const joinWaitingRoom = `
 ${RETENTION}
 local now = tonumber(ARGV[5])
 redis.call('HSET', KEYS[2], 'visitorId', ARGV[1], 'roomId', ARGV[2], 'name', ARGV[3], 'tokenHash', ARGV[4],
   'state', 'waiting', 'arrivedAt', ARGV[5])
-redis.call('PEXPIRE', KEYS[2], retention)
+local from = now
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[2], 'consultationId', ARGV[6], 'appointmentAt', ARGV[7])
+  from = math.max(now, tonumber(ARGV[7]) or now)
+end
+redis.call('PEXPIRE', KEYS[2], retention + (from - now))
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 ${TRIM('KEYS[3]')}
 return 'ok'

@@ -13,9 +13,12 @@ export function visitRoutes(s: Services): Router {
       throw new AppError('rate_limited', 'too many check-ins from this address; wait a minute');
     }
     const body = parse(visitRequest, req.body);
-    const room = await s.organizations.findRoomBySlug(body.roomSlug);
+    // A room link, or a scheduled consultation's private link (which names its room).
+    const consultation = 'consultation' in body ? await s.consultations.resolve(body.consultation) : null;
+    const room =
+      'roomSlug' in body ? await s.organizations.findRoomBySlug(body.roomSlug) : consultation && (await s.organizations.getRoom(consultation.orgId, consultation.roomId));
     if (!room) throw notFound('This link is not valid');
-    const { visitor, visitorToken } = await s.waitingRoom.join(room, body.name);
+    const { visitor, visitorToken } = await s.waitingRoom.join(room, body.name, Date.now(), consultation ?? undefined);
     s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor joined the waiting room');
     s.notify.visitorArrived({
       visitorId: visitor.id,
@@ -24,6 +27,7 @@ export function visitRoutes(s: Services): Router {
       roomName: room.name,
       arrivedAt: visitor.arrivedAt,
       online: true,
+      ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
     });
     const response: VisitResponse = { visitorToken, visitorId: visitor.id };
     res.status(201).json(response);

@@ -67,5 +67,11 @@ async function visitState(s: Services, orgId: string, visitorId: string): Promis
     if (call?.state === 'active') return { state: 'in_call', callId: call.id, ...names };
     return { state: 'ended' };
   }
-  return { state: 'waiting', arrivedAt: visitor.arrivedAt, ...names, place: await placeOf(s, visitor) };
+  return {
+    state: 'waiting',
+    arrivedAt: visitor.arrivedAt,
+    ...names,
+    place: await placeOf(s, visitor),
+    ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
+  };
 }

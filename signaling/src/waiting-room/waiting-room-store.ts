@@ -22,6 +22,8 @@ export interface Visitor {
   leftReason?: 'connection_lost' | 'denied';
   /** What the professional wrote when turning them away. */
   deniedMessage?: string;
+  /** A scheduled consultation's time, if they came with its link. */
+  appointmentAt?: number;
 }
 
 /**
@@ -32,18 +34,24 @@ export interface Visitor {
 export class WaitingRoomStore {
   constructor(private readonly redis: Redis) {}
 
-  async join(room: Room, name: string, now = Date.now()): Promise<{ visitor: Visitor; visitorToken: string }> {
+  async join(
+    room: Room,
+    name: string,
+    now = Date.now(),
+    consultation?: { id: string; scheduledAt: number | null },
+  ): Promise<{ visitor: Visitor; visitorToken: string }> {
     const visitorId = newId();
     const secret = newSecret();
+    const appointmentAt = consultation?.scheduledAt ?? undefined;
     const result = await runScript(
       this.redis,
       'joinWaitingRoom',
       [keys.organization(room.orgId), keys.visitor(room.orgId, visitorId), keys.waiting(room.orgId, room.id)],
-      [visitorId, room.id, name, hashSecret(secret), now],
+      [visitorId, room.id, name, hashSecret(secret), now, consultation?.id ?? '', appointmentAt ?? ''],
     );
     if (result !== 'ok') throw notFound();
     return {
-      visitor: { id: visitorId, orgId: room.orgId, roomId: room.id, name, state: 'waiting', arrivedAt: now },
+      visitor: { id: visitorId, orgId: room.orgId, roomId: room.id, name, state: 'waiting', arrivedAt: now, appointmentAt },
       visitorToken: `${room.orgId}.${visitorId}.${secret}`,
     };
   }
@@ -142,7 +150,15 @@ export class WaitingRoomStore {
           await this.redis.zrem(key, visitorId);
           continue;
         }
-        result.push({ visitorId: visitor.id, name: visitor.name, roomId: room.id, roomName: room.name, arrivedAt: visitor.arrivedAt, online: visitor.presence !== 'lost' });
+        result.push({
+          visitorId: visitor.id,
+          name: visitor.name,
+          roomId: room.id,
+          roomName: room.name,
+          arrivedAt: visitor.arrivedAt,
+          online: visitor.presence !== 'lost',
+          ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
+        });
       }
     }
     return result.sort((a, b) => a.arrivedAt - b.arrivedAt);
@@ -161,5 +177,6 @@ function toVisitor(orgId: string, h: Record<string, string>): Visitor {
     presence: h.presence === 'online' || h.presence === 'lost' ? h.presence : undefined,
     leftReason: h.leftReason === 'connection_lost' || h.leftReason === 'denied' ? h.leftReason : undefined,
     deniedMessage: h.deniedMessage || undefined,
+    appointmentAt: h.appointmentAt ? Number(h.appointmentAt) : undefined,
   };
 }

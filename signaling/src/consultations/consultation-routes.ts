@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { Router, type Response } from 'express';
+import { consultationRequest, consultationToken, type ConsultationCreated, type RoomInfo } from '../../protocol/index.ts';
+import { AppError, notFound } from '../errors.ts';
+import { parse } from '../http/validate.ts';
+import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import type { Services } from '../services.ts';
+
+const DAY_MS = 86_400_000;
+
+export function consultationRoutes(s: Services): Router {
+  const router = Router();
+  const authed = requireProfessional(s.sessions, s.config.cookieSecure);
+
+  /** A professional schedules a consultation in a room they may act on, and gets the visitor's private link. */
+  router.post('/api/consultations', authed, async (req, res: Response<unknown, AuthedLocals>) => {
+    const { orgId, professionalId } = res.locals.session;
+    const body = parse(consultationRequest, req.body);
+    const now = Date.now();
+    if (body.scheduledAt !== undefined && (body.scheduledAt < now - DAY_MS || body.scheduledAt > now + 365 * DAY_MS)) {
+      throw new AppError('bad_request', 'scheduledAt: within the next year');
+    }
+    const pro = await s.organizations.getProfessional(orgId, professionalId);
+    if (!pro || !(await s.organizations.mayActOn(pro, body.roomId))) throw notFound('no such room');
+    const org = await s.organizations.getOrganization(orgId);
+    const { consultation, token } = await s.consultations.create(
+      { orgId, roomId: body.roomId, professionalId, scheduledAt: body.scheduledAt ?? null },
+      (org?.retentionDays ?? 1) * DAY_MS,
+      now,
+    );
+    s.log.info({ orgId, professionalId, consultationId: consultation.id }, 'consultation scheduled');
+    const created: ConsultationCreated = { consultationId: consultation.id, visitorLink: `${s.config.PUBLIC_ORIGIN}/c/${token}`, scheduledAt: consultation.scheduledAt };
+    res.status(201).json(created);
+  });
+
+  /** What the visitor's page shows for the link: the room, who expects them, and when. */
+  router.get('/api/consultations/link/:token', async (req, res) => {
+    const parsed = consultationToken.safeParse(req.params.token);
+    const consultation = parsed.success ? await s.consultations.resolve(parsed.data) : null;
+    const room = consultation && (await s.organizations.getRoom(consultation.orgId, consultation.roomId));
+    if (!consultation || !room) {
+      const allowed = await s.rateLimiter.allow('unknown-room', req.ip ?? '', s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
+      throw allowed ? notFound('This link is not valid') : new AppError('rate_limited', 'too many requests');
+    }
+    const body: RoomInfo = {
+      name: room.name,
+      professionalName: await s.organizations.hostNameOf(room),
+      ...(consultation.scheduledAt ? { appointmentAt: consultation.scheduledAt } : {}),
+    };
+    res.json(body);
+  });
+
+  // The visitor app, for a consultation's link: it shows "This link is not valid" itself for the 404.
+  router.get('/c/:token', async (req, res) => {
+    const parsed = consultationToken.safeParse(req.params.token);
+    const consultation = parsed.success ? await s.consultations.resolve(parsed.data) : null;
+    res
+      .status(consultation ? 200 : 404)
+      .set('Referrer-Policy', 'no-referrer')
+      .sendFile(path.join(s.config.CLIENT_DIST, 'index.html'));
+  });
+
+  return router;
+}
