@@ -14,6 +14,7 @@ import { InvitationAccept } from './account/InvitationAccept.tsx';
 import { PasswordChange } from './account/PasswordChange.tsx';
 import { SecondFactorCheck, SecondFactorSetup } from './account/SecondFactor.tsx';
 import { OrganizationAdmin } from './admin/OrganizationAdmin.tsx';
+import { SmsSettings } from './settings/SmsSettings.tsx';
 import { HistoryList } from './history/HistoryList.tsx';
 import { LoginForm } from './login/LoginForm.tsx';
 import { connectProfessional, type ProfessionalSocket } from './pro-socket.ts';
@@ -26,7 +27,13 @@ import { canEncryptFrames } from '../../client/src/call-engine/frame-pipe.ts';
 import { SelfPreview } from './queue/SelfPreview.tsx';
 import { i18n, t } from './strings.ts';
 
-type View = 'queue' | 'history' | 'organization';
+type View = 'queue' | 'history' | 'organization' | 'settings';
+
+/** An arrival SMS links to `#open=<signed token>`: the dashboard opens on that visitor after login. */
+function alertLinkInLink(): string | null {
+  const m = /^#open=([0-9a-f]{32}\.\d{1,12}\.[A-Za-z0-9_-]{43})$/.exec(location.hash);
+  return m ? m[1]! : null;
+}
 
 /** An invitation link carries its secret in the fragment (never sent to a server): `#invitation=<token>`. */
 function invitationInLink(): string | null {
@@ -45,6 +52,7 @@ export function DashboardApp() {
   useLanguage(i18n);
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [invitation, setInvitation] = useState(invitationInLink);
+  const [alertLink, setAlertLink] = useState(alertLinkInLink);
   const [notice, setNotice] = useState<string | undefined>();
   const [socket, setSocket] = useState<ProfessionalSocket | null>(null);
   const [view, setView] = useState<View>('queue');
@@ -106,6 +114,20 @@ export function DashboardApp() {
   }, [me?.professional.id, me?.pending]);
 
   const readyCall = useReadyCall(socket, preview, !!call);
+
+  // Opened from an arrival SMS: once logged in, show that visitor (if the link is still good).
+  useEffect(() => {
+    if (!ready || !alertLink) return;
+    history.replaceState(null, '', location.pathname);
+    setAlertLink(null);
+    api<{ visitorId: string }>('POST', '/api/alert-links/open', { token: alertLink }).then(
+      ({ visitorId }) => {
+        setView('queue');
+        setFocusVisitor(visitorId);
+      },
+      () => setNotice(t('alerts.linkExpired')),
+    );
+  }, [ready, alertLink]);
 
   const admit = async (visitor: WaitingVisitor) => {
     if (!socket) return;
@@ -192,6 +214,11 @@ export function DashboardApp() {
             }}
           />
         )}
+        {ready && notice && (
+          <p class="notice" role="status">
+            {notice}
+          </p>
+        )}
         {ready && !call && socket && (
           <>
             <nav class="tabs" aria-label={t('app.title')}>
@@ -200,6 +227,9 @@ export function DashboardApp() {
               </button>
               <button type="button" class="secondary" aria-current={view === 'history' ? 'page' : undefined} onClick={() => setView('history')}>
                 {t('nav.history')}
+              </button>
+              <button type="button" class="secondary" aria-current={view === 'settings' ? 'page' : undefined} onClick={() => setView('settings')}>
+                {t('nav.settings')}
               </button>
               {me.professional.role === 'admin' && (
                 <button type="button" class="secondary" aria-current={view === 'organization' ? 'page' : undefined} onClick={() => setView('organization')}>
@@ -228,6 +258,8 @@ export function DashboardApp() {
               </>
             ) : view === 'history' ? (
               <HistoryList />
+            ) : view === 'settings' ? (
+              <SmsSettings />
             ) : (
               <OrganizationAdmin selfId={me.professional.id} socket={socket} />
             )}

@@ -215,4 +215,12 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await visitor.getByText(`Your appointment is at ${clock}.`).waitFor();
     await pro.getByRole('listitem').filter({ hasText: 'Eirik Lund' }).getByText(`appointment ${clock}`).waitFor();
   });
+
+  it('the settings page says plainly when this server cannot send SMS', async () => {
+    const pro = await suite.scene.professionalLogsIn();
+    await pro.getByRole('button', { name: 'Settings' }).click();
+    await pro.getByRole('heading', { name: 'SMS when someone arrives' }).waitFor();
+    await pro.getByText('SMS alerts are not available on this server').waitFor();
+    expect(await pro.getByRole('button', { name: 'Send a code to this number' }).count()).to.equal(0);
+  });
 });

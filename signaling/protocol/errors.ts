@@ -19,6 +19,8 @@ export const ErrorCode = {
   invalidCode: 'invalid_code',
   /** The room still has visitors waiting in it. */
   roomNotEmpty: 'room_not_empty',
+  /** This server has no SMS provider set up. */
+  smsUnavailable: 'sms_unavailable',
   /** The e-mail address already belongs to a member. */
   emailTaken: 'email_taken',
   csrf: 'csrf_failed',
@@ -49,6 +51,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   invalid_code: 401,
   room_not_empty: 409,
   email_taken: 409,
+  sms_unavailable: 503,
   csrf_failed: 403,
   call_ended: 409,
   internal: 500,

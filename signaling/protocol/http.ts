@@ -143,3 +143,22 @@ export interface OrganizationOverview {
 export interface PasswordReset {
   temporaryPassword: string;
 }
+
+// ---------- SMS alerts (a professional's own settings) ----------
+
+/** A mobile number in international form (E.164), e.g. +4791234567. */
+export const phoneNumber = z.string().trim().regex(/^\+[1-9]\d{7,14}$/, { error: 'phone_invalid' });
+export const smsPhoneRequest = z.strictObject({ phone: phoneNumber });
+export const smsCodeRequest = z.strictObject({ code: z.string().trim().regex(/^\d{6}$/) });
+
+/** GET /api/settings/sms */
+export interface SmsSettingsInfo {
+  /** False: this server has no SMS provider; the page says so. */
+  available: boolean;
+  phone: string | null;
+  verified: boolean;
+  intervalMinutes: number;
+}
+
+/** POST /api/alert-links/open: the link in an arrival SMS, after logging in. */
+export const alertLinkRequest = z.strictObject({ token: z.string().max(200) });

@@ -33,6 +33,17 @@ const schema = z
      * their place: coming back within it restores it; past it they are marked left.
      */
     VISITOR_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+    /**
+     * SMS alerts through Twilio, per deployment. Without all three, SMS is off (the settings page says so).
+     * TWILIO_FROM is a sending number (E.164) or a Messaging Service SID.
+     */
+    TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/).optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
+    TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{7,14}|MG[0-9a-fA-F]{32})$/).optional(),
+    /** Where Twilio's REST API is reached: a local stand-in in tests, or an egress proxy. */
+    TWILIO_API_BASE_URL: z.url().optional(),
+    /** At most one arrival SMS per professional per this many seconds. */
+    SMS_ALERT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Where the built front-ends are; the defaults are the repo's own build output. */
     CLIENT_DIST: z.string().default(new URL('../../client/dist', import.meta.url).pathname),

@@ -26,6 +26,10 @@ export const keys = {
   /** Sorted set: call id -> start time, one per professional. */
   history: (orgId: string, proId: string) => `${tag(orgId)}:history:${proId}`,
   session: (orgId: string, sessionHash: string) => `${tag(orgId)}:session:${sessionHash}`,
+  /** A code sent to a professional's phone to prove it is theirs (10 minutes). */
+  smsVerification: (orgId: string, proId: string) => `${tag(orgId)}:sms-verify:${proId}`,
+  /** Present while a professional may not get another arrival SMS. */
+  smsThrottle: (orgId: string, proId: string) => `${tag(orgId)}:sms-throttle:${proId}`,
   /** Set: hashes of a member's unused recovery codes for the second factor. */
   recoveryCodes: (orgId: string, proId: string) => `${tag(orgId)}:recovery:${proId}`,
   /** Set: the session hashes of one member (expires with the longest a session may live). */

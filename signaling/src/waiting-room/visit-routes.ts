@@ -3,8 +3,9 @@ import { visitRequest, type VisitResponse } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import type { Services } from '../services.ts';
+import type { SmsAlerts } from '../alerts/sms-alerts.ts';
 
-export function visitRoutes(s: Services): Router {
+export function visitRoutes(s: Services, sms: SmsAlerts): Router {
   const router = Router();
 
   /** A visitor checks in: they enter the room's waiting list and get the token that resumes their visit. */
@@ -29,6 +30,7 @@ export function visitRoutes(s: Services): Router {
       online: true,
       ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
     });
+    void sms.visitorArrived(room, visitor.id).catch((err: Error) => s.log.warn({ err: err.message }, 'arrival SMS failed'));
     const response: VisitResponse = { visitorToken, visitorId: visitor.id };
     res.status(201).json(response);
   });

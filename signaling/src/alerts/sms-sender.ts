@@ -1,0 +1,32 @@
+import twilio from 'twilio';
+import type { Config } from '../config.ts';
+
+/** Twilio's own HTTP client, sending every API call to another base URL (a local stand-in in tests, or a proxy), same paths. */
+function redirectingClient(base: string): twilio.RequestClient {
+  const client = new twilio.RequestClient();
+  const request = client.request.bind(client);
+  client.request = ((opts: Parameters<typeof request>[0]) => {
+    const url = new URL(opts.uri);
+    return request({ ...opts, uri: `${base.replace(/\/$/, '')}${url.pathname}${url.search}` });
+  }) as typeof client.request;
+  return client;
+}
+
+/** Text messages through the real Twilio SDK; null when the deployment has no Twilio credentials. */
+export class SmsSender {
+  private constructor(
+    private readonly client: twilio.Twilio,
+    private readonly from: string,
+  ) {}
+
+  static fromConfig(config: Config): SmsSender | null {
+    if (!config.TWILIO_ACCOUNT_SID || !config.TWILIO_AUTH_TOKEN || !config.TWILIO_FROM) return null;
+    const httpClient = config.TWILIO_API_BASE_URL ? redirectingClient(config.TWILIO_API_BASE_URL) : undefined;
+    return new SmsSender(twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, { httpClient }), config.TWILIO_FROM);
+  }
+
+  async send(to: string, body: string): Promise<void> {
+    const from = this.from.startsWith('MG') ? { messagingServiceSid: this.from } : { from: this.from };
+    await this.client.messages.create({ to, body, ...from });
+  }
+}

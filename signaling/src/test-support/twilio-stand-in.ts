@@ -1,0 +1,44 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SentSms {
+  to: string;
+  from?: string;
+  messagingServiceSid?: string;
+  body: string;
+}
+
+/**
+ * A local stand-in for Twilio's Messages API at its HTTP boundary, for the real `twilio` SDK (pointed here
+ * with TWILIO_API_BASE_URL): checks the account's basic auth, records each message, answers as Twilio does.
+ */
+export async function startTwilioStandIn(accountSid: string, authToken: string): Promise<{ url: string; sent: SentSms[]; close(): Promise<void> }> {
+  const sent: SentSms[] = [];
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', () => {
+      const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
+      if (req.headers.authorization !== expectedAuth) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 20003, message: 'Authenticate' }));
+        return;
+      }
+      if (req.method !== 'POST' || req.url !== `/2010-04-01/Accounts/${accountSid}/Messages.json`) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 20404, message: 'Not found' }));
+        return;
+      }
+      const form = new URLSearchParams(raw);
+      const message: SentSms = { to: form.get('To')!, body: form.get('Body')!, from: form.get('From') ?? undefined, messagingServiceSid: form.get('MessagingServiceSid') ?? undefined };
+      sent.push(message);
+      res.writeHead(201, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ sid: `SM${String(sent.length).padStart(32, '0')}`, status: 'queued', to: message.to, body: message.body, account_sid: accountSid }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    sent,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
