@@ -20,7 +20,7 @@ type Screen =
   | { kind: 'invalid'; tooMany: boolean }
   | { kind: 'unsupported' }
   | { kind: 'check-in' }
-  | { kind: 'waiting'; arrivedAt: number; place: QueuePlace | null; movedTo?: string }
+  | { kind: 'waiting'; arrivedAt: number; place: QueuePlace | null; movedTo?: string; sentBack?: boolean }
   | { kind: 'call'; engine: CallEngine }
   | { kind: 'ended'; left: boolean; lostPlace?: boolean; denied?: { message?: string } };
 
@@ -90,6 +90,13 @@ export function VisitorApp() {
     });
     socket.on('visit:place', (place) => setScreen((s) => (s.kind === 'waiting' ? { ...s, place } : s)));
     socket.on('visit:denied', ({ message }) => endVisit(false, false, { message }));
+    // Sent back to the waiting room from the call: this browser's side of the call closes (its keys with it).
+    socket.on('visit:sent-back', ({ callId, place }) =>
+      setScreen((s) => {
+        if (s.kind === 'call' && s.engine.callId === callId) s.engine.close();
+        return { kind: 'waiting', arrivedAt: Date.now(), place, movedTo: undefined, sentBack: true };
+      }),
+    );
     socket.on('visit:moved', ({ roomName, professionalName, place }) => {
       setRoom((r) => (r ? { ...r, name: roomName, professionalName } : r));
       setScreen((s) => (s.kind === 'waiting' ? { ...s, place, movedTo: roomName } : s));
@@ -173,6 +180,7 @@ export function VisitorApp() {
             arrivedAt={screen.arrivedAt}
             place={screen.place}
             movedTo={screen.movedTo}
+            sentBack={screen.sentBack}
             appointmentAt={room.appointmentAt}
             online={online}
             media={media}

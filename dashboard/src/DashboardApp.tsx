@@ -207,6 +207,7 @@ export function DashboardApp() {
           <ProfessionalCall
             engine={call.engine}
             media={call.media}
+            socket={socket!}
             onClose={() => {
               call.engine.close();
               call.media.stop();

@@ -160,6 +160,8 @@ const en = {
   'history.minutes': '{m} min {s} s',
   'call.ended': 'The call has ended.',
   'call.back': 'Back to the waiting room',
+  'call.sendBack': 'Send {name} back to the waiting room',
+  'call.sentBack': '{name} is back in the waiting room, first in line. Hang up to see the list.',
 };
 
 const nb: Record<keyof typeof en, string> = {
@@ -321,6 +323,8 @@ const nb: Record<keyof typeof en, string> = {
   'history.minutes': '{m} min {s} s',
   'call.ended': 'Samtalen er avsluttet.',
   'call.back': 'Tilbake til venterommet',
+  'call.sendBack': 'Send {name} tilbake til venterommet',
+  'call.sentBack': '{name} er tilbake i venterommet, først i køen. Legg på for å se listen.',
 };
 
 export const i18n = createI18n({ en, nb });

@@ -180,6 +180,41 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     expect(new Set([codeTogether, codeAlone, codeAgain]).size, 'three different participant sets, three codes').to.equal(3);
   });
 
+  it('sent back to the waiting room: the visitor\'s media stops reaching the call, the professional\'s key changes and the visitor\'s keys open nothing after; the visitor waits, first in line', async () => {
+    const { pro, visitor, callId } = await admitted('Sofie Berg', { visitorInit: captureSecrets });
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives video and audio');
+    await waitForMedia(pro, (m) => m.framesDecoded > 0, 'professional receives video');
+    const proId = `professional:${suite.org.professional.id}`;
+    const tap = await spy(callId, 'capture', proId);
+    await sleep(2000);
+    const before = audioOnly(await tap.takeFrames());
+    const keys = await receivedKeysOf(visitor, proId);
+    const whileIn = await openWith(before, keys);
+    expect(whileIn.opened, 'frames the visitor\'s keys open while in the call').to.be.above(before.length * 0.8);
+
+    await pro.getByRole('button', { name: 'Send Sofie Berg back to the waiting room' }).click();
+    await visitor.getByText(`${suite.org.professional.name} has sent you back to the waiting room for a moment.`, { exact: false }).waitFor();
+    await visitor.getByText('You are next in line.').waitFor();
+    await pro.getByText('Sofie Berg is back in the waiting room').waitFor();
+    // What the professional received from the visitor stops at once.
+    await sleep(500);
+    const proDecoded = (await inboundMedia(pro)).framesDecoded;
+    await sleep(1500);
+    expect((await inboundMedia(pro)).framesDecoded, 'frames from the visitor after the send-back').to.equal(proDecoded);
+
+    await tap.takeFrames();
+    await sleep(2000);
+    const after = audioOnly(await tap.takeFrames());
+    const gone = await openWith(after, [...keys, ...(await receivedKeysOf(visitor, proId))]);
+    expect(after.length, 'the professional still sends').to.be.above(20);
+    expect(gone.indexes.some((i) => whileIn.indexes.includes(i)), `key index changed (${whileIn.indexes} -> ${gone.indexes})`).to.equal(false);
+    expect(gone.opened, 'frames the sent-back visitor\'s keys open').to.equal(0);
+    // The call goes on for the professional until they hang up; the visitor's visit goes on too.
+    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await sleep(300);
+    expect(await visitor.getByRole('heading', { name: 'You are in the waiting room' }).count()).to.equal(1);
+  });
+
   it('a key swapped in transit (a man in the middle) leaves the visitor unable to decrypt, says so, and the safety codes differ', async () => {
     const pro = await suite.scene.professionalLogsIn();
     const visitor = await suite.scene.page();
@@ -262,7 +297,7 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     const question = 'Hvordan går det med ryggen etter operasjonen?';
     const answer = 'Mye bedre, takk. Litt vondt om morgenen.';
     await pro.getByRole('textbox', { name: 'Message' }).fill(question);
-    await pro.getByRole('button', { name: 'Send' }).click();
+    await pro.getByRole('button', { name: 'Send', exact: true }).click();
     await visitor.getByText(question).waitFor();
     await visitor.getByRole('textbox', { name: 'Message' }).fill(answer);
     await visitor.getByRole('textbox', { name: 'Message' }).press('Enter');

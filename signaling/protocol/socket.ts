@@ -149,6 +149,8 @@ export const professionalEvents = {
    * `call:hang-up` gives it up.
    */
   'call:get-ready': { request: empty, response: {} as { callId: string } },
+  /** From a call: the visitor goes back to the waiting room (first in line); their media leaves the call at once. */
+  'call:send-back': { request: callId, response: {} as {} },
   /** Turns a waiting visitor away, with an optional message shown to them. */
   'queue:deny': { request: z.strictObject({ visitorId: id, message: professionalMessage.optional() }), response: {} as {} },
   /** Moves a waiting visitor to another room of the organization (a professional's own, or a shared one), keeping their arrival time. */
@@ -186,6 +188,8 @@ export interface CallServerEvents {
 
 export interface VisitorServerEvents extends CallServerEvents {
   'visit:admitted': (e: { callId: string }) => void;
+  /** The professional sent the visitor back to the waiting room from the call. */
+  'visit:sent-back': (e: { callId: string; place: QueuePlace | null }) => void;
   /** The professional turned the visitor away; `message` is theirs, if they wrote one. */
   'visit:denied': (e: { message?: string }) => void;
   /** The visitor was moved to another room; they keep their arrival time. */

@@ -3,7 +3,9 @@ import type { LocalMedia } from '../call-engine/local-media.ts';
 import { DeviceCheck } from '../check/DeviceCheck.tsx';
 import { t, i18n } from '../strings.ts';
 
-export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, appointmentAt, online, media, onLeave }: {
+export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sentBack, appointmentAt, online, media, onLeave }: {
+  /** Just sent back here from the call, to say so. */
+  sentBack?: boolean;
   /** A scheduled consultation's time: a visitor who came early is told they are expected then. */
   appointmentAt?: number;
   professionalName: string;
@@ -20,6 +22,11 @@ export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, app
   return (
     <section class="waiting" aria-labelledby="waiting-heading">
       <h1 id="waiting-heading">{t('waiting.heading')}</h1>
+      {sentBack && (
+        <p class="notice" role="alert">
+          {t('waiting.sentBack', { name: professionalName })}
+        </p>
+      )}
       {movedTo && (
         <p class="notice" role="alert">
           {t('waiting.moved', { room: movedTo })}

@@ -3,10 +3,26 @@ import type { CallEngine } from '../../../client/src/call-engine/call-engine.ts'
 import type { LocalMedia } from '../../../client/src/call-engine/local-media.ts';
 import { CallView } from '../../../client/src/call/CallView.tsx';
 import { t } from '../strings.ts';
+import type { PeerInfo } from '../../../signaling/protocol/index.ts';
+import { request } from '../../../client/src/call-engine/request.ts';
+import type { ProfessionalSocket } from '../pro-socket.ts';
 
-export function ProfessionalCall({ engine, media, onClose }: { engine: CallEngine; media: LocalMedia; onClose: () => void }) {
+export function ProfessionalCall({ engine, media, socket, onClose }: { engine: CallEngine; media: LocalMedia; socket: ProfessionalSocket; onClose: () => void }) {
   const [ended, setEnded] = useState(false);
-  useEffect(() => engine.subscribe((s) => setEnded(s.status === 'ended')), [engine]);
+  const [visitors, setVisitors] = useState<PeerInfo[]>([]);
+  const [sentBack, setSentBack] = useState<string | null>(null);
+  useEffect(
+    () =>
+      engine.subscribe((s) => {
+        setEnded(s.status === 'ended');
+        setVisitors(s.remotes.map((r) => r.peer).filter((p) => p.role === 'visitor'));
+      }),
+    [engine],
+  );
+  const sendBack = async (peer: PeerInfo) => {
+    await request(socket, 'call:send-back', { callId: engine.callId });
+    setSentBack(peer.name);
+  };
   useEffect(() => {
     if (ended) media.stop();
   }, [ended, media]);
@@ -20,5 +36,23 @@ export function ProfessionalCall({ engine, media, onClose }: { engine: CallEngin
       </section>
     );
   }
-  return <CallView engine={engine} media={media} t={t} />;
+  return (
+    <>
+      {sentBack && (
+        <p class="notice" role="status">
+          {t('call.sentBack', { name: sentBack })}
+        </p>
+      )}
+      {visitors.length > 0 && (
+        <div class="call-actions">
+          {visitors.map((v) => (
+            <button key={v.id} type="button" class="secondary" onClick={() => void sendBack(v).catch(() => undefined)}>
+              {t('call.sendBack', { name: v.name })}
+            </button>
+          ))}
+        </div>
+      )}
+      <CallView engine={engine} media={media} t={t} />
+    </>
+  );
 }

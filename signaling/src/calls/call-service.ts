@@ -6,6 +6,8 @@ import type { MediaSource } from '../../../sfu/src/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { recordCallLength } from '../waiting-room/queue-place.ts';
+import { keys } from '../redis/keys.ts';
+import { runScript } from '../redis/scripts.ts';
 import type { Services } from '../services.ts';
 import { socketRooms, type ProfessionalSocket, type VisitorSocket } from '../socket/types.ts';
 import type { Call } from './call-store.ts';
@@ -164,12 +166,43 @@ export class CallService {
     await this.s.calls.end(call, endedAt);
     await recordCallLength(this.s, call.orgId, call.roomId, endedAt - call.startedAt);
     this.s.log.info({ callId, orgId: call.orgId, role: p.role }, 'call ended');
-    this.s.notify.callEnded(callId, call.visitorId);
+    // A visitor sent back to wait is not told the call ended: their visit goes on.
+    const visitor = await this.s.waitingRoom.getVisitor(call.orgId, call.visitorId);
+    this.s.notify.callEnded(callId, visitor?.state === 'ended' ? call.visitorId : undefined);
     this.forget(callId);
     this.s.media.closeCall(callId);
     this.s.notify.visitors.in(socketRooms.call(callId)).socketsLeave(socketRooms.call(callId));
     this.s.notify.professionals.in(socketRooms.call(callId)).socketsLeave(socketRooms.call(callId));
     return {};
+  }
+
+  /**
+   * The professional sends the visitor back to the waiting room: their media leaves the call at once (the
+   * others change their keys, so nothing after this is readable with what the visitor held), and they
+   * wait again, first in line. The call goes on.
+   */
+  async sendBack(socket: AnySocket, p: CallParticipant, callId: string): Promise<{ visitorId: string; roomId: string }> {
+    if (p.role !== 'professional') throw notFound('no such call');
+    this.routerOf(socket, p, callId);
+    const call = await this.activeCallOf(p, callId);
+    const result = await runScript(
+      this.s.redis,
+      'sendBack',
+      [keys.organization(call.orgId), keys.visitor(call.orgId, call.visitorId), keys.waiting(call.orgId, call.roomId)],
+      [call.visitorId, callId, Date.now()],
+    );
+    if (result !== 'ok') throw notFound('the visitor is not in this call');
+    const participantId = mediaParticipantId({ role: 'visitor', orgId: call.orgId, id: call.visitorId });
+    const entry = this.joined.get(callId)?.get(participantId);
+    if (entry) {
+      this.joined.get(callId)!.delete(participantId);
+      void entry.socket.leave(socketRooms.call(callId));
+    }
+    this.s.media.existingRouter(callId)?.leave(participantId);
+    this.s.notify.visitors.in(socketRooms.visitor(call.visitorId)).socketsLeave(socketRooms.call(callId));
+    for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-left', { callId, peerId: participantId });
+    this.s.log.info({ callId, orgId: call.orgId, visitorId: call.visitorId }, 'visitor sent back to the waiting room');
+    return { visitorId: call.visitorId, roomId: call.roomId };
   }
 
   /** A socket closed: its media leaves the call (the other side sees the tiles go); the call goes on. */
@@ -217,10 +250,14 @@ export class CallService {
     this.joined.delete(callId);
   }
 
-  /** Unknown call, someone else's call and another organization's call all look the same: not_found. */
+  /**
+   * Unknown call, someone else's call and another organization's call all look the same: not_found. A
+   * visitor sent back to the waiting room is no longer in the call, though the call goes on.
+   */
   private async activeCallOf(p: CallParticipant, callId: string): Promise<Call> {
     const call = await this.s.calls.get(p.orgId, callId);
-    const mine = call && (p.role === 'visitor' ? call.visitorId === p.id : call.professionalId === p.id);
+    const visitor = p.role === 'visitor' ? await this.s.waitingRoom.getVisitor(p.orgId, p.id) : null;
+    const mine = call && (p.role === 'visitor' ? call.visitorId === p.id && visitor?.callId === callId : call.professionalId === p.id);
     if (!call || !mine) throw notFound('no such call');
     if (call.state !== 'active') throw new AppError('call_ended', 'the call has ended');
     return call;

@@ -80,7 +80,26 @@ local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'not_found' end
 if state ~= 'active' then return 'call_ended' end
 redis.call('HSET', KEYS[1], 'state', 'ended', 'endedAt', ARGV[1])
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'state', 'ended', 'endedAt', ARGV[1]) end
+-- The visitor's visit ends with the call, unless they were sent back to wait (they are in no call then).
+if redis.call('HGET', KEYS[2], 'callId') == redis.call('HGET', KEYS[1], 'callId') and redis.call('HGET', KEYS[2], 'state') == 'in_call' then
+  redis.call('HSET', KEYS[2], 'state', 'ended', 'endedAt', ARGV[1])
+end
+return 'ok'
+`;
+
+/**
+ * The professional sends the visitor back to the waiting room from the call: waiting again in their room,
+ * at their first arrival time (so first in line, as before). KEYS: org, visitor, waiting. ARGV: visitorId,
+ * callId, now.
+ */
+const sendBack = `
+${RETENTION}
+local now = tonumber(ARGV[3])
+if redis.call('HGET', KEYS[2], 'state') ~= 'in_call' or redis.call('HGET', KEYS[2], 'callId') ~= ARGV[2] then return 'not_found' end
+redis.call('HSET', KEYS[2], 'state', 'waiting')
+redis.call('HDEL', KEYS[2], 'callId')
+redis.call('ZADD', KEYS[3], tonumber(redis.call('HGET', KEYS[2], 'arrivedAt')), ARGV[1])
+${TRIM('KEYS[3]')}
 return 'ok'
 `;
 
@@ -139,6 +158,7 @@ return 'ok'
 `;
 
 const SCRIPTS = {
+  sendBack: { keys: 3, lua: sendBack },
   denyVisitor: { keys: 3, lua: denyVisitor },
   transferVisitor: { keys: 4, lua: transferVisitor },
   visitorPresence: { keys: 2, lua: visitorPresence },

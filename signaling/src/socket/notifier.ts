@@ -24,8 +24,9 @@ export class Notifier {
     this.visitors.to(socketRooms.visitor(visitorId)).emit('visit:admitted', { callId });
   }
 
-  callEnded(callId: string, visitorId: string): void {
-    this.visitors.to([socketRooms.call(callId), socketRooms.visitor(visitorId)]).emit('call:ended', { callId });
+  /** `visitorId`: the call's visitor, whose visit ends with it (absent if they were sent back to wait). */
+  callEnded(callId: string, visitorId?: string): void {
+    this.visitors.to([socketRooms.call(callId), ...(visitorId ? [socketRooms.visitor(visitorId)] : [])]).emit('call:ended', { callId });
     this.professionals.to(socketRooms.call(callId)).emit('call:ended', { callId });
   }
 

@@ -61,6 +61,17 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           return { rooms: rooms.map((r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind })), visitors, transferTargets };
         },
         'call:get-ready': async () => calls.getReady(socket, participant),
+        'call:send-back': async ({ callId }) => {
+          const { visitorId, roomId } = await calls.sendBack(socket, participant, callId);
+          const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
+          const room = await s.organizations.getRoom(orgId, roomId);
+          if (visitor && room) {
+            s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:sent-back', { callId, place: await placeOf(s, visitor) });
+            s.notify.visitorArrived({ visitorId, name: visitor.name, roomId, roomName: room.name, arrivedAt: visitor.arrivedAt, online: true });
+            void announcePlaces(s, orgId, roomId).catch(() => undefined);
+          }
+          return {};
+        },
         'queue:deny': async ({ visitorId, message }) => {
           const [pro, waiting] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
           if (!waiting || !(await s.organizations.mayActOn(pro, waiting.roomId))) throw notFound('no such visitor');
