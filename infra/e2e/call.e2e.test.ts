@@ -31,6 +31,9 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
 
     await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives video and audio');
     await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives video and audio');
+    // Each side sees how the other's connection is doing (measured every 5 s; loopback is good).
+    await visitor.getByRole('figure').filter({ hasText: suite.org.professional.name }).getByText('network good').waitFor({ timeout: 15_000 });
+    await pro.getByRole('figure').filter({ hasText: 'Ola Nordmann' }).getByText('network good').waitFor({ timeout: 15_000 });
 
     // Mute and camera off show on the other side, and come back.
     await visitor.getByRole('button', { name: 'Mute microphone' }).click();

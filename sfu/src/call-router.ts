@@ -142,6 +142,11 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
     else await producer.resume();
   }
 
+  /** What a participant's producer carries (microphone, camera), or undefined if unknown. */
+  sourceOf(participantId: string, producerId: string): MediaSource | undefined {
+    return this.participants.get(participantId)?.producers.get(producerId)?.appData.source;
+  }
+
   leave(participantId: string): void {
     const participant = this.participants.get(participantId);
     if (!participant) return;

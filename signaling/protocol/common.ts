@@ -54,6 +54,8 @@ export const rtpParameters = bounded(16_000);
 export const rtpCapabilities = bounded(32_000);
 
 export const mediaKind = z.enum(['audio', 'video']);
+
+export const networkRating = z.enum(['good', 'fair', 'poor']);
 /** What a producer carries, so the other side can label it and show mute state. */
 export const mediaSource = z.enum(['microphone', 'camera']);
 export type MediaSource = z.infer<typeof mediaSource>;

@@ -8,6 +8,7 @@ import {
   peerId,
   publicKey,
   rtpCapabilities,
+  networkRating,
   professionalMessage,
   rtpParameters,
   sealedChatMessage,
@@ -128,6 +129,14 @@ export const callEvents = {
     response: {} as {},
   },
   'call:hang-up': { request: callId, response: {} as {} },
+  /**
+   * How this participant's connection is doing (measured in its browser every few seconds): shown to the
+   * others next to its name, and kept as technical data under the retention period.
+   */
+  'call:quality': {
+    request: z.strictObject({ callId: id, rating: networkRating, lossPercent: z.number().min(0).max(100), rttMs: z.number().min(0).max(60_000) }),
+    response: {} as {},
+  },
 } as const;
 
 export const visitorEvents = {
@@ -171,7 +180,12 @@ export type CallClientEvents = ClientEventsOf<typeof callEvents>;
 
 // ---------- server -> client ----------
 
+/** A connection's quality: good, fair (some loss or delay), poor (video will suffer). */
+export type NetworkRating = z.infer<typeof networkRating>;
+
 export interface CallServerEvents {
+  /** Another participant's connection quality, as their browser measures it. */
+  'call:peer-quality': (e: { callId: string; peerId: string; rating: NetworkRating }) => void;
   'call:consumer-added': (consumer: ConsumerInfo) => void;
   'call:consumer-closed': (e: { consumerId: string }) => void;
   'call:consumer-paused': (e: { consumerId: string; paused: boolean }) => void;

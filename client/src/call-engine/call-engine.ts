@@ -6,6 +6,7 @@ import type {
   CallEncryptionMode,
   CallServerEvents,
   ConsumerInfo,
+  NetworkRating,
   PeerInfo,
   TransportInfo,
 } from '../../../signaling/protocol/index.ts';
@@ -15,6 +16,10 @@ import { canEncryptFrames, FramePipe, prepareFramePipe } from './frame-pipe.ts';
 import { CallEncryption, prepareKeyPair } from './e2ee/call-encryption.ts';
 import { MAX_CHAT_TEXT } from './e2ee/chat-crypto.ts';
 import { mark } from './marks.ts';
+import { NetworkQuality } from './network-quality.ts';
+
+/** How often a call measures its connection (and tells the others). */
+const QUALITY_INTERVAL_MS = 5_000;
 
 export type CallStatus = 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
 
@@ -43,8 +48,16 @@ export interface CallEncryptionState {
   undecryptable: string[];
 }
 
+export interface CallQuality {
+  /** This browser's connection, as last measured; null until measured. */
+  self: NetworkRating | null;
+  /** Each other participant's, as their browser reports it. */
+  peers: Record<string, NetworkRating>;
+}
+
 export interface CallSnapshot {
   status: CallStatus;
+  quality: CallQuality;
   remotes: RemoteParticipant[];
   microphoneMuted: boolean;
   cameraOff: boolean;
@@ -120,6 +133,9 @@ export class CallEngine {
   private encryptionMode: CallEncryptionMode | 'pending' = 'pending';
   private readonly chat: ChatMessage[] = [];
   private sending: boolean;
+  private ownQuality: NetworkRating | null = null;
+  private readonly peerQuality = new Map<string, NetworkRating>();
+  private readonly network = new NetworkQuality();
 
   /**
    * `media` may still be opening: joining the call does not wait for the camera, only sending does
@@ -155,6 +171,7 @@ export class CallEngine {
       microphoneMuted: this.microphoneMuted,
       cameraOff: !this.media?.videoTrack,
       encryption: { mode: this.encryptionMode, ...this.encryption.snapshot() },
+      quality: { self: this.ownQuality, peers: Object.fromEntries(this.peerQuality) },
       chat: [...this.chat],
       error: this.error,
     };
@@ -199,15 +216,24 @@ export class CallEngine {
       const remote = this.remotes.get(peerId);
       if (remote) for (const t of remote.stream.getTracks()) remote.stream.removeTrack(t);
       this.remotes.delete(peerId);
+      this.peerQuality.delete(peerId);
       this.changed();
       if (this.encrypted) void this.encryption.peerLeft(peerId);
     });
     on('e2ee:key', ({ callId, from, blob }) => {
       if (callId === this.callId && this.encrypted) void this.encryption.keyMessage(from, blob);
     });
+    on('call:peer-quality', ({ callId, peerId, rating }) => {
+      if (callId !== this.callId) return;
+      this.peerQuality.set(peerId, rating);
+      this.changed();
+    });
     on('chat:message', ({ callId, from, blob, sentAt }) => {
       if (callId === this.callId) void this.receiveChat(from, blob, sentAt);
     });
+    // How our connection is doing, every few seconds: shown to the others, kept as technical data.
+    const measuring = setInterval(() => void this.measureNetwork(), QUALITY_INTERVAL_MS);
+    this.cleanups.push(() => clearInterval(measuring));
     // After a dropped connection the server has let our media go; join again once we are back.
     const onReconnect = () => void this.rejoin();
     (this.socket as unknown as Socket).io.on('reconnect', onReconnect);
@@ -276,6 +302,18 @@ export class CallEngine {
     for (const c of this.cleanups.splice(0)) c();
     this.closeTransports();
     this.encryption.close();
+  }
+
+  private async measureNetwork(): Promise<void> {
+    if (this.status !== 'connected' || !this.sendTransport || !this.recvTransport) return;
+    const reports = await Promise.all([this.sendTransport.getStats(), this.recvTransport.getStats()]).catch(() => null);
+    if (!reports) return;
+    const sample = await this.network.sample(reports);
+    if (sample.rating !== this.ownQuality) {
+      this.ownQuality = sample.rating;
+      this.changed();
+    }
+    await this.ask('call:quality', { callId: this.callId, ...sample }).catch(() => undefined);
   }
 
   private async receiveChat(from: string, blob: string, sentAt: number): Promise<void> {

@@ -32,6 +32,9 @@ export function CallView({ engine, media, t }: { engine: CallEngine; media: Loca
             <MediaView stream={remote.stream} muted={false} label={remote.peer.name} version={version} />
             <figcaption>
               {remote.peer.name}
+              {call.quality.peers[remote.peer.id] && (
+                <span class={`network ${call.quality.peers[remote.peer.id]}`}>{t(`call.network.${call.quality.peers[remote.peer.id]!}`)}</span>
+              )}
               {remote.audioMuted && <span class="badge">{t('call.otherMuted', { name: remote.peer.name })}</span>}
               {remote.videoOff && <span class="badge">{t('call.otherCameraOff', { name: remote.peer.name })}</span>}
             </figcaption>
@@ -41,7 +44,10 @@ export function CallView({ engine, media, t }: { engine: CallEngine; media: Loca
         )}
         <figure class="self">
           {media.videoTrack ? <MediaView stream={media.stream} muted mirrored label={t('call.you')} version={version} /> : <div class="no-video" />}
-          <figcaption>{t('call.you')}</figcaption>
+          <figcaption>
+            {t('call.you')}
+            {call.quality.self && <span class={`network ${call.quality.self}`}>{t(`call.network.${call.quality.self}`)}</span>}
+          </figcaption>
         </figure>
       </div>
       <p class="status" role="status" aria-live="polite">

@@ -19,5 +19,6 @@ export function callHandlers(
     'media:resume-consumer': (req) => calls.resumeConsumer(socket, p, req.callId, req.consumerId),
     'media:set-producer-paused': (req) => calls.setProducerPaused(socket, p, req.callId, req.producerId, req.paused),
     'call:hang-up': (req) => calls.hangUp(socket, p, req.callId),
+    'call:quality': (req) => calls.quality(socket, p, req),
   };
 }

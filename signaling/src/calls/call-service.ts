@@ -1,11 +1,12 @@
 import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
-import type { CallJoined, CallServerEvents, ConsumerInfo, PeerInfo } from '../../protocol/index.ts';
+import type { CallJoined, CallServerEvents, ConsumerInfo, NetworkRating, PeerInfo } from '../../protocol/index.ts';
 import type { CallRouter, ConsumerDescription } from '../../../sfu/src/index.ts';
 import type { MediaSource } from '../../../sfu/src/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { recordCallLength } from '../waiting-room/queue-place.ts';
+import { recordTechnicalData } from './call-technical-data.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 import type { Services } from '../services.ts';
@@ -104,7 +105,26 @@ export class CallService {
   }
 
   async setProducerPaused(socket: AnySocket, p: CallParticipant, callId: string, producerId: string, paused: boolean) {
-    await this.routerOf(socket, p, callId).setProducerPaused(mediaParticipantId(p), producerId, paused);
+    const router = this.routerOf(socket, p, callId);
+    await router.setProducerPaused(mediaParticipantId(p), producerId, paused);
+    const source = router.sourceOf(mediaParticipantId(p), producerId);
+    const action = source === 'microphone' ? (paused ? 'mute' : 'unmute') : paused ? 'camera-off' : 'camera-on';
+    await recordTechnicalData(this.s, p.orgId, callId, { role: p.role, kind: 'action', action }).catch(() => undefined);
+    return {};
+  }
+
+  /** A participant's own measure of its connection: passed to the others, kept as technical data. */
+  async quality(socket: AnySocket, p: CallParticipant, req: { callId: string; rating: NetworkRating; lossPercent: number; rttMs: number }) {
+    this.routerOf(socket, p, req.callId);
+    const peerId = mediaParticipantId(p);
+    for (const other of this.othersIn(req.callId, peerId)) other.emit('call:peer-quality', { callId: req.callId, peerId, rating: req.rating });
+    await recordTechnicalData(this.s, p.orgId, req.callId, {
+      role: p.role,
+      kind: 'quality',
+      rating: req.rating,
+      lossPercent: Math.round(req.lossPercent * 10) / 10,
+      rttMs: Math.round(req.rttMs),
+    });
     return {};
   }
 

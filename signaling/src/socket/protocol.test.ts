@@ -27,11 +27,14 @@ import { diffDumps, dumpRedis, type DumpedKey } from '../test-support/redis-dump
 const hexId = () => randomBytes(16).toString('hex');
 
 /** A valid value for each field name used in the event tables. */
-const SAMPLES: Record<string, { sample: () => unknown; kind: 'id' | 'uuid' | 'record' | 'enum' | 'boolean' | 'base64url' | 'peerId' | 'message' }> = {
+const SAMPLES: Record<string, { sample: () => unknown; kind: 'id' | 'uuid' | 'record' | 'enum' | 'boolean' | 'base64url' | 'peerId' | 'message' | 'percent' | 'milliseconds' }> = {
   callId: { sample: hexId, kind: 'id' },
   visitorId: { sample: hexId, kind: 'id' },
   roomId: { sample: hexId, kind: 'id' },
   message: { sample: () => 'I am running about 10 minutes late.', kind: 'message' },
+  rating: { sample: () => 'good', kind: 'enum' },
+  lossPercent: { sample: () => 1.5, kind: 'percent' },
+  rttMs: { sample: () => 42, kind: 'milliseconds' },
   transportId: { sample: randomUUID, kind: 'uuid' },
   consumerId: { sample: randomUUID, kind: 'uuid' },
   producerId: { sample: randomUUID, kind: 'uuid' },
@@ -88,6 +91,16 @@ const MALFORMED_BY_KIND: Record<string, [string, unknown][]> = {
     ['too short', 'AAAA'],
     ['empty', ''],
     ['over-long', 'A'.repeat(20_000)],
+  ],
+  percent: [
+    ['negative', -1],
+    ['over 100', 100.5],
+    ['a numeric string', '5'],
+  ],
+  milliseconds: [
+    ['negative', -5],
+    ['over a minute', 60_001],
+    ['a numeric string', '42'],
   ],
   message: [
     ['over 1000 characters', 'x'.repeat(1001)],
