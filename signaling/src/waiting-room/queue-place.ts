@@ -25,20 +25,28 @@ export async function placeOf(s: Services, visitor: Pick<Visitor, 'orgId' | 'id'
     s.organizations.roomMembers(visitor.orgId, visitor.roomId),
   ]);
   if (rank === null) return null;
-  const position = rank + 1;
-  if (lengths.length === 0) return { position, estimatedMinutes: null };
-  const perPerson = median(lengths.map(Number)) / Math.max(1, members.length);
-  return { position, estimatedMinutes: Math.max(1, Math.ceil((position * perPerson) / 60_000)) };
+  return placeAt(rank + 1, lengths.length ? median(lengths.map(Number)) / Math.max(1, members.length) : null);
 }
 
-/** Someone left a room's line (admitted, gone, dropped): everyone behind them hears their new place. */
+/**
+ * Someone left a room's line (admitted, gone, dropped): everyone behind them hears their new place. Three
+ * Redis commands whatever the length of the line (the order, the recent lengths, the members), then one
+ * message per visitor.
+ */
 export async function announcePlaces(s: Services, orgId: string, roomId: string): Promise<void> {
-  const waiting = await s.redis.zrange(keys.waiting(orgId, roomId), '0', '-1');
-  for (const visitorId of waiting) {
-    const place = await placeOf(s, { orgId, id: visitorId, roomId });
-    if (place) s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:place', place);
-  }
+  const [waiting, lengths, members] = await Promise.all([
+    s.redis.zrange(keys.waiting(orgId, roomId), '0', '-1'),
+    s.redis.lrange(keys.roomCallLengths(orgId, roomId), 0, -1),
+    s.organizations.roomMembers(orgId, roomId),
+  ]);
+  const perPerson = lengths.length ? median(lengths.map(Number)) / Math.max(1, members.length) : null;
+  waiting.forEach((visitorId, i) => s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:place', placeAt(i + 1, perPerson)));
 }
+
+const placeAt = (position: number, perPerson: number | null): QueuePlace => ({
+  position,
+  estimatedMinutes: perPerson === null ? null : Math.max(1, Math.ceil((position * perPerson) / 60_000)),
+});
 
 /** A call ended: its length joins the room's recent ones (call metadata, under the retention period). */
 export async function recordCallLength(s: Services, orgId: string, roomId: string, lengthMs: number): Promise<void> {

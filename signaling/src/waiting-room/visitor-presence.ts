@@ -22,6 +22,7 @@ export class VisitorPresence {
   private readonly local = new Map<string, { visitor: Visitor; sockets: number }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly graceMs: number;
+  private closed = false;
 
   constructor(private readonly s: Services) {
     this.graceMs = s.config.VISITOR_GRACE_SECONDS * 1000;
@@ -43,6 +44,8 @@ export class VisitorPresence {
 
   /** A visitor's socket closed. With no other socket of theirs here, the grace period starts. */
   async disconnected(visitor: Visitor): Promise<void> {
+    // Sockets closing because this process is shutting down: their visitors' deadlines run out on their own.
+    if (this.closed) return;
     const key = `${visitor.orgId}:${visitor.id}`;
     const entry = this.local.get(key);
     if (entry && --entry.sockets > 0) return;
@@ -55,6 +58,7 @@ export class VisitorPresence {
   }
 
   close(): void {
+    this.closed = true;
     for (const t of this.timers) clearInterval(t);
   }
 

@@ -1,0 +1,181 @@
+/*
+ * bench:waiting-room - visitors arriving at a steady rate (socket.io-client in separate processes, each
+ * holding its waiting socket open) while professionals' dashboards listen; beside it, in the same run, a
+ * bare Socket.IO server doing the same broadcast. Prints for both: arrival -> dashboard event latency
+ * p50/p99 at 100, 500 and 1000 arrivals/s; then fills our server to 15k waiting sockets and prints sockets
+ * held per process and memory per waiting visitor; and the Redis round trips and commands of one visitor
+ * from check-in to call end.
+ *
+ *   npm run bench:waiting-room [-- --seconds 4] [--fill 15000] [--processes 3]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { Server } from 'socket.io';
+import { io, type Socket } from 'socket.io-client';
+import {
+  ask,
+  createOrganization,
+  deviceRtpCapabilities,
+  joinWaitingRoom,
+  professionalSocket,
+  sessionCookieFor,
+  sleep,
+  startTestServer,
+  testPublicKey,
+  visitorSocket,
+} from '../../signaling/src/test-support/test-server.ts';
+import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
+import { percentile } from './stats.ts';
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '4' }, fill: { type: 'string', default: '15000' }, processes: { type: 'string', default: '3' } },
+});
+const seconds = Number(values.seconds);
+const fillTo = Number(values.fill);
+const processCount = Number(values.processes);
+const RATES = [100, 500, 1000];
+
+// ---------- our server ----------
+const server = await startTestServer({ env: { LOG_LEVEL: 'warn', JOIN_LIMIT_PER_MINUTE: '100000000', MEDIA_WORKERS: '1' } });
+const org = await createOrganization(server.services, { name: 'Bench Clinic' });
+const cookie = `${sessionCookieName(false)}=${await sessionCookieFor(server, org.org.id, org.professional.id)}`;
+
+// ---------- the bare baseline: one POST broadcasts to the dashboards, then a socket is held ----------
+const bareHttp = http.createServer();
+const bare = new Server(bareHttp, { serveClient: false, transports: ['websocket'] });
+bare.on('connection', (socket) => {
+  if (socket.handshake.query.dashboard) void socket.join('dashboards');
+});
+bareHttp.on('request', (req, res) => {
+  if (req.method === 'POST' && req.url === '/arrive') {
+    bare.to('dashboards').emit('arrived', { at: Date.now() });
+    res.writeHead(204).end();
+  }
+});
+await new Promise<void>((r) => bareHttp.listen(0, '127.0.0.1', r));
+const bareUrl = `http://127.0.0.1:${(bareHttp.address() as AddressInfo).port}`;
+
+// ---------- dashboards, three per server ----------
+let latencies: number[] = [];
+const dashboards: Socket[] = [];
+for (let i = 0; i < 3; i++) {
+  const ours = await professionalSocket(server, cookie);
+  ours.on('queue:arrived', (v: { arrivedAt: number }) => latencies.push(Date.now() - v.arrivedAt));
+  const b = io(bareUrl, { transports: ['websocket'], query: { dashboard: '1' } });
+  b.on('arrived', (e: { at: number }) => latencies.push(Date.now() - e.at));
+  dashboards.push(ours as unknown as Socket, b);
+}
+
+// ---------- load processes ----------
+const loaders: ChildProcess[] = [];
+for (let i = 0; i < processCount; i++) {
+  const child = fork(new URL('./waiting-room-load.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
+  await new Promise<void>((resolve) => child.once('message', () => resolve()));
+  loaders.push(child);
+}
+async function phase(target: 'ours' | 'bare', rate: number, secs: number): Promise<{ arrivals: number; failures: number; sockets: number }> {
+  const results = await Promise.all(
+    loaders.map(
+      (child) =>
+        new Promise<{ arrivals: number; failures: number; sockets: number }>((resolve) => {
+          child.once('message', (m: { result: { arrivals: number; failures: number; sockets: number } }) => resolve(m.result));
+          child.send({ phase: { target, url: target === 'ours' ? server.url : bareUrl, slug: org.room.slug, rate: rate / loaders.length, seconds: secs } });
+        }),
+    ),
+  );
+  return results.reduce((a, b) => ({ arrivals: a.arrivals + b.arrivals, failures: a.failures + b.failures, sockets: a.sockets + b.sockets }));
+}
+
+const figures: string[] = [];
+const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms (n=${xs.length})`;
+const rows: Record<string, Record<number, number[]>> = { ours: {}, bare: {} };
+try {
+  const memoryBefore = process.memoryUsage();
+  // Alternate the two targets rate by rate, so both see the same machine at each step.
+  for (const rate of RATES) {
+    for (const target of ['bare', 'ours'] as const) {
+      latencies = [];
+      const r = await phase(target, rate, seconds);
+      await sleep(300);
+      rows[target]![rate] = latencies.filter((x) => x >= 0);
+      process.stderr.write(`${target} ${rate}/s: ${r.arrivals} arrivals, ${r.failures} failed, dashboards: ${fmt(rows[target]![rate]!)}\n`);
+    }
+  }
+  for (const rate of RATES) {
+    const ours = rows.ours![rate]!;
+    const base = rows.bare![rate]!;
+    figures.push(
+      `  ${String(rate).padStart(4)} arrivals/s  ours ${fmt(ours)}   bare Socket.IO ${fmt(base)}   p99 ratio ${(percentile(ours, 99) / Math.max(0.1, percentile(base, 99))).toFixed(2)}x`,
+    );
+  }
+
+  // Fill our server with waiting visitors, then see what each costs.
+  const held = () => server.services.notify.visitors.sockets.size;
+  const missing = Math.max(0, fillTo - held());
+  if (missing > 0) {
+    latencies = [];
+    await phase('ours', 500, missing / 500);
+    for (let i = 0; i < 40 && held() < fillTo * 0.98; i++) await sleep(250);
+  }
+  const waiting = held();
+  global.gc?.();
+  const memoryAfter = process.memoryUsage();
+  figures.push(`  waiting sockets held by the server process: ${waiting} (goal >= 15000; open-file limit 20000)`);
+  figures.push(
+    `  memory per waiting visitor (server process, RSS / heap): ${((memoryAfter.rss - memoryBefore.rss) / waiting / 1024).toFixed(1)} KB / ${((memoryAfter.heapUsed - memoryBefore.heapUsed) / waiting / 1024).toFixed(1)} KB (includes the bare baseline's few thousand sockets)`,
+  );
+
+  // Redis round trips of one visitor from check-in to call end, counted at our client.
+  const redis = server.services.redis as unknown as { sendCommand: (cmd: { name: string }, stream?: object) => unknown };
+  const original = redis.sendCommand.bind(redis);
+  let trips = 0;
+  const streams = new WeakSet<object>();
+  const names = new Map<string, number>();
+  redis.sendCommand = (cmd, stream) => {
+    if (!stream) trips++;
+    else if (!streams.has(stream)) {
+      streams.add(stream);
+      trips++;
+    }
+    names.set(cmd.name, (names.get(cmd.name) ?? 0) + 1);
+    return original(cmd, stream);
+  };
+  const caps = await deviceRtpCapabilities(server);
+  const pro = await professionalSocket(server, cookie);
+  const counts: number[] = [];
+  const commandCounts: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    trips = 0;
+    names.clear();
+    const visit = await joinWaitingRoom(server, org.room.slug, 'Round Trip');
+    const v = await visitorSocket(server, visit.visitorToken);
+    await ask(v, 'visit:status', {});
+    const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
+    if (!admitted.ok) throw new Error(JSON.stringify(admitted));
+    await ask(v, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    await ask(pro, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    await ask(pro, 'call:hang-up', { callId: admitted.callId });
+    counts.push(trips);
+    commandCounts.push([...names.values()].reduce((a, b) => a + b, 0));
+    v.disconnect();
+    await sleep(100);
+  }
+  const last = [...names].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ');
+  figures.push(`  Redis round trips per visitor, check-in to call end (at the client; a pipeline or script is one): median ${percentile(counts, 50)} (goal <= 12); commands ${percentile(commandCounts, 50)}: ${last}`);
+
+  console.log(`bench:waiting-room - ${processCount} load processes, ${seconds} s per rate, dashboards: 3 per server`);
+  for (const f of figures) console.log(f);
+} catch (error) {
+  console.log(`bench:waiting-room - stopped early: ${(error as Error).stack ?? error}`);
+  for (const f of figures) console.log(f);
+  process.exitCode = 1;
+} finally {
+  // Let the load processes close their sockets and exit before the servers go.
+  await Promise.all(loaders.map((child) => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send({ close: true })))));
+  for (const d of dashboards) d.disconnect();
+  await sleep(500);
+  bare.close();
+  await server.close();
+}
