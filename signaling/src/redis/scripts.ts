@@ -13,6 +13,17 @@ if not days then return 'not_found' end
 local retention = days * 86400000
 `;
 
+/**
+ * The visitor (hash at `key`) must be waiting to be admitted, turned away or moved. Someone else being
+ * quicker is said as such: the loser of a race hears `already_admitted`, not merely "not waiting".
+ */
+const MUST_BE_WAITING = (key: string) => `
+local state = redis.call('HGET', ${key}, 'state')
+if not state then return 'not_found' end
+if state == 'in_call' then return 'already_admitted' end
+if state ~= 'waiting' then return 'not_waiting' end
+`;
+
 const TRIM = (key: string) => `
 redis.call('ZREMRANGEBYSCORE', ${key}, '-inf', '(' .. (now - retention))
 redis.call('PEXPIRE', ${key}, retention)
@@ -43,11 +54,7 @@ return 'ok'
 const admit = `
 ${RETENTION}
 local now = tonumber(ARGV[4])
-local state = redis.call('HGET', KEYS[2], 'state')
-if not state then return 'not_found' end
--- Someone else was quicker: the loser of a race is told so, not merely that the visitor is not waiting.
-if state == 'in_call' then return 'already_admitted' end
-if state ~= 'waiting' then return 'not_waiting' end
+${MUST_BE_WAITING('KEYS[2]')}
 -- A ready call's id is used once.
 if redis.call('EXISTS', KEYS[4]) == 1 then return 'not_found' end
 local roomId = redis.call('HGET', KEYS[2], 'roomId')
@@ -129,10 +136,7 @@ return 'ok'
 
 /** KEYS: visitor, waiting, presence. ARGV: visitorId, now, message ('' for none). */
 const denyVisitor = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return 'not_found' end
-if state == 'in_call' then return 'already_admitted' end
-if state ~= 'waiting' then return 'not_waiting' end
+${MUST_BE_WAITING('KEYS[1]')}
 redis.call('HSET', KEYS[1], 'state', 'left', 'leftAt', ARGV[2], 'leftReason', 'denied')
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'deniedMessage', ARGV[3]) end
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -144,10 +148,7 @@ return 'ok'
 const transferVisitor = `
 ${RETENTION}
 local now = tonumber(ARGV[3])
-local state = redis.call('HGET', KEYS[2], 'state')
-if not state then return 'not_found' end
-if state == 'in_call' then return 'already_admitted' end
-if state ~= 'waiting' then return 'not_waiting' end
+${MUST_BE_WAITING('KEYS[2]')}
 -- Their place in the new line is by their first arrival: moving costs them no time.
 local arrivedAt = tonumber(redis.call('HGET', KEYS[2], 'arrivedAt'))
 redis.call('HSET', KEYS[2], 'roomId', ARGV[2])

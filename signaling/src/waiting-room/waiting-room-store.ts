@@ -108,7 +108,7 @@ export class WaitingRoomStore {
       ],
       [visitorId, callId, professionalId, now],
     );
-    if (result !== 'ok') throw new AppError(result === 'not_found' || result === 'already_admitted' ? result : 'not_waiting');
+    if (result !== 'ok') throw notWaiting(result);
     return { callId, visitor: { ...visitor, state: 'in_call', callId } };
   }
 
@@ -120,7 +120,7 @@ export class WaitingRoomStore {
       [keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId), keys.presence(visitor.orgId)],
       [visitor.id, now, message ?? ''],
     );
-    if (result !== 'ok') throw new AppError(result === 'not_found' || result === 'already_admitted' ? result : 'not_waiting');
+    if (result !== 'ok') throw notWaiting(result);
   }
 
   /** Moves a waiting visitor to another room of the organization; their place there is by their arrival. */
@@ -131,7 +131,7 @@ export class WaitingRoomStore {
       [keys.organization(visitor.orgId), keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId), keys.waiting(visitor.orgId, toRoomId)],
       [visitor.id, toRoomId, now],
     );
-    if (result !== 'ok') throw new AppError(result === 'not_found' || result === 'already_admitted' ? result : 'not_waiting');
+    if (result !== 'ok') throw notWaiting(result);
   }
 
   /** Visitors waiting in the given rooms, oldest first. Entries whose visitor has expired are dropped. */
@@ -180,3 +180,6 @@ function toVisitor(orgId: string, h: Record<string, string>): Visitor {
     appointmentAt: h.appointmentAt ? Number(h.appointmentAt) : undefined,
   };
 }
+
+/** A script's refusal to act on a visitor, as the caller hears it. */
+const notWaiting = (result: string) => new AppError(result === 'not_found' || result === 'already_admitted' ? result : 'not_waiting');
