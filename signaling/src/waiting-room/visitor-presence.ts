@@ -37,7 +37,7 @@ export class VisitorPresence {
     entry.sockets++;
     this.local.set(key, entry);
     if (visitor.state !== 'waiting') return;
-    if ((await this.mark(visitor, 'online', Date.now() + this.graceMs + 2 * HEARTBEAT_MS)) && visitor.presence === 'lost') {
+    if ((await this.mark(visitor, 'online', Date.now() + this.graceMs + 2 * HEARTBEAT_MS)) && visitor.presence === 'lost' && !this.closed) {
       this.s.notify.visitorPresence({ visitorId: visitor.id, roomId: visitor.roomId, online: true });
     }
   }
@@ -52,7 +52,7 @@ export class VisitorPresence {
     this.local.delete(key);
     const current = await this.s.waitingRoom.getVisitor(visitor.orgId, visitor.id);
     if (current?.state !== 'waiting') return;
-    if (await this.mark(current, 'lost', Date.now() + this.graceMs)) {
+    if ((await this.mark(current, 'lost', Date.now() + this.graceMs)) && !this.closed) {
       this.s.notify.visitorPresence({ visitorId: visitor.id, roomId: visitor.roomId, online: false });
     }
   }
@@ -63,6 +63,7 @@ export class VisitorPresence {
   }
 
   private async mark(visitor: Visitor, presence: 'online' | 'lost', deadline: number): Promise<boolean> {
+    if (this.closed) return false;
     const org = await this.s.organizations.getOrganization(visitor.orgId);
     const retentionMs = (org?.retentionDays ?? 1) * 86_400_000;
     const result = await runScript(this.s.redis, 'visitorPresence', [keys.visitor(visitor.orgId, visitor.id), keys.presence(visitor.orgId)], [
@@ -103,7 +104,7 @@ export class VisitorPresence {
           [keys.visitor(orgId, visitorId), keys.waiting(orgId, visitor?.roomId ?? 'none'), keys.presence(orgId)],
           [visitorId, now],
         );
-        if (result !== 'ok' || !visitor) continue;
+        if (result !== 'ok' || !visitor || this.closed) continue;
         this.s.log.info({ orgId, visitorId }, 'visitor lost their place: no connection within the grace period');
         this.s.notify.visitorRemoved({ visitorId, roomId: visitor.roomId, reason: 'connection_lost' });
         void announcePlaces(this.s, orgId, visitor.roomId).catch(() => undefined);
