@@ -11,7 +11,7 @@ import { savedDevicePreference } from './check/DevicePicker.tsx';
 import { CheckInForm } from './check-in/CheckInForm.tsx';
 import { LanguageSwitch } from './i18n/LanguageSwitch.tsx';
 import { useLanguage } from './i18n/i18n.ts';
-import { i18n, t } from './strings.ts';
+import { clockTime, i18n, t } from './strings.ts';
 import { connectVisitor, visitToken, type VisitorSocket } from './visit-session.ts';
 import { WaitingScreen } from './waiting/WaitingScreen.tsx';
 
@@ -23,8 +23,6 @@ type Screen =
   | { kind: 'waiting'; arrivedAt: number; place: QueuePlace | null; movedTo?: string; sentBack?: boolean }
   | { kind: 'call'; engine: CallEngine }
   | { kind: 'ended'; left: boolean; lostPlace?: boolean; denied?: { message?: string } };
-
-const clock = (at: number) => new Date(at).toLocaleTimeString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
 
 /** `/r/<room>` (a room's link) or `/c/<token>` (a scheduled consultation's private link). */
 const [, linkKind, linkValue] = location.pathname.split('/');
@@ -162,7 +160,7 @@ export function VisitorApp() {
             <h1 id="checkin-heading">{t('checkin.heading', { name: room.professionalName })}</h1>
             <p>{t('checkin.intro')}</p>
             <DeviceCheck media={media} t={t} />
-            {room.appointmentAt && <p class="lead">{t('checkin.appointment', { time: clock(room.appointmentAt) })}</p>}
+            {room.appointmentAt && <p class="lead">{t('checkin.appointment', { time: clockTime(room.appointmentAt) })}</p>}
             <CheckInForm
               link={consultationLink ? { consultation: slug } : { roomSlug: slug }}
               professionalName={room.professionalName}

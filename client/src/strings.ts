@@ -88,3 +88,6 @@ const nb: Record<keyof typeof en, string> = {
 export const i18n = createI18n({ en, nb });
 export const t = i18n.t;
 export type StringKey = keyof typeof en;
+
+/** A time of day as the visitor's language writes it: "14:00". */
+export const clockTime = (at: number) => new Date(at).toLocaleTimeString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { hour: '2-digit', minute: '2-digit' });

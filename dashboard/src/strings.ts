@@ -330,3 +330,6 @@ const nb: Record<keyof typeof en, string> = {
 export const i18n = createI18n({ en, nb });
 export const t = i18n.t;
 export const locale = () => (i18n.language() === 'nb' ? 'nb-NO' : 'en-GB');
+
+/** A time of day in the dashboard's language: "14:00". */
+export const clockTime = (at: number) => new Date(at).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });

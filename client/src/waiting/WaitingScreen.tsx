@@ -1,7 +1,7 @@
 import type { QueuePlace } from '../../../signaling/protocol/index.ts';
 import type { LocalMedia } from '../call-engine/local-media.ts';
 import { DeviceCheck } from '../check/DeviceCheck.tsx';
-import { t, i18n } from '../strings.ts';
+import { clockTime, t } from '../strings.ts';
 
 export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sentBack, appointmentAt, online, media, onLeave }: {
   /** Just sent back here from the call, to say so. */
@@ -17,8 +17,7 @@ export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sen
   media: LocalMedia;
   onLeave: () => void;
 }) {
-  const formatTime = (at: number) => new Date(at).toLocaleTimeString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
-  const time = formatTime(arrivedAt);
+  const time = clockTime(arrivedAt);
   return (
     <section class="waiting" aria-labelledby="waiting-heading">
       <h1 id="waiting-heading">{t('waiting.heading')}</h1>
@@ -33,7 +32,7 @@ export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sen
         </p>
       )}
       <p class="lead" role="status">{t('waiting.told', { name: professionalName })}</p>
-      {appointmentAt && appointmentAt > Date.now() && <p class="lead">{t('checkin.appointment', { time: formatTime(appointmentAt) })}</p>}
+      {appointmentAt && appointmentAt > Date.now() && <p class="lead">{t('checkin.appointment', { time: clockTime(appointmentAt) })}</p>}
       {place && (
         <p class="place" aria-live="polite">
           {place.position === 1 ? t('waiting.next') : t('waiting.position', { n: place.position })}{' '}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { HistoryEntry, HistoryResponse } from '../../../signaling/protocol/index.ts';
 import { api } from '../api.ts';
-import { locale, t } from '../strings.ts';
+import { clockTime, locale, t } from '../strings.ts';
 
 export function HistoryList() {
   const [calls, setCalls] = useState<HistoryEntry[] | null>(null);
@@ -34,7 +34,7 @@ export function HistoryList() {
                 <td>{c.visitorName}</td>
                 <td>{c.roomName}</td>
                 <td>{new Date(c.startedAt).toLocaleDateString(locale())}</td>
-                <td>{new Date(c.startedAt).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' })}</td>
+                <td>{clockTime(c.startedAt)}</td>
                 <td data-length-seconds={c.lengthSeconds ?? ''}>{length(c)}</td>
               </tr>
             ))}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { WaitingVisitor } from '../../../signaling/protocol/index.ts';
 import { RequestError } from '../../../client/src/call-engine/request.ts';
-import { locale, t } from '../strings.ts';
+import { clockTime, t } from '../strings.ts';
 import type { WaitingRoomState } from './use-waiting-room.ts';
 
 /** Everyone waiting in the rooms this member belongs to (admins: all rooms), live, grouped by room, oldest first. */
@@ -25,29 +25,25 @@ export function WaitingList({ waiting, onAdmit, focusVisitor }: {
     return () => clearInterval(tick);
   }, []);
 
-  const admit = async (v: WaitingVisitor) => {
-    setError(null);
-    try {
-      await onAdmit(v);
-    } catch (err) {
-      const code = err instanceof RequestError ? err.code : undefined;
-      const gone = code === 'not_waiting' || code === 'not_found' || code === 'already_admitted';
-      if (gone) waiting.remove(v.visitorId);
-      setError(code === 'already_admitted' ? t('queue.alreadyAdmitted') : gone ? t('queue.notWaiting') : t('queue.admitFailed'));
-    }
-  };
-
-  /** Deny or transfer: on failure, why, in words. */
-  const act = async (v: WaitingVisitor, action: () => Promise<unknown>) => {
+  /**
+   * Runs an action on a visitor (admit, deny, transfer). A visitor who turns out to be gone (admitted by
+   * someone else, left) leaves the list; `otherwise` words any other failure.
+   */
+  const act = async (v: WaitingVisitor, action: () => Promise<unknown>, otherwise: (code: string | undefined, gone: boolean) => string) => {
     setError(null);
     try {
       await action();
     } catch (err) {
       const code = err instanceof RequestError ? err.code : undefined;
-      if (code === 'not_waiting' || code === 'not_found' || code === 'already_admitted') waiting.remove(v.visitorId);
-      setError(code === 'already_admitted' ? t('queue.alreadyAdmitted') : code === 'bad_request' ? t('queue.badMessage') : t('queue.actionFailed'));
+      const gone = code === 'not_waiting' || code === 'not_found' || code === 'already_admitted';
+      if (gone) waiting.remove(v.visitorId);
+      setError(code === 'already_admitted' ? t('queue.alreadyAdmitted') : otherwise(code, gone));
     }
   };
+  const admit = (v: WaitingVisitor) => act(v, () => onAdmit(v), (_code, gone) => (gone ? t('queue.notWaiting') : t('queue.admitFailed')));
+  /** Deny or transfer. */
+  const actOn = (v: WaitingVisitor, action: () => Promise<unknown>) =>
+    act(v, action, (code) => (code === 'bad_request' ? t('queue.badMessage') : t('queue.actionFailed')));
 
   // Rooms the list knows, plus any a visitor arrived in since (a room added meanwhile).
   const shown = [...rooms];
@@ -76,9 +72,9 @@ export function WaitingList({ waiting, onAdmit, focusVisitor }: {
                       <span class={v.online ? 'presence online' : 'presence lost'}>{v.online ? t('queue.online') : t('queue.connectionLost')}</span>
                     )}
                     <div class="muted">
-                      {t('queue.arrived', { time: new Date(v.arrivedAt).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' }) })} ·{' '}
+                      {t('queue.arrived', { time: clockTime(v.arrivedAt) })} ·{' '}
                       {t('queue.waitingFor', { n: Math.max(0, Math.floor((now - v.arrivedAt) / 60_000)) })}
-                      {v.appointmentAt && <> · {t('queue.appointment', { time: new Date(v.appointmentAt).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' }) })}</>}
+                      {v.appointmentAt && <> · {t('queue.appointment', { time: clockTime(v.appointmentAt) })}</>}
                     </div>
                   </div>
                   {v.takenBy || v.dropped ? (
@@ -90,7 +86,7 @@ export function WaitingList({ waiting, onAdmit, focusVisitor }: {
                       <button type="button" aria-label={t('queue.admitName', { name: v.name })} onClick={() => void admit(v)}>
                         {t('queue.admit')}
                       </button>
-                      <OtherActions visitor={v} waiting={waiting} act={act} />
+                      <OtherActions visitor={v} waiting={waiting} act={actOn} />
                     </div>
                   )}
                 </li>

@@ -1,6 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { keys } from '../redis/keys.ts';
-import { hashSecret } from '../ids.ts';
+import { hashSecret, sameHash } from '../ids.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { Room } from '../organizations/organization-store.ts';
@@ -64,8 +64,7 @@ export class SmsAlerts {
       await this.s.redis.del(key);
       return false;
     }
-    const given = Buffer.from(hashSecret(code), 'hex');
-    if (!timingSafeEqual(given, Buffer.from(h.codeHash, 'hex'))) return false;
+    if (!sameHash(hashSecret(code), h.codeHash)) return false;
     await this.s.redis.multi().del(key).hset(keys.professional(orgId, proId), { smsPhone: h.phone!, smsVerified: '1' }).exec();
     return true;
   }

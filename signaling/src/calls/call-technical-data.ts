@@ -1,4 +1,5 @@
 import { keys } from '../redis/keys.ts';
+import { runScript } from '../redis/scripts.ts';
 import type { Services } from '../services.ts';
 
 /** The most entries kept per call (a long call reports every few seconds). */
@@ -15,12 +16,5 @@ export async function recordTechnicalData(
   callId: string,
   entry: { role: 'visitor' | 'professional' } & ({ kind: 'quality'; rating: string; lossPercent: number; rttMs: number } | { kind: 'action'; action: string }),
 ): Promise<void> {
-  const org = await s.organizations.getOrganization(orgId);
-  const key = keys.callTechnicalData(orgId, callId);
-  await s.redis
-    .multi()
-    .lpush(key, JSON.stringify({ at: Date.now(), ...entry }))
-    .ltrim(key, 0, KEPT - 1)
-    .pexpire(key, (org?.retentionDays ?? 1) * 86_400_000)
-    .exec();
+  await runScript(s.redis, 'pushRetained', [keys.organization(orgId), keys.callTechnicalData(orgId, callId)], [JSON.stringify({ at: Date.now(), ...entry }), KEPT]);
 }

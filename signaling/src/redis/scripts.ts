@@ -111,14 +111,15 @@ return 'ok'
 `;
 
 /**
- * A waiting visitor's connection came or went. KEYS: visitor, presence. ARGV: visitorId, 'online'|'lost',
- * deadline (when the place is lost if nothing changes), retentionMs.
+ * A waiting visitor's connection came or went. KEYS: org, visitor, presence. ARGV: visitorId,
+ * 'online'|'lost', deadline (when the place is lost if nothing changes).
  */
 const visitorPresence = `
-if redis.call('HGET', KEYS[1], 'state') ~= 'waiting' then return 'not_waiting' end
-redis.call('HSET', KEYS[1], 'presence', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
+${RETENTION}
+if redis.call('HGET', KEYS[2], 'state') ~= 'waiting' then return 'not_waiting' end
+redis.call('HSET', KEYS[2], 'presence', ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('PEXPIRE', KEYS[3], retention)
 return 'ok'
 `;
 
@@ -158,11 +159,24 @@ ${TRIM('KEYS[4]')}
 return 'ok'
 `;
 
+/**
+ * Adds to a capped list about a visitor or a call (newest first), kept for the organization's retention
+ * period. KEYS: org, list. ARGV: value, how many to keep.
+ */
+const pushRetained = `
+${RETENTION}
+redis.call('LPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
+redis.call('PEXPIRE', KEYS[2], retention)
+return 'ok'
+`;
+
 const SCRIPTS = {
+  pushRetained: { keys: 2, lua: pushRetained },
   sendBack: { keys: 3, lua: sendBack },
   denyVisitor: { keys: 3, lua: denyVisitor },
   transferVisitor: { keys: 4, lua: transferVisitor },
-  visitorPresence: { keys: 2, lua: visitorPresence },
+  visitorPresence: { keys: 3, lua: visitorPresence },
   dropVisitor: { keys: 3, lua: dropVisitor },
   joinWaitingRoom: { keys: 3, lua: joinWaitingRoom },
   admit: { keys: 6, lua: admit },

@@ -15,6 +15,7 @@ import {
   type SecondFactorSetupInfo,
 } from '../../protocol/index.ts';
 import { codeFor } from '../auth/second-factor.ts';
+import { keys } from '../redis/keys.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer } from '../server.ts';
@@ -213,7 +214,7 @@ export async function login(
 
 /** A code of the member's app for a time step the server has not seen used (waiting for one if need be). */
 export async function unusedCode(server: TestServer, proId: string, orgId: string): Promise<string> {
-  const h = await server.redis.client.hgetall(`{org:${orgId}}:pro:${proId}`);
+  const h = await server.redis.client.hgetall(keys.professional(orgId, proId));
   if (!h.totpSecret) throw new Error('no second factor set up');
   const last = Number(h.totpLastStep ?? -1);
   for (;;) {

@@ -40,6 +40,15 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
       if (!pro) throw new AppError('unauthorized', 'please log in again');
       return pro;
     };
+    /**
+     * The member, and a visitor of a room they may act on. A visitor in a room this member does not
+     * belong to is as unknown as one that does not exist.
+     */
+    const visitorToActOn = async (visitorId: string) => {
+      const [pro, waiting] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
+      if (!waiting || !(await s.organizations.mayActOn(pro, waiting.roomId))) throw notFound('no such visitor');
+      return { pro, waiting };
+    };
 
     // A session that expired or was logged out elsewhere stops working at the next event.
     const guard = async () => {
@@ -73,8 +82,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           return {};
         },
         'queue:deny': async ({ visitorId, message }) => {
-          const [pro, waiting] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
-          if (!waiting || !(await s.organizations.mayActOn(pro, waiting.roomId))) throw notFound('no such visitor');
+          const { pro, waiting } = await visitorToActOn(visitorId);
           await s.waitingRoom.deny(waiting, message);
           // The message may hold anything the professional typed: it goes to the visitor, never to a log.
           s.log.info({ orgId, visitorId, professionalId }, 'visitor denied');
@@ -84,8 +92,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           return {};
         },
         'queue:transfer': async ({ visitorId, roomId }) => {
-          const [pro, waiting, target] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId), s.organizations.getRoom(orgId, roomId)]);
-          if (!waiting || !(await s.organizations.mayActOn(pro, waiting.roomId))) throw notFound('no such visitor');
+          const [{ pro, waiting }, target] = await Promise.all([visitorToActOn(visitorId), s.organizations.getRoom(orgId, roomId)]);
           if (!target) throw notFound('no such room');
           if (target.id === waiting.roomId) throw new AppError('bad_request', 'roomId: the visitor is in that room already');
           await s.waitingRoom.transfer(waiting, target.id);
@@ -103,9 +110,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           return {};
         },
         'queue:admit': async ({ visitorId, callId: readyCallId }) => {
-          // A visitor in a room this member does not belong to is as unknown as one that does not exist.
-          const [pro, waiting] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
-          if (!waiting || !(await s.organizations.mayActOn(pro, waiting.roomId))) throw notFound('no such visitor');
+          const { pro, waiting } = await visitorToActOn(visitorId);
           if (readyCallId) calls.assertReady(socket, participant, readyCallId);
           const { callId } = await s.waitingRoom.admit(orgId, visitorId, professionalId, Date.now(), readyCallId);
           if (readyCallId) calls.readyCallStarted(readyCallId);

@@ -1,5 +1,6 @@
 import type { QueuePlace } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
+import { runScript } from '../redis/scripts.ts';
 import type { Services } from '../services.ts';
 import { socketRooms } from '../socket/types.ts';
 import type { Visitor } from './waiting-room-store.ts';
@@ -25,7 +26,7 @@ export async function placeOf(s: Services, visitor: Pick<Visitor, 'orgId' | 'id'
     s.organizations.roomMembers(visitor.orgId, visitor.roomId),
   ]);
   if (rank === null) return null;
-  return placeAt(rank + 1, lengths.length ? median(lengths.map(Number)) / Math.max(1, members.length) : null);
+  return placeAt(rank + 1, perPersonMs(lengths, members));
 }
 
 /**
@@ -39,9 +40,12 @@ export async function announcePlaces(s: Services, orgId: string, roomId: string)
     s.redis.lrange(keys.roomCallLengths(orgId, roomId), 0, -1),
     s.organizations.roomMembers(orgId, roomId),
   ]);
-  const perPerson = lengths.length ? median(lengths.map(Number)) / Math.max(1, members.length) : null;
+  const perPerson = perPersonMs(lengths, members);
   waiting.forEach((visitorId, i) => s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:place', placeAt(i + 1, perPerson)));
 }
+
+/** The wait each person ahead adds: the median recent call, shared by the room's professionals; null untimed. */
+const perPersonMs = (lengths: string[], members: string[]) => (lengths.length ? median(lengths.map(Number)) / Math.max(1, members.length) : null);
 
 const placeAt = (position: number, perPerson: number | null): QueuePlace => ({
   position,
@@ -50,12 +54,5 @@ const placeAt = (position: number, perPerson: number | null): QueuePlace => ({
 
 /** A call ended: its length joins the room's recent ones (call metadata, under the retention period). */
 export async function recordCallLength(s: Services, orgId: string, roomId: string, lengthMs: number): Promise<void> {
-  const org = await s.organizations.getOrganization(orgId);
-  const key = keys.roomCallLengths(orgId, roomId);
-  await s.redis
-    .multi()
-    .lpush(key, Math.round(lengthMs))
-    .ltrim(key, 0, LENGTHS_KEPT - 1)
-    .pexpire(key, (org?.retentionDays ?? 1) * 86_400_000)
-    .exec();
+  await runScript(s.redis, 'pushRetained', [keys.organization(orgId), keys.roomCallLengths(orgId, roomId)], [Math.round(lengthMs), LENGTHS_KEPT]);
 }

@@ -64,14 +64,12 @@ export class VisitorPresence {
 
   private async mark(visitor: Visitor, presence: 'online' | 'lost', deadline: number): Promise<boolean> {
     if (this.closed) return false;
-    const org = await this.s.organizations.getOrganization(visitor.orgId);
-    const retentionMs = (org?.retentionDays ?? 1) * 86_400_000;
-    const result = await runScript(this.s.redis, 'visitorPresence', [keys.visitor(visitor.orgId, visitor.id), keys.presence(visitor.orgId)], [
-      visitor.id,
-      presence,
-      deadline,
-      retentionMs,
-    ]);
+    const result = await runScript(
+      this.s.redis,
+      'visitorPresence',
+      [keys.organization(visitor.orgId), keys.visitor(visitor.orgId, visitor.id), keys.presence(visitor.orgId)],
+      [visitor.id, presence, deadline],
+    );
     if (result === 'ok') await this.s.redis.sadd(keys.presenceOrganizations(), visitor.orgId);
     return result === 'ok';
   }
