@@ -46,6 +46,8 @@ const handedOver = new WeakSet<LocalMedia>();
 interface ActiveCall {
   engine: CallEngine;
   media: LocalMedia;
+  /** Admitted its first visitor here (ends it for all); false when a colleague asked us in. */
+  host: boolean;
 }
 
 export function DashboardApp() {
@@ -57,6 +59,7 @@ export function DashboardApp() {
   const [socket, setSocket] = useState<ProfessionalSocket | null>(null);
   const [view, setView] = useState<View>('queue');
   const [call, setCall] = useState<ActiveCall | null>(null);
+  const [invitedTo, setInvitedTo] = useState<{ callId: string; by: string } | null>(null);
   const [soundOn, setSoundOn] = useArrivalSound();
   const [notifications, askForNotifications] = useNotificationPermission();
   const [focusVisitor, setFocusVisitor] = useState<string | null>(null);
@@ -105,6 +108,9 @@ export function DashboardApp() {
       setMe(null);
       setNotice(t('app.sessionEnded'));
     });
+    s.on('call:invited', setInvitedTo);
+    // The call we were asked into ended before we joined it: stop offering it.
+    s.on('call:ended', ({ callId }) => setInvitedTo((i) => (i?.callId === callId ? null : i)));
     setSocket(s);
     void preloadDevice().catch(() => undefined);
     return () => {
@@ -146,7 +152,7 @@ export function DashboardApp() {
         throw err;
       }
       mark('admitted');
-      setCall({ engine: readyEngine, media: preview });
+      setCall({ engine: readyEngine, media: preview, host: true });
       return;
     }
     // Camera and admission in parallel: the visitor should see us as soon as the call exists.
@@ -168,7 +174,22 @@ export function DashboardApp() {
     // Join at once; the engine starts sending when the camera is open.
     const engine = new CallEngine(socket as unknown as CallSocket, callId, opening);
     void engine.start().catch(() => undefined);
-    setCall({ engine, media: await opening });
+    setCall({ engine, media: await opening, host: true });
+  };
+
+  /** A colleague asked us into their call: join it as we are (the preview's camera, or open it now). */
+  const joinInvitation = async (callId: string) => {
+    setInvitedTo(null);
+    if (!socket || call) return;
+    if (preview) handedOver.add(preview);
+    const media = preview ?? (await LocalMedia.open(savedDevicePreference()));
+    const engine = new CallEngine(socket as unknown as CallSocket, callId, media);
+    void engine.start().catch(() => undefined);
+    setCall({ engine, media, host: false });
+  };
+  const declineInvitation = (callId: string) => {
+    setInvitedTo(null);
+    if (socket) void request(socket, 'call:hang-up', { callId }).catch(() => undefined);
   };
 
   const logout = async () => {
@@ -203,11 +224,24 @@ export function DashboardApp() {
         {me?.pending === 'second-factor' && <SecondFactorCheck onDone={setMe} />}
         {me?.pending === 'second-factor-setup' && <SecondFactorSetup onDone={setMe} />}
         {me?.pending === 'password-change' && <PasswordChange onChanged={setMe} />}
+        {ready && invitedTo && !call && (
+          <div class="notice invitation" role="alert">
+            <p>{t('call.invitation', { name: invitedTo.by })}</p>
+            <button type="button" onClick={() => void joinInvitation(invitedTo.callId)}>
+              {t('call.join')}
+            </button>
+            <button type="button" class="secondary" onClick={() => declineInvitation(invitedTo.callId)}>
+              {t('call.decline')}
+            </button>
+          </div>
+        )}
         {ready && call && (
           <ProfessionalCall
             engine={call.engine}
             media={call.media}
             socket={socket!}
+            host={call.host}
+            waiting={waiting}
             onClose={() => {
               call.engine.close();
               call.media.stop();

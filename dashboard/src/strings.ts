@@ -161,7 +161,20 @@ const en = {
   'call.ended': 'The call has ended.',
   'call.back': 'Back to the waiting room',
   'call.sendBack': 'Send {name} back to the waiting room',
-  'call.sentBack': '{name} is back in the waiting room, first in line. Hang up to see the list.',
+  'call.sentBack': '{name} is back in the waiting room, first in line.',
+  'call.addVisitor': 'Add {name} to the call',
+  'call.added': '{name} is joining the call.',
+  'call.colleague': 'Ask a colleague to join',
+  'call.chooseColleague': 'Choose a colleague',
+  'call.invite': 'Ask to join',
+  'call.invited': '{name} has been asked to join. They appear here when they do.',
+  'call.full': 'A call can have at most {max} participants.',
+  'call.actionFailed': 'That did not work. Try again.',
+  'call.endForAll': 'End the call',
+  'call.leave': 'Leave the call',
+  'call.invitation': '{name} asks you to join a call.',
+  'call.join': 'Join the call',
+  'call.decline': 'Decline',
 };
 
 const nb: Record<keyof typeof en, string> = {
@@ -324,7 +337,20 @@ const nb: Record<keyof typeof en, string> = {
   'call.ended': 'Samtalen er avsluttet.',
   'call.back': 'Tilbake til venterommet',
   'call.sendBack': 'Send {name} tilbake til venterommet',
-  'call.sentBack': '{name} er tilbake i venterommet, først i køen. Legg på for å se listen.',
+  'call.sentBack': '{name} er tilbake i venterommet, først i køen.',
+  'call.addVisitor': 'Ta med {name} i samtalen',
+  'call.added': '{name} kobles til samtalen.',
+  'call.colleague': 'Be en kollega bli med',
+  'call.chooseColleague': 'Velg en kollega',
+  'call.invite': 'Be om å bli med',
+  'call.invited': '{name} er bedt om å bli med. De vises her når de kommer.',
+  'call.full': 'En samtale kan ha høyst {max} deltakere.',
+  'call.actionFailed': 'Det gikk ikke. Prøv igjen.',
+  'call.endForAll': 'Avslutt samtalen',
+  'call.leave': 'Forlat samtalen',
+  'call.invitation': '{name} ber deg bli med i en samtale.',
+  'call.join': 'Bli med i samtalen',
+  'call.decline': 'Avslå',
 };
 
 export const i18n = createI18n({ en, nb });

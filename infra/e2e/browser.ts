@@ -81,6 +81,21 @@ export function inboundMedia(page: Page): Promise<InboundMedia> {
   });
 }
 
+/** How many incoming video streams (one per other participant's camera or screen) have decoded over `minFrames` frames. */
+export function videoStreamsDecoding(page: Page, minFrames = 10): Promise<number> {
+  return page.evaluate(async (min) => {
+    const pcs = (window as unknown as { __peerConnections?: RTCPeerConnection[] }).__peerConnections ?? [];
+    let n = 0;
+    for (const pc of pcs) {
+      if (pc.connectionState === 'closed' || pc.signalingState === 'closed') continue;
+      (await pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video' && (s.framesDecoded ?? 0) > min) n++;
+      });
+    }
+    return n;
+  }, minFrames);
+}
+
 /** Polls until `check` holds for the page's inbound media, or fails with the last figures seen. */
 export async function waitForMedia(page: Page, check: (m: InboundMedia) => boolean, what: string, timeoutMs = 20_000): Promise<InboundMedia> {
   const deadline = Date.now() + timeoutMs;

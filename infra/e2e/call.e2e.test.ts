@@ -107,7 +107,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives the professional');
     await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives the visitor');
     expect((await sent(pro)).bytes, 'bytes sent once admitted').to.be.above(before + 10_000);
-    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await pro.getByRole('button', { name: 'End the call' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });
 
@@ -126,7 +126,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await waitForMedia(pro, (m) => m.openConnections > 0 && m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional media after the crash', 30_000);
     expect(suite.server.services.media.workerPids).to.have.length(pids.length);
     expect(suite.server.services.media.workerPids.some((p) => pids.includes(p))).to.equal(false);
-    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await pro.getByRole('button', { name: 'End the call' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });
 
@@ -165,7 +165,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await waitForMedia(pro, (m) => m.totalAudioEnergy > 0, 'professional hears the audio-only visitor');
     await waitForMedia(visitor, (m) => m.framesDecoded > 0, 'audio-only visitor still sees the professional');
     expect((await inboundMedia(pro)).framesDecoded).to.equal(0);
-    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await pro.getByRole('button', { name: 'End the call' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });
 

@@ -210,7 +210,7 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     expect(gone.indexes.some((i) => whileIn.indexes.includes(i)), `key index changed (${whileIn.indexes} -> ${gone.indexes})`).to.equal(false);
     expect(gone.opened, 'frames the sent-back visitor\'s keys open').to.equal(0);
     // The call goes on for the professional until they hang up; the visitor's visit goes on too.
-    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await pro.getByRole('button', { name: 'End the call' }).click();
     await sleep(300);
     expect(await visitor.getByRole('heading', { name: 'You are in the waiting room' }).count()).to.equal(1);
   });
@@ -314,7 +314,7 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
       for (const k of s.keyCommands) sought.push({ what: `${k.type} ${k.index}`, bytes: Uint8Array.from(k.raw) });
       for (const r of s.random) sought.push({ what: 'random bytes', bytes: Uint8Array.from(r) });
     }
-    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await pro.getByRole('button', { name: 'End the call' }).click();
     await visitor.getByRole('heading', { name: /ended/i }).waitFor();
 
     const redisText = JSON.stringify([...(await dumpRedis(suite.server.redis.client)).entries()]);
@@ -343,7 +343,7 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     expect(stats.videoPackets).to.be.above(30);
     // As in the first test: VP8 may "decode" noise from a sealed key frame now and then, never a picture.
     expect(stats.framesDecoded, 'video the spy decodes from the fallback sender').to.be.at.most(2);
-    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await pro.getByRole('button', { name: 'End the call' }).click();
     await suite.scene.end();
 
     const neither = `${noScriptTransform} delete RTCRtpSender.prototype.createEncodedStreams; delete RTCRtpReceiver.prototype.createEncodedStreams;`;

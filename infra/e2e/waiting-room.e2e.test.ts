@@ -50,7 +50,7 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await bergPage.getByText(`Taken by ${suite.org.professional.name}`).waitFor();
     expect(await bergPage.getByRole('button', { name: 'Admit Per Hansen' }).count(), 'no admit button on a taken visitor').to.equal(0);
     await bergPage.getByText('Per Hansen').waitFor({ state: 'detached', timeout: 10_000 });
-    await hansen.getByRole('button', { name: 'Hang up' }).click();
+    await hansen.getByRole('button', { name: 'End the call' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });
 

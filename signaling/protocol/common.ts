@@ -63,6 +63,12 @@ export type MediaSource = z.infer<typeof mediaSource>;
 /** A call participant as the other participants know it: role and id, opaque to the SFU. */
 export const peerId = z.string().regex(/^(visitor|professional):[0-9a-f]{32}$/);
 
+/** A call participant's peer id: their role and their visitor or professional id. */
+export const peerIdOf = (role: 'visitor' | 'professional', id: string) => `${role}:${id}`;
+
+/** The visitor id in a visitor's peer id (to send that visitor back to the waiting room); null for others. */
+export const visitorIdOfPeer = (peer: string): string | null => (peer.startsWith('visitor:') ? peer.slice('visitor:'.length) : null);
+
 /**
  * End-to-end encryption material the server passes on and never reads: a participant's public key
  * (P-256, raw, base64url; room for other curves) and sealed key or chat messages, bounded in size only.

@@ -25,6 +25,8 @@ export const ErrorCode = {
   emailTaken: 'email_taken',
   csrf: 'csrf_failed',
   callEnded: 'call_ended',
+  /** A call has as many participants as it may have (see MAX_CALL_PARTICIPANTS). */
+  callFull: 'call_full',
   internal: 'internal',
 } as const;
 
@@ -54,5 +56,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   sms_unavailable: 503,
   csrf_failed: 403,
   call_ended: 409,
+  call_full: 409,
   internal: 500,
 };

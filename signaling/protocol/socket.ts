@@ -103,6 +103,15 @@ export type VisitState =
   | { state: 'in_call'; roomName: string; professionalName: string; callId: string }
   | { state: 'ended'; reason?: 'connection_lost' | 'denied'; message?: string };
 
+/** A group call: the host, visitors admitted into it and colleagues asked in, at most this many in all. */
+export const MAX_CALL_PARTICIPANTS = 6;
+
+/** A member of the organization, as a colleague to ask into a call. */
+export interface Colleague {
+  professionalId: string;
+  name: string;
+}
+
 // ---------- client -> server ----------
 
 const empty = z.strictObject({});
@@ -128,6 +137,10 @@ export const callEvents = {
     request: z.strictObject({ callId: id, producerId: z.uuid(), paused: z.boolean() }),
     response: {} as {},
   },
+  /**
+   * The host ends the call for everyone; anyone else leaves it (a colleague asked in declines with it).
+   * The call ends too when no one is left to talk to.
+   */
   'call:hang-up': { request: callId, response: {} as {} },
   /**
    * How this participant's connection is doing (measured in its browser every few seconds): shown to the
@@ -151,20 +164,31 @@ export const professionalEvents = {
    * The rooms this member may see (need to know), and everyone waiting in them, oldest first; and every
    * room of the organization by name, for transfers.
    */
-  'queue:list': { request: empty, response: {} as { rooms: QueueRoom[]; visitors: WaitingVisitor[]; transferTargets: { roomId: string; name: string }[] } },
+  'queue:list': {
+    request: empty,
+    response: {} as { rooms: QueueRoom[]; visitors: WaitingVisitor[]; transferTargets: { roomId: string; name: string }[]; colleagues: Colleague[] },
+  },
   /**
    * A call of this dashboard's own, with no one else in it yet: the professional's media is set up in it
    * while visitors wait (nothing is sent), so that admitting someone into it does not wait for that.
    * `call:hang-up` gives it up.
    */
   'call:get-ready': { request: empty, response: {} as { callId: string } },
-  /** From a call: the visitor goes back to the waiting room (first in line); their media leaves the call at once. */
-  'call:send-back': { request: callId, response: {} as {} },
+  /**
+   * From a call: a visitor goes back to the waiting room (first in line); their media leaves the call at
+   * once. `visitorId`: which one, in a call with several (the first admitted if absent).
+   */
+  'call:send-back': { request: z.strictObject({ callId: id, visitorId: id.optional() }), response: {} as {} },
+  /** Asks a colleague of the organization into this call; their dashboard offers to join. */
+  'call:invite': { request: z.strictObject({ callId: id, professionalId: id }), response: {} as {} },
   /** Turns a waiting visitor away, with an optional message shown to them. */
   'queue:deny': { request: z.strictObject({ visitorId: id, message: professionalMessage.optional() }), response: {} as {} },
   /** Moves a waiting visitor to another room of the organization (a professional's own, or a shared one), keeping their arrival time. */
   'queue:transfer': { request: z.strictObject({ visitorId: id, roomId: id }), response: {} as {} },
-  /** `callId`: this dashboard's ready call (from `call:get-ready`) to admit the visitor into. */
+  /**
+   * `callId`: this dashboard's ready call (from `call:get-ready`) to admit the visitor into, or an ongoing
+   * call of this professional, to add them to it (up to MAX_CALL_PARTICIPANTS).
+   */
   'queue:admit': { request: z.strictObject({ visitorId: id, callId: id.optional() }), response: {} as { callId: string } },
 } as const;
 
@@ -220,6 +244,8 @@ export interface ProfessionalServerEvents extends CallServerEvents {
   'queue:presence': (e: { visitorId: string; roomId: string; online: boolean }) => void;
   /** The rooms this dashboard may see changed (an admin added or removed it, renamed or deleted one): list again. */
   'queue:rooms-changed': () => void;
+  /** A colleague asks this professional into their call; `call:join` joins it, `call:hang-up` declines. */
+  'call:invited': (e: { callId: string; by: string }) => void;
   /** The login session ended (logout, expiry); the socket is closed right after. */
   'session:ended': () => void;
 }

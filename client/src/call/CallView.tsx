@@ -8,7 +8,8 @@ import { EncryptionStatus } from './EncryptionStatus.tsx';
 import { ChatPanel } from './ChatPanel.tsx';
 
 /** The call screen, the same for visitor and professional. */
-export function CallView({ engine, media, t }: { engine: CallEngine; media: LocalMedia; t: Translate }) {
+/** `hangUpLabel`: what hanging up does here, when it is more than leaving (the host ends the call for all). */
+export function CallView({ engine, media, t, hangUpLabel }: { engine: CallEngine; media: LocalMedia; t: Translate; hangUpLabel?: string }) {
   const [call, setCall] = useState<CallSnapshot>(engine.snapshot());
   const [version, setVersion] = useState(0);
   useEffect(() => engine.subscribe((s) => {
@@ -16,19 +17,29 @@ export function CallView({ engine, media, t }: { engine: CallEngine; media: Loca
     setVersion((v) => v + 1);
   }), [engine]);
 
-  const remote = call.remotes[0];
-  const undecryptable = call.remotes.filter((r) => call.encryption.undecryptable.includes(r.peer.id));
+  const remotes = call.remotes;
+  const undecryptable = remotes.filter((r) => call.encryption.undecryptable.includes(r.peer.id));
   return (
-    <section class="call" aria-label={remote ? remote.peer.name : t('call.connecting')}>
+    <section class="call" aria-label={remotes.length ? remotes.map((r) => r.peer.name).join(', ') : t('call.connecting')}>
       <EncryptionStatus call={call} t={t} />
       {undecryptable.map((r) => (
         <p key={r.peer.id} class="error" role="alert">
           {t('e2ee.cannotDecrypt', { name: r.peer.name })}
         </p>
       ))}
-      <div class="stage">
-        {remote ? (
-          <figure class="remote">
+      {/* Everyone in the call, by name and role, from the moment they join: before any of their media. */}
+      <ul class="roster" aria-label={t('call.roster')}>
+        <li>{t('call.you')}</li>
+        {remotes.map((r) => (
+          <li key={r.peer.id}>
+            {r.peer.name} <span class="role">({t(`call.role.${r.peer.role}`)})</span>
+          </li>
+        ))}
+      </ul>
+      <div class={`stage tiles-${Math.min(remotes.length, 5)}`}>
+        {remotes.length === 0 && <p class="placeholder">{t('call.connecting')}</p>}
+        {remotes.map((remote) => (
+          <figure class="remote" key={remote.peer.id}>
             <MediaView stream={remote.stream} muted={false} label={remote.peer.name} version={version} />
             <figcaption>
               {remote.peer.name}
@@ -39,9 +50,7 @@ export function CallView({ engine, media, t }: { engine: CallEngine; media: Loca
               {remote.videoOff && <span class="badge">{t('call.otherCameraOff', { name: remote.peer.name })}</span>}
             </figcaption>
           </figure>
-        ) : (
-          <p class="placeholder">{t('call.connecting')}</p>
-        )}
+        ))}
         <figure class="self">
           {media.videoTrack ? <MediaView stream={media.stream} muted mirrored label={t('call.you')} version={version} /> : <div class="no-video" />}
           <figcaption>
@@ -67,7 +76,7 @@ export function CallView({ engine, media, t }: { engine: CallEngine; media: Loca
           <DevicePicker media={media} t={t} />
         </details>
         <button type="button" class="danger" onClick={() => void engine.hangUp()}>
-          {t('call.hangUp')}
+          {hangUpLabel ?? t('call.hangUp')}
         </button>
       </div>
       <ChatPanel engine={engine} call={call} t={t} />

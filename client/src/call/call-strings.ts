@@ -2,6 +2,9 @@
 export const callStrings = {
   en: {
     'call.you': 'You',
+    'call.roster': 'In this call',
+    'call.role.professional': 'professional',
+    'call.role.visitor': 'guest',
     'call.mute': 'Mute microphone',
     'call.unmute': 'Unmute microphone',
     'call.cameraOff': 'Turn camera off',
@@ -47,6 +50,9 @@ export const callStrings = {
   },
   nb: {
     'call.you': 'Deg',
+    'call.roster': 'I samtalen',
+    'call.role.professional': 'behandler',
+    'call.role.visitor': 'gjest',
     'call.mute': 'Slå av mikrofonen',
     'call.unmute': 'Slå på mikrofonen',
     'call.cameraOff': 'Slå av kameraet',

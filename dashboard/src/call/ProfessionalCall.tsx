@@ -3,29 +3,54 @@ import type { CallEngine } from '../../../client/src/call-engine/call-engine.ts'
 import type { LocalMedia } from '../../../client/src/call-engine/local-media.ts';
 import { CallView } from '../../../client/src/call/CallView.tsx';
 import { t } from '../strings.ts';
-import type { PeerInfo } from '../../../signaling/protocol/index.ts';
-import { request } from '../../../client/src/call-engine/request.ts';
+import { MAX_CALL_PARTICIPANTS, peerIdOf, visitorIdOfPeer, type PeerInfo } from '../../../signaling/protocol/index.ts';
+import { request, RequestError } from '../../../client/src/call-engine/request.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
+import type { WaitingRoomState } from '../queue/use-waiting-room.ts';
 
-export function ProfessionalCall({ engine, media, socket, onClose }: { engine: CallEngine; media: LocalMedia; socket: ProfessionalSocket; onClose: () => void }) {
+/**
+ * The professional's side of a call: the call screen, and what a professional can do from it. The host
+ * (who admitted the first visitor) ends the call for everyone; a colleague asked in leaves it.
+ */
+export function ProfessionalCall({
+  engine,
+  media,
+  socket,
+  host,
+  waiting,
+  onClose,
+}: {
+  engine: CallEngine;
+  media: LocalMedia;
+  socket: ProfessionalSocket;
+  host: boolean;
+  waiting: WaitingRoomState;
+  onClose: () => void;
+}) {
   const [ended, setEnded] = useState(false);
-  const [visitors, setVisitors] = useState<PeerInfo[]>([]);
-  const [sentBack, setSentBack] = useState<string | null>(null);
+  const [peers, setPeers] = useState<PeerInfo[]>([]);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [colleague, setColleague] = useState('');
   useEffect(
     () =>
       engine.subscribe((s) => {
         setEnded(s.status === 'ended');
-        setVisitors(s.remotes.map((r) => r.peer).filter((p) => p.role === 'visitor'));
+        setPeers(s.remotes.map((r) => r.peer));
       }),
     [engine],
   );
-  const sendBack = async (peer: PeerInfo) => {
-    await request(socket, 'call:send-back', { callId: engine.callId });
-    setSentBack(peer.name);
-  };
   useEffect(() => {
     if (ended) media.stop();
   }, [ended, media]);
+  /** Says what went wrong in the professional's words; a full call is the one refusal to expect. */
+  const act = async (action: () => Promise<unknown>, done: string) => {
+    try {
+      await action();
+      setNotice(done);
+    } catch (err) {
+      setNotice(err instanceof RequestError && err.code === 'call_full' ? t('call.full', { max: MAX_CALL_PARTICIPANTS }) : t('call.actionFailed'));
+    }
+  };
   if (ended) {
     return (
       <section>
@@ -36,23 +61,65 @@ export function ProfessionalCall({ engine, media, socket, onClose }: { engine: C
       </section>
     );
   }
+  const visitors = peers.filter((p) => p.role === 'visitor');
+  const inCall = new Set(peers.map((p) => p.id));
+  const askable = waiting.colleagues.filter((c) => !inCall.has(peerIdOf('professional', c.professionalId)));
+  const admittable = waiting.visitors.filter((v) => !v.takenBy && !v.dropped);
   return (
     <>
-      {sentBack && (
+      {notice && (
         <p class="notice" role="status">
-          {t('call.sentBack', { name: sentBack })}
+          {notice}
         </p>
       )}
-      {visitors.length > 0 && (
-        <div class="call-actions">
-          {visitors.map((v) => (
-            <button key={v.id} type="button" class="secondary" onClick={() => void sendBack(v).catch(() => undefined)}>
-              {t('call.sendBack', { name: v.name })}
+      <div class="call-actions">
+        {visitors.map((v) => (
+          <button
+            key={v.id}
+            type="button"
+            class="secondary"
+            onClick={() => void act(() => request(socket, 'call:send-back', { callId: engine.callId, visitorId: visitorIdOfPeer(v.id)! }), t('call.sentBack', { name: v.name }))}
+          >
+            {t('call.sendBack', { name: v.name })}
+          </button>
+        ))}
+        {admittable.map((v) => (
+          <button
+            key={v.visitorId}
+            type="button"
+            class="secondary"
+            onClick={() => void act(() => request(socket, 'queue:admit', { visitorId: v.visitorId, callId: engine.callId }), t('call.added', { name: v.name }))}
+          >
+            {t('call.addVisitor', { name: v.name })}
+          </button>
+        ))}
+        {askable.length > 0 && (
+          <form
+            class="inline"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const c = askable.find((x) => x.professionalId === colleague);
+              if (c) void act(() => request(socket, 'call:invite', { callId: engine.callId, professionalId: c.professionalId }), t('call.invited', { name: c.name }));
+            }}
+          >
+            <label>
+              {t('call.colleague')}
+              <select value={colleague} onChange={(e) => setColleague((e.target as HTMLSelectElement).value)}>
+                <option value="">{t('call.chooseColleague')}</option>
+                {askable.map((c) => (
+                  <option key={c.professionalId} value={c.professionalId}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="submit" class="secondary" disabled={!colleague}>
+              {t('call.invite')}
             </button>
-          ))}
-        </div>
-      )}
-      <CallView engine={engine} media={media} t={t} />
+          </form>
+        )}
+      </div>
+      <CallView engine={engine} media={media} t={t} hangUpLabel={host ? t('call.endForAll') : t('call.leave')} />
     </>
   );
 }

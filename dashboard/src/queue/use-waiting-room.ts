@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { QueueRemovalReason, QueueRoom, WaitingVisitor } from '../../../signaling/protocol/index.ts';
+import type { Colleague, QueueRemovalReason, QueueRoom, WaitingVisitor } from '../../../signaling/protocol/index.ts';
 import { request } from '../../../client/src/call-engine/request.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
 
@@ -17,6 +17,8 @@ export interface WaitingRoomState {
   rooms: QueueRoom[];
   /** Every room of the organization, for moving a visitor. */
   transferTargets: { roomId: string; name: string }[];
+  /** The organization's other members, to ask into a call. */
+  colleagues: Colleague[];
   /** Oldest first. */
   visitors: WaitingRow[];
   /** Whether the dashboard's connection is up (the list is live). */
@@ -39,6 +41,7 @@ const byArrival = (a: WaitingVisitor, b: WaitingVisitor) => a.arrivedAt - b.arri
 export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v: WaitingVisitor) => void): WaitingRoomState {
   const [rooms, setRooms] = useState<QueueRoom[]>([]);
   const [transferTargets, setTransferTargets] = useState<{ roomId: string; name: string }[]>([]);
+  const [colleagues, setColleagues] = useState<Colleague[]>([]);
   const [visitors, setVisitors] = useState<WaitingRow[]>([]);
   const [online, setOnline] = useState(!!socket?.connected);
 
@@ -47,9 +50,10 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
     const timers = new Set<ReturnType<typeof setTimeout>>();
     const load = () => {
       setOnline(true);
-      void request(socket, 'queue:list', {}).then(({ rooms, visitors, transferTargets }) => {
+      void request(socket, 'queue:list', {}).then(({ rooms, visitors, transferTargets, colleagues }) => {
         setRooms(rooms);
         setTransferTargets(transferTargets);
+        setColleagues(colleagues);
         setVisitors([...visitors].sort(byArrival));
       }, () => undefined);
     };
@@ -96,6 +100,7 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
   return {
     rooms,
     transferTargets,
+    colleagues,
     visitors,
     online,
     waitingCount: visitors.filter((v) => !v.takenBy && !v.dropped).length,

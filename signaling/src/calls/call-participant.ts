@@ -1,4 +1,4 @@
-import type { PeerInfo } from '../../protocol/index.ts';
+import { peerIdOf, type PeerInfo } from '../../protocol/index.ts';
 
 /** Who is acting on a call: resolved from the socket's visitor token or login session. */
 export interface CallParticipant {
@@ -9,4 +9,4 @@ export interface CallParticipant {
 }
 
 /** The id the SFU knows this participant by; opaque to it. */
-export const mediaParticipantId = (p: CallParticipant) => `${p.role}:${p.id}`;
+export const mediaParticipantId = (p: CallParticipant) => peerIdOf(p.role, p.id);

@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
-import type { CallJoined, CallServerEvents, ConsumerInfo, NetworkRating, PeerInfo } from '../../protocol/index.ts';
+import { MAX_CALL_PARTICIPANTS, type CallJoined, type CallServerEvents, type ConsumerInfo, type NetworkRating, type PeerInfo } from '../../protocol/index.ts';
+import type { Visitor } from '../waiting-room/waiting-room-store.ts';
 import type { CallRouter, ConsumerDescription } from '../../../sfu/src/index.ts';
 import type { MediaSource } from '../../../sfu/src/index.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -161,11 +162,6 @@ export class CallService {
     return { callId };
   }
 
-  /** For an admission into a ready call: only the socket that got it ready may use it. */
-  assertReady(socket: ProfessionalSocket, p: CallParticipant, callId: string): void {
-    if (!this.isReadyFor(socket, p, callId)) throw notFound('no such call');
-  }
-
   /** The ready call now has its record and a visitor: it is a call like any other from here on. */
   readyCallStarted(callId: string): void {
     const r = this.ready.get(callId);
@@ -175,54 +171,104 @@ export class CallService {
     if (entry) this.keepAlive(callId, entry);
   }
 
-  /** In a 1:1 call, either side hanging up ends the call for both. Hanging up a ready call gives it up. */
+  /**
+   * The host hanging up ends the call for everyone; anyone else leaves it (a colleague asked in declines
+   * this way). With no one left to talk to, the call ends. Hanging up a ready call gives it up.
+   */
   async hangUp(socket: AnySocket, p: CallParticipant, callId: string) {
     if (this.isReadyFor(socket, p, callId)) {
       this.giveUpReady(callId);
       return {};
     }
     const call = await this.activeCallOf(p, callId);
-    const endedAt = Date.now();
-    await this.s.calls.end(call, endedAt);
-    await recordCallLength(this.s, call.orgId, call.roomId, endedAt - call.startedAt);
-    this.s.log.info({ callId, orgId: call.orgId, role: p.role }, 'call ended');
-    // A visitor sent back to wait is not told the call ended: their visit goes on.
-    const visitor = await this.s.waitingRoom.getVisitor(call.orgId, call.visitorId);
-    this.s.notify.callEnded(callId, visitor?.state === 'ended' ? call.visitorId : undefined);
-    this.forget(callId);
-    this.s.media.closeCall(callId);
-    this.s.notify.visitors.in(socketRooms.call(callId)).socketsLeave(socketRooms.call(callId));
-    this.s.notify.professionals.in(socketRooms.call(callId)).socketsLeave(socketRooms.call(callId));
+    if (p.role === 'professional' && p.id === call.professionalId) {
+      await this.endCall(call, p.role);
+      return {};
+    }
+    const participantId = mediaParticipantId(p);
+    const left = await this.s.calls.leave(call, participantId);
+    this.s.log.info({ callId, orgId: call.orgId, role: p.role }, 'participant left the call');
+    this.dropParticipant(callId, participantId);
+    if (left <= 1) await this.endCall(call, p.role).catch((err) => {
+      if (!(err instanceof AppError && err.code === 'call_ended')) throw err;
+    });
     return {};
   }
 
   /**
-   * The professional sends the visitor back to the waiting room: their media leaves the call at once (the
-   * others change their keys, so nothing after this is readable with what the visitor held), and they
-   * wait again, first in line. The call goes on.
+   * Asks a colleague into the call (a second opinion, a handover). Their dashboard offers to join; they
+   * see the call once they do, and everyone in it sees them arrive before any of their media.
    */
-  async sendBack(socket: AnySocket, p: CallParticipant, callId: string): Promise<{ visitorId: string; roomId: string }> {
+  async invite(p: CallParticipant, callId: string, professionalId: string): Promise<void> {
     if (p.role !== 'professional') throw notFound('no such call');
-    this.routerOf(socket, p, callId);
     const call = await this.activeCallOf(p, callId);
-    const result = await runScript(
-      this.s.redis,
-      'sendBack',
-      [keys.organization(call.orgId), keys.visitor(call.orgId, call.visitorId), keys.waiting(call.orgId, call.roomId)],
-      [call.visitorId, callId, Date.now()],
-    );
-    if (result !== 'ok') throw notFound('the visitor is not in this call');
-    const participantId = mediaParticipantId({ role: 'visitor', orgId: call.orgId, id: call.visitorId });
+    if (professionalId === p.id) throw new AppError('bad_request', 'professionalId: you are in the call already');
+    const [colleague, inviter] = await Promise.all([
+      this.s.organizations.getProfessional(p.orgId, professionalId),
+      this.s.organizations.getProfessional(p.orgId, p.id),
+    ]);
+    if (!colleague) throw notFound('no such colleague');
+    await this.s.calls.invite(call, professionalId, MAX_CALL_PARTICIPANTS);
+    this.s.log.info({ callId, orgId: p.orgId, professionalId: p.id, invited: professionalId }, 'colleague asked into a call');
+    this.s.notify.professionals.to(socketRooms.professional(professionalId)).emit('call:invited', { callId, by: inviter?.name ?? '' });
+  }
+
+  /** Admits a waiting visitor into an ongoing call of this professional's (a group call). */
+  async admitInto(p: CallParticipant, callId: string, visitor: Visitor): Promise<void> {
+    await this.activeCallOf(p, callId);
+    await this.s.waitingRoom.admitToCall(visitor, callId, MAX_CALL_PARTICIPANTS);
+  }
+
+  private async endCall(call: Call, by: CallParticipant['role']): Promise<void> {
+    const endedAt = Date.now();
+    const told = await this.s.calls.end(call, endedAt);
+    await recordCallLength(this.s, call.orgId, call.roomId, endedAt - call.startedAt);
+    this.s.log.info({ callId: call.id, orgId: call.orgId, role: by }, 'call ended');
+    // Visitors sent back to wait are not told the call ended: their visit goes on. Colleagues asked in
+    // are, joined or not (their dashboard stops offering to join).
+    this.s.notify.callEnded(call.id, told);
+    this.forget(call.id);
+    this.s.media.closeCall(call.id);
+    this.s.notify.visitors.in(socketRooms.call(call.id)).socketsLeave(socketRooms.call(call.id));
+    this.s.notify.professionals.in(socketRooms.call(call.id)).socketsLeave(socketRooms.call(call.id));
+  }
+
+  /** Someone's media leaves the call at once, and the others are told (they change their keys). */
+  private dropParticipant(callId: string, participantId: string): void {
     const entry = this.joined.get(callId)?.get(participantId);
     if (entry) {
+      clearInterval(entry.keepAlive);
       this.joined.get(callId)!.delete(participantId);
       void entry.socket.leave(socketRooms.call(callId));
     }
     this.s.media.existingRouter(callId)?.leave(participantId);
-    this.s.notify.visitors.in(socketRooms.visitor(call.visitorId)).socketsLeave(socketRooms.call(callId));
     for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-left', { callId, peerId: participantId });
-    this.s.log.info({ callId, orgId: call.orgId, visitorId: call.visitorId }, 'visitor sent back to the waiting room');
-    return { visitorId: call.visitorId, roomId: call.roomId };
+  }
+
+  /**
+   * The professional sends a visitor back to the waiting room: their media leaves the call at once (the
+   * others change their keys, so nothing after this is readable with what the visitor held), and they
+   * wait again, first in line. The call goes on.
+   */
+  async sendBack(socket: AnySocket, p: CallParticipant, callId: string, which?: string): Promise<{ visitorId: string; roomId: string }> {
+    if (p.role !== 'professional') throw notFound('no such call');
+    this.routerOf(socket, p, callId);
+    const call = await this.activeCallOf(p, callId);
+    const visitorId = which ?? call.visitorId;
+    const visitor = await this.s.waitingRoom.getVisitor(call.orgId, visitorId);
+    if (!visitor) throw notFound('the visitor is not in this call');
+    const result = await runScript(
+      this.s.redis,
+      'sendBack',
+      [keys.organization(call.orgId), keys.visitor(call.orgId, visitorId), keys.waiting(call.orgId, visitor.roomId), keys.callMembers(call.orgId, callId)],
+      [visitorId, callId, Date.now()],
+    );
+    if (result !== 'ok') throw notFound('the visitor is not in this call');
+    const participantId = mediaParticipantId({ role: 'visitor', orgId: call.orgId, id: visitorId });
+    this.dropParticipant(callId, participantId);
+    this.s.notify.visitors.in(socketRooms.visitor(visitorId)).socketsLeave(socketRooms.call(callId));
+    this.s.log.info({ callId, orgId: call.orgId, visitorId }, 'visitor sent back to the waiting room');
+    return { visitorId, roomId: visitor.roomId };
   }
 
   /** A socket closed: its media leaves the call (the other side sees the tiles go); the call goes on. */
@@ -246,7 +292,7 @@ export class CallService {
     this.ready.clear();
   }
 
-  private isReadyFor(socket: AnySocket, p: CallParticipant, callId: string): boolean {
+  isReadyFor(socket: AnySocket, p: CallParticipant, callId: string): boolean {
     const r = this.ready.get(callId);
     return !!r && r.socket === socket && mediaParticipantId(r.participant) === mediaParticipantId(p);
   }
@@ -275,11 +321,19 @@ export class CallService {
    * visitor sent back to the waiting room is no longer in the call, though the call goes on.
    */
   private async activeCallOf(p: CallParticipant, callId: string): Promise<Call> {
-    const call = await this.s.calls.get(p.orgId, callId);
-    const visitor = p.role === 'visitor' ? await this.s.waitingRoom.getVisitor(p.orgId, p.id) : null;
-    const mine = call && (p.role === 'visitor' ? call.visitorId === p.id && visitor?.callId === callId : call.professionalId === p.id);
+    const [call, visitor] = await Promise.all([
+      this.s.calls.get(p.orgId, callId),
+      p.role === 'visitor' ? this.s.waitingRoom.getVisitor(p.orgId, p.id) : null,
+    ]);
+    // A visitor is in the call they were admitted to; a professional hosts it or was asked in.
+    const mine =
+      !!call &&
+      (p.role === 'visitor'
+        ? visitor?.callId === callId
+        : call.professionalId === p.id || (await this.s.calls.isMember(p.orgId, callId, mediaParticipantId(p))));
     if (!call || !mine) throw notFound('no such call');
-    if (call.state !== 'active') throw new AppError('call_ended', 'the call has ended');
+    // A visitor who left a call that goes on: for them it has ended.
+    if (call.state !== 'active' || (visitor && visitor.state !== 'in_call')) throw new AppError('call_ended', 'the call has ended');
     return call;
   }
 

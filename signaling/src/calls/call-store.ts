@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { HistoryEntry } from '../../protocol/index.ts';
+import { visitorIdOfPeer, type HistoryEntry } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -34,10 +34,51 @@ export class CallStore {
     };
   }
 
-  async end(call: Call, now = Date.now()): Promise<void> {
-    const result = await runScript(this.redis, 'endCall', [keys.call(call.orgId, call.id), keys.visitor(call.orgId, call.visitorId)], [now]);
+  /** Who is in the call or asked into it, as media participant ids (`visitor:<id>`, `professional:<id>`). */
+  members(orgId: string, callId: string): Promise<string[]> {
+    return this.redis.smembers(keys.callMembers(orgId, callId));
+  }
+
+  async isMember(orgId: string, callId: string, member: string): Promise<boolean> {
+    return (await this.redis.sismember(keys.callMembers(orgId, callId), member)) === 1;
+  }
+
+  /**
+   * Ends the call for everyone. Answers the visitors whose visit ended with it (not those sent back to
+   * wait) and the professionals in it or asked into it.
+   */
+  async end(call: Call, now = Date.now()): Promise<{ visitorIds: string[]; professionalIds: string[] }> {
+    const members = await this.members(call.orgId, call.id);
+    const visitorIds = members.map(visitorIdOfPeer).filter((v): v is string => v !== null);
+    const result: unknown = await runScript(this.redis, 'endCall', [keys.call(call.orgId, call.id), ...visitorIds.map((v) => keys.visitor(call.orgId, v))], [now]);
     if (result === 'not_found') throw notFound();
-    if (result !== 'ok') throw new AppError('call_ended');
+    if (!Array.isArray(result)) throw new AppError('call_ended');
+    const professionalIds = members.filter((m) => m.startsWith('professional:')).map((m) => m.slice('professional:'.length));
+    return { visitorIds: result as string[], professionalIds };
+  }
+
+  /** Someone other than the host leaves (a visitor's visit ends with it); answers how many are left. */
+  async leave(call: Call, member: string, now = Date.now()): Promise<number> {
+    const visitorId = visitorIdOfPeer(member);
+    const result = await runScript(
+      this.redis,
+      'leaveCall',
+      [keys.callMembers(call.orgId, call.id), ...(visitorId ? [keys.visitor(call.orgId, visitorId)] : [])],
+      [member, call.id, now],
+    );
+    if (result === 'not_found') throw notFound('no such call');
+    return Number(result);
+  }
+
+  /** Asks a colleague into the call (it shows in their history). */
+  async invite(call: Call, professionalId: string, maxParticipants: number, now = Date.now()): Promise<void> {
+    const result = await runScript(
+      this.redis,
+      'inviteToCall',
+      [keys.organization(call.orgId), keys.call(call.orgId, call.id), keys.callMembers(call.orgId, call.id), keys.history(call.orgId, professionalId)],
+      [professionalId, call.id, now, maxParticipants],
+    );
+    if (result !== 'ok') throw new AppError(result === 'not_found' ? 'not_found' : result);
   }
 
   /** Newest first. Index entries whose call has expired are removed as they are found. */

@@ -122,9 +122,11 @@ describe('ready call: the professional set up before the admission (real server,
     expect(joined.consumers.map((c: ConsumerInfo) => [c.producerId, c.kind, c.peer.id])).to.deep.equal([[producerId, 'audio', proJoined.self.id]]);
     expect((await proEvents.waitFor<{ peer: { id: string } }>('call:peer-joined')).peer.id).to.equal(`visitor:${ola.visitorId}`);
 
-    // Used once: not for a second admission, and no longer given up as a ready call (hang-up ends the call).
-    expect(code(await ask(pro, 'queue:admit', { visitorId: kari.visitorId, callId })), 'second admission into it').to.equal('not_found');
-    expect((await server.services.waitingRoom.getVisitor(org.org.id, kari.visitorId))?.state).to.equal('waiting');
+    // No longer a ready call: a second admission with its id adds to the ongoing call (a group call) and
+    // starts no new one; hang-up no longer gives it up but ends it.
+    expect(code(await ask(pro, 'queue:admit', { visitorId: kari.visitorId, callId })), 'second admission into it').to.equal('ok');
+    expect(await server.services.waitingRoom.getVisitor(org.org.id, kari.visitorId)).to.deep.include({ state: 'in_call', callId });
+    expect(await server.services.calls.get(org.org.id, callId)).to.deep.include({ visitorId: ola.visitorId, startedAt: call!.startedAt });
     const fresh = await ask(pro, 'call:get-ready', {});
     expect(fresh.ok && fresh.callId, 'the next ready call').to.match(/^[0-9a-f]{32}$/).and.not.equal(callId);
     expect(code(await ask(pro, 'call:hang-up', { callId }))).to.equal('ok');

@@ -17,6 +17,8 @@ export const keys = {
   /** Sorted set: visitor id -> arrival time, for one room. */
   waiting: (orgId: string, roomId: string) => `${tag(orgId)}:waiting:${roomId}`,
   call: (orgId: string, callId: string) => `${tag(orgId)}:call:${callId}`,
+  /** Set: who is in a call or asked into it (`visitor:<id>`, `professional:<id>`), for group calls. */
+  callMembers: (orgId: string, callId: string) => `${tag(orgId)}:call-members:${callId}`,
   /** List: a call's technical data (network quality, in-call actions), newest first. */
   callTechnicalData: (orgId: string, callId: string) => `${tag(orgId)}:call-tech:${callId}`,
   /** A scheduled consultation (its link's secret as a hash). */

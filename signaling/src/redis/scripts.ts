@@ -50,7 +50,10 @@ ${TRIM('KEYS[3]')}
 return 'ok'
 `;
 
-/** KEYS: org, visitor, waiting, call, history, presence. ARGV: visitorId, callId, professionalId, now. */
+/**
+ * Admits a waiting visitor into a new call, the admitting professional its host. KEYS: org, visitor,
+ * waiting, call, history, presence, call members. ARGV: visitorId, callId, professionalId, now.
+ */
 const admit = `
 ${RETENTION}
 local now = tonumber(ARGV[4])
@@ -65,9 +68,64 @@ redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('HSET', KEYS[4], 'callId', ARGV[2], 'visitorId', ARGV[1], 'professionalId', ARGV[3], 'roomId', roomId,
   'state', 'active', 'startedAt', ARGV[4])
 redis.call('PEXPIRE', KEYS[4], retention)
+redis.call('SADD', KEYS[7], 'professional:' .. ARGV[3], 'visitor:' .. ARGV[1])
+redis.call('PEXPIRE', KEYS[7], retention)
 redis.call('ZADD', KEYS[5], now, ARGV[2])
 ${TRIM('KEYS[5]')}
 return 'ok'
+`;
+
+const CALL_MUST_BE_ACTIVE = (key: string) => `
+local callState = redis.call('HGET', ${key}, 'state')
+if not callState then return 'not_found' end
+if callState ~= 'active' then return 'call_ended' end
+`;
+
+/**
+ * Admits a waiting visitor (an interpreter, a relative) into an ongoing call. KEYS: org, visitor, waiting,
+ * call, call members, presence. ARGV: visitorId, callId, now, most participants.
+ */
+const admitToCall = `
+${RETENTION}
+${MUST_BE_WAITING('KEYS[2]')}
+${CALL_MUST_BE_ACTIVE('KEYS[4]')}
+if redis.call('SCARD', KEYS[5]) >= tonumber(ARGV[4]) then return 'call_full' end
+redis.call('HSET', KEYS[2], 'state', 'in_call', 'callId', ARGV[2], 'admittedAt', ARGV[3])
+redis.call('PEXPIRE', KEYS[2], retention)
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[6], ARGV[1])
+redis.call('SADD', KEYS[5], 'visitor:' .. ARGV[1])
+return 'ok'
+`;
+
+/**
+ * Asks a colleague into an ongoing call; it shows in their history. KEYS: org, call, call members, the
+ * colleague's history. ARGV: professionalId, callId, now, most participants.
+ */
+const inviteToCall = `
+${RETENTION}
+local now = tonumber(ARGV[3])
+${CALL_MUST_BE_ACTIVE('KEYS[2]')}
+local member = 'professional:' .. ARGV[1]
+if redis.call('SISMEMBER', KEYS[3], member) == 1 then return 'ok' end
+if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[4]) then return 'call_full' end
+redis.call('SADD', KEYS[3], member)
+redis.call('ZADD', KEYS[4], now, ARGV[2])
+${TRIM('KEYS[4]')}
+return 'ok'
+`;
+
+/**
+ * Someone other than the host leaves a call (or declines to join it); a visitor's visit ends with it.
+ * KEYS: call members, then the visitor's hash for a visitor. ARGV: member, callId, now. Answers how many
+ * are left in the call.
+ */
+const leaveCall = `
+if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return 'not_found' end
+if KEYS[2] and redis.call('HGET', KEYS[2], 'callId') == ARGV[2] and redis.call('HGET', KEYS[2], 'state') == 'in_call' then
+  redis.call('HSET', KEYS[2], 'state', 'ended', 'endedAt', ARGV[3])
+end
+return tostring(redis.call('SCARD', KEYS[1]))
 `;
 
 /** KEYS: visitor, waiting, presence. ARGV: visitorId, now. */
@@ -81,23 +139,28 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 return 'ok'
 `;
 
-/** KEYS: call, visitor. ARGV: now. */
+/** KEYS: call, then the hash of each visitor of the call. ARGV: now. Answers the visitors whose visit ended. */
 const endCall = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'not_found' end
 if state ~= 'active' then return 'call_ended' end
 redis.call('HSET', KEYS[1], 'state', 'ended', 'endedAt', ARGV[1])
--- The visitor's visit ends with the call, unless they were sent back to wait (they are in no call then).
-if redis.call('HGET', KEYS[2], 'callId') == redis.call('HGET', KEYS[1], 'callId') and redis.call('HGET', KEYS[2], 'state') == 'in_call' then
-  redis.call('HSET', KEYS[2], 'state', 'ended', 'endedAt', ARGV[1])
+local callId = redis.call('HGET', KEYS[1], 'callId')
+-- The visitors' visits end with the call, unless they were sent back to wait (they are in no call then).
+local ended = {}
+for i = 2, #KEYS do
+  if redis.call('HGET', KEYS[i], 'callId') == callId and redis.call('HGET', KEYS[i], 'state') == 'in_call' then
+    redis.call('HSET', KEYS[i], 'state', 'ended', 'endedAt', ARGV[1])
+    table.insert(ended, redis.call('HGET', KEYS[i], 'visitorId'))
+  end
 end
-return 'ok'
+return ended
 `;
 
 /**
  * The professional sends the visitor back to the waiting room from the call: waiting again in their room,
- * at their first arrival time (so first in line, as before). KEYS: org, visitor, waiting. ARGV: visitorId,
- * callId, now.
+ * at their first arrival time (so first in line, as before). KEYS: org, visitor, waiting, call members.
+ * ARGV: visitorId, callId, now.
  */
 const sendBack = `
 ${RETENTION}
@@ -105,6 +168,7 @@ local now = tonumber(ARGV[3])
 if redis.call('HGET', KEYS[2], 'state') ~= 'in_call' or redis.call('HGET', KEYS[2], 'callId') ~= ARGV[2] then return 'not_found' end
 redis.call('HSET', KEYS[2], 'state', 'waiting')
 redis.call('HDEL', KEYS[2], 'callId')
+redis.call('SREM', KEYS[4], 'visitor:' .. ARGV[1])
 redis.call('ZADD', KEYS[3], tonumber(redis.call('HGET', KEYS[2], 'arrivedAt')), ARGV[1])
 ${TRIM('KEYS[3]')}
 return 'ok'
@@ -173,24 +237,28 @@ return 'ok'
 
 const SCRIPTS = {
   pushRetained: { keys: 2, lua: pushRetained },
-  sendBack: { keys: 3, lua: sendBack },
+  sendBack: { keys: 4, lua: sendBack },
+  admitToCall: { keys: 6, lua: admitToCall },
+  inviteToCall: { keys: 4, lua: inviteToCall },
+  leaveCall: { keys: 'variable', lua: leaveCall },
   denyVisitor: { keys: 3, lua: denyVisitor },
   transferVisitor: { keys: 4, lua: transferVisitor },
   visitorPresence: { keys: 3, lua: visitorPresence },
   dropVisitor: { keys: 3, lua: dropVisitor },
   joinWaitingRoom: { keys: 3, lua: joinWaitingRoom },
-  admit: { keys: 6, lua: admit },
+  admit: { keys: 7, lua: admit },
   leaveWaitingRoom: { keys: 3, lua: leaveWaitingRoom },
-  endCall: { keys: 2, lua: endCall },
-} as const;
+  endCall: { keys: 'variable', lua: endCall },
+} as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
 
 export type ScriptName = keyof typeof SCRIPTS;
 /** Each script answers 'ok' or an error code from the protocol. */
-export type ScriptResult = 'ok' | 'not_found' | 'not_waiting' | 'already_admitted' | 'call_ended';
+export type ScriptResult = 'ok' | 'not_found' | 'not_waiting' | 'already_admitted' | 'call_ended' | 'call_full';
 
 export function defineScripts(redis: Redis): void {
   for (const [name, { keys, lua }] of Object.entries(SCRIPTS)) {
-    redis.defineCommand(name, { numberOfKeys: keys, lua });
+    // A script with a variable number of keys is given the count first at each call.
+    redis.defineCommand(name, keys === 'variable' ? { lua } : { numberOfKeys: keys, lua });
   }
 }
 
@@ -200,7 +268,9 @@ export async function runScript(
   keys: string[],
   args: (string | number)[],
 ): Promise<ScriptResult> {
-  if (keys.length !== SCRIPTS[name].keys) throw new Error(`${name} takes ${SCRIPTS[name].keys} keys`);
+  const expected: number | 'variable' = SCRIPTS[name].keys;
   const command = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<ScriptResult>>)[name]!;
+  if (expected === 'variable') return command.call(redis, keys.length, ...keys, ...args);
+  if (keys.length !== expected) throw new Error(`${name} takes ${expected} keys`);
   return command.call(redis, ...keys, ...args);
 }

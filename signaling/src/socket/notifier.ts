@@ -24,10 +24,13 @@ export class Notifier {
     this.visitors.to(socketRooms.visitor(visitorId)).emit('visit:admitted', { callId });
   }
 
-  /** `visitorId`: the call's visitor, whose visit ends with it (absent if they were sent back to wait). */
-  callEnded(callId: string, visitorId?: string): void {
-    this.visitors.to([socketRooms.call(callId), ...(visitorId ? [socketRooms.visitor(visitorId)] : [])]).emit('call:ended', { callId });
-    this.professionals.to(socketRooms.call(callId)).emit('call:ended', { callId });
+  /**
+   * To everyone in the call's media, and to the visitors whose visit ends with it (not those sent back to
+   * wait) and the professionals in it or asked into it, wherever they are.
+   */
+  callEnded(callId: string, to: { visitorIds: string[]; professionalIds: string[] }): void {
+    this.visitors.to([socketRooms.call(callId), ...to.visitorIds.map((id) => socketRooms.visitor(id))]).emit('call:ended', { callId });
+    this.professionals.to([socketRooms.call(callId), ...to.professionalIds.map((id) => socketRooms.professional(id))]).emit('call:ended', { callId });
   }
 
   mediaLost(callId: string): void {

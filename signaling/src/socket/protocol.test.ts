@@ -31,6 +31,7 @@ const SAMPLES: Record<string, { sample: () => unknown; kind: 'id' | 'uuid' | 're
   callId: { sample: hexId, kind: 'id' },
   visitorId: { sample: hexId, kind: 'id' },
   roomId: { sample: hexId, kind: 'id' },
+  professionalId: { sample: hexId, kind: 'id' },
   message: { sample: () => 'I am running about 10 minutes late.', kind: 'message' },
   rating: { sample: () => 'good', kind: 'enum' },
   lossPercent: { sample: () => 1.5, kind: 'percent' },

@@ -66,12 +66,21 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           const [org, rooms] = await Promise.all([s.organizations.getOrganization(orgId), s.organizations.roomsOf(await member())]);
           const visitors = await s.waitingRoom.listWaiting(orgId, rooms, (org?.retentionDays ?? 0) * 86_400_000);
           rooms.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'personal' ? -1 : 1));
-          const transferTargets = (await s.organizations.listRooms(orgId)).map((r) => ({ roomId: r.id, name: r.name })).sort((a, b) => a.name.localeCompare(b.name));
-          return { rooms: rooms.map((r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind })), visitors, transferTargets };
+          const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name);
+          const transferTargets = (await s.organizations.listRooms(orgId)).map((r) => ({ roomId: r.id, name: r.name })).sort(byName);
+          const colleagues = (await s.organizations.listProfessionals(orgId))
+            .filter((p) => p.id !== professionalId)
+            .map((p) => ({ professionalId: p.id, name: p.name }))
+            .sort(byName);
+          return { rooms: rooms.map((r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind })), visitors, transferTargets, colleagues };
         },
         'call:get-ready': async () => calls.getReady(socket, participant),
-        'call:send-back': async ({ callId }) => {
-          const { visitorId, roomId } = await calls.sendBack(socket, participant, callId);
+        'call:invite': async ({ callId, professionalId: colleague }) => {
+          await calls.invite(participant, callId, colleague);
+          return {};
+        },
+        'call:send-back': async ({ callId, visitorId: which }) => {
+          const { visitorId, roomId } = await calls.sendBack(socket, participant, callId, which);
           const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
           const room = await s.organizations.getRoom(orgId, roomId);
           if (visitor && room) {
@@ -109,13 +118,19 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           void announcePlaces(s, orgId, target.id).catch(() => undefined);
           return {};
         },
-        'queue:admit': async ({ visitorId, callId: readyCallId }) => {
+        'queue:admit': async ({ visitorId, callId: intoCallId }) => {
           const { pro, waiting } = await visitorToActOn(visitorId);
-          if (readyCallId) calls.assertReady(socket, participant, readyCallId);
-          const { callId } = await s.waitingRoom.admit(orgId, visitorId, professionalId, Date.now(), readyCallId);
-          if (readyCallId) calls.readyCallStarted(readyCallId);
-          // Otherwise start the call's router now, while the admission messages travel.
-          else s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
+          let callId: string;
+          if (intoCallId && !calls.isReadyFor(socket, participant, intoCallId)) {
+            // Into an ongoing call: a second visitor (an interpreter, a relative).
+            await calls.admitInto(participant, intoCallId, waiting);
+            callId = intoCallId;
+          } else {
+            ({ callId } = await s.waitingRoom.admit(orgId, visitorId, professionalId, Date.now(), intoCallId));
+            if (intoCallId) calls.readyCallStarted(intoCallId);
+            // Otherwise start the call's router now, while the admission messages travel.
+            else s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
+          }
           s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
           s.notify.admitted(visitorId, callId);
           s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'admitted', by: pro.name });

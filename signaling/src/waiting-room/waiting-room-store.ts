@@ -105,11 +105,32 @@ export class WaitingRoomStore {
         keys.call(orgId, callId),
         keys.history(orgId, professionalId),
         keys.presence(orgId),
+        keys.callMembers(orgId, callId),
       ],
       [visitorId, callId, professionalId, now],
     );
     if (result !== 'ok') throw notWaiting(result);
     return { callId, visitor: { ...visitor, state: 'in_call', callId } };
+  }
+
+  /** Admits a waiting visitor into an ongoing call (a group call), if it has room for one more. */
+  async admitToCall(visitor: Visitor, callId: string, maxParticipants: number, now = Date.now()): Promise<void> {
+    const { orgId } = visitor;
+    const result = await runScript(
+      this.redis,
+      'admitToCall',
+      [
+        keys.organization(orgId),
+        keys.visitor(orgId, visitor.id),
+        keys.waiting(orgId, visitor.roomId),
+        keys.call(orgId, callId),
+        keys.callMembers(orgId, callId),
+        keys.presence(orgId),
+      ],
+      [visitor.id, callId, now, maxParticipants],
+    );
+    if (result === 'call_ended' || result === 'call_full') throw new AppError(result);
+    if (result !== 'ok') throw notWaiting(result);
   }
 
   /** Turns a waiting visitor away; the message (if any) is kept for them to read, under the retention TTL. */

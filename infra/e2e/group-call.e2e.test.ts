@@ -1,0 +1,78 @@
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { videoStreamsDecoding } from './browser.ts';
+import { consultationSuite } from './consultation.ts';
+import { addMember } from '../../signaling/src/test-support/test-server.ts';
+
+/** Waits until the page decodes video from `n` others (E2EE: only with everyone's keys). */
+async function decodesFrom(page: Page, n: number, who: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let seen = 0;
+  while (Date.now() < deadline) {
+    seen = await videoStreamsDecoding(page);
+    if (seen >= n) return;
+    await page.waitForTimeout(300);
+  }
+  throw new Error(`${who} decodes video from ${seen} of ${n}`);
+}
+
+const roster = (page: Page) => page.getByRole('list', { name: 'In this call' });
+
+/*
+ * Three people in one call, in real Chromium (three browsers at most on these two cores): a colleague
+ * asked in from the call, or a second visitor admitted into it. Everyone sees everyone, by name and role.
+ */
+describe('group calls end to end (real Chromium, Redis, mediasoup)', function () {
+  this.timeout(150_000);
+
+  const suite = consultationSuite('Group Clinic');
+
+  it('a professional asks a colleague in: the visitor sees who joined, all three see and hear each other; the colleague leaves, the call goes on', async () => {
+    const colleague = await addMember(suite.server.services, suite.org.org.id, { name: 'Dr Berg' });
+    const pro = await suite.scene.professionalLogsIn();
+    const visitor = await suite.scene.visitorChecksIn('Ola Nordmann');
+    await pro.getByRole('button', { name: 'Admit Ola Nordmann' }).click();
+    await decodesFrom(visitor, 1, 'visitor');
+    await decodesFrom(pro, 1, 'professional');
+
+    const berg = await suite.scene.professionalLogsIn(undefined, colleague);
+    await pro.getByLabel('Ask a colleague to join').selectOption({ label: 'Dr Berg' });
+    await pro.getByRole('button', { name: 'Ask to join' }).click();
+    await pro.getByText('Dr Berg has been asked to join.').waitFor();
+    await berg.getByText(`${suite.org.professional.name} asks you to join a call.`).waitFor();
+    await berg.getByRole('button', { name: 'Join the call' }).click();
+
+    // Named, with their role, in everyone's list of who is in the call.
+    await roster(visitor).getByText('Dr Berg (professional)').waitFor();
+    await roster(pro).getByText('Dr Berg (professional)').waitFor();
+    await roster(berg).getByText('Ola Nordmann (guest)').waitFor();
+    await roster(berg).getByText(`${suite.org.professional.name} (professional)`).waitFor();
+    for (const [page, who] of [[visitor, 'visitor'], [pro, 'professional'], [berg, 'colleague']] as const) await decodesFrom(page, 2, who);
+    // The colleague cannot end the call for everyone, only leave it.
+    await berg.getByRole('button', { name: 'Leave the call' }).click();
+    await berg.getByRole('heading', { name: 'The call has ended.' }).waitFor();
+    await roster(visitor).getByText('Dr Berg (professional)').waitFor({ state: 'detached' });
+    expect(await roster(visitor).getByText(`${suite.org.professional.name} (professional)`).isVisible()).to.equal(true);
+
+    await pro.getByRole('button', { name: 'End the call' }).click();
+    await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+  });
+
+  it('a second visitor (an interpreter) admitted into the call: three see each other; sending one back leaves the other two talking', async () => {
+    const pro = await suite.scene.professionalLogsIn();
+    const ola = await suite.scene.visitorChecksIn('Ola Nordmann');
+    await pro.getByRole('button', { name: 'Admit Ola Nordmann' }).click();
+    await decodesFrom(ola, 1, 'Ola');
+    const tolk = await suite.scene.visitorChecksIn('Tolk Tolkesen');
+    await pro.getByRole('button', { name: 'Add Tolk Tolkesen to the call' }).click();
+    await roster(ola).getByText('Tolk Tolkesen (guest)').waitFor();
+    await roster(tolk).getByText('Ola Nordmann (guest)').waitFor();
+    for (const [page, who] of [[ola, 'Ola'], [pro, 'professional'], [tolk, 'interpreter']] as const) await decodesFrom(page, 2, who);
+
+    await pro.getByRole('button', { name: 'Send Tolk Tolkesen back to the waiting room' }).click();
+    await tolk.getByRole('heading', { name: 'You are in the waiting room' }).waitFor();
+    await roster(ola).getByText('Tolk Tolkesen (guest)').waitFor({ state: 'detached' });
+    await pro.getByRole('button', { name: 'End the call' }).click();
+    await ola.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+  });
+});
