@@ -75,4 +75,23 @@ describe('group calls end to end (real Chromium, Redis, mediasoup)', function ()
     await pro.getByRole('button', { name: 'End the call' }).click();
     await ola.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });
+
+  it('the professional shares their screen: the visitor sees it beside the camera, decrypted, until it stops; a visitor may not unless the organization allows it', async () => {
+    const pro = await suite.scene.professionalLogsIn();
+    const visitor = await suite.scene.visitorChecksIn('Siri Lund');
+    await pro.getByRole('button', { name: 'Admit Siri Lund' }).click();
+    await decodesFrom(visitor, 1, 'visitor');
+    await visitor.getByRole('button', { name: 'Mute microphone' }).waitFor();
+    expect(await visitor.getByRole('button', { name: 'Share screen' }).count(), 'no share button for visitors here').to.equal(0);
+
+    await pro.getByRole('button', { name: 'Share screen' }).click();
+    await pro.getByText('You are sharing your screen.').waitFor();
+    const screen = visitor.getByRole('figure').filter({ hasText: `${suite.org.professional.name}’s screen` });
+    await screen.waitFor();
+    await decodesFrom(visitor, 2, 'visitor (camera and screen)');
+    await pro.getByRole('button', { name: 'Stop sharing' }).click();
+    await screen.waitFor({ state: 'detached' });
+    await pro.getByRole('button', { name: 'End the call' }).click();
+    await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+  });
 });

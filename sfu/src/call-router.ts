@@ -112,6 +112,8 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
   ): Promise<string> {
     const participant = this.participant(participantId);
     if (participant.sendTransport?.id !== transportId) throw new MediaError('not_found', 'unknown transport');
+    // One track of each source at a time: a second camera or screen would be a second tile nobody asked for.
+    if ([...participant.producers.values()].some((p) => p.appData.source === source)) throw new MediaError('bad_request', `already sending ${source}`);
     let producer: types.Producer<{ source: MediaSource }>;
     try {
       producer = await participant.sendTransport.produce({ kind, rtpParameters, appData: { source } });
@@ -140,6 +142,14 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
     if (!producer) throw new MediaError('not_found', 'unknown producer');
     if (paused) await producer.pause();
     else await producer.resume();
+  }
+
+  /** Stops one of a participant's producers for good; the others' consumers of it close. Answers its source. */
+  closeProducer(participantId: string, producerId: string): MediaSource {
+    const producer = this.participant(participantId).producers.get(producerId);
+    if (!producer) throw new MediaError('not_found', 'unknown producer');
+    producer.close();
+    return producer.appData.source;
   }
 
   /** What a participant's producer carries (microphone, camera), or undefined if unknown. */

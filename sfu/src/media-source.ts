@@ -1,1 +1,1 @@
-export type MediaSource = 'microphone' | 'camera';
+export type MediaSource = 'microphone' | 'camera' | 'screen';

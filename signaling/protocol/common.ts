@@ -57,7 +57,7 @@ export const mediaKind = z.enum(['audio', 'video']);
 
 export const networkRating = z.enum(['good', 'fair', 'poor']);
 /** What a producer carries, so the other side can label it and show mute state. */
-export const mediaSource = z.enum(['microphone', 'camera']);
+export const mediaSource = z.enum(['microphone', 'camera', 'screen']);
 export type MediaSource = z.infer<typeof mediaSource>;
 
 /** A call participant as the other participants know it: role and id, opaque to the SFU. */

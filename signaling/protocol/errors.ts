@@ -27,6 +27,8 @@ export const ErrorCode = {
   callEnded: 'call_ended',
   /** A call has as many participants as it may have (see MAX_CALL_PARTICIPANTS). */
   callFull: 'call_full',
+  /** The organization does not allow this (a visitor sharing their screen where it is off). */
+  notAllowed: 'not_allowed',
   internal: 'internal',
 } as const;
 
@@ -57,5 +59,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   csrf_failed: 403,
   call_ended: 409,
   call_full: 409,
+  not_allowed: 403,
   internal: 500,
 };

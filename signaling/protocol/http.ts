@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { email, id, password, personName, roomSlug } from './common.ts';
+import { email, id, password, personName, professionalMessage, roomSlug } from './common.ts';
 
 /** A scheduled consultation's private link: `<org>.<consultation>.<secret>` (the secret 256 random bits). */
 export const consultationToken = z.string().regex(/^[0-9a-f]{32}\.[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
@@ -133,10 +133,27 @@ export interface AdminRoom {
   members: string[];
 }
 
+/** What an admin chooses for the whole organization. */
+export interface OrganizationSettings {
+  /** Visitors may share their screen in a call (professionals always may). */
+  visitorScreenShare: boolean;
+  /** Ready-made messages professionals send to waiting visitors with one click. */
+  quickReplies: string[];
+}
+
+export const QUICK_REPLIES_MAX = 10;
+
+/** PATCH /api/admin/organization */
+export const organizationSettingsUpdate = z.strictObject({
+  visitorScreenShare: z.boolean().optional(),
+  quickReplies: z.array(professionalMessage.pipe(z.string().max(200, { error: 'message_too_long' }))).max(QUICK_REPLIES_MAX).optional(),
+});
+
 /** GET /api/admin/organization */
 export interface OrganizationOverview {
   members: MemberInfo[];
   rooms: AdminRoom[];
+  settings: OrganizationSettings;
 }
 
 /** POST /api/admin/members/:id/reset-password: shown once to the admin, to pass on. */

@@ -67,6 +67,8 @@ export interface CallJoined {
   /** Media already flowing in the call, ready to consume. */
   consumers: ConsumerInfo[];
   peers: PeerInfo[];
+  /** Whether this participant may share their screen (professionals always; visitors where the organization allows it). */
+  screenShare: boolean;
 }
 
 export interface WaitingVisitor {
@@ -132,6 +134,8 @@ export const callEvents = {
     request: z.strictObject({ callId: id, transportId: z.uuid(), kind: mediaKind, source: mediaSource, rtpParameters }),
     response: {} as { producerId: string },
   },
+  /** Stops sending one of this participant's own tracks for good (the end of a screen share). */
+  'media:close-producer': { request: z.strictObject({ callId: id, producerId: z.uuid() }), response: {} as {} },
   'media:resume-consumer': { request: z.strictObject({ callId: id, consumerId: z.uuid() }), response: {} as {} },
   'media:set-producer-paused': {
     request: z.strictObject({ callId: id, producerId: z.uuid(), paused: z.boolean() }),

@@ -27,6 +27,8 @@ export interface RemoteParticipant {
   peer: PeerInfo;
   /** One stream with whatever of the participant's audio and video is being received. */
   stream: MediaStream;
+  /** What they share of their screen, while they do. */
+  screen: MediaStream | null;
   audioMuted: boolean;
   videoOff: boolean;
 }
@@ -63,6 +65,9 @@ export interface CallSnapshot {
   cameraOff: boolean;
   encryption: CallEncryptionState;
   chat: ChatMessage[];
+  /** Whether this participant may share their screen (the organization decides for visitors). */
+  screenShareAllowed: boolean;
+  sharingScreen: boolean;
   error?: string;
 }
 
@@ -105,7 +110,11 @@ const UNENCRYPTED_SETTINGS = {} as Partial<RTCConfiguration>;
 interface Consumed {
   consumer: types.Consumer;
   peerId: string;
+  source: ConsumerInfo['source'];
 }
+
+/** A shared screen is mostly still: a few frames a second keep text sharp at a fraction of the bits and CPU. */
+const SCREEN_CONSTRAINTS: MediaStreamConstraints = { video: { frameRate: { max: 5 }, width: { max: 1920 }, height: { max: 1080 } }, audio: false };
 
 /**
  * One participant's side of a call, shared by the visitor app and the dashboard: joins the call's SFU
@@ -115,6 +124,8 @@ export class CallEngine {
   private sendTransport?: types.Transport;
   private recvTransport?: types.Transport;
   private readonly producers = new Map<'audio' | 'video', types.Producer>();
+  private screen?: { producer?: types.Producer; track: MediaStreamTrack };
+  private screenShareAllowed = false;
   private readonly consumed = new Map<string, Consumed>();
   private readonly remotes = new Map<string, RemoteParticipant>();
   private readonly listeners = new Set<(s: CallSnapshot) => void>();
@@ -173,6 +184,8 @@ export class CallEngine {
       encryption: { mode: this.encryptionMode, ...this.encryption.snapshot() },
       quality: { self: this.ownQuality, peers: Object.fromEntries(this.peerQuality) },
       chat: [...this.chat],
+      screenShareAllowed: this.screenShareAllowed,
+      sharingScreen: !!this.screen,
       error: this.error,
     };
   }
@@ -194,7 +207,7 @@ export class CallEngine {
     on('call:consumer-paused', ({ consumerId, paused }) => {
       const c = this.consumed.get(consumerId);
       const remote = c && this.remotes.get(c.peerId);
-      if (!c || !remote) return;
+      if (!c || !remote || c.source === 'screen') return;
       if (c.consumer.kind === 'audio') remote.audioMuted = paused;
       else remote.videoOff = paused;
       this.changed();
@@ -271,6 +284,48 @@ export class CallEngine {
     await Promise.all([...this.producers.values()].map((p) => this.applySending(p)));
   }
 
+  /**
+   * Shares a screen, window or tab (the browser asks which). It ends with stopScreenShare(), or when the
+   * person stops it from the browser's own bar.
+   */
+  async startScreenShare(): Promise<void> {
+    if (this.screen || !this.screenShareAllowed) return;
+    const stream = await navigator.mediaDevices.getDisplayMedia(SCREEN_CONSTRAINTS);
+    const track = stream.getVideoTracks()[0];
+    if (!track) return;
+    track.contentHint = 'detail';
+    this.screen = { track };
+    track.addEventListener('ended', () => void this.stopScreenShare());
+    this.changed();
+    try {
+      await this.produceScreen();
+    } catch (error) {
+      await this.stopScreenShare();
+      throw error;
+    }
+  }
+
+  async stopScreenShare(): Promise<void> {
+    const screen = this.screen;
+    if (!screen) return;
+    this.screen = undefined;
+    screen.track.stop();
+    if (screen.producer) {
+      screen.producer.close();
+      await this.ask('media:close-producer', { callId: this.callId, producerId: screen.producer.id }).catch(() => undefined);
+    }
+    this.changed();
+  }
+
+  private async produceScreen(): Promise<void> {
+    const screen = this.screen;
+    if (!screen || !this.sendTransport) return;
+    const producer = await this.sendTransport.produce({ track: screen.track, stopTracks: false, appData: { source: 'screen' } });
+    if (producer.rtpSender && this.encrypted) this.pipe.attach(producer.rtpSender, 'send', 'video');
+    if (this.screen === screen) screen.producer = producer;
+    else producer.close();
+  }
+
   /** Whether the call can still be used: a ready call whose media was lost for good cannot. */
   get usable(): boolean {
     return this.status === 'connecting' || this.status === 'connected' || this.status === 'reconnecting';
@@ -299,6 +354,8 @@ export class CallEngine {
 
   close(): void {
     this.closed = true;
+    this.screen?.track.stop();
+    this.screen = undefined;
     for (const c of this.cleanups.splice(0)) c();
     this.closeTransports();
     this.encryption.close();
@@ -334,6 +391,7 @@ export class CallEngine {
     mark('joined');
     if (generation !== this.joinGeneration) return;
     this.encryptionMode = joined.encryption;
+    this.screenShareAllowed = joined.screenShare;
     // Our key is sealed for those already here meanwhile: the first frames wait for it in the pipe
     // (never sent unsealed), and producing need not wait for the key exchange.
     const keyed = this.encrypted ? this.encryption.joined(joined.self, joined.peers).then(() => mark('keyed')) : Promise.resolve();
@@ -345,7 +403,7 @@ export class CallEngine {
         callId: this.callId,
         transportId: this.sendTransport!.id,
         kind,
-        source: appData.source as 'microphone' | 'camera',
+        source: appData.source as 'microphone' | 'camera' | 'screen',
         rtpParameters: rtpParameters as unknown as Record<string, unknown>,
       }).then(({ producerId }) => callback({ id: producerId }), errback);
     });
@@ -363,6 +421,8 @@ export class CallEngine {
       ...receiving.map((r) => r.resumed),
       this.produce('video', media.videoTrack),
       this.produce('audio', media.audioTrack),
+      // A share that was going on before a rejoin goes on.
+      this.produceScreen(),
     ]);
     if (generation !== this.joinGeneration) return;
     this.status = 'connected';
@@ -483,11 +543,16 @@ export class CallEngine {
     });
     if (consumer.rtpReceiver && this.encrypted) this.pipe.attach(consumer.rtpReceiver, 'receive', info.kind, info.peer.id);
     const remote = this.remote(info.peer);
+    this.consumed.set(consumer.id, { consumer, peerId: info.peer.id, source: info.source });
+    if (info.source === 'screen') {
+      remote.screen = new MediaStream([consumer.track]);
+      this.changed();
+      return consumer;
+    }
     for (const old of info.kind === 'audio' ? remote.stream.getAudioTracks() : remote.stream.getVideoTracks()) remote.stream.removeTrack(old);
     remote.stream.addTrack(consumer.track);
     if (info.kind === 'audio') remote.audioMuted = info.producerPaused;
     else remote.videoOff = info.producerPaused;
-    this.consumed.set(consumer.id, { consumer, peerId: info.peer.id });
     this.changed();
     return consumer;
   }
@@ -498,7 +563,8 @@ export class CallEngine {
     this.consumed.delete(consumerId);
     c.consumer.close();
     const remote = this.remotes.get(c.peerId);
-    if (remote) {
+    if (remote && c.source === 'screen') remote.screen = null;
+    else if (remote) {
       remote.stream.removeTrack(c.consumer.track);
       if (c.consumer.kind === 'audio') remote.audioMuted = true;
       else remote.videoOff = true;
@@ -509,7 +575,7 @@ export class CallEngine {
   private remote(peer: PeerInfo): RemoteParticipant {
     let remote = this.remotes.get(peer.id);
     if (!remote) {
-      remote = { peer, stream: new MediaStream(), audioMuted: false, videoOff: false };
+      remote = { peer, stream: new MediaStream(), screen: null, audioMuted: false, videoOff: false };
       this.remotes.set(peer.id, remote);
     }
     return remote;
@@ -523,7 +589,11 @@ export class CallEngine {
     this.producers.clear();
     for (const { consumer } of this.consumed.values()) consumer.close();
     this.consumed.clear();
-    for (const r of this.remotes.values()) for (const t of r.stream.getTracks()) r.stream.removeTrack(t);
+    for (const r of this.remotes.values()) {
+      for (const t of r.stream.getTracks()) r.stream.removeTrack(t);
+      r.screen = null;
+    }
+    if (this.screen) this.screen.producer = undefined;
   }
 
   private finish(): void {

@@ -12,6 +12,7 @@ import { ChatPanel } from './ChatPanel.tsx';
 export function CallView({ engine, media, t, hangUpLabel }: { engine: CallEngine; media: LocalMedia; t: Translate; hangUpLabel?: string }) {
   const [call, setCall] = useState<CallSnapshot>(engine.snapshot());
   const [version, setVersion] = useState(0);
+  const [shareFailed, setShareFailed] = useState(false);
   useEffect(() => engine.subscribe((s) => {
     setCall(s);
     setVersion((v) => v + 1);
@@ -36,8 +37,16 @@ export function CallView({ engine, media, t, hangUpLabel }: { engine: CallEngine
           </li>
         ))}
       </ul>
-      <div class={`stage tiles-${Math.min(remotes.length, 5)}`}>
+      <div class={`stage tiles-${Math.min(remotes.length + remotes.filter((r) => r.screen).length, 5)}`}>
         {remotes.length === 0 && <p class="placeholder">{t('call.connecting')}</p>}
+        {remotes.map((remote) =>
+          remote.screen ? (
+            <figure class="remote screen" key={`${remote.peer.id}-screen`}>
+              <MediaView stream={remote.screen} muted label={t('call.screenOf', { name: remote.peer.name })} version={version} />
+              <figcaption>{t('call.screenOf', { name: remote.peer.name })}</figcaption>
+            </figure>
+          ) : null,
+        )}
         {remotes.map((remote) => (
           <figure class="remote" key={remote.peer.id}>
             <MediaView stream={remote.stream} muted={false} label={remote.peer.name} version={version} />
@@ -59,6 +68,12 @@ export function CallView({ engine, media, t, hangUpLabel }: { engine: CallEngine
           </figcaption>
         </figure>
       </div>
+      {call.sharingScreen && <p class="notice">{t('call.sharing')}</p>}
+      {shareFailed && !call.sharingScreen && (
+        <p class="error" role="alert">
+          {t('call.shareFailed')}
+        </p>
+      )}
       <p class="status" role="status" aria-live="polite">
         {call.status === 'connecting' && t('call.connecting')}
         {call.status === 'reconnecting' && t('call.reconnecting')}
@@ -71,6 +86,15 @@ export function CallView({ engine, media, t, hangUpLabel }: { engine: CallEngine
         <button type="button" aria-pressed={call.cameraOff} onClick={() => void engine.setCameraOff(!call.cameraOff)}>
           {call.cameraOff ? t('call.cameraOn') : t('call.cameraOff')}
         </button>
+        {call.screenShareAllowed && (
+          <button
+            type="button"
+            aria-pressed={call.sharingScreen}
+            onClick={() => void (call.sharingScreen ? engine.stopScreenShare() : engine.startScreenShare().catch(() => setShareFailed(true)))}
+          >
+            {call.sharingScreen ? t('call.stopSharing') : t('call.shareScreen')}
+          </button>
+        )}
         <details class="devices">
           <summary>{t('call.settings')}</summary>
           <DevicePicker media={media} t={t} />

@@ -3,6 +3,11 @@ export const callStrings = {
   en: {
     'call.you': 'You',
     'call.roster': 'In this call',
+    'call.shareScreen': 'Share screen',
+    'call.stopSharing': 'Stop sharing',
+    'call.sharing': 'You are sharing your screen. Everyone in the call can see it.',
+    'call.shareFailed': 'Your screen could not be shared (the browser may have been told not to). Try again.',
+    'call.screenOf': '{name}’s screen',
     'call.role.professional': 'professional',
     'call.role.visitor': 'guest',
     'call.mute': 'Mute microphone',
@@ -51,6 +56,11 @@ export const callStrings = {
   nb: {
     'call.you': 'Deg',
     'call.roster': 'I samtalen',
+    'call.shareScreen': 'Del skjermen',
+    'call.stopSharing': 'Slutt å dele',
+    'call.sharing': 'Du deler skjermen din. Alle i samtalen kan se den.',
+    'call.shareFailed': 'Skjermen kunne ikke deles (nettleseren kan ha fått beskjed om å ikke tillate det). Prøv igjen.',
+    'call.screenOf': 'Skjermen til {name}',
     'call.role.professional': 'behandler',
     'call.role.visitor': 'gjest',
     'call.mute': 'Slå av mikrofonen',

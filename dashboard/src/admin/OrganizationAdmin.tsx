@@ -3,6 +3,7 @@ import type { AdminRoom, InvitationCreated, MemberInfo, OrganizationOverview, Pa
 import { api, ApiError } from '../api.ts';
 import { t } from '../strings.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
+import { OrganizationSettingsForm } from './OrganizationSettingsForm.tsx';
 
 /** What an admin action failed with, in words. */
 function problemOf(err: unknown): string {
@@ -63,6 +64,7 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
         onSecret={setSecret}
       />
       <Rooms rooms={overview.rooms} members={overview.members} nameOf={nameOf} act={act} />
+      <OrganizationSettingsForm settings={overview.settings} act={act} />
     </section>
   );
 }

@@ -5,6 +5,7 @@ import {
   id,
   invitationRequest,
   invitationToken,
+  organizationSettingsUpdate,
   roomRequest,
   roomUpdate,
   type AdminRoom,
@@ -64,15 +65,24 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
 
   router.get('/api/admin/organization', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
     const orgId = orgOf(res);
-    const [pros, rooms] = await Promise.all([s.organizations.listProfessionals(orgId), s.organizations.listRooms(orgId)]);
+    const [pros, rooms, org] = await Promise.all([s.organizations.listProfessionals(orgId), s.organizations.listRooms(orgId), s.organizations.getOrganization(orgId)]);
+    if (!org) throw notFound();
     const adminRooms: AdminRoom[] = await Promise.all(
       rooms.map(async (r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind, members: await s.organizations.roomMembers(orgId, r.id) })),
     );
     const body: OrganizationOverview = {
       members: pros.map((p) => ({ id: p.id, name: p.name, email: p.email, role: p.role, mustChangePassword: !!p.mustChangePassword })),
       rooms: adminRooms.sort((a, b) => a.name.localeCompare(b.name)),
+      settings: { visitorScreenShare: org.visitorScreenShare, quickReplies: org.quickReplies },
     };
     res.json(body);
+  });
+
+  router.patch('/api/admin/organization', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const change = parse(organizationSettingsUpdate, req.body);
+    await s.organizations.updateSettings(orgOf(res), change);
+    audit(res, 'settings-changed', Object.keys(change).join(','));
+    res.json({});
   });
 
   router.post('/api/admin/invitations', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {

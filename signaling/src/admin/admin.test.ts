@@ -73,6 +73,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
       ['POST', '/api/admin/rooms', { name: 'Backdoor', members: [org.professional.id] }],
       ['PATCH', `/api/admin/rooms/${org.room.id}`, { name: 'Renamed' }],
       ['DELETE', `/api/admin/rooms/${org.room.id}`],
+      ['PATCH', '/api/admin/organization', { visitorScreenShare: true }],
     ];
     for (const [method, path, body] of attempts) {
       const res = await api(method, path, proAuth, body);
@@ -80,6 +81,30 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     }
     expect(await api('GET', '/api/admin/organization', adminAuth)).to.deep.equal(before);
     expect((await api('GET', '/api/admin/organization', null)).status, 'not logged in').to.equal(401);
+  });
+
+  it('organization settings: visitors’ screen sharing and the quick replies; bad ones are refused and change nothing', async () => {
+    const before = (await api('GET', '/api/admin/organization', adminAuth)).body.settings;
+    expect(before).to.deep.equal({ visitorScreenShare: false, quickReplies: ['I’m running about 10 minutes late.', 'I’ll be with you shortly.'] });
+    const bad: unknown[] = [
+      { visitorScreenShare: 'yes' },
+      { quickReplies: ['fine', 'with a bell\u0007'] },
+      { quickReplies: ['x'.repeat(201)] },
+      { quickReplies: Array.from({ length: 11 }, (_, i) => `reply ${i}`) },
+      { quickReplies: ['   '] },
+      { retentionDays: 1 },
+    ];
+    for (const body of bad) {
+      const res = await api('PATCH', '/api/admin/organization', adminAuth, body);
+      expect([res.status, res.body?.error?.code], JSON.stringify(body)).to.deep.equal([400, 'bad_request']);
+    }
+    expect((await api('GET', '/api/admin/organization', adminAuth)).body.settings).to.deep.equal(before);
+    expect((await api('PATCH', '/api/admin/organization', adminAuth, { visitorScreenShare: true, quickReplies: ['  Ti minutter forsinket.  ', 'Straks der.'] })).status).to.equal(200);
+    expect((await api('GET', '/api/admin/organization', adminAuth)).body.settings).to.deep.equal({
+      visitorScreenShare: true,
+      quickReplies: ['Ti minutter forsinket.', 'Straks der.'],
+    });
+    expect((await api('PATCH', '/api/admin/organization', adminAuth, { visitorScreenShare: false, quickReplies: before.quickReplies })).status).to.equal(200);
   });
 
   it('an invitation link is single use, lasts 72 hours, keeps its secret out of server logs, and makes a member with a personal room', async () => {

@@ -16,6 +16,7 @@ export function callHandlers(
     'chat:send': (req) => calls.relayChat(socket, p, req),
     'media:connect-transport': (req) => calls.connectTransport(socket, p, req.callId, req.transportId, req.dtlsParameters),
     'media:produce': (req) => calls.produce(socket, p, req),
+    'media:close-producer': (req) => calls.closeProducer(socket, p, req.callId, req.producerId),
     'media:resume-consumer': (req) => calls.resumeConsumer(socket, p, req.callId, req.consumerId),
     'media:set-producer-paused': (req) => calls.setProducerPaused(socket, p, req.callId, req.producerId, req.paused),
     'call:hang-up': (req) => calls.hangUp(socket, p, req.callId),

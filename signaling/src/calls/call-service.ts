@@ -52,7 +52,7 @@ export class CallService {
     const { callId, rtpCapabilities } = req;
     const ready = this.isReadyFor(socket, p, callId);
     const orgId = ready ? p.orgId : (await this.activeCallOf(p, callId)).orgId;
-    const peer = await this.peerInfo(p, req.publicKey);
+    const [peer, screenShare] = await Promise.all([this.peerInfo(p, req.publicKey), this.mayShareScreen(p)]);
     const router = await this.s.media.routerFor(callId);
     this.wire(router);
     const participantId = mediaParticipantId(p);
@@ -76,6 +76,7 @@ export class CallService {
       recvTransport: media.recvTransport as unknown as CallJoined['recvTransport'],
       consumers: media.consumers.map((c) => this.consumerInfo(callId, c)),
       peers: [...participants.values()].filter((j) => j !== entry).map((j) => j.peer),
+      screenShare,
     };
   }
 
@@ -90,6 +91,7 @@ export class CallService {
     req: { callId: string; transportId: string; kind: types.MediaKind; source: MediaSource; rtpParameters: Record<string, unknown> },
   ) {
     const router = this.routerOf(socket, p, req.callId);
+    if (req.source === 'screen' && !(await this.mayShareScreen(p))) throw new AppError('not_allowed', 'this organization does not let visitors share their screen');
     const producerId = await router.produce(
       mediaParticipantId(p),
       req.transportId,
@@ -97,7 +99,22 @@ export class CallService {
       req.rtpParameters as unknown as types.RtpParameters,
       req.source,
     );
+    if (req.source === 'screen') await this.recordAction(p, req.callId, 'screen-share-on');
     return { producerId };
+  }
+
+  async closeProducer(socket: AnySocket, p: CallParticipant, callId: string, producerId: string) {
+    const source = this.routerOf(socket, p, callId).closeProducer(mediaParticipantId(p), producerId);
+    if (source === 'screen') await this.recordAction(p, callId, 'screen-share-off');
+    return {};
+  }
+
+  private async mayShareScreen(p: CallParticipant): Promise<boolean> {
+    return p.role === 'professional' || !!(await this.s.organizations.getOrganization(p.orgId))?.visitorScreenShare;
+  }
+
+  private recordAction(p: CallParticipant, callId: string, action: string): Promise<void> {
+    return recordTechnicalData(this.s, p.orgId, callId, { role: p.role, kind: 'action', action }).catch(() => undefined);
   }
 
   async resumeConsumer(socket: AnySocket, p: CallParticipant, callId: string, consumerId: string) {
@@ -109,8 +126,8 @@ export class CallService {
     const router = this.routerOf(socket, p, callId);
     await router.setProducerPaused(mediaParticipantId(p), producerId, paused);
     const source = router.sourceOf(mediaParticipantId(p), producerId);
-    const action = source === 'microphone' ? (paused ? 'mute' : 'unmute') : paused ? 'camera-off' : 'camera-on';
-    await recordTechnicalData(this.s, p.orgId, callId, { role: p.role, kind: 'action', action }).catch(() => undefined);
+    const action = source === 'microphone' ? (paused ? 'mute' : 'unmute') : source === 'screen' ? (paused ? 'screen-share-paused' : 'screen-share-resumed') : paused ? 'camera-off' : 'camera-on';
+    await this.recordAction(p, callId, action);
     return {};
   }
 

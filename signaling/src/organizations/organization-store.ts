@@ -1,12 +1,16 @@
 import type { Redis } from 'ioredis';
 import { keys } from '../redis/keys.ts';
 import { newId } from '../ids.ts';
+import type { OrganizationSettings } from '../../protocol/index.ts';
 
-export interface Organization {
+export interface Organization extends OrganizationSettings {
   id: string;
   name: string;
   retentionDays: number;
 }
+
+/** Until an admin writes their own (in the organization's language). */
+export const DEFAULT_QUICK_REPLIES = ['I’m running about 10 minutes late.', 'I’ll be with you shortly.'];
 
 /** A member of an organization: professionals act on their own rooms; admins see all and manage the organization. */
 export type MemberRole = 'professional' | 'admin';
@@ -53,13 +57,26 @@ export class OrganizationStore {
       .hset(keys.organization(id), { id, name, retentionDays, createdAt: Date.now() })
       .sadd(keys.organizations(), id)
       .exec();
-    return { id, name, retentionDays };
+    return { id, name, retentionDays, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES };
+  }
+
+  async updateSettings(orgId: string, change: Partial<OrganizationSettings>): Promise<void> {
+    const fields: Record<string, string> = {};
+    if (change.visitorScreenShare !== undefined) fields.visitorScreenShare = change.visitorScreenShare ? '1' : '0';
+    if (change.quickReplies !== undefined) fields.quickReplies = JSON.stringify(change.quickReplies);
+    if (Object.keys(fields).length) await this.redis.hset(keys.organization(orgId), fields);
   }
 
   async getOrganization(orgId: string): Promise<Organization | null> {
     const h = await this.redis.hgetall(keys.organization(orgId));
     if (!h.id) return null;
-    return { id: h.id, name: h.name ?? '', retentionDays: Number(h.retentionDays) };
+    return {
+      id: h.id,
+      name: h.name ?? '',
+      retentionDays: Number(h.retentionDays),
+      visitorScreenShare: h.visitorScreenShare === '1',
+      quickReplies: h.quickReplies ? (JSON.parse(h.quickReplies) as string[]) : DEFAULT_QUICK_REPLIES,
+    };
   }
 
   async createProfessional(orgId: string, p: { name: string; email: string; passwordHash: string; role?: MemberRole }): Promise<Professional> {

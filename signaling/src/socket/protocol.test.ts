@@ -76,7 +76,7 @@ const MALFORMED_BY_KIND: Record<string, [string, unknown][]> = {
     ['array', [{ codecs: [] }]],
   ],
   enum: [
-    ['unknown value', 'screen'],
+    ['unknown value', 'hologram'],
     ['upper case', 'AUDIO'],
     ['empty', ''],
     ['over-long', 'a'.repeat(10_000)],

@@ -1,0 +1,38 @@
+import { useState } from 'preact/hooks';
+import { QUICK_REPLIES_MAX, type OrganizationSettings } from '../../../signaling/protocol/index.ts';
+import { api } from '../api.ts';
+import { t } from '../strings.ts';
+
+/** Settings that apply to the whole organization: visitors' screen sharing, and the quick replies. */
+export function OrganizationSettingsForm({ settings, act }: { settings: OrganizationSettings; act: (action: () => Promise<void>) => Promise<void> }) {
+  const [replies, setReplies] = useState(settings.quickReplies.join('\n'));
+  const save = (change: Partial<OrganizationSettings>) => act(() => api('PATCH', '/api/admin/organization', change));
+  return (
+    <section aria-labelledby="org-settings-heading">
+      <h2 id="org-settings-heading">{t('admin.settings')}</h2>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={settings.visitorScreenShare}
+          onChange={(e) => void save({ visitorScreenShare: (e.target as HTMLInputElement).checked })}
+        />
+        {t('admin.visitorScreenShare')}
+      </label>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const quickReplies = replies.split('\n').map((r) => r.trim()).filter(Boolean);
+          void save({ quickReplies });
+        }}
+      >
+        <label>
+          {t('admin.quickReplies', { max: QUICK_REPLIES_MAX })}
+          <textarea rows={4} value={replies} onInput={(e) => setReplies((e.target as HTMLTextAreaElement).value)} />
+        </label>
+        <button type="submit" class="secondary">
+          {t('admin.saveQuickReplies')}
+        </button>
+      </form>
+    </section>
+  );
+}
