@@ -77,3 +77,22 @@ export const publicKey = z.string().regex(/^[A-Za-z0-9_-]{40,200}$/);
 export const sealedKeyMessage = z.string().regex(/^[A-Za-z0-9_-]{16,1024}$/);
 /** Up to 2000 characters of text, sealed. */
 export const sealedChatMessage = z.string().regex(/^[A-Za-z0-9_-]{16,12000}$/);
+
+/**
+ * A message to or from a waiting visitor, sealed for one reader: at most what MESSAGE_MAX characters make
+ * (4 bytes each in UTF-8, plus IV and tag, in base64url), so a longer text is refused though the server
+ * cannot read it. Its text is checked (length, control characters) by the sender and again by each reader.
+ */
+export const WAITING_MESSAGE_BLOB_MAX = Math.ceil(((MESSAGE_MAX * 4 + 12 + 16) * 4) / 3);
+export const sealedWaitingMessage = z
+  .string()
+  .max(WAITING_MESSAGE_BLOB_MAX, { error: 'message_too_long' })
+  .regex(/^[A-Za-z0-9_-]{16,}$/);
+/** Who a sealed copy is for: the visitor, or one professional's dashboard (its device id). */
+export const messageReader = z.union([z.literal('visitor'), id]);
+/** One sealed copy per reader: the visitor and each dashboard of the room's professionals (bounded). */
+export const sealedCopies = z
+  .array(z.strictObject({ to: messageReader, blob: sealedWaitingMessage }))
+  .min(1)
+  .max(64)
+  .refine((copies) => new Set(copies.map((c) => c.to)).size === copies.length, { error: 'one copy per reader' });

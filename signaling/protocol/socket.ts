@@ -7,6 +7,7 @@ import {
   mediaSource,
   peerId,
   publicKey,
+  sealedCopies,
   rtpCapabilities,
   networkRating,
   professionalMessage,
@@ -71,8 +72,30 @@ export interface CallJoined {
   screenShare: boolean;
 }
 
+/** A dashboard that reads waiting-room messages: a professional's browser, by its own key. */
+export interface MessageReader {
+  deviceId: string;
+  professionalName: string;
+  publicKey: string;
+}
+
+/** A message to or from a waiting visitor, as one reader gets it: their own sealed copy. */
+export interface WaitingMessage {
+  messageId: string;
+  visitorId: string;
+  /** 'visitor', or the dashboard that sent it. */
+  from: 'visitor' | MessageReader;
+  /** The sender's public key when they sent it: the reader opens the message with it. */
+  senderKey: string;
+  sentAt: number;
+  /** Sealed for this reader; opened with the sender's public key (the visitor's or the dashboard's). */
+  blob: string;
+}
+
 export interface WaitingVisitor {
   visitorId: string;
+  /** The public key the visitor's browser reads messages with, once it has one. */
+  messageKey?: string;
   name: string;
   roomId: string;
   roomName: string;
@@ -156,21 +179,50 @@ export const callEvents = {
   },
 } as const;
 
+/** Messages with waiting visitors: sealed in the browsers, stored and relayed as ciphertext only. */
+const messageSend = z.strictObject({ copies: sealedCopies });
+
 export const visitorEvents = {
   ...callEvents,
+  /** The public key this visitor's browser reads messages with (its private key never leaves the browser). */
+  'messages:key': { request: z.strictObject({ publicKey }), response: {} as {} },
+  /** The dashboards that can read what this visitor writes: the room's professionals' browsers. */
+  'messages:readers': { request: empty, response: {} as { readers: MessageReader[] } },
+  /** A message to the room's professionals, one sealed copy per reader (and one for the visitor's own later reading). */
+  'messages:send': { request: messageSend, response: {} as { messageId: string; sentAt: number } },
+  /** The messages of this visit, each as this visitor's copy. */
+  'messages:list': { request: empty, response: {} as { messages: WaitingMessage[] } },
   'visit:status': { request: empty, response: {} as { visit: VisitState } },
   'visit:leave': { request: empty, response: {} as {} },
 } as const;
 
 export const professionalEvents = {
   ...callEvents,
+  /** This dashboard's key for reading messages: one per browser, its private key kept there. */
+  'messages:device': { request: z.strictObject({ deviceId: id, publicKey }), response: {} as {} },
+  /** Who can read a message about this visitor: the visitor's key, and the dashboards of the room's professionals. */
+  'messages:readers': { request: z.strictObject({ visitorId: id }), response: {} as { visitorKey: string | null; readers: MessageReader[] } },
+  /** A message to a waiting visitor (seen by the room's other professionals too), one sealed copy per reader. */
+  'messages:send': {
+    request: z.strictObject({ visitorId: id, deviceId: id, copies: sealedCopies }),
+    response: {} as { messageId: string; sentAt: number },
+  },
+  /** The messages with a visitor, each as this dashboard's copy (none before it could read them). */
+  'messages:list': { request: z.strictObject({ visitorId: id, deviceId: id }), response: {} as { messages: WaitingMessage[] } },
   /**
    * The rooms this member may see (need to know), and everyone waiting in them, oldest first; and every
    * room of the organization by name, for transfers.
    */
   'queue:list': {
     request: empty,
-    response: {} as { rooms: QueueRoom[]; visitors: WaitingVisitor[]; transferTargets: { roomId: string; name: string }[]; colleagues: Colleague[] },
+    response: {} as {
+      rooms: QueueRoom[];
+      visitors: WaitingVisitor[];
+      transferTargets: { roomId: string; name: string }[];
+      colleagues: Colleague[];
+      /** The organization's ready-made messages to waiting visitors. */
+      quickReplies: string[];
+    },
   },
   /**
    * A call of this dashboard's own, with no one else in it yet: the professional's media is set up in it
@@ -236,6 +288,8 @@ export interface VisitorServerEvents extends CallServerEvents {
   'visit:denied': (e: { message?: string }) => void;
   /** The visitor was moved to another room; they keep their arrival time. */
   'visit:moved': (e: { roomName: string; professionalName: string; place: QueuePlace | null }) => void;
+  /** A message from the professionals, as this visitor's copy. */
+  'messages:new': (message: WaitingMessage) => void;
   /** The visitor's new place in line (someone ahead was admitted or left). */
   'visit:place': (place: QueuePlace) => void;
 }
@@ -248,6 +302,10 @@ export interface ProfessionalServerEvents extends CallServerEvents {
   'queue:presence': (e: { visitorId: string; roomId: string; online: boolean }) => void;
   /** The rooms this dashboard may see changed (an admin added or removed it, renamed or deleted one): list again. */
   'queue:rooms-changed': () => void;
+  /** A message with a visitor of this dashboard's rooms, as this dashboard's copy. */
+  'messages:new': (message: WaitingMessage) => void;
+  /** A waiting visitor's browser has a (new) key for messages. */
+  'queue:message-key': (e: { visitorId: string; roomId: string; publicKey: string }) => void;
   /** A colleague asks this professional into their call; `call:join` joins it, `call:hang-up` declines. */
   'call:invited': (e: { callId: string; by: string }) => void;
   /** The login session ended (logout, expiry); the socket is closed right after. */

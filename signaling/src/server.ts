@@ -36,6 +36,7 @@ import { adminRoutes } from './admin/admin-routes.ts';
 import { InvitationStore } from './admin/invitation-store.ts';
 import { mediaRoutes } from './calls/media-routes.ts';
 import { attachVisitorNamespace } from './waiting-room/visitor-socket.ts';
+import { WaitingMessages } from './messages/message-handlers.ts';
 import { VisitorPresence } from './waiting-room/visitor-presence.ts';
 import { attachProfessionalNamespace } from './waiting-room/professional-socket.ts';
 import { AppError } from './errors.ts';
@@ -110,8 +111,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   };
   const callService = new CallService(services);
   const presence = new VisitorPresence(services);
-  attachVisitorNamespace(notify.visitors, services, callService, presence);
-  attachProfessionalNamespace(notify.professionals, services, callService);
+  const messages = new WaitingMessages(services);
+  attachVisitorNamespace(notify.visitors, services, callService, presence, messages);
+  attachProfessionalNamespace(notify.professionals, services, callService, messages);
 
   app.use(securityHeaders(config.cookieSecure));
   app.use(express.json({ limit: '16kb' }));

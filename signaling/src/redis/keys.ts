@@ -19,6 +19,10 @@ export const keys = {
   call: (orgId: string, callId: string) => `${tag(orgId)}:call:${callId}`,
   /** Set: who is in a call or asked into it (`visitor:<id>`, `professional:<id>`), for group calls. */
   callMembers: (orgId: string, callId: string) => `${tag(orgId)}:call-members:${callId}`,
+  /** List: the sealed messages with one waiting visitor (ciphertext only), newest first. */
+  visitorMessages: (orgId: string, visitorId: string) => `${tag(orgId)}:messages:${visitorId}`,
+  /** Hash: dashboard device id -> its professional and public key for reading messages (expires with sessions). */
+  messageDevices: (orgId: string) => `${tag(orgId)}:message-devices`,
   /** List: a call's technical data (network quality, in-call actions), newest first. */
   callTechnicalData: (orgId: string, callId: string) => `${tag(orgId)}:call-tech:${callId}`,
   /** A scheduled consultation (its link's secret as a hash). */

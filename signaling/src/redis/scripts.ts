@@ -235,7 +235,15 @@ redis.call('PEXPIRE', KEYS[2], retention)
 return 'ok'
 `;
 
+/** Sets a field of a hash only if the hash still exists (a write must not bring back an expired record without its TTL). KEYS: hash. ARGV: field, value. */
+const setIfExists = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 'ok'
+`;
+
 const SCRIPTS = {
+  setIfExists: { keys: 1, lua: setIfExists },
   pushRetained: { keys: 2, lua: pushRetained },
   sendBack: { keys: 4, lua: sendBack },
   admitToCall: { keys: 6, lua: admitToCall },

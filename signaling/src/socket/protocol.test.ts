@@ -27,11 +27,13 @@ import { diffDumps, dumpRedis, type DumpedKey } from '../test-support/redis-dump
 const hexId = () => randomBytes(16).toString('hex');
 
 /** A valid value for each field name used in the event tables. */
-const SAMPLES: Record<string, { sample: () => unknown; kind: 'id' | 'uuid' | 'record' | 'enum' | 'boolean' | 'base64url' | 'peerId' | 'message' | 'percent' | 'milliseconds' }> = {
+const SAMPLES: Record<string, { sample: () => unknown; kind: 'id' | 'uuid' | 'record' | 'enum' | 'boolean' | 'base64url' | 'peerId' | 'message' | 'percent' | 'milliseconds' | 'copies' }> = {
   callId: { sample: hexId, kind: 'id' },
   visitorId: { sample: hexId, kind: 'id' },
   roomId: { sample: hexId, kind: 'id' },
   professionalId: { sample: hexId, kind: 'id' },
+  deviceId: { sample: hexId, kind: 'id' },
+  copies: { sample: () => [{ to: 'visitor', blob: randomBytes(60).toString('base64url') }], kind: 'copies' },
   message: { sample: () => 'I am running about 10 minutes late.', kind: 'message' },
   rating: { sample: () => 'good', kind: 'enum' },
   lossPercent: { sample: () => 1.5, kind: 'percent' },
@@ -109,6 +111,15 @@ const MALFORMED_BY_KIND: Record<string, [string, unknown][]> = {
     ['with a bidi override', 'late \u202E yrros'],
     ['only spaces', '   '],
     ['empty', ''],
+  ],
+  copies: [
+    ['none', []],
+    ['a blob beyond what 1000 characters make', [{ to: 'visitor', blob: 'A'.repeat(5600) }]],
+    ['a reader that is neither the visitor nor a device', [{ to: 'everyone', blob: 'A'.repeat(40) }]],
+    ['two copies for one reader', [{ to: 'visitor', blob: 'A'.repeat(40) }, { to: 'visitor', blob: 'B'.repeat(40) }]],
+    ['65 readers', Array.from({ length: 65 }, () => ({ to: hexId(), blob: 'A'.repeat(40) }))],
+    ['an extra field', [{ to: 'visitor', blob: 'A'.repeat(40), text: 'hi' }]],
+    ['not base64url', [{ to: 'visitor', blob: 'hello world, in the clear' }]],
   ],
   peerId: [
     ['unknown role', `admin:${hexId()}`],

@@ -38,4 +38,6 @@ export const socketRooms = {
   admins: (orgId: string) => `admins:${orgId}`,
   call: (callId: string) => `call:${callId}`,
   session: (sessionHash: string) => `session:${sessionHash}`,
+  /** The sockets of one dashboard device (tabs of one browser share it): where its sealed message copies go. */
+  messageDevice: (deviceId: string) => `message-device:${deviceId}`,
 };

@@ -1,6 +1,7 @@
 import { professionalEvents } from '../../protocol/index.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { CallParticipant } from '../calls/call-participant.ts';
+import type { WaitingMessages } from '../messages/message-handlers.ts';
 import { callHandlers } from '../calls/call-handlers.ts';
 import { AppError, notFound } from '../errors.ts';
 import { sessionCookieOf } from '../http/request-guards.ts';
@@ -10,7 +11,7 @@ import { socketRooms, type ProfessionalNamespace, type ProfessionalSocket } from
 import type { Services } from '../services.ts';
 
 /** The dashboard's socket: authenticated by the login session cookie, re-checked before every event. */
-export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Services, calls: CallService): void {
+export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Services, calls: CallService, messages: WaitingMessages): void {
   nsp.use(async (socket, next) => {
     const session = await s.sessions.resolve(sessionCookieOf(socket.handshake.headers.cookie, s.config.cookieSecure)).catch(() => null);
     // A session with a login step still to take (second factor, new password) gets no queue and no calls.
@@ -62,6 +63,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
       professionalEvents,
       {
         ...callHandlers(socket, participant, calls),
+        ...messages.forProfessional(socket, visitorToActOn),
         'queue:list': async () => {
           const [org, rooms] = await Promise.all([s.organizations.getOrganization(orgId), s.organizations.roomsOf(await member())]);
           const visitors = await s.waitingRoom.listWaiting(orgId, rooms, (org?.retentionDays ?? 0) * 86_400_000);
@@ -72,7 +74,13 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
             .filter((p) => p.id !== professionalId)
             .map((p) => ({ professionalId: p.id, name: p.name }))
             .sort(byName);
-          return { rooms: rooms.map((r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind })), visitors, transferTargets, colleagues };
+          return {
+            rooms: rooms.map((r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind })),
+            visitors,
+            transferTargets,
+            colleagues,
+            quickReplies: org?.quickReplies ?? [],
+          };
         },
         'call:get-ready': async () => calls.getReady(socket, participant),
         'call:invite': async ({ callId, professionalId: colleague }) => {

@@ -7,6 +7,7 @@ import { socketRooms, type VisitorNamespace, type VisitorSocket } from '../socke
 import type { Services } from '../services.ts';
 import { callHandlers } from '../calls/call-handlers.ts';
 import type { VisitorPresence } from './visitor-presence.ts';
+import type { WaitingMessages } from '../messages/message-handlers.ts';
 import { announcePlaces, placeOf } from './queue-place.ts';
 
 /**
@@ -14,7 +15,7 @@ import { announcePlaces, placeOf } from './queue-place.ts';
  * so while waiting it hears nothing but its own admission. Call events come after admission, once it
  * has joined the call it was admitted to.
  */
-export function attachVisitorNamespace(nsp: VisitorNamespace, s: Services, calls: CallService, presence: VisitorPresence): void {
+export function attachVisitorNamespace(nsp: VisitorNamespace, s: Services, calls: CallService, presence: VisitorPresence, messages: WaitingMessages): void {
   nsp.use(async (socket, next) => {
     const visitor = await s.waitingRoom.authenticate(socket.handshake.auth?.token).catch(() => null);
     if (!visitor) return next(new Error('not_found'));
@@ -32,6 +33,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, s: Services, calls
       visitorEvents,
       {
         ...callHandlers(socket, participant, calls),
+        ...messages.forVisitor(socket),
         'visit:status': async () => ({ visit: await visitState(s, orgId, visitorId) }),
         'visit:leave': async () => {
           const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);

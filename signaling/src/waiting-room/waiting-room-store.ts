@@ -24,6 +24,8 @@ export interface Visitor {
   deniedMessage?: string;
   /** A scheduled consultation's time, if they came with its link. */
   appointmentAt?: number;
+  /** The public key their browser reads messages with. */
+  messageKey?: string;
 }
 
 /**
@@ -178,6 +180,7 @@ export class WaitingRoomStore {
           roomName: room.name,
           arrivedAt: visitor.arrivedAt,
           online: visitor.presence !== 'lost',
+          ...(visitor.messageKey ? { messageKey: visitor.messageKey } : {}),
           ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
         });
       }
@@ -196,6 +199,7 @@ function toVisitor(orgId: string, h: Record<string, string>): Visitor {
     arrivedAt: Number(h.arrivedAt),
     callId: h.callId || undefined,
     presence: h.presence === 'online' || h.presence === 'lost' ? h.presence : undefined,
+    messageKey: h.messageKey || undefined,
     leftReason: h.leftReason === 'connection_lost' || h.leftReason === 'denied' ? h.leftReason : undefined,
     deniedMessage: h.deniedMessage || undefined,
     appointmentAt: h.appointmentAt ? Number(h.appointmentAt) : undefined,
