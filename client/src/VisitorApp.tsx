@@ -14,6 +14,8 @@ import { useLanguage } from './i18n/i18n.ts';
 import { clockTime, i18n, t } from './strings.ts';
 import { connectVisitor, visitToken, type VisitorSocket } from './visit-session.ts';
 import { WaitingScreen } from './waiting/WaitingScreen.tsx';
+import { useWaitingMessages, visitorKeysName } from './waiting/use-waiting-messages.ts';
+import { forgetDeviceKeys } from './call-engine/e2ee/device-keys.ts';
 
 type Screen =
   | { kind: 'loading' }
@@ -36,11 +38,20 @@ export function VisitorApp() {
   const [media, setMedia] = useState<LocalMedia | null>(null);
   const [online, setOnline] = useState(true);
   const socketRef = useRef<VisitorSocket | null>(null);
+  const [socket, setSocket] = useState<VisitorSocket | null>(null);
+  const [visitorId, setVisitorId] = useState<string | null>(null);
+  const messages = useWaitingMessages(socket, visitorId, screen.kind === 'waiting');
 
   const endVisit = useCallback((left: boolean, lostPlace = false, denied?: { message?: string }) => {
     visitToken.clear(slug);
     socketRef.current?.disconnect();
     socketRef.current = null;
+    setSocket(null);
+    // The visit is over: this browser's key for its messages goes (what was sealed for it can no longer be read here).
+    setVisitorId((id) => {
+      if (id) void forgetDeviceKeys(visitorKeysName(id));
+      return null;
+    });
     setMedia((m) => {
       m?.stop();
       return null;
@@ -64,6 +75,9 @@ export function VisitorApp() {
   const follow = useCallback((token: string, localMedia: LocalMedia) => {
     const socket = connectVisitor(token);
     socketRef.current = socket;
+    setSocket(socket);
+    // The token is <organization>.<visitor>.<secret>: the visitor's id names this browser's message key.
+    setVisitorId(token.split('.')[1] ?? null);
     const apply = (visit: VisitState) => {
       if (visit.state === 'ended') {
         return endVisit(false, visit.reason === 'connection_lost', visit.reason === 'denied' ? { message: visit.message } : undefined);
@@ -182,6 +196,8 @@ export function VisitorApp() {
             appointmentAt={room.appointmentAt}
             online={online}
             media={media}
+            messages={messages.messages}
+            onSendMessage={messages.send}
             onLeave={() => void leave()}
           />
         )}

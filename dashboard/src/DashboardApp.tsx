@@ -22,6 +22,7 @@ import { WaitingList } from './queue/WaitingList.tsx';
 import { AlertSettings } from './queue/AlertSettings.tsx';
 import { ScheduleConsultation } from './queue/ScheduleConsultation.tsx';
 import { useWaitingRoom } from './queue/use-waiting-room.ts';
+import { useMessages } from './queue/use-messages.ts';
 import { useArrivalAlerts, useArrivalSound, useNotificationPermission, useTitleCount } from './queue/arrival-alerts.ts';
 import { canEncryptFrames } from '../../client/src/call-engine/frame-pipe.ts';
 import { SelfPreview } from './queue/SelfPreview.tsx';
@@ -75,6 +76,7 @@ export function DashboardApp() {
   const ready = !!me && !me.pending;
   const waiting = useWaitingRoom(socket, onArrival);
   const waitingCount = waiting.waitingCount;
+  const messages = useMessages(socket, me && !me.pending ? `pro:${me.organization.id}:${me.professional.id}` : null);
   useTitleCount(ready ? waitingCount : 0, ready);
   const wantPreview = ready && !call && view === 'queue' && waitingCount > 0;
   useEffect(() => {
@@ -278,7 +280,7 @@ export function DashboardApp() {
                 {canEncryptFrames() ? (
                   <>
                     <AlertSettings soundOn={soundOn} setSoundOn={setSoundOn} notifications={notifications} askForNotifications={askForNotifications} />
-                    <WaitingList waiting={waiting} onAdmit={admit} focusVisitor={focusVisitor} />
+                    <WaitingList waiting={waiting} messages={messages} onAdmit={admit} focusVisitor={focusVisitor} />
                     <ScheduleConsultation rooms={waiting.rooms} />
                   </>
                 ) : (

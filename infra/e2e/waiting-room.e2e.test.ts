@@ -193,6 +193,55 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     expect(await hansen.getByRole('region', { name: suite.org.professional.name }).getByText('Astrid Moen').count(), 'gone from his own room').to.equal(0);
   });
 
+  it('messages while waiting: a quick reply to one visitor, a note to everyone, answers back; encrypted in the browsers, readable after a reload, and the text rules explained', async () => {
+    const hansen = await suite.scene.professionalLogsIn();
+    const ola = await suite.scene.visitorChecksIn('Mia Strand');
+    const kari = await suite.scene.visitorChecksIn('Nils Vik');
+    const room = hansen.getByRole('region', { name: suite.org.professional.name });
+    const olaRow = room.getByRole('listitem').filter({ hasText: 'Mia Strand' });
+    await olaRow.getByText('Messages').click();
+    await olaRow.getByRole('button', { name: 'I’ll be with you shortly.' }).click();
+    await ola.getByRole('list', { name: 'Messages' }).getByText('I’ll be with you shortly.').waitFor();
+    expect(await kari.getByText('I’ll be with you shortly.').count(), 'only Ola gets it').to.equal(0);
+
+    // Ola answers; it shows in the open thread.
+    const answer = ola.getByLabel(`Message to ${suite.org.professional.name}`);
+    await answer.fill('Takk, jeg venter.');
+    await ola.getByRole('button', { name: 'Send' }).click();
+    await olaRow.getByRole('list', { name: 'Messages' }).getByText('Takk, jeg venter.').waitFor();
+    // Too long, or with a control character: refused in the browser, explained, nothing sent.
+    await answer.fill('x'.repeat(1001));
+    await ola.getByRole('button', { name: 'Send' }).click();
+    await ola.getByText('A message can be at most 1000 characters.').waitFor();
+    await answer.fill('ring \u0007 meg');
+    await ola.getByRole('button', { name: 'Send' }).click();
+    await ola.getByText('The message contains characters that cannot be sent (control characters).').waitFor();
+
+    // Kari writes while her thread is closed: the dashboard counts it as new.
+    await kari.getByLabel(`Message to ${suite.org.professional.name}`).fill('Hvor lenge er det igjen?');
+    await kari.getByRole('button', { name: 'Send' }).click();
+    await room.getByRole('listitem').filter({ hasText: 'Nils Vik' }).getByText('1 new').waitFor();
+
+    // One note to everyone waiting in the room: each gets their own copy.
+    await room.getByText('Message everyone waiting here').click();
+    await room.getByLabel(`Message to everyone waiting in ${suite.org.room.name}`).fill('Vi er 10 minutter forsinket.');
+    await room.locator('details.message-everyone').getByRole('button', { name: 'Send' }).click();
+    await room.getByText(/Sent to \d+ waiting./).waitFor();
+    for (const page of [ola, kari]) await page.getByRole('list', { name: 'Messages' }).getByText('Vi er 10 minutter forsinket.').waitFor();
+
+    // Nothing readable left the browsers: the stored messages are ciphertext.
+    // (Visitors left waiting by earlier tests got the note to everyone too.)
+    expect((await suite.server.redis.client.keys(`{org:${suite.org.org.id}}:messages:*`)).length).to.be.at.least(2);
+    for (const key of await suite.server.redis.client.keys(`{org:${suite.org.org.id}}:messages:*`)) {
+      const values = (await suite.server.redis.client.lrange(key, 0, -1)).join('');
+      for (const plain of ['shortly', 'Takk', 'forsinket', 'Hvor lenge']) expect(values).to.not.include(plain);
+    }
+    // A reload keeps the place and the thread: this browser's key is still here.
+    await ola.reload();
+    await ola.getByRole('list', { name: 'Messages' }).getByText('Takk, jeg venter.').waitFor();
+    await ola.getByRole('list', { name: 'Messages' }).getByText('I’ll be with you shortly.').waitFor();
+  });
+
   it('a scheduled consultation: the professional makes a private link for a time; the visitor who comes early is told when, and the list shows it', async () => {
     const pro = await suite.scene.professionalLogsIn();
     const schedule = pro.getByRole('form', { name: 'Schedule a consultation' });

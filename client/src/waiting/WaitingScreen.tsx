@@ -2,8 +2,13 @@ import type { QueuePlace } from '../../../signaling/protocol/index.ts';
 import type { LocalMedia } from '../call-engine/local-media.ts';
 import { DeviceCheck } from '../check/DeviceCheck.tsx';
 import { clockTime, t } from '../strings.ts';
+import { MessageThread } from '../messages/MessageThread.tsx';
+import type { ShownMessage } from '../messages/shown-message.ts';
 
-export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sentBack, appointmentAt, online, media, onLeave }: {
+export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sentBack, appointmentAt, online, media, messages, onSendMessage, onLeave }: {
+  /** The conversation with the room's professionals while waiting. */
+  messages: ShownMessage[];
+  onSendMessage: (text: string) => Promise<void>;
   /** Just sent back here from the call, to say so. */
   sentBack?: boolean;
   /** A scheduled consultation's time: a visitor who came early is told they are expected then. */
@@ -42,6 +47,10 @@ export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sen
       <p>{t('waiting.keepOpen')}</p>
       <p class="muted">{t('waiting.since', { time })}</p>
       {!online && <p class="notice" role="alert">{t('waiting.offline')}</p>}
+      <section class="waiting-messages" aria-labelledby="messages-heading">
+        <h2 id="messages-heading">{t('messages.title')}</h2>
+        <MessageThread messages={messages} onSend={onSendMessage} t={t} label={t('messages.to', { name: professionalName })} />
+      </section>
       <DeviceCheck media={media} t={t} />
       <button type="button" class="secondary" onClick={onLeave}>
         {t('waiting.leave')}

@@ -3,10 +3,13 @@ import type { WaitingVisitor } from '../../../signaling/protocol/index.ts';
 import { RequestError } from '../../../client/src/call-engine/request.ts';
 import { clockTime, t } from '../strings.ts';
 import type { WaitingRoomState } from './use-waiting-room.ts';
+import type { MessagesState } from './use-messages.ts';
+import { MessageThread } from '../../../client/src/messages/MessageThread.tsx';
 
 /** Everyone waiting in the rooms this member belongs to (admins: all rooms), live, grouped by room, oldest first. */
-export function WaitingList({ waiting, onAdmit, focusVisitor }: {
+export function WaitingList({ waiting, messages, onAdmit, focusVisitor }: {
   waiting: WaitingRoomState;
+  messages: MessagesState;
   onAdmit: (visitor: WaitingVisitor) => Promise<void>;
   /** A visitor to bring into view (its notification was clicked): its Admit button gets the focus. */
   focusVisitor?: string | null;
@@ -63,6 +66,9 @@ export function WaitingList({ waiting, onAdmit, focusVisitor }: {
           <section key={room.roomId} class="queue-room" aria-label={room.name} data-room-id={room.roomId}>
             {shown.length > 1 && <h2>{room.name}</h2>}
             {shown.length > 1 && here.length === 0 && <p class="muted">{t('queue.empty')}</p>}
+            {here.filter((v) => !v.takenBy && !v.dropped).length > 1 && (
+              <MessageEveryone roomName={room.name} visitorIds={here.filter((v) => !v.takenBy && !v.dropped).map((v) => v.visitorId)} waiting={waiting} messages={messages} />
+            )}
             <ul class="queue" aria-live="polite">
               {here.map((v) => (
                 <li key={v.visitorId} data-visitor-id={v.visitorId} class={v.takenBy || v.dropped ? 'taken' : undefined}>
@@ -89,6 +95,7 @@ export function WaitingList({ waiting, onAdmit, focusVisitor }: {
                       <OtherActions visitor={v} waiting={waiting} act={actOn} />
                     </div>
                   )}
+                  {!v.takenBy && !v.dropped && <Messages visitor={v} waiting={waiting} messages={messages} />}
                 </li>
               ))}
             </ul>
@@ -96,6 +103,44 @@ export function WaitingList({ waiting, onAdmit, focusVisitor }: {
         );
       })}
     </section>
+  );
+}
+
+/** The conversation with one waiting visitor; a count of their messages not yet read while it is closed. */
+function Messages({ visitor, waiting, messages }: { visitor: WaitingVisitor; waiting: WaitingRoomState; messages: MessagesState }) {
+  const unread = messages.unread[visitor.visitorId] ?? 0;
+  return (
+    <details class="messages-panel" onToggle={(e) => messages.opened(visitor.visitorId, (e.currentTarget as HTMLDetailsElement).open)}>
+      <summary aria-label={t('queue.messagesWith', { name: visitor.name }) + (unread ? `, ${t('queue.unread', { n: unread })}` : '')}>
+        {t('messages.title')} {unread > 0 && <span class="badge">{t('queue.unread', { n: unread })}</span>}
+      </summary>
+      <MessageThread
+        messages={messages.threads[visitor.visitorId] ?? []}
+        onSend={(text) => messages.send(visitor.visitorId, text)}
+        t={t}
+        label={t('messages.to', { name: visitor.name })}
+        visitorName={visitor.name}
+        quickReplies={waiting.quickReplies}
+      />
+    </details>
+  );
+}
+
+/** One message to everyone waiting in a room (each gets their own sealed copy). */
+function MessageEveryone({ roomName, visitorIds, waiting, messages }: { roomName: string; visitorIds: string[]; waiting: WaitingRoomState; messages: MessagesState }) {
+  const [sent, setSent] = useState<number | null>(null);
+  return (
+    <details class="message-everyone">
+      <summary>{t('queue.messageAll')}</summary>
+      <MessageThread
+        messages={[]}
+        onSend={async (text) => setSent(await messages.sendToEach(visitorIds, text))}
+        t={t}
+        label={t('queue.messageAllLabel', { room: roomName })}
+        quickReplies={waiting.quickReplies}
+      />
+      {sent !== null && <p role="status">{t('queue.messagedAll', { n: sent })}</p>}
+    </details>
   );
 }
 

@@ -19,6 +19,8 @@ export interface WaitingRoomState {
   transferTargets: { roomId: string; name: string }[];
   /** The organization's other members, to ask into a call. */
   colleagues: Colleague[];
+  /** The organization's ready-made messages to waiting visitors. */
+  quickReplies: string[];
   /** Oldest first. */
   visitors: WaitingRow[];
   /** Whether the dashboard's connection is up (the list is live). */
@@ -42,6 +44,7 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
   const [rooms, setRooms] = useState<QueueRoom[]>([]);
   const [transferTargets, setTransferTargets] = useState<{ roomId: string; name: string }[]>([]);
   const [colleagues, setColleagues] = useState<Colleague[]>([]);
+  const [quickReplies, setQuickReplies] = useState<string[]>([]);
   const [visitors, setVisitors] = useState<WaitingRow[]>([]);
   const [online, setOnline] = useState(!!socket?.connected);
 
@@ -50,10 +53,11 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
     const timers = new Set<ReturnType<typeof setTimeout>>();
     const load = () => {
       setOnline(true);
-      void request(socket, 'queue:list', {}).then(({ rooms, visitors, transferTargets, colleagues }) => {
+      void request(socket, 'queue:list', {}).then(({ rooms, visitors, transferTargets, colleagues, quickReplies }) => {
         setRooms(rooms);
         setTransferTargets(transferTargets);
         setColleagues(colleagues);
+        setQuickReplies(quickReplies);
         setVisitors([...visitors].sort(byArrival));
       }, () => undefined);
     };
@@ -75,6 +79,8 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
     };
     const presence = ({ visitorId, online }: { visitorId: string; online: boolean }) =>
       setVisitors((list) => list.map((x) => (x.visitorId === visitorId ? { ...x, online } : x)));
+    const messageKey = ({ visitorId, publicKey }: { visitorId: string; publicKey: string }) =>
+      setVisitors((list) => list.map((x) => (x.visitorId === visitorId ? { ...x, messageKey: publicKey } : x)));
     const offline = () => setOnline(false);
     if (socket.connected) load();
     socket.on('connect', load);
@@ -82,6 +88,7 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
     socket.on('queue:arrived', arrived);
     socket.on('queue:removed', removed);
     socket.on('queue:presence', presence);
+    socket.on('queue:message-key', messageKey);
     // An admin changed which rooms this dashboard sees (or renamed or deleted one): list again.
     socket.on('queue:rooms-changed', load);
     return () => {
@@ -90,6 +97,7 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
       socket.off('queue:arrived', arrived);
       socket.off('queue:removed', removed);
       socket.off('queue:presence', presence);
+      socket.off('queue:message-key', messageKey);
       socket.off('queue:rooms-changed', load);
       for (const timer of timers) clearTimeout(timer);
       setVisitors([]);
@@ -101,6 +109,7 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
     rooms,
     transferTargets,
     colleagues,
+    quickReplies,
     visitors,
     online,
     waitingCount: visitors.filter((v) => !v.takenBy && !v.dropped).length,
