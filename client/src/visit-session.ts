@@ -1,3 +1,4 @@
+import { RECONNECTION } from './call-engine/reconnection.ts';
 import { io, type Socket } from 'socket.io-client';
 import { NAMESPACE, type VisitorClientEvents, type VisitorServerEvents } from '../../signaling/protocol/index.ts';
 
@@ -16,5 +17,5 @@ export const visitToken = {
 };
 
 export function connectVisitor(token: string): VisitorSocket {
-  return io(NAMESPACE.visitor, { auth: { token }, transports: ['websocket', 'polling'] });
+  return io(NAMESPACE.visitor, { auth: { token }, transports: ['websocket', 'polling'], ...RECONNECTION });
 }

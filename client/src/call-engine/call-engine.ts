@@ -80,6 +80,9 @@ export class EncryptionUnsupportedError extends Error {
 
 export type CallSocket = Socket<CallServerEvents, CallClientEvents>;
 
+/** The server refused the join itself: the call has ended, or this participant is no longer in it. */
+class JoinRefused extends Error {}
+
 let devicePromise: Promise<Device> | undefined;
 
 /**
@@ -247,15 +250,26 @@ export class CallEngine {
     // How our connection is doing, every few seconds: shown to the others, kept as technical data.
     const measuring = setInterval(() => void this.measureNetwork(), QUALITY_INTERVAL_MS);
     this.cleanups.push(() => clearInterval(measuring));
-    // After a dropped connection the server has let our media go; join again once we are back.
-    const onReconnect = () => void this.rejoin();
-    (this.socket as unknown as Socket).io.on('reconnect', onReconnect);
-    this.cleanups.push(() => (this.socket as unknown as Socket).io.off('reconnect', onReconnect));
+    // A dropped signaling connection (our network, or the server process gone) takes our media with it on
+    // the server: say so at once, and join again as soon as signaling is back.
+    // (The socket's own 'connect', not the manager's 'reconnect': only then is this namespace usable.)
+    const onDisconnect = () => this.lostSignaling();
+    const onConnect = () => {
+      if (this.status === 'reconnecting') void this.rejoin();
+    };
+    this.socket.on('disconnect', onDisconnect);
+    this.socket.on('connect', onConnect);
+    this.cleanups.push(() => {
+      this.socket.off('disconnect', onDisconnect);
+      this.socket.off('connect', onConnect);
+    });
     void this.mediaReady.then((media) => {
       const off = media.onTrackChange((kind, track) => void this.onLocalTrack(kind, track));
       if (this.closed) off();
       else this.cleanups.push(off);
     });
+    // A socket still connecting (a dashboard just opened): the first join waits for it.
+    if (!this.socket.connected) await new Promise((resolve) => this.socket.once('connect', () => resolve(undefined)));
     await this.join();
   }
 
@@ -387,6 +401,9 @@ export class CallEngine {
       callId: this.callId,
       rtpCapabilities: device.rtpCapabilities as unknown as Record<string, unknown>,
       publicKey: await this.encryption.publicKey(),
+    }).catch((error: unknown) => {
+      if (error instanceof RequestError && (error.code === 'call_ended' || error.code === 'not_found')) throw new JoinRefused(error.code);
+      throw error;
     });
     mark('joined');
     if (generation !== this.joinGeneration) return;
@@ -430,20 +447,34 @@ export class CallEngine {
     this.changed();
   }
 
+  private lostSignaling(): void {
+    if (this.status !== 'connected' && this.status !== 'connecting') return;
+    // Whatever join was under way is void; the rejoin after the reconnect starts afresh.
+    this.joinGeneration++;
+    this.rejoinAttempt++;
+    this.status = 'reconnecting';
+    this.closeTransports();
+    this.changed();
+  }
+
   /** Joins again after lost media (a dead media server, a dropped connection), retrying with backoff. */
   private async rejoin(): Promise<void> {
-    if (this.status === 'ended') return;
+    if (this.status === 'ended' || this.closed) return;
     const attempt = ++this.rejoinAttempt;
     this.status = 'reconnecting';
     this.closeTransports();
     this.changed();
     for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
+      // Without signaling there is nothing to try: the reconnect starts a new rejoin.
+      if (!this.socket.connected) return;
       try {
         await this.join();
         return;
       } catch (error) {
-        if (error instanceof RequestError && (error.code === 'call_ended' || error.code === 'not_found')) return this.finish();
         if (this.superseded(attempt)) return;
+        // Only the server's answer to the join itself says the call is over for us; a refusal of a later
+        // step (a transport of an earlier, superseded join) is retried.
+        if (error instanceof JoinRefused) return this.finish();
         if (delay >= 4000 && ++this.failedRejoins > 5) return this.fail(error);
         this.closeTransports();
         await new Promise((r) => setTimeout(r, delay));
@@ -615,7 +646,12 @@ export class CallEngine {
     for (const l of this.listeners) l(s);
   }
 
+  /**
+   * A call request while signaling is down fails at once rather than waiting in Socket.IO's buffer: sent
+   * after the reconnect it would belong to a join that no longer exists.
+   */
   private ask<K extends keyof CallClientEvents & string>(event: K, payload: Parameters<CallClientEvents[K]>[0]) {
+    if (!this.socket.connected) return Promise.reject(new RequestError('timeout', `${event}: not connected`)) as never;
     return request(this.socket as never, event as never, payload as never) as Promise<
       Parameters<Parameters<CallClientEvents[K]>[1]>[0] extends infer A ? (A extends { ok: true } ? A : never) : never
     >;

@@ -75,7 +75,8 @@ export class WaitingMessages {
     };
     return {
       'messages:device': async ({ deviceId, publicKey }) => {
-        await this.readers.register(orgId, professionalId, deviceId, publicKey).catch(() => {
+        await this.readers.register(orgId, professionalId, deviceId, publicKey).catch((err: unknown) => {
+          if (err instanceof AppError) throw err;
           throw notFound('no such device');
         });
         await socket.join(socketRooms.messageDevice(deviceId));

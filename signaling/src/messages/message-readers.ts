@@ -1,6 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { MessageReader } from '../../protocol/index.ts';
+import { AppError } from '../errors.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
+
+/** The first 128 bits of SHA-256 over the raw public key, hex (as the browser derives it). */
+export const deviceIdOf = (publicKey: string) => createHash('sha256').update(Buffer.from(publicKey, 'base64url')).digest('hex').slice(0, 32);
 
 /** A dashboard's key stays usable as long as a login can last; registering again renews it. */
 const DEVICE_LIFETIME_MS = 12 * 3_600_000;
@@ -20,6 +25,7 @@ export class MessageReaders {
   constructor(private readonly s: Services) {}
 
   async register(orgId: string, professionalId: string, deviceId: string, publicKey: string, now = Date.now()): Promise<void> {
+    if (deviceIdOf(publicKey) !== deviceId) throw new AppError('bad_request', 'deviceId: not the id of this key');
     const key = keys.messageDevices(orgId);
     const existing = await this.entry(orgId, deviceId);
     // A device id belongs to the professional who registered it first, while it lasts.

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { toBase64Url } from '../../../client/src/call-engine/e2ee/bytes.ts';
 import { generateKeyPair, type ParticipantKeyPair } from '../../../client/src/call-engine/e2ee/key-exchange.ts';
 import { checkMessageText, openMessage, sealMessage } from '../../../client/src/call-engine/e2ee/message-crypto.ts';
+import { deviceIdOf } from '../../../client/src/call-engine/e2ee/device-keys.ts';
 import { WAITING_MESSAGE_BLOB_MAX, type WaitingMessage } from '../../protocol/index.ts';
 import {
   addMember,
@@ -53,8 +54,12 @@ describe('messages with waiting visitors, end-to-end encrypted (real server, Red
     };
     const olaKeys = await keyOf();
     const kariKeys = await keyOf();
-    const device = { id: hex(), ...(await keyOf()) };
-    const otherDevice = { id: hex(), ...(await keyOf()) };
+    const deviceOf = async () => {
+      const k = await keyOf();
+      return { id: await deviceIdOf(k.pair.publicKey), ...k };
+    };
+    const device = await deviceOf();
+    const otherDevice = await deviceOf();
 
     const proHears = recordEvents(pro);
     expect(codeOf(await ask(olaSocket, 'messages:key', { publicKey: olaKeys.publicKey }))).to.equal('ok');
@@ -62,8 +67,9 @@ describe('messages with waiting visitors, end-to-end encrypted (real server, Red
     expect(codeOf(await ask(kariSocket, 'messages:key', { publicKey: kariKeys.publicKey }))).to.equal('ok');
     expect(codeOf(await ask(pro, 'messages:device', { deviceId: device.id, publicKey: device.publicKey }))).to.equal('ok');
     expect(codeOf(await ask(other, 'messages:device', { deviceId: otherDevice.id, publicKey: otherDevice.publicKey }))).to.equal('ok');
-    // Someone else's device id cannot be taken over.
-    expect(codeOf(await ask(other, 'messages:device', { deviceId: device.id, publicKey: otherDevice.publicKey }))).to.equal('not_found');
+    // A device id is its key's: another key under it is refused, and so is the same key from someone else.
+    expect(codeOf(await ask(other, 'messages:device', { deviceId: device.id, publicKey: otherDevice.publicKey }))).to.equal('bad_request');
+    expect(codeOf(await ask(other, 'messages:device', { deviceId: device.id, publicKey: device.publicKey }))).to.equal('not_found');
     const list = await ask(pro, 'queue:list', {});
     expect(list.ok && list.visitors.find((v) => v.visitorId === ola.visitorId)?.messageKey).to.equal(olaKeys.publicKey);
     expect(list.ok && list.quickReplies).to.have.length.above(0);

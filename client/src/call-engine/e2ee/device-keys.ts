@@ -8,7 +8,7 @@ import { generateKeyPair, type ParticipantKeyPair } from './key-exchange.ts';
  */
 
 export interface DeviceKeys {
-  /** 128 random bits, hex: how the server addresses this browser's copies. */
+  /** Derived from the public key (deviceIdOf): how the server addresses this browser's copies. */
   deviceId: string;
   pair: ParticipantKeyPair;
   publicKey: string;
@@ -37,7 +37,14 @@ function run<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRe
   );
 }
 
-const randomId = () => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+/**
+ * A device's id is the first 128 bits of SHA-256 over its public key (hex): it names the key, so the
+ * server can check that an id and a key belong together, and no other id exists to be guessed or reused.
+ */
+export async function deviceIdOf(publicKey: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', publicKey));
+  return [...digest.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 /** This browser's keys under `name` (made and stored the first time). Without IndexedDB, keys for this page only. */
 export async function deviceKeys(name: string): Promise<DeviceKeys> {
@@ -47,7 +54,8 @@ export async function deviceKeys(name: string): Promise<DeviceKeys> {
   } catch {
     // Private windows and locked-down browsers: fall through to keys for this page.
   }
-  const made = { deviceId: randomId(), pair: await generateKeyPair() };
+  const pair = await generateKeyPair();
+  const made = { deviceId: await deviceIdOf(pair.publicKey), pair };
   await run('readwrite', (s) => s.put(made, name)).catch(() => undefined);
   return { ...made, publicKey: toBase64Url(made.pair.publicKey) };
 }
