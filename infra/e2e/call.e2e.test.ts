@@ -16,7 +16,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
 
   const page = (init?: (() => void) | string) => suite.scene.page(init);
   const professionalLogsIn = () => suite.scene.professionalLogsIn();
-  const visitorChecksIn = (name: string, init?: () => void) => suite.scene.visitorChecksIn(name, init);
+  const visitorChecksIn = (name: string, init?: (() => void) | string) => suite.scene.visitorChecksIn(name, init);
 
   it('admits a visitor into a call with video and sound both ways, mute and camera state, hang-up and history', async () => {
     const pro = await professionalLogsIn();
@@ -165,6 +165,42 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await waitForMedia(pro, (m) => m.totalAudioEnergy > 0, 'professional hears the audio-only visitor');
     await waitForMedia(visitor, (m) => m.framesDecoded > 0, 'audio-only visitor still sees the professional');
     expect((await inboundMedia(pro)).framesDecoded).to.equal(0);
+    await pro.getByRole('button', { name: 'End the call' }).click();
+    await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+  });
+
+  it('on a connection too weak for video the call goes on with sound only, says so, and video comes back when asked for', async () => {
+    // The visitor's browser measures heavy packet loss once the test says so (its own statistics, altered).
+    const weakNetwork = `(() => {
+      const original = RTCPeerConnection.prototype.getStats;
+      RTCPeerConnection.prototype.getStats = async function (...args) {
+        const report = await original.apply(this, args);
+        if (!window.__weakNetwork) return report;
+        const altered = new Map();
+        report.forEach((s, k) => altered.set(k, s.type === 'inbound-rtp' ? { ...s, packetsLost: Math.round((s.packetsReceived || 0) / 3) } : s));
+        return altered;
+      };
+    })()`;
+    const pro = await professionalLogsIn();
+    const visitor = await visitorChecksIn('Eva Sund', weakNetwork);
+    await pro.getByRole('button', { name: 'Admit Eva Sund' }).click();
+    await waitForMedia(visitor, (m) => m.framesDecoded > 10 && m.totalAudioEnergy > 0, 'visitor sees and hears the professional');
+    await visitor.evaluate(() => ((window as unknown as { __weakNetwork: boolean }).__weakNetwork = true));
+
+    // Two poor measurements (5 s apart) later: sound only, both ways, and the visitor is told why.
+    await visitor.getByText('Your connection is weak, so video is paused').waitFor({ timeout: 20_000 });
+    await pro.getByText('Eva Sund has turned their camera off').waitFor();
+    await visitor.waitForTimeout(1000);
+    const before = await inboundMedia(visitor);
+    await visitor.waitForTimeout(2000);
+    const after = await inboundMedia(visitor);
+    expect(after.framesDecoded - before.framesDecoded, 'video frames while sound only').to.be.at.most(2);
+    expect(after.totalAudioEnergy, 'sound goes on').to.be.above(before.totalAudioEnergy);
+
+    await visitor.getByRole('button', { name: 'Try video anyway' }).click();
+    await visitor.getByText('Your connection is weak, so video is paused').waitFor({ state: 'detached' });
+    await waitForMedia(visitor, (m) => m.framesDecoded > after.framesDecoded + 10, 'video again');
+    await pro.getByText('Eva Sund has turned their camera off').waitFor({ state: 'detached' });
     await pro.getByRole('button', { name: 'End the call' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });

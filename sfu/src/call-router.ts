@@ -132,9 +132,28 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
   }
 
   async resumeConsumer(participantId: string, consumerId: string): Promise<void> {
-    const consumer = this.participant(participantId).consumers.get(consumerId);
+    const participant = this.participant(participantId);
+    const consumer = participant.consumers.get(consumerId);
     if (!consumer) throw new MediaError('not_found', 'unknown consumer');
+    // On a sound-only connection, a new camera stays paused until video is wanted again.
+    if (!participant.receivesCameraVideo && isCameraVideo(consumer)) return;
     await consumer.resume();
+  }
+
+  /**
+   * Stops or restarts sending camera video to a participant whose connection cannot carry it (sound and
+   * shared screens go on). Answers whether anything changed.
+   */
+  async setCameraVideoReceiving(participantId: string, on: boolean): Promise<boolean> {
+    const participant = this.participant(participantId);
+    if (participant.receivesCameraVideo === on) return false;
+    participant.receivesCameraVideo = on;
+    for (const consumer of participant.consumers.values()) {
+      if (!isCameraVideo(consumer)) continue;
+      if (on) await consumer.resume();
+      else await consumer.pause();
+    }
+    return true;
   }
 
   async setProducerPaused(participantId: string, producerId: string, paused: boolean): Promise<void> {
@@ -150,6 +169,11 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
     if (!producer) throw new MediaError('not_found', 'unknown producer');
     producer.close();
     return producer.appData.source;
+  }
+
+  /** Whether the SFU holds back a consumer from its participant (paused by them or for sound only); undefined if unknown. */
+  consumerPaused(participantId: string, consumerId: string): boolean | undefined {
+    return this.participants.get(participantId)?.consumers.get(consumerId)?.paused;
   }
 
   /** What a participant's producer carries (microphone, camera), or undefined if unknown. */
@@ -197,7 +221,7 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
     const transport = participant.recvTransport;
     const caps = participant.rtpCapabilities;
     if (!transport || !caps || !this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) return undefined;
-    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps, paused: true });
+    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps, paused: true, appData: { source: producer.appData.source } });
     participant.consumers.set(consumer.id, consumer);
     const forget = () => {
       if (participant.consumers.delete(consumer.id)) this.emit('consumer-closed', participant.id, consumer.id);
@@ -217,6 +241,8 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
     };
   }
 }
+
+const isCameraVideo = (consumer: types.Consumer) => consumer.kind === 'video' && (consumer.appData as { source?: MediaSource }).source === 'camera';
 
 /**
  * mediasoup answers a refused request with TypeError/Error; a closed worker or transport (our side's

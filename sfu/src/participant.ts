@@ -8,6 +8,8 @@ export class Participant {
   rtpCapabilities?: types.RtpCapabilities;
   readonly producers = new Map<string, types.Producer<{ source: MediaSource }>>();
   readonly consumers = new Map<string, types.Consumer>();
+  /** False while this participant's connection carries sound only: camera video to it stays paused. */
+  receivesCameraVideo = true;
 
   constructor(readonly id: string) {}
 

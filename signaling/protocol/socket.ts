@@ -159,6 +159,11 @@ export const callEvents = {
   },
   /** Stops sending one of this participant's own tracks for good (the end of a screen share). */
   'media:close-producer': { request: z.strictObject({ callId: id, producerId: z.uuid() }), response: {} as {} },
+  /**
+   * This participant's connection cannot carry video (or can again): the SFU stops (or restarts) sending
+   * it the others' camera video; sound and shared screens go on.
+   */
+  'media:receive-video': { request: z.strictObject({ callId: id, on: z.boolean() }), response: {} as {} },
   'media:resume-consumer': { request: z.strictObject({ callId: id, consumerId: z.uuid() }), response: {} as {} },
   'media:set-producer-paused': {
     request: z.strictObject({ callId: id, producerId: z.uuid(), paused: z.boolean() }),

@@ -17,6 +17,7 @@ import { CallEncryption, prepareKeyPair } from './e2ee/call-encryption.ts';
 import { MAX_CHAT_TEXT } from './e2ee/chat-crypto.ts';
 import { mark } from './marks.ts';
 import { NetworkQuality } from './network-quality.ts';
+import { AudioOnlyPolicy } from './audio-only.ts';
 
 /** How often a call measures its connection (and tells the others). */
 const QUALITY_INTERVAL_MS = 5_000;
@@ -68,6 +69,8 @@ export interface CallSnapshot {
   /** Whether this participant may share their screen (the organization decides for visitors). */
   screenShareAllowed: boolean;
   sharingScreen: boolean;
+  /** This connection cannot carry video just now: sound only, both ways (camera video; screens go on). */
+  audioOnly: boolean;
   error?: string;
 }
 
@@ -150,6 +153,7 @@ export class CallEngine {
   private ownQuality: NetworkRating | null = null;
   private readonly peerQuality = new Map<string, NetworkRating>();
   private readonly network = new NetworkQuality();
+  private readonly audioOnly = new AudioOnlyPolicy();
 
   /**
    * `media` may still be opening: joining the call does not wait for the camera, only sending does
@@ -189,6 +193,7 @@ export class CallEngine {
       chat: [...this.chat],
       screenShareAllowed: this.screenShareAllowed,
       sharingScreen: !!this.screen,
+      audioOnly: this.audioOnly.on,
       error: this.error,
     };
   }
@@ -385,6 +390,29 @@ export class CallEngine {
       this.changed();
     }
     await this.ask('call:quality', { callId: this.callId, ...sample }).catch(() => undefined);
+    const audioOnly = this.audioOnly.next(sample.rating);
+    if (audioOnly !== null) await this.applyAudioOnly(audioOnly);
+  }
+
+  /** Video anyway, whatever the network: for the rest of this call. */
+  async wantVideoAnyway(): Promise<void> {
+    const change = this.audioOnly.override();
+    if (change !== null) await this.applyAudioOnly(change);
+  }
+
+  /**
+   * Sound only: our camera stops being sent (the others see it off) and the SFU stops sending us the
+   * others' cameras. Back to video: both restart, unless the camera was turned off meanwhile.
+   */
+  private async applyAudioOnly(on: boolean): Promise<void> {
+    this.changed();
+    const camera = this.producers.get('video');
+    if (camera && (on || this.media?.videoTrack)) {
+      if (on) camera.pause();
+      else camera.resume();
+      await this.ask('media:set-producer-paused', { callId: this.callId, producerId: camera.id, paused: on }).catch(() => undefined);
+    }
+    await this.ask('media:receive-video', { callId: this.callId, on: !on }).catch(() => undefined);
   }
 
   private async receiveChat(from: string, blob: string, sentAt: number): Promise<void> {
@@ -442,6 +470,8 @@ export class CallEngine {
       this.produceScreen(),
     ]);
     if (generation !== this.joinGeneration) return;
+    // Joined again on a connection still too weak for video: sound only from the start.
+    if (this.audioOnly.on) await this.applyAudioOnly(true);
     this.status = 'connected';
     this.failedRejoins = 0;
     this.changed();
@@ -545,7 +575,7 @@ export class CallEngine {
       return;
     }
     await producer.replaceTrack({ track });
-    const paused = track === null || (kind === 'audio' && this.microphoneMuted);
+    const paused = track === null || (kind === 'audio' ? this.microphoneMuted : this.audioOnly.on);
     if (paused) producer.pause();
     else producer.resume();
     await this.ask('media:set-producer-paused', { callId: this.callId, producerId: producer.id, paused });

@@ -69,6 +69,14 @@ export function CallView({ engine, media, t, hangUpLabel }: { engine: CallEngine
         </figure>
       </div>
       {call.sharingScreen && <p class="notice">{t('call.sharing')}</p>}
+      {call.audioOnly && (
+        <div class="notice" role="status">
+          <p>{t('call.audioOnly')}</p>
+          <button type="button" class="secondary" onClick={() => void engine.wantVideoAnyway()}>
+            {t('call.videoAnyway')}
+          </button>
+        </div>
+      )}
       {shareFailed && !call.sharingScreen && (
         <p class="error" role="alert">
           {t('call.shareFailed')}

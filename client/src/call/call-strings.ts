@@ -3,6 +3,8 @@ export const callStrings = {
   en: {
     'call.you': 'You',
     'call.roster': 'In this call',
+    'call.audioOnly': 'Your connection is weak, so video is paused and the call goes on with sound only. Video comes back by itself when the connection is better.',
+    'call.videoAnyway': 'Try video anyway',
     'call.shareScreen': 'Share screen',
     'call.stopSharing': 'Stop sharing',
     'call.sharing': 'You are sharing your screen. Everyone in the call can see it.',
@@ -69,6 +71,8 @@ export const callStrings = {
   nb: {
     'call.you': 'Deg',
     'call.roster': 'I samtalen',
+    'call.audioOnly': 'Forbindelsen er svak, så bildet er satt på pause og samtalen fortsetter med bare lyd. Bildet kommer tilbake av seg selv når forbindelsen blir bedre.',
+    'call.videoAnyway': 'Prøv med bilde likevel',
     'call.shareScreen': 'Del skjermen',
     'call.stopSharing': 'Slutt å dele',
     'call.sharing': 'Du deler skjermen din. Alle i samtalen kan se den.',

@@ -17,6 +17,7 @@ export function callHandlers(
     'media:connect-transport': (req) => calls.connectTransport(socket, p, req.callId, req.transportId, req.dtlsParameters),
     'media:produce': (req) => calls.produce(socket, p, req),
     'media:close-producer': (req) => calls.closeProducer(socket, p, req.callId, req.producerId),
+    'media:receive-video': (req) => calls.receiveVideo(socket, p, req.callId, req.on),
     'media:resume-consumer': (req) => calls.resumeConsumer(socket, p, req.callId, req.consumerId),
     'media:set-producer-paused': (req) => calls.setProducerPaused(socket, p, req.callId, req.producerId, req.paused),
     'call:hang-up': (req) => calls.hangUp(socket, p, req.callId),

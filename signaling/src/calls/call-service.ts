@@ -103,6 +103,13 @@ export class CallService {
     return { producerId };
   }
 
+  /** Sound only on a connection that cannot carry video, or video again: kept as technical data. */
+  async receiveVideo(socket: AnySocket, p: CallParticipant, callId: string, on: boolean) {
+    const changed = await this.routerOf(socket, p, callId).setCameraVideoReceiving(mediaParticipantId(p), on);
+    if (changed) await this.recordAction(p, callId, on ? 'audio-only-off' : 'audio-only-on');
+    return {};
+  }
+
   async closeProducer(socket: AnySocket, p: CallParticipant, callId: string, producerId: string) {
     const source = this.routerOf(socket, p, callId).closeProducer(mediaParticipantId(p), producerId);
     if (source === 'screen') await this.recordAction(p, callId, 'screen-share-off');

@@ -47,6 +47,7 @@ const SAMPLES: Record<string, { sample: () => unknown; kind: 'id' | 'uuid' | 're
   kind: { sample: () => 'audio', kind: 'enum' },
   source: { sample: () => 'microphone', kind: 'enum' },
   paused: { sample: () => true, kind: 'boolean' },
+  on: { sample: () => false, kind: 'boolean' },
   publicKey: { sample: () => testPublicKey, kind: 'base64url' },
   to: { sample: () => `visitor:${hexId()}`, kind: 'peerId' },
   blob: { sample: () => randomBytes(60).toString('base64url'), kind: 'base64url' },
