@@ -145,7 +145,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     url,
     services,
     async close() {
-      presence.close();
+      await presence.close();
       callService.close();
       // io.close() closes this process's sockets in every namespace. (io.disconnectSockets() would go
       // through the Redis adapter and close the sockets of every other signaling process too.)

@@ -6,7 +6,6 @@ import type { CallRouter, ConsumerDescription } from '../../../sfu/src/index.ts'
 import type { MediaSource } from '../../../sfu/src/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { recordCallLength } from '../waiting-room/queue-place.ts';
 import { recordTechnicalData } from './call-technical-data.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
@@ -51,8 +50,9 @@ export class CallService {
   async join(socket: AnySocket, p: CallParticipant, req: { callId: string; rtpCapabilities: Record<string, unknown>; publicKey: string }): Promise<CallJoined> {
     const { callId, rtpCapabilities } = req;
     const ready = this.isReadyFor(socket, p, callId);
-    const orgId = ready ? p.orgId : (await this.activeCallOf(p, callId)).orgId;
-    const [peer, screenShare] = await Promise.all([this.peerInfo(p, req.publicKey), this.mayShareScreen(p)]);
+    // Who may join is checked, and what the others are told about us is read, in one round trip.
+    const [, peer, screenShare] = await Promise.all([ready ? null : this.activeCallOf(p, callId), this.peerInfo(p, req.publicKey), this.mayShareScreen(p)]);
+    const orgId = p.orgId;
     const router = await this.s.media.routerFor(callId);
     this.wire(router);
     const participantId = mediaParticipantId(p);
@@ -204,9 +204,10 @@ export class CallService {
       this.giveUpReady(callId);
       return {};
     }
-    const call = await this.activeCallOf(p, callId);
+    // The members are read with the call (one round trip): the host's hang-up ends it for all of them.
+    const [call, members] = await Promise.all([this.activeCallOf(p, callId), this.s.calls.members(p.orgId, callId)]);
     if (p.role === 'professional' && p.id === call.professionalId) {
-      await this.endCall(call, p.role);
+      await this.endCall(call, p.role, members);
       return {};
     }
     const participantId = mediaParticipantId(p);
@@ -243,10 +244,8 @@ export class CallService {
     await this.s.waitingRoom.admitToCall(visitor, callId, MAX_CALL_PARTICIPANTS);
   }
 
-  private async endCall(call: Call, by: CallParticipant['role']): Promise<void> {
-    const endedAt = Date.now();
-    const told = await this.s.calls.end(call, endedAt);
-    await recordCallLength(this.s, call.orgId, call.roomId, endedAt - call.startedAt);
+  private async endCall(call: Call, by: CallParticipant['role'], members?: string[]): Promise<void> {
+    const told = await this.s.calls.end(call, Date.now(), members);
     this.s.log.info({ callId: call.id, orgId: call.orgId, role: by }, 'call ended');
     // Visitors sent back to wait are not told the call ended: their visit goes on. Colleagues asked in
     // are, joined or not (their dashboard stops offering to join).

@@ -15,6 +15,9 @@ export interface Call {
   endedAt?: number;
 }
 
+/** How many recent call lengths per room the visitors' wait estimate is made from. */
+export const CALL_LENGTHS_KEPT = 20;
+
 /** Call records and each professional's history (both under the organization's retention TTL). */
 export class CallStore {
   constructor(private readonly redis: Redis) {}
@@ -47,10 +50,16 @@ export class CallStore {
    * Ends the call for everyone. Answers the visitors whose visit ended with it (not those sent back to
    * wait) and the professionals in it or asked into it.
    */
-  async end(call: Call, now = Date.now()): Promise<{ visitorIds: string[]; professionalIds: string[] }> {
-    const members = await this.members(call.orgId, call.id);
+  async end(call: Call, now = Date.now(), knownMembers?: string[]): Promise<{ visitorIds: string[]; professionalIds: string[] }> {
+    const members = knownMembers ?? (await this.members(call.orgId, call.id));
     const visitorIds = members.map(visitorIdOfPeer).filter((v): v is string => v !== null);
-    const result: unknown = await runScript(this.redis, 'endCall', [keys.call(call.orgId, call.id), ...visitorIds.map((v) => keys.visitor(call.orgId, v))], [now]);
+    const { orgId } = call;
+    const result: unknown = await runScript(
+      this.redis,
+      'endCall',
+      [keys.call(orgId, call.id), keys.organization(orgId), keys.roomCallLengths(orgId, call.roomId), ...visitorIds.map((v) => keys.visitor(orgId, v))],
+      [now, CALL_LENGTHS_KEPT],
+    );
     if (result === 'not_found') throw notFound();
     if (!Array.isArray(result)) throw new AppError('call_ended');
     const professionalIds = members.filter((m) => m.startsWith('professional:')).map((m) => m.slice('professional:'.length));
@@ -78,7 +87,7 @@ export class CallStore {
       [keys.organization(call.orgId), keys.call(call.orgId, call.id), keys.callMembers(call.orgId, call.id), keys.history(call.orgId, professionalId)],
       [professionalId, call.id, now, maxParticipants],
     );
-    if (result !== 'ok') throw new AppError(result === 'not_found' ? 'not_found' : result);
+    if (result !== 'ok') throw new AppError(result === 'call_full' || result === 'call_ended' ? result : 'not_found');
   }
 
   /** Newest first. Index entries whose call has expired are removed as they are found. */

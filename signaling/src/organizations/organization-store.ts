@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { keys } from '../redis/keys.ts';
 import { newId } from '../ids.ts';
+import { ShortCache } from './short-cache.ts';
 import type { OrganizationSettings } from '../../protocol/index.ts';
 
 export interface Organization extends OrganizationSettings {
@@ -41,8 +42,14 @@ export interface Room {
 
 export const DEFAULT_RETENTION_DAYS = 90;
 
+/** How long a room's name and link, as shown to visitors, may be read from this process's memory. */
+const RECENT_MS = 5_000;
+
 /** Organizations, their professionals and rooms: records kept until deleted (no TTL). */
 export class OrganizationStore {
+  private readonly recentRooms = new ShortCache<Room | null>(RECENT_MS);
+  private readonly recentDisplay = new ShortCache<{ roomName: string; professionalName: string } | null>(RECENT_MS);
+
   constructor(private readonly redis: Redis) {}
 
   async isEmpty(): Promise<boolean> {
@@ -121,6 +128,7 @@ export class OrganizationStore {
 
   async renameRoom(orgId: string, roomId: string, name: string): Promise<void> {
     await this.redis.hset(keys.room(orgId, roomId), 'name', name);
+    this.recentDisplay.forget(`${orgId}:${roomId}`);
   }
 
   /** Replaces a shared room's members; returns who was added and who was removed. */
@@ -222,6 +230,22 @@ export class OrganizationStore {
     return (await this.getProfessional(room.orgId, room.professionalId))?.name ?? room.name;
   }
 
+  /**
+   * A room by its link, as recently read (a few seconds): for check-in, whose script then checks that the
+   * room still exists. Renames show within seconds; a deleted room's link fails at once all the same.
+   */
+  findRoomBySlugRecent(slug: string): Promise<Room | null> {
+    return this.recentRooms.get(slug, () => this.findRoomBySlug(slug));
+  }
+
+  /** What a visitor is told of their room: its name and who expects them, as recently read. */
+  roomDisplay(orgId: string, roomId: string): Promise<{ roomName: string; professionalName: string } | null> {
+    return this.recentDisplay.get(`${orgId}:${roomId}`, async () => {
+      const room = await this.getRoom(orgId, roomId);
+      return room && { roomName: room.name, professionalName: await this.hostNameOf(room) };
+    });
+  }
+
   async findRoomBySlug(slug: string): Promise<Room | null> {
     const ref = await this.redis.get(keys.roomBySlug(slug));
     if (!ref) return null;
@@ -239,6 +263,8 @@ export class OrganizationStore {
   async deleteRoom(orgId: string, roomId: string): Promise<void> {
     const room = await this.getRoom(orgId, roomId);
     if (!room) return;
+    this.recentRooms.forget(room.slug);
+    this.recentDisplay.forget(`${orgId}:${roomId}`);
     await this.redis
       .multi()
       .del(keys.room(orgId, roomId), keys.roomMembers(orgId, roomId))

@@ -30,12 +30,13 @@ redis.call('PEXPIRE', ${key}, retention)
 `;
 
 /**
- * KEYS: org, visitor, waiting. ARGV: visitorId, roomId, name, tokenHash, now, consultationId, appointmentAt
- * ('' for a walk-in). A scheduled visitor's data is kept for the retention period from the later of now and
- * the appointment.
+ * KEYS: org, visitor, waiting, room. ARGV: visitorId, roomId, name, tokenHash, now, consultationId,
+ * appointmentAt ('' for a walk-in). A scheduled visitor's data is kept for the retention period from the
+ * later of now and the appointment. A room deleted meanwhile takes no one.
  */
 const joinWaitingRoom = `
 ${RETENTION}
+if redis.call('EXISTS', KEYS[4]) == 0 then return 'not_found' end
 local now = tonumber(ARGV[5])
 redis.call('HSET', KEYS[2], 'visitorId', ARGV[1], 'roomId', ARGV[2], 'name', ARGV[3], 'tokenHash', ARGV[4],
   'state', 'waiting', 'arrivedAt', ARGV[5])
@@ -51,13 +52,18 @@ return 'ok'
 `;
 
 /**
- * Admits a waiting visitor into a new call, the admitting professional its host. KEYS: org, visitor,
- * waiting, call, history, presence, call members. ARGV: visitorId, callId, professionalId, now.
+ * Admits a waiting visitor into a new call, the admitting professional its host, who must belong to the
+ * visitor's room (an admin may act on any). KEYS: org, visitor, waiting, call, history, presence, call
+ * members, room members. ARGV: visitorId, callId, professionalId, now, roomId, 'admin'|'professional'.
+ * Answers 'ok', or 'ok_line_empty' when no one else waits in the room.
  */
 const admit = `
 ${RETENTION}
 local now = tonumber(ARGV[4])
 ${MUST_BE_WAITING('KEYS[2]')}
+-- Need to know, checked where it is acted on: a visitor of another room is as unknown as none.
+if redis.call('HGET', KEYS[2], 'roomId') ~= ARGV[5] then return 'not_found' end
+if ARGV[6] ~= 'admin' and redis.call('SISMEMBER', KEYS[8], ARGV[3]) == 0 then return 'not_found' end
 -- A ready call's id is used once.
 if redis.call('EXISTS', KEYS[4]) == 1 then return 'not_found' end
 local roomId = redis.call('HGET', KEYS[2], 'roomId')
@@ -72,6 +78,7 @@ redis.call('SADD', KEYS[7], 'professional:' .. ARGV[3], 'visitor:' .. ARGV[1])
 redis.call('PEXPIRE', KEYS[7], retention)
 redis.call('ZADD', KEYS[5], now, ARGV[2])
 ${TRIM('KEYS[5]')}
+if redis.call('ZCARD', KEYS[3]) == 0 then return 'ok_line_empty' end
 return 'ok'
 `;
 
@@ -139,16 +146,26 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 return 'ok'
 `;
 
-/** KEYS: call, then the hash of each visitor of the call. ARGV: now. Answers the visitors whose visit ended. */
+/**
+ * Ends a call; its length joins its room's recent ones (for the wait estimate). KEYS: call, org, the
+ * room's call lengths, then the hash of each visitor of the call. ARGV: now, how many lengths to keep.
+ * Answers the visitors whose visit ended.
+ */
 const endCall = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'not_found' end
 if state ~= 'active' then return 'call_ended' end
 redis.call('HSET', KEYS[1], 'state', 'ended', 'endedAt', ARGV[1])
 local callId = redis.call('HGET', KEYS[1], 'callId')
+local days = tonumber(redis.call('HGET', KEYS[2], 'retentionDays'))
+if days then
+  redis.call('LPUSH', KEYS[3], tonumber(ARGV[1]) - tonumber(redis.call('HGET', KEYS[1], 'startedAt')))
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[2]) - 1)
+  redis.call('PEXPIRE', KEYS[3], days * 86400000)
+end
 -- The visitors' visits end with the call, unless they were sent back to wait (they are in no call then).
 local ended = {}
-for i = 2, #KEYS do
+for i = 4, #KEYS do
   if redis.call('HGET', KEYS[i], 'callId') == callId and redis.call('HGET', KEYS[i], 'state') == 'in_call' then
     redis.call('HSET', KEYS[i], 'state', 'ended', 'endedAt', ARGV[1])
     table.insert(ended, redis.call('HGET', KEYS[i], 'visitorId'))
@@ -242,7 +259,15 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 'ok'
 `;
 
+/** One attempt against a fixed-window limit: answers the count so far. KEYS: counter. ARGV: window (ms). */
+const countAttempt = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count
+`;
+
 const SCRIPTS = {
+  countAttempt: { keys: 1, lua: countAttempt },
   setIfExists: { keys: 1, lua: setIfExists },
   pushRetained: { keys: 2, lua: pushRetained },
   sendBack: { keys: 4, lua: sendBack },
@@ -253,15 +278,15 @@ const SCRIPTS = {
   transferVisitor: { keys: 4, lua: transferVisitor },
   visitorPresence: { keys: 3, lua: visitorPresence },
   dropVisitor: { keys: 3, lua: dropVisitor },
-  joinWaitingRoom: { keys: 3, lua: joinWaitingRoom },
-  admit: { keys: 7, lua: admit },
+  joinWaitingRoom: { keys: 4, lua: joinWaitingRoom },
+  admit: { keys: 8, lua: admit },
   leaveWaitingRoom: { keys: 3, lua: leaveWaitingRoom },
   endCall: { keys: 'variable', lua: endCall },
 } as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
 
 export type ScriptName = keyof typeof SCRIPTS;
 /** Each script answers 'ok' or an error code from the protocol. */
-export type ScriptResult = 'ok' | 'not_found' | 'not_waiting' | 'already_admitted' | 'call_ended' | 'call_full';
+export type ScriptResult = 'ok' | 'ok_line_empty' | 'not_found' | 'not_waiting' | 'already_admitted' | 'call_ended' | 'call_full';
 
 export function defineScripts(redis: Redis): void {
   for (const [name, { keys, lua }] of Object.entries(SCRIPTS)) {

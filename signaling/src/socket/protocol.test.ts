@@ -230,7 +230,7 @@ describe('socket protocol: malformed payloads get bad_request and change nothing
     const visit = await joinWaitingRoom(server, org.room.slug, 'Ola Nordmann');
     // A second visitor admitted into a call, so there is call state that must not change either.
     const other = await joinWaitingRoom(server, org.room.slug, 'Kari Nordmann');
-    await server.services.waitingRoom.admit(org.org.id, other.visitorId, org.professional.id);
+    await server.services.waitingRoom.admit((await server.services.waitingRoom.getVisitor(org.org.id, other.visitorId))!, { id: org.professional.id, role: 'professional' });
     const session = await login(server, org.professional.email, org.professional.password);
     visitor = await visitorSocket(server, visit.visitorToken);
     pro = await professionalSocket(server, session.cookie);

@@ -2,6 +2,8 @@ import { professionalEvents } from '../../protocol/index.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { CallParticipant } from '../calls/call-participant.ts';
 import type { WaitingMessages } from '../messages/message-handlers.ts';
+import type { Professional } from '../organizations/organization-store.ts';
+import type { Visitor } from './waiting-room-store.ts';
 import { callHandlers } from '../calls/call-handlers.ts';
 import { AppError, notFound } from '../errors.ts';
 import { sessionCookieOf } from '../http/request-guards.ts';
@@ -51,9 +53,17 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
       return { pro, waiting };
     };
 
-    // A session that expired or was logged out elsewhere stops working at the next event.
+    // A session that expired or was logged out elsewhere stops working at the next event. Renewing it on
+    // every event would cost a round trip each; renewing at most every renewEveryMs keeps the idle timeout
+    // to within a quarter of it (and a logout or a member's removal closes this socket at once anyway).
+    let renewedAt = 0;
     const guard = async () => {
-      if (await s.sessions.touch(session)) return;
+      const now = Date.now();
+      if (now - renewedAt < s.sessions.renewEveryMs && now - session.createdAt < s.sessions.maxAgeMs) return;
+      if (await s.sessions.touch(session, now)) {
+        renewedAt = now;
+        return;
+      }
       s.notify.sessionEnded(session.sessionHash);
       throw new AppError('unauthorized', 'please log in again');
     };
@@ -127,14 +137,21 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           return {};
         },
         'queue:admit': async ({ visitorId, callId: intoCallId }) => {
-          const { pro, waiting } = await visitorToActOn(visitorId);
           let callId: string;
+          let lineEmpty = false;
+          let pro: Professional;
+          let waiting: Visitor;
           if (intoCallId && !calls.isReadyFor(socket, participant, intoCallId)) {
             // Into an ongoing call: a second visitor (an interpreter, a relative).
+            ({ pro, waiting } = await visitorToActOn(visitorId));
             await calls.admitInto(participant, intoCallId, waiting);
             callId = intoCallId;
           } else {
-            ({ callId } = await s.waitingRoom.admit(orgId, visitorId, professionalId, Date.now(), intoCallId));
+            // The admission script checks that this member may act on the visitor's room (one round trip less).
+            const [member_, visitor] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
+            if (!visitor) throw notFound('no such visitor');
+            [pro, waiting] = [member_, visitor];
+            ({ callId, lineEmpty } = await s.waitingRoom.admit(visitor, pro, Date.now(), intoCallId));
             if (intoCallId) calls.readyCallStarted(intoCallId);
             // Otherwise start the call's router now, while the admission messages travel.
             else s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
@@ -142,7 +159,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
           s.notify.admitted(visitorId, callId);
           s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
-          void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
+          if (!lineEmpty) void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
           return { callId };
         },
       },

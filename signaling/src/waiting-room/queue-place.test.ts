@@ -15,7 +15,11 @@ import {
   type TestServer,
   type VisitorClient,
 } from '../test-support/test-server.ts';
-import { recordCallLength } from './queue-place.ts';
+import { keys } from '../redis/keys.ts';
+import type { Services } from '../services.ts';
+
+/** Seeds a room's recent call lengths as ended calls leave them (newest first). */
+const recordCallLength = (s: Services, orgId: string, roomId: string, ms: number) => s.redis.lpush(keys.roomCallLengths(orgId, roomId), ms);
 
 /*
  * A waiting visitor sees their place in line and an estimated wait (from the room's recent call lengths,

@@ -1,12 +1,8 @@
 import type { QueuePlace } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
 import type { Services } from '../services.ts';
 import { socketRooms } from '../socket/types.ts';
 import type { Visitor } from './waiting-room-store.ts';
-
-/** How many recent call lengths per room the estimate is made from. */
-const LENGTHS_KEPT = 20;
 
 const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -51,8 +47,3 @@ const placeAt = (position: number, perPerson: number | null): QueuePlace => ({
   position,
   estimatedMinutes: perPerson === null ? null : Math.max(1, Math.ceil((position * perPerson) / 60_000)),
 });
-
-/** A call ended: its length joins the room's recent ones (call metadata, under the retention period). */
-export async function recordCallLength(s: Services, orgId: string, roomId: string, lengthMs: number): Promise<void> {
-  await runScript(s.redis, 'pushRetained', [keys.organization(orgId), keys.roomCallLengths(orgId, roomId)], [Math.round(lengthMs), LENGTHS_KEPT]);
-}

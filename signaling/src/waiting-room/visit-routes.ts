@@ -10,14 +10,16 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
 
   /** A visitor checks in: they enter the room's waiting list and get the token that resumes their visit. */
   router.post('/api/visits', async (req, res) => {
-    if (!(await s.rateLimiter.allow('join', req.ip ?? '', s.config.JOIN_LIMIT_PER_MINUTE, 60_000))) {
-      throw new AppError('rate_limited', 'too many check-ins from this address; wait a minute');
-    }
     const body = parse(visitRequest, req.body);
+    // The limit and the room's link are looked up together (one round trip to Redis).
+    const [allowed, roomOfLink] = await Promise.all([
+      s.rateLimiter.allow('join', req.ip ?? '', s.config.JOIN_LIMIT_PER_MINUTE, 60_000),
+      'roomSlug' in body ? s.organizations.findRoomBySlugRecent(body.roomSlug) : null,
+    ]);
+    if (!allowed) throw new AppError('rate_limited', 'too many check-ins from this address; wait a minute');
     // A room link, or a scheduled consultation's private link (which names its room).
     const consultation = 'consultation' in body ? await s.consultations.resolve(body.consultation) : null;
-    const room =
-      'roomSlug' in body ? await s.organizations.findRoomBySlug(body.roomSlug) : consultation && (await s.organizations.getRoom(consultation.orgId, consultation.roomId));
+    const room = roomOfLink ?? (consultation && (await s.organizations.getRoom(consultation.orgId, consultation.roomId)));
     if (!room) throw notFound('This link is not valid');
     const { visitor, visitorToken } = await s.waitingRoom.join(room, body.name, Date.now(), consultation ?? undefined);
     s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor joined the waiting room');

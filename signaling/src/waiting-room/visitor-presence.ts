@@ -1,7 +1,9 @@
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 import type { Services } from '../services.ts';
-import type { Visitor } from './waiting-room-store.ts';
+import { WaitingRoomStore, type Visitor } from './waiting-room-store.ts';
+import { connectRedis } from '../redis/connection.ts';
+import type { Redis } from 'ioredis';
 import { announcePlaces } from './queue-place.ts';
 
 /** How often this process tells Redis that its waiting visitors are still connected. */
@@ -23,9 +25,17 @@ export class VisitorPresence {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly graceMs: number;
   private closed = false;
+  /**
+   * Heartbeats and sweeps run on a connection of their own: background work that neither waits behind
+   * nor delays the requests of visitors and professionals.
+   */
+  private readonly background: Redis;
+  private readonly backgroundVisitors: WaitingRoomStore;
 
   constructor(private readonly s: Services) {
     this.graceMs = s.config.VISITOR_GRACE_SECONDS * 1000;
+    this.background = connectRedis(s.config.REDIS_URL);
+    this.backgroundVisitors = new WaitingRoomStore(this.background);
     this.timers.push(setInterval(() => void this.heartbeat().catch((err: Error) => s.log.warn({ err: err.message }, 'presence heartbeat failed')), HEARTBEAT_MS));
     this.timers.push(setInterval(() => void this.sweep().catch((err: Error) => s.log.warn({ err: err.message }, 'presence sweep failed')), SWEEP_MS));
   }
@@ -57,20 +67,25 @@ export class VisitorPresence {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
+    await this.background.quit().catch(() => undefined);
   }
 
   private async mark(visitor: Visitor, presence: 'online' | 'lost', deadline: number): Promise<boolean> {
     if (this.closed) return false;
-    const result = await runScript(
-      this.s.redis,
-      'visitorPresence',
-      [keys.organization(visitor.orgId), keys.visitor(visitor.orgId, visitor.id), keys.presence(visitor.orgId)],
-      [visitor.id, presence, deadline],
-    );
-    if (result === 'ok') await this.s.redis.sadd(keys.presenceOrganizations(), visitor.orgId);
+    // The organization is named for the sweep in the same round trip (harmless if no one turns out to be
+    // watched: the sweep forgets an organization with nobody in its presence set).
+    const [result] = await Promise.all([
+      runScript(
+        this.s.redis,
+        'visitorPresence',
+        [keys.organization(visitor.orgId), keys.visitor(visitor.orgId, visitor.id), keys.presence(visitor.orgId)],
+        [visitor.id, presence, deadline],
+      ),
+      this.s.redis.sadd(keys.presenceOrganizations(), visitor.orgId),
+    ]);
     return result === 'ok';
   }
 
@@ -78,7 +93,7 @@ export class VisitorPresence {
   private async heartbeat(): Promise<void> {
     if (this.local.size === 0) return;
     const deadline = Date.now() + this.graceMs + 2 * HEARTBEAT_MS;
-    const pipeline = this.s.redis.pipeline();
+    const pipeline = this.background.pipeline();
     const orgs = new Set<string>();
     for (const { visitor } of this.local.values()) {
       // XX: only visitors still watched (admitted or gone ones were removed from the set).
@@ -92,12 +107,12 @@ export class VisitorPresence {
   /** Lets go of visitors whose grace period passed with no connection back. */
   private async sweep(): Promise<void> {
     const now = Date.now();
-    for (const orgId of await this.s.redis.smembers(keys.presenceOrganizations())) {
-      const due = await this.s.redis.zrangebyscore(keys.presence(orgId), '-inf', now, 'LIMIT', 0, 100);
+    for (const orgId of await this.background.smembers(keys.presenceOrganizations())) {
+      const due = await this.background.zrangebyscore(keys.presence(orgId), '-inf', now, 'LIMIT', 0, 100);
       for (const visitorId of due) {
-        const visitor = await this.s.waitingRoom.getVisitor(orgId, visitorId);
+        const visitor = await this.backgroundVisitors.getVisitor(orgId, visitorId);
         const result = await runScript(
-          this.s.redis,
+          this.background,
           'dropVisitor',
           [keys.visitor(orgId, visitorId), keys.waiting(orgId, visitor?.roomId ?? 'none'), keys.presence(orgId)],
           [visitorId, now],
@@ -107,7 +122,7 @@ export class VisitorPresence {
         this.s.notify.visitorRemoved({ visitorId, roomId: visitor.roomId, reason: 'connection_lost' });
         void announcePlaces(this.s, orgId, visitor.roomId).catch(() => undefined);
       }
-      if (due.length === 0 && (await this.s.redis.zcard(keys.presence(orgId))) === 0) await this.s.redis.srem(keys.presenceOrganizations(), orgId);
+      if (due.length === 0 && (await this.background.zcard(keys.presence(orgId))) === 0) await this.background.srem(keys.presenceOrganizations(), orgId);
     }
   }
 }

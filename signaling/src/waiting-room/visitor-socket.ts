@@ -62,10 +62,14 @@ async function visitState(s: Services, orgId: string, visitorId: string): Promis
     if (visitor?.leftReason === 'denied') return { state: 'ended', reason: 'denied', ...(visitor.deniedMessage ? { message: visitor.deniedMessage } : {}) };
     return visitor?.leftReason === 'connection_lost' ? { state: 'ended', reason: 'connection_lost' } : { state: 'ended' };
   }
-  const room = await s.organizations.getRoom(orgId, visitor.roomId);
-  const names = { roomName: room?.name ?? '', professionalName: room ? await s.organizations.hostNameOf(room) : '' };
-  if (visitor.state === 'in_call' && visitor.callId) {
-    const call = await s.calls.get(orgId, visitor.callId);
+  // The names as recently read, the call or the place as they are now: one round trip in the usual case.
+  const [display, call, place] = await Promise.all([
+    s.organizations.roomDisplay(orgId, visitor.roomId),
+    visitor.state === 'in_call' && visitor.callId ? s.calls.get(orgId, visitor.callId) : null,
+    visitor.state === 'waiting' ? placeOf(s, visitor) : null,
+  ]);
+  const names = display ?? { roomName: '', professionalName: '' };
+  if (visitor.state === 'in_call') {
     if (call?.state === 'active') return { state: 'in_call', callId: call.id, ...names };
     return { state: 'ended' };
   }
@@ -73,7 +77,7 @@ async function visitState(s: Services, orgId: string, visitorId: string): Promis
     state: 'waiting',
     arrivedAt: visitor.arrivedAt,
     ...names,
-    place: await placeOf(s, visitor),
+    place,
     ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
   };
 }

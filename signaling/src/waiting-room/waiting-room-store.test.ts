@@ -19,6 +19,8 @@ describe('waiting room model (real Redis)', function () {
   let calls: CallStore;
   let room: Room;
   let proId: string;
+  /** The room's professional, as admissions see them. */
+  let pro: { id: string; role: 'professional' };
 
   before(async () => {
     redisServer = await startRedis();
@@ -34,9 +36,10 @@ describe('waiting room model (real Redis)', function () {
   beforeEach(async () => {
     await redis.flushall();
     const org = await orgs.createOrganization('Clinic', 30);
-    const pro = await orgs.createProfessional(org.id, { name: 'Dr A', email: 'a@example.com', passwordHash: 'x' });
-    proId = pro.id;
-    room = await orgs.createRoom(org.id, { slug: 'dr-a', name: 'Dr A', professionalId: pro.id });
+    const member = await orgs.createProfessional(org.id, { name: 'Dr A', email: 'a@example.com', passwordHash: 'x' });
+    proId = member.id;
+    pro = { id: member.id, role: 'professional' };
+    room = await orgs.createRoom(org.id, { slug: 'dr-a', name: 'Dr A', professionalId: member.id });
   });
 
   async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -75,24 +78,37 @@ describe('waiting room model (real Redis)', function () {
   it('admit moves the visitor into a call; leave and admit of a gone visitor are refused', async () => {
     const a = await waiting.join(room, 'Ola');
     const b = await waiting.join(room, 'Kari');
-    const { callId } = await waiting.admit(room.orgId, a.visitor.id, proId);
+    const { callId } = await waiting.admit(a.visitor, pro);
     expect((await waiting.getVisitor(room.orgId, a.visitor.id))?.state).to.equal('in_call');
     const call = await calls.get(room.orgId, callId);
     expect(call).to.include({ visitorId: a.visitor.id, professionalId: proId, state: 'active', roomId: room.id });
     expect((await waiting.listWaiting(room.orgId, [room], 30 * DAY)).map((v) => v.visitorId)).to.deep.equal([b.visitor.id]);
 
     await waiting.leave(b.visitor);
-    expect(await codeOf(waiting.admit(room.orgId, b.visitor.id, proId))).to.equal('not_waiting');
-    expect(await codeOf(waiting.admit(room.orgId, a.visitor.id, proId))).to.equal('already_admitted');
+    expect(await codeOf(waiting.admit(b.visitor, pro))).to.equal('not_waiting');
+    expect(await codeOf(waiting.admit(a.visitor, pro))).to.equal('already_admitted');
     expect(await codeOf(waiting.leave(b.visitor))).to.equal('not_waiting');
-    expect(await codeOf(waiting.admit(room.orgId, '0'.repeat(32), proId))).to.equal('not_found');
+    expect(await codeOf(waiting.admit({ ...a.visitor, id: '0'.repeat(32) }, pro))).to.equal('not_found');
     expect(await waiting.listWaiting(room.orgId, [room], 30 * DAY)).to.deep.equal([]);
+  });
+
+  it('admits only for a member of the visitor’s room (admins: any room), and only in the room the visitor is in now', async () => {
+    const a = await waiting.join(room, 'Ola');
+    const outsider = await orgs.createProfessional(room.orgId, { name: 'Dr B', email: 'b@example.com', passwordHash: 'x' });
+    expect(await codeOf(waiting.admit(a.visitor, { id: outsider.id, role: 'professional' })), 'not in the room').to.equal('not_found');
+    const other = await orgs.createRoom(room.orgId, { slug: 'dr-b', name: 'Dr B', professionalId: outsider.id });
+    await waiting.transfer(a.visitor, other.id);
+    expect(await codeOf(waiting.admit(a.visitor, pro)), 'moved away meanwhile').to.equal('not_found');
+    expect((await waiting.getVisitor(room.orgId, a.visitor.id))?.state, 'nothing changed').to.equal('waiting');
+    const moved = (await waiting.getVisitor(room.orgId, a.visitor.id))!;
+    const { lineEmpty } = await waiting.admit(moved, { id: proId, role: 'admin' });
+    expect(lineEmpty, 'an admin may; no one else waits there').to.equal(true);
   });
 
   it('ending a call ends it once, records its length, and lists it in the history', async () => {
     const a = await waiting.join(room, 'Ola');
     const t0 = Date.now();
-    const { callId } = await waiting.admit(room.orgId, a.visitor.id, proId, t0);
+    const { callId } = await waiting.admit(a.visitor, pro, t0);
     const call = (await calls.get(room.orgId, callId))!;
     await calls.end(call, t0 + 61_000);
     expect(await codeOf(calls.end(call))).to.equal('call_ended');
@@ -106,7 +122,7 @@ describe('waiting room model (real Redis)', function () {
     const a = await waiting.join(room, 'Ola');
     const b = await waiting.join(room, 'Kari');
     await waiting.join(room, 'Per');
-    const { callId } = await waiting.admit(room.orgId, a.visitor.id, proId);
+    const { callId } = await waiting.admit(a.visitor, pro);
     await calls.end((await calls.get(room.orgId, callId))!);
     await waiting.leave(b.visitor);
 
@@ -120,7 +136,7 @@ describe('waiting room model (real Redis)', function () {
     }
     // The test must have seen each kind of key it claims to check.
     expect([...kinds].sort()).to.deep.equal(
-      ['{org:<id>}:call:<id>', '{org:<id>}:call-members:<id>', '{org:<id>}:history:<id>', '{org:<id>}:visitor:<id>', '{org:<id>}:waiting:<id>'].sort(),
+      ['{org:<id>}:call:<id>', '{org:<id>}:call-lengths:<id>', '{org:<id>}:call-members:<id>', '{org:<id>}:history:<id>', '{org:<id>}:visitor:<id>', '{org:<id>}:waiting:<id>'].sort(),
     );
   });
 
@@ -138,7 +154,7 @@ describe('waiting room model (real Redis)', function () {
     try {
       const stores = [waiting, ...others.map((r) => new WaitingRoomStore(r))];
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => codeOf(stores[i % stores.length]!.admit(room.orgId, a.visitor.id, proId))),
+        Array.from({ length: 50 }, (_, i) => codeOf(stores[i % stores.length]!.admit(a.visitor, pro))),
       );
       expect(results.filter((r) => r === 'ok')).to.have.length(1);
       expect(results.filter((r) => r === 'already_admitted')).to.have.length(49);

@@ -48,7 +48,7 @@ export class WaitingRoomStore {
     const result = await runScript(
       this.redis,
       'joinWaitingRoom',
-      [keys.organization(room.orgId), keys.visitor(room.orgId, visitorId), keys.waiting(room.orgId, room.id)],
+      [keys.organization(room.orgId), keys.visitor(room.orgId, visitorId), keys.waiting(room.orgId, room.id), keys.room(room.orgId, room.id)],
       [visitorId, room.id, name, hashSecret(secret), now, consultation?.id ?? '', appointmentAt ?? ''],
     );
     if (result !== 'ok') throw notFound();
@@ -85,34 +85,34 @@ export class WaitingRoomStore {
   }
 
   /**
-   * Admits a waiting visitor into a new call (`callId`: the id of a professional's ready call, used once).
-   * Exactly one of two concurrent admits wins.
+   * Admits a waiting visitor into a new call (`callId`: the id of a professional's ready call, used once),
+   * if the professional may act on their room. Exactly one of two concurrent admits wins. `lineEmpty`: no
+   * one else waits in the room now.
    */
   async admit(
-    orgId: string,
-    visitorId: string,
-    professionalId: string,
+    visitor: Visitor,
+    professional: { id: string; role: 'professional' | 'admin' },
     now = Date.now(),
     callId = newId(),
-  ): Promise<{ callId: string; visitor: Visitor }> {
-    const visitor = await this.getVisitor(orgId, visitorId);
-    if (!visitor) throw notFound('no such visitor');
+  ): Promise<{ callId: string; lineEmpty: boolean }> {
+    const { orgId } = visitor;
     const result = await runScript(
       this.redis,
       'admit',
       [
         keys.organization(orgId),
-        keys.visitor(orgId, visitorId),
+        keys.visitor(orgId, visitor.id),
         keys.waiting(orgId, visitor.roomId),
         keys.call(orgId, callId),
-        keys.history(orgId, professionalId),
+        keys.history(orgId, professional.id),
         keys.presence(orgId),
         keys.callMembers(orgId, callId),
+        keys.roomMembers(orgId, visitor.roomId),
       ],
-      [visitorId, callId, professionalId, now],
+      [visitor.id, callId, professional.id, now, visitor.roomId, professional.role],
     );
-    if (result !== 'ok') throw notWaiting(result);
-    return { callId, visitor: { ...visitor, state: 'in_call', callId } };
+    if (result !== 'ok' && result !== 'ok_line_empty') throw notWaiting(result);
+    return { callId, lineEmpty: result === 'ok_line_empty' };
   }
 
   /** Admits a waiting visitor into an ongoing call (a group call), if it has room for one more. */
