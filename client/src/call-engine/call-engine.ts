@@ -7,7 +7,6 @@ import type {
   CallServerEvents,
   ConsumerInfo,
   NetworkRating,
-  PeerInfo,
   TransportInfo,
 } from '../../../signaling/protocol/index.ts';
 import type { LocalMedia } from './local-media.ts';
@@ -18,21 +17,14 @@ import { MAX_CHAT_TEXT } from './e2ee/chat-crypto.ts';
 import { mark } from './marks.ts';
 import { NetworkQuality } from './network-quality.ts';
 import { AudioOnlyPolicy } from './audio-only.ts';
+import { RemoteParticipants, type RemoteParticipant } from './remote-participants.ts';
+
+export type { RemoteParticipant };
 
 /** How often a call measures its connection (and tells the others). */
 const QUALITY_INTERVAL_MS = 5_000;
 
 export type CallStatus = 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
-
-export interface RemoteParticipant {
-  peer: PeerInfo;
-  /** One stream with whatever of the participant's audio and video is being received. */
-  stream: MediaStream;
-  /** What they share of their screen, while they do. */
-  screen: MediaStream | null;
-  audioMuted: boolean;
-  videoOff: boolean;
-}
 
 export interface ChatMessage {
   /** The sender's peer id; null for this browser's own messages. */
@@ -113,12 +105,6 @@ const TRANSPORT_SETTINGS = { encodedInsertableStreams: true } as unknown as Part
 /** Only on a server started for the encryption benchmark (production refuses it): plain transports. */
 const UNENCRYPTED_SETTINGS = {} as Partial<RTCConfiguration>;
 
-interface Consumed {
-  consumer: types.Consumer;
-  peerId: string;
-  source: ConsumerInfo['source'];
-}
-
 /** A shared screen is mostly still: a few frames a second keep text sharp at a fraction of the bits and CPU. */
 const SCREEN_CONSTRAINTS: MediaStreamConstraints = { video: { frameRate: { max: 5 }, width: { max: 1920 }, height: { max: 1080 } }, audio: false };
 
@@ -132,8 +118,7 @@ export class CallEngine {
   private readonly producers = new Map<'audio' | 'video', types.Producer>();
   private screen?: { producer?: types.Producer; track: MediaStreamTrack };
   private screenShareAllowed = false;
-  private readonly consumed = new Map<string, Consumed>();
-  private readonly remotes = new Map<string, RemoteParticipant>();
+  private readonly remotes = new RemoteParticipants();
   private readonly listeners = new Set<(s: CallSnapshot) => void>();
   private status: CallStatus = 'connecting';
   private error?: string;
@@ -185,7 +170,7 @@ export class CallEngine {
   snapshot(): CallSnapshot {
     return {
       status: this.status,
-      remotes: [...this.remotes.values()],
+      remotes: this.remotes.list(),
       microphoneMuted: this.microphoneMuted,
       cameraOff: !this.media?.videoTrack,
       encryption: { mode: this.encryptionMode, ...this.encryption.snapshot() },
@@ -211,14 +196,11 @@ export class CallEngine {
       this.cleanups.push(() => (this.socket as unknown as Socket).off(event, handler as never));
     };
     on('call:consumer-added', (info) => void this.consume(info, this.joinGeneration).resumed.catch((e) => this.fail(e)));
-    on('call:consumer-closed', ({ consumerId }) => this.dropConsumer(consumerId));
+    on('call:consumer-closed', ({ consumerId }) => {
+      if (this.remotes.closed(consumerId)) this.changed();
+    });
     on('call:consumer-paused', ({ consumerId, paused }) => {
-      const c = this.consumed.get(consumerId);
-      const remote = c && this.remotes.get(c.peerId);
-      if (!c || !remote || c.source === 'screen') return;
-      if (c.consumer.kind === 'audio') remote.audioMuted = paused;
-      else remote.videoOff = paused;
-      this.changed();
+      if (this.remotes.paused(consumerId, paused)) this.changed();
     });
     on('call:ended', ({ callId }) => {
       if (callId === this.callId) this.finish();
@@ -228,15 +210,13 @@ export class CallEngine {
     });
     on('call:peer-joined', ({ callId, peer }) => {
       if (callId !== this.callId) return;
-      this.remote(peer);
+      this.remotes.joined(peer);
       this.changed();
       if (this.encrypted) void this.encryption.peerJoined(peer);
     });
     on('call:peer-left', ({ callId, peerId }) => {
       if (callId !== this.callId) return;
-      const remote = this.remotes.get(peerId);
-      if (remote) for (const t of remote.stream.getTracks()) remote.stream.removeTrack(t);
-      this.remotes.delete(peerId);
+      this.remotes.left(peerId);
       this.peerQuality.delete(peerId);
       this.changed();
       if (this.encrypted) void this.encryption.peerLeft(peerId);
@@ -452,7 +432,7 @@ export class CallEngine {
         rtpParameters: rtpParameters as unknown as Record<string, unknown>,
       }).then(({ producerId }) => callback({ id: producerId }), errback);
     });
-    for (const peer of joined.peers) this.remote(peer);
+    for (const peer of joined.peers) this.remotes.joined(peer);
     const media = await this.mediaReady;
     if (generation !== this.joinGeneration) return;
     // Receive first: seeing the other person is what the admission is waiting for, and this browser
@@ -603,43 +583,9 @@ export class CallEngine {
       rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
     });
     if (consumer.rtpReceiver && this.encrypted) this.pipe.attach(consumer.rtpReceiver, 'receive', info.kind, info.peer.id);
-    const remote = this.remote(info.peer);
-    this.consumed.set(consumer.id, { consumer, peerId: info.peer.id, source: info.source });
-    if (info.source === 'screen') {
-      remote.screen = new MediaStream([consumer.track]);
-      this.changed();
-      return consumer;
-    }
-    for (const old of info.kind === 'audio' ? remote.stream.getAudioTracks() : remote.stream.getVideoTracks()) remote.stream.removeTrack(old);
-    remote.stream.addTrack(consumer.track);
-    if (info.kind === 'audio') remote.audioMuted = info.producerPaused;
-    else remote.videoOff = info.producerPaused;
+    this.remotes.received(info, consumer);
     this.changed();
     return consumer;
-  }
-
-  private dropConsumer(consumerId: string): void {
-    const c = this.consumed.get(consumerId);
-    if (!c) return;
-    this.consumed.delete(consumerId);
-    c.consumer.close();
-    const remote = this.remotes.get(c.peerId);
-    if (remote && c.source === 'screen') remote.screen = null;
-    else if (remote) {
-      remote.stream.removeTrack(c.consumer.track);
-      if (c.consumer.kind === 'audio') remote.audioMuted = true;
-      else remote.videoOff = true;
-    }
-    this.changed();
-  }
-
-  private remote(peer: PeerInfo): RemoteParticipant {
-    let remote = this.remotes.get(peer.id);
-    if (!remote) {
-      remote = { peer, stream: new MediaStream(), screen: null, audioMuted: false, videoOff: false };
-      this.remotes.set(peer.id, remote);
-    }
-    return remote;
   }
 
   private closeTransports(): void {
@@ -648,12 +594,7 @@ export class CallEngine {
     this.sendTransport = undefined;
     this.recvTransport = undefined;
     this.producers.clear();
-    for (const { consumer } of this.consumed.values()) consumer.close();
-    this.consumed.clear();
-    for (const r of this.remotes.values()) {
-      for (const t of r.stream.getTracks()) r.stream.removeTrack(t);
-      r.screen = null;
-    }
+    this.remotes.clearMedia();
     if (this.screen) this.screen.producer = undefined;
   }
 

@@ -1,3 +1,4 @@
+import { retentionMsOf } from '../organizations/organization-store.ts';
 import { randomBytes } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import {
@@ -153,7 +154,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const room = await roomOf(res, req.params.id);
     if (room.kind === 'personal') throw new AppError('bad_request', 'a personal room goes when its professional is removed');
     const org = await s.organizations.getOrganization(room.orgId);
-    const waiting = await s.waitingRoom.listWaiting(room.orgId, [room], (org?.retentionDays ?? 0) * 86_400_000);
+    const waiting = await s.waitingRoom.listWaiting(room.orgId, [room], retentionMsOf(org));
     if (waiting.length) throw new AppError('room_not_empty', 'someone is waiting in this room; delete it when no one is');
     await s.organizations.deleteRoom(room.orgId, room.id);
     s.notify.roomChanged(room.id, true);

@@ -1,3 +1,4 @@
+import { retentionMsOf } from '../organizations/organization-store.ts';
 import { Router, type Response } from 'express';
 import type { HistoryResponse } from '../../protocol/index.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
@@ -9,7 +10,7 @@ export function historyRoutes(s: Services): Router {
   router.get('/api/history', requireProfessional(s.sessions, s.config.cookieSecure), async (_req, res: Response<unknown, AuthedLocals>) => {
     const { orgId, professionalId } = res.locals.session;
     const org = await s.organizations.getOrganization(orgId);
-    const retentionMs = (org?.retentionDays ?? 0) * 86_400_000;
+    const retentionMs = retentionMsOf(org);
     const rooms = new Map((await s.organizations.listRooms(orgId)).map((r) => [r.id, r.name]));
     const calls = await s.calls.history(orgId, professionalId, retentionMs, async (call) => ({
       visitorName: (await s.waitingRoom.getVisitor(orgId, call.visitorId))?.name ?? '',

@@ -10,6 +10,9 @@ export interface Organization extends OrganizationSettings {
   retentionDays: number;
 }
 
+/** How long an organization keeps data about visitors and calls, in ms (0 for an unknown organization). */
+export const retentionMsOf = (org: Pick<Organization, 'retentionDays'> | null): number => (org?.retentionDays ?? 0) * 86_400_000;
+
 /** Until an admin writes their own (in the organization's language). */
 export const DEFAULT_QUICK_REPLIES = ['I’m running about 10 minutes late.', 'I’ll be with you shortly.'];
 

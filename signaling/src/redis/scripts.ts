@@ -54,8 +54,9 @@ return 'ok'
 /**
  * Admits a waiting visitor into a new call, the admitting professional its host, who must belong to the
  * visitor's room (an admin may act on any). KEYS: org, visitor, waiting, call, history, presence, call
- * members, room members. ARGV: visitorId, callId, professionalId, now, roomId, 'admin'|'professional'.
- * Answers 'ok', or 'ok_line_empty' when no one else waits in the room.
+ * members, room members, room call lengths. ARGV: visitorId, callId, professionalId, now, roomId,
+ * 'admin'|'professional'. Answers an error code, or (JSON) what the others in line are told: the line as it
+ * is now, the room's recent call lengths and how many professionals it has.
  */
 const admit = `
 ${RETENTION}
@@ -78,8 +79,7 @@ redis.call('SADD', KEYS[7], 'professional:' .. ARGV[3], 'visitor:' .. ARGV[1])
 redis.call('PEXPIRE', KEYS[7], retention)
 redis.call('ZADD', KEYS[5], now, ARGV[2])
 ${TRIM('KEYS[5]')}
-if redis.call('ZCARD', KEYS[3]) == 0 then return 'ok_line_empty' end
-return 'ok'
+return cjson.encode({ line = redis.call('ZRANGE', KEYS[3], 0, -1), lengths = redis.call('LRANGE', KEYS[9], 0, -1), professionals = redis.call('SCARD', KEYS[8]) })
 `;
 
 const CALL_MUST_BE_ACTIVE = (key: string) => `
@@ -279,14 +279,14 @@ const SCRIPTS = {
   visitorPresence: { keys: 3, lua: visitorPresence },
   dropVisitor: { keys: 3, lua: dropVisitor },
   joinWaitingRoom: { keys: 4, lua: joinWaitingRoom },
-  admit: { keys: 8, lua: admit },
+  admit: { keys: 9, lua: admit },
   leaveWaitingRoom: { keys: 3, lua: leaveWaitingRoom },
   endCall: { keys: 'variable', lua: endCall },
 } as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
 
 export type ScriptName = keyof typeof SCRIPTS;
 /** Each script answers 'ok' or an error code from the protocol. */
-export type ScriptResult = 'ok' | 'ok_line_empty' | 'not_found' | 'not_waiting' | 'already_admitted' | 'call_ended' | 'call_full';
+export type ScriptResult = 'ok' | 'not_found' | 'not_waiting' | 'already_admitted' | 'call_ended' | 'call_full';
 
 export function defineScripts(redis: Redis): void {
   for (const [name, { keys, lua }] of Object.entries(SCRIPTS)) {

@@ -2,13 +2,13 @@ import { professionalEvents } from '../../protocol/index.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { CallParticipant } from '../calls/call-participant.ts';
 import type { WaitingMessages } from '../messages/message-handlers.ts';
-import type { Professional } from '../organizations/organization-store.ts';
+import { retentionMsOf, type Professional } from '../organizations/organization-store.ts';
 import type { Visitor } from './waiting-room-store.ts';
 import { callHandlers } from '../calls/call-handlers.ts';
 import { AppError, notFound } from '../errors.ts';
 import { sessionCookieOf } from '../http/request-guards.ts';
 import { bindEvents } from '../socket/bind-events.ts';
-import { announcePlaces, placeOf } from './queue-place.ts';
+import { announceLine, announcePlaces, placeOf, type LineNow } from './queue-place.ts';
 import { socketRooms, type ProfessionalNamespace, type ProfessionalSocket } from '../socket/types.ts';
 import type { Services } from '../services.ts';
 
@@ -76,7 +76,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
         ...messages.forProfessional(socket, visitorToActOn),
         'queue:list': async () => {
           const [org, rooms] = await Promise.all([s.organizations.getOrganization(orgId), s.organizations.roomsOf(await member())]);
-          const visitors = await s.waitingRoom.listWaiting(orgId, rooms, (org?.retentionDays ?? 0) * 86_400_000);
+          const visitors = await s.waitingRoom.listWaiting(orgId, rooms, retentionMsOf(org));
           rooms.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'personal' ? -1 : 1));
           const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name);
           const transferTargets = (await s.organizations.listRooms(orgId)).map((r) => ({ roomId: r.id, name: r.name })).sort(byName);
@@ -138,7 +138,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
         },
         'queue:admit': async ({ visitorId, callId: intoCallId }) => {
           let callId: string;
-          let lineEmpty = false;
+          let lineNow: LineNow | null = null;
           let pro: Professional;
           let waiting: Visitor;
           if (intoCallId && !calls.isReadyFor(socket, participant, intoCallId)) {
@@ -151,7 +151,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
             const [member_, visitor] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
             if (!visitor) throw notFound('no such visitor');
             [pro, waiting] = [member_, visitor];
-            ({ callId, lineEmpty } = await s.waitingRoom.admit(visitor, pro, Date.now(), intoCallId));
+            ({ callId, lineNow } = await s.waitingRoom.admit(visitor, pro, Date.now(), intoCallId));
             if (intoCallId) calls.readyCallStarted(intoCallId);
             // Otherwise start the call's router now, while the admission messages travel.
             else s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
@@ -159,7 +159,9 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
           s.notify.admitted(visitorId, callId);
           s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
-          if (!lineEmpty) void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
+          // The others in line hear their new places (the admission read the line for it).
+          if (lineNow) announceLine(s, lineNow);
+          else void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
           return { callId };
         },
       },

@@ -22,7 +22,7 @@ export async function placeOf(s: Services, visitor: Pick<Visitor, 'orgId' | 'id'
     s.organizations.roomMembers(visitor.orgId, visitor.roomId),
   ]);
   if (rank === null) return null;
-  return placeAt(rank + 1, perPersonMs(lengths, members));
+  return placeAt(rank + 1, perPersonMs(lengths, members.length));
 }
 
 /**
@@ -31,17 +31,29 @@ export async function placeOf(s: Services, visitor: Pick<Visitor, 'orgId' | 'id'
  * message per visitor.
  */
 export async function announcePlaces(s: Services, orgId: string, roomId: string): Promise<void> {
-  const [waiting, lengths, members] = await Promise.all([
+  const [line, lengths, members] = await Promise.all([
     s.redis.zrange(keys.waiting(orgId, roomId), '0', '-1'),
     s.redis.lrange(keys.roomCallLengths(orgId, roomId), 0, -1),
     s.organizations.roomMembers(orgId, roomId),
   ]);
-  const perPerson = perPersonMs(lengths, members);
-  waiting.forEach((visitorId, i) => s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:place', placeAt(i + 1, perPerson)));
+  announceLine(s, { line, lengths, professionals: members.length });
+}
+
+/** Tells everyone in a line their place, from the line as read (by announcePlaces, or by an admission). */
+export function announceLine(s: Services, room: LineNow): void {
+  const perPerson = perPersonMs(room.lengths, room.professionals);
+  room.line.forEach((visitorId, i) => s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:place', placeAt(i + 1, perPerson)));
+}
+
+/** A room's line as it is now: visitor ids in order, its recent call lengths (ms), how many professionals it has. */
+export interface LineNow {
+  line: string[];
+  lengths: string[];
+  professionals: number;
 }
 
 /** The wait each person ahead adds: the median recent call, shared by the room's professionals; null untimed. */
-const perPersonMs = (lengths: string[], members: string[]) => (lengths.length ? median(lengths.map(Number)) / Math.max(1, members.length) : null);
+const perPersonMs = (lengths: string[], professionals: number) => (lengths.length ? median(lengths.map(Number)) / Math.max(1, professionals) : null);
 
 const placeAt = (position: number, perPerson: number | null): QueuePlace => ({
   position,

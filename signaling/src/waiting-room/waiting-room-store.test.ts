@@ -78,7 +78,8 @@ describe('waiting room model (real Redis)', function () {
   it('admit moves the visitor into a call; leave and admit of a gone visitor are refused', async () => {
     const a = await waiting.join(room, 'Ola');
     const b = await waiting.join(room, 'Kari');
-    const { callId } = await waiting.admit(a.visitor, pro);
+    const { callId, lineNow } = await waiting.admit(a.visitor, pro);
+    expect(lineNow.line, 'the line after it, for the others').to.deep.equal([b.visitor.id]);
     expect((await waiting.getVisitor(room.orgId, a.visitor.id))?.state).to.equal('in_call');
     const call = await calls.get(room.orgId, callId);
     expect(call).to.include({ visitorId: a.visitor.id, professionalId: proId, state: 'active', roomId: room.id });
@@ -101,8 +102,8 @@ describe('waiting room model (real Redis)', function () {
     expect(await codeOf(waiting.admit(a.visitor, pro)), 'moved away meanwhile').to.equal('not_found');
     expect((await waiting.getVisitor(room.orgId, a.visitor.id))?.state, 'nothing changed').to.equal('waiting');
     const moved = (await waiting.getVisitor(room.orgId, a.visitor.id))!;
-    const { lineEmpty } = await waiting.admit(moved, { id: proId, role: 'admin' });
-    expect(lineEmpty, 'an admin may; no one else waits there').to.equal(true);
+    const { lineNow } = await waiting.admit(moved, { id: proId, role: 'admin' });
+    expect(lineNow, 'an admin may; no one else waits there').to.deep.equal({ line: [], lengths: [], professionals: 1 });
   });
 
   it('ending a call ends it once, records its length, and lists it in the history', async () => {

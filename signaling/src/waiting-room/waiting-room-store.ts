@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { WaitingVisitor } from '../../protocol/index.ts';
+import type { LineNow } from './queue-place.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
@@ -86,15 +87,15 @@ export class WaitingRoomStore {
 
   /**
    * Admits a waiting visitor into a new call (`callId`: the id of a professional's ready call, used once),
-   * if the professional may act on their room. Exactly one of two concurrent admits wins. `lineEmpty`: no
-   * one else waits in the room now.
+   * if the professional may act on their room. Exactly one of two concurrent admits wins. `lineNow`: the
+   * room's line after it, for telling the others their new places.
    */
   async admit(
     visitor: Visitor,
     professional: { id: string; role: 'professional' | 'admin' },
     now = Date.now(),
     callId = newId(),
-  ): Promise<{ callId: string; lineEmpty: boolean }> {
+  ): Promise<{ callId: string; lineNow: LineNow }> {
     const { orgId } = visitor;
     const result = await runScript(
       this.redis,
@@ -108,11 +109,15 @@ export class WaitingRoomStore {
         keys.presence(orgId),
         keys.callMembers(orgId, callId),
         keys.roomMembers(orgId, visitor.roomId),
+        keys.roomCallLengths(orgId, visitor.roomId),
       ],
       [visitor.id, callId, professional.id, now, visitor.roomId, professional.role],
     );
-    if (result !== 'ok' && result !== 'ok_line_empty') throw notWaiting(result);
-    return { callId, lineEmpty: result === 'ok_line_empty' };
+    if (!result.startsWith('{')) throw notWaiting(result);
+    // (cjson writes an empty Lua table as {}, not [].)
+    const decoded = JSON.parse(result) as { line: string[] | object; lengths: string[] | object; professionals: number };
+    const list = (v: string[] | object) => (Array.isArray(v) ? v : []);
+    return { callId, lineNow: { line: list(decoded.line), lengths: list(decoded.lengths), professionals: decoded.professionals } };
   }
 
   /** Admits a waiting visitor into an ongoing call (a group call), if it has room for one more. */
