@@ -16,6 +16,8 @@ interface Phase {
 }
 
 const sockets: Socket[] = [];
+/** The baseline's sockets, closed before the fill so they do not take the bench process's file descriptors. */
+const bareSockets: Socket[] = [];
 let failures = 0;
 
 async function arrive(phase: Phase): Promise<void> {
@@ -32,7 +34,7 @@ async function arrive(phase: Phase): Promise<void> {
     } else {
       const res = await fetch(`${phase.url}/arrive`, { method: 'POST' });
       if (res.status !== 204) throw new Error(String(res.status));
-      sockets.push(io(phase.url, { transports: ['websocket'], reconnection: false }));
+      bareSockets.push(io(phase.url, { transports: ['websocket'], reconnection: false }));
     }
   } catch {
     failures++;
@@ -50,13 +52,17 @@ async function run(phase: Phase): Promise<{ arrivals: number; failures: number; 
     await new Promise((r) => setTimeout(r, 5));
   }
   await Promise.all(pending);
-  return { arrivals: total, failures, sockets: sockets.length };
+  return { arrivals: total, failures, sockets: sockets.length + bareSockets.length };
 }
 
-process.on('message', (msg: { phase?: Phase; close?: boolean }) => {
+process.on('message', (msg: { phase?: Phase; close?: boolean; closeBare?: boolean }) => {
   if (msg.close) {
-    for (const s of sockets) s.disconnect();
+    for (const s of [...sockets, ...bareSockets]) s.disconnect();
     process.exit(0);
+  }
+  if (msg.closeBare) {
+    for (const s of bareSockets.splice(0)) s.disconnect();
+    process.send!({ closed: true });
   }
   if (msg.phase) void run(msg.phase).then((result) => process.send!({ result }));
 });

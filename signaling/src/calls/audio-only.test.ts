@@ -1,17 +1,5 @@
 import { expect } from 'chai';
-import {
-  ask,
-  createOrganization,
-  deviceRtpCapabilities,
-  joinWaitingRoom,
-  login,
-  professionalSocket,
-  recordEvents,
-  startTestServer,
-  testPublicKey,
-  visitorSocket,
-  type TestServer,
-} from '../test-support/test-server.ts';
+import { ask, callInProgress, createOrganization, startTestServer, type TestServer } from '../test-support/test-server.ts';
 
 const vp8 = (ssrc: number) => ({
   codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, parameters: {}, rtcpFeedback: [] }],
@@ -36,24 +24,14 @@ describe('audio only for a weak connection (real server, Redis, mediasoup)', fun
 
   it('pauses the camera video sent to that participant only, screens go on, and it is kept as technical data', async () => {
     const org = await createOrganization(server.services);
-    const caps = await deviceRtpCapabilities(server);
-    const pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
-    const ola = await joinWaitingRoom(server, org.room.slug, 'Ola Nordmann');
-    const visitor = await visitorSocket(server, ola.visitorToken);
-    const admitted = await ask(pro, 'queue:admit', { visitorId: ola.visitorId });
-    if (!admitted.ok) throw new Error(JSON.stringify(admitted));
-    const { callId } = admitted;
-    const heard = recordEvents(visitor);
-    expect((await ask(visitor, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey })).ok).to.equal(true);
-    const proJoined = await ask(pro, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
-    if (!proJoined.ok) throw new Error('join');
+    const { callId, pro, visitor, visitorHears: heard, visitorId, proJoined } = await callInProgress(server, org);
     const produce = (source: 'camera' | 'screen', ssrc: number) =>
       ask(pro, 'media:produce', { callId, transportId: proJoined.sendTransport.id, kind: 'video', source, rtpParameters: vp8(ssrc) });
     expect((await produce('camera', 8001)).ok).to.equal(true);
     const camera = await heard.waitFor<{ consumerId: string; source: string }>('call:consumer-added', (c) => c.source === 'camera');
     expect((await ask(visitor, 'media:resume-consumer', { callId, consumerId: camera.consumerId })).ok).to.equal(true);
     const router = server.services.media.existingRouter(callId)!;
-    const visitorPeer = `visitor:${ola.visitorId}`;
+    const visitorPeer = `visitor:${visitorId}`;
     expect(router.consumerPaused(visitorPeer, camera.consumerId)).to.equal(false);
 
     expect((await ask(visitor, 'media:receive-video', { callId, on: false })).ok).to.equal(true);

@@ -1,17 +1,5 @@
 import { expect } from 'chai';
-import {
-  ask,
-  createOrganization,
-  deviceRtpCapabilities,
-  joinWaitingRoom,
-  login,
-  professionalSocket,
-  recordEvents,
-  startTestServer,
-  testPublicKey,
-  visitorSocket,
-  type TestServer,
-} from '../test-support/test-server.ts';
+import { ask, callInProgress, createOrganization, recordEvents, startTestServer, type TestServer } from '../test-support/test-server.ts';
 
 const vp8 = (ssrc: number) => ({
   codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, parameters: {}, rtcpFeedback: [] }],
@@ -37,16 +25,7 @@ describe('screen sharing (real server, Redis, mediasoup)', function () {
 
   it('a professional shares and stops; a visitor may only where the organization allows it; one screen at a time', async () => {
     const org = await createOrganization(server.services);
-    const caps = await deviceRtpCapabilities(server);
-    const pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
-    const ola = await joinWaitingRoom(server, org.room.slug, 'Ola Nordmann');
-    const visitor = await visitorSocket(server, ola.visitorToken);
-    const admitted = await ask(pro, 'queue:admit', { visitorId: ola.visitorId });
-    if (!admitted.ok) throw new Error(JSON.stringify(admitted));
-    const { callId } = admitted;
-    const visitorJoined = await ask(visitor, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
-    const proJoined = await ask(pro, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
-    if (!visitorJoined.ok || !proJoined.ok) throw new Error('join failed');
+    const { callId, pro, visitor, proJoined, visitorJoined } = await callInProgress(server, org);
     expect([proJoined.screenShare, visitorJoined.screenShare], 'who may share (professional, visitor)').to.deep.equal([true, false]);
 
     const seen = recordEvents(visitor);

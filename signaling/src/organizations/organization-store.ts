@@ -45,8 +45,11 @@ export interface Room {
 
 export const DEFAULT_RETENTION_DAYS = 90;
 
-/** How long a room's name and link, as shown to visitors, may be read from this process's memory. */
-const RECENT_MS = 5_000;
+/**
+ * How long a room's name and link, as shown to visitors, may be read from this process's memory: a rename
+ * shows to new visitors within this; a deleted room takes no one at once (the join script checks).
+ */
+const RECENT_MS = 30_000;
 
 /** Organizations, their professionals and rooms: records kept until deleted (no TTL). */
 export class OrganizationStore {
@@ -235,7 +238,7 @@ export class OrganizationStore {
 
   /**
    * A room by its link, as recently read (a few seconds): for check-in, whose script then checks that the
-   * room still exists. Renames show within seconds; a deleted room's link fails at once all the same.
+   * room still exists. Renames show within RECENT_MS; a deleted room's link fails at once all the same.
    */
   findRoomBySlugRecent(slug: string): Promise<Room | null> {
     return this.recentRooms.get(slug, () => this.findRoomBySlug(slug));

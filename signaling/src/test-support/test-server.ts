@@ -412,3 +412,22 @@ export async function deviceRtpCapabilities(server: TestServer): Promise<Record<
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A call under way: the organization's professional logged in, a visitor checked in and admitted, both
+ * joined to the call's media (real mediasoup). For tests of what happens in a call.
+ */
+export async function callInProgress(server: TestServer, org: TestOrganization, visitorName = 'Ola Nordmann') {
+  const caps = await deviceRtpCapabilities(server);
+  const pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
+  const visit = await joinWaitingRoom(server, org.room.slug, visitorName);
+  const visitor = await visitorSocket(server, visit.visitorToken);
+  const visitorHears = recordEvents(visitor);
+  const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
+  if (!admitted.ok) throw new Error(JSON.stringify(admitted));
+  const { callId } = admitted;
+  const visitorJoined = await ask(visitor, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
+  const proJoined = await ask(pro, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
+  if (!visitorJoined.ok || !proJoined.ok) throw new Error(`join failed: ${JSON.stringify([visitorJoined, proJoined])}`);
+  return { callId, pro, visitor, visitorHears, visitorId: visit.visitorId, proJoined, visitorJoined };
+}
