@@ -19,6 +19,8 @@ const sockets: Socket[] = [];
 /** The baseline's sockets, closed before the fill so they do not take the bench process's file descriptors. */
 const bareSockets: Socket[] = [];
 let failures = 0;
+/** Visitor sockets our server refused or dropped (a full process says so here). */
+let refused = 0;
 
 async function arrive(phase: Phase): Promise<void> {
   try {
@@ -30,7 +32,9 @@ async function arrive(phase: Phase): Promise<void> {
       });
       if (res.status !== 201) throw new Error(String(res.status));
       const { visitorToken } = (await res.json()) as { visitorToken: string };
-      sockets.push(io(`${phase.url}/visitor`, { auth: { token: visitorToken }, transports: ['websocket'], extraHeaders: { origin: phase.url }, reconnection: false }));
+      const socket = io(`${phase.url}/visitor`, { auth: { token: visitorToken }, transports: ['websocket'], extraHeaders: { origin: phase.url }, reconnection: false });
+      socket.once('connect_error', () => refused++);
+      sockets.push(socket);
     } else {
       const res = await fetch(`${phase.url}/arrive`, { method: 'POST' });
       if (res.status !== 204) throw new Error(String(res.status));
@@ -41,7 +45,7 @@ async function arrive(phase: Phase): Promise<void> {
   }
 }
 
-async function run(phase: Phase): Promise<{ arrivals: number; failures: number; sockets: number }> {
+async function run(phase: Phase): Promise<{ arrivals: number; failures: number; refused: number; sockets: number }> {
   const total = Math.round(phase.rate * phase.seconds);
   const started = performance.now();
   const pending: Promise<void>[] = [];
@@ -52,7 +56,7 @@ async function run(phase: Phase): Promise<{ arrivals: number; failures: number; 
     await new Promise((r) => setTimeout(r, 5));
   }
   await Promise.all(pending);
-  return { arrivals: total, failures, sockets: sockets.length + bareSockets.length };
+  return { arrivals: total, failures, refused, sockets: sockets.length + bareSockets.length };
 }
 
 process.on('message', (msg: { phase?: Phase; close?: boolean; closeBare?: boolean }) => {

@@ -75,17 +75,23 @@ for (let i = 0; i < processCount; i++) {
   await new Promise<void>((resolve) => child.once('message', () => resolve()));
   loaders.push(child);
 }
-async function phase(target: 'ours' | 'bare', rate: number, secs: number): Promise<{ arrivals: number; failures: number; sockets: number }> {
+interface PhaseResult {
+  arrivals: number;
+  failures: number;
+  refused: number;
+  sockets: number;
+}
+async function phase(target: 'ours' | 'bare', rate: number, secs: number): Promise<PhaseResult> {
   const results = await Promise.all(
     loaders.map(
       (child) =>
-        new Promise<{ arrivals: number; failures: number; sockets: number }>((resolve) => {
-          child.once('message', (m: { result: { arrivals: number; failures: number; sockets: number } }) => resolve(m.result));
+        new Promise<PhaseResult>((resolve) => {
+          child.once('message', (m: { result: PhaseResult }) => resolve(m.result));
           child.send({ phase: { target, url: target === 'ours' ? server.url : bareUrl, slug: org.room.slug, rate: rate / loaders.length, seconds: secs } });
         }),
     ),
   );
-  return results.reduce((a, b) => ({ arrivals: a.arrivals + b.arrivals, failures: a.failures + b.failures, sockets: a.sockets + b.sockets }));
+  return results.reduce((a, b) => ({ arrivals: a.arrivals + b.arrivals, failures: a.failures + b.failures, refused: a.refused + b.refused, sockets: a.sockets + b.sockets }));
 }
 
 const figures: string[] = [];
@@ -117,12 +123,14 @@ try {
   await sleep(500);
   const held = () => server.services.notify.visitors.sockets.size;
   const missing = Math.max(0, fillTo - held());
+  let fill: PhaseResult | undefined;
   if (missing > 0) {
     latencies = [];
-    await phase('ours', 500, (missing * 1.01) / 500);
-    for (let i = 0; i < 40 && held() < fillTo; i++) await sleep(250);
+    fill = await phase('ours', 500, (missing * 1.01) / 500);
+    for (let i = 0; i < 80 && held() < fillTo; i++) await sleep(250);
   }
   const waiting = held();
+  if (fill) figures.push(`  fill: ${fill.failures} check-ins failed, ${fill.refused} visitor sockets refused or dropped (all phases)`);
   global.gc?.();
   const memoryAfter = process.memoryUsage();
   figures.push(`  waiting sockets held by the server process: ${waiting} (goal >= 15000; open-file limit 20000)`);
