@@ -2,13 +2,12 @@ import { professionalEvents } from '../../protocol/index.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { CallParticipant } from '../calls/call-participant.ts';
 import type { WaitingMessages } from '../messages/message-handlers.ts';
-import { retentionMsOf, type Professional } from '../organizations/organization-store.ts';
-import type { Visitor } from './waiting-room-store.ts';
+import { retentionMsOf } from '../organizations/organization-store.ts';
 import { callHandlers } from '../calls/call-handlers.ts';
 import { AppError, notFound } from '../errors.ts';
 import { sessionCookieOf } from '../http/request-guards.ts';
 import { bindEvents } from '../socket/bind-events.ts';
-import { announceLine, announcePlaces, placeOf, type LineNow } from './queue-place.ts';
+import { announceLine, announcePlaces, placeOf } from './queue-place.ts';
 import { socketRooms, type ProfessionalNamespace, type ProfessionalSocket } from '../socket/types.ts';
 import type { Services } from '../services.ts';
 
@@ -51,6 +50,26 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
       const [pro, waiting] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
       if (!waiting || !(await s.organizations.mayActOn(pro, waiting.roomId))) throw notFound('no such visitor');
       return { pro, waiting };
+    };
+
+    /** A second visitor (an interpreter, a relative) into an ongoing call of this professional's. */
+    const admitIntoCall = async (visitorId: string, callId: string) => {
+      const { pro, waiting } = await visitorToActOn(visitorId);
+      await calls.admitInto(participant, callId, waiting);
+      return { pro, waiting, callId, lineNow: null };
+    };
+    /**
+     * A visitor into a new call, or into this dashboard's ready call (`readyCallId`). The admission script
+     * itself checks that this member may act on the visitor's room (one round trip less).
+     */
+    const admitIntoNewCall = async (visitorId: string, readyCallId: string | undefined) => {
+      const [pro, waiting] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
+      if (!waiting) throw notFound('no such visitor');
+      const { callId, lineNow } = await s.waitingRoom.admit(waiting, pro, Date.now(), readyCallId);
+      if (readyCallId) calls.readyCallStarted(readyCallId);
+      // Otherwise start the call's router now, while the admission messages travel.
+      else s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
+      return { pro, waiting, callId, lineNow };
     };
 
     // A session that expired or was logged out elsewhere stops working at the next event. Renewing it on
@@ -137,25 +156,8 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           return {};
         },
         'queue:admit': async ({ visitorId, callId: intoCallId }) => {
-          let callId: string;
-          let lineNow: LineNow | null = null;
-          let pro: Professional;
-          let waiting: Visitor;
-          if (intoCallId && !calls.isReadyFor(socket, participant, intoCallId)) {
-            // Into an ongoing call: a second visitor (an interpreter, a relative).
-            ({ pro, waiting } = await visitorToActOn(visitorId));
-            await calls.admitInto(participant, intoCallId, waiting);
-            callId = intoCallId;
-          } else {
-            // The admission script checks that this member may act on the visitor's room (one round trip less).
-            const [member_, visitor] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
-            if (!visitor) throw notFound('no such visitor');
-            [pro, waiting] = [member_, visitor];
-            ({ callId, lineNow } = await s.waitingRoom.admit(visitor, pro, Date.now(), intoCallId));
-            if (intoCallId) calls.readyCallStarted(intoCallId);
-            // Otherwise start the call's router now, while the admission messages travel.
-            else s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
-          }
+          const { pro, waiting, callId, lineNow } =
+            intoCallId && !calls.isReadyFor(socket, participant, intoCallId) ? await admitIntoCall(visitorId, intoCallId) : await admitIntoNewCall(visitorId, intoCallId);
           s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
           s.notify.admitted(visitorId, callId);
           s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
