@@ -178,6 +178,7 @@ export function VisitorApp() {
             <CheckInForm
               link={consultationLink ? { consultation: slug } : { roomSlug: slug }}
               professionalName={room.professionalName}
+              config={room.checkIn}
               onCheckedIn={({ visitorToken }) => {
                 visitToken.set(slug, visitorToken);
                 setScreen({ kind: 'waiting', arrivedAt: Date.now(), place: null });

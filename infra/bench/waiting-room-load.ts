@@ -28,7 +28,7 @@ async function arrive(phase: Phase): Promise<void> {
       const res = await fetch(`${phase.url}/api/visits`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', origin: phase.url },
-        body: JSON.stringify({ roomSlug: phase.slug, name: 'Bench Visitor' }),
+        body: JSON.stringify({ roomSlug: phase.slug, answers: { name: 'Bench Visitor' } }),
       });
       if (res.status !== 201) throw new Error(String(res.status));
       const { visitorToken } = (await res.json()) as { visitorToken: string };

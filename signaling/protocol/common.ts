@@ -7,7 +7,7 @@ export const NAME_MAX = 100;
 
 /** A person's display name as typed by a visitor: trimmed, 1..100 characters, no control characters. */
 export const personName = z
-  .string()
+  .string({ error: (issue) => (issue.input === undefined ? 'name_required' : 'name_invalid_characters') })
   .transform((s) => s.trim())
   .pipe(
     z

@@ -1,14 +1,18 @@
 import { z } from 'zod';
 import { email, id, password, personName, professionalMessage, roomSlug } from './common.ts';
+import type { CheckInConfig } from './check-in.ts';
 
 /** A scheduled consultation's private link: `<org>.<consultation>.<secret>` (the secret 256 random bits). */
 export const consultationToken = z.string().regex(/^[0-9a-f]{32}\.[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
 
+/**
+ * The answers to a room's check-in form, bounded in size here and checked field by field against the
+ * schema built from the room's form (checkInAnswersSchema) once the room is known.
+ */
+const answers = z.record(z.string().max(40), z.unknown()).refine((a) => JSON.stringify(a).length <= 20_000, { error: 'too_large' });
+
 /** POST /api/visits: a visitor knocks on a room, or checks in for their scheduled consultation. */
-export const visitRequest = z.union([
-  z.strictObject({ roomSlug, name: personName }),
-  z.strictObject({ consultation: consultationToken, name: personName }),
-]);
+export const visitRequest = z.union([z.strictObject({ roomSlug, answers }), z.strictObject({ consultation: consultationToken, answers })]);
 export type VisitRequest = z.input<typeof visitRequest>;
 export interface VisitResponse {
   /** Secret (256 random bits plus routing ids); kept in the browser's local storage until the visit ends. */
@@ -23,6 +27,8 @@ export interface RoomInfo {
   professionalName: string;
   /** For a scheduled consultation's link: when the appointment is. */
   appointmentAt?: number;
+  /** What the room asks before the visitor waits. */
+  checkIn: CheckInConfig;
 }
 
 /** POST /api/consultations: a professional schedules a consultation in one of their rooms (no time: any time). */
@@ -131,6 +137,8 @@ export interface AdminRoom {
   slug: string;
   kind: 'personal' | 'shared';
   members: string[];
+  /** Its check-in form (PUT /api/admin/rooms/:id/check-in replaces it). */
+  checkIn: CheckInConfig;
 }
 
 /** What an admin chooses for the whole organization. */

@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './common.ts';
 export * from './http.ts';
 export * from './socket.ts';
+export * from './check-in.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Ack } from './errors.ts';
+import type { CheckInDetails } from './check-in.ts';
 import {
   dtlsParameters,
   id,
@@ -94,6 +95,8 @@ export interface WaitingMessage {
 
 export interface WaitingVisitor {
   visitorId: string;
+  /** The answers to the room's check-in form besides the name. */
+  checkIn?: CheckInDetails;
   /** The public key the visitor's browser reads messages with, once it has one. */
   messageKey?: string;
   name: string;

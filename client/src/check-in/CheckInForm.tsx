@@ -1,64 +1,187 @@
 import { useState } from 'preact/hooks';
-import { personName, type VisitRequest, type VisitResponse } from '../../../signaling/protocol/index.ts';
+import {
+  checkInAnswersSchema,
+  CUSTOM_TEXT_MAX,
+  MESSAGE_MAX,
+  type CheckInAnswers,
+  type CheckInConfig,
+  type CustomField,
+  type VisitRequest,
+  type VisitResponse,
+} from '../../../signaling/protocol/index.ts';
 import { t, type StringKey } from '../strings.ts';
 
+/** Where an answer goes: a built-in field, or a custom one by id. */
+type FieldKey = 'name' | 'phone' | 'birthDate' | 'reason' | 'consent' | `custom.${string}`;
+
+/** An error code from the shared schema, in the visitor's words (the name keeps its own wording). */
+function wordsFor(field: FieldKey, code: string): string {
+  if (field === 'name' && code.startsWith('name_')) return t(`checkin.${code}` as StringKey);
+  const key = `checkin.error.${code}` as StringKey;
+  const worded = t(key);
+  return worded === key ? t('checkin.error.invalid') : worded;
+}
+
+/** The field a schema issue (or the server's `path: code` message) is about. */
+function fieldOf(path: PropertyKey[]): FieldKey {
+  return (path[0] === 'custom' && path[1] ? `custom.${String(path[1])}` : String(path[0] ?? 'name')) as FieldKey;
+}
+
 /**
- * The name form. The name is checked with the same schema the server uses, so the visitor sees the
- * exact reason before anything is sent; the server's answer is shown the same way.
+ * The room's check-in form, as its admin configured it. The answers are checked with the schema the
+ * server builds from the same configuration, so the visitor sees the exact reason at the field before
+ * anything is sent; the server's refusal is shown the same way.
  */
-export function CheckInForm({ link, professionalName, onCheckedIn }: {
+export function CheckInForm({ link, professionalName, config, onCheckedIn }: {
   /** The room's link, or a scheduled consultation's private link. */
   link: { roomSlug: string } | { consultation: string };
   professionalName: string;
+  config: CheckInConfig;
   onCheckedIn: (r: VisitResponse) => void;
 }) {
-  const [name, setName] = useState('');
-  const [error, setError] = useState<StringKey | null>(null);
+  const [values, setValues] = useState<Record<string, string | boolean>>({});
+  const [errors, setErrors] = useState<Partial<Record<FieldKey, string>>>({});
+  const [failure, setFailure] = useState<StringKey | null>(null);
   const [busy, setBusy] = useState(false);
+  const set = (key: FieldKey, value: string | boolean) => setValues((v) => ({ ...v, [key]: value }));
+
+  /** What was typed, as the schema expects it: empty fields left out, numbers as numbers. */
+  const answers = (): CheckInAnswers => {
+    const text = (key: FieldKey) => {
+      const v = values[key];
+      return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+    };
+    const custom: Record<string, string | number | boolean> = {};
+    for (const f of config.custom) {
+      const v = values[`custom.${f.id}`];
+      if (f.kind === 'checkbox') {
+        if (v === true || f.required) custom[f.id] = v === true;
+      } else if (typeof v === 'string' && v.trim() !== '') custom[f.id] = f.kind === 'number' ? Number(v.replace(',', '.')) : v;
+    }
+    const a: CheckInAnswers = {};
+    if (config.name.enabled && text('name')) a.name = text('name');
+    if (config.phone.enabled && text('phone')) a.phone = text('phone');
+    if (config.birthDate.enabled && text('birthDate')) a.birthDate = text('birthDate');
+    if (config.reason.enabled && text('reason')) a.reason = text('reason');
+    if (Object.keys(custom).length) a.custom = custom;
+    if (config.consent && values.consent === true) a.consent = true;
+    return a;
+  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const parsed = personName.safeParse(name);
+    setFailure(null);
+    const parsed = checkInAnswersSchema(config).safeParse(answers());
     if (!parsed.success) {
-      setError(`checkin.${parsed.error.issues[0]?.message}` as StringKey);
+      const found: Partial<Record<FieldKey, string>> = {};
+      for (const issue of parsed.error.issues) {
+        const field = fieldOf(issue.path);
+        found[field] ??= wordsFor(field, issue.message);
+      }
+      setErrors(found);
+      document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
       return;
     }
+    setErrors({});
     setBusy(true);
-    setError(null);
     try {
-      const body: VisitRequest = { ...link, name: parsed.data };
+      const body: VisitRequest = { ...link, answers: parsed.data as Record<string, unknown> };
       const res = await fetch('/api/visits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (res.ok) return onCheckedIn((await res.json()) as VisitResponse);
-      setError(res.status === 429 ? 'checkin.rateLimited' : res.status === 400 ? 'checkin.name_invalid_characters' : 'checkin.failed');
+      if (res.status === 400) {
+        // The server's `path: code`, shown at its field.
+        const message = ((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? '';
+        const [path = '', code = 'invalid'] = message.split(': ');
+        const field = fieldOf(path.replace(/^answers\./, '').split('.'));
+        setErrors({ [field]: wordsFor(field, code) });
+        return;
+      }
+      setFailure(res.status === 429 ? 'checkin.rateLimited' : 'checkin.failed');
     } catch {
-      setError('checkin.failed');
+      setFailure('checkin.failed');
     } finally {
       setBusy(false);
     }
   };
 
+  const field = (key: FieldKey, label: string, required: boolean, input: (attrs: Record<string, unknown>) => preact.JSX.Element, help?: string) => {
+    const error = errors[key];
+    const id = `checkin-${key.replace('.', '-')}`;
+    return (
+      <div class="field" key={key}>
+        <label for={id}>
+          <span>{label}</span>
+          {!required && <span class="muted"> {t('checkin.optional')}</span>}
+        </label>
+        {input({ id, 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': error ? `${id}-error` : help ? `${id}-help` : undefined })}
+        {error ? (
+          <p id={`${id}-error`} class="error" role="alert">
+            {error}
+          </p>
+        ) : (
+          help && (
+            <p id={`${id}-help`} class="help">
+              {help}
+            </p>
+          )
+        )}
+      </div>
+    );
+  };
+  const textInput = (key: FieldKey, extra: Record<string, unknown> = {}) => (attrs: Record<string, unknown>) => (
+    <input {...attrs} {...extra} value={(values[key] as string) ?? ''} onInput={(e) => set(key, (e.currentTarget as HTMLInputElement).value)} />
+  );
+  const customInput = (f: CustomField) => {
+    const key: FieldKey = `custom.${f.id}`;
+    if (f.kind === 'choice') {
+      return (attrs: Record<string, unknown>) => (
+        <select {...attrs} value={(values[key] as string) ?? ''} onChange={(e) => set(key, (e.currentTarget as HTMLSelectElement).value)}>
+          <option value="">{t('checkin.chooseOne')}</option>
+          {f.options!.map((o) => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
+        </select>
+      );
+    }
+    if (f.kind === 'checkbox') {
+      return (attrs: Record<string, unknown>) => <input {...attrs} type="checkbox" checked={values[key] === true} onChange={(e) => set(key, (e.currentTarget as HTMLInputElement).checked)} />;
+    }
+    return textInput(key, f.kind === 'number' ? { type: 'text', inputMode: 'decimal' } : { maxLength: CUSTOM_TEXT_MAX * 2 });
+  };
+
   return (
     <form class="check-in" onSubmit={submit} noValidate>
-      <label class="field" for="visitor-name">
-        <span>{t('checkin.name')}</span>
-      </label>
-      <input
-        id="visitor-name"
-        name="name"
-        autocomplete="name"
-        value={name}
-        maxLength={200}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={error ? 'name-error' : 'name-help'}
-        onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
-      />
-      {error ? (
-        <p id="name-error" class="error" role="alert">
-          {t(error)}
-        </p>
-      ) : (
-        <p id="name-help" class="help">
-          {t('checkin.nameHelp', { name: professionalName })}
+      {config.name.enabled &&
+        field('name', t('checkin.name'), config.name.required, textInput('name', { name: 'name', autocomplete: 'name', maxLength: 200 }), t('checkin.nameHelp', { name: professionalName }))}
+      {config.phone.enabled && field('phone', t('checkin.phone'), config.phone.required, textInput('phone', { type: 'tel', autocomplete: 'tel', maxLength: 40 }))}
+      {config.birthDate.enabled && field('birthDate', t('checkin.birthDate'), config.birthDate.required, textInput('birthDate', { type: 'date', autocomplete: 'bday' }))}
+      {config.reason.enabled &&
+        field(
+          'reason',
+          t('checkin.reason'),
+          config.reason.required,
+          (attrs) => <textarea {...attrs} rows={3} value={(values.reason as string) ?? ''} onInput={(e) => set('reason', (e.currentTarget as HTMLTextAreaElement).value)} />,
+          t('checkin.reasonHelp', { max: MESSAGE_MAX }),
+        )}
+      {config.custom.map((f) => field(`custom.${f.id}`, f.label, f.required, customInput(f)))}
+      {config.consent && (
+        <div class="field consent">
+          <p>{config.consent.text}</p>
+          <p>
+            <a href={config.consent.privacyUrl} target="_blank" rel="noopener noreferrer">
+              {t('checkin.privacy')}
+            </a>
+          </p>
+          {field('consent', t('checkin.consentAccept'), true, (attrs) => (
+            <input {...attrs} type="checkbox" checked={values.consent === true} onChange={(e) => set('consent', (e.currentTarget as HTMLInputElement).checked)} />
+          ))}
+        </div>
+      )}
+      {failure && (
+        <p class="error" role="alert">
+          {t(failure)}
         </p>
       )}
       <button type="submit" disabled={busy}>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { WaitingVisitor } from '../../../signaling/protocol/index.ts';
+import type { CheckInDetails, WaitingVisitor } from '../../../signaling/protocol/index.ts';
 import { RequestError } from '../../../client/src/call-engine/request.ts';
 import { clockTime, t } from '../strings.ts';
 import type { WaitingRoomState } from './use-waiting-room.ts';
@@ -77,6 +77,7 @@ export function WaitingList({ waiting, messages, onAdmit, focusVisitor }: {
                     {!v.takenBy && !v.dropped && (
                       <span class={v.online ? 'presence online' : 'presence lost'}>{v.online ? t('queue.online') : t('queue.connectionLost')}</span>
                     )}
+                    {v.checkIn && <CheckInDetailsList details={v.checkIn} />}
                     <div class="muted">
                       {t('queue.arrived', { time: clockTime(v.arrivedAt) })} ·{' '}
                       {t('queue.waitingFor', { n: Math.max(0, Math.floor((now - v.arrivedAt) / 60_000)) })}
@@ -103,6 +104,26 @@ export function WaitingList({ waiting, messages, onAdmit, focusVisitor }: {
         );
       })}
     </section>
+  );
+}
+
+/** What the visitor answered on the room's form, beside their name. */
+function CheckInDetailsList({ details }: { details: CheckInDetails }) {
+  const rows: [string, string][] = [];
+  if (details.phone) rows.push([t('queue.phone'), details.phone]);
+  if (details.birthDate) rows.push([t('queue.birthDate'), details.birthDate]);
+  for (const c of details.custom) rows.push([c.label, typeof c.value === 'boolean' ? (c.value ? t('queue.yes') : t('queue.no')) : String(c.value)]);
+  if (details.reason) rows.push([t('queue.reason'), details.reason]);
+  if (!rows.length) return null;
+  return (
+    <dl class="check-in-details">
+      {rows.map(([label, value]) => (
+        <div key={label}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import {
   acceptInvitationRequest,
+  checkInConfig,
   id,
   invitationRequest,
   invitationToken,
@@ -69,7 +70,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const [pros, rooms, org] = await Promise.all([s.organizations.listProfessionals(orgId), s.organizations.listRooms(orgId), s.organizations.getOrganization(orgId)]);
     if (!org) throw notFound();
     const adminRooms: AdminRoom[] = await Promise.all(
-      rooms.map(async (r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind, members: await s.organizations.roomMembers(orgId, r.id) })),
+      rooms.map(async (r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind, members: await s.organizations.roomMembers(orgId, r.id), checkIn: r.checkIn })),
     );
     const body: OrganizationOverview = {
       members: pros.map((p) => ({ id: p.id, name: p.name, email: p.email, role: p.role, mustChangePassword: !!p.mustChangePassword })),
@@ -123,7 +124,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const room = await s.organizations.createRoom(orgId, { slug: await s.organizations.freeSlugFor(body.name), name: body.name, kind: 'shared', members });
     s.notify.roomAccessChanged(orgId, room.id, { added: members, admins: true });
     audit(res, 'room_created', room.id);
-    const created: AdminRoom = { roomId: room.id, name: room.name, slug: room.slug, kind: room.kind, members };
+    const created: AdminRoom = { roomId: room.id, name: room.name, slug: room.slug, kind: room.kind, members, checkIn: room.checkIn };
     res.status(201).json(created);
   });
 
@@ -146,8 +147,18 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
       slug: room.slug,
       kind: room.kind,
       members: await s.organizations.roomMembers(room.orgId, room.id),
+      checkIn: room.checkIn,
     };
     res.json(updated);
+  });
+
+  /** A room's check-in form: replaced whole. Visitors already waiting keep what they answered. */
+  router.put('/api/admin/rooms/:id/check-in', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const room = await roomOf(res, req.params.id);
+    const config = parse(checkInConfig, req.body);
+    await s.organizations.setCheckIn(room.orgId, room.id, config);
+    audit(res, 'room_check_in_changed', room.id);
+    res.json(config);
   });
 
   router.delete('/api/admin/rooms/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {

@@ -45,6 +45,7 @@ export function consultationRoutes(s: Services): Router {
     const body: RoomInfo = {
       name: room.name,
       professionalName: await s.organizations.hostNameOf(room),
+      checkIn: room.checkIn,
       ...(consultation.scheduledAt ? { appointmentAt: consultation.scheduledAt } : {}),
     };
     res.json(body);

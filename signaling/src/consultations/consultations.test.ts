@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { ConsultationCreated, VisitResponse, WaitingVisitor } from '../../protocol/index.ts';
+import { DEFAULT_CHECK_IN, type ConsultationCreated, type VisitResponse, type WaitingVisitor } from '../../protocol/index.ts';
 import {
   addMember,
   ask,
@@ -62,16 +62,16 @@ describe('scheduled consultations (real server, Redis)', function () {
     const token = created.visitorLink.split('/c/')[1]!;
     expect((await fetch(created.visitorLink)).status).to.equal(200);
     const info = await (await fetch(`${server.url}/api/consultations/link/${token}`)).json();
-    expect(info).to.deep.equal({ name: org.room.name, professionalName: org.professional.name, appointmentAt: at });
+    expect(info).to.deep.equal({ name: org.room.name, professionalName: org.professional.name, appointmentAt: at, checkIn: DEFAULT_CHECK_IN });
 
     const tampered = `${token.slice(0, -4)}AAAA`;
     for (const bad of [tampered, 'nonsense', `${org.org.id}.${created.consultationId}.short`]) {
       expect((await fetch(`${server.url}/api/consultations/link/${bad}`)).status, bad).to.equal(404);
       expect((await fetch(`${server.url}/c/${bad}`)).status, bad).to.equal(404);
-      expect((await postJson(server, '/api/visits', { consultation: bad, name: 'Mallory' })).status, bad).to.be.oneOf([400, 404]);
+      expect((await postJson(server, '/api/visits', { consultation: bad, answers: { name: 'Mallory' } })).status, bad).to.be.oneOf([400, 404]);
     }
 
-    const checkIn = await postJson(server, '/api/visits', { consultation: token, name: 'Ola Nordmann' });
+    const checkIn = await postJson(server, '/api/visits', { consultation: token, answers: { name: 'Ola Nordmann' } });
     expect(checkIn.status).to.equal(201);
     const visit = (await checkIn.json()) as VisitResponse;
     const socket = await visitorSocket(server, visit.visitorToken);

@@ -61,7 +61,7 @@ describe('HTTP security headers and dead links (real server)', function () {
     expect([page.status, neverPage.status]).to.deep.equal([404, 404]);
     expect(await page.text()).to.equal(await neverPage.text());
 
-    const checkIn = await postJson(server, '/api/visits', { roomSlug: org.room.slug, name: 'Ola Nordmann' });
+    const checkIn = await postJson(server, '/api/visits', { roomSlug: org.room.slug, answers: { name: 'Ola Nordmann' } });
     expect(checkIn.status).to.equal(404);
     expect(((await checkIn.json()) as { error: { code: string } }).error.code).to.equal('not_found');
   });
@@ -73,7 +73,7 @@ describe('the client address behind a reverse proxy (real server)', function () 
   async function checkIns(server: TestServer, slug: string, forwardedFor: string[]): Promise<number[]> {
     const statuses: number[] = [];
     for (const address of forwardedFor) {
-      const res = await postJson(server, '/api/visits', { roomSlug: slug, name: 'Ola Nordmann' }, { 'x-forwarded-for': address });
+      const res = await postJson(server, '/api/visits', { roomSlug: slug, answers: { name: 'Ola Nordmann' } }, { 'x-forwarded-for': address });
       await res.body?.cancel();
       statuses.push(res.status);
     }

@@ -2,7 +2,14 @@ import type { Redis } from 'ioredis';
 import { keys } from '../redis/keys.ts';
 import { newId } from '../ids.ts';
 import { ShortCache } from './short-cache.ts';
-import type { OrganizationSettings } from '../../protocol/index.ts';
+import { checkInConfig, DEFAULT_CHECK_IN, type CheckInConfig, type OrganizationSettings } from '../../protocol/index.ts';
+
+/** A room's stored form, or the default one (a room made before forms existed, or a record that no longer parses). */
+function storedCheckIn(json: string | undefined): CheckInConfig {
+  if (!json) return DEFAULT_CHECK_IN;
+  const parsed = checkInConfig.safeParse(JSON.parse(json));
+  return parsed.success ? parsed.data : DEFAULT_CHECK_IN;
+}
 
 export interface Organization extends OrganizationSettings {
   id: string;
@@ -41,6 +48,8 @@ export interface Room {
   kind: RoomKind;
   /** The owner of a personal room; empty for a shared one. */
   professionalId: string;
+  /** What the room asks of visitors before they wait. */
+  checkIn: CheckInConfig;
 }
 
 export const DEFAULT_RETENTION_DAYS = 90;
@@ -196,10 +205,11 @@ export class OrganizationStore {
     if (claimed !== 'OK') throw new Error('room link already in use');
     const room: Room =
       r.kind === 'shared'
-        ? { id, orgId, slug: r.slug, name: r.name, kind: 'shared', professionalId: '' }
-        : { id, orgId, slug: r.slug, name: r.name, kind: 'personal', professionalId: r.professionalId };
+        ? { id, orgId, slug: r.slug, name: r.name, kind: 'shared', professionalId: '', checkIn: DEFAULT_CHECK_IN }
+        : { id, orgId, slug: r.slug, name: r.name, kind: 'personal', professionalId: r.professionalId, checkIn: DEFAULT_CHECK_IN };
     const members = r.kind === 'shared' ? (r.members ?? []) : [r.professionalId];
-    const tx = this.redis.multi().hset(keys.room(orgId, id), room).sadd(keys.rooms(orgId), id);
+    const { checkIn, ...record } = room;
+    const tx = this.redis.multi().hset(keys.room(orgId, id), { ...record, checkIn: JSON.stringify(checkIn) }).sadd(keys.rooms(orgId), id);
     if (members.length) tx.sadd(keys.roomMembers(orgId, id), ...members);
     await tx.exec();
     return room;
@@ -208,7 +218,21 @@ export class OrganizationStore {
   async getRoom(orgId: string, roomId: string): Promise<Room | null> {
     const h = await this.redis.hgetall(keys.room(orgId, roomId));
     if (!h.id) return null;
-    return { id: h.id, orgId, slug: h.slug ?? '', name: h.name ?? '', kind: h.kind === 'shared' ? 'shared' : 'personal', professionalId: h.professionalId ?? '' };
+    return {
+      id: h.id,
+      orgId,
+      slug: h.slug ?? '',
+      name: h.name ?? '',
+      kind: h.kind === 'shared' ? 'shared' : 'personal',
+      professionalId: h.professionalId ?? '',
+      checkIn: storedCheckIn(h.checkIn),
+    };
+  }
+
+  /** Replaces a room's check-in form. Visitors already waiting keep the answers they gave. */
+  async setCheckIn(orgId: string, roomId: string, config: CheckInConfig): Promise<void> {
+    await this.redis.hset(keys.room(orgId, roomId), 'checkIn', JSON.stringify(config));
+    this.recentRooms.forget((await this.getRoom(orgId, roomId))?.slug ?? '');
   }
 
   /** The professionals who belong to a room. */

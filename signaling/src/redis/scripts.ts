@@ -31,7 +31,7 @@ redis.call('PEXPIRE', ${key}, retention)
 
 /**
  * KEYS: org, visitor, waiting, room. ARGV: visitorId, roomId, name, tokenHash, now, consultationId,
- * appointmentAt ('' for a walk-in). A scheduled visitor's data is kept for the retention period from the
+ * appointmentAt ('' for a walk-in), the check-in answers as the queue card shows them (JSON). A scheduled visitor's data is kept for the retention period from the
  * later of now and the appointment. A room deleted meanwhile takes no one.
  */
 const joinWaitingRoom = `
@@ -39,7 +39,7 @@ ${RETENTION}
 if redis.call('EXISTS', KEYS[4]) == 0 then return 'not_found' end
 local now = tonumber(ARGV[5])
 redis.call('HSET', KEYS[2], 'visitorId', ARGV[1], 'roomId', ARGV[2], 'name', ARGV[3], 'tokenHash', ARGV[4],
-  'state', 'waiting', 'arrivedAt', ARGV[5])
+  'state', 'waiting', 'arrivedAt', ARGV[5], 'checkIn', ARGV[8])
 local from = now
 if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[2], 'consultationId', ARGV[6], 'appointmentAt', ARGV[7])

@@ -235,7 +235,7 @@ export async function sessionCookieFor(server: TestServer, orgId: string, profes
 }
 
 export async function joinWaitingRoom(server: TestServer, roomSlug: string, name: string): Promise<VisitResponse> {
-  const res = await postJson(server, '/api/visits', { roomSlug, name });
+  const res = await postJson(server, '/api/visits', { roomSlug, answers: { name } });
   if (res.status !== 201) throw new Error(`check-in failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as VisitResponse;
 }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { visitRequest, type VisitResponse } from '../../protocol/index.ts';
+import { checkInAnswersSchema, visitRequest, type VisitResponse } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import type { Services } from '../services.ts';
@@ -21,7 +21,9 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
     const consultation = 'consultation' in body ? await s.consultations.resolve(body.consultation) : null;
     const room = roomOfLink ?? (consultation && (await s.organizations.getRoom(consultation.orgId, consultation.roomId)));
     if (!room) throw notFound('This link is not valid');
-    const { visitor, visitorToken } = await s.waitingRoom.join(room, body.name, Date.now(), consultation ?? undefined);
+    // The room's own form decides what may and must be answered (the same schema the browser checked with).
+    const answers = parse(checkInAnswersSchema(room.checkIn), body.answers);
+    const { visitor, visitorToken } = await s.waitingRoom.join(room, answers, Date.now(), consultation ?? undefined);
     s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor joined the waiting room');
     s.notify.visitorArrived({
       visitorId: visitor.id,
@@ -30,6 +32,7 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
       roomName: room.name,
       arrivedAt: visitor.arrivedAt,
       online: true,
+      checkIn: visitor.checkIn,
       ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
     });
     void sms.visitorArrived(room, visitor.id).catch((err: Error) => s.log.warn({ err: err.message }, 'arrival SMS failed'));

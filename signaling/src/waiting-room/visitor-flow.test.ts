@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { NAME_MAX } from '../../protocol/index.ts';
+import { DEFAULT_CHECK_IN, NAME_MAX } from '../../protocol/index.ts';
 import {
   createOrganization,
   postJson,
@@ -63,7 +63,7 @@ describe('visitor check-in over HTTP (real server)', function () {
       ['an object', { first: 'Ola' }],
     ];
     for (const [what, name] of bad) {
-      const res = await postJson(server, '/api/visits', { roomSlug: org.room.slug, name });
+      const res = await postJson(server, '/api/visits', { roomSlug: org.room.slug, answers: { name } });
       const err = await errorOf(res);
       expect([err.status, err.code], what).to.deep.equal([400, 'bad_request']);
     }
@@ -74,13 +74,13 @@ describe('visitor check-in over HTTP (real server)', function () {
     const bodies: [string, string][] = [
       ['no name', JSON.stringify({ roomSlug: org.room.slug })],
       ['no room', JSON.stringify({ name: 'Ola' })],
-      ['an extra key', JSON.stringify({ roomSlug: org.room.slug, name: 'Ola', admin: true })],
-      ['a malformed slug', JSON.stringify({ roomSlug: '../x', name: 'Ola' })],
-      ['a slug with upper case', JSON.stringify({ roomSlug: org.room.slug.toUpperCase(), name: 'Ola' })],
+      ['an extra key', JSON.stringify({ roomSlug: org.room.slug, answers: { name: 'Ola', admin: true } })],
+      ['a malformed slug', JSON.stringify({ roomSlug: '../x', answers: { name: 'Ola' } })],
+      ['a slug with upper case', JSON.stringify({ roomSlug: org.room.slug.toUpperCase(), answers: { name: 'Ola' } })],
       ['not JSON', '{"roomSlug": '],
       ['a JSON string', '"Ola"'],
       ['a JSON array', '[]'],
-      ['too large', JSON.stringify({ roomSlug: org.room.slug, name: 'a'.repeat(20_000) })],
+      ['too large', JSON.stringify({ roomSlug: org.room.slug, answers: { name: 'a'.repeat(20_000) } })],
     ];
     for (const [what, body] of bodies) {
       const res = await fetch(`${server.url}/api/visits`, {
@@ -96,14 +96,14 @@ describe('visitor check-in over HTTP (real server)', function () {
 
   it('accepts a 100-character name, and trims surrounding whitespace', async () => {
     const long = 'Å'.repeat(NAME_MAX);
-    const res = await postJson(server, '/api/visits', { roomSlug: org.room.slug, name: long });
+    const res = await postJson(server, '/api/visits', { roomSlug: org.room.slug, answers: { name: long } });
     expect(res.status).to.equal(201);
     const { visitorId, visitorToken } = (await res.json()) as { visitorId: string; visitorToken: string };
     expect(visitorId).to.match(/^[0-9a-f]{32}$/);
     expect(visitorToken).to.be.a('string');
     expect((await server.services.waitingRoom.getVisitor(org.org.id, visitorId))?.name).to.equal(long);
 
-    const res2 = await postJson(server, '/api/visits', { roomSlug: org.room.slug, name: `  ${'b'.repeat(NAME_MAX)}  ` });
+    const res2 = await postJson(server, '/api/visits', { roomSlug: org.room.slug, answers: { name: `  ${'b'.repeat(NAME_MAX)}  ` } });
     expect(res2.status).to.equal(201);
     const second = (await res2.json()) as { visitorId: string };
     expect((await server.services.waitingRoom.getVisitor(org.org.id, second.visitorId))?.name).to.equal('b'.repeat(NAME_MAX));
@@ -113,7 +113,7 @@ describe('visitor check-in over HTTP (real server)', function () {
   it('answers 404 not_found for an unknown room, on check-in and on the room info', async () => {
     const before = await visitorKeys(server);
     const slug = `no-such-${randomBytes(4).toString('hex')}`;
-    const join = await errorOf(await postJson(server, '/api/visits', { roomSlug: slug, name: 'Ola' }));
+    const join = await errorOf(await postJson(server, '/api/visits', { roomSlug: slug, answers: { name: 'Ola' } }));
     expect([join.status, join.code]).to.deep.equal([404, 'not_found']);
     const info = await errorOf(await fetch(`${server.url}/api/rooms/${slug}`));
     expect([info.status, info.code]).to.deep.equal([404, 'not_found']);
@@ -124,7 +124,7 @@ describe('visitor check-in over HTTP (real server)', function () {
 
     const known = await fetch(`${server.url}/api/rooms/${org.room.slug}`);
     expect(known.status).to.equal(200);
-    expect(await known.json()).to.deep.equal({ name: org.room.name, professionalName: org.professional.name });
+    expect(await known.json()).to.deep.equal({ name: org.room.name, professionalName: org.professional.name, checkIn: DEFAULT_CHECK_IN });
   });
 
   it('serves the visitor app at /r/<slug>: 404 for an unknown link, 200 for a known one', async () => {
@@ -138,7 +138,7 @@ describe('visitor check-in over HTTP (real server)', function () {
 
   it('refuses state-changing requests without our Origin: 403 csrf_failed, nothing created', async () => {
     const before = await visitorKeys(server);
-    const body = JSON.stringify({ roomSlug: org.room.slug, name: 'Ola' });
+    const body = JSON.stringify({ roomSlug: org.room.slug, answers: { name: 'Ola' } });
     const origins: [string, Record<string, string>][] = [
       ['no Origin', {}],
       ['a foreign Origin', { origin: 'http://evil.example' }],
@@ -195,7 +195,7 @@ describe('visitor rate limits (real server)', function () {
   it('a burst of check-ins from one address gets 429 rate_limited and creates no more visitors', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < JOIN_LIMIT + 3; i++) {
-      const res = await postJson(server, '/api/visits', { roomSlug: org.room.slug, name: `Visitor ${i}` });
+      const res = await postJson(server, '/api/visits', { roomSlug: org.room.slug, answers: { name: `Visitor ${i}` } });
       statuses.push(res.status);
       if (res.status === 429) expect((await errorOf(res)).code).to.equal('rate_limited');
       else await res.body?.cancel();

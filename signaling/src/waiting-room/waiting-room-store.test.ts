@@ -53,8 +53,8 @@ describe('waiting room model (real Redis)', function () {
   }
 
   it('join puts the visitor at the end of the room list and the token resumes the visit', async () => {
-    const first = await waiting.join(room, 'Ola', 1000 + Date.now());
-    const second = await waiting.join(room, 'Kari', 2000 + Date.now());
+    const first = await waiting.join(room, { name: 'Ola' }, 1000 + Date.now());
+    const second = await waiting.join(room, { name: 'Kari' }, 2000 + Date.now());
     const list = await waiting.listWaiting(room.orgId, [room], 30 * DAY, Date.now() + 3000);
     expect(list.map((v) => v.name)).to.deep.equal(['Ola', 'Kari']);
     const resumed = await waiting.authenticate(second.visitorToken);
@@ -64,7 +64,7 @@ describe('waiting room model (real Redis)', function () {
   });
 
   it('refuses malformed, forged and foreign tokens', async () => {
-    const { visitorToken } = await waiting.join(room, 'Ola');
+    const { visitorToken } = await waiting.join(room, { name: 'Ola' });
     const [org, vid, secret] = visitorToken.split('.') as [string, string, string];
     const flipped = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
     for (const bad of [undefined, 42, '', 'x.y.z', `${org}.${vid}.${flipped}`, `${org}.${'0'.repeat(32)}.${secret}`, visitorToken + 'x']) {
@@ -76,8 +76,8 @@ describe('waiting room model (real Redis)', function () {
   });
 
   it('admit moves the visitor into a call; leave and admit of a gone visitor are refused', async () => {
-    const a = await waiting.join(room, 'Ola');
-    const b = await waiting.join(room, 'Kari');
+    const a = await waiting.join(room, { name: 'Ola' });
+    const b = await waiting.join(room, { name: 'Kari' });
     const { callId, lineNow } = await waiting.admit(a.visitor, pro);
     expect(lineNow.line, 'the line after it, for the others').to.deep.equal([b.visitor.id]);
     expect((await waiting.getVisitor(room.orgId, a.visitor.id))?.state).to.equal('in_call');
@@ -94,7 +94,7 @@ describe('waiting room model (real Redis)', function () {
   });
 
   it('admits only for a member of the visitor’s room (admins: any room), and only in the room the visitor is in now', async () => {
-    const a = await waiting.join(room, 'Ola');
+    const a = await waiting.join(room, { name: 'Ola' });
     const outsider = await orgs.createProfessional(room.orgId, { name: 'Dr B', email: 'b@example.com', passwordHash: 'x' });
     expect(await codeOf(waiting.admit(a.visitor, { id: outsider.id, role: 'professional' })), 'not in the room').to.equal('not_found');
     const other = await orgs.createRoom(room.orgId, { slug: 'dr-b', name: 'Dr B', professionalId: outsider.id });
@@ -107,7 +107,7 @@ describe('waiting room model (real Redis)', function () {
   });
 
   it('ending a call ends it once, records its length, and lists it in the history', async () => {
-    const a = await waiting.join(room, 'Ola');
+    const a = await waiting.join(room, { name: 'Ola' });
     const t0 = Date.now();
     const { callId } = await waiting.admit(a.visitor, pro, t0);
     const call = (await calls.get(room.orgId, callId))!;
@@ -120,9 +120,9 @@ describe('waiting room model (real Redis)', function () {
   });
 
   it('gives every visitor and call key a TTL no longer than the organization retention', async () => {
-    const a = await waiting.join(room, 'Ola');
-    const b = await waiting.join(room, 'Kari');
-    await waiting.join(room, 'Per');
+    const a = await waiting.join(room, { name: 'Ola' });
+    const b = await waiting.join(room, { name: 'Kari' });
+    await waiting.join(room, { name: 'Per' });
     const { callId } = await waiting.admit(a.visitor, pro);
     await calls.end((await calls.get(room.orgId, callId))!);
     await waiting.leave(b.visitor);
@@ -142,15 +142,15 @@ describe('waiting room model (real Redis)', function () {
   });
 
   it('index entries never outlive their visitor: expired members are trimmed', async () => {
-    const old = await waiting.join(room, 'Ola', Date.now() - 31 * DAY);
+    const old = await waiting.join(room, { name: 'Ola' }, Date.now() - 31 * DAY);
     await redis.del(`{org:${room.orgId}}:visitor:${old.visitor.id}`); // what its TTL would have done
-    const fresh = await waiting.join(room, 'Kari');
+    const fresh = await waiting.join(room, { name: 'Kari' });
     const members = await redis.zrange(`{org:${room.orgId}}:waiting:${room.id}`, '0', '-1');
     expect(members).to.deep.equal([fresh.visitor.id]);
   });
 
   it('of many concurrent admits of one visitor, exactly one succeeds', async () => {
-    const a = await waiting.join(room, 'Ola');
+    const a = await waiting.join(room, { name: 'Ola' });
     const others = Array.from({ length: 4 }, () => connectRedis(redisServer.url));
     try {
       const stores = [waiting, ...others.map((r) => new WaitingRoomStore(r))];

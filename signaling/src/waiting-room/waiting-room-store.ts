@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { WaitingVisitor } from '../../protocol/index.ts';
+import { detailsOf, type CheckInAnswers, type CheckInDetails, type WaitingVisitor } from '../../protocol/index.ts';
 import type { LineNow } from './queue-place.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
@@ -27,6 +27,8 @@ export interface Visitor {
   appointmentAt?: number;
   /** The public key their browser reads messages with. */
   messageKey?: string;
+  /** Their answers to the room's form as the professional reads them (labels as the form had them then). */
+  checkIn?: CheckInDetails;
 }
 
 /**
@@ -39,22 +41,25 @@ export class WaitingRoomStore {
 
   async join(
     room: Room,
-    name: string,
+    answers: CheckInAnswers,
     now = Date.now(),
     consultation?: { id: string; scheduledAt: number | null },
   ): Promise<{ visitor: Visitor; visitorToken: string }> {
     const visitorId = newId();
     const secret = newSecret();
     const appointmentAt = consultation?.scheduledAt ?? undefined;
+    const name = answers.name ?? '';
+    // Kept as read on the queue card: a later change of the room's form does not relabel what was answered.
+    const checkIn = detailsOf(room.checkIn, answers);
     const result = await runScript(
       this.redis,
       'joinWaitingRoom',
       [keys.organization(room.orgId), keys.visitor(room.orgId, visitorId), keys.waiting(room.orgId, room.id), keys.room(room.orgId, room.id)],
-      [visitorId, room.id, name, hashSecret(secret), now, consultation?.id ?? '', appointmentAt ?? ''],
+      [visitorId, room.id, name, hashSecret(secret), now, consultation?.id ?? '', appointmentAt ?? '', JSON.stringify(checkIn)],
     );
     if (result !== 'ok') throw notFound();
     return {
-      visitor: { id: visitorId, orgId: room.orgId, roomId: room.id, name, state: 'waiting', arrivedAt: now, appointmentAt },
+      visitor: { id: visitorId, orgId: room.orgId, roomId: room.id, name, state: 'waiting', arrivedAt: now, appointmentAt, checkIn },
       visitorToken: `${room.orgId}.${visitorId}.${secret}`,
     };
   }
@@ -186,6 +191,7 @@ export class WaitingRoomStore {
           arrivedAt: visitor.arrivedAt,
           online: visitor.presence !== 'lost',
           ...(visitor.messageKey ? { messageKey: visitor.messageKey } : {}),
+          ...(visitor.checkIn ? { checkIn: visitor.checkIn } : {}),
           ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
         });
       }
@@ -205,6 +211,7 @@ function toVisitor(orgId: string, h: Record<string, string>): Visitor {
     callId: h.callId || undefined,
     presence: h.presence === 'online' || h.presence === 'lost' ? h.presence : undefined,
     messageKey: h.messageKey || undefined,
+    checkIn: h.checkIn ? (JSON.parse(h.checkIn) as CheckInDetails) : undefined,
     leftReason: h.leftReason === 'connection_lost' || h.leftReason === 'denied' ? h.leftReason : undefined,
     deniedMessage: h.deniedMessage || undefined,
     appointmentAt: h.appointmentAt ? Number(h.appointmentAt) : undefined,
