@@ -4,6 +4,7 @@ import { api, ApiError } from '../api.ts';
 import { t } from '../strings.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
 import { OrganizationSettingsForm } from './OrganizationSettingsForm.tsx';
+import { CheckInFormEditor } from './CheckInFormEditor.tsx';
 
 /** What an admin action failed with, in words. */
 function problemOf(err: unknown): string {
@@ -250,6 +251,7 @@ function RoomItem({ room, members, nameOf, act }: {
           </button>
         )}
       </form>
+      <CheckInFormEditor key={JSON.stringify(room.checkIn)} roomId={room.roomId} roomName={room.name} config={room.checkIn} act={act} />
     </li>
   );
 }

@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import { addMember } from '../../signaling/src/test-support/test-server.ts';
+import { consultationSuite } from './consultation.ts';
+
+/*
+ * The check-in form as an admin sets it up on the Organization page and a visitor meets it, in real
+ * Chromium: the fields the room asks for, each error at its field, and the answers on the queue card.
+ */
+describe('check-in form end to end (real Chromium, Redis)', function () {
+  this.timeout(120_000);
+
+  const suite = consultationSuite('Form Clinic');
+
+  it('an admin asks for a phone, a reason and a choice with consent; the visitor is told what is missing at each field, then waits; the card shows the answers', async () => {
+    const admin = await addMember(suite.server.services, suite.org.org.id, { name: 'Anne Admin', role: 'admin' });
+    const page = await suite.scene.professionalLogsIn(undefined, admin);
+    await page.getByRole('button', { name: 'Organization' }).click();
+    const room = page.getByRole('listitem', { name: suite.org.room.name });
+    await room.getByLabel(`Check-in form of ${suite.org.room.name}`).click();
+    await room.getByLabel('Phone number').check();
+    await room.getByRole('checkbox', { name: 'Required' }).first().check();
+    await room.getByLabel('Reason for the visit (free text)').check();
+    await room.getByText('is often health data').waitFor();
+    await room.getByRole('button', { name: 'Add a field' }).click();
+    await room.getByLabel('Field 1: label').fill('Language of the call');
+    await room.getByLabel('Kind').selectOption('choice');
+    await room.getByLabel('Options, separated by commas').fill('Norsk, English');
+    await room.getByRole('checkbox', { name: 'Required' }).last().check();
+    await room.getByLabel('Visitors must read and accept a text').check();
+    await room.getByLabel('Text', { exact: true }).fill('Vi lagrer svarene dine i 90 dager.');
+    await room.getByLabel('Your privacy page (https)').fill('https://clinic.example/privacy');
+    await room.getByRole('button', { name: 'Save form' }).click();
+    for (let i = 0; i < 50 && (await suite.server.services.organizations.getRoom(suite.org.org.id, suite.org.room.id))!.checkIn.custom.length === 0; i++) await page.waitForTimeout(100);
+    const saved = (await suite.server.services.organizations.getRoom(suite.org.org.id, suite.org.room.id))!.checkIn;
+    expect([saved.phone, saved.reason.enabled, saved.custom.map((c) => [c.label, c.kind, c.options, c.required]), saved.consent?.privacyUrl]).to.deep.equal([
+      { enabled: true, required: true },
+      true,
+      [['Language of the call', 'choice', ['Norsk', 'English'], true]],
+      'https://clinic.example/privacy',
+    ]);
+
+    // The visitor meets the form: nothing filled in but the name, each problem at its field.
+    const visitor = await suite.scene.page();
+    await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+    await visitor.getByLabel('Your name').fill('Ola Nordmann');
+    await visitor.getByLabel('Phone number').fill('call me');
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await visitor.getByText('Enter a phone number, for example +47 912 34 567.').waitFor();
+    await visitor.getByText('Please read the text above and tick the box to go on.').waitFor();
+    expect(await visitor.getByLabel('Phone number').getAttribute('aria-invalid')).to.equal('true');
+    await visitor.getByLabel('Phone number').fill('+47 912 34 567');
+    await visitor.getByLabel('Reason for the visit').fill('Kontroll');
+    await visitor.getByLabel('Language of the call').selectOption('English');
+    await visitor.getByRole('link', { name: /privacy/ }).waitFor();
+    await visitor.getByLabel('I have read this and agree').check();
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await visitor.getByRole('heading', { name: 'You are in the waiting room' }).waitFor();
+
+    await page.getByRole('button', { name: 'Waiting room' }).click();
+    const card = page.getByRole('listitem').filter({ hasText: 'Ola Nordmann' });
+    for (const text of ['+47 912 34 567', 'Language of the call', 'English', 'Kontroll']) await card.getByText(text, { exact: true }).waitFor();
+  });
+});
