@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { addMember } from '../../signaling/src/test-support/test-server.ts';
+import { DEFAULT_CHECK_IN } from '../../signaling/protocol/index.ts';
 import { consultationSuite } from './consultation.ts';
 
 /*
@@ -59,5 +60,32 @@ describe('check-in form end to end (real Chromium, Redis)', function () {
     await page.getByRole('button', { name: 'Waiting room' }).click();
     const card = page.getByRole('listitem').filter({ hasText: 'Ola Nordmann' });
     for (const text of ['+47 912 34 567', 'Language of the call', 'English', 'Kontroll']) await card.getByText(text, { exact: true }).waitFor();
+  });
+
+  it('remember me on this device: opt-in, fills in name and phone next time, and forgetting clears it from the browser', async () => {
+    await suite.server.services.organizations.setCheckIn(suite.org.org.id, suite.org.room.id, {
+      ...DEFAULT_CHECK_IN,
+      phone: { enabled: true, required: false },
+      reason: { enabled: true, required: false },
+    });
+    const visitor = await suite.scene.page();
+    await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+    expect(await visitor.getByLabel('Remember me on this device').isChecked(), 'off unless asked').to.equal(false);
+    await visitor.getByLabel('Your name').fill('Kari Nordmann');
+    await visitor.getByLabel('Phone number').fill('91234567');
+    await visitor.getByLabel('Reason for the visit').fill('Vondt i ryggen');
+    await visitor.getByLabel('Remember me on this device').check();
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await visitor.getByRole('button', { name: 'Leave the waiting room' }).click();
+    const stored = await visitor.evaluate(() => localStorage.getItem('consult.remember-me'));
+    expect(JSON.parse(stored!), 'who they are, never the reason').to.deep.equal({ name: 'Kari Nordmann', phone: '91234567' });
+
+    await visitor.getByRole('button', { name: 'Check in again' }).click();
+    expect(await visitor.getByLabel('Your name').inputValue()).to.equal('Kari Nordmann');
+    expect(await visitor.getByLabel('Phone number').inputValue()).to.equal('91234567');
+    expect(await visitor.getByLabel('Reason for the visit').inputValue()).to.equal('');
+    await visitor.getByRole('button', { name: 'Forget me on this device' }).click();
+    expect(await visitor.getByLabel('Your name').inputValue()).to.equal('');
+    expect(await visitor.evaluate(() => localStorage.getItem('consult.remember-me'))).to.equal(null);
   });
 });

@@ -11,6 +11,27 @@ import {
 } from '../../../signaling/protocol/index.ts';
 import { t, type StringKey } from '../strings.ts';
 
+/** "Remember me on this device": the visitor's own name, phone and birth date, in this browser only. */
+const REMEMBER_KEY = 'consult.remember-me';
+
+function rememberedAnswers(): Record<string, string> | null {
+  try {
+    const stored = JSON.parse(localStorage.getItem(REMEMBER_KEY) ?? 'null') as Record<string, unknown> | null;
+    if (!stored || typeof stored !== 'object') return null;
+    return Object.fromEntries(Object.entries(stored).filter(([k, v]) => ['name', 'phone', 'birthDate'].includes(k) && typeof v === 'string')) as Record<string, string>;
+  } catch {
+    return null;
+  }
+}
+
+function rememberAnswers(answers: Record<string, string | undefined>): void {
+  localStorage.setItem(REMEMBER_KEY, JSON.stringify(Object.fromEntries(Object.entries(answers).filter(([, v]) => v !== undefined))));
+}
+
+function forgetAnswers(): void {
+  localStorage.removeItem(REMEMBER_KEY);
+}
+
 /** Where an answer goes: a built-in field, or a custom one by id. */
 type FieldKey = 'name' | 'phone' | 'birthDate' | 'reason' | 'consent' | `custom.${string}`;
 
@@ -39,7 +60,8 @@ export function CheckInForm({ link, professionalName, config, onCheckedIn }: {
   config: CheckInConfig;
   onCheckedIn: (r: VisitResponse) => void;
 }) {
-  const [values, setValues] = useState<Record<string, string | boolean>>({});
+  const [values, setValues] = useState<Record<string, string | boolean>>(() => ({ ...rememberedAnswers() }));
+  const [remember, setRemember] = useState(() => rememberedAnswers() !== null);
   const [errors, setErrors] = useState<Partial<Record<FieldKey, string>>>({});
   const [failure, setFailure] = useState<StringKey | null>(null);
   const [busy, setBusy] = useState(false);
@@ -87,7 +109,12 @@ export function CheckInForm({ link, professionalName, config, onCheckedIn }: {
     try {
       const body: VisitRequest = { ...link, answers: parsed.data as Record<string, unknown> };
       const res = await fetch('/api/visits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (res.ok) return onCheckedIn((await res.json()) as VisitResponse);
+      if (res.ok) {
+        // Only on this device, only if asked, only who they are (never the reason or the room's own questions).
+        if (remember) rememberAnswers({ name: parsed.data.name, phone: parsed.data.phone, birthDate: parsed.data.birthDate });
+        else forgetAnswers();
+        return onCheckedIn((await res.json()) as VisitResponse);
+      }
       if (res.status === 400) {
         // The server's `path: code`, shown at its field.
         const message = ((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? '';
@@ -179,6 +206,26 @@ export function CheckInForm({ link, professionalName, config, onCheckedIn }: {
           ))}
         </div>
       )}
+      <div class="field remember">
+        <label class="check">
+          <input type="checkbox" checked={remember} onChange={(e) => setRemember((e.currentTarget as HTMLInputElement).checked)} />
+          {t('checkin.remember')}
+        </label>
+        <p class="help">{t('checkin.rememberHelp')}</p>
+        {rememberedAnswers() && (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              forgetAnswers();
+              setRemember(false);
+              setValues({});
+            }}
+          >
+            {t('checkin.forget')}
+          </button>
+        )}
+      </div>
       {failure && (
         <p class="error" role="alert">
           {t(failure)}
