@@ -21,6 +21,7 @@ import { connectProfessional, type ProfessionalSocket } from './pro-socket.ts';
 import { WaitingList } from './queue/WaitingList.tsx';
 import { AlertSettings } from './queue/AlertSettings.tsx';
 import { ScheduleConsultation } from './queue/ScheduleConsultation.tsx';
+import { AccessCodes } from './queue/AccessCodes.tsx';
 import { useWaitingRoom } from './queue/use-waiting-room.ts';
 import { useMessages } from './queue/use-messages.ts';
 import { useArrivalAlerts, useArrivalSound, useNotificationPermission, useTitleCount } from './queue/arrival-alerts.ts';
@@ -282,6 +283,7 @@ export function DashboardApp() {
                     <AlertSettings soundOn={soundOn} setSoundOn={setSoundOn} notifications={notifications} askForNotifications={askForNotifications} />
                     <WaitingList waiting={waiting} messages={messages} onAdmit={admit} focusVisitor={focusVisitor} />
                     <ScheduleConsultation rooms={waiting.rooms} />
+                    <AccessCodes rooms={waiting.rooms} />
                   </>
                 ) : (
                   <section>

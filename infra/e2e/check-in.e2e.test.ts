@@ -88,4 +88,29 @@ describe('check-in form end to end (real Chromium, Redis)', function () {
     expect(await visitor.getByLabel('Your name').inputValue()).to.equal('');
     expect(await visitor.evaluate(() => localStorage.getItem('consult.remember-me'))).to.equal(null);
   });
+
+  it('a pseudonymous room: the professional makes an access code, the visitor checks in with it and no name, the list shows its label; the code works once', async () => {
+    await suite.server.services.organizations.setCheckIn(suite.org.org.id, suite.org.room.id, { ...DEFAULT_CHECK_IN, pseudonymous: true });
+    const pro = await suite.scene.professionalLogsIn();
+    await pro.getByLabel('Label shown in the list (no health data)').fill('Sak 4711');
+    await pro.getByRole('button', { name: 'Make a code' }).click();
+    const code = await pro.getByLabel('Access code', { exact: true }).inputValue();
+    expect(code).to.match(/^([A-Z2-9]{4}-){6}[A-Z2-9]{2}$/);
+
+    const visitor = await suite.scene.page();
+    await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+    expect(await visitor.getByLabel('Your name').count(), 'no name asked').to.equal(0);
+    await visitor.getByLabel('Your access code').fill(code.toLowerCase());
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await visitor.getByRole('heading', { name: 'You are in the waiting room' }).waitFor();
+    await pro.getByRole('button', { name: 'Admit Sak 4711' }).waitFor();
+
+    // The same code again, in another browser: refused at the field, with what to do.
+    const again = await suite.scene.page();
+    await again.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+    await again.getByLabel('Your access code').fill(code);
+    await again.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await again.getByText('This code is not valid: it may have been used already or expired. Ask for a new one.').waitFor();
+    await suite.server.services.organizations.setCheckIn(suite.org.org.id, suite.org.room.id, DEFAULT_CHECK_IN);
+  });
 });

@@ -21,6 +21,9 @@ const shortText = z
   .transform((s) => s.trim())
   .pipe(z.string().min(1, { error: 'required' }).max(80, { error: 'too_long' }).refine((s) => !FORBIDDEN.test(s), { error: 'invalid_characters' }));
 
+/** A missing answer says `required`; a present one of the wrong kind, `wrong`. */
+const missingOr = (wrong: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : wrong) });
+
 /** A custom field's id: stable while the admin edits labels, so answers keep their field. */
 export const customFieldId = z.string().regex(/^[a-z0-9]{8}$/);
 
@@ -57,6 +60,11 @@ export const checkInConfig = z
         privacyUrl: z.url({ protocol: /^https$/, error: 'privacyUrl: an https address' }).max(500),
       })
       .nullable(),
+    /**
+     * Pseudonymous: visitors give no name, only an access code a professional gave them (single use, it
+     * expires); the queue card shows the code's label. The name field is then not asked.
+     */
+    pseudonymous: z.boolean().default(false),
   })
   .refine((c) => new Set(c.custom.map((f) => f.id)).size === c.custom.length, { error: 'custom: each id once' });
 export type CheckInConfig = z.infer<typeof checkInConfig>;
@@ -69,6 +77,7 @@ export const DEFAULT_CHECK_IN: CheckInConfig = {
   reason: { enabled: false, required: false },
   custom: [],
   consent: null,
+  pseudonymous: false,
 };
 
 /** What a visitor answered. Fields the room does not ask for are not allowed at all. */
@@ -82,10 +91,32 @@ export interface CheckInAnswers {
   custom?: Record<string, string | number | boolean>;
   /** The consent text was accepted. */
   consent?: true;
+  /** In a pseudonymous room: the code a professional gave the visitor (instead of a name). */
+  accessCode?: string;
 }
 
-/** A missing answer says `required`; a present one of the wrong kind, `wrong`. */
-const missingOr = (wrong: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : wrong) });
+/**
+ * An access code as it is given and typed: 26 base-32 letters and digits (130 random bits), shown in groups
+ * of four; spaces, dashes and case do not matter.
+ */
+export const ACCESS_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+export const accessCode = z
+  .string(missingOr('access_code_invalid'))
+  .transform((s) => s.toUpperCase().replace(/[\s-]/g, ''))
+  .pipe(z.string().regex(new RegExp(`^[${ACCESS_CODE_ALPHABET}]{26}$`), { error: 'access_code_invalid' }));
+
+/** POST /api/access-codes: a professional makes a code for one visitor of a pseudonymous room. */
+export const accessCodeRequest = z.strictObject({
+  roomId: z.string().regex(/^[0-9a-f]{32}$/),
+  /** What the queue card shows instead of a name (a case number, "Patient at 14:00"): no health data. */
+  label: shortText,
+  validHours: z.number().int().min(1).max(24 * 30),
+});
+export interface AccessCodeCreated {
+  /** Shown once, to pass on to the visitor. */
+  code: string;
+  expiresAt: number;
+}
 
 const visitorText = (max: number) =>
   z
@@ -134,8 +165,10 @@ const ask = <T extends z.ZodType>(schema: T, field: { required: boolean }) => (f
  */
 export function checkInAnswersSchema(config: CheckInConfig) {
   const shape: Record<string, z.ZodType> = {};
-  // The name's own messages (name_required, name_too_long...) are those the form has always used.
-  if (config.name.enabled) shape.name = ask(personName, config.name);
+  // The name's own messages (name_required, name_too_long...) are those the form has always used. A
+  // pseudonymous room asks for an access code instead, and no name at all.
+  if (config.pseudonymous) shape.accessCode = accessCode;
+  else if (config.name.enabled) shape.name = ask(personName, config.name);
   if (config.phone.enabled) shape.phone = ask(phone, config.phone);
   if (config.birthDate.enabled) shape.birthDate = ask(birthDate, config.birthDate);
   if (config.reason.enabled) shape.reason = ask(visitorText(MESSAGE_MAX), config.reason);

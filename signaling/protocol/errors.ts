@@ -29,6 +29,8 @@ export const ErrorCode = {
   callFull: 'call_full',
   /** The organization does not allow this (a visitor sharing their screen where it is off). */
   notAllowed: 'not_allowed',
+  /** An access code that is unknown, used already or expired (all look the same). */
+  accessCodeInvalid: 'access_code_invalid',
   internal: 'internal',
 } as const;
 
@@ -60,5 +62,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   call_ended: 409,
   call_full: 409,
   not_allowed: 403,
+  access_code_invalid: 400,
   internal: 500,
 };

@@ -115,6 +115,8 @@ export interface QueueRoom {
   name: string;
   slug: string;
   kind: 'personal' | 'shared';
+  /** Visitors check in with an access code a professional gives them, and no name. */
+  pseudonymous: boolean;
 }
 
 /** Why a visitor left a waiting list. */

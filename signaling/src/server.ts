@@ -37,6 +37,7 @@ import { InvitationStore } from './admin/invitation-store.ts';
 import { mediaRoutes } from './calls/media-routes.ts';
 import { attachVisitorNamespace } from './waiting-room/visitor-socket.ts';
 import { WaitingMessages } from './messages/message-handlers.ts';
+import { accessCodeRoutes } from './check-in/access-codes.ts';
 import { VisitorPresence } from './waiting-room/visitor-presence.ts';
 import { attachProfessionalNamespace } from './waiting-room/professional-socket.ts';
 import { AppError } from './errors.ts';
@@ -125,6 +126,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(secondFactorRoutes(services));
   app.use(historyRoutes(services));
   app.use(consultationRoutes(services));
+  app.use(accessCodeRoutes(services));
   app.use(alertRoutes(services, smsAlerts));
   app.use(adminRoutes(services, new InvitationStore(redis)));
   app.use(mediaRoutes(services));

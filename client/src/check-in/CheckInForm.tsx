@@ -33,7 +33,7 @@ function forgetAnswers(): void {
 }
 
 /** Where an answer goes: a built-in field, or a custom one by id. */
-type FieldKey = 'name' | 'phone' | 'birthDate' | 'reason' | 'consent' | `custom.${string}`;
+type FieldKey = 'name' | 'accessCode' | 'phone' | 'birthDate' | 'reason' | 'consent' | `custom.${string}`;
 
 /** An error code from the shared schema, in the visitor's words (the name keeps its own wording). */
 function wordsFor(field: FieldKey, code: string): string {
@@ -81,7 +81,9 @@ export function CheckInForm({ link, professionalName, config, onCheckedIn }: {
       } else if (typeof v === 'string' && v.trim() !== '') custom[f.id] = f.kind === 'number' ? Number(v.replace(',', '.')) : v;
     }
     const a: CheckInAnswers = {};
-    if (config.name.enabled && text('name')) a.name = text('name');
+    if (config.pseudonymous) {
+      if (text('accessCode')) a.accessCode = text('accessCode');
+    } else if (config.name.enabled && text('name')) a.name = text('name');
     if (config.phone.enabled && text('phone')) a.phone = text('phone');
     if (config.birthDate.enabled && text('birthDate')) a.birthDate = text('birthDate');
     if (config.reason.enabled && text('reason')) a.reason = text('reason');
@@ -111,11 +113,12 @@ export function CheckInForm({ link, professionalName, config, onCheckedIn }: {
       const res = await fetch('/api/visits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (res.ok) {
         // Only on this device, only if asked, only who they are (never the reason or the room's own questions).
-        if (remember) rememberAnswers({ name: parsed.data.name, phone: parsed.data.phone, birthDate: parsed.data.birthDate });
+        // (A pseudonymous visitor gave no name to remember.)
+        if (remember && !config.pseudonymous) rememberAnswers({ name: parsed.data.name, phone: parsed.data.phone, birthDate: parsed.data.birthDate });
         else forgetAnswers();
         return onCheckedIn((await res.json()) as VisitResponse);
       }
-      if (res.status === 400) {
+      if (res.status === 400 || res.status === 409) {
         // The server's `path: code`, shown at its field.
         const message = ((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? '';
         const [path = '', code = 'invalid'] = message.split(': ');
@@ -180,7 +183,10 @@ export function CheckInForm({ link, professionalName, config, onCheckedIn }: {
 
   return (
     <form class="check-in" onSubmit={submit} noValidate>
-      {config.name.enabled &&
+      {config.pseudonymous &&
+        field('accessCode', t('checkin.accessCode'), true, textInput('accessCode', { autocomplete: 'off', autocapitalize: 'characters', spellcheck: false, maxLength: 40 }), t('checkin.accessCodeHelp'))}
+      {!config.pseudonymous &&
+        config.name.enabled &&
         field('name', t('checkin.name'), config.name.required, textInput('name', { name: 'name', autocomplete: 'name', maxLength: 200 }), t('checkin.nameHelp', { name: professionalName }))}
       {config.phone.enabled && field('phone', t('checkin.phone'), config.phone.required, textInput('phone', { type: 'tel', autocomplete: 'tel', maxLength: 40 }))}
       {config.birthDate.enabled && field('birthDate', t('checkin.birthDate'), config.birthDate.required, textInput('birthDate', { type: 'date', autocomplete: 'bday' }))}

@@ -42,7 +42,11 @@ export function CheckInFormEditor({ roomId, roomName, config, act }: {
         <fieldset>
           <legend>{t('admin.formFields')}</legend>
           <label class="check">
-            <input type="checkbox" checked={form.name.enabled} onChange={(e) => setBuiltIn('name', { enabled: (e.currentTarget as HTMLInputElement).checked, required: (e.currentTarget as HTMLInputElement).checked })} />
+            <input type="checkbox" checked={form.pseudonymous} onChange={(e) => setForm((f) => ({ ...f, pseudonymous: (e.currentTarget as HTMLInputElement).checked }))} />
+            {t('admin.pseudonymous')}
+          </label>
+          <label class="check">
+            <input type="checkbox" checked={form.name.enabled} disabled={form.pseudonymous} onChange={(e) => setBuiltIn('name', { enabled: (e.currentTarget as HTMLInputElement).checked, required: (e.currentTarget as HTMLInputElement).checked })} />
             {t('admin.field.name')}
           </label>
           {BUILT_IN.map((key) => (

@@ -50,7 +50,7 @@ export function WaitingList({ waiting, messages, onAdmit, focusVisitor }: {
 
   // Rooms the list knows, plus any a visitor arrived in since (a room added meanwhile).
   const shown = [...rooms];
-  for (const v of visitors) if (!shown.some((r) => r.roomId === v.roomId)) shown.push({ roomId: v.roomId, name: v.roomName, slug: '', kind: 'shared' });
+  for (const v of visitors) if (!shown.some((r) => r.roomId === v.roomId)) shown.push({ roomId: v.roomId, name: v.roomName, slug: '', kind: 'shared', pseudonymous: false });
 
   return (
     <section aria-labelledby="queue-heading">

@@ -25,6 +25,7 @@ const FORM: CheckInConfig = {
     { id: 'firstvis', label: 'First visit', kind: 'checkbox', required: false },
   ],
   consent: { text: 'We keep what you write here for 90 days.', privacyUrl: 'https://clinic.example/privacy' },
+  pseudonymous: false,
 };
 
 const GOOD = {

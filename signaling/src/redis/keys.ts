@@ -25,6 +25,8 @@ export const keys = {
   messageDevices: (orgId: string) => `${tag(orgId)}:message-devices`,
   /** List: a call's technical data (network quality, in-call actions), newest first. */
   callTechnicalData: (orgId: string, callId: string) => `${tag(orgId)}:call-tech:${callId}`,
+  /** An access code for a pseudonymous room, by the hash of the code: its room and label; expires with it. */
+  accessCode: (orgId: string, codeHash: string) => `${tag(orgId)}:access-code:${codeHash}`,
   /** A scheduled consultation (its link's secret as a hash). */
   consultation: (orgId: string, consultationId: string) => `${tag(orgId)}:consultation:${consultationId}`,
   /** List: the lengths (ms) of a room's most recent calls, for the visitors' wait estimate. */

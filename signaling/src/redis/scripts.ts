@@ -30,15 +30,22 @@ redis.call('PEXPIRE', ${key}, retention)
 `;
 
 /**
- * KEYS: org, visitor, waiting, room. ARGV: visitorId, roomId, name, tokenHash, now, consultationId,
- * appointmentAt ('' for a walk-in), the check-in answers as the queue card shows them (JSON). A scheduled visitor's data is kept for the retention period from the
+ * KEYS: org, visitor, waiting, room, access code. ARGV: visitorId, roomId, name, tokenHash, now,
+ * consultationId, appointmentAt ('' for a walk-in), the check-in answers as the queue card shows them
+ * (JSON), '1' in a pseudonymous room (the access code is used up, and its label is the visitor's name). A scheduled visitor's data is kept for the retention period from the
  * later of now and the appointment. A room deleted meanwhile takes no one.
  */
 const joinWaitingRoom = `
 ${RETENTION}
 if redis.call('EXISTS', KEYS[4]) == 0 then return 'not_found' end
 local now = tonumber(ARGV[5])
-redis.call('HSET', KEYS[2], 'visitorId', ARGV[1], 'roomId', ARGV[2], 'name', ARGV[3], 'tokenHash', ARGV[4],
+local name = ARGV[3]
+if ARGV[9] == '1' then
+  if redis.call('HGET', KEYS[5], 'roomId') ~= ARGV[2] then return 'access_code_invalid' end
+  name = redis.call('HGET', KEYS[5], 'label')
+  redis.call('DEL', KEYS[5])
+end
+redis.call('HSET', KEYS[2], 'visitorId', ARGV[1], 'roomId', ARGV[2], 'name', name, 'tokenHash', ARGV[4],
   'state', 'waiting', 'arrivedAt', ARGV[5], 'checkIn', ARGV[8])
 local from = now
 if ARGV[6] ~= '' then
@@ -278,7 +285,7 @@ const SCRIPTS = {
   transferVisitor: { keys: 4, lua: transferVisitor },
   visitorPresence: { keys: 3, lua: visitorPresence },
   dropVisitor: { keys: 3, lua: dropVisitor },
-  joinWaitingRoom: { keys: 4, lua: joinWaitingRoom },
+  joinWaitingRoom: { keys: 5, lua: joinWaitingRoom },
   admit: { keys: 9, lua: admit },
   leaveWaitingRoom: { keys: 3, lua: leaveWaitingRoom },
   endCall: { keys: 'variable', lua: endCall },
@@ -286,7 +293,7 @@ const SCRIPTS = {
 
 export type ScriptName = keyof typeof SCRIPTS;
 /** Each script answers 'ok' or an error code from the protocol. */
-export type ScriptResult = 'ok' | 'not_found' | 'not_waiting' | 'already_admitted' | 'call_ended' | 'call_full';
+export type ScriptResult = 'ok' | 'access_code_invalid' | 'not_found' | 'not_waiting' | 'already_admitted' | 'call_ended' | 'call_full';
 
 export function defineScripts(redis: Redis): void {
   for (const [name, { keys, lua }] of Object.entries(SCRIPTS)) {

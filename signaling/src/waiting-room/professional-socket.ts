@@ -104,7 +104,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
             .map((p) => ({ professionalId: p.id, name: p.name }))
             .sort(byName);
           return {
-            rooms: rooms.map((r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind })),
+            rooms: rooms.map((r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind, pseudonymous: r.checkIn.pseudonymous })),
             visitors,
             transferTargets,
             colleagues,

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { accessCodeKey } from '../check-in/access-codes.ts';
 import { detailsOf, type CheckInAnswers, type CheckInDetails, type WaitingVisitor } from '../../protocol/index.ts';
 import type { LineNow } from './queue-place.ts';
 import { keys } from '../redis/keys.ts';
@@ -48,16 +49,25 @@ export class WaitingRoomStore {
     const visitorId = newId();
     const secret = newSecret();
     const appointmentAt = consultation?.scheduledAt ?? undefined;
-    const name = answers.name ?? '';
+    const pseudonymous = room.checkIn.pseudonymous && answers.accessCode !== undefined;
     // Kept as read on the queue card: a later change of the room's form does not relabel what was answered.
     const checkIn = detailsOf(room.checkIn, answers);
     const result = await runScript(
       this.redis,
       'joinWaitingRoom',
-      [keys.organization(room.orgId), keys.visitor(room.orgId, visitorId), keys.waiting(room.orgId, room.id), keys.room(room.orgId, room.id)],
-      [visitorId, room.id, name, hashSecret(secret), now, consultation?.id ?? '', appointmentAt ?? '', JSON.stringify(checkIn)],
+      [
+        keys.organization(room.orgId),
+        keys.visitor(room.orgId, visitorId),
+        keys.waiting(room.orgId, room.id),
+        keys.room(room.orgId, room.id),
+        accessCodeKey(room.orgId, answers.accessCode ?? ''),
+      ],
+      [visitorId, room.id, answers.name ?? '', hashSecret(secret), now, consultation?.id ?? '', appointmentAt ?? '', JSON.stringify(checkIn), pseudonymous ? '1' : '0'],
     );
+    if (result === 'access_code_invalid') throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
     if (result !== 'ok') throw notFound();
+    // In a pseudonymous room the name is the code's label, as the script read it.
+    const name = pseudonymous ? ((await this.redis.hget(keys.visitor(room.orgId, visitorId), 'name')) ?? '') : (answers.name ?? '');
     return {
       visitor: { id: visitorId, orgId: room.orgId, roomId: room.id, name, state: 'waiting', arrivedAt: now, appointmentAt, checkIn },
       visitorToken: `${room.orgId}.${visitorId}.${secret}`,

@@ -1,0 +1,41 @@
+import { randomInt, createHash } from 'node:crypto';
+import { Router, type Response } from 'express';
+import { ACCESS_CODE_ALPHABET, accessCodeRequest, type AccessCodeCreated } from '../../protocol/index.ts';
+import { AppError, notFound } from '../errors.ts';
+import { parse } from '../http/validate.ts';
+import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import { keys } from '../redis/keys.ts';
+import type { Services } from '../services.ts';
+
+/** 26 symbols of 32: 130 random bits. */
+const CODE_LENGTH = 26;
+
+/** The key of a code as typed (normalized by the shared schema): only its hash is stored. */
+export const accessCodeKey = (orgId: string, normalizedCode: string) => keys.accessCode(orgId, createHash('sha256').update(normalizedCode).digest('hex'));
+
+/**
+ * Access codes for pseudonymous rooms: a professional makes one for one visitor, with a label the queue
+ * card shows instead of a name. Single use (the check-in script consumes it), gone when it expires.
+ */
+export function accessCodeRoutes(s: Services): Router {
+  const router = Router();
+  const authed = requireProfessional(s.sessions, s.config.cookieSecure);
+
+  router.post('/api/access-codes', authed, async (req, res: Response<unknown, AuthedLocals>) => {
+    const { orgId, professionalId } = res.locals.session;
+    const body = parse(accessCodeRequest, req.body);
+    const [pro, room] = await Promise.all([s.organizations.getProfessional(orgId, professionalId), s.organizations.getRoom(orgId, body.roomId)]);
+    if (!pro || !room || !(await s.organizations.mayActOn(pro, room.id))) throw notFound('no such room');
+    if (!room.checkIn.pseudonymous) throw new AppError('bad_request', 'roomId: this room asks for names, not access codes');
+    const code = Array.from({ length: CODE_LENGTH }, () => ACCESS_CODE_ALPHABET[randomInt(ACCESS_CODE_ALPHABET.length)]).join('');
+    const validMs = body.validHours * 3_600_000;
+    const key = accessCodeKey(orgId, code);
+    await s.redis.multi().hset(key, { roomId: room.id, label: body.label }).pexpire(key, validMs).exec();
+    // The label may be anything the professional typed: it reaches the queue card, never a log.
+    s.log.info({ orgId, professionalId, roomId: room.id }, 'access code made');
+    const created: AccessCodeCreated = { code: code.match(/.{1,4}/g)!.join('-'), expiresAt: Date.now() + validMs };
+    res.status(201).json(created);
+  });
+
+  return router;
+}
