@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { AccessCodeCreated, QueueRoom } from '../../../signaling/protocol/index.ts';
 import { api } from '../api.ts';
 import { clockTime, t } from '../strings.ts';
+import { RoomChoice } from './RoomChoice.tsx';
 
 /**
  * An access code for one visitor of a pseudonymous room: they check in with it and no name; the queue card
@@ -31,18 +32,7 @@ export function AccessCodes({ rooms }: { rooms: QueueRoom[] }) {
   return (
     <form class="inline-form" onSubmit={submit} aria-labelledby="codes-heading">
       <h2 id="codes-heading">{t('codes.heading')}</h2>
-      {pseudonymous.length > 1 && (
-        <label class="field">
-          <span>{t('schedule.room')}</span>
-          <select value={chosen} onChange={(e) => setRoomId((e.currentTarget as HTMLSelectElement).value)}>
-            {pseudonymous.map((r) => (
-              <option key={r.roomId} value={r.roomId}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
+      <RoomChoice rooms={pseudonymous} value={chosen} onChange={setRoomId} />
       <label class="field">
         <span>{t('codes.label')}</span>
         <input value={label} required maxLength={80} onInput={(e) => setLabel((e.currentTarget as HTMLInputElement).value)} />

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { ConsultationCreated, QueueRoom } from '../../../signaling/protocol/index.ts';
 import { api } from '../api.ts';
 import { t } from '../strings.ts';
+import { RoomChoice } from './RoomChoice.tsx';
 
 /** A private link for one visitor, to one of the professional's rooms, for a time (or any time). */
 export function ScheduleConsultation({ rooms }: { rooms: QueueRoom[] }) {
@@ -27,18 +28,7 @@ export function ScheduleConsultation({ rooms }: { rooms: QueueRoom[] }) {
   return (
     <form class="inline-form" onSubmit={submit} aria-labelledby="schedule-heading">
       <h2 id="schedule-heading">{t('schedule.heading')}</h2>
-      {rooms.length > 1 && (
-        <label class="field">
-          <span>{t('schedule.room')}</span>
-          <select value={chosen} onChange={(e) => setRoomId((e.currentTarget as HTMLSelectElement).value)}>
-            {rooms.map((r) => (
-              <option key={r.roomId} value={r.roomId}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
+      <RoomChoice rooms={rooms} value={chosen} onChange={setRoomId} />
       <label class="field">
         <span>{t('schedule.when')}</span>
         <input type="datetime-local" value={when} onInput={(e) => setWhen((e.currentTarget as HTMLInputElement).value)} />
