@@ -69,6 +69,9 @@ export const peerIdOf = (role: 'visitor' | 'professional', id: string) => `${rol
 /** The visitor id in a visitor's peer id (to send that visitor back to the waiting room); null for others. */
 export const visitorIdOfPeer = (peer: string): string | null => (peer.startsWith('visitor:') ? peer.slice('visitor:'.length) : null);
 
+/** The professional id in a professional's peer id; null for others. */
+export const professionalIdOfPeer = (peer: string): string | null => (peer.startsWith('professional:') ? peer.slice('professional:'.length) : null);
+
 /**
  * End-to-end encryption material the server passes on and never reads: a participant's public key
  * (P-256, raw, base64url; room for other curves) and sealed key or chat messages, bounded in size only.

@@ -27,8 +27,9 @@ export const problemOf = (err: unknown): MessageProblem => {
 };
 
 /** Opens this reader's copy of a message. `me`: 'visitor' or this dashboard's device id. */
-export async function showMessage(own: ParticipantKeyPair, me: string, m: WaitingMessage, mine: boolean): Promise<ShownMessage> {
+export async function showMessage(own: ParticipantKeyPair, me: string, m: WaitingMessage): Promise<ShownMessage> {
   const from = m.from === 'visitor' ? 'visitor' : m.from.deviceId;
+  const mine = from === me;
   const text = await openMessage(own, m.senderKey, m.visitorId, from, me, m.blob);
   const author = mine ? null : m.from === 'visitor' ? 'visitor' : m.from.professionalName;
   return { messageId: m.messageId, author, text, sentAt: m.sentAt };

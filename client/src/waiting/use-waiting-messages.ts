@@ -20,7 +20,7 @@ export function useWaitingMessages(socket: VisitorSocket | null, visitorId: stri
     if (!socket || !visitorId || !waiting) return;
     const mine = (keys.current ??= deviceKeys(visitorKeysName(visitorId)));
     let live = true;
-    const show = async (m: WaitingMessage) => showMessage((await mine).pair, 'visitor', m, m.from === 'visitor');
+    const show = async (m: WaitingMessage) => showMessage((await mine).pair, 'visitor', m);
     const load = async () => {
       const own = await mine;
       await request(socket, 'messages:key', { publicKey: own.publicKey });

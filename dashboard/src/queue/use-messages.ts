@@ -34,7 +34,7 @@ export function useMessages(socket: ProfessionalSocket | null, keysName: string 
     const register = () => void mine.then((k) => request(socket, 'messages:device', { deviceId: k.deviceId, publicKey: k.publicKey })).catch(() => undefined);
     const arrived = async (m: WaitingMessage) => {
       const k = await mine;
-      const shown = await showMessage(k.pair, k.deviceId, m, m.from !== 'visitor' && m.from.deviceId === k.deviceId);
+      const shown = await showMessage(k.pair, k.deviceId, m);
       if (!live) return;
       setThreads((all) => ({ ...all, [m.visitorId]: merge(all[m.visitorId] ?? [], [shown]) }));
       if (m.from === 'visitor' && !open.current.has(m.visitorId)) setUnread((u) => ({ ...u, [m.visitorId]: (u[m.visitorId] ?? 0) + 1 }));
@@ -81,7 +81,7 @@ export function useMessages(socket: ProfessionalSocket | null, keysName: string 
       if (!socket || !keys.current) return;
       void keys.current.then(async (k) => {
         const { messages } = await request(socket, 'messages:list', { visitorId, deviceId: k.deviceId });
-        const shown = await Promise.all(messages.map((m) => showMessage(k.pair, k.deviceId, m, m.from !== 'visitor' && m.from.deviceId === k.deviceId)));
+        const shown = await Promise.all(messages.map((m) => showMessage(k.pair, k.deviceId, m)));
         setThreads((all) => ({ ...all, [visitorId]: merge(all[visitorId] ?? [], shown) }));
       }).catch(() => undefined);
     },

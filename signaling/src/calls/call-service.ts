@@ -271,9 +271,9 @@ export class CallService {
   /**
    * The professional sends a visitor back to the waiting room: their media leaves the call at once (the
    * others change their keys, so nothing after this is readable with what the visitor held), and they
-   * wait again, first in line. The call goes on.
+   * wait again, first in line. The call goes on. Answers the visitor as they now wait.
    */
-  async sendBack(socket: AnySocket, p: CallParticipant, callId: string, which?: string): Promise<{ visitorId: string; roomId: string }> {
+  async sendBack(socket: AnySocket, p: CallParticipant, callId: string, which?: string): Promise<Visitor> {
     if (p.role !== 'professional') throw notFound('no such call');
     this.routerOf(socket, p, callId);
     const call = await this.activeCallOf(p, callId);
@@ -291,7 +291,7 @@ export class CallService {
     this.dropParticipant(callId, participantId);
     this.s.notify.visitors.in(socketRooms.visitor(visitorId)).socketsLeave(socketRooms.call(callId));
     this.s.log.info({ callId, orgId: call.orgId, visitorId }, 'visitor sent back to the waiting room');
-    return { visitorId, roomId: visitor.roomId };
+    return { ...visitor, state: 'waiting', callId: undefined };
   }
 
   /** A socket closed: its media leaves the call (the other side sees the tiles go); the call goes on. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { visitorIdOfPeer, type HistoryEntry } from '../../protocol/index.ts';
+import { professionalIdOfPeer, visitorIdOfPeer, type HistoryEntry } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -62,7 +62,7 @@ export class CallStore {
     );
     if (result === 'not_found') throw notFound();
     if (!Array.isArray(result)) throw new AppError('call_ended');
-    const professionalIds = members.filter((m) => m.startsWith('professional:')).map((m) => m.slice('professional:'.length));
+    const professionalIds = members.map(professionalIdOfPeer).filter((v): v is string => v !== null);
     return { visitorIds: result as string[], professionalIds };
   }
 

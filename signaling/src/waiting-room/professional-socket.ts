@@ -117,10 +117,10 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           return {};
         },
         'call:send-back': async ({ callId, visitorId: which }) => {
-          const { visitorId, roomId } = await calls.sendBack(socket, participant, callId, which);
-          const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
+          const visitor = await calls.sendBack(socket, participant, callId, which);
+          const { id: visitorId, roomId } = visitor;
           const room = await s.organizations.getRoom(orgId, roomId);
-          if (visitor && room) {
+          if (room) {
             s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:sent-back', { callId, place: await placeOf(s, visitor) });
             s.notify.visitorArrived({ visitorId, name: visitor.name, roomId, roomName: room.name, arrivedAt: visitor.arrivedAt, online: true });
             void announcePlaces(s, orgId, roomId).catch(() => undefined);
