@@ -31,6 +31,8 @@ export const ErrorCode = {
   notAllowed: 'not_allowed',
   /** An access code that is unknown, used already or expired (all look the same). */
   accessCodeInvalid: 'access_code_invalid',
+  /** A step the room requires (BankID, payment) is not done: the visitor cannot wait yet. */
+  checkInIncomplete: 'check_in_incomplete',
   internal: 'internal',
 } as const;
 
@@ -63,5 +65,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   call_full: 409,
   not_allowed: 403,
   access_code_invalid: 400,
+  check_in_incomplete: 409,
   internal: 500,
 };

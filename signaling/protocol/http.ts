@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { email, id, password, personName, professionalMessage, roomSlug } from './common.ts';
-import type { CheckInConfig } from './check-in.ts';
+import type { CheckInConfig, CheckInStep } from './check-in.ts';
 
 /** A scheduled consultation's private link: `<org>.<consultation>.<secret>` (the secret 256 random bits). */
 export const consultationToken = z.string().regex(/^[0-9a-f]{32}\.[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
@@ -18,6 +18,8 @@ export interface VisitResponse {
   /** Secret (256 random bits plus routing ids); kept in the browser's local storage until the visit ends. */
   visitorToken: string;
   visitorId: string;
+  /** Steps still to do before waiting (BankID, payment), in order; none: the visitor is waiting already. */
+  steps: CheckInStep[];
 }
 
 /** GET /api/rooms/:slug */

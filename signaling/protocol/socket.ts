@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Ack } from './errors.ts';
-import type { CheckInDetails } from './check-in.ts';
+import type { CheckInDetails, CheckInStep } from './check-in.ts';
 import {
   dtlsParameters,
   id,
@@ -129,6 +129,7 @@ export interface QueuePlace {
 }
 
 export type VisitState =
+  | { state: 'checking_in'; roomName: string; professionalName: string; steps: CheckInStep[] }
   | { state: 'waiting'; roomName: string; professionalName: string; arrivedAt: number; place: QueuePlace | null; appointmentAt?: number }
   | { state: 'in_call'; roomName: string; professionalName: string; callId: string }
   | { state: 'ended'; reason?: 'connection_lost' | 'denied'; message?: string };
@@ -204,6 +205,8 @@ export const visitorEvents = {
   'messages:list': { request: empty, response: {} as { messages: WaitingMessage[] } },
   'visit:status': { request: empty, response: {} as { visit: VisitState } },
   'visit:leave': { request: empty, response: {} as {} },
+  /** Done with the room's check-in steps: into the waiting line (`check_in_incomplete` while one is left). */
+  'visit:enter': { request: empty, response: {} as { visit: VisitState } },
 } as const;
 
 export const professionalEvents = {

@@ -113,14 +113,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const callService = new CallService(services);
   const presence = new VisitorPresence(services);
   const messages = new WaitingMessages(services);
-  attachVisitorNamespace(notify.visitors, services, callService, presence, messages);
+  const smsAlerts = new SmsAlerts(services, SmsSender.fromConfig(config));
+  attachVisitorNamespace(notify.visitors, services, callService, presence, messages, smsAlerts);
   attachProfessionalNamespace(notify.professionals, services, callService, messages);
 
   app.use(securityHeaders(config.cookieSecure));
   app.use(express.json({ limit: '16kb' }));
   app.use('/api', requireSameOrigin(config.allowedOrigins));
   app.use(roomRoutes(services));
-  const smsAlerts = new SmsAlerts(services, SmsSender.fromConfig(config));
   app.use(visitRoutes(services, smsAlerts));
   app.use(authRoutes(services));
   app.use(secondFactorRoutes(services));
