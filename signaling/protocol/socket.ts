@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Ack } from './errors.ts';
 import type { CheckInDetails, CheckInStep } from './check-in.ts';
+import type { DeviceCheckDetails } from './network-check.ts';
 import {
   dtlsParameters,
   id,
@@ -107,6 +108,8 @@ export interface WaitingVisitor {
   online: boolean;
   /** When their scheduled consultation is, if they came with its link. */
   appointmentAt?: number;
+  /** What their device check found (camera, microphone, network), if it ran. */
+  deviceCheck?: DeviceCheckDetails;
 }
 
 /** A room as a dashboard lists it. */
@@ -263,7 +266,7 @@ export const professionalEvents = {
 
 export type EventTable = Record<string, { request: z.ZodType; response: object }>;
 
-type ClientEventsOf<T extends EventTable> = {
+export type ClientEventsOf<T extends EventTable> = {
   [K in keyof T]: (payload: z.input<T[K]['request']>, ack: (res: Ack<T[K]['response']>) => void) => void;
 };
 

@@ -47,7 +47,7 @@ ${TRIM(waitingKey)}
  * consultationId, appointmentAt ('' for a walk-in), the check-in answers as the queue card shows them
  * (JSON), '1' in a pseudonymous room (the access code is used up, and its label is the visitor's name), the
  * check-in steps still to do (comma separated; '' = none: straight into the line), how long (ms) a visitor
- * doing them is kept. A scheduled visitor's data is kept for the retention period from the later of now
+ * doing them is kept, what the device check found (JSON, or ''). A scheduled visitor's data is kept for the retention period from the later of now
  * and the appointment. A room deleted meanwhile takes no one.
  */
 const joinWaitingRoom = `
@@ -63,6 +63,7 @@ end
 local checkingIn = ARGV[10] ~= ''
 redis.call('HSET', KEYS[2], 'visitorId', ARGV[1], 'roomId', ARGV[2], 'name', name, 'tokenHash', ARGV[4],
   'state', checkingIn and 'checking_in' or 'waiting', 'arrivedAt', ARGV[5], 'checkIn', ARGV[8])
+if ARGV[12] ~= '' then redis.call('HSET', KEYS[2], 'deviceCheck', ARGV[12]) end
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'consultationId', ARGV[6], 'appointmentAt', ARGV[7]) end
 if checkingIn then
   -- Steps still to do (BankID, payment): known by the token, in no line, and gone soon if abandoned.

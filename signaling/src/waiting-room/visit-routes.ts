@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { checkInAnswersSchema, visitRequest, type VisitResponse } from '../../protocol/index.ts';
+import { checkInAnswersSchema, visitRequest, type DeviceCheckDetails, type DeviceCheckReport, type VisitResponse } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import type { Services } from '../services.ts';
@@ -29,7 +29,8 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
     // The room's own form decides what may and must be answered (the same schema the browser checked with).
     const answers = parse(checkInAnswersSchema(room.checkIn), body.answers);
     const steps = stepsOf(room);
-    const { visitor, visitorToken } = await s.waitingRoom.join(room, answers, Date.now(), consultation ?? undefined, steps);
+    const deviceCheck = body.deviceCheck && (await deviceCheckDetails(s, body.deviceCheck));
+    const { visitor, visitorToken } = await s.waitingRoom.join(room, answers, Date.now(), consultation ?? undefined, steps, deviceCheck);
     // With steps to do (BankID, payment) the visitor waits only once they are done (see visit:enter).
     if (steps.length === 0) announceArrival(s, sms, room, visitor);
     else s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor checking in');
@@ -38,4 +39,10 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
   });
 
   return router;
+}
+
+/** The browser's own findings (camera, microphone, browser), with the SFU's network figures if the check ran. */
+async function deviceCheckDetails(s: Services, report: DeviceCheckReport): Promise<DeviceCheckDetails> {
+  const network = report.networkCheckId ? await s.networkChecks.get(report.networkCheckId) : null;
+  return { browser: report.browser, camera: report.camera, microphone: report.microphone, ...(network ? { network } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { accessCodeKey } from '../check-in/access-codes.ts';
-import { CHECK_IN_STEPS, detailsOf, type CheckInAnswers, type CheckInDetails, type CheckInStep, type WaitingVisitor } from '../../protocol/index.ts';
+import { CHECK_IN_STEPS, detailsOf, type CheckInAnswers, type CheckInDetails, type CheckInStep, type DeviceCheckDetails, type WaitingVisitor } from '../../protocol/index.ts';
 import type { LineNow } from './queue-place.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
@@ -38,6 +38,8 @@ export interface Visitor {
   steps: CheckInStep[];
   /** Whether they identified with BankID. */
   identified: boolean;
+  /** What their device check found. */
+  deviceCheck?: DeviceCheckDetails;
 }
 
 /**
@@ -54,6 +56,7 @@ export class WaitingRoomStore {
     now = Date.now(),
     consultation?: { id: string; scheduledAt: number | null },
     steps: CheckInStep[] = [],
+    deviceCheck?: DeviceCheckDetails,
   ): Promise<{ visitor: Visitor; visitorToken: string }> {
     const visitorId = newId();
     const secret = newSecret();
@@ -83,6 +86,7 @@ export class WaitingRoomStore {
         pseudonymous ? '1' : '0',
         steps.join(','),
         CHECKING_IN_MS,
+        deviceCheck ? JSON.stringify(deviceCheck) : '',
       ],
     );
     if (result === 'access_code_invalid') throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
@@ -101,6 +105,7 @@ export class WaitingRoomStore {
         checkIn,
         steps,
         identified: false,
+        deviceCheck,
       },
       visitorToken: `${room.orgId}.${visitorId}.${secret}`,
     };
@@ -250,6 +255,7 @@ export class WaitingRoomStore {
           online: visitor.presence !== 'lost',
           ...(visitor.messageKey ? { messageKey: visitor.messageKey } : {}),
           ...(visitor.checkIn ? { checkIn: visitor.checkIn } : {}),
+          ...(visitor.deviceCheck ? { deviceCheck: visitor.deviceCheck } : {}),
           ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
         });
       }
@@ -275,6 +281,7 @@ function toVisitor(orgId: string, h: Record<string, string>): Visitor {
     appointmentAt: h.appointmentAt ? Number(h.appointmentAt) : undefined,
     steps: CHECK_IN_STEPS.filter((step) => h.steps?.split(',').includes(step)),
     identified: !!h.bankId,
+    deviceCheck: h.deviceCheck ? (JSON.parse(h.deviceCheck) as DeviceCheckDetails) : undefined,
   };
 }
 
