@@ -1,12 +1,16 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { CheckInStep, QueuePlace, RoomInfo, VisitState } from '../../signaling/protocol/index.ts';
 import { CallEngine, preloadDevice, type CallSocket } from './call-engine/call-engine.ts';
-import { canEncryptFrames } from './call-engine/frame-pipe.ts';
 import { LocalMedia } from './call-engine/local-media.ts';
 import { request } from './call-engine/request.ts';
 import { mark } from './call-engine/marks.ts';
 import { CallView } from './call/CallView.tsx';
 import { DeviceCheck } from './check/DeviceCheck.tsx';
+import { NetworkCheck } from './check/NetworkCheck.tsx';
+import { CheckSummary, deviceCheckReport } from './check/CheckSummary.tsx';
+import { browserCanJoin } from './check/browser-support.ts';
+import type { NetworkCheckRun } from './check/network-check.ts';
+import { recentNetworkCheck } from './check/recent-network-check.ts';
 import { savedDevicePreference } from './check/DevicePicker.tsx';
 import { CheckInForm } from './check-in/CheckInForm.tsx';
 import { LanguageSwitch } from './i18n/LanguageSwitch.tsx';
@@ -21,6 +25,7 @@ type Screen =
   | { kind: 'loading' }
   | { kind: 'invalid'; tooMany: boolean }
   | { kind: 'unsupported' }
+  | { kind: 'check' }
   | { kind: 'check-in' }
   | { kind: 'steps'; steps: CheckInStep[] }
   | { kind: 'waiting'; arrivedAt: number; place: QueuePlace | null; movedTo?: string; sentBack?: boolean }
@@ -41,6 +46,13 @@ export function VisitorApp() {
   const socketRef = useRef<VisitorSocket | null>(null);
   const [socket, setSocket] = useState<VisitorSocket | null>(null);
   const [visitorId, setVisitorId] = useState<string | null>(null);
+  // A check made a little earlier in this browser (on /check, or before a reload) counts until this one finishes.
+  const [networkRun, setNetworkRun] = useState<NetworkCheckRun | null>(() => recentNetworkCheck.get());
+  const networkChecked = useCallback((run: NetworkCheckRun | null) => {
+    if (!run) return;
+    recentNetworkCheck.save(run);
+    setNetworkRun(run);
+  }, []);
   const messages = useWaitingMessages(socket, visitorId, screen.kind === 'waiting');
 
   const endVisit = useCallback((left: boolean, lostPlace = false, denied?: { message?: string }) => {
@@ -131,13 +143,13 @@ export function VisitorApp() {
       setRoom(info);
       document.title = `${info.name} · ${t('app.title')}`;
       // Every call is end-to-end encrypted; a browser that cannot encrypt frames cannot take part.
-      if (!canEncryptFrames()) return setScreen({ kind: 'unsupported' });
+      if (!browserCanJoin()) return setScreen({ kind: 'unsupported' });
       const localMedia = await LocalMedia.open(savedDevicePreference());
       if (cancelled) return localMedia.stop();
       setMedia(localMedia);
       const token = visitToken.get(slug);
       if (token) follow(token, localMedia);
-      else setScreen({ kind: 'check-in' });
+      else setScreen({ kind: 'check' });
     })().catch(() => setScreen({ kind: 'invalid', tooMany: false }));
     return () => {
       cancelled = true;
@@ -171,24 +183,36 @@ export function VisitorApp() {
             <p role="alert">{t('e2ee.unsupported')}</p>
           </section>
         )}
+        {screen.kind === 'check' && room && media && (
+          <section aria-labelledby="check-heading">
+            <h1 id="check-heading">{t('checkin.heading', { name: room.professionalName })}</h1>
+            <p>{t('check.intro')}</p>
+            <DeviceCheck media={media} t={t} />
+            <NetworkCheck t={t} onResult={networkChecked} />
+            <CheckSummary media={media} t={t} shared />
+            <button type="button" onClick={() => setScreen({ kind: 'check-in' })}>
+              {t('check.continue')}
+            </button>
+          </section>
+        )}
         {screen.kind === 'check-in' && room && media && (
           <section aria-labelledby="checkin-heading">
             <h1 id="checkin-heading">{t('checkin.heading', { name: room.professionalName })}</h1>
-            <p>{t('checkin.intro')}</p>
-            <DeviceCheck media={media} t={t} />
             {room.appointmentAt && <p class="lead">{t('checkin.appointment', { time: clockTime(room.appointmentAt) })}</p>}
             <CheckInForm
               link={consultationLink ? { consultation: slug } : { roomSlug: slug }}
               professionalName={room.professionalName}
               config={room.checkIn}
-              onCheckedIn={({ visitorToken }) => {
+              deviceCheck={deviceCheckReport(media, networkRun?.checkId)}
+              onCheckedIn={({ visitorToken, steps }) => {
                 visitToken.set(slug, visitorToken);
-                setScreen({ kind: 'waiting', arrivedAt: Date.now(), place: null });
+                setScreen(steps.length ? { kind: 'steps', steps } : { kind: 'waiting', arrivedAt: Date.now(), place: null });
                 follow(visitorToken, media);
               }}
             />
           </section>
         )}
+        {screen.kind === 'steps' && <p role="status">{t('link.loading')}</p>}
         {screen.kind === 'waiting' && room && media && (
           <WaitingScreen
             professionalName={room.professionalName}

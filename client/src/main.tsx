@@ -1,5 +1,7 @@
 import { render } from 'preact';
 import { VisitorApp } from './VisitorApp.tsx';
+import { CheckPage } from './check/CheckPage.tsx';
 import './styles.css';
 
-render(<VisitorApp />, document.getElementById('app')!);
+// `/check` is the device and network check on its own; every other path is a visit (`/r/<room>`, `/c/<link>`).
+render(location.pathname === '/check' ? <CheckPage /> : <VisitorApp />, document.getElementById('app')!);

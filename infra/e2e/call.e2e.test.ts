@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { cameraFailsWith, inboundMedia, waitForMedia } from './browser.ts';
-import { consultationSuite } from './consultation.ts';
+import { consultationSuite, passDeviceCheck } from './consultation.ts';
 import { unusedCode } from '../../signaling/src/test-support/test-server.ts';
 import { codeFor } from '../../signaling/src/auth/second-factor.ts';
 
@@ -235,6 +235,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
 
     const visitor = await page();
     await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+    await passDeviceCheck(visitor);
     await visitor.getByLabel('Your name').waitFor();
     expect(await unnamed(visitor), 'visitor check-in').to.deep.equal([]);
     await tabTo(visitor, (el) => el.tag === 'INPUT' && el.name.includes('Your name'), 'the name field');
@@ -304,6 +305,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
   it('shows the check-in rules and the invalid-link page a visitor would meet', async () => {
     const visitor = await page();
     await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+    await passDeviceCheck(visitor);
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
     await visitor.getByRole('alert').filter({ hasText: 'Please enter your name.' }).waitFor();
     await visitor.getByLabel('Your name').fill('x'.repeat(101));
@@ -314,6 +316,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await visitor.getByLabel('Language').selectOption('nb');
     await visitor.getByRole('button', { name: 'Gå til venterommet' }).waitFor();
     await visitor.reload();
+    await passDeviceCheck(visitor);
     await visitor.getByLabel('Navnet ditt').waitFor();
 
     const response = await visitor.goto(`${suite.server.url}/r/no-such-room-here`);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { addMember } from '../../signaling/src/test-support/test-server.ts';
 import { DEFAULT_CHECK_IN } from '../../signaling/protocol/index.ts';
-import { consultationSuite } from './consultation.ts';
+import { consultationSuite, passDeviceCheck } from './consultation.ts';
 
 /*
  * The check-in form as an admin sets it up on the Organization page and a visitor meets it, in real
@@ -43,6 +43,7 @@ describe('check-in form end to end (real Chromium, Redis)', function () {
     // The visitor meets the form: nothing filled in but the name, each problem at its field.
     const visitor = await suite.scene.page();
     await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+    await passDeviceCheck(visitor);
     await visitor.getByLabel('Your name').fill('Ola Nordmann');
     await visitor.getByLabel('Phone number').fill('call me');
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
@@ -70,6 +71,7 @@ describe('check-in form end to end (real Chromium, Redis)', function () {
     });
     const visitor = await suite.scene.page();
     await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+    await passDeviceCheck(visitor);
     expect(await visitor.getByLabel('Remember me on this device').isChecked(), 'off unless asked').to.equal(false);
     await visitor.getByLabel('Your name').fill('Kari Nordmann');
     await visitor.getByLabel('Phone number').fill('91234567');
@@ -81,6 +83,7 @@ describe('check-in form end to end (real Chromium, Redis)', function () {
     expect(JSON.parse(stored!), 'who they are, never the reason').to.deep.equal({ name: 'Kari Nordmann', phone: '91234567' });
 
     await visitor.getByRole('button', { name: 'Check in again' }).click();
+    await passDeviceCheck(visitor);
     expect(await visitor.getByLabel('Your name').inputValue()).to.equal('Kari Nordmann');
     expect(await visitor.getByLabel('Phone number').inputValue()).to.equal('91234567');
     expect(await visitor.getByLabel('Reason for the visit').inputValue()).to.equal('');
@@ -99,6 +102,7 @@ describe('check-in form end to end (real Chromium, Redis)', function () {
 
     const visitor = await suite.scene.page();
     await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+    await passDeviceCheck(visitor);
     expect(await visitor.getByLabel('Your name').count(), 'no name asked').to.equal(0);
     await visitor.getByLabel('Your access code').fill(code.toLowerCase());
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
@@ -108,6 +112,7 @@ describe('check-in form end to end (real Chromium, Redis)', function () {
     // The same code again, in another browser: refused at the field, with what to do.
     const again = await suite.scene.page();
     await again.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+    await passDeviceCheck(again);
     await again.getByLabel('Your access code').fill(code);
     await again.getByRole('button', { name: 'Go to the waiting room' }).click();
     await again.getByText('This code is not valid: it may have been used already or expired. Ask for a new one.').waitFor();

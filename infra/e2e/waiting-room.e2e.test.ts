@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { addMember, type TestMember } from '../../signaling/src/test-support/test-server.ts';
 import type { Room } from '../../signaling/src/organizations/organization-store.ts';
-import { consultationSuite } from './consultation.ts';
+import { consultationSuite, passDeviceCheck } from './consultation.ts';
 
 /*
  * The waiting room as professionals use it, in real Chromium: several professionals, personal and shared
@@ -32,6 +32,7 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     const visitor = await suite.scene.page();
     await visitor.goto(`${suite.server.url}/r/${reception.slug}`);
     await visitor.getByRole('heading', { name: 'Video consultation with Clinic reception' }).waitFor();
+    await passDeviceCheck(visitor);
     await visitor.getByLabel('Your name').fill('Per Hansen');
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
     await visitor.getByText('Clinic reception has been told you are here.').waitFor();
@@ -257,6 +258,7 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
 
     const visitor = await suite.scene.page();
     await visitor.goto(link);
+    await passDeviceCheck(visitor);
     await visitor.getByText(`Your appointment is at ${clock}.`).waitFor();
     await visitor.getByLabel('Your name').fill('Eirik Lund');
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();

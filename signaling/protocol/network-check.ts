@@ -34,8 +34,9 @@ export interface NetworkCheckResult extends NetworkFigures {
 }
 
 /**
- * The same bounds the call uses while it runs (loss and delay), and the bitrate a video call needs:
- * good: under 2 % loss, 300 ms and at least 600 kbit/s; fair: under 8 %, 600 ms, at least 200 kbit/s.
+ * The same bounds the call uses while it runs (loss and delay), and the bitrate a consultation's video
+ * needs (640x360, see local-media.ts): good: under 2 % loss, 300 ms and at least 400 kbit/s; fair: under
+ * 8 %, 600 ms, at least 150 kbit/s (video, but blurred); poor otherwise (sound only is likely).
  */
 export function rateConnection(f: { rttMs: number | null; lossPercent: number; bitrateKbps?: number }): { rating: NetworkCheckResult['rating']; limitedBy: NetworkLimit } {
   const rtt = f.rttMs ?? 0;
@@ -44,7 +45,7 @@ export function rateConnection(f: { rttMs: number | null; lossPercent: number; b
   const grades: [NonNullable<NetworkLimit>, number][] = [
     ['loss', grade(f.lossPercent < 2, f.lossPercent < 8)],
     ['delay', grade(rtt < 300, rtt < 600)],
-    ['bandwidth', grade(bitrate >= 600, bitrate >= 200)],
+    ['bandwidth', grade(bitrate >= 400, bitrate >= 150)],
   ];
   const worst = Math.max(...grades.map(([, g]) => g));
   return { rating: (['good', 'fair', 'poor'] as const)[worst]!, limitedBy: worst === 0 ? null : grades.find(([, g]) => g === worst)![0] };

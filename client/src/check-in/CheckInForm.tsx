@@ -6,6 +6,7 @@ import {
   type CheckInAnswers,
   type CheckInConfig,
   type CustomField,
+  type DeviceCheckReport,
   type VisitRequest,
   type VisitResponse,
 } from '../../../signaling/protocol/index.ts';
@@ -53,11 +54,13 @@ function fieldOf(path: PropertyKey[]): FieldKey {
  * server builds from the same configuration, so the visitor sees the exact reason at the field before
  * anything is sent; the server's refusal is shown the same way.
  */
-export function CheckInForm({ link, professionalName, config, onCheckedIn }: {
+export function CheckInForm({ link, professionalName, config, deviceCheck, onCheckedIn }: {
   /** The room's link, or a scheduled consultation's private link. */
   link: { roomSlug: string } | { consultation: string };
   professionalName: string;
   config: CheckInConfig;
+  /** What the device check found; it goes with the answers. */
+  deviceCheck?: DeviceCheckReport;
   onCheckedIn: (r: VisitResponse) => void;
 }) {
   const [values, setValues] = useState<Record<string, string | boolean>>(() => ({ ...rememberedAnswers() }));
@@ -109,7 +112,7 @@ export function CheckInForm({ link, professionalName, config, onCheckedIn }: {
     setErrors({});
     setBusy(true);
     try {
-      const body: VisitRequest = { ...link, answers: parsed.data as Record<string, unknown> };
+      const body: VisitRequest = { ...link, answers: parsed.data as Record<string, unknown>, ...(deviceCheck ? { deviceCheck } : {}) };
       const res = await fetch('/api/visits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (res.ok) {
         // Only on this device, only if asked, only who they are (never the reason or the room's own questions).

@@ -4,8 +4,9 @@ import { startLevelMeter } from '../call-engine/level-meter.ts';
 import type { Translate } from '../call/call-strings.ts';
 import { MediaView } from '../call/MediaView.tsx';
 import { DevicePicker } from './DevicePicker.tsx';
+import { SpeakerTest } from './SpeakerTest.tsx';
 
-/** Camera preview, microphone level and device choice, with a plain explanation of any device problem. */
+/** Camera preview, microphone level, device choice and a speaker test, with a plain explanation of any device problem. */
 export function DeviceCheck({ media, t, showPicker = true }: { media: LocalMedia; t: Translate; showPicker?: boolean }) {
   const [level, setLevel] = useState(0);
   const [version, setVersion] = useState(0);
@@ -36,6 +37,7 @@ export function DeviceCheck({ media, t, showPicker = true }: { media: LocalMedia
         </p>
       ))}
       {showPicker && <DevicePicker media={media} t={t} />}
+      <SpeakerTest t={t} />
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import { DeviceCheckSummary } from './DeviceCheckSummary.tsx';
 import { useEffect, useState } from 'preact/hooks';
 import type { CheckInDetails, WaitingVisitor } from '../../../signaling/protocol/index.ts';
 import { RequestError } from '../../../client/src/call-engine/request.ts';
@@ -78,6 +79,7 @@ export function WaitingList({ waiting, messages, onAdmit, focusVisitor }: {
                       <span class={v.online ? 'presence online' : 'presence lost'}>{v.online ? t('queue.online') : t('queue.connectionLost')}</span>
                     )}
                     {v.checkIn && <CheckInDetailsList details={v.checkIn} />}
+                    {v.deviceCheck && <DeviceCheckSummary check={v.deviceCheck} />}
                     <div class="muted">
                       {t('queue.arrived', { time: clockTime(v.arrivedAt) })} ·{' '}
                       {t('queue.waitingFor', { n: Math.max(0, Math.floor((now - v.arrivedAt) / 60_000)) })}

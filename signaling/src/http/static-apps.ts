@@ -9,6 +9,8 @@ export function staticApps(config: Config): Router {
   router.use('/v/assets', express.static(path.join(config.CLIENT_DIST, 'assets'), immutable));
   router.use('/dashboard/assets', express.static(path.join(config.DASHBOARD_DIST, 'assets'), immutable));
   router.get('/', (_req, res) => res.redirect('/dashboard/'));
+  // The device and network check on its own, for anyone (the visitor app shows it at this path).
+  router.get('/check', (_req, res) => res.sendFile(path.join(config.CLIENT_DIST, 'index.html')));
   router.get(['/dashboard', '/dashboard/{*rest}'], (_req, res) => {
     res.sendFile(path.join(config.DASHBOARD_DIST, 'index.html'));
   });

@@ -37,8 +37,9 @@ describe('network check (real server, Redis, mediasoup)', function () {
     expect(rateConnection({ rttMs: 40, lossPercent: 0, bitrateKbps: 1200 })).to.deep.equal({ rating: 'good', limitedBy: null });
     expect(rateConnection({ rttMs: 40, lossPercent: 3, bitrateKbps: 1200 })).to.deep.equal({ rating: 'fair', limitedBy: 'loss' });
     expect(rateConnection({ rttMs: 700, lossPercent: 3, bitrateKbps: 1200 })).to.deep.equal({ rating: 'poor', limitedBy: 'delay' });
-    expect(rateConnection({ rttMs: 40, lossPercent: 0, bitrateKbps: 150 })).to.deep.equal({ rating: 'poor', limitedBy: 'bandwidth' });
+    expect(rateConnection({ rttMs: 40, lossPercent: 0, bitrateKbps: 100 })).to.deep.equal({ rating: 'poor', limitedBy: 'bandwidth' });
     expect(rateConnection({ rttMs: null, lossPercent: 0, bitrateKbps: 300 })).to.deep.equal({ rating: 'fair', limitedBy: 'bandwidth' });
+    expect(rateConnection({ rttMs: 299, lossPercent: 1.9, bitrateKbps: 400 })).to.deep.equal({ rating: 'good', limitedBy: null });
   });
 
   it('a page of another site cannot open it', async () => {

@@ -79,6 +79,8 @@ export async function startTestServer(opts: { env?: Record<string, string>; redi
       RTC_MIN_PORT: String(rtcMin),
       RTC_MAX_PORT: String(rtcMin + 999),
       LOG_LEVEL: 'info',
+      // Every browser in the tests comes from 127.0.0.1: one address's hourly network tests would run out.
+      NETWORK_CHECK_LIMIT_PER_HOUR: '10000',
       ...opts.env,
     };
     const config = loadConfig(env);
