@@ -65,6 +65,8 @@ export const checkInConfig = z
      * expires); the queue card shows the code's label. The name field is then not asked.
      */
     pseudonymous: z.boolean().default(false),
+    /** Visitors identify with BankID (through the organization's broker) before they wait. */
+    bankId: z.boolean().default(false),
   })
   .refine((c) => new Set(c.custom.map((f) => f.id)).size === c.custom.length, { error: 'custom: each id once' });
 export type CheckInConfig = z.infer<typeof checkInConfig>;
@@ -78,6 +80,7 @@ export const DEFAULT_CHECK_IN: CheckInConfig = {
   custom: [],
   consent: null,
   pseudonymous: false,
+  bankId: false,
 };
 
 /** What a visitor answered. Fields the room does not ask for are not allowed at all. */

@@ -31,6 +31,8 @@ export const ErrorCode = {
   notAllowed: 'not_allowed',
   /** An access code that is unknown, used already or expired (all look the same). */
   accessCodeInvalid: 'access_code_invalid',
+  /** BankID is not set up for this organization (or this server), or its broker cannot be reached. */
+  bankIdUnavailable: 'bankid_unavailable',
   internal: 'internal',
 } as const;
 
@@ -63,5 +65,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   call_full: 409,
   not_allowed: 403,
   access_code_invalid: 400,
+  bankid_unavailable: 503,
   internal: 500,
 };

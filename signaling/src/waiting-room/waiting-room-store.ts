@@ -8,7 +8,7 @@ import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Room } from '../organizations/organization-store.ts';
 
-export type VisitorState = 'waiting' | 'in_call' | 'left' | 'ended';
+export type VisitorState = 'checking_in' | 'waiting' | 'in_call' | 'left' | 'ended';
 
 export interface Visitor {
   id: string;
