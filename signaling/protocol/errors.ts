@@ -33,6 +33,8 @@ export const ErrorCode = {
   accessCodeInvalid: 'access_code_invalid',
   /** BankID is not set up for this organization (or this server), or its broker cannot be reached. */
   bankIdUnavailable: 'bankid_unavailable',
+  /** A step the room requires (BankID, payment) is not done: the visitor cannot wait yet. */
+  checkInIncomplete: 'check_in_incomplete',
   internal: 'internal',
 } as const;
 
@@ -66,5 +68,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   not_allowed: 403,
   access_code_invalid: 400,
   bankid_unavailable: 503,
+  check_in_incomplete: 409,
   internal: 500,
 };

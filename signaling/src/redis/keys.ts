@@ -62,6 +62,8 @@ export const keys = {
   rateLimit: (kind: string, subject: string) => `rate:${kind}:${subject}`,
   /** A BankID login under way, by the hash of its state: single use, at most 10 minutes. */
   bankIdLogin: (stateHash: string) => `bankid-login:${stateHash}`,
+  /** A finished network check's figures (no one's identity), until a check-in takes them along (an hour). */
+  networkCheck: (checkId: string) => `network-check:${checkId}`,
 };
 
 /** Key kinds that may live without a TTL: records kept until an admin deletes them. Tests check the rest. */
