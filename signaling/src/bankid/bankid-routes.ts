@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { parse as parseCookies } from 'cookie';
 import {
   bankIdCallbackQuery,
@@ -22,7 +22,8 @@ import { BrokerRefusal, newFlowSecrets, type VerifiedClaims } from './broker-cli
 import { LOGIN_TTL_MS, type LoginRecord } from './login-records.ts';
 import { storeVisitorIdentity } from './visitor-identity.ts';
 
-const START_LIMIT_PER_MINUTE = 30;
+/** Trips to the broker per visitor or member per minute (retries after a cancel are normal; loops are not). */
+const START_LIMIT_PER_MINUTE = 10;
 
 /**
  * BankID through the organization's broker: a visitor identifies before waiting; a member binds their
@@ -34,8 +35,8 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
   const secure = s.config.cookieSecure;
   const member = requireProfessional(s.sessions, secure);
 
-  async function limitStarts(req: Request): Promise<void> {
-    if (!(await s.rateLimiter.allow('bankid-start', req.ip ?? '', START_LIMIT_PER_MINUTE, 60_000))) throw new AppError('rate_limited', 'too many attempts; wait a minute');
+  async function limitStarts(subject: string): Promise<void> {
+    if (!(await s.rateLimiter.allow('bankid-start', subject, START_LIMIT_PER_MINUTE, 60_000))) throw new AppError('rate_limited', 'too many attempts; wait a minute');
   }
 
   /** Stores the login record and answers where the browser goes; the flow cookie binds it to this browser. */
@@ -59,10 +60,10 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
 
   /** A visitor checking in, in a room that asks for BankID: off to the broker. */
   router.post('/api/bankid/visitor/start', async (req, res) => {
-    await limitStarts(req);
     const bearer = /^Bearer (\S{1,200})$/.exec(req.headers.authorization ?? '')?.[1];
     const visitor = await s.waitingRoom.authenticate(bearer);
     if (!visitor || visitor.state !== 'checking_in') throw notFound();
+    await limitStarts(`visitor:${visitor.id}`);
     const { returnTo } = parse(bankIdVisitorStart, req.body);
     const room = await s.organizations.getRoom(visitor.orgId, visitor.roomId);
     if (!room?.checkIn.bankId) throw notFound();
@@ -91,7 +92,9 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
   });
 
   router.post('/api/bankid/login/start', async (req, res) => {
-    await limitStarts(req);
+    if (!(await s.rateLimiter.allow('bankid-login-address', req.ip ?? '', s.config.LOGIN_LIMIT_PER_ADDRESS, 15 * 60_000))) {
+      throw new AppError('rate_limited', 'too many login attempts; try again in 15 minutes');
+    }
     const { organization } = parse(bankIdLoginStart, req.body);
     const settings = bankId.bindings ? await bankId.settings.get(organization) : null;
     if (!settings?.memberLogin) throw notFound();
@@ -110,9 +113,9 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
   });
 
   /** A logged-in member binds their BankID: a login at the broker, then an admin approves it. */
-  router.post('/api/bankid/link/start', member, async (req, res: Response<unknown, AuthedLocals>) => {
-    await limitStarts(req);
+  router.post('/api/bankid/link/start', member, async (_req, res: Response<unknown, AuthedLocals>) => {
     const { orgId, professionalId } = res.locals.session;
+    await limitStarts(`member:${professionalId}`);
     const settings = bankId.bindings ? await bankId.settings.get(orgId) : null;
     if (!settings?.memberLogin) throw notFound();
     await start(res, settings, { purpose: 'member-link', orgId, professionalId, returnTo: '/dashboard/' }, 'openid');
@@ -121,13 +124,14 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
   // ---------- the way back from the broker ----------
 
   router.get(CALLBACK_PATH, async (req, res) => {
-    res.clearCookie(flowCookieName(secure), { httpOnly: true, secure, sameSite: 'lax', path: secure ? '/' : CALLBACK_PATH });
     const query = bankIdCallbackQuery.safeParse(req.query);
     const record = query.success ? await bankId.logins.take(query.data.state) : null;
     if (!query.success || !record) {
+      // The flow cookie stays: a forged or stale answer must not spoil a genuine login under way.
       s.log.info({ event: 'bankid_callback_unknown' }, 'BankID callback without a login under way');
       return res.status(400).type('html').send(EXPIRED_PAGE);
     }
+    res.clearCookie(flowCookieName(secure), { httpOnly: true, secure, sameSite: 'lax', path: secure ? '/' : CALLBACK_PATH });
     const back = (outcome: string) => res.redirect(303, `${s.config.publicOrigin}${record.returnTo}#bankid=${outcome}`);
     const failed = (reason: string) => {
       s.log.info({ orgId: record.orgId, purpose: record.purpose, reason, event: 'bankid_failed' }, 'BankID login not accepted');
