@@ -33,6 +33,7 @@ export interface TestPerson {
 export const TEST_PERSONS = {
   ola: { login: 'ola', name: 'Ola Nordmann', birthdate: '1970-01-01', socialno: '01017012345', acr: ACR.substantial },
   kari: { login: 'kari', name: 'Kari Nordmann', birthdate: '1985-05-17', socialno: '17058512345', acr: ACR.high },
+  per: { login: 'per', name: 'Per Hansen', birthdate: '1990-03-03', socialno: '03039012345', acr: ACR.high },
 } satisfies Record<string, TestPerson>;
 
 export type Misbehaviour = 'expired' | 'foreign-key' | 'wrong-issuer' | 'wrong-audience' | 'wrong-nonce';
