@@ -35,6 +35,8 @@ export interface BankIdSettingsInfo {
   settings: (Omit<BankIdSettingsUpdate, 'clientSecret'> & { clientSecretSet: boolean }) | null;
   /** The address to register at the broker as the redirect URI. */
   redirectUri: string;
+  /** The dashboard's login page for this organization (shows the BankID button); for members to bookmark. */
+  loginLink: string;
 }
 
 /**

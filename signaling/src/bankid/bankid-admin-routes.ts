@@ -46,6 +46,7 @@ export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
         clientSecretSet: true,
       },
       redirectUri: bankId.redirectUri,
+      loginLink: `${s.config.publicOrigin}/dashboard/?organization=${orgId}`,
     };
     res.json(body);
   });

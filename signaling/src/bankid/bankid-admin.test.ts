@@ -34,7 +34,7 @@ describe('BankID settings for an organization (admin only; real server, Redis, o
     const org = await createOrganization(server.services);
     const admin = await adminOf(server, org.org.id);
     const empty = await getSettings(admin);
-    expect(empty.body).to.deep.equal({ available: true, memberLoginAvailable: true, settings: null, redirectUri: `${server.origin}/api/bankid/callback` });
+    expect(empty.body).to.deep.equal({ available: true, memberLoginAvailable: true, settings: null, redirectUri: `${server.origin}/api/bankid/callback`, loginLink: `${server.origin}/dashboard/?organization=${org.org.id}` });
 
     const res = await putBankIdSettings(server, admin, brokerSettings(broker, { acrValues: [ACR.high], collectNationalId: false, memberLogin: true }));
     expect(res.status).to.equal(204);
