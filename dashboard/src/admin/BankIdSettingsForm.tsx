@@ -3,7 +3,8 @@ import type { BankIdSettingsInfo, BankIdSettingsUpdate, MemberBankIdList, Member
 import { api, ApiError } from '../api.ts';
 import { t } from '../strings.ts';
 
-const DEFAULT_ACR = 'urn:grn:authn:no:bankid:substantial';
+/** Norwegian BankID's levels: substantial and high both accepted until the admin says otherwise. */
+const DEFAULT_ACR = 'urn:grn:authn:no:bankid:substantial urn:grn:authn:no:bankid:high';
 
 /**
  * The organization's BankID broker, in plain words: what each setting means, the address to give the
