@@ -15,6 +15,7 @@ import { PasswordChange } from './account/PasswordChange.tsx';
 import { SecondFactorCheck, SecondFactorSetup } from './account/SecondFactor.tsx';
 import { OrganizationAdmin } from './admin/OrganizationAdmin.tsx';
 import { SmsSettings } from './settings/SmsSettings.tsx';
+import { BankIdLink } from './account/BankIdLink.tsx';
 import { HistoryList } from './history/HistoryList.tsx';
 import { LoginForm } from './login/LoginForm.tsx';
 import { connectProfessional, type ProfessionalSocket } from './pro-socket.ts';
@@ -298,7 +299,10 @@ export function DashboardApp() {
             ) : view === 'history' ? (
               <HistoryList />
             ) : view === 'settings' ? (
-              <SmsSettings />
+              <>
+                <SmsSettings />
+                <BankIdLink />
+              </>
             ) : (
               <OrganizationAdmin selfId={me.professional.id} socket={socket} />
             )}

@@ -31,6 +31,8 @@ export const ErrorCode = {
   notAllowed: 'not_allowed',
   /** An access code that is unknown, used already or expired (all look the same). */
   accessCodeInvalid: 'access_code_invalid',
+  /** BankID is not set up for this organization (or this server), or its broker cannot be reached. */
+  bankIdUnavailable: 'bankid_unavailable',
   /** A step the room requires (BankID, payment) is not done: the visitor cannot wait yet. */
   checkInIncomplete: 'check_in_incomplete',
   internal: 'internal',
@@ -65,6 +67,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   call_full: 409,
   not_allowed: 403,
   access_code_invalid: 400,
+  bankid_unavailable: 503,
   check_in_incomplete: 409,
   internal: 500,
 };

@@ -3,4 +3,5 @@ export * from './common.ts';
 export * from './http.ts';
 export * from './socket.ts';
 export * from './check-in.ts';
+export * from './bankid.ts';
 export * from './network-check.ts';

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { parseFieldKeys } from './crypto/field-cipher.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -44,6 +45,29 @@ const schema = z
     TWILIO_API_BASE_URL: z.url().optional(),
     /** At most one arrival SMS per professional per this many seconds. */
     SMS_ALERT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+    /**
+     * Keys for personal fields at rest (national identity numbers, BankID brokers' client secrets):
+     * `<keyId>:<base64 of 32 bytes>[,<keyId>:<key>...]`; the first encrypts, all decrypt (rotation).
+     * Without it, BankID is off. Make one with `openssl rand -base64 32`.
+     */
+    DATA_ENCRYPTION_KEYS: z
+      .string()
+      .optional()
+      .superRefine((v, ctx) => {
+        if (!v) return;
+        try {
+          parseFieldKeys(v);
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        }
+      }),
+    /**
+     * Keys the hash by which a member's BankID identity is kept (never the identity itself). Without it,
+     * members cannot log in with BankID (visitors still can identify).
+     */
+    IDENTITY_HASH_KEY: z.string().min(32).optional(),
+    /** Test-only: BankID brokers on plain http (a local stand-in). Refused with NODE_ENV=production. */
+    BANKID_ALLOW_INSECURE_ISSUER: bool.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Where the built front-ends are; the defaults are the repo's own build output. */
     CLIENT_DIST: z.string().default(new URL('../../client/dist', import.meta.url).pathname),
@@ -66,6 +90,9 @@ const schema = z
   })
   .refine((c) => !(c.UNENCRYPTED_CALLS_FOR_BENCHMARK && c.NODE_ENV === 'production'), {
     error: 'UNENCRYPTED_CALLS_FOR_BENCHMARK is for benchmarks only and is refused in production',
+  })
+  .refine((c) => !(c.BANKID_ALLOW_INSECURE_ISSUER && c.NODE_ENV === 'production'), {
+    error: 'BANKID_ALLOW_INSECURE_ISSUER is for tests only and is refused in production',
   })
   .refine((c) => c.RTC_MIN_PORT <= c.RTC_MAX_PORT, { error: 'RTC_MIN_PORT must not exceed RTC_MAX_PORT' })
   .refine((c) => !!c.TLS_CERT_FILE === !!c.TLS_KEY_FILE, { error: 'TLS_CERT_FILE and TLS_KEY_FILE go together' });

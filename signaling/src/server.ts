@@ -43,6 +43,10 @@ import { accessCodeRoutes } from './check-in/access-codes.ts';
 import { VisitorPresence } from './waiting-room/visitor-presence.ts';
 import { attachProfessionalNamespace } from './waiting-room/professional-socket.ts';
 import { AppError } from './errors.ts';
+import { FieldCipher } from './crypto/field-cipher.ts';
+import { BankId } from './bankid/bankid.ts';
+import { bankIdRoutes } from './bankid/bankid-routes.ts';
+import { bankIdAdminRoutes } from './bankid/bankid-admin-routes.ts';
 import type { Services } from './services.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
@@ -111,6 +115,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     secondFactor: new SecondFactorStore(redis),
     consultations: new ConsultationStore(redis),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
+    fieldCipher: FieldCipher.fromSetting(config.DATA_ENCRYPTION_KEYS),
     networkChecks: new NetworkCheckStore(redis),
   };
   const callService = new CallService(services);
@@ -134,6 +139,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(alertRoutes(services, smsAlerts));
   app.use(adminRoutes(services, new InvitationStore(redis)));
   app.use(mediaRoutes(services));
+  const bankId = new BankId(services);
+  app.use(bankIdRoutes(services, bankId));
+  app.use(bankIdAdminRoutes(services, bankId));
   app.use(staticApps(config));
   app.use('/api', (_req, _res, next) => next(new AppError('not_found', 'no such endpoint')));
   app.use(errorHandler(log));

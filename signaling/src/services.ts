@@ -10,6 +10,7 @@ import type { SecondFactorStore } from './auth/second-factor.ts';
 import type { ConsultationStore } from './consultations/consultation-store.ts';
 import type { RateLimiter } from './http/rate-limiter.ts';
 import type { Notifier } from './socket/notifier.ts';
+import type { FieldCipher } from './crypto/field-cipher.ts';
 import type { NetworkCheckStore } from './network-check/network-check-store.ts';
 
 /** What every feature may use; built once in server.ts. */
@@ -26,5 +27,7 @@ export interface Services {
   rateLimiter: RateLimiter;
   media: MediaServer;
   notify: Notifier;
+  /** Personal fields at rest; undefined without DATA_ENCRYPTION_KEYS (BankID is then off). */
+  fieldCipher?: FieldCipher;
   networkChecks: NetworkCheckStore;
 }

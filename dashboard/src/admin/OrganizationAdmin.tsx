@@ -5,6 +5,7 @@ import { t } from '../strings.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
 import { OrganizationSettingsForm } from './OrganizationSettingsForm.tsx';
 import { CheckInFormEditor } from './CheckInFormEditor.tsx';
+import { BankIdSettingsForm } from './BankIdSettingsForm.tsx';
 
 /** What an admin action failed with, in words. */
 function problemOf(err: unknown): string {
@@ -66,6 +67,7 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
       />
       <Rooms rooms={overview.rooms} members={overview.members} nameOf={nameOf} act={act} />
       <OrganizationSettingsForm settings={overview.settings} act={act} />
+      <BankIdSettingsForm members={overview.members} />
     </section>
   );
 }

@@ -1,7 +1,8 @@
-import { useState } from 'preact/hooks';
-import type { LoginRequest, Me } from '../../../signaling/protocol/index.ts';
+import { useEffect, useState } from 'preact/hooks';
+import type { BankIdLoginOptions, BankIdStarted, LoginRequest, Me } from '../../../signaling/protocol/index.ts';
 import { api, ApiError } from '../api.ts';
 import { t } from '../strings.ts';
+import { bankIdOrganization, bankIdOutcomeInLink } from './bankid-outcome.ts';
 
 type LoginError = 'login.invalid' | 'login.rateLimited' | 'login.failed' | 'login.missing';
 
@@ -10,6 +11,23 @@ export function LoginForm({ onLoggedIn, notice }: { onLoggedIn: (me: Me) => void
   const [password, setPassword] = useState('');
   const [error, setError] = useState<LoginError | null>(null);
   const [busy, setBusy] = useState(false);
+  const [organization] = useState(bankIdOrganization);
+  const [bankIdOffered, setBankIdOffered] = useState(false);
+  const [bankIdOutcome] = useState(bankIdOutcomeInLink);
+
+  useEffect(() => {
+    if (!organization) return;
+    api<BankIdLoginOptions>('GET', `/api/bankid/login-options?organization=${organization}`).then((o) => setBankIdOffered(o.bankId), () => undefined);
+  }, [organization]);
+
+  const bankIdLogin = async () => {
+    setError(null);
+    try {
+      location.assign((await api<BankIdStarted>('POST', '/api/bankid/login/start', { organization })).authorizationUrl);
+    } catch (err) {
+      setError(err instanceof ApiError && err.status === 429 ? 'login.rateLimited' : 'login.failed');
+    }
+  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -31,6 +49,15 @@ export function LoginForm({ onLoggedIn, notice }: { onLoggedIn: (me: Me) => void
     <section aria-labelledby="login-heading" class="login">
       <h1 id="login-heading">{t('login.heading')}</h1>
       {notice && <p class="notice" role="status">{notice}</p>}
+      {bankIdOutcome === 'failed' && <p class="error" role="alert">{t('bankid.loginFailed')}</p>}
+      {bankIdOutcome === 'cancelled' && <p class="notice" role="status">{t('bankid.cancelled')}</p>}
+      {bankIdOffered && (
+        <p>
+          <button type="button" onClick={() => void bankIdLogin()}>
+            {t('bankid.login')}
+          </button>
+        </p>
+      )}
       <form onSubmit={submit} noValidate>
         <label class="field">
           <span>{t('login.email')}</span>

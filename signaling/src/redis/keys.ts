@@ -46,6 +46,12 @@ export const keys = {
   professionalSessions: (orgId: string, proId: string) => `${tag(orgId)}:pro-sessions:${proId}`,
   /** A pending invitation, by the hash of its secret; expires after 72 hours. */
   invitation: (orgId: string, secretHash: string) => `${tag(orgId)}:invitation:${secretHash}`,
+  /** Hash: the organization's BankID broker (its client secret as field-cipher ciphertext). */
+  bankIdSettings: (orgId: string) => `${tag(orgId)}:bankid`,
+  /** A member's bound BankID identity, by its keyed hash: the member's id. */
+  bankIdMember: (orgId: string, identityHash: string) => `${tag(orgId)}:bankid-member:${identityHash}`,
+  /** A member's BankID identity waiting for an admin's approval (its keyed hash); expires after 7 days. */
+  bankIdPending: (orgId: string, proId: string) => `${tag(orgId)}:bankid-pending:${proId}`,
 
   // Lookups that must work before the organization is known. One key each, so no slot problem.
   roomBySlug: (slug: string) => `room-slug:${slug}`,
@@ -54,6 +60,8 @@ export const keys = {
   /** Set: organizations with visitors whose presence is watched (ids only), for the sweep. */
   presenceOrganizations: () => 'presence-orgs',
   rateLimit: (kind: string, subject: string) => `rate:${kind}:${subject}`,
+  /** A BankID login under way, by the hash of its state: single use, at most 10 minutes. */
+  bankIdLogin: (stateHash: string) => `bankid-login:${stateHash}`,
   /** A finished network check's figures (no one's identity), until a check-in takes them along (an hour). */
   networkCheck: (checkId: string) => `network-check:${checkId}`,
 };
@@ -67,6 +75,8 @@ export const PERMANENT_KEY_PATTERNS = [
   /^\{org:[0-9a-f]+\}:room:[0-9a-f]+$/,
   /^\{org:[0-9a-f]+\}:rooms$/,
   /^\{org:[0-9a-f]+\}:room-members:[0-9a-f]+$/,
+  /^\{org:[0-9a-f]+\}:bankid$/,
+  /^\{org:[0-9a-f]+\}:bankid-member:[A-Za-z0-9_-]+$/,
   /^room-slug:/,
   /^pro-email:/,
   /^organizations$/,

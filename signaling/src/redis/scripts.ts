@@ -309,7 +309,20 @@ if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count
 `;
 
+/**
+ * A visitor's identity verified with BankID, kept only while they are still checking in (a visitor who
+ * left or expired meanwhile gets nothing). The hash keeps its TTL. KEYS: visitor. ARGV: the identity
+ * (JSON), the national id as field-cipher ciphertext or '' (then any earlier one goes).
+ */
+const storeVerifiedIdentity = `
+if redis.call('HGET', KEYS[1], 'state') ~= 'checking_in' then return 'not_found' end
+redis.call('HSET', KEYS[1], 'bankId', ARGV[1])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'nationalId', ARGV[2]) else redis.call('HDEL', KEYS[1], 'nationalId') end
+return 'ok'
+`;
+
 const SCRIPTS = {
+  storeVerifiedIdentity: { keys: 1, lua: storeVerifiedIdentity },
   countAttempt: { keys: 1, lua: countAttempt },
   setIfExists: { keys: 1, lua: setIfExists },
   pushRetained: { keys: 2, lua: pushRetained },

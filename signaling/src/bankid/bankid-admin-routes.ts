@@ -1,0 +1,102 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { bankIdSettingsUpdate, id, type BankIdSettingsInfo, type MemberBankIdList } from '../../protocol/index.ts';
+import { AppError, notFound } from '../errors.ts';
+import { parse } from '../http/validate.ts';
+import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import type { Services } from '../services.ts';
+import { newId } from '../ids.ts';
+import type { BankId } from './bankid.ts';
+
+/**
+ * An admin sets the organization's BankID broker (the client secret is write-only: stored encrypted, never
+ * sent back) and approves members' BankID identities. To anyone else these routes do not exist.
+ */
+export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
+  const router = Router();
+  const authed = requireProfessional(s.sessions, s.config.cookieSecure);
+  const adminOnly = async (_req: Request, res: Response<unknown, AuthedLocals>, next: NextFunction) => {
+    const pro = await s.organizations.getProfessional(res.locals.session.orgId, res.locals.session.professionalId);
+    if (pro?.role !== 'admin') return next(notFound());
+    next();
+  };
+  const admin = [authed, adminOnly];
+  const orgOf = (res: Response<unknown, AuthedLocals>) => res.locals.session.orgId;
+  const audit = (res: Response<unknown, AuthedLocals>, action: string, target: string) =>
+    s.log.info({ orgId: orgOf(res), actorId: res.locals.session.professionalId, action, target }, 'organization changed');
+
+  async function memberOf(res: Response<unknown, AuthedLocals>, memberId: unknown) {
+    const parsed = id.safeParse(memberId);
+    const pro = parsed.success ? await s.organizations.getProfessional(orgOf(res), parsed.data) : null;
+    if (!pro) throw notFound('no such member');
+    return pro;
+  }
+
+  router.get('/api/admin/bankid', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
+    const orgId = orgOf(res);
+    const current = await bankId.settings.get(orgId);
+    const body: BankIdSettingsInfo = {
+      available: !!s.fieldCipher,
+      memberLoginAvailable: !!bankId.bindings,
+      settings: current && {
+        issuer: current.issuer,
+        clientId: current.clientId,
+        acrValues: current.acrValues,
+        collectNationalId: current.collectNationalId,
+        memberLogin: current.memberLogin,
+        clientSecretSet: true,
+      },
+      redirectUri: bankId.redirectUri,
+      loginLink: `${s.config.publicOrigin}/dashboard/?organization=${orgId}`,
+    };
+    res.json(body);
+  });
+
+  router.put('/api/admin/bankid', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const orgId = orgOf(res);
+    if (!s.fieldCipher) throw new AppError('bankid_unavailable', 'this server has no DATA_ENCRYPTION_KEYS; BankID cannot be turned on');
+    const update = parse(bankIdSettingsUpdate, req.body);
+    if (!update.issuer.startsWith('https://') && !s.config.BANKID_ALLOW_INSECURE_ISSUER) throw new AppError('bad_request', 'issuer: must be an https address');
+    if (update.memberLogin && !bankId.bindings) throw new AppError('bad_request', 'memberLogin: this server has no IDENTITY_HASH_KEY');
+    const clientSecret = update.clientSecret ?? (await bankId.settings.get(orgId))?.clientSecret;
+    if (!clientSecret) throw new AppError('bad_request', 'clientSecret: required');
+    const candidate = { ...update, clientSecret, fingerprint: `candidate:${newId()}` };
+    // A wrong issuer is said now, not when the first visitor tries.
+    if (!(await bankId.brokers.check(`check:${orgId}`, candidate))) throw new AppError('bad_request', 'issuer: no OpenID Connect configuration could be read there');
+    await bankId.settings.set(orgId, { ...update, clientSecret });
+    audit(res, 'bankid_settings_changed', update.clientSecret ? 'with new client secret' : 'client secret kept');
+    res.status(204).end();
+  });
+
+  router.delete('/api/admin/bankid', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
+    await bankId.settings.remove(orgOf(res));
+    audit(res, 'bankid_settings_removed', '');
+    res.status(204).end();
+  });
+
+  router.get('/api/admin/bankid/members', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
+    const orgId = orgOf(res);
+    const pros = await s.organizations.listProfessionals(orgId);
+    const bindings = bankId.bindings;
+    const body: MemberBankIdList = {
+      members: await Promise.all(pros.map(async (p) => ({ id: p.id, state: bindings ? await bindings.stateOf(orgId, p.id) : ('none' as const) }))),
+    };
+    res.json(body);
+  });
+
+  /** The member's waiting BankID identity becomes theirs: from now on it logs them in. */
+  router.post('/api/admin/members/:id/bankid/approve', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const pro = await memberOf(res, req.params.id);
+    if (!bankId.bindings || !(await bankId.bindings.approve(pro.orgId, pro.id))) throw notFound('nothing waits for approval');
+    audit(res, 'bankid_binding_approved', pro.id);
+    res.status(204).end();
+  });
+
+  router.delete('/api/admin/members/:id/bankid', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const pro = await memberOf(res, req.params.id);
+    await bankId.bindings?.remove(pro.orgId, pro.id);
+    audit(res, 'bankid_binding_removed', pro.id);
+    res.status(204).end();
+  });
+
+  return router;
+}

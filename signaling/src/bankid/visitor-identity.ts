@@ -1,0 +1,69 @@
+import type { VerifiedIdentity } from '../../protocol/index.ts';
+import { fieldContext } from '../crypto/field-cipher.ts';
+import { keys } from '../redis/keys.ts';
+import { runScript } from '../redis/scripts.ts';
+import type { Services } from '../services.ts';
+
+/*
+ * A visitor's identity verified with BankID lives in the visitor's own hash (and so goes with its TTL):
+ * `bankId` = JSON {name, birthDate, verifiedAt}, and, where the organization collects it, `nationalId` =
+ * field-cipher ciphertext bound to this visitor.
+ */
+
+interface StoredIdentity {
+  name: string;
+  birthDate: string;
+  verifiedAt: number;
+}
+
+function storedIdentityOf(fields: Record<string, string | undefined>): StoredIdentity | undefined {
+  if (!fields.bankId) return undefined;
+  try {
+    const v = JSON.parse(fields.bankId) as Partial<StoredIdentity>;
+    if (typeof v.name === 'string' && typeof v.birthDate === 'string' && typeof v.verifiedAt === 'number') return { name: v.name, birthDate: v.birthDate, verifiedAt: v.verifiedAt };
+  } catch {
+    // a record we cannot read counts as no identification
+  }
+  return undefined;
+}
+
+/** Whether the visitor (their hash's fields) has identified with BankID: the check-in step's condition. */
+export function hasVerifiedIdentity(visitorHashFields: Record<string, string | undefined>): boolean {
+  return storedIdentityOf(visitorHashFields) !== undefined;
+}
+
+/**
+ * The verified identity for the queue card, the national id decrypted (left out if it cannot be: another
+ * key, or moved from elsewhere). `visitorHashFields`: HGETALL of keys.visitor(orgId, visitorId).
+ */
+export function readVisitorIdentity(s: Pick<Services, 'fieldCipher' | 'log'>, orgId: string, visitorHashFields: Record<string, string | undefined>): VerifiedIdentity | undefined {
+  const stored = storedIdentityOf(visitorHashFields);
+  if (!stored) return undefined;
+  const visitorId = visitorHashFields.visitorId ?? '';
+  let nationalId: string | undefined;
+  if (visitorHashFields.nationalId && s.fieldCipher) {
+    try {
+      nationalId = s.fieldCipher.decrypt(visitorHashFields.nationalId, fieldContext.visitorNationalId(orgId, visitorId));
+    } catch {
+      s.log.warn({ orgId, visitorId, event: 'national_id_unreadable' }, 'a stored national identity number could not be decrypted');
+    }
+  }
+  return { ...stored, ...(nationalId ? { nationalId } : {}) };
+}
+
+/**
+ * Stores a verified identity on a visitor who is still checking in ('not_found' otherwise). The national
+ * id only when given (the organization collects it); it is encrypted here and bound to this visitor.
+ */
+export async function storeVisitorIdentity(
+  s: Pick<Services, 'fieldCipher' | 'redis'>,
+  orgId: string,
+  visitorId: string,
+  identity: StoredIdentity & { nationalId?: string },
+): Promise<'ok' | 'not_found'> {
+  const { nationalId, ...shown } = identity;
+  if (nationalId && !s.fieldCipher) throw new Error('no DATA_ENCRYPTION_KEYS');
+  const ciphertext = nationalId ? s.fieldCipher!.encrypt(nationalId, fieldContext.visitorNationalId(orgId, visitorId)) : '';
+  const result = await runScript(s.redis, 'storeVerifiedIdentity', [keys.visitor(orgId, visitorId)], [JSON.stringify(shown), ciphertext]);
+  return result === 'ok' ? 'ok' : 'not_found';
+}
