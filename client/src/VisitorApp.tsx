@@ -13,6 +13,8 @@ import type { NetworkCheckRun } from './check/network-check.ts';
 import { recentNetworkCheck } from './check/recent-network-check.ts';
 import { savedDevicePreference } from './check/DevicePicker.tsx';
 import { CheckInForm } from './check-in/CheckInForm.tsx';
+import { CheckInSteps } from './check-in/CheckInSteps.tsx';
+import { bankIdOutcomeInLink } from './bankid/BankIdStep.tsx';
 import { LanguageSwitch } from './i18n/LanguageSwitch.tsx';
 import { useLanguage } from './i18n/i18n.ts';
 import { clockTime, i18n, t } from './strings.ts';
@@ -36,6 +38,8 @@ type Screen =
 const [, linkKind, linkValue] = location.pathname.split('/');
 const slug = decodeURIComponent(linkValue ?? '');
 const consultationLink = linkKind === 'c';
+/** How the trip to the BankID broker went, if the visitor just came back from it (read once). */
+const bankIdOutcome = bankIdOutcomeInLink();
 
 export function VisitorApp() {
   useLanguage(i18n);
@@ -212,7 +216,21 @@ export function VisitorApp() {
             />
           </section>
         )}
-        {screen.kind === 'steps' && <p role="status">{t('link.loading')}</p>}
+        {screen.kind === 'steps' && room && (
+          <CheckInSteps
+            steps={screen.steps}
+            socket={socket}
+            visitorToken={visitToken.get(slug) ?? ''}
+            returnTo={location.pathname}
+            hostName={room.professionalName}
+            bankIdOutcome={bankIdOutcome}
+            onVisit={(visit) => {
+              if (visit.state === 'waiting') setScreen({ kind: 'waiting', arrivedAt: visit.arrivedAt, place: visit.place });
+              else if (visit.state === 'checking_in') setScreen({ kind: 'steps', steps: visit.steps });
+              else if (visit.state === 'ended') endVisit(false);
+            }}
+          />
+        )}
         {screen.kind === 'waiting' && room && media && (
           <WaitingScreen
             professionalName={room.professionalName}

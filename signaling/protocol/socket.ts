@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Ack } from './errors.ts';
 import type { CheckInDetails, CheckInStep } from './check-in.ts';
 import type { DeviceCheckDetails } from './network-check.ts';
+import type { VerifiedIdentity } from './bankid.ts';
 import {
   dtlsParameters,
   id,
@@ -110,6 +111,8 @@ export interface WaitingVisitor {
   appointmentAt?: number;
   /** What their device check found (camera, microphone, network), if it ran. */
   deviceCheck?: DeviceCheckDetails;
+  /** Verified with BankID: the name and birth date as the bank knows them (and the national id, where collected). */
+  identity?: VerifiedIdentity;
 }
 
 /** A room as a dashboard lists it. */

@@ -44,6 +44,7 @@ import { VisitorPresence } from './waiting-room/visitor-presence.ts';
 import { attachProfessionalNamespace } from './waiting-room/professional-socket.ts';
 import { AppError } from './errors.ts';
 import { FieldCipher } from './crypto/field-cipher.ts';
+import { readVisitorIdentity } from './bankid/visitor-identity.ts';
 import { BankId } from './bankid/bankid.ts';
 import { bankIdRoutes } from './bankid/bankid-routes.ts';
 import { bankIdAdminRoutes } from './bankid/bankid-admin-routes.ts';
@@ -102,6 +103,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   const notify = new Notifier(io.of(NAMESPACE.visitor) as VisitorNamespace, io.of(NAMESPACE.professional) as ProfessionalNamespace);
   const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
+  const fieldCipher = FieldCipher.fromSetting(config.DATA_ENCRYPTION_KEYS);
   const services: Services = {
     config,
     log,
@@ -109,13 +111,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     media,
     notify,
     organizations: new OrganizationStore(redis),
-    waitingRoom: new WaitingRoomStore(redis),
+    waitingRoom: new WaitingRoomStore(redis, (orgId, fields) => readVisitorIdentity({ fieldCipher, log }, orgId, fields)),
     calls: new CallStore(redis),
     sessions: new SessionStore(redis, idleMs, config.SESSION_MAX_HOURS * 3600_000),
     secondFactor: new SecondFactorStore(redis),
     consultations: new ConsultationStore(redis),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
-    fieldCipher: FieldCipher.fromSetting(config.DATA_ENCRYPTION_KEYS),
+    fieldCipher,
     networkChecks: new NetworkCheckStore(redis),
   };
   const callService = new CallService(services);

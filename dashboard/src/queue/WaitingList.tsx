@@ -1,3 +1,4 @@
+import { VerifiedIdentity } from './VerifiedIdentity.tsx';
 import { DeviceCheckSummary } from './DeviceCheckSummary.tsx';
 import { useEffect, useState } from 'preact/hooks';
 import type { CheckInDetails, WaitingVisitor } from '../../../signaling/protocol/index.ts';
@@ -78,6 +79,7 @@ export function WaitingList({ waiting, messages, onAdmit, focusVisitor }: {
                     {!v.takenBy && !v.dropped && (
                       <span class={v.online ? 'presence online' : 'presence lost'}>{v.online ? t('queue.online') : t('queue.connectionLost')}</span>
                     )}
+                    {v.identity && <VerifiedIdentity identity={v.identity} />}
                     {v.checkIn && <CheckInDetailsList details={v.checkIn} />}
                     {v.deviceCheck && <DeviceCheckSummary check={v.deviceCheck} />}
                     <div class="muted">

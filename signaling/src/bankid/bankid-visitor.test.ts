@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { DEFAULT_CHECK_IN, type BankIdStarted, type VisitResponse } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
 import { scanKeys } from '../test-support/redis-keys.ts';
-import { ask, createOrganization, postJson, visitorSocket, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
+import { ask, createOrganization, login, postJson, professionalSocket, visitorSocket, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
 import { ACR, CookieJar, passBroker, TEST_PERSONS, type BankIdBroker, type Misbehaviour } from '../test-support/bankid-broker.ts';
 import { adminOf, setUpBankId, startBankIdServer } from '../test-support/bankid-setup.ts';
 import { readVisitorIdentity } from './visitor-identity.ts';
@@ -100,6 +100,14 @@ describe('BankID for visitors: the trip to the broker and back (real server, Red
     const entered = await ask(socket, 'visit:enter', {});
     expect(entered.ok && entered.visit.state).to.equal('waiting');
     socket.disconnect();
+
+    // The queue card: the name and birth date as the bank has them, and the national id (this organization collects it).
+    const auth = await login(server, org.professional.email, org.professional.password);
+    const pro = await professionalSocket(server, auth.cookie);
+    const list = await ask(pro, 'queue:list', {});
+    const card = (list.ok ? list.visitors : []).find((v) => v.visitorId === visit.visitorId);
+    expect(card?.identity).to.deep.include({ name: 'Ola Nordmann', birthDate: '1970-01-01', nationalId: TEST_PERSONS.ola.socialno });
+    pro.disconnect();
   });
 
   it('an organization that does not collect the national id does not ask for it, and stores none', async () => {

@@ -18,6 +18,7 @@ export function announceArrival(s: Services, sms: SmsAlerts, room: Room, visitor
     online: true,
     checkIn: visitor.checkIn,
     ...(visitor.deviceCheck ? { deviceCheck: visitor.deviceCheck } : {}),
+    ...(visitor.identity ? { identity: visitor.identity } : {}),
     ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
   });
   void sms.visitorArrived(room, visitor.id).catch((err: Error) => s.log.warn({ err: err.message }, 'arrival SMS failed'));

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { accessCodeKey } from '../check-in/access-codes.ts';
-import { CHECK_IN_STEPS, detailsOf, type CheckInAnswers, type CheckInDetails, type CheckInStep, type DeviceCheckDetails, type WaitingVisitor } from '../../protocol/index.ts';
+import { CHECK_IN_STEPS, detailsOf, type CheckInAnswers, type CheckInDetails, type CheckInStep, type DeviceCheckDetails, type VerifiedIdentity, type WaitingVisitor } from '../../protocol/index.ts';
 import type { LineNow } from './queue-place.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
@@ -40,6 +40,8 @@ export interface Visitor {
   identified: boolean;
   /** What their device check found. */
   deviceCheck?: DeviceCheckDetails;
+  /** Who they are as BankID verified it (the national id only where the organization collects it). */
+  identity?: VerifiedIdentity;
 }
 
 /**
@@ -48,7 +50,14 @@ export interface Visitor {
  * and only its hash is stored.
  */
 export class WaitingRoomStore {
-  constructor(private readonly redis: Redis) {}
+  /**
+   * `identities` reads a visitor's BankID identity from their hash's fields (it decrypts the national id);
+   * without it, visitors come without one (background work that never shows them to anyone).
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly identities: (orgId: string, fields: Record<string, string>) => VerifiedIdentity | undefined = () => undefined,
+  ) {}
 
   async join(
     room: Room,
@@ -135,12 +144,12 @@ export class WaitingRoomStore {
     const [, orgId, visitorId, secret] = m as unknown as [string, string, string, string];
     const h = await this.redis.hgetall(keys.visitor(orgId, visitorId));
     if (!h.tokenHash || !sameHash(h.tokenHash, hashSecret(secret))) return null;
-    return toVisitor(orgId, h);
+    return toVisitor(orgId, h, this.identities(orgId, h));
   }
 
   async getVisitor(orgId: string, visitorId: string): Promise<Visitor | null> {
     const h = await this.redis.hgetall(keys.visitor(orgId, visitorId));
-    return h.visitorId ? toVisitor(orgId, h) : null;
+    return h.visitorId ? toVisitor(orgId, h, this.identities(orgId, h)) : null;
   }
 
   async leave(visitor: Visitor, now = Date.now()): Promise<void> {
@@ -256,6 +265,7 @@ export class WaitingRoomStore {
           ...(visitor.messageKey ? { messageKey: visitor.messageKey } : {}),
           ...(visitor.checkIn ? { checkIn: visitor.checkIn } : {}),
           ...(visitor.deviceCheck ? { deviceCheck: visitor.deviceCheck } : {}),
+          ...(visitor.identity ? { identity: visitor.identity } : {}),
           ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
         });
       }
@@ -264,7 +274,7 @@ export class WaitingRoomStore {
   }
 }
 
-function toVisitor(orgId: string, h: Record<string, string>): Visitor {
+function toVisitor(orgId: string, h: Record<string, string>, identity: VerifiedIdentity | undefined): Visitor {
   return {
     id: h.visitorId!,
     orgId,
@@ -281,6 +291,7 @@ function toVisitor(orgId: string, h: Record<string, string>): Visitor {
     appointmentAt: h.appointmentAt ? Number(h.appointmentAt) : undefined,
     steps: CHECK_IN_STEPS.filter((step) => h.steps?.split(',').includes(step)),
     identified: !!h.bankId,
+    identity,
     deviceCheck: h.deviceCheck ? (JSON.parse(h.deviceCheck) as DeviceCheckDetails) : undefined,
   };
 }
