@@ -31,6 +31,10 @@ export const ErrorCode = {
   notAllowed: 'not_allowed',
   /** An access code that is unknown, used already or expired (all look the same). */
   accessCodeInvalid: 'access_code_invalid',
+  /** This server has no Stripe account set up: card payment is not available. */
+  paymentsUnavailable: 'payments_unavailable',
+  /** More than was charged and not yet refunded (or nothing was charged). */
+  refundTooLarge: 'refund_too_large',
   internal: 'internal',
 } as const;
 
@@ -63,5 +67,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   call_full: 409,
   not_allowed: 403,
   access_code_invalid: 400,
+  payments_unavailable: 503,
+  refund_too_large: 409,
   internal: 500,
 };

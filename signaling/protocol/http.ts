@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { email, id, password, personName, professionalMessage, roomSlug } from './common.ts';
 import type { CheckInConfig } from './check-in.ts';
+import { bookkeepingYears, type RoomPrice } from './payments.ts';
 
 /** A scheduled consultation's private link: `<org>.<consultation>.<secret>` (the secret 256 random bits). */
 export const consultationToken = z.string().regex(/^[0-9a-f]{32}\.[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
@@ -29,6 +30,8 @@ export interface RoomInfo {
   appointmentAt?: number;
   /** What the room asks before the visitor waits. */
   checkIn: CheckInConfig;
+  /** What a consultation in this room costs (paid by card before waiting), or null: free. */
+  price: RoomPrice | null;
 }
 
 /** POST /api/consultations: a professional schedules a consultation in one of their rooms (no time: any time). */
@@ -139,6 +142,8 @@ export interface AdminRoom {
   members: string[];
   /** Its check-in form (PUT /api/admin/rooms/:id/check-in replaces it). */
   checkIn: CheckInConfig;
+  /** Its price (PUT /api/admin/rooms/:id/price), or null: free. */
+  price: RoomPrice | null;
 }
 
 /** What an admin chooses for the whole organization. */
@@ -147,6 +152,8 @@ export interface OrganizationSettings {
   visitorScreenShare: boolean;
   /** Ready-made messages professionals send to waiting visitors with one click. */
   quickReplies: string[];
+  /** Years the payment records are kept after the end of their financial year (bookkeeping law). */
+  bookkeepingYears: number;
 }
 
 export const QUICK_REPLIES_MAX = 10;
@@ -155,6 +162,7 @@ export const QUICK_REPLIES_MAX = 10;
 export const organizationSettingsUpdate = z.strictObject({
   visitorScreenShare: z.boolean().optional(),
   quickReplies: z.array(professionalMessage.pipe(z.string().max(200, { error: 'message_too_long' }))).max(QUICK_REPLIES_MAX).optional(),
+  bookkeepingYears: bookkeepingYears.optional(),
 });
 
 /** GET /api/admin/organization */

@@ -3,3 +3,4 @@ export * from './common.ts';
 export * from './http.ts';
 export * from './socket.ts';
 export * from './check-in.ts';
+export * from './payments.ts';

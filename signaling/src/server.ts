@@ -40,6 +40,10 @@ import { WaitingMessages } from './messages/message-handlers.ts';
 import { accessCodeRoutes } from './check-in/access-codes.ts';
 import { VisitorPresence } from './waiting-room/visitor-presence.ts';
 import { attachProfessionalNamespace } from './waiting-room/professional-socket.ts';
+import { PaymentService } from './payments/payment-service.ts';
+import { stripeFromConfig } from './payments/stripe-client.ts';
+import { adminPaymentRoutes } from './payments/admin-payment-routes.ts';
+import { paymentRoutes, stripeWebhookRoutes } from './payments/payment-routes.ts';
 import { AppError } from './errors.ts';
 import type { Services } from './services.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
@@ -109,6 +113,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     secondFactor: new SecondFactorStore(redis),
     consultations: new ConsultationStore(redis),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
+    payments: new PaymentService(redis, stripeFromConfig(config), log),
   };
   const callService = new CallService(services);
   const presence = new VisitorPresence(services);
@@ -116,7 +121,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   attachVisitorNamespace(notify.visitors, services, callService, presence, messages);
   attachProfessionalNamespace(notify.professionals, services, callService, messages);
 
-  app.use(securityHeaders(config.cookieSecure));
+  app.use(securityHeaders(config.cookieSecure, { stripe: services.payments.available }));
+  app.use(stripeWebhookRoutes(services));
   app.use(express.json({ limit: '16kb' }));
   app.use('/api', requireSameOrigin(config.allowedOrigins));
   app.use(roomRoutes(services));
@@ -130,6 +136,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(alertRoutes(services, smsAlerts));
   app.use(adminRoutes(services, new InvitationStore(redis)));
   app.use(mediaRoutes(services));
+  app.use(paymentRoutes(services));
+  app.use(adminPaymentRoutes(services));
   app.use(staticApps(config));
   app.use('/api', (_req, _res, next) => next(new AppError('not_found', 'no such endpoint')));
   app.use(errorHandler(log));

@@ -10,6 +10,7 @@ import type { SecondFactorStore } from './auth/second-factor.ts';
 import type { ConsultationStore } from './consultations/consultation-store.ts';
 import type { RateLimiter } from './http/rate-limiter.ts';
 import type { Notifier } from './socket/notifier.ts';
+import type { PaymentService } from './payments/payment-service.ts';
 
 /** What every feature may use; built once in server.ts. */
 export interface Services {
@@ -25,4 +26,5 @@ export interface Services {
   rateLimiter: RateLimiter;
   media: MediaServer;
   notify: Notifier;
+  payments: PaymentService;
 }

@@ -8,7 +8,8 @@ import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Room } from '../organizations/organization-store.ts';
 
-export type VisitorState = 'waiting' | 'in_call' | 'left' | 'ended';
+/** 'checking_in': checked in, with steps still to take (BankID, payment) before they enter the waiting line. */
+export type VisitorState = 'checking_in' | 'waiting' | 'in_call' | 'left' | 'ended';
 
 export interface Visitor {
   id: string;
