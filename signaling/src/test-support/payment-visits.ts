@@ -21,7 +21,13 @@ export async function visitorCheckingIn(server: TestServer, orgId: string, roomI
 /** STAND-IN for the check-in flow: the visitor's steps are done; they enter the waiting line. */
 export async function entersWaitingLine(server: TestServer, orgId: string, roomId: string, visitorId: string): Promise<void> {
   const arrivedAt = Number(await server.services.redis.hget(keys.visitor(orgId, visitorId), 'arrivedAt'));
-  await server.services.redis.multi().hset(keys.visitor(orgId, visitorId), 'state', 'waiting').zadd(keys.waiting(orgId, roomId), arrivedAt, visitorId).exec();
+  const retentionMs = Number(await server.services.redis.hget(keys.organization(orgId), 'retentionDays')) * 86_400_000;
+  await server.services.redis
+    .multi()
+    .hset(keys.visitor(orgId, visitorId), 'state', 'waiting')
+    .zadd(keys.waiting(orgId, roomId), arrivedAt, visitorId)
+    .pexpire(keys.waiting(orgId, roomId), retentionMs)
+    .exec();
 }
 
 /** POST /api/payments/visitor as the visitor's browser does. */
