@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { QueuePlace, RoomInfo, VisitState } from '../../signaling/protocol/index.ts';
+import type { CheckInStep, QueuePlace, RoomInfo, VisitState } from '../../signaling/protocol/index.ts';
 import { CallEngine, preloadDevice, type CallSocket } from './call-engine/call-engine.ts';
 import { canEncryptFrames } from './call-engine/frame-pipe.ts';
 import { LocalMedia } from './call-engine/local-media.ts';
@@ -22,6 +22,7 @@ type Screen =
   | { kind: 'invalid'; tooMany: boolean }
   | { kind: 'unsupported' }
   | { kind: 'check-in' }
+  | { kind: 'steps'; steps: CheckInStep[] }
   | { kind: 'waiting'; arrivedAt: number; place: QueuePlace | null; movedTo?: string; sentBack?: boolean }
   | { kind: 'call'; engine: CallEngine }
   | { kind: 'ended'; left: boolean; lostPlace?: boolean; denied?: { message?: string } };
@@ -82,6 +83,7 @@ export function VisitorApp() {
       if (visit.state === 'ended') {
         return endVisit(false, visit.reason === 'connection_lost', visit.reason === 'denied' ? { message: visit.message } : undefined);
       }
+      if (visit.state === 'checking_in') return setScreen({ kind: 'steps', steps: visit.steps });
       if (visit.state === 'waiting') {
         setScreen((s) => (s.kind === 'call' ? s : { kind: 'waiting', arrivedAt: visit.arrivedAt, place: visit.place }));
         void preloadDevice().catch(() => undefined);

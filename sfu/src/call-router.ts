@@ -89,7 +89,7 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
         if (consumer) consumers.push(consumer);
       }
     }
-    return { sendTransport: describe(send), recvTransport: describe(recv), consumers };
+    return { sendTransport: describeTransport(send), recvTransport: describeTransport(recv), consumers };
   }
 
   async connectTransport(participantId: string, transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
@@ -253,6 +253,6 @@ function callerFault(error: unknown): Error {
   return new MediaError('bad_request', error instanceof Error ? error.message : String(error));
 }
 
-function describe(t: types.WebRtcTransport): TransportDescription {
+export function describeTransport(t: types.WebRtcTransport): TransportDescription {
   return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
 }

@@ -3,3 +3,4 @@ export { CallRouter, type ConsumerDescription, type TransportDescription } from 
 export { MediaError } from './media-error.ts';
 export type { MediaConfig } from './media-config.ts';
 export type { MediaSource } from './media-source.ts';
+export { LoopbackTest, type LoopbackFigures } from './loopback-test.ts';

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { CallRouter } from './call-router.ts';
+import { LoopbackTest } from './loopback-test.ts';
 import { mediaCodecs, type MediaConfig } from './media-config.ts';
 import type { types } from 'mediasoup';
 import { WorkerPool } from './worker-pool.ts';
@@ -23,6 +24,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   private readonly pool: WorkerPool;
   private readonly calls = new Map<string, { router: CallRouter; worker: types.Worker }>();
   private readonly pending = new Map<string, Promise<CallRouter>>();
+  private readonly loopbackTests = new Set<LoopbackTest>();
 
   private constructor(
     private readonly config: MediaConfig,
@@ -77,7 +79,26 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     entry.router.close();
   }
 
+  /**
+   * A network test for one browser on a router of its own (see LoopbackTest); it closes itself after
+   * `lifetimeMs` at the latest.
+   */
+  async startLoopbackTest(rtpCapabilities: types.RtpCapabilities, lifetimeMs: number): Promise<LoopbackTest> {
+    const worker = await this.leastLoadedWorker();
+    const router = await worker.createRouter({ mediaCodecs });
+    const test = await LoopbackTest.start(router, { listenIps: [{ ip: this.config.listenIp, announcedIp: this.config.announcedIp }] }, rtpCapabilities, lifetimeMs);
+    this.loopbackTests.add(test);
+    router.observer.once('close', () => this.loopbackTests.delete(test));
+    return test;
+  }
+
+  /** Network tests running now on this server. */
+  get loopbackTestCount(): number {
+    return this.loopbackTests.size;
+  }
+
   close(): void {
+    for (const test of [...this.loopbackTests]) test.close();
     for (const id of [...this.calls.keys()]) this.closeCall(id);
     this.pool.close();
   }

@@ -65,6 +65,8 @@ export const checkInConfig = z
      * expires); the queue card shows the code's label. The name field is then not asked.
      */
     pseudonymous: z.boolean().default(false),
+    /** Visitors identify with BankID after the form (the organization's broker must be set up). */
+    bankId: z.boolean().default(false),
   })
   .refine((c) => new Set(c.custom.map((f) => f.id)).size === c.custom.length, { error: 'custom: each id once' });
 export type CheckInConfig = z.infer<typeof checkInConfig>;
@@ -78,7 +80,15 @@ export const DEFAULT_CHECK_IN: CheckInConfig = {
   custom: [],
   consent: null,
   pseudonymous: false,
+  bankId: false,
 };
+
+/**
+ * What a visitor does after the form and before waiting, in this order, where the room asks for it. Until
+ * each is done the visitor is `checking_in`: known by a token, but in no waiting line.
+ */
+export const CHECK_IN_STEPS = ['bankid', 'payment'] as const;
+export type CheckInStep = (typeof CHECK_IN_STEPS)[number];
 
 /** What a visitor answered. Fields the room does not ask for are not allowed at all. */
 export interface CheckInAnswers {

@@ -35,6 +35,8 @@ export const ErrorCode = {
   paymentsUnavailable: 'payments_unavailable',
   /** More than was charged and not yet refunded (or nothing was charged). */
   refundTooLarge: 'refund_too_large',
+  /** A step the room requires (BankID, payment) is not done: the visitor cannot wait yet. */
+  checkInIncomplete: 'check_in_incomplete',
   internal: 'internal',
 } as const;
 
@@ -69,5 +71,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   access_code_invalid: 400,
   payments_unavailable: 503,
   refund_too_large: 409,
+  check_in_incomplete: 409,
   internal: 500,
 };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { email, id, password, personName, professionalMessage, roomSlug } from './common.ts';
-import type { CheckInConfig } from './check-in.ts';
 import { bookkeepingYears, type RoomPrice } from './payments.ts';
+import type { CheckInConfig, CheckInStep } from './check-in.ts';
+import { deviceCheckReport } from './network-check.ts';
 
 /** A scheduled consultation's private link: `<org>.<consultation>.<secret>` (the secret 256 random bits). */
 export const consultationToken = z.string().regex(/^[0-9a-f]{32}\.[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
@@ -13,12 +14,17 @@ export const consultationToken = z.string().regex(/^[0-9a-f]{32}\.[0-9a-f]{32}\.
 const answers = z.record(z.string().max(40), z.unknown()).refine((a) => JSON.stringify(a).length <= 20_000, { error: 'too_large' });
 
 /** POST /api/visits: a visitor knocks on a room, or checks in for their scheduled consultation. */
-export const visitRequest = z.union([z.strictObject({ roomSlug, answers }), z.strictObject({ consultation: consultationToken, answers })]);
+export const visitRequest = z.union([
+  z.strictObject({ roomSlug, answers, deviceCheck: deviceCheckReport.optional() }),
+  z.strictObject({ consultation: consultationToken, answers, deviceCheck: deviceCheckReport.optional() }),
+]);
 export type VisitRequest = z.input<typeof visitRequest>;
 export interface VisitResponse {
   /** Secret (256 random bits plus routing ids); kept in the browser's local storage until the visit ends. */
   visitorToken: string;
   visitorId: string;
+  /** Steps still to do before waiting (BankID, payment), in order; none: the visitor is waiting already. */
+  steps: CheckInStep[];
 }
 
 /** GET /api/rooms/:slug */

@@ -4,3 +4,4 @@ export * from './http.ts';
 export * from './socket.ts';
 export * from './check-in.ts';
 export * from './payments.ts';
+export * from './network-check.ts';

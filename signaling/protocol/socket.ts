@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Ack } from './errors.ts';
-import type { CheckInDetails } from './check-in.ts';
+import type { CheckInDetails, CheckInStep } from './check-in.ts';
+import type { DeviceCheckDetails } from './network-check.ts';
 import {
   dtlsParameters,
   id,
@@ -107,6 +108,8 @@ export interface WaitingVisitor {
   online: boolean;
   /** When their scheduled consultation is, if they came with its link. */
   appointmentAt?: number;
+  /** What their device check found (camera, microphone, network), if it ran. */
+  deviceCheck?: DeviceCheckDetails;
 }
 
 /** A room as a dashboard lists it. */
@@ -129,6 +132,7 @@ export interface QueuePlace {
 }
 
 export type VisitState =
+  | { state: 'checking_in'; roomName: string; professionalName: string; steps: CheckInStep[] }
   | { state: 'waiting'; roomName: string; professionalName: string; arrivedAt: number; place: QueuePlace | null; appointmentAt?: number }
   | { state: 'in_call'; roomName: string; professionalName: string; callId: string }
   | { state: 'ended'; reason?: 'connection_lost' | 'denied'; message?: string };
@@ -204,6 +208,8 @@ export const visitorEvents = {
   'messages:list': { request: empty, response: {} as { messages: WaitingMessage[] } },
   'visit:status': { request: empty, response: {} as { visit: VisitState } },
   'visit:leave': { request: empty, response: {} as {} },
+  /** Done with the room's check-in steps: into the waiting line (`check_in_incomplete` while one is left). */
+  'visit:enter': { request: empty, response: {} as { visit: VisitState } },
 } as const;
 
 export const professionalEvents = {
@@ -260,7 +266,7 @@ export const professionalEvents = {
 
 export type EventTable = Record<string, { request: z.ZodType; response: object }>;
 
-type ClientEventsOf<T extends EventTable> = {
+export type ClientEventsOf<T extends EventTable> = {
   [K in keyof T]: (payload: z.input<T[K]['request']>, ack: (res: Ack<T[K]['response']>) => void) => void;
 };
 

@@ -62,6 +62,9 @@ const schema = z
     UNKNOWN_ROOM_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
     LOGIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
     LOGIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    /** Network tests (the check before check-in, and /check) per client address per hour, and at once per process. */
+    NETWORK_CHECK_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(20),
+    NETWORK_CHECK_MAX_CONCURRENT: z.coerce.number().int().min(1).default(20),
     COOKIE_SECURE: bool.optional(),
     /**
      * Test-only: calls without end-to-end encryption, so `npm run bench:e2ee` can measure what encryption

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { NAMESPACE } from '../protocol/index.ts';
+import { NAMESPACE, NETWORK_CHECK_NAMESPACE } from '../protocol/index.ts';
 import { MediaServer } from '../../sfu/src/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -36,6 +36,8 @@ import { adminRoutes } from './admin/admin-routes.ts';
 import { InvitationStore } from './admin/invitation-store.ts';
 import { mediaRoutes } from './calls/media-routes.ts';
 import { attachVisitorNamespace } from './waiting-room/visitor-socket.ts';
+import { attachNetworkCheckNamespace } from './network-check/network-check-socket.ts';
+import { NetworkCheckStore } from './network-check/network-check-store.ts';
 import { WaitingMessages } from './messages/message-handlers.ts';
 import { accessCodeRoutes } from './check-in/access-codes.ts';
 import { VisitorPresence } from './waiting-room/visitor-presence.ts';
@@ -114,19 +116,21 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     consultations: new ConsultationStore(redis),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
     payments: new PaymentService(redis, stripeFromConfig(config), log),
+    networkChecks: new NetworkCheckStore(redis),
   };
   const callService = new CallService(services);
   const presence = new VisitorPresence(services);
   const messages = new WaitingMessages(services);
-  attachVisitorNamespace(notify.visitors, services, callService, presence, messages);
+  const smsAlerts = new SmsAlerts(services, SmsSender.fromConfig(config));
+  attachVisitorNamespace(notify.visitors, services, callService, presence, messages, smsAlerts);
   attachProfessionalNamespace(notify.professionals, services, callService, messages);
+  attachNetworkCheckNamespace(io.of(NETWORK_CHECK_NAMESPACE), services);
 
   app.use(securityHeaders(config.cookieSecure, { stripe: services.payments.available }));
   app.use(stripeWebhookRoutes(services));
   app.use(express.json({ limit: '16kb' }));
   app.use('/api', requireSameOrigin(config.allowedOrigins));
   app.use(roomRoutes(services));
-  const smsAlerts = new SmsAlerts(services, SmsSender.fromConfig(config));
   app.use(visitRoutes(services, smsAlerts));
   app.use(authRoutes(services));
   app.use(secondFactorRoutes(services));

@@ -11,6 +11,7 @@ import type { ConsultationStore } from './consultations/consultation-store.ts';
 import type { RateLimiter } from './http/rate-limiter.ts';
 import type { Notifier } from './socket/notifier.ts';
 import type { PaymentService } from './payments/payment-service.ts';
+import type { NetworkCheckStore } from './network-check/network-check-store.ts';
 
 /** What every feature may use; built once in server.ts. */
 export interface Services {
@@ -27,4 +28,5 @@ export interface Services {
   media: MediaServer;
   notify: Notifier;
   payments: PaymentService;
+  networkChecks: NetworkCheckStore;
 }

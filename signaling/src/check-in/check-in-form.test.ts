@@ -26,6 +26,7 @@ const FORM: CheckInConfig = {
   ],
   consent: { text: 'We keep what you write here for 90 days.', privacyUrl: 'https://clinic.example/privacy' },
   pseudonymous: false,
+  bankId: false,
 };
 
 const GOOD = {

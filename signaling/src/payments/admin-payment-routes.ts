@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { id, refundRequest, roomPriceRequest, type AdminPayment, type AdminPayments, type RoomPrice } from '../../protocol/index.ts';
-import { notFound } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
@@ -24,6 +24,8 @@ export function adminPaymentRoutes(s: Services): Router {
     const room = roomId.success ? await s.organizations.getRoom(who(res).orgId, roomId.data) : null;
     if (!room) throw notFound('no such room');
     const { price } = parse(roomPriceRequest, req.body);
+    // A price nobody could pay would leave the room's visitors stuck before the waiting room.
+    if (price && !s.payments.available) throw new AppError('payments_unavailable', 'card payment is not set up on this server');
     await s.organizations.setPrice(room.orgId, room.id, price);
     audit(res, 'room_price_changed', room.id);
     const body: { price: RoomPrice | null } = { price };

@@ -22,10 +22,12 @@ describe('payments for admins, webhooks and bookkeeping (real SDK, Stripe stand-
 
   /** A visitor who paid (authorized), was admitted and whose visit ended: their payment is captured. */
   async function capturedPayment(name = 'Ola Nordmann', o = org) {
-    const visit = await visitorCheckingIn(server, o.org.id, o.room.id, o.room.slug, name);
+    const visit = await visitorCheckingIn(server, o.room.slug, name);
     const { body: auth } = await startPayment(server, visit.visitorToken);
     await confirmAsBrowser(stripe, auth, TEST_CARDS.visa);
-    await entersWaitingLine(server, o.org.id, o.room.id, visit.visitorId);
+    const { socket, entered } = await entersWaitingLine(server, visit.visitorToken);
+    expect(entered.ok).to.equal(true);
+    socket.disconnect();
     expect(await server.services.payments.settleVisit(o.org.id, visit.visitorId, { admitted: true })).to.equal('captured');
     const intentId = intentIdOf(auth.clientSecret);
     const paymentId = stripe.intents.get(intentId)!.metadata.paymentId!;
@@ -116,7 +118,7 @@ describe('payments for admins, webhooks and bookkeeping (real SDK, Stripe stand-
   });
 
   it('a payment not captured cannot be refunded; another organization cannot refund ours', async () => {
-    const visit = await visitorCheckingIn(server, org.org.id, org.room.id, org.room.slug);
+    const visit = await visitorCheckingIn(server, org.room.slug);
     const { body: auth } = await startPayment(server, visit.visitorToken);
     await confirmAsBrowser(stripe, auth, TEST_CARDS.visa);
     const paymentId = stripe.intents.get(intentIdOf(auth.clientSecret))!.metadata.paymentId!;
@@ -160,7 +162,7 @@ describe('payments for admins, webhooks and bookkeeping (real SDK, Stripe stand-
   });
 
   it('webhooks: a bad signature, an old one or a tampered body gets 400 and changes nothing', async () => {
-    const visit = await visitorCheckingIn(server, org.org.id, org.room.id, org.room.slug);
+    const visit = await visitorCheckingIn(server, org.room.slug);
     const { body: auth } = await startPayment(server, visit.visitorToken);
     await confirmAsBrowser(stripe, auth, TEST_CARDS.visa);
     const intentId = intentIdOf(auth.clientSecret);

@@ -2,7 +2,7 @@
  * The payment records' transitions, atomic in Redis (registered with the other scripts in scripts.ts).
  * Two records per payment, both under the organization's hash tag:
  * - the visitor's payment (`payment:<visitorId>`): the link from the visit to its Stripe intent and the
- *   settle decision; it expires with the visitor (the same TTL as the visitor's hash);
+ *   settle decision; it expires with the visitor (an abandoned check-in's soon, then the retention period);
  * - the bookkeeping record (`transaction:<paymentId>`): amounts, Stripe id, dates, status; no name, no phone,
  *   no visitor; kept until the end of the payment's financial year plus the bookkeeping period.
  */
@@ -89,6 +89,18 @@ return 'go:' .. decision
 `;
 
 /**
+ * The visitor's payment is kept as long as their visit: from the moment they are in line (the card
+ * authorized) and again when their visit ends, for the organization's retention period, as the visitor's
+ * own record is. KEYS: org, payment.
+ */
+const retainPayment = `
+local days = tonumber(redis.call('HGET', KEYS[1], 'retentionDays'))
+if not days or redis.call('EXISTS', KEYS[2]) == 0 then return 'not_found' end
+redis.call('PEXPIRE', KEYS[2], days * 86400000)
+return 'ok'
+`;
+
+/**
  * A short lease on a record that exists (one refund of a payment at a time). KEYS: hash. ARGV: now, lease
  * (ms). Answers 'ok', 'busy' or 'not_found'.
  */
@@ -106,4 +118,5 @@ export const PAYMENT_SCRIPTS = {
   advancePayment: { keys: 3, lua: advancePayment },
   claimSettlement: { keys: 1, lua: claimSettlement },
   takeLease: { keys: 1, lua: takeLease },
+  retainPayment: { keys: 2, lua: retainPayment },
 } as const;

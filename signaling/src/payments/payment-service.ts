@@ -120,7 +120,11 @@ export class PaymentService {
     const intent = await this.stripe.api.paymentIntents.retrieve(intentId);
     const authorized =
       intent.status === 'requires_capture' && intent.amount_capturable >= Number(amount) && intent.metadata.visitorId === visitorId && intent.metadata.orgId === orgId;
-    if (authorized) await this.advance(orgId, paymentId, visitorId, 'authorized', 0, 0);
+    if (authorized) {
+      await this.advance(orgId, paymentId, visitorId, 'authorized', 0, 0);
+      // Asked as the visitor enters the line: from here their record is kept the retention period, and so is this.
+      await this.script('retainPayment', [keys.organization(orgId), keys.payment(orgId, visitorId)], []);
+    }
     return authorized;
   }
 
@@ -155,6 +159,8 @@ export class PaymentService {
       await this.redis.multi().hset(paymentKey, 'settled', '1').hdel(paymentKey, 'lease').exec();
       // (HSET on a key that expired meanwhile would make a record without TTL: the visitor's data is gone then.)
       if ((await this.redis.pttl(paymentKey)) < 0) await this.redis.del(paymentKey);
+      // Kept, for the receipt, as long as the rest of the ended visit.
+      else await this.script('retainPayment', [keys.organization(orgId), paymentKey], []);
     } catch (error) {
       await this.redis.hdel(paymentKey, 'lease');
       throw error;

@@ -7,10 +7,10 @@ import {
   ask,
   createOrganization,
   deviceRtpCapabilities,
+  joinWaitingRoom,
   professionalSocket,
   startTestServer,
   testPublicKey,
-  visitorSocket,
   type TestMember,
   type TestOrganization,
   type TestServer,
@@ -34,7 +34,7 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
   let admin: TestMember;
   const PRICE = { amount: 65_000, currency: 'NOK' as const };
 
-  const checkIn = (name = 'Ola Nordmann') => visitorCheckingIn(server, org.org.id, org.room.id, org.room.slug, name);
+  const checkIn = (name = 'Ola Nordmann') => visitorCheckingIn(server, org.room.slug, name);
   const captures = (intentId: string) => stripe.requests.filter((r) => r.path === `/v1/payment_intents/${intentId}/capture`).length;
 
   /** A visitor who checked in and had their card authorized, then entered the waiting line. */
@@ -43,8 +43,9 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
     const { body: auth } = await startPayment(server, visit.visitorToken);
     expect((await confirmAsBrowser(stripe, auth, TEST_CARDS.visa)).body.status).to.equal('requires_capture');
     expect(await server.services.payments.isAuthorized(org.org.id, visit.visitorId)).to.equal(true);
-    await entersWaitingLine(server, org.org.id, org.room.id, visit.visitorId);
-    return { ...visit, intentId: intentIdOf(auth.clientSecret) };
+    const { socket, entered } = await entersWaitingLine(server, visit.visitorToken);
+    expect(entered.ok && entered.visit.state).to.equal('waiting');
+    return { ...visit, socket, intentId: intentIdOf(auth.clientSecret) };
   }
 
   before(async () => {
@@ -100,12 +101,22 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
       expect(res.status, String(authorization)).to.equal(404);
       expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('not_found');
     }
-    // Already in the waiting line: no payment step any more.
-    await entersWaitingLine(server, org.org.id, org.room.id, ok.visitorId);
+    // Skipping the payment (the socket event called directly): not in the line.
+    const early = await entersWaitingLine(server, ok.visitorToken);
+    expect(early.entered.ok === false && early.entered.error.code).to.equal('check_in_incomplete');
+    // Started but the card not confirmed: still not.
+    const { body: auth } = await startPayment(server, ok.visitorToken);
+    expect((await ask(early.socket, 'visit:enter', {})).ok).to.equal(false);
+    await confirmAsBrowser(stripe, auth, TEST_CARDS.visa);
+    const entered = await ask(early.socket, 'visit:enter', {});
+    expect(entered.ok && entered.visit.state).to.equal('waiting');
+    // In the waiting line: no payment step any more.
     expect((await startPayment(server, ok.visitorToken)).body.error?.code).to.equal('not_found');
-    // A room without a price.
+    early.socket.disconnect();
+    // A room without a price: no payment step at all.
     const free = await addMember(server.services, org.org.id);
-    const inFree = await visitorCheckingIn(server, org.org.id, free.room.id, free.room.slug);
+    const inFree = await joinWaitingRoom(server, free.room.slug, 'Eva Berg');
+    expect(inFree.steps).to.deep.equal([]);
     expect((await startPayment(server, inFree.visitorToken)).status).to.equal(404);
     expect(await server.services.redis.exists(keys.payment(org.org.id, inFree.visitorId)), 'nothing stored').to.equal(0);
   });
@@ -157,7 +168,7 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
     const visit = await paidAndWaiting();
     const caps = await deviceRtpCapabilities(server);
     const pro = await professionalSocket(server, (await adminSession(server, org.org.id, org.professional.id)).cookie);
-    const visitor = await visitorSocket(server, visit.visitorToken);
+    const visitor = visit.socket;
     const first = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
     if (!first.ok) throw new Error(JSON.stringify(first));
     expect((await ask(pro, 'call:join', { callId: first.callId, rtpCapabilities: caps, publicKey: testPublicKey })).ok).to.equal(true);
@@ -214,6 +225,24 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
     expect(await server.services.payments.settleVisit(org.org.id, 'a'.repeat(32), { admitted: true })).to.equal('none');
   });
 
+  it("the visitor's pages allow Stripe's Payment Element (its scripts, frames and API) and nothing else does", async () => {
+    const directivesOf = async (path: string) => {
+      const res = await fetch(`${server.url}${path}`);
+      await res.body?.cancel();
+      const csp = res.headers.get('content-security-policy') ?? '';
+      return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values.join(' ')]));
+    };
+    const visitorPage = await directivesOf(`/r/${org.room.slug}`);
+    expect(visitorPage.get('script-src')).to.equal("'self' https://js.stripe.com https://*.js.stripe.com");
+    expect(visitorPage.get('frame-src')).to.equal('https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com');
+    expect(visitorPage.get('connect-src')).to.equal("'self' https://api.stripe.com");
+    expect(visitorPage.get('default-src')).to.equal("'self'");
+    const dashboard = await directivesOf('/dashboard/');
+    expect(dashboard.get('script-src')).to.equal("'self'");
+    expect(dashboard.get('connect-src')).to.equal("'self'");
+    expect(dashboard.has('frame-src')).to.equal(false);
+  });
+
   it('the logs name no visitor and carry no token or client secret', async () => {
     const logs = server.logs().join('\n');
     for (const secret of ['Ola Nordmann', 'Kari', 'Per Hansen', '_secret_', stripeKeys.secretKey, 'Bearer']) expect(logs).not.to.contain(secret);
@@ -229,9 +258,12 @@ describe('card payment switched off (no Stripe keys)', function () {
       const org = await createOrganization(server.services);
       const admin = await addMember(server.services, org.org.id, { role: 'admin' });
       await server.services.organizations.setPrice(org.org.id, org.room.id, { amount: 50_000, currency: 'SEK' });
-      const { body } = await (await adminSession(server, org.org.id, admin.id)).call('GET', '/api/admin/payments');
+      const as = await adminSession(server, org.org.id, admin.id);
+      const { body } = await as.call('GET', '/api/admin/payments');
       expect(body).to.deep.equal({ available: false, bookkeepingYears: 5, payments: [] });
-      const visit = await visitorCheckingIn(server, org.org.id, org.room.id, org.room.slug);
+      const priced = await as.call('PUT', `/api/admin/rooms/${admin.room.id}/price`, { price: { amount: 50_000, currency: 'SEK' } });
+      expect([priced.status, priced.body.error.code], 'a price no one could pay').to.deep.equal([503, 'payments_unavailable']);
+      const visit = await visitorCheckingIn(server, org.room.slug);
       const tried = await startPayment(server, visit.visitorToken);
       expect([tried.status, tried.body.error?.code]).to.deep.equal([503, 'payments_unavailable']);
       expect(await server.services.payments.isAuthorized(org.org.id, visit.visitorId)).to.equal(false);

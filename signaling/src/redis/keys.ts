@@ -66,6 +66,8 @@ export const keys = {
   /** Set: organizations with visitors whose presence is watched (ids only), for the sweep. */
   presenceOrganizations: () => 'presence-orgs',
   rateLimit: (kind: string, subject: string) => `rate:${kind}:${subject}`,
+  /** A finished network check's figures (no one's identity), until a check-in takes them along (an hour). */
+  networkCheck: (checkId: string) => `network-check:${checkId}`,
 };
 
 /** Key kinds that may live without a TTL: records kept until an admin deletes them. Tests check the rest. */

@@ -31,10 +31,25 @@ redis.call('PEXPIRE', ${key}, retention)
 `;
 
 /**
+ * Into the room's line at now: the visitor's data kept for the retention period from then (from the
+ * appointment, for a scheduled visitor who comes early).
+ */
+const ENTER_LINE = (visitorKey: string, waitingKey: string, visitorId: string) => `
+local from = now
+local appointmentAt = tonumber(redis.call('HGET', ${visitorKey}, 'appointmentAt'))
+if appointmentAt then from = math.max(now, appointmentAt) end
+redis.call('PEXPIRE', ${visitorKey}, retention + (from - now))
+redis.call('ZADD', ${waitingKey}, now, ${visitorId})
+${TRIM(waitingKey)}
+`;
+
+/**
  * KEYS: org, visitor, waiting, room, access code. ARGV: visitorId, roomId, name, tokenHash, now,
  * consultationId, appointmentAt ('' for a walk-in), the check-in answers as the queue card shows them
- * (JSON), '1' in a pseudonymous room (the access code is used up, and its label is the visitor's name). A scheduled visitor's data is kept for the retention period from the
- * later of now and the appointment. A room deleted meanwhile takes no one.
+ * (JSON), '1' in a pseudonymous room (the access code is used up, and its label is the visitor's name), the
+ * check-in steps still to do (comma separated; '' = none: straight into the line), how long (ms) a visitor
+ * doing them is kept, what the device check found (JSON, or ''). A scheduled visitor's data is kept for the retention period from the later of now
+ * and the appointment. A room deleted meanwhile takes no one.
  */
 const joinWaitingRoom = `
 ${RETENTION}
@@ -46,16 +61,18 @@ if ARGV[9] == '1' then
   name = redis.call('HGET', KEYS[5], 'label')
   redis.call('DEL', KEYS[5])
 end
+local checkingIn = ARGV[10] ~= ''
 redis.call('HSET', KEYS[2], 'visitorId', ARGV[1], 'roomId', ARGV[2], 'name', name, 'tokenHash', ARGV[4],
-  'state', 'waiting', 'arrivedAt', ARGV[5], 'checkIn', ARGV[8])
-local from = now
-if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[2], 'consultationId', ARGV[6], 'appointmentAt', ARGV[7])
-  from = math.max(now, tonumber(ARGV[7]) or now)
+  'state', checkingIn and 'checking_in' or 'waiting', 'arrivedAt', ARGV[5], 'checkIn', ARGV[8])
+if ARGV[12] ~= '' then redis.call('HSET', KEYS[2], 'deviceCheck', ARGV[12]) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'consultationId', ARGV[6], 'appointmentAt', ARGV[7]) end
+if checkingIn then
+  -- Steps still to do (BankID, payment): known by the token, in no line, and gone soon if abandoned.
+  redis.call('HSET', KEYS[2], 'steps', ARGV[10])
+  redis.call('PEXPIRE', KEYS[2], math.min(retention, tonumber(ARGV[11])))
+  return 'ok'
 end
-redis.call('PEXPIRE', KEYS[2], retention + (from - now))
-redis.call('ZADD', KEYS[3], now, ARGV[1])
-${TRIM('KEYS[3]')}
+${ENTER_LINE('KEYS[2]', 'KEYS[3]', 'ARGV[1]')}
 return 'ok'
 `;
 
@@ -147,7 +164,7 @@ return tostring(redis.call('SCARD', KEYS[1]))
 const leaveWaitingRoom = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'not_found' end
-if state ~= 'waiting' then return 'not_waiting' end
+if state ~= 'waiting' and state ~= 'checking_in' then return 'not_waiting' end
 redis.call('HSET', KEYS[1], 'state', 'left', 'leftAt', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -268,6 +285,25 @@ return 'ok'
 `;
 
 /** One attempt against a fixed-window limit: answers the count so far. KEYS: counter. ARGV: window (ms). */
+/**
+ * A visitor done with the room's check-in steps enters its line. KEYS: org, visitor, waiting. ARGV:
+ * visitorId, now, '1' if the payment authorization was confirmed with the payment provider. BankID is
+ * checked here (the verified identity is on the visitor's hash).
+ */
+const enterWaitingRoom = `
+${RETENTION}
+local now = tonumber(ARGV[2])
+local state = redis.call('HGET', KEYS[2], 'state')
+if not state then return 'not_found' end
+if state ~= 'checking_in' then return 'not_waiting' end
+local steps = ',' .. (redis.call('HGET', KEYS[2], 'steps') or '') .. ','
+if string.find(steps, ',bankid,', 1, true) and redis.call('HEXISTS', KEYS[2], 'bankId') == 0 then return 'check_in_incomplete' end
+if string.find(steps, ',payment,', 1, true) and ARGV[3] ~= '1' then return 'check_in_incomplete' end
+redis.call('HSET', KEYS[2], 'state', 'waiting', 'arrivedAt', ARGV[2])
+${ENTER_LINE('KEYS[2]', 'KEYS[3]', 'ARGV[1]')}
+return 'ok'
+`;
+
 const countAttempt = `
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -287,6 +323,7 @@ const SCRIPTS = {
   visitorPresence: { keys: 3, lua: visitorPresence },
   dropVisitor: { keys: 3, lua: dropVisitor },
   joinWaitingRoom: { keys: 5, lua: joinWaitingRoom },
+  enterWaitingRoom: { keys: 3, lua: enterWaitingRoom },
   admit: { keys: 9, lua: admit },
   leaveWaitingRoom: { keys: 3, lua: leaveWaitingRoom },
   endCall: { keys: 'variable', lua: endCall },
@@ -295,7 +332,7 @@ const SCRIPTS = {
 
 export type ScriptName = keyof typeof SCRIPTS;
 /** Each script answers 'ok' or an error code from the protocol. */
-export type ScriptResult = 'ok' | 'access_code_invalid' | 'not_found' | 'not_waiting' | 'already_admitted' | 'call_ended' | 'call_full';
+export type ScriptResult = 'ok' | 'access_code_invalid' | 'check_in_incomplete' | 'not_found' | 'not_waiting' | 'already_admitted' | 'call_ended' | 'call_full';
 
 export function defineScripts(redis: Redis): void {
   for (const [name, { keys, lua }] of Object.entries(SCRIPTS)) {

@@ -1,33 +1,20 @@
 import type { PaymentAuthorization, VisitResponse } from '../../protocol/index.ts';
-import { keys } from '../redis/keys.ts';
 import { sessionCookieName } from '../http/request-guards.ts';
 import type { StripeStandIn } from './stripe-stand-in.ts';
-import { joinWaitingRoom, postJson, type TestServer } from './test-server.ts';
+import { ask, joinWaitingRoom, postJson, visitorSocket, type TestServer } from './test-server.ts';
 
-/*
- * Helpers for payment tests. Marked STAND-IN below: the lead's check-in orchestration (commit "Check-in
- * steps:" on main) makes visitors start in state `checking_in` and moves them into the waiting line once
- * their steps are done. Until that lands here, these two helpers write those states directly; afterwards
- * they should give way to the real flow (POST /api/visits on a priced room, then the enter-waiting step).
- */
-
-/** STAND-IN for the check-in flow: a visitor checked in to a room, with their payment still to make. */
-export async function visitorCheckingIn(server: TestServer, orgId: string, roomId: string, roomSlug: string, name = 'Ola Nordmann'): Promise<VisitResponse> {
+/** A visitor checks in to a room with a price: they are `checking_in`, with the payment still to make. */
+export async function visitorCheckingIn(server: TestServer, roomSlug: string, name = 'Ola Nordmann'): Promise<VisitResponse> {
   const visit = await joinWaitingRoom(server, roomSlug, name);
-  await server.services.redis.multi().hset(keys.visitor(orgId, visit.visitorId), 'state', 'checking_in').zrem(keys.waiting(orgId, roomId), visit.visitorId).exec();
+  if (!visit.steps?.includes('payment')) throw new Error(`no payment step: ${JSON.stringify(visit.steps)}`);
   return visit;
 }
 
-/** STAND-IN for the check-in flow: the visitor's steps are done; they enter the waiting line. */
-export async function entersWaitingLine(server: TestServer, orgId: string, roomId: string, visitorId: string): Promise<void> {
-  const arrivedAt = Number(await server.services.redis.hget(keys.visitor(orgId, visitorId), 'arrivedAt'));
-  const retentionMs = Number(await server.services.redis.hget(keys.organization(orgId), 'retentionDays')) * 86_400_000;
-  await server.services.redis
-    .multi()
-    .hset(keys.visitor(orgId, visitorId), 'state', 'waiting')
-    .zadd(keys.waiting(orgId, roomId), arrivedAt, visitorId)
-    .pexpire(keys.waiting(orgId, roomId), retentionMs)
-    .exec();
+/** The visitor's browser asks to enter the waiting line (visit:enter); their socket stays open, as a waiting visitor's does. */
+export async function entersWaitingLine(server: TestServer, visitorToken: string) {
+  const socket = await visitorSocket(server, visitorToken);
+  const entered = await ask(socket, 'visit:enter', {});
+  return { socket, entered };
 }
 
 /** POST /api/payments/visitor as the visitor's browser does. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { io, type Socket as ClientSocket } from 'socket.io-client';
 import {
   NAMESPACE,
+  NETWORK_CHECK_NAMESPACE,
   type ProfessionalClientEvents,
   type ProfessionalServerEvents,
   type VisitorClientEvents,
@@ -343,6 +344,11 @@ export function visitorSocket(server: TestServer, token: string, origin?: string
 /** A professional's socket with the session cookie (`name=value`), connected. origin '' sends none. */
 export function professionalSocket(server: TestServer, cookie: string | undefined, origin?: string): Promise<ProfessionalClient> {
   return connect<ProfessionalClient>(server, NAMESPACE.professional, { cookie, origin });
+}
+
+/** A socket of the network check (anyone may open one), connected. */
+export function networkCheckSocket(server: TestServer, origin?: string): Promise<AnyClient> {
+  return connect<AnyClient>(server, NETWORK_CHECK_NAMESPACE, { origin });
 }
 
 /** Resolves with the connect_error message if the connection is refused; fails the test if it connects. */

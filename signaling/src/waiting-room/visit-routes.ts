@@ -1,14 +1,19 @@
 import { Router } from 'express';
-import { checkInAnswersSchema, visitRequest, type VisitResponse } from '../../protocol/index.ts';
+import { checkInAnswersSchema, visitRequest, type DeviceCheckDetails, type DeviceCheckReport, type VisitResponse } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import type { Services } from '../services.ts';
 import type { SmsAlerts } from '../alerts/sms-alerts.ts';
+import { stepsOf } from '../check-in/check-in-steps.ts';
+import { announceArrival } from './arrival.ts';
 
 export function visitRoutes(s: Services, sms: SmsAlerts): Router {
   const router = Router();
 
-  /** A visitor checks in: they enter the room's waiting list and get the token that resumes their visit. */
+  /**
+   * A visitor checks in: they get the token that resumes their visit, and enter the room's waiting list
+   * (or, where the room asks for BankID or a payment, do that first).
+   */
   router.post('/api/visits', async (req, res) => {
     const body = parse(visitRequest, req.body);
     // The limit and the room's link are looked up together (one round trip to Redis).
@@ -23,22 +28,21 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
     if (!room) throw notFound('This link is not valid');
     // The room's own form decides what may and must be answered (the same schema the browser checked with).
     const answers = parse(checkInAnswersSchema(room.checkIn), body.answers);
-    const { visitor, visitorToken } = await s.waitingRoom.join(room, answers, Date.now(), consultation ?? undefined);
-    s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor joined the waiting room');
-    s.notify.visitorArrived({
-      visitorId: visitor.id,
-      name: visitor.name,
-      roomId: room.id,
-      roomName: room.name,
-      arrivedAt: visitor.arrivedAt,
-      online: true,
-      checkIn: visitor.checkIn,
-      ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
-    });
-    void sms.visitorArrived(room, visitor.id).catch((err: Error) => s.log.warn({ err: err.message }, 'arrival SMS failed'));
-    const response: VisitResponse = { visitorToken, visitorId: visitor.id };
+    const steps = stepsOf(room);
+    const deviceCheck = body.deviceCheck && (await deviceCheckDetails(s, body.deviceCheck));
+    const { visitor, visitorToken } = await s.waitingRoom.join(room, answers, Date.now(), consultation ?? undefined, steps, deviceCheck);
+    // With steps to do (BankID, payment) the visitor waits only once they are done (see visit:enter).
+    if (steps.length === 0) announceArrival(s, sms, room, visitor);
+    else s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor checking in');
+    const response: VisitResponse = { visitorToken, visitorId: visitor.id, steps };
     res.status(201).json(response);
   });
 
   return router;
+}
+
+/** The browser's own findings (camera, microphone, browser), with the SFU's network figures if the check ran. */
+async function deviceCheckDetails(s: Services, report: DeviceCheckReport): Promise<DeviceCheckDetails> {
+  const network = report.networkCheckId ? await s.networkChecks.get(report.networkCheckId) : null;
+  return { browser: report.browser, camera: report.camera, microphone: report.microphone, ...(network ? { network } : {}) };
 }

@@ -52,6 +52,13 @@ export class VisitorPresence {
     }
   }
 
+  /** A visitor whose socket is here finished checking in and now waits: online from now on. */
+  async entered(visitor: Visitor): Promise<void> {
+    const entry = this.local.get(`${visitor.orgId}:${visitor.id}`);
+    if (entry) entry.visitor = visitor;
+    await this.mark(visitor, 'online', Date.now() + this.graceMs + 2 * HEARTBEAT_MS);
+  }
+
   /** A visitor's socket closed. With no other socket of theirs here, the grace period starts. */
   async disconnected(visitor: Visitor): Promise<void> {
     // Sockets closing because this process is shutting down: their visitors' deadlines run out on their own.

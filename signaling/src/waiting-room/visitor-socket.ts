@@ -9,13 +9,23 @@ import { callHandlers } from '../calls/call-handlers.ts';
 import type { VisitorPresence } from './visitor-presence.ts';
 import type { WaitingMessages } from '../messages/message-handlers.ts';
 import { announcePlaces, placeOf } from './queue-place.ts';
+import { announceArrival } from './arrival.ts';
+import type { SmsAlerts } from '../alerts/sms-alerts.ts';
+import { remainingSteps } from '../check-in/check-in-steps.ts';
 
 /**
  * The visitor's socket. It authenticates with the visitor token and joins only its own visitor room,
  * so while waiting it hears nothing but its own admission. Call events come after admission, once it
  * has joined the call it was admitted to.
  */
-export function attachVisitorNamespace(nsp: VisitorNamespace, s: Services, calls: CallService, presence: VisitorPresence, messages: WaitingMessages): void {
+export function attachVisitorNamespace(
+  nsp: VisitorNamespace,
+  s: Services,
+  calls: CallService,
+  presence: VisitorPresence,
+  messages: WaitingMessages,
+  sms: SmsAlerts,
+): void {
   nsp.use(async (socket, next) => {
     const visitor = await s.waitingRoom.authenticate(socket.handshake.auth?.token).catch(() => null);
     if (!visitor) return next(new Error('not_found'));
@@ -35,6 +45,21 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, s: Services, calls
         ...callHandlers(socket, participant, calls),
         ...messages.forVisitor(socket),
         'visit:status': async () => ({ visit: await visitState(s, orgId, visitorId) }),
+        'visit:enter': async () => {
+          const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
+          if (!visitor) throw notFound();
+          if (visitor.state !== 'checking_in') return { visit: await visitState(s, orgId, visitorId) };
+          const room = await s.organizations.getRoom(orgId, visitor.roomId);
+          if (!room) throw notFound();
+          // The card counts as authorized only when Stripe says so, never on the browser's word.
+          const paid = visitor.steps.includes('payment') && (await s.payments.isAuthorized(orgId, visitorId));
+          const waiting = await s.waitingRoom.enter(visitor, paid);
+          socket.data.visitor = waiting;
+          announceArrival(s, sms, room, waiting);
+          void presence.entered(waiting).catch((err: Error) => s.log.warn({ err: err.message }, 'could not record presence'));
+          void announcePlaces(s, orgId, visitor.roomId).catch(() => undefined);
+          return { visit: await visitState(s, orgId, visitorId) };
+        },
         'visit:leave': async () => {
           const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
           if (!visitor) throw notFound();
@@ -69,6 +94,9 @@ async function visitState(s: Services, orgId: string, visitorId: string): Promis
     visitor.state === 'waiting' ? placeOf(s, visitor) : null,
   ]);
   const names = display ?? { roomName: '', professionalName: '' };
+  if (visitor.state === 'checking_in') {
+    return { state: 'checking_in', ...names, steps: remainingSteps(visitor, false) };
+  }
   if (visitor.state === 'in_call') {
     if (call?.state === 'active') return { state: 'in_call', callId: call.id, ...names };
     return { state: 'ended' };

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { accessCodeKey } from '../check-in/access-codes.ts';
-import { detailsOf, type CheckInAnswers, type CheckInDetails, type WaitingVisitor } from '../../protocol/index.ts';
+import { CHECK_IN_STEPS, detailsOf, type CheckInAnswers, type CheckInDetails, type CheckInStep, type DeviceCheckDetails, type WaitingVisitor } from '../../protocol/index.ts';
 import type { LineNow } from './queue-place.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
@@ -8,8 +8,11 @@ import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Room } from '../organizations/organization-store.ts';
 
-/** 'checking_in': checked in, with steps still to take (BankID, payment) before they enter the waiting line. */
+/** `checking_in`: the form is in, but a step the room requires (BankID, payment) is still to do. */
 export type VisitorState = 'checking_in' | 'waiting' | 'in_call' | 'left' | 'ended';
+
+/** How long a visitor who is still doing the check-in steps is kept: an abandoned check-in goes soon. */
+export const CHECKING_IN_MS = 60 * 60 * 1000;
 
 export interface Visitor {
   id: string;
@@ -31,6 +34,12 @@ export interface Visitor {
   messageKey?: string;
   /** Their answers to the room's form as the professional reads them (labels as the form had them then). */
   checkIn?: CheckInDetails;
+  /** The check-in steps the room required when they checked in (done or not). */
+  steps: CheckInStep[];
+  /** Whether they identified with BankID. */
+  identified: boolean;
+  /** What their device check found. */
+  deviceCheck?: DeviceCheckDetails;
 }
 
 /**
@@ -46,6 +55,8 @@ export class WaitingRoomStore {
     answers: CheckInAnswers,
     now = Date.now(),
     consultation?: { id: string; scheduledAt: number | null },
+    steps: CheckInStep[] = [],
+    deviceCheck?: DeviceCheckDetails,
   ): Promise<{ visitor: Visitor; visitorToken: string }> {
     const visitorId = newId();
     const secret = newSecret();
@@ -63,16 +74,57 @@ export class WaitingRoomStore {
         keys.room(room.orgId, room.id),
         accessCodeKey(room.orgId, answers.accessCode ?? ''),
       ],
-      [visitorId, room.id, answers.name ?? '', hashSecret(secret), now, consultation?.id ?? '', appointmentAt ?? '', JSON.stringify(checkIn), pseudonymous ? '1' : '0'],
+      [
+        visitorId,
+        room.id,
+        answers.name ?? '',
+        hashSecret(secret),
+        now,
+        consultation?.id ?? '',
+        appointmentAt ?? '',
+        JSON.stringify(checkIn),
+        pseudonymous ? '1' : '0',
+        steps.join(','),
+        CHECKING_IN_MS,
+        deviceCheck ? JSON.stringify(deviceCheck) : '',
+      ],
     );
     if (result === 'access_code_invalid') throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
     if (result !== 'ok') throw notFound();
     // In a pseudonymous room the name is the code's label, as the script read it.
     const name = pseudonymous ? ((await this.redis.hget(keys.visitor(room.orgId, visitorId), 'name')) ?? '') : (answers.name ?? '');
     return {
-      visitor: { id: visitorId, orgId: room.orgId, roomId: room.id, name, state: 'waiting', arrivedAt: now, appointmentAt, checkIn },
+      visitor: {
+        id: visitorId,
+        orgId: room.orgId,
+        roomId: room.id,
+        name,
+        state: steps.length ? 'checking_in' : 'waiting',
+        arrivedAt: now,
+        appointmentAt,
+        checkIn,
+        steps,
+        identified: false,
+        deviceCheck,
+      },
       visitorToken: `${room.orgId}.${visitorId}.${secret}`,
     };
+  }
+
+  /**
+   * A visitor done with the check-in steps enters the line (BankID checked in the script itself; the
+   * payment by the caller with the payment provider). `check_in_incomplete` while a step is left.
+   */
+  async enter(visitor: Visitor, paymentConfirmed: boolean, now = Date.now()): Promise<Visitor> {
+    const result = await runScript(
+      this.redis,
+      'enterWaitingRoom',
+      [keys.organization(visitor.orgId), keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId)],
+      [visitor.id, now, paymentConfirmed ? '1' : '0'],
+    );
+    if (result === 'check_in_incomplete') throw new AppError(result, 'a check-in step is not done');
+    if (result !== 'ok') throw notWaiting(result);
+    return { ...visitor, state: 'waiting', arrivedAt: now };
   }
 
   /** The visitor a token belongs to, or null for anything malformed, unknown or not matching. */
@@ -203,6 +255,7 @@ export class WaitingRoomStore {
           online: visitor.presence !== 'lost',
           ...(visitor.messageKey ? { messageKey: visitor.messageKey } : {}),
           ...(visitor.checkIn ? { checkIn: visitor.checkIn } : {}),
+          ...(visitor.deviceCheck ? { deviceCheck: visitor.deviceCheck } : {}),
           ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
         });
       }
@@ -226,6 +279,9 @@ function toVisitor(orgId: string, h: Record<string, string>): Visitor {
     leftReason: h.leftReason === 'connection_lost' || h.leftReason === 'denied' ? h.leftReason : undefined,
     deniedMessage: h.deniedMessage || undefined,
     appointmentAt: h.appointmentAt ? Number(h.appointmentAt) : undefined,
+    steps: CHECK_IN_STEPS.filter((step) => h.steps?.split(',').includes(step)),
+    identified: !!h.bankId,
+    deviceCheck: h.deviceCheck ? (JSON.parse(h.deviceCheck) as DeviceCheckDetails) : undefined,
   };
 }
 

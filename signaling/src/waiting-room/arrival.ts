@@ -1,0 +1,24 @@
+import type { SmsAlerts } from '../alerts/sms-alerts.ts';
+import type { Room } from '../organizations/organization-store.ts';
+import type { Services } from '../services.ts';
+import type { Visitor } from './waiting-room-store.ts';
+
+/**
+ * A visitor entered a room's line (straight from the form, or after the check-in steps): the room's
+ * dashboards show them, and professionals who asked for it get an SMS.
+ */
+export function announceArrival(s: Services, sms: SmsAlerts, room: Room, visitor: Visitor): void {
+  s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor joined the waiting room');
+  s.notify.visitorArrived({
+    visitorId: visitor.id,
+    name: visitor.name,
+    roomId: room.id,
+    roomName: room.name,
+    arrivedAt: visitor.arrivedAt,
+    online: true,
+    checkIn: visitor.checkIn,
+    ...(visitor.deviceCheck ? { deviceCheck: visitor.deviceCheck } : {}),
+    ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
+  });
+  void sms.visitorArrived(room, visitor.id).catch((err: Error) => s.log.warn({ err: err.message }, 'arrival SMS failed'));
+}
