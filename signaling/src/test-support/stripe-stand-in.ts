@@ -116,7 +116,8 @@ export async function startStripeStandIn(opts: { secretKey: string; publishableK
 
   /** Whether the caller may act: the secret key, or (as Stripe.js does) the publishable key with the intent's client secret. */
   function authorize(req: http.IncomingMessage, pi: StandInIntent | null, body: Record<string, unknown>, query: URLSearchParams): 'secret' | 'public' {
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    // Stripe.js sends its publishable key as a `key` parameter rather than a header.
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? body.key ?? query.get('key');
     if (bearer === opts.secretKey) return 'secret';
     const clientSecret = body.client_secret ?? query.get('client_secret');
     if (bearer === opts.publishableKey && pi && clientSecret === pi.client_secret) return 'public';
@@ -220,6 +221,18 @@ export async function startStripeStandIn(opts: { secretKey: string; publishableK
         event('payment_intent.canceled', pi);
         return { status: 200, answer: publicIntent(pi) };
       }
+    }
+    // Not Stripe's: the test's stand-in for the bank's 3-D Secure page (the fake Stripe.js calls it).
+    const threeDs = /^\/stand-in\/payment_intents\/([^/]+)\/authenticate$/.exec(path);
+    if (threeDs && req.method === 'POST') {
+      const pi = intentOf(threeDs[1]!);
+      authorize(req, pi, body, query);
+      if (pi.status !== 'requires_action') throw invalid(`intent is ${pi.status}`);
+      if (body.passed === 'false') {
+        pi.status = 'requires_payment_method';
+        pi.last_payment_error = { code: 'payment_intent_authentication_failure', type: 'card_error', message: 'We are unable to authenticate your payment method.' };
+      } else authorizeCard(pi);
+      return { status: 200, answer: publicIntent(pi) };
     }
     if (path === '/v1/refunds' && req.method === 'POST') {
       if (authorize(req, null, body, query) !== 'secret') throw invalid('secret key required');
