@@ -33,6 +33,10 @@ export const ErrorCode = {
   accessCodeInvalid: 'access_code_invalid',
   /** BankID is not set up for this organization (or this server), or its broker cannot be reached. */
   bankIdUnavailable: 'bankid_unavailable',
+  /** This server has no Stripe account set up: card payment is not available. */
+  paymentsUnavailable: 'payments_unavailable',
+  /** More than was charged and not yet refunded (or nothing was charged). */
+  refundTooLarge: 'refund_too_large',
   /** A step the room requires (BankID, payment) is not done: the visitor cannot wait yet. */
   checkInIncomplete: 'check_in_incomplete',
   internal: 'internal',
@@ -68,6 +72,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   not_allowed: 403,
   access_code_invalid: 400,
   bankid_unavailable: 503,
+  payments_unavailable: 503,
+  refund_too_large: 409,
   check_in_incomplete: 409,
   internal: 500,
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { email, id, password, personName, professionalMessage, roomSlug } from './common.ts';
+import { bookkeepingYears, type RoomPrice } from './payments.ts';
 import type { CheckInConfig, CheckInStep } from './check-in.ts';
 import { deviceCheckReport } from './network-check.ts';
 
@@ -35,6 +36,8 @@ export interface RoomInfo {
   appointmentAt?: number;
   /** What the room asks before the visitor waits. */
   checkIn: CheckInConfig;
+  /** What a consultation in this room costs (paid by card before waiting), or null: free. */
+  price: RoomPrice | null;
 }
 
 /** POST /api/consultations: a professional schedules a consultation in one of their rooms (no time: any time). */
@@ -145,6 +148,8 @@ export interface AdminRoom {
   members: string[];
   /** Its check-in form (PUT /api/admin/rooms/:id/check-in replaces it). */
   checkIn: CheckInConfig;
+  /** Its price (PUT /api/admin/rooms/:id/price), or null: free. */
+  price: RoomPrice | null;
 }
 
 /** What an admin chooses for the whole organization. */
@@ -153,6 +158,8 @@ export interface OrganizationSettings {
   visitorScreenShare: boolean;
   /** Ready-made messages professionals send to waiting visitors with one click. */
   quickReplies: string[];
+  /** Years the payment records are kept after the end of their financial year (bookkeeping law). */
+  bookkeepingYears: number;
 }
 
 export const QUICK_REPLIES_MAX = 10;
@@ -161,6 +168,7 @@ export const QUICK_REPLIES_MAX = 10;
 export const organizationSettingsUpdate = z.strictObject({
   visitorScreenShare: z.boolean().optional(),
   quickReplies: z.array(professionalMessage.pipe(z.string().max(200, { error: 'message_too_long' }))).max(QUICK_REPLIES_MAX).optional(),
+  bookkeepingYears: bookkeepingYears.optional(),
 });
 
 /** GET /api/admin/organization */

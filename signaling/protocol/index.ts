@@ -4,4 +4,5 @@ export * from './http.ts';
 export * from './socket.ts';
 export * from './check-in.ts';
 export * from './bankid.ts';
+export * from './payments.ts';
 export * from './network-check.ts';

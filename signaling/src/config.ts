@@ -68,6 +68,15 @@ const schema = z
     IDENTITY_HASH_KEY: z.string().min(32).optional(),
     /** Test-only: BankID brokers on plain http (a local stand-in). Refused with NODE_ENV=production. */
     BANKID_ALLOW_INSECURE_ISSUER: bool.default(false),
+    /**
+     * Card payment through Stripe, per deployment. Without the three keys, card payment is off (the admin
+     * pages say so, and a room's price cannot be paid). STRIPE_API_BASE_URL: where the SDK sends API calls
+     * (a local stand-in in tests, or an egress proxy); Stripe's own by default.
+     */
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{16,}$/).optional(),
+    STRIPE_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_[A-Za-z0-9]{16,}$/).optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/).optional(),
+    STRIPE_API_BASE_URL: z.url().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Where the built front-ends are; the defaults are the repo's own build output. */
     CLIENT_DIST: z.string().default(new URL('../../client/dist', import.meta.url).pathname),
@@ -95,6 +104,9 @@ const schema = z
     error: 'BANKID_ALLOW_INSECURE_ISSUER is for tests only and is refused in production',
   })
   .refine((c) => c.RTC_MIN_PORT <= c.RTC_MAX_PORT, { error: 'RTC_MIN_PORT must not exceed RTC_MAX_PORT' })
+  .refine((c) => new Set([!!c.STRIPE_SECRET_KEY, !!c.STRIPE_PUBLISHABLE_KEY, !!c.STRIPE_WEBHOOK_SECRET]).size === 1, {
+    error: 'STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET go together',
+  })
   .refine((c) => !!c.TLS_CERT_FILE === !!c.TLS_KEY_FILE, { error: 'TLS_CERT_FILE and TLS_KEY_FILE go together' });
 
 export type Config = ReturnType<typeof loadConfig>;

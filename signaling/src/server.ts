@@ -42,6 +42,10 @@ import { WaitingMessages } from './messages/message-handlers.ts';
 import { accessCodeRoutes } from './check-in/access-codes.ts';
 import { VisitorPresence } from './waiting-room/visitor-presence.ts';
 import { attachProfessionalNamespace } from './waiting-room/professional-socket.ts';
+import { PaymentService } from './payments/payment-service.ts';
+import { stripeFromConfig } from './payments/stripe-client.ts';
+import { adminPaymentRoutes } from './payments/admin-payment-routes.ts';
+import { paymentRoutes, stripeWebhookRoutes } from './payments/payment-routes.ts';
 import { AppError } from './errors.ts';
 import { FieldCipher } from './crypto/field-cipher.ts';
 import { readVisitorIdentity } from './bankid/visitor-identity.ts';
@@ -118,6 +122,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     consultations: new ConsultationStore(redis),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
     fieldCipher,
+    payments: new PaymentService(redis, stripeFromConfig(config), log),
     networkChecks: new NetworkCheckStore(redis),
   };
   const callService = new CallService(services);
@@ -128,7 +133,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   attachProfessionalNamespace(notify.professionals, services, callService, messages);
   attachNetworkCheckNamespace(io.of(NETWORK_CHECK_NAMESPACE), services);
 
-  app.use(securityHeaders(config.cookieSecure));
+  app.use(securityHeaders(config.cookieSecure, { stripe: services.payments.available }));
+  app.use(stripeWebhookRoutes(services));
   app.use(express.json({ limit: '16kb' }));
   app.use('/api', requireSameOrigin(config.allowedOrigins));
   app.use(roomRoutes(services));
@@ -144,6 +150,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const bankId = new BankId(services);
   app.use(bankIdRoutes(services, bankId));
   app.use(bankIdAdminRoutes(services, bankId));
+  app.use(paymentRoutes(services));
+  app.use(adminPaymentRoutes(services));
   app.use(staticApps(config));
   app.use('/api', (_req, _res, next) => next(new AppError('not_found', 'no such endpoint')));
   app.use(errorHandler(log));

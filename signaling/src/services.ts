@@ -11,6 +11,7 @@ import type { ConsultationStore } from './consultations/consultation-store.ts';
 import type { RateLimiter } from './http/rate-limiter.ts';
 import type { Notifier } from './socket/notifier.ts';
 import type { FieldCipher } from './crypto/field-cipher.ts';
+import type { PaymentService } from './payments/payment-service.ts';
 import type { NetworkCheckStore } from './network-check/network-check-store.ts';
 
 /** What every feature may use; built once in server.ts. */
@@ -29,5 +30,6 @@ export interface Services {
   notify: Notifier;
   /** Personal fields at rest; undefined without DATA_ENCRYPTION_KEYS (BankID is then off). */
   fieldCipher?: FieldCipher;
+  payments: PaymentService;
   networkChecks: NetworkCheckStore;
 }

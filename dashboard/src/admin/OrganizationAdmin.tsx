@@ -6,6 +6,8 @@ import type { ProfessionalSocket } from '../pro-socket.ts';
 import { OrganizationSettingsForm } from './OrganizationSettingsForm.tsx';
 import { CheckInFormEditor } from './CheckInFormEditor.tsx';
 import { BankIdSettingsForm } from './BankIdSettingsForm.tsx';
+import { RoomPriceEditor } from './RoomPriceEditor.tsx';
+import { PaymentsAdmin } from './PaymentsAdmin.tsx';
 
 /** What an admin action failed with, in words. */
 function problemOf(err: unknown): string {
@@ -68,6 +70,7 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
       <Rooms rooms={overview.rooms} members={overview.members} nameOf={nameOf} act={act} />
       <OrganizationSettingsForm settings={overview.settings} act={act} />
       <BankIdSettingsForm members={overview.members} />
+      <PaymentsAdmin />
     </section>
   );
 }
@@ -254,6 +257,7 @@ function RoomItem({ room, members, nameOf, act }: {
         )}
       </form>
       <CheckInFormEditor key={JSON.stringify(room.checkIn)} roomId={room.roomId} roomName={room.name} config={room.checkIn} act={act} />
+      <RoomPriceEditor key={JSON.stringify(room.price)} roomId={room.roomId} roomName={room.name} price={room.price} act={act} />
     </li>
   );
 }

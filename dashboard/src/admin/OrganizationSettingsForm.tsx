@@ -6,6 +6,7 @@ import { t } from '../strings.ts';
 /** Settings that apply to the whole organization: visitors' screen sharing, and the quick replies. */
 export function OrganizationSettingsForm({ settings, act }: { settings: OrganizationSettings; act: (action: () => Promise<void>) => Promise<void> }) {
   const [replies, setReplies] = useState(settings.quickReplies.join('\n'));
+  const [years, setYears] = useState(String(settings.bookkeepingYears));
   const save = (change: Partial<OrganizationSettings>) => act(() => api('PATCH', '/api/admin/organization', change));
   return (
     <section aria-labelledby="org-settings-heading">
@@ -31,6 +32,20 @@ export function OrganizationSettingsForm({ settings, act }: { settings: Organiza
         </label>
         <button type="submit" class="secondary">
           {t('admin.saveQuickReplies')}
+        </button>
+      </form>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save({ bookkeepingYears: Number(years) });
+        }}
+      >
+        <label>
+          {t('admin.bookkeepingYears')}
+          <input type="number" min={1} max={10} step={1} required value={years} onInput={(e) => setYears((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit" class="secondary">
+          {t('admin.saveBookkeeping')}
         </button>
       </form>
     </section>

@@ -70,12 +70,12 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const [pros, rooms, org] = await Promise.all([s.organizations.listProfessionals(orgId), s.organizations.listRooms(orgId), s.organizations.getOrganization(orgId)]);
     if (!org) throw notFound();
     const adminRooms: AdminRoom[] = await Promise.all(
-      rooms.map(async (r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind, members: await s.organizations.roomMembers(orgId, r.id), checkIn: r.checkIn })),
+      rooms.map(async (r) => ({ roomId: r.id, name: r.name, slug: r.slug, kind: r.kind, members: await s.organizations.roomMembers(orgId, r.id), checkIn: r.checkIn, price: r.price })),
     );
     const body: OrganizationOverview = {
       members: pros.map((p) => ({ id: p.id, name: p.name, email: p.email, role: p.role, mustChangePassword: !!p.mustChangePassword })),
       rooms: adminRooms.sort((a, b) => a.name.localeCompare(b.name)),
-      settings: { visitorScreenShare: org.visitorScreenShare, quickReplies: org.quickReplies },
+      settings: { visitorScreenShare: org.visitorScreenShare, quickReplies: org.quickReplies, bookkeepingYears: org.bookkeepingYears },
     };
     res.json(body);
   });
@@ -124,7 +124,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const room = await s.organizations.createRoom(orgId, { slug: await s.organizations.freeSlugFor(body.name), name: body.name, kind: 'shared', members });
     s.notify.roomAccessChanged(orgId, room.id, { added: members, admins: true });
     audit(res, 'room_created', room.id);
-    const created: AdminRoom = { roomId: room.id, name: room.name, slug: room.slug, kind: room.kind, members, checkIn: room.checkIn };
+    const created: AdminRoom = { roomId: room.id, name: room.name, slug: room.slug, kind: room.kind, members, checkIn: room.checkIn, price: room.price };
     res.status(201).json(created);
   });
 
@@ -148,6 +148,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
       kind: room.kind,
       members: await s.organizations.roomMembers(room.orgId, room.id),
       checkIn: room.checkIn,
+      price: room.price,
     };
     res.json(updated);
   });

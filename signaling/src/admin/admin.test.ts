@@ -85,7 +85,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
 
   it('organization settings: visitors’ screen sharing and the quick replies; bad ones are refused and change nothing', async () => {
     const before = (await api('GET', '/api/admin/organization', adminAuth)).body.settings;
-    expect(before).to.deep.equal({ visitorScreenShare: false, quickReplies: ['I’m running about 10 minutes late.', 'I’ll be with you shortly.'] });
+    expect(before).to.deep.equal({ visitorScreenShare: false, quickReplies: ['I’m running about 10 minutes late.', 'I’ll be with you shortly.'], bookkeepingYears: 5 });
     const bad: unknown[] = [
       { visitorScreenShare: 'yes' },
       { quickReplies: ['fine', 'with a bell\u0007'] },
@@ -103,6 +103,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     expect((await api('GET', '/api/admin/organization', adminAuth)).body.settings).to.deep.equal({
       visitorScreenShare: true,
       quickReplies: ['Ti minutter forsinket.', 'Straks der.'],
+      bookkeepingYears: 5,
     });
     expect((await api('PATCH', '/api/admin/organization', adminAuth, { visitorScreenShare: false, quickReplies: before.quickReplies })).status).to.equal(200);
   });

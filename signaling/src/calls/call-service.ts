@@ -1,3 +1,4 @@
+import { settleEndedVisits } from '../payments/settle-visits.ts';
 import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
 import { MAX_CALL_PARTICIPANTS, type CallJoined, type CallServerEvents, type ConsumerInfo, type NetworkRating, type PeerInfo } from '../../protocol/index.ts';
@@ -213,6 +214,8 @@ export class CallService {
     const participantId = mediaParticipantId(p);
     const left = await this.s.calls.leave(call, participantId);
     this.s.log.info({ callId, orgId: call.orgId, role: p.role }, 'participant left the call');
+    // A visitor leaving a call that goes on: their visit is over.
+    if (p.role === 'visitor') settleEndedVisits(this.s, call.orgId, [p.id]);
     this.dropParticipant(callId, participantId);
     if (left <= 1) await this.endCall(call, p.role).catch((err) => {
       if (!(err instanceof AppError && err.code === 'call_ended')) throw err;
@@ -250,6 +253,7 @@ export class CallService {
     // Visitors sent back to wait are not told the call ended: their visit goes on. Colleagues asked in
     // are, joined or not (their dashboard stops offering to join).
     this.s.notify.callEnded(call.id, told);
+    settleEndedVisits(this.s, call.orgId, told.visitorIds);
     this.forget(call.id);
     this.s.media.closeCall(call.id);
     this.s.notify.visitors.in(socketRooms.call(call.id)).socketsLeave(socketRooms.call(call.id));

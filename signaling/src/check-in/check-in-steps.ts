@@ -6,6 +6,7 @@ import type { Visitor } from '../waiting-room/waiting-room-store.ts';
 export function stepsOf(room: Room): CheckInStep[] {
   const steps: CheckInStep[] = [];
   if (room.checkIn.bankId) steps.push('bankid');
+  if (room.price) steps.push('payment');
   return steps;
 }
 

@@ -46,6 +46,7 @@ export function consultationRoutes(s: Services): Router {
       name: room.name,
       professionalName: await s.organizations.hostNameOf(room),
       checkIn: room.checkIn,
+      price: room.price,
       ...(consultation.scheduledAt ? { appointmentAt: consultation.scheduledAt } : {}),
     };
     res.json(body);

@@ -1,31 +1,55 @@
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 
 /**
- * A strict CSP: our own scripts only, no inline script or style, media from the camera and WebRTC.
- * `frame-ancestors 'none'` until EHR embedding defines who may frame the call.
+ * What Stripe's Payment Element needs on the visitor's pages, and nothing more: Stripe.js from Stripe's
+ * script host, its iframes (the card fields, and 3-D Secure through hooks.stripe.com), its API calls.
+ * See https://docs.stripe.com/security/guide#content-security-policy
  */
-export function securityHeaders(secure: boolean) {
-  return helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        mediaSrc: ["'self'", 'blob:', 'mediastream:'],
-        connectSrc: ["'self'"],
-        workerSrc: ["'self'", 'blob:'],
-        fontSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        ...(secure ? { upgradeInsecureRequests: [] } : {}),
-      },
-    },
-    referrerPolicy: { policy: 'no-referrer' },
-    strictTransportSecurity: secure ? { maxAge: 31536000 } : false,
-    crossOriginEmbedderPolicy: false,
+export const STRIPE_SOURCES = {
+  scriptSrc: ['https://js.stripe.com', 'https://*.js.stripe.com'],
+  frameSrc: ['https://js.stripe.com', 'https://*.js.stripe.com', 'https://hooks.stripe.com'],
+  connectSrc: ['https://api.stripe.com'],
+};
+
+/** The visitor app's pages: a room's link and a scheduled consultation's link. */
+const VISITOR_PAGE = /^\/(r|c)\//;
+
+/**
+ * A strict CSP: our own scripts only, no inline script or style, media from the camera and WebRTC.
+ * `frame-ancestors 'none'` until EHR embedding defines who may frame the call. Where card payment is set
+ * up, the visitor's pages (only those) also allow Stripe's Payment Element.
+ */
+export function securityHeaders(secure: boolean, opts: { stripe?: boolean } = {}) {
+  const base = {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:', 'blob:'],
+    mediaSrc: ["'self'", 'blob:', 'mediastream:'],
+    connectSrc: ["'self'"],
+    workerSrc: ["'self'", 'blob:'],
+    fontSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    ...(secure ? { upgradeInsecureRequests: [] } : {}),
+  };
+  const headers = (directives: Record<string, string[]>) =>
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives },
+      referrerPolicy: { policy: 'no-referrer' },
+      strictTransportSecurity: secure ? { maxAge: 31536000 } : false,
+      crossOriginEmbedderPolicy: false,
+    });
+  const everywhere = headers(base);
+  if (!opts.stripe) return everywhere;
+  const visitorPages = headers({
+    ...base,
+    scriptSrc: [...base.scriptSrc, ...STRIPE_SOURCES.scriptSrc],
+    frameSrc: STRIPE_SOURCES.frameSrc,
+    connectSrc: [...base.connectSrc, ...STRIPE_SOURCES.connectSrc],
   });
+  return (req: Request, res: Response, next: NextFunction) => (VISITOR_PAGE.test(req.path) ? visitorPages : everywhere)(req, res, next);
 }

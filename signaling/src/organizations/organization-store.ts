@@ -2,13 +2,28 @@ import type { Redis } from 'ioredis';
 import { keys } from '../redis/keys.ts';
 import { newId } from '../ids.ts';
 import { ShortCache } from './short-cache.ts';
-import { checkInConfig, DEFAULT_CHECK_IN, type CheckInConfig, type OrganizationSettings } from '../../protocol/index.ts';
+import {
+  checkInConfig,
+  DEFAULT_BOOKKEEPING_YEARS,
+  DEFAULT_CHECK_IN,
+  roomPrice,
+  type CheckInConfig,
+  type OrganizationSettings,
+  type RoomPrice,
+} from '../../protocol/index.ts';
 
 /** A room's stored form, or the default one (a room made before forms existed, or a record that no longer parses). */
 function storedCheckIn(json: string | undefined): CheckInConfig {
   if (!json) return DEFAULT_CHECK_IN;
   const parsed = checkInConfig.safeParse(JSON.parse(json));
   return parsed.success ? parsed.data : DEFAULT_CHECK_IN;
+}
+
+/** A room's stored price; a record that no longer parses counts as no price (nothing is charged). */
+function storedPrice(json: string | undefined): RoomPrice | null {
+  if (!json) return null;
+  const parsed = roomPrice.safeParse(JSON.parse(json));
+  return parsed.success ? parsed.data : null;
 }
 
 export interface Organization extends OrganizationSettings {
@@ -50,6 +65,8 @@ export interface Room {
   professionalId: string;
   /** What the room asks of visitors before they wait. */
   checkIn: CheckInConfig;
+  /** What a consultation costs, paid by card before waiting; null: free. */
+  price: RoomPrice | null;
 }
 
 export const DEFAULT_RETENTION_DAYS = 90;
@@ -79,13 +96,14 @@ export class OrganizationStore {
       .hset(keys.organization(id), { id, name, retentionDays, createdAt: Date.now() })
       .sadd(keys.organizations(), id)
       .exec();
-    return { id, name, retentionDays, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES };
+    return { id, name, retentionDays, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES, bookkeepingYears: DEFAULT_BOOKKEEPING_YEARS };
   }
 
   async updateSettings(orgId: string, change: Partial<OrganizationSettings>): Promise<void> {
     const fields: Record<string, string> = {};
     if (change.visitorScreenShare !== undefined) fields.visitorScreenShare = change.visitorScreenShare ? '1' : '0';
     if (change.quickReplies !== undefined) fields.quickReplies = JSON.stringify(change.quickReplies);
+    if (change.bookkeepingYears !== undefined) fields.bookkeepingYears = String(change.bookkeepingYears);
     if (Object.keys(fields).length) await this.redis.hset(keys.organization(orgId), fields);
   }
 
@@ -98,6 +116,7 @@ export class OrganizationStore {
       retentionDays: Number(h.retentionDays),
       visitorScreenShare: h.visitorScreenShare === '1',
       quickReplies: h.quickReplies ? (JSON.parse(h.quickReplies) as string[]) : DEFAULT_QUICK_REPLIES,
+      bookkeepingYears: Number(h.bookkeepingYears) || DEFAULT_BOOKKEEPING_YEARS,
     };
   }
 
@@ -205,10 +224,10 @@ export class OrganizationStore {
     if (claimed !== 'OK') throw new Error('room link already in use');
     const room: Room =
       r.kind === 'shared'
-        ? { id, orgId, slug: r.slug, name: r.name, kind: 'shared', professionalId: '', checkIn: DEFAULT_CHECK_IN }
-        : { id, orgId, slug: r.slug, name: r.name, kind: 'personal', professionalId: r.professionalId, checkIn: DEFAULT_CHECK_IN };
+        ? { id, orgId, slug: r.slug, name: r.name, kind: 'shared', professionalId: '', checkIn: DEFAULT_CHECK_IN, price: null }
+        : { id, orgId, slug: r.slug, name: r.name, kind: 'personal', professionalId: r.professionalId, checkIn: DEFAULT_CHECK_IN, price: null };
     const members = r.kind === 'shared' ? (r.members ?? []) : [r.professionalId];
-    const { checkIn, ...record } = room;
+    const { checkIn, price: _free, ...record } = room;
     const tx = this.redis.multi().hset(keys.room(orgId, id), { ...record, checkIn: JSON.stringify(checkIn) }).sadd(keys.rooms(orgId), id);
     if (members.length) tx.sadd(keys.roomMembers(orgId, id), ...members);
     await tx.exec();
@@ -226,7 +245,15 @@ export class OrganizationStore {
       kind: h.kind === 'shared' ? 'shared' : 'personal',
       professionalId: h.professionalId ?? '',
       checkIn: storedCheckIn(h.checkIn),
+      price: storedPrice(h.price),
     };
+  }
+
+  /** Sets (or with null removes) a room's price. Visitors who paid already keep the amount they were charged. */
+  async setPrice(orgId: string, roomId: string, price: RoomPrice | null): Promise<void> {
+    if (price) await this.redis.hset(keys.room(orgId, roomId), 'price', JSON.stringify(price));
+    else await this.redis.hdel(keys.room(orgId, roomId), 'price');
+    this.recentRooms.forget((await this.getRoom(orgId, roomId))?.slug ?? '');
   }
 
   /** Replaces a room's check-in form. Visitors already waiting keep the answers they gave. */

@@ -52,6 +52,18 @@ export const keys = {
   bankIdMember: (orgId: string, identityHash: string) => `${tag(orgId)}:bankid-member:${identityHash}`,
   /** A member's BankID identity waiting for an admin's approval (its keyed hash); expires after 7 days. */
   bankIdPending: (orgId: string, proId: string) => `${tag(orgId)}:bankid-pending:${proId}`,
+  /** A visitor's card payment (its Stripe intent, amount, status, the settle decision): the visitor's retention TTL. */
+  payment: (orgId: string, visitorId: string) => `${tag(orgId)}:payment:${visitorId}`,
+  /**
+   * The bookkeeping record of a payment (amount, currency, Stripe id, dates, status; no name, no phone, no
+   * visitor): kept past the visitor's retention, until the end of the payment's financial year plus the
+   * organization's bookkeeping period (its own TTL, set when written).
+   */
+  transaction: (orgId: string, paymentId: string) => `${tag(orgId)}:transaction:${paymentId}`,
+  /** Sorted set: payment id -> when its bookkeeping record expires, for the admins' list. */
+  transactions: (orgId: string) => `${tag(orgId)}:transactions`,
+  /** A Stripe webhook event already applied (by event id): 30 days, longer than Stripe retries one. */
+  stripeEvent: (orgId: string, eventId: string) => `${tag(orgId)}:stripe-event:${eventId}`,
 
   // Lookups that must work before the organization is known. One key each, so no slot problem.
   roomBySlug: (slug: string) => `room-slug:${slug}`,

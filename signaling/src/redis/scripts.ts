@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { PAYMENT_SCRIPTS } from '../payments/payment-scripts.ts';
 
 /*
  * The state changes that touch several keys run as Lua scripts, so they are atomic: two professionals
@@ -339,6 +340,7 @@ const SCRIPTS = {
   admit: { keys: 9, lua: admit },
   leaveWaitingRoom: { keys: 3, lua: leaveWaitingRoom },
   endCall: { keys: 'variable', lua: endCall },
+  ...PAYMENT_SCRIPTS,
 } as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -22,7 +22,7 @@ export function roomRoutes(s: Services): Router {
 
   router.get('/api/rooms/:slug', async (req, res) => {
     const room = await findRoom(req);
-    const body: RoomInfo = { name: room.name, professionalName: await s.organizations.hostNameOf(room), checkIn: room.checkIn };
+    const body: RoomInfo = { name: room.name, professionalName: await s.organizations.hostNameOf(room), checkIn: room.checkIn, price: room.price };
     res.json(body);
   });
 

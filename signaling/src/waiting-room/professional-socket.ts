@@ -1,3 +1,4 @@
+import { settleEndedVisits } from '../payments/settle-visits.ts';
 import { professionalEvents } from '../../protocol/index.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { CallParticipant } from '../calls/call-participant.ts';
@@ -134,6 +135,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           s.log.info({ orgId, visitorId, professionalId }, 'visitor denied');
           s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:denied', message ? { message } : {});
           s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'denied', by: pro.name });
+          settleEndedVisits(s, orgId, [visitorId], true);
           void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
           return {};
         },

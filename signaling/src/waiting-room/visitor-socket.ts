@@ -12,6 +12,7 @@ import { announcePlaces, placeOf } from './queue-place.ts';
 import { announceArrival } from './arrival.ts';
 import type { SmsAlerts } from '../alerts/sms-alerts.ts';
 import { remainingSteps } from '../check-in/check-in-steps.ts';
+import { settleEndedVisits } from '../payments/settle-visits.ts';
 
 /**
  * The visitor's socket. It authenticates with the visitor token and joins only its own visitor room,
@@ -51,7 +52,9 @@ export function attachVisitorNamespace(
           if (visitor.state !== 'checking_in') return { visit: await visitState(s, orgId, visitorId) };
           const room = await s.organizations.getRoom(orgId, visitor.roomId);
           if (!room) throw notFound();
-          const waiting = await s.waitingRoom.enter(visitor, false);
+          // The card counts as authorized only when Stripe says so, never on the browser's word.
+          const paid = visitor.steps.includes('payment') && (await s.payments.isAuthorized(orgId, visitorId));
+          const waiting = await s.waitingRoom.enter(visitor, paid);
           socket.data.visitor = waiting;
           announceArrival(s, sms, room, waiting);
           void presence.entered(waiting).catch((err: Error) => s.log.warn({ err: err.message }, 'could not record presence'));
@@ -64,6 +67,7 @@ export function attachVisitorNamespace(
           await s.waitingRoom.leave(visitor);
           s.log.info({ orgId, visitorId }, 'visitor left the waiting room');
           s.notify.visitorRemoved({ visitorId, roomId: visitor.roomId, reason: 'left' });
+          settleEndedVisits(s, orgId, [visitorId]);
           void announcePlaces(s, orgId, visitor.roomId).catch(() => undefined);
           return {};
         },

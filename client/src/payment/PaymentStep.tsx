@@ -1,0 +1,108 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+// The "pure" entry loads Stripe.js only when loadStripe is called: on this step, not on every page of the app
+// (Stripe's script and cookies are on the payment step and nowhere else).
+import { loadStripe } from '@stripe/stripe-js/pure';
+import type { Stripe, StripeElements } from '@stripe/stripe-js';
+import type { ErrorBody, PaymentAuthorization } from '../../../signaling/protocol/index.ts';
+import { i18n, t } from '../strings.ts';
+import { formatMoney } from './money.ts';
+
+type Phase = { kind: 'loading' } | { kind: 'ready' } | { kind: 'paying' } | { kind: 'done' } | { kind: 'unavailable'; message: string };
+
+/**
+ * The visitor pays for the consultation: the card is authorized now (3-D Secure by Stripe.js where the bank
+ * asks for it) and charged only if they are admitted. Card details go from Stripe's own fields straight to
+ * Stripe; our server only ever sees whether Stripe authorized the card. A declined card says why and
+ * lets the visitor try again.
+ */
+export function PaymentStep({ visitorToken, onAuthorized }: { visitorToken: string; onAuthorized: () => void }) {
+  const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
+  const [declined, setDeclined] = useState<string | null>(null);
+  const [price, setPrice] = useState<PaymentAuthorization | null>(null);
+  const mountAt = useRef<HTMLDivElement>(null);
+  const stripe = useRef<{ stripe: Stripe; elements: StripeElements } | null>(null);
+
+  useEffect(() => {
+    let gone = false;
+    (async () => {
+      const res = await fetch('/api/payments/visitor', { method: 'POST', headers: { authorization: `Bearer ${visitorToken}`, 'content-type': 'application/json' }, body: '{}' });
+      if (!res.ok) {
+        const code = ((await res.json().catch(() => null)) as { error?: ErrorBody } | null)?.error?.code;
+        throw new Error(code === 'payments_unavailable' ? t('payment.unavailable') : t('payment.failed'));
+      }
+      const auth = (await res.json()) as PaymentAuthorization;
+      const loaded = await loadStripe(auth.publishableKey, { locale: i18n.language() === 'nb' ? 'nb' : 'en' });
+      if (!loaded) throw new Error(t('payment.failed'));
+      if (gone) return;
+      setPrice(auth);
+      // Back from a bank's page (a payment method that leaves the page): Stripe says how it went.
+      if (new URLSearchParams(location.search).has('payment_intent_client_secret')) {
+        const { paymentIntent } = await loaded.retrievePaymentIntent(auth.clientSecret);
+        history.replaceState(null, '', location.pathname + location.hash);
+        if (paymentIntent?.status === 'requires_capture') {
+          setPhase({ kind: 'done' });
+          return onAuthorized();
+        }
+      }
+      const elements = loaded.elements({ clientSecret: auth.clientSecret });
+      elements.create('payment').mount(mountAt.current!);
+      stripe.current = { stripe: loaded, elements };
+      setPhase({ kind: 'ready' });
+    })().catch((err: Error) => !gone && setPhase({ kind: 'unavailable', message: err.message || t('payment.failed') }));
+    return () => {
+      gone = true;
+    };
+  }, [visitorToken]);
+
+  const pay = async (e: Event) => {
+    e.preventDefault();
+    if (!stripe.current || phase.kind !== 'ready') return;
+    setDeclined(null);
+    setPhase({ kind: 'paying' });
+    const { stripe: s, elements } = stripe.current;
+    try {
+      const { error, paymentIntent } = await s.confirmPayment({ elements, redirect: 'if_required', confirmParams: { return_url: location.href } });
+      if (error) {
+        // A card's or a form's problem is for the visitor to read (in their language, from Stripe); anything else is ours.
+        setDeclined(error.type === 'card_error' || error.type === 'validation_error' ? (error.message ?? t('payment.declined')) : t('payment.failed'));
+        return setPhase({ kind: 'ready' });
+      }
+      if (paymentIntent?.status === 'requires_capture' || paymentIntent?.status === 'succeeded') {
+        setPhase({ kind: 'done' });
+        return onAuthorized();
+      }
+      setDeclined(t('payment.notCompleted'));
+      setPhase({ kind: 'ready' });
+    } catch {
+      setDeclined(t('payment.failed'));
+      setPhase({ kind: 'ready' });
+    }
+  };
+
+  return (
+    <section aria-labelledby="payment-heading" class="payment-step">
+      <h1 id="payment-heading">{t('payment.heading')}</h1>
+      {price && <p>{t('payment.amount', { amount: formatMoney(price.amount, price.currency) })}</p>}
+      <p class="muted">{t('payment.howItWorks')}</p>
+      {phase.kind === 'unavailable' ? (
+        <p class="error" role="alert">
+          {phase.message}
+        </p>
+      ) : (
+        <form onSubmit={pay} aria-busy={phase.kind !== 'ready'}>
+          {phase.kind === 'loading' && <p role="status">{t('payment.loading')}</p>}
+          <div ref={mountAt} class="payment-element" />
+          {declined && (
+            <p class="error" role="alert" data-testid="payment-declined">
+              {declined} {t('payment.tryAgain')}
+            </p>
+          )}
+          <button type="submit" disabled={phase.kind !== 'ready'}>
+            {phase.kind === 'paying' ? t('payment.paying') : t('payment.pay')}
+          </button>
+          <p class="muted">{t('payment.cookies')}</p>
+        </form>
+      )}
+    </section>
+  );
+}

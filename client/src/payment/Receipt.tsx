@@ -1,0 +1,45 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { PaymentReceipt, PaymentStatus } from '../../../signaling/protocol/index.ts';
+import { i18n, t, type StringKey } from '../strings.ts';
+import { formatMoney } from './money.ts';
+
+const STATUS: Record<PaymentStatus, StringKey> = {
+  pending: 'receipt.status.pending',
+  authorized: 'receipt.status.authorized',
+  captured: 'receipt.status.captured',
+  partially_refunded: 'receipt.status.partially_refunded',
+  refunded: 'receipt.status.refunded',
+  released: 'receipt.status.released',
+};
+
+/** The visitor's receipt after the call (as long as their visit is kept); nothing when there was no payment. */
+export function Receipt({ visitorToken }: { visitorToken: string }) {
+  const [receipt, setReceipt] = useState<PaymentReceipt | null>(null);
+  useEffect(() => {
+    void fetch('/api/payments/receipt', { headers: { authorization: `Bearer ${visitorToken}` } })
+      .then((res) => (res.ok ? (res.json() as Promise<PaymentReceipt>) : null))
+      .then(setReceipt, () => setReceipt(null));
+  }, [visitorToken]);
+  if (!receipt) return null;
+  const date = new Date(receipt.date).toLocaleString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { dateStyle: 'long', timeStyle: 'short' });
+  return (
+    <section aria-labelledby="receipt-heading" class="receipt">
+      <h2 id="receipt-heading">{t('receipt.heading')}</h2>
+      <dl>
+        <dt>{t('receipt.amount')}</dt>
+        <dd>{formatMoney(receipt.amount, receipt.currency)}</dd>
+        <dt>{t('receipt.status')}</dt>
+        <dd>
+          {t(STATUS[receipt.status])}
+          {receipt.refundedAmount > 0 && ` (${t('receipt.refunded', { amount: formatMoney(receipt.refundedAmount, receipt.currency) })})`}
+        </dd>
+        <dt>{t('receipt.date')}</dt>
+        <dd>{date}</dd>
+        <dt>{t('receipt.reference')}</dt>
+        <dd>
+          <code>{receipt.reference}</code>
+        </dd>
+      </dl>
+    </section>
+  );
+}

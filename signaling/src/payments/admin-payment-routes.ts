@@ -1,0 +1,52 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { id, refundRequest, roomPriceRequest, type AdminPayment, type AdminPayments, type RoomPrice } from '../../protocol/index.ts';
+import { AppError, notFound } from '../errors.ts';
+import { parse } from '../http/validate.ts';
+import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import type { Services } from '../services.ts';
+
+/** Admins set rooms' prices, see the organization's payments and refund them. To anyone else: 404. */
+export function adminPaymentRoutes(s: Services): Router {
+  const router = Router();
+  const authed = requireProfessional(s.sessions, s.config.cookieSecure);
+  const adminOnly = async (_req: Request, res: Response<unknown, AuthedLocals>, next: NextFunction) => {
+    const pro = await s.organizations.getProfessional(res.locals.session.orgId, res.locals.session.professionalId);
+    if (pro?.role !== 'admin') return next(notFound());
+    next();
+  };
+  const admin = [authed, adminOnly];
+  const who = (res: Response<unknown, AuthedLocals>) => res.locals.session;
+  const audit = (res: Response<unknown, AuthedLocals>, action: string, target: string) =>
+    s.log.info({ orgId: who(res).orgId, actorId: who(res).professionalId, action, target }, 'organization changed');
+
+  router.put('/api/admin/rooms/:id/price', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const roomId = id.safeParse(req.params.id);
+    const room = roomId.success ? await s.organizations.getRoom(who(res).orgId, roomId.data) : null;
+    if (!room) throw notFound('no such room');
+    const { price } = parse(roomPriceRequest, req.body);
+    // A price nobody could pay would leave the room's visitors stuck before the waiting room.
+    if (price && !s.payments.available) throw new AppError('payments_unavailable', 'card payment is not set up on this server');
+    await s.organizations.setPrice(room.orgId, room.id, price);
+    audit(res, 'room_price_changed', room.id);
+    const body: { price: RoomPrice | null } = { price };
+    res.json(body);
+  });
+
+  router.get('/api/admin/payments', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
+    const org = await s.organizations.getOrganization(who(res).orgId);
+    if (!org) throw notFound();
+    const body: AdminPayments = { available: s.payments.available, bookkeepingYears: org.bookkeepingYears, payments: await s.payments.list(org.id) };
+    res.json(body);
+  });
+
+  router.post('/api/admin/payments/:id/refund', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const paymentId = id.safeParse(req.params.id);
+    if (!paymentId.success) throw notFound('no such payment');
+    const body = parse(refundRequest, req.body);
+    const refunded: AdminPayment = await s.payments.refund(who(res).orgId, paymentId.data, body);
+    audit(res, 'payment_refunded', paymentId.data);
+    res.json(refunded);
+  });
+
+  return router;
+}

@@ -1,0 +1,31 @@
+import { keys } from '../redis/keys.ts';
+import type { Services } from '../services.ts';
+
+/**
+ * Visits that just ended settle their card payment: captured if the visitor was ever admitted (a call
+ * took place, even if they were sent back and left from the waiting room), released otherwise (denied,
+ * left, lost their place; `denied`: turned away, which is never charged). In the background: a slow payment provider never holds up the waiting room or
+ * the call. PaymentService decides once per visit, however often this runs.
+ */
+export function settleEndedVisits(s: Services, orgId: string, visitorIds: string[], denied = false): void {
+  if (!s.payments.available || visitorIds.length === 0) return;
+  for (const visitorId of visitorIds) void settleWithRetries(s, orgId, visitorId, denied);
+}
+
+/** Stripe unreachable for a moment should not cost the clinic its fee: a few tries, further apart each time. */
+const RETRY_DELAYS_MS = [0, 2_000, 15_000, 120_000];
+
+async function settleWithRetries(s: Services, orgId: string, visitorId: string, denied: boolean): Promise<void> {
+  let lastError: Error | undefined;
+  for (const delay of RETRY_DELAYS_MS) {
+    if (delay) await new Promise((r) => setTimeout(r, delay).unref());
+    try {
+      const admitted = !denied && !!(await s.redis.hget(keys.visitor(orgId, visitorId), 'admittedAt'));
+      const outcome = await s.payments.settleVisit(orgId, visitorId, { admitted });
+      if (outcome !== 'busy') return;
+    } catch (error) {
+      lastError = error as Error;
+    }
+  }
+  if (lastError) s.log.warn({ orgId, visitorId, err: lastError.message }, 'could not settle a payment; an uncaptured hold is released by Stripe after 7 days');
+}
