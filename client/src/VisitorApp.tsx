@@ -14,6 +14,7 @@ import { recentNetworkCheck } from './check/recent-network-check.ts';
 import { savedDevicePreference } from './check/DevicePicker.tsx';
 import { CheckInForm } from './check-in/CheckInForm.tsx';
 import { CheckInSteps } from './check-in/CheckInSteps.tsx';
+import { Receipt } from './payment/Receipt.tsx';
 import { bankIdOutcomeInLink } from './bankid/BankIdStep.tsx';
 import { LanguageSwitch } from './i18n/LanguageSwitch.tsx';
 import { useLanguage } from './i18n/i18n.ts';
@@ -32,7 +33,7 @@ type Screen =
   | { kind: 'steps'; steps: CheckInStep[] }
   | { kind: 'waiting'; arrivedAt: number; place: QueuePlace | null; movedTo?: string; sentBack?: boolean }
   | { kind: 'call'; engine: CallEngine }
-  | { kind: 'ended'; left: boolean; lostPlace?: boolean; denied?: { message?: string } };
+  | { kind: 'ended'; left: boolean; lostPlace?: boolean; denied?: { message?: string }; receiptToken?: string };
 
 /** `/r/<room>` (a room's link) or `/c/<token>` (a scheduled consultation's private link). */
 const [, linkKind, linkValue] = location.pathname.split('/');
@@ -44,6 +45,9 @@ const bankIdOutcome = bankIdOutcomeInLink();
 export function VisitorApp() {
   useLanguage(i18n);
   const [room, setRoom] = useState<RoomInfo | null>(null);
+  // (for callbacks made once, which must not change when the room's details arrive)
+  const roomRef = useRef<RoomInfo | null>(null);
+  roomRef.current = room;
   const [screen, setScreen] = useState<Screen>({ kind: 'loading' });
   const [media, setMedia] = useState<LocalMedia | null>(null);
   const [online, setOnline] = useState(true);
@@ -60,6 +64,8 @@ export function VisitorApp() {
   const messages = useWaitingMessages(socket, visitorId, screen.kind === 'waiting');
 
   const endVisit = useCallback((left: boolean, lostPlace = false, denied?: { message?: string }) => {
+    // The token goes from the browser's storage now; the ended page keeps it in memory for the receipt.
+    const receiptToken = roomRef.current?.price ? (visitToken.get(slug) ?? undefined) : undefined;
     visitToken.clear(slug);
     socketRef.current?.disconnect();
     socketRef.current = null;
@@ -73,7 +79,7 @@ export function VisitorApp() {
       m?.stop();
       return null;
     });
-    setScreen({ kind: 'ended', left, lostPlace, denied });
+    setScreen({ kind: 'ended', left, lostPlace, denied, receiptToken });
   }, []);
 
   const startCall = useCallback((socket: VisitorSocket, callId: string, localMedia: LocalMedia) => {
@@ -224,6 +230,7 @@ export function VisitorApp() {
             returnTo={location.pathname}
             hostName={room.professionalName}
             bankIdOutcome={bankIdOutcome}
+            onStepDone={(steps) => setScreen({ kind: 'steps', steps })}
             onVisit={(visit) => {
               if (visit.state === 'waiting') setScreen({ kind: 'waiting', arrivedAt: visit.arrivedAt, place: visit.place });
               else if (visit.state === 'checking_in') setScreen({ kind: 'steps', steps: visit.steps });
@@ -256,6 +263,7 @@ export function VisitorApp() {
               </blockquote>
             )}
             <p>{screen.lostPlace ? t('ended.lostPlaceBody') : t('ended.body')}</p>
+            {screen.receiptToken && <Receipt visitorToken={screen.receiptToken} />}
             <button type="button" onClick={() => location.reload()}>
               {t('ended.again')}
             </button>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { BankIdOutcome, CheckInStep, VisitState } from '../../../signaling/protocol/index.ts';
 import { request } from '../call-engine/request.ts';
 import { BankIdStep } from '../bankid/BankIdStep.tsx';
+import { PaymentStep } from '../payment/PaymentStep.tsx';
 import { t } from '../strings.ts';
 import type { VisitorSocket } from '../visit-session.ts';
 
@@ -17,6 +18,7 @@ export function CheckInSteps({
   hostName,
   bankIdOutcome,
   onVisit,
+  onStepDone,
 }: {
   /** The steps still to do, in order. */
   steps: CheckInStep[];
@@ -27,6 +29,8 @@ export function CheckInSteps({
   hostName: string;
   bankIdOutcome: BankIdOutcome | null;
   onVisit: (visit: VisitState) => void;
+  /** A step is done here in the page (the card authorized): the steps left. */
+  onStepDone: (remaining: CheckInStep[]) => void;
 }) {
   const [failed, setFailed] = useState(false);
   const enter = () => {
@@ -43,6 +47,7 @@ export function CheckInSteps({
     <section aria-labelledby="steps-heading">
       <h1 id="steps-heading">{t('steps.heading')}</h1>
       {step === 'bankid' && <BankIdStep visitorToken={visitorToken} returnTo={returnTo} hostName={hostName} outcome={bankIdOutcome} />}
+      {step === 'payment' && <PaymentStep visitorToken={visitorToken} onAuthorized={() => onStepDone(steps.slice(1))} />}
       {!step && !failed && <p role="status">{t('steps.entering')}</p>}
       {!step && failed && (
         <>

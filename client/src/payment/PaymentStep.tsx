@@ -81,7 +81,7 @@ export function PaymentStep({ visitorToken, onAuthorized }: { visitorToken: stri
 
   return (
     <section aria-labelledby="payment-heading" class="payment-step">
-      <h1 id="payment-heading">{t('payment.heading')}</h1>
+      <h2 id="payment-heading">{t('payment.heading')}</h2>
       {price && <p>{t('payment.amount', { amount: formatMoney(price.amount, price.currency) })}</p>}
       <p class="muted">{t('payment.howItWorks')}</p>
       {phase.kind === 'unavailable' ? (

@@ -16,9 +16,25 @@ const STATUS: Record<PaymentStatus, StringKey> = {
 export function Receipt({ visitorToken }: { visitorToken: string }) {
   const [receipt, setReceipt] = useState<PaymentReceipt | null>(null);
   useEffect(() => {
-    void fetch('/api/payments/receipt', { headers: { authorization: `Bearer ${visitorToken}` } })
-      .then((res) => (res.ok ? (res.json() as Promise<PaymentReceipt>) : null))
-      .then(setReceipt, () => setReceipt(null));
+    let gone = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // The card is charged (or released) just after the visit ends: ask again a few times until it is.
+    const load = (triesLeft: number) =>
+      void fetch('/api/payments/receipt', { headers: { authorization: `Bearer ${visitorToken}` } })
+        .then((res) => (res.ok ? (res.json() as Promise<PaymentReceipt>) : null))
+        .then(
+          (r) => {
+            if (gone) return;
+            setReceipt(r);
+            if (r && (r.status === 'authorized' || r.status === 'pending') && triesLeft > 0) timer = setTimeout(() => load(triesLeft - 1), 1500);
+          },
+          () => !gone && setReceipt(null),
+        );
+    load(20);
+    return () => {
+      gone = true;
+      clearTimeout(timer);
+    };
   }, [visitorToken]);
   if (!receipt) return null;
   const date = new Date(receipt.date).toLocaleString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { dateStyle: 'long', timeStyle: 'short' });

@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { DEFAULT_CHECK_IN } from '../../signaling/protocol/index.ts';
+import { addMember, createOrganization, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
+import { TEST_PERSONS, type BankIdBroker } from '../../signaling/src/test-support/bankid-broker.ts';
+import { adminOf, setUpBankId, startBankIdServer } from '../../signaling/src/test-support/bankid-setup.ts';
+import { startStripeStandIn, testStripeKeys, type StripeStandIn } from '../../signaling/src/test-support/stripe-stand-in.ts';
+import { launchChromium, waitForMedia } from './browser.ts';
+import { Consultation, passDeviceCheck } from './consultation.ts';
+import { routeStripe } from './fake-stripe-js.ts';
+
+/*
+ * Every check-in step in one visit, in real Chromium: the device and network check, the room's form,
+ * BankID at the broker stand-in's own login page (a real OpenID Connect provider), a card payment through
+ * Stripe's Payment Element (Stripe.js and Stripe's API answered by stand-ins), the waiting room, the call;
+ * the card is charged when the call ends, and the visitor sees the receipt.
+ */
+describe('a paid, BankID-identified consultation end to end (real Chromium, Redis, mediasoup, oidc-provider, Stripe stand-in)', function () {
+  this.timeout(150_000);
+  const stripeKeys = testStripeKeys();
+  let stripe: StripeStandIn;
+  let server: TestServer;
+  let broker: BankIdBroker;
+  let org: TestOrganization;
+  let browser: Browser;
+  let scene: Consultation;
+
+  before(async () => {
+    stripe = await startStripeStandIn(stripeKeys);
+    ({ server, broker } = await startBankIdServer({
+      STRIPE_SECRET_KEY: stripeKeys.secretKey,
+      STRIPE_PUBLISHABLE_KEY: stripeKeys.publishableKey,
+      STRIPE_WEBHOOK_SECRET: stripeKeys.webhookSecret,
+      STRIPE_API_BASE_URL: stripe.url,
+    }));
+    org = await createOrganization(server.services, { name: 'Paid Clinic' });
+    await setUpBankId(server, await adminOf(server, org.org.id), broker);
+    await server.services.organizations.setCheckIn(org.org.id, org.room.id, { ...DEFAULT_CHECK_IN, phone: { enabled: true, required: true }, bankId: true });
+    await server.services.organizations.setPrice(org.org.id, org.room.id, { amount: 65_000, currency: 'NOK' });
+    browser = await launchChromium();
+    scene = new Consultation(browser, server, org);
+  });
+  afterEach(async function () {
+    await scene.end(this.currentTest?.state === 'failed' ? this.currentTest.title : undefined);
+  });
+  after(async () => {
+    await browser?.close();
+    await broker?.close();
+    await server?.close();
+    await stripe?.close();
+  });
+
+  it('form, BankID, a declined card then a good one, the waiting room with what the professional needs on the card, the call, the charge and the receipt', async () => {
+    const pro = await scene.professionalLogsIn();
+    const visitor = await scene.page();
+    await routeStripe(visitor, stripe.url);
+    await visitor.goto(`${server.url}/r/${org.room.slug}`);
+    await visitor.locator('.network-rating').waitFor({ timeout: 30_000 });
+    const rating = await visitor.locator('.network-rating').getAttribute('data-rating');
+    await passDeviceCheck(visitor);
+    await visitor.getByLabel('Your name').fill('Ola N.');
+    await visitor.getByLabel('Phone number').fill('+47 912 34 567');
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+
+    // Not in the waiting room yet: BankID first. Off to the broker's own login page and back.
+    await visitor.getByRole('heading', { name: 'Identify with BankID' }).waitFor();
+    expect(await pro.getByRole('listitem').filter({ hasText: 'Ola N.' }).count(), 'not waiting before the steps are done').to.equal(0);
+    await visitor.getByRole('button', { name: 'Identify with BankID' }).click();
+    await visitor.waitForURL((url) => url.origin === broker.issuer);
+    await visitor.getByPlaceholder('Enter any login').fill(TEST_PERSONS.ola.login);
+    await visitor.getByPlaceholder('and password').fill('any password');
+    await visitor.getByRole('button', { name: 'Sign-in' }).click();
+
+    // Back on our page: the payment step. A declined card first: said plainly, nothing charged, try again.
+    await visitor.getByRole('heading', { name: 'Payment' }).waitFor();
+    expect(new URL(visitor.url()).hash, 'the outcome is read and cleared').to.equal('');
+    await visitor.getByText('The consultation costs').waitFor();
+    await visitor.getByLabel('Card number').fill('4000 0000 0000 0002');
+    await visitor.getByRole('button', { name: 'Reserve the amount and go on' }).click();
+    await visitor.getByTestId('payment-declined').waitFor();
+    expect(await visitor.getByTestId('payment-declined').textContent()).to.include('Nothing was charged');
+    expect([...stripe.intents.values()].every((i) => i.amount_received === 0)).to.equal(true);
+    await visitor.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await visitor.getByRole('button', { name: 'Reserve the amount and go on' }).click();
+    await visitor.getByText(`${org.professional.name} has been told you are here.`).waitFor();
+    const [intent] = [...stripe.intents.values()];
+    expect(intent).to.deep.include({ status: 'requires_capture', amount: 65_000, currency: 'nok' });
+
+    // The queue card: the name BankID verified, with the mark, the national id, the network as measured.
+    const card = pro.getByRole('listitem').filter({ hasText: 'Ola N.' });
+    await card.getByText('Verified with BankID').waitFor();
+    await card.getByText(TEST_PERSONS.ola.name).waitFor();
+    await card.getByText(`born ${TEST_PERSONS.ola.birthdate}`).waitFor();
+    await card.getByText(TEST_PERSONS.ola.socialno).waitFor();
+    expect(await card.locator('[data-rating]').getAttribute('data-rating')).to.equal(rating);
+
+    // Admitted: the call runs; nothing is charged until it ends.
+    await pro.getByRole('button', { name: 'Admit Ola N.' }).click();
+    await waitForMedia(visitor, (m) => m.framesDecoded > 10 && m.totalAudioEnergy > 0, 'the visitor sees and hears the professional');
+    expect(stripe.intents.get(intent!.id)!.status).to.equal('requires_capture');
+    await pro.getByRole('button', { name: 'End the call' }).click();
+    await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+    const receipt = visitor.getByRole('region', { name: 'Receipt' });
+    await receipt.getByText('Paid', { exact: true }).waitFor({ timeout: 15_000 });
+    await receipt.getByText(intent!.id).waitFor();
+    expect(stripe.intents.get(intent!.id)).to.deep.include({ status: 'succeeded', amount_received: 65_000 });
+    expect(stripe.requests.filter((r) => r.path === `/v1/payment_intents/${intent!.id}/capture`)).to.have.length(1);
+  });
+});
