@@ -1,6 +1,7 @@
+import { adminAccess } from './admin-access.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import { randomBytes } from 'node:crypto';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import {
   acceptInvitationRequest,
   checkInConfig,
@@ -18,7 +19,7 @@ import {
 } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
-import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import type { AuthedLocals } from '../http/request-guards.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { meOf, startSession } from '../auth/auth-routes.ts';
 import type { Services } from '../services.ts';
@@ -31,24 +32,7 @@ import type { InvitationStore } from './invitation-store.ts';
  */
 export function adminRoutes(s: Services, invitations: InvitationStore): Router {
   const router = Router();
-  const authed = requireProfessional(s.sessions, s.config.cookieSecure);
-  const adminOnly = async (_req: Request, res: Response<unknown, AuthedLocals>, next: NextFunction) => {
-    const pro = await s.organizations.getProfessional(res.locals.session.orgId, res.locals.session.professionalId);
-    if (pro?.role !== 'admin') return next(notFound());
-    next();
-  };
-  const admin = [authed, adminOnly];
-  const orgOf = (res: Response<unknown, AuthedLocals>) => res.locals.session.orgId;
-  const audit = (res: Response<unknown, AuthedLocals>, action: string, target: string) =>
-    s.log.info({ orgId: orgOf(res), actorId: res.locals.session.professionalId, action, target }, 'organization changed');
-
-  /** A member of this organization, or 404 (another organization's ids are as unknown as made-up ones). */
-  async function memberOf(res: Response<unknown, AuthedLocals>, memberId: unknown) {
-    const parsed = id.safeParse(memberId);
-    const pro = parsed.success ? await s.organizations.getProfessional(orgOf(res), parsed.data) : null;
-    if (!pro) throw notFound('no such member');
-    return pro;
-  }
+  const { admin, orgOf, audit, memberOf } = adminAccess(s);
 
   async function roomOf(res: Response<unknown, AuthedLocals>, roomId: unknown) {
     const parsed = id.safeParse(roomId);

@@ -1,8 +1,9 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
-import { bankIdSettingsUpdate, id, type BankIdSettingsInfo, type MemberBankIdList } from '../../protocol/index.ts';
+import { adminAccess } from '../admin/admin-access.ts';
+import { Router, type Response } from 'express';
+import { bankIdSettingsUpdate, type BankIdSettingsInfo, type MemberBankIdList } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
-import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import type { AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 import { newId } from '../ids.ts';
 import type { BankId } from './bankid.ts';
@@ -13,23 +14,7 @@ import type { BankId } from './bankid.ts';
  */
 export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
   const router = Router();
-  const authed = requireProfessional(s.sessions, s.config.cookieSecure);
-  const adminOnly = async (_req: Request, res: Response<unknown, AuthedLocals>, next: NextFunction) => {
-    const pro = await s.organizations.getProfessional(res.locals.session.orgId, res.locals.session.professionalId);
-    if (pro?.role !== 'admin') return next(notFound());
-    next();
-  };
-  const admin = [authed, adminOnly];
-  const orgOf = (res: Response<unknown, AuthedLocals>) => res.locals.session.orgId;
-  const audit = (res: Response<unknown, AuthedLocals>, action: string, target: string) =>
-    s.log.info({ orgId: orgOf(res), actorId: res.locals.session.professionalId, action, target }, 'organization changed');
-
-  async function memberOf(res: Response<unknown, AuthedLocals>, memberId: unknown) {
-    const parsed = id.safeParse(memberId);
-    const pro = parsed.success ? await s.organizations.getProfessional(orgOf(res), parsed.data) : null;
-    if (!pro) throw notFound('no such member');
-    return pro;
-  }
+  const { admin, orgOf, audit, memberOf } = adminAccess(s);
 
   router.get('/api/admin/bankid', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
     const orgId = orgOf(res);

@@ -1,27 +1,19 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { adminAccess } from '../admin/admin-access.ts';
+import { Router, type Response } from 'express';
 import { id, refundRequest, roomPriceRequest, type AdminPayment, type AdminPayments, type RoomPrice } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
-import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import type { AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 
 /** Admins set rooms' prices, see the organization's payments and refund them. To anyone else: 404. */
 export function adminPaymentRoutes(s: Services): Router {
   const router = Router();
-  const authed = requireProfessional(s.sessions, s.config.cookieSecure);
-  const adminOnly = async (_req: Request, res: Response<unknown, AuthedLocals>, next: NextFunction) => {
-    const pro = await s.organizations.getProfessional(res.locals.session.orgId, res.locals.session.professionalId);
-    if (pro?.role !== 'admin') return next(notFound());
-    next();
-  };
-  const admin = [authed, adminOnly];
-  const who = (res: Response<unknown, AuthedLocals>) => res.locals.session;
-  const audit = (res: Response<unknown, AuthedLocals>, action: string, target: string) =>
-    s.log.info({ orgId: who(res).orgId, actorId: who(res).professionalId, action, target }, 'organization changed');
+  const { admin, orgOf, audit } = adminAccess(s);
 
   router.put('/api/admin/rooms/:id/price', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const roomId = id.safeParse(req.params.id);
-    const room = roomId.success ? await s.organizations.getRoom(who(res).orgId, roomId.data) : null;
+    const room = roomId.success ? await s.organizations.getRoom(orgOf(res), roomId.data) : null;
     if (!room) throw notFound('no such room');
     const { price } = parse(roomPriceRequest, req.body);
     // A price nobody could pay would leave the room's visitors stuck before the waiting room.
@@ -33,7 +25,7 @@ export function adminPaymentRoutes(s: Services): Router {
   });
 
   router.get('/api/admin/payments', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
-    const org = await s.organizations.getOrganization(who(res).orgId);
+    const org = await s.organizations.getOrganization(orgOf(res));
     if (!org) throw notFound();
     const body: AdminPayments = { available: s.payments.available, bookkeepingYears: org.bookkeepingYears, payments: await s.payments.list(org.id) };
     res.json(body);
@@ -43,7 +35,7 @@ export function adminPaymentRoutes(s: Services): Router {
     const paymentId = id.safeParse(req.params.id);
     if (!paymentId.success) throw notFound('no such payment');
     const body = parse(refundRequest, req.body);
-    const refunded: AdminPayment = await s.payments.refund(who(res).orgId, paymentId.data, body);
+    const refunded: AdminPayment = await s.payments.refund(orgOf(res), paymentId.data, body);
     audit(res, 'payment_refunded', paymentId.data);
     res.json(refunded);
   });

@@ -30,16 +30,8 @@ const WEBHOOK_TOLERANCE_S = 300;
 
 export type SettleOutcome = 'captured' | 'released' | 'none' | 'busy';
 
-/** A payment's bookkeeping record. */
-interface Transaction {
-  paymentId: string;
-  stripeId: string;
-  amount: number;
-  currency: Currency;
-  status: PaymentStatus;
-  createdAt: number;
-  capturedAmount: number;
-  refundedAmount: number;
+/** A payment's bookkeeping record: what admins see, and when the card was authorized and charged. */
+interface Transaction extends AdminPayment {
   authorizedAt?: number;
   capturedAt?: number;
 }
