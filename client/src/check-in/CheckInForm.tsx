@@ -129,7 +129,9 @@ export function CheckInForm({ link, professionalName, config, deviceCheck, onChe
         setErrors({ [field]: wordsFor(field, code) });
         return;
       }
-      setFailure(res.status === 429 ? 'checkin.rateLimited' : 'checkin.failed');
+      // A room whose price cannot be paid on this server now, or whose BankID broker is not reachable: the clinic must act.
+      const code = res.status === 503 ? ((await res.json().catch(() => null)) as { error?: { code?: string } } | null)?.error?.code : undefined;
+      setFailure(res.status === 429 ? 'checkin.rateLimited' : code === 'payments_unavailable' ? 'payment.unavailable' : 'checkin.failed');
     } catch {
       setFailure('checkin.failed');
     } finally {

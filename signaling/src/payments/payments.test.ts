@@ -8,6 +8,7 @@ import {
   createOrganization,
   deviceRtpCapabilities,
   joinWaitingRoom,
+  postJson,
   professionalSocket,
   startTestServer,
   testPublicKey,
@@ -18,6 +19,7 @@ import {
 import { startStripeStandIn, TEST_CARDS, testStripeKeys, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
 import { adminSession, confirmAsBrowser, entersWaitingLine, intentIdOf, startPayment, visitorCheckingIn } from '../test-support/payment-visits.ts';
 import { PaymentService } from './payment-service.ts';
+import { scanKeys } from '../test-support/redis-keys.ts';
 import { stripeFromConfig } from './stripe-client.ts';
 
 /*
@@ -278,10 +280,10 @@ describe('card payment switched off (no Stripe keys)', function () {
       expect(body).to.deep.equal({ available: false, bookkeepingYears: 5, payments: [] });
       const priced = await as.call('PUT', `/api/admin/rooms/${admin.room.id}/price`, { price: { amount: 50_000, currency: 'SEK' } });
       expect([priced.status, priced.body.error.code], 'a price no one could pay').to.deep.equal([503, 'payments_unavailable']);
-      const visit = await visitorCheckingIn(server, org.room.slug);
-      const tried = await startPayment(server, visit.visitorToken);
-      expect([tried.status, tried.body.error?.code]).to.deep.equal([503, 'payments_unavailable']);
-      expect(await server.services.payments.isAuthorized(org.org.id, visit.visitorId)).to.equal(false);
+      // A room priced while Stripe was set up: its visitors are told at once, and nothing of them is kept.
+      const checkIn = await postJson(server, '/api/visits', { roomSlug: org.room.slug, answers: { name: 'Ola Nordmann' } });
+      expect([checkIn.status, ((await checkIn.json()) as { error: { code: string } }).error.code]).to.deep.equal([503, 'payments_unavailable']);
+      expect(await scanKeys(server.redis.client, `{org:${org.org.id}}:visitor:*`)).to.deep.equal([]);
       const page = await fetch(`${server.url}/r/${org.room.slug}`);
       await page.body?.cancel();
       expect(page.headers.get('content-security-policy')).not.to.contain('stripe');

@@ -29,6 +29,8 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
     // The room's own form decides what may and must be answered (the same schema the browser checked with).
     const answers = parse(checkInAnswersSchema(room.checkIn), body.answers);
     const steps = stepsOf(room);
+    // A price nobody could pay (the server's Stripe keys are gone): said now, before anything is kept.
+    if (steps.includes('payment') && !s.payments.available) throw new AppError('payments_unavailable', 'card payment is not available right now; contact the clinic');
     const deviceCheck = body.deviceCheck && (await deviceCheckDetails(s, body.deviceCheck));
     const { visitor, visitorToken } = await s.waitingRoom.join(room, answers, Date.now(), consultation ?? undefined, steps, deviceCheck);
     // With steps to do (BankID, payment) the visitor waits only once they are done (see visit:enter).
