@@ -36,7 +36,6 @@ describe('a paid, BankID-identified consultation end to end (real Chromium, Redi
     org = await createOrganization(server.services, { name: 'Paid Clinic' });
     await setUpBankId(server, await adminOf(server, org.org.id), broker);
     await server.services.organizations.setCheckIn(org.org.id, org.room.id, { ...DEFAULT_CHECK_IN, phone: { enabled: true, required: true }, bankId: true });
-    await server.services.organizations.setPrice(org.org.id, org.room.id, { amount: 65_000, currency: 'NOK' });
     browser = await launchChromium();
     scene = new Consultation(browser, server, org);
   });
@@ -50,7 +49,18 @@ describe('a paid, BankID-identified consultation end to end (real Chromium, Redi
     await stripe?.close();
   });
 
-  it('form, BankID, a declined card then a good one, the waiting room with what the professional needs on the card, the call, the charge and the receipt', async () => {
+  it('form, BankID, a declined card then a good one, the waiting room with what the professional needs on the card, the call, the charge and the receipt; the admin refunds part of it', async () => {
+    // The admin prices the room on the Organization page.
+    const adminMember = await addMember(server.services, org.org.id, { name: 'Anne Admin', role: 'admin' });
+    const admin = await scene.professionalLogsIn(undefined, adminMember);
+    await admin.getByRole('button', { name: 'Organization' }).click();
+    const priceForm = admin.getByRole('form', { name: `Price of ${org.room.name}` });
+    await priceForm.getByLabel('Price per consultation (empty: free)').fill('650');
+    await priceForm.getByLabel('Currency').selectOption('NOK');
+    await priceForm.getByRole('button', { name: 'Save price' }).click();
+    await priceForm.getByText('Visitors pay').waitFor();
+    expect((await server.services.organizations.getRoom(org.org.id, org.room.id))!.price).to.deep.equal({ amount: 65_000, currency: 'NOK' });
+
     const pro = await scene.professionalLogsIn();
     const visitor = await scene.page();
     await routeStripe(visitor, stripe.url);
@@ -105,5 +115,22 @@ describe('a paid, BankID-identified consultation end to end (real Chromium, Redi
     await receipt.getByText(intent!.id).waitFor();
     expect(stripe.intents.get(intent!.id)).to.deep.include({ status: 'succeeded', amount_received: 65_000 });
     expect(stripe.requests.filter((r) => r.path === `/v1/payment_intents/${intent!.id}/capture`)).to.have.length(1);
+
+    // The admin sees the payment (no name on it) and refunds part of it; more than is left is refused.
+    admin.on('dialog', (dialog) => void dialog.accept());
+    await admin.reload();
+    await admin.getByRole('button', { name: 'Organization' }).click();
+    const row = admin.getByRole('row').filter({ hasText: intent!.id });
+    await row.getByText('Charged').waitFor();
+    expect(await row.textContent()).not.to.include('Ola');
+    const refund = row.getByRole('form', { name: `Refund ${intent!.id}` });
+    await refund.getByRole('textbox').fill('150');
+    await refund.getByRole('button', { name: 'Refund' }).click();
+    await row.getByText('Partly refunded').waitFor();
+    await refund.getByRole('textbox').fill('600');
+    await refund.getByRole('button', { name: 'Refund' }).click();
+    await admin.getByText(/At most .*500.* can be refunded/).waitFor();
+    const refunds = stripe.requests.filter((r) => r.path === '/v1/refunds');
+    expect(refunds, 'one refund reached Stripe').to.have.length(1);
   });
 });
