@@ -57,10 +57,6 @@ export class LoopbackTest {
     return { sendTransport: describeTransport(this.sendTransport), recvTransport: describeTransport(this.recvTransport) };
   }
 
-  get routerRtpCapabilities(): types.RtpCapabilities {
-    return this.router.rtpCapabilities;
-  }
-
   /** How many tracks the browser sends. */
   get trackCount(): number {
     return this.producers.size;

@@ -56,7 +56,7 @@ export const networkCheckEvents = {
   /** A test router for this browser; refused (rate_limited) past the per-address limit or when too many run. */
   'check:start': {
     request: z.strictObject({ rtpCapabilities }),
-    response: {} as { checkId: string; routerRtpCapabilities: Record<string, unknown>; sendTransport: TransportInfo; recvTransport: TransportInfo },
+    response: {} as { checkId: string; sendTransport: TransportInfo; recvTransport: TransportInfo },
   },
   'check:connect-transport': { request: z.strictObject({ transportId: z.uuid(), dtlsParameters }), response: {} as {} },
   /** Sends one track; answers the consumer that brings it straight back. */
@@ -70,7 +70,6 @@ export const networkCheckEvents = {
 } as const;
 
 export type NetworkCheckClientEvents = ClientEventsOf<typeof networkCheckEvents>;
-export type NetworkCheckServerEvents = Record<string, never>;
 
 /** Printable text of a visitor's browser, e.g. "Chrome 131 on Windows" (no device labels: they can hold names). */
 const browserName = z

@@ -1,6 +1,6 @@
 import type { Namespace, Socket } from 'socket.io';
 import type { types } from 'mediasoup';
-import { NETWORK_CHECK_MAX_SECONDS, networkCheckEvents, rateConnection, type NetworkCheckResult } from '../../protocol/index.ts';
+import { NETWORK_CHECK_MAX_SECONDS, networkCheckEvents, rateConnection, type NetworkCheckResult, type TransportInfo } from '../../protocol/index.ts';
 import type { LoopbackTest } from '../../../sfu/src/index.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -37,7 +37,8 @@ export function attachNetworkCheckNamespace(nsp: Namespace, s: Services): void {
           // Gone while it was being set up: nobody will finish it.
           if (socket.disconnected) test.close();
           checkId = newId();
-          return { checkId, routerRtpCapabilities: test.routerRtpCapabilities as unknown as Record<string, unknown>, ...test.transports } as never;
+          const { sendTransport, recvTransport } = test.transports;
+          return { checkId, sendTransport: sendTransport as unknown as TransportInfo, recvTransport: recvTransport as unknown as TransportInfo };
         },
         'check:connect-transport': async ({ transportId, dtlsParameters }) => {
           await running().connectTransport(transportId, dtlsParameters as unknown as types.DtlsParameters);
