@@ -160,7 +160,23 @@ export interface OrganizationSettings {
   quickReplies: string[];
   /** Years the payment records are kept after the end of their financial year (bookkeeping law). */
   bookkeepingYears: number;
+  /** Days everything about a visitor or a call is kept (check-in, BankID, messages, technical data, calls). */
+  retentionDays: number;
 }
+
+/** How long data about visitors and calls is kept: at least a day, at most ten years; 90 days unless set. */
+export const RETENTION_DAYS_MIN = 1;
+export const RETENTION_DAYS_MAX = 3650;
+export const retentionDays = z
+  .number({ error: 'retention_invalid' })
+  .int({ error: 'retention_invalid' })
+  .min(RETENTION_DAYS_MIN, { error: 'retention_too_short' })
+  .max(RETENTION_DAYS_MAX, { error: 'retention_too_long' });
+/**
+ * Test-only: a retention in seconds, so tests can watch data go. The server accepts it only where its
+ * configuration names a test minimum (refused in production).
+ */
+export const retentionSeconds = z.number({ error: 'retention_invalid' }).int({ error: 'retention_invalid' }).min(1, { error: 'retention_too_short' });
 
 export const QUICK_REPLIES_MAX = 10;
 
@@ -169,6 +185,8 @@ export const organizationSettingsUpdate = z.strictObject({
   visitorScreenShare: z.boolean().optional(),
   quickReplies: z.array(professionalMessage.pipe(z.string().max(200, { error: 'message_too_long' }))).max(QUICK_REPLIES_MAX).optional(),
   bookkeepingYears: bookkeepingYears.optional(),
+  retentionDays: retentionDays.optional(),
+  retentionSeconds: retentionSeconds.optional(),
 });
 
 /** GET /api/admin/organization */

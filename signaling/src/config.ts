@@ -89,6 +89,15 @@ const schema = z
     /** Network tests (the check before check-in, and /check) per client address per hour, and at once per process. */
     NETWORK_CHECK_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(20),
     NETWORK_CHECK_MAX_CONCURRENT: z.coerce.number().int().min(1).default(20),
+    /**
+     * Test-only: organizations may keep data for as little as this many seconds (set per organization as
+     * `retentionSeconds`), so tests can watch retention pass. Refused with NODE_ENV=production, where the
+     * minimum stays one day.
+     */
+    RETENTION_TEST_MINIMUM_SECONDS: z.coerce.number().int().min(1).optional(),
+    /** How often the purge job runs (one process at a time), and how long a deleted organization's data stays. */
+    PURGE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    ORGANIZATION_DELETION_DAYS: z.coerce.number().int().min(0).max(365).default(90),
     COOKIE_SECURE: bool.optional(),
     /**
      * Test-only: calls without end-to-end encryption, so `npm run bench:e2ee` can measure what encryption
@@ -102,6 +111,9 @@ const schema = z
   })
   .refine((c) => !(c.BANKID_ALLOW_INSECURE_ISSUER && c.NODE_ENV === 'production'), {
     error: 'BANKID_ALLOW_INSECURE_ISSUER is for tests only and is refused in production',
+  })
+  .refine((c) => !(c.RETENTION_TEST_MINIMUM_SECONDS && c.NODE_ENV === 'production'), {
+    error: 'RETENTION_TEST_MINIMUM_SECONDS is for tests only; in production the shortest retention is one day',
   })
   .refine((c) => c.RTC_MIN_PORT <= c.RTC_MAX_PORT, { error: 'RTC_MIN_PORT must not exceed RTC_MAX_PORT' })
   .refine((c) => new Set([!!c.STRIPE_SECRET_KEY, !!c.STRIPE_PUBLISHABLE_KEY, !!c.STRIPE_WEBHOOK_SECRET]).size === 1, {

@@ -48,6 +48,7 @@ import { adminPaymentRoutes } from './payments/admin-payment-routes.ts';
 import { paymentRoutes, stripeWebhookRoutes } from './payments/payment-routes.ts';
 import { AppError } from './errors.ts';
 import { FieldCipher } from './crypto/field-cipher.ts';
+import { PurgeJob } from './retention/purge-job.ts';
 import { readVisitorIdentity } from './bankid/visitor-identity.ts';
 import { BankId } from './bankid/bankid.ts';
 import { bankIdRoutes } from './bankid/bankid-routes.ts';
@@ -58,6 +59,7 @@ import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts'
 export interface RunningServer {
   url: string;
   services: Services;
+  purge: PurgeJob;
   close(): Promise<void>;
 }
 
@@ -125,6 +127,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     payments: new PaymentService(redis, stripeFromConfig(config), log),
     networkChecks: new NetworkCheckStore(redis),
   };
+  const purge = new PurgeJob(services);
+  purge.start();
   const callService = new CallService(services);
   const presence = new VisitorPresence(services);
   const messages = new WaitingMessages(services);
@@ -168,7 +172,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   return {
     url,
     services,
+    purge,
     async close() {
+      await purge.stop();
       await presence.close();
       callService.close();
       // io.close() closes this process's sockets in every namespace. (io.disconnectSockets() would go

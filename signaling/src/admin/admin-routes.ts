@@ -1,3 +1,4 @@
+import { changeRetention } from '../retention/retention-change.ts';
 import { adminAccess } from './admin-access.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import { randomBytes } from 'node:crypto';
@@ -59,15 +60,19 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const body: OrganizationOverview = {
       members: pros.map((p) => ({ id: p.id, name: p.name, email: p.email, role: p.role, mustChangePassword: !!p.mustChangePassword })),
       rooms: adminRooms.sort((a, b) => a.name.localeCompare(b.name)),
-      settings: { visitorScreenShare: org.visitorScreenShare, quickReplies: org.quickReplies, bookkeepingYears: org.bookkeepingYears },
+      settings: { visitorScreenShare: org.visitorScreenShare, quickReplies: org.quickReplies, bookkeepingYears: org.bookkeepingYears, retentionDays: org.retentionDays },
     };
     res.json(body);
   });
 
   router.patch('/api/admin/organization', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const change = parse(organizationSettingsUpdate, req.body);
+    const { retentionDays, retentionSeconds, ...change } = parse(organizationSettingsUpdate, req.body);
+    if (retentionDays !== undefined && retentionSeconds !== undefined) throw new AppError('bad_request', 'retentionDays: one of retentionDays and retentionSeconds');
+    // The retention first: a refused one (a test's seconds on a real server) changes nothing else either.
+    if (retentionDays !== undefined) await changeRetention(s, orgOf(res), { days: retentionDays });
+    if (retentionSeconds !== undefined) await changeRetention(s, orgOf(res), { seconds: retentionSeconds });
     await s.organizations.updateSettings(orgOf(res), change);
-    audit(res, 'settings-changed', Object.keys(change).join(','));
+    audit(res, 'settings-changed', Object.keys(req.body as object).join(','));
     res.json({});
   });
 

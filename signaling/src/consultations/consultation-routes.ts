@@ -1,3 +1,4 @@
+import { retentionMsOf } from '../organizations/organization-store.ts';
 import path from 'node:path';
 import { Router, type Response } from 'express';
 import { consultationRequest, consultationToken, type ConsultationCreated, type RoomInfo } from '../../protocol/index.ts';
@@ -25,7 +26,7 @@ export function consultationRoutes(s: Services): Router {
     const org = await s.organizations.getOrganization(orgId);
     const { consultation, token } = await s.consultations.create(
       { orgId, roomId: body.roomId, professionalId, scheduledAt: body.scheduledAt ?? null },
-      (org?.retentionDays ?? 1) * DAY_MS,
+      retentionMsOf(org) || DAY_MS,
       now,
     );
     s.log.info({ orgId, professionalId, consultationId: consultation.id }, 'consultation scheduled');

@@ -29,11 +29,24 @@ function storedPrice(json: string | undefined): RoomPrice | null {
 export interface Organization extends OrganizationSettings {
   id: string;
   name: string;
-  retentionDays: number;
+  /** The retention as applied (ms): days as the admin set them, or a test's seconds. */
+  retentionMs: number;
 }
 
 /** How long an organization keeps data about visitors and calls, in ms (0 for an unknown organization). */
-export const retentionMsOf = (org: Pick<Organization, 'retentionDays'> | null): number => (org?.retentionDays ?? 0) * 86_400_000;
+export const retentionMsOf = (org: Pick<Organization, 'retentionMs'> | null): number => org?.retentionMs ?? 0;
+
+const DAY_MS = 86_400_000;
+
+/** A retention as it is set: days (what admins choose), or seconds where a test server allows it. */
+export type Retention = { days: number } | { seconds: number };
+
+/** The fields an organization's hash keeps its retention in: ms for the scripts, days for people. */
+function retentionFields(retention: Retention): { retentionMs: number; retentionDays: number } {
+  return 'days' in retention
+    ? { retentionMs: retention.days * DAY_MS, retentionDays: retention.days }
+    : { retentionMs: retention.seconds * 1000, retentionDays: Math.max(1, Math.ceil((retention.seconds * 1000) / DAY_MS)) };
+}
 
 /** Until an admin writes their own (in the organization's language). */
 export const DEFAULT_QUICK_REPLIES = ['I’m running about 10 minutes late.', 'I’ll be with you shortly.'];
@@ -88,15 +101,24 @@ export class OrganizationStore {
     return (await this.redis.scard(keys.organizations())) === 0;
   }
 
-  async createOrganization(name: string, retentionDays = DEFAULT_RETENTION_DAYS): Promise<Organization> {
-    if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error('retention must be at least 1 day');
+  /** `retention`: callers check it against what the server allows (a test's seconds only on a test server). */
+  async createOrganization(name: string, retention: Retention = { days: DEFAULT_RETENTION_DAYS }): Promise<Organization> {
+    const fields = retentionFields(retention);
+    if (!Number.isInteger(fields.retentionMs) || fields.retentionMs < 1000) throw new Error('retention must be a whole number of seconds or days');
     const id = newId();
     await this.redis
       .multi()
-      .hset(keys.organization(id), { id, name, retentionDays, createdAt: Date.now() })
+      .hset(keys.organization(id), { id, name, ...fields, createdAt: Date.now() })
       .sadd(keys.organizations(), id)
       .exec();
-    return { id, name, retentionDays, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES, bookkeepingYears: DEFAULT_BOOKKEEPING_YEARS };
+    return { id, name, ...fields, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES, bookkeepingYears: DEFAULT_BOOKKEEPING_YEARS };
+  }
+
+  /** Sets the retention; answers the one it replaces (ms), so a shortening can be applied to what is kept. */
+  async setRetention(orgId: string, retention: Retention): Promise<number> {
+    const fields = retentionFields(retention);
+    const [[, before]] = (await this.redis.multi().hget(keys.organization(orgId), 'retentionMs').hset(keys.organization(orgId), fields).exec()) as [[null, string | null], unknown];
+    return Number(before) || 0;
   }
 
   async updateSettings(orgId: string, change: Partial<OrganizationSettings>): Promise<void> {
@@ -114,6 +136,7 @@ export class OrganizationStore {
       id: h.id,
       name: h.name ?? '',
       retentionDays: Number(h.retentionDays),
+      retentionMs: Number(h.retentionMs) || Number(h.retentionDays) * DAY_MS,
       visitorScreenShare: h.visitorScreenShare === '1',
       quickReplies: h.quickReplies ? (JSON.parse(h.quickReplies) as string[]) : DEFAULT_QUICK_REPLIES,
       bookkeepingYears: Number(h.bookkeepingYears) || DEFAULT_BOOKKEEPING_YEARS,

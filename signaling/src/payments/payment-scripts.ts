@@ -1,3 +1,4 @@
+import { RETENTION_MS_OF } from '../redis/retention-lua.ts';
 /*
  * The payment records' transitions, atomic in Redis (registered with the other scripts in scripts.ts).
  * Two records per payment, both under the organization's hash tag:
@@ -94,9 +95,9 @@ return 'go:' .. decision
  * own record is. KEYS: org, payment.
  */
 const retainPayment = `
-local days = tonumber(redis.call('HGET', KEYS[1], 'retentionDays'))
-if not days or redis.call('EXISTS', KEYS[2]) == 0 then return 'not_found' end
-redis.call('PEXPIRE', KEYS[2], days * 86400000)
+local retention = ${RETENTION_MS_OF('KEYS[1]')}
+if retention <= 0 or redis.call('EXISTS', KEYS[2]) == 0 then return 'not_found' end
+redis.call('PEXPIRE', KEYS[2], retention)
 return 'ok'
 `;
 

@@ -6,6 +6,8 @@ const tag = (orgId: string) => `{org:${orgId}}`;
 
 export const keys = {
   organization: (orgId: string) => `${tag(orgId)}:org`,
+  /** SCAN pattern for every key of an organization (for rare whole-organization work only). */
+  allOf: (orgId: string) => `${tag(orgId)}:*`,
   professional: (orgId: string, proId: string) => `${tag(orgId)}:pro:${proId}`,
   /** Set: the organization's members. */
   professionals: (orgId: string) => `${tag(orgId)}:pros`,
@@ -72,11 +74,26 @@ export const keys = {
   /** Set: organizations with visitors whose presence is watched (ids only), for the sweep. */
   presenceOrganizations: () => 'presence-orgs',
   rateLimit: (kind: string, subject: string) => `rate:${kind}:${subject}`,
+  /** Held by the one signaling process running the purge job now (expires on its own if that process dies). */
+  purgeLock: () => 'purge-lock',
   /** A BankID login under way, by the hash of its state: single use, at most 10 minutes. */
   bankIdLogin: (stateHash: string) => `bankid-login:${stateHash}`,
   /** A finished network check's figures (no one's identity), until a check-in takes them along (an hour). */
   networkCheck: (checkId: string) => `network-check:${checkId}`,
 };
+
+/**
+ * The kinds of an organization's keys that hold data about visitors or calls: each lives the retention
+ * period from its last write, and a shortened retention lowers their TTLs (payments' bookkeeping records,
+ * sessions, members and settings are not among them).
+ */
+export const RETAINED_KEY_KINDS = ['visitor', 'waiting', 'call', 'call-members', 'messages', 'call-tech', 'consultation', 'call-lengths', 'history', 'payment', 'access-code'];
+
+/** The organization a key belongs to and its kind (`{org:<id>}:<kind>[:...]`), or null for a global key. */
+export function kindOfKey(key: string): { orgId: string; kind: string } | null {
+  const m = /^\{org:([0-9a-f]+)\}:([a-z-]+)/.exec(key);
+  return m ? { orgId: m[1]!, kind: m[2]! } : null;
+}
 
 /** Key kinds that may live without a TTL: records kept until an admin deletes them. Tests check the rest. */
 export const PERMANENT_KEY_PATTERNS = [

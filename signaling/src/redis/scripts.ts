@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { PAYMENT_SCRIPTS } from '../payments/payment-scripts.ts';
+import { RETENTION_MS_OF } from './retention-lua.ts';
 
 /*
  * The state changes that touch several keys run as Lua scripts, so they are atomic: two professionals
@@ -9,9 +10,8 @@ import { PAYMENT_SCRIPTS } from '../payments/payment-scripts.ts';
  */
 
 const RETENTION = `
-local days = tonumber(redis.call('HGET', KEYS[1], 'retentionDays'))
-if not days then return 'not_found' end
-local retention = days * 86400000
+local retention = ${RETENTION_MS_OF('KEYS[1]')}
+if retention <= 0 then return 'not_found' end
 `;
 
 /**
@@ -182,11 +182,11 @@ if not state then return 'not_found' end
 if state ~= 'active' then return 'call_ended' end
 redis.call('HSET', KEYS[1], 'state', 'ended', 'endedAt', ARGV[1])
 local callId = redis.call('HGET', KEYS[1], 'callId')
-local days = tonumber(redis.call('HGET', KEYS[2], 'retentionDays'))
-if days then
+local retention = ${RETENTION_MS_OF('KEYS[2]')}
+if retention > 0 then
   redis.call('LPUSH', KEYS[3], tonumber(ARGV[1]) - tonumber(redis.call('HGET', KEYS[1], 'startedAt')))
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[2]) - 1)
-  redis.call('PEXPIRE', KEYS[3], days * 86400000)
+  redis.call('PEXPIRE', KEYS[3], retention)
 end
 -- The visitors' visits end with the call, unless they were sent back to wait (they are in no call then).
 local ended = {}
@@ -304,6 +304,12 @@ ${ENTER_LINE('KEYS[2]', 'KEYS[3]', 'ARGV[1]')}
 return 'ok'
 `;
 
+/** Releases a lock only if this holder still has it (it may have expired and been taken by another). KEYS: lock. ARGV: holder. */
+const releaseLock = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 'ok'
+`;
+
 const countAttempt = `
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -325,6 +331,7 @@ return 'ok'
 const SCRIPTS = {
   storeVerifiedIdentity: { keys: 1, lua: storeVerifiedIdentity },
   countAttempt: { keys: 1, lua: countAttempt },
+  releaseLock: { keys: 1, lua: releaseLock },
   setIfExists: { keys: 1, lua: setIfExists },
   pushRetained: { keys: 2, lua: pushRetained },
   sendBack: { keys: 4, lua: sendBack },

@@ -1,7 +1,6 @@
 import type { PaymentAuthorization, VisitResponse } from '../../protocol/index.ts';
-import { sessionCookieName } from '../http/request-guards.ts';
 import type { StripeStandIn } from './stripe-stand-in.ts';
-import { ask, joinWaitingRoom, postJson, visitorSocket, type TestServer } from './test-server.ts';
+import { ask, joinWaitingRoom, memberApi, postJson, visitorSocket, type TestServer } from './test-server.ts';
 
 /** A visitor checks in to a room with a price: they are `checking_in`, with the payment still to make. */
 export async function visitorCheckingIn(server: TestServer, roomSlug: string, name = 'Ola Nordmann'): Promise<VisitResponse> {
@@ -39,19 +38,5 @@ export async function confirmAsBrowser(stripe: StripeStandIn, auth: PaymentAutho
 }
 
 /** An admin's logged-in session (made by the server's own session store, so no authenticator codes). */
-export async function adminSession(server: TestServer, orgId: string, proId: string) {
-  const { cookieValue, session } = await server.services.sessions.create(orgId, proId);
-  const cookie = `${sessionCookieName(false)}=${cookieValue}`;
-  return {
-    cookie,
-    async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-      const res = await fetch(`${server.url}${path}`, {
-        method,
-        headers: { origin: server.origin, cookie, 'x-csrf-token': session.csrfToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    },
-  };
-}
+/** A member's logged-in API calls (see memberApi in test-server.ts). */
+export const adminSession = memberApi;

@@ -16,11 +16,13 @@ import {
   type SecondFactorSetupInfo,
 } from '../../protocol/index.ts';
 import { codeFor } from '../auth/second-factor.ts';
+import { sessionCookieName } from '../http/request-guards.ts';
 import { keys } from '../redis/keys.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer } from '../server.ts';
 import type { Services } from '../services.ts';
+import type { PurgeJob } from '../retention/purge-job.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import type { Organization, Room } from '../organizations/organization-store.ts';
 import { freePort } from './free-port.ts';
@@ -43,6 +45,8 @@ export interface TestServer {
   /** The server's PUBLIC_ORIGIN: what browsers of our own pages send as Origin. */
   origin: string;
   services: Services;
+  /** The server's purge job (tests run passes themselves rather than wait for the minute). */
+  purge: PurgeJob;
   redis: TestRedis;
   /** Every log line so far (raw JSON, one per entry). */
   logs(): string[];
@@ -96,6 +100,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; redi
       url: running.url,
       origin: config.publicOrigin,
       services: running.services,
+      purge: running.purge,
       redis,
       logs: () => [...lines],
       async close() {
@@ -135,10 +140,11 @@ export interface TestOrganization {
 /** An organization with one professional (who can log in) and their room; unique e-mail and slug each call. */
 export async function createOrganization(
   services: Services,
-  opts: { name?: string; retentionDays?: number; slug?: string } = {},
+  opts: { name?: string; retentionDays?: number; retentionSeconds?: number; slug?: string } = {},
 ): Promise<TestOrganization> {
   const suffix = randomBytes(4).toString('hex');
-  const org = await services.organizations.createOrganization(opts.name ?? `Clinic ${suffix}`, opts.retentionDays);
+  const retention = opts.retentionSeconds ? { seconds: opts.retentionSeconds } : opts.retentionDays ? { days: opts.retentionDays } : undefined;
+  const org = await services.organizations.createOrganization(opts.name ?? `Clinic ${suffix}`, retention);
   const password = `pw-${randomBytes(9).toString('base64url')}`;
   const name = `Dr. Test ${suffix}`;
   const email = `pro-${suffix}@example.com`;
@@ -438,4 +444,22 @@ export async function callInProgress(server: TestServer, org: TestOrganization, 
   const proJoined = await ask(pro, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
   if (!visitorJoined.ok || !proJoined.ok) throw new Error(`join failed: ${JSON.stringify([visitorJoined, proJoined])}`);
   return { callId, pro, visitor, visitorHears, visitorId: visit.visitorId, proJoined, visitorJoined };
+}
+
+/** A member of the organization, logged in as a completed login leaves them: their API calls, JSON both ways. */
+export async function memberApi(server: TestServer, orgId: string, proId: string) {
+  const { cookieValue, session } = await server.services.sessions.create(orgId, proId);
+  const cookie = `${sessionCookieName(false)}=${cookieValue}`;
+  return {
+    cookie,
+    async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+      const res = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { origin: server.origin, cookie, 'x-csrf-token': session.csrfToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+  };
 }

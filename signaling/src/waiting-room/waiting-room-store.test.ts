@@ -35,7 +35,7 @@ describe('waiting room model (real Redis)', function () {
   });
   beforeEach(async () => {
     await redis.flushall();
-    const org = await orgs.createOrganization('Clinic', 30);
+    const org = await orgs.createOrganization('Clinic', { days: 30 });
     const member = await orgs.createProfessional(org.id, { name: 'Dr A', email: 'a@example.com', passwordHash: 'x' });
     proId = member.id;
     pro = { id: member.id, role: 'professional' };
