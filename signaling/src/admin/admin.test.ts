@@ -92,7 +92,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
       { quickReplies: ['x'.repeat(201)] },
       { quickReplies: Array.from({ length: 11 }, (_, i) => `reply ${i}`) },
       { quickReplies: ['   '] },
-      { retentionDays: 1 },
+      { retentionDays: 0 },
     ];
     for (const body of bad) {
       const res = await api('PATCH', '/api/admin/organization', adminAuth, body);
