@@ -301,6 +301,11 @@ const en = {
   'payments.refund': 'Refund',
   'payments.confirmRefund': 'Refund {amount} to the visitor’s card? This cannot be undone.',
   'payments.refundTooLarge': 'At most {amount} can be refunded.',
+  'admin.retention': 'How long we keep data about visitors and calls',
+  'admin.retentionCovers': 'Check-in answers, BankID results, messages, technical data (device check, network quality, what was done in calls), scheduled consultations, call records and call history are deleted automatically this many days after they were written. Payment records are kept for bookkeeping (below) with no names. Nothing is ever recorded from the calls themselves.',
+  'admin.retentionDays': 'Days (1 to 3650)',
+  'admin.saveRetention': 'Save retention',
+  'admin.retentionShorten': 'Everything about visitors and calls older than {days} days will be deleted now, and the rest sooner. Go on?',
   'admin.bookkeepingYears': 'Keep payment records this many years after the end of their financial year (Norway 5, Sweden 7)',
   'admin.saveBookkeeping': 'Save',
 };
@@ -605,6 +610,11 @@ const nb: Record<keyof typeof en, string> = {
   'payments.refund': 'Refunder',
   'payments.confirmRefund': 'Refundere {amount} til den besøkendes kort? Dette kan ikke angres.',
   'payments.refundTooLarge': 'Høyst {amount} kan refunderes.',
+  'admin.retention': 'Hvor lenge vi tar vare på opplysninger om besøkende og samtaler',
+  'admin.retentionCovers': 'Svar fra innsjekkingen, BankID-resultater, meldinger, tekniske data (enhetssjekk, nettverkskvalitet, hva som ble gjort i samtaler), avtalte konsultasjoner, samtaleoppføringer og samtalehistorikk slettes automatisk så mange dager etter at de ble skrevet. Betalingsoppføringer tas vare på for bokføringen (under), uten navn. Ingenting fra selve samtalene blir noen gang tatt opp.',
+  'admin.retentionDays': 'Dager (1 til 3650)',
+  'admin.saveRetention': 'Lagre lagringstid',
+  'admin.retentionShorten': 'Alt om besøkende og samtaler som er eldre enn {days} dager, slettes nå, og resten tidligere. Vil du fortsette?',
   'admin.bookkeepingYears': 'Oppbevar betalingsopplysninger så mange år etter utgangen av regnskapsåret (Norge 5, Sverige 7)',
   'admin.saveBookkeeping': 'Lagre',
 };

@@ -1,12 +1,13 @@
 import { useState } from 'preact/hooks';
-import { QUICK_REPLIES_MAX, type OrganizationSettings } from '../../../signaling/protocol/index.ts';
+import { QUICK_REPLIES_MAX, RETENTION_DAYS_MAX, RETENTION_DAYS_MIN, type OrganizationSettings } from '../../../signaling/protocol/index.ts';
 import { api } from '../api.ts';
 import { t } from '../strings.ts';
 
-/** Settings that apply to the whole organization: visitors' screen sharing, and the quick replies. */
+/** Settings that apply to the whole organization: visitors' screen sharing, quick replies, how long data is kept. */
 export function OrganizationSettingsForm({ settings, act }: { settings: OrganizationSettings; act: (action: () => Promise<void>) => Promise<void> }) {
   const [replies, setReplies] = useState(settings.quickReplies.join('\n'));
   const [years, setYears] = useState(String(settings.bookkeepingYears));
+  const [retention, setRetention] = useState(String(settings.retentionDays));
   const save = (change: Partial<OrganizationSettings>) => act(() => api('PATCH', '/api/admin/organization', change));
   return (
     <section aria-labelledby="org-settings-heading">
@@ -32,6 +33,26 @@ export function OrganizationSettingsForm({ settings, act }: { settings: Organiza
         </label>
         <button type="submit" class="secondary">
           {t('admin.saveQuickReplies')}
+        </button>
+      </form>
+      <form
+        aria-labelledby="retention-heading"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const days = Number(retention);
+          // Shortening deletes data at once: say so before doing it.
+          if (days < settings.retentionDays && !window.confirm(t('admin.retentionShorten', { days }))) return;
+          void save({ retentionDays: days });
+        }}
+      >
+        <h3 id="retention-heading">{t('admin.retention')}</h3>
+        <p class="muted">{t('admin.retentionCovers')}</p>
+        <label>
+          {t('admin.retentionDays')}
+          <input type="number" min={RETENTION_DAYS_MIN} max={RETENTION_DAYS_MAX} step={1} required value={retention} onInput={(e) => setRetention((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit" class="secondary">
+          {t('admin.saveRetention')}
         </button>
       </form>
       <form

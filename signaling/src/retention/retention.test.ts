@@ -111,7 +111,7 @@ describe('retention: the setting, shortening, and the purge job (real server, Re
     expect(report?.removed).to.be.at.least(2);
     expect(await server.redis.client.zscore(waiting, first.visitorId)).to.equal(null);
     expect(await server.redis.client.zscore(waiting, second.visitorId)).to.not.equal(null);
-    expect(await server.redis.client.zrange(history, 0, -1)).to.deep.equal(['b'.repeat(32)]);
+    expect(await server.redis.client.zrange(history, '0', '-1')).to.deep.equal(['b'.repeat(32)]);
   });
 
   it('one process purges at a time: the lock is taken, released, and lost only with its holder', async () => {
