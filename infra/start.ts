@@ -76,10 +76,11 @@ function readJson<T>(file: string): T | null {
 interface Secrets {
   redisPassword?: string;
   addressHashKey?: string;
+  dataEncryptionKeys?: string;
 }
 
 /** Secrets generated once per data dir; only the ones the environment does not supply. */
-function ensureSecrets(needRedisPassword: boolean, needAddressHashKey: boolean): Secrets {
+function ensureSecrets(needRedisPassword: boolean, needAddressHashKey: boolean, needDataKeys: boolean): Secrets {
   const secrets = readJson<Secrets>(secretsFile) ?? {};
   let changed = false;
   if (needRedisPassword && !secrets.redisPassword) {
@@ -88,6 +89,11 @@ function ensureSecrets(needRedisPassword: boolean, needAddressHashKey: boolean):
   }
   if (needAddressHashKey && !secrets.addressHashKey) {
     secrets.addressHashKey = randomBytes(32).toString('hex');
+    changed = true;
+  }
+  // Personal fields at rest are encrypted with it: lose this file and that data cannot be read again.
+  if (needDataKeys && !secrets.dataEncryptionKeys) {
+    secrets.dataEncryptionKeys = `k1:${randomBytes(32).toString('base64')}`;
     changed = true;
   }
   if (changed) writePrivate(secretsFile, `${JSON.stringify(secrets, null, 2)}\n`);
@@ -229,8 +235,9 @@ async function main(): Promise<void> {
   }
 
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const secrets = ensureSecrets(!env.REDIS_URL, !env.ADDRESS_HASH_KEY);
+  const secrets = ensureSecrets(!env.REDIS_URL, !env.ADDRESS_HASH_KEY, !env.DATA_ENCRYPTION_KEYS);
   env.ADDRESS_HASH_KEY ||= secrets.addressHashKey;
+  env.DATA_ENCRYPTION_KEYS ||= secrets.dataEncryptionKeys;
 
   if (env.REDIS_URL) {
     say(`using the Redis at ${redisTarget(env.REDIS_URL)} (REDIS_URL)`);

@@ -35,6 +35,7 @@ export class ServerProcess {
       PUBLIC_ORIGIN: url,
       REDIS_URL: redisUrl,
       ADDRESS_HASH_KEY: randomBytes(32).toString('hex'),
+      DATA_ENCRYPTION_KEYS: `t1:${randomBytes(32).toString('base64')}`,
       MEDIA_WORKERS: '1',
       RTC_MIN_PORT: String(rtcMin),
       RTC_MAX_PORT: String(rtcMin + 999),

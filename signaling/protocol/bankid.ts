@@ -27,8 +27,6 @@ export type BankIdSettingsUpdate = z.input<typeof bankIdSettingsUpdate>;
 
 /** GET /api/admin/bankid */
 export interface BankIdSettingsInfo {
-  /** False: this server has no DATA_ENCRYPTION_KEYS, so BankID cannot be turned on (the page says so). */
-  available: boolean;
   /** False: no IDENTITY_HASH_KEY, so members cannot log in with BankID here. */
   memberLoginAvailable: boolean;
   /** The broker as set, without its secret; null if none is. */

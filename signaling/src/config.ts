@@ -46,15 +46,14 @@ const schema = z
     /** At most one arrival SMS per professional per this many seconds. */
     SMS_ALERT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
     /**
-     * Keys for personal fields at rest (national identity numbers, BankID brokers' client secrets):
-     * `<keyId>:<base64 of 32 bytes>[,<keyId>:<key>...]`; the first encrypts, all decrypt (rotation).
-     * Without it, BankID is off. Make one with `openssl rand -base64 32`.
+     * Keys for personal fields at rest (visitors' names and answers, national identity numbers, phone
+     * numbers, second-factor secrets, BankID brokers' client secrets): `<keyId>:<base64 of 32 bytes>
+     * [,<keyId>:<key>...]`; the first encrypts, all decrypt (rotation). Required. Make a key with
+     * `openssl rand -base64 32`; start.sh makes one for a local run.
      */
     DATA_ENCRYPTION_KEYS: z
       .string()
-      .optional()
       .superRefine((v, ctx) => {
-        if (!v) return;
         try {
           parseFieldKeys(v);
         } catch (e) {

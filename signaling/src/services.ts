@@ -28,8 +28,8 @@ export interface Services {
   rateLimiter: RateLimiter;
   media: MediaServer;
   notify: Notifier;
-  /** Personal fields at rest; undefined without DATA_ENCRYPTION_KEYS (BankID is then off). */
-  fieldCipher?: FieldCipher;
+  /** Personal fields at rest (AES-GCM, keys from DATA_ENCRYPTION_KEYS). */
+  fieldCipher: FieldCipher;
   payments: PaymentService;
   networkChecks: NetworkCheckStore;
 }

@@ -49,14 +49,6 @@ export function BankIdSettingsForm({ members }: { members: MemberInfo[] }) {
   };
 
   if (!info) return <p role="status">{problem ?? t('app.loading')}</p>;
-  if (!info.available) {
-    return (
-      <section aria-labelledby="bankid-heading">
-        <h2 id="bankid-heading">{t('bankid.admin.heading')}</h2>
-        <p class="muted">{t('bankid.admin.unavailable')}</p>
-      </section>
-    );
-  }
 
   const save = (e: Event) => {
     e.preventDefault();

@@ -12,6 +12,7 @@ import {
   type TestServer,
 } from '../test-support/test-server.ts';
 import { startTwilioStandIn, type SentSms } from '../test-support/twilio-stand-in.ts';
+import { dumpRedis } from '../test-support/redis-dump.ts';
 import { SmsAlerts } from './sms-alerts.ts';
 
 const SID = `AC${'1'.repeat(32)}`;
@@ -68,6 +69,8 @@ describe('SMS alerts through Twilio (real SDK, local stand-in, real server and R
     expect((await call('GET', '/api/settings/sms')).body.verified).to.equal(false);
     const verified = await call('POST', '/api/settings/sms/verify', { code });
     expect(verified.body).to.deep.include({ phone: '+4791234567', verified: true });
+    const atRest = JSON.stringify([...(await dumpRedis(server.redis.client))]);
+    expect(atRest, 'the number is encrypted at rest').not.to.include('4791234567');
     expect((await call('POST', '/api/settings/sms/verify', { code })).status, 'the code is used up').to.equal(401);
   });
 

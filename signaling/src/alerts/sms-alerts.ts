@@ -1,5 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { keys } from '../redis/keys.ts';
+import { fieldContext } from '../crypto/field-cipher.ts';
 import { hashSecret, sameHash } from '../ids.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
@@ -35,11 +36,25 @@ export class SmsAlerts {
     this.linkKey = createHmac('sha256', s.config.ADDRESS_HASH_KEY).update('consult sms alert links v1').digest();
   }
 
+  /** A member's phone number as stored: encrypted, bound to them. */
+  private sealPhone(orgId: string, proId: string, phone: string): string {
+    return this.s.fieldCipher.encrypt(phone, fieldContext.professionalField(orgId, proId, 'smsPhone'));
+  }
+
+  private openPhone(orgId: string, proId: string, stored: string | null | undefined): string | null {
+    if (!stored) return null;
+    try {
+      return this.s.fieldCipher.decrypt(stored, fieldContext.professionalField(orgId, proId, 'smsPhone'));
+    } catch {
+      return null;
+    }
+  }
+
   async settings(orgId: string, proId: string): Promise<SmsSettings> {
     const h = await this.s.redis.hmget(keys.professional(orgId, proId), 'smsPhone', 'smsVerified');
     return {
       available: !!this.sender,
-      phone: h[0] || null,
+      phone: this.openPhone(orgId, proId, h[0]),
       verified: h[1] === '1',
       intervalMinutes: Math.round(this.s.config.SMS_ALERT_INTERVAL_SECONDS / 60),
     };
@@ -51,8 +66,9 @@ export class SmsAlerts {
     if (!(await this.s.rateLimiter.allow('sms-verify', proId, 3, 3600_000))) throw new AppError('rate_limited', 'at most 3 codes an hour');
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const key = keys.smsVerification(orgId, proId);
-    await this.s.redis.multi().hset(key, { phone, codeHash: hashSecret(code), attempts: 0 }).pexpire(key, CODE_TTL_MS).exec();
-    await this.s.redis.hset(keys.professional(orgId, proId), { smsPhone: phone, smsVerified: '0' });
+    const sealed = this.sealPhone(orgId, proId, phone);
+    await this.s.redis.multi().hset(key, { phone: sealed, codeHash: hashSecret(code), attempts: 0 }).pexpire(key, CODE_TTL_MS).exec();
+    await this.s.redis.hset(keys.professional(orgId, proId), { smsPhone: sealed, smsVerified: '0' });
     await this.sender.send(phone, `Consult: ${code} is your code to turn on SMS alerts. It expires in 10 minutes.`);
   }
 
@@ -77,7 +93,8 @@ export class SmsAlerts {
   async visitorArrived(room: Room, visitorId: string): Promise<void> {
     if (!this.sender) return;
     for (const proId of await this.s.organizations.roomMembers(room.orgId, room.id)) {
-      const [phone, verified] = await this.s.redis.hmget(keys.professional(room.orgId, proId), 'smsPhone', 'smsVerified');
+      const [stored, verified] = await this.s.redis.hmget(keys.professional(room.orgId, proId), 'smsPhone', 'smsVerified');
+      const phone = this.openPhone(room.orgId, proId, stored);
       if (!phone || verified !== '1') continue;
       const throttled = await this.s.redis.set(keys.smsThrottle(room.orgId, proId), '1', 'PX', this.s.config.SMS_ALERT_INTERVAL_SECONDS * 1000, 'NX');
       if (throttled !== 'OK') continue;

@@ -70,6 +70,7 @@ describe('second factor: TOTP set up at first login, each code once, recovery co
     expect((await send(step, '/api/history')).status, 'logged in').to.equal(200);
     const stored = JSON.stringify([...(await dumpRedis(server.redis.client)).entries()]);
     for (const c of enabled.recoveryCodes) expect(stored).to.not.include(c);
+    expect(stored, 'whoever reads Redis cannot make codes: the secret is encrypted at rest').to.not.include(setup.secret);
     // A logged-in session cannot put another app on the account (a stolen cookie must not be able to).
     expect((await send(step, '/api/auth/second-factor/setup')).status, 'setting up again').to.equal(404);
     expect((await send(step, '/api/auth/second-factor/setup', { code: codeFor(setup.secret) })).status).to.equal(404);

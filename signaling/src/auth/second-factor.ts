@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 import { keys } from '../redis/keys.ts';
+import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { hashSecret } from '../ids.ts';
 
 const PERIOD_SECONDS = 30;
@@ -44,7 +45,24 @@ const normalizeRecovery = (code: string) => code.trim().toLowerCase().replace(/\
  * and ten single-use recovery codes kept only as hashes.
  */
 export class SecondFactorStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly cipher: FieldCipher,
+  ) {}
+
+  /** The member's secret as stored: encrypted (whoever reads Redis cannot make codes), bound to the member. */
+  private context = (orgId: string, proId: string) => fieldContext.professionalField(orgId, proId, 'totpSecret');
+
+  /** The member's active secret, or null (none, or not readable with the server's keys). */
+  async secretOf(orgId: string, proId: string): Promise<string | null> {
+    const stored = await this.redis.hget(keys.professional(orgId, proId), 'totpSecret');
+    if (!stored) return null;
+    try {
+      return this.cipher.decrypt(stored, this.context(orgId, proId));
+    } catch {
+      return null;
+    }
+  }
 
   /** A fresh secret to set up (not yet active: it becomes so once a code from it is entered). */
   newSetup(email: string): Promise<SecondFactorSetup> {
@@ -70,7 +88,7 @@ export class SecondFactorStore {
     const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
     await this.redis
       .multi()
-      .hset(keys.professional(orgId, proId), { totpSecret: secret, totpLastStep: step })
+      .hset(keys.professional(orgId, proId), { totpSecret: this.cipher.encrypt(secret, this.context(orgId, proId)), totpLastStep: step })
       .del(keys.recoveryCodes(orgId, proId))
       .sadd(keys.recoveryCodes(orgId, proId), ...codes.map((c) => hashSecret(normalizeRecovery(c))))
       .exec();
@@ -80,7 +98,7 @@ export class SecondFactorStore {
   /** Whether `code` (a 6-digit code not used before, or an unused recovery code) proves the member. */
   async verify(orgId: string, proId: string, code: string, now = Date.now()): Promise<boolean> {
     if (/^\d{6}$/.test(code.trim())) {
-      const secret = await this.redis.hget(keys.professional(orgId, proId), 'totpSecret');
+      const secret = await this.secretOf(orgId, proId);
       const step = secret ? this.stepOf(secret, code.trim(), now) : null;
       if (step === null) return false;
       return (await this.redis.eval(TAKE_STEP, 1, keys.professional(orgId, proId), step)) === 1;

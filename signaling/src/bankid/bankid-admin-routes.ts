@@ -20,7 +20,6 @@ export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
     const orgId = orgOf(res);
     const current = await bankId.settings.get(orgId);
     const body: BankIdSettingsInfo = {
-      available: !!s.fieldCipher,
       memberLoginAvailable: !!bankId.bindings,
       settings: current && {
         issuer: current.issuer,
@@ -38,7 +37,6 @@ export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
 
   router.put('/api/admin/bankid', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const orgId = orgOf(res);
-    if (!s.fieldCipher) throw new AppError('bankid_unavailable', 'this server has no DATA_ENCRYPTION_KEYS; BankID cannot be turned on');
     const update = parse(bankIdSettingsUpdate, req.body);
     if (!update.issuer.startsWith('https://') && !s.config.BANKID_ALLOW_INSECURE_ISSUER) throw new AppError('bad_request', 'issuer: must be an https address');
     if (update.memberLogin && !bankId.bindings) throw new AppError('bad_request', 'memberLogin: this server has no IDENTITY_HASH_KEY');

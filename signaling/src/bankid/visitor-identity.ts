@@ -1,12 +1,12 @@
 import type { VerifiedIdentity } from '../../protocol/index.ts';
-import { fieldContext } from '../crypto/field-cipher.ts';
+import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 import type { Services } from '../services.ts';
 
 /*
  * A visitor's identity verified with BankID lives in the visitor's own hash (and so goes with its TTL):
- * `bankId` = JSON {name, birthDate, verifiedAt}, and, where the organization collects it, `nationalId` =
+ * `bankId` = JSON {name, birthDate, verifiedAt} (encrypted, bound to this visitor), and, where the organization collects it, `nationalId` =
  * field-cipher ciphertext bound to this visitor.
  */
 
@@ -16,10 +16,10 @@ interface StoredIdentity {
   verifiedAt: number;
 }
 
-function storedIdentityOf(fields: Record<string, string | undefined>): StoredIdentity | undefined {
+function storedIdentityOf(cipher: FieldCipher, orgId: string, fields: Record<string, string | undefined>): StoredIdentity | undefined {
   if (!fields.bankId) return undefined;
   try {
-    const v = JSON.parse(fields.bankId) as Partial<StoredIdentity>;
+    const v = JSON.parse(cipher.decrypt(fields.bankId, fieldContext.visitorField(orgId, fields.visitorId ?? '', 'bankId'))) as Partial<StoredIdentity>;
     if (typeof v.name === 'string' && typeof v.birthDate === 'string' && typeof v.verifiedAt === 'number') return { name: v.name, birthDate: v.birthDate, verifiedAt: v.verifiedAt };
   } catch {
     // a record we cannot read counts as no identification
@@ -28,8 +28,8 @@ function storedIdentityOf(fields: Record<string, string | undefined>): StoredIde
 }
 
 /** Whether the visitor (their hash's fields) has identified with BankID: the check-in step's condition. */
-export function hasVerifiedIdentity(visitorHashFields: Record<string, string | undefined>): boolean {
-  return storedIdentityOf(visitorHashFields) !== undefined;
+export function hasVerifiedIdentity(cipher: FieldCipher, orgId: string, visitorHashFields: Record<string, string | undefined>): boolean {
+  return storedIdentityOf(cipher, orgId, visitorHashFields) !== undefined;
 }
 
 /**
@@ -37,11 +37,11 @@ export function hasVerifiedIdentity(visitorHashFields: Record<string, string | u
  * key, or moved from elsewhere). `visitorHashFields`: HGETALL of keys.visitor(orgId, visitorId).
  */
 export function readVisitorIdentity(s: Pick<Services, 'fieldCipher' | 'log'>, orgId: string, visitorHashFields: Record<string, string | undefined>): VerifiedIdentity | undefined {
-  const stored = storedIdentityOf(visitorHashFields);
+  const stored = storedIdentityOf(s.fieldCipher, orgId, visitorHashFields);
   if (!stored) return undefined;
   const visitorId = visitorHashFields.visitorId ?? '';
   let nationalId: string | undefined;
-  if (visitorHashFields.nationalId && s.fieldCipher) {
+  if (visitorHashFields.nationalId) {
     try {
       nationalId = s.fieldCipher.decrypt(visitorHashFields.nationalId, fieldContext.visitorNationalId(orgId, visitorId));
     } catch {
@@ -62,8 +62,8 @@ export async function storeVisitorIdentity(
   identity: StoredIdentity & { nationalId?: string },
 ): Promise<'ok' | 'not_found'> {
   const { nationalId, ...shown } = identity;
-  if (nationalId && !s.fieldCipher) throw new Error('no DATA_ENCRYPTION_KEYS');
-  const ciphertext = nationalId ? s.fieldCipher!.encrypt(nationalId, fieldContext.visitorNationalId(orgId, visitorId)) : '';
-  const result = await runScript(s.redis, 'storeVerifiedIdentity', [keys.visitor(orgId, visitorId)], [JSON.stringify(shown), ciphertext]);
+  const ciphertext = nationalId ? s.fieldCipher.encrypt(nationalId, fieldContext.visitorNationalId(orgId, visitorId)) : '';
+  const sealed = s.fieldCipher.encrypt(JSON.stringify(shown), fieldContext.visitorField(orgId, visitorId, 'bankId'));
+  const result = await runScript(s.redis, 'storeVerifiedIdentity', [keys.visitor(orgId, visitorId)], [sealed, ciphertext]);
   return result === 'ok' ? 'ok' : 'not_found';
 }

@@ -5,6 +5,7 @@ import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
 import { keys } from '../redis/keys.ts';
+import { fieldContext } from '../crypto/field-cipher.ts';
 import type { Services } from '../services.ts';
 
 /** 26 symbols of 32: 130 random bits. */
@@ -30,8 +31,9 @@ export function accessCodeRoutes(s: Services): Router {
     const code = Array.from({ length: CODE_LENGTH }, () => ACCESS_CODE_ALPHABET[randomInt(ACCESS_CODE_ALPHABET.length)]).join('');
     const validMs = body.validHours * 3_600_000;
     const key = accessCodeKey(orgId, code);
-    await s.redis.multi().hset(key, { roomId: room.id, label: body.label }).pexpire(key, validMs).exec();
-    // The label may be anything the professional typed: it reaches the queue card, never a log.
+    // The label may be anything the professional typed (a name, even): encrypted at rest, never in a log.
+    const label = s.fieldCipher.encrypt(body.label, fieldContext.accessCodeLabel(orgId, key));
+    await s.redis.multi().hset(key, { roomId: room.id, label }).pexpire(key, validMs).exec();
     s.log.info({ orgId, professionalId, roomId: room.id }, 'access code made');
     const created: AccessCodeCreated = { code: code.match(/.{1,4}/g)!.join('-'), expiresAt: Date.now() + validMs };
     res.status(201).json(created);

@@ -54,9 +54,9 @@ export class FieldCipher {
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
   }
 
-  /** From the environment's value; undefined when it is not set (the features that need it are off). */
-  static fromSetting(value: string | undefined): FieldCipher | undefined {
-    return value ? new FieldCipher(parseFieldKeys(value)) : undefined;
+  /** From the environment's value (checked by the configuration already). */
+  static fromSetting(value: string): FieldCipher {
+    return new FieldCipher(parseFieldKeys(value));
   }
 
   /** `f1.<keyId>.<iv>.<ciphertext>.<tag>` (base64url parts). */
@@ -100,6 +100,11 @@ const aadOf = (keyId: string, context: string) => Buffer.from(`${VERSION}\n${key
 
 /** Where a field is stored, as the additional authenticated data: the same words everywhere it is used. */
 export const fieldContext = {
+  /** A personal field of a visitor's record: their name, answers, verified identity, a message to them. */
+  visitorField: (orgId: string, visitorId: string, field: string) => `visitor:${orgId}:${visitorId}:${field}`,
+  /** What a professional wrote as an access code's label (it becomes a pseudonymous visitor's name). */
+  accessCodeLabel: (orgId: string, codeHash: string) => `access-code:${orgId}:${codeHash}:label`,
+  professionalField: (orgId: string, proId: string, field: string) => `professional:${orgId}:${proId}:${field}`,
   visitorNationalId: (orgId: string, visitorId: string) => `visitor:${orgId}:${visitorId}:nationalId`,
   bankIdClientSecret: (orgId: string) => `organization:${orgId}:bankid:clientSecret`,
 };

@@ -46,7 +46,7 @@ ${TRIM(waitingKey)}
 /**
  * KEYS: org, visitor, waiting, room, access code. ARGV: visitorId, roomId, name, tokenHash, now,
  * consultationId, appointmentAt ('' for a walk-in), the check-in answers as the queue card shows them
- * (JSON), '1' in a pseudonymous room (the access code is used up, and its label is the visitor's name), the
+ * (JSON), '1' in a pseudonymous room (the access code is used up; the caller gave its label as the name), the
  * check-in steps still to do (comma separated; '' = none: straight into the line), how long (ms) a visitor
  * doing them is kept, what the device check found (JSON, or ''). A scheduled visitor's data is kept for the retention period from the later of now
  * and the appointment. A room deleted meanwhile takes no one.
@@ -58,7 +58,6 @@ local now = tonumber(ARGV[5])
 local name = ARGV[3]
 if ARGV[9] == '1' then
   if redis.call('HGET', KEYS[5], 'roomId') ~= ARGV[2] then return 'access_code_invalid' end
-  name = redis.call('HGET', KEYS[5], 'label')
   redis.call('DEL', KEYS[5])
 end
 local checkingIn = ARGV[10] ~= ''

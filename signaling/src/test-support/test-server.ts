@@ -57,6 +57,12 @@ export type VisitorClient = ClientSocket<VisitorServerEvents, VisitorClientEvent
 export type ProfessionalClient = ClientSocket<ProfessionalServerEvents, ProfessionalClientEvents>;
 type AnyClient = ClientSocket<any, any>;
 
+const dataKeys = new WeakMap<TestRedis, string>();
+function dataKeysFor(redis: TestRedis): string {
+  if (!dataKeys.has(redis)) dataKeys.set(redis, `t1:${randomBytes(32).toString('base64')}`);
+  return dataKeys.get(redis)!;
+}
+
 /** Sockets opened through the helpers below, per server, so close() can tidy up after a failing test. */
 const openSockets = new WeakMap<TestServer, Set<AnyClient>>();
 
@@ -79,6 +85,8 @@ export async function startTestServer(opts: { env?: Record<string, string>; redi
       ...(opts.tls ? { TLS_CERT_FILE: opts.tls.certFile, TLS_KEY_FILE: opts.tls.keyFile } : {}),
       REDIS_URL: redis.url,
       ADDRESS_HASH_KEY: randomBytes(32).toString('hex'),
+      // Stable per Redis, so a server restarted on the same data reads what the first one wrote.
+      DATA_ENCRYPTION_KEYS: dataKeysFor(redis),
       MEDIA_WORKERS: '1',
       RTC_MIN_PORT: String(rtcMin),
       RTC_MAX_PORT: String(rtcMin + 999),
@@ -223,13 +231,13 @@ export async function login(
 
 /** A code of the member's app for a time step the server has not seen used (waiting for one if need be). */
 export async function unusedCode(server: TestServer, proId: string, orgId: string): Promise<string> {
-  const h = await server.redis.client.hgetall(keys.professional(orgId, proId));
-  if (!h.totpSecret) throw new Error('no second factor set up');
-  const last = Number(h.totpLastStep ?? -1);
+  const secret = await server.services.secondFactor.secretOf(orgId, proId);
+  if (!secret) throw new Error('no second factor set up');
+  const last = Number((await server.redis.client.hget(keys.professional(orgId, proId), 'totpLastStep')) ?? -1);
   for (;;) {
     const now = Date.now();
     const current = Math.floor(now / 30_000);
-    for (const step of [current - 1, current, current + 1]) if (step > last) return codeFor(h.totpSecret, step * 30_000 + 1000);
+    for (const step of [current - 1, current, current + 1]) if (step > last) return codeFor(secret, step * 30_000 + 1000);
     await sleep(30_000 - (now % 30_000) + 50);
   }
 }

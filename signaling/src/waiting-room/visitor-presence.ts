@@ -36,7 +36,7 @@ export class VisitorPresence {
   constructor(private readonly s: Services) {
     this.graceMs = s.config.VISITOR_GRACE_SECONDS * 1000;
     this.background = connectRedis(s.config.REDIS_URL);
-    this.backgroundVisitors = new WaitingRoomStore(this.background);
+    this.backgroundVisitors = new WaitingRoomStore(this.background, s.fieldCipher);
     this.timers.push(setInterval(() => void this.heartbeat().catch((err: Error) => s.log.warn({ err: err.message }, 'presence heartbeat failed')), HEARTBEAT_MS));
     this.timers.push(setInterval(() => void this.sweep().catch((err: Error) => s.log.warn({ err: err.message }, 'presence sweep failed')), SWEEP_MS));
   }

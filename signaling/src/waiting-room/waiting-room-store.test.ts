@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { FieldCipher } from '../crypto/field-cipher.ts';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
@@ -10,6 +12,8 @@ import { CallStore } from '../calls/call-store.ts';
 import { AppError } from '../errors.ts';
 
 const DAY = 86_400_000;
+
+const cipher = new FieldCipher([{ id: 't1', key: randomBytes(32) }]);
 
 describe('waiting room model (real Redis)', function () {
   let redisServer: TestRedis;
@@ -26,7 +30,7 @@ describe('waiting room model (real Redis)', function () {
     redisServer = await startRedis();
     redis = connectRedis(redisServer.url);
     orgs = new OrganizationStore(redis);
-    waiting = new WaitingRoomStore(redis);
+    waiting = new WaitingRoomStore(redis, cipher);
     calls = new CallStore(redis);
   });
   after(async () => {
@@ -153,7 +157,7 @@ describe('waiting room model (real Redis)', function () {
     const a = await waiting.join(room, { name: 'Ola' });
     const others = Array.from({ length: 4 }, () => connectRedis(redisServer.url));
     try {
-      const stores = [waiting, ...others.map((r) => new WaitingRoomStore(r))];
+      const stores = [waiting, ...others.map((r) => new WaitingRoomStore(r, cipher))];
       const results = await Promise.all(
         Array.from({ length: 50 }, (_, i) => codeOf(stores[i % stores.length]!.admit(a.visitor, pro))),
       );

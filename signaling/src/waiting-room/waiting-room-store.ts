@@ -5,6 +5,7 @@ import type { LineNow } from './queue-place.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
+import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Room } from '../organizations/organization-store.ts';
 
@@ -56,8 +57,24 @@ export class WaitingRoomStore {
    */
   constructor(
     private readonly redis: Redis,
+    private readonly cipher: FieldCipher,
     private readonly identities: (orgId: string, fields: Record<string, string>) => VerifiedIdentity | undefined = () => undefined,
   ) {}
+
+  /** A visitor's personal field as stored: encrypted, bound to this visitor and field. */
+  private seal(orgId: string, visitorId: string, field: string, value: string): string {
+    return value === '' ? '' : this.cipher.encrypt(value, fieldContext.visitorField(orgId, visitorId, field));
+  }
+
+  /** The plaintext, or '' for an empty or unreadable field (another key, or copied from elsewhere). */
+  private open(orgId: string, visitorId: string, field: string, stored: string | undefined): string {
+    if (!stored) return '';
+    try {
+      return this.cipher.decrypt(stored, fieldContext.visitorField(orgId, visitorId, field));
+    } catch {
+      return '';
+    }
+  }
 
   async join(
     room: Room,
@@ -73,6 +90,19 @@ export class WaitingRoomStore {
     const pseudonymous = room.checkIn.pseudonymous && answers.accessCode !== undefined;
     // Kept as read on the queue card: a later change of the room's form does not relabel what was answered.
     const checkIn = detailsOf(room.checkIn, answers);
+    const codeKey = accessCodeKey(room.orgId, answers.accessCode ?? '');
+    // A pseudonymous visitor's name is their code's label (read here to re-seal it for the visitor; the
+    // script uses the code up atomically, and refuses one used meanwhile).
+    let name = answers.name ?? '';
+    if (pseudonymous) {
+      const label = await this.redis.hget(codeKey, 'label');
+      if (!label) throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
+      try {
+        name = this.cipher.decrypt(label, fieldContext.accessCodeLabel(room.orgId, codeKey));
+      } catch {
+        throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
+      }
+    }
     const result = await runScript(
       this.redis,
       'joinWaitingRoom',
@@ -81,17 +111,17 @@ export class WaitingRoomStore {
         keys.visitor(room.orgId, visitorId),
         keys.waiting(room.orgId, room.id),
         keys.room(room.orgId, room.id),
-        accessCodeKey(room.orgId, answers.accessCode ?? ''),
+        codeKey,
       ],
       [
         visitorId,
         room.id,
-        answers.name ?? '',
+        this.seal(room.orgId, visitorId, 'name', name),
         hashSecret(secret),
         now,
         consultation?.id ?? '',
         appointmentAt ?? '',
-        JSON.stringify(checkIn),
+        this.seal(room.orgId, visitorId, 'checkIn', JSON.stringify(checkIn)),
         pseudonymous ? '1' : '0',
         steps.join(','),
         CHECKING_IN_MS,
@@ -100,8 +130,6 @@ export class WaitingRoomStore {
     );
     if (result === 'access_code_invalid') throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
     if (result !== 'ok') throw notFound();
-    // In a pseudonymous room the name is the code's label, as the script read it.
-    const name = pseudonymous ? ((await this.redis.hget(keys.visitor(room.orgId, visitorId), 'name')) ?? '') : (answers.name ?? '');
     return {
       visitor: {
         id: visitorId,
@@ -144,12 +172,12 @@ export class WaitingRoomStore {
     const [, orgId, visitorId, secret] = m as unknown as [string, string, string, string];
     const h = await this.redis.hgetall(keys.visitor(orgId, visitorId));
     if (!h.tokenHash || !sameHash(h.tokenHash, hashSecret(secret))) return null;
-    return toVisitor(orgId, h, this.identities(orgId, h));
+    return this.toVisitor(orgId, h);
   }
 
   async getVisitor(orgId: string, visitorId: string): Promise<Visitor | null> {
     const h = await this.redis.hgetall(keys.visitor(orgId, visitorId));
-    return h.visitorId ? toVisitor(orgId, h, this.identities(orgId, h)) : null;
+    return h.visitorId ? this.toVisitor(orgId, h) : null;
   }
 
   async leave(visitor: Visitor, now = Date.now()): Promise<void> {
@@ -223,7 +251,7 @@ export class WaitingRoomStore {
       this.redis,
       'denyVisitor',
       [keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId), keys.presence(visitor.orgId)],
-      [visitor.id, now, message ?? ''],
+      [visitor.id, now, this.seal(visitor.orgId, visitor.id, 'deniedMessage', message ?? '')],
     );
     if (result !== 'ok') throw notWaiting(result);
   }
@@ -272,29 +300,32 @@ export class WaitingRoomStore {
     }
     return result.sort((a, b) => a.arrivedAt - b.arrivedAt);
   }
+
+  private toVisitor(orgId: string, h: Record<string, string>): Visitor {
+    const visitorId = h.visitorId!;
+    const checkIn = this.open(orgId, visitorId, 'checkIn', h.checkIn);
+    return {
+      id: visitorId,
+      orgId,
+      roomId: h.roomId!,
+      name: this.open(orgId, visitorId, 'name', h.name),
+      state: h.state as VisitorState,
+      arrivedAt: Number(h.arrivedAt),
+      callId: h.callId || undefined,
+      presence: h.presence === 'online' || h.presence === 'lost' ? h.presence : undefined,
+      messageKey: h.messageKey || undefined,
+      checkIn: checkIn ? (JSON.parse(checkIn) as CheckInDetails) : undefined,
+      leftReason: h.leftReason === 'connection_lost' || h.leftReason === 'denied' ? h.leftReason : undefined,
+      deniedMessage: this.open(orgId, visitorId, 'deniedMessage', h.deniedMessage) || undefined,
+      appointmentAt: h.appointmentAt ? Number(h.appointmentAt) : undefined,
+      steps: CHECK_IN_STEPS.filter((step) => h.steps?.split(',').includes(step)),
+      identified: !!h.bankId,
+      identity: this.identities(orgId, h),
+      deviceCheck: h.deviceCheck ? (JSON.parse(h.deviceCheck) as DeviceCheckDetails) : undefined,
+    };
+  }
 }
 
-function toVisitor(orgId: string, h: Record<string, string>, identity: VerifiedIdentity | undefined): Visitor {
-  return {
-    id: h.visitorId!,
-    orgId,
-    roomId: h.roomId!,
-    name: h.name!,
-    state: h.state as VisitorState,
-    arrivedAt: Number(h.arrivedAt),
-    callId: h.callId || undefined,
-    presence: h.presence === 'online' || h.presence === 'lost' ? h.presence : undefined,
-    messageKey: h.messageKey || undefined,
-    checkIn: h.checkIn ? (JSON.parse(h.checkIn) as CheckInDetails) : undefined,
-    leftReason: h.leftReason === 'connection_lost' || h.leftReason === 'denied' ? h.leftReason : undefined,
-    deniedMessage: h.deniedMessage || undefined,
-    appointmentAt: h.appointmentAt ? Number(h.appointmentAt) : undefined,
-    steps: CHECK_IN_STEPS.filter((step) => h.steps?.split(',').includes(step)),
-    identified: !!h.bankId,
-    identity,
-    deviceCheck: h.deviceCheck ? (JSON.parse(h.deviceCheck) as DeviceCheckDetails) : undefined,
-  };
-}
 
 /** A script's refusal to act on a visitor, as the caller hears it. */
 const notWaiting = (result: string) => new AppError(result === 'not_found' || result === 'already_admitted' ? result : 'not_waiting');
