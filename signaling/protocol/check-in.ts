@@ -128,14 +128,14 @@ export interface AccessCodeCreated {
   expiresAt: number;
 }
 
-const visitorText = (max: number) =>
+export const visitorText = (max: number) =>
   z
     .string(missingOr('invalid'))
     .transform((s) => s.trim())
     .pipe(z.string().min(1, { error: 'required' }).max(max, { error: 'too_long' }).refine((s) => !FORBIDDEN.test(s), { error: 'invalid_characters' }));
 
 /** A telephone number as people write it: digits, spaces, dashes, brackets, an optional leading +; 6-15 digits. */
-const phone = z
+export const phone = z
   .string(missingOr('phone_invalid'))
   .transform((s) => s.trim())
   .pipe(
@@ -151,7 +151,7 @@ const phone = z
   );
 
 /** A birth date: a real calendar day, not in the future, not before 1900. */
-const birthDate = z.iso.date(missingOr('date_invalid')).refine((d) => d >= '1900-01-01' && d <= new Date().toISOString().slice(0, 10), { error: 'date_invalid' });
+export const birthDate = z.iso.date(missingOr('date_invalid')).refine((d) => d >= '1900-01-01' && d <= new Date().toISOString().slice(0, 10), { error: 'date_invalid' });
 
 function customAnswer(field: CustomField): z.ZodType<string | number | boolean> {
   switch (field.kind) {

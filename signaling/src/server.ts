@@ -49,6 +49,8 @@ import { paymentRoutes, stripeWebhookRoutes } from './payments/payment-routes.ts
 import { AppError } from './errors.ts';
 import { FieldCipher } from './crypto/field-cipher.ts';
 import { PurgeJob } from './retention/purge-job.ts';
+import { dataRightsRoutes } from './data-rights/data-rights-routes.ts';
+import { VisitorRecords } from './data-rights/visitor-records.ts';
 import { readVisitorIdentity } from './bankid/visitor-identity.ts';
 import { BankId } from './bankid/bankid.ts';
 import { bankIdRoutes } from './bankid/bankid-routes.ts';
@@ -149,6 +151,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(consultationRoutes(services));
   app.use(accessCodeRoutes(services));
   app.use(alertRoutes(services, smsAlerts));
+  app.use(dataRightsRoutes(services, new VisitorRecords(services, smsAlerts)));
   app.use(adminRoutes(services, new InvitationStore(redis)));
   app.use(mediaRoutes(services));
   const bankId = new BankId(services);

@@ -1,5 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { keys } from '../redis/keys.ts';
+import { runScript } from '../redis/scripts.ts';
 import { fieldContext } from '../crypto/field-cipher.ts';
 import { hashSecret, sameHash } from '../ids.ts';
 import { AppError } from '../errors.ts';
@@ -99,11 +100,20 @@ export class SmsAlerts {
       const throttled = await this.s.redis.set(keys.smsThrottle(room.orgId, proId), '1', 'PX', this.s.config.SMS_ALERT_INTERVAL_SECONDS * 1000, 'NX');
       if (throttled !== 'OK') continue;
       const link = `${this.s.config.PUBLIC_ORIGIN}/dashboard/#open=${this.signLink(visitorId)}`;
-      await this.sender
+      const sid = await this.sender
         .send(phone, `Consult: someone is waiting for you. / Noen venter på deg. ${link}`)
-        .catch((err: Error) => this.s.log.warn({ orgId: room.orgId, professionalId: proId, err: err.message }, 'arrival SMS failed'));
+        .catch((err: Error) => void this.s.log.warn({ orgId: room.orgId, professionalId: proId, err: err.message }, 'arrival SMS failed'));
+      if (!sid) continue;
+      // Twilio keeps the message (its link names the visitor): noted on the visitor, so erasing them deletes it there too.
+      await runScript(this.s.redis, 'appendToField', [keys.visitor(room.orgId, visitorId)], ['smsIds', sid]);
       this.s.log.info({ orgId: room.orgId, professionalId: proId }, 'arrival SMS sent');
     }
+  }
+
+  /** Deletes Twilio's records of the messages about a visitor (their erasure). */
+  async forgetMessages(sids: string[]): Promise<void> {
+    if (!this.sender) return;
+    for (const sid of sids) await this.sender.remove(sid);
   }
 
   /** `<visitorId>.<expires>.<hmac>`: opens the dashboard on that visitor for a while; says nothing by itself. */

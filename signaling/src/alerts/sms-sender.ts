@@ -25,8 +25,18 @@ export class SmsSender {
     return new SmsSender(twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, { httpClient }), config.TWILIO_FROM);
   }
 
-  async send(to: string, body: string): Promise<void> {
+  /** Answers the message's sid, by which Twilio's record of it can be deleted later. */
+  async send(to: string, body: string): Promise<string> {
     const from = this.from.startsWith('MG') ? { messagingServiceSid: this.from } : { from: this.from };
-    await this.client.messages.create({ to, body, ...from });
+    return (await this.client.messages.create({ to, body, ...from })).sid;
+  }
+
+  /** Deletes Twilio's record of a message (its body and number); one already gone counts as deleted. */
+  async remove(sid: string): Promise<void> {
+    try {
+      await this.client.messages(sid).remove();
+    } catch (error) {
+      if ((error as { status?: number }).status !== 404) throw error;
+    }
   }
 }

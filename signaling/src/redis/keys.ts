@@ -16,6 +16,8 @@ export const keys = {
   /** Set: the professionals who belong to a room. */
   roomMembers: (orgId: string, roomId: string) => `${tag(orgId)}:room-members:${roomId}`,
   visitor: (orgId: string, visitorId: string) => `${tag(orgId)}:visitor:${visitorId}`,
+  /** Sorted set: the organization's visitors by arrival, for admins to find one (trimmed by retention). */
+  visitors: (orgId: string) => `${tag(orgId)}:visitors`,
   /** Sorted set: visitor id -> arrival time, for one room. */
   waiting: (orgId: string, roomId: string) => `${tag(orgId)}:waiting:${roomId}`,
   call: (orgId: string, callId: string) => `${tag(orgId)}:call:${callId}`,
@@ -87,7 +89,7 @@ export const keys = {
  * period from its last write, and a shortened retention lowers their TTLs (payments' bookkeeping records,
  * sessions, members and settings are not among them).
  */
-export const RETAINED_KEY_KINDS = ['visitor', 'waiting', 'call', 'call-members', 'messages', 'call-tech', 'consultation', 'call-lengths', 'history', 'payment', 'access-code'];
+export const RETAINED_KEY_KINDS = ['visitor', 'visitors', 'waiting', 'call', 'call-members', 'messages', 'call-tech', 'consultation', 'call-lengths', 'history', 'payment', 'access-code'];
 
 /** The organization a key belongs to and its kind (`{org:<id>}:<kind>[:...]`), or null for a global key. */
 export function kindOfKey(key: string): { orgId: string; kind: string } | null {

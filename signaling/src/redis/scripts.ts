@@ -25,6 +25,11 @@ if state == 'in_call' then return 'already_admitted' end
 if state ~= 'waiting' then return 'not_waiting' end
 `;
 
+/** Every call a visitor was admitted to, on their own record (for their export and their erasure). */
+const NOTE_CALL = (visitorKey: string, callId: string) => `
+redis.call('HSET', ${visitorKey}, 'callIds', (redis.call('HGET', ${visitorKey}, 'callIds') or '') .. ${callId} .. ',')
+`;
+
 const TRIM = (key: string) => `
 redis.call('ZREMRANGEBYSCORE', ${key}, '-inf', '(' .. (now - retention))
 redis.call('PEXPIRE', ${key}, retention)
@@ -44,7 +49,7 @@ ${TRIM(waitingKey)}
 `;
 
 /**
- * KEYS: org, visitor, waiting, room, access code. ARGV: visitorId, roomId, name, tokenHash, now,
+ * KEYS: org, visitor, waiting, room, access code, the organization's visitors. ARGV: visitorId, roomId, name, tokenHash, now,
  * consultationId, appointmentAt ('' for a walk-in), the check-in answers as the queue card shows them
  * (JSON), '1' in a pseudonymous room (the access code is used up; the caller gave its label as the name), the
  * check-in steps still to do (comma separated; '' = none: straight into the line), how long (ms) a visitor
@@ -60,6 +65,9 @@ if ARGV[9] == '1' then
   if redis.call('HGET', KEYS[5], 'roomId') ~= ARGV[2] then return 'access_code_invalid' end
   redis.call('DEL', KEYS[5])
 end
+-- The organization's visitors by arrival (for an admin to find one: their data subject rights).
+redis.call('ZADD', KEYS[6], now, ARGV[1])
+${TRIM('KEYS[6]')}
 local checkingIn = ARGV[10] ~= ''
 redis.call('HSET', KEYS[2], 'visitorId', ARGV[1], 'roomId', ARGV[2], 'name', name, 'tokenHash', ARGV[4],
   'state', checkingIn and 'checking_in' or 'waiting', 'arrivedAt', ARGV[5], 'checkIn', ARGV[8])
@@ -93,6 +101,7 @@ if ARGV[6] ~= 'admin' and redis.call('SISMEMBER', KEYS[8], ARGV[3]) == 0 then re
 if redis.call('EXISTS', KEYS[4]) == 1 then return 'not_found' end
 local roomId = redis.call('HGET', KEYS[2], 'roomId')
 redis.call('HSET', KEYS[2], 'state', 'in_call', 'callId', ARGV[2], 'admittedAt', ARGV[4])
+${NOTE_CALL('KEYS[2]', 'ARGV[2]')}
 redis.call('PEXPIRE', KEYS[2], retention)
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[6], ARGV[1])
@@ -122,6 +131,7 @@ ${MUST_BE_WAITING('KEYS[2]')}
 ${CALL_MUST_BE_ACTIVE('KEYS[4]')}
 if redis.call('SCARD', KEYS[5]) >= tonumber(ARGV[4]) then return 'call_full' end
 redis.call('HSET', KEYS[2], 'state', 'in_call', 'callId', ARGV[2], 'admittedAt', ARGV[3])
+${NOTE_CALL('KEYS[2]', 'ARGV[2]')}
 redis.call('PEXPIRE', KEYS[2], retention)
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[6], ARGV[1])
@@ -309,6 +319,13 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 'ok'
 `;
 
+/** Appends to a comma-separated field of a hash that exists (a record gone stays gone). KEYS: hash. ARGV: field, value. */
+const appendToField = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
+redis.call('HSET', KEYS[1], ARGV[1], (redis.call('HGET', KEYS[1], ARGV[1]) or '') .. ARGV[2] .. ',')
+return 'ok'
+`;
+
 const countAttempt = `
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -330,6 +347,7 @@ return 'ok'
 const SCRIPTS = {
   storeVerifiedIdentity: { keys: 1, lua: storeVerifiedIdentity },
   countAttempt: { keys: 1, lua: countAttempt },
+  appendToField: { keys: 1, lua: appendToField },
   releaseLock: { keys: 1, lua: releaseLock },
   setIfExists: { keys: 1, lua: setIfExists },
   pushRetained: { keys: 2, lua: pushRetained },
@@ -341,7 +359,7 @@ const SCRIPTS = {
   transferVisitor: { keys: 4, lua: transferVisitor },
   visitorPresence: { keys: 3, lua: visitorPresence },
   dropVisitor: { keys: 3, lua: dropVisitor },
-  joinWaitingRoom: { keys: 5, lua: joinWaitingRoom },
+  joinWaitingRoom: { keys: 6, lua: joinWaitingRoom },
   enterWaitingRoom: { keys: 3, lua: enterWaitingRoom },
   admit: { keys: 9, lua: admit },
   leaveWaitingRoom: { keys: 3, lua: leaveWaitingRoom },

@@ -78,6 +78,7 @@ export class PurgeJob {
       const pipeline = redis.pipeline();
       for (const roomId of rooms) pipeline.zremrangebyscore(keys.waiting(orgId, roomId), '-inf', before);
       for (const proId of pros) pipeline.zremrangebyscore(keys.history(orgId, proId), '-inf', before);
+      pipeline.zremrangebyscore(keys.visitors(orgId), '-inf', before);
       // The payments list is scored by when each bookkeeping record expires.
       pipeline.zremrangebyscore(keys.transactions(orgId), '-inf', now);
       const results = (await pipeline.exec()) ?? [];

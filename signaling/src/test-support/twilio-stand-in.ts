@@ -12,8 +12,13 @@ export interface SentSms {
  * A local stand-in for Twilio's Messages API at its HTTP boundary, for the real `twilio` SDK (pointed here
  * with TWILIO_API_BASE_URL): checks the account's basic auth, records each message, answers as Twilio does.
  */
-export async function startTwilioStandIn(accountSid: string, authToken: string): Promise<{ url: string; sent: SentSms[]; close(): Promise<void> }> {
+export async function startTwilioStandIn(
+  accountSid: string,
+  authToken: string,
+): Promise<{ url: string; sent: SentSms[]; /** Message sids deleted through the API (Twilio then keeps no record of them). */ deleted: string[]; close(): Promise<void> }> {
   const sent: SentSms[] = [];
+  const deleted: string[] = [];
+  const sidOf = (n: number) => `SM${String(n).padStart(32, '0')}`;
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -23,6 +28,14 @@ export async function startTwilioStandIn(accountSid: string, authToken: string):
         res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 20003, message: 'Authenticate' }));
         return;
       }
+      const deleting = req.method === 'DELETE' ? new RegExp(`^/2010-04-01/Accounts/${accountSid}/Messages/(SM[0-9a-f]{32})\\.json$`).exec(req.url ?? '') : null;
+      if (deleting) {
+        const sid = deleting[1]!;
+        const known = Array.from({ length: sent.length }, (_, i) => sidOf(i + 1)).includes(sid) && !deleted.includes(sid);
+        if (!known) return void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 20404, message: 'Not found' }));
+        deleted.push(sid);
+        return void res.writeHead(204).end();
+      }
       if (req.method !== 'POST' || req.url !== `/2010-04-01/Accounts/${accountSid}/Messages.json`) {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 20404, message: 'Not found' }));
         return;
@@ -31,7 +44,7 @@ export async function startTwilioStandIn(accountSid: string, authToken: string):
       const message: SentSms = { to: form.get('To')!, body: form.get('Body')!, from: form.get('From') ?? undefined, messagingServiceSid: form.get('MessagingServiceSid') ?? undefined };
       sent.push(message);
       res.writeHead(201, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ sid: `SM${String(sent.length).padStart(32, '0')}`, status: 'queued', to: message.to, body: message.body, account_sid: accountSid }),
+        JSON.stringify({ sid: sidOf(sent.length), status: 'queued', to: message.to, body: message.body, account_sid: accountSid }),
       );
     });
   });
@@ -39,6 +52,7 @@ export async function startTwilioStandIn(accountSid: string, authToken: string):
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     sent,
+    deleted,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

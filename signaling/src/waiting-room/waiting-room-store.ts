@@ -112,6 +112,7 @@ export class WaitingRoomStore {
         keys.waiting(room.orgId, room.id),
         keys.room(room.orgId, room.id),
         codeKey,
+        keys.visitors(room.orgId),
       ],
       [
         visitorId,
@@ -162,6 +163,18 @@ export class WaitingRoomStore {
     if (result === 'check_in_incomplete') throw new AppError(result, 'a check-in step is not done');
     if (result !== 'ok') throw notWaiting(result);
     return { ...visitor, state: 'waiting', arrivedAt: now };
+  }
+
+  /**
+   * Corrects what a visitor gave at check-in (their data subject right): the name, and the answers as the
+   * card shows them. Sealed again; a visitor gone meanwhile stays gone.
+   */
+  async correct(visitor: Visitor, change: { name?: string; checkIn?: CheckInDetails }): Promise<void> {
+    const key = keys.visitor(visitor.orgId, visitor.id);
+    const fields: [string, string][] = [];
+    if (change.name !== undefined) fields.push(['name', this.seal(visitor.orgId, visitor.id, 'name', change.name)]);
+    if (change.checkIn !== undefined) fields.push(['checkIn', this.seal(visitor.orgId, visitor.id, 'checkIn', JSON.stringify(change.checkIn))]);
+    for (const [field, value] of fields) if ((await runScript(this.redis, 'setIfExists', [key], [field, value])) !== 'ok') throw notFound();
   }
 
   /** The visitor a token belongs to, or null for anything malformed, unknown or not matching. */

@@ -1,0 +1,54 @@
+import { Router, type Response } from 'express';
+import { id, visitorCorrection, visitorSearch } from '../../protocol/index.ts';
+import { adminAccess } from '../admin/admin-access.ts';
+import { notFound } from '../errors.ts';
+import type { AuthedLocals } from '../http/request-guards.ts';
+import { parse } from '../http/validate.ts';
+import type { Services } from '../services.ts';
+import type { VisitorRecords } from './visitor-records.ts';
+
+/**
+ * An admin acts on a visitor's behalf: finds them, exports what is held about them, corrects it, erases
+ * them. A visitor of another organization is as unknown as a made-up id.
+ */
+export function dataRightsRoutes(s: Services, records: VisitorRecords): Router {
+  const router = Router();
+  const { admin, orgOf, audit } = adminAccess(s);
+  const visitorIdOf = (raw: unknown) => {
+    const parsed = id.safeParse(raw);
+    if (!parsed.success) throw notFound('no such visitor');
+    return parsed.data;
+  };
+
+  router.get('/api/admin/visitors', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const { q } = parse(visitorSearch, req.query);
+    const visitors = await records.find(orgOf(res), q);
+    audit(res, 'visitor-search', String(visitors.length));
+    res.json({ visitors });
+  });
+
+  router.get('/api/admin/visitors/:id/export', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const visitorId = visitorIdOf(req.params.id);
+    const body = await records.export(orgOf(res), visitorId);
+    audit(res, 'visitor-exported', visitorId);
+    res.setHeader('content-disposition', `attachment; filename="visitor-${visitorId}.json"`);
+    res.json(body);
+  });
+
+  router.patch('/api/admin/visitors/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const visitorId = visitorIdOf(req.params.id);
+    const change = parse(visitorCorrection, req.body);
+    await records.correct(orgOf(res), visitorId, change);
+    audit(res, 'visitor-corrected', visitorId);
+    res.json({});
+  });
+
+  router.delete('/api/admin/visitors/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const visitorId = visitorIdOf(req.params.id);
+    await records.erase(orgOf(res), visitorId);
+    audit(res, 'visitor-erased', visitorId);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,131 @@
+import type { VisitorCorrection, VisitorExport, VisitorMatch } from '../../protocol/index.ts';
+import type { SmsAlerts } from '../alerts/sms-alerts.ts';
+import { notFound } from '../errors.ts';
+import { keys } from '../redis/keys.ts';
+import type { Services } from '../services.ts';
+import { socketRooms } from '../socket/types.ts';
+
+/** How many visitors a search reads at most (newest first), and how many it answers. */
+const SEARCH_SCAN = 5_000;
+const SEARCH_RESULTS = 50;
+
+/**
+ * What an organization holds about one visitor, for their data subject rights: found by name, phone,
+ * birth date or id (names are encrypted at rest, so a search reads the organization's recent visitors
+ * rather than an index of names), exported whole, corrected, or erased everywhere at once.
+ */
+export class VisitorRecords {
+  constructor(
+    private readonly s: Services,
+    private readonly sms: SmsAlerts,
+  ) {}
+
+  async find(orgId: string, query: string): Promise<VisitorMatch[]> {
+    const q = query.toLowerCase();
+    const digits = q.replace(/\D/g, '');
+    const ids = /^[0-9a-f]{32}$/.test(q) ? [q] : await this.s.redis.zrevrange(keys.visitors(orgId), 0, SEARCH_SCAN - 1);
+    const rooms = new Map((await this.s.organizations.listRooms(orgId)).map((r) => [r.id, r.name]));
+    const matches: VisitorMatch[] = [];
+    for (let i = 0; i < ids.length && matches.length < SEARCH_RESULTS; i += 100) {
+      const visitors = await Promise.all(ids.slice(i, i + 100).map((id) => this.s.waitingRoom.getVisitor(orgId, id)));
+      for (const v of visitors) {
+        if (!v) continue;
+        const said = [v.name, v.identity?.name ?? '', v.checkIn?.birthDate ?? '', v.identity?.birthDate ?? ''].map((x) => x.toLowerCase());
+        const phoneDigits = (v.checkIn?.phone ?? '').replace(/\D/g, '');
+        const hit = v.id === q || said.some((x) => x.includes(q)) || (digits.length >= 4 && phoneDigits.includes(digits));
+        if (hit) matches.push({ visitorId: v.id, name: v.name, arrivedAt: v.arrivedAt, roomName: rooms.get(v.roomId) ?? '', state: v.state });
+      }
+    }
+    return matches.slice(0, SEARCH_RESULTS);
+  }
+
+  async export(orgId: string, visitorId: string, now = Date.now()): Promise<VisitorExport> {
+    const visitor = await this.s.waitingRoom.getVisitor(orgId, visitorId);
+    if (!visitor) throw notFound('no such visitor');
+    const [raw, room, messages, payment] = await Promise.all([
+      this.s.redis.hmget(keys.visitor(orgId, visitorId), 'admittedAt', 'leftAt', 'callIds', 'smsIds'),
+      this.s.organizations.getRoom(orgId, visitor.roomId),
+      this.s.redis.llen(keys.visitorMessages(orgId, visitorId)),
+      this.s.redis.hmget(keys.payment(orgId, visitorId), 'amount', 'currency', 'status', 'intentId'),
+    ]);
+    const [admittedAt, leftAt, callIds, smsIds] = raw;
+    const calls = [];
+    for (const callId of listOf(callIds)) {
+      const call = await this.s.calls.get(orgId, callId);
+      if (!call) continue;
+      const technical = await this.s.redis.lrange(keys.callTechnicalData(orgId, callId), 0, -1);
+      calls.push({ callId, startedAt: call.startedAt, ...(call.endedAt ? { endedAt: call.endedAt } : {}), technicalData: technical.map((t) => JSON.parse(t) as unknown) });
+    }
+    return {
+      exportedAt: now,
+      organizationId: orgId,
+      visitor: {
+        visitorId,
+        name: visitor.name,
+        state: visitor.state,
+        room: room?.name ?? '',
+        arrivedAt: visitor.arrivedAt,
+        ...(admittedAt ? { admittedAt: Number(admittedAt) } : {}),
+        ...(leftAt ? { leftAt: Number(leftAt) } : {}),
+        ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
+        ...(visitor.checkIn ? { checkIn: visitor.checkIn } : {}),
+        ...(visitor.identity ? { identity: visitor.identity } : {}),
+        ...(visitor.deviceCheck ? { deviceCheck: visitor.deviceCheck } : {}),
+        ...(visitor.deniedMessage ? { deniedMessage: visitor.deniedMessage } : {}),
+      },
+      calls,
+      messages: { count: messages, note: 'Messages are end-to-end encrypted: only the visitor’s and the professionals’ browsers can read them.' },
+      ...(payment[0] ? { payment: { amount: Number(payment[0]), currency: payment[1]!, status: payment[2]!, reference: payment[3] ?? '' } } : {}),
+      smsRecords: listOf(smsIds).length,
+      notes: [
+        'Calls are never recorded: no sound, picture or chat of a call is kept anywhere.',
+        'Payment records for bookkeeping (amount, currency, date, payment reference; no name) are kept as the law requires.',
+        'The audit log records who acted on this visitor, by an opaque id only.',
+      ],
+    };
+  }
+
+  async correct(orgId: string, visitorId: string, change: VisitorCorrection): Promise<void> {
+    const visitor = await this.s.waitingRoom.getVisitor(orgId, visitorId);
+    if (!visitor) throw notFound('no such visitor');
+    const { name, ...answers } = change;
+    const checkIn = Object.keys(answers).length ? { custom: [], ...visitor.checkIn, ...answers } : undefined;
+    await this.s.waitingRoom.correct(visitor, { ...(name !== undefined ? { name } : {}), ...(checkIn ? { checkIn } : {}) });
+  }
+
+  /**
+   * Erases a visitor at once: their record, messages and payment link, every index entry and call member
+   * naming them, their sockets, and the SMS records at Twilio. An uncaptured card authorization is
+   * released first; the bookkeeping record of a payment (no name, no visitor) stays, as the law requires.
+   */
+  async erase(orgId: string, visitorId: string): Promise<void> {
+    const key = keys.visitor(orgId, visitorId);
+    const [roomId, callIds, smsIds] = await this.s.redis.hmget(key, 'roomId', 'callIds', 'smsIds');
+    if (!roomId) throw notFound('no such visitor');
+    if (this.s.payments.available && (await this.s.redis.exists(keys.payment(orgId, visitorId)))) {
+      await this.s.payments.settleVisit(orgId, visitorId, { admitted: false }).catch((err: Error) => {
+        // Erasure goes on: the hold, if any, lapses at Stripe within 7 days.
+        this.s.log.warn({ orgId, err: err.message }, 'erasure: could not release a card authorization');
+      });
+    }
+    this.s.notify.visitors.in(socketRooms.visitor(visitorId)).disconnectSockets(true);
+    await this.sms.forgetMessages(listOf(smsIds));
+    const tx = this.s.redis
+      .multi()
+      .del(key, keys.visitorMessages(orgId, visitorId), keys.payment(orgId, visitorId))
+      .zrem(keys.waiting(orgId, roomId), visitorId)
+      .zrem(keys.presence(orgId), visitorId)
+      .zrem(keys.visitors(orgId), visitorId);
+    for (const callId of listOf(callIds)) {
+      tx.srem(keys.callMembers(orgId, callId), `visitor:${visitorId}`);
+      // The call stays in the professional's history (it took place), naming no one.
+      tx.hset(keys.call(orgId, callId), 'visitorId', 'erased');
+    }
+    await tx.exec();
+    // (HSET on a call that expired meanwhile would make a record without TTL.)
+    for (const callId of listOf(callIds)) if ((await this.s.redis.pttl(keys.call(orgId, callId))) === -1) await this.s.redis.del(keys.call(orgId, callId));
+    this.s.notify.visitorRemoved({ visitorId, roomId, reason: 'left' });
+  }
+}
+
+const listOf = (commaSeparated: string | null | undefined) => (commaSeparated ?? '').split(',').filter(Boolean);
