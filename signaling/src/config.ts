@@ -14,7 +14,7 @@ const schema = z
     /** Extra origins allowed to open sockets and post forms (comma separated). */
     EXTRA_ORIGINS: z.string().default(''),
     REDIS_URL: z.string().startsWith('redis'),
-    /** Keys the hash of client addresses for rate limits, so no address is stored in clear. */
+    /** Keys the hash of client addresses for rate limits (a key of its own each UTC day is derived from it), so no address is stored in clear. */
     ADDRESS_HASH_KEY: z.string().min(32),
     /** Express "trust proxy": false, a hop count, or addresses/subnets of the reverse proxy. */
     TRUST_PROXY: z.string().default('false'),
