@@ -160,15 +160,27 @@ export interface OrganizationSettings {
   quickReplies: string[];
   /** Years the payment records are kept after the end of their financial year (bookkeeping law). */
   bookkeepingYears: number;
+  /** Where visitors ask for access, correction or erasure of their data (shown on the privacy page); null: not given. */
+  privacyContact: string | null;
 }
 
 export const QUICK_REPLIES_MAX = 10;
+
+/** An organization's privacy contact: an e-mail address or an https page (a form, a contact page). */
+export const privacyContact = z
+  .string()
+  .trim()
+  .max(200, { error: 'too_long' })
+  .refine((v) => z.email().safeParse(v).success || z.url({ protocol: /^https$/, hostname: z.regexes.domain }).safeParse(v).success, {
+    error: 'privacy_contact_invalid',
+  });
 
 /** PATCH /api/admin/organization */
 export const organizationSettingsUpdate = z.strictObject({
   visitorScreenShare: z.boolean().optional(),
   quickReplies: z.array(professionalMessage.pipe(z.string().max(200, { error: 'message_too_long' }))).max(QUICK_REPLIES_MAX).optional(),
   bookkeepingYears: bookkeepingYears.optional(),
+  privacyContact: privacyContact.nullable().optional(),
 });
 
 /** GET /api/admin/organization */

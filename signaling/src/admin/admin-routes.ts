@@ -59,7 +59,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const body: OrganizationOverview = {
       members: pros.map((p) => ({ id: p.id, name: p.name, email: p.email, role: p.role, mustChangePassword: !!p.mustChangePassword })),
       rooms: adminRooms.sort((a, b) => a.name.localeCompare(b.name)),
-      settings: { visitorScreenShare: org.visitorScreenShare, quickReplies: org.quickReplies, bookkeepingYears: org.bookkeepingYears },
+      settings: { visitorScreenShare: org.visitorScreenShare, quickReplies: org.quickReplies, bookkeepingYears: org.bookkeepingYears, privacyContact: org.privacyContact },
     };
     res.json(body);
   });

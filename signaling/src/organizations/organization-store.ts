@@ -96,7 +96,7 @@ export class OrganizationStore {
       .hset(keys.organization(id), { id, name, retentionDays, createdAt: Date.now() })
       .sadd(keys.organizations(), id)
       .exec();
-    return { id, name, retentionDays, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES, bookkeepingYears: DEFAULT_BOOKKEEPING_YEARS };
+    return { id, name, retentionDays, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES, bookkeepingYears: DEFAULT_BOOKKEEPING_YEARS, privacyContact: null };
   }
 
   async updateSettings(orgId: string, change: Partial<OrganizationSettings>): Promise<void> {
@@ -104,7 +104,11 @@ export class OrganizationStore {
     if (change.visitorScreenShare !== undefined) fields.visitorScreenShare = change.visitorScreenShare ? '1' : '0';
     if (change.quickReplies !== undefined) fields.quickReplies = JSON.stringify(change.quickReplies);
     if (change.bookkeepingYears !== undefined) fields.bookkeepingYears = String(change.bookkeepingYears);
-    if (Object.keys(fields).length) await this.redis.hset(keys.organization(orgId), fields);
+    if (change.privacyContact) fields.privacyContact = change.privacyContact;
+    const tx = this.redis.multi();
+    if (change.privacyContact === null) tx.hdel(keys.organization(orgId), 'privacyContact');
+    if (Object.keys(fields).length) tx.hset(keys.organization(orgId), fields);
+    await tx.exec();
   }
 
   async getOrganization(orgId: string): Promise<Organization | null> {
@@ -117,6 +121,7 @@ export class OrganizationStore {
       visitorScreenShare: h.visitorScreenShare === '1',
       quickReplies: h.quickReplies ? (JSON.parse(h.quickReplies) as string[]) : DEFAULT_QUICK_REPLIES,
       bookkeepingYears: Number(h.bookkeepingYears) || DEFAULT_BOOKKEEPING_YEARS,
+      privacyContact: h.privacyContact || null,
     };
   }
 
