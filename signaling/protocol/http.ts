@@ -188,6 +188,8 @@ export interface OrganizationOverview {
   members: MemberInfo[];
   rooms: AdminRoom[];
   settings: OrganizationSettings;
+  /** The organization's public privacy page (what the check-in form's consent link can point to). */
+  privacyPage: string;
 }
 
 /** POST /api/admin/members/:id/reset-password: shown once to the admin, to pass on. */

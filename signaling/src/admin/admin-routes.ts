@@ -23,6 +23,7 @@ import type { AuthedLocals } from '../http/request-guards.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { meOf, startSession } from '../auth/auth-routes.ts';
 import type { Services } from '../services.ts';
+import { privacyPath } from '../privacy/privacy-routes.ts';
 import type { InvitationStore } from './invitation-store.ts';
 
 /**
@@ -60,6 +61,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
       members: pros.map((p) => ({ id: p.id, name: p.name, email: p.email, role: p.role, mustChangePassword: !!p.mustChangePassword })),
       rooms: adminRooms.sort((a, b) => a.name.localeCompare(b.name)),
       settings: { visitorScreenShare: org.visitorScreenShare, quickReplies: org.quickReplies, bookkeepingYears: org.bookkeepingYears, privacyContact: org.privacyContact },
+      privacyPage: `${s.config.publicOrigin}${privacyPath(orgId)}`,
     };
     res.json(body);
   });

@@ -139,6 +139,8 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     const admin = await adminOf(server, org.id);
     const settings = async () => ((await (await fetch(`${server.url}/api/admin/organization`, { headers: admin.headers })).json()) as { settings: Record<string, unknown> }).settings;
     expect((await settings()).privacyContact).to.equal(null);
+    const overview = (await (await fetch(`${server.url}/api/admin/organization`, { headers: admin.headers })).json()) as { privacyPage: string };
+    expect(overview.privacyPage, 'the admin is given the page to link to').to.equal(`${server.origin}/privacy/${org.id}`);
 
     for (const bad of ['personvern at clinic', 'http://clinic.example/privacy', 'javascript:alert(1)', `${'a'.repeat(200)}@clinic.example`, 'https://', 42, '']) {
       const res = await call(admin, 'PATCH', '/api/admin/organization', { privacyContact: bad });
