@@ -92,6 +92,31 @@ describe('npm start: one command runs the service (real redis-server, server, me
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it('with LOG_DIR the service logs to a file of the day there (not stdout) and deletes files past LOG_RETENTION_DAYS at start', async () => {
+    // A data dir of its own, so the next test still sees a first start.
+    const ownData = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-start-logs-'));
+    const logDir = path.join(ownData, 'logs');
+    fs.mkdirSync(logDir, { recursive: true });
+    const old = path.join(logDir, 'consult-2020-01-01.log');
+    fs.writeFileSync(old, '{}\n');
+    const today = `consult-${new Date().toISOString().slice(0, 10)}.log`;
+    const withFiles = await start({ ...env, CONSULT_DATA_DIR: ownData, REDIS_PORT: String(await freePort()), LOG_DIR: logDir, LOG_RETENTION_DAYS: '3', LOG_LEVEL: 'info' });
+    try {
+      expect(fs.existsSync(old), 'a file from 2020 is past 3 days').to.equal(false);
+      // The day may turn while it starts: the line is in today's file or, just after midnight, yesterday's.
+      const written = fs.readdirSync(logDir).filter((f) => /^consult-\d{4}-\d{2}-\d{2}\.log$/.test(f));
+      expect(written.length, written.join()).to.be.within(1, 2);
+      if (written.length === 1) expect(written[0]).to.equal(today);
+      const lines = written.flatMap((f) => fs.readFileSync(path.join(logDir, f), 'utf8').split('\n').filter(Boolean)).map((l) => JSON.parse(l) as { msg: string });
+      expect(lines.map((l) => l.msg)).to.include('server listening');
+      expect(withFiles.stdout()).not.to.contain('"msg"');
+      expect(withFiles.stderr()).to.contain(`logging to ${path.join(logDir, '')}`);
+    } finally {
+      expect(await interrupt(withFiles)).to.equal(0);
+      fs.rmSync(ownData, { recursive: true, force: true });
+    }
+  });
+
   it('starts its own Redis, seeds the demo, prints working links and a login; Ctrl-C stops it all; a second start keeps the data', async () => {
     running = await start(env);
     const out = running.stdout();

@@ -8,6 +8,8 @@
  *   CONSULT_DATA_DIR  where redis data, generated secrets and the demo login live
  *                     (default ~/.local/share/consult)
  *   REDIS_PORT        port of the redis-server started here (default 6390; ignored with REDIS_URL)
+ *   LOG_DIR           (read by config.ts) JSON logs to a file per UTC day there instead of stdout;
+ *                     files older than LOG_RETENTION_DAYS (default 14) are deleted at start and daily
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +20,7 @@ import { parseEnv } from 'node:util';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../signaling/src/config.ts';
 import { createLogger } from '../signaling/src/logger.ts';
+import { DailyLogFiles } from '../signaling/src/logs/daily-log-files.ts';
 import { startServer, type RunningServer } from '../signaling/src/server.ts';
 import { seedDemo, type DemoLogin } from '../signaling/src/organizations/seed.ts';
 
@@ -216,6 +219,7 @@ function redisTarget(url: string): string {
 
 let redis: ManagedRedis | null = null;
 let server: RunningServer | null = null;
+let logFiles: DailyLogFiles | null = null;
 let stopping = false;
 
 async function main(): Promise<void> {
@@ -263,7 +267,12 @@ async function main(): Promise<void> {
   } catch (error) {
     throw new StartError((error as Error).message);
   }
-  const log = createLogger(config.LOG_LEVEL);
+  // LOG_DIR: a file per UTC day there, old ones deleted by the server itself; otherwise stdout.
+  if (config.LOG_DIR) {
+    logFiles = new DailyLogFiles({ dir: path.resolve(config.LOG_DIR), retentionDays: config.LOG_RETENTION_DAYS });
+    say(`logging to ${logFiles.currentFile()} (a file per UTC day, kept ${config.LOG_RETENTION_DAYS} days)`);
+  }
+  const log = createLogger(config.LOG_LEVEL, logFiles ?? undefined);
   try {
     server = await startServer(config, log);
   } catch (error) {
@@ -318,6 +327,7 @@ async function shutdown(code: number): Promise<void> {
     say('stopping redis-server');
     await redis.stop();
   }
+  logFiles?.close();
   process.exit(code);
 }
 

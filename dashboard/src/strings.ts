@@ -307,6 +307,9 @@ const en = {
   'admin.retentionShorten': 'Everything about visitors and calls older than {days} days will be deleted now, and the rest sooner. Go on?',
   'admin.bookkeepingYears': 'Keep payment records this many years after the end of their financial year (Norway 5, Sweden 7)',
   'admin.saveBookkeeping': 'Save',
+  'admin.privacyContact': 'Privacy contact for visitors (an e-mail address or an https page): where they ask for access, correction or erasure',
+  'admin.savePrivacyContact': 'Save',
+  'admin.privacyPage': 'Your privacy page, made from these settings (link to it from the check-in form’s consent text):',
 };
 
 const nb: Record<keyof typeof en, string> = {
@@ -615,6 +618,9 @@ const nb: Record<keyof typeof en, string> = {
   'admin.retentionShorten': 'Alt om besøkende og samtaler som er eldre enn {days} dager, slettes nå, og resten tidligere. Vil du fortsette?',
   'admin.bookkeepingYears': 'Oppbevar betalingsopplysninger så mange år etter utgangen av regnskapsåret (Norge 5, Sverige 7)',
   'admin.saveBookkeeping': 'Lagre',
+  'admin.privacyContact': 'Personvernkontakt for besøkende (e-postadresse eller en https-side): der de ber om innsyn, retting eller sletting',
+  'admin.savePrivacyContact': 'Lagre',
+  'admin.privacyPage': 'Personvernsiden deres, laget ut fra disse innstillingene (lenk til den fra samtykketeksten i innsjekkingsskjemaet):',
 };
 
 export const i18n = createI18n({ en, nb });

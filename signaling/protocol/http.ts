@@ -162,6 +162,8 @@ export interface OrganizationSettings {
   bookkeepingYears: number;
   /** Days everything about a visitor or a call is kept (check-in, BankID, messages, technical data, calls). */
   retentionDays: number;
+  /** Where visitors ask for access, correction or erasure of their data (shown on the privacy page); null: not given. */
+  privacyContact: string | null;
 }
 
 /** How long data about visitors and calls is kept: at least a day, at most ten years; 90 days unless set. */
@@ -180,6 +182,15 @@ export const retentionSeconds = z.number({ error: 'retention_invalid' }).int({ e
 
 export const QUICK_REPLIES_MAX = 10;
 
+/** An organization's privacy contact: an e-mail address or an https page (a form, a contact page). */
+export const privacyContact = z
+  .string()
+  .trim()
+  .max(200, { error: 'too_long' })
+  .refine((v) => z.email().safeParse(v).success || z.url({ protocol: /^https$/, hostname: z.regexes.domain }).safeParse(v).success, {
+    error: 'privacy_contact_invalid',
+  });
+
 /** PATCH /api/admin/organization */
 export const organizationSettingsUpdate = z.strictObject({
   visitorScreenShare: z.boolean().optional(),
@@ -187,6 +198,7 @@ export const organizationSettingsUpdate = z.strictObject({
   bookkeepingYears: bookkeepingYears.optional(),
   retentionDays: retentionDays.optional(),
   retentionSeconds: retentionSeconds.optional(),
+  privacyContact: privacyContact.nullable().optional(),
 });
 
 /** GET /api/admin/organization */
@@ -194,6 +206,8 @@ export interface OrganizationOverview {
   members: MemberInfo[];
   rooms: AdminRoom[];
   settings: OrganizationSettings;
+  /** The organization's public privacy page (what the check-in form's consent link can point to). */
+  privacyPage: string;
 }
 
 /** POST /api/admin/members/:id/reset-password: shown once to the admin, to pass on. */

@@ -7,3 +7,4 @@ export * from './bankid.ts';
 export * from './payments.ts';
 export * from './network-check.ts';
 export * from './data-rights.ts';
+export * from './privacy.ts';

@@ -14,7 +14,7 @@ const schema = z
     /** Extra origins allowed to open sockets and post forms (comma separated). */
     EXTRA_ORIGINS: z.string().default(''),
     REDIS_URL: z.string().startsWith('redis'),
-    /** Keys the hash of client addresses for rate limits, so no address is stored in clear. */
+    /** Keys the hash of client addresses for rate limits (a key of its own each UTC day is derived from it), so no address is stored in clear. */
     ADDRESS_HASH_KEY: z.string().min(32),
     /** Express "trust proxy": false, a hop count, or addresses/subnets of the reverse proxy. */
     TRUST_PROXY: z.string().default('false'),
@@ -77,6 +77,12 @@ const schema = z
     STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/).optional(),
     STRIPE_API_BASE_URL: z.url().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * A directory for the JSON logs, one file per UTC day (consult-YYYY-MM-DD.log); without it, stdout. The
+     * server deletes files older than LOG_RETENTION_DAYS itself, at start and once a day (no cron needed).
+     */
+    LOG_DIR: z.string().min(1).optional(),
+    LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
     /** Where the built front-ends are; the defaults are the repo's own build output. */
     CLIENT_DIST: z.string().default(new URL('../../client/dist', import.meta.url).pathname),
     DASHBOARD_DIST: z.string().default(new URL('../../dashboard/dist', import.meta.url).pathname),

@@ -1,18 +1,74 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 /**
- * Names, phone numbers, e-mail addresses, tokens and cookies never reach a log line. Code logs ids only;
- * redaction is the second line of defence for anything that slips through in an object.
+ * Keys whose values never reach a log line, wherever they appear (top level or up to three objects deep):
+ * names, phone numbers, national identity numbers and birth dates, e-mail addresses, what visitors write
+ * (check-in answers, message text), client addresses, and every kind of token, secret and credential.
+ * Code logs ids only; redaction is the second line of defence for anything that slips through in an object.
  */
-export const REDACTED_PATHS = [
-  'name', '*.name', 'visitorName', '*.visitorName', 'phone', '*.phone', 'email', '*.email',
-  'password', '*.password', 'token', '*.token', 'visitorToken', '*.visitorToken', 'csrfToken', '*.csrfToken',
-  'sessionId', '*.sessionId', 'cookie', '*.cookie', 'authorization', '*.authorization',
-  'req.headers.cookie', 'req.headers.authorization', 'headers.cookie', 'res.headers["set-cookie"]',
+export const REDACTED_KEYS = [
+  // names
+  'name', 'visitorName', 'professionalName', 'fullName', 'firstName', 'lastName', 'givenName', 'familyName', 'given_name', 'family_name',
+  // phone numbers, e-mail addresses
+  'phone', 'phoneNumber', 'smsPhone', 'mobile', 'email', 'e-mail',
+  // national identity numbers, birth dates
+  'nationalId', 'socialno', 'ssn', 'birthDate', 'birthdate', 'dateOfBirth',
+  // what people write
+  'answers', 'reason', 'text', 'body', 'message', 'messageText', 'blob', 'copies', 'custom',
+  // client addresses
+  'ip', 'ips', 'address', 'remoteAddress', 'x-forwarded-for', 'forwarded', 'x-real-ip',
+  // tokens, secrets, credentials
+  'password', 'newPassword', 'currentPassword', 'token', 'visitorToken', 'csrfToken', 'accessToken', 'access_token',
+  'refreshToken', 'refresh_token', 'idToken', 'id_token', 'code', 'state', 'nonce', 'secret', 'clientSecret',
+  'client_secret', 'totpSecret', 'apiKey', 'sessionId', 'cookie', 'set-cookie', 'authorization', 'x-csrf-token',
 ];
 
+const DEPTH = 4;
+
+/** Each key at the top level and under up to three levels of objects (pino's `*` is one level). */
+export const REDACTED_PATHS = REDACTED_KEYS.flatMap((key) => {
+  const k = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
+  return Array.from({ length: DEPTH }, (_, depth) => `${'*.'.repeat(depth)}${k}`.replace('.[', '['));
+});
+
+/**
+ * Error messages are free text written by libraries (an SDK may quote the phone number it refused, a
+ * parser the input it choked on): under `err` only the parts that cannot identify anyone remain.
+ */
+const SCRUBBED_IN_TEXT: [RegExp, string][] = [
+  [/[^\s@"'<>()]+@[^\s@"'<>()]+\.[^\s@"'<>()]+/g, '[e-mail]'],
+  // IPv4, and IPv6 written with at least two colons (times like 12:30 have one)
+  [/\b\d{1,3}(?:\.\d{1,3}){3}\b/g, '[address]'],
+  [/\b(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}\b/g, '[address]'],
+  // phone numbers and national identity numbers: 8 or more digits, possibly spaced or dashed
+  [/\+?\d(?:[\s-]?\d){7,}/g, '[number]'],
+  // secrets handed to browsers are 43 base64url characters; anything that long and mixed goes
+  [/[A-Za-z0-9_-]{40,}/g, '[token]'],
+];
+
+export function scrubText(text: string): string {
+  return SCRUBBED_IN_TEXT.reduce((t, [pattern, replacement]) => t.replace(pattern, replacement), text);
+}
+
+/** `err` as the code gives it (an Error or its message), as one line: type, scrubbed message, code; no stack. */
+export function scrubbedError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    const suffix = typeof code === 'string' || typeof code === 'number' ? ` (${scrubText(String(code))})` : '';
+    return `${err.name}: ${scrubText(err.message)}${suffix}`;
+  }
+  return typeof err === 'string' ? scrubText(err) : typeof err;
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: scrubbedError, error: scrubbedError },
+    },
+    destination,
+  );
 }
 
 export type { Logger };

@@ -55,6 +55,7 @@ import { readVisitorIdentity } from './bankid/visitor-identity.ts';
 import { BankId } from './bankid/bankid.ts';
 import { bankIdRoutes } from './bankid/bankid-routes.ts';
 import { bankIdAdminRoutes } from './bankid/bankid-admin-routes.ts';
+import { privacyRoutes } from './privacy/privacy-routes.ts';
 import type { Services } from './services.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
@@ -159,6 +160,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(bankIdAdminRoutes(services, bankId));
   app.use(paymentRoutes(services));
   app.use(adminPaymentRoutes(services));
+  app.use(privacyRoutes(services));
   app.use(staticApps(config));
   app.use('/api', (_req, _res, next) => next(new AppError('not_found', 'no such endpoint')));
   app.use(errorHandler(log));

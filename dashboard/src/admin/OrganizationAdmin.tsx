@@ -68,7 +68,7 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
         onSecret={setSecret}
       />
       <Rooms rooms={overview.rooms} members={overview.members} nameOf={nameOf} act={act} />
-      <OrganizationSettingsForm settings={overview.settings} act={act} />
+      <OrganizationSettingsForm settings={overview.settings} privacyPage={overview.privacyPage} act={act} />
       <BankIdSettingsForm members={overview.members} />
       <PaymentsAdmin />
     </section>

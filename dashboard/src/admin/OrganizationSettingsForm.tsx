@@ -3,9 +3,14 @@ import { QUICK_REPLIES_MAX, RETENTION_DAYS_MAX, RETENTION_DAYS_MIN, type Organiz
 import { api } from '../api.ts';
 import { t } from '../strings.ts';
 
-/** Settings that apply to the whole organization: visitors' screen sharing, quick replies, how long data is kept. */
-export function OrganizationSettingsForm({ settings, act }: { settings: OrganizationSettings; act: (action: () => Promise<void>) => Promise<void> }) {
+/** Settings that apply to the whole organization: screen sharing, quick replies, how long data is kept, bookkeeping, privacy. */
+export function OrganizationSettingsForm({ settings, privacyPage, act }: {
+  settings: OrganizationSettings;
+  privacyPage: string;
+  act: (action: () => Promise<void>) => Promise<void>;
+}) {
   const [replies, setReplies] = useState(settings.quickReplies.join('\n'));
+  const [contact, setContact] = useState(settings.privacyContact ?? '');
   const [years, setYears] = useState(String(settings.bookkeepingYears));
   const [retention, setRetention] = useState(String(settings.retentionDays));
   const save = (change: Partial<OrganizationSettings>) => act(() => api('PATCH', '/api/admin/organization', change));
@@ -68,6 +73,26 @@ export function OrganizationSettingsForm({ settings, act }: { settings: Organiza
         <button type="submit" class="secondary">
           {t('admin.saveBookkeeping')}
         </button>
+      </form>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save({ privacyContact: contact.trim() || null });
+        }}
+      >
+        <label>
+          {t('admin.privacyContact')}
+          <input type="text" maxLength={200} placeholder="personvern@klinikk.no" value={contact} onInput={(e) => setContact((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit" class="secondary">
+          {t('admin.savePrivacyContact')}
+        </button>
+        <p class="muted">
+          {t('admin.privacyPage')}{' '}
+          <a href={privacyPage} target="_blank" rel="noopener">
+            {privacyPage}
+          </a>
+        </p>
       </form>
     </section>
   );

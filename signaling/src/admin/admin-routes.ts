@@ -24,6 +24,7 @@ import type { AuthedLocals } from '../http/request-guards.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { meOf, startSession } from '../auth/auth-routes.ts';
 import type { Services } from '../services.ts';
+import { privacyPath } from '../privacy/privacy-routes.ts';
 import type { InvitationStore } from './invitation-store.ts';
 
 /**
@@ -60,7 +61,14 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const body: OrganizationOverview = {
       members: pros.map((p) => ({ id: p.id, name: p.name, email: p.email, role: p.role, mustChangePassword: !!p.mustChangePassword })),
       rooms: adminRooms.sort((a, b) => a.name.localeCompare(b.name)),
-      settings: { visitorScreenShare: org.visitorScreenShare, quickReplies: org.quickReplies, bookkeepingYears: org.bookkeepingYears, retentionDays: org.retentionDays },
+      settings: {
+        visitorScreenShare: org.visitorScreenShare,
+        quickReplies: org.quickReplies,
+        bookkeepingYears: org.bookkeepingYears,
+        retentionDays: org.retentionDays,
+        privacyContact: org.privacyContact,
+      },
+      privacyPage: `${s.config.publicOrigin}${privacyPath(orgId)}`,
     };
     res.json(body);
   });

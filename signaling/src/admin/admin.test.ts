@@ -85,7 +85,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
 
   it('organization settings: visitors’ screen sharing and the quick replies; bad ones are refused and change nothing', async () => {
     const before = (await api('GET', '/api/admin/organization', adminAuth)).body.settings;
-    expect(before).to.deep.equal({ visitorScreenShare: false, quickReplies: ['I’m running about 10 minutes late.', 'I’ll be with you shortly.'], bookkeepingYears: 5, retentionDays: 90 });
+    expect(before).to.deep.equal({ visitorScreenShare: false, quickReplies: ['I’m running about 10 minutes late.', 'I’ll be with you shortly.'], bookkeepingYears: 5, retentionDays: 90, privacyContact: null });
     const bad: unknown[] = [
       { visitorScreenShare: 'yes' },
       { quickReplies: ['fine', 'with a bell\u0007'] },
@@ -105,6 +105,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
       quickReplies: ['Ti minutter forsinket.', 'Straks der.'],
       bookkeepingYears: 5,
       retentionDays: 90,
+      privacyContact: null,
     });
     expect((await api('PATCH', '/api/admin/organization', adminAuth, { visitorScreenShare: false, quickReplies: before.quickReplies })).status).to.equal(200);
   });

@@ -134,7 +134,7 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
     res.clearCookie(flowCookieName(secure), { httpOnly: true, secure, sameSite: 'lax', path: secure ? '/' : CALLBACK_PATH });
     const back = (outcome: string) => res.redirect(303, `${s.config.publicOrigin}${record.returnTo}#bankid=${outcome}`);
     const failed = (reason: string) => {
-      s.log.info({ orgId: record.orgId, purpose: record.purpose, reason, event: 'bankid_failed' }, 'BankID login not accepted');
+      s.log.info({ orgId: record.orgId, purpose: record.purpose, refusal: reason, event: 'bankid_failed' }, 'BankID login not accepted');
       back('failed');
     };
 

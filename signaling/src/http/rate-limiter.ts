@@ -1,21 +1,26 @@
-import { createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { DailyKeyedHash } from './address-hash.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 
 /**
  * Fixed-window counters in Redis, shared by every signaling process. Subjects (client addresses, e-mail
- * addresses) are stored only as a keyed hash: the key comes from the environment, so the stored value
- * cannot be reversed by trying all IPv4 addresses.
+ * addresses) are stored only as a keyed hash whose key rotates daily (see DailyKeyedHash: a window that
+ * spans midnight UTC may count an address twice), so no address is kept in clear, nor linkable across days.
  */
 export class RateLimiter {
+  private readonly hash: DailyKeyedHash;
+
   constructor(
     private readonly redis: Redis,
-    private readonly hashKey: string,
-  ) {}
+    hashKey: string,
+    now: () => number = Date.now,
+  ) {
+    this.hash = new DailyKeyedHash(hashKey, now);
+  }
 
   subject(value: string): string {
-    return createHmac('sha256', this.hashKey).update(value).digest('base64url').slice(0, 32);
+    return this.hash.of(value);
   }
 
   /** Counts one attempt; false when the subject is over the limit in the current window. */

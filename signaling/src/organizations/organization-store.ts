@@ -111,7 +111,7 @@ export class OrganizationStore {
       .hset(keys.organization(id), { id, name, ...fields, createdAt: Date.now() })
       .sadd(keys.organizations(), id)
       .exec();
-    return { id, name, ...fields, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES, bookkeepingYears: DEFAULT_BOOKKEEPING_YEARS };
+    return { id, name, ...fields, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES, bookkeepingYears: DEFAULT_BOOKKEEPING_YEARS, privacyContact: null };
   }
 
   /** Sets the retention; answers the one it replaces (ms), so a shortening can be applied to what is kept. */
@@ -126,7 +126,11 @@ export class OrganizationStore {
     if (change.visitorScreenShare !== undefined) fields.visitorScreenShare = change.visitorScreenShare ? '1' : '0';
     if (change.quickReplies !== undefined) fields.quickReplies = JSON.stringify(change.quickReplies);
     if (change.bookkeepingYears !== undefined) fields.bookkeepingYears = String(change.bookkeepingYears);
-    if (Object.keys(fields).length) await this.redis.hset(keys.organization(orgId), fields);
+    if (change.privacyContact) fields.privacyContact = change.privacyContact;
+    const tx = this.redis.multi();
+    if (change.privacyContact === null) tx.hdel(keys.organization(orgId), 'privacyContact');
+    if (Object.keys(fields).length) tx.hset(keys.organization(orgId), fields);
+    await tx.exec();
   }
 
   async getOrganization(orgId: string): Promise<Organization | null> {
@@ -140,6 +144,7 @@ export class OrganizationStore {
       visitorScreenShare: h.visitorScreenShare === '1',
       quickReplies: h.quickReplies ? (JSON.parse(h.quickReplies) as string[]) : DEFAULT_QUICK_REPLIES,
       bookkeepingYears: Number(h.bookkeepingYears) || DEFAULT_BOOKKEEPING_YEARS,
+      privacyContact: h.privacyContact || null,
     };
   }
 

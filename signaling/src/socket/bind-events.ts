@@ -54,6 +54,6 @@ const failure = (error: ErrorBody): Ack => ({ ok: false, error });
 function toErrorBody(error: unknown, log: Logger, event: string): ErrorBody {
   if (error instanceof AppError) return error.toBody();
   if (error instanceof MediaError) return { code: error.code, message: error.message };
-  log.error({ event, err: (error as Error)?.message }, 'socket handler failed');
+  log.error({ event, err: error }, 'socket handler failed');
   return { code: 'internal', message: 'something went wrong on our side' };
 }

@@ -1,0 +1,183 @@
+import { expect } from 'chai';
+import { DEFAULT_CHECK_IN, type CheckInConfig } from '../../protocol/index.ts';
+import { createOrganization, postJson, type TestServer } from '../test-support/test-server.ts';
+import { adminOf, setUpBankId, startBankIdServer, type AdminAuth } from '../test-support/bankid-setup.ts';
+import type { BankIdBroker } from '../test-support/bankid-broker.ts';
+import { testStripeKeys } from '../test-support/stripe-stand-in.ts';
+
+/** The page's text without tags or entities, with whitespace collapsed: what a reader sees. */
+const visibleText = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/\s+/g, ' ');
+
+/*
+ * Each organization's privacy page, made from its settings on each request: what is stored and for how long
+ * (its retention period, its bookkeeping years), BankID and card payment only where it uses them, the
+ * browser storage, the processors, and its contact for access, correction and erasure. Public; unknown
+ * organizations get 404; nothing about any person on it.
+ */
+describe('the privacy page per organization (real server, BankID broker stand-in)', function () {
+  let server: TestServer;
+  let broker: BankIdBroker;
+  const stripeKeys = testStripeKeys();
+
+  before(async () => {
+    ({ server, broker } = await startBankIdServer({
+      STRIPE_SECRET_KEY: stripeKeys.secretKey,
+      STRIPE_PUBLISHABLE_KEY: stripeKeys.publishableKey,
+      STRIPE_WEBHOOK_SECRET: stripeKeys.webhookSecret,
+      LOG_RETENTION_DAYS: '21',
+    }));
+  });
+  after(async () => {
+    await broker?.close();
+    await server?.close();
+  });
+
+  const page = async (orgId: string, opts: { lang?: string; acceptLanguage?: string } = {}) => {
+    const res = await fetch(`${server.url}/privacy/${orgId}${opts.lang ? `?lang=${opts.lang}` : ''}`, {
+      headers: opts.acceptLanguage ? { 'accept-language': opts.acceptLanguage } : {},
+    });
+    return { status: res.status, type: res.headers.get('content-type') ?? '', language: res.headers.get('content-language'), html: await res.text() };
+  };
+  const text = async (orgId: string, lang = 'en') => {
+    const p = await page(orgId, { lang });
+    expect(p.status).to.equal(200);
+    return visibleText(p.html);
+  };
+  const call = (admin: AdminAuth, method: string, path: string, body: unknown) =>
+    fetch(`${server.url}${path}`, {
+      method,
+      headers: { origin: server.origin, 'content-type': 'application/json', ...admin.headers },
+      body: JSON.stringify(body),
+    });
+
+  it('an unknown or malformed organization id gets the same 404', async () => {
+    const known = await createOrganization(server.services, { name: 'Known Clinic' });
+    const unknown = await page('0123456789abcdef0123456789abcdef');
+    const malformed = await page('not-an-id');
+    expect([unknown.status, malformed.status]).to.deep.equal([404, 404]);
+    expect(unknown.html).to.equal(malformed.html);
+    expect(unknown.html).not.to.include('Known Clinic');
+    expect((await page(known.org.id)).status).to.equal(200);
+  });
+
+  it('says what is kept and for how long from the organization’s settings, in English and Norwegian', async () => {
+    const { org } = await createOrganization(server.services, { name: 'Fjord & <Klinikk>', retentionDays: 30 });
+    const yearly = await createOrganization(server.services, { name: 'Yearly Clinic', retentionDays: 365 });
+    const en = await page(org.id);
+    expect([en.status, en.type, en.language]).to.deep.equal([200, 'text/html; charset=utf-8', 'en']);
+    expect(en.html, 'the name is escaped').to.include('Fjord &amp; &lt;Klinikk&gt;').and.not.include('<Klinikk>');
+    const english = visibleText(en.html);
+    expect(english).to.include('Privacy at Fjord & <Klinikk>');
+    expect(english).to.include('messages, technical data and call records: 30 days, then they are deleted');
+    expect(english).to.include('The audit log').and.include('12 months');
+    expect(english).to.include('Application logs: 21 days');
+    expect(english).to.include('Your visit’s key (local storage): until the visit ends');
+    expect(english).to.include('Your check-in answers: your name.');
+    expect(english).to.include('uses no other provider');
+    expect(english).to.include('they have not yet given a privacy contact');
+    for (const absent of ['BankID', 'Stripe', 'Twilio', 'Payment records', 'national identity number']) expect(english).not.to.include(absent);
+    expect(await text(yearly.org.id)).to.include('call records: 365 days');
+
+    const norsk = visibleText((await page(org.id, { lang: 'nb' })).html);
+    expect(norsk).to.include('Personvern hos Fjord & <Klinikk>');
+    expect(norsk).to.include('samtalelogg: 30 dager, så slettes de');
+    expect(norsk).to.include('Programlogger: 21 dager');
+    const byBrowser = await page(org.id, { acceptLanguage: 'nb-NO,nb;q=0.9,en;q=0.5' });
+    expect([byBrowser.language, visibleText(byBrowser.html)]).to.deep.equal(['nb', norsk]);
+    expect((await page(org.id, { lang: 'de', acceptLanguage: 'no' })).language, 'an unknown ?lang= falls back to the browser').to.equal('nb');
+  });
+
+  it('names the form’s questions, BankID and card payment only where the organization uses them, and follows each change', async () => {
+    const { org, room } = await createOrganization(server.services, { name: 'Changing Clinic', retentionDays: 60 });
+    const admin = await adminOf(server, org.id);
+
+    // The form: more questions, more named.
+    const form: CheckInConfig = { ...DEFAULT_CHECK_IN, phone: { enabled: true, required: true }, reason: { enabled: true, required: false } };
+    expect((await call(admin, 'PUT', `/api/admin/rooms/${room.id}/check-in`, form)).status).to.equal(200);
+    expect(await text(org.id)).to.include('Your check-in answers: your name, your phone number and the reason for your visit, in your words.');
+
+    // BankID: set up at the organization, but used by no room yet: not named.
+    await setUpBankId(server, admin, broker, { collectNationalId: true });
+    expect(await text(org.id)).not.to.include('BankID');
+    expect((await call(admin, 'PUT', `/api/admin/rooms/${room.id}/check-in`, { ...form, bankId: true })).status).to.equal(200);
+    let english = await text(org.id);
+    const brokerHost = new URL(broker.issuer).host;
+    expect(english).to.include(`The BankID broker at ${brokerHost}`);
+    expect(english).to.include('your name and date of birth as BankID confirms them, and your national identity number (stored encrypted)');
+    expect(english).to.include('A BankID cookie: for at most 10 minutes');
+    expect(english).to.include('Check-in answers, BankID results, messages');
+    expect(await text(org.id, 'nb')).to.include('fødselsnummeret ditt');
+    await setUpBankId(server, admin, broker, { collectNationalId: false });
+    expect(await text(org.id)).to.include('BankID result').and.not.include('national identity number');
+    expect((await call(admin, 'PUT', `/api/admin/rooms/${room.id}/check-in`, { ...form, bankId: false })).status).to.equal(200);
+    expect(await text(org.id), 'BankID off again').not.to.include('BankID');
+
+    // Card payment: a price names Stripe, its cookies and the bookkeeping period; the period follows its setting.
+    expect((await call(admin, 'PUT', `/api/admin/rooms/${room.id}/price`, { price: { amount: 50_000, currency: 'NOK' } })).status).to.equal(200);
+    english = await text(org.id);
+    expect(english).to.include('Stripe (card payment)');
+    expect(english).to.include('Stripe’s cookies: on the payment step only');
+    expect(english).to.include('Payment records: 5 years after the end of the financial year');
+    expect((await call(admin, 'PATCH', '/api/admin/organization', { bookkeepingYears: 7 })).status).to.equal(200);
+    expect(await text(org.id)).to.include('Payment records: 7 years after');
+    expect(await text(org.id, 'nb')).to.include('Betalingsopplysninger: 7 år etter utgangen av regnskapsåret');
+    expect((await call(admin, 'PUT', `/api/admin/rooms/${room.id}/price`, { price: null })).status).to.equal(200);
+    english = await text(org.id);
+    for (const absent of ['Stripe', 'Payment records']) expect(english, 'free again').not.to.include(absent);
+  });
+
+  it('shows the admin’s privacy contact as a link; a contact that is neither an e-mail address nor an https page is refused and changes nothing', async () => {
+    const { org } = await createOrganization(server.services, { name: 'Contact Clinic' });
+    const admin = await adminOf(server, org.id);
+    const settings = async () => ((await (await fetch(`${server.url}/api/admin/organization`, { headers: admin.headers })).json()) as { settings: Record<string, unknown> }).settings;
+    expect((await settings()).privacyContact).to.equal(null);
+    const overview = (await (await fetch(`${server.url}/api/admin/organization`, { headers: admin.headers })).json()) as { privacyPage: string };
+    expect(overview.privacyPage, 'the admin is given the page to link to').to.equal(`${server.origin}/privacy/${org.id}`);
+
+    for (const bad of ['personvern at clinic', 'http://clinic.example/privacy', 'javascript:alert(1)', `${'a'.repeat(200)}@clinic.example`, 'https://', 42, '']) {
+      const res = await call(admin, 'PATCH', '/api/admin/organization', { privacyContact: bad });
+      expect([res.status, ((await res.json()) as { error: { code: string } }).error.code], String(bad)).to.deep.equal([400, 'bad_request']);
+    }
+    expect((await settings()).privacyContact).to.equal(null);
+
+    expect((await call(admin, 'PATCH', '/api/admin/organization', { privacyContact: '  personvern@contact-clinic.example ' })).status).to.equal(200);
+    expect((await settings()).privacyContact).to.equal('personvern@contact-clinic.example');
+    let html = (await page(org.id)).html;
+    expect(html).to.include('Contact: <a href="mailto:personvern@contact-clinic.example">personvern@contact-clinic.example</a>.');
+    expect((await page(org.id, { lang: 'nb' })).html).to.include('Kontakt: <a href="mailto:personvern@contact-clinic.example">');
+
+    expect((await call(admin, 'PATCH', '/api/admin/organization', { privacyContact: 'https://contact-clinic.example/personvern?a=1&b=2' })).status).to.equal(200);
+    html = (await page(org.id)).html;
+    expect(html).to.include('<a href="https://contact-clinic.example/personvern?a=1&amp;b=2">');
+
+    expect((await call(admin, 'PATCH', '/api/admin/organization', { privacyContact: null })).status).to.equal(200);
+    expect((await settings()).privacyContact).to.equal(null);
+    expect(await text(org.id)).to.include('they have not yet given a privacy contact');
+  });
+
+  it('holds nothing about any person: not the visitors who checked in, nor the members', async () => {
+    const org = await createOrganization(server.services, { name: 'Discreet Clinic' });
+    const admin = await adminOf(server, org.org.id);
+    const form: CheckInConfig = { ...DEFAULT_CHECK_IN, phone: { enabled: true, required: true }, reason: { enabled: true, required: false } };
+    expect((await call(admin, 'PUT', `/api/admin/rooms/${org.room.id}/check-in`, form)).status).to.equal(200);
+    const visitor = { name: 'Sigvart Hallingstad', phone: '+47 955 11 223', reason: 'Søvnproblemer' };
+    const res = await postJson(server, '/api/visits', { roomSlug: org.room.slug, answers: visitor });
+    expect(res.status).to.equal(201);
+    await res.body?.cancel();
+    for (const lang of ['en', 'nb']) {
+      const html = (await page(org.org.id, { lang })).html.toLowerCase();
+      for (const value of [visitor.name, 'Hallingstad', visitor.phone, '955 11 223', visitor.reason, org.professional.name, org.professional.email, org.room.slug, org.room.id]) {
+        expect(html, `${lang} page shows ${value}`).not.to.include(value.toLowerCase());
+      }
+      expect(html).to.include('discreet clinic');
+    }
+  });
+});

@@ -1,0 +1,41 @@
+import { Router, type Request } from 'express';
+import { id as organizationId, privacyPageQuery } from '../../protocol/index.ts';
+import type { Services } from '../services.ts';
+import { privacyFactsOf } from './privacy-facts.ts';
+import { privacyText, type PrivacyLanguage } from './privacy-text.ts';
+import { renderPrivacyPage } from './privacy-page.ts';
+
+export const privacyPath = (orgId: string): string => `/privacy/${orgId}`;
+
+const NOT_FOUND_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Not found</title>
+<p>There is no such privacy page. / Denne personvernsiden finnes ikke.</p></html>
+`;
+
+/** ?lang= wins; otherwise the browser's first preference between Norwegian and English; English by default. */
+function languageOf(req: Request, asked: PrivacyLanguage | undefined): PrivacyLanguage {
+  if (asked) return asked;
+  const preferred = req.acceptsLanguages('en', 'nb', 'no', 'nn');
+  return preferred === 'nb' || preferred === 'no' || preferred === 'nn' ? 'nb' : 'en';
+}
+
+/**
+ * GET /privacy/:orgId: each organization's privacy page, for visitors, public (the organization id is no
+ * secret and the page says nothing about any person), made from the organization's settings on each request.
+ */
+export function privacyRoutes(s: Services): Router {
+  const router = Router();
+
+  router.get('/privacy/:orgId', async (req, res) => {
+    const id = organizationId.safeParse(req.params.orgId);
+    const query = privacyPageQuery.safeParse(req.query);
+    if (!id.success || !query.success) return res.status(404).type('html').send(NOT_FOUND_PAGE);
+    const facts = await privacyFactsOf(s, id.data);
+    if (!facts) return res.status(404).type('html').send(NOT_FOUND_PAGE);
+    const lang = languageOf(req, query.data.lang);
+    res.set('content-language', lang);
+    res.vary('accept-language');
+    res.type('html').send(renderPrivacyPage(lang, privacyText(lang, facts), facts.privacyContact, privacyPath(id.data)));
+  });
+
+  return router;
+}
