@@ -6,3 +6,4 @@ export * from './check-in.ts';
 export * from './bankid.ts';
 export * from './payments.ts';
 export * from './network-check.ts';
+export * from './audit.ts';

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { PAYMENT_SCRIPTS } from '../payments/payment-scripts.ts';
+import { AUDIT_SCRIPTS } from '../audit/audit-scripts.ts';
 
 /*
  * The state changes that touch several keys run as Lua scripts, so they are atomic: two professionals
@@ -341,6 +342,7 @@ const SCRIPTS = {
   leaveWaitingRoom: { keys: 3, lua: leaveWaitingRoom },
   endCall: { keys: 'variable', lua: endCall },
   ...PAYMENT_SCRIPTS,
+  ...AUDIT_SCRIPTS,
 } as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
 
 export type ScriptName = keyof typeof SCRIPTS;
