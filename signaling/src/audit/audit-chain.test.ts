@@ -11,6 +11,7 @@ import { FieldCipher } from '../crypto/field-cipher.ts';
 import { newId } from '../ids.ts';
 import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
 import { AuditLog } from './audit-log.ts';
+import type { AuditRecord } from './audit-entry.ts';
 import { verifyAuditChain } from './audit-verify.ts';
 import { readAnchorFile } from './audit-anchors.ts';
 import { entryHash } from './chain-hash.ts';
@@ -220,7 +221,7 @@ describe('audit log: the hash chain (real Redis)', function () {
 
   it('an entry with a name, an e-mail address, a phone number or free text in it is refused and logged without the value', async () => {
     const orgId = newId();
-    const bad = [
+    const bad: Partial<AuditRecord>[] = [
       { detail: { who: 'Kari Nordmann' } },
       { detail: { email: 'kari@example.com' } },
       { detail: { phone: '+4791234567' } },
