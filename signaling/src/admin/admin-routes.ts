@@ -1,4 +1,5 @@
 import { adminAccess } from './admin-access.ts';
+import { auditActorOf } from '../audit/audit-context.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import { randomBytes } from 'node:crypto';
 import { Router, type Response } from 'express';
@@ -192,6 +193,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     s.log.info({ orgId: invitation.orgId, professionalId: pro.id, action: 'member_joined' }, 'organization changed');
     // Logged in, but like every password login, the second factor first: set up now.
     const session = await startSession(s, res, invitation.orgId, pro.id, 'second-factor-setup');
+    await s.audit.record({ ...auditActorOf(session, req.ip), action: 'member_change', targetId: pro.id, detail: { change: 'member_joined', role: pro.role } });
     res.status(201).json(await meOf(s, session));
   });
 
