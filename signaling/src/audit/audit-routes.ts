@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import {
   auditEntryId,
@@ -47,19 +48,23 @@ export function auditRoutes(s: Services): Router {
     const stamp = new Date().toISOString().slice(0, 10);
     res.setHeader('content-disposition', `attachment; filename="audit-${stamp}.${format}"`);
     res.setHeader('cache-control', 'no-store');
+    // Written as read, a page at a time, waiting for a slow client rather than holding a year of log in memory.
+    const write = async (chunk: string) => {
+      if (!res.write(chunk)) await once(res, 'drain');
+    };
     if (format === 'csv') {
       res.type('text/csv; charset=utf-8');
-      res.write(`${CSV_COLUMNS.join(',')}\r\n`);
-      for await (const e of s.audit.each(orgId, filters)) res.write(`${csvRow(e)}\r\n`);
+      await write(`${CSV_COLUMNS.join(',')}\r\n`);
+      for await (const e of s.audit.each(orgId, filters)) await write(`${csvRow(e)}\r\n`);
     } else {
       res.type('application/json; charset=utf-8');
-      res.write('[');
+      await write('[');
       let first = true;
       for await (const e of s.audit.each(orgId, filters)) {
-        res.write(`${first ? '' : ','}\n${JSON.stringify(exported(e))}`);
+        await write(`${first ? '' : ','}\n${JSON.stringify(exported(e))}`);
         first = false;
       }
-      res.write('\n]\n');
+      await write('\n]\n');
     }
     res.end();
   });
