@@ -284,7 +284,7 @@ async function main(): Promise<void> {
 
   const target = redisTarget(config.REDIS_URL);
   const saved = readJson<SavedDemoLogins>(demoLoginFile) ?? {};
-  const seeded = await seedDemo(server.services.organizations);
+  const seeded = await seedDemo(server.services.organizations, server.services.audit);
   if (seeded) {
     saved[target] = seeded;
     writePrivate(demoLoginFile, `${JSON.stringify(saved, null, 2)}\n`);

@@ -14,6 +14,7 @@ import { InvitationAccept } from './account/InvitationAccept.tsx';
 import { PasswordChange } from './account/PasswordChange.tsx';
 import { SecondFactorCheck, SecondFactorSetup } from './account/SecondFactor.tsx';
 import { OrganizationAdmin } from './admin/OrganizationAdmin.tsx';
+import { AuditLogPage } from './audit/AuditLogPage.tsx';
 import { SmsSettings } from './settings/SmsSettings.tsx';
 import { BankIdLink } from './account/BankIdLink.tsx';
 import { HistoryList } from './history/HistoryList.tsx';
@@ -30,7 +31,7 @@ import { canEncryptFrames } from '../../client/src/call-engine/frame-pipe.ts';
 import { SelfPreview } from './queue/SelfPreview.tsx';
 import { i18n, t } from './strings.ts';
 
-type View = 'queue' | 'history' | 'organization' | 'settings';
+type View = 'queue' | 'history' | 'organization' | 'settings' | 'audit';
 
 /** An arrival SMS links to `#open=<signed token>`: the dashboard opens on that visitor after login. */
 function alertLinkInLink(): string | null {
@@ -275,6 +276,11 @@ export function DashboardApp() {
                   {t('nav.organization')}
                 </button>
               )}
+              {me.professional.role === 'admin' && (
+                <button type="button" class="secondary" aria-current={view === 'audit' ? 'page' : undefined} onClick={() => setView('audit')}>
+                  {t('nav.audit')}
+                </button>
+              )}
             </nav>
             {view === 'queue' ? (
               <>
@@ -298,6 +304,8 @@ export function DashboardApp() {
               </>
             ) : view === 'history' ? (
               <HistoryList />
+            ) : view === 'audit' ? (
+              <AuditLogPage />
             ) : view === 'settings' ? (
               <>
                 <SmsSettings />

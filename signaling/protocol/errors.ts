@@ -39,6 +39,8 @@ export const ErrorCode = {
   refundTooLarge: 'refund_too_large',
   /** A step the room requires (BankID, payment) is not done: the visitor cannot wait yet. */
   checkInIncomplete: 'check_in_incomplete',
+  /** A login could not be written to the audit log, so it is not let through; try again in a moment. */
+  auditUnavailable: 'audit_unavailable',
   internal: 'internal',
 } as const;
 
@@ -75,5 +77,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   payments_unavailable: 503,
   refund_too_large: 409,
   check_in_incomplete: 409,
+  audit_unavailable: 503,
   internal: 500,
 };

@@ -8,3 +8,4 @@ export * from './payments.ts';
 export * from './network-check.ts';
 export * from './data-rights.ts';
 export * from './privacy.ts';
+export * from './audit.ts';

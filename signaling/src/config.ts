@@ -76,6 +76,12 @@ const schema = z
     STRIPE_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_[A-Za-z0-9]{16,}$/).optional(),
     STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/).optional(),
     STRIPE_API_BASE_URL: z.url().optional(),
+    /**
+     * An append-only file outside Redis where the head of every organization's audit chain is written once
+     * a day (lines of JSON), so a rewrite of a whole audit stream is detected (`npm run audit:verify`).
+     * Without it, nothing is anchored.
+     */
+    AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /**
      * A directory for the JSON logs, one file per UTC day (consult-YYYY-MM-DD.log); without it, stdout. The

@@ -56,6 +56,8 @@ import { BankId } from './bankid/bankid.ts';
 import { bankIdRoutes } from './bankid/bankid-routes.ts';
 import { bankIdAdminRoutes } from './bankid/bankid-admin-routes.ts';
 import { privacyRoutes } from './privacy/privacy-routes.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { auditRoutes } from './audit/audit-routes.ts';
 import type { Services } from './services.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
@@ -129,9 +131,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     fieldCipher,
     payments: new PaymentService(redis, stripeFromConfig(config), log),
     networkChecks: new NetworkCheckStore(redis),
+    audit: new AuditLog(redis, log, fieldCipher, config.AUDIT_ANCHOR_FILE),
   };
   const purge = new PurgeJob(services);
   purge.start();
+  services.audit.anchors.start();
   const callService = new CallService(services);
   const presence = new VisitorPresence(services);
   const messages = new WaitingMessages(services);
@@ -161,6 +165,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(paymentRoutes(services));
   app.use(adminPaymentRoutes(services));
   app.use(privacyRoutes(services));
+  app.use(auditRoutes(services));
   app.use(staticApps(config));
   app.use('/api', (_req, _res, next) => next(new AppError('not_found', 'no such endpoint')));
   app.use(errorHandler(log));
@@ -181,6 +186,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     async close() {
       await purge.stop();
       await presence.close();
+      services.audit.anchors.stop();
       callService.close();
       // io.close() closes this process's sockets in every namespace. (io.disconnectSockets() would go
       // through the Redis adapter and close the sockets of every other signaling process too.)

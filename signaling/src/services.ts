@@ -13,6 +13,7 @@ import type { Notifier } from './socket/notifier.ts';
 import type { FieldCipher } from './crypto/field-cipher.ts';
 import type { PaymentService } from './payments/payment-service.ts';
 import type { NetworkCheckStore } from './network-check/network-check-store.ts';
+import type { AuditLog } from './audit/audit-log.ts';
 
 /** What every feature may use; built once in server.ts. */
 export interface Services {
@@ -32,4 +33,6 @@ export interface Services {
   fieldCipher: FieldCipher;
   payments: PaymentService;
   networkChecks: NetworkCheckStore;
+  /** Each organization's hash-chained audit log: `record` what was done, by whom, to which id. */
+  audit: AuditLog;
 }

@@ -8,6 +8,7 @@ function problemOf(err: unknown): string {
   if (status === 401) return t('twoStep.wrongCode');
   if (status === 429) return t('login.rateLimited');
   if (status === 400) return t('twoStep.enterCode');
+  if (err instanceof ApiError && err.code === 'audit_unavailable') return t('login.auditUnavailable');
   return t('login.failed');
 }
 

@@ -1,10 +1,17 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { id } from '../../protocol/index.ts';
+import { auditTarget, id, type AuditAction, type AuditDetail } from '../../protocol/index.ts';
+import { httpActorOf } from '../audit/audit-context.ts';
 import { notFound } from '../errors.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 
 type AdminResponse = Response<unknown, AuthedLocals>;
+
+/** Admin changes about members (the rest change the organization's settings and rooms). */
+const MEMBER_CHANGES = new Set(['member_invited', 'member_removed', 'password_reset', 'bankid_binding_approved', 'bankid_binding_removed']);
+const auditActionOf = (change: string): AuditAction => (MEMBER_CHANGES.has(change) ? 'member_change' : change === 'payment_refunded' ? 'refund' : 'settings_change');
+/** A plain token (setting names, a role) may go into the entry's detail; anything else stays out of it. */
+const PLAIN = /^[A-Za-z0-9_.:,-]{1,100}$/;
 
 /**
  * What every admin route needs: the guard (logged in, and an admin of the organization; to anyone else
@@ -21,8 +28,17 @@ export function adminAccess(s: Services) {
   return {
     admin: [requireProfessional(s.sessions, s.config.cookieSecure), adminOnly] as RequestHandler[],
     orgOf,
-    audit: (res: AdminResponse, action: string, target: string) =>
-      s.log.info({ orgId: orgOf(res), actorId: res.locals.session.professionalId, action, target }, 'organization changed'),
+    /**
+     * A change by an admin: a log line, and an entry in the organization's audit log (member changes as
+     * member_change, refunds as refund, the rest as settings_change; the change's own name in the detail).
+     * `target` is an id, or a plain word such as the settings changed. Never fails the change.
+     */
+    async audit(res: AdminResponse, action: string, target: string): Promise<void> {
+      s.log.info({ orgId: orgOf(res), actorId: res.locals.session.professionalId, action, target }, 'organization changed');
+      const isId = auditTarget.safeParse(target).success;
+      const detail: AuditDetail = { change: action, ...(!isId && PLAIN.test(target) ? { about: target } : {}) };
+      await s.audit.record({ ...httpActorOf(res.req, res), action: auditActionOf(action), ...(isId ? { targetId: target } : {}), detail });
+    },
     /** A member of this organization, or 404 (another organization's ids are as unknown as made-up ones). */
     async memberOf(res: AdminResponse, memberId: unknown) {
       const parsed = id.safeParse(memberId);

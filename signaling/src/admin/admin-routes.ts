@@ -1,5 +1,6 @@
 import { changeRetention } from '../retention/retention-change.ts';
 import { adminAccess } from './admin-access.ts';
+import { auditActorOf } from '../audit/audit-context.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import { randomBytes } from 'node:crypto';
 import { Router, type Response } from 'express';
@@ -80,7 +81,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     if (retentionDays !== undefined) await changeRetention(s, orgOf(res), { days: retentionDays });
     if (retentionSeconds !== undefined) await changeRetention(s, orgOf(res), { seconds: retentionSeconds });
     await s.organizations.updateSettings(orgOf(res), change);
-    audit(res, 'settings-changed', Object.keys(req.body as object).join(','));
+    await audit(res, 'settings-changed', Object.keys(req.body as object).join(','));
     res.json({});
   });
 
@@ -88,7 +89,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const body = parse(invitationRequest, req.body);
     if (await s.organizations.findProfessionalByEmail(body.email)) throw new AppError('email_taken', 'this e-mail address already belongs to a member');
     const { token, expiresAt } = await invitations.create(orgOf(res), body);
-    audit(res, 'member_invited', body.role);
+    await audit(res, 'member_invited', body.role);
     // The secret travels in the fragment: browsers do not send it to any server, so it reaches no log.
     const created: InvitationCreated = { invitationUrl: `${s.config.PUBLIC_ORIGIN}/dashboard/#invitation=${token}`, expiresAt };
     res.status(201).json(created);
@@ -100,7 +101,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     await s.organizations.removeProfessional(pro.orgId, pro.id);
     // Disconnected at once: every session ends, every open dashboard is told and closed.
     s.notify.sessionsEnded(await s.sessions.destroyAllOf(pro.orgId, pro.id));
-    audit(res, 'member_removed', pro.id);
+    await audit(res, 'member_removed', pro.id);
     res.status(204).end();
   });
 
@@ -109,7 +110,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const temporaryPassword = randomBytes(12).toString('base64url');
     await s.organizations.setPassword(pro.orgId, pro.id, await hashPassword(temporaryPassword), true);
     s.notify.sessionsEnded(await s.sessions.destroyAllOf(pro.orgId, pro.id));
-    audit(res, 'password_reset', pro.id);
+    await audit(res, 'password_reset', pro.id);
     const body: PasswordReset = { temporaryPassword };
     res.json(body);
   });
@@ -120,7 +121,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const members = await checkMembers(res, body.members);
     const room = await s.organizations.createRoom(orgId, { slug: await s.organizations.freeSlugFor(body.name), name: body.name, kind: 'shared', members });
     s.notify.roomAccessChanged(orgId, room.id, { added: members, admins: true });
-    audit(res, 'room_created', room.id);
+    await audit(res, 'room_created', room.id);
     const created: AdminRoom = { roomId: room.id, name: room.name, slug: room.slug, kind: room.kind, members, checkIn: room.checkIn, price: room.price };
     res.status(201).json(created);
   });
@@ -137,7 +138,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
       const change = await s.organizations.setRoomMembers(room.orgId, room.id, await checkMembers(res, body.members));
       s.notify.roomAccessChanged(room.orgId, room.id, change);
     }
-    audit(res, 'room_changed', room.id);
+    await audit(res, 'room_changed', room.id);
     const updated: AdminRoom = {
       roomId: room.id,
       name: body.name ?? room.name,
@@ -155,7 +156,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const room = await roomOf(res, req.params.id);
     const config = parse(checkInConfig, req.body);
     await s.organizations.setCheckIn(room.orgId, room.id, config);
-    audit(res, 'room_check_in_changed', room.id);
+    await audit(res, 'room_check_in_changed', room.id);
     res.json(config);
   });
 
@@ -167,7 +168,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     if (waiting.length) throw new AppError('room_not_empty', 'someone is waiting in this room; delete it when no one is');
     await s.organizations.deleteRoom(room.orgId, room.id);
     s.notify.roomChanged(room.id, true);
-    audit(res, 'room_deleted', room.id);
+    await audit(res, 'room_deleted', room.id);
     res.status(204).end();
   });
 
@@ -205,6 +206,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     s.log.info({ orgId: invitation.orgId, professionalId: pro.id, action: 'member_joined' }, 'organization changed');
     // Logged in, but like every password login, the second factor first: set up now.
     const session = await startSession(s, res, invitation.orgId, pro.id, 'second-factor-setup');
+    await s.audit.record({ ...auditActorOf(session, req.ip), action: 'member_change', targetId: pro.id, detail: { change: 'member_joined', role: pro.role } });
     res.status(201).json(await meOf(s, session));
   });
 

@@ -6,6 +6,7 @@ import { requireProfessional, sessionCookieName, type AuthedLocals } from '../ht
 import type { Services } from '../services.ts';
 import type { LoginStep, Session } from './session-store.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { httpActorOf } from '../audit/audit-context.ts';
 
 const LOGIN_WINDOW_MS = 15 * 60_000;
 
@@ -60,6 +61,9 @@ export function authRoutes(s: Services): Router {
     const pro = await s.organizations.findProfessionalByEmail(body.email);
     if (!(await verifyPassword(pro?.passwordHash, body.password)) || !pro) {
       s.log.info({ event: 'login_failed' }, 'login failed');
+      // Only a known account has an organization whose log it goes in. The actor is unproven: `system`
+      // noting an attempt on the account (the target).
+      if (pro) await s.audit.record({ orgId: pro.orgId, actor: 'system', action: 'login_failed', targetId: pro.id, address: req.ip, detail: { method: 'password_totp', step: 'password' } });
       throw new AppError('invalid_credentials', 'wrong e-mail or password');
     }
     // The password alone is not enough: the second factor next (set up now if this is the first login).
@@ -85,13 +89,15 @@ export function authRoutes(s: Services): Router {
     if (body.newPassword === body.currentPassword) throw new AppError('bad_request', 'newPassword: choose a password you have not used here');
     await s.organizations.setPassword(session.orgId, pro.id, await hashPassword(body.newPassword), false);
     const done = await s.sessions.advance(session, undefined);
+    await s.audit.record({ ...httpActorOf(req, res), action: 'member_change', targetId: pro.id, detail: { change: 'own_password_changed' } });
     s.log.info({ orgId: session.orgId, professionalId: pro.id }, 'password changed');
     res.json(await meOf(s, done));
   });
 
-  router.post('/api/auth/logout', anyStep, async (_req, res: Response<unknown, AuthedLocals>) => {
+  router.post('/api/auth/logout', anyStep, async (req, res: Response<unknown, AuthedLocals>) => {
     const { session } = res.locals;
     await s.sessions.destroy(session);
+    await s.audit.record({ ...httpActorOf(req, res), action: 'logout' });
     s.notify.sessionEnded(session.sessionHash);
     s.log.info({ orgId: session.orgId, professionalId: session.professionalId }, 'professional logged out');
     res.clearCookie(cookieName, { path: '/', httpOnly: true, secure, sameSite: 'lax' });

@@ -5,6 +5,7 @@ import { parse } from '../http/validate.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 import { meOf, stepAfterSecondFactor } from './auth-routes.ts';
+import { httpActorOf } from '../audit/audit-context.ts';
 
 const WINDOW_MS = 15 * 60_000;
 
@@ -30,8 +31,11 @@ export function secondFactorRoutes(s: Services): Router {
     await allowAttempt(session.professionalId, req.ip ?? '');
     if (!(await s.secondFactor.verify(session.orgId, session.professionalId, code))) {
       s.log.info({ orgId: session.orgId, professionalId: session.professionalId, event: 'second_factor_failed' }, 'wrong second factor');
+      await s.audit.record({ ...httpActorOf(req, res), actor: 'system', action: 'login_failed', targetId: session.professionalId, detail: { method: 'password_totp', step: 'second_factor' } });
       throw new AppError('invalid_code', 'wrong or already used code');
     }
+    // Audited before the session may do anything (or the login is refused): see AuditLog.recordOrRefuse.
+    await s.audit.recordOrRefuse({ ...httpActorOf(req, res), action: 'login', detail: { method: 'password_totp' } });
     const next = await s.sessions.advance(session, await stepAfterSecondFactor(s, session));
     s.log.info({ orgId: session.orgId, professionalId: session.professionalId, method: 'password+totp' }, 'professional logged in');
     res.json(await meOf(s, next));
@@ -57,6 +61,7 @@ export function secondFactorRoutes(s: Services): Router {
     });
     const recoveryCodes = await s.secondFactor.enable(session.orgId, session.professionalId, secret, code);
     if (!recoveryCodes) throw new AppError('invalid_code', 'that code is not from this setup; check the app and try again');
+    await s.audit.recordOrRefuse({ ...httpActorOf(req, res), action: 'login', detail: { method: 'password_totp', secondFactor: 'set_up' } });
     const next = await s.sessions.advance(session, await stepAfterSecondFactor(s, session));
     s.log.info({ orgId: session.orgId, professionalId: session.professionalId, method: 'password+totp', secondFactor: 'set up' }, 'professional logged in');
     const body: SecondFactorEnabled = { recoveryCodes, me: await meOf(s, next) };

@@ -46,13 +46,13 @@ export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
     // A wrong issuer is said now, not when the first visitor tries.
     if (!(await bankId.brokers.check(`check:${orgId}`, candidate))) throw new AppError('bad_request', 'issuer: no OpenID Connect configuration could be read there');
     await bankId.settings.set(orgId, { ...update, clientSecret });
-    audit(res, 'bankid_settings_changed', update.clientSecret ? 'with new client secret' : 'client secret kept');
+    await audit(res, 'bankid_settings_changed', update.clientSecret ? 'with new client secret' : 'client secret kept');
     res.status(204).end();
   });
 
   router.delete('/api/admin/bankid', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
     await bankId.settings.remove(orgOf(res));
-    audit(res, 'bankid_settings_removed', '');
+    await audit(res, 'bankid_settings_removed', '');
     res.status(204).end();
   });
 
@@ -70,14 +70,14 @@ export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
   router.post('/api/admin/members/:id/bankid/approve', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const pro = await memberOf(res, req.params.id);
     if (!bankId.bindings || !(await bankId.bindings.approve(pro.orgId, pro.id))) throw notFound('nothing waits for approval');
-    audit(res, 'bankid_binding_approved', pro.id);
+    await audit(res, 'bankid_binding_approved', pro.id);
     res.status(204).end();
   });
 
   router.delete('/api/admin/members/:id/bankid', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const pro = await memberOf(res, req.params.id);
     await bankId.bindings?.remove(pro.orgId, pro.id);
-    audit(res, 'bankid_binding_removed', pro.id);
+    await audit(res, 'bankid_binding_removed', pro.id);
     res.status(204).end();
   });
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { BankIdLoginOptions, BankIdStarted, Me, MemberBankIdInfo, MemberBankIdList } from '../../protocol/index.ts';
 import { dumpRedis } from '../test-support/redis-dump.ts';
+import { hashSecret } from '../ids.ts';
 import { addMember, createOrganization, postJson, sessionCookieFor, type TestServer } from '../test-support/test-server.ts';
 import { CookieJar, passBroker, TEST_PERSONS, type BankIdBroker, type Misbehaviour, type TestPerson } from '../test-support/bankid-broker.ts';
 import { adminOf, setUpBankId, startBankIdServer, type AdminAuth } from '../test-support/bankid-setup.ts';
@@ -106,6 +107,13 @@ describe('BankID login for members: binding, approval, login (real server, Redis
     }
     const loginLine = server.logs().map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.method === 'bankid');
     expect(loginLine).to.include({ msg: 'professional logged in', professionalId: member.id });
+
+    // In the organization's audit log: the approval by the admin, and a BankID login with the new session's
+    // hash (never its secret).
+    const audited = (await server.services.audit.list(orgId, { limit: 200 })).entries;
+    const login = audited.find((e) => e.action === 'login' && e.actor === member.id);
+    expect(login, 'login audited').to.deep.include({ sessionHash: hashSecret(cookie.split('.')[1]!), detail: { method: 'bankid' } });
+    expect(audited.find((e) => e.action === 'member_change' && e.targetId === member.id)).to.deep.include({ actor: admin.id, detail: { change: 'bankid_binding_approved' } });
   });
 
   it('an identity that is not bound, a cancel, and each id token defect log no one in, and look alike', async () => {

@@ -16,6 +16,7 @@ import { hashSecret, sameHash } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 import { startSession } from '../auth/auth-routes.ts';
+import { auditActorOf } from '../audit/audit-context.ts';
 import { BankId, CALLBACK_PATH, flowCookieName } from './bankid.ts';
 import type { BankIdSettings } from './bankid-settings-store.ts';
 import { BrokerRefusal, newFlowSecrets, type VerifiedClaims } from './broker-client.ts';
@@ -188,7 +189,12 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
     const professionalId = await bindings.memberOf(record.orgId, identityHash);
     const pro = professionalId && (await s.organizations.getProfessional(record.orgId, professionalId));
     if (!pro) return failed('not_bound');
-    await startSession(s, res, pro.orgId, pro.id);
+    const session = await startSession(s, res, pro.orgId, pro.id);
+    // Audited before the dashboard opens, or no login (see AuditLog.recordOrRefuse): the session goes again.
+    if (!(await s.audit.record({ ...auditActorOf(session, req.ip), action: 'login', detail: { method: 'bankid' } }))) {
+      await s.sessions.destroy(session);
+      return failed('audit_unavailable');
+    }
     s.log.info({ orgId: pro.orgId, professionalId: pro.id, method: 'bankid' }, 'professional logged in');
     res.redirect(303, `${s.config.publicOrigin}${record.returnTo}`);
   });

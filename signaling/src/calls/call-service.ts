@@ -14,6 +14,7 @@ import type { Services } from '../services.ts';
 import { socketRooms, type ProfessionalSocket, type VisitorSocket } from '../socket/types.ts';
 import type { Call } from './call-store.ts';
 import { mediaParticipantId, type CallParticipant } from './call-participant.ts';
+import { socketActorOf } from '../audit/audit-context.ts';
 
 /** Both namespaces' sockets; for emitting, only the call events they share matter. */
 type AnySocket = VisitorSocket | ProfessionalSocket;
@@ -208,7 +209,7 @@ export class CallService {
     // The members are read with the call (one round trip): the host's hang-up ends it for all of them.
     const [call, members] = await Promise.all([this.activeCallOf(p, callId), this.s.calls.members(p.orgId, callId)]);
     if (p.role === 'professional' && p.id === call.professionalId) {
-      await this.endCall(call, p.role, members);
+      await this.endCall(call, socket, p, members);
       return {};
     }
     const participantId = mediaParticipantId(p);
@@ -217,7 +218,7 @@ export class CallService {
     // A visitor leaving a call that goes on: their visit is over.
     if (p.role === 'visitor') settleEndedVisits(this.s, call.orgId, [p.id]);
     this.dropParticipant(callId, participantId);
-    if (left <= 1) await this.endCall(call, p.role).catch((err) => {
+    if (left <= 1) await this.endCall(call, socket, p).catch((err) => {
       if (!(err instanceof AppError && err.code === 'call_ended')) throw err;
     });
     return {};
@@ -247,9 +248,16 @@ export class CallService {
     await this.s.waitingRoom.admitToCall(visitor, callId, MAX_CALL_PARTICIPANTS);
   }
 
-  private async endCall(call: Call, by: CallParticipant['role'], members?: string[]): Promise<void> {
-    const told = await this.s.calls.end(call, Date.now(), members);
-    this.s.log.info({ callId: call.id, orgId: call.orgId, role: by }, 'call ended');
+  private async endCall(call: Call, socket: AnySocket, by: CallParticipant, members?: string[]): Promise<void> {
+    const endedAt = Date.now();
+    const told = await this.s.calls.end(call, endedAt, members);
+    this.s.log.info({ callId: call.id, orgId: call.orgId, role: by.role }, 'call ended');
+    // A member ending it is the actor; a visitor is named by nobody in the audit log: the service notes it.
+    const actor =
+      by.role === 'professional'
+        ? socketActorOf(this.s.config.trustProxy, (socket as ProfessionalSocket).data.session, socket.request)
+        : { orgId: call.orgId, actor: 'system' };
+    await this.s.audit.record({ ...actor, action: 'call_end', targetId: call.id, detail: { by: by.role, seconds: Math.round((endedAt - call.startedAt) / 1000) } });
     // Visitors sent back to wait are not told the call ended: their visit goes on. Colleagues asked in
     // are, joined or not (their dashboard stops offering to join).
     this.s.notify.callEnded(call.id, told);

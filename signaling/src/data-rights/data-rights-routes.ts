@@ -1,5 +1,6 @@
-import { Router, type Response } from 'express';
-import { id, visitorCorrection, visitorSearch } from '../../protocol/index.ts';
+import { Router, type Request, type Response } from 'express';
+import { id, visitorCorrection, visitorSearch, type AuditAction, type AuditDetail } from '../../protocol/index.ts';
+import { httpActorOf } from '../audit/audit-context.ts';
 import { adminAccess } from '../admin/admin-access.ts';
 import { notFound } from '../errors.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
@@ -13,7 +14,10 @@ import type { VisitorRecords } from './visitor-records.ts';
  */
 export function dataRightsRoutes(s: Services, records: VisitorRecords): Router {
   const router = Router();
-  const { admin, orgOf, audit } = adminAccess(s);
+  const { admin, orgOf } = adminAccess(s);
+  /** Each act on a visitor's data goes in the audit log, naming them by id only. */
+  const audit = (req: Request, res: Response<unknown, AuthedLocals>, action: AuditAction, visitorId?: string, detail?: AuditDetail) =>
+    s.audit.record({ ...httpActorOf(req, res), action, ...(visitorId ? { targetId: visitorId } : {}), ...(detail ? { detail } : {}) });
   const visitorIdOf = (raw: unknown) => {
     const parsed = id.safeParse(raw);
     if (!parsed.success) throw notFound('no such visitor');
@@ -23,14 +27,15 @@ export function dataRightsRoutes(s: Services, records: VisitorRecords): Router {
   router.get('/api/admin/visitors', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const { q } = parse(visitorSearch, req.query);
     const visitors = await records.find(orgOf(res), q);
-    audit(res, 'visitor-search', String(visitors.length));
+    // Who was shown whose details: each visitor found is a view (the search words themselves stay out).
+    for (const v of visitors) await audit(req, res, 'view_visitor', v.visitorId, { via: 'search' });
     res.json({ visitors });
   });
 
   router.get('/api/admin/visitors/:id/export', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const visitorId = visitorIdOf(req.params.id);
     const body = await records.export(orgOf(res), visitorId);
-    audit(res, 'visitor-exported', visitorId);
+    await audit(req, res, 'export', visitorId);
     res.setHeader('content-disposition', `attachment; filename="visitor-${visitorId}.json"`);
     res.json(body);
   });
@@ -39,14 +44,14 @@ export function dataRightsRoutes(s: Services, records: VisitorRecords): Router {
     const visitorId = visitorIdOf(req.params.id);
     const change = parse(visitorCorrection, req.body);
     await records.correct(orgOf(res), visitorId, change);
-    audit(res, 'visitor-corrected', visitorId);
+    await audit(req, res, 'correction', visitorId, { fields: Object.keys(change).join(',') });
     res.json({});
   });
 
   router.delete('/api/admin/visitors/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const visitorId = visitorIdOf(req.params.id);
     await records.erase(orgOf(res), visitorId);
-    audit(res, 'visitor-erased', visitorId);
+    await audit(req, res, 'erasure', visitorId);
     res.status(204).end();
   });
 

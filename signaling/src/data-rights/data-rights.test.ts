@@ -91,6 +91,8 @@ describe('data subject rights: find, export, correct, erase (real server, Redis,
     expect(data.calls[0]!.technicalData).to.deep.include.members([{ at: (data.calls[0]!.technicalData[0] as { at: number }).at, role: 'visitor', kind: 'quality', rating: 'good', lossPercent: 0.5, rttMs: 40 }]);
     expect(data.messages.count).to.equal(0);
     expect((await admin.call('GET', `/api/admin/visitors/${'f'.repeat(32)}/export`)).status).to.equal(404);
+    const { entries } = await server.services.audit.list(org.org.id, { action: 'export' });
+    expect(entries.map((e) => e.targetId), 'the export is audited').to.deep.equal([visitorId]);
     pro.disconnect();
     visitor.disconnect();
   });
@@ -126,12 +128,16 @@ describe('data subject rights: find, export, correct, erase (real server, Redis,
     await sleep(200);
     expect(first.visitor.connected, 'their sockets are closed').to.equal(false);
     expect(twilio.deleted, 'the arrival SMS record is deleted at Twilio').to.have.length(1);
-    const everything = JSON.stringify([...(await dumpRedis(server.redis.client))]);
-    expect(everything, 'no trace of the visitor’s id anywhere').not.to.include(first.visitorId);
+    // Anywhere but the audit log, which names who was acted on by their opaque id (and nothing else of them).
+    const outsideAudit = [...(await dumpRedis(server.redis.client))].filter(([key]) => !/:audit(-|$)/.test(key));
+    expect(JSON.stringify(outsideAudit), 'no trace of the visitor’s id anywhere').not.to.include(first.visitorId);
     expect(await server.redis.client.hget(keys.call(org.org.id, first.callId), 'visitorId')).to.equal('erased');
     expect((await find('Slett')).visitors).to.deep.equal([]);
     expect((await admin.call('GET', `/api/admin/visitors/${first.visitorId}/export`)).status).to.equal(404);
     expect((await admin.call('DELETE', `/api/admin/visitors/${first.visitorId}`)).status, 'erased is gone').to.equal(404);
+    // The audit log says an admin erased someone, by the opaque id only.
+    const { entries } = await server.services.audit.list(org.org.id, { action: 'erasure' });
+    expect(entries.map((e) => e.targetId)).to.include(first.visitorId);
     expect(await visitorSocket(server, (await checkIn('Ny', '+47 977 88 999', '1999-09-09')).visitorToken).then((s) => s.connected)).to.equal(true);
     first.pro.disconnect();
   });

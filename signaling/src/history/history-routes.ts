@@ -3,11 +3,12 @@ import { Router, type Response } from 'express';
 import type { HistoryResponse } from '../../protocol/index.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
+import { httpActorOf } from '../audit/audit-context.ts';
 
 export function historyRoutes(s: Services): Router {
   const router = Router();
 
-  router.get('/api/history', requireProfessional(s.sessions, s.config.cookieSecure), async (_req, res: Response<unknown, AuthedLocals>) => {
+  router.get('/api/history', requireProfessional(s.sessions, s.config.cookieSecure), async (req, res: Response<unknown, AuthedLocals>) => {
     const { orgId, professionalId } = res.locals.session;
     const org = await s.organizations.getOrganization(orgId);
     const retentionMs = retentionMsOf(org);
@@ -16,6 +17,8 @@ export function historyRoutes(s: Services): Router {
       visitorName: (await s.waitingRoom.getVisitor(orgId, call.visitorId))?.name ?? '',
       roomName: rooms.get(call.roomId) ?? '',
     }));
+    // Seeing whom one met is access to visitors' data: audited (the visitors' ids are not listed, only how many).
+    await s.audit.record({ ...httpActorOf(req, res), action: 'view_history', targetId: professionalId, detail: { calls: calls.length } });
     const body: HistoryResponse = { calls };
     res.json(body);
   });

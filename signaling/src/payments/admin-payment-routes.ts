@@ -19,7 +19,7 @@ export function adminPaymentRoutes(s: Services): Router {
     // A price nobody could pay would leave the room's visitors stuck before the waiting room.
     if (price && !s.payments.available) throw new AppError('payments_unavailable', 'card payment is not set up on this server');
     await s.organizations.setPrice(room.orgId, room.id, price);
-    audit(res, 'room_price_changed', room.id);
+    await audit(res, 'room_price_changed', room.id);
     const body: { price: RoomPrice | null } = { price };
     res.json(body);
   });
@@ -36,7 +36,7 @@ export function adminPaymentRoutes(s: Services): Router {
     if (!paymentId.success) throw notFound('no such payment');
     const body = parse(refundRequest, req.body);
     const refunded: AdminPayment = await s.payments.refund(orgOf(res), paymentId.data, body);
-    audit(res, 'payment_refunded', paymentId.data);
+    await audit(res, 'payment_refunded', paymentId.data);
     res.json(refunded);
   });
 

@@ -68,6 +68,14 @@ export const keys = {
   transactions: (orgId: string) => `${tag(orgId)}:transactions`,
   /** A Stripe webhook event already applied (by event id): 30 days, longer than Stripe retries one. */
   stripeEvent: (orgId: string, eventId: string) => `${tag(orgId)}:stripe-event:${eventId}`,
+  /** Stream: the organization's audit log, hash-chained; trimmed by time to its own retention (audit/). */
+  audit: (orgId: string) => `${tag(orgId)}:audit`,
+  /** Hash: the audit chain's head (the last entry's id and hash), read and moved by every append. */
+  auditHead: (orgId: string) => `${tag(orgId)}:audit-head`,
+  /** Hash: the id and hash of the last audit entry trimmed away, where verification starts. */
+  auditCheckpoint: (orgId: string) => `${tag(orgId)}:audit-checkpoint`,
+  /** List: the organization's most recent audit anchors (JSON), newest first, for its admins to see. */
+  auditAnchors: (orgId: string) => `${tag(orgId)}:audit-anchors`,
 
   // Lookups that must work before the organization is known. One key each, so no slot problem.
   roomBySlug: (slug: string) => `room-slug:${slug}`,
@@ -82,6 +90,8 @@ export const keys = {
   bankIdLogin: (stateHash: string) => `bankid-login:${stateHash}`,
   /** A finished network check's figures (no one's identity), until a check-in takes them along (an hour). */
   networkCheck: (checkId: string) => `network-check:${checkId}`,
+  /** Taken by the one process that writes a day's audit anchors (kept two days). */
+  auditAnchorDay: (day: string) => `audit-anchor-day:${day}`,
 };
 
 /**
@@ -113,4 +123,8 @@ export const PERMANENT_KEY_PATTERNS = [
   /^organizations$/,
   // Organization ids only (no visitor): which organizations the presence sweep looks at.
   /^presence-orgs$/,
+  // The audit log and its chain's head, checkpoint and recent anchors: ids and hashes, no visitor data;
+  // the log is trimmed by time to the organization's audit retention (AuditLog.trim).
+  /^\{org:[0-9a-f]+\}:audit$/,
+  /^\{org:[0-9a-f]+\}:audit-(head|checkpoint|anchors)$/,
 ];

@@ -11,6 +11,7 @@ import { bindEvents } from '../socket/bind-events.ts';
 import { announceLine, announcePlaces, placeOf } from './queue-place.ts';
 import { socketRooms, type ProfessionalNamespace, type ProfessionalSocket } from '../socket/types.ts';
 import type { Services } from '../services.ts';
+import { socketActorOf } from '../audit/audit-context.ts';
 
 /** The dashboard's socket: authenticated by the login session cookie, re-checked before every event. */
 export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Services, calls: CallService, messages: WaitingMessages): void {
@@ -37,6 +38,8 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
       ...roomIds.map((id) => socketRooms.room(id)),
     ]);
     const participant: CallParticipant = { role: 'professional', orgId, id: professionalId };
+    /** This member, session and address, as the audit log names them. */
+    const who = socketActorOf(s.config.trustProxy, session, socket.request);
     /** The member as stored now: a role or room change applies at the next event. */
     const member = async () => {
       const pro = await s.organizations.getProfessional(orgId, professionalId);
@@ -120,6 +123,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
         'call:send-back': async ({ callId, visitorId: which }) => {
           const visitor = await calls.sendBack(socket, participant, callId, which);
           const { id: visitorId, roomId } = visitor;
+          await s.audit.record({ ...who, action: 'send_back', targetId: visitorId, detail: { callId } });
           const room = await s.organizations.getRoom(orgId, roomId);
           if (room) {
             s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:sent-back', { callId, place: await placeOf(s, visitor) });
@@ -133,6 +137,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           await s.waitingRoom.deny(waiting, message);
           // The message may hold anything the professional typed: it goes to the visitor, never to a log.
           s.log.info({ orgId, visitorId, professionalId }, 'visitor denied');
+          await s.audit.record({ ...who, action: 'deny', targetId: visitorId, detail: { roomId: waiting.roomId } });
           s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:denied', message ? { message } : {});
           s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'denied', by: pro.name });
           settleEndedVisits(s, orgId, [visitorId], true);
@@ -145,6 +150,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           if (target.id === waiting.roomId) throw new AppError('bad_request', 'roomId: the visitor is in that room already');
           await s.waitingRoom.transfer(waiting, target.id);
           s.log.info({ orgId, visitorId, professionalId, from: waiting.roomId, to: target.id }, 'visitor transferred');
+          await s.audit.record({ ...who, action: 'transfer', targetId: visitorId, detail: { from: waiting.roomId, to: target.id } });
           const moved = { ...waiting, roomId: target.id };
           s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'transferred', by: pro.name });
           s.notify.visitorArrived({ visitorId, name: waiting.name, roomId: target.id, roomName: target.name, arrivedAt: waiting.arrivedAt, online: waiting.presence !== 'lost' });
@@ -158,14 +164,19 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           return {};
         },
         'queue:admit': async ({ visitorId, callId: intoCallId }) => {
-          const { pro, waiting, callId, lineNow } =
-            intoCallId && !calls.isReadyFor(socket, participant, intoCallId) ? await admitIntoCall(visitorId, intoCallId) : await admitIntoNewCall(visitorId, intoCallId);
+          const intoOngoingCall = !!intoCallId && !calls.isReadyFor(socket, participant, intoCallId);
+          const { pro, waiting, callId, lineNow } = intoOngoingCall ? await admitIntoCall(visitorId, intoCallId) : await admitIntoNewCall(visitorId, intoCallId);
           s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
           s.notify.admitted(visitorId, callId);
           s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
           // The others in line hear their new places (the admission read the line for it).
           if (lineNow) announceLine(s, lineNow);
           else void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
+          // Both in one round trip (auto-pipelining), after the visitor was told: the admission waits for nothing.
+          await Promise.all([
+            s.audit.record({ ...who, action: 'admit', targetId: visitorId, detail: { callId, roomId: waiting.roomId } }),
+            intoOngoingCall ? null : s.audit.record({ ...who, action: 'call_start', targetId: callId, detail: { visitorId } }),
+          ]);
           return { callId };
         },
       },

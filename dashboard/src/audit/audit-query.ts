@@ -1,0 +1,34 @@
+import type { AuditAction } from '../../../signaling/protocol/index.ts';
+
+/** The filters as the form holds them: dates as the date inputs give them (YYYY-MM-DD, the admin's own day). */
+export interface AuditFilterForm {
+  actor: string;
+  action: AuditAction | '';
+  fromDate: string;
+  toDate: string;
+}
+
+export const NO_FILTERS: AuditFilterForm = { actor: '', action: '', fromDate: '', toDate: '' };
+
+/** Local midnight of a date input's value, in ms; `nextDay` for the end of that day. */
+function localMidnight(date: string, nextDay = false): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) return undefined;
+  return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + (nextDay ? 1 : 0)).getTime();
+}
+
+/**
+ * The query string of the audit routes for these filters (without `?`), or null when the range is
+ * backwards. The end date is included: the range runs to the next local midnight.
+ */
+export function auditQuery(f: AuditFilterForm): string | null {
+  const from = localMidnight(f.fromDate);
+  const to = localMidnight(f.toDate, true);
+  if (from !== undefined && to !== undefined && from >= to) return null;
+  const q = new URLSearchParams();
+  if (f.actor) q.set('actor', f.actor);
+  if (f.action) q.set('action', f.action);
+  if (from !== undefined) q.set('from', String(from));
+  if (to !== undefined) q.set('to', String(to));
+  return q.toString();
+}

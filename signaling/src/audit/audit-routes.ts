@@ -1,0 +1,126 @@
+import { once } from 'node:events';
+import { Router, type Request, type Response } from 'express';
+import {
+  auditEntryId,
+  auditExportQuery,
+  auditListQuery,
+  auditSettingsUpdate,
+  type AuditAddress,
+  type AuditEntryView,
+  type AuditListResponse,
+  type AuditSettings,
+} from '../../protocol/index.ts';
+import { adminAccess } from '../admin/admin-access.ts';
+import { AppError, notFound } from '../errors.ts';
+import { parse } from '../http/validate.ts';
+import type { AuthedLocals } from '../http/request-guards.ts';
+import type { Services } from '../services.ts';
+import { httpActorOf } from './audit-context.ts';
+
+type AdminResponse = Response<unknown, AuthedLocals>;
+
+const CSV_COLUMNS = ['id', 'time', 'actor', 'action', 'target', 'session', 'detail'] as const;
+
+/**
+ * The audit log for an organization's admins: read it with filters, export it (CSV, JSON), reveal one
+ * entry's client address, and choose how long it is kept. Exports and revealed addresses are audited in
+ * turn. To anyone else these routes do not exist (404, as for every admin route).
+ */
+export function auditRoutes(s: Services): Router {
+  const router = Router();
+  const { admin, orgOf } = adminAccess(s);
+
+  router.get('/api/admin/audit', ...admin, async (req, res: AdminResponse) => {
+    const q = parse(auditListQuery, req.query);
+    const body: AuditListResponse = await s.audit.list(orgOf(res), q);
+    res.json(body);
+  });
+
+  router.get('/api/admin/audit/export', ...admin, async (req: Request, res: AdminResponse) => {
+    // A link another site's page opens would still carry the cookie (SameSite=Lax): it gets nothing, and
+    // leaves no export in the log.
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') throw notFound();
+    const { format, ...filters } = parse(auditExportQuery, req.query);
+    const orgId = orgOf(res);
+    // Audited before any of it leaves: an export that fails halfway was still (partly) an export.
+    await s.audit.record({ ...httpActorOf(req, res), action: 'export', detail: { of: 'audit_log', format, ...filtersDetail(filters) } });
+    const stamp = new Date().toISOString().slice(0, 10);
+    res.setHeader('content-disposition', `attachment; filename="audit-${stamp}.${format}"`);
+    res.setHeader('cache-control', 'no-store');
+    // Written as read, a page at a time, waiting for a slow client rather than holding a year of log in memory.
+    const write = async (chunk: string) => {
+      if (!res.write(chunk)) await once(res, 'drain');
+    };
+    if (format === 'csv') {
+      res.type('text/csv; charset=utf-8');
+      await write(`${CSV_COLUMNS.join(',')}\r\n`);
+      for await (const e of s.audit.each(orgId, filters)) await write(`${csvRow(e)}\r\n`);
+    } else {
+      res.type('application/json; charset=utf-8');
+      await write('[');
+      let first = true;
+      for await (const e of s.audit.each(orgId, filters)) {
+        await write(`${first ? '' : ','}\n${JSON.stringify(exported(e))}`);
+        first = false;
+      }
+      await write('\n]\n');
+    }
+    res.end();
+  });
+
+  /** One entry's client address, decrypted for an admin (abuse, a disputed login); audited as address_decrypted. */
+  router.post('/api/admin/audit/entries/:id/address', ...admin, async (req, res: AdminResponse) => {
+    const entryId = auditEntryId.safeParse(req.params.id);
+    const orgId = orgOf(res);
+    const address = entryId.success ? await s.audit.address(orgId, entryId.data) : null;
+    if (!address) throw notFound('no address kept with this entry');
+    const recorded = await s.audit.record({ ...httpActorOf(req, res), action: 'address_decrypted', targetId: entryId.data! });
+    // Nobody sees an address that is not accounted for.
+    if (!recorded) throw new AppError('audit_unavailable', 'the audit log cannot be written just now; try again in a moment');
+    const body: AuditAddress = { address };
+    res.json(body);
+  });
+
+  router.get('/api/admin/audit/settings', ...admin, async (_req, res: AdminResponse) => {
+    const orgId = orgOf(res);
+    const [auditRetentionDays, anchors] = await Promise.all([s.audit.retentionDays(orgId), s.audit.anchors.recent(orgId)]);
+    const body: AuditSettings = { auditRetentionDays, anchoring: !!s.audit.anchors.file, anchors };
+    res.json(body);
+  });
+
+  router.patch('/api/admin/audit/settings', ...admin, async (req, res: AdminResponse) => {
+    const { auditRetentionDays } = parse(auditSettingsUpdate, req.body);
+    const orgId = orgOf(res);
+    await s.audit.setRetentionDays(orgId, auditRetentionDays);
+    await s.audit.record({ ...httpActorOf(req, res), action: 'settings_change', detail: { setting: 'auditRetentionDays', value: auditRetentionDays } });
+    res.json({ auditRetentionDays });
+  });
+
+  return router;
+}
+
+function filtersDetail(f: { actor?: string; action?: string; from?: number; to?: number }) {
+  return {
+    ...(f.actor ? { actor: f.actor } : {}),
+    ...(f.action ? { action: f.action } : {}),
+    ...(f.from !== undefined ? { from: new Date(f.from).toISOString() } : {}),
+    ...(f.to !== undefined ? { to: new Date(f.to).toISOString() } : {}),
+  };
+}
+
+/** An entry as exported: the time in words too, and no trace of the address beyond whether one is kept. */
+function exported(e: AuditEntryView) {
+  return { id: e.id, time: new Date(e.at).toISOString(), actor: e.actor, action: e.action, target: e.targetId, session: e.sessionHash, detail: e.detail };
+}
+
+function csvRow(e: AuditEntryView): string {
+  const x = exported(e);
+  return [x.id, x.time, x.actor, x.action, x.target ?? '', x.session ?? '', Object.keys(x.detail).length ? JSON.stringify(x.detail) : ''].map(csvCell).join(',');
+}
+
+/** Quoted when needed; a cell a spreadsheet would run as a formula is prefixed with an apostrophe. */
+function csvCell(v: string): string {
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
