@@ -1,0 +1,167 @@
+import { expect } from 'chai';
+import { toBase64Url } from '../../../client/src/call-engine/e2ee/bytes.ts';
+import { generateKeyPair } from '../../../client/src/call-engine/e2ee/key-exchange.ts';
+import { sealMessage } from '../../../client/src/call-engine/e2ee/message-crypto.ts';
+import { DEFAULT_CHECK_IN, type BankIdStarted, type ConsultationCreated, type VisitResponse } from '../../protocol/index.ts';
+import { CookieJar, passBroker, TEST_PERSONS, type BankIdBroker } from '../test-support/bankid-broker.ts';
+import { adminOf, setUpBankId, startBankIdServer } from '../test-support/bankid-setup.ts';
+import { confirmAsBrowser, intentIdOf, startPayment } from '../test-support/payment-visits.ts';
+import { dumpRedis } from '../test-support/redis-dump.ts';
+import { startStripeStandIn, TEST_CARDS, testStripeKeys, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
+import {
+  ask,
+  createOrganization,
+  deviceRtpCapabilities,
+  memberApi,
+  postJson,
+  professionalSocket,
+  testPublicKey,
+  visitorSocket,
+  type TestOrganization,
+  type TestServer,
+} from '../test-support/test-server.ts';
+
+const RETENTION_SECONDS = 6;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const person = TEST_PERSONS.kari;
+const PHONE = '+47 913 57 246';
+
+/*
+ * The privacy promise, proven: a visitor with every kind of data (a consultation link, the form, a device
+ * check, BankID with the national id, a card payment, messages, a call with technical data, audit entries)
+ * leaves nothing behind once the organization's retention has passed, or at once when erased: SCAN every
+ * key and read every member of every set, sorted set, list, hash and stream. Only the bookkeeping record
+ * of the payment (no name, no phone, no visitor) and audit entries naming the visitor by their opaque id
+ * may remain.
+ */
+describe('zero residue after retention and after erasure (real server, Redis, mediasoup, oidc-provider, Stripe stand-in)', function () {
+  this.timeout(60_000);
+  const stripeKeys = testStripeKeys();
+  let stripe: StripeStandIn;
+  let server: TestServer;
+  let broker: BankIdBroker;
+  let org: TestOrganization;
+
+  before(async () => {
+    stripe = await startStripeStandIn(stripeKeys);
+    ({ server, broker } = await startBankIdServer({
+      RETENTION_TEST_MINIMUM_SECONDS: '1',
+      STRIPE_SECRET_KEY: stripeKeys.secretKey,
+      STRIPE_PUBLISHABLE_KEY: stripeKeys.publishableKey,
+      STRIPE_WEBHOOK_SECRET: stripeKeys.webhookSecret,
+      STRIPE_API_BASE_URL: stripe.url,
+    }));
+    org = await createOrganization(server.services, { retentionSeconds: RETENTION_SECONDS });
+    await setUpBankId(server, await adminOf(server, org.org.id), broker);
+    await server.services.organizations.setCheckIn(org.org.id, org.room.id, {
+      ...DEFAULT_CHECK_IN,
+      phone: { enabled: true, required: true },
+      birthDate: { enabled: true, required: true },
+      bankId: true,
+    });
+    await server.services.organizations.setPrice(org.org.id, org.room.id, { amount: 45_000, currency: 'NOK' });
+  });
+  after(async () => {
+    await broker?.close();
+    await server?.close();
+    await stripe?.close();
+  });
+
+  /** One visitor with every kind of data there is; answers what identifies them. */
+  async function visitorWithEverything(name: string) {
+    const pro = await memberApi(server, org.org.id, org.professional.id);
+    const proSocket = await professionalSocket(server, pro.cookie);
+    // A scheduled consultation's private link, and a device check that went with the check-in.
+    const consultation = (await pro.call('POST', '/api/consultations', { roomId: org.room.id })).body as ConsultationCreated;
+    const link = consultation.visitorLink.split('/c/')[1]!;
+    const checkId = 'e'.repeat(32);
+    await server.services.networkChecks.save(checkId, { rttMs: 30, lossPercent: 0, bitrateKbps: 800, rating: 'good', limitedBy: null, measuredAt: Date.now() });
+    const res = await postJson(server, '/api/visits', {
+      consultation: link,
+      answers: { name, phone: PHONE, birthDate: person.birthdate },
+      deviceCheck: { browser: 'Chrome 131 on Linux', camera: true, microphone: true, networkCheckId: checkId },
+    });
+    expect(res.status, await res.clone().text()).to.equal(201);
+    const visit = (await res.json()) as VisitResponse;
+
+    // BankID at the broker, with the national id.
+    const jar = new CookieJar();
+    const started = await postJson(server, '/api/bankid/visitor/start', { returnTo: `/c/${link}` }, { authorization: `Bearer ${visit.visitorToken}` });
+    expect(started.status).to.equal(200);
+    jar.store(server.url, started);
+    const back = await passBroker(jar, ((await started.json()) as BankIdStarted).authorizationUrl, person);
+    const callback = await jar.get(back);
+    expect(callback.headers.get('location')).to.match(/#bankid=done$/);
+
+    // The card, authorized; then into the line.
+    const { body: auth } = await startPayment(server, visit.visitorToken);
+    expect((await confirmAsBrowser(stripe, auth, TEST_CARDS.visa)).body.status).to.equal('requires_capture');
+    const socket = await visitorSocket(server, visit.visitorToken);
+    const entered = await ask(socket, 'visit:enter', {});
+    expect(entered.ok && entered.visit.state, JSON.stringify(entered)).to.equal('waiting');
+
+    // A sealed message from the visitor's browser to the professional's.
+    const pair = await generateKeyPair();
+    expect((await ask(socket, 'messages:key', { publicKey: toBase64Url(pair.publicKey) })).ok).to.equal(true);
+    const blob = await sealMessage(pair, toBase64Url(pair.publicKey), visit.visitorId, 'visitor', 'visitor', 'Jeg er her nå');
+    expect((await ask(socket, 'messages:send', { copies: [{ to: 'visitor', blob }] })).ok).to.equal(true);
+
+    // The call, with technical data; the professional ends it (the card is charged).
+    const admitted = await ask(proSocket, 'queue:admit', { visitorId: visit.visitorId });
+    if (!admitted.ok) throw new Error(JSON.stringify(admitted));
+    const caps = await deviceRtpCapabilities(server);
+    expect((await ask(socket, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey })).ok).to.equal(true);
+    expect((await ask(proSocket, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey })).ok).to.equal(true);
+    expect((await ask(socket, 'call:quality', { callId: admitted.callId, rating: 'fair', lossPercent: 3, rttMs: 120 })).ok).to.equal(true);
+    expect((await ask(proSocket, 'call:hang-up', { callId: admitted.callId })).ok).to.equal(true);
+    const intentId = intentIdOf(auth.clientSecret);
+    for (let i = 0; i < 100 && stripe.intents.get(intentId)?.status !== 'succeeded'; i++) await sleep(20);
+    expect(stripe.intents.get(intentId)?.status, 'charged after the call').to.equal('succeeded');
+    socket.disconnect();
+    proSocket.disconnect();
+    return { visitorId: visit.visitorId, callId: admitted.callId, intentId, traces: [visit.visitorId, name, PHONE, PHONE.replace(/\s/g, ''), person.socialno, person.name] };
+  }
+
+  /** Every key, every member of every collection, as one text: what the server keeps, anywhere. */
+  async function everythingKept() {
+    const dump = await dumpRedis(server.redis.client);
+    const outside = (pattern: RegExp) => JSON.stringify([...dump].filter(([key]) => !pattern.test(key)));
+    const only = (pattern: RegExp) => JSON.stringify([...dump].filter(([key]) => pattern.test(key)));
+    return { all: JSON.stringify([...dump]), outsideAudit: outside(/:audit(-|$)/), audit: only(/:audit(-|$)/), bookkeeping: only(/:transactions?(:|$)/) };
+  }
+
+  it('once the retention period has passed, nothing about the visitor is left', async () => {
+    const visitor = await visitorWithEverything('Ingrid Residuum');
+    const during = await everythingKept();
+    expect(during.outsideAudit, 'the visitor is there while the data is kept').to.include(visitor.visitorId);
+
+    await sleep(RETENTION_SECONDS * 1000 + 500);
+    const report = await server.purge.runIfLocked();
+    expect(report).to.not.equal(null);
+
+    const after = await everythingKept();
+    for (const trace of visitor.traces) expect(after.outsideAudit, `no trace of ${trace}`).not.to.include(trace);
+    // What may stay: the payment's bookkeeping record, with no one in it...
+    expect(after.bookkeeping).to.include(visitor.intentId);
+    for (const trace of visitor.traces) expect(after.bookkeeping).not.to.include(trace);
+    // ...and audit entries that name the visitor by id only.
+    expect(after.audit).to.include(visitor.visitorId);
+    for (const trace of visitor.traces.slice(1)) expect(after.audit).not.to.include(trace);
+  });
+
+  it('an erasure leaves the same nothing, at once', async () => {
+    await server.services.organizations.setRetention(org.org.id, { days: 30 });
+    try {
+      const visitor = await visitorWithEverything('Oddvar Slettmeg');
+      const admin = await adminOf(server, org.org.id);
+      const erased = await fetch(`${server.url}/api/admin/visitors/${visitor.visitorId}`, { method: 'DELETE', headers: { origin: server.origin, ...admin.headers } });
+      expect(erased.status).to.equal(204);
+      const after = await everythingKept();
+      for (const trace of visitor.traces) expect(after.outsideAudit, `no trace of ${trace}`).not.to.include(trace);
+      expect(after.bookkeeping).to.include(visitor.intentId);
+      for (const trace of visitor.traces.slice(1)) expect(after.audit).not.to.include(trace);
+    } finally {
+      await server.services.organizations.setRetention(org.org.id, { seconds: RETENTION_SECONDS });
+    }
+  });
+});
