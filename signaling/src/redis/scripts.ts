@@ -59,7 +59,8 @@ ${TRIM(waitingKey)}
  */
 const joinWaitingRoom = `
 ${RETENTION}
-if redis.call('EXISTS', KEYS[4]) == 0 then return 'not_found' end
+-- A room deleted meanwhile, or an organization whose contract ended (its links may be cached a while), takes no one.
+if redis.call('EXISTS', KEYS[4]) == 0 or redis.call('HEXISTS', KEYS[1], 'deletedAt') == 1 then return 'not_found' end
 local now = tonumber(ARGV[5])
 local name = ARGV[3]
 if ARGV[9] == '1' then

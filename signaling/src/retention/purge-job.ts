@@ -3,14 +3,17 @@ import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
+import { deletionDue, eraseOrganization } from './organization-deletion.ts';
 
 /** What one pass did, for the log and the benchmark. */
 export interface PurgeReport {
   organizations: number;
   /** Index members removed (visitors from waiting lists, calls from histories, payments from the list). */
   removed: number;
-  /** Round trips to Redis the pass took. */
+  /** Round trips to Redis the pass took (erasing closed organizations aside). */
   roundTrips: number;
+  /** Organizations whose contract ended and whose data went in this pass. */
+  erasedOrganizations: { orgId: string; keys: number }[];
 }
 
 /** Organizations per batch of a pass. */
@@ -66,17 +69,20 @@ export class PurgeJob {
    */
   async runOnce(now = Date.now()): Promise<PurgeReport> {
     const { redis } = this.s;
-    const report: PurgeReport = { organizations: 0, removed: 0, roundTrips: 1 };
+    const report: PurgeReport = { organizations: 0, removed: 0, roundTrips: 1, erasedOrganizations: [] };
     const orgIds = await redis.smembers(keys.organizations());
     for (let i = 0; i < orgIds.length; i += BATCH) {
       const batch = orgIds.slice(i, i + BATCH);
       const reads = redis.pipeline();
-      for (const orgId of batch) reads.hmget(keys.organization(orgId), 'retentionMs', 'retentionDays').smembers(keys.rooms(orgId)).smembers(keys.professionals(orgId));
+      for (const orgId of batch) reads.hmget(keys.organization(orgId), 'retentionMs', 'retentionDays', 'deletedAt').smembers(keys.rooms(orgId)).smembers(keys.professionals(orgId));
       const read = ((await reads.exec()) ?? []).map(([, value]) => value);
       report.roundTrips++;
       const removals = redis.pipeline();
+      const closed: string[] = [];
       batch.forEach((orgId, n) => {
         const [org, rooms, pros] = [read[3 * n] as (string | null)[], read[3 * n + 1] as string[], read[3 * n + 2] as string[]];
+        // An organization whose contract ended, past its grace period: everything goes (but bookkeeping).
+        if (deletionDue(org[2] ? Number(org[2]) : null, this.s.config.ORGANIZATION_DELETION_DAYS, now)) return void closed.push(orgId);
         const retention = retentionMsOf({ retentionMs: Number(org[0]) || Number(org[1]) * 86_400_000 });
         if (!retention) return;
         report.organizations++;
@@ -90,9 +96,10 @@ export class PurgeJob {
       for (const [, removed] of (await removals.exec()) ?? []) report.removed += Number(removed) || 0;
       report.roundTrips++;
       // The audit log has a retention of its own (a year by default), trimmed with a checkpoint.
-      const trimmed = await Promise.all(batch.map((orgId) => this.s.audit.trim(orgId, now)));
+      const trimmed = await Promise.all(batch.filter((orgId) => !closed.includes(orgId)).map((orgId) => this.s.audit.trim(orgId, now)));
       report.removed += trimmed.reduce((a, b) => a + b, 0);
       report.roundTrips++;
+      for (const orgId of closed) report.erasedOrganizations.push({ orgId, keys: await eraseOrganization(this.s, orgId) });
     }
     return report;
   }
