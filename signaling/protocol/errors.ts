@@ -37,6 +37,8 @@ export const ErrorCode = {
   paymentsUnavailable: 'payments_unavailable',
   /** More than was charged and not yet refunded (or nothing was charged). */
   refundTooLarge: 'refund_too_large',
+  /** A member who is not an admin, at their own organization's admin pages (its existence is no secret to them). */
+  forbidden: 'forbidden',
   /** A step the room requires (BankID, payment) is not done: the visitor cannot wait yet. */
   checkInIncomplete: 'check_in_incomplete',
   /** A login could not be written to the audit log, so it is not let through; try again in a moment. */
@@ -77,6 +79,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   payments_unavailable: 503,
   refund_too_large: 409,
   check_in_incomplete: 409,
+  forbidden: 403,
   audit_unavailable: 503,
   internal: 500,
 };

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { auditTarget, id, type AuditAction, type AuditDetail } from '../../protocol/index.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
-import { notFound } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 
@@ -14,14 +14,15 @@ const auditActionOf = (change: string): AuditAction => (MEMBER_CHANGES.has(chang
 const PLAIN = /^[A-Za-z0-9_.:,-]{1,100}$/;
 
 /**
- * What every admin route needs: the guard (logged in, and an admin of the organization; to anyone else
- * the route does not exist: the same 404 as an unknown path), the organization acted on, the log line of
- * a change, and a member looked up by id within it.
+ * What every admin route needs: the guard (logged in, and an admin of the organization: another member is
+ * told plainly that it is for admins, 403 forbidden; another organization's ids stay as unknown as made-up
+ * ones), the organization acted on, the audited change, and a member looked up by id within it.
  */
 export function adminAccess(s: Services) {
   const adminOnly = async (_req: Request, res: AdminResponse, next: NextFunction) => {
     const pro = await s.organizations.getProfessional(res.locals.session.orgId, res.locals.session.professionalId);
-    if (pro?.role !== 'admin') return next(notFound());
+    // Their own organization is no secret to a member: they are told plainly that this is for admins.
+    if (pro?.role !== 'admin') return next(pro ? new AppError('forbidden', 'only an admin of the organization can do this') : notFound());
     next();
   };
   const orgOf = (res: AdminResponse) => res.locals.session.orgId;

@@ -63,7 +63,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     await server?.close();
   });
 
-  it('to a professional who is not an admin, every admin route is an unknown one (404) and changes nothing', async () => {
+  it('to a professional who is not an admin, every admin route says it is for admins (403) and changes nothing', async () => {
     const before = await api('GET', '/api/admin/organization', adminAuth);
     const attempts: [string, string, unknown?][] = [
       ['GET', '/api/admin/organization'],
@@ -77,7 +77,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     ];
     for (const [method, path, body] of attempts) {
       const res = await api(method, path, proAuth, body);
-      expect([res.status, res.body?.error?.code], `${method} ${path}`).to.deep.equal([404, 'not_found']);
+      expect([res.status, res.body?.error?.code], `${method} ${path}`).to.deep.equal([403, 'forbidden']);
     }
     expect(await api('GET', '/api/admin/organization', adminAuth)).to.deep.equal(before);
     expect((await api('GET', '/api/admin/organization', null)).status, 'not logged in').to.equal(401);

@@ -83,7 +83,7 @@ describe('audit log: the admins’ routes and audit:verify (real server, Redis)'
     return ids;
   }
 
-  it('to a member who is not an admin every audit route is unknown (404); logged out, 401', async () => {
+  it('to a member who is not an admin every audit route says it is for admins (403); logged out, 401', async () => {
     const id = (await write(1, { address: '198.51.100.4' }))[0]!;
     const routes: [string, string, unknown?][] = [
       ['GET', '/api/admin/audit'],
@@ -95,7 +95,7 @@ describe('audit log: the admins’ routes and audit:verify (real server, Redis)'
     const before = await server.redis.client.xlen(keys.audit(org.org.id));
     for (const [method, path, body] of routes) {
       const res = await api(method, path, proAuth, body);
-      expect([res.status, res.body?.error?.code], `${method} ${path}`).to.deep.equal([404, 'not_found']);
+      expect([res.status, res.body?.error?.code], `${method} ${path}`).to.deep.equal([403, 'forbidden']);
       expect((await api(method, path, null, body)).status, `${method} ${path} logged out`).to.equal(401);
     }
     expect(await server.redis.client.xlen(keys.audit(org.org.id)), 'nothing exported, nothing revealed').to.equal(before);

@@ -80,7 +80,7 @@ describe('BankID settings for an organization (admin only; real server, Redis, o
     expect((await getSettings(admin)).body.settings).to.equal(null);
   });
 
-  it('to a professional who is not an admin, and to another organization, the settings do not exist', async () => {
+  it('a professional who is not an admin is told the settings are for admins; to another organization they do not exist', async () => {
     const org = await createOrganization(server.services);
     const admin = await adminOf(server, org.org.id);
     expect((await putBankIdSettings(server, admin, brokerSettings(broker))).status).to.equal(204);
@@ -88,11 +88,11 @@ describe('BankID settings for an organization (admin only; real server, Redis, o
     const cookie = `consult_sid=${await sessionCookieFor(server, org.org.id, member.id)}`;
     const me = (await (await fetch(`${server.url}/api/auth/me`, { headers: { cookie } })).json()) as { csrfToken: string };
     const professional: AdminAuth = { cookie, csrfToken: me.csrfToken, headers: { cookie, 'x-csrf-token': me.csrfToken } };
-    expect((await getSettings(professional)).status).to.equal(404);
+    expect((await getSettings(professional)).status).to.equal(403);
     const put = await putBankIdSettings(server, professional, brokerSettings(broker, { acrValues: ['urn:weak'] }));
-    expect(put.status).to.equal(404);
+    expect(put.status).to.equal(403);
     const approve = await fetch(`${server.url}/api/admin/members/${member.id}/bankid/approve`, { method: 'POST', headers: { origin: server.origin, ...professional.headers } });
-    expect(approve.status).to.equal(404);
+    expect(approve.status).to.equal(403);
     expect((await getSettings(admin)).body.settings!.acrValues).to.deep.equal([ACR.substantial, ACR.high]);
 
     const otherAdmin = await adminOf(server, (await createOrganization(server.services)).org.id);

@@ -81,7 +81,7 @@ describe('check-in form per room (real server, Redis)', function () {
       expect(res.status, what).to.equal(400);
     }
     expect((await server.services.organizations.getRoom(org.org.id, org.room.id))?.checkIn.custom, 'unchanged').to.deep.equal([]);
-    expect((await put(proAuth, FORM)).status, 'not an admin').to.equal(404);
+    expect((await put(proAuth, FORM)).status, 'not an admin').to.equal(403);
     expect((await put(adminAuth, FORM)).status).to.equal(200);
     // The visitor's page gets the form with the room.
     const info = (await (await fetch(`${server.url}/api/rooms/${org.room.slug}`)).json()) as { checkIn: CheckInConfig };
