@@ -115,7 +115,12 @@ export function VisitorApp() {
       setOnline(true);
       void request(socket, 'visit:status', {}).then(({ visit }) => apply(visit), () => undefined);
     });
-    socket.on('disconnect', () => setOnline(false));
+    socket.on('disconnect', (reason) => {
+      setOnline(false);
+      // Closed by the server (the visit erased, the organization closed): Socket.IO does not come back by
+      // itself then; trying once more finds out why (an unknown token says so, and the page starts over).
+      if (reason === 'io server disconnect') socket.connect();
+    });
     socket.on('connect_error', (err) => {
       // The token is no longer valid (visit over, data deleted): start again from the form.
       if (err.message === 'not_found') {

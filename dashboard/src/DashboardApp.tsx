@@ -1,3 +1,4 @@
+import { VisitorData } from './admin/VisitorData.tsx';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Me, WaitingVisitor } from '../../signaling/protocol/index.ts';
 import { CallEngine, preloadDevice, type CallSocket } from '../../client/src/call-engine/call-engine.ts';
@@ -31,7 +32,7 @@ import { canEncryptFrames } from '../../client/src/call-engine/frame-pipe.ts';
 import { SelfPreview } from './queue/SelfPreview.tsx';
 import { i18n, t } from './strings.ts';
 
-type View = 'queue' | 'history' | 'organization' | 'settings' | 'audit';
+type View = 'queue' | 'history' | 'organization' | 'settings' | 'audit' | 'visitors';
 
 /** An arrival SMS links to `#open=<signed token>`: the dashboard opens on that visitor after login. */
 function alertLinkInLink(): string | null {
@@ -277,6 +278,11 @@ export function DashboardApp() {
                 </button>
               )}
               {me.professional.role === 'admin' && (
+                <button type="button" class="secondary" aria-current={view === 'visitors' ? 'page' : undefined} onClick={() => setView('visitors')}>
+                  {t('nav.visitors')}
+                </button>
+              )}
+              {me.professional.role === 'admin' && (
                 <button type="button" class="secondary" aria-current={view === 'audit' ? 'page' : undefined} onClick={() => setView('audit')}>
                   {t('nav.audit')}
                 </button>
@@ -306,6 +312,8 @@ export function DashboardApp() {
               <HistoryList />
             ) : view === 'audit' ? (
               <AuditLogPage />
+            ) : view === 'visitors' ? (
+              <VisitorData />
             ) : view === 'settings' ? (
               <>
                 <SmsSettings />
