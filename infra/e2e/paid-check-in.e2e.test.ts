@@ -4,7 +4,7 @@ import { DEFAULT_CHECK_IN } from '../../signaling/protocol/index.ts';
 import { addMember, createOrganization, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
 import { TEST_PERSONS, type BankIdBroker } from '../../signaling/src/test-support/bankid-broker.ts';
 import { adminOf, setUpBankId, startBankIdServer } from '../../signaling/src/test-support/bankid-setup.ts';
-import { startStripeStandIn, testStripeKeys, type StripeStandIn } from '../../signaling/src/test-support/stripe-stand-in.ts';
+import { startStripeStandIn, stripeEnv, testStripeKeys, type StripeStandIn } from '../../signaling/src/test-support/stripe-stand-in.ts';
 import { launchChromium, waitForMedia } from './browser.ts';
 import { Consultation, passDeviceCheck } from './consultation.ts';
 import { routeStripe } from './fake-stripe-js.ts';
@@ -28,10 +28,7 @@ describe('a paid, BankID-identified consultation end to end (real Chromium, Redi
   before(async () => {
     stripe = await startStripeStandIn(stripeKeys);
     ({ server, broker } = await startBankIdServer({
-      STRIPE_SECRET_KEY: stripeKeys.secretKey,
-      STRIPE_PUBLISHABLE_KEY: stripeKeys.publishableKey,
-      STRIPE_WEBHOOK_SECRET: stripeKeys.webhookSecret,
-      STRIPE_API_BASE_URL: stripe.url,
+      ...stripeEnv(stripeKeys, stripe),
     }));
     org = await createOrganization(server.services, { name: 'Paid Clinic' });
     await setUpBankId(server, await adminOf(server, org.org.id), broker);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { keys, PERMANENT_KEY_PATTERNS } from '../redis/keys.ts';
 import { allKeysWithTtl, scanKeys } from '../test-support/redis-keys.ts';
 import { addMember, createOrganization, startTestServer, type TestMember, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
-import { startStripeStandIn, TEST_CARDS, testStripeKeys, type StandInEvent, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
+import { startStripeStandIn, TEST_CARDS, testStripeKeys, type StandInEvent, stripeEnv, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
 import { adminSession, confirmAsBrowser, entersWaitingLine, intentIdOf, startPayment, visitorCheckingIn } from '../test-support/payment-visits.ts';
 import { bookkeepingExpiry } from './bookkeeping.ts';
 
@@ -39,10 +39,7 @@ describe('payments for admins, webhooks and bookkeeping (real SDK, Stripe stand-
     stripe = await startStripeStandIn(stripeKeys);
     server = await startTestServer({
       env: {
-        STRIPE_SECRET_KEY: stripeKeys.secretKey,
-        STRIPE_PUBLISHABLE_KEY: stripeKeys.publishableKey,
-        STRIPE_WEBHOOK_SECRET: stripeKeys.webhookSecret,
-        STRIPE_API_BASE_URL: stripe.url,
+        ...stripeEnv(stripeKeys, stripe),
       },
     });
     org = await createOrganization(server.services);

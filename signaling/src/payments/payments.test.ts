@@ -16,7 +16,7 @@ import {
   type TestOrganization,
   type TestServer,
 } from '../test-support/test-server.ts';
-import { startStripeStandIn, TEST_CARDS, testStripeKeys, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
+import { startStripeStandIn, TEST_CARDS, testStripeKeys, stripeEnv, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
 import { adminSession, confirmAsBrowser, entersWaitingLine, intentIdOf, startPayment, visitorCheckingIn } from '../test-support/payment-visits.ts';
 import { PaymentService } from './payment-service.ts';
 import { scanKeys } from '../test-support/redis-keys.ts';
@@ -62,10 +62,7 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
     stripe = await startStripeStandIn(stripeKeys);
     server = await startTestServer({
       env: {
-        STRIPE_SECRET_KEY: stripeKeys.secretKey,
-        STRIPE_PUBLISHABLE_KEY: stripeKeys.publishableKey,
-        STRIPE_WEBHOOK_SECRET: stripeKeys.webhookSecret,
-        STRIPE_API_BASE_URL: stripe.url,
+        ...stripeEnv(stripeKeys, stripe),
       },
     });
     org = await createOrganization(server.services);

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { keys } from '../redis/keys.ts';
 import { scanKeys } from '../test-support/redis-keys.ts';
 import { confirmAsBrowser, entersWaitingLine, startPayment, visitorCheckingIn } from '../test-support/payment-visits.ts';
-import { startStripeStandIn, TEST_CARDS, testStripeKeys, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
+import { startStripeStandIn, TEST_CARDS, testStripeKeys, stripeEnv, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
 import { ask, createOrganization, joinWaitingRoom, login, memberApi, postJson, professionalSocket, startTestServer, type TestServer } from '../test-support/test-server.ts';
 import { deletionDue } from './organization-deletion.ts';
 
@@ -26,10 +26,7 @@ describe('closing an organization at the end of its contract (real server, Redis
     server = await startTestServer({
       env: {
         ORGANIZATION_DELETION_DAYS: '0',
-        STRIPE_SECRET_KEY: stripeKeys.secretKey,
-        STRIPE_PUBLISHABLE_KEY: stripeKeys.publishableKey,
-        STRIPE_WEBHOOK_SECRET: stripeKeys.webhookSecret,
-        STRIPE_API_BASE_URL: stripe.url,
+        ...stripeEnv(stripeKeys, stripe),
       },
     });
   });

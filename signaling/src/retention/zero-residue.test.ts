@@ -7,7 +7,7 @@ import { CookieJar, passBroker, TEST_PERSONS, type BankIdBroker } from '../test-
 import { adminOf, setUpBankId, startBankIdServer } from '../test-support/bankid-setup.ts';
 import { confirmAsBrowser, intentIdOf, startPayment } from '../test-support/payment-visits.ts';
 import { dumpRedis } from '../test-support/redis-dump.ts';
-import { startStripeStandIn, TEST_CARDS, testStripeKeys, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
+import { startStripeStandIn, TEST_CARDS, testStripeKeys, stripeEnv, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
 import {
   ask,
   createOrganization,
@@ -46,10 +46,7 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     stripe = await startStripeStandIn(stripeKeys);
     ({ server, broker } = await startBankIdServer({
       RETENTION_TEST_MINIMUM_SECONDS: '1',
-      STRIPE_SECRET_KEY: stripeKeys.secretKey,
-      STRIPE_PUBLISHABLE_KEY: stripeKeys.publishableKey,
-      STRIPE_WEBHOOK_SECRET: stripeKeys.webhookSecret,
-      STRIPE_API_BASE_URL: stripe.url,
+      ...stripeEnv(stripeKeys, stripe),
     }));
     org = await createOrganization(server.services, { retentionSeconds: RETENTION_SECONDS });
     await setUpBankId(server, await adminOf(server, org.org.id), broker);

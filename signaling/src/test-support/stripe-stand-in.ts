@@ -333,3 +333,13 @@ export function testStripeKeys() {
   const r = () => randomBytes(18).toString('hex');
   return { secretKey: `sk_test_${r()}`, publishableKey: `pk_test_${r()}`, webhookSecret: `whsec_${r()}` };
 }
+
+/** What a test server needs to talk to this stand-in with these keys. */
+export function stripeEnv(keys: ReturnType<typeof testStripeKeys>, standIn: { url: string }): Record<string, string> {
+  return {
+    STRIPE_SECRET_KEY: keys.secretKey,
+    STRIPE_PUBLISHABLE_KEY: keys.publishableKey,
+    STRIPE_WEBHOOK_SECRET: keys.webhookSecret,
+    STRIPE_API_BASE_URL: standIn.url,
+  };
+}
