@@ -121,7 +121,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     redis,
     media,
     notify,
-    organizations: new OrganizationStore(redis),
+    organizations: new OrganizationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     waitingRoom: new WaitingRoomStore(redis, fieldCipher, (orgId, fields) => readVisitorIdentity({ fieldCipher, log }, orgId, fields)),
     calls: new CallStore(redis),
     sessions: new SessionStore(redis, idleMs, config.SESSION_MAX_HOURS * 3600_000),

@@ -1,3 +1,4 @@
+import { FieldCipher } from '../crypto/field-cipher.ts';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CHECK_IN, type AuditEntryView, type Me, type VisitResponse } from '../../protocol/index.ts';
@@ -219,7 +220,7 @@ describe('audit log: what each action writes (real server, Redis)', function () 
     const redis = await startRedis();
     const conn = connectRedis(redis.url);
     try {
-      const organizations = new OrganizationStore(conn);
+      const organizations = new OrganizationStore(conn, new FieldCipher([{ id: 't1', key: randomBytes(32) }]), 'x'.repeat(32));
       const audit = new AuditLog(conn, createLogger('silent'), undefined);
       expect(await seedDemo(organizations, audit)).to.not.equal(null);
       const [orgId] = await conn.smembers(keys.organizations());

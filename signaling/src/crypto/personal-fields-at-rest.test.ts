@@ -20,7 +20,7 @@ describe('personal fields are encrypted at rest (real server, Redis)', function 
     await server?.close();
   });
 
-  it('a visitor’s name and answers, a code’s label and a denial message: ciphertext in Redis, plain on the card', async () => {
+  it('a visitor’s name and answers, a code’s label, a denial message, members’ names and e-mail addresses: ciphertext in Redis, plain where shown', async () => {
     const org = await createOrganization(server.services);
     await server.services.organizations.setCheckIn(org.org.id, org.room.id, {
       ...DEFAULT_CHECK_IN,
@@ -56,9 +56,13 @@ describe('personal fields are encrypted at rest (real server, Redis)', function 
 
     const dump = await dumpRedis(server.redis.client);
     const everything = JSON.stringify([...dump]);
-    for (const clear of ['Tordis', 'Vangsnes', '987 65 432', '1961-07-13', 'hodepine', 'Fjordforsikring', 'Gunnhild', '116117']) {
+    for (const clear of ['Tordis', 'Vangsnes', '987 65 432', '1961-07-13', 'hodepine', 'Fjordforsikring', 'Gunnhild', '116117', org.professional.email]) {
       expect(everything, clear).not.to.include(clear);
     }
+    // Members too: their records hold name and e-mail sealed, and the login index a keyed hash of the
+    // address. (A personal room is named by its professional, as its public link page shows anyway.)
+    const member = dump.get(keys.professional(org.org.id, org.professional.id))!.value as Record<string, string>;
+    expect([member.name, member.email].every((v) => /^f1\.t1\./.test(v!))).to.equal(true);
     const stored = dump.get(keys.visitor(org.org.id, visitorId))!.value as Record<string, string>;
     for (const field of ['name', 'checkIn', 'deniedMessage']) expect(stored[field], field).to.match(/^f1\.t1\.[A-Za-z0-9_-]+\./);
     // Still read as written where it is shown.

@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import type { Redis } from 'ioredis';
 import { keys } from '../redis/keys.ts';
 import { newId } from '../ids.ts';
@@ -95,7 +97,33 @@ export class OrganizationStore {
   private readonly recentRooms = new ShortCache<Room | null>(RECENT_MS);
   private readonly recentDisplay = new ShortCache<{ roomName: string; professionalName: string } | null>(RECENT_MS);
 
-  constructor(private readonly redis: Redis) {}
+  /**
+   * `cipher` seals members' names and e-mail addresses at rest; `lookupKey` keys the hash by which a login
+   * finds an e-mail address (the index holds no address in clear).
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly cipher: FieldCipher,
+    private readonly lookupKey: string,
+  ) {}
+
+  /** The key of the login index entry for an e-mail address (a keyed hash of it). */
+  emailIndexKey(email: string): string {
+    return keys.professionalByEmail(createHmac('sha256', this.lookupKey).update(`member-email:${email}`).digest('base64url'));
+  }
+
+  private sealMember(orgId: string, proId: string, field: 'name' | 'email', value: string): string {
+    return this.cipher.encrypt(value, fieldContext.professionalField(orgId, proId, field));
+  }
+
+  private openMember(orgId: string, proId: string, field: 'name' | 'email', stored: string | undefined): string {
+    if (!stored) return '';
+    try {
+      return this.cipher.decrypt(stored, fieldContext.professionalField(orgId, proId, field));
+    } catch {
+      return '';
+    }
+  }
 
   async isEmpty(): Promise<boolean> {
     return (await this.redis.scard(keys.organizations())) === 0;
@@ -150,10 +178,11 @@ export class OrganizationStore {
 
   async createProfessional(orgId: string, p: { name: string; email: string; passwordHash: string; role?: MemberRole }): Promise<Professional> {
     const id = newId();
-    const claimed = await this.redis.set(keys.professionalByEmail(p.email), `${orgId}:${id}`, 'NX');
+    const claimed = await this.redis.set(this.emailIndexKey(p.email), `${orgId}:${id}`, 'NX');
     if (claimed !== 'OK') throw new Error('e-mail already in use');
     const pro: Professional = { id, orgId, ...p, role: p.role ?? 'professional' };
-    await this.redis.multi().hset(keys.professional(orgId, id), pro).sadd(keys.professionals(orgId), id).exec();
+    const stored = { ...pro, name: this.sealMember(orgId, id, 'name', p.name), email: this.sealMember(orgId, id, 'email', p.email) };
+    await this.redis.multi().hset(keys.professional(orgId, id), stored).sadd(keys.professionals(orgId), id).exec();
     return pro;
   }
 
@@ -184,7 +213,7 @@ export class OrganizationStore {
       .multi()
       .del(keys.professional(orgId, proId), keys.recoveryCodes(orgId, proId))
       .srem(keys.professionals(orgId), proId)
-      .del(keys.professionalByEmail(pro.email))
+      .del(this.emailIndexKey(pro.email))
       .exec();
   }
 
@@ -229,11 +258,19 @@ export class OrganizationStore {
     const h = await this.redis.hgetall(keys.professional(orgId, proId));
     if (!h.id) return null;
     const role: MemberRole = h.role === 'admin' ? 'admin' : 'professional';
-    return { id: h.id, orgId, name: h.name ?? '', email: h.email ?? '', passwordHash: h.passwordHash ?? '', role, mustChangePassword: h.mustChangePassword === '1' };
+    return {
+      id: h.id,
+      orgId,
+      name: this.openMember(orgId, h.id, 'name', h.name),
+      email: this.openMember(orgId, h.id, 'email', h.email),
+      passwordHash: h.passwordHash ?? '',
+      role,
+      mustChangePassword: h.mustChangePassword === '1',
+    };
   }
 
   async findProfessionalByEmail(email: string): Promise<Professional | null> {
-    const ref = await this.redis.get(keys.professionalByEmail(email));
+    const ref = await this.redis.get(this.emailIndexKey(email));
     if (!ref) return null;
     const [orgId, proId] = ref.split(':');
     return this.getProfessional(orgId!, proId!);

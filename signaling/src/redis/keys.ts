@@ -79,7 +79,8 @@ export const keys = {
 
   // Lookups that must work before the organization is known. One key each, so no slot problem.
   roomBySlug: (slug: string) => `room-slug:${slug}`,
-  professionalByEmail: (email: string) => `pro-email:${email}`,
+  /** A member's login by a keyed hash of their e-mail address (OrganizationStore.emailIndexKey). */
+  professionalByEmail: (emailHash: string) => `pro-email:${emailHash}`,
   organizations: () => 'organizations',
   /** Set: organizations with visitors whose presence is watched (ids only), for the sweep. */
   presenceOrganizations: () => 'presence-orgs',

@@ -4,7 +4,8 @@
  * purge job), all but the bookkeeping records of its payments. The command is recorded in the
  * organization's audit log (which goes with the rest).
  *
- * Reads REDIS_URL from the environment (or the root `.env`, as `npm start` does).
+ * Reads REDIS_URL, DATA_ENCRYPTION_KEYS and ADDRESS_HASH_KEY from the environment (or the root `.env`, as
+ * `npm start` does): the members' e-mail index is keyed, and their records sealed.
  */
 import fs from 'node:fs';
 import { parseArgs, parseEnv } from 'node:util';
@@ -13,6 +14,7 @@ import { AuditLog } from '../audit/audit-log.ts';
 import { SessionStore } from '../auth/session-store.ts';
 import { createLogger } from '../logger.ts';
 import { OrganizationStore } from '../organizations/organization-store.ts';
+import { FieldCipher } from '../crypto/field-cipher.ts';
 import { connectRedis } from '../redis/connection.ts';
 import { closeOrganization } from './organization-deletion.ts';
 
@@ -32,13 +34,14 @@ async function main(): Promise<number> {
   }
   const dotEnv = new URL('../../../.env', import.meta.url).pathname;
   if (fs.existsSync(dotEnv)) for (const [name, value] of Object.entries(parseEnv(fs.readFileSync(dotEnv, 'utf8')))) process.env[name] ??= value;
-  if (!process.env.REDIS_URL) {
-    process.stderr.write('org:close: REDIS_URL is not set\n');
+  const { REDIS_URL, DATA_ENCRYPTION_KEYS, ADDRESS_HASH_KEY } = process.env;
+  if (!REDIS_URL || !DATA_ENCRYPTION_KEYS || !ADDRESS_HASH_KEY) {
+    process.stderr.write('org:close: REDIS_URL, DATA_ENCRYPTION_KEYS and ADDRESS_HASH_KEY must be set (as for the server)\n');
     return 2;
   }
-  const redis = connectRedis(process.env.REDIS_URL);
+  const redis = connectRedis(REDIS_URL);
   try {
-    const organizations = new OrganizationStore(redis);
+    const organizations = new OrganizationStore(redis, FieldCipher.fromSetting(DATA_ENCRYPTION_KEYS), ADDRESS_HASH_KEY);
     // (session lengths do not matter here: sessions are only ended)
     const closed = await closeOrganization({ redis, organizations, sessions: new SessionStore(redis, 1, 1) }, orgId.data);
     if (!closed) {

@@ -59,7 +59,7 @@ describe('closing an organization at the end of its contract (real server, Redis
     await joinWaitingRoom(server, other.room.slug, 'Annen Klinikk');
     const otherKeysBefore = (await scanKeys(server.redis.client, `{org:${other.org.id}}:*`)).sort();
 
-    const closed = await run('npx', ['tsx', 'signaling/src/retention/close-organization-cli.ts', '--org', org.org.id], { env: { ...process.env, REDIS_URL: server.redis.url } });
+    const closed = await run('npx', ['tsx', 'signaling/src/retention/close-organization-cli.ts', '--org', org.org.id], { env: { ...process.env, REDIS_URL: server.redis.url, DATA_ENCRYPTION_KEYS: server.services.config.DATA_ENCRYPTION_KEYS, ADDRESS_HASH_KEY: server.services.config.ADDRESS_HASH_KEY } });
     expect(closed.stdout).to.include('closed');
     // At once: the room's link, the members' logins and sessions are gone.
     expect((await fetch(`${server.url}/api/rooms/${org.room.slug}`)).status).to.equal(404);
@@ -79,7 +79,7 @@ describe('closing an organization at the end of its contract (real server, Redis
 
   it('the command refuses a malformed or unknown organization', async () => {
     for (const args of [[], ['--org', 'nope'], ['--org', 'a'.repeat(32)]]) {
-      const failed = await run('npx', ['tsx', 'signaling/src/retention/close-organization-cli.ts', ...args], { env: { ...process.env, REDIS_URL: server.redis.url } }).then(
+      const failed = await run('npx', ['tsx', 'signaling/src/retention/close-organization-cli.ts', ...args], { env: { ...process.env, REDIS_URL: server.redis.url, DATA_ENCRYPTION_KEYS: server.services.config.DATA_ENCRYPTION_KEYS, ADDRESS_HASH_KEY: server.services.config.ADDRESS_HASH_KEY } }).then(
         () => 0,
         (e: { code: number }) => e.code,
       );

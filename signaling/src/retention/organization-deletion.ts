@@ -15,7 +15,7 @@ export async function closeOrganization(s: Pick<Services, 'redis' | 'organizatio
   const [pros, rooms] = await Promise.all([s.organizations.listProfessionals(orgId), s.organizations.listRooms(orgId)]);
   const tx = s.redis.multi().hset(keys.organization(orgId), 'deletedAt', now);
   for (const room of rooms) tx.del(keys.roomBySlug(room.slug));
-  for (const pro of pros) tx.del(keys.professionalByEmail(pro.email));
+  for (const pro of pros) tx.del(s.organizations.emailIndexKey(pro.email));
   await tx.exec();
   // Open dashboards notice their session is gone within SESSION_CHECK_SECONDS and close.
   for (const pro of pros) await s.sessions.destroyAllOf(orgId, pro.id);

@@ -57,10 +57,10 @@ export type VisitorClient = ClientSocket<VisitorServerEvents, VisitorClientEvent
 export type ProfessionalClient = ClientSocket<ProfessionalServerEvents, ProfessionalClientEvents>;
 type AnyClient = ClientSocket<any, any>;
 
-const dataKeys = new WeakMap<TestRedis, string>();
-function dataKeysFor(redis: TestRedis): string {
-  if (!dataKeys.has(redis)) dataKeys.set(redis, `t1:${randomBytes(32).toString('base64')}`);
-  return dataKeys.get(redis)!;
+const secrets = new WeakMap<TestRedis, { addressHashKey: string; dataKeys: string }>();
+function secretsFor(redis: TestRedis) {
+  if (!secrets.has(redis)) secrets.set(redis, { addressHashKey: randomBytes(32).toString('hex'), dataKeys: `t1:${randomBytes(32).toString('base64')}` });
+  return secrets.get(redis)!;
 }
 
 /** Sockets opened through the helpers below, per server, so close() can tidy up after a failing test. */
@@ -84,9 +84,9 @@ export async function startTestServer(opts: { env?: Record<string, string>; redi
       PUBLIC_ORIGIN: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
       ...(opts.tls ? { TLS_CERT_FILE: opts.tls.certFile, TLS_KEY_FILE: opts.tls.keyFile } : {}),
       REDIS_URL: redis.url,
-      ADDRESS_HASH_KEY: randomBytes(32).toString('hex'),
-      // Stable per Redis, so a server restarted on the same data reads what the first one wrote.
-      DATA_ENCRYPTION_KEYS: dataKeysFor(redis),
+      // Both stable per Redis, so a server restarted on the same data reads what the first one wrote.
+      ADDRESS_HASH_KEY: secretsFor(redis).addressHashKey,
+      DATA_ENCRYPTION_KEYS: secretsFor(redis).dataKeys,
       MEDIA_WORKERS: '1',
       RTC_MIN_PORT: String(rtcMin),
       RTC_MAX_PORT: String(rtcMin + 999),

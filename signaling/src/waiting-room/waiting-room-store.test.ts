@@ -29,7 +29,7 @@ describe('waiting room model (real Redis)', function () {
   before(async () => {
     redisServer = await startRedis();
     redis = connectRedis(redisServer.url);
-    orgs = new OrganizationStore(redis);
+    orgs = new OrganizationStore(redis, cipher, 'x'.repeat(32));
     waiting = new WaitingRoomStore(redis, cipher);
     calls = new CallStore(redis);
   });
