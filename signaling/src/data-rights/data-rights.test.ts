@@ -108,7 +108,11 @@ describe('data subject rights: find, export, correct, erase (real server, Redis,
     expect(stored, 'encrypted as before').not.to.include('Riktig');
     const other = await otherOrganization();
     const foreign = await checkIn('Annen Org', '+47 966 77 888', '1960-06-06', other);
+    // Another organization's visitor is as unknown as a made-up one: no correction, export or erasure.
     expect((await admin.call('PATCH', `/api/admin/visitors/${foreign.visitorId}`, { name: 'Hacked' })).status).to.equal(404);
+    expect((await admin.call('GET', `/api/admin/visitors/${foreign.visitorId}/export`)).status).to.equal(404);
+    expect((await admin.call('DELETE', `/api/admin/visitors/${foreign.visitorId}`)).status).to.equal(404);
+    expect((await admin.call('DELETE', '/api/admin/visitors/not-an-id')).status).to.equal(404);
     expect((await server.services.waitingRoom.getVisitor(other.org.id, foreign.visitorId))?.name).to.equal('Annen Org');
   });
 
