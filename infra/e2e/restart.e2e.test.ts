@@ -25,7 +25,9 @@ describe('kill -9 of the signaling process during a call (real Chromium, Redis, 
     // In this process, for setting up data only (organization, login sessions); browsers use the child's.
     helper = await startTestServer({ redis });
     org = await createOrganization(helper.services, { name: 'Restart Clinic' });
-    server = await ServerProcess.start(redis.url);
+    // The same keys as the helper: members' names and e-mail addresses are sealed, their index keyed.
+    const { ADDRESS_HASH_KEY, DATA_ENCRYPTION_KEYS } = helper.services.config;
+    server = await ServerProcess.start(redis.url, { ADDRESS_HASH_KEY, DATA_ENCRYPTION_KEYS });
     browser = await launchChromium();
     scene = new Consultation(browser, { ...helper, url: server.url, origin: server.url }, org);
   });

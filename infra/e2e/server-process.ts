@@ -25,7 +25,8 @@ export class ServerProcess {
     private readonly env: Record<string, string>,
   ) {}
 
-  static async start(redisUrl: string): Promise<ServerProcess> {
+  /** `env`: settings the child must share with whoever else reads the data (its keys, to read what they wrote). */
+  static async start(redisUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
     const port = await freePort();
     const rtcMin = 50_000 + 1000 * Math.floor(Math.random() * 9);
     const url = `http://127.0.0.1:${port}`;
@@ -40,6 +41,7 @@ export class ServerProcess {
       RTC_MIN_PORT: String(rtcMin),
       RTC_MAX_PORT: String(rtcMin + 999),
       LOG_LEVEL: 'info',
+      ...env,
     });
     await server.run();
     return server;
