@@ -115,7 +115,8 @@ export class VisitorRecords {
       .del(key, keys.visitorMessages(orgId, visitorId), keys.payment(orgId, visitorId))
       .zrem(keys.waiting(orgId, roomId), visitorId)
       .zrem(keys.presence(orgId), visitorId)
-      .zrem(keys.visitors(orgId), visitorId);
+      .zrem(keys.visitors(orgId), visitorId)
+      .zrem(keys.unsettledPayments(orgId), visitorId);
     for (const callId of listOf(callIds)) {
       tx.srem(keys.callMembers(orgId, callId), `visitor:${visitorId}`);
       // The call stays in the professional's history (it took place), naming no one.

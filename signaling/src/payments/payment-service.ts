@@ -114,6 +114,9 @@ export class PaymentService {
       intent.status === 'requires_capture' && intent.amount_capturable >= Number(amount) && intent.metadata.visitorId === visitorId && intent.metadata.orgId === orgId;
     if (authorized) {
       await this.advance(orgId, paymentId, visitorId, 'authorized', 0, 0);
+      // Noted until it is settled: if the process settling it dies, the purge job's sweep still does it.
+      const retention = Number(await this.redis.hget(keys.organization(orgId), 'retentionMs')) || 86_400_000;
+      await this.redis.multi().zadd(keys.unsettledPayments(orgId), Date.now(), visitorId).pexpire(keys.unsettledPayments(orgId), retention).exec();
       // Asked as the visitor enters the line: from here their record is kept the retention period, and so is this.
       await this.script('retainPayment', [keys.organization(orgId), keys.payment(orgId, visitorId)], []);
     }
@@ -148,7 +151,7 @@ export class PaymentService {
         settled = intent.status === 'succeeded' ? 'captured' : 'released';
         await this.advance(orgId, paymentId!, visitorId, statusOfIntent(intent.status), intent.amount_received, 0);
       }
-      await this.redis.multi().hset(paymentKey, 'settled', '1').hdel(paymentKey, 'lease').exec();
+      await this.redis.multi().hset(paymentKey, 'settled', '1').hdel(paymentKey, 'lease').zrem(keys.unsettledPayments(orgId), visitorId).exec();
       // (HSET on a key that expired meanwhile would make a record without TTL: the visitor's data is gone then.)
       if ((await this.redis.pttl(paymentKey)) < 0) await this.redis.del(paymentKey);
       // Kept, for the receipt, as long as the rest of the ended visit.
@@ -158,6 +161,29 @@ export class PaymentService {
       throw error;
     }
     this.log.info({ orgId, paymentId, outcome: settled }, 'payment settled');
+    return settled;
+  }
+
+  /**
+   * The safety net for settling: a visit that ended (or a check-in abandoned, or a visitor erased) more
+   * than `graceMs` ago whose card is still held gets settled now, as the visit's end would have done had
+   * its process lived: captured after an admission, released otherwise. Answers how many were settled.
+   */
+  async sweepUnsettled(orgId: string, now = Date.now(), graceMs = 120_000): Promise<number> {
+    if (!this.stripe) return 0;
+    const due = await this.redis.zrangebyscore(keys.unsettledPayments(orgId), '-inf', now - graceMs, 'LIMIT', 0, 100);
+    let settled = 0;
+    for (const visitorId of due) {
+      const [state, admittedAt] = await this.redis.hmget(keys.visitor(orgId, visitorId), 'state', 'admittedAt');
+      // Still checking in, waiting or in a call: their visit's end will settle it.
+      if (state === 'checking_in' || state === 'waiting' || state === 'in_call') continue;
+      const outcome = await this.settleVisit(orgId, visitorId, { admitted: !!admittedAt }, now).catch((err: Error) => {
+        this.log.warn({ orgId, err: err.message }, 'payment sweep: could not settle; trying again next pass');
+        return 'busy' as const;
+      });
+      if (outcome === 'none') await this.redis.zrem(keys.unsettledPayments(orgId), visitorId);
+      if (outcome === 'captured' || outcome === 'released') settled++;
+    }
     return settled;
   }
 

@@ -239,6 +239,30 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
     expect(await server.services.payments.settleVisit(org.org.id, 'a'.repeat(32), { admitted: true })).to.equal('none');
   });
 
+  it('a card hold whose settling never ran (its process died, or the visitor closed the tab mid-check-in) is settled by the purge job', async () => {
+    // Left the line without the visit's own settling running (as if the process died right then).
+    const left = await paidAndWaiting('Borte Borte');
+    await server.services.waitingRoom.leave((await server.services.waitingRoom.getVisitor(org.org.id, left.visitorId))!);
+    // Authorized, never entered the line, and gone (the abandoned check-in expired).
+    const abandoned = await checkIn('Lukket Fanen');
+    const { body: auth } = await startPayment(server, abandoned.visitorToken);
+    await confirmAsBrowser(stripe, auth, TEST_CARDS.visa);
+    expect(await server.services.payments.isAuthorized(org.org.id, abandoned.visitorId)).to.equal(true);
+    await server.redis.client.del(keys.visitor(org.org.id, abandoned.visitorId));
+    // Still waiting: their visit's end will settle it, the sweep leaves it.
+    const waiting = await paidAndWaiting('Venter Fortsatt');
+
+    expect((await server.purge.runOnce(Date.now()))?.paymentsSettled, 'within the grace period: nothing yet').to.equal(0);
+    const report = await server.purge.runOnce(Date.now() + 3 * 60_000);
+    expect(report.paymentsSettled).to.equal(2);
+    expect(stripe.intents.get(left.intentId)?.status).to.equal('canceled');
+    expect(stripe.intents.get(intentIdOf(auth.clientSecret))?.status).to.equal('canceled');
+    expect(stripe.intents.get(waiting.intentId)?.status).to.equal('requires_capture');
+    expect(await server.redis.client.zrange(keys.unsettledPayments(org.org.id), '0', '-1')).to.include(waiting.visitorId).and.not.include(left.visitorId);
+    left.socket.disconnect();
+    waiting.socket.disconnect();
+  });
+
   it("the visitor's pages allow Stripe's Payment Element (its scripts, frames and API) and nothing else does", async () => {
     const directivesOf = async (path: string) => {
       const res = await fetch(`${server.url}${path}`);

@@ -58,6 +58,8 @@ export const keys = {
   bankIdPending: (orgId: string, proId: string) => `${tag(orgId)}:bankid-pending:${proId}`,
   /** A visitor's card payment (its Stripe intent, amount, status, the settle decision): the visitor's retention TTL. */
   payment: (orgId: string, visitorId: string) => `${tag(orgId)}:payment:${visitorId}`,
+  /** Sorted set: visitors whose authorized card is not settled yet -> when it was authorized (the purge job's safety net). */
+  unsettledPayments: (orgId: string) => `${tag(orgId)}:unsettled-payments`,
   /**
    * The bookkeeping record of a payment (amount, currency, Stripe id, dates, status; no name, no phone, no
    * visitor): kept past the visitor's retention, until the end of the payment's financial year plus the
@@ -100,7 +102,7 @@ export const keys = {
  * period from its last write, and a shortened retention lowers their TTLs (payments' bookkeeping records,
  * sessions, members and settings are not among them).
  */
-export const RETAINED_KEY_KINDS = ['visitor', 'visitors', 'waiting', 'call', 'call-members', 'messages', 'call-tech', 'consultation', 'call-lengths', 'history', 'payment', 'access-code'];
+export const RETAINED_KEY_KINDS = ['visitor', 'visitors', 'waiting', 'call', 'call-members', 'messages', 'call-tech', 'consultation', 'call-lengths', 'history', 'payment', 'unsettled-payments', 'access-code'];
 
 /** The organization a key belongs to and its kind (`{org:<id>}:<kind>[:...]`), or null for a global key. */
 export function kindOfKey(key: string): { orgId: string; kind: string } | null {

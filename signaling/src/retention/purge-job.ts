@@ -12,6 +12,8 @@ export interface PurgeReport {
   removed: number;
   /** Round trips to Redis the pass took (erasing closed organizations aside). */
   roundTrips: number;
+  /** Card payments settled by the sweep (their visit's own settling never finished). */
+  paymentsSettled: number;
   /** Organizations whose contract ended and whose data went in this pass. */
   erasedOrganizations: { orgId: string; keys: number }[];
 }
@@ -69,7 +71,7 @@ export class PurgeJob {
    */
   async runOnce(now = Date.now()): Promise<PurgeReport> {
     const { redis } = this.s;
-    const report: PurgeReport = { organizations: 0, removed: 0, roundTrips: 1, erasedOrganizations: [] };
+    const report: PurgeReport = { organizations: 0, removed: 0, roundTrips: 1, paymentsSettled: 0, erasedOrganizations: [] };
     const orgIds = await redis.smembers(keys.organizations());
     for (let i = 0; i < orgIds.length; i += BATCH) {
       const batch = orgIds.slice(i, i + BATCH);
@@ -89,6 +91,7 @@ export class PurgeJob {
         const before = `(${now - retention}`;
         for (const roomId of rooms) removals.zremrangebyscore(keys.waiting(orgId, roomId), '-inf', before);
         for (const proId of pros) removals.zremrangebyscore(keys.history(orgId, proId), '-inf', before);
+        removals.zremrangebyscore(keys.unsettledPayments(orgId), '-inf', before);
         removals.zremrangebyscore(keys.visitors(orgId), '-inf', before);
         // The payments list is scored by when each bookkeeping record expires.
         removals.zremrangebyscore(keys.transactions(orgId), '-inf', now);
@@ -99,6 +102,9 @@ export class PurgeJob {
       const trimmed = await Promise.all(batch.filter((orgId) => !closed.includes(orgId)).map((orgId) => this.s.audit.trim(orgId, now)));
       report.removed += trimmed.reduce((a, b) => a + b, 0);
       report.roundTrips++;
+      // Card holds a dead process never settled (the visit ended, the check-in was abandoned).
+      const open = batch.filter((orgId) => !closed.includes(orgId));
+      if (this.s.payments.available) report.paymentsSettled += (await Promise.all(open.map((orgId) => this.s.payments.sweepUnsettled(orgId, now)))).reduce((a, b) => a + b, 0);
       for (const orgId of closed) report.erasedOrganizations.push({ orgId, keys: await eraseOrganization(this.s, orgId) });
     }
     return report;
