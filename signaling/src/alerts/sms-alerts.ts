@@ -43,12 +43,7 @@ export class SmsAlerts {
   }
 
   private openPhone(orgId: string, proId: string, stored: string | null | undefined): string | null {
-    if (!stored) return null;
-    try {
-      return this.s.fieldCipher.decrypt(stored, fieldContext.professionalField(orgId, proId, 'smsPhone'));
-    } catch {
-      return null;
-    }
+    return this.s.fieldCipher.open(stored, fieldContext.professionalField(orgId, proId, 'smsPhone'));
   }
 
   async settings(orgId: string, proId: string): Promise<SmsSettings> {

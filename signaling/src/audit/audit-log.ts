@@ -120,12 +120,7 @@ export class AuditLog {
     const flat = found?.[1] ?? [];
     const i = flat.indexOf('addr');
     const stored = i >= 0 && i % 2 === 0 ? flat[i + 1] : undefined;
-    if (!stored || !this.fieldCipher) return null;
-    try {
-      return this.fieldCipher.decrypt(stored, addressContext(orgId));
-    } catch {
-      return null;
-    }
+    return this.fieldCipher?.open(stored, addressContext(orgId)) ?? null;
   }
 
   async retentionDays(orgId: string): Promise<number> {

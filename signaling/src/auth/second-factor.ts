@@ -55,13 +55,7 @@ export class SecondFactorStore {
 
   /** The member's active secret, or null (none, or not readable with the server's keys). */
   async secretOf(orgId: string, proId: string): Promise<string | null> {
-    const stored = await this.redis.hget(keys.professional(orgId, proId), 'totpSecret');
-    if (!stored) return null;
-    try {
-      return this.cipher.decrypt(stored, this.context(orgId, proId));
-    } catch {
-      return null;
-    }
+    return this.cipher.open(await this.redis.hget(keys.professional(orgId, proId), 'totpSecret'), this.context(orgId, proId));
   }
 
   /** A fresh secret to set up (not yet active: it becomes so once a code from it is entered). */

@@ -30,12 +30,8 @@ export class BankIdSettingsStore {
   async get(orgId: string): Promise<BankIdSettings | null> {
     const h = await this.redis.hgetall(keys.bankIdSettings(orgId));
     if (!h.issuer || !h.clientSecret) return null;
-    let clientSecret: string;
-    try {
-      clientSecret = this.cipher.decrypt(h.clientSecret, fieldContext.bankIdClientSecret(orgId));
-    } catch {
-      return null;
-    }
+    const clientSecret = this.cipher.open(h.clientSecret, fieldContext.bankIdClientSecret(orgId));
+    if (clientSecret === null) return null;
     const settings = {
       issuer: h.issuer,
       clientId: h.clientId ?? '',

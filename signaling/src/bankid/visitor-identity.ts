@@ -40,13 +40,9 @@ export function readVisitorIdentity(s: Pick<Services, 'fieldCipher' | 'log'>, or
   const stored = storedIdentityOf(s.fieldCipher, orgId, visitorHashFields);
   if (!stored) return undefined;
   const visitorId = visitorHashFields.visitorId ?? '';
-  let nationalId: string | undefined;
-  if (visitorHashFields.nationalId) {
-    try {
-      nationalId = s.fieldCipher.decrypt(visitorHashFields.nationalId, fieldContext.visitorNationalId(orgId, visitorId));
-    } catch {
-      s.log.warn({ orgId, visitorId, event: 'national_id_unreadable' }, 'a stored national identity number could not be decrypted');
-    }
+  const nationalId = s.fieldCipher.open(visitorHashFields.nationalId, fieldContext.visitorNationalId(orgId, visitorId));
+  if (visitorHashFields.nationalId && nationalId === null) {
+    s.log.warn({ orgId, visitorId, event: 'national_id_unreadable' }, 'a stored national identity number could not be decrypted');
   }
   return { ...stored, ...(nationalId ? { nationalId } : {}) };
 }

@@ -89,6 +89,19 @@ export class FieldCipher {
     }
   }
 
+  /**
+   * The plaintext of a stored value, or null when there is none or it cannot be read (its key is gone, it
+   * was changed, or it was copied from another place): what every reader does with a field it only shows.
+   */
+  open(stored: string | null | undefined, context: string): string | null {
+    if (!stored) return null;
+    try {
+      return this.decrypt(stored, context);
+    } catch {
+      return null;
+    }
+  }
+
   /** Whether a stored value was encrypted with a key other than the current one (to rewrite it). */
   needsRewrap(stored: string): boolean {
     return stored.split('.')[1] !== this.current.id;

@@ -40,6 +40,12 @@ export const retentionMsOf = (org: Pick<Organization, 'retentionMs'> | null): nu
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The retention (ms) from an organization hash's fields: `retentionMs`, or for a hash written before it
+ * existed its days (0 when neither is there). The scripts' twin is RETENTION_MS_OF in redis/retention-lua.ts.
+ */
+export const retentionMsOfFields = (ms: string | null | undefined, days: string | null | undefined): number => Number(ms) || Number(days) * DAY_MS || 0;
+
 /** A retention as it is set: days (what admins choose), or seconds where a test server allows it. */
 export type Retention = { days: number } | { seconds: number };
 
@@ -117,12 +123,7 @@ export class OrganizationStore {
   }
 
   private openMember(orgId: string, proId: string, field: 'name' | 'email', stored: string | undefined): string {
-    if (!stored) return '';
-    try {
-      return this.cipher.decrypt(stored, fieldContext.professionalField(orgId, proId, field));
-    } catch {
-      return '';
-    }
+    return this.cipher.open(stored, fieldContext.professionalField(orgId, proId, field)) ?? '';
   }
 
   async isEmpty(): Promise<boolean> {
@@ -168,7 +169,7 @@ export class OrganizationStore {
       id: h.id,
       name: h.name ?? '',
       retentionDays: Number(h.retentionDays),
-      retentionMs: Number(h.retentionMs) || Number(h.retentionDays) * DAY_MS,
+      retentionMs: retentionMsOfFields(h.retentionMs, h.retentionDays),
       visitorScreenShare: h.visitorScreenShare === '1',
       quickReplies: h.quickReplies ? (JSON.parse(h.quickReplies) as string[]) : DEFAULT_QUICK_REPLIES,
       bookkeepingYears: Number(h.bookkeepingYears) || DEFAULT_BOOKKEEPING_YEARS,

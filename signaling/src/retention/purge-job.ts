@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
-import { retentionMsOf } from '../organizations/organization-store.ts';
+import { retentionMsOfFields } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
 import { deletionDue, eraseOrganization } from './organization-deletion.ts';
 
@@ -85,7 +85,7 @@ export class PurgeJob {
         const [org, rooms, pros] = [read[3 * n] as (string | null)[], read[3 * n + 1] as string[], read[3 * n + 2] as string[]];
         // An organization whose contract ended, past its grace period: everything goes (but bookkeeping).
         if (deletionDue(org[2] ? Number(org[2]) : null, this.s.config.ORGANIZATION_DELETION_DAYS, now)) return void closed.push(orgId);
-        const retention = retentionMsOf({ retentionMs: Number(org[0]) || Number(org[1]) * 86_400_000 });
+        const retention = retentionMsOfFields(org[0], org[1]);
         if (!retention) return;
         report.organizations++;
         const before = `(${now - retention}`;

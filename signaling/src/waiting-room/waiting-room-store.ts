@@ -68,12 +68,7 @@ export class WaitingRoomStore {
 
   /** The plaintext, or '' for an empty or unreadable field (another key, or copied from elsewhere). */
   private open(orgId: string, visitorId: string, field: string, stored: string | undefined): string {
-    if (!stored) return '';
-    try {
-      return this.cipher.decrypt(stored, fieldContext.visitorField(orgId, visitorId, field));
-    } catch {
-      return '';
-    }
+    return this.cipher.open(stored, fieldContext.visitorField(orgId, visitorId, field)) ?? '';
   }
 
   async join(
@@ -95,13 +90,9 @@ export class WaitingRoomStore {
     // script uses the code up atomically, and refuses one used meanwhile).
     let name = answers.name ?? '';
     if (pseudonymous) {
-      const label = await this.redis.hget(codeKey, 'label');
-      if (!label) throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
-      try {
-        name = this.cipher.decrypt(label, fieldContext.accessCodeLabel(room.orgId, codeKey));
-      } catch {
-        throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
-      }
+      const label = this.cipher.open(await this.redis.hget(codeKey, 'label'), fieldContext.accessCodeLabel(room.orgId, codeKey));
+      if (label === null) throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
+      name = label;
     }
     const result = await runScript(
       this.redis,
