@@ -9,3 +9,4 @@ export * from './network-check.ts';
 export * from './data-rights.ts';
 export * from './privacy.ts';
 export * from './audit.ts';
+export * from './events.ts';

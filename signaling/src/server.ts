@@ -58,6 +58,7 @@ import { bankIdAdminRoutes } from './bankid/bankid-admin-routes.ts';
 import { privacyRoutes } from './privacy/privacy-routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
+import { ConsultationEvents } from './events/consultation-events.ts';
 import type { Services } from './services.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
@@ -132,6 +133,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     payments: new PaymentService(redis, stripeFromConfig(config), log),
     networkChecks: new NetworkCheckStore(redis),
     audit: new AuditLog(redis, log, fieldCipher, config.AUDIT_ANCHOR_FILE),
+    events: new ConsultationEvents(redis, fieldCipher, log),
   };
   const purge = new PurgeJob(services);
   purge.start();

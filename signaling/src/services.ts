@@ -14,6 +14,7 @@ import type { FieldCipher } from './crypto/field-cipher.ts';
 import type { PaymentService } from './payments/payment-service.ts';
 import type { NetworkCheckStore } from './network-check/network-check-store.ts';
 import type { AuditLog } from './audit/audit-log.ts';
+import type { ConsultationEvents } from './events/consultation-events.ts';
 
 /** What every feature may use; built once in server.ts. */
 export interface Services {
@@ -35,4 +36,6 @@ export interface Services {
   networkChecks: NetworkCheckStore;
   /** Each organization's hash-chained audit log: `record` what was done, by whom, to which id. */
   audit: AuditLog;
+  /** What happened to consultations: moves their progress and feeds the webhook outbox. */
+  events: ConsultationEvents;
 }

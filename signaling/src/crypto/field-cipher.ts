@@ -120,4 +120,6 @@ export const fieldContext = {
   professionalField: (orgId: string, proId: string, field: string) => `professional:${orgId}:${proId}:${field}`,
   visitorNationalId: (orgId: string, visitorId: string) => `visitor:${orgId}:${visitorId}:nationalId`,
   bankIdClientSecret: (orgId: string) => `organization:${orgId}:bankid:clientSecret`,
+  /** A consultation's personal fields: the EHR's external reference, the visitor's prefilled name and phone. */
+  consultationField: (orgId: string, consultationId: string, field: string) => `consultation:${orgId}:${consultationId}:${field}`,
 };

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { PAYMENT_SCRIPTS } from '../payments/payment-scripts.ts';
 import { RETENTION_MS_OF } from './retention-lua.ts';
 import { AUDIT_SCRIPTS } from '../audit/audit-scripts.ts';
+import { EVENTS_SCRIPTS } from '../events/events-scripts.ts';
 
 /*
  * The state changes that touch several keys run as Lua scripts, so they are atomic: two professionals
@@ -368,6 +369,7 @@ const SCRIPTS = {
   endCall: { keys: 'variable', lua: endCall },
   ...PAYMENT_SCRIPTS,
   ...AUDIT_SCRIPTS,
+  ...EVENTS_SCRIPTS,
 } as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
 
 export type ScriptName = keyof typeof SCRIPTS;
