@@ -2,16 +2,17 @@ import { expect } from 'chai';
 import type { ConsultationCreated, ConsultationEvent, VisitResponse } from '../../protocol/index.ts';
 import { fieldContext } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
+import { sessionCookieName } from '../http/request-guards.ts';
 import {
   addMember,
   ask,
   createOrganization,
   deviceRtpCapabilities,
   joinWaitingRoom,
-  login,
   memberApi,
   postJson,
   professionalSocket,
+  sessionCookieFor,
   sleep,
   startTestServer,
   testPublicKey,
@@ -32,7 +33,7 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
   let heard: ConsultationEvent[];
 
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ env: { CALL_ABANDONED_SECONDS: '1' } });
     org = await createOrganization(server.services, { retentionDays: 30 });
     heard = [];
     server.services.events.subscribe(async (e) => {
@@ -67,6 +68,7 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     return (await res.json()) as VisitResponse;
   }
 
+  const cookieOf = async (proId: string) => `${sessionCookieName(false)}=${await sessionCookieFor(server, org.org.id, proId)}`;
   const record = (id: string) => server.redis.client.hgetall(keys.consultation(org.org.id, id));
 
   it('a whole consultation: arrived, admitted, call started, call ended, in order; the record has its times and length', async () => {
@@ -78,7 +80,7 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     expect(arrived!.data).to.deep.equal({ visitorId: visit.visitorId, roomId: org.room.id });
     expect((await record(c.id)).state).to.equal('waiting');
 
-    const pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
+    const pro = await professionalSocket(server, await cookieOf(org.professional.id));
     const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
     if (!admitted.ok) throw new Error(JSON.stringify(admitted));
     const caps = await deviceRtpCapabilities(server);
@@ -123,9 +125,9 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     // They come back with the same link; the professional moves them, then turns them away.
     const again = await checkIn(c.token, 'Per');
     const other = await addMember(server.services, org.org.id, { role: 'admin' });
-    const pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
+    const pro = await professionalSocket(server, await cookieOf(org.professional.id));
     expect((await ask(pro, 'queue:transfer', { visitorId: again.visitorId, roomId: other.room.id })).ok).to.equal(true);
-    const adminPro = await professionalSocket(server, (await login(server, other.email, other.password)).cookie);
+    const adminPro = await professionalSocket(server, await cookieOf(other.id));
     expect((await ask(adminPro, 'queue:deny', { visitorId: again.visitorId })).ok).to.equal(true);
     const all = await heardFor((e) => e.consultationId === c.id, 5);
     expect(all.map((e) => e.type)).to.deep.equal(['visitor.arrived', 'visitor.left', 'visitor.arrived', 'visitor.transferred', 'visitor.denied']);
@@ -147,5 +149,49 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     await server.services.events.emit(org.org.id, 'visitor.arrived', { consultationId: c.id, visitorId: walkIn.visitorId });
     expect((await record(c.id)).state).to.equal('cancelled');
     expect((await record(c.id)).arrivedAt).to.equal(undefined);
+  });
+
+  it('a call everyone left without hanging up ends after the grace period: the EHR hears it, the audit log has it', async () => {
+    const c = await consultationWithReference('EHR-3');
+    const visit = await checkIn(c.token, 'Lise');
+    const visitor = await visitorSocket(server, visit.visitorToken);
+    const pro = await professionalSocket(server, await cookieOf(org.professional.id));
+    const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
+    if (!admitted.ok) throw new Error(JSON.stringify(admitted));
+    const caps = await deviceRtpCapabilities(server);
+    await ask(visitor, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    await ask(pro, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    // Both tabs close; nobody comes back.
+    visitor.disconnect();
+    pro.disconnect();
+    const all = await heardFor((e) => e.consultationId === c.id, 4);
+    expect(all.map((e) => e.type)).to.deep.equal(['visitor.arrived', 'visitor.admitted', 'call.started', 'call.ended']);
+    expect((await server.services.calls.get(org.org.id, admitted.callId))?.state).to.equal('ended');
+    expect((await record(c.id)).state).to.equal('ended');
+    const { entries } = await server.services.audit.list(org.org.id, {});
+    const end = entries.find((e) => e.action === 'call_end' && e.targetId === admitted.callId);
+    expect(end?.detail).to.deep.include({ by: 'abandoned' });
+  });
+
+  it('one who comes back within the grace period keeps the call going', async () => {
+    const walkIn = await joinWaitingRoom(server, org.room.slug, 'Nils');
+    const visitor = await visitorSocket(server, walkIn.visitorToken);
+    const cookie = await cookieOf(org.professional.id);
+    const pro = await professionalSocket(server, cookie);
+    const admitted = await ask(pro, 'queue:admit', { visitorId: walkIn.visitorId });
+    if (!admitted.ok) throw new Error(JSON.stringify(admitted));
+    const { callId } = admitted;
+    const caps = await deviceRtpCapabilities(server);
+    await ask(visitor, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    await ask(pro, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    visitor.disconnect();
+    pro.disconnect();
+    // The professional's page reloads and rejoins before the grace period is over.
+    const back = await professionalSocket(server, cookie);
+    expect((await ask(back, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey })).ok).to.equal(true);
+    await sleep(1500);
+    expect((await server.services.calls.get(org.org.id, callId))?.state).to.equal('active');
+    expect((await ask(back, 'call:hang-up', { callId })).ok).to.equal(true);
+    back.disconnect();
   });
 });
