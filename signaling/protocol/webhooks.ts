@@ -29,8 +29,9 @@ export const webhookUrl = z
   .max(2000, { error: 'url_too_long' })
   .pipe(z.url({ protocol: /^https?$/, error: 'url_invalid' }))
   .refine((u) => {
-    const parsed = new URL(u);
-    return !parsed.username && !parsed.password && !parsed.hash;
+    // (Runs after a failed url check too, so a string that is no URL at all must not throw here.)
+    const parsed = URL.canParse(u) ? new URL(u) : null;
+    return !!parsed && !parsed.username && !parsed.password && !parsed.hash;
   }, { error: 'url_invalid' });
 
 /** The events an endpoint wants: one or more, each once. */
