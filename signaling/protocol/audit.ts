@@ -25,6 +25,10 @@ export const AUDIT_ACTIONS = [
   'settings_change',
   'member_change',
   'api_key_change',
+  /** A webhook endpoint created, changed, its secret rotated, or deleted (the change in the detail). */
+  'webhook_change',
+  /** An admin sent a webhook delivery again. */
+  'webhook_resend',
   'refund',
   'address_decrypted',
   'operator_command',

@@ -43,6 +43,8 @@ export const ErrorCode = {
   checkInIncomplete: 'check_in_incomplete',
   /** A login could not be written to the audit log, so it is not let through; try again in a moment. */
   auditUnavailable: 'audit_unavailable',
+  /** A webhook delivery that is still being tried cannot be sent again yet. */
+  deliveryPending: 'delivery_pending',
   internal: 'internal',
 } as const;
 
@@ -81,5 +83,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   check_in_incomplete: 409,
   forbidden: 403,
   audit_unavailable: 503,
+  delivery_pending: 409,
   internal: 500,
 };

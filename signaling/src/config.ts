@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { parseFieldKeys } from './crypto/field-cipher.ts';
+import { parseAddressRanges } from './webhooks/address-guard.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -111,6 +112,29 @@ const schema = z
     /** How often the purge job runs (one process at a time), and how long a deleted organization's data stays. */
     PURGE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     ORGANIZATION_DELETION_DAYS: z.coerce.number().int().min(0).max(365).default(90),
+    /**
+     * Webhooks never reach private, loopback, link-local, unique-local or cloud-metadata addresses, unless
+     * listed here (CIDR ranges, comma separated; e.g. 127.0.0.0/8 in tests, or an EHR on a private network).
+     */
+    WEBHOOK_ALLOWED_ADDRESS_RANGES: z.string().default('').superRefine((v, ctx) => {
+      try {
+        parseAddressRanges(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    }),
+    /** Test-only: webhook endpoints on plain http (a local receiver). Refused with NODE_ENV=production. */
+    WEBHOOK_ALLOW_PLAIN_HTTP: bool.default(false),
+    /** The first retry of a failed delivery waits about this long; each next one twice as long (at most an hour), with jitter. */
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+    /** A delivery failing for this long (from its event, or from an admin's resend) is marked failed. */
+    WEBHOOK_GIVE_UP_AFTER_MS: z.coerce.number().int().min(1000).max(7 * 86_400_000).default(86_400_000),
+    /** One delivery attempt, at most (connecting, sending, the answer). */
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    /** Deliveries under way at once in this process (0: this process delivers none, only adds to the outbox). */
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(16),
+    /** An outbox entry a process took and has not finished for this long (it died) is taken over by another. */
+    WEBHOOK_CLAIM_IDLE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
     COOKIE_SECURE: bool.optional(),
     /**
      * Test-only: calls without end-to-end encryption, so `npm run bench:e2ee` can measure what encryption
@@ -128,6 +152,11 @@ const schema = z
   .refine((c) => !(c.RETENTION_TEST_MINIMUM_SECONDS && c.NODE_ENV === 'production'), {
     error: 'RETENTION_TEST_MINIMUM_SECONDS is for tests only; in production the shortest retention is one day',
   })
+  .refine((c) => !(c.WEBHOOK_ALLOW_PLAIN_HTTP && c.NODE_ENV === 'production'), {
+    error: 'WEBHOOK_ALLOW_PLAIN_HTTP is for tests only and is refused in production',
+  })
+  // An attempt still under way must not look like the entry of a dead process.
+  .refine((c) => c.WEBHOOK_CLAIM_IDLE_MS > c.WEBHOOK_TIMEOUT_MS, { error: 'WEBHOOK_CLAIM_IDLE_MS must exceed WEBHOOK_TIMEOUT_MS' })
   .refine((c) => c.RTC_MIN_PORT <= c.RTC_MAX_PORT, { error: 'RTC_MIN_PORT must not exceed RTC_MAX_PORT' })
   .refine((c) => new Set([!!c.STRIPE_SECRET_KEY, !!c.STRIPE_PUBLISHABLE_KEY, !!c.STRIPE_WEBHOOK_SECRET]).size === 1, {
     error: 'STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET go together',

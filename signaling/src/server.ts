@@ -59,6 +59,8 @@ import { privacyRoutes } from './privacy/privacy-routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
 import { ConsultationEvents } from './events/consultation-events.ts';
+import { Webhooks } from './webhooks/webhook-outbox.ts';
+import { webhookRoutes } from './webhooks/webhook-routes.ts';
 import type { Services } from './services.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
@@ -135,7 +137,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     networkChecks: new NetworkCheckStore(redis),
     audit: new AuditLog(redis, log, fieldCipher, config.AUDIT_ANCHOR_FILE),
     events,
+    webhooks: new Webhooks(redis, fieldCipher, config, log),
   };
+  // Hearing an event only adds it to the outbox (one round trip); delivery runs beside, in every process.
+  services.events.subscribe((event) => services.webhooks.outbox.enqueue(event));
+  services.webhooks.outbox.start();
   const purge = new PurgeJob(services);
   purge.start();
   services.audit.anchors.start();
@@ -169,6 +175,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(adminPaymentRoutes(services));
   app.use(privacyRoutes(services));
   app.use(auditRoutes(services));
+  app.use(webhookRoutes(services));
   app.use(staticApps(config));
   app.use('/api', (_req, _res, next) => next(new AppError('not_found', 'no such endpoint')));
   app.use(errorHandler(log));
@@ -188,6 +195,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     purge,
     async close() {
       await purge.stop();
+      await services.webhooks.outbox.stop();
       await presence.close();
       services.audit.anchors.stop();
       callService.close();

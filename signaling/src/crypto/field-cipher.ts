@@ -122,4 +122,8 @@ export const fieldContext = {
   bankIdClientSecret: (orgId: string) => `organization:${orgId}:bankid:clientSecret`,
   /** A consultation's personal fields: the EHR's external reference, the visitor's prefilled name and phone. */
   consultationField: (orgId: string, consultationId: string, field: string) => `consultation:${orgId}:${consultationId}:${field}`,
+  /** A webhook endpoint's signing secret (`secret`, or `previousSecret` during a rotation's overlap). */
+  webhookSecret: (orgId: string, endpointId: string, field: 'secret' | 'previousSecret') => `webhook:${orgId}:${endpointId}:${field}`,
+  /** A consultation event's body (it holds the EHR's reference): in the outbox, then in each delivery. */
+  webhookBody: (orgId: string, where: 'event' | 'delivery', id: string) => `webhook-${where}:${orgId}:${id}:body`,
 };

@@ -78,6 +78,19 @@ export const keys = {
   auditCheckpoint: (orgId: string) => `${tag(orgId)}:audit-checkpoint`,
   /** List: the organization's most recent audit anchors (JSON), newest first, for its admins to see. */
   auditAnchors: (orgId: string) => `${tag(orgId)}:audit-anchors`,
+  /** Hash: a webhook endpoint (its URL, the events it wants, its signing secrets as field-cipher ciphertext). */
+  webhookEndpoint: (orgId: string, endpointId: string) => `${tag(orgId)}:webhook:${endpointId}`,
+  /** Set: the organization's webhook endpoints. */
+  webhookEndpoints: (orgId: string) => `${tag(orgId)}:webhooks`,
+  /**
+   * Hash: one event on its way to one endpoint (status, attempts, the body as ciphertext: it holds the EHR's
+   * reference). Kept 30 days, never longer than the organization's retention.
+   */
+  webhookDelivery: (orgId: string, deliveryId: string) => `${tag(orgId)}:webhook-delivery:${deliveryId}`,
+  /** List: a delivery's attempts (JSON: time, HTTP status or error, ms), newest first; expires with it. */
+  webhookAttempts: (orgId: string, deliveryId: string) => `${tag(orgId)}:webhook-attempts:${deliveryId}`,
+  /** Sorted set: delivery id -> when it was made, for the admins' list (trimmed like the deliveries expire). */
+  webhookDeliveries: (orgId: string) => `${tag(orgId)}:webhook-deliveries`,
 
   // Lookups that must work before the organization is known. One key each, so no slot problem.
   roomBySlug: (slug: string) => `room-slug:${slug}`,
@@ -95,6 +108,14 @@ export const keys = {
   networkCheck: (checkId: string) => `network-check:${checkId}`,
   /** Taken by the one process that writes a day's audit anchors (kept two days). */
   auditAnchorDay: (day: string) => `audit-anchor-day:${day}`,
+  /*
+   * The webhook outbox of every organization: a stream read by every signaling process through one consumer
+   * group, and the deliveries waiting for their next try. Both share the `{webhooks}` hash tag, so the moves
+   * between them are one atomic script on Redis Cluster too.
+   */
+  webhookOutbox: () => '{webhooks}:outbox',
+  /** Sorted set: `<orgId>:<deliveryId>` -> when its next try is due. */
+  webhookRetries: () => '{webhooks}:retries',
 };
 
 /**
@@ -102,7 +123,7 @@ export const keys = {
  * period from its last write, and a shortened retention lowers their TTLs (payments' bookkeeping records,
  * sessions, members and settings are not among them).
  */
-export const RETAINED_KEY_KINDS = ['visitor', 'visitors', 'waiting', 'call', 'call-members', 'messages', 'call-tech', 'consultation', 'call-lengths', 'history', 'payment', 'unsettled-payments', 'access-code'];
+export const RETAINED_KEY_KINDS = ['visitor', 'visitors', 'waiting', 'call', 'call-members', 'messages', 'call-tech', 'consultation', 'call-lengths', 'history', 'payment', 'unsettled-payments', 'access-code', 'webhook-delivery', 'webhook-attempts', 'webhook-deliveries'];
 
 /** The organization a key belongs to and its kind (`{org:<id>}:<kind>[:...]`), or null for a global key. */
 export function kindOfKey(key: string): { orgId: string; kind: string } | null {
@@ -130,4 +151,10 @@ export const PERMANENT_KEY_PATTERNS = [
   // the log is trimmed by time to the organization's audit retention (AuditLog.trim).
   /^\{org:[0-9a-f]+\}:audit$/,
   /^\{org:[0-9a-f]+\}:audit-(head|checkpoint|anchors)$/,
+  // Webhook endpoints (settings, kept until an admin deletes them) and the outbox: entries live until they
+  // are delivered or handed on (XACK+XDEL), and name organizations and deliveries by id only (an event's
+  // body waits there as ciphertext for a moment, until it is copied to its deliveries, which expire).
+  /^\{org:[0-9a-f]+\}:webhook:[0-9a-f]+$/,
+  /^\{org:[0-9a-f]+\}:webhooks$/,
+  /^\{webhooks\}:(outbox|retries)$/,
 ];

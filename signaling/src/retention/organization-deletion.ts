@@ -42,6 +42,8 @@ export async function eraseOrganization(s: Services, orgId: string): Promise<num
     if (doomed.length) erased += await s.redis.del(...doomed);
   } while (cursor !== '0');
   await s.redis.srem(keys.organizations(), orgId);
+  // Its webhook work waiting in the shared outbox (ids only, or an event sealed for this organization) goes too.
+  erased += await s.webhooks.outbox.forgetOrganization(orgId);
   s.log.info({ orgId, erased }, 'organization erased at the end of its contract (bookkeeping records kept)');
   return erased;
 }

@@ -4,6 +4,7 @@ import { runScript } from '../redis/scripts.ts';
 import { retentionMsOfFields } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
 import { deletionDue, eraseOrganization } from './organization-deletion.ts';
+import { WEBHOOK_DELIVERY_KEEP_MS } from '../webhooks/webhook-store.ts';
 
 /** What one pass did, for the log and the benchmark. */
 export interface PurgeReport {
@@ -93,6 +94,8 @@ export class PurgeJob {
         for (const proId of pros) removals.zremrangebyscore(keys.history(orgId, proId), '-inf', before);
         removals.zremrangebyscore(keys.unsettledPayments(orgId), '-inf', before);
         removals.zremrangebyscore(keys.visitors(orgId), '-inf', before);
+        // Webhook deliveries are listed 30 days, or the retention if shorter (each delivery expires so too).
+        removals.zremrangebyscore(keys.webhookDeliveries(orgId), '-inf', `(${now - Math.min(retention, WEBHOOK_DELIVERY_KEEP_MS)}`);
         // The payments list is scored by when each bookkeeping record expires.
         removals.zremrangebyscore(keys.transactions(orgId), '-inf', now);
       });

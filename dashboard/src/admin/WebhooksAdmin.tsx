@@ -1,0 +1,173 @@
+import { useEffect, useState } from 'preact/hooks';
+import {
+  consultationEventTypes,
+  type ConsultationEventType,
+  type WebhookDeliveryList,
+  type WebhookDeliveryView,
+  type WebhookEndpointList,
+  type WebhookEndpointView,
+  type WebhookSecretIssued,
+} from '../../../signaling/protocol/index.ts';
+import { api, ApiError } from '../api.ts';
+import { locale, t, type StringKey } from '../strings.ts';
+
+const when = (at: number) => new Date(at).toLocaleString(locale(), { dateStyle: 'short', timeStyle: 'medium' });
+
+/**
+ * Webhooks to the organization's EHR: endpoints (a URL and the events it wants; the signing secret shown
+ * once, at creation and rotation) and the recent deliveries with their status, each resendable.
+ */
+export function WebhooksAdmin() {
+  const [endpoints, setEndpoints] = useState<WebhookEndpointView[] | null>(null);
+  const [deliveries, setDeliveries] = useState<WebhookDeliveryView[]>([]);
+  const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [url, setUrl] = useState('');
+  const [events, setEvents] = useState<ConsultationEventType[]>([...consultationEventTypes]);
+
+  const load = async () => {
+    try {
+      const [e, d] = await Promise.all([
+        api<WebhookEndpointList>('GET', '/api/admin/webhooks'),
+        api<WebhookDeliveryList>('GET', '/api/admin/webhook-deliveries'),
+      ]);
+      setEndpoints(e.endpoints);
+      setDeliveries(d.deliveries);
+    } catch {
+      setProblem(t('admin.failed'));
+    }
+  };
+  useEffect(() => void load(), []);
+
+  const act = async (work: () => Promise<void>) => {
+    setProblem(null);
+    try {
+      await work();
+      await load();
+    } catch (err) {
+      setProblem(err instanceof ApiError && err.status === 400 ? t('webhooks.invalid') : err instanceof ApiError && err.code === 'delivery_pending' ? t('webhooks.stillTrying') : t('admin.failed'));
+    }
+  };
+  const showSecret = (issued: WebhookSecretIssued) => setSecret({ url: issued.endpoint.url, secret: issued.secret });
+
+  if (!endpoints) return <p role="status">{problem ?? t('app.loading')}</p>;
+  const urlOf = (id: string) => endpoints.find((e) => e.id === id)?.url ?? t('webhooks.deletedEndpoint');
+  return (
+    <section aria-labelledby="webhooks-heading">
+      <h2 id="webhooks-heading">{t('webhooks.heading')}</h2>
+      <p class="muted">{t('webhooks.intro')}</p>
+      {problem && (
+        <p class="error" role="alert">
+          {problem}
+        </p>
+      )}
+      {secret && (
+        <div role="status" class="notice">
+          <p>{t('webhooks.secretOnce', { url: secret.url })}</p>
+          <code aria-label={t('webhooks.secret')}>{secret.secret}</code>
+          <button type="button" class="secondary" onClick={() => setSecret(null)}>
+            {t('webhooks.secretSaved')}
+          </button>
+        </div>
+      )}
+      {endpoints.length === 0 ? (
+        <p class="muted">{t('webhooks.none')}</p>
+      ) : (
+        <ul aria-label={t('webhooks.endpoints')}>
+          {endpoints.map((e) => (
+            <li key={e.id}>
+              <strong>{e.url}</strong> <span class="muted">{e.events.join(', ')}</span>
+              {e.previousSecretUntil && <p class="muted">{t('webhooks.overlap', { until: when(e.previousSecretUntil) })}</p>}
+              <button type="button" class="secondary" onClick={() => act(async () => showSecret(await api<WebhookSecretIssued>('POST', `/api/admin/webhooks/${e.id}/rotate-secret`, {})))}>
+                {t('webhooks.rotate')}
+              </button>
+              {e.previousSecretUntil && (
+                <button type="button" class="secondary" onClick={() => act(() => api('DELETE', `/api/admin/webhooks/${e.id}/previous-secret`))}>
+                  {t('webhooks.endOverlap')}
+                </button>
+              )}
+              <button
+                type="button"
+                class="danger"
+                onClick={() => confirm(t('webhooks.confirmDelete', { url: e.url })) && act(() => api('DELETE', `/api/admin/webhooks/${e.id}`))}
+              >
+                {t('webhooks.delete')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form
+        onSubmit={(ev) => {
+          ev.preventDefault();
+          void act(async () => {
+            showSecret(await api<WebhookSecretIssued>('POST', '/api/admin/webhooks', { url: url.trim(), events }));
+            setUrl('');
+          });
+        }}
+      >
+        <h3>{t('webhooks.add')}</h3>
+        <label>
+          {t('webhooks.url')}
+          <input type="url" required value={url} placeholder="https://ehr.example/consult-webhooks" onInput={(ev) => setUrl((ev.target as HTMLInputElement).value)} />
+        </label>
+        <fieldset>
+          <legend>{t('webhooks.events')}</legend>
+          {consultationEventTypes.map((type) => (
+            <label key={type}>
+              <input
+                type="checkbox"
+                checked={events.includes(type)}
+                onChange={(ev) => setEvents((ev.target as HTMLInputElement).checked ? [...events, type] : events.filter((x) => x !== type))}
+              />{' '}
+              {type}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit" disabled={!events.length}>
+          {t('webhooks.addButton')}
+        </button>
+      </form>
+
+      <h3>{t('webhooks.deliveries')}</h3>
+      {deliveries.length === 0 ? (
+        <p class="muted">{t('webhooks.noDeliveries')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>{t('webhooks.time')}</th>
+              <th>{t('webhooks.event')}</th>
+              <th>{t('webhooks.endpoint')}</th>
+              <th>{t('webhooks.status')}</th>
+              <th>{t('webhooks.lastAttempt')}</th>
+              <th>
+                <span class="visually-hidden">{t('admin.actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {deliveries.map((d) => (
+              <tr key={d.id}>
+                <td>{when(d.createdAt)}</td>
+                <td>{d.eventType}</td>
+                <td>{urlOf(d.endpointId)}</td>
+                <td>
+                  {t(`webhooks.status.${d.status}` as StringKey)} ({d.attempts})
+                </td>
+                <td>{d.lastAttempt ? `${d.lastAttempt.status ?? d.lastAttempt.error} · ${when(d.lastAttempt.at)}` : '–'}</td>
+                <td>
+                  {d.status !== 'pending' && (
+                    <button type="button" class="secondary" onClick={() => act(() => api('POST', `/api/admin/webhook-deliveries/${d.id}/resend`))}>
+                      {t('webhooks.resend')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,275 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { WEBHOOK_SIGNATURE_HEADER, type ConsultationEvent, type WebhookAttemptView } from '../../protocol/index.ts';
+import type { Config } from '../config.ts';
+import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
+import type { Logger } from '../logger.ts';
+import { keys } from '../redis/keys.ts';
+import { runScript } from '../redis/scripts.ts';
+import { AddressGuard } from './address-guard.ts';
+import { postWebhook } from './webhook-request.ts';
+import { signatureHeader } from './webhook-signature.ts';
+import { WebhookStore } from './webhook-store.ts';
+
+/** The consumer group every signaling process reads the outbox through. */
+export const OUTBOX_GROUP = 'deliverers';
+/** A retry waits at most this long, however many came before. */
+const MAX_RETRY_DELAY_MS = 3_600_000;
+
+type Fields = Record<string, string>;
+type StreamEntry = [id: string, flat: string[]];
+
+const fieldsOf = (flat: string[]): Fields => {
+  const f: Fields = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
+  return f;
+};
+
+/**
+ * How long the n-th retry waits: the base doubled each time (at most an hour), then "equal jitter" (half
+ * of it fixed, half random), so endpoints that came back do not get every waiting delivery at one instant.
+ */
+export function retryDelay(baseMs: number, failedAttempts: number, random = Math.random): number {
+  const full = Math.min(MAX_RETRY_DELAY_MS, baseMs * 2 ** Math.min(30, Math.max(0, failedAttempts - 1)));
+  return Math.round(full / 2 + random() * (full / 2));
+}
+
+/**
+ * The durable, at-least-once path from a consultation event to each endpoint that wants it.
+ *
+ * - `enqueue` (the events listener) only adds the event, sealed, to the outbox stream: one round trip, so a
+ *   slow or dead endpoint never holds up the waiting room or a call.
+ * - Every signaling process reads the stream through one consumer group (`deliver`), a bounded number of
+ *   entries at a time. An event entry is handed on as one delivery entry per endpoint that wants it; a
+ *   delivery entry is one attempt. Entries are acknowledged and deleted when done (XACK+XDEL), so the stream
+ *   holds only work not done yet.
+ * - A failed attempt waits in a sorted set until its retry is due (exponential backoff with jitter), then
+ *   goes back into the stream; past WEBHOOK_GIVE_UP_AFTER_MS the delivery is marked failed.
+ * - An entry a process took and never finished (it was killed) is taken over by another process after
+ *   WEBHOOK_CLAIM_IDLE_MS (XAUTOCLAIM): everything in the outbox survives the restart of any process.
+ */
+export class WebhookOutbox {
+  private readonly consumer = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  private readonly inFlight = new Set<Promise<void>>();
+  private reader?: Redis;
+  private running = false;
+  private loop?: Promise<void>;
+  private timers: NodeJS.Timeout[] = [];
+  private groupReady = false;
+  /** The clock attempts are made and judged by (tests move it to see a day of failures pass). */
+  now: () => number = Date.now;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly cipher: FieldCipher,
+    private readonly store: WebhookStore,
+    readonly guard: AddressGuard,
+    private readonly config: Pick<Config, 'WEBHOOK_RETRY_BASE_MS' | 'WEBHOOK_GIVE_UP_AFTER_MS' | 'WEBHOOK_TIMEOUT_MS' | 'WEBHOOK_CONCURRENCY' | 'WEBHOOK_CLAIM_IDLE_MS'>,
+    private readonly log: Logger,
+  ) {}
+
+  /** The events listener: the event, sealed (it carries the EHR's reference), into the outbox. */
+  async enqueue(event: ConsultationEvent): Promise<void> {
+    const body = this.cipher.encrypt(JSON.stringify(event), fieldContext.webhookBody(event.organizationId, 'event', event.id));
+    await this.redis.xadd(keys.webhookOutbox(), '*', 'kind', 'event', 'org', event.organizationId, 'event', event.id, 'body', body);
+  }
+
+  /** An admin's resend: the delivery goes into the outbox again, as a new run of tries from now. */
+  async resend(orgId: string, deliveryId: string, now = this.now()): Promise<void> {
+    await this.redis.xadd(keys.webhookOutbox(), '*', 'kind', 'delivery', 'org', orgId, 'delivery', deliveryId, 'resend', String(now));
+  }
+
+  /** Starts delivering in this process (nothing with WEBHOOK_CONCURRENCY=0). */
+  start(): void {
+    if (this.running || this.config.WEBHOOK_CONCURRENCY === 0) return;
+    this.running = true;
+    // Blocking reads hold their connection: a connection of their own, so nothing else waits behind them.
+    this.reader = this.redis.duplicate({ enableAutoPipelining: false });
+    this.reader.on('error', () => {}); // reconnects by itself; reads fail meanwhile and are retried
+    this.loop = this.readLoop();
+    const pollMs = Math.max(20, Math.min(1000, this.config.WEBHOOK_RETRY_BASE_MS));
+    const claimMs = Math.max(250, Math.floor(this.config.WEBHOOK_CLAIM_IDLE_MS / 2));
+    this.timers.push(setInterval(() => void this.releaseDue().catch(this.warn('releasing due retries')), pollMs));
+    this.timers.push(setInterval(() => void this.claimAbandoned().catch(this.warn('claiming abandoned entries')), claimMs));
+    for (const t of this.timers) t.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.reader?.disconnect();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private warn = (what: string) => (err: Error) => this.log.warn({ err: err.message }, `webhooks: ${what} failed`);
+
+  private async ensureGroup(): Promise<void> {
+    if (this.groupReady) return;
+    try {
+      // From the stream's start: entries added before any process ever read it are delivered too.
+      await this.redis.xgroup('CREATE', keys.webhookOutbox(), OUTBOX_GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+    this.groupReady = true;
+  }
+
+  private free(): number {
+    return this.config.WEBHOOK_CONCURRENCY - this.inFlight.size;
+  }
+
+  private track(entry: StreamEntry): void {
+    const work: Promise<void> = this.handle(entry)
+      .catch((err: Error) => this.log.warn({ err: err.message }, 'webhooks: an outbox entry failed; another process takes it over later'))
+      .finally(() => this.inFlight.delete(work));
+    this.inFlight.add(work);
+  }
+
+  private async readLoop(): Promise<void> {
+    while (this.running) {
+      if (this.free() <= 0) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+      try {
+        await this.ensureGroup();
+        const answer = (await this.reader!.xreadgroup(
+          'GROUP', OUTBOX_GROUP, this.consumer, 'COUNT', this.free(), 'BLOCK', 1000, 'STREAMS', keys.webhookOutbox(), '>',
+        )) as [string, StreamEntry[]][] | null;
+        for (const entry of answer?.[0]?.[1] ?? []) this.track(entry);
+      } catch (err) {
+        if (!this.running) return;
+        // The stream or its group was deleted (a flushed Redis): made again on the next read.
+        if (String((err as Error).message).includes('NOGROUP')) this.groupReady = false;
+        else this.warn('reading the outbox')(err as Error);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  /** Entries of a process that died holding them, idle for WEBHOOK_CLAIM_IDLE_MS: this process takes them on. */
+  async claimAbandoned(): Promise<number> {
+    const count = this.free();
+    if (!this.running || count <= 0) return 0;
+    await this.ensureGroup();
+    const [, claimed, deleted] = (await this.redis.xautoclaim(
+      keys.webhookOutbox(), OUTBOX_GROUP, this.consumer, this.config.WEBHOOK_CLAIM_IDLE_MS, '0-0', 'COUNT', count,
+    )) as [string, StreamEntry[], string[]];
+    // Entries deleted while pending (an organization erased): only their acknowledgement is left to do.
+    if (deleted?.length) await this.redis.xack(keys.webhookOutbox(), OUTBOX_GROUP, ...deleted);
+    for (const entry of claimed) if (entry[1]) this.track(entry);
+    return claimed.length;
+  }
+
+  /** Deliveries whose retry is due go back into the outbox (atomic: each exactly once, whichever process). */
+  async releaseDue(): Promise<number> {
+    return Number(await runScript(this.redis, 'releaseDueWebhooks', [keys.webhookOutbox(), keys.webhookRetries()], [this.now(), 100]));
+  }
+
+  private finish(entryId: string) {
+    return runScript(this.redis, 'finishWebhookEntry', [keys.webhookOutbox()], [OUTBOX_GROUP, entryId]);
+  }
+
+  private async handle([entryId, flat]: StreamEntry): Promise<void> {
+    const f = fieldsOf(flat);
+    if (f.kind === 'event' && f.org && f.event && f.body) return this.handOn(entryId, f.org, f.event, f.body);
+    if (f.kind === 'delivery' && f.org && f.delivery) return this.attempt(entryId, f.org, f.delivery, f.resend ? Number(f.resend) : undefined);
+    await this.finish(entryId);
+  }
+
+  /** An event becomes one delivery per endpoint that wants it (none: it is simply done). */
+  private async handOn(entryId: string, orgId: string, eventId: string, sealed: string): Promise<void> {
+    const rawBody = this.cipher.open(sealed, fieldContext.webhookBody(orgId, 'event', eventId));
+    if (!rawBody) return void (await this.finish(entryId));
+    const event = JSON.parse(rawBody) as ConsultationEvent;
+    const endpoints = (await this.store.listEndpoints(orgId)).filter((e) => e.events.includes(event.type));
+    const pairs: string[] = [];
+    for (const endpoint of endpoints) {
+      const deliveryId = await this.store.createDelivery(orgId, endpoint.id, event, rawBody, Date.parse(event.time) || this.now());
+      if (deliveryId) pairs.push(orgId, deliveryId);
+    }
+    await runScript(this.redis, 'handOnWebhookEvent', [keys.webhookOutbox()], [OUTBOX_GROUP, entryId, ...pairs]);
+  }
+
+  /** One attempt of a delivery, then: delivered, failed (past the horizon), or a retry scheduled. */
+  private async attempt(entryId: string, orgId: string, deliveryId: string, resendAt?: number): Promise<void> {
+    const delivery = await this.store.getDelivery(orgId, deliveryId);
+    // Gone (expired, erased), or finished already (a second copy of a finished entry): nothing to do.
+    if (!delivery || (resendAt === undefined && delivery.status !== 'pending')) return void (await this.finish(entryId));
+    const since = resendAt ?? delivery.since;
+    const endpoint = await this.store.getEndpoint(orgId, delivery.endpointId);
+    const rawBody = this.store.openBody(orgId, delivery);
+    const now = this.now();
+    if (!endpoint || !rawBody) {
+      const attempt: WebhookAttemptView = { at: now, status: null, error: endpoint ? 'error' : 'endpoint_deleted', ms: 0 };
+      await this.store.recordAttempt(orgId, deliveryId, attempt, 'failed', { since });
+      return void (await this.finish(entryId));
+    }
+    const unixSeconds = Math.floor(now / 1000);
+    const outcome = await postWebhook(
+      this.guard,
+      endpoint.url,
+      rawBody,
+      {
+        'content-type': 'application/json',
+        'user-agent': 'Consult-Webhooks/1',
+        [WEBHOOK_SIGNATURE_HEADER]: signatureHeader(WebhookStore.signingSecrets(endpoint, now), unixSeconds, rawBody),
+      },
+      this.config.WEBHOOK_TIMEOUT_MS,
+    );
+    const attempt: WebhookAttemptView = { at: now, status: outcome.status, error: outcome.error, ms: outcome.ms };
+    const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+    const after = this.now();
+    const horizon = since + this.config.WEBHOOK_GIVE_UP_AFTER_MS;
+    if (ok || after >= horizon) {
+      await this.store.recordAttempt(orgId, deliveryId, attempt, ok ? 'delivered' : 'failed', { since });
+      if (!ok) this.log.info({ orgId, deliveryId, endpointId: endpoint.id }, 'webhook delivery failed for good');
+      return void (await this.finish(entryId));
+    }
+    // The last try falls on the horizon itself, so the endpoint gets the whole period to come back.
+    const next = Math.min(horizon, after + retryDelay(this.config.WEBHOOK_RETRY_BASE_MS, delivery.attempts + 1));
+    await this.store.recordAttempt(orgId, deliveryId, attempt, 'pending', { nextAttemptAt: next, since });
+    await runScript(this.redis, 'retryWebhookLater', [keys.webhookOutbox(), keys.webhookRetries()], [OUTBOX_GROUP, entryId, `${orgId}:${deliveryId}`, next]);
+  }
+
+  /**
+   * An organization's data goes (end of contract): its entries leave the outbox and the retries too. A read
+   * of the whole outbox, which holds only work not done yet; rare.
+   */
+  async forgetOrganization(orgId: string): Promise<number> {
+    let removed = 0;
+    let start = '-';
+    for (;;) {
+      const page = (await this.redis.xrange(keys.webhookOutbox(), start, '+', 'COUNT', 1000)) as StreamEntry[];
+      const doomed = page.filter(([, flat]) => fieldsOf(flat).org === orgId).map(([entryId]) => entryId);
+      if (doomed.length) {
+        await this.redis.xack(keys.webhookOutbox(), OUTBOX_GROUP, ...doomed).catch(() => 0);
+        removed += await this.redis.xdel(keys.webhookOutbox(), ...doomed);
+      }
+      if (page.length < 1000) break;
+      start = `(${page[page.length - 1]![0]}`;
+    }
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.zscan(keys.webhookRetries(), cursor, 'MATCH', `${orgId}:*`, 'COUNT', 1000);
+      cursor = next;
+      const members = flat.filter((_, i) => i % 2 === 0);
+      if (members.length) removed += await this.redis.zrem(keys.webhookRetries(), ...members);
+    } while (cursor !== '0');
+    return removed;
+  }
+}
+
+/** Everything about webhooks a server holds: the endpoints and deliveries, and the outbox with its deliverer. */
+export class Webhooks {
+  readonly store: WebhookStore;
+  readonly outbox: WebhookOutbox;
+
+  constructor(redis: Redis, cipher: FieldCipher, config: Config, log: Logger) {
+    this.store = new WebhookStore(redis, cipher);
+    this.outbox = new WebhookOutbox(redis, cipher, this.store, AddressGuard.fromSetting(config.WEBHOOK_ALLOWED_ADDRESS_RANGES), config, log);
+  }
+}
