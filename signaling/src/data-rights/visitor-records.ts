@@ -100,7 +100,7 @@ export class VisitorRecords {
    */
   async erase(orgId: string, visitorId: string): Promise<void> {
     const key = keys.visitor(orgId, visitorId);
-    const [roomId, callIds, smsIds] = await this.s.redis.hmget(key, 'roomId', 'callIds', 'smsIds');
+    const [roomId, callIds, smsIds, consultationId] = await this.s.redis.hmget(key, 'roomId', 'callIds', 'smsIds', 'consultationId');
     if (!roomId) throw notFound('no such visitor');
     if (this.s.payments.available && (await this.s.redis.exists(keys.payment(orgId, visitorId)))) {
       await this.s.payments.settleVisit(orgId, visitorId, { admitted: false }).catch((err: Error) => {
@@ -121,6 +121,10 @@ export class VisitorRecords {
       tx.srem(keys.callMembers(orgId, callId), `visitor:${visitorId}`);
       // The call stays in the professional's history (it took place), naming no one.
       tx.hset(keys.call(orgId, callId), 'visitorId', 'erased');
+    }
+    // The consultation stays (its EHR made it and tracks its state) but forgets who came.
+    if (consultationId && (await this.s.redis.hget(keys.consultation(orgId, consultationId), 'visitorId')) === visitorId) {
+      tx.hdel(keys.consultation(orgId, consultationId), 'visitorId');
     }
     await tx.exec();
     // (HSET on a call that expired meanwhile would make a record without TTL.)
