@@ -43,6 +43,12 @@ export const ErrorCode = {
   checkInIncomplete: 'check_in_incomplete',
   /** A login could not be written to the audit log, so it is not let through; try again in a moment. */
   auditUnavailable: 'audit_unavailable',
+  /** API: a consultation whose visitor is in a call cannot be cancelled. */
+  consultationInCall: 'consultation_in_call',
+  /** API: the consultation ended or was cancelled; nothing more can be done with its link. */
+  consultationClosed: 'consultation_closed',
+  /** API: an SMS to a number outside the countries this server sends to (SMS pumping). */
+  phoneNotAllowed: 'phone_not_allowed',
   internal: 'internal',
 } as const;
 
@@ -81,5 +87,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   check_in_incomplete: 409,
   forbidden: 403,
   audit_unavailable: 503,
+  consultation_in_call: 409,
+  consultation_closed: 409,
+  phone_not_allowed: 400,
   internal: 500,
 };

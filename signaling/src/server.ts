@@ -59,6 +59,9 @@ import { privacyRoutes } from './privacy/privacy-routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
 import { ConsultationEvents } from './events/consultation-events.ts';
+import { ApiKeyStore } from './api/api-key-store.ts';
+import { apiKeyRoutes } from './api/api-key-routes.ts';
+import { apiV1 } from './api/api-v1.ts';
 import type { Services } from './services.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
@@ -127,13 +130,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     calls: new CallStore(redis),
     sessions: new SessionStore(redis, idleMs, config.SESSION_MAX_HOURS * 3600_000),
     secondFactor: new SecondFactorStore(redis, fieldCipher),
-    consultations: new ConsultationStore(redis),
+    consultations: new ConsultationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
     fieldCipher,
     payments: new PaymentService(redis, stripeFromConfig(config), log),
     networkChecks: new NetworkCheckStore(redis),
     audit: new AuditLog(redis, log, fieldCipher, config.AUDIT_ANCHOR_FILE),
     events: new ConsultationEvents(redis, fieldCipher, log),
+    apiKeys: new ApiKeyStore(redis),
   };
   const purge = new PurgeJob(services);
   purge.start();
@@ -141,7 +145,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const callService = new CallService(services);
   const presence = new VisitorPresence(services);
   const messages = new WaitingMessages(services);
-  const smsAlerts = new SmsAlerts(services, SmsSender.fromConfig(config));
+  const smsSender = SmsSender.fromConfig(config);
+  const smsAlerts = new SmsAlerts(services, smsSender);
   attachVisitorNamespace(notify.visitors, services, callService, presence, messages, smsAlerts);
   attachProfessionalNamespace(notify.professionals, services, callService, messages);
   attachNetworkCheckNamespace(io.of(NETWORK_CHECK_NAMESPACE), services);
@@ -149,6 +154,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(securityHeaders(config.cookieSecure, { stripe: services.payments.available }));
   app.use(stripeWebhookRoutes(services));
   app.use(express.json({ limit: '16kb' }));
+  // REST API v1 for EHR servers: bearer API keys only (never cookies), so before the browsers' same-origin
+  // guard (servers send no Origin, and a bearer key cannot be ridden by another site's page).
+  app.use(apiV1(services, smsSender).router);
   app.use('/api', requireSameOrigin(config.allowedOrigins));
   app.use(roomRoutes(services));
   app.use(visitRoutes(services, smsAlerts));
@@ -168,6 +176,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(adminPaymentRoutes(services));
   app.use(privacyRoutes(services));
   app.use(auditRoutes(services));
+  app.use(apiKeyRoutes(services));
   app.use(staticApps(config));
   app.use('/api', (_req, _res, next) => next(new AppError('not_found', 'no such endpoint')));
   app.use(errorHandler(log));

@@ -3,6 +3,7 @@ import { PAYMENT_SCRIPTS } from '../payments/payment-scripts.ts';
 import { RETENTION_MS_OF } from './retention-lua.ts';
 import { AUDIT_SCRIPTS } from '../audit/audit-scripts.ts';
 import { EVENTS_SCRIPTS } from '../events/events-scripts.ts';
+import { CONSULTATION_SCRIPTS } from '../consultations/consultation-scripts.ts';
 
 /*
  * The state changes that touch several keys run as Lua scripts, so they are atomic: two professionals
@@ -370,6 +371,7 @@ const SCRIPTS = {
   ...PAYMENT_SCRIPTS,
   ...AUDIT_SCRIPTS,
   ...EVENTS_SCRIPTS,
+  ...CONSULTATION_SCRIPTS,
 } as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
 
 export type ScriptName = keyof typeof SCRIPTS;
