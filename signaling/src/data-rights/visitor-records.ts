@@ -100,8 +100,11 @@ export class VisitorRecords {
    */
   async erase(orgId: string, visitorId: string): Promise<void> {
     const key = keys.visitor(orgId, visitorId);
-    const [roomId, callIds, smsIds] = await this.s.redis.hmget(key, 'roomId', 'callIds', 'smsIds');
+    const [roomId, callIds, smsIds, consultationId] = await this.s.redis.hmget(key, 'roomId', 'callIds', 'smsIds', 'consultationId');
     if (!roomId) throw notFound('no such visitor');
+    // Their consultation's invitation SMS (sent through the API) and what the clinic prefilled for them go too.
+    const consultationKey = consultationId ? keys.consultation(orgId, consultationId) : null;
+    const invitationSms = consultationKey ? await this.s.redis.hget(consultationKey, 'smsIds') : null;
     if (this.s.payments.available && (await this.s.redis.exists(keys.payment(orgId, visitorId)))) {
       await this.s.payments.settleVisit(orgId, visitorId, { admitted: false }).catch((err: Error) => {
         // Erasure goes on: the hold, if any, lapses at Stripe within 7 days.
@@ -109,7 +112,7 @@ export class VisitorRecords {
       });
     }
     this.s.notify.visitors.in(socketRooms.visitor(visitorId)).disconnectSockets(true);
-    await this.sms.forgetMessages(listOf(smsIds));
+    await this.sms.forgetMessages([...listOf(smsIds), ...listOf(invitationSms)]);
     const tx = this.s.redis
       .multi()
       .del(key, keys.visitorMessages(orgId, visitorId), keys.payment(orgId, visitorId))
@@ -117,6 +120,7 @@ export class VisitorRecords {
       .zrem(keys.presence(orgId), visitorId)
       .zrem(keys.visitors(orgId), visitorId)
       .zrem(keys.unsettledPayments(orgId), visitorId);
+    if (consultationKey) tx.hdel(consultationKey, 'smsIds', 'prefillName', 'prefillPhone');
     for (const callId of listOf(callIds)) {
       tx.srem(keys.callMembers(orgId, callId), `visitor:${visitorId}`);
       // The call stays in the professional's history (it took place), naming no one.
