@@ -75,7 +75,24 @@ end
 return removed
 `;
 
+/**
+ * A visitor of the consultation was erased: their id, the invitation SMS ids and the prefill (about them)
+ * leave the consultation; the rest of it (times, the EHR's reference) stays. KEYS: consultation. ARGV: visitor id.
+ */
+const forgetConsultationVisitor = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
+local kept = {}
+for v in string.gmatch(redis.call('HGET', KEYS[1], 'visitorIds') or '', '([^,]+)') do
+  if v ~= ARGV[1] then table.insert(kept, v .. ',') end
+end
+redis.call('HSET', KEYS[1], 'visitorIds', table.concat(kept))
+if redis.call('HGET', KEYS[1], 'visitorId') == ARGV[1] then redis.call('HDEL', KEYS[1], 'visitorId') end
+redis.call('HDEL', KEYS[1], 'smsIds', 'prefillName', 'prefillPhone')
+return 'ok'
+`;
+
 export const CONSULTATION_SCRIPTS = {
+  forgetConsultationVisitor: { keys: 1, lua: forgetConsultationVisitor },
   createConsultation: { keys: 'variable', lua: createConsultation },
   trimConsultationReference: { keys: 2, lua: trimConsultationReference },
   cancelConsultation: { keys: 'variable', lua: cancelConsultation },

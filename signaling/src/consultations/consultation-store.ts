@@ -164,6 +164,11 @@ export class ConsultationStore {
     await runScript(this.redis, 'appendToField', [keys.consultation(orgId, id)], ['visitorIds', visitorId]);
   }
 
+  /** A visitor of it was erased: nothing on the consultation names or reaches them any more. */
+  async forgetVisitor(orgId: string, id: string, visitorId: string): Promise<void> {
+    await runScript(this.redis, 'forgetConsultationVisitor', [keys.consultation(orgId, id)], [visitorId]);
+  }
+
   /** An invitation went out by SMS: Twilio's id of it, to delete its record there later. */
   async noteSms(orgId: string, id: string, sid: string): Promise<void> {
     await runScript(this.redis, 'appendToField', [keys.consultation(orgId, id)], ['smsIds', sid]);

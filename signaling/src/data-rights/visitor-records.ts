@@ -120,13 +120,13 @@ export class VisitorRecords {
       .zrem(keys.presence(orgId), visitorId)
       .zrem(keys.visitors(orgId), visitorId)
       .zrem(keys.unsettledPayments(orgId), visitorId);
-    if (consultationKey) tx.hdel(consultationKey, 'smsIds', 'prefillName', 'prefillPhone');
     for (const callId of listOf(callIds)) {
       tx.srem(keys.callMembers(orgId, callId), `visitor:${visitorId}`);
       // The call stays in the professional's history (it took place), naming no one.
       tx.hset(keys.call(orgId, callId), 'visitorId', 'erased');
     }
     await tx.exec();
+    if (consultationId) await this.s.consultations.forgetVisitor(orgId, consultationId, visitorId);
     // (HSET on a call that expired meanwhile would make a record without TTL.)
     for (const callId of listOf(callIds)) if ((await this.s.redis.pttl(keys.call(orgId, callId))) === -1) await this.s.redis.del(keys.call(orgId, callId));
     this.s.notify.visitorRemoved({ visitorId, roomId, reason: 'left' });
