@@ -8,6 +8,7 @@ import { CheckInFormEditor } from './CheckInFormEditor.tsx';
 import { BankIdSettingsForm } from './BankIdSettingsForm.tsx';
 import { RoomPriceEditor } from './RoomPriceEditor.tsx';
 import { PaymentsAdmin } from './PaymentsAdmin.tsx';
+import { ApiKeysAdmin } from './ApiKeysAdmin.tsx';
 
 /** What an admin action failed with, in words. */
 function problemOf(err: unknown): string {
@@ -71,6 +72,7 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
       <OrganizationSettingsForm settings={overview.settings} privacyPage={overview.privacyPage} act={act} />
       <BankIdSettingsForm members={overview.members} />
       <PaymentsAdmin />
+      <ApiKeysAdmin />
     </section>
   );
 }
