@@ -15,7 +15,8 @@ import {
   type TestServer,
 } from '../test-support/test-server.ts';
 import { startTwilioStandIn } from '../test-support/twilio-stand-in.ts';
-import { keys } from '../redis/keys.ts';
+import { keys, PERMANENT_KEY_PATTERNS } from '../redis/keys.ts';
+import { allKeysWithTtl } from '../test-support/redis-keys.ts';
 import { closeOrganization } from '../retention/organization-deletion.ts';
 import { apiV1 } from './api-v1.ts';
 
@@ -440,5 +441,10 @@ describe('REST API v1 (real server, Redis, Twilio stand-in)', function () {
     await closeOrganization(server.services, short.org.id);
     expect((await v1(key, 'GET', '/api/v1/consultations')).status).to.equal(401);
     expect(await server.redis.client.keys(`{org:${short.org.id}}:api-key*`)).to.deep.equal([]);
+  });
+
+  it('left every key it wrote with a TTL, but the permanent ones (API keys among them)', async () => {
+    const missing = [...(await allKeysWithTtl(server.redis.client))].filter(([key, ttl]) => ttl < 0 && !PERMANENT_KEY_PATTERNS.some((p) => p.test(key)));
+    expect(missing).to.deep.equal([]);
   });
 });
