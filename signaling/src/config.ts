@@ -29,6 +29,8 @@ const schema = z
     SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(72).default(12),
     /** How often an open dashboard re-checks that its login session still exists (idle expiry, logout). */
     SESSION_CHECK_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
+    /** How long a call whose every participant's connection closed waits for one to come back before it ends. */
+    CALL_ABANDONED_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
     /**
      * How long a waiting visitor whose connection dropped (tab closed, network switch, laptop lid) keeps
      * their place: coming back within it restores it; past it they are marked left.

@@ -41,6 +41,8 @@ export class CallService {
   private readonly wired = new WeakSet<CallRouter>();
   /** Ready calls (see getReady): callId -> the dashboard socket that asked for it. */
   private readonly ready = new Map<string, { socket: AnySocket; participant: CallParticipant }>();
+  /** Calls whose last participant's connection closed: callId -> the timer that ends them unless someone rejoins. */
+  private readonly abandoned = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly s: Services) {
     s.media.on('call-media-lost', (callId) => {
@@ -58,6 +60,8 @@ export class CallService {
     const router = await this.s.media.routerFor(callId);
     this.wire(router);
     const participantId = mediaParticipantId(p);
+    clearTimeout(this.abandoned.get(callId));
+    this.abandoned.delete(callId);
     const participants = this.joined.get(callId) ?? new Map<string, Joined>();
     this.joined.set(callId, participants);
     const previous = participants.get(participantId);
@@ -216,7 +220,10 @@ export class CallService {
     const left = await this.s.calls.leave(call, participantId);
     this.s.log.info({ callId, orgId: call.orgId, role: p.role }, 'participant left the call');
     // A visitor leaving a call that goes on: their visit is over.
-    if (p.role === 'visitor') settleEndedVisits(this.s, call.orgId, [p.id]);
+    if (p.role === 'visitor') {
+      settleEndedVisits(this.s, call.orgId, [p.id]);
+      void this.s.events.emit(call.orgId, 'visitor.left', { visitorId: p.id, roomId: call.roomId, callId, reason: 'left' });
+    }
     this.dropParticipant(callId, participantId);
     if (left <= 1) await this.endCall(call, socket, p).catch((err) => {
       if (!(err instanceof AppError && err.code === 'call_ended')) throw err;
@@ -248,20 +255,27 @@ export class CallService {
     await this.s.waitingRoom.admitToCall(visitor, callId, MAX_CALL_PARTICIPANTS);
   }
 
-  private async endCall(call: Call, socket: AnySocket, by: CallParticipant, members?: string[]): Promise<void> {
+  /** `by` null: nobody hung up, everyone's connection closed and stayed away (see socketGone). */
+  private async endCall(call: Call, socket: AnySocket | null, by: CallParticipant | null, members?: string[]): Promise<void> {
     const endedAt = Date.now();
     const told = await this.s.calls.end(call, endedAt, members);
-    this.s.log.info({ callId: call.id, orgId: call.orgId, role: by.role }, 'call ended');
+    const ender = by?.role ?? 'abandoned';
+    this.s.log.info({ callId: call.id, orgId: call.orgId, role: ender }, 'call ended');
     // A member ending it is the actor; a visitor is named by nobody in the audit log: the service notes it.
     const actor =
-      by.role === 'professional'
+      by?.role === 'professional' && socket
         ? socketActorOf(this.s.config.trustProxy, (socket as ProfessionalSocket).data.session, socket.request)
         : { orgId: call.orgId, actor: 'system' };
-    await this.s.audit.record({ ...actor, action: 'call_end', targetId: call.id, detail: { by: by.role, seconds: Math.round((endedAt - call.startedAt) / 1000) } });
+    await this.s.audit.record({ ...actor, action: 'call_end', targetId: call.id, detail: { by: ender, seconds: Math.round((endedAt - call.startedAt) / 1000) } });
     // Visitors sent back to wait are not told the call ended: their visit goes on. Colleagues asked in
     // are, joined or not (their dashboard stops offering to join).
     this.s.notify.callEnded(call.id, told);
     settleEndedVisits(this.s, call.orgId, told.visitorIds);
+    // Each consultation in the call hears its end (a visitor who left first: the call's own visitor's).
+    const durationSeconds = Math.max(0, Math.round((endedAt - call.startedAt) / 1000));
+    for (const visitorId of told.visitorIds.length ? told.visitorIds : [call.visitorId]) {
+      void this.s.events.emit(call.orgId, 'call.ended', { visitorId, roomId: call.roomId, callId: call.id, durationSeconds });
+    }
     this.forget(call.id);
     this.s.media.closeCall(call.id);
     this.s.notify.visitors.in(socketRooms.call(call.id)).socketsLeave(socketRooms.call(call.id));
@@ -312,6 +326,7 @@ export class CallService {
     for (const [callId, participants] of this.joined) {
       for (const [participantId, j] of participants) {
         if (j.socket !== socket) continue;
+        if (participants.size === 1) this.endUnlessRejoined(j.participant.orgId, callId);
         clearInterval(j.keepAlive);
         participants.delete(participantId);
         this.s.media.existingRouter(callId)?.leave(participantId);
@@ -322,7 +337,32 @@ export class CallService {
     }
   }
 
+  /**
+   * Everyone's connection closed (tabs shut, both networks gone): a reload or a reconnection rejoins
+   * within the grace period; past it the call ends as a hang-up would (history, audit, the consultation's
+   * end for its EHR, the payment), so an abandoned call is not "in call" for ever.
+   */
+  private endUnlessRejoined(orgId: string, callId: string): void {
+    clearTimeout(this.abandoned.get(callId));
+    const timer = setTimeout(() => {
+      this.abandoned.delete(callId);
+      if (this.joined.get(callId)?.size) return;
+      void (async () => {
+        const call = await this.s.calls.get(orgId, callId);
+        if (call?.state !== 'active' || this.joined.get(callId)?.size) return;
+        this.s.log.info({ callId, orgId }, 'nobody came back to the call: ending it');
+        await this.endCall(call, null, null);
+      })().catch((err: Error) => {
+        if (!(err instanceof AppError && err.code === 'call_ended')) this.s.log.warn({ callId, err: err.message }, 'could not end an abandoned call');
+      });
+    }, this.s.config.CALL_ABANDONED_SECONDS * 1000);
+    timer.unref();
+    this.abandoned.set(callId, timer);
+  }
+
   close(): void {
+    for (const timer of this.abandoned.values()) clearTimeout(timer);
+    this.abandoned.clear();
     for (const callId of [...this.joined.keys()]) this.forget(callId);
     this.ready.clear();
   }
