@@ -338,6 +338,11 @@ describe('REST API v1 (real server, Redis, Twilio stand-in)', function () {
     const second = (await (await postJson(server, '/api/visits', { consultation: inCall.visitorLink.split('/c/')[1], answers: { name: 'Per' } })).json()) as VisitResponse;
     const admitted = await ask(pro, 'queue:admit', { visitorId: second.visitorId });
     expect(admitted.ok, JSON.stringify(admitted)).to.equal(true);
+    // Its progress, as the waiting room and the call moved it.
+    const progress = (await v1(key, 'GET', `/api/v1/consultations/${inCall.id}`)).body as ApiConsultation;
+    expect(progress.status).to.equal('in_call');
+    expect(Date.parse(progress.arrivedAt!)).to.be.at.most(Date.parse(progress.admittedAt!));
+    expect(progress).to.deep.include({ endedAt: null, callSeconds: null });
     const refused = await v1(key, 'DELETE', `/api/v1/consultations/${inCall.id}`);
     expect(refused.status).to.equal(409);
     expect(refused.body.error.code).to.equal('consultation_in_call');
