@@ -33,7 +33,7 @@ type Screen =
   | { kind: 'steps'; steps: CheckInStep[] }
   | { kind: 'waiting'; arrivedAt: number; place: QueuePlace | null; movedTo?: string; sentBack?: boolean }
   | { kind: 'call'; engine: CallEngine }
-  | { kind: 'ended'; left: boolean; lostPlace?: boolean; denied?: { message?: string }; receiptToken?: string };
+  | { kind: 'ended'; left: boolean; lostPlace?: boolean; denied?: { message?: string }; cancelled?: boolean; receiptToken?: string };
 
 /** `/r/<room>` (a room's link) or `/c/<token>` (a scheduled consultation's private link). */
 const [, linkKind, linkValue] = location.pathname.split('/');
@@ -63,7 +63,7 @@ export function VisitorApp() {
   }, []);
   const messages = useWaitingMessages(socket, visitorId, screen.kind === 'waiting');
 
-  const endVisit = useCallback((left: boolean, lostPlace = false, denied?: { message?: string }) => {
+  const endVisit = useCallback((left: boolean, lostPlace = false, denied?: { message?: string }, cancelled = false) => {
     // The token goes from the browser's storage now; the ended page keeps it in memory for the receipt.
     const receiptToken = roomRef.current?.price ? (visitToken.get(slug) ?? undefined) : undefined;
     visitToken.clear(slug);
@@ -79,7 +79,7 @@ export function VisitorApp() {
       m?.stop();
       return null;
     });
-    setScreen({ kind: 'ended', left, lostPlace, denied, receiptToken });
+    setScreen({ kind: 'ended', left, lostPlace, denied, cancelled, receiptToken });
   }, []);
 
   const startCall = useCallback((socket: VisitorSocket, callId: string, localMedia: LocalMedia) => {
@@ -103,7 +103,7 @@ export function VisitorApp() {
     setVisitorId(token.split('.')[1] ?? null);
     const apply = (visit: VisitState) => {
       if (visit.state === 'ended') {
-        return endVisit(false, visit.reason === 'connection_lost', visit.reason === 'denied' ? { message: visit.message } : undefined);
+        return endVisit(false, visit.reason === 'connection_lost', visit.reason === 'denied' ? { message: visit.message } : undefined, visit.reason === 'cancelled');
       }
       if (visit.state === 'checking_in') return setScreen({ kind: 'steps', steps: visit.steps });
       if (visit.state === 'waiting') {
@@ -131,6 +131,7 @@ export function VisitorApp() {
     });
     socket.on('visit:place', (place) => setScreen((s) => (s.kind === 'waiting' ? { ...s, place } : s)));
     socket.on('visit:denied', ({ message }) => endVisit(false, false, { message }));
+    socket.on('visit:cancelled', () => endVisit(false, false, undefined, true));
     // Sent back to the waiting room from the call: this browser's side of the call closes (its keys with it).
     socket.on('visit:sent-back', ({ callId, place }) =>
       setScreen((s) => {
@@ -218,6 +219,7 @@ export function VisitorApp() {
               link={consultationLink ? { consultation: slug } : { roomSlug: slug }}
               professionalName={room.professionalName}
               config={room.checkIn}
+              prefill={room.prefill}
               deviceCheck={deviceCheckReport(media, networkRun?.checkId)}
               onCheckedIn={({ visitorToken, steps }) => {
                 visitToken.set(slug, visitorToken);
@@ -261,17 +263,19 @@ export function VisitorApp() {
         {screen.kind === 'call' && media && <CallView engine={screen.engine} media={media} t={t} />}
         {screen.kind === 'ended' && (
           <section>
-            <h1>{screen.denied ? t('ended.denied') : screen.lostPlace ? t('ended.lostPlace') : screen.left ? t('ended.left') : t('ended.heading')}</h1>
+            <h1>{screen.cancelled ? t('ended.cancelled') : screen.denied ? t('ended.denied') : screen.lostPlace ? t('ended.lostPlace') : screen.left ? t('ended.left') : t('ended.heading')}</h1>
             {screen.denied?.message && (
               <blockquote class="professional-message" aria-label={t('ended.deniedMessage')}>
                 {screen.denied.message}
               </blockquote>
             )}
-            <p>{screen.lostPlace ? t('ended.lostPlaceBody') : t('ended.body')}</p>
+            <p>{screen.cancelled ? t('ended.cancelledBody') : screen.lostPlace ? t('ended.lostPlaceBody') : t('ended.body')}</p>
             {screen.receiptToken && <Receipt visitorToken={screen.receiptToken} />}
-            <button type="button" onClick={() => location.reload()}>
-              {t('ended.again')}
-            </button>
+            {!screen.cancelled && (
+              <button type="button" onClick={() => location.reload()}>
+                {t('ended.again')}
+              </button>
+            )}
           </section>
         )}
       </main>

@@ -45,6 +45,12 @@ export const ErrorCode = {
   auditUnavailable: 'audit_unavailable',
   /** A webhook delivery that is still being tried cannot be sent again yet. */
   deliveryPending: 'delivery_pending',
+  /** API: a consultation whose visitor is in a call cannot be cancelled. */
+  consultationInCall: 'consultation_in_call',
+  /** API: the consultation ended or was cancelled; nothing more can be done with its link. */
+  consultationClosed: 'consultation_closed',
+  /** API: an SMS to a number outside the countries this server sends to (SMS pumping). */
+  phoneNotAllowed: 'phone_not_allowed',
   internal: 'internal',
 } as const;
 
@@ -84,5 +90,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   forbidden: 403,
   audit_unavailable: 503,
   delivery_pending: 409,
+  consultation_in_call: 409,
+  consultation_closed: 409,
+  phone_not_allowed: 400,
   internal: 500,
 };

@@ -38,6 +38,8 @@ export interface RoomInfo {
   checkIn: CheckInConfig;
   /** What a consultation in this room costs (paid by card before waiting), or null: free. */
   price: RoomPrice | null;
+  /** For a consultation's link: what the clinic's system filled in for the visitor (they may change it). */
+  prefill?: { name?: string; phone?: string };
 }
 
 /** POST /api/consultations: a professional schedules a consultation in one of their rooms (no time: any time). */

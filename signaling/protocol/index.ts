@@ -11,3 +11,4 @@ export * from './privacy.ts';
 export * from './audit.ts';
 export * from './events.ts';
 export * from './webhooks.ts';
+export * from './api.ts';

@@ -126,7 +126,7 @@ export interface QueueRoom {
 }
 
 /** Why a visitor left a waiting list. */
-export type QueueRemovalReason = 'left' | 'admitted' | 'connection_lost' | 'denied' | 'transferred';
+export type QueueRemovalReason = 'left' | 'admitted' | 'connection_lost' | 'denied' | 'transferred' | 'cancelled';
 
 /** A waiting visitor's place in the line (1 = next) and the estimated wait, null until calls were timed. */
 export interface QueuePlace {
@@ -138,7 +138,7 @@ export type VisitState =
   | { state: 'checking_in'; roomName: string; professionalName: string; steps: CheckInStep[] }
   | { state: 'waiting'; roomName: string; professionalName: string; arrivedAt: number; place: QueuePlace | null; appointmentAt?: number }
   | { state: 'in_call'; roomName: string; professionalName: string; callId: string }
-  | { state: 'ended'; reason?: 'connection_lost' | 'denied'; message?: string };
+  | { state: 'ended'; reason?: 'connection_lost' | 'denied' | 'cancelled'; message?: string };
 
 /** A group call: the host, visitors admitted into it and colleagues asked in, at most this many in all. */
 export const MAX_CALL_PARTICIPANTS = 6;
@@ -305,6 +305,8 @@ export interface VisitorServerEvents extends CallServerEvents {
   'visit:sent-back': (e: { callId: string; place: QueuePlace | null }) => void;
   /** The professional turned the visitor away; `message` is theirs, if they wrote one. */
   'visit:denied': (e: { message?: string }) => void;
+  /** The consultation the visitor came for was cancelled (by the clinic's system): their visit is over. */
+  'visit:cancelled': () => void;
   /** The visitor was moved to another room; they keep their arrival time. */
   'visit:moved': (e: { roomName: string; professionalName: string; place: QueuePlace | null }) => void;
   /** A message from the professionals, as this visitor's copy. */

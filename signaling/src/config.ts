@@ -92,6 +92,18 @@ const schema = z
      */
     LOG_DIR: z.string().min(1).optional(),
     LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+    /** REST API v1 (EHR systems, per API key): calls per key per minute (429 with Retry-After past it). */
+    API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+    /**
+     * SMS invitations through the API, against SMS pumping: at most this many per API key and per
+     * organization per day (UTC), and only to these country codes (comma separated; Nordic by default).
+     */
+    API_SMS_PER_KEY_PER_DAY: z.coerce.number().int().min(0).default(100),
+    API_SMS_PER_ORGANIZATION_PER_DAY: z.coerce.number().int().min(0).default(500),
+    API_SMS_COUNTRY_CODES: z
+      .string()
+      .default('+47,+46,+45,+358,+354')
+      .refine((v) => v.split(',').every((c) => /^\+[1-9]\d{0,3}$/.test(c.trim())), { error: 'country codes such as +47,+46 (comma separated)' }),
     /** Where the built front-ends are; the defaults are the repo's own build output. */
     CLIENT_DIST: z.string().default(new URL('../../client/dist', import.meta.url).pathname),
     DASHBOARD_DIST: z.string().default(new URL('../../dashboard/dist', import.meta.url).pathname),
@@ -180,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     allowedOrigins: [publicOrigin, ...extra],
     cookieSecure: c.COOKIE_SECURE ?? publicOrigin.startsWith('https:'),
     trustProxy: parseTrustProxy(c.TRUST_PROXY),
+    apiSmsCountryCodes: c.API_SMS_COUNTRY_CODES.split(',').map((code) => code.trim()),
   };
 }
 

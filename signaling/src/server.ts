@@ -61,6 +61,9 @@ import { auditRoutes } from './audit/audit-routes.ts';
 import { ConsultationEvents } from './events/consultation-events.ts';
 import { Webhooks } from './webhooks/webhook-outbox.ts';
 import { webhookRoutes } from './webhooks/webhook-routes.ts';
+import { ApiKeyStore } from './api/api-key-store.ts';
+import { apiKeyRoutes } from './api/api-key-routes.ts';
+import { apiV1 } from './api/api-v1.ts';
 import type { Services } from './services.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
@@ -130,7 +133,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     calls: new CallStore(redis),
     sessions: new SessionStore(redis, idleMs, config.SESSION_MAX_HOURS * 3600_000),
     secondFactor: new SecondFactorStore(redis, fieldCipher),
-    consultations: new ConsultationStore(redis),
+    consultations: new ConsultationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
     fieldCipher,
     payments: new PaymentService(redis, stripeFromConfig(config), log, events),
@@ -138,6 +141,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     audit: new AuditLog(redis, log, fieldCipher, config.AUDIT_ANCHOR_FILE),
     events,
     webhooks: new Webhooks(redis, fieldCipher, config, log),
+    apiKeys: new ApiKeyStore(redis),
   };
   // Hearing an event only adds it to the outbox (one round trip); delivery runs beside, in every process.
   services.events.subscribe((event) => services.webhooks.outbox.enqueue(event));
@@ -148,7 +152,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const callService = new CallService(services);
   const presence = new VisitorPresence(services);
   const messages = new WaitingMessages(services);
-  const smsAlerts = new SmsAlerts(services, SmsSender.fromConfig(config));
+  const smsSender = SmsSender.fromConfig(config);
+  const smsAlerts = new SmsAlerts(services, smsSender);
   attachVisitorNamespace(notify.visitors, services, callService, presence, messages, smsAlerts);
   attachProfessionalNamespace(notify.professionals, services, callService, messages);
   attachNetworkCheckNamespace(io.of(NETWORK_CHECK_NAMESPACE), services);
@@ -156,6 +161,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(securityHeaders(config.cookieSecure, { stripe: services.payments.available }));
   app.use(stripeWebhookRoutes(services));
   app.use(express.json({ limit: '16kb' }));
+  // REST API v1 for EHR servers: bearer API keys only (never cookies), so before the browsers' same-origin
+  // guard (servers send no Origin, and a bearer key cannot be ridden by another site's page).
+  app.use(apiV1(services, smsSender).router);
   app.use('/api', requireSameOrigin(config.allowedOrigins));
   app.use(roomRoutes(services));
   app.use(visitRoutes(services, smsAlerts));
@@ -176,6 +184,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(privacyRoutes(services));
   app.use(auditRoutes(services));
   app.use(webhookRoutes(services));
+  app.use(apiKeyRoutes(services));
   app.use(staticApps(config));
   app.use('/api', (_req, _res, next) => next(new AppError('not_found', 'no such endpoint')));
   app.use(errorHandler(log));

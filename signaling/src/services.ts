@@ -16,6 +16,7 @@ import type { NetworkCheckStore } from './network-check/network-check-store.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { ConsultationEvents } from './events/consultation-events.ts';
 import type { Webhooks } from './webhooks/webhook-outbox.ts';
+import type { ApiKeyStore } from './api/api-key-store.ts';
 
 /** What every feature may use; built once in server.ts. */
 export interface Services {
@@ -41,4 +42,6 @@ export interface Services {
   events: ConsultationEvents;
   /** Webhook endpoints and deliveries, and the outbox every process delivers from. */
   webhooks: Webhooks;
+  /** The organizations' API keys (REST API v1), by hash. */
+  apiKeys: ApiKeyStore;
 }

@@ -54,16 +54,18 @@ function fieldOf(path: PropertyKey[]): FieldKey {
  * server builds from the same configuration, so the visitor sees the exact reason at the field before
  * anything is sent; the server's refusal is shown the same way.
  */
-export function CheckInForm({ link, professionalName, config, deviceCheck, onCheckedIn }: {
+export function CheckInForm({ link, professionalName, config, prefill, deviceCheck, onCheckedIn }: {
   /** The room's link, or a scheduled consultation's private link. */
   link: { roomSlug: string } | { consultation: string };
   professionalName: string;
   config: CheckInConfig;
+  /** What the clinic filled in for this consultation's visitor: it wins over answers remembered on this device (which may be another person's). */
+  prefill?: { name?: string; phone?: string };
   /** What the device check found; it goes with the answers. */
   deviceCheck?: DeviceCheckReport;
   onCheckedIn: (r: VisitResponse) => void;
 }) {
-  const [values, setValues] = useState<Record<string, string | boolean>>(() => ({ ...rememberedAnswers() }));
+  const [values, setValues] = useState<Record<string, string | boolean>>(() => ({ ...rememberedAnswers(), ...prefill }));
   const [remember, setRemember] = useState(() => rememberedAnswers() !== null);
   const [errors, setErrors] = useState<Partial<Record<FieldKey, string>>>({});
   const [failure, setFailure] = useState<StringKey | null>(null);

@@ -9,6 +9,7 @@ import { BankIdSettingsForm } from './BankIdSettingsForm.tsx';
 import { RoomPriceEditor } from './RoomPriceEditor.tsx';
 import { PaymentsAdmin } from './PaymentsAdmin.tsx';
 import { WebhooksAdmin } from './WebhooksAdmin.tsx';
+import { ApiKeysAdmin } from './ApiKeysAdmin.tsx';
 
 /** What an admin action failed with, in words. */
 function problemOf(err: unknown): string {
@@ -73,6 +74,7 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
       <BankIdSettingsForm members={overview.members} />
       <PaymentsAdmin />
       <WebhooksAdmin />
+      <ApiKeysAdmin />
     </section>
   );
 }

@@ -1,4 +1,3 @@
-import { retentionMsOf } from '../organizations/organization-store.ts';
 import path from 'node:path';
 import { Router, type Response } from 'express';
 import { consultationRequest, consultationToken, type ConsultationCreated, type RoomInfo } from '../../protocol/index.ts';
@@ -6,8 +5,7 @@ import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
-
-const DAY_MS = 86_400_000;
+import { scheduleConsultation } from './schedule.ts';
 
 export function consultationRoutes(s: Services): Router {
   const router = Router();
@@ -17,20 +15,10 @@ export function consultationRoutes(s: Services): Router {
   router.post('/api/consultations', authed, async (req, res: Response<unknown, AuthedLocals>) => {
     const { orgId, professionalId } = res.locals.session;
     const body = parse(consultationRequest, req.body);
-    const now = Date.now();
-    if (body.scheduledAt !== undefined && (body.scheduledAt < now - DAY_MS || body.scheduledAt > now + 365 * DAY_MS)) {
-      throw new AppError('bad_request', 'scheduledAt: within the next year');
-    }
     const pro = await s.organizations.getProfessional(orgId, professionalId);
     if (!pro || !(await s.organizations.mayActOn(pro, body.roomId))) throw notFound('no such room');
-    const org = await s.organizations.getOrganization(orgId);
-    const { consultation, token } = await s.consultations.create(
-      { orgId, roomId: body.roomId, professionalId, scheduledAt: body.scheduledAt ?? null },
-      retentionMsOf(org) || DAY_MS,
-      now,
-    );
-    s.log.info({ orgId, professionalId, consultationId: consultation.id }, 'consultation scheduled');
-    const created: ConsultationCreated = { consultationId: consultation.id, visitorLink: `${s.config.PUBLIC_ORIGIN}/c/${token}`, scheduledAt: consultation.scheduledAt };
+    const { consultation, visitorLink } = await scheduleConsultation(s, { orgId, roomId: body.roomId, professionalId, scheduledAt: body.scheduledAt ?? null });
+    const created: ConsultationCreated = { consultationId: consultation.id, visitorLink, scheduledAt: consultation.scheduledAt };
     res.status(201).json(created);
   });
 
@@ -47,9 +35,13 @@ export function consultationRoutes(s: Services): Router {
       name: room.name,
       professionalName: await s.organizations.hostNameOf(room),
       checkIn: room.checkIn,
-      price: room.price,
+      // A consultation's own price (given through the API) stands in for the room's.
+      price: consultation.price !== undefined ? consultation.price : room.price,
       ...(consultation.scheduledAt ? { appointmentAt: consultation.scheduledAt } : {}),
     };
+    // Whoever holds the link may see what the clinic prefilled for its visitor (the link is the secret).
+    const prefill = await s.consultations.prefillOf(consultation);
+    if (prefill.name || prefill.phone) body.prefill = prefill;
     res.json(body);
   });
 

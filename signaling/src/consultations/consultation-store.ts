@@ -1,52 +1,137 @@
+import { createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { roomPrice, type ConsultationStatus, type RoomPrice } from '../../protocol/index.ts';
+import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
+import { runScript } from '../redis/scripts.ts';
 import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
 
 export interface Consultation {
   id: string;
   orgId: string;
   roomId: string;
-  /** Who scheduled it. */
+  /** Who scheduled it: a member, or '' when an API key did (see createdBy). */
   professionalId: string;
   createdAt: number;
   /** Null: any time (the link works as soon as it is sent). */
   scheduledAt: number | null;
+  /** Its own price, overriding the room's: null free; undefined: the room's price applies. */
+  price?: RoomPrice | null;
 }
 
+/** A consultation as the API shows it: its progress (moved by s.events) and its personal fields opened. */
+export interface ConsultationRecord extends Consultation {
+  state: ConsultationStatus;
+  externalReference: string | null;
+  prefill: { name?: string; phone?: string };
+  arrivedAt: number | null;
+  admittedAt: number | null;
+  endedAt: number | null;
+  cancelledAt: number | null;
+  callMs: number | null;
+  /** When its data (and link) goes: the retention period from the later of its creation and its time. */
+  expiresAt: number;
+  /** Who made it: a member's id, or `api-key:<id>`. */
+  createdBy: string;
+  /** The visitors who checked in with its link. */
+  visitorIds: string[];
+  /** Twilio's ids of the invitations sent by SMS (to delete there with the visitor's data). */
+  smsIds: string[];
+}
+
+export interface NewConsultation {
+  orgId: string;
+  roomId: string;
+  professionalId: string;
+  scheduledAt: number | null;
+  externalReference?: string;
+  prefill?: { name?: string; phone?: string };
+  price?: RoomPrice | null;
+  /** A member's id (the default: professionalId) or `api-key:<id>`. */
+  createdBy?: string;
+}
+
+export interface ListQuery {
+  status?: ConsultationStatus;
+  /** Time range of the consultations' time (scheduled, else created): from inclusive, to exclusive. */
+  from?: number;
+  to?: number;
+  externalReference?: string;
+  cursor?: string;
+  limit: number;
+}
+
+/** How many index entries one list request reads at most (a filter that matches little still answers soon). */
+const SCAN_PER_REQUEST = 500;
+const BATCH = 100;
+
+const listOf = (commaSeparated: string | null | undefined) => (commaSeparated ?? '').split(',').filter(Boolean);
+const numberOr = (v: string | undefined) => (v ? Number(v) : null);
+
 /**
- * Scheduled consultations: a private link for one visitor, to a room, at a time. The link is
- * `<org>.<consultation>.<secret>` with a 256-bit secret of which only the hash is kept. Its data lives for
- * the organization's retention period from the later of its creation and its scheduled time.
+ * Scheduled consultations: a private link for one visitor, to a room, at a time; made by a professional
+ * in the dashboard or by an EHR through the API. The link is `<org>.<consultation>.<secret>` with a
+ * 256-bit secret; its hash grants access. Its data lives for the organization's retention period from the
+ * later of its creation and its scheduled time, and so do its entries in the organization's index (scored
+ * by that time, so a trim by score is exact) and in its external reference's index.
+ *
+ * The external reference and the visitor prefill are personal data: field-cipher ciphertext. The
+ * reference is found through a keyed hash of it (HMAC with a deployment secret). The link's secret is
+ * also kept sealed (besides its hash), only so the API can send the link by SMS later.
  */
 export class ConsultationStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly lookupKey: Buffer;
 
-  async create(
-    c: { orgId: string; roomId: string; professionalId: string; scheduledAt: number | null },
-    retentionMs: number,
-    now = Date.now(),
-  ): Promise<{ consultation: Consultation; token: string }> {
-    const id = newId();
-    const secret = newSecret();
-    const consultation: Consultation = { id, ...c, createdAt: now };
-    const key = keys.consultation(c.orgId, id);
-    await this.redis
-      .multi()
-      .hset(key, {
-        id,
-        roomId: c.roomId,
-        professionalId: c.professionalId,
-        createdAt: now,
-        scheduledAt: c.scheduledAt ?? '',
-        secretHash: hashSecret(secret),
-        state: 'scheduled',
-      })
-      .pexpire(key, retentionMs + Math.max(0, (c.scheduledAt ?? now) - now))
-      .exec();
-    return { consultation, token: `${c.orgId}.${id}.${secret}` };
+  constructor(
+    private readonly redis: Redis,
+    private readonly cipher: FieldCipher,
+    lookupSecret: string,
+  ) {
+    this.lookupKey = createHmac('sha256', lookupSecret).update('consult consultation references v1').digest();
   }
 
-  /** The consultation a link is for; null for anything malformed, unknown, expired or not matching. */
+  private seal(orgId: string, id: string, field: string, value: string): string {
+    return this.cipher.encrypt(value, fieldContext.consultationField(orgId, id, field));
+  }
+
+  private open(orgId: string, id: string, field: string, stored: string | undefined): string | null {
+    return this.cipher.open(stored, fieldContext.consultationField(orgId, id, field));
+  }
+
+  /** The keyed hash an external reference is indexed by (per organization: equal references elsewhere do not match). */
+  referenceHash(orgId: string, reference: string): string {
+    return createHmac('sha256', this.lookupKey).update(`${orgId}\n${reference}`).digest('base64url');
+  }
+
+  async create(c: NewConsultation, retentionMs: number, now = Date.now()): Promise<{ consultation: Consultation; token: string; expiresAt: number }> {
+    const id = newId();
+    const secret = newSecret();
+    const time = Math.max(now, c.scheduledAt ?? now);
+    const ttl = retentionMs + (time - now);
+    const fields: Record<string, string | number> = {
+      id,
+      roomId: c.roomId,
+      professionalId: c.professionalId,
+      createdBy: c.createdBy ?? c.professionalId,
+      createdAt: now,
+      scheduledAt: c.scheduledAt ?? '',
+      secretHash: hashSecret(secret),
+      linkSecret: this.seal(c.orgId, id, 'linkSecret', secret),
+      state: 'scheduled',
+    };
+    if (c.externalReference !== undefined) fields.externalReference = this.seal(c.orgId, id, 'externalReference', c.externalReference);
+    if (c.prefill?.name) fields.prefillName = this.seal(c.orgId, id, 'prefillName', c.prefill.name);
+    if (c.prefill?.phone) fields.prefillPhone = this.seal(c.orgId, id, 'prefillPhone', c.prefill.phone);
+    if (c.price !== undefined) fields.price = JSON.stringify(c.price);
+    const refHash = c.externalReference !== undefined ? this.referenceHash(c.orgId, c.externalReference) : '';
+    const scriptKeys = [keys.consultation(c.orgId, id), keys.consultations(c.orgId)];
+    if (refHash) scriptKeys.push(keys.consultationsByReference(c.orgId, refHash), keys.consultationReferences(c.orgId));
+    await runScript(this.redis, 'createConsultation', scriptKeys, [id, time, ttl, refHash, ...Object.entries(fields).flat()]);
+    const consultation: Consultation = { id, orgId: c.orgId, roomId: c.roomId, professionalId: c.professionalId, createdAt: now, scheduledAt: c.scheduledAt, ...(c.price !== undefined ? { price: c.price } : {}) };
+    return { consultation, token: `${c.orgId}.${id}.${secret}`, expiresAt: now + ttl };
+  }
+
+  /** The consultation a link is for; null for anything malformed, unknown, expired, cancelled or not matching. */
   async resolve(token: unknown): Promise<Consultation | null> {
     if (typeof token !== 'string') return null;
     const m = /^([0-9a-f]{32})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
@@ -54,13 +139,188 @@ export class ConsultationStore {
     const [, orgId, id, secret] = m as unknown as [string, string, string, string];
     const h = await this.redis.hgetall(keys.consultation(orgId, id));
     if (!h.secretHash || !sameHash(h.secretHash, hashSecret(secret)) || h.state === 'cancelled') return null;
+    return this.toConsultation(orgId, h);
+  }
+
+  /** What the check-in form is prefilled with, for the holder of the link. */
+  async prefillOf(c: Consultation): Promise<{ name?: string; phone?: string }> {
+    const [name, phone] = await this.redis.hmget(keys.consultation(c.orgId, c.id), 'prefillName', 'prefillPhone');
+    return this.prefill(c.orgId, c.id, { prefillName: name ?? undefined, prefillPhone: phone ?? undefined });
+  }
+
+  /** The visitor's link again (for an SMS invitation); null if it cannot be read. */
+  async linkTokenOf(orgId: string, id: string): Promise<string | null> {
+    const secret = this.open(orgId, id, 'linkSecret', (await this.redis.hget(keys.consultation(orgId, id), 'linkSecret')) ?? undefined);
+    return secret ? `${orgId}.${id}.${secret}` : null;
+  }
+
+  async get(orgId: string, id: string, retentionMs: number): Promise<ConsultationRecord | null> {
+    const h = await this.redis.hgetall(keys.consultation(orgId, id));
+    return h.id ? this.toRecord(orgId, h, retentionMs) : null;
+  }
+
+  /** A visitor checked in with the consultation's link (so a cancellation can take them out of the line). */
+  async noteVisitor(orgId: string, id: string, visitorId: string): Promise<void> {
+    await runScript(this.redis, 'appendToField', [keys.consultation(orgId, id)], ['visitorIds', visitorId]);
+  }
+
+  /** A visitor of it was erased: nothing on the consultation names or reaches them any more. */
+  async forgetVisitor(orgId: string, id: string, visitorId: string): Promise<void> {
+    await runScript(this.redis, 'forgetConsultationVisitor', [keys.consultation(orgId, id)], [visitorId]);
+  }
+
+  /** An invitation went out by SMS: Twilio's id of it, to delete its record there later. */
+  async noteSms(orgId: string, id: string, sid: string): Promise<void> {
+    await runScript(this.redis, 'appendToField', [keys.consultation(orgId, id)], ['smsIds', sid]);
+  }
+
+  /** The price a visitor of this consultation pays (its own, else the room's). */
+  async priceForVisitor(orgId: string, visitorId: string, roomPriceNow: RoomPrice | null): Promise<RoomPrice | null> {
+    const consultationId = await this.redis.hget(keys.visitor(orgId, visitorId), 'consultationId');
+    if (!consultationId) return roomPriceNow;
+    const stored = await this.redis.hget(keys.consultation(orgId, consultationId), 'price');
+    return stored ? parsePrice(stored) ?? roomPriceNow : roomPriceNow;
+  }
+
+  /**
+   * Cancels: the link stops working and visitors of it who are waiting or checking in leave the line (the
+   * caller tells them). Answers the removed visitors and their rooms, or why not.
+   */
+  async cancel(
+    orgId: string,
+    id: string,
+    now = Date.now(),
+  ): Promise<{ result: 'ok' | 'already_cancelled' | 'not_found' | 'consultation_in_call' | 'consultation_closed'; removed: { visitorId: string; roomId: string }[] }> {
+    const visitorIds = listOf(await this.redis.hget(keys.consultation(orgId, id), 'visitorIds'));
+    const rooms = await Promise.all(visitorIds.map((v) => this.redis.hget(keys.visitor(orgId, v), 'roomId')));
+    const scriptKeys = [keys.consultation(orgId, id), keys.presence(orgId)];
+    visitorIds.forEach((v, i) => {
+      if (rooms[i]) scriptKeys.push(keys.visitor(orgId, v), keys.waiting(orgId, rooms[i]!));
+    });
+    const [result, ...removedIds] = (await runScript(this.redis, 'cancelConsultation', scriptKeys, [now])) as unknown as string[];
+    const roomOf = new Map(visitorIds.map((v, i) => [v, rooms[i] ?? '']));
+    return { result: result as 'ok', removed: removedIds.map((visitorId) => ({ visitorId, roomId: roomOf.get(visitorId) ?? '' })) };
+  }
+
+  /**
+   * A page of the organization's consultations, newest first by their time. The cursor is the last entry
+   * of the page before (its score and id: equal times are ordered by id), so entries added or gone
+   * meanwhile neither repeat nor skip others. Filters read through the index; a request reads at most
+   * SCAN_PER_REQUEST entries, so a page may be short and still have a next one.
+   */
+  async list(orgId: string, q: ListQuery, retentionMs: number, now = Date.now()): Promise<{ consultations: ConsultationRecord[]; nextCursor: string | null }> {
+    const index = q.externalReference !== undefined ? keys.consultationsByReference(orgId, this.referenceHash(orgId, q.externalReference)) : keys.consultations(orgId);
+    const after = q.cursor ? decodeCursor(q.cursor) : null;
+    const min = Math.max(q.from ?? 0, now - retentionMs);
+    let max = q.to !== undefined ? q.to - 1 : Number.MAX_SAFE_INTEGER;
+    if (after) max = Math.min(max, after.score);
+    const found: ConsultationRecord[] = [];
+    let last: { score: number; id: string } | null = after;
+    let offset = 0;
+    let scanned = 0;
+    let exhausted = false;
+    scan: while (scanned < SCAN_PER_REQUEST) {
+      const flat = await this.redis.zrevrangebyscore(index, max, min, 'WITHSCORES', 'LIMIT', offset, BATCH);
+      offset += flat.length / 2;
+      const entries: { id: string; score: number }[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const e = { id: flat[i]!, score: Number(flat[i + 1]) };
+        // Equal to the cursor's time: only the ids after it (ZREVRANGE orders equal scores by id, descending).
+        if (!(after && e.score === after.score && e.id >= after.id)) entries.push(e);
+      }
+      const pipeline = this.redis.pipeline();
+      for (const e of entries) pipeline.hgetall(keys.consultation(orgId, e.id));
+      const hashes = entries.length ? ((await pipeline.exec()) ?? []).map(([, h]) => h as Record<string, string>) : [];
+      for (let i = 0; i < entries.length; i++) {
+        scanned++;
+        last = entries[i]!;
+        const h = hashes[i]!;
+        // (An index entry whose consultation expired a moment ago: the purge job trims it.)
+        if (!h.id) continue;
+        const record = this.toRecord(orgId, h, retentionMs);
+        if (q.status && record.state !== q.status) continue;
+        found.push(record);
+        if (found.length === q.limit) break scan;
+      }
+      if (flat.length < 2 * BATCH) {
+        exhausted = true;
+        break;
+      }
+    }
+    return { consultations: found, nextCursor: exhausted || !last ? null : encodeCursor(last) };
+  }
+
+  /**
+   * The purge job: trims the reference indexes whose oldest consultation is past retention (the
+   * organization's index is trimmed by score with the others). Answers how many entries went.
+   */
+  async trimReferences(orgId: string, dueHashes: string[], cutoff: number): Promise<number> {
+    let removed = 0;
+    for (const hash of dueHashes) {
+      removed += Number(await runScript(this.redis, 'trimConsultationReference', [keys.consultationReferences(orgId), keys.consultationsByReference(orgId, hash)], [hash, cutoff]));
+    }
+    return removed;
+  }
+
+  private prefill(orgId: string, id: string, h: { prefillName?: string; prefillPhone?: string }): { name?: string; phone?: string } {
+    const name = this.open(orgId, id, 'prefillName', h.prefillName);
+    const phone = this.open(orgId, id, 'prefillPhone', h.prefillPhone);
+    return { ...(name ? { name } : {}), ...(phone ? { phone } : {}) };
+  }
+
+  private toConsultation(orgId: string, h: Record<string, string>): Consultation {
+    const price = h.price ? parsePrice(h.price) : undefined;
     return {
-      id,
+      id: h.id!,
       orgId,
       roomId: h.roomId!,
-      professionalId: h.professionalId!,
+      professionalId: h.professionalId ?? '',
       createdAt: Number(h.createdAt),
       scheduledAt: h.scheduledAt ? Number(h.scheduledAt) : null,
+      ...(price !== undefined ? { price } : {}),
     };
   }
+
+  private toRecord(orgId: string, h: Record<string, string>, retentionMs: number): ConsultationRecord {
+    const c = this.toConsultation(orgId, h);
+    return {
+      ...c,
+      state: (h.state as ConsultationStatus) ?? 'scheduled',
+      externalReference: this.open(orgId, c.id, 'externalReference', h.externalReference),
+      prefill: this.prefill(orgId, c.id, h),
+      arrivedAt: numberOr(h.arrivedAt),
+      admittedAt: numberOr(h.admittedAt),
+      endedAt: numberOr(h.endedAt),
+      cancelledAt: numberOr(h.cancelledAt),
+      callMs: numberOr(h.callMs),
+      expiresAt: Math.max(c.createdAt, c.scheduledAt ?? 0) + retentionMs,
+      createdBy: h.createdBy ?? c.professionalId,
+      visitorIds: listOf(h.visitorIds),
+      smsIds: listOf(h.smsIds),
+    };
+  }
+}
+
+/** A stored price: JSON of a price, or `null` (free). Undefined if unreadable. */
+function parsePrice(stored: string): RoomPrice | null | undefined {
+  try {
+    const value: unknown = JSON.parse(stored);
+    if (value === null) return null;
+    const parsed = roomPrice.safeParse(value);
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function encodeCursor(c: { score: number; id: string }): string {
+  return Buffer.from(`${c.score}.${c.id}`).toString('base64url');
+}
+
+/** Whether a cursor is one this store made (anything else is a bad request). */
+export const validCursor = (cursor: string) => decodeCursor(cursor) !== null;
+
+function decodeCursor(cursor: string): { score: number; id: string } | null {
+  const m = /^(\d{1,16})\.([0-9a-f]{32})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  return m ? { score: Number(m[1]), id: m[2]! } : null;
 }

@@ -102,6 +102,9 @@ export class VisitorRecords {
     const key = keys.visitor(orgId, visitorId);
     const [roomId, callIds, smsIds, consultationId] = await this.s.redis.hmget(key, 'roomId', 'callIds', 'smsIds', 'consultationId');
     if (!roomId) throw notFound('no such visitor');
+    // Their consultation's invitation SMS (sent through the API) and what the clinic prefilled for them go too.
+    const consultationKey = consultationId ? keys.consultation(orgId, consultationId) : null;
+    const invitationSms = consultationKey ? await this.s.redis.hget(consultationKey, 'smsIds') : null;
     if (this.s.payments.available && (await this.s.redis.exists(keys.payment(orgId, visitorId)))) {
       await this.s.payments.settleVisit(orgId, visitorId, { admitted: false }).catch((err: Error) => {
         // Erasure goes on: the hold, if any, lapses at Stripe within 7 days.
@@ -109,7 +112,7 @@ export class VisitorRecords {
       });
     }
     this.s.notify.visitors.in(socketRooms.visitor(visitorId)).disconnectSockets(true);
-    await this.sms.forgetMessages(listOf(smsIds));
+    await this.sms.forgetMessages([...listOf(smsIds), ...listOf(invitationSms)]);
     const tx = this.s.redis
       .multi()
       .del(key, keys.visitorMessages(orgId, visitorId), keys.payment(orgId, visitorId))
@@ -127,6 +130,7 @@ export class VisitorRecords {
       tx.hdel(keys.consultation(orgId, consultationId), 'visitorId');
     }
     await tx.exec();
+    if (consultationId) await this.s.consultations.forgetVisitor(orgId, consultationId, visitorId);
     // (HSET on a call that expired meanwhile would make a record without TTL.)
     for (const callId of listOf(callIds)) if ((await this.s.redis.pttl(keys.call(orgId, callId))) === -1) await this.s.redis.del(keys.call(orgId, callId));
     this.s.notify.visitorRemoved({ visitorId, roomId, reason: 'left' });

@@ -29,4 +29,13 @@ export class RateLimiter {
     const count = (await runScript(this.redis, 'countAttempt', [keys.rateLimit(kind, this.subject(value))], [windowMs])) as unknown as number;
     return count <= limit;
   }
+
+  /**
+   * Like `allow`, and also says when the window ends (for a Retry-After header): one round trip.
+   */
+  async attempt(kind: string, value: string, limit: number, windowMs: number): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+    const key = keys.rateLimit(kind, this.subject(value));
+    const [count, ttl] = await Promise.all([runScript(this.redis, 'countAttempt', [key], [windowMs]) as unknown as Promise<number>, this.redis.pttl(key)]);
+    return { allowed: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil((ttl > 0 ? ttl : windowMs) / 1000)) };
+  }
 }

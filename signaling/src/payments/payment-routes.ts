@@ -20,8 +20,10 @@ export function paymentRoutes(s: Services): Router {
     const visitor = await visitorOf(s, req);
     if (visitor.state !== 'checking_in') throw notFound();
     const [room, org] = await Promise.all([s.organizations.getRoom(visitor.orgId, visitor.roomId), s.organizations.getOrganization(visitor.orgId)]);
-    if (!room?.price || !org) throw notFound();
-    const body: PaymentAuthorization = await s.payments.authorize(visitor, room.price, org.bookkeepingYears);
+    // A consultation's own price (given through the API) stands in for the room's.
+    const price = room && (await s.consultations.priceForVisitor(visitor.orgId, visitor.id, room.price));
+    if (!price || !org) throw notFound();
+    const body: PaymentAuthorization = await s.payments.authorize(visitor, price, org.bookkeepingYears);
     res.json(body);
   });
 

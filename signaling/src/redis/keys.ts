@@ -33,6 +33,19 @@ export const keys = {
   accessCode: (orgId: string, codeHash: string) => `${tag(orgId)}:access-code:${codeHash}`,
   /** A scheduled consultation (its link's secret as a hash). */
   consultation: (orgId: string, consultationId: string) => `${tag(orgId)}:consultation:${consultationId}`,
+  /**
+   * Sorted set: consultation id -> its time (scheduled, else created), which is also when its retention
+   * starts, so the purge job trims it by score (the API's list).
+   */
+  consultations: (orgId: string) => `${tag(orgId)}:consultations`,
+  /** Sorted set: the consultations with one external reference, by a keyed hash of it (the reference itself is encrypted); scored as above. */
+  consultationsByReference: (orgId: string, referenceHash: string) => `${tag(orgId)}:consultation-ref:${referenceHash}`,
+  /** Sorted set: reference hash -> the time of its oldest consultation, so the purge job finds the reference indexes to trim. */
+  consultationReferences: (orgId: string) => `${tag(orgId)}:consultation-refs`,
+  /** Hash: an API key (its name, the SHA-256 of its secret, when made and last used). Kept until revoked. */
+  apiKey: (orgId: string, keyId: string) => `${tag(orgId)}:api-key:${keyId}`,
+  /** Set: the organization's API key ids. */
+  apiKeys: (orgId: string) => `${tag(orgId)}:api-keys`,
   /** List: the lengths (ms) of a room's most recent calls, for the visitors' wait estimate. */
   roomCallLengths: (orgId: string, roomId: string) => `${tag(orgId)}:call-lengths:${roomId}`,
   /** Sorted set: waiting visitor id -> when their place is lost unless their connection is back. */
@@ -123,7 +136,27 @@ export const keys = {
  * period from its last write, and a shortened retention lowers their TTLs (payments' bookkeeping records,
  * sessions, members and settings are not among them).
  */
-export const RETAINED_KEY_KINDS = ['visitor', 'visitors', 'waiting', 'call', 'call-members', 'messages', 'call-tech', 'consultation', 'call-lengths', 'history', 'payment', 'unsettled-payments', 'access-code', 'webhook-delivery', 'webhook-attempts', 'webhook-deliveries'];
+export const RETAINED_KEY_KINDS = [
+  'visitor',
+  'visitors',
+  'waiting',
+  'call',
+  'call-members',
+  'messages',
+  'call-tech',
+  'consultation',
+  'consultations',
+  'consultation-ref',
+  'consultation-refs',
+  'call-lengths',
+  'history',
+  'payment',
+  'unsettled-payments',
+  'access-code',
+  'webhook-delivery',
+  'webhook-attempts',
+  'webhook-deliveries',
+];
 
 /** The organization a key belongs to and its kind (`{org:<id>}:<kind>[:...]`), or null for a global key. */
 export function kindOfKey(key: string): { orgId: string; kind: string } | null {
@@ -141,6 +174,9 @@ export const PERMANENT_KEY_PATTERNS = [
   /^\{org:[0-9a-f]+\}:rooms$/,
   /^\{org:[0-9a-f]+\}:room-members:[0-9a-f]+$/,
   /^\{org:[0-9a-f]+\}:bankid$/,
+  // API keys: a name and a hash, until an admin revokes them (or the organization is closed).
+  /^\{org:[0-9a-f]+\}:api-key:[0-9a-f]+$/,
+  /^\{org:[0-9a-f]+\}:api-keys$/,
   /^\{org:[0-9a-f]+\}:bankid-member:[A-Za-z0-9_-]+$/,
   /^room-slug:/,
   /^pro-email:/,

@@ -4,6 +4,7 @@ import { RETENTION_MS_OF } from './retention-lua.ts';
 import { AUDIT_SCRIPTS } from '../audit/audit-scripts.ts';
 import { EVENTS_SCRIPTS } from '../events/events-scripts.ts';
 import { WEBHOOK_SCRIPTS } from '../webhooks/webhook-scripts.ts';
+import { CONSULTATION_SCRIPTS } from '../consultations/consultation-scripts.ts';
 
 /*
  * The state changes that touch several keys run as Lua scripts, so they are atomic: two professionals
@@ -372,6 +373,7 @@ const SCRIPTS = {
   ...AUDIT_SCRIPTS,
   ...EVENTS_SCRIPTS,
   ...WEBHOOK_SCRIPTS,
+  ...CONSULTATION_SCRIPTS,
 } as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
 
 export type ScriptName = keyof typeof SCRIPTS;

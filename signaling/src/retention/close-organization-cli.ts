@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import { parseArgs, parseEnv } from 'node:util';
 import { id } from '../../protocol/index.ts';
 import { AuditLog } from '../audit/audit-log.ts';
+import { ApiKeyStore } from '../api/api-key-store.ts';
 import { SessionStore } from '../auth/session-store.ts';
 import { createLogger } from '../logger.ts';
 import { OrganizationStore } from '../organizations/organization-store.ts';
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
   try {
     const organizations = new OrganizationStore(redis, FieldCipher.fromSetting(DATA_ENCRYPTION_KEYS), ADDRESS_HASH_KEY);
     // (session lengths do not matter here: sessions are only ended)
-    const closed = await closeOrganization({ redis, organizations, sessions: new SessionStore(redis, 1, 1) }, orgId.data);
+    const closed = await closeOrganization({ redis, organizations, sessions: new SessionStore(redis, 1, 1), apiKeys: new ApiKeyStore(redis) }, orgId.data);
     if (!closed) {
       process.stderr.write(`org:close: no organization ${orgId.data}\n`);
       return 2;

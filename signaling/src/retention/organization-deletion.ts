@@ -9,7 +9,7 @@ const KEPT_KINDS = new Set(['transaction', 'transactions']);
  * cannot log in again, and no one can reach its data. Then, when ORGANIZATION_DELETION_DAYS have passed,
  * the purge job erases everything it held but the bookkeeping records (`eraseOrganization`).
  */
-export async function closeOrganization(s: Pick<Services, 'redis' | 'organizations' | 'sessions'>, orgId: string, now = Date.now()): Promise<boolean> {
+export async function closeOrganization(s: Pick<Services, 'redis' | 'organizations' | 'sessions' | 'apiKeys'>, orgId: string, now = Date.now()): Promise<boolean> {
   const org = await s.organizations.getOrganization(orgId);
   if (!org) return false;
   const [pros, rooms] = await Promise.all([s.organizations.listProfessionals(orgId), s.organizations.listRooms(orgId)]);
@@ -17,6 +17,8 @@ export async function closeOrganization(s: Pick<Services, 'redis' | 'organizatio
   for (const room of rooms) tx.del(keys.roomBySlug(room.slug));
   for (const pro of pros) tx.del(s.organizations.emailIndexKey(pro.email));
   await tx.exec();
+  // Its EHR systems' API keys stop working at once (and are gone for good).
+  await s.apiKeys.revokeAll(orgId);
   // Open dashboards notice their session is gone within SESSION_CHECK_SECONDS and close.
   for (const pro of pros) await s.sessions.destroyAllOf(orgId, pro.id);
   return true;

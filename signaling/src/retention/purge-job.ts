@@ -82,6 +82,8 @@ export class PurgeJob {
       report.roundTrips++;
       const removals = redis.pipeline();
       const closed: string[] = [];
+      /** Organizations with their retention, for the consultations' reference indexes below. */
+      const retained: { orgId: string; cutoff: number }[] = [];
       batch.forEach((orgId, n) => {
         const [org, rooms, pros] = [read[3 * n] as (string | null)[], read[3 * n + 1] as string[], read[3 * n + 2] as string[]];
         // An organization whose contract ended, past its grace period: everything goes (but bookkeeping).
@@ -96,11 +98,28 @@ export class PurgeJob {
         removals.zremrangebyscore(keys.visitors(orgId), '-inf', before);
         // Webhook deliveries are listed 30 days, or the retention if shorter (each delivery expires so too).
         removals.zremrangebyscore(keys.webhookDeliveries(orgId), '-inf', `(${now - Math.min(retention, WEBHOOK_DELIVERY_KEEP_MS)}`);
+        // Consultations are scored by their time (scheduled, else created), from which their retention counts.
+        removals.zremrangebyscore(keys.consultations(orgId), '-inf', before);
+        removals.zrangebyscore(keys.consultationReferences(orgId), '-inf', before, 'LIMIT', 0, 100);
+        retained.push({ orgId, cutoff: now - retention });
         // The payments list is scored by when each bookkeeping record expires.
         removals.zremrangebyscore(keys.transactions(orgId), '-inf', now);
       });
-      for (const [, removed] of (await removals.exec()) ?? []) report.removed += Number(removed) || 0;
+      const removed = (await removals.exec()) ?? [];
+      const dueReferences = new Map<string, string[]>();
+      for (const [, value] of removed) {
+        if (Array.isArray(value)) continue;
+        report.removed += Number(value) || 0;
+      }
+      // The references whose oldest consultation is past retention (answered in the same round trip).
+      removed.filter(([, value]) => Array.isArray(value)).forEach(([, value], n) => {
+        if ((value as string[]).length) dueReferences.set(retained[n]!.orgId, value as string[]);
+      });
       report.roundTrips++;
+      for (const { orgId, cutoff } of retained) {
+        const due = dueReferences.get(orgId);
+        if (due) report.removed += await this.s.consultations.trimReferences(orgId, due, cutoff);
+      }
       // The audit log has a retention of its own (a year by default), trimmed with a checkpoint.
       const trimmed = await Promise.all(batch.filter((orgId) => !closed.includes(orgId)).map((orgId) => this.s.audit.trim(orgId, now)));
       report.removed += trimmed.reduce((a, b) => a + b, 0);

@@ -24,8 +24,10 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
     if (!allowed) throw new AppError('rate_limited', 'too many check-ins from this address; wait a minute');
     // A room link, or a scheduled consultation's private link (which names its room).
     const consultation = 'consultation' in body ? await s.consultations.resolve(body.consultation) : null;
-    const room = roomOfLink ?? (consultation && (await s.organizations.getRoom(consultation.orgId, consultation.roomId)));
-    if (!room) throw notFound('This link is not valid');
+    const linkedRoom = roomOfLink ?? (consultation && (await s.organizations.getRoom(consultation.orgId, consultation.roomId)));
+    if (!linkedRoom) throw notFound('This link is not valid');
+    // A consultation's own price (given through the API) stands in for the room's, payment step included.
+    const room = consultation?.price !== undefined ? { ...linkedRoom, price: consultation.price } : linkedRoom;
     // The room's own form decides what may and must be answered (the same schema the browser checked with).
     const answers = parse(checkInAnswersSchema(room.checkIn), body.answers);
     const steps = stepsOf(room);
@@ -33,6 +35,8 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
     if (steps.includes('payment') && !s.payments.available) throw new AppError('payments_unavailable', 'card payment is not available right now; contact the clinic');
     const deviceCheck = body.deviceCheck && (await deviceCheckDetails(s, body.deviceCheck));
     const { visitor, visitorToken } = await s.waitingRoom.join(room, answers, Date.now(), consultation ?? undefined, steps, deviceCheck);
+    // Noted on the consultation, so cancelling it can take this visitor out of the line.
+    if (consultation) await s.consultations.noteVisitor(consultation.orgId, consultation.id, visitor.id);
     // With steps to do (BankID, payment) the visitor waits only once they are done (see visit:enter).
     if (steps.length === 0) announceArrival(s, sms, room, visitor);
     else s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor checking in');

@@ -88,6 +88,7 @@ async function visitState(s: Services, orgId: string, visitorId: string): Promis
   const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
   if (!visitor || visitor.state === 'left' || visitor.state === 'ended') {
     if (visitor?.leftReason === 'denied') return { state: 'ended', reason: 'denied', ...(visitor.deniedMessage ? { message: visitor.deniedMessage } : {}) };
+    if (visitor?.leftReason === 'cancelled') return { state: 'ended', reason: 'cancelled' };
     return visitor?.leftReason === 'connection_lost' ? { state: 'ended', reason: 'connection_lost' } : { state: 'ended' };
   }
   // The names as recently read, the call or the place as they are now: one round trip in the usual case.

@@ -26,7 +26,7 @@ export interface Visitor {
   /** Whether their connection is up; 'lost' starts the grace period. Unknown until they first connect. */
   presence?: 'online' | 'lost';
   /** Why they left the waiting list, when it was not their own choice. */
-  leftReason?: 'connection_lost' | 'denied';
+  leftReason?: 'connection_lost' | 'denied' | 'cancelled';
   /** What the professional wrote when turning them away. */
   deniedMessage?: string;
   /** A scheduled consultation's time, if they came with its link. */
@@ -319,7 +319,7 @@ export class WaitingRoomStore {
       presence: h.presence === 'online' || h.presence === 'lost' ? h.presence : undefined,
       messageKey: h.messageKey || undefined,
       checkIn: checkIn ? (JSON.parse(checkIn) as CheckInDetails) : undefined,
-      leftReason: h.leftReason === 'connection_lost' || h.leftReason === 'denied' ? h.leftReason : undefined,
+      leftReason: h.leftReason === 'connection_lost' || h.leftReason === 'denied' || h.leftReason === 'cancelled' ? h.leftReason : undefined,
       deniedMessage: this.open(orgId, visitorId, 'deniedMessage', h.deniedMessage) || undefined,
       appointmentAt: h.appointmentAt ? Number(h.appointmentAt) : undefined,
       steps: CHECK_IN_STEPS.filter((step) => h.steps?.split(',').includes(step)),

@@ -1,0 +1,99 @@
+/*
+ * Consultations' multi-key changes (registered with the other scripts in scripts.ts): a new consultation
+ * and its index entries in one step, the trim of a reference index, and a cancellation that takes a
+ * waiting visitor out of the line in the same step as it closes the link.
+ */
+
+/** Raises a key's TTL to `ttl` ms if it is lower (or none yet): an index lives as long as its newest member. */
+const KEEP = `
+local function keep(key, ttl)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+end
+`;
+
+/**
+ * KEYS: consultation, the organization's consultations, [the reference's consultations, the references].
+ * ARGV: id, score (its time: scheduled, else now), ttl ms, reference hash ('' for none), then the hash's
+ * fields and values.
+ */
+const createConsultation = `
+${KEEP}
+local ttl = tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+keep(KEYS[2], ttl)
+if ARGV[4] ~= '' then
+  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+  keep(KEYS[3], ttl)
+  -- LT: the references index holds the time of each reference's oldest consultation.
+  redis.call('ZADD', KEYS[4], 'LT', ARGV[2], ARGV[4])
+  keep(KEYS[4], ttl)
+end
+return 'ok'
+`;
+
+/**
+ * Trims one reference's index by retention. KEYS: the references, the reference's consultations. ARGV:
+ * reference hash, cutoff (scores below it are past retention). Its entry in the references moves to its
+ * oldest remaining consultation, or goes with the last.
+ */
+const trimConsultationReference = `
+local removed = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[2])
+local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+if oldest[2] then redis.call('ZADD', KEYS[1], oldest[2], ARGV[1]) else redis.call('ZREM', KEYS[1], ARGV[1]) end
+return removed
+`;
+
+/**
+ * KEYS: consultation, presence, then for each visitor who came with its link: their hash and their room's
+ * waiting list. ARGV: now. Refused while anyone of it is in a call; an ended one stays ended; cancelling
+ * again changes nothing. Visitors waiting or still checking in leave the line ('cancelled'). Answers
+ * {'ok', removed visitor ids...} or {reason}.
+ */
+const cancelConsultation = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {'not_found'} end
+if state == 'cancelled' then return {'already_cancelled'} end
+if state == 'in_call' then return {'consultation_in_call'} end
+for i = 3, #KEYS, 2 do
+  if redis.call('HGET', KEYS[i], 'state') == 'in_call' then return {'consultation_in_call'} end
+end
+if state == 'ended' then return {'consultation_closed'} end
+redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelledAt', ARGV[1])
+local removed = {'ok'}
+for i = 3, #KEYS, 2 do
+  local s = redis.call('HGET', KEYS[i], 'state')
+  if s == 'waiting' or s == 'checking_in' then
+    local visitorId = redis.call('HGET', KEYS[i], 'visitorId')
+    redis.call('HSET', KEYS[i], 'state', 'left', 'leftAt', ARGV[1], 'leftReason', 'cancelled')
+    redis.call('ZREM', KEYS[i + 1], visitorId)
+    redis.call('ZREM', KEYS[2], visitorId)
+    table.insert(removed, visitorId)
+  end
+end
+return removed
+`;
+
+/**
+ * A visitor of the consultation was erased: their id, the invitation SMS ids and the prefill (about them)
+ * leave the consultation; the rest of it (times, the EHR's reference) stays. KEYS: consultation. ARGV: visitor id.
+ */
+const forgetConsultationVisitor = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
+local kept = {}
+for v in string.gmatch(redis.call('HGET', KEYS[1], 'visitorIds') or '', '([^,]+)') do
+  if v ~= ARGV[1] then table.insert(kept, v .. ',') end
+end
+redis.call('HSET', KEYS[1], 'visitorIds', table.concat(kept))
+if redis.call('HGET', KEYS[1], 'visitorId') == ARGV[1] then redis.call('HDEL', KEYS[1], 'visitorId') end
+redis.call('HDEL', KEYS[1], 'smsIds', 'prefillName', 'prefillPhone')
+return 'ok'
+`;
+
+export const CONSULTATION_SCRIPTS = {
+  forgetConsultationVisitor: { keys: 1, lua: forgetConsultationVisitor },
+  createConsultation: { keys: 'variable', lua: createConsultation },
+  trimConsultationReference: { keys: 2, lua: trimConsultationReference },
+  cancelConsultation: { keys: 'variable', lua: cancelConsultation },
+} as const;
