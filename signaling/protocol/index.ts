@@ -10,3 +10,4 @@ export * from './data-rights.ts';
 export * from './privacy.ts';
 export * from './audit.ts';
 export * from './events.ts';
+export * from './embedding.ts';

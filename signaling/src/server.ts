@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { NAMESPACE, NETWORK_CHECK_NAMESPACE } from '../protocol/index.ts';
+import { EMBED_NAMESPACE, NAMESPACE, NETWORK_CHECK_NAMESPACE } from '../protocol/index.ts';
 import { MediaServer } from '../../sfu/src/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -59,6 +59,10 @@ import { privacyRoutes } from './privacy/privacy-routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
 import { ConsultationEvents } from './events/consultation-events.ts';
+import { Embedding } from './embedding/embedding.ts';
+import { embeddingRoutes } from './embedding/embedding-routes.ts';
+import { frameAncestors } from './embedding/embed-origins.ts';
+import { attachEmbeddedProfessionalNamespace, type EmbeddedProfessionalNamespace } from './embedding/embedded-professional-socket.ts';
 import type { Services } from './services.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
@@ -134,6 +138,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     networkChecks: new NetworkCheckStore(redis),
     audit: new AuditLog(redis, log, fieldCipher, config.AUDIT_ANCHOR_FILE),
     events: new ConsultationEvents(redis, fieldCipher, log),
+    embedding: new Embedding(redis, config),
   };
   const purge = new PurgeJob(services);
   purge.start();
@@ -145,7 +150,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   attachVisitorNamespace(notify.visitors, services, callService, presence, messages, smsAlerts);
   attachProfessionalNamespace(notify.professionals, services, callService, messages);
   attachNetworkCheckNamespace(io.of(NETWORK_CHECK_NAMESPACE), services);
+  const embeddedProfessionals = io.of(EMBED_NAMESPACE) as EmbeddedProfessionalNamespace;
+  notify.embeddedProfessionals = embeddedProfessionals;
+  attachEmbeddedProfessionalNamespace(embeddedProfessionals, services, callService);
 
+  // Who may frame an organization's embeddable pages, decided before the security headers are written.
+  app.use(frameAncestors(services, services.embedding.origins));
   app.use(securityHeaders(config.cookieSecure, { stripe: services.payments.available }));
   app.use(stripeWebhookRoutes(services));
   app.use(express.json({ limit: '16kb' }));
@@ -168,6 +178,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(adminPaymentRoutes(services));
   app.use(privacyRoutes(services));
   app.use(auditRoutes(services));
+  app.use(embeddingRoutes(services));
   app.use(staticApps(config));
   app.use('/api', (_req, _res, next) => next(new AppError('not_found', 'no such endpoint')));
   app.use(errorHandler(log));

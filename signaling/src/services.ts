@@ -15,6 +15,7 @@ import type { PaymentService } from './payments/payment-service.ts';
 import type { NetworkCheckStore } from './network-check/network-check-store.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { ConsultationEvents } from './events/consultation-events.ts';
+import type { Embedding } from './embedding/embedding.ts';
 
 /** What every feature may use; built once in server.ts. */
 export interface Services {
@@ -38,4 +39,6 @@ export interface Services {
   audit: AuditLog;
   /** What happened to consultations: moves their progress and feeds the webhook outbox. */
   events: ConsultationEvents;
+  /** EHR embedding: single-use professional links, embedded sessions, the origins that may frame pages. */
+  embedding: Embedding;
 }
