@@ -63,7 +63,9 @@ export const embedOrigin = z
     (value) => {
       try {
         const url = new URL(value);
-        return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+        // A host name or an IP address: no wildcard (a browser would not match `*.example.com` anyway).
+        const host = /^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname);
+        return (url.protocol === 'https:' || url.protocol === 'http:') && host && url.origin === value;
       } catch {
         return false;
       }

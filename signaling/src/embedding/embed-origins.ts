@@ -45,16 +45,17 @@ export class EmbedOrigins {
  * (`/dashboard/link/<org>`). Null for every other path: those are never framed.
  */
 export async function organizationOfPage(s: Services, path: string): Promise<string | null> {
-  const [, first, second, third] = path.split('/');
-  if (first === 'c' && second) {
+  const parts = path.split('/');
+  const [, first, second, third] = parts;
+  if (first === 'c' && second && parts.length === 3) {
     const token = consultationToken.safeParse(decodeURIComponent(second));
     return token.success ? token.data.slice(0, 32) : null;
   }
-  if (first === 'r' && second && path.split('/').length === 3) {
+  if (first === 'r' && second && parts.length === 3) {
     const room = await s.organizations.findRoomBySlugRecent(decodeURIComponent(second)).catch(() => null);
     return room?.orgId ?? null;
   }
-  if (`/${first}/${second}` === PROFESSIONAL_LINK_PATH && third && /^[0-9a-f]{32}$/.test(third)) return third;
+  if (`/${first}/${second}` === PROFESSIONAL_LINK_PATH && parts.length === 4 && third && /^[0-9a-f]{32}$/.test(third)) return third;
   return null;
 }
 
