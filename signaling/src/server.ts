@@ -120,6 +120,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const notify = new Notifier(io.of(NAMESPACE.visitor) as VisitorNamespace, io.of(NAMESPACE.professional) as ProfessionalNamespace);
   const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
   const fieldCipher = FieldCipher.fromSetting(config.DATA_ENCRYPTION_KEYS);
+  const events = new ConsultationEvents(redis, fieldCipher, log);
   const services: Services = {
     config,
     log,
@@ -134,10 +135,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     consultations: new ConsultationStore(redis),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
     fieldCipher,
-    payments: new PaymentService(redis, stripeFromConfig(config), log),
+    payments: new PaymentService(redis, stripeFromConfig(config), log, events),
     networkChecks: new NetworkCheckStore(redis),
     audit: new AuditLog(redis, log, fieldCipher, config.AUDIT_ANCHOR_FILE),
-    events: new ConsultationEvents(redis, fieldCipher, log),
+    events,
     embedding: new Embedding(redis, config),
   };
   const purge = new PurgeJob(services);

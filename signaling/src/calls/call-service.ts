@@ -216,7 +216,10 @@ export class CallService {
     const left = await this.s.calls.leave(call, participantId);
     this.s.log.info({ callId, orgId: call.orgId, role: p.role }, 'participant left the call');
     // A visitor leaving a call that goes on: their visit is over.
-    if (p.role === 'visitor') settleEndedVisits(this.s, call.orgId, [p.id]);
+    if (p.role === 'visitor') {
+      settleEndedVisits(this.s, call.orgId, [p.id]);
+      void this.s.events.emit(call.orgId, 'visitor.left', { visitorId: p.id, roomId: call.roomId, callId, reason: 'left' });
+    }
     this.dropParticipant(callId, participantId);
     if (left <= 1) await this.endCall(call, socket, p).catch((err) => {
       if (!(err instanceof AppError && err.code === 'call_ended')) throw err;
@@ -262,6 +265,11 @@ export class CallService {
     // are, joined or not (their dashboard stops offering to join).
     this.s.notify.callEnded(call.id, told);
     settleEndedVisits(this.s, call.orgId, told.visitorIds);
+    // Each consultation in the call hears its end (a visitor who left first: the call's own visitor's).
+    const durationSeconds = Math.max(0, Math.round((endedAt - call.startedAt) / 1000));
+    for (const visitorId of told.visitorIds.length ? told.visitorIds : [call.visitorId]) {
+      void this.s.events.emit(call.orgId, 'call.ended', { visitorId, roomId: call.roomId, callId: call.id, durationSeconds });
+    }
     this.forget(call.id);
     this.s.media.closeCall(call.id);
     this.s.notify.visitors.in(socketRooms.call(call.id)).socketsLeave(socketRooms.call(call.id));

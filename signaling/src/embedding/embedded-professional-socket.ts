@@ -156,6 +156,10 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
         await Promise.all([
           s.audit.record({ ...who, action: 'admit', targetId: waiting.id, detail: { callId, roomId: waiting.roomId, embedded: true } }),
           s.audit.record({ ...who, action: 'call_start', targetId: callId, detail: { visitorId: waiting.id } }),
+          // As from the dashboard: admitted, then the call's start, in order.
+          s.events
+            .emit(orgId, 'visitor.admitted', { visitorId: waiting.id, roomId: waiting.roomId, callId })
+            .then(() => s.events.emit(orgId, 'call.started', { visitorId: waiting.id, roomId: waiting.roomId, callId })),
         ]);
         return { callId };
       },

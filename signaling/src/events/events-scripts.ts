@@ -10,7 +10,8 @@
  * States: scheduled (link sent, nobody there) -> waiting (the visitor is in line) -> in_call (admitted)
  * -> ended (the call ended, or the visitor was turned away). A visitor who leaves the line before an
  * admission makes it scheduled again: the link still works, they may come back. The first arrival and
- * admission times stand; an end after a send-back and a second call adds its length.
+ * admission times stand; an end after a send-back and a second call adds its length. A visitor who
+ * leaves a call that goes on (a group call) ends their consultation.
  */
 const noteConsultationProgress = `
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -24,6 +25,10 @@ if t == 'visitor.arrived' or t == 'visitor.transferred' then
   if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'visitorId', ARGV[3]) end
 elseif t == 'visitor.left' then
   if state == 'waiting' then next = 'scheduled' end
+  if state == 'in_call' then
+    next = 'ended'
+    redis.call('HSET', KEYS[1], 'endedAt', now)
+  end
 elseif t == 'visitor.denied' then
   next = 'ended'
   redis.call('HSET', KEYS[1], 'endedAt', now)

@@ -16,6 +16,7 @@ import { keys } from '../redis/keys.ts';
 import { runScript, type ScriptName } from '../redis/scripts.ts';
 import { newId } from '../ids.ts';
 import { AppError, notFound } from '../errors.ts';
+import type { ConsultationEvents } from '../events/consultation-events.ts';
 import type { Logger } from '../logger.ts';
 import type { Visitor } from '../waiting-room/waiting-room-store.ts';
 import { bookkeepingExpiry } from './bookkeeping.ts';
@@ -54,6 +55,8 @@ export class PaymentService {
     private readonly redis: Redis,
     private readonly stripe: StripeAccount | null,
     private readonly log: Logger,
+    /** Told of each capture this service makes (payment.captured), after Stripe confirmed it. */
+    private readonly events?: ConsultationEvents,
   ) {}
 
   /** Whether this server can take card payments at all. */
@@ -136,7 +139,7 @@ export class PaymentService {
     if (claim === 'none') return 'none';
     const [step, decision] = claim.split(':') as ['go' | 'busy' | 'done', 'capture' | 'release'];
     if (step === 'busy') return 'busy';
-    const [paymentId, intentId, amount, status] = await this.redis.hmget(paymentKey, 'paymentId', 'intentId', 'amount', 'status');
+    const [paymentId, intentId, amount, status, currency] = await this.redis.hmget(paymentKey, 'paymentId', 'intentId', 'amount', 'status', 'currency');
     if (step === 'done') return status === 'released' || status === 'pending' ? 'released' : 'captured';
     let settled: Exclude<SettleOutcome, 'busy' | 'none'> = 'released';
     try {
@@ -161,6 +164,7 @@ export class PaymentService {
       throw error;
     }
     this.log.info({ orgId, paymentId, outcome: settled }, 'payment settled');
+    if (settled === 'captured') void this.events?.emit(orgId, 'payment.captured', { visitorId, amount: Number(amount), ...(currency ? { currency } : {}) });
     return settled;
   }
 

@@ -1,3 +1,4 @@
+import type { ConsultationEvent } from '../../protocol/index.ts';
 import { expect } from 'chai';
 import { createLogger } from '../logger.ts';
 import { connectRedis } from '../redis/connection.ts';
@@ -154,6 +155,8 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
 
   it('captures once when the call ends after an admission; settling again charges nothing more', async () => {
     const visit = await paidAndWaiting();
+    const heard: ConsultationEvent[] = [];
+    server.services.events.subscribe(async (e) => void (e.type === 'payment.captured' && e.data.visitorId === visit.visitorId && heard.push(e)));
     const pro = await professionalSocket(server, (await adminSession(server, org.org.id, org.professional.id)).cookie);
     const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
     if (!admitted.ok) throw new Error(JSON.stringify(admitted));
@@ -166,6 +169,9 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
     expect(await server.services.payments.settleVisit(org.org.id, visit.visitorId, { admitted: true })).to.equal('captured');
     expect(await server.services.payments.settleVisit(org.org.id, visit.visitorId, { admitted: false }), 'the first decision stands').to.equal('captured');
     expect(captures(visit.intentId)).to.equal(1);
+    // The organization's systems hear of the capture once, with the amount and nothing about the card.
+    for (let i = 0; i < 100 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(heard.map((e) => e.data)).to.deep.equal([{ visitorId: visit.visitorId, amount: 65_000, currency: 'NOK' }]);
     const receipt = await fetch(`${server.url}/api/payments/receipt`, { headers: { authorization: `Bearer ${visit.visitorToken}` } });
     expect(await receipt.json()).to.deep.include({ amount: 65_000, currency: 'NOK', status: 'captured', reference: visit.intentId, refundedAmount: 0 });
     pro.disconnect();

@@ -21,5 +21,6 @@ export function announceArrival(s: Services, sms: SmsAlerts, room: Room, visitor
     ...(visitor.identity ? { identity: visitor.identity } : {}),
     ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
   });
+  void s.events.emit(room.orgId, 'visitor.arrived', { visitorId: visitor.id, roomId: room.id });
   void sms.visitorArrived(room, visitor.id).catch((err: Error) => s.log.warn({ err: err.message }, 'arrival SMS failed'));
 }

@@ -140,6 +140,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           await s.audit.record({ ...who, action: 'deny', targetId: visitorId, detail: { roomId: waiting.roomId } });
           s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:denied', message ? { message } : {});
           s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'denied', by: pro.name });
+          void s.events.emit(orgId, 'visitor.denied', { visitorId, roomId: waiting.roomId });
           settleEndedVisits(s, orgId, [visitorId], true);
           void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
           return {};
@@ -152,6 +153,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           s.log.info({ orgId, visitorId, professionalId, from: waiting.roomId, to: target.id }, 'visitor transferred');
           await s.audit.record({ ...who, action: 'transfer', targetId: visitorId, detail: { from: waiting.roomId, to: target.id } });
           const moved = { ...waiting, roomId: target.id };
+          void s.events.emit(orgId, 'visitor.transferred', { visitorId, roomId: target.id, fromRoomId: waiting.roomId });
           s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'transferred', by: pro.name });
           s.notify.visitorArrived({ visitorId, name: waiting.name, roomId: target.id, roomName: target.name, arrivedAt: waiting.arrivedAt, online: waiting.presence !== 'lost' });
           s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:moved', {
@@ -176,6 +178,10 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           await Promise.all([
             s.audit.record({ ...who, action: 'admit', targetId: visitorId, detail: { callId, roomId: waiting.roomId } }),
             intoOngoingCall ? null : s.audit.record({ ...who, action: 'call_start', targetId: callId, detail: { visitorId } }),
+            // In order (admitted, then the call's start), and in the same round trips: an outbox entry only.
+            s.events.emit(orgId, 'visitor.admitted', { visitorId, roomId: waiting.roomId, callId }).then(() =>
+              intoOngoingCall ? null : s.events.emit(orgId, 'call.started', { visitorId, roomId: waiting.roomId, callId }),
+            ),
           ]);
           return { callId };
         },

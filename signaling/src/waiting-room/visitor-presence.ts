@@ -128,6 +128,7 @@ export class VisitorPresence {
         if (result !== 'ok' || !visitor || this.closed) continue;
         this.s.log.info({ orgId, visitorId }, 'visitor lost their place: no connection within the grace period');
         this.s.notify.visitorRemoved({ visitorId, roomId: visitor.roomId, reason: 'connection_lost' });
+        void this.s.events.emit(orgId, 'visitor.left', { visitorId, roomId: visitor.roomId, reason: 'connection_lost' });
         settleEndedVisits(this.s, orgId, [visitorId]);
         void announcePlaces(this.s, orgId, visitor.roomId).catch(() => undefined);
       }

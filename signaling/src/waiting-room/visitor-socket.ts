@@ -67,6 +67,7 @@ export function attachVisitorNamespace(
           await s.waitingRoom.leave(visitor);
           s.log.info({ orgId, visitorId }, 'visitor left the waiting room');
           s.notify.visitorRemoved({ visitorId, roomId: visitor.roomId, reason: 'left' });
+          void s.events.emit(orgId, 'visitor.left', { visitorId, roomId: visitor.roomId, reason: 'left' });
           settleEndedVisits(s, orgId, [visitorId]);
           void announcePlaces(s, orgId, visitor.roomId).catch(() => undefined);
           return {};

@@ -1,0 +1,151 @@
+import { expect } from 'chai';
+import type { ConsultationCreated, ConsultationEvent, VisitResponse } from '../../protocol/index.ts';
+import { fieldContext } from '../crypto/field-cipher.ts';
+import { keys } from '../redis/keys.ts';
+import {
+  addMember,
+  ask,
+  createOrganization,
+  deviceRtpCapabilities,
+  joinWaitingRoom,
+  login,
+  memberApi,
+  postJson,
+  professionalSocket,
+  sleep,
+  startTestServer,
+  testPublicKey,
+  visitorSocket,
+  type TestOrganization,
+  type TestServer,
+} from '../test-support/test-server.ts';
+
+/*
+ * What happens in the waiting room and the call becomes consultation events, in order, carrying the
+ * consultation and its external reference but nobody's name; and the consultation's own record follows
+ * (state, arrival, admission and end times, call length) for the API to answer.
+ */
+describe('consultation events (real server, Redis, mediasoup)', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  let org: TestOrganization;
+  let heard: ConsultationEvent[];
+
+  before(async () => {
+    server = await startTestServer();
+    org = await createOrganization(server.services, { retentionDays: 30 });
+    heard = [];
+    server.services.events.subscribe(async (e) => {
+      heard.push(e);
+    });
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  async function heardFor(predicate: (e: ConsultationEvent) => boolean, count: number): Promise<ConsultationEvent[]> {
+    for (let i = 0; i < 200; i++) {
+      const matching = heard.filter(predicate);
+      if (matching.length >= count) return matching;
+      await sleep(25);
+    }
+    throw new Error(`expected ${count} events, heard ${JSON.stringify(heard.filter(predicate).map((e) => e.type))}`);
+  }
+
+  /** A consultation made by the professional, with the EHR's reference stored as the API stores it (sealed). */
+  async function consultationWithReference(reference: string): Promise<{ id: string; token: string }> {
+    const api = await memberApi(server, org.org.id, org.professional.id);
+    const created = (await api.call('POST', '/api/consultations', { roomId: org.room.id })).body as ConsultationCreated;
+    const sealed = server.services.fieldCipher.encrypt(reference, fieldContext.consultationField(org.org.id, created.consultationId, 'externalReference'));
+    await server.redis.client.hset(keys.consultation(org.org.id, created.consultationId), 'externalReference', sealed);
+    return { id: created.consultationId, token: created.visitorLink.split('/c/')[1]! };
+  }
+
+  async function checkIn(token: string, name: string): Promise<VisitResponse> {
+    const res = await postJson(server, '/api/visits', { consultation: token, answers: { name } });
+    expect(res.status).to.equal(201);
+    return (await res.json()) as VisitResponse;
+  }
+
+  const record = (id: string) => server.redis.client.hgetall(keys.consultation(org.org.id, id));
+
+  it('a whole consultation: arrived, admitted, call started, call ended, in order; the record has its times and length', async () => {
+    const c = await consultationWithReference('EHR-4711');
+    const visit = await checkIn(c.token, 'Kari Nordmann');
+    const visitor = await visitorSocket(server, visit.visitorToken);
+    const [arrived] = await heardFor((e) => e.consultationId === c.id, 1);
+    expect(arrived).to.deep.include({ type: 'visitor.arrived', organizationId: org.org.id, consultationId: c.id, externalReference: 'EHR-4711' });
+    expect(arrived!.data).to.deep.equal({ visitorId: visit.visitorId, roomId: org.room.id });
+    expect((await record(c.id)).state).to.equal('waiting');
+
+    const pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
+    const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
+    if (!admitted.ok) throw new Error(JSON.stringify(admitted));
+    const caps = await deviceRtpCapabilities(server);
+    await ask(visitor, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    await ask(pro, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    await heardFor((e) => e.consultationId === c.id, 3);
+    expect((await record(c.id)).state).to.equal('in_call');
+    await sleep(1100);
+    expect((await ask(pro, 'call:hang-up', { callId: admitted.callId })).ok).to.equal(true);
+
+    const all = await heardFor((e) => e.consultationId === c.id, 4);
+    expect(all.map((e) => e.type)).to.deep.equal(['visitor.arrived', 'visitor.admitted', 'call.started', 'call.ended']);
+    expect(new Set(all.map((e) => e.id)).size, 'each event its own id').to.equal(4);
+    expect(all.every((e) => e.externalReference === 'EHR-4711')).to.equal(true);
+    const ended = all[3]!;
+    expect(ended.data).to.deep.include({ callId: admitted.callId });
+    expect(ended.data.durationSeconds).to.be.at.least(1);
+    // No name anywhere in what EHRs hear.
+    expect(JSON.stringify(all)).not.to.include('Kari');
+
+    const r = await record(c.id);
+    expect(r.state).to.equal('ended');
+    expect(Number(r.arrivedAt)).to.be.at.most(Number(r.admittedAt));
+    expect(Number(r.admittedAt)).to.be.at.most(Number(r.endedAt));
+    expect(Number(r.callMs)).to.equal(ended.data.durationSeconds! * 1000);
+    expect(r.visitorId).to.equal(visit.visitorId);
+    visitor.disconnect();
+    pro.disconnect();
+  });
+
+  it('leaving before an admission makes the consultation scheduled again; a denial ends it; a transfer says from where', async () => {
+    const c = await consultationWithReference('EHR-1');
+    const first = await checkIn(c.token, 'Per');
+    const visitor = await visitorSocket(server, first.visitorToken);
+    expect((await ask(visitor, 'visit:leave', {})).ok).to.equal(true);
+    const [, left] = await heardFor((e) => e.consultationId === c.id, 2);
+    expect(left).to.deep.include({ type: 'visitor.left' });
+    expect(left!.data).to.deep.include({ visitorId: first.visitorId, reason: 'left' });
+    expect((await record(c.id)).state).to.equal('scheduled');
+    visitor.disconnect();
+
+    // They come back with the same link; the professional moves them, then turns them away.
+    const again = await checkIn(c.token, 'Per');
+    const other = await addMember(server.services, org.org.id, { role: 'admin' });
+    const pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
+    expect((await ask(pro, 'queue:transfer', { visitorId: again.visitorId, roomId: other.room.id })).ok).to.equal(true);
+    const adminPro = await professionalSocket(server, (await login(server, other.email, other.password)).cookie);
+    expect((await ask(adminPro, 'queue:deny', { visitorId: again.visitorId })).ok).to.equal(true);
+    const all = await heardFor((e) => e.consultationId === c.id, 5);
+    expect(all.map((e) => e.type)).to.deep.equal(['visitor.arrived', 'visitor.left', 'visitor.arrived', 'visitor.transferred', 'visitor.denied']);
+    expect(all[3]!.data).to.deep.equal({ visitorId: again.visitorId, roomId: other.room.id, fromRoomId: org.room.id });
+    const r = await record(c.id);
+    expect(r.state).to.equal('ended');
+    expect(r.admittedAt, 'never admitted').to.equal(undefined);
+    pro.disconnect();
+    adminPro.disconnect();
+  });
+
+  it('a walk-in through the room link is reported without a consultation; a cancelled consultation stays cancelled', async () => {
+    const walkIn = await joinWaitingRoom(server, org.room.slug, 'Walk In');
+    const [arrived] = await heardFor((e) => e.data.visitorId === walkIn.visitorId, 1);
+    expect(arrived).to.deep.include({ type: 'visitor.arrived', consultationId: null, externalReference: null });
+
+    const c = await consultationWithReference('EHR-2');
+    await server.redis.client.hset(keys.consultation(org.org.id, c.id), 'state', 'cancelled');
+    await server.services.events.emit(org.org.id, 'visitor.arrived', { consultationId: c.id, visitorId: walkIn.visitorId });
+    expect((await record(c.id)).state).to.equal('cancelled');
+    expect((await record(c.id)).arrivedAt).to.equal(undefined);
+  });
+});
