@@ -8,6 +8,7 @@ import {
   type EmbeddedConsultationStatus,
   type Me,
   type ProfessionalLinkRedeemed,
+  type VisitResponse,
 } from '../../protocol/index.ts';
 import { hashSecret } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
@@ -15,6 +16,8 @@ import { AppError } from '../errors.ts';
 import {
   addMember,
   askRaw,
+  joinWaitingRoom,
+  visitorSocket,
   cookiePairOf,
   createOrganization,
   postJson,
@@ -56,6 +59,10 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
 
   const consultationIn = async (o: TestOrganization) =>
     (await server.services.consultations.create({ orgId: o.org.id, roomId: o.room.id, professionalId: o.professional.id, scheduledAt: null }, 86_400_000)).consultation.id;
+  /** Waits for something the server pushes (a socket event), without a timed assertion: mocha's timeout bounds it. */
+  const until = async (check: () => boolean) => {
+    while (!check()) await new Promise((r) => setTimeout(r, 20));
+  };
   const tokenOf = (url: string) => /#link=(.+)$/.exec(url)![1]!;
   const redeem = (token: unknown, mode: 'session' | 'embedded' = 'session') => postJson(server, '/api/professional-links/redeem', { token, mode });
   async function auditEntries(orgId: string): Promise<AuditEntryView[]> {
@@ -209,6 +216,43 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
       const hangUp = (await askRaw(socket, 'call:hang-up', { callId: 'a'.repeat(32) })) as { ok: boolean; error?: { code: string } };
       expect(hangUp.error?.code).to.equal('not_found');
       socket.disconnect();
+    });
+
+    it('hears its consultation’s visitor arrive (no one else in the room), admits them, and joins only their call', async () => {
+      const { consultation, token: visitorLink } = await server.services.consultations.create(
+        { orgId: org.org.id, roomId: org.room.id, professionalId: org.professional.id, scheduledAt: null },
+        86_400_000,
+      );
+      const link = await professionalLinkHandler(server.services, org.org.id, consultation.id, { professionalId: org.professional.id });
+      const { embedToken } = (await (await redeem(tokenOf(link.url), 'embedded')).json()) as Extract<ProfessionalLinkRedeemed, { mode: 'embedded' }>;
+      const socket = await embeddedSocket(embedToken);
+      const heard: unknown[] = [];
+      socket.on('consultation:visitor', (v: unknown) => heard.push(v));
+
+      // Someone else walks into the same room first: the embedded view never hears of them.
+      const walkIn = await joinWaitingRoom(server, org.room.slug, 'Walk In');
+      const visit = await postJson(server, '/api/visits', { consultation: visitorLink, answers: { name: 'Kari Nordmann' } });
+      expect(visit.status).to.equal(201);
+      const { visitorId, visitorToken } = (await visit.json()) as VisitResponse;
+      const visitor = await visitorSocket(server, visitorToken);
+      await until(() => heard.length > 0);
+      expect(heard).to.have.length(1);
+      expect(heard[0]).to.deep.include({ visitorId, name: 'Kari Nordmann', roomId: org.room.id });
+      const status = (await askRaw(socket, 'consultation:status', {})) as EmbeddedConsultationStatus;
+      expect(status.visitor?.visitorId).to.equal(visitorId);
+      expect(JSON.stringify(status)).not.to.contain(walkIn.visitorId);
+
+      const admitted = (await askRaw(socket, 'consultation:admit', {})) as { ok: true; callId: string };
+      expect(admitted.ok).to.equal(true);
+      expect((await server.services.waitingRoom.getVisitor(org.org.id, visitorId))?.state).to.equal('in_call');
+      expect((await server.services.waitingRoom.getVisitor(org.org.id, walkIn.visitorId))?.state).to.equal('waiting');
+      expect(await askRaw(socket, 'consultation:status', {})).to.deep.equal({ ok: true, visitor: null, callId: admitted.callId });
+      // Its call: allowed (the call's host hangs it up for both); the visitor hears it end.
+      const ended = new Promise((resolve) => visitor.once('call:ended', resolve));
+      expect(await askRaw(socket, 'call:hang-up', { callId: admitted.callId })).to.deep.equal({ ok: true });
+      expect(await ended).to.deep.equal({ callId: admitted.callId });
+      socket.disconnect();
+      visitor.disconnect();
     });
 
     it('a socket without a valid embedded token is refused', async () => {
