@@ -1,5 +1,7 @@
 import { render } from 'preact';
 import { DashboardApp } from './DashboardApp.tsx';
+import { ProfessionalLinkPage } from './embed/ProfessionalLinkPage.tsx';
 import '../../client/src/styles.css';
 
-render(<DashboardApp />, document.getElementById('app')!);
+// `/dashboard/link/<org>`: a single-use link from the organization's records system (see embed/).
+render(location.pathname.startsWith('/dashboard/link/') ? <ProfessionalLinkPage /> : <DashboardApp />, document.getElementById('app')!);

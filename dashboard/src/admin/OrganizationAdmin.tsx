@@ -8,6 +8,7 @@ import { CheckInFormEditor } from './CheckInFormEditor.tsx';
 import { BankIdSettingsForm } from './BankIdSettingsForm.tsx';
 import { RoomPriceEditor } from './RoomPriceEditor.tsx';
 import { PaymentsAdmin } from './PaymentsAdmin.tsx';
+import { EmbedOriginsForm } from '../embed/EmbedOriginsForm.tsx';
 
 /** What an admin action failed with, in words. */
 function problemOf(err: unknown): string {
@@ -70,6 +71,7 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
       <Rooms rooms={overview.rooms} members={overview.members} nameOf={nameOf} act={act} />
       <OrganizationSettingsForm settings={overview.settings} privacyPage={overview.privacyPage} act={act} />
       <BankIdSettingsForm members={overview.members} />
+      <EmbedOriginsForm />
       <PaymentsAdmin />
     </section>
   );
