@@ -1,3 +1,5 @@
+// First: storage may be denied inside an EHR's iframe (see the module).
+import '../../client/src/embed/storage-fallback.ts';
 import { render } from 'preact';
 import { DashboardApp } from './DashboardApp.tsx';
 import { ProfessionalLinkPage } from './embed/ProfessionalLinkPage.tsx';

@@ -6,14 +6,15 @@ import { EmbedBridge } from './embed-bridge.ts';
 export type EmbedStage = 'loading' | 'invalid' | 'before' | 'waiting' | 'call' | 'ended';
 
 /**
- * Tells the EHR page around us how the consultation goes, once per step and in order: `ready` when the
+ * Tells the EHR page around us how the consultation goes, each step once and in order: `ready` when the
  * line to it is open, then `visitor-arrived`, `visitor-admitted` and `call-ended` as the stage moves
  * (`error` for a link that is not valid). `hangUp`: what the parent's `hang-up` command does now (nothing
  * outside a call). Does nothing at all on a page that is not framed by an allowed origin.
  */
 export function useEmbedProgress(view: EmbedView, stage: EmbedStage, hangUp?: () => void): void {
   const [bridge, setBridge] = useState<EmbedBridge | null>(null);
-  const told = useRef<EmbedStage | null>(null);
+  /** What the parent has been told: each event once, so a stage seen again (a list refreshed in between) repeats nothing. */
+  const told = useRef(new Set<string>());
   const hangUpRef = useRef(hangUp);
   hangUpRef.current = hangUp;
 
@@ -30,16 +31,21 @@ export function useEmbedProgress(view: EmbedView, stage: EmbedStage, hangUp?: ()
   }, [view]);
 
   useEffect(() => {
-    if (!bridge || stage === told.current) return;
-    const before = told.current;
-    told.current = stage;
-    if (stage === 'invalid') bridge.post({ type: 'error', code: 'link_invalid' });
-    else if (stage === 'waiting') bridge.post({ type: 'visitor-arrived' });
+    if (!bridge) return;
+    const tell = (type: 'visitor-arrived' | 'visitor-admitted' | 'call-ended') => {
+      if (told.current.has(type)) return;
+      told.current.add(type);
+      bridge.post({ type });
+    };
+    if (stage === 'invalid' && !told.current.has('error')) {
+      told.current.add('error');
+      bridge.post({ type: 'error', code: 'link_invalid' });
+    } else if (stage === 'waiting') tell('visitor-arrived');
     else if (stage === 'call') {
-      // Admitted straight from a page that opened mid-wait still says the visitor had arrived first.
-      if (before !== 'waiting') bridge.post({ type: 'visitor-arrived' });
-      bridge.post({ type: 'visitor-admitted' });
-    } else if (stage === 'ended' && before === 'call') bridge.post({ type: 'call-ended' });
+      // A page opened mid-call still says, in order, that the visitor had arrived.
+      tell('visitor-arrived');
+      tell('visitor-admitted');
+    } else if (stage === 'ended' && told.current.has('visitor-admitted')) tell('call-ended');
   }, [bridge, stage]);
 
   useEffect(() => bridge?.onCommand((command) => command === 'hang-up' && hangUpRef.current?.()), [bridge]);
