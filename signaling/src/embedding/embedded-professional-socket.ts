@@ -18,6 +18,7 @@ import { bindEvents, type Handlers } from '../socket/bind-events.ts';
 import type { ProfessionalSocket } from '../socket/types.ts';
 import { announceLine, announcePlaces } from '../waiting-room/queue-place.ts';
 import type { EmbeddedSession } from './embedded-sessions.ts';
+import { isClosed } from './embedding-routes.ts';
 
 export interface EmbeddedSocketData {
   embedded: EmbeddedSession;
@@ -73,7 +74,7 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
   nsp.use(async (socket, next) => {
     const embedded = await s.embedding.sessions.resolve((socket.handshake.auth as { token?: unknown }).token).catch(() => null);
     const pro = embedded && (await s.organizations.getProfessional(embedded.orgId, embedded.professionalId).catch(() => null));
-    if (!embedded || !pro) return next(new Error('unauthorized'));
+    if (!embedded || !pro || (await isClosed(s, embedded.orgId).catch(() => true))) return next(new Error('unauthorized'));
     const { orgId, professionalId, sessionHash, createdAt } = embedded;
     socket.data = { embedded, session: { orgId, professionalId, sessionHash, createdAt, csrfToken: '' } };
     next();

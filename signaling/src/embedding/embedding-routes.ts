@@ -23,6 +23,9 @@ import { embedOriginProblem, organizationOfPage } from './embed-origins.ts';
 /** Failed uses of professional links per address per 15 minutes (a guess at tokens is hopeless anyway). */
 const FAILED_REDEEM_WINDOW_MS = 15 * 60_000;
 
+/** An organization whose contract ended (npm run org:close): its links log no one in. */
+export const isClosed = async (s: Services, orgId: string) => !!(await s.redis.hget(keys.organization(orgId), 'deletedAt'));
+
 /** A consultation of the organization that still takes people (not cancelled), with its room and visitor. */
 async function liveConsultation(s: Services, orgId: string, consultationId: string) {
   if (!id.safeParse(consultationId).success) return null;
@@ -67,14 +70,15 @@ export function embeddingRoutes(s: Services, clock: () => number = Date.now): Ro
       return allowed ? notFound('This link is not valid, or it was used already') : new AppError('rate_limited', 'too many attempts; try again in 15 minutes');
     };
     const link = await s.embedding.links.redeem(body.token, clock());
-    const [pro, org, consultation] = link
+    const [pro, org, consultation, closed] = link
       ? await Promise.all([
           s.organizations.getProfessional(link.orgId, link.professionalId),
           s.organizations.getOrganization(link.orgId),
           liveConsultation(s, link.orgId, link.consultationId),
+          isClosed(s, link.orgId),
         ])
-      : [null, null, null];
-    if (!link || !pro || !org || !consultation) throw await invalid();
+      : [null, null, null, true];
+    if (!link || !pro || !org || !consultation || closed) throw await invalid();
 
     if (body.mode === 'session') {
       // A password an admin reset is still to be changed first, as after any other login.

@@ -31,6 +31,7 @@ import {
 import { professionalLinkHandler } from './embedding-routes.ts';
 import { embedOriginProblem } from './embed-origins.ts';
 import { ProfessionalLinks } from './professional-links.ts';
+import { closeOrganization } from '../retention/organization-deletion.ts';
 
 /*
  * EHR embedding against a real server and Redis: the single-use professional link (once, 60 s, audited as
@@ -158,6 +159,15 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
       const logins = (await auditEntries(org.org.id)).filter((e) => e.action === 'login' && e.detail.method === 'single_use_link');
       expect(logins.length).to.be.greaterThan(0);
       expect(logins.filter((e) => e.targetId === consultationId)).to.have.length(1);
+    });
+
+    it('an organization whose contract ended: its links log no one in', async () => {
+      const closing = await createOrganization(server.services);
+      const link = await professionalLinkHandler(server.services, closing.org.id, await consultationIn(closing), { professionalId: closing.professional.id });
+      await closeOrganization(server.services, closing.org.id);
+      const res = await redeem(tokenOf(link.url));
+      expect(res.status).to.equal(404);
+      expect(cookiePairOf(res)).to.equal(null);
     });
 
     it('another organization’s consultation or member, or a member who may not act on the room: 404, as unknown ones', async () => {
