@@ -23,6 +23,7 @@ import { connectVisitor, visitToken, type VisitorSocket } from './visit-session.
 import { WaitingScreen } from './waiting/WaitingScreen.tsx';
 import { useWaitingMessages, visitorKeysName } from './waiting/use-waiting-messages.ts';
 import { forgetDeviceKeys } from './call-engine/e2ee/device-keys.ts';
+import { useEmbedProgress, type EmbedStage } from './embed/use-embed-progress.ts';
 
 type Screen =
   | { kind: 'loading' }
@@ -62,6 +63,9 @@ export function VisitorApp() {
     setNetworkRun(run);
   }, []);
   const messages = useWaitingMessages(socket, visitorId, screen.kind === 'waiting');
+  // Inside an EHR's iframe: the EHR page hears how the visit goes, and may hang up the call.
+  const stage: EmbedStage = screen.kind === 'loading' || screen.kind === 'invalid' || screen.kind === 'waiting' || screen.kind === 'call' || screen.kind === 'ended' ? screen.kind : 'before';
+  useEmbedProgress('visitor', stage, screen.kind === 'call' ? () => void screen.engine.hangUp() : undefined);
 
   const endVisit = useCallback((left: boolean, lostPlace = false, denied?: { message?: string }, cancelled = false) => {
     // The token goes from the browser's storage now; the ended page keeps it in memory for the receipt.

@@ -1,3 +1,5 @@
+// First: storage may be denied inside an EHR's iframe (see the module).
+import './embed/storage-fallback.ts';
 import { render } from 'preact';
 import { VisitorApp } from './VisitorApp.tsx';
 import { CheckPage } from './check/CheckPage.tsx';

@@ -1,8 +1,10 @@
 import { createI18n } from '../../client/src/i18n/i18n.ts';
 import { callStrings } from '../../client/src/call/call-strings.ts';
+import { embedStrings } from './embed/embed-strings.ts';
 
 const en = {
   ...callStrings.en,
+  ...embedStrings.en,
   'app.title': 'Dashboard',
   'app.language': 'Language',
   'app.logout': 'Log out',
@@ -438,6 +440,7 @@ const en = {
 
 const nb: Record<keyof typeof en, string> = {
   ...callStrings.nb,
+  ...embedStrings.nb,
   'app.title': 'Oversikt',
   'app.language': 'Språk',
   'app.logout': 'Logg ut',

@@ -12,3 +12,4 @@ export * from './audit.ts';
 export * from './events.ts';
 export * from './webhooks.ts';
 export * from './api.ts';
+export * from './embedding.ts';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { NAMESPACE, NETWORK_CHECK_NAMESPACE } from '../protocol/index.ts';
+import { EMBED_NAMESPACE, NAMESPACE, NETWORK_CHECK_NAMESPACE } from '../protocol/index.ts';
 import { MediaServer } from '../../sfu/src/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -64,6 +64,11 @@ import { webhookRoutes } from './webhooks/webhook-routes.ts';
 import { ApiKeyStore } from './api/api-key-store.ts';
 import { apiKeyRoutes } from './api/api-key-routes.ts';
 import { apiV1 } from './api/api-v1.ts';
+import { professionalLinkApiRoute } from './embedding/professional-link-api.ts';
+import { Embedding } from './embedding/embedding.ts';
+import { embeddingRoutes } from './embedding/embedding-routes.ts';
+import { frameAncestors } from './embedding/embed-origins.ts';
+import { attachEmbeddedProfessionalNamespace, type EmbeddedProfessionalNamespace } from './embedding/embedded-professional-socket.ts';
 import type { Services } from './services.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
@@ -142,6 +147,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     events,
     webhooks: new Webhooks(redis, fieldCipher, config, log),
     apiKeys: new ApiKeyStore(redis),
+    embedding: new Embedding(redis, config),
   };
   // Hearing an event only adds it to the outbox (one round trip); delivery runs beside, in every process.
   services.events.subscribe((event) => services.webhooks.outbox.enqueue(event));
@@ -157,13 +163,18 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   attachVisitorNamespace(notify.visitors, services, callService, presence, messages, smsAlerts);
   attachProfessionalNamespace(notify.professionals, services, callService, messages);
   attachNetworkCheckNamespace(io.of(NETWORK_CHECK_NAMESPACE), services);
+  const embeddedProfessionals = io.of(EMBED_NAMESPACE) as EmbeddedProfessionalNamespace;
+  notify.embeddedProfessionals = embeddedProfessionals;
+  attachEmbeddedProfessionalNamespace(embeddedProfessionals, services, callService);
 
+  // Who may frame an organization's embeddable pages, decided before the security headers are written.
+  app.use(frameAncestors(services, services.embedding.origins));
   app.use(securityHeaders(config.cookieSecure, { stripe: services.payments.available }));
   app.use(stripeWebhookRoutes(services));
   app.use(express.json({ limit: '16kb' }));
   // REST API v1 for EHR servers: bearer API keys only (never cookies), so before the browsers' same-origin
   // guard (servers send no Origin, and a bearer key cannot be ridden by another site's page).
-  app.use(apiV1(services, smsSender).router);
+  app.use(apiV1(services, smsSender, [professionalLinkApiRoute()]).router);
   app.use('/api', requireSameOrigin(config.allowedOrigins));
   app.use(roomRoutes(services));
   app.use(visitRoutes(services, smsAlerts));
@@ -185,6 +196,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(auditRoutes(services));
   app.use(webhookRoutes(services));
   app.use(apiKeyRoutes(services));
+  app.use(embeddingRoutes(services));
   app.use(staticApps(config));
   app.use('/api', (_req, _res, next) => next(new AppError('not_found', 'no such endpoint')));
   app.use(errorHandler(log));

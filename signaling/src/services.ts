@@ -17,6 +17,7 @@ import type { AuditLog } from './audit/audit-log.ts';
 import type { ConsultationEvents } from './events/consultation-events.ts';
 import type { Webhooks } from './webhooks/webhook-outbox.ts';
 import type { ApiKeyStore } from './api/api-key-store.ts';
+import type { Embedding } from './embedding/embedding.ts';
 
 /** What every feature may use; built once in server.ts. */
 export interface Services {
@@ -44,4 +45,6 @@ export interface Services {
   webhooks: Webhooks;
   /** The organizations' API keys (REST API v1), by hash. */
   apiKeys: ApiKeyStore;
+  /** EHR embedding: single-use professional links, embedded sessions, the origins that may frame pages. */
+  embedding: Embedding;
 }

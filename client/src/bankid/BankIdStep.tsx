@@ -1,3 +1,4 @@
+import { isFramed } from '../embed/embed-bridge.ts';
 import { useState } from 'preact/hooks';
 import { BANKID_OUTCOMES, type BankIdOutcome, type BankIdStarted, type ErrorBody } from '../../../signaling/protocol/index.ts';
 import { t } from '../strings.ts';
@@ -59,9 +60,21 @@ export function BankIdStep({ visitorToken, returnTo, hostName, outcome }: { visi
               {t(message)}
             </p>
           )}
-          <button type="button" disabled={busy} onClick={() => void start()}>
-            {busy ? t('bankid.starting') : message ? t('bankid.retry') : t('bankid.start')}
-          </button>
+          {isFramed() ? (
+            // Inside an EHR's iframe the flow cookie that binds BankID's answer to this browser (SameSite=Lax)
+            // is a third-party cookie, and the broker's pages refuse to be framed: BankID is not offered
+            // here. The visit goes on in a window of its own (the visitor checks in there again).
+            <p>
+              {t('bankid.framed')}{' '}
+              <a href={location.pathname} target="_blank" rel="noopener noreferrer">
+                {t('bankid.openWindow')}
+              </a>
+            </p>
+          ) : (
+            <button type="button" disabled={busy} onClick={() => void start()}>
+              {busy ? t('bankid.starting') : message ? t('bankid.retry') : t('bankid.start')}
+            </button>
+          )}
         </>
       )}
     </section>

@@ -10,6 +10,7 @@ import { RoomPriceEditor } from './RoomPriceEditor.tsx';
 import { PaymentsAdmin } from './PaymentsAdmin.tsx';
 import { WebhooksAdmin } from './WebhooksAdmin.tsx';
 import { ApiKeysAdmin } from './ApiKeysAdmin.tsx';
+import { EmbedOriginsForm } from '../embed/EmbedOriginsForm.tsx';
 
 /** What an admin action failed with, in words. */
 function problemOf(err: unknown): string {
@@ -72,6 +73,7 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
       <Rooms rooms={overview.rooms} members={overview.members} nameOf={nameOf} act={act} />
       <OrganizationSettingsForm settings={overview.settings} privacyPage={overview.privacyPage} act={act} />
       <BankIdSettingsForm members={overview.members} />
+      <EmbedOriginsForm />
       <PaymentsAdmin />
       <WebhooksAdmin />
       <ApiKeysAdmin />

@@ -105,6 +105,16 @@ export const keys = {
   /** Sorted set: delivery id -> when it was made, for the admins' list (trimmed like the deliveries expire). */
   webhookDeliveries: (orgId: string) => `${tag(orgId)}:webhook-deliveries`,
 
+  /**
+   * A single-use professional link (embedding/), by the hash of its secret: the consultation and member it
+   * logs in, until when. Taken with GETDEL at its one use; expires after 60 s.
+   */
+  professionalLink: (orgId: string, secretHash: string) => `${tag(orgId)}:pro-link:${secretHash}`,
+  /** An embedded professional view's session (a bearer token for one consultation), by the hash of its secret. */
+  embedSession: (orgId: string, secretHash: string) => `${tag(orgId)}:embed-session:${secretHash}`,
+  /** The origins (JSON list) allowed to frame the organization's pages, set by its admins. */
+  embedOrigins: (orgId: string) => `${tag(orgId)}:embed-origins`,
+
   // Lookups that must work before the organization is known. One key each, so no slot problem.
   roomBySlug: (slug: string) => `room-slug:${slug}`,
   /** A member's login by a keyed hash of their e-mail address (OrganizationStore.emailIndexKey). */
@@ -177,6 +187,8 @@ export const PERMANENT_KEY_PATTERNS = [
   // API keys: a name and a hash, until an admin revokes them (or the organization is closed).
   /^\{org:[0-9a-f]+\}:api-key:[0-9a-f]+$/,
   /^\{org:[0-9a-f]+\}:api-keys$/,
+  // A setting (origins of EHR pages), no visitor data.
+  /^\{org:[0-9a-f]+\}:embed-origins$/,
   /^\{org:[0-9a-f]+\}:bankid-member:[A-Za-z0-9_-]+$/,
   /^room-slug:/,
   /^pro-email:/,

@@ -1,3 +1,4 @@
+import type { Namespace } from 'socket.io';
 import type { QueueRemovalReason, WaitingVisitor } from '../../protocol/index.ts';
 import { socketRooms, type ProfessionalNamespace, type VisitorNamespace } from './types.ts';
 
@@ -6,6 +7,12 @@ import { socketRooms, type ProfessionalNamespace, type VisitorNamespace } from '
  * reach sockets on every signaling process.
  */
 export class Notifier {
+  /**
+   * The embedded professional views' namespace (embedding/), once attached: its sockets join calls too,
+   * so they hear a call's end and the loss of its media server like a dashboard does.
+   */
+  embeddedProfessionals?: Namespace;
+
   constructor(
     readonly visitors: VisitorNamespace,
     readonly professionals: ProfessionalNamespace,
@@ -31,11 +38,13 @@ export class Notifier {
   callEnded(callId: string, to: { visitorIds: string[]; professionalIds: string[] }): void {
     this.visitors.to([socketRooms.call(callId), ...to.visitorIds.map((id) => socketRooms.visitor(id))]).emit('call:ended', { callId });
     this.professionals.to([socketRooms.call(callId), ...to.professionalIds.map((id) => socketRooms.professional(id))]).emit('call:ended', { callId });
+    this.embeddedProfessionals?.to(socketRooms.call(callId)).emit('call:ended', { callId });
   }
 
   mediaLost(callId: string): void {
     this.visitors.to(socketRooms.call(callId)).emit('call:media-lost', { callId });
     this.professionals.to(socketRooms.call(callId)).emit('call:media-lost', { callId });
+    this.embeddedProfessionals?.to(socketRooms.call(callId)).emit('call:media-lost', { callId });
   }
 
   visitorPresence(e: { visitorId: string; roomId: string; online: boolean }): void {

@@ -1,0 +1,171 @@
+import type { Namespace, Socket } from 'socket.io';
+import {
+  embeddedProfessionalEvents,
+  type EmbeddedConsultationStatus,
+  type EmbeddedProfessionalClientEvents,
+  type EmbeddedProfessionalServerEvents,
+  type WaitingVisitor,
+} from '../../protocol/index.ts';
+import { socketActorOf } from '../audit/audit-context.ts';
+import type { Session } from '../auth/session-store.ts';
+import type { CallParticipant } from '../calls/call-participant.ts';
+import type { CallService } from '../calls/call-service.ts';
+import { callHandlers } from '../calls/call-handlers.ts';
+import { AppError, notFound } from '../errors.ts';
+import { keys } from '../redis/keys.ts';
+import type { Services } from '../services.ts';
+import { bindEvents, type Handlers } from '../socket/bind-events.ts';
+import type { ProfessionalSocket } from '../socket/types.ts';
+import { announceLine, announcePlaces } from '../waiting-room/queue-place.ts';
+import type { EmbeddedSession } from './embedded-sessions.ts';
+import { isClosed } from './embedding-routes.ts';
+
+export interface EmbeddedSocketData {
+  embedded: EmbeddedSession;
+  /**
+   * The shape call handling expects of a dashboard's socket. Its hash names no login session, so the
+   * call's keep-alive renews nothing here; the guard below renews the embedded session instead.
+   */
+  session: Session;
+}
+export type EmbeddedProfessionalNamespace = Namespace<EmbeddedProfessionalClientEvents, EmbeddedProfessionalServerEvents, {}, EmbeddedSocketData>;
+type EmbeddedSocket = Socket<EmbeddedProfessionalClientEvents, EmbeddedProfessionalServerEvents, {}, EmbeddedSocketData>;
+
+/** The Socket.IO rooms of this namespace: the sockets of one consultation's embedded views, and of one session. */
+export const embedRooms = {
+  consultation: (consultationId: string) => `embed-consultation:${consultationId}`,
+  session: (sessionHash: string) => `embed-session:${sessionHash}`,
+};
+
+/** The consultation's visitor as a queue card shows them, while they wait; null otherwise. */
+async function waitingVisitorOf(s: Services, orgId: string, visitorId: string | null): Promise<WaitingVisitor | null> {
+  const visitor = visitorId ? await s.waitingRoom.getVisitor(orgId, visitorId) : null;
+  if (!visitor || visitor.state !== 'waiting') return null;
+  const room = await s.organizations.getRoom(orgId, visitor.roomId);
+  if (!room) return null;
+  return {
+    visitorId: visitor.id,
+    name: visitor.name,
+    roomId: room.id,
+    roomName: room.name,
+    arrivedAt: visitor.arrivedAt,
+    online: visitor.presence !== 'lost',
+    ...(visitor.checkIn ? { checkIn: visitor.checkIn } : {}),
+    ...(visitor.deviceCheck ? { deviceCheck: visitor.deviceCheck } : {}),
+    ...(visitor.identity ? { identity: visitor.identity } : {}),
+    ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
+  };
+}
+
+/** The visitor who came with the consultation's link (noted on it by their arrival event), if any. */
+async function visitorIdOf(s: Services, orgId: string, consultationId: string): Promise<string | null> {
+  const [state, visitorId] = await s.redis.hmget(keys.consultation(orgId, consultationId), 'state', 'visitorId');
+  if (!state || state === 'cancelled') throw notFound('no such consultation');
+  return visitorId || null;
+}
+
+/**
+ * The embedded professional view's socket: a namespace of its own, authenticated by an embedded session's
+ * bearer token (the `auth` payload; no cookie), which can only ever see and act on its one consultation's
+ * visitor: their arrival, admitting them, and the call that follows. No other visitor, no queue of the
+ * room, no history, no admin; every call event must name that visitor's call.
+ */
+export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNamespace, s: Services, calls: CallService): void {
+  nsp.use(async (socket, next) => {
+    const embedded = await s.embedding.sessions.resolve((socket.handshake.auth as { token?: unknown }).token).catch(() => null);
+    const pro = embedded && (await s.organizations.getProfessional(embedded.orgId, embedded.professionalId).catch(() => null));
+    if (!embedded || !pro || (await isClosed(s, embedded.orgId).catch(() => true))) return next(new Error('unauthorized'));
+    const { orgId, professionalId, sessionHash, createdAt } = embedded;
+    socket.data = { embedded, session: { orgId, professionalId, sessionHash, createdAt, csrfToken: '' } };
+    next();
+  });
+
+  // What happens to a consultation reaches its embedded views (from whichever process it happened in).
+  s.events.subscribe(async (event) => {
+    if (!event.consultationId) return;
+    const room = nsp.to(embedRooms.consultation(event.consultationId));
+    if (event.type === 'visitor.arrived' || event.type === 'visitor.transferred') {
+      room.emit('consultation:visitor', await waitingVisitorOf(s, event.organizationId, event.data.visitorId ?? null));
+    } else if (event.type === 'visitor.left' || event.type === 'visitor.denied' || event.type === 'visitor.admitted') {
+      room.emit('consultation:visitor', null);
+    }
+  });
+
+  nsp.on('connection', (socket: EmbeddedSocket) => {
+    const { embedded } = socket.data;
+    const { orgId, professionalId, consultationId } = embedded;
+    void socket.join([embedRooms.consultation(consultationId), embedRooms.session(embedded.sessionHash)]);
+    const participant: CallParticipant = { role: 'professional', orgId, id: professionalId };
+    const who = socketActorOf(s.config.trustProxy, socket.data.session, socket.request);
+    const asDashboardSocket = socket as unknown as ProfessionalSocket;
+
+    const member = async () => {
+      const pro = await s.organizations.getProfessional(orgId, professionalId);
+      if (!pro) throw new AppError('unauthorized', 'please open the consultation again');
+      return pro;
+    };
+    /** The call of the consultation's visitor: the only call this socket may take part in. */
+    const consultationCall = async (): Promise<string | null> => {
+      const visitorId = await visitorIdOf(s, orgId, consultationId);
+      const visitor = visitorId ? await s.waitingRoom.getVisitor(orgId, visitorId) : null;
+      return visitor?.state === 'in_call' && visitor.callId ? visitor.callId : null;
+    };
+
+    let renewedAt = 0;
+    const guard = async () => {
+      const now = Date.now();
+      if (now - renewedAt < s.sessions.renewEveryMs) return;
+      if (await s.embedding.sessions.touch(embedded, now)) {
+        renewedAt = now;
+        return;
+      }
+      socket.emit('session:ended');
+      socket.disconnect(true);
+      throw new AppError('unauthorized', 'please open the consultation again');
+    };
+
+    const inCall = callHandlers(asDashboardSocket, participant, calls);
+    const scopedCallHandlers = Object.fromEntries(
+      Object.entries(inCall).map(([event, handler]) => [
+        event,
+        async (req: { callId: string }) => {
+          if ((await consultationCall()) !== req.callId) throw notFound('no such call');
+          return (handler as (r: typeof req) => Promise<object>)(req);
+        },
+      ]),
+    ) as unknown as typeof inCall;
+
+    const handlers: Handlers<typeof embeddedProfessionalEvents> = {
+      ...scopedCallHandlers,
+      'consultation:status': async (): Promise<EmbeddedConsultationStatus> => {
+        const visitorId = await visitorIdOf(s, orgId, consultationId);
+        const [visitor, callId] = await Promise.all([waitingVisitorOf(s, orgId, visitorId), consultationCall()]);
+        return { visitor, callId };
+      },
+      'consultation:admit': async () => {
+        const [pro, visitorId] = await Promise.all([member(), visitorIdOf(s, orgId, consultationId)]);
+        const waiting = visitorId ? await s.waitingRoom.getVisitor(orgId, visitorId) : null;
+        if (!waiting) throw new AppError('not_waiting', 'the visitor is not here yet');
+        // The admission script itself checks that this member may act on the visitor's room.
+        const { callId, lineNow } = await s.waitingRoom.admit(waiting, pro, Date.now());
+        s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
+        s.log.info({ orgId, visitorId: waiting.id, professionalId, callId, embedded: true }, 'visitor admitted');
+        s.notify.admitted(waiting.id, callId);
+        s.notify.visitorRemoved({ visitorId: waiting.id, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
+        if (lineNow) announceLine(s, lineNow);
+        else void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
+        await Promise.all([
+          s.audit.record({ ...who, action: 'admit', targetId: waiting.id, detail: { callId, roomId: waiting.roomId, embedded: true } }),
+          s.audit.record({ ...who, action: 'call_start', targetId: callId, detail: { visitorId: waiting.id } }),
+          // As from the dashboard: admitted, then the call's start, in order.
+          s.events
+            .emit(orgId, 'visitor.admitted', { visitorId: waiting.id, roomId: waiting.roomId, callId })
+            .then(() => s.events.emit(orgId, 'call.started', { visitorId: waiting.id, roomId: waiting.roomId, callId })),
+        ]);
+        return { callId };
+      },
+    };
+    bindEvents(socket, embeddedProfessionalEvents, handlers, s.log, guard);
+    socket.on('disconnect', () => calls.socketGone(asDashboardSocket));
+  });
+}

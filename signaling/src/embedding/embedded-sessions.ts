@@ -1,0 +1,62 @@
+import type { Redis } from 'ioredis';
+import { hashSecret, newSecret } from '../ids.ts';
+import { keys } from '../redis/keys.ts';
+
+/** A professional's session inside an EHR's iframe: one member, one consultation, nothing else. */
+export interface EmbeddedSession {
+  orgId: string;
+  professionalId: string;
+  consultationId: string;
+  /** Hash of the secret: names the Redis key and the Socket.IO room of this session's sockets. */
+  sessionHash: string;
+  createdAt: number;
+}
+
+/**
+ * Sessions of the embedded professional view. Inside a cross-site iframe the browser may block our
+ * cookies (third-party cookies), so the page keeps a bearer token `<org>.<secret>` in memory (never in
+ * storage: a reload needs a new link from the EHR) and sends it in the Socket.IO `auth` payload. Redis
+ * keeps the secret's hash only. Its keys are a kind of their own: no cookie-based guard can ever accept
+ * one, and what it may do is decided in one place (embedded-professional-socket.ts). Idle timeout and
+ * maximum age as for login sessions.
+ */
+export class EmbeddedSessions {
+  constructor(
+    private readonly redis: Redis,
+    private readonly idleMs: number,
+    private readonly maxAgeMs: number,
+  ) {}
+
+  async create(orgId: string, professionalId: string, consultationId: string, now = Date.now()): Promise<{ token: string; session: EmbeddedSession }> {
+    const secret = newSecret();
+    const sessionHash = hashSecret(secret);
+    await this.redis.set(keys.embedSession(orgId, sessionHash), JSON.stringify({ professionalId, consultationId, createdAt: now }), 'PX', this.idleMs);
+    return { token: `${orgId}.${secret}`, session: { orgId, professionalId, consultationId, sessionHash, createdAt: now } };
+  }
+
+  /** The live session for a token, renewing its idle timeout; null if malformed, unknown or expired. */
+  async resolve(token: unknown, now = Date.now()): Promise<EmbeddedSession | null> {
+    if (typeof token !== 'string') return null;
+    const m = /^([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
+    if (!m) return null;
+    const orgId = m[1]!;
+    const sessionHash = hashSecret(m[2]!);
+    const key = keys.embedSession(orgId, sessionHash);
+    const stored = await this.redis.get(key);
+    if (!stored) return null;
+    const s = JSON.parse(stored) as { professionalId: string; consultationId: string; createdAt: number };
+    if (now - s.createdAt >= this.maxAgeMs) {
+      await this.redis.del(key);
+      return null;
+    }
+    await this.redis.pexpire(key, Math.min(this.idleMs, this.maxAgeMs - (now - s.createdAt)));
+    return { orgId, sessionHash, ...s };
+  }
+
+  /** Renews the idle timeout (activity on the socket); false once the session is gone. */
+  async touch(session: EmbeddedSession, now = Date.now()): Promise<boolean> {
+    const left = this.maxAgeMs - (now - session.createdAt);
+    if (left <= 0) return false;
+    return (await this.redis.pexpire(keys.embedSession(session.orgId, session.sessionHash), Math.min(this.idleMs, left))) === 1;
+  }
+}

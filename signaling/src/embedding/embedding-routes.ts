@@ -1,0 +1,164 @@
+import { Router, type Request, type Response } from 'express';
+import {
+  embedParentQuery,
+  embedSettingsUpdate,
+  id,
+  professionalLinkRedeem,
+  professionalLinkRequest,
+  type EmbedParent,
+  type EmbedSettings,
+  type ProfessionalLinkCreated,
+  type ProfessionalLinkRedeemed,
+} from '../../protocol/index.ts';
+import { adminAccess } from '../admin/admin-access.ts';
+import { auditActorOf } from '../audit/audit-context.ts';
+import { startSession } from '../auth/auth-routes.ts';
+import { AppError, notFound } from '../errors.ts';
+import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import { parse } from '../http/validate.ts';
+import { keys } from '../redis/keys.ts';
+import type { Services } from '../services.ts';
+import { embedOriginProblem, organizationOfPage } from './embed-origins.ts';
+
+/** Failed uses of professional links per address per 15 minutes (a guess at tokens is hopeless anyway). */
+const FAILED_REDEEM_WINDOW_MS = 15 * 60_000;
+
+/** An organization whose contract ended (npm run org:close): its links log no one in. */
+export const isClosed = async (s: Services, orgId: string) => !!(await s.redis.hget(keys.organization(orgId), 'deletedAt'));
+
+/** A consultation of the organization that still takes people (not cancelled), with its room and visitor. */
+async function liveConsultation(s: Services, orgId: string, consultationId: string) {
+  if (!id.safeParse(consultationId).success) return null;
+  const h = await s.redis.hgetall(keys.consultation(orgId, consultationId));
+  if (!h.id || h.state === 'cancelled') return null;
+  return { id: consultationId, roomId: h.roomId!, visitorId: h.visitorId || null };
+}
+
+/**
+ * POST /api/v1/consultations/{id}/professional-link, for the v1 API router to mount (it authenticates
+ * the organization's API key and passes its organization): a single-use link, valid for 60 s, that opens
+ * the dashboard as `professionalId`, straight into the consultation. A consultation or member that is not
+ * the organization's is as unknown as one that does not exist (404), and so is a member who may not act
+ * on the consultation's room.
+ */
+export async function professionalLinkHandler(s: Services, orgId: string, consultationId: string, body: unknown, now = Date.now()): Promise<ProfessionalLinkCreated> {
+  const { professionalId } = parse(professionalLinkRequest, body);
+  const [consultation, pro] = await Promise.all([liveConsultation(s, orgId, consultationId), s.organizations.getProfessional(orgId, professionalId)]);
+  if (!consultation) throw notFound('no such consultation');
+  if (!pro || !(await s.organizations.mayActOn(pro, consultation.roomId))) throw notFound('no such professional');
+  const { url, expiresAt } = await s.embedding.links.issue(orgId, consultation.id, pro.id, now);
+  s.log.info({ orgId, consultationId: consultation.id, professionalId: pro.id }, 'professional link issued');
+  return { url, expiresAt: new Date(expiresAt).toISOString() };
+}
+
+export function embeddingRoutes(s: Services, clock: () => number = Date.now): Router {
+  const router = Router();
+  const { admin, orgOf, audit } = adminAccess(s);
+  const member = requireProfessional(s.sessions, s.config.cookieSecure);
+
+  /**
+   * The professional link page trades its token (from the link's fragment) for a login. The link is the
+   * EHR's word that it has authenticated this member: it counts as both factors, the EHR being where the
+   * member logged in (the organization chose to trust its EHR by giving it an API key). Top level: a normal
+   * session cookie. In an iframe: a bearer token for this one consultation (see EmbeddedSessions).
+   * Used, expired, malformed or unknown links all get the same answer.
+   */
+  router.post('/api/professional-links/redeem', async (req, res) => {
+    const body = parse(professionalLinkRedeem, req.body);
+    const invalid = async () => {
+      const allowed = await s.rateLimiter.allow('professional-link', req.ip ?? '', s.config.LOGIN_LIMIT_PER_ADDRESS, FAILED_REDEEM_WINDOW_MS);
+      return allowed ? notFound('This link is not valid, or it was used already') : new AppError('rate_limited', 'too many attempts; try again in 15 minutes');
+    };
+    const link = await s.embedding.links.redeem(body.token, clock());
+    const [pro, org, consultation, closed] = link
+      ? await Promise.all([
+          s.organizations.getProfessional(link.orgId, link.professionalId),
+          s.organizations.getOrganization(link.orgId),
+          liveConsultation(s, link.orgId, link.consultationId),
+          isClosed(s, link.orgId),
+        ])
+      : [null, null, null, true];
+    if (!link || !pro || !org || !consultation || closed) throw await invalid();
+
+    if (body.mode === 'session') {
+      // A password an admin reset is still to be changed first, as after any other login.
+      const session = await startSession(s, res, pro.orgId, pro.id, pro.mustChangePassword ? 'password-change' : undefined);
+      // Audited before the dashboard opens, or no login (see AuditLog.recordOrRefuse): the session goes again.
+      const entry = await s.audit.record({ ...auditActorOf(session, req.ip), action: 'login', targetId: consultation.id, detail: { method: 'single_use_link' } });
+      if (!entry) {
+        await s.sessions.destroy(session);
+        throw new AppError('audit_unavailable', 'the login could not be recorded; try again in a moment');
+      }
+      s.log.info({ orgId: pro.orgId, professionalId: pro.id, method: 'single_use_link' }, 'professional logged in');
+      const answer: ProfessionalLinkRedeemed = { mode: 'session', consultationId: consultation.id };
+      return res.json(answer);
+    }
+
+    const { token, session } = await s.embedding.sessions.create(pro.orgId, pro.id, consultation.id, clock());
+    const entry = await s.audit.record({
+      orgId: pro.orgId,
+      actor: pro.id,
+      sessionHash: session.sessionHash,
+      address: req.ip,
+      action: 'login',
+      targetId: consultation.id,
+      detail: { method: 'single_use_link', embedded: true },
+    });
+    if (!entry) {
+      await s.redis.del(keys.embedSession(pro.orgId, session.sessionHash));
+      throw new AppError('audit_unavailable', 'the login could not be recorded; try again in a moment');
+    }
+    s.log.info({ orgId: pro.orgId, professionalId: pro.id, method: 'single_use_link', embedded: true }, 'professional logged in');
+    const answer: ProfessionalLinkRedeemed = {
+      mode: 'embedded',
+      consultationId: consultation.id,
+      embedToken: token,
+      professionalName: pro.name,
+      organizationName: org.name,
+    };
+    res.json(answer);
+  });
+
+  /**
+   * Whether an embedded page may post its events to `origin`: only if the page's organization lists it
+   * (the same list its frame-ancestors come from). The page learns nothing else; unknown pages and origins
+   * not listed look alike.
+   */
+  router.get('/api/embedding/parent', async (req, res) => {
+    const query = embedParentQuery.safeParse(req.query);
+    const orgId = query.success ? await organizationOfPage(s, query.data.page) : null;
+    const allowed = orgId ? await s.embedding.origins.get(orgId) : [];
+    if (!query.success || !allowed.includes(query.data.origin)) throw notFound('not an origin this page may be embedded in');
+    const body: EmbedParent = { origin: query.data.origin };
+    res.json(body);
+  });
+
+  /** A logged-in member opening a consultation (after a professional link): its visitor, if they are here. */
+  router.get('/api/embedding/consultations/:id', member, async (req: Request, res: Response<unknown, AuthedLocals>) => {
+    const { orgId, professionalId } = res.locals.session;
+    const [consultation, pro] = await Promise.all([liveConsultation(s, orgId, String(req.params.id)), s.organizations.getProfessional(orgId, professionalId)]);
+    if (!consultation || !pro || !(await s.organizations.mayActOn(pro, consultation.roomId))) throw notFound('no such consultation');
+    res.json({ consultationId: consultation.id, visitorId: consultation.visitorId });
+  });
+
+  router.get('/api/admin/embedding', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
+    const body: EmbedSettings = { origins: await s.embedding.origins.get(orgOf(res)) };
+    res.json(body);
+  });
+
+  /** Replaces the list. Every origin is checked before anything is stored: one bad origin changes nothing. */
+  router.put('/api/admin/embedding', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const { origins } = parse(embedSettingsUpdate, req.body);
+    const production = s.config.NODE_ENV === 'production';
+    for (const [i, origin] of origins.entries()) {
+      const problem = embedOriginProblem(origin, production);
+      if (problem) throw new AppError('bad_request', `origins.${i}: ${problem}`);
+    }
+    await s.embedding.origins.set(orgOf(res), origins);
+    await audit(res, 'embed-origins-changed', 'embed_origins');
+    const body: EmbedSettings = { origins };
+    res.json(body);
+  });
+
+  return router;
+}
