@@ -90,7 +90,7 @@ const server = http.createServer(async (req, res) => {
     }
     if (req.method === 'POST' && req.url === '/start') {
       // 1. The consultation, with the EHR's own reference (sealed at rest by the service, echoed in webhooks).
-      const consultation = await api<{ id: string; visitorLink: string; expiresAt: string }>('/api/v1/consultations', { roomId: ROOM_ID, externalReference: 'record-12345' });
+      const consultation = await api<{ id: string; visitorLink: string; visitorLinkExpiresAt: string }>('/api/v1/consultations', { roomId: ROOM_ID, externalReference: 'record-12345' });
       // 2. A single-use link for the professional the EHR has authenticated (valid 60 s: ask just before showing it).
       const link = await api<{ url: string; expiresAt: string }>(`/api/v1/consultations/${consultation.id}/professional-link`, { professionalId: PROFESSIONAL_ID });
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(consultationPage(consultation, link.url));
