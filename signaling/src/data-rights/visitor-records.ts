@@ -125,12 +125,11 @@ export class VisitorRecords {
       // The call stays in the professional's history (it took place), naming no one.
       tx.hset(keys.call(orgId, callId), 'visitorId', 'erased');
     }
-    // The consultation stays (its EHR made it and tracks its state) but forgets who came.
-    if (consultationId && (await this.s.redis.hget(keys.consultation(orgId, consultationId), 'visitorId')) === visitorId) {
-      tx.hdel(keys.consultation(orgId, consultationId), 'visitorId');
-    }
     await tx.exec();
+    // The consultation stays (its EHR made it and tracks its state) but forgets who came; the webhook
+    // deliveries about them (sealed, naming them) go.
     if (consultationId) await this.s.consultations.forgetVisitor(orgId, consultationId, visitorId);
+    await this.s.webhooks.store.forgetVisitor(orgId, visitorId);
     // (HSET on a call that expired meanwhile would make a record without TTL.)
     for (const callId of listOf(callIds)) if ((await this.s.redis.pttl(keys.call(orgId, callId))) === -1) await this.s.redis.del(keys.call(orgId, callId));
     this.s.notify.visitorRemoved({ visitorId, roomId, reason: 'left' });

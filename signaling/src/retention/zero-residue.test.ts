@@ -7,6 +7,9 @@ import { CookieJar, passBroker, TEST_PERSONS, type BankIdBroker } from '../test-
 import { adminOf, setUpBankId, startBankIdServer } from '../test-support/bankid-setup.ts';
 import { confirmAsBrowser, intentIdOf, startPayment } from '../test-support/payment-visits.ts';
 import { dumpRedis } from '../test-support/redis-dump.ts';
+import { startTwilioStandIn } from '../test-support/twilio-stand-in.ts';
+import { TestReceiver } from '../webhooks/test-receiver.ts';
+import { keys } from '../redis/keys.ts';
 import { startStripeStandIn, TEST_CARDS, testStripeKeys, stripeEnv, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
 import {
   ask,
@@ -25,6 +28,7 @@ const RETENTION_SECONDS = 6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const person = TEST_PERSONS.kari;
 const PHONE = '+47 913 57 246';
+const TWILIO = { sid: `AC${'1'.repeat(32)}`, token: 'twilio-test-auth-token-0000' };
 
 /*
  * The privacy promise, proven: a visitor with every kind of data (a consultation link, the form, a device
@@ -41,14 +45,34 @@ describe('zero residue after retention and after erasure (real server, Redis, me
   let server: TestServer;
   let broker: BankIdBroker;
   let org: TestOrganization;
+  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
+  let receiver: TestReceiver;
+  let apiKey: string;
 
   before(async () => {
     stripe = await startStripeStandIn(stripeKeys);
+    twilio = await startTwilioStandIn(TWILIO.sid, TWILIO.token);
+    receiver = await TestReceiver.start();
     ({ server, broker } = await startBankIdServer({
       RETENTION_TEST_MINIMUM_SECONDS: '1',
       ...stripeEnv(stripeKeys, stripe),
+      TWILIO_ACCOUNT_SID: TWILIO.sid,
+      TWILIO_AUTH_TOKEN: TWILIO.token,
+      TWILIO_FROM: '+4759440000',
+      TWILIO_API_BASE_URL: twilio.url,
+      WEBHOOK_ALLOWED_ADDRESS_RANGES: '127.0.0.0/8',
+      WEBHOOK_ALLOW_PLAIN_HTTP: 'true',
     }));
     org = await createOrganization(server.services, { retentionSeconds: RETENTION_SECONDS });
+    // The organization's EHR: an API key, and an endpoint that hears every event.
+    apiKey = (await server.services.apiKeys.create(org.org.id, 'EHR', org.professional.id)).key;
+    const admin = await adminOf(server, org.org.id);
+    const endpoint = await fetch(`${server.url}/api/admin/webhooks`, {
+      method: 'POST',
+      headers: { origin: server.origin, 'content-type': 'application/json', ...admin.headers },
+      body: JSON.stringify({ url: receiver.url, events: ['consultation.created', 'visitor.arrived', 'visitor.admitted', 'call.started', 'call.ended', 'payment.captured'] }),
+    });
+    expect(endpoint.status, await endpoint.clone().text()).to.equal(201);
     await setUpBankId(server, await adminOf(server, org.org.id), broker);
     await server.services.organizations.setCheckIn(org.org.id, org.room.id, {
       ...DEFAULT_CHECK_IN,
@@ -62,14 +86,24 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     await broker?.close();
     await server?.close();
     await stripe?.close();
+    await twilio?.close();
+    await receiver?.close();
   });
 
   /** One visitor with every kind of data there is; answers what identifies them. */
   async function visitorWithEverything(name: string) {
     const pro = await memberApi(server, org.org.id, org.professional.id);
     const proSocket = await professionalSocket(server, pro.cookie);
-    // A scheduled consultation's private link, and a device check that went with the check-in.
-    const consultation = (await pro.call('POST', '/api/consultations', { roomId: org.room.id })).body as ConsultationCreated;
+    // A consultation made by the EHR through the API (its reference, the prefilled name and phone), its
+    // link sent by SMS, and a device check that went with the check-in.
+    const reference = `EHR-${Math.random().toString(36).slice(2, 10)}`;
+    const v1 = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const made = await v1('/api/v1/consultations', { roomId: org.room.id, externalReference: reference, visitor: { name, phone: PHONE.replace(/\s/g, '') } });
+    expect(made.status, await made.clone().text()).to.equal(201);
+    const consultation = (await made.json()) as { id: string; visitorLink: string };
+    expect((await v1(`/api/v1/consultations/${consultation.id}/sms-invitation`, {})).status).to.equal(202);
+    const invitationSid = `SM${String(twilio.sent.length).padStart(32, '0')}`;
     const link = consultation.visitorLink.split('/c/')[1]!;
     const checkId = 'e'.repeat(32);
     await server.services.networkChecks.save(checkId, { rttMs: 30, lossPercent: 0, bitrateKbps: 800, rating: 'good', limitedBy: null, measuredAt: Date.now() });
@@ -116,7 +150,27 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     expect(stripe.intents.get(intentId)?.status, 'charged after the call').to.equal('succeeded');
     socket.disconnect();
     proSocket.disconnect();
-    return { visitorId: visit.visitorId, callId: admitted.callId, intentId, traces: [visit.visitorId, name, PHONE, PHONE.replace(/\s/g, ''), person.socialno, person.name] };
+    // The EHR heard it all (so there are delivery logs, sealed, to be kept 30 days at most).
+    await receiver.waitFor((r) => r.some((x) => x.event.type === 'payment.captured' && (x.event.data as { visitorId?: string }).visitorId === visit.visitorId), 'payment.captured');
+    expect(receiver.received.filter((x) => x.event.consultationId === consultation.id).map((x) => x.event.externalReference)).to.include(reference);
+    return {
+      visitorId: visit.visitorId,
+      callId: admitted.callId,
+      intentId,
+      consultationId: consultation.id,
+      invitationSid,
+      traces: [visit.visitorId, name, PHONE, PHONE.replace(/\s/g, ''), person.socialno, person.name, reference, link],
+    };
+  }
+
+  /** What webhooks keep: the organization's deliveries, and anything at all in the outbox and the retry set. */
+  async function webhookResidue() {
+    const redis = server.redis.client;
+    return {
+      deliveries: await redis.zrange(keys.webhookDeliveries(org.org.id), '0', '-1'),
+      outbox: await redis.xlen(keys.webhookOutbox()),
+      retries: await redis.zcard(keys.webhookRetries()),
+    };
   }
 
   /** Every key, every member of every collection, as one text: what the server keeps, anywhere. */
@@ -138,6 +192,9 @@ describe('zero residue after retention and after erasure (real server, Redis, me
 
     const after = await everythingKept();
     for (const trace of visitor.traces) expect(after.outsideAudit, `no trace of ${trace}`).not.to.include(trace);
+    // The consultation, its reference index, the delivery logs and the outbox: gone too.
+    expect(after.outsideAudit, 'the consultation').not.to.include(visitor.consultationId);
+    expect(await webhookResidue(), 'webhook deliveries and outbox').to.deep.equal({ deliveries: [], outbox: 0, retries: 0 });
     // What may stay: the payment's bookkeeping record, with no one in it...
     expect(after.bookkeeping).to.include(visitor.intentId);
     for (const trace of visitor.traces) expect(after.bookkeeping).not.to.include(trace);
@@ -155,6 +212,14 @@ describe('zero residue after retention and after erasure (real server, Redis, me
       expect(erased.status).to.equal(204);
       const after = await everythingKept();
       for (const trace of visitor.traces) expect(after.outsideAudit, `no trace of ${trace}`).not.to.include(trace);
+      // The deliveries about them (sealed, naming them) went; their invitation SMS is deleted at Twilio.
+      const left = await webhookResidue();
+      for (const id of left.deliveries) expect(await server.redis.client.hget(keys.webhookDelivery(org.org.id, id), 'visitorId')).not.to.equal(visitor.visitorId);
+      expect(twilio.deleted).to.include(visitor.invitationSid);
+      // The consultation stays for its EHR (what became of it), without anyone's name, phone or id in it.
+      const record = await server.redis.client.hgetall(keys.consultation(org.org.id, visitor.consultationId));
+      expect(record.state).to.equal('ended');
+      expect(record).not.to.have.any.keys('visitorId', 'prefillName', 'prefillPhone', 'smsIds');
       expect(after.bookkeeping).to.include(visitor.intentId);
       for (const trace of visitor.traces.slice(1)) expect(after.audit).not.to.include(trace);
     } finally {

@@ -7,7 +7,8 @@ import { RETENTION_MS_OF } from '../redis/retention-lua.ts';
 
 /**
  * KEYS: org, delivery, the organization's deliveries. ARGV: delivery id, endpoint id, event id, event type,
- * now, body (ciphertext), how long deliveries are kept (ms). Kept that long or the organization's retention,
+ * now, body (ciphertext), how long deliveries are kept (ms), the visitor the event is about ('' if none:
+ * an opaque id, so an erasure finds their deliveries). Kept that long or the organization's retention,
  * whichever is shorter. A delivery made already (the same event handed on twice after a crash) stays as it
  * is. Answers 'ok', or 'not_found' for an organization that is gone.
  */
@@ -19,6 +20,7 @@ local keep = math.min(retention, tonumber(ARGV[7]))
 local now = tonumber(ARGV[5])
 redis.call('HSET', KEYS[2], 'endpointId', ARGV[2], 'eventId', ARGV[3], 'type', ARGV[4], 'createdAt', ARGV[5],
   'since', ARGV[5], 'status', 'pending', 'attempts', 0, 'body', ARGV[6])
+if ARGV[8] ~= '' then redis.call('HSET', KEYS[2], 'visitorId', ARGV[8]) end
 redis.call('PEXPIRE', KEYS[2], keep)
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (now - keep))

@@ -147,16 +147,41 @@ export class WebhookStore {
   // ---------- deliveries ----------
 
   /** A delivery of the event (its exact body, sealed) to the endpoint; 'not_found' if the organization is gone. */
-  async createDelivery(orgId: string, endpointId: string, event: { id: string; type: ConsultationEventType }, rawBody: string, now = Date.now()): Promise<string | null> {
+  async createDelivery(
+    orgId: string,
+    endpointId: string,
+    event: { id: string; type: ConsultationEventType; data?: { visitorId?: string } },
+    rawBody: string,
+    now = Date.now(),
+  ): Promise<string | null> {
     const deliveryId = deliveryIdOf(event.id, endpointId);
     const sealed = this.cipher.encrypt(rawBody, fieldContext.webhookBody(orgId, 'delivery', deliveryId));
     const result = await runScript(
       this.redis,
       'createWebhookDelivery',
       [keys.organization(orgId), keys.webhookDelivery(orgId, deliveryId), keys.webhookDeliveries(orgId)],
-      [deliveryId, endpointId, event.id, event.type, now, sealed, WEBHOOK_DELIVERY_KEEP_MS],
+      [deliveryId, endpointId, event.id, event.type, now, sealed, WEBHOOK_DELIVERY_KEEP_MS, event.data?.visitorId ?? ''],
     );
     return result === 'ok' ? deliveryId : null;
+  }
+
+  /**
+   * A visitor's erasure: the deliveries of events about them (their sealed bodies name them and carry the
+   * consultation's reference) go with their attempt logs, delivered or not. Answers how many.
+   */
+  async forgetVisitor(orgId: string, visitorId: string): Promise<number> {
+    const ids = await this.redis.zrange(keys.webhookDeliveries(orgId), '0', '-1');
+    if (ids.length === 0) return 0;
+    const read = this.redis.pipeline();
+    for (const id of ids) read.hget(keys.webhookDelivery(orgId, id), 'visitorId');
+    const owners = (await read.exec()) ?? [];
+    const theirs = ids.filter((_, n) => owners[n]?.[1] === visitorId);
+    if (theirs.length === 0) return 0;
+    const tx = this.redis.multi();
+    for (const id of theirs) tx.del(keys.webhookDelivery(orgId, id), keys.webhookAttempts(orgId, id));
+    tx.zrem(keys.webhookDeliveries(orgId), ...theirs);
+    await tx.exec();
+    return theirs.length;
   }
 
   async getDelivery(orgId: string, deliveryId: string): Promise<StoredDelivery | null> {
