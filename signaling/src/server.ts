@@ -152,13 +152,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // Hearing an event only adds it to the outbox (one round trip); delivery runs beside, in every process.
   services.events.subscribe((event) => services.webhooks.outbox.enqueue(event));
   services.webhooks.outbox.start();
-  const purge = new PurgeJob(services);
-  purge.start();
   services.audit.anchors.start();
   const callService = new CallService(services);
   const presence = new VisitorPresence(services);
   const messages = new WaitingMessages(services);
   const smsSender = SmsSender.fromConfig(config);
+  const purge = new PurgeJob(services, smsSender);
+  purge.start();
   const smsAlerts = new SmsAlerts(services, smsSender);
   attachVisitorNamespace(notify.visitors, services, callService, presence, messages, smsAlerts);
   attachProfessionalNamespace(notify.professionals, services, callService, messages);

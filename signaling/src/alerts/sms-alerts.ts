@@ -1,3 +1,4 @@
+import { noteSentSms } from './sent-sms.ts';
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
@@ -101,6 +102,7 @@ export class SmsAlerts {
       if (!sid) continue;
       // Twilio keeps the message (its link names the visitor): noted on the visitor, so erasing them deletes it there too.
       await runScript(this.s.redis, 'appendToField', [keys.visitor(room.orgId, visitorId)], ['smsIds', sid]);
+      await noteSentSms(this.s.redis, room.orgId, sid);
       this.s.log.info({ orgId: room.orgId, professionalId: proId }, 'arrival SMS sent');
     }
   }

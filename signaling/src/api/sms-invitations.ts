@@ -1,5 +1,6 @@
 import type { ApiSmsInvitationSent } from '../../protocol/index.ts';
 import type { SmsSender } from '../alerts/sms-sender.ts';
+import { noteSentSms } from '../alerts/sent-sms.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { ConsultationRecord } from '../consultations/consultation-store.ts';
@@ -38,6 +39,7 @@ export class SmsInvitations {
     const when = consultation.scheduledAt ? ` ${new Date(consultation.scheduledAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
     const sid = await this.sender.send(to, `Consult: your video consultation${when}. / Din videokonsultasjon. ${s.config.PUBLIC_ORIGIN}/c/${token}`);
     await s.consultations.noteSms(caller.orgId, consultation.id, sid);
+    await noteSentSms(s.redis, caller.orgId, sid);
     s.log.info({ orgId: caller.orgId, consultationId: consultation.id }, 'SMS invitation sent');
     return { status: 'sent', to: `${'*'.repeat(Math.max(0, to.length - 3))}${to.slice(-3)}` };
   }

@@ -55,6 +55,8 @@ export const keys = {
   session: (orgId: string, sessionHash: string) => `${tag(orgId)}:session:${sessionHash}`,
   /** A code sent to a professional's phone to prove it is theirs (10 minutes). */
   smsVerification: (orgId: string, proId: string) => `${tag(orgId)}:sms-verify:${proId}`,
+  /** Sorted set: the sids of SMS sent about visitors -> when, to delete Twilio's copies when retention passes. */
+  sentSms: (orgId: string) => `${tag(orgId)}:sms-sent`,
   /** Present while a professional may not get another arrival SMS. */
   smsThrottle: (orgId: string, proId: string) => `${tag(orgId)}:sms-throttle:${proId}`,
   /** Set: hashes of a member's unused recovery codes for the second factor. */
@@ -166,6 +168,7 @@ export const RETAINED_KEY_KINDS = [
   'webhook-delivery',
   'webhook-attempts',
   'webhook-deliveries',
+  'sms-sent',
 ];
 
 /** The organization a key belongs to and its kind (`{org:<id>}:<kind>[:...]`), or null for a global key. */

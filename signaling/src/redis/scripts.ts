@@ -291,6 +291,18 @@ redis.call('PEXPIRE', KEYS[2], retention)
 return 'ok'
 `;
 
+/**
+ * Notes a member of a sorted set about visitors (scored by time), kept for the organization's retention
+ * period and `ARGV[3]` ms more (so the purge job, which trims it by score, sees each member once its
+ * retention has passed). KEYS: org, sorted set. ARGV: member, score, margin (ms).
+ */
+const noteRetained = `
+${RETENTION}
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], retention + tonumber(ARGV[3]))
+return 'ok'
+`;
+
 /** Sets a field of a hash only if the hash still exists (a write must not bring back an expired record without its TTL). KEYS: hash. ARGV: field, value. */
 const setIfExists = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
@@ -356,6 +368,7 @@ const SCRIPTS = {
   releaseLock: { keys: 1, lua: releaseLock },
   setIfExists: { keys: 1, lua: setIfExists },
   pushRetained: { keys: 2, lua: pushRetained },
+  noteRetained: { keys: 2, lua: noteRetained },
   sendBack: { keys: 4, lua: sendBack },
   admitToCall: { keys: 6, lua: admitToCall },
   inviteToCall: { keys: 4, lua: inviteToCall },

@@ -3,6 +3,8 @@ import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 import { retentionMsOfFields } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
+import type { SmsSender } from '../alerts/sms-sender.ts';
+import { deleteExpiredSms } from '../alerts/sent-sms.ts';
 import { deletionDue, eraseOrganization } from './organization-deletion.ts';
 import { WEBHOOK_DELIVERY_KEEP_MS } from '../webhooks/webhook-store.ts';
 
@@ -33,7 +35,11 @@ export class PurgeJob {
   private running?: Promise<unknown>;
   private readonly owner = randomBytes(16).toString('hex');
 
-  constructor(private readonly s: Services) {}
+  constructor(
+    private readonly s: Services,
+    /** Deletes Twilio's copies of the SMS sent about visitors once retention has passed (none: no SMS here). */
+    private readonly sms: SmsSender | null = null,
+  ) {}
 
   start(): void {
     const every = this.s.config.PURGE_INTERVAL_SECONDS * 1000;
@@ -119,6 +125,7 @@ export class PurgeJob {
       for (const { orgId, cutoff } of retained) {
         const due = dueReferences.get(orgId);
         if (due) report.removed += await this.s.consultations.trimReferences(orgId, due, cutoff);
+        if (this.sms) report.removed += await deleteExpiredSms(this.s.redis, this.sms, orgId, cutoff);
       }
       // The audit log has a retention of its own (a year by default), trimmed with a checkpoint.
       const trimmed = await Promise.all(batch.filter((orgId) => !closed.includes(orgId)).map((orgId) => this.s.audit.trim(orgId, now)));

@@ -192,6 +192,8 @@ describe('zero residue after retention and after erasure (real server, Redis, me
 
     const after = await everythingKept();
     for (const trace of visitor.traces) expect(after.outsideAudit, `no trace of ${trace}`).not.to.include(trace);
+    // Twilio's copy of the invitation SMS (the number, the link) is deleted there.
+    expect(twilio.deleted).to.include(visitor.invitationSid);
     // The consultation, its reference index, the delivery logs and the outbox: gone too.
     expect(after.outsideAudit, 'the consultation').not.to.include(visitor.consultationId);
     expect(await webhookResidue(), 'webhook deliveries and outbox').to.deep.equal({ deliveries: [], outbox: 0, retries: 0 });

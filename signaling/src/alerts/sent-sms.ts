@@ -1,0 +1,32 @@
+import type { Redis } from 'ioredis';
+import { keys } from '../redis/keys.ts';
+import { runScript } from '../redis/scripts.ts';
+import type { SmsSender } from './sms-sender.ts';
+
+/**
+ * Twilio keeps every message it sent (the number, and a body with a link about a visitor) until it is
+ * deleted through its API. Each message we send is noted by its sid and time, so that when the
+ * organization's retention has passed the purge job deletes Twilio's copy too: nothing about a visitor is
+ * left anywhere, our processors included. (An erasure deletes a visitor's messages at once.)
+ */
+export async function noteSentSms(redis: Redis, orgId: string, sid: string, now = Date.now()): Promise<void> {
+  // Kept a day past the retention: the purge job deletes each message at Twilio once its retention passed.
+  await runScript(redis, 'noteRetained', [keys.organization(orgId), keys.sentSms(orgId)], [sid, now, 86_400_000]);
+}
+
+/** Deletes at Twilio the organization's messages sent before `cutoff` (at most `limit` a pass); answers how many. */
+export async function deleteExpiredSms(redis: Redis, sender: SmsSender, orgId: string, cutoff: number, limit = 100): Promise<number> {
+  const due = await redis.zrangebyscore(keys.sentSms(orgId), '-inf', `(${cutoff}`, 'LIMIT', 0, limit);
+  let deleted = 0;
+  for (const sid of due) {
+    // One that fails (Twilio down, a message still sending) stays noted and is tried at the next pass.
+    const ok = await sender.remove(sid).then(
+      () => true,
+      () => false,
+    );
+    if (!ok) continue;
+    await redis.zrem(keys.sentSms(orgId), sid);
+    deleted++;
+  }
+  return deleted;
+}
