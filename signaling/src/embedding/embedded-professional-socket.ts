@@ -1,3 +1,4 @@
+import { queueCardOf } from '../waiting-room/queue-card.ts';
 import type { Namespace, Socket } from 'socket.io';
 import {
   embeddedProfessionalEvents,
@@ -43,18 +44,7 @@ async function waitingVisitorOf(s: Services, orgId: string, visitorId: string | 
   if (!visitor || visitor.state !== 'waiting') return null;
   const room = await s.organizations.getRoom(orgId, visitor.roomId);
   if (!room) return null;
-  return {
-    visitorId: visitor.id,
-    name: visitor.name,
-    roomId: room.id,
-    roomName: room.name,
-    arrivedAt: visitor.arrivedAt,
-    online: visitor.presence !== 'lost',
-    ...(visitor.checkIn ? { checkIn: visitor.checkIn } : {}),
-    ...(visitor.deviceCheck ? { deviceCheck: visitor.deviceCheck } : {}),
-    ...(visitor.identity ? { identity: visitor.identity } : {}),
-    ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
-  };
+  return queueCardOf(visitor, room);
 }
 
 /** The visitor who came with the consultation's link (noted on it by their arrival event), if any. */

@@ -17,8 +17,10 @@ import {
   startTestServer,
   testPublicKey,
   visitorSocket,
+  type ProfessionalClient,
   type TestOrganization,
   type TestServer,
+  type VisitorClient,
 } from '../test-support/test-server.ts';
 
 /*
@@ -70,6 +72,18 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
   }
 
   const cookieOf = async (proId: string) => `${sessionCookieName(false)}=${await sessionCookieFor(server, org.org.id, proId)}`;
+  /** The professional admits the visitor, and both join the call's media. */
+  async function admitAndJoin(pro: ProfessionalClient, visitor: VisitorClient, visitorId: string): Promise<{ callId: string }> {
+    const admitted = await ask(pro, 'queue:admit', { visitorId });
+    if (!admitted.ok) throw new Error(JSON.stringify(admitted));
+    const caps = await deviceRtpCapabilities(server);
+    for (const socket of [visitor, pro]) {
+      const joined = await ask(socket, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
+      if (!joined.ok) throw new Error(JSON.stringify(joined));
+    }
+    return { callId: admitted.callId };
+  }
+
   const record = (id: string) => server.redis.client.hgetall(keys.consultation(org.org.id, id));
 
   it('a whole consultation: arrived, admitted, call started, call ended, in order; the record has its times and length', async () => {
@@ -82,11 +96,7 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     expect((await record(c.id)).state).to.equal('waiting');
 
     const pro = await professionalSocket(server, await cookieOf(org.professional.id));
-    const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
-    if (!admitted.ok) throw new Error(JSON.stringify(admitted));
-    const caps = await deviceRtpCapabilities(server);
-    await ask(visitor, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
-    await ask(pro, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    const admitted = await admitAndJoin(pro, visitor, visit.visitorId);
     await heardFor((e) => e.consultationId === c.id, 3);
     expect((await record(c.id)).state).to.equal('in_call');
     await sleep(1100);
@@ -157,11 +167,7 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     const visit = await checkIn(c.token, 'Lise');
     const visitor = await visitorSocket(server, visit.visitorToken);
     const pro = await professionalSocket(server, await cookieOf(org.professional.id));
-    const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
-    if (!admitted.ok) throw new Error(JSON.stringify(admitted));
-    const caps = await deviceRtpCapabilities(server);
-    await ask(visitor, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
-    await ask(pro, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    const admitted = await admitAndJoin(pro, visitor, visit.visitorId);
     // Both tabs close; nobody comes back.
     visitor.disconnect();
     pro.disconnect();
@@ -179,12 +185,8 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     const visitor = await visitorSocket(server, walkIn.visitorToken);
     const cookie = await cookieOf(org.professional.id);
     const pro = await professionalSocket(server, cookie);
-    const admitted = await ask(pro, 'queue:admit', { visitorId: walkIn.visitorId });
-    if (!admitted.ok) throw new Error(JSON.stringify(admitted));
-    const { callId } = admitted;
+    const { callId } = await admitAndJoin(pro, visitor, walkIn.visitorId);
     const caps = await deviceRtpCapabilities(server);
-    await ask(visitor, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
-    await ask(pro, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
     visitor.disconnect();
     pro.disconnect();
     // The professional's page reloads and rejoins before the grace period is over.

@@ -1,3 +1,4 @@
+import { queueCardOf } from './queue-card.ts';
 import type { SmsAlerts } from '../alerts/sms-alerts.ts';
 import type { Room } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
@@ -9,18 +10,7 @@ import type { Visitor } from './waiting-room-store.ts';
  */
 export function announceArrival(s: Services, sms: SmsAlerts, room: Room, visitor: Visitor): void {
   s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor joined the waiting room');
-  s.notify.visitorArrived({
-    visitorId: visitor.id,
-    name: visitor.name,
-    roomId: room.id,
-    roomName: room.name,
-    arrivedAt: visitor.arrivedAt,
-    online: true,
-    checkIn: visitor.checkIn,
-    ...(visitor.deviceCheck ? { deviceCheck: visitor.deviceCheck } : {}),
-    ...(visitor.identity ? { identity: visitor.identity } : {}),
-    ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
-  });
+  s.notify.visitorArrived(queueCardOf(visitor, room, { online: true }));
   void s.events.emit(room.orgId, 'visitor.arrived', { visitorId: visitor.id, roomId: room.id });
   void sms.visitorArrived(room, visitor.id).catch((err: Error) => s.log.warn({ err: err.message }, 'arrival SMS failed'));
 }

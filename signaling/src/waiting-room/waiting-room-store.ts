@@ -1,3 +1,4 @@
+import { queueCardOf } from './queue-card.ts';
 import type { Redis } from 'ioredis';
 import { accessCodeKey } from '../check-in/access-codes.ts';
 import { CHECK_IN_STEPS, detailsOf, type CheckInAnswers, type CheckInDetails, type CheckInStep, type DeviceCheckDetails, type VerifiedIdentity, type WaitingVisitor } from '../../protocol/index.ts';
@@ -287,19 +288,7 @@ export class WaitingRoomStore {
           await this.redis.zrem(key, visitorId);
           continue;
         }
-        result.push({
-          visitorId: visitor.id,
-          name: visitor.name,
-          roomId: room.id,
-          roomName: room.name,
-          arrivedAt: visitor.arrivedAt,
-          online: visitor.presence !== 'lost',
-          ...(visitor.messageKey ? { messageKey: visitor.messageKey } : {}),
-          ...(visitor.checkIn ? { checkIn: visitor.checkIn } : {}),
-          ...(visitor.deviceCheck ? { deviceCheck: visitor.deviceCheck } : {}),
-          ...(visitor.identity ? { identity: visitor.identity } : {}),
-          ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
-        });
+        result.push(queueCardOf(visitor, room, { messageKey: true }));
       }
     }
     return result.sort((a, b) => a.arrivedAt - b.arrivedAt);
