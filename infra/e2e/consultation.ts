@@ -101,10 +101,10 @@ export interface ConsultationSuite {
  * for the whole suite; each test's pages closed after it, with screenshots when it failed. `afterEachTest`
  * runs first (to close what a test opened besides pages). The fields are there once `before` has run.
  */
-export function consultationSuite(organizationName: string, afterEachTest?: () => Promise<void>): ConsultationSuite {
+export function consultationSuite(organizationName: string, afterEachTest?: () => Promise<void>, env?: Record<string, string>): ConsultationSuite {
   const suite = {} as ConsultationSuite;
   before(async () => {
-    suite.server = await startTestServer();
+    suite.server = await startTestServer(env ? { env } : {});
     suite.org = await createOrganization(suite.server.services, { name: organizationName });
     suite.browser = await launchChromium();
     suite.scene = new Consultation(suite.browser, suite.server, suite.org);
