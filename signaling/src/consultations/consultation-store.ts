@@ -159,11 +159,6 @@ export class ConsultationStore {
     return h.id ? this.toRecord(orgId, h, retentionMs) : null;
   }
 
-  /** A visitor checked in with the consultation's link (so a cancellation can take them out of the line). */
-  async noteVisitor(orgId: string, id: string, visitorId: string): Promise<void> {
-    await runScript(this.redis, 'appendToField', [keys.consultation(orgId, id)], ['visitorIds', visitorId]);
-  }
-
   /** A visitor of it was erased: nothing on the consultation names or reaches them any more. */
   async forgetVisitor(orgId: string, id: string, visitorId: string): Promise<void> {
     await runScript(this.redis, 'forgetConsultationVisitor', [keys.consultation(orgId, id)], [visitorId]);
@@ -191,15 +186,23 @@ export class ConsultationStore {
     id: string,
     now = Date.now(),
   ): Promise<{ result: 'ok' | 'already_cancelled' | 'not_found' | 'consultation_in_call' | 'consultation_closed'; removed: { visitorId: string; roomId: string }[] }> {
-    const visitorIds = listOf(await this.redis.hget(keys.consultation(orgId, id), 'visitorIds'));
-    const rooms = await Promise.all(visitorIds.map((v) => this.redis.hget(keys.visitor(orgId, v), 'roomId')));
-    const scriptKeys = [keys.consultation(orgId, id), keys.presence(orgId)];
-    visitorIds.forEach((v, i) => {
-      if (rooms[i]) scriptKeys.push(keys.visitor(orgId, v), keys.waiting(orgId, rooms[i]!));
-    });
-    const [result, ...removedIds] = (await runScript(this.redis, 'cancelConsultation', scriptKeys, [now])) as unknown as string[];
-    const roomOf = new Map(visitorIds.map((v, i) => [v, rooms[i] ?? '']));
-    return { result: result as 'ok', removed: removedIds.map((visitorId) => ({ visitorId, roomId: roomOf.get(visitorId) ?? '' })) };
+    // The visitors' keys are read first (a script must name every key it touches); a visitor who checks in
+    // between that read and the script changes the list, and the script then answers `visitors_changed`
+    // without changing anything: read again. (Each retry needs a new check-in in that gap.)
+    for (let attempt = 0; ; attempt++) {
+      if (attempt === 20) throw new Error('cancelling a consultation: its visitors kept changing');
+      const noted = (await this.redis.hget(keys.consultation(orgId, id), 'visitorIds')) ?? '';
+      const visitorIds = listOf(noted);
+      const rooms = await Promise.all(visitorIds.map((v) => this.redis.hget(keys.visitor(orgId, v), 'roomId')));
+      const scriptKeys = [keys.consultation(orgId, id), keys.presence(orgId)];
+      visitorIds.forEach((v, i) => {
+        if (rooms[i]) scriptKeys.push(keys.visitor(orgId, v), keys.waiting(orgId, rooms[i]!));
+      });
+      const [result, ...removedIds] = (await runScript(this.redis, 'cancelConsultation', scriptKeys, [now, noted])) as unknown as string[];
+      if (result === 'visitors_changed') continue;
+      const roomOf = new Map(visitorIds.map((v, i) => [v, rooms[i] ?? '']));
+      return { result: result as 'ok', removed: removedIds.map((visitorId) => ({ visitorId, roomId: roomOf.get(visitorId) ?? '' })) };
+    }
   }
 
   /**
