@@ -4,6 +4,7 @@ import { roomPrice, type ConsultationStatus, type RoomPrice } from '../../protoc
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
+import { decodePageCursor, encodePageCursor, isAfterCursor } from '../http/page-cursor.ts';
 import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
 
 export interface Consultation {
@@ -213,7 +214,7 @@ export class ConsultationStore {
    */
   async list(orgId: string, q: ListQuery, retentionMs: number, now = Date.now()): Promise<{ consultations: ConsultationRecord[]; nextCursor: string | null }> {
     const index = q.externalReference !== undefined ? keys.consultationsByReference(orgId, this.referenceHash(orgId, q.externalReference)) : keys.consultations(orgId);
-    const after = q.cursor ? decodeCursor(q.cursor) : null;
+    const after = q.cursor ? decodePageCursor(q.cursor) : null;
     const min = Math.max(q.from ?? 0, now - retentionMs);
     let max = q.to !== undefined ? q.to - 1 : Number.MAX_SAFE_INTEGER;
     if (after) max = Math.min(max, after.score);
@@ -228,8 +229,8 @@ export class ConsultationStore {
       const entries: { id: string; score: number }[] = [];
       for (let i = 0; i < flat.length; i += 2) {
         const e = { id: flat[i]!, score: Number(flat[i + 1]) };
-        // Equal to the cursor's time: only the ids after it (ZREVRANGE orders equal scores by id, descending).
-        if (!(after && e.score === after.score && e.id >= after.id)) entries.push(e);
+        // Equal to the cursor's time: only the ids after it.
+        if (isAfterCursor(e, after)) entries.push(e);
       }
       const pipeline = this.redis.pipeline();
       for (const e of entries) pipeline.hgetall(keys.consultation(orgId, e.id));
@@ -250,7 +251,7 @@ export class ConsultationStore {
         break;
       }
     }
-    return { consultations: found, nextCursor: exhausted || !last ? null : encodeCursor(last) };
+    return { consultations: found, nextCursor: exhausted || !last ? null : encodePageCursor(last) };
   }
 
   /**
@@ -316,14 +317,5 @@ function parsePrice(stored: string): RoomPrice | null | undefined {
   }
 }
 
-function encodeCursor(c: { score: number; id: string }): string {
-  return Buffer.from(`${c.score}.${c.id}`).toString('base64url');
-}
-
 /** Whether a cursor is one this store made (anything else is a bad request). */
-export const validCursor = (cursor: string) => decodeCursor(cursor) !== null;
-
-function decodeCursor(cursor: string): { score: number; id: string } | null {
-  const m = /^(\d{1,16})\.([0-9a-f]{32})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  return m ? { score: Number(m[1]), id: m[2]! } : null;
-}
+export const validCursor = (cursor: string) => decodePageCursor(cursor) !== null;
