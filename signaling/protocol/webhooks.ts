@@ -108,19 +108,19 @@ export interface WebhookDeliveryView {
   deliveredAt: number | null;
 }
 
-/** GET /api/admin/webhooks/deliveries?endpointId=&status=&before= : newest first. */
+/** GET /api/admin/webhook-deliveries?endpointId=&status=&cursor= : newest first. */
 export const webhookDeliveryQuery = z.strictObject({
   endpointId: id.optional(),
   status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional(),
-  /** Page on from here: the `createdAt` of the last delivery of the page before (ms). */
-  before: z.string().regex(/^\d{1,15}$/).transform(Number).optional(),
+  /** Page on from here: the page before's `nextCursor` (opaque: the time and id of its last entry). */
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/).optional(),
 });
 export type WebhookDeliveryQuery = z.input<typeof webhookDeliveryQuery>;
 
 export interface WebhookDeliveryList {
   deliveries: WebhookDeliveryView[];
-  /** Pass as `before` for older ones; null at the end. */
-  nextBefore: number | null;
+  /** Pass as `cursor` for older ones; null at the end. */
+  nextCursor: string | null;
 }
 
 /** GET /api/admin/webhooks/deliveries/:id: with its attempts, newest first. */

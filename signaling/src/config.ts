@@ -95,6 +95,11 @@ const schema = z
     /** REST API v1 (EHR systems, per API key): calls per key per minute (429 with Retry-After past it). */
     API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
     /**
+     * REST API v1: failed authentications (missing, unknown or revoked key) per client address per minute;
+     * past it further failures get 429 with Retry-After instead of 401. A valid key is never refused by it.
+     */
+    API_FAILED_AUTH_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    /**
      * SMS invitations through the API, against SMS pumping: at most this many per API key and per
      * organization per day (UTC), and only to these country codes (comma separated; Nordic by default).
      */

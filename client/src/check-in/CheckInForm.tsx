@@ -133,7 +133,8 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
       }
       // A room whose price cannot be paid on this server now, or whose BankID broker is not reachable: the clinic must act.
       const code = res.status === 503 ? ((await res.json().catch(() => null)) as { error?: { code?: string } } | null)?.error?.code : undefined;
-      setFailure(res.status === 429 ? 'checkin.rateLimited' : code === 'payments_unavailable' ? 'payment.unavailable' : 'checkin.failed');
+      // 404: the link stopped working while the form was open (a consultation cancelled, a room deleted).
+      setFailure(res.status === 429 ? 'checkin.rateLimited' : res.status === 404 ? 'link.invalid' : code === 'payments_unavailable' ? 'payment.unavailable' : 'checkin.failed');
     } catch {
       setFailure('checkin.failed');
     } finally {

@@ -20,6 +20,8 @@ const when = (at: number) => new Date(at).toLocaleString(locale(), { dateStyle: 
 export function WebhooksAdmin() {
   const [endpoints, setEndpoints] = useState<WebhookEndpointView[] | null>(null);
   const [deliveries, setDeliveries] = useState<WebhookDeliveryView[]>([]);
+  // Where the next (older) page starts; null: none.
+  const [cursor, setCursor] = useState<string | null>(null);
   const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [url, setUrl] = useState('');
@@ -33,11 +35,23 @@ export function WebhooksAdmin() {
       ]);
       setEndpoints(e.endpoints);
       setDeliveries(d.deliveries);
+      setCursor(d.nextCursor);
     } catch {
       setProblem(t('admin.failed'));
     }
   };
   useEffect(() => void load(), []);
+
+  /** The next page of older deliveries, after those shown (the cursor holds the last one's time and id). */
+  const more = async (from: string) => {
+    try {
+      const d = await api<WebhookDeliveryList>('GET', `/api/admin/webhook-deliveries?cursor=${encodeURIComponent(from)}`);
+      setDeliveries((shown) => [...shown, ...d.deliveries]);
+      setCursor(d.nextCursor);
+    } catch {
+      setProblem(t('admin.failed'));
+    }
+  };
 
   const act = async (work: () => Promise<void>) => {
     setProblem(null);
@@ -167,6 +181,11 @@ export function WebhooksAdmin() {
             ))}
           </tbody>
         </table>
+      )}
+      {cursor && (
+        <button type="button" class="secondary" onClick={() => void more(cursor)}>
+          {t('webhooks.more')}
+        </button>
       )}
     </section>
   );

@@ -62,7 +62,8 @@ export const apiRoute = <P, Q, B>(route: ApiRoute<P, Q, B>): ApiRoute<P, Q, B> =
 const UNAUTHORIZED = 'a valid API key is required: Authorization: Bearer <key>';
 
 /**
- * Bearer authentication with an organization's API key, then the key's rate limit. Never a cookie: v1
+ * Bearer authentication with an organization's API key, then the key's rate limit; failed attempts are
+ * limited per client address (429 past API_FAILED_AUTH_PER_ADDRESS_PER_MINUTE). Never a cookie: v1
  * is for servers, and a browser's session must not be able to make these calls for it (no CSRF path).
  * A missing, malformed, unknown or revoked key, or one of a closed organization, gets the very same
  * 401. Exported so another v1 route (mounted elsewhere) can use the same guard.
@@ -76,6 +77,15 @@ export function apiAuth(s: Services): RequestHandler {
         ? await Promise.all([s.organizations.getOrganization(caller.orgId), s.redis.hget(keys.organization(caller.orgId), 'deletedAt')])
         : [null, null];
       if (!caller || !organization || deletedAt) {
+        // Failures are counted per client address (by the TRUST_PROXY rule, as req.ip), against key
+        // guessing. Only failures are limited: a valid key from the same address still works, so a clinic's
+        // EHR behind a shared NAT is not locked out by someone else's wrong guesses there.
+        const perMinute = s.config.API_FAILED_AUTH_PER_ADDRESS_PER_MINUTE;
+        const failures = await s.rateLimiter.attempt('api-auth-failed', req.ip ?? '', perMinute, 60_000);
+        if (!failures.allowed) {
+          res.set('Retry-After', String(failures.retryAfterSeconds));
+          return next(new AppError('rate_limited', `at most ${perMinute} failed authentications a minute per client address`));
+        }
         res.set('WWW-Authenticate', 'Bearer realm="consult api v1"');
         return next(new AppError('unauthorized', UNAUTHORIZED));
       }

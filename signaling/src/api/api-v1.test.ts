@@ -419,12 +419,21 @@ describe('REST API v1 (real server, Redis, Twilio stand-in)', function () {
     for (const [method, path] of served) expect(describe_.paths[path]?.[method], `${method} ${path}`).to.be.an('object');
     expect(doc.components.schemas).to.have.property('ConsultationEvent');
     expect(JSON.stringify(doc.webhooks)).to.include('#/components/schemas/ConsultationEvent');
+    // Each webhook documents its signature header and how to verify it.
+    const hooks = Object.values(doc.webhooks as Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean; description?: string }[] }>>).flatMap((item) => Object.values(item));
+    expect(hooks).to.not.be.empty;
+    for (const hook of hooks) {
+      const signature = hook.parameters?.find((p) => p.in === 'header' && p.name === 'Consult-Signature');
+      expect(signature, 'the Consult-Signature header').to.deep.include({ required: true });
+      expect(signature!.description).to.include('HMAC-SHA256').and.include('<t>.<raw body>').and.include('5 minutes').and.include('several v1');
+    }
 
     const page = await fetch(`${server.url}/api/v1/docs`);
     expect(page.status).to.equal(200);
     const html = await page.text();
     expect(page.headers.get('content-security-policy')).to.include("script-src 'self'");
     expect(html).to.include('/api/v1/consultations/{id}/sms-invitation');
+    expect(html).to.include('Consult-Signature');
     expect(html).not.to.match(/<script|style=|https?:\/\/(?!127\.0\.0\.1)/);
     expect((await fetch(`${server.url}/api/v1/docs.css`)).status).to.equal(200);
   });

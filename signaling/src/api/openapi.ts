@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { apiError, consultationEvent, consultationEventTypes, ErrorCode } from '../../protocol/index.ts';
+import { apiError, consultationEvent, consultationEventTypes, ErrorCode, WEBHOOK_SIGNATURE_HEADER } from '../../protocol/index.ts';
 import type { ApiRoute } from './api-router.ts';
 
 type Json = Record<string, unknown>;
@@ -10,10 +10,24 @@ const STATUS_WORDS: Record<number, string> = {
   401: 'No valid API key: missing, malformed, unknown or revoked (all answered alike).',
   404: 'No such consultation or room in the organization of the key.',
   409: 'The consultation is in a state that does not allow this (consultation_in_call, consultation_closed).',
-  429: 'Too many calls (per API key per minute), or too many SMS invitations today; see Retry-After where given.',
+  429: 'Too many calls (per API key per minute), too many failed authentications from your address (a valid key still works), or too many SMS invitations today; see Retry-After where given.',
   500: 'Something went wrong on our side.',
   503: 'A provider this needs is not set up on this server (sms_unavailable).',
 };
+
+/**
+ * How a receiver checks a webhook (the same rule as webhooks/webhook-signature.ts signs by, and
+ * webhooks/verify-signature.example.ts verifies by): written for the EHR's developer.
+ */
+const SIGNATURE_RULE =
+  `Every delivery is signed in the ${WEBHOOK_SIGNATURE_HEADER} header: \`t=<unix seconds>,v1=<hex>\`, where each v1 is the ` +
+  'lowercase hex HMAC-SHA256, keyed with the endpoint\'s signing secret (the whole `whsec_...` string, UTF-8), of the ' +
+  'string `<t>.<raw body>`: the t value, a dot, and the request body exactly as received (the bytes, before any JSON ' +
+  'parsing). To verify: compute the HMAC with your secret and accept the request if it equals any of the v1 values ' +
+  '(compare in constant time). While a secret is being rotated there are several v1 values (the new secret\'s first, ' +
+  'then the old one\'s), so a receiver holding either secret accepts. Reject a request whose t is more than 5 minutes ' +
+  'from your clock (a replayed old delivery), or that has no matching v1.';
+const SIGNATURE_EXAMPLE = `t=1767225600,v1=${'5f'.repeat(32)}`;
 
 /**
  * A zod schema as OpenAPI 3.1 wants it (JSON Schema 2020-12), with schemas that carry an id moved to
@@ -98,7 +112,20 @@ export function openApiDocument(routes: ApiRoute[], publicOrigin: string): Json 
       consultationEvent: {
         post: {
           summary: 'Something happened to a consultation',
-          description: 'Sent to each webhook endpoint the organization set up, for the event types it chose. The same event id on every retry.',
+          description:
+            'Sent to each webhook endpoint the organization set up, for the event types it chose. The same event id on every retry ' +
+            '(answer anything but 2xx, or nothing, and it is tried again later with growing pauses). ' +
+            SIGNATURE_RULE,
+          parameters: [
+            {
+              name: WEBHOOK_SIGNATURE_HEADER,
+              in: 'header',
+              required: true,
+              description: SIGNATURE_RULE,
+              schema: { type: 'string', pattern: '^t=[0-9]+(,v1=[0-9a-f]{64})+$' },
+              example: SIGNATURE_EXAMPLE,
+            },
+          ],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ConsultationEvent' } } } },
           responses: { '200': { description: 'Any 2xx status acknowledges the event.' } },
         },
@@ -132,6 +159,15 @@ export function docsPage(doc: Json): string {
       );
     }
   }
+  // Each webhook with the headers it comes with (the signature and how to check it).
+  const webhookSections = Object.entries((doc.webhooks as Record<string, Record<string, Json>> | undefined) ?? {}).flatMap(([name, operations]) =>
+    Object.entries(operations).map(([method, op]) => {
+      const headers = ((op.parameters as Json[] | undefined) ?? []).map(
+        (p) => `<li><code>${escape(String(p.name))}</code> (${p.in}${p.required ? ', always sent' : ''}): ${escape(String(p.description ?? ''))}${p.example ? ` Example: <code>${escape(String(p.example))}</code>` : ''}</li>`,
+      );
+      return `<section id="webhook-${escape(name)}"><h3><span class="method">${method.toUpperCase()}</span> ${escape(String(op.summary))}</h3>` + (headers.length ? `<h4>Headers</h4><ul>${headers.join('')}</ul>` : '') + '</section>';
+    }),
+  );
   const schemas = Object.entries((doc.components as Json).schemas as Json).map(([name, schema]) => `<section id="schema-${escape(name)}"><h3>${escape(name)}</h3><pre>${escape(JSON.stringify(schema, null, 2))}</pre></section>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -139,7 +175,7 @@ export function docsPage(doc: Json): string {
 <body><main><h1>${escape(String(info.title))} v${escape(String(info.version))}</h1>
 <p>${escape(String(info.description))}</p><p>Machine-readable: <a href="/api/v1/openapi.json">openapi.json</a> (OpenAPI 3.1).</p>
 <h2>Operations</h2>${sections.join('\n')}
-<h2>Webhooks</h2><p>Each event is POSTed as a <a href="#schema-ConsultationEvent">ConsultationEvent</a>.</p>
+<h2>Webhooks</h2><p>Each event is POSTed as a <a href="#schema-ConsultationEvent">ConsultationEvent</a>.</p>${webhookSections.join('\n')}
 <h2>Schemas</h2>${schemas.join('\n')}
 </main></body></html>`;
 }

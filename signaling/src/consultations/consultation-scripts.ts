@@ -47,13 +47,16 @@ return removed
 
 /**
  * KEYS: consultation, presence, then for each visitor who came with its link: their hash and their room's
- * waiting list. ARGV: now. Refused while anyone of it is in a call; an ended one stays ended; cancelling
- * again changes nothing. Visitors waiting or still checking in leave the line ('cancelled'). Answers
- * {'ok', removed visitor ids...} or {reason}.
+ * waiting list. ARGV: now, the consultation's visitorIds as the caller read them to name those keys.
+ * Refused while anyone of it is in a call; an ended one stays ended; cancelling again changes nothing.
+ * Visitors waiting or still checking in leave the line ('cancelled'). Answers {'ok', removed visitor
+ * ids...} or {reason}; {'visitors_changed'} (nothing changed) if a visitor checked in since the caller read
+ * the list: the caller reads again, so no one who joined in between stays in line.
  */
 const cancelConsultation = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'not_found'} end
+if (redis.call('HGET', KEYS[1], 'visitorIds') or '') ~= ARGV[2] then return {'visitors_changed'} end
 if state == 'cancelled' then return {'already_cancelled'} end
 if state == 'in_call' then return {'consultation_in_call'} end
 for i = 3, #KEYS, 2 do

@@ -4,6 +4,7 @@ import { roomPrice, type ConsultationStatus, type RoomPrice } from '../../protoc
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
+import { decodePageCursor, encodePageCursor, isAfterCursor } from '../http/page-cursor.ts';
 import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
 
 export interface Consultation {
@@ -159,11 +160,6 @@ export class ConsultationStore {
     return h.id ? this.toRecord(orgId, h, retentionMs) : null;
   }
 
-  /** A visitor checked in with the consultation's link (so a cancellation can take them out of the line). */
-  async noteVisitor(orgId: string, id: string, visitorId: string): Promise<void> {
-    await runScript(this.redis, 'appendToField', [keys.consultation(orgId, id)], ['visitorIds', visitorId]);
-  }
-
   /** A visitor of it was erased: nothing on the consultation names or reaches them any more. */
   async forgetVisitor(orgId: string, id: string, visitorId: string): Promise<void> {
     await runScript(this.redis, 'forgetConsultationVisitor', [keys.consultation(orgId, id)], [visitorId]);
@@ -191,15 +187,23 @@ export class ConsultationStore {
     id: string,
     now = Date.now(),
   ): Promise<{ result: 'ok' | 'already_cancelled' | 'not_found' | 'consultation_in_call' | 'consultation_closed'; removed: { visitorId: string; roomId: string }[] }> {
-    const visitorIds = listOf(await this.redis.hget(keys.consultation(orgId, id), 'visitorIds'));
-    const rooms = await Promise.all(visitorIds.map((v) => this.redis.hget(keys.visitor(orgId, v), 'roomId')));
-    const scriptKeys = [keys.consultation(orgId, id), keys.presence(orgId)];
-    visitorIds.forEach((v, i) => {
-      if (rooms[i]) scriptKeys.push(keys.visitor(orgId, v), keys.waiting(orgId, rooms[i]!));
-    });
-    const [result, ...removedIds] = (await runScript(this.redis, 'cancelConsultation', scriptKeys, [now])) as unknown as string[];
-    const roomOf = new Map(visitorIds.map((v, i) => [v, rooms[i] ?? '']));
-    return { result: result as 'ok', removed: removedIds.map((visitorId) => ({ visitorId, roomId: roomOf.get(visitorId) ?? '' })) };
+    // The visitors' keys are read first (a script must name every key it touches); a visitor who checks in
+    // between that read and the script changes the list, and the script then answers `visitors_changed`
+    // without changing anything: read again. (Each retry needs a new check-in in that gap.)
+    for (let attempt = 0; ; attempt++) {
+      if (attempt === 20) throw new Error('cancelling a consultation: its visitors kept changing');
+      const noted = (await this.redis.hget(keys.consultation(orgId, id), 'visitorIds')) ?? '';
+      const visitorIds = listOf(noted);
+      const rooms = await Promise.all(visitorIds.map((v) => this.redis.hget(keys.visitor(orgId, v), 'roomId')));
+      const scriptKeys = [keys.consultation(orgId, id), keys.presence(orgId)];
+      visitorIds.forEach((v, i) => {
+        if (rooms[i]) scriptKeys.push(keys.visitor(orgId, v), keys.waiting(orgId, rooms[i]!));
+      });
+      const [result, ...removedIds] = (await runScript(this.redis, 'cancelConsultation', scriptKeys, [now, noted])) as unknown as string[];
+      if (result === 'visitors_changed') continue;
+      const roomOf = new Map(visitorIds.map((v, i) => [v, rooms[i] ?? '']));
+      return { result: result as 'ok', removed: removedIds.map((visitorId) => ({ visitorId, roomId: roomOf.get(visitorId) ?? '' })) };
+    }
   }
 
   /**
@@ -210,7 +214,7 @@ export class ConsultationStore {
    */
   async list(orgId: string, q: ListQuery, retentionMs: number, now = Date.now()): Promise<{ consultations: ConsultationRecord[]; nextCursor: string | null }> {
     const index = q.externalReference !== undefined ? keys.consultationsByReference(orgId, this.referenceHash(orgId, q.externalReference)) : keys.consultations(orgId);
-    const after = q.cursor ? decodeCursor(q.cursor) : null;
+    const after = q.cursor ? decodePageCursor(q.cursor) : null;
     const min = Math.max(q.from ?? 0, now - retentionMs);
     let max = q.to !== undefined ? q.to - 1 : Number.MAX_SAFE_INTEGER;
     if (after) max = Math.min(max, after.score);
@@ -225,8 +229,8 @@ export class ConsultationStore {
       const entries: { id: string; score: number }[] = [];
       for (let i = 0; i < flat.length; i += 2) {
         const e = { id: flat[i]!, score: Number(flat[i + 1]) };
-        // Equal to the cursor's time: only the ids after it (ZREVRANGE orders equal scores by id, descending).
-        if (!(after && e.score === after.score && e.id >= after.id)) entries.push(e);
+        // Equal to the cursor's time: only the ids after it.
+        if (isAfterCursor(e, after)) entries.push(e);
       }
       const pipeline = this.redis.pipeline();
       for (const e of entries) pipeline.hgetall(keys.consultation(orgId, e.id));
@@ -247,7 +251,7 @@ export class ConsultationStore {
         break;
       }
     }
-    return { consultations: found, nextCursor: exhausted || !last ? null : encodeCursor(last) };
+    return { consultations: found, nextCursor: exhausted || !last ? null : encodePageCursor(last) };
   }
 
   /**
@@ -313,14 +317,5 @@ function parsePrice(stored: string): RoomPrice | null | undefined {
   }
 }
 
-function encodeCursor(c: { score: number; id: string }): string {
-  return Buffer.from(`${c.score}.${c.id}`).toString('base64url');
-}
-
 /** Whether a cursor is one this store made (anything else is a bad request). */
-export const validCursor = (cursor: string) => decodeCursor(cursor) !== null;
-
-function decodeCursor(cursor: string): { score: number; id: string } | null {
-  const m = /^(\d{1,16})\.([0-9a-f]{32})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  return m ? { score: Number(m[1]), id: m[2]! } : null;
-}
+export const validCursor = (cursor: string) => decodePageCursor(cursor) !== null;

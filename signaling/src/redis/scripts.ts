@@ -53,17 +53,33 @@ ${TRIM(waitingKey)}
 `;
 
 /**
- * KEYS: org, visitor, waiting, room, access code, the organization's visitors. ARGV: visitorId, roomId, name, tokenHash, now,
+ * A scheduled consultation's visitor joins or enters its line only while the consultation still takes
+ * visitors: its link was resolved a moment before, and a cancellation may have come in between. Checked
+ * in the same step as the visitor is put in line, so a cancel and a check-in cannot cross.
+ */
+const CONSULTATION_MUST_BE_OPEN = (key: string) => `
+local consultationState = redis.call('HGET', ${key}, 'state')
+if not consultationState or consultationState == 'cancelled' then return 'not_found' end
+`;
+
+/**
+ * KEYS: org, visitor, waiting, room, access code, the organization's visitors, [the consultation, for a
+ * visitor with its link]. ARGV: visitorId, roomId, name, tokenHash, now,
  * consultationId, appointmentAt ('' for a walk-in), the check-in answers as the queue card shows them
  * (JSON), '1' in a pseudonymous room (the access code is used up; the caller gave its label as the name), the
  * check-in steps still to do (comma separated; '' = none: straight into the line), how long (ms) a visitor
  * doing them is kept, what the device check found (JSON, or ''). A scheduled visitor's data is kept for the retention period from the later of now
- * and the appointment. A room deleted meanwhile takes no one.
+ * and the appointment. A room deleted meanwhile takes no one, nor a consultation cancelled meanwhile; the
+ * visitor is noted on the consultation in the same step (so a cancellation after it takes them out of line).
  */
 const joinWaitingRoom = `
 ${RETENTION}
 -- A room deleted meanwhile, or an organization whose contract ended (its links may be cached a while), takes no one.
 if redis.call('EXISTS', KEYS[4]) == 0 or redis.call('HEXISTS', KEYS[1], 'deletedAt') == 1 then return 'not_found' end
+if ARGV[6] ~= '' then
+  if not KEYS[7] then return 'not_found' end
+  ${CONSULTATION_MUST_BE_OPEN('KEYS[7]')}
+end
 local now = tonumber(ARGV[5])
 local name = ARGV[3]
 if ARGV[9] == '1' then
@@ -77,7 +93,10 @@ local checkingIn = ARGV[10] ~= ''
 redis.call('HSET', KEYS[2], 'visitorId', ARGV[1], 'roomId', ARGV[2], 'name', name, 'tokenHash', ARGV[4],
   'state', checkingIn and 'checking_in' or 'waiting', 'arrivedAt', ARGV[5], 'checkIn', ARGV[8])
 if ARGV[12] ~= '' then redis.call('HSET', KEYS[2], 'deviceCheck', ARGV[12]) end
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'consultationId', ARGV[6], 'appointmentAt', ARGV[7]) end
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[2], 'consultationId', ARGV[6], 'appointmentAt', ARGV[7])
+  redis.call('HSET', KEYS[7], 'visitorIds', (redis.call('HGET', KEYS[7], 'visitorIds') or '') .. ARGV[1] .. ',')
+end
 if checkingIn then
   -- Steps still to do (BankID, payment): known by the token, in no line, and gone soon if abandoned.
   redis.call('HSET', KEYS[2], 'steps', ARGV[10])
@@ -312,9 +331,11 @@ return 'ok'
 
 /** One attempt against a fixed-window limit: answers the count so far. KEYS: counter. ARGV: window (ms). */
 /**
- * A visitor done with the room's check-in steps enters its line. KEYS: org, visitor, waiting. ARGV:
- * visitorId, now, '1' if the payment authorization was confirmed with the payment provider. BankID is
- * checked here (the verified identity is on the visitor's hash).
+ * A visitor done with the room's check-in steps enters its line. KEYS: org, visitor, waiting, [their
+ * consultation, for a visitor who came with its link]. ARGV: visitorId, now, '1' if the payment
+ * authorization was confirmed with the payment provider. BankID is checked here (the verified identity is
+ * on the visitor's hash). A visitor whose consultation was cancelled meanwhile leaves instead ('cancelled',
+ * as the cancellation does to those it finds) and the answer is not_found.
  */
 const enterWaitingRoom = `
 ${RETENTION}
@@ -322,6 +343,16 @@ local now = tonumber(ARGV[2])
 local state = redis.call('HGET', KEYS[2], 'state')
 if not state then return 'not_found' end
 if state ~= 'checking_in' then return 'not_waiting' end
+local consultationId = redis.call('HGET', KEYS[2], 'consultationId')
+if consultationId and consultationId ~= '' then
+  -- The caller names the consultation's key; it must be this visitor's own.
+  if not KEYS[4] or string.sub(KEYS[4], -#consultationId - 1) ~= ':' .. consultationId then return 'not_found' end
+  if redis.call('HGET', KEYS[4], 'state') == 'cancelled' then
+    redis.call('HSET', KEYS[2], 'state', 'left', 'leftAt', ARGV[2], 'leftReason', 'cancelled')
+    return 'not_found'
+  end
+  ${CONSULTATION_MUST_BE_OPEN('KEYS[4]')}
+end
 local steps = ',' .. (redis.call('HGET', KEYS[2], 'steps') or '') .. ','
 if string.find(steps, ',bankid,', 1, true) and redis.call('HEXISTS', KEYS[2], 'bankId') == 0 then return 'check_in_incomplete' end
 if string.find(steps, ',payment,', 1, true) and ARGV[3] ~= '1' then return 'check_in_incomplete' end
@@ -377,8 +408,8 @@ const SCRIPTS = {
   transferVisitor: { keys: 4, lua: transferVisitor },
   visitorPresence: { keys: 3, lua: visitorPresence },
   dropVisitor: { keys: 3, lua: dropVisitor },
-  joinWaitingRoom: { keys: 6, lua: joinWaitingRoom },
-  enterWaitingRoom: { keys: 3, lua: enterWaitingRoom },
+  joinWaitingRoom: { keys: 'variable', lua: joinWaitingRoom },
+  enterWaitingRoom: { keys: 'variable', lua: enterWaitingRoom },
   admit: { keys: 9, lua: admit },
   leaveWaitingRoom: { keys: 3, lua: leaveWaitingRoom },
   endCall: { keys: 'variable', lua: endCall },

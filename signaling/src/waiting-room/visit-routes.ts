@@ -34,9 +34,9 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
     // A price nobody could pay (the server's Stripe keys are gone): said now, before anything is kept.
     if (steps.includes('payment') && !s.payments.available) throw new AppError('payments_unavailable', 'card payment is not available right now; contact the clinic');
     const deviceCheck = body.deviceCheck && (await deviceCheckDetails(s, body.deviceCheck));
+    // (Noted on the consultation in the same step, so cancelling it can take this visitor out of the line;
+    // a consultation cancelled since it was resolved above takes no one: 404, as its link now gets.)
     const { visitor, visitorToken } = await s.waitingRoom.join(room, answers, Date.now(), consultation ?? undefined, steps, deviceCheck);
-    // Noted on the consultation, so cancelling it can take this visitor out of the line.
-    if (consultation) await s.consultations.noteVisitor(consultation.orgId, consultation.id, visitor.id);
     // With steps to do (BankID, payment) the visitor waits only once they are done (see visit:enter).
     if (steps.length === 0) announceArrival(s, sms, room, visitor);
     else s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor checking in');

@@ -1,7 +1,7 @@
 import { visitorEvents, type VisitState } from '../../protocol/index.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { CallParticipant } from '../calls/call-participant.ts';
-import { notFound } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import { bindEvents } from '../socket/bind-events.ts';
 import { socketRooms, type VisitorNamespace, type VisitorSocket } from '../socket/types.ts';
 import type { Services } from '../services.ts';
@@ -54,7 +54,15 @@ export function attachVisitorNamespace(
           if (!room) throw notFound();
           // The card counts as authorized only when Stripe says so, never on the browser's word.
           const paid = visitor.steps.includes('payment') && (await s.payments.isAuthorized(orgId, visitorId));
-          const waiting = await s.waitingRoom.enter(visitor, paid);
+          const waiting = await s.waitingRoom.enter(visitor, paid).catch(async (err: unknown) => {
+            // Their consultation was cancelled while they did the steps: the script took them out instead;
+            // they are told as the cancellation tells those it finds, and a card held for them is released.
+            if (!(err instanceof AppError && err.code === 'not_found')) throw err;
+            if ((await s.waitingRoom.getVisitor(orgId, visitorId))?.leftReason !== 'cancelled') throw err;
+            settleEndedVisits(s, orgId, [visitorId]);
+            return null;
+          });
+          if (!waiting) return { visit: await visitState(s, orgId, visitorId) };
           socket.data.visitor = waiting;
           announceArrival(s, sms, room, waiting);
           void presence.entered(waiting).catch((err: Error) => s.log.warn({ err: err.message }, 'could not record presence'));

@@ -32,6 +32,8 @@ export interface Visitor {
   deniedMessage?: string;
   /** A scheduled consultation's time, if they came with its link. */
   appointmentAt?: number;
+  /** The scheduled consultation whose link they came with. */
+  consultationId?: string;
   /** The public key their browser reads messages with. */
   messageKey?: string;
   /** Their answers to the room's form as the professional reads them (labels as the form had them then). */
@@ -105,6 +107,8 @@ export class WaitingRoomStore {
         keys.room(room.orgId, room.id),
         codeKey,
         keys.visitors(room.orgId),
+        // Checked again in the script: the link may have been cancelled since it was resolved.
+        ...(consultation ? [keys.consultation(room.orgId, consultation.id)] : []),
       ],
       [
         visitorId,
@@ -122,7 +126,7 @@ export class WaitingRoomStore {
       ],
     );
     if (result === 'access_code_invalid') throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
-    if (result !== 'ok') throw notFound();
+    if (result !== 'ok') throw notFound('This link is not valid');
     return {
       visitor: {
         id: visitorId,
@@ -132,6 +136,7 @@ export class WaitingRoomStore {
         state: steps.length ? 'checking_in' : 'waiting',
         arrivedAt: now,
         appointmentAt,
+        consultationId: consultation?.id,
         checkIn,
         steps,
         identified: false,
@@ -149,7 +154,13 @@ export class WaitingRoomStore {
     const result = await runScript(
       this.redis,
       'enterWaitingRoom',
-      [keys.organization(visitor.orgId), keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId)],
+      [
+        keys.organization(visitor.orgId),
+        keys.visitor(visitor.orgId, visitor.id),
+        keys.waiting(visitor.orgId, visitor.roomId),
+        // A consultation cancelled while its visitor did the check-in steps takes no one into the line.
+        ...(visitor.consultationId ? [keys.consultation(visitor.orgId, visitor.consultationId)] : []),
+      ],
       [visitor.id, now, paymentConfirmed ? '1' : '0'],
     );
     if (result === 'check_in_incomplete') throw new AppError(result, 'a check-in step is not done');
@@ -311,6 +322,7 @@ export class WaitingRoomStore {
       leftReason: h.leftReason === 'connection_lost' || h.leftReason === 'denied' || h.leftReason === 'cancelled' ? h.leftReason : undefined,
       deniedMessage: this.open(orgId, visitorId, 'deniedMessage', h.deniedMessage) || undefined,
       appointmentAt: h.appointmentAt ? Number(h.appointmentAt) : undefined,
+      consultationId: h.consultationId || undefined,
       steps: CHECK_IN_STEPS.filter((step) => h.steps?.split(',').includes(step)),
       identified: !!h.bankId,
       identity: this.identities(orgId, h),

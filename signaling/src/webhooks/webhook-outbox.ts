@@ -13,6 +13,8 @@ import { WebhookStore } from './webhook-store.ts';
 
 /** The consumer group every signaling process reads the outbox through. */
 export const OUTBOX_GROUP = 'deliverers';
+/** How often a deliverer removes the consumers of processes gone (besides at its start). */
+const CONSUMER_TIDY_INTERVAL_MS = 3_600_000;
 /** A retry waits at most this long, however many came before. */
 const MAX_RETRY_DELAY_MS = 3_600_000;
 
@@ -47,6 +49,8 @@ export function retryDelay(baseMs: number, failedAttempts: number, random = Math
  *   goes back into the stream; past WEBHOOK_GIVE_UP_AFTER_MS the delivery is marked failed.
  * - An entry a process took and never finished (it was killed) is taken over by another process after
  *   WEBHOOK_CLAIM_IDLE_MS (XAUTOCLAIM): everything in the outbox survives the restart of any process.
+ * - The consumer a dead process leaves in the group is removed once it has nothing pending and has been
+ *   idle a day (at each start and hourly), so restarts do not pile consumers up.
  */
 export class WebhookOutbox {
   private readonly consumer = `${process.pid}-${randomBytes(6).toString('hex')}`;
@@ -58,6 +62,11 @@ export class WebhookOutbox {
   private groupReady = false;
   /** The clock attempts are made and judged by (tests move it to see a day of failures pass). */
   now: () => number = Date.now;
+  /**
+   * A consumer idle this long with nothing pending belongs to a process gone (a live one reads every
+   * second): removed from the group. Tests shorten it.
+   */
+  idleConsumerMs = 86_400_000;
 
   constructor(
     private readonly redis: Redis,
@@ -91,6 +100,10 @@ export class WebhookOutbox {
     const claimMs = Math.max(250, Math.floor(this.config.WEBHOOK_CLAIM_IDLE_MS / 2));
     this.timers.push(setInterval(() => void this.releaseDue().catch(this.warn('releasing due retries')), pollMs));
     this.timers.push(setInterval(() => void this.claimAbandoned().catch(this.warn('claiming abandoned entries')), claimMs));
+    // Every process that ever delivered left a consumer in the group; those of processes gone pile up.
+    const tidy = () => void this.removeIdleConsumers().catch(this.warn('removing idle consumers'));
+    tidy();
+    this.timers.push(setInterval(tidy, CONSUMER_TIDY_INTERVAL_MS));
     for (const t of this.timers) t.unref();
   }
 
@@ -162,6 +175,18 @@ export class WebhookOutbox {
     if (deleted?.length) await this.redis.xack(keys.webhookOutbox(), OUTBOX_GROUP, ...deleted);
     for (const entry of claimed) if (entry[1]) this.track(entry);
     return claimed.length;
+  }
+
+  /**
+   * Removes the group's consumers that have nothing pending and were idle longer than `idleMs`: those of
+   * processes killed or restarted (a consumer with pending entries stays: claimAbandoned takes them over
+   * first). Never this process's own. Answers how many went.
+   */
+  async removeIdleConsumers(idleMs = this.idleConsumerMs): Promise<number> {
+    await this.ensureGroup();
+    const removed = Number(await runScript(this.redis, 'removeIdleWebhookConsumers', [keys.webhookOutbox()], [OUTBOX_GROUP, idleMs, this.consumer]));
+    if (removed) this.log.info({ removed }, 'webhooks: removed the idle consumers of processes gone');
+    return removed;
   }
 
   /** Deliveries whose retry is due go back into the outbox (atomic: each exactly once, whichever process). */

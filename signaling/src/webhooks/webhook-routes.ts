@@ -109,6 +109,7 @@ export function webhookRoutes(s: Services): Router {
 
   router.get('/api/admin/webhook-deliveries', ...admin, async (req, res: AdminResponse) => {
     const query = parse(webhookDeliveryQuery, req.query);
+    if (query.cursor !== undefined && !WebhookStore.validCursor(query.cursor)) throw new AppError('bad_request', 'cursor: not one of ours');
     const body: WebhookDeliveryList = await store.listDeliveries(orgOf(res), query);
     res.json(body);
   });

@@ -87,7 +87,27 @@ end
 return #due
 `;
 
+/**
+ * The consumers a process left in the group when it died (each process reads under a name of its own):
+ * those with nothing pending and idle longer than ARGV[2] ms are removed, never the caller's own (ARGV[3]).
+ * One step, so a consumer is removed only as it was when checked (DELCONSUMER would drop its pending
+ * entries). KEYS: outbox. ARGV: group, idle ms, own consumer. Answers how many went.
+ */
+const removeIdleWebhookConsumers = `
+local removed = 0
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local f = {}
+  for i = 1, #consumer, 2 do f[consumer[i]] = consumer[i + 1] end
+  if f.name ~= ARGV[3] and tonumber(f.pending) == 0 and tonumber(f.idle) > tonumber(ARGV[2]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f.name)
+    removed = removed + 1
+  end
+end
+return removed
+`;
+
 export const WEBHOOK_SCRIPTS = {
+  removeIdleWebhookConsumers: { keys: 1, lua: removeIdleWebhookConsumers },
   createWebhookDelivery: { keys: 3, lua: createWebhookDelivery },
   recordWebhookAttempt: { keys: 2, lua: recordWebhookAttempt },
   handOnWebhookEvent: { keys: 1, lua: handOnWebhookEvent },

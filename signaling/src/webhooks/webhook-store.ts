@@ -14,9 +14,13 @@ import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { newId } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
+import { decodePageCursor, encodePageCursor, isAfterCursor, type PageCursor } from '../http/page-cursor.ts';
 import { newWebhookSecret } from './webhook-signature.ts';
 
 export const WEBHOOK_DELIVERY_KEEP_MS = WEBHOOK_DELIVERY_KEEP_DAYS * 86_400_000;
+/** How many index entries one list request reads at most, in batches (a filter that matches little still answers soon). */
+const SCAN_DELIVERIES = 4000;
+const DELIVERY_BATCH = 200;
 
 /** An endpoint as the deliverer needs it: with its secrets in clear (never sent to a browser). */
 export interface WebhookEndpoint extends WebhookEndpointView {
@@ -223,32 +227,48 @@ export class WebhookStore {
     );
   }
 
-  /** Newest first, at most `limit`, made before `before` (ms); filtered by endpoint and status. */
+  /**
+   * Newest first, at most `limit`, filtered by endpoint and status; `cursor`: the previous page's
+   * nextCursor. The cursor is the last entry read (its time and id), not its time alone: one event goes to
+   * several endpoints in the same millisecond, and paging by time would skip or repeat some of them. A
+   * request reads at most SCAN_DELIVERIES entries, so a filtered page may be short and still have a next one.
+   */
   async listDeliveries(
     orgId: string,
-    filter: { endpointId?: string; status?: WebhookDeliveryStatus; before?: number; limit?: number },
-  ): Promise<{ deliveries: WebhookDeliveryView[]; nextBefore: number | null }> {
+    filter: { endpointId?: string; status?: WebhookDeliveryStatus; cursor?: string; limit?: number },
+  ): Promise<{ deliveries: WebhookDeliveryView[]; nextCursor: string | null }> {
     const limit = filter.limit ?? 50;
+    const after = filter.cursor ? decodePageCursor(filter.cursor) : null;
+    // The cursor's own time is read again (inclusive), for the entries of that millisecond not shown yet.
+    const max = after ? after.score : '+inf';
     const deliveries: WebhookDeliveryView[] = [];
-    let max = filter.before !== undefined ? `(${filter.before}` : '+inf';
-    // Filters are applied while reading pages of the index; at most a few thousand looked at per request.
-    for (let page = 0; page < 20 && deliveries.length < limit; page++) {
-      const flat = await this.redis.zrevrangebyscore(keys.webhookDeliveries(orgId), max, '-inf', 'WITHSCORES', 'LIMIT', 0, 200);
-      if (!flat.length) return { deliveries, nextBefore: null };
-      const ids: string[] = [];
-      for (let i = 0; i < flat.length; i += 2) ids.push(flat[i]!);
-      const found = await Promise.all(ids.map((id) => this.getDelivery(orgId, id)));
-      for (const d of found) {
+    let last: PageCursor | null = after;
+    let offset = 0;
+    while (offset < SCAN_DELIVERIES) {
+      const flat = await this.redis.zrevrangebyscore(keys.webhookDeliveries(orgId), max, '-inf', 'WITHSCORES', 'LIMIT', offset, DELIVERY_BATCH);
+      offset += flat.length / 2;
+      const entries: PageCursor[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const entry = { id: flat[i]!, score: Number(flat[i + 1]) };
+        if (isAfterCursor(entry, after)) entries.push(entry);
+      }
+      const found = await Promise.all(entries.map((e) => this.getDelivery(orgId, e.id)));
+      for (let i = 0; i < entries.length; i++) {
+        last = entries[i]!;
+        const d = found[i];
         if (!d || (filter.endpointId && d.endpointId !== filter.endpointId) || (filter.status && d.status !== filter.status)) continue;
         const { body: _body, since: _since, ...view } = d;
         deliveries.push(view);
-        if (deliveries.length === limit) return { deliveries, nextBefore: d.createdAt };
+        if (deliveries.length === limit) return { deliveries, nextCursor: encodePageCursor(last) };
       }
-      const lastScore = Number(flat[flat.length - 1]);
-      if (flat.length < 400) return { deliveries, nextBefore: null };
-      max = `(${lastScore}`;
+      if (flat.length < 2 * DELIVERY_BATCH) return { deliveries, nextCursor: null };
     }
-    return { deliveries, nextBefore: deliveries.length ? deliveries[deliveries.length - 1]!.createdAt : null };
+    return { deliveries, nextCursor: last ? encodePageCursor(last) : null };
+  }
+
+  /** Whether a cursor is one listDeliveries made (anything else is a bad request). */
+  static validCursor(cursor: string): boolean {
+    return decodePageCursor(cursor) !== null;
   }
 
   async deliveryDetail(orgId: string, deliveryId: string): Promise<WebhookDeliveryDetail | null> {

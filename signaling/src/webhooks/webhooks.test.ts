@@ -261,6 +261,37 @@ describe('webhooks (real server, Redis and HTTP; a local receiver)', function ()
     expect((await memberCalls.call('POST', '/api/admin/webhooks', { url: receiver.url, events: ['visitor.arrived'] })).body.error.code).to.equal('forbidden');
   });
 
+  it('lists deliveries a page at a time, newest first: five made in the same millisecond (one event to five endpoints) are each seen once', async () => {
+    const { org, api } = await scene();
+    const store = server.services.webhooks.store;
+    const at = Date.now() - 60_000;
+    const endpoints = await Promise.all([1, 2, 3, 4, 5].map((n) => store.createEndpoint(org.org.id, { url: `https://ehr${n}.example/hook`, events: ['visitor.arrived'] })));
+    const event = { id: newId(), type: 'visitor.arrived' as const };
+    const sameMs = await Promise.all(endpoints.map(({ endpoint }) => store.createDelivery(org.org.id, endpoint.id, event, '{}', at)));
+    const older = await store.createDelivery(org.org.id, endpoints[0]!.endpoint.id, { id: newId(), type: 'visitor.arrived' }, '{}', at - 1);
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const { deliveries, nextCursor } = await store.listDeliveries(org.org.id, { limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(deliveries.length, `page ${page + 1}`).to.be.at.most(2);
+      seen.push(...deliveries.map((d) => d.id));
+      if (!nextCursor) break;
+      cursor = nextCursor;
+    }
+    expect(seen).to.have.length(6);
+    expect(new Set(seen)).to.deep.equal(new Set([...sameMs, older]));
+    expect(seen.at(-1), 'the older one last').to.equal(older);
+
+    // The dashboard's way: the first page, then on from its cursor.
+    const first = (await api.call('GET', '/api/admin/webhook-deliveries')).body;
+    expect(first.deliveries.map((d: WebhookDeliveryView) => d.id)).to.deep.equal(seen);
+    expect(first.nextCursor).to.equal(null);
+    const page2 = await store.listDeliveries(org.org.id, { limit: 2 });
+    const rest = (await api.call('GET', `/api/admin/webhook-deliveries?cursor=${page2.nextCursor}`)).body;
+    expect(rest.deliveries.map((d: WebhookDeliveryView) => d.id)).to.deep.equal(seen.slice(2));
+  });
+
   it('bad input on every admin endpoint gets a coded error and changes nothing; another organization\'s ids are 404', async () => {
     const { org, api, register, receiver, emit, deliveryOf } = await scene();
     const { endpoint } = await register(['visitor.arrived']);
@@ -298,7 +329,9 @@ describe('webhooks (real server, Redis and HTTP; a local receiver)', function ()
       ['POST', `/api/admin/webhooks/${endpoint.id}/rotate-secret`, { overlapMinutes: 1.5 }],
       ['POST', `/api/admin/webhooks/${endpoint.id}/rotate-secret`, { overlapMinutes: '60' }],
       ['GET', '/api/admin/webhook-deliveries?status=lost', undefined],
-      ['GET', '/api/admin/webhook-deliveries?before=yesterday', undefined],
+      ['GET', '/api/admin/webhook-deliveries?before=1700000000000', undefined],
+      ['GET', '/api/admin/webhook-deliveries?cursor=yesterday', undefined],
+      ['GET', '/api/admin/webhook-deliveries?cursor=a%2Fb', undefined],
       ['GET', '/api/admin/webhook-deliveries?endpointId=xyz', undefined],
       ['GET', '/api/admin/webhook-deliveries?page=2', undefined],
     ];
