@@ -150,6 +150,8 @@ const schema = z
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     /** Deliveries under way at once in this process (0: this process delivers none, only adds to the outbox). */
     WEBHOOK_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(16),
+    /** Of those, at most this many to one endpoint: a slow or dead endpoint cannot hold up everyone else's. */
+    WEBHOOK_CONCURRENCY_PER_ENDPOINT: z.coerce.number().int().min(1).max(100).default(2),
     /** An outbox entry a process took and has not finished for this long (it died) is taken over by another. */
     WEBHOOK_CLAIM_IDLE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
     COOKIE_SECURE: bool.optional(),

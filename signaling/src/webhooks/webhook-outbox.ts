@@ -36,6 +36,9 @@ export function retryDelay(baseMs: number, failedAttempts: number, random = Math
   return Math.round(full / 2 + random() * (full / 2));
 }
 
+/** At most this many deliveries wait in a process for one endpoint's turn (the rest wait in the retry set). */
+const PARKED_PER_ENDPOINT = 200;
+
 /**
  * The durable, at-least-once path from a consultation event to each endpoint that wants it.
  *
@@ -55,6 +58,15 @@ export function retryDelay(baseMs: number, failedAttempts: number, random = Math
 export class WebhookOutbox {
   private readonly consumer = `${process.pid}-${randomBytes(6).toString('hex')}`;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Requests under way per endpoint in this process: a dead endpoint may hold only a few delivery slots. */
+  private readonly perEndpoint = new Map<string, number>();
+  /** Deliveries parked until their (answering) endpoint has a free slot: they hold no delivery slot meanwhile. */
+  private readonly parkedFor = new Map<string, (() => void)[]>();
+  private parked = 0;
+  /** Resolves the read loop's wait when a delivery parks (its slot is free again, though it has not ended). */
+  private slotFreed: (() => void) | null = null;
+  /** Endpoints whose last attempt here failed: their overflow waits in the retry set, not in this process. */
+  private readonly failing = new Set<string>();
   private reader?: Redis;
   private running = false;
   private loop?: Promise<void>;
@@ -73,7 +85,7 @@ export class WebhookOutbox {
     private readonly cipher: FieldCipher,
     private readonly store: WebhookStore,
     readonly guard: AddressGuard,
-    private readonly config: Pick<Config, 'WEBHOOK_RETRY_BASE_MS' | 'WEBHOOK_GIVE_UP_AFTER_MS' | 'WEBHOOK_TIMEOUT_MS' | 'WEBHOOK_CONCURRENCY' | 'WEBHOOK_CLAIM_IDLE_MS'>,
+    private readonly config: Pick<Config, 'WEBHOOK_RETRY_BASE_MS' | 'WEBHOOK_GIVE_UP_AFTER_MS' | 'WEBHOOK_TIMEOUT_MS' | 'WEBHOOK_CONCURRENCY' | 'WEBHOOK_CLAIM_IDLE_MS' | 'WEBHOOK_CONCURRENCY_PER_ENDPOINT'>,
     private readonly log: Logger,
   ) {}
 
@@ -110,6 +122,7 @@ export class WebhookOutbox {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    for (const endpointId of [...this.parkedFor.keys()]) this.wake(endpointId, true);
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.reader?.disconnect();
@@ -131,7 +144,15 @@ export class WebhookOutbox {
   }
 
   private free(): number {
-    return this.config.WEBHOOK_CONCURRENCY - this.inFlight.size;
+    return this.config.WEBHOOK_CONCURRENCY - (this.inFlight.size - this.parked);
+  }
+
+  /** Wakes the deliveries parked for an endpoint: the next one, or all (to go elsewhere). */
+  private wake(endpointId: string, all = false): void {
+    const queue = this.parkedFor.get(endpointId);
+    if (!queue) return;
+    for (const resume of all ? queue.splice(0) : queue.splice(0, 1)) resume();
+    if (queue.length === 0) this.parkedFor.delete(endpointId);
   }
 
   private track(entry: StreamEntry): void {
@@ -144,7 +165,8 @@ export class WebhookOutbox {
   private async readLoop(): Promise<void> {
     while (this.running) {
       if (this.free() <= 0) {
-        await Promise.race(this.inFlight);
+        await Promise.race([...this.inFlight, new Promise<void>((r) => (this.slotFreed = r))]);
+        this.slotFreed = null;
         continue;
       }
       try {
@@ -233,6 +255,27 @@ export class WebhookOutbox {
       await this.store.recordAttempt(orgId, deliveryId, attempt, 'failed', { since });
       return void (await this.finish(entryId));
     }
+    // An endpoint that hangs would otherwise fill every slot for its timeout and hold up every other
+    // organization's deliveries. Past its share, a delivery to an endpoint that answers waits here for
+    // its turn (holding no slot); to one that failed, it waits a moment in the retry set (not an attempt).
+    const busy = this.perEndpoint.get(endpoint.id) ?? 0;
+    if (busy >= this.config.WEBHOOK_CONCURRENCY_PER_ENDPOINT) {
+      const queue = this.parkedFor.get(endpoint.id) ?? [];
+      if (this.running && !this.failing.has(endpoint.id) && queue.length < PARKED_PER_ENDPOINT) {
+        this.parkedFor.set(endpoint.id, queue);
+        this.parked++;
+        this.slotFreed?.();
+        await new Promise<void>((resume) => queue.push(resume));
+        this.parked--;
+        // Stopping: the entry stays this process's, unfinished; another process takes it over.
+        if (!this.running) return;
+        return this.attempt(entryId, orgId, deliveryId, resendAt);
+      }
+      const later = now + 500 + Math.floor(Math.random() * 500);
+      await runScript(this.redis, 'retryWebhookLater', [keys.webhookOutbox(), keys.webhookRetries()], [OUTBOX_GROUP, entryId, `${orgId}:${deliveryId}`, later]);
+      return;
+    }
+    this.perEndpoint.set(endpoint.id, busy + 1);
     const unixSeconds = Math.floor(now / 1000);
     const outcome = await postWebhook(
       this.guard,
@@ -244,9 +287,17 @@ export class WebhookOutbox {
         [WEBHOOK_SIGNATURE_HEADER]: signatureHeader(WebhookStore.signingSecrets(endpoint, now), unixSeconds, rawBody),
       },
       this.config.WEBHOOK_TIMEOUT_MS,
-    );
+    ).finally(() => {
+      const left = (this.perEndpoint.get(endpoint.id) ?? 1) - 1;
+      if (left > 0) this.perEndpoint.set(endpoint.id, left);
+      else this.perEndpoint.delete(endpoint.id);
+    });
     const attempt: WebhookAttemptView = { at: now, status: outcome.status, error: outcome.error, ms: outcome.ms };
     const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+    // Its turn passes to the next parked delivery; after a failure, all of them go to the retry set.
+    if (ok) this.failing.delete(endpoint.id);
+    else this.failing.add(endpoint.id);
+    this.wake(endpoint.id, !ok);
     const after = this.now();
     const horizon = since + this.config.WEBHOOK_GIVE_UP_AFTER_MS;
     if (ok || after >= horizon) {
