@@ -14,11 +14,10 @@ export async function noteSentSms(redis: Redis, orgId: string, sid: string, now 
   await runScript(redis, 'noteRetained', [keys.organization(orgId), keys.sentSms(orgId)], [sid, now, 86_400_000]);
 }
 
-/** Deletes at Twilio the organization's messages sent before `cutoff` (at most `limit` a pass); answers how many. */
-export async function deleteExpiredSms(redis: Redis, sender: SmsSender, orgId: string, cutoff: number, limit = 100): Promise<number> {
-  const due = await redis.zrangebyscore(keys.sentSms(orgId), '-inf', `(${cutoff}`, 'LIMIT', 0, limit);
+/** Deletes at Twilio these noted messages (the purge job reads which are due); answers how many went. */
+export async function deleteSentSms(redis: Redis, sender: SmsSender, orgId: string, sids: string[]): Promise<number> {
   let deleted = 0;
-  for (const sid of due) {
+  for (const sid of sids) {
     // One that fails (Twilio down, a message still sending) stays noted and is tried at the next pass.
     const ok = await sender.remove(sid).then(
       () => true,

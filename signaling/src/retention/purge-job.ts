@@ -4,7 +4,7 @@ import { runScript } from '../redis/scripts.ts';
 import { retentionMsOfFields } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
 import type { SmsSender } from '../alerts/sms-sender.ts';
-import { deleteExpiredSms } from '../alerts/sent-sms.ts';
+import { deleteSentSms } from '../alerts/sent-sms.ts';
 import { deletionDue, eraseOrganization } from './organization-deletion.ts';
 import { WEBHOOK_DELIVERY_KEEP_MS } from '../webhooks/webhook-store.ts';
 
@@ -125,7 +125,16 @@ export class PurgeJob {
       for (const { orgId, cutoff } of retained) {
         const due = dueReferences.get(orgId);
         if (due) report.removed += await this.s.consultations.trimReferences(orgId, due, cutoff);
-        if (this.sms) report.removed += await deleteExpiredSms(this.s.redis, this.sms, orgId, cutoff);
+      }
+      // SMS sent about visitors whose retention passed: one read for the batch, then Twilio for those due.
+      if (this.sms && retained.length) {
+        const reads = this.s.redis.pipeline();
+        for (const { orgId, cutoff } of retained) reads.zrangebyscore(keys.sentSms(orgId), '-inf', `(${cutoff}`, 'LIMIT', 0, 100);
+        const dueSms = (await reads.exec()) ?? [];
+        report.roundTrips++;
+        for (const [n, [, sids]] of dueSms.entries()) {
+          if ((sids as string[]).length) report.removed += await deleteSentSms(this.s.redis, this.sms, retained[n]!.orgId, sids as string[]);
+        }
       }
       // The audit log has a retention of its own (a year by default), trimmed with a checkpoint.
       const trimmed = await Promise.all(batch.filter((orgId) => !closed.includes(orgId)).map((orgId) => this.s.audit.trim(orgId, now)));

@@ -271,9 +271,7 @@ export class WebhookOutbox {
         if (!this.running) return;
         return this.attempt(entryId, orgId, deliveryId, resendAt);
       }
-      const later = now + 500 + Math.floor(Math.random() * 500);
-      await runScript(this.redis, 'retryWebhookLater', [keys.webhookOutbox(), keys.webhookRetries()], [OUTBOX_GROUP, entryId, `${orgId}:${deliveryId}`, later]);
-      return;
+      return this.retryAt(entryId, orgId, deliveryId, now + 500 + Math.floor(Math.random() * 500));
     }
     this.perEndpoint.set(endpoint.id, busy + 1);
     const unixSeconds = Math.floor(now / 1000);
@@ -308,7 +306,12 @@ export class WebhookOutbox {
     // The last try falls on the horizon itself, so the endpoint gets the whole period to come back.
     const next = Math.min(horizon, after + retryDelay(this.config.WEBHOOK_RETRY_BASE_MS, delivery.attempts + 1));
     await this.store.recordAttempt(orgId, deliveryId, attempt, 'pending', { nextAttemptAt: next, since });
-    await runScript(this.redis, 'retryWebhookLater', [keys.webhookOutbox(), keys.webhookRetries()], [OUTBOX_GROUP, entryId, `${orgId}:${deliveryId}`, next]);
+    await this.retryAt(entryId, orgId, deliveryId, next);
+  }
+
+  /** The entry leaves the stream; its delivery waits in the retry set until `at`. */
+  private async retryAt(entryId: string, orgId: string, deliveryId: string, at: number): Promise<void> {
+    await runScript(this.redis, 'retryWebhookLater', [keys.webhookOutbox(), keys.webhookRetries()], [OUTBOX_GROUP, entryId, `${orgId}:${deliveryId}`, at]);
   }
 
   /**
