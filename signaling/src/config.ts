@@ -109,6 +109,18 @@ const schema = z
       .string()
       .default('+47,+46,+45,+358,+354')
       .refine((v) => v.split(',').every((c) => /^\+[1-9]\d{0,3}$/.test(c.trim())), { error: 'country codes such as +47,+46 (comma separated)' }),
+    /**
+     * Who runs the machines this service and its Redis run on, as the privacy pages name it to visitors
+     * (a processor of everything stored): the company and the country, e.g. "Example Cloud AS, Norway".
+     * Required in production, where a page naming no host would not be true.
+     */
+    HOSTING_PROVIDER: z
+      .string()
+      .trim()
+      .min(2)
+      .max(200)
+      .regex(/^[^\u0000-\u001f<>]+$/, { error: 'a company and its country on one line, e.g. "Example Cloud AS, Norway"' })
+      .optional(),
     /** Where the built front-ends are; the defaults are the repo's own build output. */
     CLIENT_DIST: z.string().default(new URL('../../client/dist', import.meta.url).pathname),
     DASHBOARD_DIST: z.string().default(new URL('../../dashboard/dist', import.meta.url).pathname),
@@ -170,6 +182,10 @@ const schema = z
   })
   .refine((c) => !(c.RETENTION_TEST_MINIMUM_SECONDS && c.NODE_ENV === 'production'), {
     error: 'RETENTION_TEST_MINIMUM_SECONDS is for tests only; in production the shortest retention is one day',
+  })
+  .refine((c) => !(c.NODE_ENV === 'production' && !c.HOSTING_PROVIDER), {
+    path: ['HOSTING_PROVIDER'],
+    error: 'HOSTING_PROVIDER is required in production: the privacy pages name the hosting provider to visitors',
   })
   .refine((c) => !(c.WEBHOOK_ALLOW_PLAIN_HTTP && c.NODE_ENV === 'production'), {
     error: 'WEBHOOK_ALLOW_PLAIN_HTTP is for tests only and is refused in production',

@@ -10,6 +10,8 @@ export const CALLBACK_PATH = '/api/bankid/callback';
 
 /** The flow cookie: only the browser that started a login may finish it (no login CSRF, no forwarded links). */
 export const flowCookieName = (secure: boolean) => (secure ? '__Host-consult_bankid' : 'consult_bankid');
+/** How long the flow cookie lives (the privacy page states it from here). */
+export const FLOW_COOKIE_MINUTES = 10;
 
 /** The parts of BankID every route uses, built once per server. */
 export class BankId {
@@ -31,7 +33,7 @@ export class BankId {
   /** Sets the flow cookie for a login being started; answers the hash its record keeps. */
   static bindBrowser(res: Response, secure: boolean): string {
     const secret = newSecret();
-    res.cookie(flowCookieName(secure), secret, { httpOnly: true, secure, sameSite: 'lax', path: secure ? '/' : CALLBACK_PATH, maxAge: 10 * 60_000 });
+    res.cookie(flowCookieName(secure), secret, { httpOnly: true, secure, sameSite: 'lax', path: secure ? '/' : CALLBACK_PATH, maxAge: FLOW_COOKIE_MINUTES * 60_000 });
     return hashSecret(secret);
   }
 }

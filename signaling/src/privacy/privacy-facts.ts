@@ -1,9 +1,7 @@
 import { keys } from '../redis/keys.ts';
 import { BankIdSettingsStore } from '../bankid/bankid-settings-store.ts';
+import { FLOW_COOKIE_MINUTES } from '../bankid/bankid.ts';
 import type { Services } from '../services.ts';
-
-/** The audit log's own retention (issue 7: 12 months by default). */
-export const AUDIT_LOG_MONTHS = 12;
 
 /**
  * What an organization's privacy page says, read from its settings and rooms at the time of asking (no
@@ -14,15 +12,26 @@ export interface PrivacyFacts {
   retentionDays: number;
   bookkeepingYears: number;
   logRetentionDays: number;
-  auditLogMonths: number;
+  /** The organization's own audit retention (its admins set it on the audit log page). */
+  auditRetentionDays: number;
   /** What the rooms' check-in forms ask, across all rooms. */
   form: { name: boolean; phone: boolean; birthDate: boolean; reason: boolean; custom: boolean; accessCode: boolean };
   /** Visitors identify with BankID in at least one room, through this broker. */
-  bankId: { brokerHost: string; nationalId: boolean } | null;
+  bankId: { brokerHost: string; nationalId: boolean; cookieMinutes: number } | null;
   /** At least one room has a price and the server takes card payments (Stripe). */
   payments: boolean;
-  /** SMS arrival alerts go to at least one member through Twilio. */
-  sms: boolean;
+  /**
+   * What Twilio gets: staff's numbers for arrival alerts (a member opted in), and visitors' numbers for
+   * invitations (the organization's record system can ask for them through an API key), on a server with SMS.
+   */
+  sms: { staffAlerts: boolean; visitorInvitations: boolean };
+  /**
+   * The organization's record system (EHR): through an API key it may prefill the visitor's name and phone
+   * and reads the consultation's times; webhook endpoints (their hosts) are told of arrivals, admissions and calls.
+   */
+  ehr: { api: boolean; webhookHosts: string[] };
+  /** The deployment's hosting provider (HOSTING_PROVIDER), or null where the operator named none (not in production). */
+  hostingProvider: string | null;
   privacyContact: string | null;
 }
 
@@ -30,10 +39,13 @@ export interface PrivacyFacts {
 export async function privacyFactsOf(s: Services, orgId: string): Promise<PrivacyFacts | null> {
   const org = await s.organizations.getOrganization(orgId);
   if (!org) return null;
-  const [rooms, members, bankIdSettings] = await Promise.all([
+  const [rooms, members, bankIdSettings, auditRetentionDays, apiKeyCount, webhookEndpoints] = await Promise.all([
     s.organizations.listRooms(orgId),
     s.redis.smembers(keys.professionals(orgId)),
     new BankIdSettingsStore(s.redis, s.fieldCipher).get(orgId),
+    s.audit.retentionDays(orgId),
+    s.redis.scard(keys.apiKeys(orgId)),
+    s.webhooks.store.listEndpoints(orgId),
   ]);
   const asked = (pick: (c: (typeof rooms)[number]['checkIn']) => boolean) => rooms.some((r) => pick(r.checkIn));
   const bankIdRooms = bankIdSettings ? rooms.filter((r) => r.checkIn.bankId) : [];
@@ -46,7 +58,7 @@ export async function privacyFactsOf(s: Services, orgId: string): Promise<Privac
     retentionDays: org.retentionDays,
     bookkeepingYears: org.bookkeepingYears,
     logRetentionDays: s.config.LOG_RETENTION_DAYS,
-    auditLogMonths: AUDIT_LOG_MONTHS,
+    auditRetentionDays,
     form: {
       name: asked((c) => !c.pseudonymous && c.name.enabled),
       phone: asked((c) => c.phone.enabled),
@@ -55,9 +67,11 @@ export async function privacyFactsOf(s: Services, orgId: string): Promise<Privac
       custom: asked((c) => c.custom.length > 0),
       accessCode: asked((c) => c.pseudonymous),
     },
-    bankId: bankIdSettings && bankIdRooms.length ? { brokerHost: new URL(bankIdSettings.issuer).host, nationalId: bankIdSettings.collectNationalId } : null,
+    bankId: bankIdSettings && bankIdRooms.length ? { brokerHost: new URL(bankIdSettings.issuer).host, nationalId: bankIdSettings.collectNationalId, cookieMinutes: FLOW_COOKIE_MINUTES } : null,
     payments: s.payments.available && rooms.some((r) => r.price !== null),
-    sms: smsMembers > 0,
+    sms: { staffAlerts: smsMembers > 0, visitorInvitations: smsConfigured && apiKeyCount > 0 },
+    ehr: { api: apiKeyCount > 0, webhookHosts: [...new Set(webhookEndpoints.map((e) => new URL(e.url).host))].sort() },
+    hostingProvider: s.config.HOSTING_PROVIDER ?? null,
     privacyContact: org.privacyContact,
   };
 }

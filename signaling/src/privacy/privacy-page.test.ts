@@ -4,6 +4,11 @@ import { createOrganization, postJson, type TestServer } from '../test-support/t
 import { adminOf, setUpBankId, startBankIdServer, type AdminAuth } from '../test-support/bankid-setup.ts';
 import type { BankIdBroker } from '../test-support/bankid-broker.ts';
 import { testStripeKeys } from '../test-support/stripe-stand-in.ts';
+import { FLOW_COOKIE_MINUTES } from '../bankid/bankid.ts';
+import { startTwilioStandIn } from '../test-support/twilio-stand-in.ts';
+
+const TWILIO = { sid: `AC${'7'.repeat(32)}`, token: 'twilio-test-auth-token-0000', from: '+4759440000' };
+const HOSTING_PROVIDER = 'Example Cloud AS, Norway';
 
 /** The page's text without tags or entities, with whitespace collapsed: what a reader sees. */
 const visibleText = (html: string) =>
@@ -25,10 +30,19 @@ const visibleText = (html: string) =>
 describe('the privacy page per organization (real server, BankID broker stand-in)', function () {
   let server: TestServer;
   let broker: BankIdBroker;
+  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
   const stripeKeys = testStripeKeys();
 
   before(async () => {
+    twilio = await startTwilioStandIn(TWILIO.sid, TWILIO.token);
     ({ server, broker } = await startBankIdServer({
+      TWILIO_ACCOUNT_SID: TWILIO.sid,
+      TWILIO_AUTH_TOKEN: TWILIO.token,
+      TWILIO_FROM: TWILIO.from,
+      TWILIO_API_BASE_URL: twilio.url,
+      WEBHOOK_ALLOWED_ADDRESS_RANGES: '127.0.0.0/8',
+      WEBHOOK_ALLOW_PLAIN_HTTP: 'true',
+      HOSTING_PROVIDER,
       STRIPE_SECRET_KEY: stripeKeys.secretKey,
       STRIPE_PUBLISHABLE_KEY: stripeKeys.publishableKey,
       STRIPE_WEBHOOK_SECRET: stripeKeys.webhookSecret,
@@ -38,6 +52,7 @@ describe('the privacy page per organization (real server, BankID broker stand-in
   after(async () => {
     await broker?.close();
     await server?.close();
+    await twilio?.close();
   });
 
   const page = async (orgId: string, opts: { lang?: string; acceptLanguage?: string } = {}) => {
@@ -77,11 +92,11 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     const english = visibleText(en.html);
     expect(english).to.include('Privacy at Fjord & <Klinikk>');
     expect(english).to.include('messages, technical data and call records: 30 days, then they are deleted');
-    expect(english).to.include('The audit log').and.include('12 months');
+    expect(english).to.include('The audit log (which staff member opened or changed what, and when): 365 days');
     expect(english).to.include('Application logs: 21 days');
     expect(english).to.include('Your visit’s key (local storage): until the visit ends');
     expect(english).to.include('Your check-in answers: your name.');
-    expect(english).to.include('uses no other provider');
+    expect(english).to.include(`${HOSTING_PROVIDER} (hosting): runs the machines`);
     expect(english).to.include('they have not yet given a privacy contact');
     for (const absent of ['BankID', 'Stripe', 'Twilio', 'Payment records', 'national identity number']) expect(english).not.to.include(absent);
     expect(await text(yearly.org.id)).to.include('call records: 365 days');
@@ -132,6 +147,83 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     expect((await call(admin, 'PUT', `/api/admin/rooms/${room.id}/price`, { price: null })).status).to.equal(200);
     english = await text(org.id);
     for (const absent of ['Stripe', 'Payment records']) expect(english, 'free again').not.to.include(absent);
+  });
+
+  it('states the organization’s own audit retention, and every figure on the page is one of its settings', async () => {
+    const { org, room } = await createOrganization(server.services, { name: 'Figures Clinic', retentionDays: 17 });
+    const admin = await adminOf(server, org.id);
+    expect((await call(admin, 'PATCH', '/api/admin/audit/settings', { auditRetentionDays: 45 })).status).to.equal(200);
+    expect(await text(org.id)).to.include('The audit log (which staff member opened or changed what, and when): 45 days.');
+    expect(await text(org.id, 'nb')).to.include('Revisjonsloggen (hvilken ansatt som åpnet eller endret hva, og når): 45 dager.');
+    const other = await createOrganization(server.services, { name: 'Default Audit Clinic' });
+    expect(await text(other.org.id), 'another organization keeps its own').to.include('when): 365 days.');
+
+    // Everything turned on, each setting a figure of its own: the page holds those figures and no other.
+    expect((await call(admin, 'PATCH', '/api/admin/organization', { bookkeepingYears: 7 })).status).to.equal(200);
+    await setUpBankId(server, admin, broker, { collectNationalId: true });
+    const form: CheckInConfig = { ...DEFAULT_CHECK_IN, phone: { enabled: true, required: true }, birthDate: { enabled: true, required: false }, bankId: true };
+    expect((await call(admin, 'PUT', `/api/admin/rooms/${room.id}/check-in`, form)).status).to.equal(200);
+    expect((await call(admin, 'PUT', `/api/admin/rooms/${room.id}/price`, { price: { amount: 50_000, currency: 'NOK' } })).status).to.equal(200);
+    const brokerHost = new URL(broker.issuer).host;
+    const settings = { retentionDays: '17', auditRetentionDays: '45', bookkeepingYears: '7', LOG_RETENTION_DAYS: '21', bankIdCookieMinutes: String(FLOW_COOKIE_MINUTES) };
+    for (const lang of ['en', 'nb']) {
+      const figures = (await text(org.id, lang)).split(brokerHost).join(' ').match(/\d+/g) ?? [];
+      expect(new Set(figures), lang).to.deep.equal(new Set(Object.values(settings)));
+    }
+  });
+
+  it('names exactly the recipients of what each organization has turned on: hosting, Twilio, the record system, webhook hosts, BankID broker, Stripe', async () => {
+    /** The "who else" list: each recipient's name, up to its role in brackets. */
+    const recipients = async (orgId: string, lang = 'en') => {
+      const html = (await page(orgId, { lang })).html;
+      const heading = lang === 'en' ? 'Who else processes your data' : 'Hvem andre som behandler opplysningene dine';
+      const section = html.slice(html.indexOf(`<h2>${heading}</h2>`)).split('</section>')[0]!;
+      const items = [...section.matchAll(/<li>(.*?)<\/li>/g)].map((m) => visibleText(m[1]!));
+      return { names: items.map((i) => i.slice(0, i.indexOf(')') + 1)), items };
+    };
+    const hosting = `${HOSTING_PROVIDER} (hosting)`;
+
+    const plain = await createOrganization(server.services, { name: 'Plain Clinic' });
+    expect((await recipients(plain.org.id)).names, 'nothing turned on').to.deep.equal([hosting]);
+
+    // An API key: the record system may prefill and read; it may have Twilio text visitors their invitation.
+    const ehr = await createOrganization(server.services, { name: 'Record Clinic' });
+    const ehrAdmin = await adminOf(server, ehr.org.id);
+    expect((await call(ehrAdmin, 'POST', '/api/admin/api-keys', { name: 'EHR' })).status).to.equal(201);
+    const withApi = await recipients(ehr.org.id);
+    expect(withApi.names).to.deep.equal(['Twilio (SMS)', 'Record Clinic’s record system (EHR)', hosting]);
+    const twilioText = withApi.items[0]!;
+    expect(twilioText).to.include('it gets your phone number, the time of your appointment and your link').and.include('Twilio Inc., USA');
+    expect(twilioText).not.to.include('nothing about you');
+    expect(withApi.items[1]).to.include('may fill in your name and phone number in advance');
+    expect((await recipients(ehr.org.id, 'nb')).items[0]).to.include('Twilio får telefonnummeret ditt');
+
+    // Webhook endpoints: each host named once.
+    const hooked = await createOrganization(server.services, { name: 'Hook Clinic' });
+    const hookAdmin = await adminOf(server, hooked.org.id);
+    for (const url of ['http://127.0.0.1:4001/consult', 'http://127.0.0.1:4001/other', 'http://127.0.0.2:4002/events']) {
+      expect((await call(hookAdmin, 'POST', '/api/admin/webhooks', { url, events: ['visitor.arrived'] })).status).to.equal(201);
+    }
+    expect((await recipients(hooked.org.id)).names).to.deep.equal(['Hook Clinic’s systems at 127.0.0.1:4001 and 127.0.0.2:4002 (notifications)', hosting]);
+
+    // A member opted in to arrival alerts: Twilio gets staff numbers, nothing about the visitor.
+    const alerted = await createOrganization(server.services, { name: 'Alert Clinic' });
+    const member = await adminOf(server, alerted.org.id);
+    expect((await call(member, 'POST', '/api/settings/sms/phone', { phone: '+4791234599' })).status).to.equal(204);
+    const code = /\b(\d{6})\b/.exec(twilio.sent.filter((m) => m.to === '+4791234599').at(-1)!.body)![1]!;
+    expect((await call(member, 'POST', '/api/settings/sms/verify', { code })).status).to.equal(200);
+    const withAlerts = await recipients(alerted.org.id);
+    expect(withAlerts.names).to.deep.equal(['Twilio (SMS)', hosting]);
+    expect(withAlerts.items[0]).to.include('the staff member’s phone number and a link, nothing about you').and.not.include('your phone number');
+
+    // BankID in a room and a price: the broker and Stripe.
+    const full = await createOrganization(server.services, { name: 'Full Clinic' });
+    const fullAdmin = await adminOf(server, full.org.id);
+    await setUpBankId(server, fullAdmin, broker);
+    expect((await call(fullAdmin, 'PUT', `/api/admin/rooms/${full.room.id}/check-in`, { ...DEFAULT_CHECK_IN, bankId: true })).status).to.equal(200);
+    expect((await call(fullAdmin, 'PUT', `/api/admin/rooms/${full.room.id}/price`, { price: { amount: 50_000, currency: 'NOK' } })).status).to.equal(200);
+    expect((await recipients(full.org.id)).names).to.deep.equal([`The BankID broker at ${new URL(broker.issuer).host} (identification)`, 'Stripe (card payment)', hosting]);
+    expect((await recipients(full.org.id, 'nb')).names).to.have.length(3);
   });
 
   it('shows the admin’s privacy contact as a link; a contact that is neither an e-mail address nor an https page is refused and changes nothing', async () => {

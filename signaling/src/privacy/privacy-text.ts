@@ -19,6 +19,9 @@ export interface PrivacyText {
 /** Stands for the organization's contact (a link) inside a text; the page puts the link in its place. */
 export const CONTACT = '{contact}';
 
+const list = (parts: string[], and: string): string =>
+  parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} ${and} ${parts.at(-1)}`;
+
 /**
  * Who else processes data, and where. Said once here so a change of provider or of the terms is one edit.
  * (Locations as the providers state them for European customers.)
@@ -27,23 +30,41 @@ const PROCESSORS = {
   en: {
     stripe:
       'Stripe (card payment): receives your card details directly from your browser on the payment step, and the amount. Stripe Payments Europe, Ltd., Ireland; Stripe may transfer data to the USA under the EU standard contractual clauses.',
-    twilio:
-      'Twilio (SMS): sends staff a text message when someone is waiting. It gets the staff member’s phone number and a link, nothing about you. Twilio Inc., USA, under the EU standard contractual clauses.',
+    twilio: (sms: PrivacyFacts['sms'], org: string) =>
+      `Twilio (SMS): ${[
+        sms.visitorInvitations && `sends you your invitation by text message when ${org}’s record system asks us to; it gets your phone number, the time of your appointment and your link`,
+        sms.staffAlerts && `sends staff a text message when someone is waiting; it gets the staff member’s phone number and a link${sms.visitorInvitations ? '' : ', nothing about you'}`,
+      ]
+        .filter(Boolean)
+        .join('; it also ')}. Twilio Inc., USA, under the EU standard contractual clauses; we delete its copies when the retention period has passed.`,
+    ehrApi: (org: string) =>
+      `${org}’s record system (EHR), through our API: may fill in your name and phone number in advance, and reads when you arrived, were let in and how long the call lasted, under its own reference.`,
+    webhooks: (hosts: string[], org: string) =>
+      `${org}’s systems at ${list(hosts, 'and')} (notifications): told when you arrive, are let in, leave or pay and how long the call lasted, under ${org}’s own reference; never your name, answers or messages.`,
+    hosting: (provider: string) => `${provider} (hosting): runs the machines this service stores and processes all of the above on.`,
     bankId: (host: string, org: string) =>
       `The BankID broker at ${host} (identification): relays your BankID login and tells us the result. BankID itself is run in Norway; the broker processes the login where its agreement with ${org} says.`,
   },
   nb: {
     stripe:
       'Stripe (kortbetaling): får kortopplysningene dine direkte fra nettleseren din i betalingssteget, og beløpet. Stripe Payments Europe, Ltd., Irland; Stripe kan overføre data til USA etter EUs standard personvernbestemmelser.',
-    twilio:
-      'Twilio (SMS): sender ansatte en tekstmelding når noen venter. Twilio får den ansattes telefonnummer og en lenke, ingenting om deg. Twilio Inc., USA, etter EUs standard personvernbestemmelser.',
+    twilio: (sms: PrivacyFacts['sms'], org: string) =>
+      `Twilio (SMS): ${[
+        sms.visitorInvitations && `sender deg invitasjonen som tekstmelding når journalsystemet til ${org} ber oss om det; Twilio får telefonnummeret ditt, tidspunktet for timen og lenken din`,
+        sms.staffAlerts && `sender ansatte en tekstmelding når noen venter; Twilio får den ansattes telefonnummer og en lenke${sms.visitorInvitations ? '' : ', ingenting om deg'}`,
+      ]
+        .filter(Boolean)
+        .join('; Twilio ')}. Twilio Inc., USA, etter EUs standard personvernbestemmelser; vi sletter kopiene der når lagringstiden er ute.`,
+    ehrApi: (org: string) =>
+      `Journalsystemet til ${org}, gjennom API-et vårt: kan fylle inn navnet og telefonnummeret ditt på forhånd, og leser når du kom, ble sluppet inn og hvor lenge samtalen varte, under sin egen referanse.`,
+    webhooks: (hosts: string[], org: string) =>
+      `Systemene til ${org} på ${list(hosts, 'og')} (varsler): får vite når du kommer, slippes inn, går eller betaler og hvor lenge samtalen varte, under referansen til ${org}; aldri navnet ditt, svarene dine eller meldinger.`,
+    hosting: (provider: string) => `${provider} (drift): driver maskinene tjenesten lagrer og behandler alt det ovenfor på.`,
     bankId: (host: string, org: string) =>
       `BankID-formidleren på ${host} (identifisering): formidler BankID-innloggingen din og gir oss resultatet. Selve BankID drives i Norge; formidleren behandler innloggingen der avtalen med ${org} sier.`,
   },
 };
 
-const list = (parts: string[], and: string): string =>
-  parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} ${and} ${parts.at(-1)}`;
 
 export function privacyText(lang: PrivacyLanguage, f: PrivacyFacts): PrivacyText {
   return lang === 'nb' ? norwegian(f) : english(f);
@@ -66,7 +87,10 @@ function english(f: PrivacyFacts): PrivacyText {
   const processors = [
     ...(f.bankId ? [PROCESSORS.en.bankId(f.bankId.brokerHost, org)] : []),
     ...(f.payments ? [PROCESSORS.en.stripe] : []),
-    ...(f.sms ? [PROCESSORS.en.twilio] : []),
+    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [PROCESSORS.en.twilio(f.sms, org)] : []),
+    ...(f.ehr.api ? [PROCESSORS.en.ehrApi(org)] : []),
+    ...(f.ehr.webhookHosts.length ? [PROCESSORS.en.webhooks(f.ehr.webhookHosts, org)] : []),
+    ...(f.hostingProvider ? [PROCESSORS.en.hosting(f.hostingProvider)] : []),
   ];
   return {
     title: `Privacy at ${org}`,
@@ -94,7 +118,7 @@ function english(f: PrivacyFacts): PrivacyText {
         items: [
           `Check-in answers${f.bankId ? ', BankID results' : ''}, messages, technical data and call records: ${days(f.retentionDays)}, then they are deleted.`,
           ...(f.payments ? [`Payment records: ${f.bookkeepingYears} years after the end of the financial year, as bookkeeping law requires.`] : []),
-          `The audit log (which staff member opened or changed what, and when): ${f.auditLogMonths} months. It refers to you only by a random number.`,
+          `The audit log (which staff member opened or changed what, and when): ${days(f.auditRetentionDays)}. It refers to you only by a random number.`,
           `Application logs: ${days(f.logRetentionDays)}. They hold no names, phone numbers, identity numbers or message text.`,
         ],
       },
@@ -106,7 +130,7 @@ function english(f: PrivacyFacts): PrivacyText {
           'The camera and microphone you chose, and your language (local storage): until you clear them.',
           '“Remember me” (local storage): your answers to the form, only if you tick it, until you untick it.',
           'The result of the network check (local storage): used for one hour, so you need not run it twice.',
-          ...(f.bankId ? ['A BankID cookie: for at most 10 minutes, to tie your BankID login to this browser.'] : []),
+          ...(f.bankId ? [`A BankID cookie: for at most ${f.bankId.cookieMinutes} minutes, to tie your BankID login to this browser.`] : []),
           ...(f.payments ? ['Stripe’s cookies: on the payment step only, set by Stripe to prevent fraud.'] : []),
         ],
       },
@@ -145,7 +169,10 @@ function norwegian(f: PrivacyFacts): PrivacyText {
   const processors = [
     ...(f.bankId ? [PROCESSORS.nb.bankId(f.bankId.brokerHost, org)] : []),
     ...(f.payments ? [PROCESSORS.nb.stripe] : []),
-    ...(f.sms ? [PROCESSORS.nb.twilio] : []),
+    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [PROCESSORS.nb.twilio(f.sms, org)] : []),
+    ...(f.ehr.api ? [PROCESSORS.nb.ehrApi(org)] : []),
+    ...(f.ehr.webhookHosts.length ? [PROCESSORS.nb.webhooks(f.ehr.webhookHosts, org)] : []),
+    ...(f.hostingProvider ? [PROCESSORS.nb.hosting(f.hostingProvider)] : []),
   ];
   return {
     title: `Personvern hos ${org}`,
@@ -173,7 +200,7 @@ function norwegian(f: PrivacyFacts): PrivacyText {
         items: [
           `Svar ved innsjekking${f.bankId ? ', BankID-resultater' : ''}, meldinger, tekniske data og samtalelogg: ${days(f.retentionDays)}, så slettes de.`,
           ...(f.payments ? [`Betalingsopplysninger: ${f.bookkeepingYears} år etter utgangen av regnskapsåret, slik bokføringsloven krever.`] : []),
-          `Revisjonsloggen (hvilken ansatt som åpnet eller endret hva, og når): ${f.auditLogMonths} måneder. Den viser til deg bare med et tilfeldig nummer.`,
+          `Revisjonsloggen (hvilken ansatt som åpnet eller endret hva, og når): ${days(f.auditRetentionDays)}. Den viser til deg bare med et tilfeldig nummer.`,
           `Programlogger: ${days(f.logRetentionDays)}. De inneholder ikke navn, telefonnumre, fødselsnumre eller meldingstekst.`,
         ],
       },
@@ -185,7 +212,7 @@ function norwegian(f: PrivacyFacts): PrivacyText {
           'Kameraet og mikrofonen du valgte, og språket ditt (lokal lagring): til du sletter dem.',
           '«Husk meg» (lokal lagring): svarene dine i skjemaet, bare hvis du krysser av, til du fjerner krysset.',
           'Resultatet av nettverkstesten (lokal lagring): brukes i én time, så du slipper å ta den to ganger.',
-          ...(f.bankId ? ['En BankID-informasjonskapsel: i høyst 10 minutter, for å knytte BankID-innloggingen til denne nettleseren.'] : []),
+          ...(f.bankId ? [`En BankID-informasjonskapsel: i høyst ${f.bankId.cookieMinutes} minutter, for å knytte BankID-innloggingen til denne nettleseren.`] : []),
           ...(f.payments ? ['Stripes informasjonskapsler: bare i betalingssteget, satt av Stripe for å hindre svindel.'] : []),
         ],
       },
