@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { CheckInStep, QueuePlace, RoomInfo, VisitState } from '../../signaling/protocol/index.ts';
+import { DEFAULT_TIME_ZONE, type CheckInStep, type QueuePlace, type RoomInfo, type VisitState } from '../../signaling/protocol/index.ts';
 import { CallEngine, preloadDevice, type CallSocket } from './call-engine/call-engine.ts';
 import { LocalMedia } from './call-engine/local-media.ts';
 import { request } from './call-engine/request.ts';
@@ -18,7 +18,7 @@ import { Receipt } from './payment/Receipt.tsx';
 import { bankIdOutcomeInLink } from './bankid/BankIdStep.tsx';
 import { LanguageSwitch } from './i18n/LanguageSwitch.tsx';
 import { useLanguage } from './i18n/i18n.ts';
-import { clockTime, i18n, t } from './strings.ts';
+import { appointmentAt, i18n, t } from './strings.ts';
 import { connectVisitor, visitToken, type VisitorSocket } from './visit-session.ts';
 import { WaitingScreen } from './waiting/WaitingScreen.tsx';
 import { useWaitingMessages, visitorKeysName } from './waiting/use-waiting-messages.ts';
@@ -218,7 +218,7 @@ export function VisitorApp() {
         {screen.kind === 'check-in' && room && media && (
           <section aria-labelledby="checkin-heading">
             <h1 id="checkin-heading">{t('checkin.heading', { name: room.professionalName })}</h1>
-            {room.appointmentAt && <p class="lead">{t('checkin.appointment', { time: clockTime(room.appointmentAt) })}</p>}
+            {room.appointmentAt && <p class="lead">{t('checkin.appointment', { time: appointmentAt(room.appointmentAt, room.timeZone) })}</p>}
             <CheckInForm
               link={consultationLink ? { consultation: slug } : { roomSlug: slug }}
               professionalName={room.professionalName}
@@ -257,6 +257,7 @@ export function VisitorApp() {
             movedTo={screen.movedTo}
             sentBack={screen.sentBack}
             appointmentAt={room.appointmentAt}
+            timeZone={room.timeZone}
             online={online}
             media={media}
             messages={messages.messages}
@@ -274,7 +275,7 @@ export function VisitorApp() {
               </blockquote>
             )}
             <p>{screen.cancelled ? t('ended.cancelledBody') : screen.lostPlace ? t('ended.lostPlaceBody') : t('ended.body')}</p>
-            {screen.receiptToken && <Receipt visitorToken={screen.receiptToken} />}
+            {screen.receiptToken && <Receipt visitorToken={screen.receiptToken} timeZone={room?.timeZone ?? DEFAULT_TIME_ZONE} />}
             {!screen.cancelled && (
               <button type="button" onClick={() => location.reload()}>
                 {t('ended.again')}

@@ -1,3 +1,4 @@
+import { appointmentTime, clockTimeIn } from '../../signaling/protocol/index.ts';
 import { createI18n } from './i18n/i18n.ts';
 import { callStrings } from './call/call-strings.ts';
 
@@ -11,7 +12,7 @@ const en = {
   'link.tooMany': 'Too many attempts from your network. Wait a minute and try again.',
   'link.loading': 'Loading…',
   'checkin.heading': 'Video consultation with {name}',
-  'checkin.appointment': 'Your appointment is at {time}.',
+  'checkin.appointment': 'Your appointment is on {time}.',
   'check.intro': 'First, let us check that your camera, microphone, speakers and connection work for a video call. It takes a few seconds.',
   'check.continue': 'Continue to check-in',
   'checkPage.title': 'Check your device for a video consultation',
@@ -120,7 +121,7 @@ const nb: Record<keyof typeof en, string> = {
   'link.tooMany': 'For mange forsøk fra nettverket ditt. Vent et minutt og prøv igjen.',
   'link.loading': 'Laster …',
   'checkin.heading': 'Videokonsultasjon med {name}',
-  'checkin.appointment': 'Timen din er klokken {time}.',
+  'checkin.appointment': 'Timen din er {time}.',
   'check.intro': 'Først sjekker vi at kamera, mikrofon, høyttalere og forbindelse virker for en videosamtale. Det tar noen sekunder.',
   'check.continue': 'Gå videre til innsjekking',
   'checkPage.title': 'Sjekk enheten din før en videokonsultasjon',
@@ -223,5 +224,8 @@ export const i18n = createI18n({ en, nb });
 export const t = i18n.t;
 export type StringKey = keyof typeof en;
 
-/** A time of day as the visitor's language writes it: "14:00". */
-export const clockTime = (at: number) => new Date(at).toLocaleTimeString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+/** A time of day as the visitor's language writes it, at the organization's clock (`zone`): "14:00". */
+export const clockTime = (at: number, zone: string) => clockTimeIn(at, zone, i18n.language() === 'nb' ? 'nb' : 'en');
+
+/** When an appointment is, date and time, at the organization's clock: "Sunday, 28 March 2027 at 10:00". */
+export const appointmentAt = (at: number, zone: string) => appointmentTime(at, zone, i18n.language() === 'nb' ? 'nb' : 'en');

@@ -30,7 +30,7 @@ import { useMessages } from './queue/use-messages.ts';
 import { useArrivalAlerts, useArrivalSound, useNotificationPermission, useTitleCount } from './queue/arrival-alerts.ts';
 import { canEncryptFrames } from '../../client/src/call-engine/frame-pipe.ts';
 import { SelfPreview } from './queue/SelfPreview.tsx';
-import { i18n, t } from './strings.ts';
+import { i18n, setOrganizationTimeZone, t } from './strings.ts';
 
 type View = 'queue' | 'history' | 'organization' | 'settings' | 'audit' | 'visitors';
 
@@ -64,6 +64,8 @@ interface ActiveCall {
 export function DashboardApp() {
   useLanguage(i18n);
   const [me, setMe] = useState<Me | null | undefined>(undefined);
+  // Before anything below renders a time: they are all at the organization's clock.
+  if (me) setOrganizationTimeZone(me.organization.timeZone);
   const [invitation, setInvitation] = useState(invitationInLink);
   const [alertLink, setAlertLink] = useState(alertLinkInLink);
   const [consultationLink, setConsultationLink] = useState(consultationInLink);

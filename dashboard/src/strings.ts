@@ -1,3 +1,4 @@
+import { DEFAULT_TIME_ZONE } from '../../signaling/protocol/index.ts';
 import { createI18n } from '../../client/src/i18n/i18n.ts';
 import { callStrings } from '../../client/src/call/call-strings.ts';
 import { embedStrings } from './embed/embed-strings.ts';
@@ -185,6 +186,7 @@ const en = {
   'schedule.heading': 'Schedule a consultation',
   'schedule.room': 'Room',
   'schedule.when': 'Date and time (optional)',
+  'schedule.zone': 'At the organization’s clock ({zone})',
   'schedule.create': 'Create a link for the visitor',
   'schedule.link': 'Private link for the visitor',
   'schedule.linkHelp': 'Send this link to the visitor. It is theirs alone: anyone with it can check in for this consultation.',
@@ -358,6 +360,10 @@ const en = {
   'admin.saveBookkeeping': 'Save',
   'admin.privacyContact': 'Privacy contact for visitors (an e-mail address or an https page): where they ask for access, correction or erasure',
   'admin.savePrivacyContact': 'Save',
+  'admin.timeZone': 'Time zone',
+  'admin.timeZoneCovers': 'Every time visitors and members see is at this clock: appointment times in SMS invitations and on the visitor’s page, and the times on this dashboard, whatever zone a phone or computer is set to.',
+  'admin.timeZoneLabel': 'The organization’s time zone',
+  'admin.saveTimeZone': 'Save time zone',
   'admin.privacyPage': 'Your privacy page, made from these settings (link to it from the check-in form’s consent text):',
   'nav.audit': 'Audit log',
   'nav.visitors': 'Visitors’ data',
@@ -622,6 +628,7 @@ const nb: Record<keyof typeof en, string> = {
   'schedule.heading': 'Planlegg en konsultasjon',
   'schedule.room': 'Rom',
   'schedule.when': 'Dato og klokkeslett (valgfritt)',
+  'schedule.zone': 'Etter organisasjonens klokke ({zone})',
   'schedule.create': 'Lag en lenke til den besøkende',
   'schedule.link': 'Privat lenke til den besøkende',
   'schedule.linkHelp': 'Send denne lenken til den besøkende. Den er bare deres: alle som har den, kan sjekke inn til denne konsultasjonen.',
@@ -795,6 +802,10 @@ const nb: Record<keyof typeof en, string> = {
   'admin.saveBookkeeping': 'Lagre',
   'admin.privacyContact': 'Personvernkontakt for besøkende (e-postadresse eller en https-side): der de ber om innsyn, retting eller sletting',
   'admin.savePrivacyContact': 'Lagre',
+  'admin.timeZone': 'Tidssone',
+  'admin.timeZoneCovers': 'Alle tider besøkende og medlemmer ser, følger denne klokken: timen i SMS-invitasjoner og på den besøkendes side, og tidene i dette dashbordet, uansett hvilken sone en telefon eller datamaskin er satt til.',
+  'admin.timeZoneLabel': 'Organisasjonens tidssone',
+  'admin.saveTimeZone': 'Lagre tidssone',
   'admin.privacyPage': 'Personvernsiden deres, laget ut fra disse innstillingene (lenk til den fra samtykketeksten i innsjekkingsskjemaet):',
   'nav.audit': 'Revisjonslogg',
   'nav.visitors': 'Besøkendes data',
@@ -881,5 +892,18 @@ export const t = i18n.t;
 export type StringKey = keyof typeof en;
 export const locale = () => (i18n.language() === 'nb' ? 'nb-NO' : 'en-GB');
 
+/**
+ * The organization's time zone: every time the dashboard shows is at its clock, not the browser's (a
+ * member travelling, or a laptop set to UTC, still sees the clinic's hours). Set from the login (Me).
+ */
+let organizationTimeZone = DEFAULT_TIME_ZONE;
+export const setOrganizationTimeZone = (zone: string): void => {
+  organizationTimeZone = zone;
+};
+export const timeZone = (): string => organizationTimeZone;
+
 /** A time of day in the dashboard's language: "14:00". */
-export const clockTime = (at: number) => new Date(at).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
+export const clockTime = (at: number) => new Date(at).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit', timeZone: organizationTimeZone });
+
+/** A date and/or time in the dashboard's language, at the organization's clock. */
+export const dateTime = (at: number, options: Intl.DateTimeFormatOptions) => new Date(at).toLocaleString(locale(), { ...options, timeZone: organizationTimeZone });

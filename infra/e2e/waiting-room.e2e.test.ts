@@ -248,22 +248,25 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     const schedule = pro.getByRole('form', { name: 'Schedule a consultation' });
     const at = new Date(Date.now() + 3 * 3_600_000);
     at.setSeconds(0, 0);
-    const local = new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    // Typed and shown at the organization's clock (Oslo, by default), whatever zone the browsers run in.
+    const oslo = (options: Intl.DateTimeFormatOptions, locale = 'en-GB') => new Intl.DateTimeFormat(locale, { ...options, timeZone: 'Europe/Oslo' }).format(at);
+    const local = oslo({ year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }, 'sv-SE').replace(' ', 'T');
     await schedule.getByLabel('Room').selectOption({ label: suite.org.professional.name });
     await schedule.getByLabel('Date and time (optional)').fill(local);
     await schedule.getByRole('button', { name: 'Create a link for the visitor' }).click();
     const link = await schedule.getByRole('textbox', { name: 'Private link for the visitor' }).inputValue();
     expect(link).to.match(/\/c\/[0-9a-f]{32}\.[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
-    const clock = at.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+    const clock = oslo({ hour: '2-digit', minute: '2-digit' });
+    const full = oslo({ dateStyle: 'full', timeStyle: 'short' });
 
     const visitor = await suite.scene.page();
     await visitor.goto(link);
     await passDeviceCheck(visitor);
-    await visitor.getByText(`Your appointment is at ${clock}.`).waitFor();
+    await visitor.getByText(`Your appointment is on ${full}.`).waitFor();
     await visitor.getByLabel('Your name').fill('Eirik Lund');
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
     await visitor.getByText(`${suite.org.professional.name} has been told you are here.`).waitFor();
-    await visitor.getByText(`Your appointment is at ${clock}.`).waitFor();
+    await visitor.getByText(`Your appointment is on ${full}.`).waitFor();
     await pro.getByRole('listitem').filter({ hasText: 'Eirik Lund' }).getByText(`appointment ${clock}`).waitFor();
   });
 

@@ -146,7 +146,13 @@ export const apiConsultationId = id;
 
 /** POST /api/v1/consultations/{id}/sms-invitation: to this number, or else the prefilled one. */
 export const apiSmsInvitationRequest = z
-  .strictObject({ phone: phoneNumber.optional().meta({ description: "E.164; absent: the visitor's prefilled phone number." }) })
+  .strictObject({
+    phone: phoneNumber.optional().meta({ description: "E.164; absent: the visitor's prefilled phone number." }),
+    language: z
+      .enum(['en', 'nb'])
+      .optional()
+      .meta({ description: "The visitor's language (English or Norwegian Bokmål); absent: the text is in both. The time is in the organization's time zone either way." }),
+  })
   .meta({ id: 'SmsInvitationRequest' });
 export type ApiSmsInvitationRequest = z.input<typeof apiSmsInvitationRequest>;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { email, id, password, personName, professionalMessage, roomSlug } from './common.ts';
 import { bookkeepingYears, type RoomPrice } from './payments.ts';
+import { timeZone } from './time.ts';
 import type { CheckInConfig, CheckInStep } from './check-in.ts';
 import { deviceCheckReport } from './network-check.ts';
 
@@ -34,6 +35,8 @@ export interface RoomInfo {
   professionalName: string;
   /** For a scheduled consultation's link: when the appointment is. */
   appointmentAt?: number;
+  /** The organization's time zone: the visitor's pages show every time at its clock, not the browser's. */
+  timeZone: string;
   /** What the room asks before the visitor waits. */
   checkIn: CheckInConfig;
   /** What a consultation in this room costs (paid by card before waiting), or null: free. */
@@ -58,7 +61,8 @@ export type LoginRequest = z.input<typeof loginRequest>;
 /** GET /api/auth/me (also the answer to a successful login). */
 export interface Me {
   professional: { id: string; name: string; email: string; role: 'professional' | 'admin' };
-  organization: { id: string; name: string };
+  /** timeZone: the zone the dashboard shows every time in (the organization's, not the browser's). */
+  organization: { id: string; name: string; timeZone: string };
   /**
    * A step of logging in still to take before anything else: the second factor (or setting it up, at
    * first login), then a new password if an admin reset it. Null once logged in.
@@ -166,6 +170,8 @@ export interface OrganizationSettings {
   retentionDays: number;
   /** Where visitors ask for access, correction or erasure of their data (shown on the privacy page); null: not given. */
   privacyContact: string | null;
+  /** The zone every time is shown in, to visitors (texts, pages) and members (the dashboard): Europe/Oslo unless set. */
+  timeZone: string;
 }
 
 /** How long data about visitors and calls is kept: at least a day, at most ten years; 90 days unless set. */
@@ -201,6 +207,7 @@ export const organizationSettingsUpdate = z.strictObject({
   retentionDays: retentionDays.optional(),
   retentionSeconds: retentionSeconds.optional(),
   privacyContact: privacyContact.nullable().optional(),
+  timeZone: timeZone.optional(),
 });
 
 /** GET /api/admin/organization */

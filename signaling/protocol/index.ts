@@ -13,3 +13,4 @@ export * from './events.ts';
 export * from './webhooks.ts';
 export * from './api.ts';
 export * from './embedding.ts';
+export * from './time.ts';

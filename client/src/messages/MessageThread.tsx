@@ -3,14 +3,14 @@ import { MESSAGE_MAX } from '../../../signaling/protocol/index.ts';
 import type { Translate } from '../call/call-strings.ts';
 import type { ShownMessage, MessageProblem } from './shown-message.ts';
 
-const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-
 /**
  * A conversation with a waiting visitor, the same on both sides: what was said, and a box to answer.
  * `quickReplies` (dashboards): ready-made messages sent with one click.
  */
-export function MessageThread({ messages, onSend, t, label, visitorName, quickReplies = [] }: {
+export function MessageThread({ messages, onSend, t, time, label, visitorName, quickReplies = [] }: {
   messages: ShownMessage[];
+  /** A message's time of day, at the organization's clock (each app knows its organization's zone). */
+  time: (at: number) => string;
   onSend: (text: string) => Promise<void>;
   t: Translate;
   /** Names the box, e.g. "Message to Ola Nordmann". */

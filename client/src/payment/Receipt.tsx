@@ -13,7 +13,8 @@ const STATUS: Record<PaymentStatus, StringKey> = {
 };
 
 /** The visitor's receipt after the call (as long as their visit is kept); nothing when there was no payment. */
-export function Receipt({ visitorToken }: { visitorToken: string }) {
+/** `timeZone`: the organization's, whose clock the date is at. */
+export function Receipt({ visitorToken, timeZone }: { visitorToken: string; timeZone: string }) {
   const [receipt, setReceipt] = useState<PaymentReceipt | null>(null);
   useEffect(() => {
     let gone = false;
@@ -37,7 +38,7 @@ export function Receipt({ visitorToken }: { visitorToken: string }) {
     };
   }, [visitorToken]);
   if (!receipt) return null;
-  const date = new Date(receipt.date).toLocaleString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { dateStyle: 'long', timeStyle: 'short' });
+  const date = new Date(receipt.date).toLocaleString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone });
   return (
     <section aria-labelledby="receipt-heading" class="receipt">
       <h2 id="receipt-heading">{t('receipt.heading')}</h2>

@@ -1,11 +1,13 @@
 import type { QueuePlace } from '../../../signaling/protocol/index.ts';
 import type { LocalMedia } from '../call-engine/local-media.ts';
 import { DeviceCheck } from '../check/DeviceCheck.tsx';
-import { clockTime, t } from '../strings.ts';
+import { appointmentAt as appointmentText, clockTime, t } from '../strings.ts';
 import { MessageThread } from '../messages/MessageThread.tsx';
 import type { ShownMessage } from '../messages/shown-message.ts';
 
-export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sentBack, appointmentAt, online, media, messages, onSendMessage, onLeave }: {
+export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sentBack, appointmentAt, timeZone, online, media, messages, onSendMessage, onLeave }: {
+  /** The organization's: every time here is at its clock. */
+  timeZone: string;
   /** The conversation with the room's professionals while waiting. */
   messages: ShownMessage[];
   onSendMessage: (text: string) => Promise<void>;
@@ -22,7 +24,7 @@ export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sen
   media: LocalMedia;
   onLeave: () => void;
 }) {
-  const time = clockTime(arrivedAt);
+  const time = clockTime(arrivedAt, timeZone);
   return (
     <section class="waiting" aria-labelledby="waiting-heading">
       <h1 id="waiting-heading">{t('waiting.heading')}</h1>
@@ -37,7 +39,7 @@ export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sen
         </p>
       )}
       <p class="lead" role="status">{t('waiting.told', { name: professionalName })}</p>
-      {appointmentAt && appointmentAt > Date.now() && <p class="lead">{t('checkin.appointment', { time: clockTime(appointmentAt) })}</p>}
+      {appointmentAt && appointmentAt > Date.now() && <p class="lead">{t('checkin.appointment', { time: appointmentText(appointmentAt, timeZone) })}</p>}
       {place && (
         <p class="place" aria-live="polite">
           {place.position === 1 ? t('waiting.next') : t('waiting.position', { n: place.position })}{' '}
@@ -49,7 +51,7 @@ export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sen
       {!online && <p class="notice" role="alert">{t('waiting.offline')}</p>}
       <section class="waiting-messages" aria-labelledby="messages-heading">
         <h2 id="messages-heading">{t('messages.title')}</h2>
-        <MessageThread messages={messages} onSend={onSendMessage} t={t} label={t('messages.to', { name: professionalName })} />
+        <MessageThread messages={messages} onSend={onSendMessage} t={t} time={(at) => clockTime(at, timeZone)} label={t('messages.to', { name: professionalName })} />
       </section>
       <DeviceCheck media={media} t={t} />
       <button type="button" class="secondary" onClick={onLeave}>

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiKeyCreated, ApiKeyInfo, ApiKeyList } from '../../../signaling/protocol/index.ts';
 import { api, ApiError } from '../api.ts';
-import { locale, t } from '../strings.ts';
+import { dateTime, t } from '../strings.ts';
 
-const when = (at: number) => new Date(at).toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'short' });
+const when = (at: number) => dateTime(at, { dateStyle: 'medium', timeStyle: 'short' });
 
 /**
  * The organization's API keys for EHR systems: make one (its secret shown this once, with a copy button),

@@ -1,7 +1,13 @@
 import { useState } from 'preact/hooks';
 import { QUICK_REPLIES_MAX, RETENTION_DAYS_MAX, RETENTION_DAYS_MIN, type OrganizationSettings } from '../../../signaling/protocol/index.ts';
 import { api } from '../api.ts';
-import { t } from '../strings.ts';
+import { setOrganizationTimeZone, t } from '../strings.ts';
+
+/** The zones this browser knows (the server checks the choice with Intl as well), the current one first if missing. */
+const knownZones = (current: string): string[] => {
+  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  return zones.includes(current) ? zones : [current, ...zones];
+};
 
 /** Settings that apply to the whole organization: screen sharing, quick replies, how long data is kept, bookkeeping, privacy. */
 export function OrganizationSettingsForm({ settings, privacyPage, act }: {
@@ -13,6 +19,7 @@ export function OrganizationSettingsForm({ settings, privacyPage, act }: {
   const [contact, setContact] = useState(settings.privacyContact ?? '');
   const [years, setYears] = useState(String(settings.bookkeepingYears));
   const [retention, setRetention] = useState(String(settings.retentionDays));
+  const [zone, setZone] = useState(settings.timeZone);
   const save = (change: Partial<OrganizationSettings>) => act(() => api('PATCH', '/api/admin/organization', change));
   return (
     <section aria-labelledby="org-settings-heading">
@@ -72,6 +79,32 @@ export function OrganizationSettingsForm({ settings, privacyPage, act }: {
         </label>
         <button type="submit" class="secondary">
           {t('admin.saveBookkeeping')}
+        </button>
+      </form>
+      <form
+        aria-labelledby="time-zone-heading"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(async () => {
+            await api('PATCH', '/api/admin/organization', { timeZone: zone });
+            setOrganizationTimeZone(zone);
+          });
+        }}
+      >
+        <h3 id="time-zone-heading">{t('admin.timeZone')}</h3>
+        <p class="muted">{t('admin.timeZoneCovers')}</p>
+        <label>
+          {t('admin.timeZoneLabel')}
+          <select value={zone} onChange={(e) => setZone((e.target as HTMLSelectElement).value)}>
+            {knownZones(settings.timeZone).map((z) => (
+              <option key={z} value={z}>
+                {z}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" class="secondary">
+          {t('admin.saveTimeZone')}
         </button>
       </form>
       <form

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AdminPayment, AdminPayments, PaymentStatus } from '../../../signaling/protocol/index.ts';
 import { api, ApiError } from '../api.ts';
-import { locale, t, type StringKey } from '../strings.ts';
+import { dateTime, t, type StringKey } from '../strings.ts';
 import { formatMoney, newRequestId, parseMoney } from './money.ts';
 
 const STATUS: Record<PaymentStatus, StringKey> = {
@@ -80,7 +80,7 @@ function PaymentRow({ payment: p, onChanged, onProblem }: { payment: AdminPaymen
   };
   return (
     <tr>
-      <td>{new Date(p.createdAt).toLocaleString(locale(), { dateStyle: 'short', timeStyle: 'short' })}</td>
+      <td>{dateTime(p.createdAt, { dateStyle: 'short', timeStyle: 'short' })}</td>
       <td>
         {formatMoney(p.amount, p.currency)}
         {p.refundedAmount > 0 && <div class="muted">{t('payments.refunded', { amount: formatMoney(p.refundedAmount, p.currency) })}</div>}

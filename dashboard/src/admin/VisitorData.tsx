@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { VisitorMatch } from '../../../signaling/protocol/index.ts';
 import { api, ApiError } from '../api.ts';
-import { clockTime, t } from '../strings.ts';
+import { dateTime, t } from '../strings.ts';
 
 /**
  * A visitor's rights, exercised by an admin on their behalf: find them, download everything held about
@@ -81,7 +81,7 @@ function VisitorRow({ visitor: v, onErase, onCorrected }: { visitor: VisitorMatc
   };
   return (
     <li aria-label={v.name || v.visitorId}>
-      <strong>{v.name || t('visitors.noName')}</strong> <span class="muted">{t('visitors.arrived', { room: v.roomName, time: new Date(v.arrivedAt).toLocaleDateString() + ' ' + clockTime(v.arrivedAt) })}</span>
+      <strong>{v.name || t('visitors.noName')}</strong> <span class="muted">{t('visitors.arrived', { room: v.roomName, time: dateTime(v.arrivedAt, { dateStyle: 'short', timeStyle: 'short' }) })}</span>
       <div class="row-actions">
         <a href={`/api/admin/visitors/${v.visitorId}/export`} download={`visitor-${v.visitorId}.json`}>
           {t('visitors.export')}

@@ -9,9 +9,9 @@ import {
   type WebhookSecretIssued,
 } from '../../../signaling/protocol/index.ts';
 import { api, ApiError } from '../api.ts';
-import { locale, t, type StringKey } from '../strings.ts';
+import { dateTime, t, type StringKey } from '../strings.ts';
 
-const when = (at: number) => new Date(at).toLocaleString(locale(), { dateStyle: 'short', timeStyle: 'medium' });
+const when = (at: number) => dateTime(at, { dateStyle: 'short', timeStyle: 'medium' });
 
 /**
  * Webhooks to the organization's EHR: endpoints (a URL and the events it wants; the signing secret shown

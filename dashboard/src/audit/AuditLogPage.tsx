@@ -10,12 +10,12 @@ import {
   type OrganizationOverview,
 } from '../../../signaling/protocol/index.ts';
 import { api, ApiError } from '../api.ts';
-import { locale, t, type StringKey } from '../strings.ts';
+import { dateTime, t, timeZone, type StringKey } from '../strings.ts';
 import { auditQuery, NO_FILTERS, type AuditFilterForm } from './audit-query.ts';
 
 const PAGE = 50;
 const actionLabel = (action: string) => t(`audit.action.${action}` as StringKey);
-const when = (at: number) => new Date(at).toLocaleString(locale(), { dateStyle: 'short', timeStyle: 'medium' });
+const when = (at: number) => dateTime(at, { dateStyle: 'short', timeStyle: 'medium' });
 
 /**
  * The organization's audit log for its admins: filter it, page back through it, export it, reveal one
@@ -50,7 +50,7 @@ export function AuditLogPage() {
 
   const apply = (e: Event) => {
     e.preventDefault();
-    const q = auditQuery(form);
+    const q = auditQuery(form, timeZone());
     if (q === null) return setProblem(t('audit.badFilters'));
     if (q === query) void load(q, null);
     else setQuery(q);

@@ -1,6 +1,6 @@
-import type { AuditAction } from '../../../signaling/protocol/index.ts';
+import { wallTimeToInstant, type AuditAction } from '../../../signaling/protocol/index.ts';
 
-/** The filters as the form holds them: dates as the date inputs give them (YYYY-MM-DD, the admin's own day). */
+/** The filters as the form holds them: dates as the date inputs give them (YYYY-MM-DD, the organization's day). */
 export interface AuditFilterForm {
   actor: string;
   action: AuditAction | '';
@@ -10,20 +10,21 @@ export interface AuditFilterForm {
 
 export const NO_FILTERS: AuditFilterForm = { actor: '', action: '', fromDate: '', toDate: '' };
 
-/** Local midnight of a date input's value, in ms; `nextDay` for the end of that day. */
-function localMidnight(date: string, nextDay = false): number | undefined {
+/** Midnight of a date input's value at the organization's clock (`zone`), in ms; `nextDay` for the end of that day. */
+function midnight(date: string, zone: string, nextDay = false): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) return undefined;
-  return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + (nextDay ? 1 : 0)).getTime();
+  const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + (nextDay ? 1 : 0))).toISOString().slice(0, 10);
+  return wallTimeToInstant(`${day}T00:00`, zone);
 }
 
 /**
  * The query string of the audit routes for these filters (without `?`), or null when the range is
- * backwards. The end date is included: the range runs to the next local midnight.
+ * backwards. The end date is included: the range runs to the next midnight at the organization's clock.
  */
-export function auditQuery(f: AuditFilterForm): string | null {
-  const from = localMidnight(f.fromDate);
-  const to = localMidnight(f.toDate, true);
+export function auditQuery(f: AuditFilterForm, zone: string): string | null {
+  const from = midnight(f.fromDate, zone);
+  const to = midnight(f.toDate, zone, true);
   if (from !== undefined && to !== undefined && from >= to) return null;
   const q = new URLSearchParams();
   if (f.actor) q.set('actor', f.actor);

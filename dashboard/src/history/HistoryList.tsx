@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { HistoryEntry, HistoryResponse } from '../../../signaling/protocol/index.ts';
 import { api } from '../api.ts';
-import { clockTime, locale, t } from '../strings.ts';
+import { clockTime, dateTime, t } from '../strings.ts';
 
 export function HistoryList() {
   const [calls, setCalls] = useState<HistoryEntry[] | null>(null);
@@ -33,7 +33,7 @@ export function HistoryList() {
               <tr key={c.callId} data-call-id={c.callId}>
                 <td>{c.visitorName}</td>
                 <td>{c.roomName}</td>
-                <td>{new Date(c.startedAt).toLocaleDateString(locale())}</td>
+                <td>{dateTime(c.startedAt, { dateStyle: 'short' })}</td>
                 <td>{clockTime(c.startedAt)}</td>
                 <td data-length-seconds={c.lengthSeconds ?? ''}>{length(c)}</td>
               </tr>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import type { ConsultationCreated, QueueRoom } from '../../../signaling/protocol/index.ts';
+import { wallTimeToInstant, type ConsultationCreated, type QueueRoom } from '../../../signaling/protocol/index.ts';
 import { api } from '../api.ts';
-import { t } from '../strings.ts';
+import { t, timeZone } from '../strings.ts';
 import { RoomChoice } from './RoomChoice.tsx';
 
 /** A private link for one visitor, to one of the professional's rooms, for a time (or any time). */
@@ -15,7 +15,8 @@ export function ScheduleConsultation({ rooms }: { rooms: QueueRoom[] }) {
   const submit = async (e: Event) => {
     e.preventDefault();
     setProblem(null);
-    const scheduledAt = when ? new Date(when).getTime() : undefined;
+    // The time typed is at the organization's clock, whatever zone this browser is set to.
+    const scheduledAt = when ? wallTimeToInstant(when, timeZone()) : undefined;
     if (scheduledAt !== undefined && Number.isNaN(scheduledAt)) return setProblem(t('schedule.badTime'));
     try {
       setCreated(await api<ConsultationCreated>('POST', '/api/consultations', scheduledAt ? { roomId: chosen, scheduledAt } : { roomId: chosen }));
@@ -32,6 +33,7 @@ export function ScheduleConsultation({ rooms }: { rooms: QueueRoom[] }) {
       <label class="field">
         <span>{t('schedule.when')}</span>
         <input type="datetime-local" value={when} onInput={(e) => setWhen((e.currentTarget as HTMLInputElement).value)} />
+        <small class="muted">{t('schedule.zone', { zone: timeZone() })}</small>
       </label>
       <button type="submit">{t('schedule.create')}</button>
       {problem && <p class="error" role="alert">{problem}</p>}

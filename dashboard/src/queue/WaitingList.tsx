@@ -143,6 +143,7 @@ function Messages({ visitor, waiting, messages }: { visitor: WaitingVisitor; wai
         messages={messages.threads[visitor.visitorId] ?? []}
         onSend={(text) => messages.send(visitor.visitorId, text)}
         t={t}
+        time={clockTime}
         label={t('messages.to', { name: visitor.name })}
         visitorName={visitor.name}
         quickReplies={waiting.quickReplies}
@@ -161,6 +162,7 @@ function MessageEveryone({ roomName, visitorIds, waiting, messages }: { roomName
         messages={[]}
         onSend={async (text) => setSent(await messages.sendToEach(visitorIds, text))}
         t={t}
+        time={clockTime}
         label={t('queue.messageAllLabel', { room: roomName })}
         quickReplies={waiting.quickReplies}
       />

@@ -68,6 +68,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
         bookkeepingYears: org.bookkeepingYears,
         retentionDays: org.retentionDays,
         privacyContact: org.privacyContact,
+        timeZone: org.timeZone,
       },
       privacyPage: `${s.config.publicOrigin}${privacyPath(orgId)}`,
     };

@@ -83,9 +83,16 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     expect((await api('GET', '/api/admin/organization', null)).status, 'not logged in').to.equal(401);
   });
 
-  it('organization settings: visitors’ screen sharing and the quick replies; bad ones are refused and change nothing', async () => {
+  it('organization settings: visitors’ screen sharing, the quick replies and the time zone; bad ones are refused and change nothing', async () => {
     const before = (await api('GET', '/api/admin/organization', adminAuth)).body.settings;
-    expect(before).to.deep.equal({ visitorScreenShare: false, quickReplies: ['I’m running about 10 minutes late.', 'I’ll be with you shortly.'], bookkeepingYears: 5, retentionDays: 90, privacyContact: null });
+    expect(before).to.deep.equal({
+      visitorScreenShare: false,
+      quickReplies: ['I’m running about 10 minutes late.', 'I’ll be with you shortly.'],
+      bookkeepingYears: 5,
+      retentionDays: 90,
+      privacyContact: null,
+      timeZone: 'Europe/Oslo',
+    });
     const bad: unknown[] = [
       { visitorScreenShare: 'yes' },
       { quickReplies: ['fine', 'with a bell\u0007'] },
@@ -93,6 +100,10 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
       { quickReplies: Array.from({ length: 11 }, (_, i) => `reply ${i}`) },
       { quickReplies: ['   '] },
       { retentionDays: 0 },
+      { timeZone: 'Mars/Olympus_Mons' },
+      { timeZone: '+01:00' },
+      { timeZone: '' },
+      { timeZone: 60 },
     ];
     for (const body of bad) {
       const res = await api('PATCH', '/api/admin/organization', adminAuth, body);
@@ -106,8 +117,12 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
       bookkeepingYears: 5,
       retentionDays: 90,
       privacyContact: null,
+      timeZone: 'Europe/Oslo',
     });
-    expect((await api('PATCH', '/api/admin/organization', adminAuth, { visitorScreenShare: false, quickReplies: before.quickReplies })).status).to.equal(200);
+    expect((await api('PATCH', '/api/admin/organization', adminAuth, { timeZone: 'America/New_York' })).status).to.equal(200);
+    expect((await api('GET', '/api/admin/organization', adminAuth)).body.settings.timeZone).to.equal('America/New_York');
+    expect((await api('GET', '/api/auth/me', adminAuth)).body.organization.timeZone, 'the dashboard is told').to.equal('America/New_York');
+    expect((await api('PATCH', '/api/admin/organization', adminAuth, { visitorScreenShare: false, quickReplies: before.quickReplies, timeZone: 'Europe/Oslo' })).status).to.equal(200);
   });
 
   it('an invitation link is single use, lasts 72 hours, keeps its secret out of server logs, and makes a member with a personal room', async () => {

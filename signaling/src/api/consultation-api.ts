@@ -140,7 +140,7 @@ export function consultationApiRoutes(sms: SmsInvitations): ApiRoute[] {
       operationId: 'sendSmsInvitation',
       summary: 'Send the visitor link by SMS',
       description:
-        "To the number given, or else the visitor's prefilled one. Limited per API key and per organization per day, and to the countries this service sends to (Nordic by default).",
+        "To the number given, or else the visitor's prefilled one, in the visitor's language if given (else English and Norwegian), with the appointment's time at the organization's clock (its time zone setting). Limited per API key and per organization per day, and to the countries this service sends to (Nordic by default).",
       params: idParams,
       body: apiSmsInvitationRequest,
       responses: [{ status: 202, description: 'Handed to the SMS provider', schema: apiSmsInvitationSent }],
@@ -148,7 +148,7 @@ export function consultationApiRoutes(sms: SmsInvitations): ApiRoute[] {
       async handler({ s, caller, params, body, retentionMs }) {
         const record = await s.consultations.get(caller.orgId, params.id, retentionMs);
         if (!record) throw notFound('no such consultation');
-        return { status: 202, body: await sms.send(caller, record, body.phone) };
+        return { status: 202, body: await sms.send(caller, record, body.phone, body.language) };
       },
     }),
   ];

@@ -1,4 +1,4 @@
-import type { ApiSmsInvitationSent } from '../../protocol/index.ts';
+import { appointmentTime, type ApiSmsInvitationSent, type TimeLanguage } from '../../protocol/index.ts';
 import type { SmsSender } from '../alerts/sms-sender.ts';
 import { noteSentSms } from '../alerts/sent-sms.ts';
 import { AppError } from '../errors.ts';
@@ -20,7 +20,7 @@ export class SmsInvitations {
     private readonly sender: SmsSender | null,
   ) {}
 
-  async send(caller: ApiCaller, consultation: ConsultationRecord, phone: string | undefined): Promise<ApiSmsInvitationSent> {
+  async send(caller: ApiCaller, consultation: ConsultationRecord, phone: string | undefined, language?: TimeLanguage): Promise<ApiSmsInvitationSent> {
     const { s } = this;
     if (!this.sender) throw new AppError('sms_unavailable', 'SMS is not set up on this server');
     if (consultation.state === 'cancelled' || consultation.state === 'ended') throw new AppError('consultation_closed', 'the consultation was cancelled or has ended');
@@ -36,11 +36,21 @@ export class SmsInvitations {
     if (!perOrg) throw new AppError('rate_limited', `at most ${s.config.API_SMS_PER_ORGANIZATION_PER_DAY} SMS invitations a day per organization`);
     const token = await s.consultations.linkTokenOf(caller.orgId, consultation.id);
     if (!token) throw new AppError('internal', 'the link cannot be read');
-    const when = consultation.scheduledAt ? ` ${new Date(consultation.scheduledAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
-    const sid = await this.sender.send(to, `Consult: your video consultation${when}. / Din videokonsultasjon. ${s.config.PUBLIC_ORIGIN}/c/${token}`);
+    const link = `${s.config.PUBLIC_ORIGIN}/c/${token}`;
+    const sid = await this.sender.send(to, `${await this.text(caller.orgId, consultation.scheduledAt, language)} ${link}`);
     await s.consultations.noteSms(caller.orgId, consultation.id, sid);
     await noteSentSms(s.redis, caller.orgId, sid);
     s.log.info({ orgId: caller.orgId, consultationId: consultation.id }, 'SMS invitation sent');
     return { status: 'sent', to: `${'*'.repeat(Math.max(0, to.length - 3))}${to.slice(-3)}` };
+  }
+
+  /** The invitation in the visitor's language (both where unknown), its time at the organization's clock. */
+  private async text(orgId: string, scheduledAt: number | null, language: TimeLanguage | undefined): Promise<string> {
+    const zone = scheduledAt ? await this.s.organizations.timeZoneOf(orgId) : '';
+    const en = scheduledAt ? `your video consultation on ${appointmentTime(scheduledAt, zone, 'en')}.` : 'your video consultation.';
+    const nb = scheduledAt ? `din videokonsultasjon ${appointmentTime(scheduledAt, zone, 'nb')}.` : 'din videokonsultasjon.';
+    if (language === 'en') return `Consult: ${en}`;
+    if (language === 'nb') return `Consult: ${nb}`;
+    return `Consult: ${en} / ${nb[0]!.toUpperCase()}${nb.slice(1)}`;
   }
 }

@@ -19,7 +19,7 @@ export async function meOf(s: Services, session: Session): Promise<Me> {
   if (!pro || !org) throw new AppError('unauthorized', 'please log in');
   return {
     professional: { id: pro.id, name: pro.name, email: pro.email, role: pro.role },
-    organization: { id: org.id, name: org.name },
+    organization: { id: org.id, name: org.name, timeZone: org.timeZone },
     csrfToken: session.csrfToken,
     pending: session.pending ?? null,
   };

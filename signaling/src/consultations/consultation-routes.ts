@@ -31,9 +31,11 @@ export function consultationRoutes(s: Services): Router {
       const allowed = await s.rateLimiter.allow('unknown-room', req.ip ?? '', s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
       throw allowed ? notFound('This link is not valid') : new AppError('rate_limited', 'too many requests');
     }
+    const [professionalName, timeZone] = await Promise.all([s.organizations.hostNameOf(room), s.organizations.timeZoneOf(room.orgId)]);
     const body: RoomInfo = {
       name: room.name,
-      professionalName: await s.organizations.hostNameOf(room),
+      professionalName,
+      timeZone,
       checkIn: room.checkIn,
       // A consultation's own price (given through the API) stands in for the room's.
       price: consultation.price !== undefined ? consultation.price : room.price,

@@ -8,6 +8,7 @@ import {
   checkInConfig,
   DEFAULT_BOOKKEEPING_YEARS,
   DEFAULT_CHECK_IN,
+  DEFAULT_TIME_ZONE,
   roomPrice,
   type CheckInConfig,
   type OrganizationSettings,
@@ -140,7 +141,7 @@ export class OrganizationStore {
       .hset(keys.organization(id), { id, name, ...fields, createdAt: Date.now() })
       .sadd(keys.organizations(), id)
       .exec();
-    return { id, name, ...fields, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES, bookkeepingYears: DEFAULT_BOOKKEEPING_YEARS, privacyContact: null };
+    return { id, name, ...fields, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES, bookkeepingYears: DEFAULT_BOOKKEEPING_YEARS, privacyContact: null, timeZone: DEFAULT_TIME_ZONE };
   }
 
   /** Sets the retention; answers the one it replaces (ms), so a shortening can be applied to what is kept. */
@@ -156,6 +157,7 @@ export class OrganizationStore {
     if (change.quickReplies !== undefined) fields.quickReplies = JSON.stringify(change.quickReplies);
     if (change.bookkeepingYears !== undefined) fields.bookkeepingYears = String(change.bookkeepingYears);
     if (change.privacyContact) fields.privacyContact = change.privacyContact;
+    if (change.timeZone !== undefined) fields.timeZone = change.timeZone;
     const tx = this.redis.multi();
     if (change.privacyContact === null) tx.hdel(keys.organization(orgId), 'privacyContact');
     if (Object.keys(fields).length) tx.hset(keys.organization(orgId), fields);
@@ -174,6 +176,7 @@ export class OrganizationStore {
       quickReplies: h.quickReplies ? (JSON.parse(h.quickReplies) as string[]) : DEFAULT_QUICK_REPLIES,
       bookkeepingYears: Number(h.bookkeepingYears) || DEFAULT_BOOKKEEPING_YEARS,
       privacyContact: h.privacyContact || null,
+      timeZone: h.timeZone || DEFAULT_TIME_ZONE,
     };
   }
 
@@ -367,6 +370,11 @@ export class OrganizationStore {
       const room = await this.getRoom(orgId, roomId);
       return room && { roomName: room.name, professionalName: await this.hostNameOf(room) };
     });
+  }
+
+  /** The zone the organization's times are shown in. */
+  async timeZoneOf(orgId: string): Promise<string> {
+    return (await this.redis.hget(keys.organization(orgId), 'timeZone')) || DEFAULT_TIME_ZONE;
   }
 
   async findRoomBySlug(slug: string): Promise<Room | null> {

@@ -22,7 +22,8 @@ export function roomRoutes(s: Services): Router {
 
   router.get('/api/rooms/:slug', async (req, res) => {
     const room = await findRoom(req);
-    const body: RoomInfo = { name: room.name, professionalName: await s.organizations.hostNameOf(room), checkIn: room.checkIn, price: room.price };
+    const [professionalName, timeZone] = await Promise.all([s.organizations.hostNameOf(room), s.organizations.timeZoneOf(room.orgId)]);
+    const body: RoomInfo = { name: room.name, professionalName, timeZone, checkIn: room.checkIn, price: room.price };
     res.json(body);
   });
 
