@@ -6,6 +6,8 @@ import type { BankIdBroker } from '../test-support/bankid-broker.ts';
 import { testStripeKeys } from '../test-support/stripe-stand-in.ts';
 import { FLOW_COOKIE_MINUTES } from '../bankid/bankid.ts';
 import { startTwilioStandIn } from '../test-support/twilio-stand-in.ts';
+import { loadConfig } from '../config.ts';
+import { randomBytes } from 'node:crypto';
 
 const TWILIO = { sid: `AC${'7'.repeat(32)}`, token: 'twilio-test-auth-token-0000', from: '+4759440000' };
 const HOSTING_PROVIDER = 'Example Cloud AS, Norway';
@@ -271,5 +273,16 @@ describe('the privacy page per organization (real server, BankID broker stand-in
       }
       expect(html).to.include('discreet clinic');
     }
+  });
+});
+
+describe('HOSTING_PROVIDER, the hosting provider the privacy pages name', () => {
+  const base = { PUBLIC_ORIGIN: 'https://video.example', REDIS_URL: 'redis://127.0.0.1:1', ADDRESS_HASH_KEY: 'x'.repeat(32), DATA_ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}` };
+
+  it('is required in production, and is one line of plain text', () => {
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).to.throw(/HOSTING_PROVIDER/);
+    expect(loadConfig({ ...base, NODE_ENV: 'production', HOSTING_PROVIDER: ' Example Cloud AS, Norway ' }).HOSTING_PROVIDER).to.equal('Example Cloud AS, Norway');
+    expect(loadConfig(base).HOSTING_PROVIDER, 'optional elsewhere').to.equal(undefined);
+    for (const bad of ['x', 'Example\nCloud', '<script>', 'y'.repeat(201)]) expect(() => loadConfig({ ...base, HOSTING_PROVIDER: bad }), bad).to.throw(/HOSTING_PROVIDER/);
   });
 });
