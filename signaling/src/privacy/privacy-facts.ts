@@ -11,7 +11,11 @@ export interface PrivacyFacts {
   organizationName: string;
   retentionDays: number;
   bookkeepingYears: number;
-  logRetentionDays: number;
+  /**
+   * Days the server keeps its log files (LOG_RETENTION_DAYS), or null where it writes to stdout (no LOG_DIR):
+   * then whatever collects them keeps them, and no figure of ours would be true.
+   */
+  logRetentionDays: number | null;
   /** The organization's own audit retention (its admins set it on the audit log page). */
   auditRetentionDays: number;
   /** What the rooms' check-in forms ask, across all rooms. */
@@ -57,7 +61,7 @@ export async function privacyFactsOf(s: Services, orgId: string): Promise<Privac
     organizationName: org.name,
     retentionDays: org.retentionDays,
     bookkeepingYears: org.bookkeepingYears,
-    logRetentionDays: s.config.LOG_RETENTION_DAYS,
+    logRetentionDays: s.config.LOG_DIR ? s.config.LOG_RETENTION_DAYS : null,
     auditRetentionDays,
     form: {
       name: asked((c) => !c.pseudonymous && c.name.enabled),

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DEFAULT_CHECK_IN, type CheckInConfig } from '../../protocol/index.ts';
-import { createOrganization, postJson, type TestServer } from '../test-support/test-server.ts';
+import { createOrganization, postJson, startTestServer, type TestServer } from '../test-support/test-server.ts';
 import { adminOf, setUpBankId, startBankIdServer, type AdminAuth } from '../test-support/bankid-setup.ts';
 import type { BankIdBroker } from '../test-support/bankid-broker.ts';
 import { testStripeKeys } from '../test-support/stripe-stand-in.ts';
@@ -8,6 +8,8 @@ import { FLOW_COOKIE_MINUTES } from '../bankid/bankid.ts';
 import { startTwilioStandIn } from '../test-support/twilio-stand-in.ts';
 import { loadConfig } from '../config.ts';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 
 const TWILIO = { sid: `AC${'7'.repeat(32)}`, token: 'twilio-test-auth-token-0000', from: '+4759440000' };
 const HOSTING_PROVIDER = 'Example Cloud AS, Norway';
@@ -48,6 +50,8 @@ describe('the privacy page per organization (real server, BankID broker stand-in
       STRIPE_SECRET_KEY: stripeKeys.secretKey,
       STRIPE_PUBLISHABLE_KEY: stripeKeys.publishableKey,
       STRIPE_WEBHOOK_SECRET: stripeKeys.webhookSecret,
+      // (The test server logs to its own stream; the page only reads the settings.)
+      LOG_DIR: path.join(os.tmpdir(), 'consult-privacy-page-logs'),
       LOG_RETENTION_DAYS: '21',
     }));
   });
@@ -272,6 +276,21 @@ describe('the privacy page per organization (real server, BankID broker stand-in
         expect(html, `${lang} page shows ${value}`).not.to.include(value.toLowerCase());
       }
       expect(html).to.include('discreet clinic');
+    }
+  });
+});
+
+describe('the privacy page of a server that logs to stdout (real server)', function () {
+  it('gives no log retention of its own: whatever collects the logs keeps them', async () => {
+    const server = await startTestServer({ env: { LOG_RETENTION_DAYS: '21' } });
+    try {
+      const { org } = await createOrganization(server.services, { name: 'Stdout Clinic' });
+      const en = visibleText(await (await fetch(`${server.url}/privacy/${org.id}?lang=en`)).text());
+      expect(en).to.include('Application logs: as long as the log system of the service’s operator keeps them.').and.not.include('21');
+      const nb = visibleText(await (await fetch(`${server.url}/privacy/${org.id}?lang=nb`)).text());
+      expect(nb).to.include('Programlogger: så lenge loggsystemet til driftsansvarlig for tjenesten tar vare på dem.');
+    } finally {
+      await server.close();
     }
   });
 });

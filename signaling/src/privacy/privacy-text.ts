@@ -119,7 +119,7 @@ function english(f: PrivacyFacts): PrivacyText {
           `Check-in answers${f.bankId ? ', BankID results' : ''}, messages, technical data and call records: ${days(f.retentionDays)}, then they are deleted.`,
           ...(f.payments ? [`Payment records: ${f.bookkeepingYears} years after the end of the financial year, as bookkeeping law requires.`] : []),
           `The audit log (which staff member opened or changed what, and when): ${days(f.auditRetentionDays)}. It refers to you only by a random number.`,
-          `Application logs: ${days(f.logRetentionDays)}. They hold no names, phone numbers, identity numbers or message text.`,
+          `Application logs: ${f.logRetentionDays === null ? 'as long as the log system of the service’s operator keeps them' : days(f.logRetentionDays)}. They hold no names, phone numbers, identity numbers or message text.`,
         ],
       },
       {
@@ -201,7 +201,7 @@ function norwegian(f: PrivacyFacts): PrivacyText {
           `Svar ved innsjekking${f.bankId ? ', BankID-resultater' : ''}, meldinger, tekniske data og samtalelogg: ${days(f.retentionDays)}, så slettes de.`,
           ...(f.payments ? [`Betalingsopplysninger: ${f.bookkeepingYears} år etter utgangen av regnskapsåret, slik bokføringsloven krever.`] : []),
           `Revisjonsloggen (hvilken ansatt som åpnet eller endret hva, og når): ${days(f.auditRetentionDays)}. Den viser til deg bare med et tilfeldig nummer.`,
-          `Programlogger: ${days(f.logRetentionDays)}. De inneholder ikke navn, telefonnumre, fødselsnumre eller meldingstekst.`,
+          `Programlogger: ${f.logRetentionDays === null ? 'så lenge loggsystemet til driftsansvarlig for tjenesten tar vare på dem' : days(f.logRetentionDays)}. De inneholder ikke navn, telefonnumre, fødselsnumre eller meldingstekst.`,
         ],
       },
       {
