@@ -137,7 +137,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     waitingRoom: new WaitingRoomStore(redis, fieldCipher, (orgId, fields) => readVisitorIdentity({ fieldCipher, log }, orgId, fields)),
     calls: new CallStore(redis),
     sessions: new SessionStore(redis, idleMs, config.SESSION_MAX_HOURS * 3600_000),
-    secondFactor: new SecondFactorStore(redis, fieldCipher),
+    secondFactor: new SecondFactorStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     consultations: new ConsultationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
     fieldCipher,
