@@ -115,6 +115,11 @@ export const invitationRequest = z.strictObject({ name: personName, email, role:
 export interface InvitationCreated {
   /** Shown once to the admin, to pass on; single use, valid until `expiresAt`. */
   invitationUrl: string;
+  /**
+   * 8 digits, shown once to the admin, to pass on another way than the link (by phone, in person): the
+   * invited person needs both. Five wrong codes and the invitation is used up.
+   */
+  code: string;
   expiresAt: number;
 }
 
@@ -125,7 +130,13 @@ export interface InvitationInfo {
   email: string;
 }
 export const invitationToken = z.string().regex(/^[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
-export const acceptInvitationRequest = z.strictObject({ token: invitationToken, password: newPassword });
+/** The invitation's code as read out: eight digits, spaces allowed. */
+export const invitationCode = z
+  .string()
+  .max(20)
+  .transform((v) => v.replace(/\s+/g, ''))
+  .pipe(z.string().regex(/^\d{8}$/, { error: 'the code has 8 digits' }));
+export const acceptInvitationRequest = z.strictObject({ token: invitationToken, code: invitationCode, password: newPassword });
 
 /** POST /api/auth/password: the member's own new password (required after an admin reset it). */
 export const changePasswordRequest = z.strictObject({ currentPassword: password, newPassword });

@@ -185,7 +185,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(accessCodeRoutes(services));
   app.use(alertRoutes(services, smsAlerts));
   app.use(dataRightsRoutes(services, new VisitorRecords(services, smsAlerts)));
-  app.use(adminRoutes(services, new InvitationStore(redis)));
+  app.use(adminRoutes(services, new InvitationStore(redis, config.ADDRESS_HASH_KEY)));
   app.use(mediaRoutes(services));
   const bankId = new BankId(services);
   app.use(bankIdRoutes(services, bankId));
