@@ -74,6 +74,8 @@ import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts'
 
 export interface RunningServer {
   url: string;
+  /** The Express application (tests walk its routes). */
+  app: express.Express;
   services: Services;
   purge: PurgeJob;
   close(): Promise<void>;
@@ -212,6 +214,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   return {
     url,
+    app,
     services,
     purge,
     async close() {

@@ -14,7 +14,7 @@ export function InvitationAccept({ token, onJoined }: { token: string; onJoined:
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<InvitationInfo>('GET', `/api/invitations/${encodeURIComponent(token)}`).then(setInfo, () => setInfo(null));
+    api<InvitationInfo>('POST', '/api/invitations/lookup', { token }).then(setInfo, () => setInfo(null));
   }, [token]);
 
   if (info === undefined) return <p role="status">{t('app.loading')}</p>;

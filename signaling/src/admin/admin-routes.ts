@@ -9,7 +9,7 @@ import {
   checkInConfig,
   id,
   invitationRequest,
-  invitationToken,
+  invitationLookupRequest,
   organizationSettingsUpdate,
   roomRequest,
   roomUpdate,
@@ -174,9 +174,9 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
 
   // ---------- invitations, before anyone is logged in ----------
 
-  router.get('/api/invitations/:token', async (req, res) => {
-    const parsed = invitationToken.safeParse(req.params.token);
-    const invitation = parsed.success ? await invitations.peek(parsed.data) : null;
+  router.post('/api/invitations/lookup', async (req, res) => {
+    const parsed = invitationLookupRequest.safeParse(req.body);
+    const invitation = parsed.success ? await invitations.peek(parsed.data.token) : null;
     const org = invitation && (await s.organizations.getOrganization(invitation.orgId));
     if (!invitation || !org) throw notFound('This invitation is not valid');
     const body: InvitationInfo = { organizationName: org.name, name: invitation.name, email: invitation.email };

@@ -122,7 +122,8 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     expect(ttls[0]![1]).to.be.within(1, 72 * 3600_000);
     expect(JSON.stringify(ttls)).to.not.include(token.split('.')[1]);
 
-    expect((await api('GET', `/api/invitations/${token}`, null)).body).to.deep.equal({ organizationName: 'Fjord Clinic', name: 'Dr. Lie', email: 'lie@example.com' });
+    expect((await api('POST', '/api/invitations/lookup', null, { token })).body).to.deep.equal({ organizationName: 'Fjord Clinic', name: 'Dr. Lie', email: 'lie@example.com' });
+    expect((await api('GET', `/api/invitations/${token}`, null)).status, 'never in an address').to.equal(404);
     expect(created.code).to.match(/^\d{8}$/);
     const short = await api('POST', '/api/invitations/accept', null, { token, code: created.code, password: 'short' });
     expect([short.status, short.body.error.code]).to.deep.equal([400, 'bad_request']);
@@ -139,7 +140,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     expect((await api('GET', '/api/history', { cookie, csrfToken: me.csrfToken })).body.error.code).to.equal('second_factor_required');
     // Used once.
     expect((await api('POST', '/api/invitations/accept', null, { token, code: created.code, password: 'another long password' })).status).to.equal(404);
-    expect((await api('GET', `/api/invitations/${token}`, null)).status).to.equal(404);
+    expect((await api('POST', '/api/invitations/lookup', null, { token })).status).to.equal(404);
     // The new member has a personal room with a readable link, and can log in.
     const overview = (await api('GET', '/api/admin/organization', adminAuth)).body as OrganizationOverview;
     const lie = overview.members.find((m) => m.email === 'lie@example.com')!;

@@ -1,4 +1,4 @@
-import type { ApiSmsInvitationSent } from '../../protocol/index.ts';
+import { visitorLinkOf, type ApiSmsInvitationSent } from '../../protocol/index.ts';
 import type { SmsSender } from '../alerts/sms-sender.ts';
 import { noteSentSms } from '../alerts/sent-sms.ts';
 import { AppError } from '../errors.ts';
@@ -37,7 +37,7 @@ export class SmsInvitations {
     const token = await s.consultations.linkTokenOf(caller.orgId, consultation.id);
     if (!token) throw new AppError('internal', 'the link cannot be read');
     const when = consultation.scheduledAt ? ` ${new Date(consultation.scheduledAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
-    const sid = await this.sender.send(to, `Consult: your video consultation${when}. / Din videokonsultasjon. ${s.config.PUBLIC_ORIGIN}/c/${token}`);
+    const sid = await this.sender.send(to, `Consult: your video consultation${when}. / Din videokonsultasjon. ${visitorLinkOf(s.config.PUBLIC_ORIGIN, token)}`);
     await s.consultations.noteSms(caller.orgId, consultation.id, sid);
     await noteSentSms(s.redis, caller.orgId, sid);
     s.log.info({ orgId: caller.orgId, consultationId: consultation.id }, 'SMS invitation sent');
