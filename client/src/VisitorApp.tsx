@@ -1,3 +1,5 @@
+// First: it takes the consultation link's secret out of the address before anything reads the address.
+import { consultationLinkToken } from './consultation-link.ts';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { DEFAULT_TIME_ZONE, type CheckInStep, type QueuePlace, type RoomInfo, type VisitState } from '../../signaling/protocol/index.ts';
 import { CallEngine, preloadDevice, type CallSocket } from './call-engine/call-engine.ts';
@@ -36,7 +38,7 @@ type Screen =
   | { kind: 'call'; engine: CallEngine }
   | { kind: 'ended'; left: boolean; lostPlace?: boolean; denied?: { message?: string }; cancelled?: boolean; receiptToken?: string };
 
-/** `/r/<room>` (a room's link) or `/c/<token>` (a scheduled consultation's private link). */
+/** `/r/<room>` (a room's link) or `/c/<org>.<consultation>` (a scheduled consultation's private link, its secret in consultationLinkToken). */
 const [, linkKind, linkValue] = location.pathname.split('/');
 const slug = decodeURIComponent(linkValue ?? '');
 const consultationLink = linkKind === 'c';
@@ -156,7 +158,10 @@ export function VisitorApp() {
   useEffect(() => {
     let cancelled = false;
     (async () => {
-      const res = await fetch(consultationLink ? `/api/consultations/link/${encodeURIComponent(slug)}` : `/api/rooms/${encodeURIComponent(slug)}`);
+      if (consultationLink && !consultationLinkToken) return setScreen({ kind: 'invalid', tooMany: false });
+      const res = consultationLink
+        ? await fetch('/api/consultations/link', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: consultationLinkToken }) })
+        : await fetch(`/api/rooms/${encodeURIComponent(slug)}`);
       if (!res.ok) return setScreen({ kind: 'invalid', tooMany: res.status === 429 });
       const info = (await res.json()) as RoomInfo;
       if (cancelled) return;
@@ -220,7 +225,7 @@ export function VisitorApp() {
             <h1 id="checkin-heading">{t('checkin.heading', { name: room.professionalName })}</h1>
             {room.appointmentAt && <p class="lead">{t('checkin.appointment', { time: appointmentAt(room.appointmentAt, room.timeZone) })}</p>}
             <CheckInForm
-              link={consultationLink ? { consultation: slug } : { roomSlug: slug }}
+              link={consultationLink ? { consultation: consultationLinkToken ?? '' } : { roomSlug: slug }}
               professionalName={room.professionalName}
               config={room.checkIn}
               prefill={room.prefill}

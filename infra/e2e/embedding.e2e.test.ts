@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
-import { EMBED_MESSAGE_SOURCE, type EmbedEvent } from '../../signaling/protocol/index.ts';
+import { EMBED_MESSAGE_SOURCE, visitorLinkOf, type EmbedEvent } from '../../signaling/protocol/index.ts';
 import { professionalLinkHandler } from '../../signaling/src/embedding/embedding-routes.ts';
 import { createOrganization, startTestServer, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
 import { CHROMIUM_FLAGS, newCallContext, screenshotAll, waitForMedia } from './browser.ts';
@@ -107,7 +107,7 @@ describe('embedding in an EHR’s iframe (Chromium, third-party cookies blocked)
       86_400_000,
     );
     const link = await professionalLinkHandler(server.services, org.org.id, consultation.id, { professionalId: org.professional.id });
-    return { visitorUrl: `${server.url}/c/${token}`, professionalUrl: link.url };
+    return { visitorUrl: visitorLinkOf(server.url, token), professionalUrl: link.url };
   }
 
   /** A cookie our origin sets at the top level (SameSite=None, so only third-party blocking keeps it from the frame). */

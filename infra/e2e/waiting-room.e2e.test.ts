@@ -66,13 +66,23 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await invite.getByRole('button', { name: 'Create invitation link' }).click();
     const link = await adminPage.getByRole('textbox', { name: /Invitation link for Dr. Lie/ }).inputValue();
     expect(link).to.match(/\/dashboard\/#invitation=/);
+    const code = await adminPage.getByRole('textbox', { name: /Invitation code for Dr. Lie/ }).inputValue();
+    expect(code, 'passed on by phone, not in the link').to.match(/^\d{8}$/);
+    expect(link).to.not.include(code);
 
-    // The invited person opens the link, chooses a password, and is in.
+    // The invited person opens the link; the form asks for the code the admin gave them another way and
+    // says why. A wrong code is refused with how it ends; with the right one and a password, they are in.
     const lie = await suite.scene.page();
     await lie.goto(link);
     await lie.getByRole('heading', { name: 'Join Fjord Clinic' }).waitFor();
+    await lie.getByText('given separately from this link').waitFor();
+    const wrong = String((Number(code) + 1) % 100_000_000).padStart(8, '0');
+    await lie.getByLabel('Invitation code').fill(wrong);
     await lie.getByLabel('New password', { exact: true }).fill('lie has a long password');
     await lie.getByLabel('New password again').fill('lie has a long password');
+    await lie.getByRole('button', { name: 'Join' }).click();
+    await lie.getByRole('alert').getByText('after 5 wrong codes the invitation stops working').waitFor();
+    await lie.getByLabel('Invitation code').fill(code);
     await lie.getByRole('button', { name: 'Join' }).click();
     // Like every password login, the second factor next: set up now, on the first.
     await lie.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
@@ -255,7 +265,8 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await schedule.getByLabel('Date and time (optional)').fill(local);
     await schedule.getByRole('button', { name: 'Create a link for the visitor' }).click();
     const link = await schedule.getByRole('textbox', { name: 'Private link for the visitor' }).inputValue();
-    expect(link).to.match(/\/c\/[0-9a-f]{32}\.[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
+    // The secret in the fragment, which the browser sends to no server.
+    expect(link).to.match(/\/c\/[0-9a-f]{32}\.[0-9a-f]{32}#[A-Za-z0-9_-]{43}$/);
     const clock = oslo({ hour: '2-digit', minute: '2-digit' });
     const full = oslo({ dateStyle: 'full', timeStyle: 'short' });
 

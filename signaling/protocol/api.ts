@@ -105,7 +105,10 @@ export type ApiConsultation = z.infer<typeof apiConsultation>;
 /** The answer to POST /api/v1/consultations: the consultation, and its visitor link (shown once). */
 export const apiConsultationCreated = apiConsultation
   .extend({
-    visitorLink: z.url().meta({ description: "The visitor's private link (256 random bits); send it to the visitor. It works until expiresAt or a cancellation." }),
+    visitorLink: z.url().meta({
+      description:
+        "The visitor's private link, `…/c/<organization>.<consultation>#<secret>` (256 random bits, in the fragment, which browsers send to no server); send it to the visitor whole. It works until expiresAt or a cancellation.",
+    }),
     visitorLinkExpiresAt: isoTime,
   })
   .meta({ id: 'ConsultationCreated' });

@@ -43,7 +43,7 @@ export interface BankIdSettingsInfo {
  */
 export const bankIdReturnTo = z.union([
   z.string().regex(/^\/r\/[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/),
-  z.string().regex(/^\/c\/[0-9a-f]{32}\.[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/),
+  z.string().regex(/^\/c\/[0-9a-f]{32}\.[0-9a-f]{32}$/),
 ]);
 
 /** POST /api/bankid/visitor/start (Authorization: Bearer <visitor token>) */

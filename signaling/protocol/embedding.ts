@@ -88,7 +88,12 @@ export type EmbedSettings = z.infer<typeof embedSettingsUpdate>;
  * (a visitor link or a professional link page). 404 unless it may; the embedded page then posts its
  * events to that exact origin, never to `*`.
  */
-export const embedParentQuery = z.strictObject({ page: z.string().min(1).max(300), origin: embedOrigin });
+export const embedParentQuery = z.strictObject({
+  // A page's path as the address bar shows it, which never holds a secret: a consultation's page without
+  // its secret (that is in the fragment), a room's link, the professional link page.
+  page: z.string().regex(/^\/(?:c\/[0-9a-f]{32}\.[0-9a-f]{32}|r\/[a-z0-9-]{1,64}|dashboard\/link\/[0-9a-f]{32})$/),
+  origin: embedOrigin,
+});
 export interface EmbedParent {
   origin: string;
 }

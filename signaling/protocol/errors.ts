@@ -15,7 +15,7 @@ export const ErrorCode = {
   passwordChangeRequired: 'password_change_required',
   /** The password was right; the second factor is still to be given (or set up). */
   secondFactorRequired: 'second_factor_required',
-  /** A wrong or already used authenticator or recovery code. */
+  /** A wrong or already used authenticator or recovery code, or a wrong invitation code. */
   invalidCode: 'invalid_code',
   /** The room still has visitors waiting in it. */
   roomNotEmpty: 'room_not_empty',

@@ -9,6 +9,22 @@ import { deviceCheckReport } from './network-check.ts';
 export const consultationToken = z.string().regex(/^[0-9a-f]{32}\.[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
 
 /**
+ * The page of a consultation's link: `/c/<org>.<consultation>#<secret>`. The secret is in the fragment,
+ * which browsers send to no server (no access log, proxy or Referer sees it); the page reads it and sends
+ * the whole token in request bodies only.
+ */
+export const consultationPage = z.string().regex(/^[0-9a-f]{32}\.[0-9a-f]{32}$/);
+/** How links looked before: the secret in the path. Still opened (links already sent), never made. */
+export const consultationPageWithSecret = consultationToken;
+export const visitorLinkOf = (origin: string, token: string) => {
+  const cut = token.lastIndexOf('.');
+  return `${origin}/c/${token.slice(0, cut)}#${token.slice(cut + 1)}`;
+};
+
+/** POST /api/consultations/link: what the visitor's page shows for the link (a RoomInfo). */
+export const consultationLinkRequest = z.strictObject({ token: consultationToken });
+
+/**
  * The answers to a room's check-in form, bounded in size here and checked field by field against the
  * schema built from the room's form (checkInAnswersSchema) once the room is known.
  */
@@ -119,17 +135,30 @@ export const invitationRequest = z.strictObject({ name: personName, email, role:
 export interface InvitationCreated {
   /** Shown once to the admin, to pass on; single use, valid until `expiresAt`. */
   invitationUrl: string;
+  /**
+   * 8 digits, shown once to the admin, to pass on another way than the link (by phone, in person): the
+   * invited person needs both. Five wrong codes and the invitation is used up.
+   */
+  code: string;
   expiresAt: number;
 }
 
-/** GET /api/invitations/:token (what the link is for), POST /api/invitations/accept */
+/** POST /api/invitations/lookup (what the link is for), POST /api/invitations/accept */
 export interface InvitationInfo {
   organizationName: string;
   name: string;
   email: string;
 }
 export const invitationToken = z.string().regex(/^[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
-export const acceptInvitationRequest = z.strictObject({ token: invitationToken, password: newPassword });
+/** The link's token in the body: an address (a path, a query) ends up in logs. */
+export const invitationLookupRequest = z.strictObject({ token: invitationToken });
+/** The invitation's code as read out: eight digits, spaces allowed. */
+export const invitationCode = z
+  .string()
+  .max(20)
+  .transform((v) => v.replace(/\s+/g, ''))
+  .pipe(z.string().regex(/^\d{8}$/, { error: 'the code has 8 digits' }));
+export const acceptInvitationRequest = z.strictObject({ token: invitationToken, code: invitationCode, password: newPassword });
 
 /** POST /api/auth/password: the member's own new password (required after an admin reset it). */
 export const changePasswordRequest = z.strictObject({ currentPassword: password, newPassword });

@@ -15,7 +15,13 @@ const schema = z
     /** Extra origins allowed to open sockets and post forms (comma separated). */
     EXTRA_ORIGINS: z.string().default(''),
     REDIS_URL: z.string().startsWith('redis'),
-    /** Keys the hash of client addresses for rate limits (a key of its own each UTC day is derived from it), so no address is stored in clear. */
+    /**
+     * Keys the hash of client addresses for rate limits (a key of its own each UTC day is derived from it),
+     * so no address is stored in clear; keys derived from it also key the hashes by which members' e-mail
+     * addresses, EHR references, recovery codes and invitation codes are kept, so none of those can be
+     * guessed offline from a copy of Redis. Changing it makes those unmatchable (members set up recovery
+     * codes again, admins invite again).
+     */
     ADDRESS_HASH_KEY: z.string().min(32),
     /** Express "trust proxy": false, a hop count, or addresses/subnets of the reverse proxy. */
     TRUST_PROXY: z.string().default('false'),

@@ -14,3 +14,15 @@ export function sameHash(a: string, b: string): boolean {
   const y = Buffer.from(b, 'hex');
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
+
+/**
+ * Whether a secret a client sent (a header: absent, a string, or repeated) is `expected`, in time that
+ * depends only on their lengths: comparing as `!==` stops at the first different character, which tells a
+ * patient attacker how much of a guess was right. Both are hashed first, so lengths differing is no
+ * exception and leaks nothing either.
+ */
+export function sameSecret(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string' || !expected) return false;
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}

@@ -74,6 +74,8 @@ import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts'
 
 export interface RunningServer {
   url: string;
+  /** The Express application (tests walk its routes). */
+  app: express.Express;
   services: Services;
   purge: PurgeJob;
   close(): Promise<void>;
@@ -137,7 +139,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     waitingRoom: new WaitingRoomStore(redis, fieldCipher, (orgId, fields) => readVisitorIdentity({ fieldCipher, log }, orgId, fields)),
     calls: new CallStore(redis),
     sessions: new SessionStore(redis, idleMs, config.SESSION_MAX_HOURS * 3600_000),
-    secondFactor: new SecondFactorStore(redis, fieldCipher),
+    secondFactor: new SecondFactorStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     consultations: new ConsultationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
     fieldCipher,
@@ -185,7 +187,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(accessCodeRoutes(services));
   app.use(alertRoutes(services, smsAlerts));
   app.use(dataRightsRoutes(services, new VisitorRecords(services, smsAlerts)));
-  app.use(adminRoutes(services, new InvitationStore(redis)));
+  app.use(adminRoutes(services, new InvitationStore(redis, config.ADDRESS_HASH_KEY)));
   app.use(mediaRoutes(services));
   const bankId = new BankId(services);
   app.use(bankIdRoutes(services, bankId));
@@ -212,6 +214,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   return {
     url,
+    app,
     services,
     purge,
     async close() {

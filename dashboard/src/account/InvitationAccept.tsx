@@ -7,13 +7,14 @@ import { PasswordFields } from './PasswordChange.tsx';
 /** Someone opened an invitation link: they choose a password and are a member from then on. */
 export function InvitationAccept({ token, onJoined }: { token: string; onJoined: (me: Me) => void }) {
   const [info, setInfo] = useState<InvitationInfo | null | undefined>(undefined);
+  const [code, setCode] = useState('');
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<InvitationInfo>('GET', `/api/invitations/${encodeURIComponent(token)}`).then(setInfo, () => setInfo(null));
+    api<InvitationInfo>('POST', '/api/invitations/lookup', { token }).then(setInfo, () => setInfo(null));
   }, [token]);
 
   if (info === undefined) return <p role="status">{t('app.loading')}</p>;
@@ -28,15 +29,17 @@ export function InvitationAccept({ token, onJoined }: { token: string; onJoined:
 
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (!/^\d{8}$/.test(code.replace(/\s+/g, ''))) return setProblem(t('invitation.codeFormat'));
     if (next.length < 10) return setProblem(t('password.tooShort'));
     if (next !== again) return setProblem(t('password.mismatch'));
     setBusy(true);
     setProblem(null);
     try {
-      onJoined(await api<Me>('POST', '/api/invitations/accept', { token, password: next }));
+      onJoined(await api<Me>('POST', '/api/invitations/accept', { token, code, password: next }));
     } catch (err) {
-      const code = err instanceof ApiError ? err.code : '';
-      setProblem(code === 'not_found' ? t('invitation.invalid') : code === 'email_taken' ? t('invitation.emailTaken') : t('password.failed'));
+      const refused = err instanceof ApiError ? err.code : '';
+      if (refused === 'not_found') setInfo(null);
+      setProblem(refused === 'invalid_code' ? t('invitation.wrongCode') : refused === 'email_taken' ? t('invitation.emailTaken') : t('password.failed'));
     } finally {
       setBusy(false);
     }
@@ -47,6 +50,20 @@ export function InvitationAccept({ token, onJoined }: { token: string; onJoined:
       <h1 id="invitation-heading">{t('invitation.heading', { organization: info.organizationName })}</h1>
       <p>{t('invitation.intro', { name: info.name, email: info.email })}</p>
       <form onSubmit={submit} noValidate>
+        <label class="field">
+          <span>{t('invitation.code')}</span>
+          <input
+            value={code}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            maxLength={12}
+            aria-describedby="invitation-code-help"
+            onInput={(e) => setCode((e.currentTarget as HTMLInputElement).value)}
+          />
+        </label>
+        <p id="invitation-code-help" class="muted">
+          {t('invitation.codeHelp')}
+        </p>
         <PasswordFields next={next} again={again} setNext={setNext} setAgain={setAgain} />
         {problem && <p class="error" role="alert">{problem}</p>}
         <button type="submit" disabled={busy}>

@@ -25,8 +25,8 @@ function problemOf(err: unknown): string {
 export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: ProfessionalSocket }) {
   const [overview, setOverview] = useState<OrganizationOverview | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  /** A secret shown once (an invitation link or a temporary password), with what it is for. */
-  const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
+  /** Secrets shown once (an invitation's link and code, or a temporary password), each with what it is for. */
+  const [secret, setSecret] = useState<ShownOnce[] | null>(null);
 
   const load = () => api<OrganizationOverview>('GET', '/api/admin/organization').then(setOverview, (e) => setProblem(problemOf(e)));
   useEffect(() => {
@@ -57,8 +57,12 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
       {problem && <p class="error" role="alert">{problem}</p>}
       {secret && (
         <div class="notice" role="status">
-          <p>{secret.label}</p>
-          <input class="secret" readOnly value={secret.value} aria-label={secret.label} onFocus={(e) => (e.currentTarget as HTMLInputElement).select()} />
+          {secret.map((one) => (
+            <div key={one.label}>
+              <p>{one.label}</p>
+              <input class="secret" readOnly value={one.value} aria-label={one.label} onFocus={(e) => (e.currentTarget as HTMLInputElement).select()} />
+            </div>
+          ))}
           <button type="button" class="secondary" onClick={() => setSecret(null)}>
             {t('admin.done')}
           </button>
@@ -81,11 +85,16 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
   );
 }
 
+interface ShownOnce {
+  label: string;
+  value: string;
+}
+
 function Members({ members, selfId, act, onSecret }: {
   members: MemberInfo[];
   selfId: string;
   act: (action: () => Promise<void>) => Promise<void>;
-  onSecret: (s: { label: string; value: string }) => void;
+  onSecret: (s: ShownOnce[]) => void;
 }) {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
@@ -95,7 +104,10 @@ function Members({ members, selfId, act, onSecret }: {
     e.preventDefault();
     void act(async () => {
       const created = await api<InvitationCreated>('POST', '/api/admin/invitations', { name, email, role });
-      onSecret({ label: t('admin.invitationLink', { name }), value: created.invitationUrl });
+      onSecret([
+        { label: t('admin.invitationLink', { name }), value: created.invitationUrl },
+        { label: t('admin.invitationCode', { name }), value: created.code },
+      ]);
       setName('');
       setEmail('');
     });
@@ -133,7 +145,7 @@ function Members({ members, selfId, act, onSecret }: {
                     window.confirm(t('admin.confirmReset', { name: m.name })) &&
                     void act(async () => {
                       const reset = await api<PasswordReset>('POST', `/api/admin/members/${m.id}/reset-password`, {});
-                      onSecret({ label: t('admin.temporaryPassword', { name: m.name }), value: reset.temporaryPassword });
+                      onSecret([{ label: t('admin.temporaryPassword', { name: m.name }), value: reset.temporaryPassword }]);
                     })
                   }
                 >

@@ -9,7 +9,7 @@ import {
   checkInConfig,
   id,
   invitationRequest,
-  invitationToken,
+  invitationLookupRequest,
   organizationSettingsUpdate,
   roomRequest,
   roomUpdate,
@@ -89,10 +89,10 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
   router.post('/api/admin/invitations', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const body = parse(invitationRequest, req.body);
     if (await s.organizations.findProfessionalByEmail(body.email)) throw new AppError('email_taken', 'this e-mail address already belongs to a member');
-    const { token, expiresAt } = await invitations.create(orgOf(res), body);
+    const { token, code, expiresAt } = await invitations.create(orgOf(res), body);
     await audit(res, 'member_invited', body.role);
     // The secret travels in the fragment: browsers do not send it to any server, so it reaches no log.
-    const created: InvitationCreated = { invitationUrl: `${s.config.PUBLIC_ORIGIN}/dashboard/#invitation=${token}`, expiresAt };
+    const created: InvitationCreated = { invitationUrl: `${s.config.PUBLIC_ORIGIN}/dashboard/#invitation=${token}`, code, expiresAt };
     res.status(201).json(created);
   });
 
@@ -175,9 +175,9 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
 
   // ---------- invitations, before anyone is logged in ----------
 
-  router.get('/api/invitations/:token', async (req, res) => {
-    const parsed = invitationToken.safeParse(req.params.token);
-    const invitation = parsed.success ? await invitations.peek(parsed.data) : null;
+  router.post('/api/invitations/lookup', async (req, res) => {
+    const parsed = invitationLookupRequest.safeParse(req.body);
+    const invitation = parsed.success ? await invitations.peek(parsed.data.token) : null;
     const org = invitation && (await s.organizations.getOrganization(invitation.orgId));
     if (!invitation || !org) throw notFound('This invitation is not valid');
     const body: InvitationInfo = { organizationName: org.name, name: invitation.name, email: invitation.email };
@@ -190,7 +190,11 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
       throw new AppError('rate_limited', 'too many attempts; try again in 15 minutes');
     }
     const body = parse(acceptInvitationRequest, req.body);
-    const invitation = await invitations.take(body.token);
+    const taken = await invitations.take(body.token, body.code);
+    if (!taken.ok && taken.reason === 'wrong_code') {
+      throw new AppError('invalid_code', `wrong invitation code; ${taken.triesLeft} ${taken.triesLeft === 1 ? 'try' : 'tries'} left before the invitation stops working`);
+    }
+    const invitation = taken.ok ? taken.invitation : null;
     if (!invitation || !(await s.organizations.getOrganization(invitation.orgId))) throw notFound('This invitation is not valid');
     const pro = await s.organizations
       .createProfessional(invitation.orgId, { name: invitation.name, email: invitation.email, passwordHash: await hashPassword(body.password), role: invitation.role })

@@ -137,10 +137,14 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     expect(ttls[0]![1]).to.be.within(1, 72 * 3600_000);
     expect(JSON.stringify(ttls)).to.not.include(token.split('.')[1]);
 
-    expect((await api('GET', `/api/invitations/${token}`, null)).body).to.deep.equal({ organizationName: 'Fjord Clinic', name: 'Dr. Lie', email: 'lie@example.com' });
-    const short = await api('POST', '/api/invitations/accept', null, { token, password: 'short' });
+    expect((await api('POST', '/api/invitations/lookup', null, { token })).body).to.deep.equal({ organizationName: 'Fjord Clinic', name: 'Dr. Lie', email: 'lie@example.com' });
+    expect((await api('GET', `/api/invitations/${token}`, null)).status, 'never in an address').to.equal(404);
+    expect(created.code).to.match(/^\d{8}$/);
+    const short = await api('POST', '/api/invitations/accept', null, { token, code: created.code, password: 'short' });
     expect([short.status, short.body.error.code]).to.deep.equal([400, 'bad_request']);
-    const res = await postJson(server, '/api/invitations/accept', { token, password: 'a long enough password' });
+    const withoutCode = await api('POST', '/api/invitations/accept', null, { token, password: 'a long enough password' });
+    expect([withoutCode.status, withoutCode.body.error.code], 'the link alone is not enough').to.deep.equal([400, 'bad_request']);
+    const res = await postJson(server, '/api/invitations/accept', { token, code: ` ${created.code.slice(0, 4)} ${created.code.slice(4)} `, password: 'a long enough password' });
     expect(res.status).to.equal(201);
     const me = (await res.json()) as Me;
     expect(me.professional).to.deep.include({ name: 'Dr. Lie', email: 'lie@example.com', role: 'professional' });
@@ -150,8 +154,8 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     expect((await api('GET', '/api/auth/me', { cookie, csrfToken: me.csrfToken })).status, 'logged in').to.equal(200);
     expect((await api('GET', '/api/history', { cookie, csrfToken: me.csrfToken })).body.error.code).to.equal('second_factor_required');
     // Used once.
-    expect((await api('POST', '/api/invitations/accept', null, { token, password: 'another long password' })).status).to.equal(404);
-    expect((await api('GET', `/api/invitations/${token}`, null)).status).to.equal(404);
+    expect((await api('POST', '/api/invitations/accept', null, { token, code: created.code, password: 'another long password' })).status).to.equal(404);
+    expect((await api('POST', '/api/invitations/lookup', null, { token })).status).to.equal(404);
     // The new member has a personal room with a readable link, and can log in.
     const overview = (await api('GET', '/api/admin/organization', adminAuth)).body as OrganizationOverview;
     const lie = overview.members.find((m) => m.email === 'lie@example.com')!;
@@ -162,6 +166,37 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     const again = await api('POST', '/api/admin/invitations', adminAuth, { name: 'Dr. Lie', email: 'lie@example.com', role: 'admin' });
     expect([again.status, again.body.error.code]).to.deep.equal([409, 'email_taken']);
     expect(server.logs().join('\n')).to.not.include(token.split('.')[1]);
+    expect(server.logs().join('\n')).to.not.include(created.code);
+  });
+
+  it('an intercepted invitation link is not enough: five wrong codes, even sent all at once, use the invitation up', async () => {
+    const invite = async (name: string, email: string) => {
+      const res = await api('POST', '/api/admin/invitations', adminAuth, { name, email, role: 'admin' });
+      expect(res.status).to.equal(201);
+      const created = res.body as InvitationCreated;
+      return { token: tokenOf(created.invitationUrl), code: created.code };
+    };
+    const wrongFor = (code: string) => String((Number(code) + 1) % 100_000_000).padStart(8, '0');
+    const accept = (token: string, code: string) => api('POST', '/api/invitations/accept', null, { token, code, password: 'an attacker chose this' });
+
+    // One at a time: four wrong codes are told how many tries are left, the right one still works.
+    const patient = await invite('Dr. Holm', 'holm@example.com');
+    for (let i = 0; i < 4; i++) {
+      const wrong = await accept(patient.token, wrongFor(patient.code));
+      expect([wrong.status, wrong.body.error.code]).to.deep.equal([401, 'invalid_code']);
+      expect(wrong.body.error.message).to.include(`${4 - i} ${4 - i === 1 ? 'try' : 'tries'} left`);
+    }
+    expect((await accept(patient.token, patient.code)).status, 'the right code after four wrong ones').to.equal(201);
+
+    // Ten wrong guesses at once: five count, and the invitation is gone; the right code comes too late.
+    const guessed = await invite('Mallory Admin', 'mallory@example.com');
+    const guesses = await Promise.all(Array.from({ length: 10 }, (_, i) => accept(guessed.token, String((Number(guessed.code) + 1 + i) % 100_000_000).padStart(8, '0'))));
+    expect(guesses.filter((g) => g.status === 401), 'wrong codes answered as such').to.have.length(4);
+    expect(guesses.filter((g) => g.status === 404), 'the fifth wrong one uses it up').to.have.length(6);
+    expect((await accept(guessed.token, guessed.code)).status, 'the right code, afterwards').to.equal(404);
+    const overview = (await api('GET', '/api/admin/organization', adminAuth)).body as OrganizationOverview;
+    expect(overview.members.map((m) => m.email)).to.not.include('mallory@example.com');
+    expect([...(await allKeysWithTtl(server.redis.client)).keys()].filter((k) => /\}:invitation:/.test(k)), 'nothing of it is left').to.deep.equal([]);
   });
 
   it('a removed member is disconnected at once, cannot act or log in, and their room link stops working', async () => {

@@ -1,9 +1,12 @@
+import { createHmac, randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { keys } from '../redis/keys.ts';
 import { hashSecret, newSecret } from '../ids.ts';
 import type { MemberRole } from '../organizations/organization-store.ts';
 
 export const INVITATION_TTL_MS = 72 * 3600_000;
+/** Wrong codes an invitation survives; the next one uses it up, and the admin has to invite again. */
+export const INVITATION_CODE_TRIES = 5;
 
 export interface Invitation {
   orgId: string;
@@ -13,20 +16,59 @@ export interface Invitation {
   expiresAt: number;
 }
 
+export type TakeResult = { ok: true; invitation: Invitation } | { ok: false; reason: 'not_found' } | { ok: false; reason: 'wrong_code'; triesLeft: number };
+
 /**
- * Invitations to join an organization: a link with a 256-bit secret, usable once, for 72 hours. Redis
- * holds only the secret's hash (a copy of Redis lets no one join). The token is `<org>.<secret>`, so it
- * can be looked up before anyone is logged in.
+ * Checks the code and uses the invitation up in one step: a wrong code counts, and the last allowed wrong
+ * one deletes the invitation, so parallel guesses get no more than INVITATION_CODE_TRIES between them.
+ * An invitation made before it had a code never matches (its admin invites again).
+ */
+const TAKE = `
+local h = redis.call('HGETALL', KEYS[1])
+if #h == 0 then return {'gone'} end
+local codeHash = redis.call('HGET', KEYS[1], 'codeHash')
+if codeHash ~= ARGV[1] then
+  local wrong = redis.call('HINCRBY', KEYS[1], 'wrongCodes', 1)
+  local left = tonumber(ARGV[2]) - wrong
+  if left <= 0 then
+    redis.call('DEL', KEYS[1])
+    return {'gone'}
+  end
+  return {'wrong', tostring(left)}
+end
+redis.call('DEL', KEYS[1])
+return {'ok', cjson.encode(h)}
+`;
+
+/**
+ * Invitations to join an organization: a link with a 256-bit secret, usable once, for 72 hours, and an
+ * 8-digit code the admin passes on another way (by phone, in person): whoever intercepts the link alone
+ * cannot become the member. Redis holds only the secret's hash and the code's keyed hash (eight digits
+ * are too few for a plain hash: a copy of Redis would give them away at once). The token is
+ * `<org>.<secret>`, so it can be looked up before anyone is logged in.
  */
 export class InvitationStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly codeKey: Buffer;
 
-  async create(orgId: string, invite: { name: string; email: string; role: MemberRole }, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
+  constructor(
+    private readonly redis: Redis,
+    hashKey: string,
+  ) {
+    this.codeKey = createHmac('sha256', hashKey).update('consult invitation codes v1').digest();
+  }
+
+  async create(orgId: string, invite: { name: string; email: string; role: MemberRole }, now = Date.now()): Promise<{ token: string; code: string; expiresAt: number }> {
     const secret = newSecret();
+    const code = String(randomInt(100_000_000)).padStart(8, '0');
     const expiresAt = now + INVITATION_TTL_MS;
-    const key = keys.invitation(orgId, hashSecret(secret));
-    await this.redis.multi().hset(key, { ...invite, expiresAt }).pexpire(key, INVITATION_TTL_MS).exec();
-    return { token: `${orgId}.${secret}`, expiresAt };
+    const secretHash = hashSecret(secret);
+    const key = keys.invitation(orgId, secretHash);
+    await this.redis
+      .multi()
+      .hset(key, { ...invite, expiresAt, codeHash: this.codeHash(orgId, secretHash, code) })
+      .pexpire(key, INVITATION_TTL_MS)
+      .exec();
+    return { token: `${orgId}.${secret}`, code, expiresAt };
   }
 
   /** What the invitation is for, without using it up; null for anything unknown, used or expired. */
@@ -36,19 +78,32 @@ export class InvitationStore {
     return toInvitation(key.orgId, await this.redis.hgetall(key.key));
   }
 
-  /** Uses the invitation up: of two concurrent uses, exactly one gets it. */
-  async take(token: unknown): Promise<Invitation | null> {
+  /** Uses the invitation up if `code` is its code: of two concurrent uses, exactly one gets it. */
+  async take(token: unknown, code: string): Promise<TakeResult> {
     const key = keyOf(token);
-    if (!key) return null;
-    const [[, h], [, deleted]] = (await this.redis.multi().hgetall(key.key).del(key.key).exec()) as [[null, Record<string, string>], [null, number]];
-    return deleted === 1 ? toInvitation(key.orgId, h) : null;
+    if (!key) return { ok: false, reason: 'not_found' };
+    const [outcome, value] = (await this.redis.eval(TAKE, 1, key.key, this.codeHash(key.orgId, key.secretHash, code), INVITATION_CODE_TRIES)) as [string, string?];
+    if (outcome === 'wrong') return { ok: false, reason: 'wrong_code', triesLeft: Number(value) };
+    if (outcome !== 'ok') return { ok: false, reason: 'not_found' };
+    const flat = JSON.parse(value!) as string[];
+    const h: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
+    const invitation = toInvitation(key.orgId, h);
+    return invitation ? { ok: true, invitation } : { ok: false, reason: 'not_found' };
+  }
+
+  /** Bound to its invitation: a code copied to another invitation's record does not match. */
+  private codeHash(orgId: string, secretHash: string, code: string): string {
+    return createHmac('sha256', this.codeKey).update(`${orgId}\n${secretHash}\n${code}`).digest('base64url');
   }
 }
 
-function keyOf(token: unknown): { orgId: string; key: string } | null {
+function keyOf(token: unknown): { orgId: string; secretHash: string; key: string } | null {
   if (typeof token !== 'string') return null;
   const m = /^([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  return m ? { orgId: m[1]!, key: keys.invitation(m[1]!, hashSecret(m[2]!)) } : null;
+  if (!m) return null;
+  const secretHash = hashSecret(m[2]!);
+  return { orgId: m[1]!, secretHash, key: keys.invitation(m[1]!, secretHash) };
 }
 
 function toInvitation(orgId: string, h: Record<string, string>): Invitation | null {

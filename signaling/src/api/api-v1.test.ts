@@ -13,6 +13,8 @@ import {
   visitorSocket,
   type TestOrganization,
   type TestServer,
+  linkTokenOf,
+  lookUpConsultationLink,
 } from '../test-support/test-server.ts';
 import { startTwilioStandIn } from '../test-support/twilio-stand-in.ts';
 import { keys, PERMANENT_KEY_PATTERNS } from '../redis/keys.ts';
@@ -156,17 +158,17 @@ describe('REST API v1 (real server, Redis, Twilio stand-in)', function () {
     const c = res.body as ApiConsultationCreated;
     expect(c).to.deep.include({ status: 'scheduled', roomId: org.room.id, externalReference: 'EHR-4711', scheduledAt: at.toISOString(), arrivedAt: null, callSeconds: null });
     expect(c.price).to.deep.equal({ amount: 45000, currency: 'NOK' });
-    expect(c.visitorLink).to.match(new RegExp(`^${server.origin}/c/${org.org.id}\\.${c.id}\\.[A-Za-z0-9_-]{43}$`));
+    expect(c.visitorLink).to.match(new RegExp(`^${server.origin}/c/${org.org.id}\\.${c.id}#[A-Za-z0-9_-]{43}$`));
     expect(Date.parse(c.visitorLinkExpiresAt)).to.be.closeTo(at.getTime() + 30 * DAY, 60_000);
     const key_ = keys.consultation(org.org.id, c.id);
     expect(await server.redis.client.pttl(key_)).to.be.within(30 * DAY + 3 * HOUR - 60_000, 30 * DAY + 3 * HOUR);
     const raw = JSON.stringify(await server.redis.client.hgetall(key_));
-    for (const plain of ['EHR-4711', 'Kari', '91234567', c.visitorLink.split('.').at(-1)!]) expect(raw, plain).not.to.include(plain);
+    for (const plain of ['EHR-4711', 'Kari', '91234567', c.visitorLink.split('#').at(-1)!]) expect(raw, plain).not.to.include(plain);
     expect(events.slice(before).map((e) => [e.type, e.consultationId, e.externalReference])).to.deep.include(['consultation.created', c.id, 'EHR-4711']);
 
     // The visitor's page: prefilled form, the consultation's price instead of the room's (free) one.
-    const token = c.visitorLink.split('/c/')[1]!;
-    const info = await (await fetch(`${server.url}/api/consultations/link/${token}`)).json();
+    const token = linkTokenOf(c.visitorLink);
+    const info = await (await lookUpConsultationLink(server, token)).json();
     expect(info).to.deep.include({ price: { amount: 45000, currency: 'NOK' }, prefill: { name: 'Kari Nordmann', phone: '+4791234567' }, appointmentAt: at.getTime() });
     // So the check-in asks for a card payment (this server has no Stripe: it says so, and keeps nothing).
     const checkIn = await postJson(server, '/api/visits', { consultation: token, answers: { name: 'Kari Nordmann' } });
@@ -300,7 +302,7 @@ describe('REST API v1 (real server, Redis, Twilio stand-in)', function () {
   it('cancelling stops the link and takes a waiting visitor out of the line, who is told; a consultation in a call is refused', async () => {
     const { key } = await newKey();
     const c = (await create(key, {})).body as ApiConsultationCreated;
-    const token = c.visitorLink.split('/c/')[1]!;
+    const token = linkTokenOf(c.visitorLink);
     const checkIn = await postJson(server, '/api/visits', { consultation: token, answers: { name: 'Ola Nordmann' } });
     expect(checkIn.status).to.equal(201);
     const visit = (await checkIn.json()) as VisitResponse;
@@ -324,7 +326,7 @@ describe('REST API v1 (real server, Redis, Twilio stand-in)', function () {
     expect(events.slice(before).map((e) => [e.type, e.consultationId])).to.deep.equal([['consultation.cancelled', c.id]]);
 
     // The link is as unknown as any other now.
-    expect((await fetch(`${server.url}/api/consultations/link/${token}`)).status).to.equal(404);
+    expect((await lookUpConsultationLink(server, token)).status).to.equal(404);
     expect((await postJson(server, '/api/visits', { consultation: token, answers: { name: 'Ola Nordmann' } })).status).to.equal(404);
     // Again: no change, no second event.
     const again = await v1(key, 'DELETE', `/api/v1/consultations/${c.id}`);
@@ -335,7 +337,7 @@ describe('REST API v1 (real server, Redis, Twilio stand-in)', function () {
 
     // A consultation whose visitor was admitted is not cancelled under them.
     const inCall = (await create(key, {})).body as ApiConsultationCreated;
-    const second = (await (await postJson(server, '/api/visits', { consultation: inCall.visitorLink.split('/c/')[1], answers: { name: 'Per' } })).json()) as VisitResponse;
+    const second = (await (await postJson(server, '/api/visits', { consultation: linkTokenOf(inCall.visitorLink), answers: { name: 'Per' } })).json()) as VisitResponse;
     const admitted = await ask(pro, 'queue:admit', { visitorId: second.visitorId });
     expect(admitted.ok, JSON.stringify(admitted)).to.equal(true);
     // Its progress, as the waiting room and the call moved it.

@@ -1,4 +1,4 @@
-import { appointmentTime, type ApiSmsInvitationSent, type TimeLanguage } from '../../protocol/index.ts';
+import { appointmentTime, visitorLinkOf, type ApiSmsInvitationSent, type TimeLanguage } from '../../protocol/index.ts';
 import type { SmsSender } from '../alerts/sms-sender.ts';
 import { noteSentSms } from '../alerts/sent-sms.ts';
 import { AppError } from '../errors.ts';
@@ -36,7 +36,7 @@ export class SmsInvitations {
     if (!perOrg) throw new AppError('rate_limited', `at most ${s.config.API_SMS_PER_ORGANIZATION_PER_DAY} SMS invitations a day per organization`);
     const token = await s.consultations.linkTokenOf(caller.orgId, consultation.id);
     if (!token) throw new AppError('internal', 'the link cannot be read');
-    const link = `${s.config.PUBLIC_ORIGIN}/c/${token}`;
+    const link = visitorLinkOf(s.config.PUBLIC_ORIGIN, token);
     const sid = await this.sender.send(to, `${await this.text(caller.orgId, consultation.scheduledAt, language)} ${link}`);
     await s.consultations.noteSms(caller.orgId, consultation.id, sid);
     await noteSentSms(s.redis, caller.orgId, sid);

@@ -89,6 +89,7 @@ export function authRoutes(s: Services): Router {
     if (body.newPassword === body.currentPassword) throw new AppError('bad_request', 'newPassword: choose a password you have not used here');
     await s.organizations.setPassword(session.orgId, pro.id, await hashPassword(body.newPassword), false);
     const done = await s.sessions.advance(session, undefined);
+    s.notify.sessionsEnded(await s.sessions.destroyOthersOf(session));
     await s.audit.record({ ...httpActorOf(req, res), action: 'member_change', targetId: pro.id, detail: { change: 'own_password_changed' } });
     s.log.info({ orgId: session.orgId, professionalId: pro.id }, 'password changed');
     res.json(await meOf(s, done));

@@ -143,6 +143,8 @@ describe('authentication: login, sessions and logout over HTTP (real server)', f
     const refusals: [string, Record<string, string>][] = [
       ['no CSRF token', { cookie, origin: server.origin }],
       ['a wrong CSRF token', { cookie, origin: server.origin, 'x-csrf-token': 'x'.repeat(43) }],
+      ['the CSRF token cut short', { cookie, origin: server.origin, 'x-csrf-token': csrfToken.slice(0, -1) }],
+      ['the CSRF token and more', { cookie, origin: server.origin, 'x-csrf-token': `${csrfToken}, ${csrfToken}` }],
       ['the CSRF token but no Origin', { cookie, 'x-csrf-token': csrfToken }],
       ['the CSRF token and a foreign Origin', { cookie, origin: 'http://evil.example', 'x-csrf-token': csrfToken }],
     ];

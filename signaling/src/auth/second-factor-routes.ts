@@ -47,7 +47,9 @@ export function secondFactorRoutes(s: Services): Router {
     const pro = await s.organizations.getProfessional(session.orgId, session.professionalId);
     if (!pro) throw new AppError('unauthorized', 'please log in');
     let made: SecondFactorSetupInfo | undefined;
-    const secret = await s.sessions.setupSecret(session, async () => (made = await s.secondFactor.newSetup(pro.email)).secret);
+    const sealed = await s.sessions.setupSecret(session, async () => s.secondFactor.sealSetup(session, (made = await s.secondFactor.newSetup(pro.email)).secret));
+    const secret = made?.secret ?? s.secondFactor.openSetup(session, sealed);
+    if (!secret) throw new AppError('unauthorized', 'please log in');
     const body: SecondFactorSetupInfo = made ?? (await s.secondFactor.setupFor(secret, pro.email));
     res.json(body);
   });
@@ -56,9 +58,11 @@ export function secondFactorRoutes(s: Services): Router {
     const { session } = res.locals;
     const { code } = parse(secondFactorRequest, req.body);
     await allowAttempt(session.professionalId, req.ip ?? '');
-    const secret = await s.sessions.setupSecret(session, async () => {
+    const sealed = await s.sessions.setupSecret(session, async () => {
       throw new AppError('bad_request', 'get the setup first');
     });
+    const secret = s.secondFactor.openSetup(session, sealed);
+    if (!secret) throw new AppError('bad_request', 'get the setup first');
     const recoveryCodes = await s.secondFactor.enable(session.orgId, session.professionalId, secret, code);
     if (!recoveryCodes) throw new AppError('invalid_code', 'that code is not from this setup; check the app and try again');
     await s.audit.recordOrRefuse({ ...httpActorOf(req, res), action: 'login', detail: { method: 'password_totp', secondFactor: 'set_up' } });

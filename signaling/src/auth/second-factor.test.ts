@@ -11,7 +11,8 @@ import {
   type TestServer,
 } from '../test-support/test-server.ts';
 import { dumpRedis } from '../test-support/redis-dump.ts';
-import { codeFor } from './second-factor.ts';
+import { createHash } from 'node:crypto';
+import { codeFor, newRecoveryCode } from './second-factor.ts';
 
 /*
  * A password is not enough: a professional who logs in with one must also give a code from an
@@ -56,6 +57,8 @@ describe('second factor: TOTP set up at first login, each code once, recovery co
 
     const setup = (await send(step, '/api/auth/second-factor/setup')).body as SecondFactorSetupInfo;
     expect(setup.secret).to.match(/^[A-Z2-7]{32}$/);
+    const whileSettingUp = JSON.stringify([...(await dumpRedis(server.redis.client)).entries()]);
+    expect(whileSettingUp, 'the secret being set up is sealed in the login session too').to.not.include(setup.secret);
     expect(setup.otpauthUri).to.match(/^otpauth:\/\/totp\/Consult:.+\?.*secret=[A-Z2-7]{32}/);
     expect(setup.qrSvg).to.match(/^<svg[\s\S]*<\/svg>\s*$/);
     expect(((await send(step, '/api/auth/second-factor/setup')).body as SecondFactorSetupInfo).secret, 'the same until turned on').to.equal(setup.secret);
@@ -66,10 +69,14 @@ describe('second factor: TOTP set up at first login, each code once, recovery co
     expect(enabled.me.pending).to.equal(null);
     expect(enabled.recoveryCodes).to.have.length(10);
     expect(new Set(enabled.recoveryCodes).size).to.equal(10);
-    for (const c of enabled.recoveryCodes) expect(c).to.match(/^[a-z2-9]{5}-[a-z2-9]{5}$/);
+    for (const c of enabled.recoveryCodes) expect(c).to.match(/^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$/);
     expect((await send(step, '/api/history')).status, 'logged in').to.equal(200);
     const stored = JSON.stringify([...(await dumpRedis(server.redis.client)).entries()]);
     for (const c of enabled.recoveryCodes) expect(stored).to.not.include(c);
+    // Not a plain hash either: whoever has a copy of Redis cannot test guesses without the server's key.
+    for (const c of enabled.recoveryCodes) {
+      for (const form of [c, c.replace(/-/g, '')]) expect(stored).to.not.include(createHash('sha256').update(form).digest('hex'));
+    }
     expect(stored, 'whoever reads Redis cannot make codes: the secret is encrypted at rest').to.not.include(setup.secret);
     // A logged-in session cannot put another app on the account (a stolen cookie must not be able to).
     expect((await send(step, '/api/auth/second-factor/setup')).status, 'setting up again').to.equal(404);
@@ -98,6 +105,29 @@ describe('second factor: TOTP set up at first login, each code once, recovery co
     const third = await password(member.email, member.password);
     expect((await send(third, '/api/auth/second-factor', { code: recovery })).status, 'that recovery code again').to.equal(401);
     expect(await server.services.secondFactor.recoveryCodesLeft(org.org.id, member.id)).to.equal(9);
+  });
+
+  it('a recovery code holds at least 80 random bits, every letter equally likely (no modulo bias)', () => {
+    const codes = Array.from({ length: 20_000 }, newRecoveryCode);
+    const letters = codes.join('').replace(/-/g, '');
+    const counts = new Map<string, number>();
+    for (const ch of letters) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    const perCode = letters.length / codes.length;
+    expect(perCode * Math.log2(counts.size), 'bits per code').to.be.at.least(80);
+    // 10,000 draws of each letter on average: chance spreads them by about 1 %; a byte taken modulo 31
+    // makes eight letters 12.5 % likelier than the rest.
+    const expected = letters.length / counts.size;
+    for (const [ch, n] of counts) expect(Math.abs(n - expected) / expected, `letter ${ch}`).to.be.below(0.05);
+    expect(new Set(codes).size, 'no repeats').to.equal(codes.length);
+  });
+
+  it('a recovery code is bound to its member: another member cannot log in with it', async () => {
+    const a = await addMember(server.services, org.org.id);
+    const b = await addMember(server.services, org.org.id);
+    const aCodes = await server.services.secondFactor.enable(org.org.id, a.id, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', codeFor('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'));
+    await server.services.secondFactor.enable(org.org.id, b.id, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', codeFor('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'));
+    expect(await server.services.secondFactor.verify(org.org.id, b.id, aCodes![0]!)).to.equal(false);
+    expect(await server.services.secondFactor.verify(org.org.id, a.id, aCodes![0]!.replace(/-/g, '').toUpperCase()), 'typed without dashes').to.equal(true);
   });
 
   it('attempts are limited per member (10 in 15 minutes): after the limit even the right code waits', async () => {

@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 import { keys } from '../redis/keys.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { hashSecret } from '../ids.ts';
+import type { Session } from './session-store.ts';
 
 const PERIOD_SECONDS = 30;
 const RECOVERY_CODES = 10;
@@ -30,25 +31,56 @@ export interface SecondFactorSetup {
   qrSvg: string;
 }
 
-/** Ten codes of 10 characters (50 bits each), grouped for reading: `abcde-fghij`. */
-function newRecoveryCode(): string {
-  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
-  const bytes = randomBytes(10);
-  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
-  return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+const RECOVERY_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+
+/**
+ * A recovery code: 16 characters of a 32-letter alphabet (80 bits), grouped for reading:
+ * `abcd-efgh-jkmn-pqrs`. randomInt draws without modulo bias, so every letter is equally likely.
+ */
+export function newRecoveryCode(): string {
+  const chars = Array.from({ length: 16 }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]).join('');
+  return chars.match(/.{4}/g)!.join('-');
 }
 
-const normalizeRecovery = (code: string) => code.trim().toLowerCase().replace(/\s+/g, '');
+/** As typed: any case, with or without the dashes and spaces. */
+const normalizeRecovery = (code: string) => code.toLowerCase().replace(/[\s-]+/g, '');
 
 /**
  * Professionals' second factor: a TOTP secret per member (any authenticator app), each code usable once,
- * and ten single-use recovery codes kept only as hashes.
+ * and ten single-use recovery codes kept only as keyed hashes.
  */
 export class SecondFactorStore {
   constructor(
     private readonly redis: Redis,
     private readonly cipher: FieldCipher,
-  ) {}
+    hashKey: string,
+  ) {
+    this.recoveryKey = createHmac('sha256', hashKey).update('consult recovery codes v1').digest();
+  }
+
+  private readonly recoveryKey: Buffer;
+
+  /**
+   * A recovery code as stored: keyed by a server secret and bound to the member, so a copy of Redis
+   * neither lets anyone test guesses offline nor moves a code to another member.
+   */
+  private recoveryHash(orgId: string, proId: string, code: string): string {
+    return createHmac('sha256', this.recoveryKey).update(`${orgId}\n${proId}\n${normalizeRecovery(code)}`).digest('base64url');
+  }
+
+  /**
+   * The secret being set up, as kept in the login session until a code from it is entered: sealed like the
+   * active one, and bound to that session (copied into another session it does not open).
+   */
+  sealSetup(session: Session, secret: string): string {
+    return this.cipher.encrypt(secret, this.setupContext(session));
+  }
+
+  openSetup(session: Session, stored: string): string | null {
+    return this.cipher.open(stored, this.setupContext(session));
+  }
+
+  private setupContext = (s: Session) => fieldContext.professionalField(s.orgId, s.professionalId, `totpSetup:${s.sessionHash}`);
 
   /** The member's secret as stored: encrypted (whoever reads Redis cannot make codes), bound to the member. */
   private context = (orgId: string, proId: string) => fieldContext.professionalField(orgId, proId, 'totpSecret');
@@ -84,7 +116,7 @@ export class SecondFactorStore {
       .multi()
       .hset(keys.professional(orgId, proId), { totpSecret: this.cipher.encrypt(secret, this.context(orgId, proId)), totpLastStep: step })
       .del(keys.recoveryCodes(orgId, proId))
-      .sadd(keys.recoveryCodes(orgId, proId), ...codes.map((c) => hashSecret(normalizeRecovery(c))))
+      .sadd(keys.recoveryCodes(orgId, proId), ...codes.map((c) => this.recoveryHash(orgId, proId, c)))
       .exec();
     return codes;
   }
@@ -97,7 +129,11 @@ export class SecondFactorStore {
       if (step === null) return false;
       return (await this.redis.eval(TAKE_STEP, 1, keys.professional(orgId, proId), step)) === 1;
     }
-    return (await this.redis.srem(keys.recoveryCodes(orgId, proId), hashSecret(normalizeRecovery(code)))) === 1;
+    const set = keys.recoveryCodes(orgId, proId);
+    if ((await this.redis.srem(set, this.recoveryHash(orgId, proId, code))) === 1) return true;
+    // Codes handed out before they were keyed (50 bits, plain SHA-256) still work once each, so no member
+    // is locked out by an upgrade; setting the app up again replaces them.
+    return (await this.redis.srem(set, hashSecret(code.trim().toLowerCase().replace(/\s+/g, '')))) === 1;
   }
 
   async recoveryCodesLeft(orgId: string, proId: string): Promise<number> {

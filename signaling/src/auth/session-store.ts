@@ -106,7 +106,10 @@ export class SessionStore {
     return next ? { ...rest, pending: next } : rest;
   }
 
-  /** The second-factor secret being set up in this session (shown to the member, not yet active). */
+  /**
+   * The second-factor secret being set up in this session (shown to the member, not yet active), as
+   * `make` sealed it: this store keeps it, it does not read it.
+   */
   async setupSecret(session: Session, make: () => Promise<string>): Promise<string> {
     const key = keys.session(session.orgId, session.sessionHash);
     const existing = await this.redis.hget(key, 'setupSecret');
@@ -114,6 +117,20 @@ export class SessionStore {
     const secret = await make();
     await this.redis.hset(key, 'setupSecret', secret);
     return secret;
+  }
+
+  /**
+   * Ends every session of a member but `keep` (they changed their own password: whoever else held a
+   * session, perhaps with the old password, is out); returns the ended hashes to close their sockets.
+   */
+  async destroyOthersOf(keep: Session): Promise<string[]> {
+    const index = keys.professionalSessions(keep.orgId, keep.professionalId);
+    const others = (await this.redis.smembers(index)).filter((h) => h !== keep.sessionHash);
+    if (!others.length) return [];
+    const tx = this.redis.multi().srem(index, ...others);
+    for (const h of others) tx.del(keys.session(keep.orgId, h));
+    await tx.exec();
+    return others;
   }
 
   /** Ends every session of a member (removed, or password reset); returns their hashes to close their sockets. */

@@ -71,7 +71,7 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
     // Back to this visitor's own link only: their room's, or their consultation's.
     const ownLink = returnTo.startsWith('/r/')
       ? returnTo === `/r/${room.slug}`
-      : (await s.consultations.resolve(returnTo.slice(3)))?.id === (await s.redis.hget(keys.visitor(visitor.orgId, visitor.id), 'consultationId'));
+      : returnTo === `/c/${visitor.orgId}.${await s.redis.hget(keys.visitor(visitor.orgId, visitor.id), 'consultationId')}`;
     if (!ownLink) throw new AppError('bad_request', 'returnTo: not this visit’s link');
     const settings = await bankId.settings.get(visitor.orgId);
     if (!settings) throw new AppError('bankid_unavailable', 'BankID is not set up for this organization');

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { DEFAULT_CHECK_IN, type BankIdStarted, type VisitResponse } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
 import { scanKeys } from '../test-support/redis-keys.ts';
-import { ask, createOrganization, login, postJson, professionalSocket, visitorSocket, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
+import { ask, createOrganization, login, postJson, professionalSocket, visitorSocket, type TestOrganization, type TestServer, consultationPagePath } from '../test-support/test-server.ts';
 import { ACR, CookieJar, passBroker, TEST_PERSONS, type BankIdBroker, type Misbehaviour } from '../test-support/bankid-broker.ts';
 import { adminOf, setUpBankId, startBankIdServer } from '../test-support/bankid-setup.ts';
 import { readVisitorIdentity } from './visitor-identity.ts';
@@ -131,9 +131,10 @@ describe('BankID for visitors: the trip to the broker and back (real server, Red
     expect(res.status).to.equal(201);
     const visit: Visit = { ...((await res.json()) as VisitResponse), org, jar: new CookieJar() };
     const other = await schedule();
-    expect((await startRequest(visit, { returnTo: `/c/${other.token}` })).status, 'another consultation’s link').to.equal(400);
-    const authorizationUrl = await start(visit, `/c/${consultation.token}`);
-    expect(await callback(visit, await passBroker(visit.jar, authorizationUrl, TEST_PERSONS.ola))).to.equal(`${server.origin}/c/${consultation.token}#bankid=done`);
+    expect((await startRequest(visit, { returnTo: consultationPagePath(other.token) })).status, 'another consultation’s link').to.equal(400);
+    expect((await startRequest(visit, { returnTo: `/c/${consultation.token}` })).status, 'the link with its secret: no secret goes in an address').to.equal(400);
+    const authorizationUrl = await start(visit, consultationPagePath(consultation.token));
+    expect(await callback(visit, await passBroker(visit.jar, authorizationUrl, TEST_PERSONS.ola))).to.equal(`${server.origin}${consultationPagePath(consultation.token)}#bankid=done`);
   });
 
   it('cancelling at the broker brings the visitor back with #bankid=cancelled and stores nothing', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 import { storeVisitorIdentity } from '../bankid/visitor-identity.ts';
-import { ask, createOrganization, postJson, startTestServer, visitorSocket, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
+import { ask, createOrganization, postJson, startTestServer, visitorSocket, type TestOrganization, type TestServer, linkTokenOf } from '../test-support/test-server.ts';
 import { cancelConsultation, scheduleConsultation } from './schedule.ts';
 import type { Consultation } from './consultation-store.ts';
 
@@ -28,7 +28,7 @@ describe('cancelling a consultation while its visitor checks in (real server, Re
   async function resolvedLink(): Promise<{ consultation: Consultation; token: string }> {
     const s = server.services;
     const { visitorLink } = await scheduleConsultation(s, { orgId: org.org.id, roomId: org.room.id, professionalId: org.professional.id, scheduledAt: null });
-    const token = visitorLink.split('/c/')[1]!;
+    const token = linkTokenOf(visitorLink);
     const consultation = await s.consultations.resolve(token);
     expect(consultation, 'the link works before the cancellation').to.not.equal(null);
     return { consultation: consultation!, token };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Router, type Response } from 'express';
-import { consultationRequest, consultationToken, type ConsultationCreated, type RoomInfo } from '../../protocol/index.ts';
+import { consultationLinkRequest, consultationPage, consultationPageWithSecret, consultationRequest, type ConsultationCreated, type RoomInfo } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
@@ -23,9 +23,9 @@ export function consultationRoutes(s: Services): Router {
   });
 
   /** What the visitor's page shows for the link: the room, who expects them, and when. */
-  router.get('/api/consultations/link/:token', async (req, res) => {
-    const parsed = consultationToken.safeParse(req.params.token);
-    const consultation = parsed.success ? await s.consultations.resolve(parsed.data) : null;
+  router.post('/api/consultations/link', async (req, res) => {
+    const parsed = consultationLinkRequest.safeParse(req.body);
+    const consultation = parsed.success ? await s.consultations.resolve(parsed.data.token) : null;
     const room = consultation && (await s.organizations.getRoom(consultation.orgId, consultation.roomId));
     if (!consultation || !room) {
       const allowed = await s.rateLimiter.allow('unknown-room', req.ip ?? '', s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
@@ -47,12 +47,16 @@ export function consultationRoutes(s: Services): Router {
     res.json(body);
   });
 
-  // The visitor app, for a consultation's link: it shows "This link is not valid" itself for the 404.
-  router.get('/c/:token', async (req, res) => {
-    const parsed = consultationToken.safeParse(req.params.token);
-    const consultation = parsed.success ? await s.consultations.resolve(parsed.data) : null;
+  /*
+   * The visitor app, for a consultation's link. The page cannot know whether the link is good (its secret
+   * is in the fragment): the app asks, and shows "This link is not valid" itself. A link of the old form,
+   * with the secret in the path, still opens (it may sit in a visitor's SMS), without being looked up here,
+   * so the path is never a way to test secrets; the app moves the secret out of the address at once.
+   */
+  router.get('/c/:page', async (req, res) => {
+    const wellFormed = consultationPage.safeParse(req.params.page).success || consultationPageWithSecret.safeParse(req.params.page).success;
     res
-      .status(consultation ? 200 : 404)
+      .status(wellFormed ? 200 : 404)
       .set('Referrer-Policy', 'no-referrer')
       .sendFile(path.join(s.config.CLIENT_DIST, 'index.html'));
   });

@@ -11,6 +11,8 @@ import {
   visitorSocket,
   type TestOrganization,
   type TestServer,
+  linkTokenOf,
+  lookUpConsultationLink,
 } from '../test-support/test-server.ts';
 
 const HOUR = 3_600_000;
@@ -43,7 +45,8 @@ describe('scheduled consultations (real server, Redis)', function () {
     expect(res.status).to.equal(201);
     const created = (await res.json()) as ConsultationCreated;
     expect(created.scheduledAt).to.equal(at);
-    expect(created.visitorLink).to.match(new RegExp(`^${server.origin}/c/${org.org.id}\\.[0-9a-f]{32}\\.[A-Za-z0-9_-]{43}$`));
+    // The secret in the fragment, which browsers send to no server (no log, proxy or Referer sees it).
+    expect(created.visitorLink).to.match(new RegExp(`^${server.origin}/c/${org.org.id}\\.[0-9a-f]{32}#[A-Za-z0-9_-]{43}$`));
     // Kept for the retention period counted from the appointment, not from now.
     const ttl = await server.redis.client.pttl(`{org:${org.org.id}}:consultation:${created.consultationId}`);
     expect(ttl).to.be.within(30 * DAY + 3 * HOUR - 60_000, 30 * DAY + 3 * HOUR);
@@ -59,15 +62,16 @@ describe('scheduled consultations (real server, Redis)', function () {
   it('the link shows the visitor when they are expected, checks them in, and the professional sees the time; a wrong link is like any unknown one', async () => {
     const at = Date.now() + 2 * HOUR;
     const created = (await (await create({ roomId: org.room.id, scheduledAt: at })).json()) as ConsultationCreated;
-    const token = created.visitorLink.split('/c/')[1]!;
+    const token = linkTokenOf(created.visitorLink);
     expect((await fetch(created.visitorLink)).status).to.equal(200);
-    const info = await (await fetch(`${server.url}/api/consultations/link/${token}`)).json();
+    expect((await fetch(`${server.url}/c/${token}`)).status, 'a link of the old form (secret in the path) still opens').to.equal(200);
+    expect((await fetch(`${server.url}/c/nonsense`)).status, 'not a link').to.equal(404);
+    const info = await (await lookUpConsultationLink(server, token)).json();
     expect(info).to.deep.equal({ name: org.room.name, professionalName: org.professional.name, appointmentAt: at, timeZone: 'Europe/Oslo', checkIn: DEFAULT_CHECK_IN, price: null });
 
     const tampered = `${token.slice(0, -4)}AAAA`;
     for (const bad of [tampered, 'nonsense', `${org.org.id}.${created.consultationId}.short`]) {
-      expect((await fetch(`${server.url}/api/consultations/link/${bad}`)).status, bad).to.equal(404);
-      expect((await fetch(`${server.url}/c/${bad}`)).status, bad).to.equal(404);
+      expect((await lookUpConsultationLink(server, bad)).status, bad).to.equal(404);
       expect((await postJson(server, '/api/visits', { consultation: bad, answers: { name: 'Mallory' } })).status, bad).to.be.oneOf([400, 404]);
     }
 

@@ -1,3 +1,4 @@
+import { visitorLinkOf } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import { keys } from '../redis/keys.ts';
@@ -24,7 +25,7 @@ export async function scheduleConsultation(
   const { consultation, token, expiresAt } = await s.consultations.create(c, retentionMsOf(org) || DAY_MS, now);
   s.log.info({ orgId: c.orgId, consultationId: consultation.id, by: c.createdBy?.startsWith('api-key:') ? 'api' : 'member' }, 'consultation scheduled');
   await s.events.emit(c.orgId, 'consultation.created', { consultationId: consultation.id, roomId: c.roomId, scheduledAt: c.scheduledAt });
-  return { consultation, visitorLink: `${s.config.PUBLIC_ORIGIN}/c/${token}`, expiresAt };
+  return { consultation, visitorLink: visitorLinkOf(s.config.PUBLIC_ORIGIN, token), expiresAt };
 }
 
 /**

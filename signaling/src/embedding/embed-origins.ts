@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Redis } from 'ioredis';
-import { consultationToken, embedOrigin } from '../../protocol/index.ts';
+import { consultationPage, consultationPageWithSecret, embedOrigin } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 import { PROFESSIONAL_LINK_PATH } from './professional-links.ts';
@@ -41,15 +41,16 @@ export class EmbedOrigins {
 
 /**
  * The organization whose page a path is, for the pages that may be framed: a consultation's visitor link
- * (`/c/<org>.<consultation>.<secret>`), a room's link (`/r/<slug>`) and the professional link page
+ * (`/c/<org>.<consultation>`, or the old `/c/<org>.<consultation>.<secret>`), a room's link (`/r/<slug>`) and the professional link page
  * (`/dashboard/link/<org>`). Null for every other path: those are never framed.
  */
 export async function organizationOfPage(s: Services, path: string): Promise<string | null> {
   const parts = path.split('/');
   const [, first, second, third] = parts;
   if (first === 'c' && second && parts.length === 3) {
-    const token = consultationToken.safeParse(decodeURIComponent(second));
-    return token.success ? token.data.slice(0, 32) : null;
+    const page = decodeURIComponent(second);
+    const ok = consultationPage.safeParse(page).success || consultationPageWithSecret.safeParse(page).success;
+    return ok ? page.slice(0, 32) : null;
   }
   if (first === 'r' && second && parts.length === 3) {
     const room = await s.organizations.findRoomBySlugRecent(decodeURIComponent(second)).catch(() => null);

@@ -27,6 +27,7 @@ import {
   type TestMember,
   type TestOrganization,
   type TestServer,
+  consultationPagePath,
 } from '../test-support/test-server.ts';
 import { professionalLinkHandler } from './embedding-routes.ts';
 import { embedOriginProblem } from './embed-origins.ts';
@@ -293,19 +294,20 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
       const { token } = await server.services.consultations.create({ orgId: org.org.id, roomId: org.room.id, professionalId: org.professional.id, scheduledAt: null }, 86_400_000);
       const { token: otherToken } = await server.services.consultations.create({ orgId: other.org.id, roomId: other.room.id, professionalId: other.professional.id, scheduledAt: null }, 86_400_000);
 
-      for (const path of [`/c/${token}`, `/r/${org.room.slug}`, `/dashboard/link/${org.org.id}`]) {
+      // A consultation's page as linked now, and as linked before (the secret in the path; still opened).
+      for (const path of [consultationPagePath(token), `/c/${token}`, `/r/${org.room.slug}`, `/dashboard/link/${org.org.id}`]) {
         expect(await page(path), path).to.deep.equal({ frameAncestors: 'https://ehr.example.com http://localhost:8080', xFrameOptions: null });
       }
-      for (const path of [`/c/${otherToken}`, `/r/${other.room.slug}`, `/dashboard/link/${other.org.id}`, '/dashboard/', `/dashboard/link/${org.org.id}/x`, '/check', `/api/rooms/${org.room.slug}`]) {
+      for (const path of [consultationPagePath(otherToken), `/r/${other.room.slug}`, `/dashboard/link/${other.org.id}`, '/dashboard/', `/dashboard/link/${org.org.id}/x`, '/check', `/api/rooms/${org.room.slug}`]) {
         const seen = await page(path);
         expect(seen.frameAncestors, path).to.equal("'none'");
         expect(seen.xFrameOptions, path).to.equal('SAMEORIGIN');
       }
       // The embedded page learns whether it may post to its parent from the same list.
       const parent = (origin: string, path: string) => fetch(`${server.url}/api/embedding/parent?${new URLSearchParams({ page: path, origin })}`);
-      expect(await (await parent('https://ehr.example.com', `/c/${token}`)).json()).to.deep.equal({ origin: 'https://ehr.example.com' });
-      expect((await parent('https://evil.example.com', `/c/${token}`)).status).to.equal(404);
-      expect((await parent('https://ehr.example.com', `/c/${otherToken}`)).status).to.equal(404);
+      expect(await (await parent('https://ehr.example.com', consultationPagePath(token))).json()).to.deep.equal({ origin: 'https://ehr.example.com' });
+      expect((await parent('https://evil.example.com', consultationPagePath(token))).status).to.equal(404);
+      expect((await parent('https://ehr.example.com', consultationPagePath(otherToken))).status).to.equal(404);
 
       // Removed: the next page load says none.
       expect((await putOrigins([])).status).to.equal(200);

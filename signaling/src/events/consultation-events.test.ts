@@ -21,6 +21,7 @@ import {
   type TestOrganization,
   type TestServer,
   type VisitorClient,
+  linkTokenOf,
 } from '../test-support/test-server.ts';
 
 /*
@@ -62,7 +63,7 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     const created = (await api.call('POST', '/api/consultations', { roomId: org.room.id })).body as ConsultationCreated;
     const sealed = server.services.fieldCipher.encrypt(reference, fieldContext.consultationField(org.org.id, created.consultationId, 'externalReference'));
     await server.redis.client.hset(keys.consultation(org.org.id, created.consultationId), 'externalReference', sealed);
-    return { id: created.consultationId, token: created.visitorLink.split('/c/')[1]! };
+    return { id: created.consultationId, token: linkTokenOf(created.visitorLink) };
   }
 
   async function checkIn(token: string, name: string): Promise<VisitResponse> {

@@ -9,7 +9,7 @@ export function errorHandler(log: Logger) {
     if (err instanceof AppError) error = err;
     else if (isBodyError(err)) error = new AppError('bad_request', err.type === 'entity.too.large' ? 'payload too large' : 'malformed JSON');
     else {
-      // The route's pattern, not the path: paths carry tokens (/c/:token, /api/invitations/:token).
+      // The route's pattern, not the path: an old-form consultation link (still opened) has its secret in the path.
       log.error({ err, method: req.method, route: (req.route as { path?: string } | undefined)?.path ?? '(no route)' }, 'request failed');
       error = new AppError('internal', 'something went wrong on our side');
     }

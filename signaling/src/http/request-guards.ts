@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { parse as parseCookies } from 'cookie';
 import { AppError } from '../errors.ts';
+import { sameSecret } from '../ids.ts';
 import type { LoginStep, Session, SessionStore } from '../auth/session-store.ts';
 
 export const SESSION_COOKIE = 'consult_sid';
@@ -49,7 +50,7 @@ export function requireProfessional(sessions: SessionStore, secure: boolean, opt
       );
     }
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
-    if (unsafe && req.headers['x-csrf-token'] !== session.csrfToken) return next(new AppError('csrf_failed', 'missing or wrong CSRF token'));
+    if (unsafe && !sameSecret(req.headers['x-csrf-token'], session.csrfToken)) return next(new AppError('csrf_failed', 'missing or wrong CSRF token'));
     res.locals.session = session;
     next();
   };

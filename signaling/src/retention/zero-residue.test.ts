@@ -22,6 +22,8 @@ import {
   visitorSocket,
   type TestOrganization,
   type TestServer,
+  linkTokenOf,
+  consultationPagePath,
 } from '../test-support/test-server.ts';
 
 const RETENTION_SECONDS = 6;
@@ -104,7 +106,7 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     const consultation = (await made.json()) as { id: string; visitorLink: string };
     expect((await v1(`/api/v1/consultations/${consultation.id}/sms-invitation`, {})).status).to.equal(202);
     const invitationSid = `SM${String(twilio.sent.length).padStart(32, '0')}`;
-    const link = consultation.visitorLink.split('/c/')[1]!;
+    const link = linkTokenOf(consultation.visitorLink);
     const checkId = 'e'.repeat(32);
     await server.services.networkChecks.save(checkId, { rttMs: 30, lossPercent: 0, bitrateKbps: 800, rating: 'good', limitedBy: null, measuredAt: Date.now() });
     const res = await postJson(server, '/api/visits', {
@@ -117,7 +119,7 @@ describe('zero residue after retention and after erasure (real server, Redis, me
 
     // BankID at the broker, with the national id.
     const jar = new CookieJar();
-    const started = await postJson(server, '/api/bankid/visitor/start', { returnTo: `/c/${link}` }, { authorization: `Bearer ${visit.visitorToken}` });
+    const started = await postJson(server, '/api/bankid/visitor/start', { returnTo: consultationPagePath(link) }, { authorization: `Bearer ${visit.visitorToken}` });
     expect(started.status).to.equal(200);
     jar.store(server.url, started);
     const back = await passBroker(jar, ((await started.json()) as BankIdStarted).authorizationUrl, person);

@@ -20,7 +20,7 @@ import { sessionCookieName } from '../http/request-guards.ts';
 import { keys } from '../redis/keys.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { startServer } from '../server.ts';
+import { startServer, type RunningServer } from '../server.ts';
 import type { Services } from '../services.ts';
 import type { PurgeJob } from '../retention/purge-job.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -42,6 +42,8 @@ export const testPublicKey = toBase64Url((await generateKeyPair()).publicKey);
 export interface TestServer {
   /** e.g. http://127.0.0.1:41234 */
   url: string;
+  /** The Express application, to walk its routes. */
+  app: RunningServer['app'];
   /** The server's PUBLIC_ORIGIN: what browsers of our own pages send as Origin. */
   origin: string;
   services: Services;
@@ -106,6 +108,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; redi
     const running = await startServer(config, log);
     const server: TestServer = {
       url: running.url,
+      app: running.app,
       origin: config.publicOrigin,
       services: running.services,
       purge: running.purge,
@@ -471,3 +474,15 @@ export async function memberApi(server: TestServer, orgId: string, proId: string
     },
   };
 }
+
+/** A consultation's token (`<org>.<consultation>.<secret>`) from its visitor link (`…/c/<org>.<consultation>#<secret>`). */
+export function linkTokenOf(visitorLink: string): string {
+  const url = new URL(visitorLink);
+  return `${url.pathname.replace(/^\/c\//, '')}.${url.hash.slice(1)}`;
+}
+
+/** The page of a consultation's link, without its secret: `/c/<org>.<consultation>`. */
+export const consultationPagePath = (token: string) => `/c/${token.slice(0, token.lastIndexOf('.'))}`;
+
+/** What the visitor's page asks about its link (the secret in the body, never in the address). */
+export const lookUpConsultationLink = (server: TestServer, token: unknown) => postJson(server, '/api/consultations/link', { token });
