@@ -20,6 +20,7 @@ import {
 } from '../../client/src/call-engine/e2ee/key-exchange.ts';
 import { commitmentOf, epochOf } from '../../client/src/call-engine/e2ee/safety-code.ts';
 import { dumpRedis } from '../../signaling/src/test-support/redis-dump.ts';
+import { tapMedia, type TappedFrame } from './rtp-tap.ts';
 
 const audioOnly = (frames: CapturedFrame[]) => frames.filter((f) => f.kind === 'audio');
 
@@ -288,6 +289,48 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     expect(visitorCode).to.match(/^\d{3} \d{3}$/);
     await pro.getByText('Setting up encryption…').waitFor();
     expect(await pro.getByTestId('safety-code').count(), 'a code on the professional\'s side').to.equal(0);
+  });
+
+  it('from the first packet on, every frame a browser sends is sealed: the first key frame of each producer, and every frame after it, opens only with its sender\'s key', async () => {
+    // On before anyone's media exists (the professional's ready call included): every producer from its start.
+    const tap = tapMedia(suite.server.services.media);
+    try {
+      const { pro, visitor, callId } = await admitted('Lise Holm', { visitorInit: captureSecrets, proInit: captureSecrets });
+      await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives video and audio');
+      await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives video and audio');
+      await sleep(1000);
+      const producers = tap.producersOf(suite.server.services.media.existingRouter(callId)!);
+
+      const visitorId = `visitor:${(await suite.server.services.calls.get(suite.org.org.id, callId))!.visitorId}`;
+      const proId = `professional:${suite.org.professional.id}`;
+      const sendKeys = new Map<string, WorkerKeyCommand[]>([
+        [visitorId, (await secretsOf(visitor)).keyCommands.filter((c) => c.type === 'send-key')],
+        [proId, (await secretsOf(pro)).keyCommands.filter((c) => c.type === 'send-key')],
+      ]);
+      const opens = async (f: TappedFrame, keys: WorkerKeyCommand[]) => {
+        for (const k of keys.filter((k) => k.index === f.data[f.data.length - 1])) {
+          const key = await importFrameKey(Uint8Array.from(k.raw));
+          if (await decryptFrame(key, f.data.slice().buffer, clearBytesOf(f.kind, f.keyFrame))) return true;
+        }
+        return false;
+      };
+      expect(producers.map((p) => `${p.participantId} ${p.kind}`).sort()).to.deep.equal([`${proId} audio`, `${proId} video`, `${visitorId} audio`, `${visitorId} video`].sort());
+      for (const p of producers) {
+        const keys = sendKeys.get(p.participantId)!;
+        expect(p.frames.length, `${p.participantId}'s ${p.kind} frames`).to.be.above(10);
+        expect(await opens(p.frames[0]!, keys), `${p.participantId}'s first ${p.kind} frame`).to.equal(true);
+        if (p.kind === 'video') {
+          const firstKeyFrame = p.frames.find((f) => f.keyFrame);
+          expect(firstKeyFrame, `a key frame from ${p.participantId}`).to.not.equal(undefined);
+          expect(await opens(firstKeyFrame!, keys), `${p.participantId}'s first key frame`).to.equal(true);
+        }
+        let clear = 0;
+        for (const f of p.frames) if (!(await opens(f, keys))) clear++;
+        expect(clear, `${p.participantId}'s ${p.kind} frames that do not open with its key (of ${p.frames.length})`).to.equal(0);
+      }
+    } finally {
+      tap.close();
+    }
   });
 
   it('chat is end to end encrypted; no Redis key or log line written during the call holds a private key, a media key or a message', async () => {

@@ -18,6 +18,7 @@ import { mark } from './marks.ts';
 import { NetworkQuality } from './network-quality.ts';
 import { AudioOnlyPolicy } from './audio-only.ts';
 import { RemoteParticipants, type RemoteParticipant } from './remote-participants.ts';
+import { consumeSealed, produceSealed } from './sealed-media.ts';
 
 export type { RemoteParticipant };
 
@@ -165,6 +166,11 @@ export class CallEngine {
 
   private get encrypted(): boolean {
     return this.encryptionMode === 'end-to-end';
+  }
+
+  /** Where this call's frames are sealed; null only in a benchmark build's unencrypted call. */
+  private get sealing(): FramePipe | null {
+    return this.encrypted ? this.pipe : null;
   }
 
   snapshot(): CallSnapshot {
@@ -319,8 +325,7 @@ export class CallEngine {
   private async produceScreen(): Promise<void> {
     const screen = this.screen;
     if (!screen || !this.sendTransport) return;
-    const producer = await this.sendTransport.produce({ track: screen.track, stopTracks: false, appData: { source: 'screen' } });
-    if (producer.rtpSender && this.encrypted) this.pipe.attach(producer.rtpSender, 'send', 'video');
+    const producer = await produceSealed(this.sendTransport, this.sealing, 'video', { track: screen.track, stopTracks: false, appData: { source: 'screen' } });
     if (this.screen === screen) screen.producer = producer;
     else producer.close();
   }
@@ -515,13 +520,12 @@ export class CallEngine {
 
   private async produce(kind: 'audio' | 'video', track: MediaStreamTrack | undefined): Promise<void> {
     if (!track || !this.sendTransport) return;
-    const producer = await this.sendTransport.produce({
+    const producer = await produceSealed(this.sendTransport, this.sealing, kind, {
       track,
       stopTracks: false,
       appData: { source: kind === 'audio' ? 'microphone' : 'camera' },
       ...(kind === 'audio' ? { codecOptions: { opusDtx: true, opusFec: true } } : {}),
     });
-    if (producer.rtpSender && this.encrypted) this.pipe.attach(producer.rtpSender, 'send', kind);
     mark(`produced-${kind}`);
     this.producers.set(kind, producer);
     if (!this.sending) await this.applySending(producer);
@@ -576,13 +580,12 @@ export class CallEngine {
   private async createConsumer(info: ConsumerInfo, generation: number): Promise<types.Consumer | undefined> {
     if (!this.recvTransport || generation !== this.joinGeneration) return undefined;
     mark(`consume-${info.kind}`);
-    const consumer = await this.recvTransport.consume({
+    const consumer = await consumeSealed(this.recvTransport, this.sealing, info.peer.id, {
       id: info.consumerId,
       producerId: info.producerId,
       kind: info.kind,
       rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
     });
-    if (consumer.rtpReceiver && this.encrypted) this.pipe.attach(consumer.rtpReceiver, 'receive', info.kind, info.peer.id);
     this.remotes.received(info, consumer);
     this.changed();
     return consumer;
