@@ -22,6 +22,32 @@ import { commitmentOf, epochOf } from '../../client/src/call-engine/e2ee/safety-
 import { dumpRedis } from '../../signaling/src/test-support/redis-dump.ts';
 import { tapMedia, type TappedFrame } from './rtp-tap.ts';
 
+/**
+ * An init script that lets a test stand in for the server on the page's Socket.IO connection: every text
+ * the server sends passes through `rewrite` (pairs of what and what instead), and `window.__serverSays`
+ * delivers a message of the test's own as if the server had sent it.
+ */
+function serverVoice(rewrite: [string, string][] = []): string {
+  return `(() => {
+    const rewrite = ${JSON.stringify(rewrite)};
+    const Native = WebSocket;
+    const open = [];
+    window.__serverSays = (text) => { for (const ws of open) if (ws.readyState === 1 && ws.__deliver) ws.__deliver(text); };
+    window.WebSocket = class extends Native {
+      constructor(...args) { super(...args); open.push(this); }
+      get onmessage() { return super.onmessage; }
+      set onmessage(handler) {
+        this.__deliver = (data) => handler.call(this, { data });
+        super.onmessage = (e) => {
+          let data = e.data;
+          if (typeof data === 'string') for (const [what, instead] of rewrite) data = data.split(what).join(instead);
+          handler.call(this, { data });
+        };
+      }
+    };
+  })();`;
+}
+
 const audioOnly = (frames: CapturedFrame[]) => frames.filter((f) => f.kind === 'audio');
 
 /** The frame as the sender encoded it, if one of `keys` (by the frame's key index) opens it. */
@@ -289,6 +315,28 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     expect(visitorCode).to.match(/^\d{3} \d{3}$/);
     await pro.getByText('Setting up encryption…').waitFor();
     expect(await pro.getByTestId('safety-code').count(), 'a code on the professional\'s side').to.equal(0);
+  });
+
+  it('a server answering that the call is unencrypted gets nothing from the product app: no frame reaches the SFU, and the visitor and the professional are told why', async () => {
+    const offeredInClear = serverVoice([['"encryption":"end-to-end"', '"encryption":"off-for-benchmark"']]);
+    const { pro, visitor, callId } = await admitted('Eva Lund', { visitorInit: offeredInClear, proInit: offeredInClear });
+    await sleep(4000);
+    // Someone with the SFU's access finds nothing to consume; had anything been sent, it would be in clear.
+    const reached = await spy(callId, 'capture').then(
+      async (s) => {
+        await sleep(2000);
+        return (await s.takeFrames()).length;
+      },
+      (error: Error) => {
+        if (/no producers/.test(error.message)) return 0;
+        throw error;
+      },
+    );
+    expect(reached, 'frames that reached the SFU').to.equal(0);
+    const refused = 'This call is not sent: our server offered it without end-to-end encryption';
+    await visitor.getByRole('alert').filter({ hasText: refused }).waitFor();
+    await pro.getByRole('alert').filter({ hasText: refused }).waitFor();
+    expect(await visitor.getByText('End-to-end encrypted', { exact: true }).count(), 'a lock on the visitor\'s side').to.equal(0);
   });
 
   it('from the first packet on, every frame a browser sends is sealed: the first key frame of each producer, and every frame after it, opens only with its sender\'s key', async () => {

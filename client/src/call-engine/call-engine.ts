@@ -36,8 +36,11 @@ export interface ChatMessage {
 }
 
 export interface CallEncryptionState {
-  /** Until the server has answered the join, not known. */
-  mode: CallEncryptionMode | 'pending';
+  /**
+   * Until the server has answered the join, not known. 'refused': the server offered the call
+   * unencrypted and this build does not send in clear (only the benchmark build does).
+   */
+  mode: CallEncryptionMode | 'pending' | 'refused';
   safetyCode?: string;
   keyIndex?: number;
   /** Remote participants whose media this browser cannot decrypt. */
@@ -106,6 +109,13 @@ const TRANSPORT_SETTINGS = { encodedInsertableStreams: true } as unknown as Part
 /** Only on a server started for the encryption benchmark (production refuses it): plain transports. */
 const UNENCRYPTED_SETTINGS = {} as Partial<RTCConfiguration>;
 
+/**
+ * Whether this build may take part in a call unencrypted: only the benchmark build
+ * (`vite build --mode benchmark`, into dist-benchmark) may. Decided when the app is built, not by what the
+ * server answers: a server (or whoever stands in for it) saying "off" must not make anyone send in clear.
+ */
+const UNENCRYPTED_CALLS_ALLOWED = import.meta.env?.MODE === 'benchmark';
+
 /** A shared screen is mostly still: a few frames a second keep text sharp at a fraction of the bits and CPU. */
 const SCREEN_CONSTRAINTS: MediaStreamConstraints = { video: { frameRate: { max: 5 }, width: { max: 1920 }, height: { max: 1080 } }, audio: false };
 
@@ -133,7 +143,7 @@ export class CallEngine {
   private readonly mediaReady: Promise<LocalMedia>;
   private readonly pipe: FramePipe;
   private readonly encryption: CallEncryption;
-  private encryptionMode: CallEncryptionMode | 'pending' = 'pending';
+  private encryptionMode: CallEncryptionState['mode'] = 'pending';
   private readonly chat: ChatMessage[] = [];
   private sending: boolean;
   private ownQuality: NetworkRating | null = null;
@@ -420,6 +430,7 @@ export class CallEngine {
     });
     mark('joined');
     if (generation !== this.joinGeneration) return;
+    if (joined.encryption !== 'end-to-end' && !UNENCRYPTED_CALLS_ALLOWED) return this.refuseUnencrypted();
     this.encryptionMode = joined.encryption;
     this.screenShareAllowed = joined.screenShare;
     // Our key is sealed for those already here meanwhile: the first frames wait for it in the pipe
@@ -459,6 +470,15 @@ export class CallEngine {
     if (this.audioOnly.on) await this.applyAudioOnly(true);
     this.status = 'connected';
     this.failedRejoins = 0;
+    this.changed();
+  }
+
+  /** No transport is made and nothing is sent; the call says why (see EncryptionStatus). */
+  private refuseUnencrypted(): void {
+    this.encryptionMode = 'refused';
+    this.status = 'failed';
+    this.error = 'the server offered the call unencrypted';
+    this.close();
     this.changed();
   }
 

@@ -85,7 +85,7 @@ export function CallView({ engine, media, t, hangUpLabel }: { engine: CallEngine
       <p class="status" role="status" aria-live="polite">
         {call.status === 'connecting' && t('call.connecting')}
         {call.status === 'reconnecting' && t('call.reconnecting')}
-        {call.status === 'failed' && t('call.failed')}
+        {call.status === 'failed' && call.encryption.mode !== 'refused' && t('call.failed')}
       </p>
       <div class="controls">
         <button type="button" aria-pressed={call.microphoneMuted} onClick={() => void engine.setMicrophoneMuted(!call.microphoneMuted)}>
