@@ -48,6 +48,8 @@ function serverVoice(rewrite: [string, string][] = []): string {
   })();`;
 }
 
+const serverSays = (page: Page, text: string) => page.evaluate((t) => (window as unknown as { __serverSays(t: string): void }).__serverSays(t), text);
+
 const audioOnly = (frames: CapturedFrame[]) => frames.filter((f) => f.kind === 'audio');
 
 /** The frame as the sender encoded it, if one of `keys` (by the frame's key index) opens it. */
@@ -337,6 +339,36 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     await visitor.getByRole('alert').filter({ hasText: refused }).waitFor();
     await pro.getByRole('alert').filter({ hasText: refused }).waitFor();
     expect(await visitor.getByText('End-to-end encrypted', { exact: true }).count(), 'a lock on the visitor\'s side').to.equal(0);
+  });
+
+  it('a known participant\'s key changing during the call warns both sides that the safety code changed and must be compared again', async () => {
+    const voice = serverVoice();
+    const { pro, visitor, callId } = await admitted('Tor Lie', { visitorInit: voice, proInit: voice });
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0, 'visitor receives video');
+    await waitForMedia(pro, (m) => m.framesDecoded > 0, 'professional receives video');
+    const code = await safetyCodeOf(visitor);
+    expect(await safetyCodeOf(pro)).to.equal(code);
+    const warning = (name: string) => `${name}’s encryption key has changed, so the safety code has changed too.`;
+    expect(await visitor.getByText(warning(suite.org.professional.name)).count()).to.equal(0);
+
+    // Whoever relays the keys announces each one to the other again, with a key of its own.
+    const visitorId = (await suite.server.services.calls.get(suite.org.org.id, callId))!.visitorId;
+    const announce = async (page: Page, namespace: string, peer: { id: string; role: string; name: string }) => {
+      const publicKey = toBase64Url((await generateKeyPair()).publicKey);
+      await serverSays(page, `42${namespace},${JSON.stringify(['call:peer-joined', { callId, peer: { ...peer, publicKey } }])}`);
+    };
+    await announce(visitor, '/visitor', { id: `professional:${suite.org.professional.id}`, role: 'professional', name: suite.org.professional.name });
+    await announce(pro, '/pro', { id: `visitor:${visitorId}`, role: 'visitor', name: 'Tor Lie' });
+
+    await visitor.getByRole('alert').filter({ hasText: warning(suite.org.professional.name) }).waitFor();
+    await pro.getByRole('alert').filter({ hasText: warning('Tor Lie') }).waitFor();
+    // The code compared before is gone (a new one appears once everyone has taken part in a new round).
+    await visitor.getByTestId('safety-code').filter({ hasText: code }).waitFor({ state: 'detached' });
+    await pro.getByTestId('safety-code').filter({ hasText: code }).waitFor({ state: 'detached' });
+    // Once compared, the person says so and the warning goes.
+    await visitor.getByRole('button', { name: 'We have compared the new code' }).click();
+    expect(await visitor.getByText(warning(suite.org.professional.name)).count()).to.equal(0);
+    expect(await pro.getByText(warning('Tor Lie')).count(), 'the professional still has to compare').to.equal(1);
   });
 
   it('from the first packet on, every frame a browser sends is sealed: the first key frame of each producer, and every frame after it, opens only with its sender\'s key', async () => {

@@ -45,6 +45,8 @@ export interface CallEncryptionState {
   keyIndex?: number;
   /** Remote participants whose media this browser cannot decrypt. */
   undecryptable: string[];
+  /** Remote participants whose key changed during the call: the safety code must be compared again. */
+  keyChanged: string[];
 }
 
 export interface CallQuality {
@@ -355,6 +357,11 @@ export class CallEngine {
     const { sentAt } = await this.ask('chat:send', { callId: this.callId, blob });
     this.chat.push({ from: null, text: trimmed, sentAt });
     this.changed();
+  }
+
+  /** The new safety code was compared after a participant's key changed: the warning goes. */
+  keyChangeCompared(): void {
+    this.encryption.keyChangeCompared();
   }
 
   async hangUp(): Promise<void> {
