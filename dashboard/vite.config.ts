@@ -2,9 +2,12 @@ import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 
 // The professional's app, served at /dashboard/.
-export default defineConfig({
+// `--mode benchmark` makes the build the encryption benchmark compares against, the only one that may take
+// part in a call unencrypted (see UNENCRYPTED_CALLS_ALLOWED in the call engine); it goes to dist-benchmark
+// beside dist, which is what the server serves unless told otherwise (CLIENT_DIST / DASHBOARD_DIST).
+export default defineConfig(({ mode }) => ({
   root: new URL('.', import.meta.url).pathname,
   base: '/dashboard/',
   plugins: [preact()],
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', modulePreload: { polyfill: false } },
-});
+  build: { outDir: mode === 'benchmark' ? 'dist-benchmark' : 'dist', emptyOutDir: true, target: 'es2022', modulePreload: { polyfill: false } },
+}));

@@ -9,4 +9,13 @@ shift
 source infra/setup-env.sh
 setup_and_export_worker bench --for-tests
 
+# The browsers in a benchmark load the benchmark build of both apps (`--mode benchmark`, into
+# dist-benchmark): the only build that follows a benchmark server's "unencrypted" answer. Production
+# builds in dist refuse it. Built every time: a few seconds next to any benchmark.
+echo "bench: building the benchmark front-ends (vite --mode benchmark)" >&2
+for app in client dashboard; do
+  npx vite build -c "$app/vite.config.ts" --mode benchmark --logLevel warn >&2
+done
+export CLIENT_DIST="$PWD/client/dist-benchmark" DASHBOARD_DIST="$PWD/dashboard/dist-benchmark"
+
 exec npx tsx "infra/bench/$name.ts" "$@"

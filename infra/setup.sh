@@ -74,11 +74,12 @@ say "mediasoup worker: $worker_bin"
 
 # --- (d) front-ends --------------------------------------------------------------------------------
 # One hash over every source file the two apps are built from (the protocol is shared), plus the
-# lockfile; each dist folder keeps the hash it was built from.
+# lockfile; each dist folder keeps the hash it was built from. Build output (dist, and the benchmark's
+# dist-benchmark that bench.sh builds) is not a source.
 sources_hash="$(
   {
     echo "lock $lock_hash"
-    find client dashboard signaling/protocol \( -name dist -o -name node_modules \) -prune -o -type f -print0 |
+    find client dashboard signaling/protocol \( -name dist -o -name dist-benchmark -o -name node_modules \) -prune -o -type f -print0 |
       LC_ALL=C sort -z | xargs -0 -r sha256sum
   } | sha256sum | cut -d' ' -f1
 )"

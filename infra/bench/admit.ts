@@ -19,6 +19,7 @@ import {
   type TestOrganization,
   type TestServer,
 } from '../../signaling/src/test-support/test-server.ts';
+import { benchmarkBuilds } from './benchmark-builds.ts';
 import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 import { launchChromium, newCallContext } from '../e2e/browser.ts';
 import { percentile, summary } from './stats.ts';
@@ -54,7 +55,7 @@ const modes: Mode[] = values['e2ee-only'] ? ['e2ee'] : ['e2ee', 'plain'];
 const sides = {} as Record<Mode, Side>;
 try {
   for (const mode of modes) {
-    const env = { LOG_LEVEL: 'warn', JOIN_LIMIT_PER_MINUTE: '1000', ...(mode === 'plain' ? { UNENCRYPTED_CALLS_FOR_BENCHMARK: 'true' } : {}) };
+    const env = { LOG_LEVEL: 'warn', JOIN_LIMIT_PER_MINUTE: '1000', ...benchmarkBuilds(), ...(mode === 'plain' ? { UNENCRYPTED_CALLS_FOR_BENCHMARK: 'true' } : {}) };
     const server = await startTestServer({ env });
     const org = await createOrganization(server.services, { name: `Bench Clinic ${mode}` });
     sides[mode] = { server, org, pro: await professionalLogsIn(server, org), samples: [], proSamples: [], steps: new Map() };

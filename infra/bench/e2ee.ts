@@ -5,7 +5,8 @@
  *
  * "Without" is a second server started with UNENCRYPTED_CALLS_FOR_BENCHMARK=true, a test-only switch
  * that production configuration refuses: no frame transforms and no insertable streams at all, i.e. a
- * plain WebRTC call. CPU time is read from /proc for every Chromium process this benchmark started.
+ * plain WebRTC call. Both servers serve the benchmark build of the apps (the product build refuses an
+ * unencrypted call), so both sides run the same client code. CPU time is read from /proc for every Chromium process this benchmark started.
  *
  *   npm run bench:e2ee [-- --seconds 60] [--rounds 2]
  */
@@ -15,6 +16,7 @@ import type { Page } from 'playwright-core';
 import { createOrganization, sleep, startTestServer, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
 import { inboundMedia, launchChromium, waitForMedia } from '../e2e/browser.ts';
 import { Consultation } from '../e2e/consultation.ts';
+import { benchmarkBuilds } from './benchmark-builds.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, rounds: { type: 'string', default: '2' } } });
 const seconds = Number(values.seconds);
@@ -72,8 +74,8 @@ async function sending(page: Page): Promise<SendStats> {
 }
 
 const servers: Record<Mode, TestServer> = {
-  e2ee: await startTestServer({ env: { LOG_LEVEL: 'warn' } }),
-  plain: await startTestServer({ env: { LOG_LEVEL: 'warn', UNENCRYPTED_CALLS_FOR_BENCHMARK: 'true' } }),
+  e2ee: await startTestServer({ env: { LOG_LEVEL: 'warn', ...benchmarkBuilds() } }),
+  plain: await startTestServer({ env: { LOG_LEVEL: 'warn', UNENCRYPTED_CALLS_FOR_BENCHMARK: 'true', ...benchmarkBuilds() } }),
 };
 const orgs = {} as Record<Mode, TestOrganization>;
 for (const mode of ['e2ee', 'plain'] as const) orgs[mode] = await createOrganization(servers[mode].services, { name: `Bench ${mode}` });

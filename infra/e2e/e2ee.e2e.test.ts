@@ -20,6 +20,35 @@ import {
 } from '../../client/src/call-engine/e2ee/key-exchange.ts';
 import { commitmentOf, epochOf } from '../../client/src/call-engine/e2ee/safety-code.ts';
 import { dumpRedis } from '../../signaling/src/test-support/redis-dump.ts';
+import { tapMedia, type TappedFrame } from './rtp-tap.ts';
+
+/**
+ * An init script that lets a test stand in for the server on the page's Socket.IO connection: every text
+ * the server sends passes through `rewrite` (pairs of what and what instead), and `window.__serverSays`
+ * delivers a message of the test's own as if the server had sent it.
+ */
+function serverVoice(rewrite: [string, string][] = []): string {
+  return `(() => {
+    const rewrite = ${JSON.stringify(rewrite)};
+    const Native = WebSocket;
+    const open = [];
+    window.__serverSays = (text) => { for (const ws of open) if (ws.readyState === 1 && ws.__deliver) ws.__deliver(text); };
+    window.WebSocket = class extends Native {
+      constructor(...args) { super(...args); open.push(this); }
+      get onmessage() { return super.onmessage; }
+      set onmessage(handler) {
+        this.__deliver = (data) => handler.call(this, { data });
+        super.onmessage = (e) => {
+          let data = e.data;
+          if (typeof data === 'string') for (const [what, instead] of rewrite) data = data.split(what).join(instead);
+          handler.call(this, { data });
+        };
+      }
+    };
+  })();`;
+}
+
+const serverSays = (page: Page, text: string) => page.evaluate((t) => (window as unknown as { __serverSays(t: string): void }).__serverSays(t), text);
 
 const audioOnly = (frames: CapturedFrame[]) => frames.filter((f) => f.kind === 'audio');
 
@@ -288,6 +317,100 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
     expect(visitorCode).to.match(/^\d{3} \d{3}$/);
     await pro.getByText('Setting up encryption…').waitFor();
     expect(await pro.getByTestId('safety-code').count(), 'a code on the professional\'s side').to.equal(0);
+  });
+
+  it('a server answering that the call is unencrypted gets nothing from the product app: no frame reaches the SFU, and the visitor and the professional are told why', async () => {
+    const offeredInClear = serverVoice([['"encryption":"end-to-end"', '"encryption":"off-for-benchmark"']]);
+    const { pro, visitor, callId } = await admitted('Eva Lund', { visitorInit: offeredInClear, proInit: offeredInClear });
+    await sleep(4000);
+    // Someone with the SFU's access finds nothing to consume; had anything been sent, it would be in clear.
+    const reached = await spy(callId, 'capture').then(
+      async (s) => {
+        await sleep(2000);
+        return (await s.takeFrames()).length;
+      },
+      (error: Error) => {
+        if (/no producers/.test(error.message)) return 0;
+        throw error;
+      },
+    );
+    expect(reached, 'frames that reached the SFU').to.equal(0);
+    const refused = 'This call is not sent: our server offered it without end-to-end encryption';
+    await visitor.getByRole('alert').filter({ hasText: refused }).waitFor();
+    await pro.getByRole('alert').filter({ hasText: refused }).waitFor();
+    expect(await visitor.getByText('End-to-end encrypted', { exact: true }).count(), 'a lock on the visitor\'s side').to.equal(0);
+  });
+
+  it('a known participant\'s key changing during the call warns both sides that the safety code changed and must be compared again', async () => {
+    const voice = serverVoice();
+    const { pro, visitor, callId } = await admitted('Tor Lie', { visitorInit: voice, proInit: voice });
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0, 'visitor receives video');
+    await waitForMedia(pro, (m) => m.framesDecoded > 0, 'professional receives video');
+    const code = await safetyCodeOf(visitor);
+    expect(await safetyCodeOf(pro)).to.equal(code);
+    const warning = (name: string) => `${name}’s encryption key has changed, so the safety code has changed too.`;
+    expect(await visitor.getByText(warning(suite.org.professional.name)).count()).to.equal(0);
+
+    // Whoever relays the keys announces each one to the other again, with a key of its own.
+    const visitorId = (await suite.server.services.calls.get(suite.org.org.id, callId))!.visitorId;
+    const announce = async (page: Page, namespace: string, peer: { id: string; role: string; name: string }) => {
+      const publicKey = toBase64Url((await generateKeyPair()).publicKey);
+      await serverSays(page, `42${namespace},${JSON.stringify(['call:peer-joined', { callId, peer: { ...peer, publicKey } }])}`);
+    };
+    await announce(visitor, '/visitor', { id: `professional:${suite.org.professional.id}`, role: 'professional', name: suite.org.professional.name });
+    await announce(pro, '/pro', { id: `visitor:${visitorId}`, role: 'visitor', name: 'Tor Lie' });
+
+    await visitor.getByRole('alert').filter({ hasText: warning(suite.org.professional.name) }).waitFor();
+    await pro.getByRole('alert').filter({ hasText: warning('Tor Lie') }).waitFor();
+    // The code compared before is gone (a new one appears once everyone has taken part in a new round).
+    await visitor.getByTestId('safety-code').filter({ hasText: code }).waitFor({ state: 'detached' });
+    await pro.getByTestId('safety-code').filter({ hasText: code }).waitFor({ state: 'detached' });
+    // Once compared, the person says so and the warning goes.
+    await visitor.getByRole('button', { name: 'We have compared the new code' }).click();
+    expect(await visitor.getByText(warning(suite.org.professional.name)).count()).to.equal(0);
+    expect(await pro.getByText(warning('Tor Lie')).count(), 'the professional still has to compare').to.equal(1);
+  });
+
+  it('from the first packet on, every frame a browser sends is sealed: the first key frame of each producer, and every frame after it, opens only with its sender\'s key', async () => {
+    // On before anyone's media exists (the professional's ready call included): every producer from its start.
+    const tap = tapMedia(suite.server.services.media);
+    try {
+      const { pro, visitor, callId } = await admitted('Lise Holm', { visitorInit: captureSecrets, proInit: captureSecrets });
+      await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives video and audio');
+      await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives video and audio');
+      await sleep(1000);
+      const producers = tap.producersOf(suite.server.services.media.existingRouter(callId)!);
+
+      const visitorId = `visitor:${(await suite.server.services.calls.get(suite.org.org.id, callId))!.visitorId}`;
+      const proId = `professional:${suite.org.professional.id}`;
+      const sendKeys = new Map<string, WorkerKeyCommand[]>([
+        [visitorId, (await secretsOf(visitor)).keyCommands.filter((c) => c.type === 'send-key')],
+        [proId, (await secretsOf(pro)).keyCommands.filter((c) => c.type === 'send-key')],
+      ]);
+      const opens = async (f: TappedFrame, keys: WorkerKeyCommand[]) => {
+        for (const k of keys.filter((k) => k.index === f.data[f.data.length - 1])) {
+          const key = await importFrameKey(Uint8Array.from(k.raw));
+          if (await decryptFrame(key, f.data.slice().buffer, clearBytesOf(f.kind, f.keyFrame))) return true;
+        }
+        return false;
+      };
+      expect(producers.map((p) => `${p.participantId} ${p.kind}`).sort()).to.deep.equal([`${proId} audio`, `${proId} video`, `${visitorId} audio`, `${visitorId} video`].sort());
+      for (const p of producers) {
+        const keys = sendKeys.get(p.participantId)!;
+        expect(p.frames.length, `${p.participantId}'s ${p.kind} frames`).to.be.above(10);
+        expect(await opens(p.frames[0]!, keys), `${p.participantId}'s first ${p.kind} frame`).to.equal(true);
+        if (p.kind === 'video') {
+          const firstKeyFrame = p.frames.find((f) => f.keyFrame);
+          expect(firstKeyFrame, `a key frame from ${p.participantId}`).to.not.equal(undefined);
+          expect(await opens(firstKeyFrame!, keys), `${p.participantId}'s first key frame`).to.equal(true);
+        }
+        let clear = 0;
+        for (const f of p.frames) if (!(await opens(f, keys))) clear++;
+        expect(clear, `${p.participantId}'s ${p.kind} frames that do not open with its key (of ${p.frames.length})`).to.equal(0);
+      }
+    } finally {
+      tap.close();
+    }
   });
 
   it('chat is end to end encrypted; no Redis key or log line written during the call holds a private key, a media key or a message', async () => {

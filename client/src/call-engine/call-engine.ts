@@ -18,6 +18,7 @@ import { mark } from './marks.ts';
 import { NetworkQuality } from './network-quality.ts';
 import { AudioOnlyPolicy } from './audio-only.ts';
 import { RemoteParticipants, type RemoteParticipant } from './remote-participants.ts';
+import { consumeSealed, produceSealed } from './sealed-media.ts';
 
 export type { RemoteParticipant };
 
@@ -35,12 +36,17 @@ export interface ChatMessage {
 }
 
 export interface CallEncryptionState {
-  /** Until the server has answered the join, not known. */
-  mode: CallEncryptionMode | 'pending';
+  /**
+   * Until the server has answered the join, not known. 'refused': the server offered the call
+   * unencrypted and this build does not send in clear (only the benchmark build does).
+   */
+  mode: CallEncryptionMode | 'pending' | 'refused';
   safetyCode?: string;
   keyIndex?: number;
   /** Remote participants whose media this browser cannot decrypt. */
   undecryptable: string[];
+  /** Remote participants whose key changed during the call: the safety code must be compared again. */
+  keyChanged: string[];
 }
 
 export interface CallQuality {
@@ -105,6 +111,13 @@ const TRANSPORT_SETTINGS = { encodedInsertableStreams: true } as unknown as Part
 /** Only on a server started for the encryption benchmark (production refuses it): plain transports. */
 const UNENCRYPTED_SETTINGS = {} as Partial<RTCConfiguration>;
 
+/**
+ * Whether this build may take part in a call unencrypted: only the benchmark build
+ * (`vite build --mode benchmark`, into dist-benchmark) may. Decided when the app is built, not by what the
+ * server answers: a server (or whoever stands in for it) saying "off" must not make anyone send in clear.
+ */
+const UNENCRYPTED_CALLS_ALLOWED = import.meta.env?.MODE === 'benchmark';
+
 /** A shared screen is mostly still: a few frames a second keep text sharp at a fraction of the bits and CPU. */
 const SCREEN_CONSTRAINTS: MediaStreamConstraints = { video: { frameRate: { max: 5 }, width: { max: 1920 }, height: { max: 1080 } }, audio: false };
 
@@ -132,7 +145,7 @@ export class CallEngine {
   private readonly mediaReady: Promise<LocalMedia>;
   private readonly pipe: FramePipe;
   private readonly encryption: CallEncryption;
-  private encryptionMode: CallEncryptionMode | 'pending' = 'pending';
+  private encryptionMode: CallEncryptionState['mode'] = 'pending';
   private readonly chat: ChatMessage[] = [];
   private sending: boolean;
   private ownQuality: NetworkRating | null = null;
@@ -165,6 +178,11 @@ export class CallEngine {
 
   private get encrypted(): boolean {
     return this.encryptionMode === 'end-to-end';
+  }
+
+  /** Where this call's frames are sealed; null only in a benchmark build's unencrypted call. */
+  private get sealing(): FramePipe | null {
+    return this.encrypted ? this.pipe : null;
   }
 
   snapshot(): CallSnapshot {
@@ -319,8 +337,7 @@ export class CallEngine {
   private async produceScreen(): Promise<void> {
     const screen = this.screen;
     if (!screen || !this.sendTransport) return;
-    const producer = await this.sendTransport.produce({ track: screen.track, stopTracks: false, appData: { source: 'screen' } });
-    if (producer.rtpSender && this.encrypted) this.pipe.attach(producer.rtpSender, 'send', 'video');
+    const producer = await produceSealed(this.sendTransport, this.sealing, 'video', { track: screen.track, stopTracks: false, appData: { source: 'screen' } });
     if (this.screen === screen) screen.producer = producer;
     else producer.close();
   }
@@ -340,6 +357,11 @@ export class CallEngine {
     const { sentAt } = await this.ask('chat:send', { callId: this.callId, blob });
     this.chat.push({ from: null, text: trimmed, sentAt });
     this.changed();
+  }
+
+  /** The new safety code was compared after a participant's key changed: the warning goes. */
+  keyChangeCompared(): void {
+    this.encryption.keyChangeCompared();
   }
 
   async hangUp(): Promise<void> {
@@ -415,6 +437,7 @@ export class CallEngine {
     });
     mark('joined');
     if (generation !== this.joinGeneration) return;
+    if (joined.encryption !== 'end-to-end' && !UNENCRYPTED_CALLS_ALLOWED) return this.refuseUnencrypted();
     this.encryptionMode = joined.encryption;
     this.screenShareAllowed = joined.screenShare;
     // Our key is sealed for those already here meanwhile: the first frames wait for it in the pipe
@@ -454,6 +477,15 @@ export class CallEngine {
     if (this.audioOnly.on) await this.applyAudioOnly(true);
     this.status = 'connected';
     this.failedRejoins = 0;
+    this.changed();
+  }
+
+  /** No transport is made and nothing is sent; the call says why (see EncryptionStatus). */
+  private refuseUnencrypted(): void {
+    this.encryptionMode = 'refused';
+    this.status = 'failed';
+    this.error = 'the server offered the call unencrypted';
+    this.close();
     this.changed();
   }
 
@@ -515,13 +547,12 @@ export class CallEngine {
 
   private async produce(kind: 'audio' | 'video', track: MediaStreamTrack | undefined): Promise<void> {
     if (!track || !this.sendTransport) return;
-    const producer = await this.sendTransport.produce({
+    const producer = await produceSealed(this.sendTransport, this.sealing, kind, {
       track,
       stopTracks: false,
       appData: { source: kind === 'audio' ? 'microphone' : 'camera' },
       ...(kind === 'audio' ? { codecOptions: { opusDtx: true, opusFec: true } } : {}),
     });
-    if (producer.rtpSender && this.encrypted) this.pipe.attach(producer.rtpSender, 'send', kind);
     mark(`produced-${kind}`);
     this.producers.set(kind, producer);
     if (!this.sending) await this.applySending(producer);
@@ -576,13 +607,12 @@ export class CallEngine {
   private async createConsumer(info: ConsumerInfo, generation: number): Promise<types.Consumer | undefined> {
     if (!this.recvTransport || generation !== this.joinGeneration) return undefined;
     mark(`consume-${info.kind}`);
-    const consumer = await this.recvTransport.consume({
+    const consumer = await consumeSealed(this.recvTransport, this.sealing, info.peer.id, {
       id: info.consumerId,
       producerId: info.producerId,
       kind: info.kind,
       rtpParameters: info.rtpParameters as unknown as types.RtpParameters,
     });
-    if (consumer.rtpReceiver && this.encrypted) this.pipe.attach(consumer.rtpReceiver, 'receive', info.kind, info.peer.id);
     this.remotes.received(info, consumer);
     this.changed();
     return consumer;

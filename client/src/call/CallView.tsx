@@ -20,6 +20,7 @@ export function CallView({ engine, media, t, hangUpLabel }: { engine: CallEngine
 
   const remotes = call.remotes;
   const undecryptable = remotes.filter((r) => call.encryption.undecryptable.includes(r.peer.id));
+  const keyChanged = remotes.filter((r) => call.encryption.keyChanged.includes(r.peer.id));
   return (
     <section class="call" aria-label={remotes.length ? remotes.map((r) => r.peer.name).join(', ') : t('call.connecting')}>
       <EncryptionStatus call={call} t={t} />
@@ -28,6 +29,16 @@ export function CallView({ engine, media, t, hangUpLabel }: { engine: CallEngine
           {t('e2ee.cannotDecrypt', { name: r.peer.name })}
         </p>
       ))}
+      {keyChanged.length > 0 && (
+        <div class="notice error" role="alert">
+          {keyChanged.map((r) => (
+            <p key={r.peer.id}>{t('e2ee.keyChanged', { name: r.peer.name })}</p>
+          ))}
+          <button type="button" class="secondary" onClick={() => engine.keyChangeCompared()}>
+            {t('e2ee.keyChangedDone')}
+          </button>
+        </div>
+      )}
       {/* Everyone in the call, by name and role, from the moment they join: before any of their media. */}
       <ul class="roster" aria-label={t('call.roster')}>
         <li>{t('call.you')}</li>
@@ -85,7 +96,7 @@ export function CallView({ engine, media, t, hangUpLabel }: { engine: CallEngine
       <p class="status" role="status" aria-live="polite">
         {call.status === 'connecting' && t('call.connecting')}
         {call.status === 'reconnecting' && t('call.reconnecting')}
-        {call.status === 'failed' && t('call.failed')}
+        {call.status === 'failed' && call.encryption.mode !== 'refused' && t('call.failed')}
       </p>
       <div class="controls">
         <button type="button" aria-pressed={call.microphoneMuted} onClick={() => void engine.setMicrophoneMuted(!call.microphoneMuted)}>

@@ -2,11 +2,19 @@ import type { CallSnapshot } from '../call-engine/call-engine.ts';
 import type { Translate } from './call-strings.ts';
 
 /**
- * The lock and the safety code, with what they mean; or, on a benchmark server, a plain statement that
- * the call is not encrypted. Shown on both sides of every call.
+ * The lock and the safety code, with what they mean; or, in the benchmark build, a plain statement that
+ * the call is not encrypted; or, anywhere else, that a call offered unencrypted was refused. Shown on both
+ * sides of every call.
  */
 export function EncryptionStatus({ call, t }: { call: CallSnapshot; t: Translate }) {
   const { encryption } = call;
+  if (encryption.mode === 'refused') {
+    return (
+      <p class="encryption error" role="alert">
+        {t('e2ee.refused')}
+      </p>
+    );
+  }
   if (encryption.mode === 'off-for-benchmark') {
     return (
       <p class="encryption off" role="alert">

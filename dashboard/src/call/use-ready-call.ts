@@ -39,7 +39,9 @@ export function useReadyCall(socket: ProfessionalSocket | null, preview: LocalMe
       e.subscribe((s) => {
         if ((s.status === 'ended' || s.status === 'failed') && !admittedInto.has(e) && ref.current === e) {
           ref.current = null;
-          setGeneration((g) => g + 1);
+          // A server that offers calls unencrypted would refuse the next ready call too: no retry loop;
+          // the admission's own call then shows the professional why.
+          if (s.encryption.mode !== 'refused') setGeneration((g) => g + 1);
         }
       });
       void e.start().catch(() => undefined);

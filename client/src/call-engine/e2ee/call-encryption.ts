@@ -29,6 +29,11 @@ export interface EncryptionSnapshot {
   keyIndex?: number;
   /** Participants whose media this browser cannot decrypt. */
   undecryptable: string[];
+  /**
+   * Participants who, while in the call, came back with another public key: the safety code compared
+   * before says nothing about the new key, so it must be compared again (until acknowledged).
+   */
+  keyChanged: string[];
 }
 
 /** Sealed media keys go out through this (the `e2ee:key` event). */
@@ -70,6 +75,7 @@ export class CallEncryption {
   private readonly peers = new Map<string, Peer>();
   private readonly received = new Map<string, Map<number, MediaKey>>();
   private readonly undecryptable = new Set<string>();
+  private readonly keyChanged = new Set<string>();
   private safety?: SafetyCodeExchange;
   /** Every change applies in the order its event came, one at a time (each involves async crypto). */
   private queue: Promise<void> = Promise.resolve();
@@ -89,14 +95,19 @@ export class CallEncryption {
   }
 
   snapshot(): EncryptionSnapshot {
-    return { safetyCode: this.safety?.current(), keyIndex: this.sendKey?.index, undecryptable: [...this.undecryptable] };
+    return {
+      safetyCode: this.safety?.current(),
+      keyIndex: this.sendKey?.index,
+      undecryptable: [...this.undecryptable],
+      keyChanged: [...this.keyChanged],
+    };
   }
 
   /** After each join (and rejoin): who is already there. A fresh random key, sent to each of them. */
   joined(self: PeerInfo, others: PeerInfo[]): Promise<void> {
     return this.serially(async () => {
       this.selfId = self.id;
-      for (const id of [...this.peers.keys()]) if (!others.some((o) => o.id === id)) this.dropPeer(id);
+      for (const id of [...this.peers.keys()]) if (!others.some((o) => o.id === id)) this.dropPeer(id, 'left');
       for (const peer of others) await this.addPeer(peer);
       await this.useKey(randomMediaKey(this.sendKey ? this.sendKey.index + 1 : 0));
       this.safety ??= new SafetyCodeExchange((await this.keyPair).publicKey, (to, m) => this.sendSafety(to, m));
@@ -117,7 +128,7 @@ export class CallEncryption {
   peerLeft(peerId: string): Promise<void> {
     return this.serially(async () => {
       if (!this.sendKey || !this.peers.has(peerId)) return;
-      this.dropPeer(peerId);
+      this.dropPeer(peerId, 'left');
       await this.useKey(randomMediaKey(this.sendKey.index + 1));
       await this.newSafetyRound();
     });
@@ -146,6 +157,13 @@ export class CallEncryption {
       this.pipe.setReceiveKey(from, key.index, key.raw);
       mark('key-received');
     });
+  }
+
+  /** The people in the call compared the new safety code: the key-change warnings go. */
+  keyChangeCompared(): void {
+    if (!this.keyChanged.size) return;
+    this.keyChanged.clear();
+    this.changed();
   }
 
   /** From the frame pipe: a participant's frames started or stopped decrypting. */
@@ -189,14 +207,20 @@ export class CallEncryption {
     const publicKey = fromBase64Url(peer.publicKey);
     const known = this.peers.get(peer.id);
     if (known && toBase64Url(known.publicKey) === peer.publicKey) return;
-    // Joined again with a new key pair: what it held before is gone.
-    if (known) this.dropPeer(peer.id);
+    // Back with a new key pair while we still count them as present (a reload, or a key swapped by
+    // whoever relays the keys): what it held before is gone, and the code compared before no longer
+    // vouches for this key, which the call says until the new code has been compared.
+    if (known) {
+      this.dropPeer(peer.id, 'new-key');
+      this.keyChanged.add(peer.id);
+    }
     const pair = pairKey(await this.keyPair, publicKey, this.callId);
     pair.catch(() => undefined);
     this.peers.set(peer.id, { publicKey, pair });
   }
 
-  private dropPeer(peerId: string): void {
+  private dropPeer(peerId: string, why: 'left' | 'new-key'): void {
+    if (why === 'left') this.keyChanged.delete(peerId);
     this.peers.delete(peerId);
     this.received.delete(peerId);
     this.undecryptable.delete(peerId);
