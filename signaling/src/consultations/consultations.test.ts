@@ -62,7 +62,7 @@ describe('scheduled consultations (real server, Redis)', function () {
     const token = created.visitorLink.split('/c/')[1]!;
     expect((await fetch(created.visitorLink)).status).to.equal(200);
     const info = await (await fetch(`${server.url}/api/consultations/link/${token}`)).json();
-    expect(info).to.deep.equal({ name: org.room.name, professionalName: org.professional.name, appointmentAt: at, checkIn: DEFAULT_CHECK_IN, price: null });
+    expect(info).to.deep.equal({ name: org.room.name, professionalName: org.professional.name, appointmentAt: at, checkIn: DEFAULT_CHECK_IN, price: null, linkState: 'open' });
 
     const tampered = `${token.slice(0, -4)}AAAA`;
     for (const bad of [tampered, 'nonsense', `${org.org.id}.${created.consultationId}.short`]) {
