@@ -286,7 +286,8 @@ export function VisitorApp() {
             )}
             <p>{screen.cancelled ? t('ended.cancelledBody') : screen.lostPlace ? t('ended.lostPlaceBody') : t('ended.body')}</p>
             {screen.receiptToken && <Receipt visitorToken={screen.receiptToken} />}
-            {!screen.cancelled && (
+            {/* A consultation's link checks in no one once its call is over (or it was turned away): no "again" then. */}
+            {!screen.cancelled && !(consultationLink && !screen.left && !screen.lostPlace) && (
               <button type="button" onClick={() => location.reload()}>
                 {t('ended.again')}
               </button>

@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import { ask, professionalSocket, sessionCookieFor } from '../../signaling/src/test-support/test-server.ts';
 import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 import { cancelConsultation, scheduleConsultation } from '../../signaling/src/consultations/schedule.ts';
@@ -56,6 +57,7 @@ describe('a consultation link, one visitor at a time (real Chromium, Redis, medi
       pro.disconnect();
     }
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+    expect(await visitor.getByRole('button', { name: 'Check in again' }).count(), 'no check-in again with a link that is over').to.equal(0);
 
     // Whoever opens the link afterwards (the visitor again included) is told the consultation ended.
     const later = await scene.page();

@@ -18,7 +18,7 @@ import { storeVisitorIdentity } from './visitor-identity.ts';
 import { io, type Socket as ClientSocket } from 'socket.io-client';
 import { EMBED_NAMESPACE, type EmbeddedConsultationStatus, type ProfessionalLinkRedeemed } from '../../protocol/index.ts';
 import { professionalLinkHandler } from '../embedding/embedding-routes.ts';
-import { askRaw, postJson } from '../test-support/test-server.ts';
+import { askRaw, memberApi, postJson } from '../test-support/test-server.ts';
 
 const NATIONAL_ID = '01017012345';
 
@@ -104,6 +104,10 @@ describe('a visitor’s national identity number is shown on request, to the pro
       const bad = await ask(pro, 'queue:identity', { visitorId: 'x' } as never);
       expect(bad.ok === false && bad.error.code).to.equal('bad_request');
       expect((await identityShowings()).length, 'only the one showing').to.equal(before + 1);
+      // The visitor's own copy of their data (an admin's export, audited as such) still has it.
+      const admin = await memberApi(server, org.org.id, (await addMember(server.services, org.org.id, { role: 'admin' })).id);
+      const exported = await admin.call('GET', `/api/admin/visitors/${visitorId}/export`);
+      expect(exported.body.visitor.identity).to.deep.include({ name: 'Ola Nordmann', nationalId: NATIONAL_ID });
     } finally {
       socket.disconnect();
     }
