@@ -30,6 +30,8 @@ import { useEmbedProgress, type EmbedStage } from './embed/use-embed-progress.ts
 type Screen =
   | { kind: 'loading' }
   | { kind: 'invalid'; tooMany: boolean }
+  /** A consultation's link someone else is checked in with, or whose consultation is over. */
+  | { kind: 'link-closed'; linkState: 'in_use' | 'ended' | 'cancelled' }
   | { kind: 'unsupported' }
   | { kind: 'check' }
   | { kind: 'check-in' }
@@ -167,12 +169,15 @@ export function VisitorApp() {
       if (cancelled) return;
       setRoom(info);
       document.title = `${info.name} · ${t('app.title')}`;
+      const token = visitToken.get(slug);
+      // One visitor per consultation link: without this browser's own visit, a link in use or over checks
+      // no one in (said before the camera is asked for).
+      if (!token && info.linkState && info.linkState !== 'open') return setScreen({ kind: 'link-closed', linkState: info.linkState });
       // Every call is end-to-end encrypted; a browser that cannot encrypt frames cannot take part.
       if (!browserCanJoin()) return setScreen({ kind: 'unsupported' });
       const localMedia = await LocalMedia.open(savedDevicePreference());
       if (cancelled) return localMedia.stop();
       setMedia(localMedia);
-      const token = visitToken.get(slug);
       if (token) follow(token, localMedia);
       else setScreen({ kind: 'check' });
     })().catch(() => setScreen({ kind: 'invalid', tooMany: false }));
@@ -200,6 +205,12 @@ export function VisitorApp() {
           <section>
             <h1>{screen.tooMany ? t('link.tooMany') : t('link.invalid')}</h1>
             {!screen.tooMany && <p>{t('link.invalidHelp')}</p>}
+          </section>
+        )}
+        {screen.kind === 'link-closed' && (
+          <section>
+            <h1>{screen.linkState === 'in_use' ? t('link.inUse') : screen.linkState === 'cancelled' ? t('ended.cancelled') : t('link.ended')}</h1>
+            <p>{screen.linkState === 'in_use' ? t('link.inUseHelp') : screen.linkState === 'cancelled' ? t('ended.cancelledBody') : t('link.endedHelp')}</p>
           </section>
         )}
         {screen.kind === 'unsupported' && (
@@ -281,7 +292,8 @@ export function VisitorApp() {
             )}
             <p>{screen.cancelled ? t('ended.cancelledBody') : screen.lostPlace ? t('ended.lostPlaceBody') : t('ended.body')}</p>
             {screen.receiptToken && <Receipt visitorToken={screen.receiptToken} timeZone={room?.timeZone ?? DEFAULT_TIME_ZONE} />}
-            {!screen.cancelled && (
+            {/* A consultation's link checks in no one once its call is over (or it was turned away): no "again" then. */}
+            {!screen.cancelled && !(consultationLink && !screen.left && !screen.lostPlace) && (
               <button type="button" onClick={() => location.reload()}>
                 {t('ended.again')}
               </button>

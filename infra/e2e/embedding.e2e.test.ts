@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { EMBED_MESSAGE_SOURCE, visitorLinkOf, type EmbedEvent } from '../../signaling/protocol/index.ts';
 import { professionalLinkHandler } from '../../signaling/src/embedding/embedding-routes.ts';
-import { createOrganization, startTestServer, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
+import { ask, createOrganization, startTestServer, visitorSocket, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
+import { storeVisitorIdentity } from '../../signaling/src/bankid/visitor-identity.ts';
 import { CHROMIUM_FLAGS, newCallContext, screenshotAll, waitForMedia } from './browser.ts';
 
 /*
@@ -221,5 +222,38 @@ describe('embedding in an EHR’s iframe (Chromium, third-party cookies blocked)
     await pro.evaluate((source) => (document.getElementById('consult') as HTMLIFrameElement).contentWindow!.postMessage({ source, command: 'hang-up' }, '*'), EMBED_MESSAGE_SOURCE);
     await proFrame.getByRole('heading', { name: 'The call has ended.' }).waitFor();
     expect((await waitForMessages(pro, 4)).map((m) => m.data.type)).to.deep.equal(['ready', 'visitor-arrived', 'visitor-admitted', 'call-ended']);
+  });
+
+  it('the professional view shows the visitor’s national id only when asked, waiting and in the call, and each showing is audited', async () => {
+    const s = server.services;
+    const { consultation } = await s.consultations.create({ orgId: org.org.id, roomId: org.room.id, professionalId: org.professional.id, scheduledAt: null }, 86_400_000);
+    // A visitor of the consultation identified with BankID where the organization collects the number.
+    const { visitor, visitorToken } = await s.waitingRoom.join(org.room, { name: 'Ola' }, Date.now(), consultation, ['bankid']);
+    await storeVisitorIdentity(s, org.org.id, visitor.id, { name: 'Ola Nordmann', birthDate: '1970-01-01', verifiedAt: Date.now(), nationalId: '01017012345' });
+    const visitorClient = await visitorSocket(server, visitorToken);
+    try {
+      expect((await ask(visitorClient, 'visit:enter', {})).ok).to.equal(true);
+      const link = await professionalLinkHandler(s, org.org.id, consultation.id, { professionalId: org.professional.id });
+      const pro = await newPage();
+      await pro.goto(`${ehr.origin}/?${new URLSearchParams({ src: withOrigin(link.url, ehr.origin) })}`);
+      const proFrame = await serviceFrame(pro);
+      const card = proFrame.getByRole('group', { name: 'Verified with BankID' });
+      await card.getByText('Ola Nordmann').waitFor();
+      expect(await proFrame.content(), 'not on the page before it is asked for').not.to.contain('01017012345');
+      const showings = async () => (await s.audit.list(org.org.id, { action: 'view_identity' })).entries.filter((e) => e.targetId === visitor.id).length;
+      await card.getByRole('button', { name: 'Show national identity number' }).click();
+      await card.getByText('01017012345').waitFor();
+      expect(await showings()).to.equal(1);
+
+      await proFrame.getByRole('button', { name: 'Admit' }).click();
+      const inCall = proFrame.getByRole('group', { name: 'Verified with BankID' });
+      await proFrame.getByRole('button', { name: 'End the call' }).waitFor();
+      expect(await proFrame.content()).not.to.contain('01017012345');
+      await inCall.getByRole('button', { name: 'Show national identity number' }).click();
+      await inCall.getByText('01017012345').waitFor();
+      expect(await showings()).to.equal(2);
+    } finally {
+      visitorClient.disconnect();
+    }
   });
 });

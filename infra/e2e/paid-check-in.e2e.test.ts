@@ -78,33 +78,64 @@ describe('a paid, BankID-identified consultation end to end (real Chromium, Redi
     await visitor.getByPlaceholder('and password').fill('any password');
     await visitor.getByRole('button', { name: 'Sign-in' }).click();
 
-    // Back on our page: the payment step. A declined card first: said plainly, nothing charged, try again.
-    await visitor.getByRole('heading', { name: 'Payment' }).waitFor();
+    // Back on our page: the payment step, in its own frame (the only page where Stripe.js runs). A declined
+    // card first: said plainly, nothing charged, try again.
+    const payment = visitor.frameLocator('iframe.pay-frame');
+    await payment.getByRole('heading', { name: 'Payment' }).waitFor();
     expect(new URL(visitor.url()).hash, 'the outcome is read and cleared').to.equal('');
-    await visitor.getByText('The consultation costs').waitFor();
-    await visitor.getByLabel('Card number').fill('4000 0000 0000 0002');
-    await visitor.getByRole('button', { name: 'Reserve the amount and go on' }).click();
-    await visitor.getByTestId('payment-declined').waitFor();
-    expect(await visitor.getByTestId('payment-declined').textContent()).to.include('Nothing was charged');
+    await payment.getByText('The consultation costs').waitFor();
+    const payFrame = visitor.frames().find((f) => new URL(f.url()).pathname === `/r/${org.room.slug}/pay`);
+    expect(await payFrame?.evaluate(() => typeof (window as { Stripe?: unknown }).Stripe), 'Stripe.js runs in the frame').to.equal('function');
+    expect(await visitor.evaluate(() => typeof (window as { Stripe?: unknown }).Stripe), 'and not in the visitor app').to.equal('undefined');
+    await payment.getByLabel('Card number').fill('4000 0000 0000 0002');
+    await payment.getByRole('button', { name: 'Reserve the amount and go on' }).click();
+    await payment.getByTestId('payment-declined').waitFor();
+    expect(await payment.getByTestId('payment-declined').textContent()).to.include('Nothing was charged');
     expect([...stripe.intents.values()].every((i) => i.amount_received === 0)).to.equal(true);
-    await visitor.getByLabel('Card number').fill('4242 4242 4242 4242');
-    await visitor.getByRole('button', { name: 'Reserve the amount and go on' }).click();
+    await payment.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await payment.getByRole('button', { name: 'Reserve the amount and go on' }).click();
     await visitor.getByText(`${org.professional.name} has been told you are here.`).waitFor();
+
+    // The card is taken: the frame is gone, and Stripe.js with it, before the waiting room (and the call).
+    const stripeInApp = () =>
+      visitor.evaluate(() => ({
+        scripts: [...document.scripts].filter((s) => s.src.includes('stripe')).length,
+        frames: document.querySelectorAll('iframe').length,
+        Stripe: typeof (window as { Stripe?: unknown }).Stripe,
+      }));
+    expect(await stripeInApp(), 'in the waiting room').to.deep.equal({ scripts: 0, frames: 0, Stripe: 'undefined' });
+    expect(visitor.frames().map((f) => f.url()), 'no frame left').to.deep.equal([visitor.url()]);
+    const appPage = await fetch(`${server.url}/r/${org.room.slug}`);
+    await appPage.body?.cancel();
+    expect(appPage.headers.get('content-security-policy'), 'the visitor app’s CSP').not.to.contain('stripe');
     const [intent] = [...stripe.intents.values()];
     expect(intent).to.deep.include({ status: 'requires_capture', amount: 65_000, currency: 'nok' });
 
-    // The queue card: the name BankID verified, with the mark, the national id, the network as measured.
+    // The queue card: the name BankID verified, with the mark and the network as measured; the national id
+    // only when the professional asks for it (need to know), and each showing is audited.
     const card = pro.getByRole('listitem').filter({ hasText: 'Ola N.' });
     await card.getByText('Verified with BankID').waitFor();
     await card.getByText(TEST_PERSONS.ola.name).waitFor();
     await card.getByText(`born ${TEST_PERSONS.ola.birthdate}`).waitFor();
-    await card.getByText(TEST_PERSONS.ola.socialno).waitFor();
     expect(await card.locator('[data-rating]').getAttribute('data-rating')).to.equal(rating);
+    expect(await pro.content(), 'the number is not on the page before it is asked for').not.to.include(TEST_PERSONS.ola.socialno);
+    const showings = async () => (await server.services.audit.list(org.org.id, { action: 'view_identity' })).entries.length;
+    await card.getByRole('button', { name: 'Show national identity number' }).click();
+    await card.getByText(TEST_PERSONS.ola.socialno).waitFor();
+    expect(await showings()).to.equal(1);
 
     // Admitted: the call runs; nothing is charged until it ends.
     await pro.getByRole('button', { name: 'Admit Ola N.' }).click();
     await waitForMedia(visitor, (m) => m.framesDecoded > 10 && m.totalAudioEnergy > 0, 'the visitor sees and hears the professional');
     expect(stripe.intents.get(intent!.id)!.status).to.equal('requires_capture');
+    expect(await stripeInApp(), 'in the call').to.deep.equal({ scripts: 0, frames: 0, Stripe: 'undefined' });
+    // The call screen has the visitor's verified card too, the number again on request (and audited again).
+    const inCall = pro.getByRole('group', { name: 'Verified with BankID' });
+    await inCall.getByText(TEST_PERSONS.ola.name).waitFor();
+    expect(await pro.content()).not.to.include(TEST_PERSONS.ola.socialno);
+    await inCall.getByRole('button', { name: 'Show national identity number' }).click();
+    await inCall.getByText(TEST_PERSONS.ola.socialno).waitFor();
+    expect(await showings()).to.equal(2);
     await pro.getByRole('button', { name: 'End the call' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
     const receipt = visitor.getByRole('region', { name: 'Receipt' });
@@ -129,5 +160,15 @@ describe('a paid, BankID-identified consultation end to end (real Chromium, Redi
     await admin.getByText(/At most .*500.* can be refunded/).waitFor();
     const refunds = stripe.requests.filter((r) => r.path === '/v1/refunds');
     expect(refunds, 'one refund reached Stripe').to.have.length(1);
+  });
+
+  it('back from a bank’s page, the payment frame’s address loses the client secret Stripe put in it before anything else runs', async () => {
+    const page = await scene.page();
+    const secret = 'pi_3Returned_secret_NotForAnyLog';
+    await page.goto(`${server.url}/r/${org.room.slug}/pay?payment_intent=pi_3Returned&payment_intent_client_secret=${secret}&redirect_status=succeeded`);
+    await page.waitForFunction(() => location.search === '');
+    expect(page.url()).to.equal(`${server.url}/r/${org.room.slug}/pay`);
+    expect(await page.evaluate(() => history.state)).to.equal(null);
+    expect(server.logs().join('\n')).not.to.contain(secret);
   });
 });

@@ -18,6 +18,8 @@ export const AUDIT_ACTIONS = [
   'call_start',
   'call_end',
   'view_visitor',
+  /** A visitor's national identity number was shown to a professional (need to know). */
+  'view_identity',
   'view_history',
   'export',
   'correction',

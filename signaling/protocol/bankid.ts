@@ -78,14 +78,23 @@ export const bankIdClaims = z.looseObject({
   socialno: z.string().regex(/^\d{11}$/).optional(),
 });
 
-/** What the queue card shows of a visitor identified with BankID. */
+/**
+ * What the queue card shows of a visitor identified with BankID. Never the national id itself: the
+ * professional handling the visitor asks for it (`queue:identity`, `consultation:identity`), and each
+ * showing is in the audit log (need to know).
+ */
 export interface VerifiedIdentity {
   name: string;
   /** YYYY-MM-DD */
   birthDate: string;
-  /** Only where the organization collects it. */
-  nationalId?: string;
+  /** A national identity number is on record (only where the organization collects it): shown on request. */
+  hasNationalId?: true;
   verifiedAt: number;
+}
+
+/** A visitor's national identity number, as shown on request to the professional handling them. */
+export interface RevealedIdentity {
+  nationalId: string;
 }
 
 /** GET /api/bankid/login-options?organization=<id>: the same answer for an unknown organization as for one without it. */

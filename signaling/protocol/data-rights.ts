@@ -46,7 +46,8 @@ export interface VisitorExport {
     leftAt?: number;
     appointmentAt?: number;
     checkIn?: CheckInDetails;
-    identity?: VerifiedIdentity;
+    /** With the national id, where one is on record: the export is the visitor's own copy (and audited). */
+    identity?: VerifiedIdentity & { nationalId?: string };
     deviceCheck?: DeviceCheckDetails;
     deniedMessage?: string;
   };

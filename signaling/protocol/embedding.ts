@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { id } from './common.ts';
 import { callEvents, type CallServerEvents, type ClientEventsOf, type WaitingVisitor } from './socket.ts';
+import type { RevealedIdentity } from './bankid.ts';
 
 /*
  * Embedding in an EHR: the single-use professional link, the organization's list of origins allowed to
@@ -146,6 +147,8 @@ export const embeddedProfessionalEvents = {
   'consultation:status': { request: z.strictObject({}), response: {} as EmbeddedConsultationStatus },
   /** Admits the consultation's visitor into a new call of this professional. */
   'consultation:admit': { request: z.strictObject({}), response: {} as { callId: string } },
+  /** The national identity number of the consultation's visitor (waiting or in this call), audited; else `not_found`. */
+  'consultation:identity': { request: z.strictObject({}), response: {} as RevealedIdentity },
 } as const;
 
 export type EmbeddedProfessionalClientEvents = ClientEventsOf<typeof embeddedProfessionalEvents>;

@@ -49,6 +49,8 @@ export const ErrorCode = {
   consultationInCall: 'consultation_in_call',
   /** API: the consultation ended or was cancelled; nothing more can be done with its link. */
   consultationClosed: 'consultation_closed',
+  /** A consultation's link while someone who came with it is checking in, waiting or in the call: one visitor per link. */
+  linkInUse: 'link_in_use',
   /** API: an SMS to a number outside the countries this server sends to (SMS pumping). */
   phoneNotAllowed: 'phone_not_allowed',
   internal: 'internal',
@@ -92,6 +94,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   delivery_pending: 409,
   consultation_in_call: 409,
   consultation_closed: 409,
+  link_in_use: 409,
   phone_not_allowed: 400,
   internal: 500,
 };

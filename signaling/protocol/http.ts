@@ -59,7 +59,14 @@ export interface RoomInfo {
   price: RoomPrice | null;
   /** For a consultation's link: what the clinic's system filled in for the visitor (they may change it). */
   prefill?: { name?: string; phone?: string };
+  /**
+   * For a consultation's link: \`open\` (it checks in), \`in_use\` (someone who came with it is checking in,
+   * waiting or in the call), \`ended\` (its call is over) or \`cancelled\`.
+   */
+  linkState?: ConsultationLinkState;
 }
+
+export type ConsultationLinkState = 'open' | 'in_use' | 'ended' | 'cancelled';
 
 /** POST /api/consultations: a professional schedules a consultation in one of their rooms (no time: any time). */
 export const consultationRequest = z.strictObject({ roomId: id, scheduledAt: z.number().int().positive().optional() });

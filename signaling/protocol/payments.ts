@@ -120,3 +120,32 @@ export const stripeChargeObject = z.object({
   amount_captured: minor,
   amount_refunded: minor,
 });
+
+// ---------- the payment frame ----------
+
+/**
+ * The card is taken in a same-origin frame of its own (`<visit link>/pay`), the only page where Stripe.js
+ * loads and the CSP allows Stripe: the frame goes when the step is done, and Stripe.js with it, before the
+ * waiting room and the encrypted call. The frame and the visitor app talk by postMessage, each accepting
+ * only these messages, only from the other (same origin, the expected window).
+ */
+export const PAY_FRAME_PATH = 'pay';
+export const PAY_FRAME_SOURCE = 'consult-pay-frame';
+
+/** From the frame to the visitor app. `ready`: loaded (again, after a bank's redirect), send `start`. */
+export const payFrameMessage = z.discriminatedUnion('type', [
+  z.strictObject({ source: z.literal(PAY_FRAME_SOURCE), type: z.literal('ready') }),
+  z.strictObject({ source: z.literal(PAY_FRAME_SOURCE), type: z.literal('authorized') }),
+  /** The frame's content height (px), so the visitor app sizes it without scrollbars. */
+  z.strictObject({ source: z.literal(PAY_FRAME_SOURCE), type: z.literal('height'), height: z.number().int().min(0).max(20_000) }),
+]);
+export type PayFrameMessage = z.infer<typeof payFrameMessage>;
+
+/** From the visitor app to the frame: whose payment, in which language. */
+export const payFrameStart = z.strictObject({
+  source: z.literal(PAY_FRAME_SOURCE),
+  type: z.literal('start'),
+  visitorToken: z.string().min(1).max(200),
+  language: z.enum(['en', 'nb']),
+});
+export type PayFrameStart = z.infer<typeof payFrameStart>;

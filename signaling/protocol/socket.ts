@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Ack } from './errors.ts';
 import type { CheckInDetails, CheckInStep } from './check-in.ts';
 import type { DeviceCheckDetails } from './network-check.ts';
-import type { VerifiedIdentity } from './bankid.ts';
+import type { RevealedIdentity, VerifiedIdentity } from './bankid.ts';
 import {
   dtlsParameters,
   id,
@@ -265,6 +265,11 @@ export const professionalEvents = {
    * call of this professional, to add them to it (up to MAX_CALL_PARTICIPANTS).
    */
   'queue:admit': { request: z.strictObject({ visitorId: id, callId: id.optional() }), response: {} as { callId: string } },
+  /**
+   * The national identity number of a visitor this member handles (waiting in a room they may act on, or
+   * in a call with them); written to the audit log. Not on record, or not theirs to see: `not_found`.
+   */
+  'queue:identity': { request: z.strictObject({ visitorId: id }), response: {} as RevealedIdentity },
 } as const;
 
 export type EventTable = Record<string, { request: z.ZodType; response: object }>;

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import {
   checkInAnswersSchema,
   CUSTOM_TEXT_MAX,
+  ErrorCode,
   MESSAGE_MAX,
   type CheckInAnswers,
   type CheckInConfig,
@@ -124,8 +125,12 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
         return onCheckedIn((await res.json()) as VisitResponse);
       }
       if (res.status === 400 || res.status === 409) {
+        const error = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
+        // The link's consultation: someone else checked in with it a moment ago, or it ended meanwhile.
+        if (error?.code === ErrorCode.linkInUse) return setFailure('link.inUse');
+        if (error?.code === ErrorCode.consultationClosed) return setFailure('link.ended');
         // The server's `path: code`, shown at its field.
-        const message = ((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? '';
+        const message = error?.message ?? '';
         const [path = '', code = 'invalid'] = message.split(': ');
         const field = fieldOf(path.replace(/^answers\./, '').split('.'));
         setErrors({ [field]: wordsFor(field, code) });

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { BankIdOutcome, CheckInStep, VisitState } from '../../../signaling/protocol/index.ts';
 import { request } from '../call-engine/request.ts';
 import { BankIdStep } from '../bankid/BankIdStep.tsx';
-import { PaymentStep } from '../payment/PaymentStep.tsx';
+import { PaymentFrame } from '../payment/PaymentFrame.tsx';
 import { t } from '../strings.ts';
 import type { VisitorSocket } from '../visit-session.ts';
 
@@ -24,7 +24,7 @@ export function CheckInSteps({
   steps: CheckInStep[];
   socket: VisitorSocket | null;
   visitorToken: string;
-  /** This page's own path, where the BankID broker sends the visitor back. */
+  /** This page's own path (the visit's link), where the BankID broker sends the visitor back; the payment frame is under it. */
   returnTo: string;
   hostName: string;
   bankIdOutcome: BankIdOutcome | null;
@@ -47,7 +47,7 @@ export function CheckInSteps({
     <section aria-labelledby="steps-heading">
       <h1 id="steps-heading">{t('steps.heading')}</h1>
       {step === 'bankid' && <BankIdStep visitorToken={visitorToken} returnTo={returnTo} hostName={hostName} outcome={bankIdOutcome} />}
-      {step === 'payment' && <PaymentStep visitorToken={visitorToken} onAuthorized={() => onStepDone(steps.slice(1))} />}
+      {step === 'payment' && <PaymentFrame visitPath={returnTo} visitorToken={visitorToken} onAuthorized={() => onStepDone(steps.slice(1))} />}
       {!step && !failed && <p role="status">{t('steps.entering')}</p>}
       {!step && failed && (
         <>

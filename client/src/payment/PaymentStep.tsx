@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-// The "pure" entry loads Stripe.js only when loadStripe is called: on this step, not on every page of the app
-// (Stripe's script and cookies are on the payment step and nowhere else).
+// The "pure" entry loads Stripe.js only when loadStripe is called. This component runs only in the payment
+// frame (pay-frame.tsx): Stripe's script and cookies are in that frame and nowhere else.
 import { loadStripe } from '@stripe/stripe-js/pure';
 import type { Stripe, StripeElements } from '@stripe/stripe-js';
 import type { ErrorBody, PaymentAuthorization } from '../../../signaling/protocol/index.ts';
@@ -13,9 +13,9 @@ type Phase = { kind: 'loading' } | { kind: 'ready' } | { kind: 'paying' } | { ki
  * The visitor pays for the consultation: the card is authorized now (3-D Secure by Stripe.js where the bank
  * asks for it) and charged only if they are admitted. Card details go from Stripe's own fields straight to
  * Stripe; our server only ever sees whether Stripe authorized the card. A declined card says why and
- * lets the visitor try again.
+ * lets the visitor try again. `returnedFromBank`: the frame was loaded again by a bank's redirect.
  */
-export function PaymentStep({ visitorToken, onAuthorized }: { visitorToken: string; onAuthorized: () => void }) {
+export function PaymentStep({ visitorToken, returnedFromBank, onAuthorized }: { visitorToken: string; returnedFromBank: boolean; onAuthorized: () => void }) {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [declined, setDeclined] = useState<string | null>(null);
   const [price, setPrice] = useState<PaymentAuthorization | null>(null);
@@ -35,10 +35,10 @@ export function PaymentStep({ visitorToken, onAuthorized }: { visitorToken: stri
       if (!loaded) throw new Error(t('payment.failed'));
       if (gone) return;
       setPrice(auth);
-      // Back from a bank's page (a payment method that leaves the page): Stripe says how it went.
-      if (new URLSearchParams(location.search).has('payment_intent_client_secret')) {
+      // Back from a bank's page (a payment method that leaves the page): Stripe says how it went. (The
+      // secret Stripe put in the address went before anything ran: bank-return.ts.)
+      if (returnedFromBank) {
         const { paymentIntent } = await loaded.retrievePaymentIntent(auth.clientSecret);
-        history.replaceState(null, '', location.pathname + location.hash);
         if (paymentIntent?.status === 'requires_capture') {
           setPhase({ kind: 'done' });
           return onAuthorized();
@@ -61,7 +61,9 @@ export function PaymentStep({ visitorToken, onAuthorized }: { visitorToken: stri
     setPhase({ kind: 'paying' });
     const { stripe: s, elements } = stripe.current;
     try {
-      const { error, paymentIntent } = await s.confirmPayment({ elements, redirect: 'if_required', confirmParams: { return_url: location.href } });
+      // A card's 3-D Secure stays in Stripe's own dialog; only a method that must leave the page redirects,
+      // and it comes back to this frame (its address without any query: see bank-return.ts).
+      const { error, paymentIntent } = await s.confirmPayment({ elements, redirect: 'if_required', confirmParams: { return_url: location.origin + location.pathname } });
       if (error) {
         // A card's or a form's problem is for the visitor to read (in their language, from Stripe); anything else is ours.
         setDeclined(error.type === 'card_error' || error.type === 'validation_error' ? (error.message ?? t('payment.declined')) : t('payment.failed'));

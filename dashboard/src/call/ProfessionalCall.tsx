@@ -7,6 +7,7 @@ import { MAX_CALL_PARTICIPANTS, peerIdOf, visitorIdOfPeer, type PeerInfo } from 
 import { request, RequestError } from '../../../client/src/call-engine/request.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
 import type { WaitingRoomState } from '../queue/use-waiting-room.ts';
+import { VerifiedIdentity } from '../queue/VerifiedIdentity.tsx';
 
 /**
  * The professional's side of a call: the call screen, and what a professional can do from it. The host
@@ -119,6 +120,11 @@ export function ProfessionalCall({
           </form>
         )}
       </div>
+      {visitors.map((v) => {
+        const visitorId = visitorIdOfPeer(v.id)!;
+        const identity = waiting.identityOf(visitorId);
+        return identity ? <VerifiedIdentity key={v.id} identity={identity} reveal={() => waiting.nationalIdOf(visitorId)} /> : null;
+      })}
       <CallView engine={engine} media={media} t={t} hangUpLabel={host ? t('call.endForAll') : t('call.leave')} />
     </>
   );

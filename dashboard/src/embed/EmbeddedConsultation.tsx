@@ -16,6 +16,7 @@ import { savedDevicePreference } from '../../../client/src/check/DevicePicker.ts
 import type { EmbedStage } from '../../../client/src/embed/use-embed-progress.ts';
 import { LanguageSwitch } from '../../../client/src/i18n/LanguageSwitch.tsx';
 import { i18n, t } from '../strings.ts';
+import { VerifiedIdentity } from '../queue/VerifiedIdentity.tsx';
 
 type EmbeddedSocket = Socket<EmbeddedProfessionalServerEvents, EmbeddedProfessionalClientEvents>;
 
@@ -34,6 +35,12 @@ export function EmbeddedConsultation({
 }) {
   const [socket] = useState<EmbeddedSocket>(() => io(EMBED_NAMESPACE, { auth: { token: opened.embedToken }, transports: ['websocket', 'polling'], ...RECONNECTION }));
   const [visitor, setVisitor] = useState<WaitingVisitor | null>(null);
+  // The visitor's verified identity as their card had it, kept for the call screen (their card goes on admission).
+  const [identity, setIdentity] = useState<WaitingVisitor['identity']>(undefined);
+  useEffect(() => {
+    if (visitor?.identity) setIdentity(visitor.identity);
+  }, [visitor]);
+  const revealNationalId = async () => (await request(socket, 'consultation:identity', {})).nationalId;
   const [call, setCall] = useState<{ engine: CallEngine; media: LocalMedia } | null>(null);
   const [ended, setEnded] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
@@ -104,13 +111,19 @@ export function EmbeddedConsultation({
             <h1>{t('call.ended')}</h1>
           </section>
         ) : call ? (
-          <CallView engine={call.engine} media={call.media} t={t} hangUpLabel={t('call.endForAll')} />
+          <>
+            {identity && <VerifiedIdentity identity={identity} reveal={revealNationalId} />}
+            <CallView engine={call.engine} media={call.media} t={t} hangUpLabel={t('call.endForAll')} />
+          </>
         ) : (
           <section>
             <h1>{t('embed.heading')}</h1>
             {visitor ? (
               <div class="visitor-card">
                 <p>{t('embed.visitorWaiting', { name: visitor.name })}</p>
+                {visitor.identity && (
+                  <VerifiedIdentity identity={visitor.identity} reveal={revealNationalId} />
+                )}
                 <button type="button" onClick={() => void admit()}>
                   {t('embed.admit')}
                 </button>

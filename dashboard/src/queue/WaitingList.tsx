@@ -79,7 +79,7 @@ export function WaitingList({ waiting, messages, onAdmit, focusVisitor }: {
                     {!v.takenBy && !v.dropped && (
                       <span class={v.online ? 'presence online' : 'presence lost'}>{v.online ? t('queue.online') : t('queue.connectionLost')}</span>
                     )}
-                    {v.identity && <VerifiedIdentity identity={v.identity} />}
+                    {v.identity && <VerifiedIdentity identity={v.identity} reveal={() => waiting.nationalIdOf(v.visitorId)} />}
                     {v.checkIn && <CheckInDetailsList details={v.checkIn} />}
                     {v.deviceCheck && <DeviceCheckSummary check={v.deviceCheck} />}
                     <div class="muted">

@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { Colleague, QueueRemovalReason, QueueRoom, WaitingVisitor } from '../../../signaling/protocol/index.ts';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Colleague, QueueRemovalReason, QueueRoom, VerifiedIdentity, WaitingVisitor } from '../../../signaling/protocol/index.ts';
 import { request } from '../../../client/src/call-engine/request.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
 
@@ -32,6 +32,13 @@ export interface WaitingRoomState {
   deny(visitorId: string, message?: string): Promise<unknown>;
   /** Moves a visitor to another room. */
   transfer(visitorId: string, roomId: string): Promise<unknown>;
+  /** A visitor's national identity number, asked for by the professional handling them (audited). */
+  nationalIdOf(visitorId: string): Promise<string>;
+  /**
+   * The verified identity of a visitor this dashboard saw in line (kept after their admission, for the
+   * call screen's card), if they had one.
+   */
+  identityOf(visitorId: string): VerifiedIdentity | undefined;
 }
 
 const byArrival = (a: WaitingVisitor, b: WaitingVisitor) => a.arrivedAt - b.arrivedAt;
@@ -47,6 +54,8 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
   const [quickReplies, setQuickReplies] = useState<string[]>([]);
   const [visitors, setVisitors] = useState<WaitingRow[]>([]);
   const [online, setOnline] = useState(!!socket?.connected);
+  // (Names and birth dates only, as the cards had them; gone with the page.)
+  const identities = useRef(new Map<string, VerifiedIdentity>());
 
   useEffect(() => {
     if (!socket) return;
@@ -59,9 +68,11 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
         setColleagues(colleagues);
         setQuickReplies(quickReplies);
         setVisitors([...visitors].sort(byArrival));
+        for (const v of visitors) if (v.identity) identities.current.set(v.visitorId, v.identity);
       }, () => undefined);
     };
     const arrived = (v: WaitingVisitor) => {
+      if (v.identity) identities.current.set(v.visitorId, v.identity);
       setVisitors((list) => [...list.filter((x) => x.visitorId !== v.visitorId), v].sort(byArrival));
       onArrival?.(v);
     };
@@ -116,5 +127,7 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
     remove: (visitorId) => setVisitors((list) => list.filter((x) => x.visitorId !== visitorId)),
     deny: (visitorId, message) => request(socket!, 'queue:deny', message ? { visitorId, message } : { visitorId }),
     transfer: (visitorId, roomId) => request(socket!, 'queue:transfer', { visitorId, roomId }),
+    nationalIdOf: async (visitorId) => (await request(socket!, 'queue:identity', { visitorId })).nationalId,
+    identityOf: (visitorId) => identities.current.get(visitorId),
   };
 }

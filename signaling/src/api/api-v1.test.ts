@@ -325,8 +325,9 @@ describe('REST API v1 (real server, Redis, Twilio stand-in)', function () {
     expect(list.ok && list.visitors.map((v: { visitorId: string }) => v.visitorId)).not.to.include(visit.visitorId);
     expect(events.slice(before).map((e) => [e.type, e.consultationId])).to.deep.equal([['consultation.cancelled', c.id]]);
 
-    // The link is as unknown as any other now.
-    expect((await lookUpConsultationLink(server, token)).status).to.equal(404);
+    // The link says the consultation was cancelled (to its holder only: the secret is in it), and checks no one in.
+    const linkInfo = await lookUpConsultationLink(server, token);
+    expect([linkInfo.status, ((await linkInfo.json()) as { linkState?: string }).linkState]).to.deep.equal([200, 'cancelled']);
     expect((await postJson(server, '/api/visits', { consultation: token, answers: { name: 'Ola Nordmann' } })).status).to.equal(404);
     // Again: no change, no second event.
     const again = await v1(key, 'DELETE', `/api/v1/consultations/${c.id}`);

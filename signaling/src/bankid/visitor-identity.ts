@@ -1,4 +1,6 @@
-import type { VerifiedIdentity } from '../../protocol/index.ts';
+import type { RevealedIdentity, VerifiedIdentity } from '../../protocol/index.ts';
+import type { AuditActorContext } from '../audit/audit-context.ts';
+import { AppError, notFound } from '../errors.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
@@ -33,18 +35,27 @@ export function hasVerifiedIdentity(cipher: FieldCipher, orgId: string, visitorH
 }
 
 /**
- * The verified identity for the queue card, the national id decrypted (left out if it cannot be: another
- * key, or moved from elsewhere). `visitorHashFields`: HGETALL of keys.visitor(orgId, visitorId).
+ * The verified identity for the queue card: the national id only marked as on record, never decrypted
+ * here (need to know: it is shown on request to the professional handling the visitor, see
+ * readNationalId). `visitorHashFields`: HGETALL of keys.visitor(orgId, visitorId).
  */
 export function readVisitorIdentity(s: Pick<Services, 'fieldCipher' | 'log'>, orgId: string, visitorHashFields: Record<string, string | undefined>): VerifiedIdentity | undefined {
   const stored = storedIdentityOf(s.fieldCipher, orgId, visitorHashFields);
   if (!stored) return undefined;
+  return { ...stored, ...(visitorHashFields.nationalId ? { hasNationalId: true as const } : {}) };
+}
+
+/**
+ * The visitor's national id decrypted, or null (none on record, or unreadable: another key, or moved from
+ * elsewhere). Only for a showing that is audited (queue:identity) or the visitor's own data export.
+ */
+export function readNationalId(s: Pick<Services, 'fieldCipher' | 'log'>, orgId: string, visitorHashFields: Record<string, string | undefined>): string | null {
   const visitorId = visitorHashFields.visitorId ?? '';
   const nationalId = s.fieldCipher.open(visitorHashFields.nationalId, fieldContext.visitorNationalId(orgId, visitorId));
   if (visitorHashFields.nationalId && nationalId === null) {
     s.log.warn({ orgId, visitorId, event: 'national_id_unreadable' }, 'a stored national identity number could not be decrypted');
   }
-  return { ...stored, ...(nationalId ? { nationalId } : {}) };
+  return nationalId || null;
 }
 
 /**
@@ -62,4 +73,22 @@ export async function storeVisitorIdentity(
   const sealed = s.fieldCipher.encrypt(JSON.stringify(shown), fieldContext.visitorField(orgId, visitorId, 'bankId'));
   const result = await runScript(s.redis, 'storeVerifiedIdentity', [keys.visitor(orgId, visitorId)], [sealed, ciphertext]);
   return result === 'ok' ? 'ok' : 'not_found';
+}
+
+/**
+ * Shows a visitor's national id to a professional the caller found to be handling them (need to know):
+ * the showing is written to the audit log first, and without that entry nothing is shown. None on record
+ * looks the same as a visitor the professional may not see.
+ */
+export async function revealNationalId(
+  s: Pick<Services, 'fieldCipher' | 'log' | 'redis' | 'audit'>,
+  who: AuditActorContext,
+  visitorId: string,
+  detail: Record<string, string | boolean>,
+): Promise<RevealedIdentity> {
+  const nationalId = readNationalId(s, who.orgId, await s.redis.hgetall(keys.visitor(who.orgId, visitorId)));
+  if (!nationalId) throw notFound('no such visitor');
+  const entry = await s.audit.record({ ...who, action: 'view_identity', targetId: visitorId, detail });
+  if (!entry) throw new AppError('audit_unavailable', 'the showing could not be recorded; try again in a moment');
+  return { nationalId };
 }

@@ -25,7 +25,7 @@ export function consultationRoutes(s: Services): Router {
   /** What the visitor's page shows for the link: the room, who expects them, and when. */
   router.post('/api/consultations/link', async (req, res) => {
     const parsed = consultationLinkRequest.safeParse(req.body);
-    const consultation = parsed.success ? await s.consultations.resolve(parsed.data.token) : null;
+    const consultation = parsed.success ? await s.consultations.resolve(parsed.data.token, { cancelled: true }) : null;
     const room = consultation && (await s.organizations.getRoom(consultation.orgId, consultation.roomId));
     if (!consultation || !room) {
       const allowed = await s.rateLimiter.allow('unknown-room', req.ip ?? '', s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
@@ -40,9 +40,11 @@ export function consultationRoutes(s: Services): Router {
       // A consultation's own price (given through the API) stands in for the room's.
       price: consultation.price !== undefined ? consultation.price : room.price,
       ...(consultation.scheduledAt ? { appointmentAt: consultation.scheduledAt } : {}),
+      linkState: await s.consultations.linkStateOf(consultation),
     };
     // Whoever holds the link may see what the clinic prefilled for its visitor (the link is the secret).
-    const prefill = await s.consultations.prefillOf(consultation);
+    // (Only while it checks someone in: an ended or cancelled link shows nothing about its visitor.)
+    const prefill = body.linkState === 'open' ? await s.consultations.prefillOf(consultation) : {};
     if (prefill.name || prefill.phone) body.prefill = prefill;
     res.json(body);
   });

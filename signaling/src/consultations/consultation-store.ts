@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { roomPrice, type ConsultationStatus, type RoomPrice } from '../../protocol/index.ts';
+import { roomPrice, type ConsultationLinkState, type ConsultationStatus, type RoomPrice } from '../../protocol/index.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
@@ -132,15 +132,34 @@ export class ConsultationStore {
     return { consultation, token: `${c.orgId}.${id}.${secret}`, expiresAt: now + ttl };
   }
 
-  /** The consultation a link is for; null for anything malformed, unknown, expired, cancelled or not matching. */
-  async resolve(token: unknown): Promise<Consultation | null> {
+  /**
+   * The consultation a link is for; null for anything malformed, unknown, expired, cancelled or not
+   * matching. `{ cancelled: true }`: a cancelled one too (its link's page says it was cancelled).
+   */
+  async resolve(token: unknown, opts: { cancelled?: boolean } = {}): Promise<Consultation | null> {
     if (typeof token !== 'string') return null;
     const m = /^([0-9a-f]{32})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!m) return null;
     const [, orgId, id, secret] = m as unknown as [string, string, string, string];
     const h = await this.redis.hgetall(keys.consultation(orgId, id));
-    if (!h.secretHash || !sameHash(h.secretHash, hashSecret(secret)) || h.state === 'cancelled') return null;
+    if (!h.secretHash || !sameHash(h.secretHash, hashSecret(secret)) || (h.state === 'cancelled' && !opts.cancelled)) return null;
     return this.toConsultation(orgId, h);
+  }
+
+  /**
+   * What its link does now (the same rule the check-in script applies, see ONE_VISITOR_PER_LINK): it is
+   * held while its last visitor checks in, waits or is in the call, and over once their call ended.
+   */
+  async linkStateOf(c: Consultation): Promise<ConsultationLinkState> {
+    const [state, visitorIds] = await this.redis.hmget(keys.consultation(c.orgId, c.id), 'state', 'visitorIds');
+    if (state === 'cancelled') return 'cancelled';
+    if (state === 'ended') return 'ended';
+    const holder = listOf(visitorIds).pop();
+    if (!holder) return 'open';
+    const [held, leftReason] = await this.redis.hmget(keys.visitor(c.orgId, holder), 'state', 'leftReason');
+    if (held === 'checking_in' || held === 'waiting' || held === 'in_call') return 'in_use';
+    if (held === 'ended' || (held === 'left' && leftReason === 'denied')) return 'ended';
+    return 'open';
   }
 
   /** What the check-in form is prefilled with, for the holder of the link. */

@@ -2,6 +2,7 @@ import type { VisitorCorrection, VisitorExport, VisitorMatch } from '../../proto
 import type { SmsAlerts } from '../alerts/sms-alerts.ts';
 import { notFound } from '../errors.ts';
 import { keys } from '../redis/keys.ts';
+import { readNationalId } from '../bankid/visitor-identity.ts';
 import type { Services } from '../services.ts';
 import { socketRooms } from '../socket/types.ts';
 
@@ -43,12 +44,13 @@ export class VisitorRecords {
     const visitor = await this.s.waitingRoom.getVisitor(orgId, visitorId);
     if (!visitor) throw notFound('no such visitor');
     const [raw, room, messages, payment] = await Promise.all([
-      this.s.redis.hmget(keys.visitor(orgId, visitorId), 'admittedAt', 'leftAt', 'callIds', 'smsIds'),
+      this.s.redis.hmget(keys.visitor(orgId, visitorId), 'admittedAt', 'leftAt', 'callIds', 'smsIds', 'visitorId', 'nationalId'),
       this.s.organizations.getRoom(orgId, visitor.roomId),
       this.s.redis.llen(keys.visitorMessages(orgId, visitorId)),
       this.s.redis.hmget(keys.payment(orgId, visitorId), 'amount', 'currency', 'status', 'intentId'),
     ]);
-    const [admittedAt, leftAt, callIds, smsIds] = raw;
+    const [admittedAt, leftAt, callIds, smsIds, storedId, storedNationalId] = raw;
+    const nationalId = visitor.identity?.hasNationalId ? readNationalId(this.s, orgId, { visitorId: storedId ?? undefined, nationalId: storedNationalId ?? undefined }) : null;
     const calls = [];
     for (const callId of listOf(callIds)) {
       const call = await this.s.calls.get(orgId, callId);
@@ -69,7 +71,7 @@ export class VisitorRecords {
         ...(leftAt ? { leftAt: Number(leftAt) } : {}),
         ...(visitor.appointmentAt ? { appointmentAt: visitor.appointmentAt } : {}),
         ...(visitor.checkIn ? { checkIn: visitor.checkIn } : {}),
-        ...(visitor.identity ? { identity: visitor.identity } : {}),
+        ...(visitor.identity ? { identity: { ...visitor.identity, ...(nationalId ? { nationalId } : {}) } } : {}),
         ...(visitor.deviceCheck ? { deviceCheck: visitor.deviceCheck } : {}),
         ...(visitor.deniedMessage ? { deniedMessage: visitor.deniedMessage } : {}),
       },

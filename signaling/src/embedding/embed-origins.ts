@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Redis } from 'ioredis';
-import { consultationPage, consultationPageWithSecret, embedOrigin } from '../../protocol/index.ts';
+import { consultationPage, consultationPageWithSecret, embedOrigin, PAY_FRAME_PATH } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 import { PROFESSIONAL_LINK_PATH } from './professional-links.ts';
@@ -41,12 +41,15 @@ export class EmbedOrigins {
 
 /**
  * The organization whose page a path is, for the pages that may be framed: a consultation's visitor link
- * (`/c/<org>.<consultation>`, or the old `/c/<org>.<consultation>.<secret>`), a room's link (`/r/<slug>`) and the professional link page
+ * (`/c/<org>.<consultation>`, or the old `/c/<org>.<consultation>.<secret>`), a room's link (`/r/<slug>`),
+ * their payment frames (`.../pay`, framed by the visitor app within the EHR's page) and the professional link page
  * (`/dashboard/link/<org>`). Null for every other path: those are never framed.
  */
 export async function organizationOfPage(s: Services, path: string): Promise<string | null> {
   const parts = path.split('/');
   const [, first, second, third] = parts;
+  // A visit's payment frame: as its visit's page.
+  if ((first === 'c' || first === 'r') && second && parts.length === 4 && third === PAY_FRAME_PATH) return organizationOfPage(s, `/${first}/${second}`);
   if (first === 'c' && second && parts.length === 3) {
     const page = decodeURIComponent(second);
     const ok = consultationPage.safeParse(page).success || consultationPageWithSecret.safeParse(page).success;

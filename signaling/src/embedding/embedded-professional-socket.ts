@@ -20,6 +20,7 @@ import type { ProfessionalSocket } from '../socket/types.ts';
 import { announceLine, announcePlaces } from '../waiting-room/queue-place.ts';
 import type { EmbeddedSession } from './embedded-sessions.ts';
 import { isClosed } from './embedding-routes.ts';
+import { revealNationalId } from '../bankid/visitor-identity.ts';
 
 export interface EmbeddedSocketData {
   embedded: EmbeddedSession;
@@ -153,6 +154,16 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
             .then(() => s.events.emit(orgId, 'call.started', { visitorId: waiting.id, roomId: waiting.roomId, callId })),
         ]);
         return { callId };
+      },
+      'consultation:identity': async () => {
+        const visitorId = await visitorIdOf(s, orgId, consultationId);
+        const visitor = visitorId ? await s.waitingRoom.getVisitor(orgId, visitorId) : null;
+        // The consultation's visitor while they wait for it, or in the call this professional is in.
+        const handles =
+          visitor?.state === 'waiting' ||
+          (visitor?.state === 'in_call' && !!visitor.callId && (await s.redis.sismember(keys.callMembers(orgId, visitor.callId), `professional:${professionalId}`)) === 1);
+        if (!visitor || !handles) throw notFound('no such visitor');
+        return revealNationalId(s, who, visitor.id, { consultationId, embedded: true });
       },
     };
     bindEvents(socket, embeddedProfessionalEvents, handlers, s.log, guard);

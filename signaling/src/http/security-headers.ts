@@ -1,9 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
+import { PAY_FRAME_PATH } from '../../protocol/index.ts';
 
 /**
- * What Stripe's Payment Element needs on the visitor's pages, and nothing more: Stripe.js from Stripe's
+ * What Stripe's Payment Element needs on the payment frame, and nothing more: Stripe.js from Stripe's
  * script host, its iframes (the card fields, and 3-D Secure through hooks.stripe.com), its API calls.
  * See https://docs.stripe.com/security/guide#content-security-policy
  */
@@ -13,8 +14,11 @@ export const STRIPE_SOURCES = {
   connectSrc: ['https://api.stripe.com'],
 };
 
-/** The visitor app's pages: a room's link and a scheduled consultation's link. */
-const VISITOR_PAGE = /^\/(r|c)\//;
+/**
+ * The payment step's frame under a visit's link (`/r/<room>/pay`, `/c/<link>/pay`): the only page that may
+ * run Stripe.js. The visitor app itself (check-in, waiting room, call) never allows Stripe.
+ */
+const PAY_FRAME_PAGE = new RegExp(`^/(r|c)/[^/]+/${PAY_FRAME_PATH}$`);
 
 /** Who may frame this response: set by embedding's frameAncestors middleware for an organization's embeddable pages. */
 const frameAncestorsOf = (res: ServerResponse) => (res as unknown as Response).locals?.frameAncestors as string[] | undefined;
@@ -23,7 +27,8 @@ const frameAncestorsOf = (res: ServerResponse) => (res as unknown as Response).l
  * A strict CSP: our own scripts only, no inline script or style, media from the camera and WebRTC.
  * `frame-ancestors 'none'` except on an organization's embeddable pages, which its EHR origins may frame
  * (embedding/embed-origins.ts); those pages also go without X-Frame-Options, which would contradict it.
- * Where card payment is set up, the visitor's pages (only those) also allow Stripe's Payment Element.
+ * The payment frame is framed by the visitor app (same origin, itself maybe inside an EHR's page) and,
+ * where card payment is set up, allows Stripe's Payment Element: the only page that does.
  */
 export function securityHeaders(secure: boolean, opts: { stripe?: boolean } = {}) {
   const base = {
@@ -55,12 +60,19 @@ export function securityHeaders(secure: boolean, opts: { stripe?: boolean } = {}
       next(err);
     });
   const everywhere = withFraming(headers(base));
-  if (!opts.stripe) return everywhere;
-  const visitorPages = withFraming(headers({
+  const framedBySelf = [(_req: IncomingMessage, res: ServerResponse) => ["'self'", ...(frameAncestorsOf(res) ?? [])].join(' ')];
+  const payFrame = headers({
     ...base,
-    scriptSrc: [...base.scriptSrc, ...STRIPE_SOURCES.scriptSrc],
-    frameSrc: STRIPE_SOURCES.frameSrc,
-    connectSrc: [...base.connectSrc, ...STRIPE_SOURCES.connectSrc],
-  }));
-  return (req: Request, res: Response, next: NextFunction) => (VISITOR_PAGE.test(req.path) ? visitorPages : everywhere)(req, res, next);
+    frameAncestors: framedBySelf,
+    ...(opts.stripe
+      ? { scriptSrc: [...base.scriptSrc, ...STRIPE_SOURCES.scriptSrc], frameSrc: STRIPE_SOURCES.frameSrc, connectSrc: [...base.connectSrc, ...STRIPE_SOURCES.connectSrc] }
+      : {}),
+  });
+  // (frame-ancestors says who may frame it; X-Frame-Options would contradict it inside an EHR's page.)
+  const payFramePage = (req: Request, res: Response, next: NextFunction) =>
+    payFrame(req, res, (err?: unknown) => {
+      res.removeHeader('X-Frame-Options');
+      next(err);
+    });
+  return (req: Request, res: Response, next: NextFunction) => (PAY_FRAME_PAGE.test(req.path) ? payFramePage : everywhere)(req, res, next);
 }

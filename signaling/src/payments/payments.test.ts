@@ -269,18 +269,28 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
     waiting.socket.disconnect();
   });
 
-  it("the visitor's pages allow Stripe's Payment Element (its scripts, frames and API) and nothing else does", async () => {
+  it("only the visit's payment frame (/pay) allows Stripe's Payment Element (its scripts, frames and API); the visitor app itself does not", async () => {
     const directivesOf = async (path: string) => {
       const res = await fetch(`${server.url}${path}`);
       await res.body?.cancel();
       const csp = res.headers.get('content-security-policy') ?? '';
       return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values.join(' ')]));
     };
-    const visitorPage = await directivesOf(`/r/${org.room.slug}`);
-    expect(visitorPage.get('script-src')).to.equal("'self' https://js.stripe.com https://*.js.stripe.com");
-    expect(visitorPage.get('frame-src')).to.equal('https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com');
-    expect(visitorPage.get('connect-src')).to.equal("'self' https://api.stripe.com");
-    expect(visitorPage.get('default-src')).to.equal("'self'");
+    // The visitor app (check-in, waiting room, call): Stripe can neither run nor be framed nor be called there.
+    for (const path of [`/r/${org.room.slug}`, `/c/${org.org.id}.${'0'.repeat(32)}.${'A'.repeat(43)}`]) {
+      const visitorPage = await directivesOf(path);
+      expect(visitorPage.get('script-src'), path).to.equal("'self'");
+      expect(visitorPage.get('connect-src'), path).to.equal("'self'");
+      expect(visitorPage.has('frame-src'), path).to.equal(false);
+      expect([...visitorPage.values()].join(' '), path).not.to.contain('stripe');
+    }
+    // The payment frame: Stripe's sources, and framed by the visitor app only (same origin).
+    const payFrame = await directivesOf(`/r/${org.room.slug}/pay`);
+    expect(payFrame.get('script-src')).to.equal("'self' https://js.stripe.com https://*.js.stripe.com");
+    expect(payFrame.get('frame-src')).to.equal('https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com');
+    expect(payFrame.get('connect-src')).to.equal("'self' https://api.stripe.com");
+    expect(payFrame.get('default-src')).to.equal("'self'");
+    expect(payFrame.get('frame-ancestors')).to.equal("'self'");
     const dashboard = await directivesOf('/dashboard/');
     expect(dashboard.get('script-src')).to.equal("'self'");
     expect(dashboard.get('connect-src')).to.equal("'self'");
@@ -288,6 +298,12 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
   });
 
   it('the logs name no visitor and carry no token or client secret', async () => {
+    // Back from a bank's page, Stripe puts the intent's client secret in the payment frame's address.
+    const returned = await fetch(`${server.url}/r/${org.room.slug}/pay?payment_intent=pi_1&payment_intent_client_secret=pi_1_secret_returned&redirect_status=succeeded`);
+    expect(returned.status).to.equal(200);
+    expect(returned.headers.get('cache-control')).to.equal('no-store');
+    expect(returned.headers.get('referrer-policy')).to.equal('no-referrer');
+    await returned.body?.cancel();
     const logs = server.logs().join('\n');
     for (const secret of ['Ola Nordmann', 'Kari', 'Per Hansen', '_secret_', stripeKeys.secretKey, 'Bearer']) expect(logs).not.to.contain(secret);
     expect(logs).to.contain('payment settled');

@@ -63,12 +63,30 @@ if not consultationState or consultationState == 'cancelled' then return 'not_fo
 `;
 
 /**
+ * A consultation's link checks in one visitor at a time: the last one who came with it (the last of its
+ * visitorIds) holds it while checking in, waiting or in the call; after their call ended (or they were
+ * turned away) the consultation is over and its link checks no one in. The caller names the holder's key
+ * from the visitorIds it read; if a check-in landed since, nothing changes and it reads again
+ * ('visitors_changed'), so two check-ins at once give one visitor.
+ */
+const ONE_VISITOR_PER_LINK = (consultationKey: string, holderKey: string, visitorIdsRead: string) => `
+if (redis.call('HGET', ${consultationKey}, 'visitorIds') or '') ~= ${visitorIdsRead} then return 'visitors_changed' end
+if consultationState == 'ended' then return 'consultation_closed' end
+if ${holderKey} then
+  local held = redis.call('HGET', ${holderKey}, 'state')
+  if held == 'checking_in' or held == 'waiting' or held == 'in_call' then return 'link_in_use' end
+  if held == 'ended' or (held == 'left' and redis.call('HGET', ${holderKey}, 'leftReason') == 'denied') then return 'consultation_closed' end
+end
+`;
+
+/**
  * KEYS: org, visitor, waiting, room, access code, the organization's visitors, [the consultation, for a
- * visitor with its link]. ARGV: visitorId, roomId, name, tokenHash, now,
+ * visitor with its link, and the key of its last visitor if it had one]. ARGV: visitorId, roomId, name, tokenHash, now,
  * consultationId, appointmentAt ('' for a walk-in), the check-in answers as the queue card shows them
  * (JSON), '1' in a pseudonymous room (the access code is used up; the caller gave its label as the name), the
  * check-in steps still to do (comma separated; '' = none: straight into the line), how long (ms) a visitor
- * doing them is kept, what the device check found (JSON, or ''). A scheduled visitor's data is kept for the retention period from the later of now
+ * doing them is kept, what the device check found (JSON, or ''), the consultation's visitorIds as the caller
+ * read them (see ONE_VISITOR_PER_LINK). A scheduled visitor's data is kept for the retention period from the later of now
  * and the appointment. A room deleted meanwhile takes no one, nor a consultation cancelled meanwhile; the
  * visitor is noted on the consultation in the same step (so a cancellation after it takes them out of line).
  */
@@ -79,6 +97,7 @@ if redis.call('EXISTS', KEYS[4]) == 0 or redis.call('HEXISTS', KEYS[1], 'deleted
 if ARGV[6] ~= '' then
   if not KEYS[7] then return 'not_found' end
   ${CONSULTATION_MUST_BE_OPEN('KEYS[7]')}
+  ${ONE_VISITOR_PER_LINK('KEYS[7]', 'KEYS[8]', 'ARGV[13]')}
 end
 local now = tonumber(ARGV[5])
 local name = ARGV[3]

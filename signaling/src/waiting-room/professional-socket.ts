@@ -12,6 +12,8 @@ import { announceLine, announcePlaces, placeOf } from './queue-place.ts';
 import { socketRooms, type ProfessionalNamespace, type ProfessionalSocket } from '../socket/types.ts';
 import type { Services } from '../services.ts';
 import { socketActorOf } from '../audit/audit-context.ts';
+import { revealNationalId } from '../bankid/visitor-identity.ts';
+import { keys } from '../redis/keys.ts';
 
 /** The dashboard's socket: authenticated by the login session cookie, re-checked before every event. */
 export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Services, calls: CallService, messages: WaitingMessages): void {
@@ -184,6 +186,17 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
             ),
           ]);
           return { callId };
+        },
+        'queue:identity': async ({ visitorId }) => {
+          const [pro, visitor] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
+          // Need to know: a visitor in line in a room this member may act on, or in a call with this member.
+          // Anyone else (and a visitor with no national id on record) is as unknown as no visitor.
+          const handles =
+            visitor?.state === 'waiting'
+              ? await s.organizations.mayActOn(pro, visitor.roomId)
+              : visitor?.state === 'in_call' && !!visitor.callId && (await s.redis.sismember(keys.callMembers(orgId, visitor.callId), `professional:${professionalId}`)) === 1;
+          if (!visitor || !handles) throw notFound('no such visitor');
+          return revealNationalId(s, who, visitor.id, visitor.state === 'in_call' ? { callId: visitor.callId! } : { roomId: visitor.roomId });
         },
       },
       s.log,

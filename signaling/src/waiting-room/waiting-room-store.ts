@@ -97,34 +97,47 @@ export class WaitingRoomStore {
       if (label === null) throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
       name = label;
     }
-    const result = await runScript(
-      this.redis,
-      'joinWaitingRoom',
-      [
-        keys.organization(room.orgId),
-        keys.visitor(room.orgId, visitorId),
-        keys.waiting(room.orgId, room.id),
-        keys.room(room.orgId, room.id),
-        codeKey,
-        keys.visitors(room.orgId),
-        // Checked again in the script: the link may have been cancelled since it was resolved.
-        ...(consultation ? [keys.consultation(room.orgId, consultation.id)] : []),
-      ],
-      [
-        visitorId,
-        room.id,
-        this.seal(room.orgId, visitorId, 'name', name),
-        hashSecret(secret),
-        now,
-        consultation?.id ?? '',
-        appointmentAt ?? '',
-        this.seal(room.orgId, visitorId, 'checkIn', JSON.stringify(checkIn)),
-        pseudonymous ? '1' : '0',
-        steps.join(','),
-        CHECKING_IN_MS,
-        deviceCheck ? JSON.stringify(deviceCheck) : '',
-      ],
-    );
+    let result: unknown;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt === 20) throw new AppError('link_in_use', 'this link is being used by someone else');
+      // With a consultation's link: who came with it last, to check in the script that they are done with it.
+      const visitorIdsRead = consultation ? ((await this.redis.hget(keys.consultation(room.orgId, consultation.id), 'visitorIds')) ?? '') : '';
+      const holder = visitorIdsRead.split(',').filter(Boolean).pop();
+      result = await runScript(
+        this.redis,
+        'joinWaitingRoom',
+        [
+          keys.organization(room.orgId),
+          keys.visitor(room.orgId, visitorId),
+          keys.waiting(room.orgId, room.id),
+          keys.room(room.orgId, room.id),
+          codeKey,
+          keys.visitors(room.orgId),
+          // Checked again in the script: the link may have been cancelled since it was resolved.
+          ...(consultation ? [keys.consultation(room.orgId, consultation.id)] : []),
+          ...(consultation && holder ? [keys.visitor(room.orgId, holder)] : []),
+        ],
+        [
+          visitorId,
+          room.id,
+          this.seal(room.orgId, visitorId, 'name', name),
+          hashSecret(secret),
+          now,
+          consultation?.id ?? '',
+          appointmentAt ?? '',
+          this.seal(room.orgId, visitorId, 'checkIn', JSON.stringify(checkIn)),
+          pseudonymous ? '1' : '0',
+          steps.join(','),
+          CHECKING_IN_MS,
+          deviceCheck ? JSON.stringify(deviceCheck) : '',
+          visitorIdsRead,
+        ],
+      );
+      // (Each retry needs another check-in with this link to land in between.)
+      if (result !== 'visitors_changed') break;
+    }
+    if (result === 'link_in_use') throw new AppError('link_in_use', 'someone is already checked in with this link');
+    if (result === 'consultation_closed') throw new AppError('consultation_closed', 'this consultation has ended');
     if (result === 'access_code_invalid') throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
     if (result !== 'ok') throw notFound('This link is not valid');
     return {
