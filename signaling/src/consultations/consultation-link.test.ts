@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { RoomInfo, VisitResponse } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
-import { ask, createOrganization, postJson, professionalSocket, sessionCookieFor, startTestServer, visitorSocket, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
+import { ask, createOrganization, linkTokenOf, lookUpConsultationLink, postJson, professionalSocket, sessionCookieFor, startTestServer, visitorSocket, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
 import { sessionCookieName } from '../http/request-guards.ts';
 import { cancelConsultation, scheduleConsultation } from './schedule.ts';
 
@@ -25,11 +25,11 @@ describe('a consultation link admits one visitor at a time, and ends with its co
 
   async function newLink(): Promise<{ id: string; token: string }> {
     const { consultation, visitorLink } = await scheduleConsultation(server.services, { orgId: org.org.id, roomId: org.room.id, professionalId: org.professional.id, scheduledAt: null });
-    return { id: consultation.id, token: visitorLink.split('/c/')[1]! };
+    return { id: consultation.id, token: linkTokenOf(visitorLink) };
   }
   const checkIn = (token: string, name: string) => postJson(server, '/api/visits', { consultation: token, answers: { name } });
   const linkInfo = async (token: string) => {
-    const res = await fetch(`${server.url}/api/consultations/link/${token}`);
+    const res = await lookUpConsultationLink(server, token);
     return { status: res.status, body: (await res.json()) as RoomInfo & { code?: string } };
   };
   const codeOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
