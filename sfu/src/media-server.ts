@@ -4,6 +4,7 @@ import { LoopbackTest } from './loopback-test.ts';
 import { mediaCodecs, type MediaConfig } from './media-config.ts';
 import type { types } from 'mediasoup';
 import { WorkerPool } from './worker-pool.ts';
+import { MediaError } from './media-error.ts';
 
 export interface MediaServerEvents {
   /** The call's router was lost with its worker: its participants must join again. */
@@ -23,7 +24,8 @@ interface Logger {
 export class MediaServer extends EventEmitter<MediaServerEvents> {
   private readonly pool: WorkerPool;
   private readonly calls = new Map<string, { router: CallRouter; worker: types.Worker }>();
-  private readonly pending = new Map<string, Promise<CallRouter>>();
+  /** Routers being created; `cancelled` once the call was closed meanwhile (the router is closed as it arrives). */
+  private readonly pending = new Map<string, { promise: Promise<CallRouter>; cancelled: boolean }>();
   private readonly loopbackTests = new Set<LoopbackTest>();
 
   private constructor(
@@ -55,10 +57,13 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     const existing = this.calls.get(callId);
     if (existing && !existing.router.isClosed) return existing.router;
     const inFlight = this.pending.get(callId);
-    if (inFlight) return inFlight;
-    const creating = this.createRouter(callId).finally(() => this.pending.delete(callId));
-    this.pending.set(callId, creating);
-    return creating;
+    if (inFlight) return inFlight.promise;
+    const creation = { cancelled: false } as { promise: Promise<CallRouter>; cancelled: boolean };
+    creation.promise = this.createRouter(callId, creation).finally(() => {
+      if (this.pending.get(callId) === creation) this.pending.delete(callId);
+    });
+    this.pending.set(callId, creation);
+    return creation.promise;
   }
 
   /** The pid of the worker process hosting the call's router (placement, for metrics and tests). */
@@ -72,7 +77,13 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     return entry && !entry.router.isClosed ? entry.router : undefined;
   }
 
+  /** Ends the call's media: its router, or the one being created for it (closed as soon as it exists). */
   closeCall(callId: string): void {
+    const creation = this.pending.get(callId);
+    if (creation) {
+      creation.cancelled = true;
+      this.pending.delete(callId);
+    }
     const entry = this.calls.get(callId);
     if (!entry) return;
     this.calls.delete(callId);
@@ -116,9 +127,15 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     return best;
   }
 
-  private async createRouter(callId: string): Promise<CallRouter> {
+  private async createRouter(callId: string, creation: { cancelled: boolean }): Promise<CallRouter> {
     const worker = await this.leastLoadedWorker();
+    if (creation.cancelled) throw new MediaError('not_found', 'the call has ended');
     const router = await worker.createRouter({ mediaCodecs });
+    // The call was closed while its router was being made: nobody may use it, and nothing else would close it.
+    if (creation.cancelled) {
+      router.close();
+      throw new MediaError('not_found', 'the call has ended');
+    }
     const call = new CallRouter(callId, router, {
       listenIps: [{ ip: this.config.listenIp, announcedIp: this.config.announcedIp }],
     });
