@@ -26,6 +26,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   private readonly calls = new Map<string, { router: CallRouter; worker: types.Worker }>();
   /** Routers being created; `cancelled` once the call was closed meanwhile (the router is closed as it arrives). */
   private readonly pending = new Map<string, { promise: Promise<CallRouter>; cancelled: boolean }>();
+  /** Network tests running or being set up: a place is taken before any await, so parallel starts cannot pass the cap together. */
+  private loopbackPlaces = 0;
   private readonly loopbackTests = new Set<LoopbackTest>();
 
   private constructor(
@@ -92,20 +94,31 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
 
   /**
    * A network test for one browser on a router of its own (see LoopbackTest); it closes itself after
-   * `lifetimeMs` at the latest.
+   * `lifetimeMs` at the latest. Null when `maxConcurrent` tests are running or being set up already.
    */
-  async startLoopbackTest(rtpCapabilities: types.RtpCapabilities, lifetimeMs: number): Promise<LoopbackTest> {
-    const worker = await this.leastLoadedWorker();
-    const router = await worker.createRouter({ mediaCodecs });
-    const test = await LoopbackTest.start(router, { listenIps: [{ ip: this.config.listenIp, announcedIp: this.config.announcedIp }] }, rtpCapabilities, lifetimeMs);
+  async startLoopbackTest(rtpCapabilities: types.RtpCapabilities, lifetimeMs: number, maxConcurrent: number): Promise<LoopbackTest | null> {
+    if (this.loopbackPlaces >= maxConcurrent) return null;
+    this.loopbackPlaces++;
+    let test: LoopbackTest;
+    try {
+      const worker = await this.leastLoadedWorker();
+      const router = await worker.createRouter({ mediaCodecs });
+      test = await LoopbackTest.start(router, { listenIps: [{ ip: this.config.listenIp, announcedIp: this.config.announcedIp }] }, rtpCapabilities, lifetimeMs);
+    } catch (error) {
+      this.loopbackPlaces--;
+      throw error;
+    }
     this.loopbackTests.add(test);
-    router.observer.once('close', () => this.loopbackTests.delete(test));
+    test.onClose(() => {
+      this.loopbackTests.delete(test);
+      this.loopbackPlaces--;
+    });
     return test;
   }
 
-  /** Network tests running now on this server. */
+  /** Network tests running or being set up now on this server. */
   get loopbackTestCount(): number {
-    return this.loopbackTests.size;
+    return this.loopbackPlaces;
   }
 
   close(): void {
