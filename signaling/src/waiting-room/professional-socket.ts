@@ -12,6 +12,7 @@ import { announceLine, announcePlaces, placeOf } from './queue-place.ts';
 import { socketRooms, type ProfessionalNamespace, type ProfessionalSocket } from '../socket/types.ts';
 import type { Services } from '../services.ts';
 import { socketActorOf } from '../audit/audit-context.ts';
+import { MediaError } from '../../../sfu/src/index.ts';
 
 /** The dashboard's socket: authenticated by the login session cookie, re-checked before every event. */
 export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Services, calls: CallService, messages: WaitingMessages): void {
@@ -72,7 +73,12 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
       const { callId, lineNow } = await s.waitingRoom.admit(waiting, pro, Date.now(), readyCallId);
       if (readyCallId) calls.readyCallStarted(readyCallId);
       // Otherwise start the call's router now, while the admission messages travel.
-      else s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
+      // A call hung up before its router exists closes it as it arrives (MediaError): nothing went wrong.
+      else {
+        s.media.routerFor(callId).catch((err: Error) => {
+          if (!(err instanceof MediaError)) s.log.error({ callId, err: err.message }, 'could not create router');
+        });
+      }
       return { pro, waiting, callId, lineNow };
     };
 
