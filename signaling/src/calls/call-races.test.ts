@@ -167,4 +167,16 @@ describe('joining a call races with send-back, hang-up and a closing connection 
     );
     await waitUntil(() => census.open === baseline, 'no router left', 3000);
   });
+
+  it('a call ended elsewhere while everyone was away still has its router closed', async () => {
+    const baseline = census.open;
+    const { callId, pro, visitor } = await callInProgress(server, org, 'Away Visitor');
+    expect(census.open).to.equal(baseline + 1);
+    pro.disconnect();
+    visitor.disconnect();
+    // Ended meanwhile by another signaling process (here: the store directly), not by this one's timer.
+    const call = await server.services.calls.get(org.org.id, callId);
+    await server.services.calls.end(call!);
+    await waitUntil(() => census.open === baseline, 'the ended call\'s router closed', 4000);
+  });
 });
