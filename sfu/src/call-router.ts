@@ -113,13 +113,19 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
     const participant = this.participant(participantId);
     if (participant.sendTransport?.id !== transportId) throw new MediaError('not_found', 'unknown transport');
     // One track of each source at a time: a second camera or screen would be a second tile nobody asked for.
-    if ([...participant.producers.values()].some((p) => p.appData.source === source)) throw new MediaError('bad_request', `already sending ${source}`);
+    // The source is taken before the await, so requests sent at once cannot all pass the check.
+    if (participant.producing.has(source) || [...participant.producers.values()].some((p) => p.appData.source === source)) {
+      throw new MediaError('bad_request', `already sending ${source}`);
+    }
     let producer: types.Producer<{ source: MediaSource }>;
+    participant.producing.add(source);
     try {
       producer = await participant.sendTransport.produce({ kind, rtpParameters, appData: { source } });
     } catch (error) {
       // mediasoup rejects parameters it cannot use (unknown codec, duplicate SSRC...): the caller's fault.
       throw callerFault(error);
+    } finally {
+      participant.producing.delete(source);
     }
     participant.producers.set(producer.id, producer);
     producer.observer.once('close', () => participant.producers.delete(producer.id));

@@ -29,6 +29,9 @@ export class LoopbackTest {
   private lossUp = 0;
   private lossDown = 0;
   private closed = false;
+  private readonly closeListeners: (() => void)[] = [];
+  /** Kinds being set up: taken before the await, so parallel requests for one kind make one track. */
+  private readonly producing = new Set<types.MediaKind>();
 
   private constructor(
     private readonly router: types.Router,
@@ -79,13 +82,16 @@ export class LoopbackTest {
   /** One track of each kind; answers the consumer that sends it back. */
   async produce(transportId: string, kind: types.MediaKind, rtpParameters: types.RtpParameters) {
     if (this.closed || transportId !== this.sendTransport.id) throw new MediaError('not_found', 'unknown transport');
-    if ([...this.producers.values()].some((p) => p.kind === kind)) throw new MediaError('bad_request', `already sending ${kind}`);
+    if (this.producing.has(kind) || [...this.producers.values()].some((p) => p.kind === kind)) throw new MediaError('bad_request', `already sending ${kind}`);
     let producer: types.Producer;
     let consumer: types.Consumer;
+    this.producing.add(kind);
     try {
       producer = await this.sendTransport.produce({ kind, rtpParameters });
     } catch (error) {
       throw new MediaError('bad_request', (error as Error).message);
+    } finally {
+      this.producing.delete(kind);
     }
     this.producers.set(producer.id, producer);
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: this.rtpCapabilities })) throw new MediaError('bad_request', 'cannot receive what it sends');
@@ -114,11 +120,18 @@ export class LoopbackTest {
     };
   }
 
+  /** Runs `listener` once the test is closed (at once if it is already). */
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
     this.router.close();
+    for (const listener of this.closeListeners.splice(0)) listener();
   }
 
   private async sample(): Promise<void> {

@@ -4,6 +4,7 @@ import { LoopbackTest } from './loopback-test.ts';
 import { mediaCodecs, type MediaConfig } from './media-config.ts';
 import type { types } from 'mediasoup';
 import { WorkerPool } from './worker-pool.ts';
+import { MediaError } from './media-error.ts';
 
 export interface MediaServerEvents {
   /** The call's router was lost with its worker: its participants must join again. */
@@ -23,7 +24,10 @@ interface Logger {
 export class MediaServer extends EventEmitter<MediaServerEvents> {
   private readonly pool: WorkerPool;
   private readonly calls = new Map<string, { router: CallRouter; worker: types.Worker }>();
-  private readonly pending = new Map<string, Promise<CallRouter>>();
+  /** Routers being created; `cancelled` once the call was closed meanwhile (the router is closed as it arrives). */
+  private readonly pending = new Map<string, { promise: Promise<CallRouter>; cancelled: boolean }>();
+  /** Network tests running or being set up: a place is taken before any await, so parallel starts cannot pass the cap together. */
+  private loopbackPlaces = 0;
   private readonly loopbackTests = new Set<LoopbackTest>();
 
   private constructor(
@@ -55,10 +59,13 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     const existing = this.calls.get(callId);
     if (existing && !existing.router.isClosed) return existing.router;
     const inFlight = this.pending.get(callId);
-    if (inFlight) return inFlight;
-    const creating = this.createRouter(callId).finally(() => this.pending.delete(callId));
-    this.pending.set(callId, creating);
-    return creating;
+    if (inFlight) return inFlight.promise;
+    const creation = { cancelled: false } as { promise: Promise<CallRouter>; cancelled: boolean };
+    creation.promise = this.createRouter(callId, creation).finally(() => {
+      if (this.pending.get(callId) === creation) this.pending.delete(callId);
+    });
+    this.pending.set(callId, creation);
+    return creation.promise;
   }
 
   /** The pid of the worker process hosting the call's router (placement, for metrics and tests). */
@@ -72,7 +79,13 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     return entry && !entry.router.isClosed ? entry.router : undefined;
   }
 
+  /** Ends the call's media: its router, or the one being created for it (closed as soon as it exists). */
   closeCall(callId: string): void {
+    const creation = this.pending.get(callId);
+    if (creation) {
+      creation.cancelled = true;
+      this.pending.delete(callId);
+    }
     const entry = this.calls.get(callId);
     if (!entry) return;
     this.calls.delete(callId);
@@ -81,20 +94,31 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
 
   /**
    * A network test for one browser on a router of its own (see LoopbackTest); it closes itself after
-   * `lifetimeMs` at the latest.
+   * `lifetimeMs` at the latest. Null when `maxConcurrent` tests are running or being set up already.
    */
-  async startLoopbackTest(rtpCapabilities: types.RtpCapabilities, lifetimeMs: number): Promise<LoopbackTest> {
-    const worker = await this.leastLoadedWorker();
-    const router = await worker.createRouter({ mediaCodecs });
-    const test = await LoopbackTest.start(router, { listenIps: [{ ip: this.config.listenIp, announcedIp: this.config.announcedIp }] }, rtpCapabilities, lifetimeMs);
+  async startLoopbackTest(rtpCapabilities: types.RtpCapabilities, lifetimeMs: number, maxConcurrent: number): Promise<LoopbackTest | null> {
+    if (this.loopbackPlaces >= maxConcurrent) return null;
+    this.loopbackPlaces++;
+    let test: LoopbackTest;
+    try {
+      const worker = await this.leastLoadedWorker();
+      const router = await worker.createRouter({ mediaCodecs });
+      test = await LoopbackTest.start(router, { listenIps: [{ ip: this.config.listenIp, announcedIp: this.config.announcedIp }] }, rtpCapabilities, lifetimeMs);
+    } catch (error) {
+      this.loopbackPlaces--;
+      throw error;
+    }
     this.loopbackTests.add(test);
-    router.observer.once('close', () => this.loopbackTests.delete(test));
+    test.onClose(() => {
+      this.loopbackTests.delete(test);
+      this.loopbackPlaces--;
+    });
     return test;
   }
 
-  /** Network tests running now on this server. */
+  /** Network tests running or being set up now on this server. */
   get loopbackTestCount(): number {
-    return this.loopbackTests.size;
+    return this.loopbackPlaces;
   }
 
   close(): void {
@@ -116,9 +140,15 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     return best;
   }
 
-  private async createRouter(callId: string): Promise<CallRouter> {
+  private async createRouter(callId: string, creation: { cancelled: boolean }): Promise<CallRouter> {
     const worker = await this.leastLoadedWorker();
+    if (creation.cancelled) throw new MediaError('not_found', 'the call has ended');
     const router = await worker.createRouter({ mediaCodecs });
+    // The call was closed while its router was being made: nobody may use it, and nothing else would close it.
+    if (creation.cancelled) {
+      router.close();
+      throw new MediaError('not_found', 'the call has ended');
+    }
     const call = new CallRouter(callId, router, {
       listenIps: [{ ip: this.config.listenIp, announcedIp: this.config.announcedIp }],
     });

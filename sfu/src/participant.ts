@@ -7,6 +7,8 @@ export class Participant {
   recvTransport?: types.WebRtcTransport;
   rtpCapabilities?: types.RtpCapabilities;
   readonly producers = new Map<string, types.Producer<{ source: MediaSource }>>();
+  /** Sources whose producer is being created (see CallRouter.produce). */
+  readonly producing = new Set<MediaSource>();
   readonly consumers = new Map<string, types.Consumer>();
   /** False while this participant's connection carries sound only: camera video to it stays paused. */
   receivesCameraVideo = true;

@@ -20,6 +20,14 @@ import { socketActorOf } from '../audit/audit-context.ts';
 type AnySocket = VisitorSocket | ProfessionalSocket;
 type CallSocket = Socket<{}, CallServerEvents>;
 
+/** A `call:join` under way; `cancelled` once its participant left or was sent back, its socket closed, or the call ended. */
+interface JoinAttempt {
+  callId: string;
+  participantId: string;
+  socket: AnySocket;
+  cancelled?: 'left' | 'ended';
+}
+
 interface Joined {
   socket: AnySocket;
   peer: PeerInfo;
@@ -43,6 +51,7 @@ export class CallService {
   private readonly ready = new Map<string, { socket: AnySocket; participant: CallParticipant }>();
   /** Calls whose last participant's connection closed: callId -> the timer that ends them unless someone rejoins. */
   private readonly abandoned = new Map<string, NodeJS.Timeout>();
+  private readonly joining = new Set<JoinAttempt>();
 
   constructor(private readonly s: Services) {
     s.media.on('call-media-lost', (callId) => {
@@ -52,14 +61,35 @@ export class CallService {
   }
 
   async join(socket: AnySocket, p: CallParticipant, req: { callId: string; rtpCapabilities: Record<string, unknown>; publicKey: string }): Promise<CallJoined> {
+    const attempt: JoinAttempt = { callId: req.callId, participantId: mediaParticipantId(p), socket };
+    this.joining.add(attempt);
+    try {
+      return await this.joinMedia(attempt, p, req);
+    } finally {
+      this.joining.delete(attempt);
+    }
+  }
+
+  /**
+   * Joins the call's media. The right to join is read from Redis before the awaits that follow, so a
+   * send-back, a hang-up or the socket's own close may land in between: each of them cancels the attempt
+   * (see cancelJoins), and the attempt checks after every await and undoes what it did.
+   */
+  private async joinMedia(attempt: JoinAttempt, p: CallParticipant, req: { callId: string; rtpCapabilities: Record<string, unknown>; publicKey: string }): Promise<CallJoined> {
     const { callId, rtpCapabilities } = req;
+    const { socket, participantId } = attempt;
     const ready = this.isReadyFor(socket, p, callId);
     // Who may join is checked, and what the others are told about us is read, in one round trip.
     const [, peer, screenShare] = await Promise.all([ready ? null : this.activeCallOf(p, callId), this.peerInfo(p, req.publicKey), this.mayShareScreen(p)]);
+    this.stillJoining(attempt);
     const orgId = p.orgId;
-    const router = await this.s.media.routerFor(callId);
+    const router = await this.s.media.routerFor(callId).catch((error: unknown) => {
+      // A router closed while it was being made: the call ended meanwhile, and the caller is told so.
+      this.stillJoining(attempt);
+      throw error;
+    });
+    this.stillJoining(attempt);
     this.wire(router);
-    const participantId = mediaParticipantId(p);
     clearTimeout(this.abandoned.get(callId));
     this.abandoned.delete(callId);
     const participants = this.joined.get(callId) ?? new Map<string, Joined>();
@@ -70,8 +100,17 @@ export class CallService {
     // A call keeps the professional logged in; a ready call does not (an open dashboard must still time out).
     if (!ready) this.keepAlive(callId, entry);
     participants.set(participantId, entry);
-    await socket.join(socketRooms.call(callId));
-    const media = await router.join(participantId, rtpCapabilities as unknown as types.RtpCapabilities);
+    let media: Awaited<ReturnType<CallRouter['join']>>;
+    try {
+      await socket.join(socketRooms.call(callId));
+      this.stillJoining(attempt);
+      media = await router.join(participantId, rtpCapabilities as unknown as types.RtpCapabilities);
+      this.stillJoining(attempt);
+    } catch (error) {
+      this.undoJoin(attempt, entry, !!previous, router);
+      this.stillJoining(attempt);
+      throw error;
+    }
     this.s.log.info({ callId, role: p.role, orgId, ready }, 'participant joined call media');
     // Before the answer: the others start sealing their keys for the newcomer while its transports connect.
     for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-joined', { callId, peer });
@@ -81,9 +120,48 @@ export class CallService {
       sendTransport: media.sendTransport as unknown as CallJoined['sendTransport'],
       recvTransport: media.recvTransport as unknown as CallJoined['recvTransport'],
       consumers: media.consumers.map((c) => this.consumerInfo(callId, c)),
-      peers: [...participants.values()].filter((j) => j !== entry).map((j) => j.peer),
+      peers: [...(this.joined.get(callId)?.values() ?? [])].filter((j) => j !== entry).map((j) => j.peer),
       screenShare,
     };
+  }
+
+  /** Throws, with what the participant would be told had they asked a moment later, once the attempt was cancelled. */
+  private stillJoining(attempt: JoinAttempt): void {
+    if (attempt.socket.disconnected) attempt.cancelled ??= 'left';
+    if (attempt.cancelled === 'ended') throw new AppError('call_ended', 'the call has ended');
+    if (attempt.cancelled) throw notFound('no such call');
+  }
+
+  /**
+   * Takes back a join that did not finish: its entry (unless a later join replaced it), its media in the
+   * router, its socket in the call's room. A call left with nobody in it ends unless someone comes back,
+   * as when the last participant's connection closes.
+   */
+  private undoJoin(attempt: JoinAttempt, entry: Joined, replacedOne: boolean, router: CallRouter): void {
+    const { callId, participantId, socket } = attempt;
+    const participants = this.joined.get(callId);
+    const current = participants?.get(participantId);
+    clearInterval(entry.keepAlive);
+    if (current && current !== entry) {
+      if (current.socket !== socket) void socket.leave(socketRooms.call(callId));
+      return;
+    }
+    if (current === entry) {
+      participants!.delete(participantId);
+      // The others knew this participant from the join it replaced: they change their keys.
+      if (replacedOne) for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-left', { callId, peerId: participantId });
+    }
+    router.leave(participantId);
+    void socket.leave(socketRooms.call(callId));
+    if (participants && participants.size === 0) {
+      this.joined.delete(callId);
+      if (attempt.cancelled !== 'ended') this.endUnlessRejoined(entry.participant.orgId, callId);
+    }
+  }
+
+  /** Cancels the joins under way that `which` picks (see joinMedia). */
+  private cancelJoins(which: (a: JoinAttempt) => boolean, reason: NonNullable<JoinAttempt['cancelled']>): void {
+    for (const a of this.joining) if (which(a) && a.cancelled !== 'ended') a.cancelled = reason;
   }
 
   async connectTransport(socket: AnySocket, p: CallParticipant, callId: string, transportId: string, dtls: Record<string, unknown>) {
@@ -259,6 +337,7 @@ export class CallService {
   private async endCall(call: Call, socket: AnySocket | null, by: CallParticipant | null, members?: string[]): Promise<void> {
     const endedAt = Date.now();
     const told = await this.s.calls.end(call, endedAt, members);
+    this.cancelJoins((a) => a.callId === call.id, 'ended');
     const ender = by?.role ?? 'abandoned';
     this.s.log.info({ callId: call.id, orgId: call.orgId, role: ender }, 'call ended');
     // A member ending it is the actor; a visitor is named by nobody in the audit log: the service notes it.
@@ -284,6 +363,7 @@ export class CallService {
 
   /** Someone's media leaves the call at once, and the others are told (they change their keys). */
   private dropParticipant(callId: string, participantId: string): void {
+    this.cancelJoins((a) => a.callId === callId && a.participantId === participantId, 'left');
     const entry = this.joined.get(callId)?.get(participantId);
     if (entry) {
       clearInterval(entry.keepAlive);
@@ -322,6 +402,7 @@ export class CallService {
 
   /** A socket closed: its media leaves the call (the other side sees the tiles go); the call goes on. */
   socketGone(socket: AnySocket): void {
+    this.cancelJoins((a) => a.socket === socket, 'left');
     for (const [callId, r] of this.ready) if (r.socket === socket) this.giveUpReady(callId);
     for (const [callId, participants] of this.joined) {
       for (const [participantId, j] of participants) {
@@ -349,7 +430,13 @@ export class CallService {
       if (this.joined.get(callId)?.size) return;
       void (async () => {
         const call = await this.s.calls.get(orgId, callId);
-        if (call?.state !== 'active' || this.joined.get(callId)?.size) return;
+        if (this.joined.get(callId)?.size) return;
+        if (call?.state !== 'active') {
+          // Ended meanwhile by someone else, or gone with its retention: its media must not outlive it.
+          this.cancelJoins((a) => a.callId === callId, 'ended');
+          this.s.media.closeCall(callId);
+          return;
+        }
         this.s.log.info({ callId, orgId }, 'nobody came back to the call: ending it');
         await this.endCall(call, null, null);
       })().catch((err: Error) => {
@@ -361,6 +448,7 @@ export class CallService {
   }
 
   close(): void {
+    this.cancelJoins(() => true, 'ended');
     for (const timer of this.abandoned.values()) clearTimeout(timer);
     this.abandoned.clear();
     for (const callId of [...this.joined.keys()]) this.forget(callId);
@@ -373,6 +461,7 @@ export class CallService {
   }
 
   private giveUpReady(callId: string): void {
+    this.cancelJoins((a) => a.callId === callId, 'ended');
     this.ready.delete(callId);
     this.forget(callId);
     this.s.media.closeCall(callId);

@@ -19,6 +19,8 @@ export function attachNetworkCheckNamespace(nsp: Namespace, s: Services): void {
   nsp.on('connection', (socket: Socket) => {
     let test: LoopbackTest | undefined;
     let checkId: string | undefined;
+    /** Set before the first await of check:start, so starts sent at once from this socket make one test. */
+    let starting = false;
     const running = () => {
       if (!test || test.isClosed) throw new AppError('not_found', 'no network test is running; start one');
       return test;
@@ -29,11 +31,18 @@ export function attachNetworkCheckNamespace(nsp: Namespace, s: Services): void {
       networkCheckEvents,
       {
         'check:start': async ({ rtpCapabilities }) => {
-          if (test) throw new AppError('bad_request', 'this connection already ran its network test');
-          const allowed = await s.rateLimiter.allow('network-check', addressOf(socket.request), s.config.NETWORK_CHECK_LIMIT_PER_HOUR, 3_600_000);
-          if (!allowed) throw new AppError('rate_limited', 'too many network tests from this address; try again later');
-          if (s.media.loopbackTestCount >= s.config.NETWORK_CHECK_MAX_CONCURRENT) throw new AppError('rate_limited', 'too many network tests are running; try again in a minute');
-          test = await s.media.startLoopbackTest(rtpCapabilities as unknown as types.RtpCapabilities, NETWORK_CHECK_MAX_SECONDS * 1000);
+          if (test || starting) throw new AppError('bad_request', 'this connection already ran its network test');
+          starting = true;
+          let started: LoopbackTest | null;
+          try {
+            const allowed = await s.rateLimiter.allow('network-check', addressOf(socket.request), s.config.NETWORK_CHECK_LIMIT_PER_HOUR, 3_600_000);
+            if (!allowed) throw new AppError('rate_limited', 'too many network tests from this address; try again later');
+            started = await s.media.startLoopbackTest(rtpCapabilities as unknown as types.RtpCapabilities, NETWORK_CHECK_MAX_SECONDS * 1000, s.config.NETWORK_CHECK_MAX_CONCURRENT);
+            if (!started) throw new AppError('rate_limited', 'too many network tests are running; try again in a minute');
+          } finally {
+            starting = false;
+          }
+          test = started;
           // Gone while it was being set up: nobody will finish it.
           if (socket.disconnected) test.close();
           checkId = newId();

@@ -14,6 +14,7 @@ import type { Services } from '../services.ts';
 import { socketActorOf } from '../audit/audit-context.ts';
 import { revealNationalId } from '../bankid/visitor-identity.ts';
 import { keys } from '../redis/keys.ts';
+import { MediaError } from '../../../sfu/src/index.ts';
 
 /** The dashboard's socket: authenticated by the login session cookie, re-checked before every event. */
 export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Services, calls: CallService, messages: WaitingMessages): void {
@@ -74,7 +75,12 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
       const { callId, lineNow } = await s.waitingRoom.admit(waiting, pro, Date.now(), readyCallId);
       if (readyCallId) calls.readyCallStarted(readyCallId);
       // Otherwise start the call's router now, while the admission messages travel.
-      else s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
+      // A call hung up before its router exists closes it as it arrives (MediaError): nothing went wrong.
+      else {
+        s.media.routerFor(callId).catch((err: Error) => {
+          if (!(err instanceof MediaError)) s.log.error({ callId, err: err.message }, 'could not create router');
+        });
+      }
       return { pro, waiting, callId, lineNow };
     };
 
