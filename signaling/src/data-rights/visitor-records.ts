@@ -76,7 +76,7 @@ export class VisitorRecords {
         ...(visitor.deniedMessage ? { deniedMessage: visitor.deniedMessage } : {}),
       },
       calls,
-      messages: { count: messages, note: 'Messages are end-to-end encrypted: only the visitor’s and the professionals’ browsers can read them.' },
+      messages: { count: messages, note: 'Messages are encrypted in the browser to the keys the server lists for the room’s professionals; the server stores only the encrypted text.' },
       ...(payment[0] ? { payment: { amount: Number(payment[0]), currency: payment[1]!, status: payment[2]!, reference: payment[3] ?? '' } } : {}),
       smsRecords: listOf(smsIds).length,
       notes: [

@@ -104,7 +104,7 @@ function english(f: PrivacyFacts): PrivacyText {
           ...(f.bankId
             ? [`Your BankID result: your name and date of birth as BankID confirms them${f.bankId.nationalId ? ', and your national identity number (stored encrypted)' : ''}. So ${org} knows it is you before the consultation.`]
             : []),
-          'Messages you exchange while you wait: end-to-end encrypted in your browser; we store them only in a form we cannot read.',
+          'Messages you exchange while you wait: encrypted in your browser before they are sent, to the keys our server lists for the professionals of this room, and stored only in that form. Unlike a call, there is no safety code to check those keys against, so this protects them from a copy of our database, not from our server itself.',
           'Technical data: what the device check found (camera and microphone present, browser, network quality) and what happens in the call (muting, camera, screen sharing). To help when something does not work.',
           'Call records: when the call was, how long it lasted, and who took part. So the professional can find the consultation in their history.',
           ...(f.payments ? ['Payment records: amount, currency, date and the payment provider’s reference (no name, no phone number). Bookkeeping law requires them. Card details go to Stripe only and are never stored by us.'] : []),
@@ -186,7 +186,7 @@ function norwegian(f: PrivacyFacts): PrivacyText {
           ...(f.bankId
             ? [`BankID-resultatet ditt: navn og fødselsdato slik BankID bekrefter dem${f.bankId.nationalId ? ', og fødselsnummeret ditt (lagret kryptert)' : ''}. Slik at ${org} vet at det er deg før konsultasjonen.`]
             : []),
-          'Meldinger du utveksler mens du venter: ende-til-ende-kryptert i nettleseren din; vi lagrer dem bare i en form vi ikke kan lese.',
+          'Meldinger du utveksler mens du venter: kryptert i nettleseren din før de sendes, til nøklene serveren vår oppgir for behandlerne i dette rommet, og lagret bare slik. Til forskjell fra samtalen finnes det ingen sikkerhetskode å sjekke disse nøklene mot, så dette beskytter dem mot en kopi av databasen vår, ikke mot selve serveren.',
           'Tekniske data: hva utstyrssjekken fant (kamera og mikrofon, nettleser, nettverkskvalitet) og hva som skjer i samtalen (demping, kamera, skjermdeling). For å kunne hjelpe når noe ikke virker.',
           'Samtalelogg: når samtalen var, hvor lenge den varte og hvem som var med. Slik at behandleren finner konsultasjonen i historikken sin.',
           ...(f.payments ? ['Betalingsopplysninger: beløp, valuta, dato og betalingsleverandørens referanse (uten navn og telefonnummer). Bokføringsloven krever dem. Kortopplysninger går bare til Stripe og lagres aldri hos oss.'] : []),
