@@ -38,7 +38,9 @@ type Screen =
 
 /** `/r/<room>` (a room's link) or `/c/<token>` (a scheduled consultation's private link). */
 const [, linkKind, linkValue] = location.pathname.split('/');
-const slug = decodeURIComponent(linkValue ?? '');
+/** A path with broken percent-encoding (`/r/%`) is no link we gave out: it shows "this link is not valid". */
+const linkMalformed = decodedOrNull(location.pathname) === null;
+const slug = decodedOrNull(linkValue ?? '') ?? '';
 const consultationLink = linkKind === 'c';
 /** How the trip to the BankID broker went, if the visitor just came back from it (read once). */
 const bankIdOutcome = bankIdOutcomeInLink();
@@ -156,6 +158,7 @@ export function VisitorApp() {
   useEffect(() => {
     let cancelled = false;
     (async () => {
+      if (linkMalformed) return setScreen({ kind: 'invalid', tooMany: false });
       const res = await fetch(consultationLink ? `/api/consultations/link/${encodeURIComponent(slug)}` : `/api/rooms/${encodeURIComponent(slug)}`);
       if (!res.ok) return setScreen({ kind: 'invalid', tooMany: res.status === 429 });
       const info = (await res.json()) as RoomInfo;
@@ -285,4 +288,12 @@ export function VisitorApp() {
       </main>
     </div>
   );
+}
+
+function decodedOrNull(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
 }

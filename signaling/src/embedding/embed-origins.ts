@@ -48,15 +48,25 @@ export async function organizationOfPage(s: Services, path: string): Promise<str
   const parts = path.split('/');
   const [, first, second, third] = parts;
   if (first === 'c' && second && parts.length === 3) {
-    const token = consultationToken.safeParse(decodeURIComponent(second));
+    const token = consultationToken.safeParse(decodedOrNull(second));
     return token.success ? token.data.slice(0, 32) : null;
   }
   if (first === 'r' && second && parts.length === 3) {
-    const room = await s.organizations.findRoomBySlugRecent(decodeURIComponent(second)).catch(() => null);
+    const slug = decodedOrNull(second);
+    const room = slug === null ? null : await s.organizations.findRoomBySlugRecent(slug).catch(() => null);
     return room?.orgId ?? null;
   }
   if (`/${first}/${second}` === PROFESSIONAL_LINK_PATH && parts.length === 4 && third && /^[0-9a-f]{32}$/.test(third)) return third;
   return null;
+}
+
+/** Broken percent-encoding (`/r/%`) names no room nor consultation: such a page may be framed by no one. */
+function decodedOrNull(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
 }
 
 /** What `res.locals` carries from here to the security headers: who may frame this response. */
