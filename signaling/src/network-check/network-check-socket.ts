@@ -30,7 +30,7 @@ export function attachNetworkCheckNamespace(nsp: Namespace, s: Services): void {
       {
         'check:start': async ({ rtpCapabilities }) => {
           if (test) throw new AppError('bad_request', 'this connection already ran its network test');
-          const allowed = await s.rateLimiter.allow('network-check', addressOf(socket.request), s.config.NETWORK_CHECK_LIMIT_PER_HOUR, 3_600_000);
+          const allowed = await s.rateLimiter.allow('network-check', { address: addressOf(socket.request) }, s.config.NETWORK_CHECK_LIMIT_PER_HOUR, 3_600_000);
           if (!allowed) throw new AppError('rate_limited', 'too many network tests from this address; try again later');
           if (s.media.loopbackTestCount >= s.config.NETWORK_CHECK_MAX_CONCURRENT) throw new AppError('rate_limited', 'too many network tests are running; try again in a minute');
           test = await s.media.startLoopbackTest(rtpCapabilities as unknown as types.RtpCapabilities, NETWORK_CHECK_MAX_SECONDS * 1000);
