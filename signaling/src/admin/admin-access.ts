@@ -16,7 +16,8 @@ const PLAIN = /^[A-Za-z0-9_.:,-]{1,100}$/;
 /**
  * What every admin route needs: the guard (logged in, and an admin of the organization: another member is
  * told plainly that it is for admins, 403 forbidden; another organization's ids stay as unknown as made-up
- * ones), from our own pages only (admin routes read personal data: another site's page gets 404), the organization acted on, the audited change, and a member looked up by id within it.
+ * ones; and only from our own pages: these routes read personal data, and another site's page gets 404),
+ * the organization acted on, the audited change, and a member looked up by id within it.
  */
 export function adminAccess(s: Services) {
   const adminOnly = async (_req: Request, res: AdminResponse, next: NextFunction) => {
