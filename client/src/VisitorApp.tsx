@@ -42,7 +42,9 @@ type Screen =
 
 /** `/r/<room>` (a room's link) or `/c/<org>.<consultation>` (a scheduled consultation's private link, its secret in consultationLinkToken). */
 const [, linkKind, linkValue] = location.pathname.split('/');
-const slug = decodeURIComponent(linkValue ?? '');
+/** A path with broken percent-encoding (`/r/%`) is no link we gave out: it shows "this link is not valid". */
+const linkMalformed = decodedOrNull(location.pathname) === null;
+const slug = decodedOrNull(linkValue ?? '') ?? '';
 const consultationLink = linkKind === 'c';
 /** How the trip to the BankID broker went, if the visitor just came back from it (read once). */
 const bankIdOutcome = bankIdOutcomeInLink();
@@ -160,6 +162,7 @@ export function VisitorApp() {
   useEffect(() => {
     let cancelled = false;
     (async () => {
+      if (linkMalformed) return setScreen({ kind: 'invalid', tooMany: false });
       if (consultationLink && !consultationLinkToken) return setScreen({ kind: 'invalid', tooMany: false });
       const res = consultationLink
         ? await fetch('/api/consultations/link', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: consultationLinkToken }) })
@@ -303,4 +306,12 @@ export function VisitorApp() {
       </main>
     </div>
   );
+}
+
+function decodedOrNull(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
 }

@@ -323,4 +323,14 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     expect(response?.status()).to.equal(404);
     await visitor.getByRole('heading', { name: 'Denne lenken er ikke gyldig' }).waitFor();
   });
+
+  it('a link with broken percent-encoding shows the invalid-link page, not an error', async () => {
+    const visitor = await page();
+    for (const link of ['/r/%', '/c/%', '/r/%E0%A4%A', '/c/abc%zz']) {
+      const response = await visitor.goto(`${suite.server.url}${link}`);
+      expect(response?.status(), link).to.equal(404);
+      await visitor.getByRole('heading', { name: 'This link is not valid' }).waitFor({ timeout: 5000 });
+      await visitor.getByText('Check the link you were given, or contact the person who sent it.').waitFor({ timeout: 5000 });
+    }
+  });
 });

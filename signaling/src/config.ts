@@ -158,6 +158,18 @@ const schema = z
         ctx.addIssue({ code: 'custom', message: (e as Error).message });
       }
     }),
+    /**
+     * The addresses of an organization's BankID broker (issuer, token, JWKS, userinfo) are held to the same
+     * rule as webhooks: never private, loopback, link-local, unique-local or cloud-metadata addresses unless
+     * listed here (CIDR ranges, comma separated; e.g. 127.0.0.0/8 in tests, where the broker runs locally).
+     */
+    BANKID_ALLOWED_ADDRESS_RANGES: z.string().default('').superRefine((v, ctx) => {
+      try {
+        parseAddressRanges(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    }),
     /** Test-only: webhook endpoints on plain http (a local receiver). Refused with NODE_ENV=production. */
     WEBHOOK_ALLOW_PLAIN_HTTP: bool.default(false),
     /** The first retry of a failed delivery waits about this long; each next one twice as long (at most an hour), with jitter. */

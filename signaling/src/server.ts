@@ -28,6 +28,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import { requireSameOrigin } from './http/request-guards.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { staticApps } from './http/static-apps.ts';
+import { refuseMalformedPaths } from './http/malformed-paths.ts';
 import { roomRoutes } from './rooms/room-routes.ts';
 import { visitRoutes } from './waiting-room/visit-routes.ts';
 import { authRoutes } from './auth/auth-routes.ts';
@@ -172,6 +173,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // Who may frame an organization's embeddable pages, decided before the security headers are written.
   app.use(frameAncestors(services, services.embedding.origins));
   app.use(securityHeaders(config.cookieSecure, { stripe: services.payments.available }));
+  app.use(refuseMalformedPaths(config));
   app.use(stripeWebhookRoutes(services));
   app.use(express.json({ limit: '16kb' }));
   // REST API v1 for EHR servers: bearer API keys only (never cookies), so before the browsers' same-origin

@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { auditTarget, id, type AuditAction, type AuditDetail } from '../../protocol/index.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
 import { AppError, notFound } from '../errors.ts';
-import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import { refuseCrossSite, requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 
 type AdminResponse = Response<unknown, AuthedLocals>;
@@ -16,7 +16,8 @@ const PLAIN = /^[A-Za-z0-9_.:,-]{1,100}$/;
 /**
  * What every admin route needs: the guard (logged in, and an admin of the organization: another member is
  * told plainly that it is for admins, 403 forbidden; another organization's ids stay as unknown as made-up
- * ones), the organization acted on, the audited change, and a member looked up by id within it.
+ * ones; and only from our own pages: these routes read personal data, and another site's page gets 404),
+ * the organization acted on, the audited change, and a member looked up by id within it.
  */
 export function adminAccess(s: Services) {
   const adminOnly = async (_req: Request, res: AdminResponse, next: NextFunction) => {
@@ -27,7 +28,7 @@ export function adminAccess(s: Services) {
   };
   const orgOf = (res: AdminResponse) => res.locals.session.orgId;
   return {
-    admin: [requireProfessional(s.sessions, s.config.cookieSecure), adminOnly] as RequestHandler[],
+    admin: [refuseCrossSite(s.config.allowedOrigins), requireProfessional(s.sessions, s.config.cookieSecure), adminOnly] as RequestHandler[],
     orgOf,
     /**
      * A change by an admin: a log line, and an entry in the organization's audit log (member changes as

@@ -186,7 +186,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
 
   /** The invited person chooses a password: they become a member with a personal room, and are logged in. */
   router.post('/api/invitations/accept', async (req, res) => {
-    if (!(await s.rateLimiter.allow('invitation', req.ip ?? '', s.config.LOGIN_LIMIT_PER_ADDRESS, 15 * 60_000))) {
+    if (!(await s.rateLimiter.allow('invitation', { address: req.ip }, s.config.LOGIN_LIMIT_PER_ADDRESS, 15 * 60_000))) {
       throw new AppError('rate_limited', 'too many attempts; try again in 15 minutes');
     }
     const body = parse(acceptInvitationRequest, req.body);

@@ -77,11 +77,11 @@ export function apiAuth(s: Services): RequestHandler {
         ? await Promise.all([s.organizations.getOrganization(caller.orgId), s.redis.hget(keys.organization(caller.orgId), 'deletedAt')])
         : [null, null];
       if (!caller || !organization || deletedAt) {
-        // Failures are counted per client address (by the TRUST_PROXY rule, as req.ip), against key
+        // Failures are counted per client address (by the TRUST_PROXY rule, as req.ip; IPv6 by its /64), against key
         // guessing. Only failures are limited: a valid key from the same address still works, so a clinic's
         // EHR behind a shared NAT is not locked out by someone else's wrong guesses there.
         const perMinute = s.config.API_FAILED_AUTH_PER_ADDRESS_PER_MINUTE;
-        const failures = await s.rateLimiter.attempt('api-auth-failed', req.ip ?? '', perMinute, 60_000);
+        const failures = await s.rateLimiter.attempt('api-auth-failed', { address: req.ip }, perMinute, 60_000);
         if (!failures.allowed) {
           res.set('Retry-After', String(failures.retryAfterSeconds));
           return next(new AppError('rate_limited', `at most ${perMinute} failed authentications a minute per client address`));

@@ -55,7 +55,7 @@ export function authRoutes(s: Services): Router {
 
   router.post('/api/auth/login', async (req, res) => {
     const body = parse(loginRequest, req.body);
-    const byAddress = await s.rateLimiter.allow('login-address', req.ip ?? '', s.config.LOGIN_LIMIT_PER_ADDRESS, LOGIN_WINDOW_MS);
+    const byAddress = await s.rateLimiter.allow('login-address', { address: req.ip }, s.config.LOGIN_LIMIT_PER_ADDRESS, LOGIN_WINDOW_MS);
     const byAccount = await s.rateLimiter.allow('login-account', body.email, s.config.LOGIN_LIMIT_PER_ACCOUNT, LOGIN_WINDOW_MS);
     if (!byAddress || !byAccount) throw new AppError('rate_limited', 'too many login attempts; try again in 15 minutes');
     const pro = await s.organizations.findProfessionalByEmail(body.email);

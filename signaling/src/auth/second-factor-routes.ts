@@ -19,16 +19,16 @@ export function secondFactorRoutes(s: Services): Router {
   const verifying = requireProfessional(s.sessions, secure, { during: ['second-factor'], onlyDuring: true });
   const settingUp = requireProfessional(s.sessions, secure, { during: ['second-factor-setup'], onlyDuring: true });
 
-  async function allowAttempt(professionalId: string, address: string): Promise<void> {
+  async function allowAttempt(professionalId: string, address: string | undefined): Promise<void> {
     const byAccount = await s.rateLimiter.allow('second-factor-account', professionalId, s.config.LOGIN_LIMIT_PER_ACCOUNT, WINDOW_MS);
-    const byAddress = await s.rateLimiter.allow('second-factor-address', address, s.config.LOGIN_LIMIT_PER_ADDRESS, WINDOW_MS);
+    const byAddress = await s.rateLimiter.allow('second-factor-address', { address }, s.config.LOGIN_LIMIT_PER_ADDRESS, WINDOW_MS);
     if (!byAccount || !byAddress) throw new AppError('rate_limited', 'too many attempts; try again in 15 minutes');
   }
 
   router.post('/api/auth/second-factor', verifying, async (req, res: Response<unknown, AuthedLocals>) => {
     const { session } = res.locals;
     const { code } = parse(secondFactorRequest, req.body);
-    await allowAttempt(session.professionalId, req.ip ?? '');
+    await allowAttempt(session.professionalId, req.ip);
     if (!(await s.secondFactor.verify(session.orgId, session.professionalId, code))) {
       s.log.info({ orgId: session.orgId, professionalId: session.professionalId, event: 'second_factor_failed' }, 'wrong second factor');
       await s.audit.record({ ...httpActorOf(req, res), actor: 'system', action: 'login_failed', targetId: session.professionalId, detail: { method: 'password_totp', step: 'second_factor' } });
@@ -57,7 +57,7 @@ export function secondFactorRoutes(s: Services): Router {
   router.post('/api/auth/second-factor/setup', settingUp, async (req, res: Response<unknown, AuthedLocals>) => {
     const { session } = res.locals;
     const { code } = parse(secondFactorRequest, req.body);
-    await allowAttempt(session.professionalId, req.ip ?? '');
+    await allowAttempt(session.professionalId, req.ip);
     const sealed = await s.sessions.setupSecret(session, async () => {
       throw new AppError('bad_request', 'get the setup first');
     });

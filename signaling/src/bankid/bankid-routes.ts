@@ -93,7 +93,7 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
   });
 
   router.post('/api/bankid/login/start', async (req, res) => {
-    if (!(await s.rateLimiter.allow('bankid-login-address', req.ip ?? '', s.config.LOGIN_LIMIT_PER_ADDRESS, 15 * 60_000))) {
+    if (!(await s.rateLimiter.allow('bankid-login-address', { address: req.ip }, s.config.LOGIN_LIMIT_PER_ADDRESS, 15 * 60_000))) {
       throw new AppError('rate_limited', 'too many login attempts; try again in 15 minutes');
     }
     const { organization } = parse(bankIdLoginStart, req.body);

@@ -3,6 +3,7 @@ import { hashSecret, newSecret } from '../ids.ts';
 import type { Services } from '../services.ts';
 import { BankIdSettingsStore } from './bankid-settings-store.ts';
 import { BrokerClients } from './broker-client.ts';
+import { AddressGuard } from '../webhooks/address-guard.ts';
 import { LoginRecords } from './login-records.ts';
 import { MemberBindings } from './member-bindings.ts';
 
@@ -25,7 +26,7 @@ export class BankId {
   constructor(s: Services) {
     this.redirectUri = `${s.config.publicOrigin}${CALLBACK_PATH}`;
     this.settings = new BankIdSettingsStore(s.redis, s.fieldCipher);
-    this.brokers = new BrokerClients(this.redirectUri, s.config.BANKID_ALLOW_INSECURE_ISSUER);
+    this.brokers = new BrokerClients(this.redirectUri, s.config.BANKID_ALLOW_INSECURE_ISSUER, AddressGuard.fromSetting(s.config.BANKID_ALLOWED_ADDRESS_RANGES));
     this.logins = new LoginRecords(s.redis);
     this.bindings = s.config.IDENTITY_HASH_KEY ? new MemberBindings(s.redis, s.config.IDENTITY_HASH_KEY) : undefined;
   }

@@ -1,6 +1,8 @@
 import * as oidc from 'openid-client';
 import { bankIdClaims } from '../../protocol/index.ts';
 import type { BankIdSettings } from './bankid-settings-store.ts';
+import { guardedFetch } from '../http/guarded-fetch.ts';
+import type { AddressGuard } from '../webhooks/address-guard.ts';
 
 /** The verified claims we use from a broker's id token. */
 export type VerifiedClaims = ReturnType<typeof bankIdClaims.parse>;
@@ -17,14 +19,24 @@ export class BrokerRefusal extends Error {
  * process), the authorization request with PKCE, state, nonce and the required acr, and the code exchange,
  * where openid-client checks state, issuer, audience, expiry, nonce and (non-repudiation checks on) the id
  * token's signature against the broker's JWKS. The acr is ours to check.
+ *
+ * The broker's addresses are typed by an organization's admin (the issuer) or named by whatever answers
+ * there (token, JWKS, userinfo endpoints), so every request openid-client makes for an organization goes
+ * through the address guard the webhooks use: no private, loopback, link-local or metadata address unless
+ * BANKID_ALLOWED_ADDRESS_RANGES lists it, and the connection goes to the very address checked.
  */
 export class BrokerClients {
   private readonly discovered = new Map<string, { fingerprint: string; config: Promise<oidc.Configuration> }>();
 
+  private readonly fetch: ReturnType<typeof guardedFetch>;
+
   constructor(
     private readonly redirectUri: string,
     private readonly allowInsecureIssuer: boolean,
-  ) {}
+    guard: AddressGuard,
+  ) {
+    this.fetch = guardedFetch(guard);
+  }
 
   /** The broker's configuration (discovered at most once per setup; a failed discovery is tried again next time). */
   configFor(orgId: string, settings: BankIdSettings): Promise<oidc.Configuration> {
@@ -32,7 +44,12 @@ export class BrokerClients {
     if (cached?.fingerprint === settings.fingerprint) return cached.config;
     const execute = [oidc.enableNonRepudiationChecks, ...(this.allowInsecureIssuer ? [oidc.allowInsecureRequests] : [])];
     const config = oidc
-      .discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, oidc.ClientSecretBasic(settings.clientSecret), { execute, timeout: 10 })
+      .discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, oidc.ClientSecretBasic(settings.clientSecret), {
+        execute,
+        timeout: 10,
+        // Set on the configuration too: the JWKS, token and userinfo requests go through it as well.
+        [oidc.customFetch]: this.fetch,
+      })
       .catch((error: unknown) => {
         if (this.discovered.get(orgId)?.config === config) this.discovered.delete(orgId);
         throw error;
@@ -41,7 +58,11 @@ export class BrokerClients {
     return config;
   }
 
-  /** Whether the issuer answers with a discovery document of its own (to refuse a wrong setting at once). */
+  /**
+   * Whether the issuer answers with a discovery document of its own (to refuse a wrong setting at once).
+   * Only yes or no, the same for an address refused, unreachable or answering something else: the answer
+   * tells an admin nothing about what lies behind an address they may not use.
+   */
   async check(orgId: string, settings: BankIdSettings): Promise<boolean> {
     return this.configFor(orgId, settings).then(
       () => true,

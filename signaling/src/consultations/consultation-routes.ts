@@ -28,7 +28,7 @@ export function consultationRoutes(s: Services): Router {
     const consultation = parsed.success ? await s.consultations.resolve(parsed.data.token, { cancelled: true }) : null;
     const room = consultation && (await s.organizations.getRoom(consultation.orgId, consultation.roomId));
     if (!consultation || !room) {
-      const allowed = await s.rateLimiter.allow('unknown-room', req.ip ?? '', s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
+      const allowed = await s.rateLimiter.allow('unknown-room', { address: req.ip }, s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
       throw allowed ? notFound('This link is not valid') : new AppError('rate_limited', 'too many requests');
     }
     const [professionalName, timeZone] = await Promise.all([s.organizations.hostNameOf(room), s.organizations.timeZoneOf(room.orgId)]);

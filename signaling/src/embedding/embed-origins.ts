@@ -51,16 +51,26 @@ export async function organizationOfPage(s: Services, path: string): Promise<str
   // A visit's payment frame: as its visit's page.
   if ((first === 'c' || first === 'r') && second && parts.length === 4 && third === PAY_FRAME_PATH) return organizationOfPage(s, `/${first}/${second}`);
   if (first === 'c' && second && parts.length === 3) {
-    const page = decodeURIComponent(second);
-    const ok = consultationPage.safeParse(page).success || consultationPageWithSecret.safeParse(page).success;
+    const page = decodedOrNull(second);
+    const ok = page !== null && (consultationPage.safeParse(page).success || consultationPageWithSecret.safeParse(page).success);
     return ok ? page.slice(0, 32) : null;
   }
   if (first === 'r' && second && parts.length === 3) {
-    const room = await s.organizations.findRoomBySlugRecent(decodeURIComponent(second)).catch(() => null);
+    const slug = decodedOrNull(second);
+    const room = slug === null ? null : await s.organizations.findRoomBySlugRecent(slug).catch(() => null);
     return room?.orgId ?? null;
   }
   if (`/${first}/${second}` === PROFESSIONAL_LINK_PATH && parts.length === 4 && third && /^[0-9a-f]{32}$/.test(third)) return third;
   return null;
+}
+
+/** Broken percent-encoding (`/r/%`) names no room nor consultation: such a page may be framed by no one. */
+function decodedOrNull(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
 }
 
 /** What `res.locals` carries from here to the security headers: who may frame this response. */

@@ -66,7 +66,7 @@ export function embeddingRoutes(s: Services, clock: () => number = Date.now): Ro
   router.post('/api/professional-links/redeem', async (req, res) => {
     const body = parse(professionalLinkRedeem, req.body);
     const invalid = async () => {
-      const allowed = await s.rateLimiter.allow('professional-link', req.ip ?? '', s.config.LOGIN_LIMIT_PER_ADDRESS, FAILED_REDEEM_WINDOW_MS);
+      const allowed = await s.rateLimiter.allow('professional-link', { address: req.ip }, s.config.LOGIN_LIMIT_PER_ADDRESS, FAILED_REDEEM_WINDOW_MS);
       return allowed ? notFound('This link is not valid, or it was used already') : new AppError('rate_limited', 'too many attempts; try again in 15 minutes');
     };
     const link = await s.embedding.links.redeem(body.token, clock());

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { io, type Socket } from 'socket.io-client';
 import { NETWORK_CHECK_NAMESPACE } from '../../protocol/index.ts';
 import { DailyKeyedHash, utcDayOf } from './address-hash.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import { addressGroupOf, RateLimiter } from './rate-limiter.ts';
 import { connectRedis } from '../redis/connection.ts';
 import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
 import { dumpRedis } from '../test-support/redis-dump.ts';
@@ -121,18 +121,82 @@ describe('client addresses as a daily-rotating keyed hash', function () {
       // The limits did see the addresses: under today's hash.
       const limiter = server.services.rateLimiter;
       const rateKeys = await server.redis.client.keys('rate:*');
-      for (const expected of [`rate:join:${limiter.subject(v4)}`, `rate:join:${limiter.subject(v6)}`, `rate:login-address:${limiter.subject(v6)}`,
-        `rate:unknown-room:${limiter.subject(v4)}`, `rate:network-check:${limiter.subject(v4)}`]) {
+      for (const expected of [`rate:join:${limiter.subject({ address: v4 })}`, `rate:join:${limiter.subject({ address: v6 })}`, `rate:login-address:${limiter.subject({ address: v6 })}`,
+        `rate:unknown-room:${limiter.subject({ address: v4 })}`, `rate:network-check:${limiter.subject({ address: v4 })}`]) {
         expect(rateKeys).to.include(expected);
       }
 
-      const forms = [v4, v6, '2001:db8:85a3:0:0:8a2e:370:7334', '2001:0db8:85a3:0000:0000:8a2e:0370:7334', '8a2e:370:7334', '203.0.113'];
+      const forms = [v4, v6, '2001:db8:85a3::/64', '2001:db8:85a3:0:0:8a2e:370:7334', '2001:0db8:85a3:0000:0000:8a2e:0370:7334', '8a2e:370:7334', '203.0.113'];
       const dump = await dumpRedis(server.redis.client);
       const everything = JSON.stringify([...dump.entries()]).toLowerCase();
       for (const form of forms) expect(everything, `Redis holds ${form}`).not.to.include(form);
       const log = server.logs().join('\n').toLowerCase();
       expect(log).to.include('visitor joined the waiting room');
       for (const form of forms) expect(log, `the log holds ${form}`).not.to.include(form);
+    });
+  });
+
+  /*
+   * One host gets a whole IPv6 /64: counted per full address, a visitor could rotate through 2^64 of them.
+   * Every per-address limit counts an IPv6 address by its /64, and an IPv4 address written as IPv6 as
+   * the IPv4 address.
+   */
+  describe('IPv6 addresses of one /64 count as one address', () => {
+    it('groups by /64, and ::ffff:a.b.c.d as a.b.c.d', () => {
+      expect(addressGroupOf('2001:db8:85a3:7:1::1')).to.equal(addressGroupOf('2001:db8:85a3:7:ffff:ffff:ffff:ffff'));
+      expect(addressGroupOf('2001:db8:85a3:7::1')).not.to.equal(addressGroupOf('2001:db8:85a3:8::1'));
+      expect(addressGroupOf('::ffff:203.0.113.9')).to.equal(addressGroupOf('203.0.113.9'));
+      expect(addressGroupOf('203.0.113.9')).not.to.equal(addressGroupOf('203.0.113.10'));
+    });
+
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer({
+        env: { TRUST_PROXY: '1', JOIN_LIMIT_PER_MINUTE: '3', UNKNOWN_ROOM_LIMIT_PER_MINUTE: '3', LOGIN_LIMIT_PER_ADDRESS: '3', LOGIN_LIMIT_PER_ACCOUNT: '100', API_FAILED_AUTH_PER_ADDRESS_PER_MINUTE: '3', NETWORK_CHECK_LIMIT_PER_HOUR: '3' },
+      });
+    });
+    after(async () => {
+      await server?.close();
+    });
+
+    /** A different address of the /64 2001:db8:7:42::/64 (and of ::/64 beside it) for every request. */
+    let host = 0;
+    const inOurPrefix = () => ({ 'x-forwarded-for': `2001:db8:7:42:${(++host).toString(16)}:${host.toString(16)}::${host.toString(16)}` });
+    const inNextPrefix = () => ({ 'x-forwarded-for': `2001:db8:7:43::${(++host).toString(16)}` });
+    const statusOf = async (res: Response) => {
+      await res.body?.cancel();
+      return res.status;
+    };
+
+    it('joins, unknown rooms, logins, failed API authentications and network checks', async () => {
+      const org = await createOrganization(server.services);
+      const join = (from: Record<string, string>) => postJson(server, '/api/visits', { roomSlug: org.room.slug, answers: { name: 'Ola Nordmann' } }, from).then(statusOf);
+      const unknownRoom = (from: Record<string, string>) => fetch(`${server.url}/api/rooms/no-such-room-anywhere`, { headers: from }).then(statusOf);
+      const login = (from: Record<string, string>) => postJson(server, '/api/auth/login', { email: org.professional.email, password: 'wrong password here' }, from).then(statusOf);
+      const api = (from: Record<string, string>) => fetch(`${server.url}/api/v1/consultations`, { headers: { ...from, authorization: 'Bearer not-a-key' } }).then(statusOf);
+      for (const [name, attempt, ok] of [['join', join, 201], ['unknown room', unknownRoom, 404], ['login', login, 401], ['API authentication', api, 401]] as const) {
+        const statuses = [];
+        for (let i = 0; i < 4; i++) statuses.push(await attempt(inOurPrefix()));
+        statuses.push(await attempt(inNextPrefix()));
+        expect(statuses, name).to.deep.equal([ok, ok, ok, 429, ok]);
+      }
+
+      const checks = [];
+      for (let i = 0; i < 4; i++) {
+        const socket: Socket = io(`${server.url}${NETWORK_CHECK_NAMESPACE}`, {
+          transports: ['websocket'],
+          extraHeaders: { origin: server.origin, ...inOurPrefix() },
+          reconnection: false,
+          forceNew: true,
+        });
+        try {
+          const started = (await socket.timeout(10_000).emitWithAck('check:start', { rtpCapabilities: await deviceRtpCapabilities(server) })) as { ok: boolean };
+          checks.push(started.ok);
+        } finally {
+          socket.disconnect();
+        }
+      }
+      expect(checks, 'network checks').to.deep.equal([true, true, true, false]);
     });
   });
 });

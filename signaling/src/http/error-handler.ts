@@ -7,6 +7,9 @@ export function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let error: AppError;
     if (err instanceof AppError) error = err;
+    // (Paths with broken percent-encoding are answered before any route: see malformed-paths.ts. This is
+    // the router's own refusal to decode one, should a path reach it.)
+    else if (err instanceof URIError) error = new AppError('bad_request', 'this address is not valid');
     else if (isBodyError(err)) error = new AppError('bad_request', err.type === 'entity.too.large' ? 'payload too large' : 'malformed JSON');
     else {
       // The route's pattern, not the path: an old-form consultation link (still opened) has its secret in the path.

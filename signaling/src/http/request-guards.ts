@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { parse as parseCookies } from 'cookie';
-import { AppError } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import { sameSecret } from '../ids.ts';
 import type { LoginStep, Session, SessionStore } from '../auth/session-store.ts';
 
@@ -23,6 +23,25 @@ export function requireSameOrigin(allowedOrigins: string[]) {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
     const origin = req.headers.origin;
     if (!origin || !allowedOrigins.includes(origin)) return next(new AppError('csrf_failed', 'request from another site'));
+    next();
+  };
+}
+
+/**
+ * Reading, as well as changing, only from our own pages: another site's link, image or form opening an
+ * admin address still carries the session cookie (SameSite=Lax lets top-level GETs through), and would
+ * download personal data or leave an export in the audit log. Browsers say where a request comes from
+ * (Sec-Fetch-Site; Origin on most); a request that says another site gets 404, as an address that does
+ * not exist. A request that says nothing (a server-side client, an old browser) is let through: the
+ * attack needs a browser, and every browser we support sends Sec-Fetch-Site.
+ */
+export function refuseCrossSite(allowedOrigins: string[]) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const site = req.headers['sec-fetch-site'];
+    const origin = req.headers.origin;
+    if ((site !== undefined && site !== 'same-origin' && site !== 'none') || (origin !== undefined && !allowedOrigins.includes(origin))) {
+      return next(notFound());
+    }
     next();
   };
 }

@@ -35,7 +35,7 @@ export function attachNetworkCheckNamespace(nsp: Namespace, s: Services): void {
           starting = true;
           let started: LoopbackTest | null;
           try {
-            const allowed = await s.rateLimiter.allow('network-check', addressOf(socket.request), s.config.NETWORK_CHECK_LIMIT_PER_HOUR, 3_600_000);
+            const allowed = await s.rateLimiter.allow('network-check', { address: addressOf(socket.request) }, s.config.NETWORK_CHECK_LIMIT_PER_HOUR, 3_600_000);
             if (!allowed) throw new AppError('rate_limited', 'too many network tests from this address; try again later');
             started = await s.media.startLoopbackTest(rtpCapabilities as unknown as types.RtpCapabilities, NETWORK_CHECK_MAX_SECONDS * 1000, s.config.NETWORK_CHECK_MAX_CONCURRENT);
             if (!started) throw new AppError('rate_limited', 'too many network tests are running; try again in a minute');

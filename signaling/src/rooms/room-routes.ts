@@ -16,7 +16,7 @@ export function roomRoutes(s: Services): Router {
     const parsed = roomSlug.safeParse(req.params.slug);
     const room = parsed.success ? await s.organizations.findRoomBySlug(parsed.data) : null;
     if (room) return room;
-    const allowed = await s.rateLimiter.allow('unknown-room', req.ip ?? '', s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
+    const allowed = await s.rateLimiter.allow('unknown-room', { address: req.ip }, s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
     throw allowed ? notFound('This link is not valid') : new AppError('rate_limited', 'too many requests');
   }
 

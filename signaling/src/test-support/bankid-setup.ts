@@ -8,6 +8,7 @@ export const bankIdEnv = () => ({
   DATA_ENCRYPTION_KEYS: `t1:${randomBytes(32).toString('base64')}`,
   IDENTITY_HASH_KEY: randomBytes(32).toString('hex'),
   BANKID_ALLOW_INSECURE_ISSUER: 'true',
+  BANKID_ALLOWED_ADDRESS_RANGES: '127.0.0.0/8',
 });
 
 /** A test server with BankID keys and a broker stand-in whose client sends people back to it. */

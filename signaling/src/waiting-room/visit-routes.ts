@@ -18,7 +18,7 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
     const body = parse(visitRequest, req.body);
     // The limit and the room's link are looked up together (one round trip to Redis).
     const [allowed, roomOfLink] = await Promise.all([
-      s.rateLimiter.allow('join', req.ip ?? '', s.config.JOIN_LIMIT_PER_MINUTE, 60_000),
+      s.rateLimiter.allow('join', { address: req.ip }, s.config.JOIN_LIMIT_PER_MINUTE, 60_000),
       'roomSlug' in body ? s.organizations.findRoomBySlugRecent(body.roomSlug) : null,
     ]);
     if (!allowed) throw new AppError('rate_limited', 'too many check-ins from this address; wait a minute');
