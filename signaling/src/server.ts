@@ -75,6 +75,8 @@ import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts'
 export interface RunningServer {
   url: string;
   services: Services;
+  /** The HTTP app, for tests that walk its routes (test-support/routes.ts). */
+  app: express.Express;
   purge: PurgeJob;
   close(): Promise<void>;
 }
@@ -213,6 +215,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   return {
     url,
     services,
+    app,
     purge,
     async close() {
       await purge.stop();

@@ -16,10 +16,10 @@ import { AppError, notFound } from '../errors.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 import { bindEvents, type Handlers } from '../socket/bind-events.ts';
-import type { ProfessionalSocket } from '../socket/types.ts';
+import { socketRooms, type ProfessionalSocket } from '../socket/types.ts';
 import { announceLine, announcePlaces } from '../waiting-room/queue-place.ts';
 import type { EmbeddedSession } from './embedded-sessions.ts';
-import { isClosed } from './embedding-routes.ts';
+import { consultationOver, isClosed } from './embedding-routes.ts';
 
 export interface EmbeddedSocketData {
   embedded: EmbeddedSession;
@@ -31,12 +31,6 @@ export interface EmbeddedSocketData {
 }
 export type EmbeddedProfessionalNamespace = Namespace<EmbeddedProfessionalClientEvents, EmbeddedProfessionalServerEvents, {}, EmbeddedSocketData>;
 type EmbeddedSocket = Socket<EmbeddedProfessionalClientEvents, EmbeddedProfessionalServerEvents, {}, EmbeddedSocketData>;
-
-/** The Socket.IO rooms of this namespace: the sockets of one consultation's embedded views, and of one session. */
-export const embedRooms = {
-  consultation: (consultationId: string) => `embed-consultation:${consultationId}`,
-  session: (sessionHash: string) => `embed-session:${sessionHash}`,
-};
 
 /** The consultation's visitor as a queue card shows them, while they wait; null otherwise. */
 async function waitingVisitorOf(s: Services, orgId: string, visitorId: string | null): Promise<WaitingVisitor | null> {
@@ -73,18 +67,23 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
   // What happens to a consultation reaches its embedded views (from whichever process it happened in).
   s.events.subscribe(async (event) => {
     if (!event.consultationId) return;
-    const room = nsp.to(embedRooms.consultation(event.consultationId));
+    const room = nsp.to(socketRooms.embedConsultation(event.consultationId));
     if (event.type === 'visitor.arrived' || event.type === 'visitor.transferred') {
       room.emit('consultation:visitor', await waitingVisitorOf(s, event.organizationId, event.data.visitorId ?? null));
     } else if (event.type === 'visitor.left' || event.type === 'visitor.denied' || event.type === 'visitor.admitted') {
       room.emit('consultation:visitor', null);
+    }
+    // The consultation's sessions end with it (its call ended, the visitor was turned away, it was cancelled).
+    if (event.type === 'call.ended' || event.type === 'visitor.left' || event.type === 'visitor.denied' || event.type === 'consultation.cancelled') {
+      const state = await s.redis.hget(keys.consultation(event.organizationId, event.consultationId), 'state');
+      if (consultationOver(state)) s.notify.embeddedSessionsEnded(await s.embedding.sessions.endConsultation(event.organizationId, event.consultationId));
     }
   });
 
   nsp.on('connection', (socket: EmbeddedSocket) => {
     const { embedded } = socket.data;
     const { orgId, professionalId, consultationId } = embedded;
-    void socket.join([embedRooms.consultation(consultationId), embedRooms.session(embedded.sessionHash)]);
+    void socket.join([socketRooms.embedConsultation(consultationId), socketRooms.embedSession(embedded.sessionHash)]);
     const participant: CallParticipant = { role: 'professional', orgId, id: professionalId };
     const who = socketActorOf(s.config.trustProxy, socket.data.session, socket.request);
     const asDashboardSocket = socket as unknown as ProfessionalSocket;
@@ -109,8 +108,7 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
         renewedAt = now;
         return;
       }
-      socket.emit('session:ended');
-      socket.disconnect(true);
+      s.notify.embeddedSessionsEnded([embedded.sessionHash]);
       throw new AppError('unauthorized', 'please open the consultation again');
     };
 

@@ -114,6 +114,8 @@ export const keys = {
   professionalLink: (orgId: string, secretHash: string) => `${tag(orgId)}:pro-link:${secretHash}`,
   /** An embedded professional view's session (a bearer token for one consultation), by the hash of its secret. */
   embedSession: (orgId: string, secretHash: string) => `${tag(orgId)}:embed-session:${secretHash}`,
+  /** Set: the embedded sessions' hashes of one consultation, so they end with it (expires with the longest a session may live). */
+  consultationEmbedSessions: (orgId: string, consultationId: string) => `${tag(orgId)}:embed-sessions:${consultationId}`,
   /** The origins (JSON list) allowed to frame the organization's pages, set by its admins. */
   embedOrigins: (orgId: string) => `${tag(orgId)}:embed-origins`,
 

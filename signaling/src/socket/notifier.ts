@@ -75,6 +75,14 @@ export class Notifier {
     for (const hash of sessionHashes) this.sessionEnded(hash);
   }
 
+  /** Embedded sessions ended (their consultation ended, expiry): told, then closed. */
+  embeddedSessionsEnded(sessionHashes: string[]): void {
+    if (!this.embeddedProfessionals || !sessionHashes.length) return;
+    const room = this.embeddedProfessionals.in(sessionHashes.map((hash) => socketRooms.embedSession(hash)));
+    room.emit('session:ended');
+    room.disconnectSockets(true);
+  }
+
   /** Logout or expiry: tell the dashboard why, then close every socket of that session. */
   sessionEnded(sessionHash: string): void {
     const room = this.professionals.in(socketRooms.session(sessionHash));

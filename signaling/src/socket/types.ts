@@ -40,4 +40,8 @@ export const socketRooms = {
   session: (sessionHash: string) => `session:${sessionHash}`,
   /** The sockets of one dashboard device (tabs of one browser share it): where its sealed message copies go. */
   messageDevice: (deviceId: string) => `message-device:${deviceId}`,
+  /** The sockets of one consultation's embedded professional views (embedding/). */
+  embedConsultation: (consultationId: string) => `embed-consultation:${consultationId}`,
+  /** The sockets of one embedded session. */
+  embedSession: (sessionHash: string) => `embed-session:${sessionHash}`,
 };

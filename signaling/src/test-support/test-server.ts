@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket as ClientSocket } from 'socket.io-client';
 import {
+  EMBED_NAMESPACE,
   NAMESPACE,
   NETWORK_CHECK_NAMESPACE,
   type ProfessionalClientEvents,
@@ -20,7 +21,7 @@ import { sessionCookieName } from '../http/request-guards.ts';
 import { keys } from '../redis/keys.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { startServer } from '../server.ts';
+import { startServer, type RunningServer } from '../server.ts';
 import type { Services } from '../services.ts';
 import type { PurgeJob } from '../retention/purge-job.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -45,6 +46,8 @@ export interface TestServer {
   /** The server's PUBLIC_ORIGIN: what browsers of our own pages send as Origin. */
   origin: string;
   services: Services;
+  /** The server's HTTP app (walk its routes with test-support/routes.ts). */
+  app: RunningServer['app'];
   /** The server's purge job (tests run passes themselves rather than wait for the minute). */
   purge: PurgeJob;
   redis: TestRedis;
@@ -108,6 +111,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; redi
       url: running.url,
       origin: config.publicOrigin,
       services: running.services,
+      app: running.app,
       purge: running.purge,
       redis,
       logs: () => [...lines],
@@ -360,6 +364,16 @@ export function visitorSocket(server: TestServer, token: string, origin?: string
 /** A professional's socket with the session cookie (`name=value`), connected. origin '' sends none. */
 export function professionalSocket(server: TestServer, cookie: string | undefined, origin?: string): Promise<ProfessionalClient> {
   return connect<ProfessionalClient>(server, NAMESPACE.professional, { cookie, origin });
+}
+
+/** An embedded professional view's socket (a professional link's bearer token, no cookie), connected. */
+export function embeddedSocket(server: TestServer, token: unknown): Promise<AnyClient> {
+  return connect<AnyClient>(server, EMBED_NAMESPACE, { token: token as string });
+}
+
+/** Redeems a professional link's token as its page does (top level and iframe alike). */
+export function redeemProfessionalLink(server: TestServer, token: unknown): Promise<Response> {
+  return postJson(server, '/api/professional-links/redeem', { token });
 }
 
 /** A socket of the network check (anyone may open one), connected. */
