@@ -154,6 +154,17 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
       },
     };
     bindEvents(socket, embeddedProfessionalEvents, handlers, s.log, guard);
-    socket.on('disconnect', () => calls.socketGone(asDashboardSocket));
+    // As a dashboard's: a session can end with no event from this socket (idle timeout, maximum age, the
+    // organization closed from another process), and the view must not go on hearing of its visitor.
+    const check = setInterval(() => {
+      s.embedding.sessions.isAlive(embedded).then(
+        (alive) => alive || s.notify.embeddedSessionsEnded([embedded.sessionHash]),
+        (err: Error) => s.log.warn({ err: err.message }, 'could not check a session'),
+      );
+    }, s.config.SESSION_CHECK_SECONDS * 1000);
+    socket.on('disconnect', () => {
+      clearInterval(check);
+      calls.socketGone(asDashboardSocket);
+    });
   });
 }

@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import type { ProfessionalLinkRedeemed, VisitResponse } from '../../protocol/index.ts';
+import { SessionStore } from '../auth/session-store.ts';
 import { cancelConsultation } from '../consultations/schedule.ts';
 import type { AppError } from '../errors.ts';
 import { sessionCookieName } from '../http/request-guards.ts';
 import { hashSecret } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
+import { closeOrganization } from '../retention/organization-deletion.ts';
 import { filledPath, routesOf } from '../test-support/routes.ts';
 import {
   addMember,
@@ -14,6 +16,7 @@ import {
   deviceRtpCapabilities,
   disconnected,
   embeddedSocket,
+  memberApi,
   postJson,
   professionalSocket,
   redeemProfessionalLink,
@@ -33,6 +36,8 @@ import { professionalLinkHandler } from './embedding-routes.ts';
  * than the one consultation the link names, at the top level as in an iframe. No cookie, no dashboard, no
  * admin page, no other consultation; and the session ends with the consultation.
  */
+const CHECK_SECONDS = 4;
+
 describe('a professional link opens its one consultation, never the dashboard (real server, Redis, mediasoup)', function () {
   this.timeout(60_000);
   let server: TestServer;
@@ -40,7 +45,8 @@ describe('a professional link opens its one consultation, never the dashboard (r
   let admin: TestMember;
 
   before(async () => {
-    server = await startTestServer();
+    // Sessions re-checked every 4 s: what ends "at once" must end well before the next check.
+    server = await startTestServer({ env: { SESSION_CHECK_SECONDS: String(CHECK_SECONDS) } });
     org = await createOrganization(server.services, { name: 'Fjord Clinic' });
     admin = await addMember(server.services, org.org.id, { role: 'admin' });
   });
@@ -161,5 +167,57 @@ describe('a professional link opens its one consultation, never the dashboard (r
     expect(await told).to.equal('told');
     await disconnected(socket);
     expect(await refusedConnection(embeddedSocket(server, embedToken))).to.equal('unauthorized');
+  });
+
+  describe('its session ends with its member’s sessions, as a dashboard’s does', () => {
+    /** An open consultation view of a member of `o`, its socket and its session's key. */
+    const openView = async (o: TestOrganization, member: { id: string }) => {
+      const { consultation } = await server.services.consultations.create({ orgId: o.org.id, roomId: o.room.id, professionalId: o.professional.id, scheduledAt: null }, 86_400_000);
+      const link = await professionalLinkHandler(server.services, o.org.id, consultation.id, { professionalId: member.id });
+      const res = await redeemProfessionalLink(server, /#link=(.+)$/.exec(link.url)![1]!);
+      const { embedToken } = (await res.json()) as ProfessionalLinkRedeemed;
+      const socket = await embeddedSocket(server, embedToken);
+      const told = new Promise((resolve) => socket.once('session:ended', () => resolve('told')));
+      return { embedToken, socket, told, key: keys.embedSession(o.org.id, hashSecret(embedToken.split('.')[1]!)) };
+    };
+    /** Closed at once: told and disconnected well before the periodic check could have done it. */
+    const endedAtOnce = async (view: Awaited<ReturnType<typeof openView>>) => {
+      const startedAt = Date.now();
+      await disconnected(view.socket, (CHECK_SECONDS * 1000) / 2);
+      expect(await view.told).to.equal('told');
+      expect(Date.now() - startedAt).to.be.below((CHECK_SECONDS * 1000) / 2);
+      expect(await server.redis.client.exists(view.key)).to.equal(0);
+      expect(await refusedConnection(embeddedSocket(server, view.embedToken))).to.equal('unauthorized');
+    };
+
+    it('the member is removed: their consultation view closes at once', async () => {
+      const member = await addMember(server.services, org.org.id, { role: 'admin' });
+      const view = await openView(org, member);
+      const res = await (await memberApi(server, org.org.id, admin.id)).call('DELETE', `/api/admin/members/${member.id}`);
+      expect(res.status).to.equal(204);
+      await endedAtOnce(view);
+    });
+
+    it('the member’s password is reset: their consultation view closes at once', async () => {
+      const member = await addMember(server.services, org.org.id, { role: 'admin' });
+      const view = await openView(org, member);
+      const res = await (await memberApi(server, org.org.id, admin.id)).call('POST', `/api/admin/members/${member.id}/reset-password`);
+      expect(res.status).to.equal(200);
+      await endedAtOnce(view);
+    });
+
+    it('the organization is closed (from another process): the session is gone at once, its view closes at the next check', async () => {
+      const closing = await createOrganization(server.services);
+      const view = await openView(closing, closing.professional);
+      // As `npm run org:close` does it: its own process, with no socket to tell.
+      await closeOrganization(
+        { redis: server.redis.client, organizations: server.services.organizations, sessions: new SessionStore(server.redis.client, 1, 1), apiKeys: server.services.apiKeys },
+        closing.org.id,
+      );
+      expect(await server.redis.client.exists(view.key)).to.equal(0);
+      expect(await refusedConnection(embeddedSocket(server, view.embedToken))).to.equal('unauthorized');
+      await disconnected(view.socket, CHECK_SECONDS * 1000 + 3000);
+      expect(await view.told).to.equal('told');
+    });
   });
 });

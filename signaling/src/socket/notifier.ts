@@ -70,12 +70,13 @@ export class Notifier {
     if (deleted) this.professionals.in(socketRooms.room(roomId)).socketsLeave(socketRooms.room(roomId));
   }
 
-  /** A member removed or their password reset: each of their sessions is told, then closed. */
+  /** A member removed or their password reset: each of their sessions, embedded ones included, is told, then closed. */
   sessionsEnded(sessionHashes: string[]): void {
     for (const hash of sessionHashes) this.sessionEnded(hash);
+    this.embeddedSessionsEnded(sessionHashes);
   }
 
-  /** Embedded sessions ended (their consultation ended, expiry): told, then closed. */
+  /** Embedded sessions ended (their consultation ended, their member's sessions ended, expiry): told, then closed. */
   embeddedSessionsEnded(sessionHashes: string[]): void {
     if (!this.embeddedProfessionals || !sessionHashes.length) return;
     const room = this.embeddedProfessionals.in(sessionHashes.map((hash) => socketRooms.embedSession(hash)));
