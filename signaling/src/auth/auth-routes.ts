@@ -98,7 +98,7 @@ export function authRoutes(s: Services): Router {
     const { session } = res.locals;
     await s.sessions.destroy(session);
     await s.audit.record({ ...httpActorOf(req, res), action: 'logout' });
-    s.notify.sessionEnded(session.sessionHash);
+    s.notify.sessionEnded(session.orgId, session.sessionHash);
     s.log.info({ orgId: session.orgId, professionalId: session.professionalId }, 'professional logged out');
     res.clearCookie(cookieName, { path: '/', httpOnly: true, secure, sameSite: 'lax' });
     res.status(204).end();

@@ -47,7 +47,9 @@ export class CallService {
   constructor(private readonly s: Services) {
     s.media.on('call-media-lost', (callId) => {
       s.log.warn({ callId }, 'call lost its media server; participants rejoin');
-      s.notify.mediaLost(callId);
+      // The media server knows no organizations; the sockets that joined the call here do.
+      const orgId = this.organizationOfCall(callId);
+      if (orgId) s.notify.mediaLost(orgId, callId);
     });
   }
 
@@ -70,7 +72,7 @@ export class CallService {
     // A call keeps the professional logged in; a ready call does not (an open dashboard must still time out).
     if (!ready) this.keepAlive(callId, entry);
     participants.set(participantId, entry);
-    await socket.join(socketRooms.call(callId));
+    await socket.join(socketRooms.call(orgId, callId));
     const media = await router.join(participantId, rtpCapabilities as unknown as types.RtpCapabilities);
     this.s.log.info({ callId, role: p.role, orgId, ready }, 'participant joined call media');
     // Before the answer: the others start sealing their keys for the newcomer while its transports connect.
@@ -246,7 +248,7 @@ export class CallService {
     if (!colleague) throw notFound('no such colleague');
     await this.s.calls.invite(call, professionalId, MAX_CALL_PARTICIPANTS);
     this.s.log.info({ callId, orgId: p.orgId, professionalId: p.id, invited: professionalId }, 'colleague asked into a call');
-    this.s.notify.professionals.to(socketRooms.professional(professionalId)).emit('call:invited', { callId, by: inviter?.name ?? '' });
+    this.s.notify.professionals.to(socketRooms.professional(p.orgId, professionalId)).emit('call:invited', { callId, by: inviter?.name ?? '' });
   }
 
   /** Admits a waiting visitor into an ongoing call of this professional's (a group call). */
@@ -269,7 +271,7 @@ export class CallService {
     await this.s.audit.record({ ...actor, action: 'call_end', targetId: call.id, detail: { by: ender, seconds: Math.round((endedAt - call.startedAt) / 1000) } });
     // Visitors sent back to wait are not told the call ended: their visit goes on. Colleagues asked in
     // are, joined or not (their dashboard stops offering to join).
-    this.s.notify.callEnded(call.id, told);
+    this.s.notify.callEnded(call.orgId, call.id, told);
     settleEndedVisits(this.s, call.orgId, told.visitorIds);
     // Each consultation in the call hears its end (a visitor who left first: the call's own visitor's).
     const durationSeconds = Math.max(0, Math.round((endedAt - call.startedAt) / 1000));
@@ -278,8 +280,15 @@ export class CallService {
     }
     this.forget(call.id);
     this.s.media.closeCall(call.id);
-    this.s.notify.visitors.in(socketRooms.call(call.id)).socketsLeave(socketRooms.call(call.id));
-    this.s.notify.professionals.in(socketRooms.call(call.id)).socketsLeave(socketRooms.call(call.id));
+    const room = socketRooms.call(call.orgId, call.id);
+    this.s.notify.visitors.in(room).socketsLeave(room);
+    this.s.notify.professionals.in(room).socketsLeave(room);
+  }
+
+  /** The organization of a call that sockets of this process joined or readied (none: no one here to tell). */
+  private organizationOfCall(callId: string): string | undefined {
+    for (const j of this.joined.get(callId)?.values() ?? []) return j.participant.orgId;
+    return this.ready.get(callId)?.participant.orgId;
   }
 
   /** Someone's media leaves the call at once, and the others are told (they change their keys). */
@@ -288,7 +297,7 @@ export class CallService {
     if (entry) {
       clearInterval(entry.keepAlive);
       this.joined.get(callId)!.delete(participantId);
-      void entry.socket.leave(socketRooms.call(callId));
+      void entry.socket.leave(socketRooms.call(entry.participant.orgId, callId));
     }
     this.s.media.existingRouter(callId)?.leave(participantId);
     for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-left', { callId, peerId: participantId });
@@ -315,7 +324,7 @@ export class CallService {
     if (result !== 'ok') throw notFound('the visitor is not in this call');
     const participantId = mediaParticipantId({ role: 'visitor', orgId: call.orgId, id: visitorId });
     this.dropParticipant(callId, participantId);
-    this.s.notify.visitors.in(socketRooms.visitor(visitorId)).socketsLeave(socketRooms.call(callId));
+    this.s.notify.visitors.in(socketRooms.visitor(call.orgId, visitorId)).socketsLeave(socketRooms.call(call.orgId, callId));
     this.s.log.info({ callId, orgId: call.orgId, visitorId }, 'visitor sent back to the waiting room');
     return { ...visitor, state: 'waiting', callId: undefined };
   }

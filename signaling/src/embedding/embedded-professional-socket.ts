@@ -67,7 +67,7 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
   // What happens to a consultation reaches its embedded views (from whichever process it happened in).
   s.events.subscribe(async (event) => {
     if (!event.consultationId) return;
-    const room = nsp.to(socketRooms.embedConsultation(event.consultationId));
+    const room = nsp.to(socketRooms.embedConsultation(event.organizationId, event.consultationId));
     if (event.type === 'visitor.arrived' || event.type === 'visitor.transferred') {
       room.emit('consultation:visitor', await waitingVisitorOf(s, event.organizationId, event.data.visitorId ?? null));
     } else if (event.type === 'visitor.left' || event.type === 'visitor.denied' || event.type === 'visitor.admitted') {
@@ -76,14 +76,14 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
     // The consultation's sessions end with it (its call ended, the visitor was turned away, it was cancelled).
     if (event.type === 'call.ended' || event.type === 'visitor.left' || event.type === 'visitor.denied' || event.type === 'consultation.cancelled') {
       const state = await s.redis.hget(keys.consultation(event.organizationId, event.consultationId), 'state');
-      if (consultationOver(state)) s.notify.embeddedSessionsEnded(await s.embedding.sessions.endConsultation(event.organizationId, event.consultationId));
+      if (consultationOver(state)) s.notify.embeddedSessionsEnded(event.organizationId, await s.embedding.sessions.endConsultation(event.organizationId, event.consultationId));
     }
   });
 
   nsp.on('connection', (socket: EmbeddedSocket) => {
     const { embedded } = socket.data;
     const { orgId, professionalId, consultationId } = embedded;
-    void socket.join([socketRooms.embedConsultation(consultationId), socketRooms.embedSession(embedded.sessionHash)]);
+    void socket.join([socketRooms.embedConsultation(orgId, consultationId), socketRooms.embedSession(orgId, embedded.sessionHash)]);
     const participant: CallParticipant = { role: 'professional', orgId, id: professionalId };
     const who = socketActorOf(s.config.trustProxy, socket.data.session, socket.request);
     const asDashboardSocket = socket as unknown as ProfessionalSocket;
@@ -108,7 +108,7 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
         renewedAt = now;
         return;
       }
-      s.notify.embeddedSessionsEnded([embedded.sessionHash]);
+      s.notify.embeddedSessionsEnded(orgId, [embedded.sessionHash]);
       throw new AppError('unauthorized', 'please open the consultation again');
     };
 
@@ -138,9 +138,9 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
         const { callId, lineNow } = await s.waitingRoom.admit(waiting, pro, Date.now());
         s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
         s.log.info({ orgId, visitorId: waiting.id, professionalId, callId, embedded: true }, 'visitor admitted');
-        s.notify.admitted(waiting.id, callId);
-        s.notify.visitorRemoved({ visitorId: waiting.id, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
-        if (lineNow) announceLine(s, lineNow);
+        s.notify.admitted(orgId, waiting.id, callId);
+        s.notify.visitorRemoved(orgId, { visitorId: waiting.id, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
+        if (lineNow) announceLine(s, orgId, lineNow);
         else void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
         await Promise.all([
           s.audit.record({ ...who, action: 'admit', targetId: waiting.id, detail: { callId, roomId: waiting.roomId, embedded: true } }),
@@ -158,7 +158,7 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
     // organization closed from another process), and the view must not go on hearing of its visitor.
     const check = setInterval(() => {
       s.embedding.sessions.isAlive(embedded).then(
-        (alive) => alive || s.notify.embeddedSessionsEnded([embedded.sessionHash]),
+        (alive) => alive || s.notify.embeddedSessionsEnded(orgId, [embedded.sessionHash]),
         (err: Error) => s.log.warn({ err: err.message }, 'could not check a session'),
       );
     }, s.config.SESSION_CHECK_SECONDS * 1000);
