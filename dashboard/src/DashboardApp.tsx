@@ -46,12 +46,6 @@ function invitationInLink(): string | null {
   return m ? m[1]! : null;
 }
 
-/** Opened from a records system's single-use link (embed/ProfessionalLinkPage): `#consultation=<id>`. */
-function consultationInLink(): string | null {
-  const m = /^#consultation=([0-9a-f]{32})$/.exec(location.hash);
-  return m ? m[1]! : null;
-}
-
 /** Preview media that an admission took over: the call stops it, not the preview's cleanup. */
 const handedOver = new WeakSet<LocalMedia>();
 interface ActiveCall {
@@ -68,7 +62,6 @@ export function DashboardApp() {
   if (me) setOrganizationTimeZone(me.organization.timeZone);
   const [invitation, setInvitation] = useState(invitationInLink);
   const [alertLink, setAlertLink] = useState(alertLinkInLink);
-  const [consultationLink, setConsultationLink] = useState(consultationInLink);
   const [notice, setNotice] = useState<string | undefined>();
   const [socket, setSocket] = useState<ProfessionalSocket | null>(null);
   const [view, setView] = useState<View>('queue');
@@ -149,19 +142,6 @@ export function DashboardApp() {
       () => setNotice(t('alerts.linkExpired')),
     );
   }, [ready, alertLink]);
-
-  // Opened at a consultation from the records system: its patient is shown once they are here.
-  useEffect(() => {
-    if (!ready || !consultationLink) return;
-    history.replaceState(null, '', location.pathname);
-    setConsultationLink(null);
-    setView('queue');
-    setNotice(t('embed.consultationOpened'));
-    api<{ visitorId: string | null }>('GET', `/api/embedding/consultations/${consultationLink}`).then(
-      ({ visitorId }) => visitorId && setFocusVisitor(visitorId),
-      () => undefined,
-    );
-  }, [ready, consultationLink]);
 
   const admit = async (visitor: WaitingVisitor) => {
     if (!socket) return;

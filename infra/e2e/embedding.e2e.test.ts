@@ -2,9 +2,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
-import { EMBED_MESSAGE_SOURCE, visitorLinkOf, type EmbedEvent } from '../../signaling/protocol/index.ts';
+import { EMBED_MESSAGE_SOURCE, visitorLinkOf, type EmbedEvent, type VisitResponse } from '../../signaling/protocol/index.ts';
 import { professionalLinkHandler } from '../../signaling/src/embedding/embedding-routes.ts';
-import { ask, createOrganization, startTestServer, visitorSocket, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
+import {
+  ask,
+  createOrganization,
+  joinWaitingRoom,
+  postJson,
+  startTestServer,
+  visitorSocket,
+  type TestOrganization,
+  type TestServer,
+} from '../../signaling/src/test-support/test-server.ts';
 import { storeVisitorIdentity } from '../../signaling/src/bankid/visitor-identity.ts';
 import { CHROMIUM_FLAGS, newCallContext, screenshotAll, waitForMedia } from './browser.ts';
 
@@ -159,6 +168,26 @@ describe('embedding in an EHR’s iframe (Chromium, third-party cookies blocked)
       expect(messages.map((m) => m.data.type), view).to.deep.equal(expected);
       for (const m of messages) expect(m).to.deep.equal({ origin: server.origin, data: { source: EMBED_MESSAGE_SOURCE, view, type: m.data.type } });
     }
+  });
+
+  it('a professional link opened at the top level shows that consultation’s view, sets no cookie, and the dashboard still asks for a login', async () => {
+    const { visitorUrl, professionalUrl } = await newConsultation();
+    const page = await newPage();
+    await page.goto(professionalUrl);
+    await page.getByText('The patient is not here yet').waitFor();
+    await page.getByText(`Fjord Clinic · ${org.professional.name}`).waitFor();
+    // Someone else in the same room is not this consultation's patient: never shown here.
+    await joinWaitingRoom(server, org.room.slug, 'Walk In');
+    const visit = await postJson(server, '/api/visits', { consultation: new URL(visitorUrl).pathname.slice('/c/'.length), answers: { name: 'Kari Nordmann' } });
+    expect(visit.status).to.equal(201);
+    await visitorSocket(server, ((await visit.json()) as VisitResponse).visitorToken);
+    await page.getByText('Kari Nordmann is waiting.').waitFor();
+    expect(await page.getByText('Walk In').count()).to.equal(0);
+    expect(new URL(page.url()).pathname).to.equal(`/dashboard/link/${org.org.id}`);
+    // No session cookie: the dashboard itself asks for a real login.
+    expect((await page.context().cookies(server.url)).map((c) => c.name)).to.deep.equal([]);
+    await page.goto(`${server.url}/dashboard/`);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
   });
 
   it('a page on an origin the organization does not list cannot frame the visitor view or the professional link page', async () => {

@@ -30,23 +30,20 @@ export type ProfessionalLinkCreated = z.infer<typeof professionalLinkCreated>;
 export const professionalLinkToken = z.string().regex(/^[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
 
 /**
- * POST /api/professional-links/redeem. `session`: the page is the top-level window, a normal login
- * session (cookie) is started. `embedded`: the page is inside an EHR's iframe, where cookies may be
- * blocked: a bearer token for this one consultation, kept in the page's memory only.
+ * POST /api/professional-links/redeem: the same answer at the top level and inside an EHR's iframe. A
+ * professional link never starts a cookie session (the full dashboard needs a real login): it gives a
+ * bearer token for this one consultation, kept in the page's memory only, that ends with the consultation.
  */
-export const professionalLinkRedeem = z.strictObject({ token: professionalLinkToken, mode: z.enum(['session', 'embedded']) });
+export const professionalLinkRedeem = z.strictObject({ token: professionalLinkToken });
 export type ProfessionalLinkRedeem = z.infer<typeof professionalLinkRedeem>;
 
-export type ProfessionalLinkRedeemed =
-  | { mode: 'session'; consultationId: string }
-  | {
-      mode: 'embedded';
-      consultationId: string;
-      /** Sent as `Authorization: Bearer` and in the Socket.IO `auth` payload; never stored by the page. */
-      embedToken: string;
-      professionalName: string;
-      organizationName: string;
-    };
+export interface ProfessionalLinkRedeemed {
+  consultationId: string;
+  /** Sent in the Socket.IO `auth` payload of the embedded namespace; never stored by the page. */
+  embedToken: string;
+  professionalName: string;
+  organizationName: string;
+}
 
 // ---------- origins allowed to frame an organization's pages ----------
 

@@ -75,9 +75,9 @@ import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts'
 
 export interface RunningServer {
   url: string;
-  /** The Express application (tests walk its routes). */
-  app: express.Express;
   services: Services;
+  /** The HTTP app, for tests that walk its routes (test-support/routes.ts). */
+  app: express.Express;
   purge: PurgeJob;
   close(): Promise<void>;
 }

@@ -21,16 +21,17 @@ import { VerifiedIdentity } from '../queue/VerifiedIdentity.tsx';
 type EmbeddedSocket = Socket<EmbeddedProfessionalServerEvents, EmbeddedProfessionalClientEvents>;
 
 /**
- * One consultation inside the records system's iframe: its patient when they arrive, Admit, the call,
- * and nothing else (the session can see no other visitor; the server holds it to that). Authenticated
+ * One consultation opened from the records system (in its iframe or at the top level): its patient when
+ * they arrive, Admit, the call, and nothing else (the session can see no other visitor; the server holds it to that). Authenticated
  * by the bearer token in memory, sent in the socket's `auth` payload: no cookie is needed, so it works
- * where the browser blocks third-party cookies. A reload loses it on purpose: open the link again.
+ * where the browser blocks third-party cookies. A reload loses it on purpose: open the link again. The
+ * session ends with the consultation (the call's end, or its cancelling).
  */
 export function EmbeddedConsultation({
   opened,
   onProgress,
 }: {
-  opened: Extract<ProfessionalLinkRedeemed, { mode: 'embedded' }>;
+  opened: ProfessionalLinkRedeemed;
   onProgress: (p: { stage: EmbedStage; hangUp?: () => void }) => void;
 }) {
   const [socket] = useState<EmbeddedSocket>(() => io(EMBED_NAMESPACE, { auth: { token: opened.embedToken }, transports: ['websocket', 'polling'], ...RECONNECTION }));
@@ -45,13 +46,15 @@ export function EmbeddedConsultation({
   const [ended, setEnded] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const admitting = useRef(false);
+  const endedRef = useRef(false);
 
   useEffect(() => {
     socket.on('connect', () => {
       void request(socket, 'consultation:status', {}).then(({ visitor: v }) => setVisitor(v), () => undefined);
     });
     socket.on('consultation:visitor', setVisitor);
-    socket.on('session:ended', () => setNotice(t('embed.sessionEnded')));
+    // At the call's end the session ends too; the view says the call ended, which is the news.
+    socket.on('session:ended', () => endedRef.current || setNotice(t('embed.sessionEnded')));
     socket.on('connect_error', (err) => {
       if (err.message === 'unauthorized') {
         socket.disconnect();
@@ -81,6 +84,7 @@ export function EmbeddedConsultation({
       const media = await opening;
       engine.subscribe((snapshot) => {
         if (snapshot.status !== 'ended') return;
+        endedRef.current = true;
         setEnded(true);
         media.stop();
       });

@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ErrorBody, ProfessionalLinkRedeemed } from '../../../signaling/protocol/index.ts';
-import { isFramed } from '../../../client/src/embed/embed-bridge.ts';
 import { useEmbedProgress, type EmbedStage } from '../../../client/src/embed/use-embed-progress.ts';
 import { LanguageSwitch } from '../../../client/src/i18n/LanguageSwitch.tsx';
 import { useLanguage } from '../../../client/src/i18n/i18n.ts';
@@ -16,13 +15,14 @@ function tokenInLink(): string | null {
 type State =
   | { kind: 'opening' }
   | { kind: 'failed'; message: string }
-  | { kind: 'embedded'; opened: Extract<ProfessionalLinkRedeemed, { mode: 'embedded' }> };
+  | { kind: 'opened'; opened: ProfessionalLinkRedeemed };
 
 /**
  * `/dashboard/link/<org>#link=<token>`: a single-use link from the organization's records system. At the
- * top level it logs the member in (a normal session cookie) and opens the dashboard at the consultation.
- * Inside the records system's iframe, where the browser may block our cookies, it trades the token for a
- * bearer token kept only in this page's memory, and shows that one consultation (EmbeddedConsultation).
+ * top level as inside the records system's iframe, it trades the token for a bearer token of that one
+ * consultation, kept only in this page's memory, and shows that consultation (EmbeddedConsultation). It
+ * never logs in to the dashboard: a link an EHR's API key can make must not open the organization's
+ * admin pages (the dashboard needs a real login), and no cookie means nothing the iframe could lose.
  * The token leaves the address bar at once, so a reload or a shared screenshot cannot reuse it.
  */
 export function ProfessionalLinkPage() {
@@ -36,25 +36,22 @@ export function ProfessionalLinkPage() {
     const token = tokenInLink();
     history.replaceState(null, '', location.pathname + location.search);
     if (!token) return setState({ kind: 'failed', message: t('embed.linkInvalid') });
-    const mode = isFramed() ? 'embedded' : 'session';
     void (async () => {
       const res = await fetch('/api/professional-links/redeem', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token, mode }),
+        body: JSON.stringify({ token }),
         credentials: 'same-origin',
       });
       if (!res.ok) {
         const code = ((await res.json().catch(() => null)) as { error?: ErrorBody } | null)?.error?.code;
         return setState({ kind: 'failed', message: code === 'audit_unavailable' ? t('embed.auditUnavailable') : t('embed.linkInvalid') });
       }
-      const redeemed = (await res.json()) as ProfessionalLinkRedeemed;
-      if (redeemed.mode === 'session') return location.replace(`/dashboard/#consultation=${redeemed.consultationId}`);
-      setState({ kind: 'embedded', opened: redeemed });
+      setState({ kind: 'opened', opened: (await res.json()) as ProfessionalLinkRedeemed });
     })().catch(() => setState({ kind: 'failed', message: t('embed.failed') }));
   }, []);
 
-  if (state.kind === 'embedded') return <EmbeddedConsultation opened={state.opened} onProgress={setProgress} />;
+  if (state.kind === 'opened') return <EmbeddedConsultation opened={state.opened} onProgress={setProgress} />;
   return (
     <div class="page">
       <header class="topbar">

@@ -101,7 +101,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     if (pro.id === res.locals.session.professionalId) throw new AppError('bad_request', 'you cannot remove yourself');
     await s.organizations.removeProfessional(pro.orgId, pro.id);
     // Disconnected at once: every session ends, every open dashboard is told and closed.
-    s.notify.sessionsEnded(await s.sessions.destroyAllOf(pro.orgId, pro.id));
+    s.notify.sessionsEnded(pro.orgId, await s.sessions.destroyAllOf(pro.orgId, pro.id));
     await audit(res, 'member_removed', pro.id);
     res.status(204).end();
   });
@@ -110,7 +110,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const pro = await memberOf(res, req.params.id);
     const temporaryPassword = randomBytes(12).toString('base64url');
     await s.organizations.setPassword(pro.orgId, pro.id, await hashPassword(temporaryPassword), true);
-    s.notify.sessionsEnded(await s.sessions.destroyAllOf(pro.orgId, pro.id));
+    s.notify.sessionsEnded(pro.orgId, await s.sessions.destroyAllOf(pro.orgId, pro.id));
     await audit(res, 'password_reset', pro.id);
     const body: PasswordReset = { temporaryPassword };
     res.json(body);
@@ -133,7 +133,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     if (body.members && room.kind === 'personal') throw new AppError('bad_request', 'members: a personal room belongs to its professional alone');
     if (body.name) {
       await s.organizations.renameRoom(room.orgId, room.id, body.name);
-      s.notify.roomChanged(room.id);
+      s.notify.roomChanged(room.orgId, room.id);
     }
     if (body.members) {
       const change = await s.organizations.setRoomMembers(room.orgId, room.id, await checkMembers(res, body.members));
@@ -168,7 +168,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const waiting = await s.waitingRoom.listWaiting(room.orgId, [room], retentionMsOf(org));
     if (waiting.length) throw new AppError('room_not_empty', 'someone is waiting in this room; delete it when no one is');
     await s.organizations.deleteRoom(room.orgId, room.id);
-    s.notify.roomChanged(room.id, true);
+    s.notify.roomChanged(room.orgId, room.id, true);
     await audit(res, 'room_deleted', room.id);
     res.status(204).end();
   });

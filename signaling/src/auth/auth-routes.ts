@@ -89,7 +89,7 @@ export function authRoutes(s: Services): Router {
     if (body.newPassword === body.currentPassword) throw new AppError('bad_request', 'newPassword: choose a password you have not used here');
     await s.organizations.setPassword(session.orgId, pro.id, await hashPassword(body.newPassword), false);
     const done = await s.sessions.advance(session, undefined);
-    s.notify.sessionsEnded(await s.sessions.destroyOthersOf(session));
+    s.notify.sessionsEnded(session.orgId, await s.sessions.destroyOthersOf(session));
     await s.audit.record({ ...httpActorOf(req, res), action: 'member_change', targetId: pro.id, detail: { change: 'own_password_changed' } });
     s.log.info({ orgId: session.orgId, professionalId: pro.id }, 'password changed');
     res.json(await meOf(s, done));
@@ -99,7 +99,7 @@ export function authRoutes(s: Services): Router {
     const { session } = res.locals;
     await s.sessions.destroy(session);
     await s.audit.record({ ...httpActorOf(req, res), action: 'logout' });
-    s.notify.sessionEnded(session.sessionHash);
+    s.notify.sessionEnded(session.orgId, session.sessionHash);
     s.log.info({ orgId: session.orgId, professionalId: session.professionalId }, 'professional logged out');
     res.clearCookie(cookieName, { path: '/', httpOnly: true, secure, sameSite: 'lax' });
     res.status(204).end();

@@ -133,12 +133,15 @@ export class SessionStore {
     return others;
   }
 
-  /** Ends every session of a member (removed, or password reset); returns their hashes to close their sockets. */
+  /**
+   * Ends every session of a member (removed, password reset, organization closed), their embedded sessions
+   * (EmbeddedSessions) included; returns their hashes to close their sockets.
+   */
   async destroyAllOf(orgId: string, professionalId: string): Promise<string[]> {
     const index = keys.professionalSessions(orgId, professionalId);
     const hashes = await this.redis.smembers(index);
     const tx = this.redis.multi().del(index);
-    for (const h of hashes) tx.del(keys.session(orgId, h));
+    for (const h of hashes) tx.del(keys.session(orgId, h), keys.embedSession(orgId, h));
     await tx.exec();
     return hashes;
   }

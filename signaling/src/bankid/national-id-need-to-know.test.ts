@@ -154,7 +154,7 @@ describe('a visitor’s national identity number is shown on request, to the pro
     // (The embedded view finds its visitor through the arrival event.)
     for (let i = 0; i < 50 && !(await server.redis.client.hget(`{org:${org.org.id}}:consultation:${consultation.id}`, 'visitorId')); i++) await new Promise((r) => setTimeout(r, 50));
     const link = await professionalLinkHandler(s, org.org.id, consultation.id, { professionalId: org.professional.id });
-    const redeemed = (await (await postJson(server, '/api/professional-links/redeem', { token: /#link=(.+)$/.exec(link.url)![1], mode: 'embedded' })).json()) as Extract<ProfessionalLinkRedeemed, { mode: 'embedded' }>;
+    const redeemed = (await (await postJson(server, '/api/professional-links/redeem', { token: /#link=(.+)$/.exec(link.url)![1] })).json()) as ProfessionalLinkRedeemed;
     const socket: ClientSocket = io(`${server.url}${EMBED_NAMESPACE}`, { transports: ['websocket'], extraHeaders: { origin: server.origin }, auth: { token: redeemed.embedToken }, reconnection: false, forceNew: true });
     try {
       await new Promise((resolve, reject) => {

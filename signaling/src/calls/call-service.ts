@@ -56,7 +56,9 @@ export class CallService {
   constructor(private readonly s: Services) {
     s.media.on('call-media-lost', (callId) => {
       s.log.warn({ callId }, 'call lost its media server; participants rejoin');
-      s.notify.mediaLost(callId);
+      // The media server knows no organizations; the sockets that joined the call here do.
+      const orgId = this.organizationOfCall(callId);
+      if (orgId) s.notify.mediaLost(orgId, callId);
     });
   }
 
@@ -102,7 +104,7 @@ export class CallService {
     participants.set(participantId, entry);
     let media: Awaited<ReturnType<CallRouter['join']>>;
     try {
-      await socket.join(socketRooms.call(callId));
+      await socket.join(socketRooms.call(orgId, callId));
       this.stillJoining(attempt);
       media = await router.join(participantId, rtpCapabilities as unknown as types.RtpCapabilities);
       this.stillJoining(attempt);
@@ -143,7 +145,7 @@ export class CallService {
     const current = participants?.get(participantId);
     clearInterval(entry.keepAlive);
     if (current && current !== entry) {
-      if (current.socket !== socket) void socket.leave(socketRooms.call(callId));
+      if (current.socket !== socket) void socket.leave(socketRooms.call(entry.participant.orgId, callId));
       return;
     }
     if (current === entry) {
@@ -152,7 +154,7 @@ export class CallService {
       if (replacedOne) for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-left', { callId, peerId: participantId });
     }
     router.leave(participantId);
-    void socket.leave(socketRooms.call(callId));
+    void socket.leave(socketRooms.call(entry.participant.orgId, callId));
     if (participants && participants.size === 0) {
       this.joined.delete(callId);
       if (attempt.cancelled !== 'ended') this.endUnlessRejoined(entry.participant.orgId, callId);
@@ -324,7 +326,7 @@ export class CallService {
     if (!colleague) throw notFound('no such colleague');
     await this.s.calls.invite(call, professionalId, MAX_CALL_PARTICIPANTS);
     this.s.log.info({ callId, orgId: p.orgId, professionalId: p.id, invited: professionalId }, 'colleague asked into a call');
-    this.s.notify.professionals.to(socketRooms.professional(professionalId)).emit('call:invited', { callId, by: inviter?.name ?? '' });
+    this.s.notify.professionals.to(socketRooms.professional(p.orgId, professionalId)).emit('call:invited', { callId, by: inviter?.name ?? '' });
   }
 
   /** Admits a waiting visitor into an ongoing call of this professional's (a group call). */
@@ -348,7 +350,7 @@ export class CallService {
     await this.s.audit.record({ ...actor, action: 'call_end', targetId: call.id, detail: { by: ender, seconds: Math.round((endedAt - call.startedAt) / 1000) } });
     // Visitors sent back to wait are not told the call ended: their visit goes on. Colleagues asked in
     // are, joined or not (their dashboard stops offering to join).
-    this.s.notify.callEnded(call.id, told);
+    this.s.notify.callEnded(call.orgId, call.id, told);
     settleEndedVisits(this.s, call.orgId, told.visitorIds);
     // Each consultation in the call hears its end (a visitor who left first: the call's own visitor's).
     const durationSeconds = Math.max(0, Math.round((endedAt - call.startedAt) / 1000));
@@ -357,8 +359,15 @@ export class CallService {
     }
     this.forget(call.id);
     this.s.media.closeCall(call.id);
-    this.s.notify.visitors.in(socketRooms.call(call.id)).socketsLeave(socketRooms.call(call.id));
-    this.s.notify.professionals.in(socketRooms.call(call.id)).socketsLeave(socketRooms.call(call.id));
+    const room = socketRooms.call(call.orgId, call.id);
+    this.s.notify.visitors.in(room).socketsLeave(room);
+    this.s.notify.professionals.in(room).socketsLeave(room);
+  }
+
+  /** The organization of a call that sockets of this process joined or readied (none: no one here to tell). */
+  private organizationOfCall(callId: string): string | undefined {
+    for (const j of this.joined.get(callId)?.values() ?? []) return j.participant.orgId;
+    return this.ready.get(callId)?.participant.orgId;
   }
 
   /** Someone's media leaves the call at once, and the others are told (they change their keys). */
@@ -368,7 +377,7 @@ export class CallService {
     if (entry) {
       clearInterval(entry.keepAlive);
       this.joined.get(callId)!.delete(participantId);
-      void entry.socket.leave(socketRooms.call(callId));
+      void entry.socket.leave(socketRooms.call(entry.participant.orgId, callId));
     }
     this.s.media.existingRouter(callId)?.leave(participantId);
     for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-left', { callId, peerId: participantId });
@@ -395,7 +404,7 @@ export class CallService {
     if (result !== 'ok') throw notFound('the visitor is not in this call');
     const participantId = mediaParticipantId({ role: 'visitor', orgId: call.orgId, id: visitorId });
     this.dropParticipant(callId, participantId);
-    this.s.notify.visitors.in(socketRooms.visitor(visitorId)).socketsLeave(socketRooms.call(callId));
+    this.s.notify.visitors.in(socketRooms.visitor(call.orgId, visitorId)).socketsLeave(socketRooms.call(call.orgId, callId));
     this.s.log.info({ callId, orgId: call.orgId, visitorId }, 'visitor sent back to the waiting room');
     return { ...visitor, state: 'waiting', callId: undefined };
   }

@@ -41,8 +41,8 @@ export async function cancelConsultation(s: Services, orgId: string, consultatio
   if (result === 'consultation_closed') throw new AppError('consultation_closed', 'the consultation has ended');
   if (result === 'already_cancelled') return;
   for (const { visitorId, roomId } of removed) {
-    s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:cancelled');
-    s.notify.visitorRemoved({ visitorId, roomId, reason: 'cancelled' });
+    s.notify.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:cancelled');
+    s.notify.visitorRemoved(orgId, { visitorId, roomId, reason: 'cancelled' });
     if (s.payments.available) {
       await s.payments.settleVisit(orgId, visitorId, { admitted: false }, now).catch((err: Error) => {
         // The purge job's sweep settles it later (the visitor is no longer waiting).

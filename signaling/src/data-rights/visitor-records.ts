@@ -113,7 +113,7 @@ export class VisitorRecords {
         this.s.log.warn({ orgId, err: err.message }, 'erasure: could not release a card authorization');
       });
     }
-    this.s.notify.visitors.in(socketRooms.visitor(visitorId)).disconnectSockets(true);
+    this.s.notify.visitors.in(socketRooms.visitor(orgId, visitorId)).disconnectSockets(true);
     await this.sms.forgetMessages([...listOf(smsIds), ...listOf(invitationSms)]);
     const tx = this.s.redis
       .multi()
@@ -134,7 +134,7 @@ export class VisitorRecords {
     await this.s.webhooks.store.forgetVisitor(orgId, visitorId);
     // (HSET on a call that expired meanwhile would make a record without TTL.)
     for (const callId of listOf(callIds)) if ((await this.s.redis.pttl(keys.call(orgId, callId))) === -1) await this.s.redis.del(keys.call(orgId, callId));
-    this.s.notify.visitorRemoved({ visitorId, roomId, reason: 'left' });
+    this.s.notify.visitorRemoved(orgId, { visitorId, roomId, reason: 'left' });
   }
 }
 

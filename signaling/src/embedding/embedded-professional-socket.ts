@@ -16,10 +16,10 @@ import { AppError, notFound } from '../errors.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 import { bindEvents, type Handlers } from '../socket/bind-events.ts';
-import type { ProfessionalSocket } from '../socket/types.ts';
+import { socketRooms, type ProfessionalSocket } from '../socket/types.ts';
 import { announceLine, announcePlaces } from '../waiting-room/queue-place.ts';
 import type { EmbeddedSession } from './embedded-sessions.ts';
-import { isClosed } from './embedding-routes.ts';
+import { consultationOver, isClosed } from './embedding-routes.ts';
 import { revealNationalId } from '../bankid/visitor-identity.ts';
 
 export interface EmbeddedSocketData {
@@ -32,12 +32,6 @@ export interface EmbeddedSocketData {
 }
 export type EmbeddedProfessionalNamespace = Namespace<EmbeddedProfessionalClientEvents, EmbeddedProfessionalServerEvents, {}, EmbeddedSocketData>;
 type EmbeddedSocket = Socket<EmbeddedProfessionalClientEvents, EmbeddedProfessionalServerEvents, {}, EmbeddedSocketData>;
-
-/** The Socket.IO rooms of this namespace: the sockets of one consultation's embedded views, and of one session. */
-export const embedRooms = {
-  consultation: (consultationId: string) => `embed-consultation:${consultationId}`,
-  session: (sessionHash: string) => `embed-session:${sessionHash}`,
-};
 
 /** The consultation's visitor as a queue card shows them, while they wait; null otherwise. */
 async function waitingVisitorOf(s: Services, orgId: string, visitorId: string | null): Promise<WaitingVisitor | null> {
@@ -74,18 +68,23 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
   // What happens to a consultation reaches its embedded views (from whichever process it happened in).
   s.events.subscribe(async (event) => {
     if (!event.consultationId) return;
-    const room = nsp.to(embedRooms.consultation(event.consultationId));
+    const room = nsp.to(socketRooms.embedConsultation(event.organizationId, event.consultationId));
     if (event.type === 'visitor.arrived' || event.type === 'visitor.transferred') {
       room.emit('consultation:visitor', await waitingVisitorOf(s, event.organizationId, event.data.visitorId ?? null));
     } else if (event.type === 'visitor.left' || event.type === 'visitor.denied' || event.type === 'visitor.admitted') {
       room.emit('consultation:visitor', null);
+    }
+    // The consultation's sessions end with it (its call ended, the visitor was turned away, it was cancelled).
+    if (event.type === 'call.ended' || event.type === 'visitor.left' || event.type === 'visitor.denied' || event.type === 'consultation.cancelled') {
+      const state = await s.redis.hget(keys.consultation(event.organizationId, event.consultationId), 'state');
+      if (consultationOver(state)) s.notify.embeddedSessionsEnded(event.organizationId, await s.embedding.sessions.endConsultation(event.organizationId, event.consultationId));
     }
   });
 
   nsp.on('connection', (socket: EmbeddedSocket) => {
     const { embedded } = socket.data;
     const { orgId, professionalId, consultationId } = embedded;
-    void socket.join([embedRooms.consultation(consultationId), embedRooms.session(embedded.sessionHash)]);
+    void socket.join([socketRooms.embedConsultation(orgId, consultationId), socketRooms.embedSession(orgId, embedded.sessionHash)]);
     const participant: CallParticipant = { role: 'professional', orgId, id: professionalId };
     const who = socketActorOf(s.config.trustProxy, socket.data.session, socket.request);
     const asDashboardSocket = socket as unknown as ProfessionalSocket;
@@ -110,8 +109,7 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
         renewedAt = now;
         return;
       }
-      socket.emit('session:ended');
-      socket.disconnect(true);
+      s.notify.embeddedSessionsEnded(orgId, [embedded.sessionHash]);
       throw new AppError('unauthorized', 'please open the consultation again');
     };
 
@@ -141,9 +139,9 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
         const { callId, lineNow } = await s.waitingRoom.admit(waiting, pro, Date.now());
         s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
         s.log.info({ orgId, visitorId: waiting.id, professionalId, callId, embedded: true }, 'visitor admitted');
-        s.notify.admitted(waiting.id, callId);
-        s.notify.visitorRemoved({ visitorId: waiting.id, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
-        if (lineNow) announceLine(s, lineNow);
+        s.notify.admitted(orgId, waiting.id, callId);
+        s.notify.visitorRemoved(orgId, { visitorId: waiting.id, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
+        if (lineNow) announceLine(s, orgId, lineNow);
         else void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
         await Promise.all([
           s.audit.record({ ...who, action: 'admit', targetId: waiting.id, detail: { callId, roomId: waiting.roomId, embedded: true } }),
@@ -167,6 +165,17 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
       },
     };
     bindEvents(socket, embeddedProfessionalEvents, handlers, s.log, guard);
-    socket.on('disconnect', () => calls.socketGone(asDashboardSocket));
+    // As a dashboard's: a session can end with no event from this socket (idle timeout, maximum age, the
+    // organization closed from another process), and the view must not go on hearing of its visitor.
+    const check = setInterval(() => {
+      s.embedding.sessions.isAlive(embedded).then(
+        (alive) => alive || s.notify.embeddedSessionsEnded(orgId, [embedded.sessionHash]),
+        (err: Error) => s.log.warn({ err: err.message }, 'could not check a session'),
+      );
+    }, s.config.SESSION_CHECK_SECONDS * 1000);
+    socket.on('disconnect', () => {
+      clearInterval(check);
+      calls.socketGone(asDashboardSocket);
+    });
   });
 }

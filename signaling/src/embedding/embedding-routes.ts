@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import {
   embedParentQuery,
   embedSettingsUpdate,
@@ -11,10 +11,8 @@ import {
   type ProfessionalLinkRedeemed,
 } from '../../protocol/index.ts';
 import { adminAccess } from '../admin/admin-access.ts';
-import { auditActorOf } from '../audit/audit-context.ts';
-import { startSession } from '../auth/auth-routes.ts';
 import { AppError, notFound } from '../errors.ts';
-import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import type { AuthedLocals } from '../http/request-guards.ts';
 import { parse } from '../http/validate.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
@@ -26,18 +24,21 @@ const FAILED_REDEEM_WINDOW_MS = 15 * 60_000;
 /** An organization whose contract ended (npm run org:close): its links log no one in. */
 export const isClosed = async (s: Services, orgId: string) => !!(await s.redis.hget(keys.organization(orgId), 'deletedAt'));
 
-/** A consultation of the organization that still takes people (not cancelled), with its room and visitor. */
+/** A consultation's states after which it opens nothing for anyone: its embedded sessions end then. */
+export const consultationOver = (state: string | null | undefined) => !state || state === 'cancelled' || state === 'ended';
+
+/** A consultation of the organization that still takes people (not cancelled, not ended), with its room and visitor. */
 async function liveConsultation(s: Services, orgId: string, consultationId: string) {
   if (!id.safeParse(consultationId).success) return null;
   const h = await s.redis.hgetall(keys.consultation(orgId, consultationId));
-  if (!h.id || h.state === 'cancelled') return null;
+  if (!h.id || consultationOver(h.state)) return null;
   return { id: consultationId, roomId: h.roomId!, visitorId: h.visitorId || null };
 }
 
 /**
  * POST /api/v1/consultations/{id}/professional-link, for the v1 API router to mount (it authenticates
  * the organization's API key and passes its organization): a single-use link, valid for 60 s, that opens
- * the dashboard as `professionalId`, straight into the consultation. A consultation or member that is not
+ * that one consultation as `professionalId` (never the dashboard). A consultation or member that is not
  * the organization's is as unknown as one that does not exist (404), and so is a member who may not act
  * on the consultation's room.
  */
@@ -54,13 +55,13 @@ export async function professionalLinkHandler(s: Services, orgId: string, consul
 export function embeddingRoutes(s: Services, clock: () => number = Date.now): Router {
   const router = Router();
   const { admin, orgOf, audit } = adminAccess(s);
-  const member = requireProfessional(s.sessions, s.config.cookieSecure);
 
   /**
-   * The professional link page trades its token (from the link's fragment) for a login. The link is the
-   * EHR's word that it has authenticated this member: it counts as both factors, the EHR being where the
-   * member logged in (the organization chose to trust its EHR by giving it an API key). Top level: a normal
-   * session cookie. In an iframe: a bearer token for this one consultation (see EmbeddedSessions).
+   * The professional link page trades its token (from the link's fragment) for a session of that one
+   * consultation. The link is the EHR's word that it has authenticated this member, which is why it may
+   * open no more than the consultation the EHR asked for: the same bearer token at the top level as in an
+   * iframe (see EmbeddedSessions), never a cookie. Whoever holds the EHR's API key gets no admin route, no
+   * other visitor and no other consultation from it; the full dashboard needs a real login.
    * Used, expired, malformed or unknown links all get the same answer.
    */
   router.post('/api/professional-links/redeem', async (req, res) => {
@@ -80,20 +81,6 @@ export function embeddingRoutes(s: Services, clock: () => number = Date.now): Ro
       : [null, null, null, true];
     if (!link || !pro || !org || !consultation || closed) throw await invalid();
 
-    if (body.mode === 'session') {
-      // A password an admin reset is still to be changed first, as after any other login.
-      const session = await startSession(s, res, pro.orgId, pro.id, pro.mustChangePassword ? 'password-change' : undefined);
-      // Audited before the dashboard opens, or no login (see AuditLog.recordOrRefuse): the session goes again.
-      const entry = await s.audit.record({ ...auditActorOf(session, req.ip), action: 'login', targetId: consultation.id, detail: { method: 'single_use_link' } });
-      if (!entry) {
-        await s.sessions.destroy(session);
-        throw new AppError('audit_unavailable', 'the login could not be recorded; try again in a moment');
-      }
-      s.log.info({ orgId: pro.orgId, professionalId: pro.id, method: 'single_use_link' }, 'professional logged in');
-      const answer: ProfessionalLinkRedeemed = { mode: 'session', consultationId: consultation.id };
-      return res.json(answer);
-    }
-
     const { token, session } = await s.embedding.sessions.create(pro.orgId, pro.id, consultation.id, clock());
     const entry = await s.audit.record({
       orgId: pro.orgId,
@@ -105,12 +92,11 @@ export function embeddingRoutes(s: Services, clock: () => number = Date.now): Ro
       detail: { method: 'single_use_link', embedded: true },
     });
     if (!entry) {
-      await s.redis.del(keys.embedSession(pro.orgId, session.sessionHash));
+      await s.embedding.sessions.destroy(session);
       throw new AppError('audit_unavailable', 'the login could not be recorded; try again in a moment');
     }
     s.log.info({ orgId: pro.orgId, professionalId: pro.id, method: 'single_use_link', embedded: true }, 'professional logged in');
     const answer: ProfessionalLinkRedeemed = {
-      mode: 'embedded',
       consultationId: consultation.id,
       embedToken: token,
       professionalName: pro.name,
@@ -131,14 +117,6 @@ export function embeddingRoutes(s: Services, clock: () => number = Date.now): Ro
     if (!query.success || !allowed.includes(query.data.origin)) throw notFound('not an origin this page may be embedded in');
     const body: EmbedParent = { origin: query.data.origin };
     res.json(body);
-  });
-
-  /** A logged-in member opening a consultation (after a professional link): its visitor, if they are here. */
-  router.get('/api/embedding/consultations/:id', member, async (req: Request, res: Response<unknown, AuthedLocals>) => {
-    const { orgId, professionalId } = res.locals.session;
-    const [consultation, pro] = await Promise.all([liveConsultation(s, orgId, String(req.params.id)), s.organizations.getProfessional(orgId, professionalId)]);
-    if (!consultation || !pro || !(await s.organizations.mayActOn(pro, consultation.roomId))) throw notFound('no such consultation');
-    res.json({ consultationId: consultation.id, visitorId: consultation.visitorId });
   });
 
   router.get('/api/admin/embedding', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {

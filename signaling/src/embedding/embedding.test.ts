@@ -66,7 +66,7 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
     while (!check()) await new Promise((r) => setTimeout(r, 20));
   };
   const tokenOf = (url: string) => /#link=(.+)$/.exec(url)![1]!;
-  const redeem = (token: unknown, mode: 'session' | 'embedded' = 'session') => postJson(server, '/api/professional-links/redeem', { token, mode });
+  const redeem = (token: unknown) => postJson(server, '/api/professional-links/redeem', { token });
   async function auditEntries(orgId: string): Promise<AuditEntryView[]> {
     const all: AuditEntryView[] = [];
     for await (const e of server.services.audit.each(orgId, {})) all.push(e);
@@ -85,7 +85,7 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
     });
 
   describe('the single-use professional link', () => {
-    it('opens a normal session once, as the named member, audited as a single_use_link login', async () => {
+    it('opens its consultation once, as the named member, with no cookie, audited as a single_use_link login', async () => {
       const consultationId = await consultationIn(org);
       const before = Date.now();
       const link = await professionalLinkHandler(server.services, org.org.id, consultationId, { professionalId: org.professional.id });
@@ -100,16 +100,13 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
       const auditBefore = (await auditEntries(org.org.id)).length;
       const res = await redeem(tokenOf(link.url));
       expect(res.status).to.equal(200);
-      expect(await res.json()).to.deep.equal({ mode: 'session', consultationId });
-      const cookie = cookiePairOf(res)!;
-      const me = (await (await fetch(`${server.url}/api/auth/me`, { headers: { cookie } })).json()) as Me;
-      // The EHR authenticated the member: no second factor to give here.
-      expect(me).to.deep.include({ pending: null });
-      expect(me.professional.id).to.equal(org.professional.id);
+      expect(cookiePairOf(res)).to.equal(null);
+      const body = (await res.json()) as ProfessionalLinkRedeemed;
+      expect(body).to.deep.include({ consultationId, professionalName: org.professional.name, organizationName: 'Fjord Clinic' });
       const [entry, ...rest] = (await auditEntries(org.org.id)).slice(auditBefore);
       expect(rest).to.deep.equal([]);
-      expect(entry).to.deep.include({ actor: org.professional.id, action: 'login', targetId: consultationId, detail: { method: 'single_use_link' } });
-      expect(entry!.sessionHash).to.equal(hashSecret(cookie.split('.')[1]!));
+      expect(entry).to.deep.include({ actor: org.professional.id, action: 'login', targetId: consultationId, detail: { method: 'single_use_link', embedded: true } });
+      expect(entry!.sessionHash).to.equal(hashSecret(body.embedToken.split('.')[1]!));
 
       // Used: gone from Redis, and a second use is refused.
       expect(await server.redis.client.exists(keys.professionalLink(org.org.id, hashSecret(secret)))).to.equal(0);
@@ -143,10 +140,8 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
       const wrongOrg = `${other.org.id}.${tokenOf((await professionalLinkHandler(server.services, org.org.id, consultationId, { professionalId: org.professional.id })).url).split('.')[1]}`;
       const answers = [];
       for (const token of [used, expired, unknown, wrongOrg]) {
-        for (const mode of ['session', 'embedded'] as const) {
-          const res = await redeem(token, mode);
-          answers.push({ status: res.status, body: await res.json(), cookie: cookiePairOf(res) });
-        }
+        const res = await redeem(token);
+        answers.push({ status: res.status, body: await res.json(), cookie: cookiePairOf(res) });
       }
       for (const a of answers) expect(a).to.deep.equal(answers[0]);
       expect(answers[0]).to.deep.include({ status: 404, cookie: null });
@@ -190,7 +185,7 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
     });
   });
 
-  describe('the embedded session (inside an iframe, no cookie)', () => {
+  describe('the embedded session (in an iframe or at the top level, no cookie)', () => {
     function embeddedSocket(token: unknown): Promise<ClientSocket> {
       const socket = io(`${server.url}${EMBED_NAMESPACE}`, { transports: ['websocket'], extraHeaders: { origin: server.origin }, auth: { token }, reconnection: false, forceNew: true });
       return new Promise((resolve, reject) => {
@@ -206,11 +201,11 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
       const consultationId = await consultationIn(org);
       const link = await professionalLinkHandler(server.services, org.org.id, consultationId, { professionalId: org.professional.id });
       const auditBefore = (await auditEntries(org.org.id)).length;
-      const res = await redeem(tokenOf(link.url), 'embedded');
+      const res = await redeem(tokenOf(link.url));
       expect(res.status).to.equal(200);
       expect(cookiePairOf(res)).to.equal(null);
-      const body = (await res.json()) as Extract<ProfessionalLinkRedeemed, { mode: 'embedded' }>;
-      expect(body).to.deep.include({ mode: 'embedded', consultationId, professionalName: org.professional.name, organizationName: 'Fjord Clinic' });
+      const body = (await res.json()) as ProfessionalLinkRedeemed;
+      expect(body).to.deep.include({ consultationId, professionalName: org.professional.name, organizationName: 'Fjord Clinic' });
       const [entry] = (await auditEntries(org.org.id)).slice(auditBefore);
       expect(entry).to.deep.include({ actor: org.professional.id, action: 'login', targetId: consultationId, detail: { method: 'single_use_link', embedded: true } });
 
@@ -235,7 +230,7 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
         86_400_000,
       );
       const link = await professionalLinkHandler(server.services, org.org.id, consultation.id, { professionalId: org.professional.id });
-      const { embedToken } = (await (await redeem(tokenOf(link.url), 'embedded')).json()) as Extract<ProfessionalLinkRedeemed, { mode: 'embedded' }>;
+      const { embedToken } = (await (await redeem(tokenOf(link.url))).json()) as ProfessionalLinkRedeemed;
       const socket = await embeddedSocket(embedToken);
       const heard: unknown[] = [];
       socket.on('consultation:visitor', (v: unknown) => heard.push(v));

@@ -14,7 +14,7 @@ export function professionalLinkApiRoute(clock: () => number = Date.now): ApiRou
     operationId: 'createProfessionalLink',
     summary: 'A single-use link that opens the consultation for a professional',
     description:
-      'Valid for 60 seconds and for one use. Opened at the top level it logs the named professional in to the dashboard at this consultation; as the src of an iframe on an origin the organization allows, it opens the embedded call view for this consultation only. Its use is audited as a login with the method single_use_link. Only for professionals your system has authenticated itself.',
+      'Valid for 60 seconds and for one use. Opened at the top level, or as the src of an iframe on an origin the organization allows, it opens the call view of this consultation only, as the named professional: no cookie, no dashboard, no other consultation, no admin page (the full dashboard needs a real login). The session ends with the consultation (its call ends, or it is cancelled). Its use is audited as a login with the method single_use_link. Only for professionals your system has authenticated itself.',
     params: z.strictObject({ id: apiConsultationId }),
     body: professionalLinkRequest,
     responses: [{ status: 201, description: 'The link', schema: professionalLinkCreated }],

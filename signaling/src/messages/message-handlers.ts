@@ -44,7 +44,7 @@ export class WaitingMessages {
       'messages:key': async ({ publicKey }) => {
         const visitor = await waitingVisitor();
         if ((await runScript(this.s.redis, 'setIfExists', [keys.visitor(orgId, visitorId)], ['messageKey', publicKey])) !== 'ok') throw notFound();
-        this.s.notify.professionals.to(socketRooms.room(visitor.roomId)).emit('queue:message-key', { visitorId, roomId: visitor.roomId, publicKey });
+        this.s.notify.professionals.to(socketRooms.room(orgId, visitor.roomId)).emit('queue:message-key', { visitorId, roomId: visitor.roomId, publicKey });
         return {};
       },
       'messages:readers': async () => ({ readers: await this.readers.ofRoom(orgId, (await waitingVisitor()).roomId) }),
@@ -79,7 +79,7 @@ export class WaitingMessages {
           if (err instanceof AppError) throw err;
           throw notFound('no such device');
         });
-        await socket.join(socketRooms.messageDevice(deviceId));
+        await socket.join(socketRooms.messageDevice(orgId, deviceId));
         return {};
       },
       'messages:readers': async ({ visitorId }) => {
@@ -112,8 +112,8 @@ export class WaitingMessages {
     const message = await this.store.add(visitor.orgId, visitor.id, sender, copies);
     for (const { to } of copies) {
       const copy = copyFor(visitor.id, message, to)!;
-      if (to === 'visitor') this.s.notify.visitors.to(socketRooms.visitor(visitor.id)).emit('messages:new', copy);
-      else this.s.notify.professionals.to(socketRooms.messageDevice(to)).emit('messages:new', copy);
+      if (to === 'visitor') this.s.notify.visitors.to(socketRooms.visitor(visitor.orgId, visitor.id)).emit('messages:new', copy);
+      else this.s.notify.professionals.to(socketRooms.messageDevice(visitor.orgId, to)).emit('messages:new', copy);
     }
     this.s.log.info({ orgId: visitor.orgId, visitorId: visitor.id, from: sender.from === 'visitor' ? 'visitor' : 'professional', readers: copies.length }, 'waiting-room message');
     return { messageId: message.messageId, sentAt: message.sentAt };

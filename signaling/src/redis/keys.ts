@@ -61,7 +61,10 @@ export const keys = {
   smsThrottle: (orgId: string, proId: string) => `${tag(orgId)}:sms-throttle:${proId}`,
   /** Set: hashes of a member's unused recovery codes for the second factor. */
   recoveryCodes: (orgId: string, proId: string) => `${tag(orgId)}:recovery:${proId}`,
-  /** Set: the session hashes of one member (expires with the longest a session may live). */
+  /**
+   * Set: the session hashes of one member, login and embedded sessions alike (expires with the longest a
+   * session may live), so removing the member, resetting their password or closing the organization ends all.
+   */
   professionalSessions: (orgId: string, proId: string) => `${tag(orgId)}:pro-sessions:${proId}`,
   /** A pending invitation, by the hash of its secret; expires after 72 hours. */
   invitation: (orgId: string, secretHash: string) => `${tag(orgId)}:invitation:${secretHash}`,
@@ -114,6 +117,8 @@ export const keys = {
   professionalLink: (orgId: string, secretHash: string) => `${tag(orgId)}:pro-link:${secretHash}`,
   /** An embedded professional view's session (a bearer token for one consultation), by the hash of its secret. */
   embedSession: (orgId: string, secretHash: string) => `${tag(orgId)}:embed-session:${secretHash}`,
+  /** Set: the embedded sessions' hashes of one consultation, so they end with it (expires with the longest a session may live). */
+  consultationEmbedSessions: (orgId: string, consultationId: string) => `${tag(orgId)}:embed-sessions:${consultationId}`,
   /** The origins (JSON list) allowed to frame the organization's pages, set by its admins. */
   embedOrigins: (orgId: string) => `${tag(orgId)}:embed-origins`,
 

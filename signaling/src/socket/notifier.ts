@@ -19,36 +19,38 @@ export class Notifier {
   ) {}
 
   /** Only to the dashboards that may see the room (need to know). */
-  visitorArrived(visitor: WaitingVisitor): void {
-    this.professionals.to(socketRooms.room(visitor.roomId)).emit('queue:arrived', visitor);
+  visitorArrived(orgId: string, visitor: WaitingVisitor): void {
+    this.professionals.to(socketRooms.room(orgId, visitor.roomId)).emit('queue:arrived', visitor);
   }
 
-  visitorRemoved(e: { visitorId: string; roomId: string; reason: QueueRemovalReason; by?: string }): void {
-    this.professionals.to(socketRooms.room(e.roomId)).emit('queue:removed', e);
+  visitorRemoved(orgId: string, e: { visitorId: string; roomId: string; reason: QueueRemovalReason; by?: string }): void {
+    this.professionals.to(socketRooms.room(orgId, e.roomId)).emit('queue:removed', e);
   }
 
-  admitted(visitorId: string, callId: string): void {
-    this.visitors.to(socketRooms.visitor(visitorId)).emit('visit:admitted', { callId });
+  admitted(orgId: string, visitorId: string, callId: string): void {
+    this.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:admitted', { callId });
   }
 
   /**
    * To everyone in the call's media, and to the visitors whose visit ends with it (not those sent back to
    * wait) and the professionals in it or asked into it, wherever they are.
    */
-  callEnded(callId: string, to: { visitorIds: string[]; professionalIds: string[] }): void {
-    this.visitors.to([socketRooms.call(callId), ...to.visitorIds.map((id) => socketRooms.visitor(id))]).emit('call:ended', { callId });
-    this.professionals.to([socketRooms.call(callId), ...to.professionalIds.map((id) => socketRooms.professional(id))]).emit('call:ended', { callId });
-    this.embeddedProfessionals?.to(socketRooms.call(callId)).emit('call:ended', { callId });
+  callEnded(orgId: string, callId: string, to: { visitorIds: string[]; professionalIds: string[] }): void {
+    const call = socketRooms.call(orgId, callId);
+    this.visitors.to([call, ...to.visitorIds.map((id) => socketRooms.visitor(orgId, id))]).emit('call:ended', { callId });
+    this.professionals.to([call, ...to.professionalIds.map((id) => socketRooms.professional(orgId, id))]).emit('call:ended', { callId });
+    this.embeddedProfessionals?.to(call).emit('call:ended', { callId });
   }
 
-  mediaLost(callId: string): void {
-    this.visitors.to(socketRooms.call(callId)).emit('call:media-lost', { callId });
-    this.professionals.to(socketRooms.call(callId)).emit('call:media-lost', { callId });
-    this.embeddedProfessionals?.to(socketRooms.call(callId)).emit('call:media-lost', { callId });
+  mediaLost(orgId: string, callId: string): void {
+    const call = socketRooms.call(orgId, callId);
+    this.visitors.to(call).emit('call:media-lost', { callId });
+    this.professionals.to(call).emit('call:media-lost', { callId });
+    this.embeddedProfessionals?.to(call).emit('call:media-lost', { callId });
   }
 
-  visitorPresence(e: { visitorId: string; roomId: string; online: boolean }): void {
-    this.professionals.to(socketRooms.room(e.roomId)).emit('queue:presence', e);
+  visitorPresence(orgId: string, e: { visitorId: string; roomId: string; online: boolean }): void {
+    this.professionals.to(socketRooms.room(orgId, e.roomId)).emit('queue:presence', e);
   }
 
   /**
@@ -56,28 +58,39 @@ export class Notifier {
    * and both reload their list. `admins`: a new room, which every admin sees.
    */
   roomAccessChanged(orgId: string, roomId: string, change: { added?: string[]; removed?: string[]; admins?: boolean }): void {
-    const added = (change.added ?? []).map((id) => socketRooms.professional(id));
+    const added = (change.added ?? []).map((id) => socketRooms.professional(orgId, id));
     if (change.admins) added.push(socketRooms.admins(orgId));
-    const removed = (change.removed ?? []).map((id) => socketRooms.professional(id));
-    if (added.length) this.professionals.in(added).socketsJoin(socketRooms.room(roomId));
-    if (removed.length) this.professionals.in(removed).socketsLeave(socketRooms.room(roomId));
+    const removed = (change.removed ?? []).map((id) => socketRooms.professional(orgId, id));
+    const room = socketRooms.room(orgId, roomId);
+    if (added.length) this.professionals.in(added).socketsJoin(room);
+    if (removed.length) this.professionals.in(removed).socketsLeave(room);
     if (added.length || removed.length) this.professionals.to([...added, ...removed]).emit('queue:rooms-changed');
   }
 
   /** A room was renamed or deleted: everyone who sees it reloads their list. */
-  roomChanged(roomId: string, deleted = false): void {
-    this.professionals.to(socketRooms.room(roomId)).emit('queue:rooms-changed');
-    if (deleted) this.professionals.in(socketRooms.room(roomId)).socketsLeave(socketRooms.room(roomId));
+  roomChanged(orgId: string, roomId: string, deleted = false): void {
+    const room = socketRooms.room(orgId, roomId);
+    this.professionals.to(room).emit('queue:rooms-changed');
+    if (deleted) this.professionals.in(room).socketsLeave(room);
   }
 
-  /** A member removed or their password reset: each of their sessions is told, then closed. */
-  sessionsEnded(sessionHashes: string[]): void {
-    for (const hash of sessionHashes) this.sessionEnded(hash);
+  /** A member removed or their password reset: each of their sessions, embedded ones included, is told, then closed. */
+  sessionsEnded(orgId: string, sessionHashes: string[]): void {
+    for (const hash of sessionHashes) this.sessionEnded(orgId, hash);
+    this.embeddedSessionsEnded(orgId, sessionHashes);
   }
 
   /** Logout or expiry: tell the dashboard why, then close every socket of that session. */
-  sessionEnded(sessionHash: string): void {
-    const room = this.professionals.in(socketRooms.session(sessionHash));
+  sessionEnded(orgId: string, sessionHash: string): void {
+    const room = this.professionals.in(socketRooms.session(orgId, sessionHash));
+    room.emit('session:ended');
+    room.disconnectSockets(true);
+  }
+
+  /** Embedded sessions ended (their consultation ended, their member's sessions ended, expiry): told, then closed. */
+  embeddedSessionsEnded(orgId: string, sessionHashes: string[]): void {
+    if (!this.embeddedProfessionals || !sessionHashes.length) return;
+    const room = this.embeddedProfessionals.in(sessionHashes.map((hash) => socketRooms.embedSession(orgId, hash)));
     room.emit('session:ended');
     room.disconnectSockets(true);
   }

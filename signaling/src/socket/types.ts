@@ -27,17 +27,26 @@ export type ProfessionalNamespace = Namespace<ProfessionalClientEvents, Professi
 export type VisitorSocket = Socket<VisitorClientEvents, VisitorServerEvents, {}, VisitorSocketData>;
 export type ProfessionalSocket = Socket<ProfessionalClientEvents, ProfessionalServerEvents, {}, ProfessionalSocketData>;
 
-/** Socket.IO rooms: who hears what. A waiting visitor is only ever in its own visitor room. */
+/**
+ * Socket.IO rooms: who hears what. A waiting visitor is only ever in its own visitor room. Every name
+ * starts with its organization (`org:<orgId>:`): ids that are not secret (a device id is its public key's
+ * hash, a call id reaches the browsers in it) must never let a socket of one organization into another's.
+ */
+const inOrganization = (orgId: string, name: string) => `org:${orgId}:${name}`;
 export const socketRooms = {
-  visitor: (visitorId: string) => `visitor:${visitorId}`,
-  organization: (orgId: string) => `org:${orgId}`,
+  visitor: (orgId: string, visitorId: string) => inOrganization(orgId, `visitor:${visitorId}`),
+  organization: (orgId: string) => inOrganization(orgId, 'all'),
   /** The dashboards allowed to see a room's waiting list (its members, and the organization's admins). */
-  room: (roomId: string) => `room:${roomId}`,
-  professional: (professionalId: string) => `pro:${professionalId}`,
+  room: (orgId: string, roomId: string) => inOrganization(orgId, `room:${roomId}`),
+  professional: (orgId: string, professionalId: string) => inOrganization(orgId, `pro:${professionalId}`),
   /** The organization's admins' dashboards: they hear of every room. */
-  admins: (orgId: string) => `admins:${orgId}`,
-  call: (callId: string) => `call:${callId}`,
-  session: (sessionHash: string) => `session:${sessionHash}`,
+  admins: (orgId: string) => inOrganization(orgId, 'admins'),
+  call: (orgId: string, callId: string) => inOrganization(orgId, `call:${callId}`),
+  session: (orgId: string, sessionHash: string) => inOrganization(orgId, `session:${sessionHash}`),
   /** The sockets of one dashboard device (tabs of one browser share it): where its sealed message copies go. */
-  messageDevice: (deviceId: string) => `message-device:${deviceId}`,
+  messageDevice: (orgId: string, deviceId: string) => inOrganization(orgId, `message-device:${deviceId}`),
+  /** The sockets of one consultation's embedded professional views (embedding/). */
+  embedConsultation: (orgId: string, consultationId: string) => inOrganization(orgId, `embed-consultation:${consultationId}`),
+  /** The sockets of one embedded session. */
+  embedSession: (orgId: string, sessionHash: string) => inOrganization(orgId, `embed-session:${sessionHash}`),
 };

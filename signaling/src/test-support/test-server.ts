@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket as ClientSocket } from 'socket.io-client';
 import {
+  EMBED_NAMESPACE,
   NAMESPACE,
   NETWORK_CHECK_NAMESPACE,
   type ProfessionalClientEvents,
@@ -42,11 +43,11 @@ export const testPublicKey = toBase64Url((await generateKeyPair()).publicKey);
 export interface TestServer {
   /** e.g. http://127.0.0.1:41234 */
   url: string;
-  /** The Express application, to walk its routes. */
-  app: RunningServer['app'];
   /** The server's PUBLIC_ORIGIN: what browsers of our own pages send as Origin. */
   origin: string;
   services: Services;
+  /** The server's HTTP app (walk its routes with test-support/routes.ts). */
+  app: RunningServer['app'];
   /** The server's purge job (tests run passes themselves rather than wait for the minute). */
   purge: PurgeJob;
   redis: TestRedis;
@@ -108,9 +109,9 @@ export async function startTestServer(opts: { env?: Record<string, string>; redi
     const running = await startServer(config, log);
     const server: TestServer = {
       url: running.url,
-      app: running.app,
       origin: config.publicOrigin,
       services: running.services,
+      app: running.app,
       purge: running.purge,
       redis,
       logs: () => [...lines],
@@ -363,6 +364,16 @@ export function visitorSocket(server: TestServer, token: string, origin?: string
 /** A professional's socket with the session cookie (`name=value`), connected. origin '' sends none. */
 export function professionalSocket(server: TestServer, cookie: string | undefined, origin?: string): Promise<ProfessionalClient> {
   return connect<ProfessionalClient>(server, NAMESPACE.professional, { cookie, origin });
+}
+
+/** An embedded professional view's socket (a professional link's bearer token, no cookie), connected. */
+export function embeddedSocket(server: TestServer, token: unknown): Promise<AnyClient> {
+  return connect<AnyClient>(server, EMBED_NAMESPACE, { token: token as string });
+}
+
+/** Redeems a professional link's token as its page does (top level and iframe alike). */
+export function redeemProfessionalLink(server: TestServer, token: unknown): Promise<Response> {
+  return postJson(server, '/api/professional-links/redeem', { token });
 }
 
 /** A socket of the network check (anyone may open one), connected. */

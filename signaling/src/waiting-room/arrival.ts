@@ -10,7 +10,7 @@ import type { Visitor } from './waiting-room-store.ts';
  */
 export function announceArrival(s: Services, sms: SmsAlerts, room: Room, visitor: Visitor): void {
   s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor joined the waiting room');
-  s.notify.visitorArrived(queueCardOf(visitor, room, { online: true }));
+  s.notify.visitorArrived(room.orgId, queueCardOf(visitor, room, { online: true }));
   void s.events.emit(room.orgId, 'visitor.arrived', { visitorId: visitor.id, roomId: room.id });
   void sms.visitorArrived(room, visitor.id).catch((err: Error) => s.log.warn({ err: err.message }, 'arrival SMS failed'));
 }

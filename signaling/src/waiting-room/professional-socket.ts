@@ -35,10 +35,10 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
     const { orgId, professionalId } = session;
     void socket.join([
       socketRooms.organization(orgId),
-      socketRooms.session(session.sessionHash),
-      socketRooms.professional(professionalId),
+      socketRooms.session(orgId, session.sessionHash),
+      socketRooms.professional(orgId, professionalId),
       ...(socket.data.admin ? [socketRooms.admins(orgId)] : []),
-      ...roomIds.map((id) => socketRooms.room(id)),
+      ...roomIds.map((id) => socketRooms.room(orgId, id)),
     ]);
     const participant: CallParticipant = { role: 'professional', orgId, id: professionalId };
     /** This member, session and address, as the audit log names them. */
@@ -95,7 +95,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
         renewedAt = now;
         return;
       }
-      s.notify.sessionEnded(session.sessionHash);
+      s.notify.sessionEnded(orgId, session.sessionHash);
       throw new AppError('unauthorized', 'please log in again');
     };
 
@@ -134,8 +134,8 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           await s.audit.record({ ...who, action: 'send_back', targetId: visitorId, detail: { callId } });
           const room = await s.organizations.getRoom(orgId, roomId);
           if (room) {
-            s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:sent-back', { callId, place: await placeOf(s, visitor) });
-            s.notify.visitorArrived({ visitorId, name: visitor.name, roomId, roomName: room.name, arrivedAt: visitor.arrivedAt, online: true });
+            s.notify.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:sent-back', { callId, place: await placeOf(s, visitor) });
+            s.notify.visitorArrived(orgId, { visitorId, name: visitor.name, roomId, roomName: room.name, arrivedAt: visitor.arrivedAt, online: true });
             void announcePlaces(s, orgId, roomId).catch(() => undefined);
           }
           return {};
@@ -146,8 +146,8 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           // The message may hold anything the professional typed: it goes to the visitor, never to a log.
           s.log.info({ orgId, visitorId, professionalId }, 'visitor denied');
           await s.audit.record({ ...who, action: 'deny', targetId: visitorId, detail: { roomId: waiting.roomId } });
-          s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:denied', message ? { message } : {});
-          s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'denied', by: pro.name });
+          s.notify.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:denied', message ? { message } : {});
+          s.notify.visitorRemoved(orgId, { visitorId, roomId: waiting.roomId, reason: 'denied', by: pro.name });
           void s.events.emit(orgId, 'visitor.denied', { visitorId, roomId: waiting.roomId });
           settleEndedVisits(s, orgId, [visitorId], true);
           void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
@@ -162,9 +162,9 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           await s.audit.record({ ...who, action: 'transfer', targetId: visitorId, detail: { from: waiting.roomId, to: target.id } });
           const moved = { ...waiting, roomId: target.id };
           void s.events.emit(orgId, 'visitor.transferred', { visitorId, roomId: target.id, fromRoomId: waiting.roomId });
-          s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'transferred', by: pro.name });
-          s.notify.visitorArrived({ visitorId, name: waiting.name, roomId: target.id, roomName: target.name, arrivedAt: waiting.arrivedAt, online: waiting.presence !== 'lost' });
-          s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:moved', {
+          s.notify.visitorRemoved(orgId, { visitorId, roomId: waiting.roomId, reason: 'transferred', by: pro.name });
+          s.notify.visitorArrived(orgId, { visitorId, name: waiting.name, roomId: target.id, roomName: target.name, arrivedAt: waiting.arrivedAt, online: waiting.presence !== 'lost' });
+          s.notify.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:moved', {
             roomName: target.name,
             professionalName: await s.organizations.hostNameOf(target),
             place: await placeOf(s, moved),
@@ -177,10 +177,10 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           const intoOngoingCall = !!intoCallId && !calls.isReadyFor(socket, participant, intoCallId);
           const { pro, waiting, callId, lineNow } = intoOngoingCall ? await admitIntoCall(visitorId, intoCallId) : await admitIntoNewCall(visitorId, intoCallId);
           s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
-          s.notify.admitted(visitorId, callId);
-          s.notify.visitorRemoved({ visitorId, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
+          s.notify.admitted(orgId, visitorId, callId);
+          s.notify.visitorRemoved(orgId, { visitorId, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
           // The others in line hear their new places (the admission read the line for it).
-          if (lineNow) announceLine(s, lineNow);
+          if (lineNow) announceLine(s, orgId, lineNow);
           else void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
           // Both in one round trip (auto-pipelining), after the visitor was told: the admission waits for nothing.
           await Promise.all([
@@ -212,7 +212,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
     // must not go on receiving who arrives, so it re-checks and is closed when the session is gone.
     const check = setInterval(() => {
       s.sessions.isAlive(session).then(
-        (alive) => alive || s.notify.sessionEnded(session.sessionHash),
+        (alive) => alive || s.notify.sessionEnded(orgId, session.sessionHash),
         (err: Error) => s.log.warn({ err: err.message }, 'could not check a session'),
       );
     }, s.config.SESSION_CHECK_SECONDS * 1000);

@@ -36,13 +36,13 @@ export async function announcePlaces(s: Services, orgId: string, roomId: string)
     s.redis.lrange(keys.roomCallLengths(orgId, roomId), 0, -1),
     s.organizations.roomMembers(orgId, roomId),
   ]);
-  announceLine(s, { line, lengths, professionals: members.length });
+  announceLine(s, orgId, { line, lengths, professionals: members.length });
 }
 
 /** Tells everyone in a line their place, from the line as read (by announcePlaces, or by an admission). */
-export function announceLine(s: Services, room: LineNow): void {
+export function announceLine(s: Services, orgId: string, room: LineNow): void {
   const perPerson = perPersonMs(room.lengths, room.professionals);
-  room.line.forEach((visitorId, i) => s.notify.visitors.to(socketRooms.visitor(visitorId)).emit('visit:place', placeAt(i + 1, perPerson)));
+  room.line.forEach((visitorId, i) => s.notify.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:place', placeAt(i + 1, perPerson)));
 }
 
 /** A room's line as it is now: visitor ids in order, its recent call lengths (ms), how many professionals it has. */

@@ -49,7 +49,7 @@ export class VisitorPresence {
     this.local.set(key, entry);
     if (visitor.state !== 'waiting') return;
     if ((await this.mark(visitor, 'online', Date.now() + this.graceMs + 2 * HEARTBEAT_MS)) && visitor.presence === 'lost' && !this.closed) {
-      this.s.notify.visitorPresence({ visitorId: visitor.id, roomId: visitor.roomId, online: true });
+      this.s.notify.visitorPresence(visitor.orgId, { visitorId: visitor.id, roomId: visitor.roomId, online: true });
     }
   }
 
@@ -71,7 +71,7 @@ export class VisitorPresence {
     const current = await this.s.waitingRoom.getVisitor(visitor.orgId, visitor.id);
     if (current?.state !== 'waiting') return;
     if ((await this.mark(current, 'lost', Date.now() + this.graceMs)) && !this.closed) {
-      this.s.notify.visitorPresence({ visitorId: visitor.id, roomId: visitor.roomId, online: false });
+      this.s.notify.visitorPresence(visitor.orgId, { visitorId: visitor.id, roomId: visitor.roomId, online: false });
     }
   }
 
@@ -127,7 +127,7 @@ export class VisitorPresence {
         );
         if (result !== 'ok' || !visitor || this.closed) continue;
         this.s.log.info({ orgId, visitorId }, 'visitor lost their place: no connection within the grace period');
-        this.s.notify.visitorRemoved({ visitorId, roomId: visitor.roomId, reason: 'connection_lost' });
+        this.s.notify.visitorRemoved(orgId, { visitorId, roomId: visitor.roomId, reason: 'connection_lost' });
         void this.s.events.emit(orgId, 'visitor.left', { visitorId, roomId: visitor.roomId, reason: 'connection_lost' });
         settleEndedVisits(this.s, orgId, [visitorId]);
         void announcePlaces(this.s, orgId, visitor.roomId).catch(() => undefined);

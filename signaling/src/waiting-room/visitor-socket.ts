@@ -36,7 +36,7 @@ export function attachVisitorNamespace(
 
   nsp.on('connection', (socket: VisitorSocket) => {
     const { orgId, visitorId } = socket.data;
-    void socket.join(socketRooms.visitor(visitorId));
+    void socket.join(socketRooms.visitor(orgId, visitorId));
     const participant: CallParticipant = { role: 'visitor', orgId, id: visitorId };
 
     bindEvents(
@@ -74,7 +74,7 @@ export function attachVisitorNamespace(
           if (!visitor) throw notFound();
           await s.waitingRoom.leave(visitor);
           s.log.info({ orgId, visitorId }, 'visitor left the waiting room');
-          s.notify.visitorRemoved({ visitorId, roomId: visitor.roomId, reason: 'left' });
+          s.notify.visitorRemoved(orgId, { visitorId, roomId: visitor.roomId, reason: 'left' });
           void s.events.emit(orgId, 'visitor.left', { visitorId, roomId: visitor.roomId, reason: 'left' });
           settleEndedVisits(s, orgId, [visitorId]);
           void announcePlaces(s, orgId, visitor.roomId).catch(() => undefined);
