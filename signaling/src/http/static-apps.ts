@@ -15,7 +15,7 @@ export function staticApps(config: Config): Router {
   // The payment step's frame, under the visit's link (the only page whose CSP allows Stripe). Back from a
   // bank's redirect its address carries the PaymentIntent's client secret: the page removes it at once,
   // nothing here logs addresses, and it is neither cached nor sent on as a referrer.
-  router.get([`/r/:slug/${PAY_FRAME_PATH}`, `/c/:token/${PAY_FRAME_PATH}`], (_req, res) => {
+  router.get([`/r/:slug/${PAY_FRAME_PATH}`, `/c/:page/${PAY_FRAME_PATH}`], (_req, res) => {
     res.set('Cache-Control', 'no-store').sendFile(path.join(config.CLIENT_DIST, 'pay.html'));
   });
   router.get(['/dashboard', '/dashboard/{*rest}'], (_req, res) => {
