@@ -22,6 +22,7 @@ import {
 import { benchmarkBuilds } from './benchmark-builds.ts';
 import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 import { launchChromium, newCallContext } from '../e2e/browser.ts';
+import { passDeviceCheck } from '../e2e/consultation.ts';
 import { percentile, summary } from './stats.ts';
 
 const { values } = parseArgs({
@@ -128,6 +129,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
   });
   const visitor = await context.newPage();
   await visitor.goto(`${server.url}/r/${org.room.slug}`);
+  await passDeviceCheck(visitor);
   await visitor.getByLabel('Your name').fill(name);
   await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
   await visitor.getByText('has been told you are here').waitFor();
@@ -160,7 +162,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
     }
   }
 
-  await pro.getByRole('button', { name: 'Hang up' }).click();
+  await pro.getByRole('button', { name: 'End the call' }).click();
   await pro.getByRole('button', { name: 'Back to the waiting room' }).click();
   await context.close();
 }

@@ -108,7 +108,7 @@ async function call(mode: Mode): Promise<void> {
     console.log(
       `  ${mode.padEnd(5)} ${(cpu / wall).toFixed(3)} CPU s per s of call   sending: professional ${side(p)}, visitor ${side(v)}   frames decoded ${decoded.join(' / ')}`,
     );
-    await pro.getByRole('button', { name: 'Hang up' }).click();
+    await pro.getByRole('button', { name: 'End the call' }).click();
   } finally {
     await scene.end();
     await visitorScene.end();

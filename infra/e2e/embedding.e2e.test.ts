@@ -8,6 +8,7 @@ import {
   ask,
   createOrganization,
   joinWaitingRoom,
+  linkTokenOf,
   postJson,
   startTestServer,
   visitorSocket,
@@ -178,7 +179,7 @@ describe('embedding in an EHR’s iframe (Chromium, third-party cookies blocked)
     await page.getByText(`Fjord Clinic · ${org.professional.name}`).waitFor();
     // Someone else in the same room is not this consultation's patient: never shown here.
     await joinWaitingRoom(server, org.room.slug, 'Walk In');
-    const visit = await postJson(server, '/api/visits', { consultation: new URL(visitorUrl).pathname.slice('/c/'.length), answers: { name: 'Kari Nordmann' } });
+    const visit = await postJson(server, '/api/visits', { consultation: linkTokenOf(visitorUrl), answers: { name: 'Kari Nordmann' } });
     expect(visit.status).to.equal(201);
     await visitorSocket(server, ((await visit.json()) as VisitResponse).visitorToken);
     await page.getByText('Kari Nordmann is waiting.').waitFor();
