@@ -7,6 +7,7 @@ export interface RouteOfApp {
 }
 
 interface LayerLike {
+  /** Where a router is mounted: one path, or several (`use(['/a', '/b'], router)`). */
   rawPath?: unknown;
   route?: { path: unknown; methods: Record<string, boolean> };
   handle?: { stack?: LayerLike[] };
@@ -26,8 +27,9 @@ export function routesOf(app: Express): RouteOfApp[] {
           for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') found.push({ method: method.toUpperCase(), path: prefix + path });
         }
       } else if (layer.handle?.stack) {
-        const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
-        walk(layer.handle.stack, prefix + mount);
+        for (const mount of [layer.rawPath ?? '/'].flat()) {
+          if (typeof mount === 'string') walk(layer.handle.stack, prefix + (mount === '/' ? '' : mount));
+        }
       }
     }
   };
