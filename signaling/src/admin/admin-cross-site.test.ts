@@ -61,4 +61,21 @@ describe('admin routes from another site (real server, Redis)', function () {
     const found = (await admin.call('GET', '/api/admin/visitors?q=Kari')).body as { visitors: { visitorId: string }[] };
     expect(found.visitors.map((v) => v.visitorId)).to.deep.equal([visitorId]);
   });
+
+  it('a member’s own call history (it reads visitors’ names and is audited) is refused to another site too', async () => {
+    const org = await createOrganization(server.services);
+    const member = await memberApi(server, org.org.id, org.professional.id);
+    const auditEntries = () => server.redis.client.xlen(keys.audit(org.org.id));
+    const from = (headers: Record<string, string>) => fetch(`${server.url}/api/history`, { headers: { cookie: member.cookie, ...headers } });
+    const before = await auditEntries();
+    for (const headers of <Record<string, string>[]>[{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://attacker.example' }]) {
+      const res = await from(headers);
+      expect(res.status, JSON.stringify(headers)).to.equal(404);
+      await res.body?.cancel();
+    }
+    expect(await auditEntries(), 'nothing audited').to.equal(before);
+    const own = await from({ 'sec-fetch-site': 'same-origin', origin: server.origin });
+    expect(own.status).to.equal(200);
+    await own.body?.cancel();
+  });
 });

@@ -1,14 +1,15 @@
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import { Router, type Response } from 'express';
 import type { HistoryResponse } from '../../protocol/index.ts';
-import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import { refuseCrossSite, requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
 
 export function historyRoutes(s: Services): Router {
   const router = Router();
 
-  router.get('/api/history', requireProfessional(s.sessions, s.config.cookieSecure), async (req, res: Response<unknown, AuthedLocals>) => {
+  // Another site's link or image must not make a member's browser read (and audit) whom they met.
+  router.get('/api/history', refuseCrossSite(s.config.allowedOrigins), requireProfessional(s.sessions, s.config.cookieSecure), async (req, res: Response<unknown, AuthedLocals>) => {
     const { orgId, professionalId } = res.locals.session;
     const org = await s.organizations.getOrganization(orgId);
     const retentionMs = retentionMsOf(org);
