@@ -9,7 +9,7 @@ import type { DeviceCheckDetails } from './network-check.ts';
  * about them, export it, correct it, erase it. Every one of these is audited.
  */
 
-/** GET /api/admin/visitors?q=: a name, phone number, birth date or visitor id (at least 2 characters). */
+/** POST /api/admin/visitors/search (in the body, never in an address that logs keep): a name, phone number, birth date or visitor id (at least 2 characters). */
 export const visitorSearch = z.strictObject({ q: z.string().trim().min(2, { error: 'too_short' }).max(100, { error: 'too_long' }) });
 
 /** A visitor an admin found: enough to tell who is who, no more. */

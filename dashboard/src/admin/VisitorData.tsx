@@ -16,7 +16,7 @@ export function VisitorData() {
     e?.preventDefault();
     setMessage(null);
     try {
-      setFound((await api<{ visitors: VisitorMatch[] }>('GET', `/api/admin/visitors?q=${encodeURIComponent(query.trim())}`)).visitors);
+      setFound((await api<{ visitors: VisitorMatch[] }>('POST', '/api/admin/visitors/search', { q: query.trim() })).visitors);
     } catch (err) {
       setMessage({ text: err instanceof ApiError && err.status === 400 ? t('visitors.queryTooShort') : t('admin.failed'), error: true });
     }

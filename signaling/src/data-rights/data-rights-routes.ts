@@ -24,8 +24,10 @@ export function dataRightsRoutes(s: Services, records: VisitorRecords): Router {
     return parsed.data;
   };
 
-  router.get('/api/admin/visitors', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const { q } = parse(visitorSearch, req.query);
+  // A POST: the words searched for are a visitor's name or phone number, which an address would carry into
+  // access logs, proxies and the browser's history.
+  router.post('/api/admin/visitors/search', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const { q } = parse(visitorSearch, req.body);
     const visitors = await records.find(orgOf(res), q);
     // Who was shown whose details: each visitor found is a view (the search words themselves stay out).
     for (const v of visitors) await audit(req, res, 'view_visitor', v.visitorId, { via: 'search' });

@@ -62,7 +62,7 @@ describe('data subject rights: find, export, correct, erase (real server, Redis,
     expect(res.status, await res.clone().text()).to.equal(201);
     return (await res.json()) as { visitorId: string; visitorToken: string };
   };
-  const find = async (q: string) => (await admin.call('GET', `/api/admin/visitors?q=${encodeURIComponent(q)}`)).body as { visitors: VisitorMatch[] };
+  const find = async (q: string) => (await admin.call('POST', '/api/admin/visitors/search', { q })).body as { visitors: VisitorMatch[] };
 
   it('finds a visitor by name, phone number, birth date or id; never another organization’s', async () => {
     const astrid = await checkIn('Astrid Lindqvist', '+47 911 22 333', '1977-04-05');
@@ -74,7 +74,7 @@ describe('data subject rights: find, export, correct, erase (real server, Redis,
     expect((await find('91122333')).visitors.map((v) => v.visitorId)).to.deep.equal([astrid.visitorId]);
     expect((await find('1977-04-05')).visitors).to.have.length(1);
     expect((await find(astrid.visitorId)).visitors[0]).to.include({ name: 'Astrid Lindqvist', roomName: org.room.name, state: 'waiting' });
-    const short = await admin.call('GET', '/api/admin/visitors?q=a');
+    const short = await admin.call('POST', '/api/admin/visitors/search', { q: 'a' });
     expect([short.status, short.body.error.message]).to.deep.equal([400, 'q: too_short']);
   });
 
@@ -150,12 +150,12 @@ describe('data subject rights: find, export, correct, erase (real server, Redis,
     const member = await memberApi(server, org.org.id, org.professional.id);
     const { visitorId } = await checkIn('Privat Person', '+47 988 99 000', '1985-05-05');
     for (const [method, path] of [
-      ['GET', '/api/admin/visitors?q=Privat'],
+      ['POST', '/api/admin/visitors/search'],
       ['GET', `/api/admin/visitors/${visitorId}/export`],
       ['PATCH', `/api/admin/visitors/${visitorId}`],
       ['DELETE', `/api/admin/visitors/${visitorId}`],
     ] as const) {
-      const res = await member.call(method, path, method === 'PATCH' ? { name: 'X' } : undefined);
+      const res = await member.call(method, path, method === 'PATCH' ? { name: 'X' } : method === 'POST' ? { q: 'Privat' } : undefined);
       expect([res.status, res.body.error.code], `${method} ${path}`).to.deep.equal([403, 'forbidden']);
     }
     expect((await server.services.waitingRoom.getVisitor(org.org.id, visitorId))?.name).to.equal('Privat Person');
