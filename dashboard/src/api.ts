@@ -1,9 +1,10 @@
-import type { ErrorBody, Me } from '../../signaling/protocol/index.ts';
+import type { ErrorBody, ErrorDetails, Me } from '../../signaling/protocol/index.ts';
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
+    readonly details: ErrorDetails = {},
   ) {
     super(code);
   }
@@ -19,7 +20,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   if (!res.ok) {
     const error = (await res.json().catch(() => null)) as { error?: ErrorBody } | null;
-    throw new ApiError(res.status, error?.error?.code ?? 'internal');
+    throw new ApiError(res.status, error?.error?.code ?? 'internal', error?.error?.details);
   }
   const result = res.status === 204 ? undefined : await res.json();
   if (result && typeof result === 'object' && 'csrfToken' in result) csrfToken = (result as Me).csrfToken;

@@ -59,16 +59,30 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     const admin = await addMember(suite.server.services, suite.org.org.id, { name: 'Anne Admin', role: 'admin' });
     const adminPage = await suite.scene.professionalLogsIn(undefined, admin);
     adminPage.on('dialog', (d) => void d.accept());
+    await adminPage.context().grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin: suite.server.origin });
     await adminPage.getByRole('button', { name: 'Organization' }).click();
     const invite = adminPage.getByRole('form', { name: 'Invite a member' });
     await invite.getByLabel('Name').fill('Dr. Lie');
     await invite.getByLabel('E-mail').fill('lie@fjord.example');
     await invite.getByRole('button', { name: 'Create invitation link' }).click();
-    const link = await adminPage.getByRole('textbox', { name: /Invitation link for Dr. Lie/ }).inputValue();
+    const linkBox = adminPage.getByRole('textbox', { name: /Invitation link for Dr. Lie/ });
+    const link = await linkBox.inputValue();
     expect(link).to.match(/\/dashboard\/#invitation=/);
-    const code = await adminPage.getByRole('textbox', { name: /Invitation code for Dr. Lie/ }).inputValue();
-    expect(code, 'passed on by phone, not in the link').to.match(/^\d{8}$/);
-    expect(link).to.not.include(code);
+    expect(await linkBox.evaluate((box) => box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight), 'the whole link is in view').to.equal(true);
+    const codeBox = adminPage.getByRole('textbox', { name: /Invitation code for Dr. Lie/ });
+    const code = await codeBox.inputValue();
+    expect(code, 'passed on by phone, grouped to read out, not in the link').to.match(/^\d{4} \d{4}$/);
+    expect(link).to.not.include(code.replace(' ', ''));
+    expect(await codeBox.evaluate((box) => parseFloat(getComputedStyle(box).fontSize)), 'large enough to read out').to.be.at.least(28);
+    expect(await codeBox.evaluate((box) => box.scrollWidth <= box.clientWidth), 'the whole code is in view').to.equal(true);
+    // Copied with one click each, exactly as shown.
+    const shown = (button: string) => adminPage.locator('.shown-once', { has: adminPage.getByRole('button', { name: button }) });
+    await adminPage.getByRole('button', { name: 'Copy link' }).click();
+    await shown('Copy link').getByRole('status').getByText('Copied.').waitFor();
+    expect(await adminPage.evaluate(() => navigator.clipboard.readText())).to.equal(link);
+    await adminPage.getByRole('button', { name: 'Copy code' }).click();
+    await shown('Copy code').getByRole('status').getByText('Copied.').waitFor();
+    expect(await adminPage.evaluate(() => navigator.clipboard.readText())).to.equal(code);
 
     // The invited person opens the link; the form asks for the code the admin gave them another way and
     // says why. A wrong code is refused with how it ends; with the right one and a password, they are in.
@@ -76,12 +90,13 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await lie.goto(link);
     await lie.getByRole('heading', { name: 'Join Fjord Clinic' }).waitFor();
     await lie.getByText('given separately from this link').waitFor();
-    const wrong = String((Number(code) + 1) % 100_000_000).padStart(8, '0');
+    const wrong = String((Number(code.replace(' ', '')) + 1) % 100_000_000).padStart(8, '0');
     await lie.getByLabel('Invitation code').fill(wrong);
     await lie.getByLabel('New password', { exact: true }).fill('lie has a long password');
     await lie.getByLabel('New password again').fill('lie has a long password');
     await lie.getByRole('button', { name: 'Join' }).click();
-    await lie.getByRole('alert').getByText('after 5 wrong codes the invitation stops working').waitFor();
+    await lie.getByRole('alert').getByText('4 tries left before the invitation stops working').waitFor();
+    // Typed as it was read out, with the space.
     await lie.getByLabel('Invitation code').fill(code);
     await lie.getByRole('button', { name: 'Join' }).click();
     // Like every password login, the second factor next: set up now, on the first.

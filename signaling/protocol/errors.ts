@@ -58,9 +58,16 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** What a client needs to say an error in its own language; `message` is English only. */
+export interface ErrorDetails {
+  /** invalid_code for an invitation: wrong codes it survives before it is used up. */
+  triesLeft?: number;
+}
+
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
+  details?: ErrorDetails;
 }
 
 export type Ack<T extends object = {}> = ({ ok: true } & T) | { ok: false; error: ErrorBody };

@@ -1,10 +1,11 @@
-import { ErrorCode, httpStatusOf, type ErrorBody } from '../protocol/index.ts';
+import { ErrorCode, httpStatusOf, type ErrorBody, type ErrorDetails } from '../protocol/index.ts';
 
 /** An error meant for the caller: it carries a protocol code (and so an HTTP status). */
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string = code,
+    readonly details?: ErrorDetails,
   ) {
     super(message);
   }
@@ -14,7 +15,7 @@ export class AppError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { code: this.code, message: this.message };
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
   }
 }
 

@@ -1,8 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { InvitationInfo, Me } from '../../../signaling/protocol/index.ts';
+import { invitationCode, type InvitationInfo, type Me } from '../../../signaling/protocol/index.ts';
 import { api, ApiError } from '../api.ts';
 import { t } from '../strings.ts';
 import { PasswordFields } from './PasswordChange.tsx';
+
+/** A wrong code, with how many more the invitation survives when the server says. */
+function wrongCode(err: unknown): string {
+  const left = err instanceof ApiError ? err.details.triesLeft : undefined;
+  if (left === undefined) return t('invitation.wrongCode');
+  return t(left === 1 ? 'invitation.wrongCodeLastTry' : 'invitation.wrongCodeTriesLeft', { count: left });
+}
 
 /** Someone opened an invitation link: they choose a password and are a member from then on. */
 export function InvitationAccept({ token, onJoined }: { token: string; onJoined: (me: Me) => void }) {
@@ -29,7 +36,8 @@ export function InvitationAccept({ token, onJoined }: { token: string; onJoined:
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (!/^\d{8}$/.test(code.replace(/\s+/g, ''))) return setProblem(t('invitation.codeFormat'));
+    // The code is read out grouped ("1234 5678"): the shared schema takes it with or without the space.
+    if (!invitationCode.safeParse(code).success) return setProblem(t('invitation.codeFormat'));
     if (next.length < 10) return setProblem(t('password.tooShort'));
     if (next !== again) return setProblem(t('password.mismatch'));
     setBusy(true);
@@ -39,7 +47,7 @@ export function InvitationAccept({ token, onJoined }: { token: string; onJoined:
     } catch (err) {
       const refused = err instanceof ApiError ? err.code : '';
       if (refused === 'not_found') setInfo(null);
-      setProblem(refused === 'invalid_code' ? t('invitation.wrongCode') : refused === 'email_taken' ? t('invitation.emailTaken') : t('password.failed'));
+      setProblem(refused === 'invalid_code' ? wrongCode(err) : refused === 'email_taken' ? t('invitation.emailTaken') : t('password.failed'));
     } finally {
       setBusy(false);
     }

@@ -58,10 +58,7 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
       {secret && (
         <div class="notice" role="status">
           {secret.map((one) => (
-            <div key={one.label}>
-              <p>{one.label}</p>
-              <input class="secret" readOnly value={one.value} aria-label={one.label} onFocus={(e) => (e.currentTarget as HTMLInputElement).select()} />
-            </div>
+            <ShownOnceField key={one.label} one={one} />
           ))}
           <button type="button" class="secondary" onClick={() => setSecret(null)}>
             {t('admin.done')}
@@ -88,6 +85,43 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
 interface ShownOnce {
   label: string;
   value: string;
+  /** A link wraps to be read whole; a code is read out over the phone, so it is large and grouped. */
+  kind: 'link' | 'code' | 'password';
+  copyLabel: string;
+}
+
+/** An invitation code as read out: "1234 5678" (the accept form takes it with or without the space). */
+const grouped = (code: string) => code.replace(/^(\d{4})(\d{4})$/, '$1 $2');
+
+/** One secret shown once: readable whole, selected as a whole on focus, and copied with one click. */
+function ShownOnceField({ one }: { one: ShownOnce }) {
+  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  const selectAll = (e: Event) => (e.currentTarget as HTMLInputElement | HTMLTextAreaElement).select();
+  const copy = async (e: Event) => {
+    const field = (e.currentTarget as HTMLElement).parentElement?.querySelector<HTMLInputElement | HTMLTextAreaElement>('.secret');
+    try {
+      // Missing where the page is not a secure context, and refused when the browser says no.
+      await navigator.clipboard.writeText(one.value);
+      setCopied('yes');
+    } catch {
+      setCopied('failed');
+      field?.select();
+    }
+  };
+  return (
+    <div class="shown-once">
+      <p>{one.label}</p>
+      {one.kind === 'link' ? (
+        <textarea class="secret link" readOnly rows={3} value={one.value} aria-label={one.label} onFocus={selectAll} />
+      ) : (
+        <input class={one.kind === 'code' ? 'secret code' : 'secret'} readOnly value={one.value} aria-label={one.label} onFocus={selectAll} />
+      )}
+      <button type="button" class="secondary" onClick={copy}>
+        {one.copyLabel}
+      </button>{' '}
+      <span role="status">{copied === 'yes' ? t('admin.copied') : copied === 'failed' ? t('admin.copyFailed') : ''}</span>
+    </div>
+  );
 }
 
 function Members({ members, selfId, act, onSecret }: {
@@ -105,8 +139,8 @@ function Members({ members, selfId, act, onSecret }: {
     void act(async () => {
       const created = await api<InvitationCreated>('POST', '/api/admin/invitations', { name, email, role });
       onSecret([
-        { label: t('admin.invitationLink', { name }), value: created.invitationUrl },
-        { label: t('admin.invitationCode', { name }), value: created.code },
+        { label: t('admin.invitationLink', { name }), value: created.invitationUrl, kind: 'link', copyLabel: t('admin.copyLink') },
+        { label: t('admin.invitationCode', { name }), value: grouped(created.code), kind: 'code', copyLabel: t('admin.copyCode') },
       ]);
       setName('');
       setEmail('');
@@ -145,7 +179,7 @@ function Members({ members, selfId, act, onSecret }: {
                     window.confirm(t('admin.confirmReset', { name: m.name })) &&
                     void act(async () => {
                       const reset = await api<PasswordReset>('POST', `/api/admin/members/${m.id}/reset-password`, {});
-                      onSecret([{ label: t('admin.temporaryPassword', { name: m.name }), value: reset.temporaryPassword }]);
+                      onSecret([{ label: t('admin.temporaryPassword', { name: m.name }), value: reset.temporaryPassword, kind: 'password', copyLabel: t('admin.copyPassword') }]);
                     })
                   }
                 >

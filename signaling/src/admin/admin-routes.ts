@@ -192,7 +192,9 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const body = parse(acceptInvitationRequest, req.body);
     const taken = await invitations.take(body.token, body.code);
     if (!taken.ok && taken.reason === 'wrong_code') {
-      throw new AppError('invalid_code', `wrong invitation code; ${taken.triesLeft} ${taken.triesLeft === 1 ? 'try' : 'tries'} left before the invitation stops working`);
+      throw new AppError('invalid_code', `wrong invitation code; ${taken.triesLeft} ${taken.triesLeft === 1 ? 'try' : 'tries'} left before the invitation stops working`, {
+        triesLeft: taken.triesLeft,
+      });
     }
     const invitation = taken.ok ? taken.invitation : null;
     if (!invitation || !(await s.organizations.getOrganization(invitation.orgId))) throw notFound('This invitation is not valid');

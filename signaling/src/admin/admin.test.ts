@@ -185,6 +185,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
       const wrong = await accept(patient.token, wrongFor(patient.code));
       expect([wrong.status, wrong.body.error.code]).to.deep.equal([401, 'invalid_code']);
       expect(wrong.body.error.message).to.include(`${4 - i} ${4 - i === 1 ? 'try' : 'tries'} left`);
+      expect(wrong.body.error.details, 'the count, for the form to say in its language').to.deep.equal({ triesLeft: 4 - i });
     }
     expect((await accept(patient.token, patient.code)).status, 'the right code after four wrong ones').to.equal(201);
 
