@@ -138,7 +138,7 @@ describe('embedding in an EHR’s iframe (Chromium, third-party cookies blocked)
     const proFrame = await serviceFrame(pro);
     // Inside the frame our cookies are not there: what follows works without them.
     expect(await proFrame.evaluate(() => document.cookie)).not.to.contain('third_party_probe');
-    await proFrame.getByText('The patient is not here yet').waitFor();
+    await proFrame.getByText('The visitor is not here yet').waitFor();
 
     // The visitor's EHR page (their own computer): the consultation's link in an iframe.
     const visitor = await newPage();
@@ -175,7 +175,7 @@ describe('embedding in an EHR’s iframe (Chromium, third-party cookies blocked)
     const { visitorUrl, professionalUrl } = await newConsultation();
     const page = await newPage();
     await page.goto(professionalUrl);
-    await page.getByText('The patient is not here yet').waitFor();
+    await page.getByText('The visitor is not here yet').waitFor();
     await page.getByText(`Fjord Clinic · ${org.professional.name}`).waitFor();
     // Someone else in the same room is not this consultation's patient: never shown here.
     await joinWaitingRoom(server, org.room.slug, 'Walk In');
@@ -207,7 +207,7 @@ describe('embedding in an EHR’s iframe (Chromium, third-party cookies blocked)
     }
     // The refused frame ran none of our code: the professional link is still unused, and works where allowed.
     await page.goto(`${ehr.origin}/?${new URLSearchParams({ src: withOrigin(professionalUrl, ehr.origin) })}`);
-    await (await serviceFrame(page)).getByText('The patient is not here yet').waitFor();
+    await (await serviceFrame(page)).getByText('The visitor is not here yet').waitFor();
   });
 
   it('a hang-up from another origin is ignored; the same command from the EHR’s origin ends the call', async () => {
@@ -215,7 +215,7 @@ describe('embedding in an EHR’s iframe (Chromium, third-party cookies blocked)
     const pro = await newPage();
     await pro.goto(`${ehr.origin}/?${new URLSearchParams({ src: withOrigin(professionalUrl, ehr.origin) })}`);
     const proFrame = await serviceFrame(pro);
-    await proFrame.getByText('The patient is not here yet').waitFor();
+    await proFrame.getByText('The visitor is not here yet').waitFor();
     const visitor = await newPage();
     await visitor.goto(`${ehr.origin}/?${new URLSearchParams({ src: withOrigin(visitorUrl, ehr.origin) })}`);
     const visitorFrame = await serviceFrame(visitor);

@@ -68,7 +68,7 @@ describe('the example EHR page, against the real API (Chromium, third-party cook
 
     const professional = await frameOf(page, 'professional');
     const patient = await frameOf(page, 'patient');
-    await professional.getByText('The patient is not here yet').waitFor();
+    await professional.getByText('The visitor is not here yet').waitFor();
     await patient.getByRole('button', { name: 'Continue to check-in' }).click();
     await patient.getByLabel('Your name').fill('Kari Nordmann');
     await patient.getByRole('button', { name: 'Go to the waiting room' }).click();

@@ -21,7 +21,7 @@ import { VerifiedIdentity } from '../queue/VerifiedIdentity.tsx';
 type EmbeddedSocket = Socket<EmbeddedProfessionalServerEvents, EmbeddedProfessionalClientEvents>;
 
 /**
- * One consultation opened from the records system (in its iframe or at the top level): its patient when
+ * One consultation opened from the records system (in its iframe or at the top level): its visitor when
  * they arrive, Admit, the call, and nothing else (the session can see no other visitor; the server holds it to that). Authenticated
  * by the bearer token in memory, sent in the socket's `auth` payload: no cookie is needed, so it works
  * where the browser blocks third-party cookies. A reload loses it on purpose: open the link again. The
@@ -76,7 +76,7 @@ export function EmbeddedConsultation({
     if (admitting.current) return;
     admitting.current = true;
     setNotice(null);
-    // Camera and admission in parallel: the patient should see us as soon as the call exists.
+    // Camera and admission in parallel: the visitor should see us as soon as the call exists.
     const opening = LocalMedia.open(savedDevicePreference());
     try {
       const { callId } = await request(socket, 'consultation:admit', {});
