@@ -1,4 +1,4 @@
-import { DEFAULT_TIME_ZONE } from '../../signaling/protocol/index.ts';
+import { DEFAULT_TIME_ZONE, calendarDate } from '../../signaling/protocol/index.ts';
 import { createI18n } from '../../client/src/i18n/i18n.ts';
 import { callStrings } from '../../client/src/call/call-strings.ts';
 import { embedStrings } from './embed/embed-strings.ts';
@@ -270,6 +270,7 @@ const en = {
   'queue.nationalId': 'National identity number',
   'queue.showNationalId': 'Show national identity number',
   'queue.showNationalIdNote': 'Each showing is recorded in the audit log.',
+  'queue.hideNationalId': 'Hide national identity number',
   'queue.nationalIdUnavailable': 'The national identity number cannot be shown now.',
   'queue.device.noCamera': 'No camera found',
   'queue.device.noMicrophone': 'No microphone found',
@@ -728,6 +729,7 @@ const nb: Record<keyof typeof en, string> = {
   'queue.nationalId': 'Fødselsnummer',
   'queue.showNationalId': 'Vis fødselsnummer',
   'queue.showNationalIdNote': 'Hver visning blir ført i revisjonsloggen.',
+  'queue.hideNationalId': 'Skjul fødselsnummer',
   'queue.nationalIdUnavailable': 'Fødselsnummeret kan ikke vises nå.',
   'queue.device.noCamera': 'Fant ikke noe kamera',
   'queue.device.noMicrophone': 'Fant ingen mikrofon',
@@ -936,6 +938,9 @@ export const timeZone = (): string => organizationTimeZone;
 
 /** A time of day in the dashboard's language: "14:00". */
 export const clockTime = (at: number) => new Date(at).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit', timeZone: organizationTimeZone });
+
+/** A calendar date such as a birth date, in the dashboard's language: "1 January 1970". */
+export const birthDate = (isoDate: string) => calendarDate(isoDate, i18n.language() === 'nb' ? 'nb' : 'en');
 
 /** A date and/or time in the dashboard's language, at the organization's clock. */
 export const dateTime = (at: number, options: Intl.DateTimeFormatOptions) => new Date(at).toLocaleString(locale(), { ...options, timeZone: organizationTimeZone });

@@ -116,12 +116,18 @@ describe('a paid, BankID-identified consultation end to end (real Chromium, Redi
     const card = pro.getByRole('listitem').filter({ hasText: 'Ola N.' });
     await card.getByText('Verified with BankID').waitFor();
     await card.getByText(TEST_PERSONS.ola.name).waitFor();
-    await card.getByText(`born ${TEST_PERSONS.ola.birthdate}`).waitFor();
+    expect(TEST_PERSONS.ola.birthdate).to.equal('1970-01-01');
+    await card.getByText('born 1 January 1970').waitFor();
     expect(await card.locator('[data-rating]').getAttribute('data-rating')).to.equal(rating);
     expect(await pro.content(), 'the number is not on the page before it is asked for').not.to.include(TEST_PERSONS.ola.socialno);
     const showings = async () => (await server.services.audit.list(org.org.id, { action: 'view_identity' })).entries.length;
     await card.getByRole('button', { name: 'Show national identity number' }).click();
     await card.getByText(TEST_PERSONS.ola.socialno).waitFor();
+    expect(await showings()).to.equal(1);
+    // Shown for as long as it is needed: hidden again with one click, and hiding is not a showing.
+    await card.getByRole('button', { name: 'Hide national identity number' }).click();
+    await card.getByRole('button', { name: 'Show national identity number' }).waitFor();
+    expect(await pro.content(), 'hidden means gone from the page').not.to.include(TEST_PERSONS.ola.socialno);
     expect(await showings()).to.equal(1);
 
     // Admitted: the call runs; nothing is charged until it ends.
@@ -136,6 +142,10 @@ describe('a paid, BankID-identified consultation end to end (real Chromium, Redi
     await inCall.getByRole('button', { name: 'Show national identity number' }).click();
     await inCall.getByText(TEST_PERSONS.ola.socialno).waitFor();
     expect(await showings()).to.equal(2);
+    await inCall.getByRole('button', { name: 'Hide national identity number' }).click();
+    await inCall.getByRole('button', { name: 'Show national identity number' }).waitFor();
+    expect(await pro.content()).not.to.include(TEST_PERSONS.ola.socialno);
+    expect(await showings(), 'nothing audited on hide').to.equal(2);
     await pro.getByRole('button', { name: 'End the call' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
     const receipt = visitor.getByRole('region', { name: 'Receipt' });

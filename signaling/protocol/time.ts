@@ -41,6 +41,17 @@ export const clockTimeIn = (at: number, zone: string, lang: TimeLanguage): strin
   new Intl.DateTimeFormat(localeOf(lang), { hour: '2-digit', minute: '2-digit', timeZone: zone }).format(at);
 
 /**
+ * A calendar date ("1970-01-01", a birth date) written out: "1 January 1970" / "1. januar 1970". It names a
+ * day, not an instant, so it is read and written at UTC: in a zone west of Greenwich, midnight UTC would be
+ * the day before. Anything that is not such a date is returned as it came.
+ */
+export function calendarDate(isoDate: string, lang: TimeLanguage): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
+  if (!m) return isoDate;
+  return new Intl.DateTimeFormat(localeOf(lang), { dateStyle: 'long', timeZone: 'UTC' }).format(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+}
+
+/**
  * The instant at which the clock in `zone` shows this wall time ("2027-03-28T10:00", as a datetime-local
  * input gives it), or NaN. A wall time that does not exist (skipped at the spring change) moves forward by
  * the gap; one that happens twice (autumn) is the first.

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { VerifiedIdentity as Identity } from '../../../signaling/protocol/index.ts';
-import { t } from '../strings.ts';
+import { birthDate, t } from '../strings.ts';
 
 /**
  * Who the visitor is as BankID verified it: the name and birth date from the bank, not as typed. A
@@ -25,12 +25,16 @@ export function VerifiedIdentity({ identity, reveal }: { identity: Identity; rev
   };
   return (
     <div class="verified-identity" role="group" aria-label={t('queue.verified')}>
-      <span class="verified-mark">✓ {t('queue.verified')}</span> <strong>{identity.name}</strong>, {t('queue.born', { date: identity.birthDate })}
+      <span class="verified-mark">✓ {t('queue.verified')}</span> <strong>{identity.name}</strong>, {t('queue.born', { date: birthDate(identity.birthDate) })}
       {identity.hasNationalId && reveal && (
         <div>
           {nationalId ? (
             <>
-              {t('queue.nationalId')}: <span class="national-id">{nationalId}</span>
+              {t('queue.nationalId')}: <span class="national-id">{nationalId}</span>{' '}
+              {/* Hiding asks nothing of the server: it is showing that is audited, and showing again is. */}
+              <button type="button" class="secondary small" onClick={() => setNationalId(null)}>
+                {t('queue.hideNationalId')}
+              </button>
             </>
           ) : (
             <>

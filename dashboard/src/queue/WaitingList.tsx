@@ -3,7 +3,7 @@ import { DeviceCheckSummary } from './DeviceCheckSummary.tsx';
 import { useEffect, useState } from 'preact/hooks';
 import type { CheckInDetails, WaitingVisitor } from '../../../signaling/protocol/index.ts';
 import { RequestError } from '../../../client/src/call-engine/request.ts';
-import { clockTime, t } from '../strings.ts';
+import { birthDate, clockTime, t } from '../strings.ts';
 import type { WaitingRoomState } from './use-waiting-room.ts';
 import type { MessagesState } from './use-messages.ts';
 import { MessageThread } from '../../../client/src/messages/MessageThread.tsx';
@@ -115,7 +115,7 @@ export function WaitingList({ waiting, messages, onAdmit, focusVisitor }: {
 function CheckInDetailsList({ details }: { details: CheckInDetails }) {
   const rows: [string, string][] = [];
   if (details.phone) rows.push([t('queue.phone'), details.phone]);
-  if (details.birthDate) rows.push([t('queue.birthDate'), details.birthDate]);
+  if (details.birthDate) rows.push([t('queue.birthDate'), birthDate(details.birthDate)]);
   for (const c of details.custom) rows.push([c.label, typeof c.value === 'boolean' ? (c.value ? t('queue.yes') : t('queue.no')) : String(c.value)]);
   if (details.reason) rows.push([t('queue.reason'), details.reason]);
   if (!rows.length) return null;
