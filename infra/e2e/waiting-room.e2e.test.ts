@@ -68,7 +68,11 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     const linkBox = adminPage.getByRole('textbox', { name: /Invitation link for Dr. Lie/ });
     const link = await linkBox.inputValue();
     expect(link).to.match(/\/dashboard\/#invitation=/);
-    expect(await linkBox.evaluate((box) => box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight), 'the whole link is in view').to.equal(true);
+    const wholeLinkInView = () => linkBox.evaluate((box) => box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight);
+    expect(await wholeLinkInView(), 'the whole link is in view').to.equal(true);
+    await adminPage.setViewportSize({ width: 390, height: 844 });
+    expect(await wholeLinkInView(), 'on a phone too').to.equal(true);
+    await adminPage.setViewportSize({ width: 900, height: 700 });
     const codeBox = adminPage.getByRole('textbox', { name: /Invitation code for Dr. Lie/ });
     const code = await codeBox.inputValue();
     expect(code, 'passed on by phone, grouped to read out, not in the link').to.match(/^\d{4} \d{4}$/);

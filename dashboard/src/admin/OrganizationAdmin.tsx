@@ -112,7 +112,7 @@ function ShownOnceField({ one }: { one: ShownOnce }) {
     <div class="shown-once">
       <p>{one.label}</p>
       {one.kind === 'link' ? (
-        <textarea class="secret link" readOnly rows={3} value={one.value} aria-label={one.label} onFocus={selectAll} />
+        <textarea class="secret link" readOnly rows={6} value={one.value} aria-label={one.label} onFocus={selectAll} />
       ) : (
         <input class={one.kind === 'code' ? 'secret code' : 'secret'} readOnly value={one.value} aria-label={one.label} onFocus={selectAll} />
       )}
