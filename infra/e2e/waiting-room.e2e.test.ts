@@ -87,6 +87,12 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await adminPage.getByRole('button', { name: 'Copy code' }).click();
     await shown('Copy code').getByRole('status').getByText('Copied.').waitFor();
     expect(await adminPage.evaluate(() => navigator.clipboard.readText())).to.equal(code);
+    // Where the browser will not copy (no clipboard on a plain-http address, or a refusal), the code is
+    // selected for the admin to copy by hand, and they are told so.
+    await adminPage.evaluate(() => Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true }));
+    await adminPage.getByRole('button', { name: 'Copy code' }).click();
+    await shown('Copy code').getByRole('status').getByText('copy it with Ctrl+C').waitFor();
+    expect(await codeBox.evaluate((box: HTMLInputElement) => box.value.slice(box.selectionStart!, box.selectionEnd!)), 'selected to copy').to.equal(code);
 
     // The invited person opens the link; the form asks for the code the admin gave them another way and
     // says why. A wrong code is refused with how it ends; with the right one and a password, they are in.

@@ -105,6 +105,7 @@ function ShownOnceField({ one }: { one: ShownOnce }) {
       setCopied('yes');
     } catch {
       setCopied('failed');
+      field?.focus();
       field?.select();
     }
   };
