@@ -244,6 +244,15 @@ export function VisitorApp() {
               config={room.checkIn}
               prefill={room.prefill}
               deviceCheck={deviceCheckReport(media, networkRun?.checkId)}
+              privacyPage={room.privacyPage}
+              onLinkClosed={(linkState) => {
+                // Taken or over while the form was open: the camera goes, as on opening such a link.
+                setMedia((m) => {
+                  m?.stop();
+                  return null;
+                });
+                setScreen({ kind: 'link-closed', linkState });
+              }}
               onCheckedIn={({ visitorToken, steps }) => {
                 visitToken.set(slug, visitorToken);
                 setScreen(steps.length ? { kind: 'steps', steps } : { kind: 'waiting', arrivedAt: Date.now(), place: null });
@@ -258,6 +267,7 @@ export function VisitorApp() {
             socket={socket}
             visitorToken={visitToken.get(slug) ?? ''}
             returnTo={location.pathname}
+            privacyPage={room.privacyPage}
             hostName={room.professionalName}
             bankIdOutcome={bankIdOutcome}
             onStepDone={(steps) => setScreen({ kind: 'steps', steps })}
@@ -281,6 +291,7 @@ export function VisitorApp() {
             media={media}
             messages={messages.messages}
             onSendMessage={messages.send}
+            privacyPage={room.privacyPage}
             onLeave={() => void leave()}
           />
         )}

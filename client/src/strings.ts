@@ -1,4 +1,4 @@
-import { appointmentTime, clockTimeIn } from '../../signaling/protocol/index.ts';
+import { appointmentTime, clockTimeIn, privacyPageLink } from '../../signaling/protocol/index.ts';
 import { createI18n } from './i18n/i18n.ts';
 import { callStrings } from './call/call-strings.ts';
 
@@ -36,7 +36,11 @@ const en = {
   'checkin.accessCodeHelp': 'The code you were given for this consultation. No name is needed.',
   'checkin.error.access_code_invalid': 'This code is not valid: it may have been used already or expired. Ask for a new one.',
   'checkin.remember': 'Remember me on this device',
-  'checkin.rememberHelp': 'Keeps your name, phone number and date of birth in this browser only, to fill them in next time. Nothing else, and nothing on our servers.',
+  'checkin.rememberHelp': 'Keeps your {fields} in this browser only, to fill in the form next time. Nothing else, and nothing on our servers.',
+  'checkin.remember.name': 'name',
+  'checkin.remember.phone': 'phone number',
+  'checkin.remember.birthDate': 'date of birth',
+  'checkin.remember.and': 'and',
   'checkin.forget': 'Forget me on this device',
   'steps.heading': 'Almost there',
   'steps.entering': 'Going to the waiting room…',
@@ -100,7 +104,9 @@ const en = {
   'payment.notCompleted': 'The payment was not completed.',
   'payment.failed': 'The payment could not be started. Check your network and try again.',
   'payment.unavailable': 'Card payment is not available right now. Contact the clinic.',
-  'payment.cookies': 'Card details go straight to our payment provider Stripe, which sets its own cookies on this step only (see the privacy page).',
+  'payment.cookies': 'Card details go straight to our payment provider Stripe, which sets its own cookies on this step only',
+  'payment.privacyPage': 'see the privacy page',
+  'privacy.link': 'Privacy: what is kept about you, and for how long',
   'receipt.heading': 'Receipt',
   'receipt.amount': 'Amount',
   'receipt.status': 'Status',
@@ -149,7 +155,11 @@ const nb: Record<keyof typeof en, string> = {
   'checkin.accessCodeHelp': 'Koden du har fått til denne konsultasjonen. Du trenger ikke oppgi navn.',
   'checkin.error.access_code_invalid': 'Koden er ikke gyldig: den kan være brukt eller utløpt. Be om en ny.',
   'checkin.remember': 'Husk meg på denne enheten',
-  'checkin.rememberHelp': 'Lagrer navn, telefonnummer og fødselsdato bare i denne nettleseren, så de fylles inn neste gang. Ikke noe annet, og ingenting på våre servere.',
+  'checkin.rememberHelp': 'Lagrer {fields} bare i denne nettleseren, så skjemaet fylles ut neste gang. Ikke noe annet, og ingenting på våre servere.',
+  'checkin.remember.name': 'navn',
+  'checkin.remember.phone': 'telefonnummer',
+  'checkin.remember.birthDate': 'fødselsdato',
+  'checkin.remember.and': 'og',
   'checkin.forget': 'Glem meg på denne enheten',
   'steps.heading': 'Snart ferdig',
   'steps.entering': 'Går til venterommet …',
@@ -213,7 +223,9 @@ const nb: Record<keyof typeof en, string> = {
   'payment.notCompleted': 'Betalingen ble ikke fullført.',
   'payment.failed': 'Betalingen kunne ikke startes. Sjekk nettverket og prøv igjen.',
   'payment.unavailable': 'Kortbetaling er ikke tilgjengelig nå. Kontakt klinikken.',
-  'payment.cookies': 'Kortopplysningene går rett til betalingsleverandøren Stripe, som setter egne informasjonskapsler bare på dette steget (se personvernsiden).',
+  'payment.cookies': 'Kortopplysningene går rett til betalingsleverandøren Stripe, som setter egne informasjonskapsler bare på dette steget',
+  'payment.privacyPage': 'se personvernsiden',
+  'privacy.link': 'Personvern: hva som lagres om deg, og hvor lenge',
   'receipt.heading': 'Kvittering',
   'receipt.amount': 'Beløp',
   'receipt.status': 'Status',
@@ -237,3 +249,9 @@ export const clockTime = (at: number, zone: string) => clockTimeIn(at, zone, i18
 
 /** When an appointment is, date and time, at the organization's clock: "Sunday, 28 March 2027 at 10:00". */
 export const appointmentAt = (at: number, zone: string) => appointmentTime(at, zone, i18n.language() === 'nb' ? 'nb' : 'en');
+
+/** The organization's privacy page (`path`, from RoomInfo) in the visitor's language. */
+export const privacyLink = (path: string) => privacyPageLink(path, i18n.language());
+
+/** The visitor's screens link to the privacy page in a new tab: leaving the form or the waiting room would lose it. */
+export const newTab = { target: '_blank', rel: 'noopener noreferrer' } as const;

@@ -6,6 +6,8 @@ import { embedStrings } from './embed/embed-strings.ts';
 const en = {
   ...callStrings.en,
   ...embedStrings.en,
+  // The professional's side of the visitor's note: the same promise, seen from here.
+  'messages.note': 'Encrypted in your browser for the visitor and this room’s professionals; our server stores only the encrypted text. Unlike the call, there is no safety code to check the keys.',
   'app.title': 'Dashboard',
   'app.language': 'Language',
   'app.logout': 'Log out',
@@ -465,6 +467,7 @@ const en = {
 const nb: Record<keyof typeof en, string> = {
   ...callStrings.nb,
   ...embedStrings.nb,
+  'messages.note': 'Krypteres i nettleseren din for den som venter og behandlerne i dette rommet; serveren vår lagrer bare den krypterte teksten. Til forskjell fra samtalen finnes det ingen sikkerhetskode for å sjekke nøklene.',
   'app.title': 'Oversikt',
   'app.language': 'Språk',
   'app.logout': 'Logg ut',

@@ -53,7 +53,7 @@ describe('check-in form end to end (real Chromium, Redis)', function () {
     await visitor.getByLabel('Phone number').fill('+47 912 34 567');
     await visitor.getByLabel('Reason for the visit').fill('Kontroll');
     await visitor.getByLabel('Language of the call').selectOption('English');
-    await visitor.getByRole('link', { name: /privacy/ }).waitFor();
+    await visitor.getByRole('link', { name: 'How we handle your information (privacy)' }).waitFor();
     await visitor.getByLabel('I have read this and agree').check();
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
     await visitor.getByRole('heading', { name: 'You are in the waiting room' }).waitFor();
@@ -73,11 +73,34 @@ describe('check-in form end to end (real Chromium, Redis)', function () {
     await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
     await passDeviceCheck(visitor);
     expect(await visitor.getByLabel('Remember me on this device').isChecked(), 'off unless asked').to.equal(false);
+    await visitor.getByText('Keeps your name and phone number in this browser only, to fill in the form next time.').waitFor();
+
+    // The organization's privacy page is a link away from the questions, in a tab of its own (the form stays).
+    const privacyLink = visitor.getByRole('link', { name: 'Privacy: what is kept about you, and for how long' });
+    const [privacyPage] = await Promise.all([visitor.context().waitForEvent('page'), privacyLink.click()]);
+    await privacyPage.getByRole('heading', { name: 'Privacy at Form Clinic' }).waitFor();
+    expect(new URL(privacyPage.url()).pathname).to.equal(`/privacy/${suite.org.org.id}`);
+    await privacyPage.getByText('Your check-in answers: your name, your phone number and the reason for your visit, in your words.').waitFor();
+    // On a phone: no sideways scrolling; on a wide screen: lines of a readable length.
+    await privacyPage.setViewportSize({ width: 390, height: 800 });
+    expect(await privacyPage.evaluate(() => document.documentElement.scrollWidth), 'no horizontal scroll at 390 px').to.be.at.most(390);
+    await privacyPage.setViewportSize({ width: 1280, height: 800 });
+    const measure = await privacyPage.evaluate(() => {
+      const text = document.querySelector('main li')!;
+      return text.getBoundingClientRect().width / parseFloat(getComputedStyle(text).fontSize);
+    });
+    expect(measure, 'a line in ems').to.be.within(30, 41);
+    await privacyPage.close();
+
     await visitor.getByLabel('Your name').fill('Kari Nordmann');
     await visitor.getByLabel('Phone number').fill('91234567');
     await visitor.getByLabel('Reason for the visit').fill('Vondt i ryggen');
     await visitor.getByLabel('Remember me on this device').check();
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    // The waiting screen's footer links the same page.
+    expect(await visitor.locator('footer').getByRole('link', { name: 'Privacy: what is kept about you, and for how long' }).getAttribute('href')).to.equal(
+      `/privacy/${suite.org.org.id}?lang=en`,
+    );
     await visitor.getByRole('button', { name: 'Leave the waiting room' }).click();
     const stored = await visitor.evaluate(() => localStorage.getItem('consult.remember-me'));
     expect(JSON.parse(stored!), 'who they are, never the reason').to.deep.equal({ name: 'Kari Nordmann', phone: '91234567' });
@@ -104,6 +127,7 @@ describe('check-in form end to end (real Chromium, Redis)', function () {
     await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
     await passDeviceCheck(visitor);
     expect(await visitor.getByLabel('Your name').count(), 'no name asked').to.equal(0);
+    expect(await visitor.getByLabel('Remember me on this device').count(), 'nothing of this form is remembered, so nothing is offered').to.equal(0);
     await visitor.getByLabel('Your access code').fill(code.toLowerCase());
     await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
     await visitor.getByRole('heading', { name: 'You are in the waiting room' }).waitFor();

@@ -29,13 +29,19 @@ describe('a consultation link, one visitor at a time (real Chromium, Redis, medi
     await early.goto(link.url);
     await passDeviceCheck(early);
     await early.getByLabel('Your name').fill('Someone Else');
+    // The form asks only for a name: "Remember me" promises to keep only that.
+    await early.getByText('Keeps your name in this browser only, to fill in the form next time.').waitFor();
 
     const visitor = await scene.page();
     await visitor.goto(link.url);
     await scene.checksIn(visitor, 'Kari Nordmann');
 
+    // The form gives way to what the link's page says when opened in use: why, and what to do; nothing to try again.
     await early.getByRole('button', { name: 'Go to the waiting room' }).click();
-    await early.getByRole('alert').getByText('Someone is already checked in with this link').waitFor();
+    await early.getByRole('heading', { name: 'Someone is already checked in with this link' }).waitFor();
+    await early.getByText('This link is for one person at a time.').waitFor();
+    expect(await early.getByRole('button', { name: 'Go to the waiting room' }).count(), 'no button inviting another try').to.equal(0);
+    expect(await early.getByLabel('Your name').count(), 'no form left').to.equal(0);
 
     // Opening the link now says so at once, with no form and no camera.
     const second = await scene.page();

@@ -84,6 +84,12 @@ describe('a paid, BankID-identified consultation end to end (real Chromium, Redi
     await payment.getByRole('heading', { name: 'Payment' }).waitFor();
     expect(new URL(visitor.url()).hash, 'the outcome is read and cleared').to.equal('');
     await payment.getByText('The consultation costs').waitFor();
+    // The note on Stripe's cookies links the organization's privacy page, in a tab of its own (the payment stays).
+    const [privacy] = await Promise.all([visitor.context().waitForEvent('page'), payment.getByRole('link', { name: 'see the privacy page' }).click()]);
+    await privacy.getByRole('heading', { name: `Privacy at ${org.org.name}` }).waitFor();
+    expect(new URL(privacy.url()).pathname).to.equal(`/privacy/${org.org.id}`);
+    await privacy.getByText('Stripe’s cookies: on the payment step only').waitFor();
+    await privacy.close();
     const payFrame = visitor.frames().find((f) => new URL(f.url()).pathname === `/r/${org.room.slug}/pay`);
     expect(await payFrame?.evaluate(() => typeof (window as { Stripe?: unknown }).Stripe), 'Stripe.js runs in the frame').to.equal('function');
     expect(await visitor.evaluate(() => typeof (window as { Stripe?: unknown }).Stripe), 'and not in the visitor app').to.equal('undefined');

@@ -245,6 +245,9 @@ describe('the waiting room with several professionals (real Chromium, Redis)', f
     await answer.fill('Takk, jeg venter.');
     await ola.getByRole('button', { name: 'Send' }).click();
     await olaRow.getByRole('list', { name: 'Messages' }).getByText('Takk, jeg venter.').waitFor();
+    // What the encryption does and does not promise, said once and plainly on each side.
+    await ola.getByText('Encrypted in your browser for this room’s professionals; our server stores only the encrypted text. Unlike the call, there is no safety code to check their keys.').waitFor();
+    await olaRow.getByText('Encrypted in your browser for the visitor and this room’s professionals; our server stores only the encrypted text. Unlike the call, there is no safety code to check the keys.').waitFor();
     // Too long, or with a control character: refused in the browser, explained, nothing sent.
     await answer.fill('x'.repeat(1001));
     await ola.getByRole('button', { name: 'Send' }).click();

@@ -64,6 +64,8 @@ export interface RoomInfo {
    * waiting or in the call), \`ended\` (its call is over) or \`cancelled\`.
    */
   linkState?: ConsultationLinkState;
+  /** The organization's privacy page (a path), linked wherever the visitor is asked for personal data. */
+  privacyPage: string;
 }
 
 export type ConsultationLinkState = 'open' | 'in_use' | 'ended' | 'cancelled';

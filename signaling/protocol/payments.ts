@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { id } from './common.ts';
+import { privacyPagePathSchema } from './privacy.ts';
 
 /** The currencies a room's price may be in (the Nordic clinics' own, and euro). */
 export const currency = z.enum(['NOK', 'SEK', 'DKK', 'EUR']);
@@ -147,5 +148,7 @@ export const payFrameStart = z.strictObject({
   type: z.literal('start'),
   visitorToken: z.string().min(1).max(200),
   language: z.enum(['en', 'nb']),
+  /** The organization's privacy page, which the frame's note on Stripe's cookies links to. */
+  privacyPage: privacyPagePathSchema,
 });
 export type PayFrameStart = z.infer<typeof payFrameStart>;

@@ -11,7 +11,7 @@ import {
   type VisitRequest,
   type VisitResponse,
 } from '../../../signaling/protocol/index.ts';
-import { t, type StringKey } from '../strings.ts';
+import { newTab, privacyLink, t, type StringKey } from '../strings.ts';
 
 /** "Remember me on this device": the visitor's own name, phone and birth date, in this browser only. */
 const REMEMBER_KEY = 'consult.remember-me';
@@ -55,7 +55,17 @@ function fieldOf(path: PropertyKey[]): FieldKey {
  * server builds from the same configuration, so the visitor sees the exact reason at the field before
  * anything is sent; the server's refusal is shown the same way.
  */
-export function CheckInForm({ link, professionalName, config, prefill, deviceCheck, onCheckedIn }: {
+/** What "Remember me" would keep of this form: only what it asks (a pseudonymous visitor's answers are never kept). */
+function rememberable(config: CheckInConfig): ('name' | 'phone' | 'birthDate')[] {
+  if (config.pseudonymous) return [];
+  return (['name', 'phone', 'birthDate'] as const).filter((f) => config[f].enabled);
+}
+
+function listed(parts: string[]): string {
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} ${t('checkin.remember.and')} ${parts.at(-1)}`;
+}
+
+export function CheckInForm({ link, professionalName, config, prefill, deviceCheck, privacyPage, onCheckedIn, onLinkClosed }: {
   /** The room's link, or a scheduled consultation's private link. */
   link: { roomSlug: string } | { consultation: string };
   professionalName: string;
@@ -64,7 +74,11 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
   prefill?: { name?: string; phone?: string };
   /** What the device check found; it goes with the answers. */
   deviceCheck?: DeviceCheckReport;
+  /** The organization's privacy page, linked beside the questions. */
+  privacyPage: string;
   onCheckedIn: (r: VisitResponse) => void;
+  /** The consultation's link was taken by someone else, or its consultation ended, while the form was open. */
+  onLinkClosed: (state: 'in_use' | 'ended') => void;
 }) {
   const [values, setValues] = useState<Record<string, string | boolean>>(() => ({ ...rememberedAnswers(), ...prefill }));
   const [remember, setRemember] = useState(() => rememberedAnswers() !== null);
@@ -72,6 +86,7 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
   const [failure, setFailure] = useState<StringKey | null>(null);
   const [busy, setBusy] = useState(false);
   const set = (key: FieldKey, value: string | boolean) => setValues((v) => ({ ...v, [key]: value }));
+  const kept = rememberable(config);
 
   /** What was typed, as the schema expects it: empty fields left out, numbers as numbers. */
   const answers = (): CheckInAnswers => {
@@ -127,8 +142,9 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
       if (res.status === 400 || res.status === 409) {
         const error = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
         // The link's consultation: someone else checked in with it a moment ago, or it ended meanwhile.
-        if (error?.code === ErrorCode.linkInUse) return setFailure('link.inUse');
-        if (error?.code === ErrorCode.consultationClosed) return setFailure('link.ended');
+        // The page then says what the link's page says when opened so: no form left to try again with.
+        if (error?.code === ErrorCode.linkInUse) return onLinkClosed('in_use');
+        if (error?.code === ErrorCode.consultationClosed) return onLinkClosed('ended');
         // The server's `path: code`, shown at its field.
         const message = error?.message ?? '';
         const [path = '', code = 'invalid'] = message.split(': ');
@@ -225,26 +241,33 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
           ))}
         </div>
       )}
-      <div class="field remember">
-        <label class="check">
-          <input type="checkbox" checked={remember} onChange={(e) => setRemember((e.currentTarget as HTMLInputElement).checked)} />
-          {t('checkin.remember')}
-        </label>
-        <p class="help">{t('checkin.rememberHelp')}</p>
-        {rememberedAnswers() && (
-          <button
-            type="button"
-            class="secondary"
-            onClick={() => {
-              forgetAnswers();
-              setRemember(false);
-              setValues({});
-            }}
-          >
-            {t('checkin.forget')}
-          </button>
-        )}
-      </div>
+      {kept.length > 0 && (
+        <div class="field remember">
+          <label class="check">
+            <input type="checkbox" checked={remember} onChange={(e) => setRemember((e.currentTarget as HTMLInputElement).checked)} />
+            {t('checkin.remember')}
+          </label>
+          <p class="help">{t('checkin.rememberHelp', { fields: listed(kept.map((f) => t(`checkin.remember.${f}`))) })}</p>
+          {rememberedAnswers() && (
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                forgetAnswers();
+                setRemember(false);
+                setValues({});
+              }}
+            >
+              {t('checkin.forget')}
+            </button>
+          )}
+        </div>
+      )}
+      <p class="help">
+        <a href={privacyLink(privacyPage)} {...newTab}>
+          {t('privacy.link')}
+        </a>
+      </p>
       {failure && (
         <p class="error" role="alert">
           {t(failure)}

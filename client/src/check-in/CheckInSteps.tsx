@@ -15,6 +15,7 @@ export function CheckInSteps({
   socket,
   visitorToken,
   returnTo,
+  privacyPage,
   hostName,
   bankIdOutcome,
   onVisit,
@@ -26,6 +27,8 @@ export function CheckInSteps({
   visitorToken: string;
   /** This page's own path (the visit's link), where the BankID broker sends the visitor back; the payment frame is under it. */
   returnTo: string;
+  /** The organization's privacy page, which the payment step's note links to. */
+  privacyPage: string;
   hostName: string;
   bankIdOutcome: BankIdOutcome | null;
   onVisit: (visit: VisitState) => void;
@@ -47,7 +50,7 @@ export function CheckInSteps({
     <section aria-labelledby="steps-heading">
       <h1 id="steps-heading">{t('steps.heading')}</h1>
       {step === 'bankid' && <BankIdStep visitorToken={visitorToken} returnTo={returnTo} hostName={hostName} outcome={bankIdOutcome} />}
-      {step === 'payment' && <PaymentFrame visitPath={returnTo} visitorToken={visitorToken} onAuthorized={() => onStepDone(steps.slice(1))} />}
+      {step === 'payment' && <PaymentFrame visitPath={returnTo} visitorToken={visitorToken} privacyPage={privacyPage} onAuthorized={() => onStepDone(steps.slice(1))} />}
       {!step && !failed && <p role="status">{t('steps.entering')}</p>}
       {!step && failed && (
         <>

@@ -7,7 +7,7 @@ import { i18n, t } from '../strings.ts';
  * the card and says when it is authorized. Stripe.js never runs in the visitor app itself (its CSP does not
  * allow it); when this component goes (the step done), the frame goes, and Stripe.js with it.
  */
-export function PaymentFrame({ visitPath, visitorToken, onAuthorized }: { visitPath: string; visitorToken: string; onAuthorized: () => void }) {
+export function PaymentFrame({ visitPath, visitorToken, privacyPage, onAuthorized }: { visitPath: string; visitorToken: string; privacyPage: string; onAuthorized: () => void }) {
   const frame = useRef<HTMLIFrameElement>(null);
   const [height, setHeight] = useState<number | null>(null);
   // (A layout effect: listening before the frame can have loaded and said it is ready.)
@@ -19,14 +19,14 @@ export function PaymentFrame({ visitPath, visitorToken, onAuthorized }: { visitP
       if (!parsed.success) return;
       const message = parsed.data;
       if (message.type === 'ready') {
-        const start: PayFrameStart = { source: PAY_FRAME_SOURCE, type: 'start', visitorToken, language: i18n.language() };
+        const start: PayFrameStart = { source: PAY_FRAME_SOURCE, type: 'start', visitorToken, language: i18n.language(), privacyPage };
         frameWindow.postMessage(start, location.origin);
       } else if (message.type === 'height') setHeight(message.height);
       else onAuthorized();
     };
     window.addEventListener('message', listener);
     return () => window.removeEventListener('message', listener);
-  }, [visitorToken, onAuthorized]);
+  }, [visitorToken, privacyPage, onAuthorized]);
   return (
     <iframe
       ref={frame}

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { loadStripe } from '@stripe/stripe-js/pure';
 import type { Stripe, StripeElements } from '@stripe/stripe-js';
 import type { ErrorBody, PaymentAuthorization } from '../../../signaling/protocol/index.ts';
-import { i18n, t } from '../strings.ts';
+import { i18n, newTab, privacyLink, t } from '../strings.ts';
 import { formatMoney } from './money.ts';
 
 type Phase = { kind: 'loading' } | { kind: 'ready' } | { kind: 'paying' } | { kind: 'done' } | { kind: 'unavailable'; message: string };
@@ -15,7 +15,7 @@ type Phase = { kind: 'loading' } | { kind: 'ready' } | { kind: 'paying' } | { ki
  * Stripe; our server only ever sees whether Stripe authorized the card. A declined card says why and
  * lets the visitor try again. `returnedFromBank`: the frame was loaded again by a bank's redirect.
  */
-export function PaymentStep({ visitorToken, returnedFromBank, onAuthorized }: { visitorToken: string; returnedFromBank: boolean; onAuthorized: () => void }) {
+export function PaymentStep({ visitorToken, privacyPage, returnedFromBank, onAuthorized }: { visitorToken: string; privacyPage: string; returnedFromBank: boolean; onAuthorized: () => void }) {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const [declined, setDeclined] = useState<string | null>(null);
   const [price, setPrice] = useState<PaymentAuthorization | null>(null);
@@ -102,7 +102,13 @@ export function PaymentStep({ visitorToken, returnedFromBank, onAuthorized }: { 
           <button type="submit" disabled={phase.kind !== 'ready'}>
             {phase.kind === 'paying' ? t('payment.paying') : t('payment.pay')}
           </button>
-          <p class="muted">{t('payment.cookies')}</p>
+          <p class="muted">
+            {t('payment.cookies')} (
+            <a href={privacyLink(privacyPage)} {...newTab}>
+              {t('payment.privacyPage')}
+            </a>
+            ).
+          </p>
         </form>
       )}
     </section>

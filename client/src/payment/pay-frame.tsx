@@ -21,14 +21,14 @@ const toApp = (message: { type: 'ready' } | { type: 'authorized' } | { type: 'he
 };
 
 function PayFrame() {
-  const [visitorToken, setVisitorToken] = useState<string | null>(null);
+  const [start, setStart] = useState<{ visitorToken: string; privacyPage: string } | null>(null);
   useEffect(() => {
     const listener = (event: MessageEvent) => {
       if (event.origin !== location.origin || event.source !== window.parent) return;
       const start = payFrameStart.safeParse(event.data);
       if (!start.success) return;
       i18n.setLanguage(start.data.language);
-      setVisitorToken(start.data.visitorToken);
+      setStart({ visitorToken: start.data.visitorToken, privacyPage: start.data.privacyPage });
     };
     window.addEventListener('message', listener);
     const sized = new ResizeObserver(() => toApp({ type: 'height', height: Math.ceil(document.documentElement.scrollHeight) }));
@@ -39,8 +39,8 @@ function PayFrame() {
       sized.disconnect();
     };
   }, []);
-  if (!visitorToken) return null;
-  return <PaymentStep visitorToken={visitorToken} returnedFromBank={returnedFromBank} onAuthorized={() => toApp({ type: 'authorized' })} />;
+  if (!start) return null;
+  return <PaymentStep visitorToken={start.visitorToken} privacyPage={start.privacyPage} returnedFromBank={returnedFromBank} onAuthorized={() => toApp({ type: 'authorized' })} />;
 }
 
 render(<PayFrame />, document.getElementById('app')!);

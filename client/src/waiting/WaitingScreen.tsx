@@ -1,11 +1,11 @@
 import type { QueuePlace } from '../../../signaling/protocol/index.ts';
 import type { LocalMedia } from '../call-engine/local-media.ts';
 import { DeviceCheck } from '../check/DeviceCheck.tsx';
-import { appointmentAt as appointmentText, clockTime, t } from '../strings.ts';
+import { appointmentAt as appointmentText, clockTime, newTab, privacyLink, t } from '../strings.ts';
 import { MessageThread } from '../messages/MessageThread.tsx';
 import type { ShownMessage } from '../messages/shown-message.ts';
 
-export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sentBack, appointmentAt, timeZone, online, media, messages, onSendMessage, onLeave }: {
+export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sentBack, appointmentAt, timeZone, online, media, messages, onSendMessage, privacyPage, onLeave }: {
   /** The organization's: every time here is at its clock. */
   timeZone: string;
   /** The conversation with the room's professionals while waiting. */
@@ -22,6 +22,8 @@ export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sen
   movedTo?: string;
   online: boolean;
   media: LocalMedia;
+  /** The organization's privacy page, in the footer. */
+  privacyPage: string;
   onLeave: () => void;
 }) {
   const time = clockTime(arrivedAt, timeZone);
@@ -57,6 +59,11 @@ export function WaitingScreen({ professionalName, arrivedAt, place, movedTo, sen
       <button type="button" class="secondary" onClick={onLeave}>
         {t('waiting.leave')}
       </button>
+      <footer class="waiting-footer">
+        <a href={privacyLink(privacyPage)} {...newTab}>
+          {t('privacy.link')}
+        </a>
+      </footer>
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Router, type Response } from 'express';
-import { consultationLinkRequest, consultationPage, consultationPageWithSecret, consultationRequest, type ConsultationCreated, type RoomInfo } from '../../protocol/index.ts';
+import { consultationLinkRequest, consultationPage, consultationPageWithSecret, consultationRequest, privacyPagePath, type ConsultationCreated, type RoomInfo } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
@@ -41,6 +41,7 @@ export function consultationRoutes(s: Services): Router {
       price: consultation.price !== undefined ? consultation.price : room.price,
       ...(consultation.scheduledAt ? { appointmentAt: consultation.scheduledAt } : {}),
       linkState: await s.consultations.linkStateOf(consultation),
+      privacyPage: privacyPagePath(room.orgId),
     };
     // Whoever holds the link may see what the clinic prefilled for its visitor (the link is the secret).
     // (Only while it checks someone in: an ended or cancelled link shows nothing about its visitor.)

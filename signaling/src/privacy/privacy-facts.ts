@@ -2,6 +2,7 @@ import { keys } from '../redis/keys.ts';
 import { BankIdSettingsStore } from '../bankid/bankid-settings-store.ts';
 import { FLOW_COOKIE_MINUTES } from '../bankid/bankid.ts';
 import type { Services } from '../services.ts';
+import { consultationEventTypes, type ConsultationEventType } from '../../protocol/index.ts';
 
 /**
  * What an organization's privacy page says, read from its settings and rooms at the time of asking (no
@@ -31,9 +32,10 @@ export interface PrivacyFacts {
   sms: { staffAlerts: boolean; visitorInvitations: boolean };
   /**
    * The organization's record system (EHR): through an API key it may prefill the visitor's name and phone
-   * and reads the consultation's times; webhook endpoints (their hosts) are told of arrivals, admissions and calls.
+   * and reads the consultation's times; its webhook endpoints are told of the events they subscribe to, no
+   * others: hosts that hear the same events together, each host once, with all its endpoints' events.
    */
-  ehr: { api: boolean; webhookHosts: string[] };
+  ehr: { api: boolean; webhooks: { hosts: string[]; events: ConsultationEventType[] }[] };
   /** The deployment's hosting provider (HOSTING_PROVIDER), or null where the operator named none (not in production). */
   hostingProvider: string | null;
   privacyContact: string | null;
@@ -74,8 +76,28 @@ export async function privacyFactsOf(s: Services, orgId: string): Promise<Privac
     bankId: bankIdSettings && bankIdRooms.length ? { brokerHost: new URL(bankIdSettings.issuer).host, nationalId: bankIdSettings.collectNationalId, cookieMinutes: FLOW_COOKIE_MINUTES } : null,
     payments: s.payments.available && rooms.some((r) => r.price !== null),
     sms: { staffAlerts: smsMembers > 0, visitorInvitations: smsConfigured && apiKeyCount > 0 },
-    ehr: { api: apiKeyCount > 0, webhookHosts: [...new Set(webhookEndpoints.map((e) => new URL(e.url).host))].sort() },
+    ehr: { api: apiKeyCount > 0, webhooks: webhooksByEvents(webhookEndpoints) },
     hostingProvider: s.config.HOSTING_PROVIDER ?? null,
     privacyContact: org.privacyContact,
   };
+}
+
+/** Each host with the events its endpoints subscribe to (in the protocol's order), hosts hearing the same grouped. */
+function webhooksByEvents(endpoints: { url: string; events: ConsultationEventType[] }[]): PrivacyFacts['ehr']['webhooks'] {
+  const byHost = new Map<string, Set<ConsultationEventType>>();
+  for (const e of endpoints) {
+    const host = new URL(e.url).host;
+    const events = byHost.get(host) ?? new Set();
+    for (const event of e.events) events.add(event);
+    byHost.set(host, events);
+  }
+  const groups = new Map<string, { hosts: string[]; events: ConsultationEventType[] }>();
+  for (const host of [...byHost.keys()].sort()) {
+    const events = consultationEventTypes.filter((t) => byHost.get(host)!.has(t));
+    const key = events.join(',');
+    const group = groups.get(key) ?? { hosts: [], events };
+    group.hosts.push(host);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }

@@ -79,6 +79,31 @@ describe('the privacy page per organization (real server, BankID broker stand-in
       body: JSON.stringify(body),
     });
 
+  it('has a readable measure from a stylesheet of its own, which the site’s CSP allows (no inline style)', async () => {
+    const { org } = await createOrganization(server.services, { name: 'Layout Clinic' });
+    const res = await fetch(`${server.url}/privacy/${org.id}`);
+    const html = await res.text();
+    const href = /<link rel="stylesheet" href="([^"]+)">/.exec(html)?.[1];
+    expect(href, 'the page links a stylesheet').to.be.a('string');
+    expect(html, 'no inline style for the CSP to block').not.to.match(/<style|style=/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(/style-src 'self'/.test(csp) && new URL(href!, server.url).origin === new URL(server.url).origin, 'the CSP lets the page load it').to.equal(true);
+    const css = await fetch(new URL(href!, server.url));
+    expect([css.status, css.headers.get('content-type')]).to.deep.equal([200, 'text/css; charset=utf-8']);
+    const rules = await css.text();
+    expect(rules, 'lines of a readable length').to.match(/main\{[^}]*max-width:40em/);
+    expect(rules, 'a margin on a phone').to.match(/main\{[^}]*padding:/);
+    expect(rules, 'long addresses wrap').to.match(/overflow-wrap:break-word/);
+  });
+
+  it('says of waiting-room messages, plainly, what their encryption protects and what it does not', async () => {
+    const { org } = await createOrganization(server.services, { name: 'Message Clinic' });
+    expect(await text(org.id)).to.include(
+      'Messages you exchange while you wait: encrypted in your browser for this room’s professionals, and stored by us only in that form. Unlike the call, there is no safety code to check their keys, so this protects the messages from a copy of our database, not from our server itself.',
+    );
+    expect(await text(org.id, 'nb')).to.include('Til forskjell fra samtalen finnes det ingen sikkerhetskode for å sjekke nøklene deres');
+  });
+
   it('an unknown or malformed organization id gets the same 404', async () => {
     const known = await createOrganization(server.services, { name: 'Known Clinic' });
     const unknown = await page('0123456789abcdef0123456789abcdef');
@@ -204,13 +229,32 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     expect(withApi.items[1]).to.include('may fill in your name and phone number in advance');
     expect((await recipients(ehr.org.id, 'nb')).items[0]).to.include('Twilio får telefonnummeret ditt');
 
-    // Webhook endpoints: each host named once.
+    // Webhook endpoints: each host named once, with what its endpoints subscribed to and nothing more.
     const hooked = await createOrganization(server.services, { name: 'Hook Clinic' });
     const hookAdmin = await adminOf(server, hooked.org.id);
+    const endpointIds: string[] = [];
     for (const url of ['http://127.0.0.1:4001/consult', 'http://127.0.0.1:4001/other', 'http://127.0.0.2:4002/events']) {
-      expect((await call(hookAdmin, 'POST', '/api/admin/webhooks', { url, events: ['visitor.arrived'] })).status).to.equal(201);
+      const res = await call(hookAdmin, 'POST', '/api/admin/webhooks', { url, events: ['visitor.arrived'] });
+      expect(res.status).to.equal(201);
+      endpointIds.push(((await res.json()) as { endpoint: { id: string } }).endpoint.id);
     }
-    expect((await recipients(hooked.org.id)).names).to.deep.equal(['Hook Clinic’s systems at 127.0.0.1:4001 and 127.0.0.2:4002 (notifications)', hosting]);
+    const onlyArrivals = await recipients(hooked.org.id);
+    expect(onlyArrivals.names).to.deep.equal(['Hook Clinic’s systems at 127.0.0.1:4001 and 127.0.0.2:4002 (notifications)', hosting]);
+    expect(onlyArrivals.items[0]).to.include('(notifications): told when you arrive, under Hook Clinic’s own reference; never your name, answers or messages.');
+    for (const unheard of ['let in', 'leave', 'pay', 'charged', 'how long']) expect(onlyArrivals.items[0], unheard).not.to.include(unheard);
+    expect((await recipients(hooked.org.id, 'nb')).items[0]).to.include('(varsler): får vite når du kommer, under referansen til Hook Clinic;');
+
+    // One host hears more: it is named apart, with its endpoints' events together (in the order things happen).
+    expect((await call(hookAdmin, 'PATCH', `/api/admin/webhooks/${endpointIds[1]}`, { events: ['payment.captured', 'call.ended', 'visitor.admitted'] })).status).to.equal(200);
+    const more = await recipients(hooked.org.id);
+    expect(more.names).to.deep.equal(['Hook Clinic’s systems at 127.0.0.1:4001 (notifications)', 'Hook Clinic’s systems at 127.0.0.2:4002 (notifications)', hosting]);
+    expect(more.items[0]).to.include(
+      '(notifications): told when you arrive, you are let in, the call ends or your card is charged, and how long the call lasted and the amount, under Hook Clinic’s own reference',
+    );
+    expect(more.items[1]).to.include('(notifications): told when you arrive, under');
+    expect((await recipients(hooked.org.id, 'nb')).items[0]).to.include(
+      '(varsler): får vite når du kommer, du slippes inn, samtalen slutter eller kortet ditt belastes, og hvor lenge samtalen varte og beløpet, under referansen til Hook Clinic;',
+    );
 
     // A member opted in to arrival alerts: Twilio gets staff numbers, nothing about the visitor.
     const alerted = await createOrganization(server.services, { name: 'Alert Clinic' });

@@ -9,6 +9,24 @@ function contactLink(contact: string): string {
   return `<a href="${escapeHtml(href)}">${escapeHtml(contact)}</a>`;
 }
 
+/** Where the page's stylesheet is served (GET, public): a file of our own, as the CSP (style-src 'self') wants. */
+export const PRIVACY_STYLESHEET_PATH = '/privacy/page.css';
+
+/**
+ * A readable measure (about 70 characters a line) on a wide screen, the full width less a margin on a
+ * phone; long words (an e-mail address, a host) wrap rather than push the page sideways.
+ */
+export const PRIVACY_STYLESHEET = `html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:1rem;line-height:1.55;color:#1b1f24;background:#fff}
+main{box-sizing:border-box;max-width:40em;margin:0 auto;padding:1.5rem 1.25rem 3rem;overflow-wrap:break-word}
+h1{font-size:1.6rem;line-height:1.25;margin:.5rem 0 1rem}
+h2{font-size:1.2rem;line-height:1.3;margin:2rem 0 .5rem}
+ul{padding-left:1.25rem}
+li{margin:.4rem 0}
+a{color:#1b4d8c}
+.language{margin:0;text-align:right}
+`;
+
 /** Plain HTML (no script, no inline style: the site's CSP allows neither), readable on any device. */
 export function renderPrivacyPage(lang: PrivacyLanguage, text: PrivacyText, contact: string | null, selfPath: string): string {
   const inline = (s: string) => {
@@ -30,10 +48,11 @@ export function renderPrivacyPage(lang: PrivacyLanguage, text: PrivacyText, cont
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${escapeHtml(text.title)}</title>
+<link rel="stylesheet" href="${PRIVACY_STYLESHEET_PATH}">
 </head>
 <body>
 <main>
-<p><a href="${escapeHtml(`${selfPath}?lang=${other.lang}`)}" hreflang="${other.lang}" lang="${other.lang}">${escapeHtml(other.label)}</a></p>
+<p class="language"><a href="${escapeHtml(`${selfPath}?lang=${other.lang}`)}" hreflang="${other.lang}" lang="${other.lang}">${escapeHtml(other.label)}</a></p>
 <h1>${escapeHtml(text.title)}</h1>
 <p>${inline(text.intro)}</p>
 ${sections}

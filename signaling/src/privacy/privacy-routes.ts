@@ -1,11 +1,12 @@
 import { Router, type Request } from 'express';
-import { id as organizationId, privacyPageQuery } from '../../protocol/index.ts';
+import { id as organizationId, privacyPagePath, privacyPageQuery } from '../../protocol/index.ts';
 import type { Services } from '../services.ts';
 import { privacyFactsOf } from './privacy-facts.ts';
 import { privacyText, type PrivacyLanguage } from './privacy-text.ts';
-import { renderPrivacyPage } from './privacy-page.ts';
+import { PRIVACY_STYLESHEET, PRIVACY_STYLESHEET_PATH, renderPrivacyPage } from './privacy-page.ts';
 
-export const privacyPath = (orgId: string): string => `/privacy/${orgId}`;
+/** (The path is declared in the protocol: the visitor app links to it too.) */
+export const privacyPath = privacyPagePath;
 
 const NOT_FOUND_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Not found</title>
 <p>There is no such privacy page. / Denne personvernsiden finnes ikke.</p></html>
@@ -24,6 +25,9 @@ function languageOf(req: Request, asked: PrivacyLanguage | undefined): PrivacyLa
  */
 export function privacyRoutes(s: Services): Router {
   const router = Router();
+
+  // (Before the page's route: its name is no organization id.)
+  router.get(PRIVACY_STYLESHEET_PATH, (_req, res) => void res.type('css').set('Cache-Control', 'max-age=3600').send(PRIVACY_STYLESHEET));
 
   router.get('/privacy/:orgId', async (req, res) => {
     const id = organizationId.safeParse(req.params.orgId);

@@ -1,3 +1,4 @@
+import type { ConsultationEventType } from '../../protocol/index.ts';
 import type { PrivacyFacts } from './privacy-facts.ts';
 
 export type PrivacyLanguage = 'en' | 'nb';
@@ -23,6 +24,44 @@ const list = (parts: string[], and: string): string =>
   parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} ${and} ${parts.at(-1)}`;
 
 /**
+ * What a webhook endpoint subscribed to an event hears, in the visitor's words: "told when <when>", and
+ * <also> for the events that carry a figure about the visit. Every event type has its words (the type
+ * makes a new event a compile error here), so the page names exactly what the endpoints hear.
+ */
+const WEBHOOK_EVENTS: Record<PrivacyLanguage, Record<ConsultationEventType, { when: string; also?: string }>> = {
+  en: {
+    'consultation.created': { when: 'your consultation is booked' },
+    'consultation.cancelled': { when: 'your consultation is cancelled' },
+    'visitor.arrived': { when: 'you arrive' },
+    'visitor.left': { when: 'you leave' },
+    'visitor.admitted': { when: 'you are let in' },
+    'visitor.denied': { when: 'you are turned away' },
+    'visitor.transferred': { when: 'you are moved to another room' },
+    'call.started': { when: 'the call starts' },
+    'call.ended': { when: 'the call ends', also: 'how long the call lasted' },
+    'payment.captured': { when: 'your card is charged', also: 'the amount' },
+  },
+  nb: {
+    'consultation.created': { when: 'konsultasjonen din blir bestilt' },
+    'consultation.cancelled': { when: 'konsultasjonen din blir avlyst' },
+    'visitor.arrived': { when: 'du kommer' },
+    'visitor.left': { when: 'du går' },
+    'visitor.admitted': { when: 'du slippes inn' },
+    'visitor.denied': { when: 'du blir avvist' },
+    'visitor.transferred': { when: 'du flyttes til et annet rom' },
+    'call.started': { when: 'samtalen starter' },
+    'call.ended': { when: 'samtalen slutter', also: 'hvor lenge samtalen varte' },
+    'payment.captured': { when: 'kortet ditt belastes', also: 'beløpet' },
+  },
+};
+
+const heard = (lang: PrivacyLanguage, events: ConsultationEventType[], or: string, and: string): string => {
+  const words = events.map((e) => WEBHOOK_EVENTS[lang][e]);
+  const also = words.flatMap((w) => (w.also ? [w.also] : []));
+  return `${list(words.map((w) => w.when), or)}${also.length ? `, ${and} ${list(also, and)}` : ''}`;
+};
+
+/**
  * Who else processes data, and where. Said once here so a change of provider or of the terms is one edit.
  * (Locations as the providers state them for European customers.)
  */
@@ -39,8 +78,8 @@ const PROCESSORS = {
         .join('; it also ')}. Twilio Inc., USA, under the EU standard contractual clauses; we delete its copies when the retention period has passed.`,
     ehrApi: (org: string) =>
       `${org}’s record system (EHR), through our API: may fill in your name and phone number in advance, and reads when you arrived, were let in and how long the call lasted, under its own reference.`,
-    webhooks: (hosts: string[], org: string) =>
-      `${org}’s systems at ${list(hosts, 'and')} (notifications): told when you arrive, are let in, leave or pay and how long the call lasted, under ${org}’s own reference; never your name, answers or messages.`,
+    webhooks: ({ hosts, events }: PrivacyFacts['ehr']['webhooks'][number], org: string) =>
+      `${org}’s systems at ${list(hosts, 'and')} (notifications): told when ${heard('en', events, 'or', 'and')}, under ${org}’s own reference; never your name, answers or messages.`,
     hosting: (provider: string) => `${provider} (hosting): runs the machines this service stores and processes all of the above on.`,
     bankId: (host: string, org: string) =>
       `The BankID broker at ${host} (identification): relays your BankID login and tells us the result. BankID itself is run in Norway; the broker processes the login where its agreement with ${org} says.`,
@@ -57,8 +96,8 @@ const PROCESSORS = {
         .join('; Twilio ')}. Twilio Inc., USA, etter EUs standard personvernbestemmelser; vi sletter kopiene der når lagringstiden er ute.`,
     ehrApi: (org: string) =>
       `Journalsystemet til ${org}, gjennom API-et vårt: kan fylle inn navnet og telefonnummeret ditt på forhånd, og leser når du kom, ble sluppet inn og hvor lenge samtalen varte, under sin egen referanse.`,
-    webhooks: (hosts: string[], org: string) =>
-      `Systemene til ${org} på ${list(hosts, 'og')} (varsler): får vite når du kommer, slippes inn, går eller betaler og hvor lenge samtalen varte, under referansen til ${org}; aldri navnet ditt, svarene dine eller meldinger.`,
+    webhooks: ({ hosts, events }: PrivacyFacts['ehr']['webhooks'][number], org: string) =>
+      `Systemene til ${org} på ${list(hosts, 'og')} (varsler): får vite når ${heard('nb', events, 'eller', 'og')}, under referansen til ${org}; aldri navnet ditt, svarene dine eller meldinger.`,
     hosting: (provider: string) => `${provider} (drift): driver maskinene tjenesten lagrer og behandler alt det ovenfor på.`,
     bankId: (host: string, org: string) =>
       `BankID-formidleren på ${host} (identifisering): formidler BankID-innloggingen din og gir oss resultatet. Selve BankID drives i Norge; formidleren behandler innloggingen der avtalen med ${org} sier.`,
@@ -89,7 +128,7 @@ function english(f: PrivacyFacts): PrivacyText {
     ...(f.payments ? [PROCESSORS.en.stripe] : []),
     ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [PROCESSORS.en.twilio(f.sms, org)] : []),
     ...(f.ehr.api ? [PROCESSORS.en.ehrApi(org)] : []),
-    ...(f.ehr.webhookHosts.length ? [PROCESSORS.en.webhooks(f.ehr.webhookHosts, org)] : []),
+    ...f.ehr.webhooks.map((w) => PROCESSORS.en.webhooks(w, org)),
     ...(f.hostingProvider ? [PROCESSORS.en.hosting(f.hostingProvider)] : []),
   ];
   return {
@@ -104,7 +143,7 @@ function english(f: PrivacyFacts): PrivacyText {
           ...(f.bankId
             ? [`Your BankID result: your name and date of birth as BankID confirms them${f.bankId.nationalId ? ', and your national identity number (stored encrypted)' : ''}. So ${org} knows it is you before the consultation.`]
             : []),
-          'Messages you exchange while you wait: encrypted in your browser before they are sent, to the keys our server lists for the professionals of this room, and stored only in that form. Unlike a call, there is no safety code to check those keys against, so this protects them from a copy of our database, not from our server itself.',
+          'Messages you exchange while you wait: encrypted in your browser for this room’s professionals, and stored by us only in that form. Unlike the call, there is no safety code to check their keys, so this protects the messages from a copy of our database, not from our server itself.',
           'Technical data: what the device check found (camera and microphone present, browser, network quality) and what happens in the call (muting, camera, screen sharing). To help when something does not work.',
           'Call records: when the call was, how long it lasted, and who took part. So the professional can find the consultation in their history.',
           ...(f.payments ? ['Payment records: amount, currency, date and the payment provider’s reference (no name, no phone number). Bookkeeping law requires them. Card details go to Stripe only and are never stored by us.'] : []),
@@ -171,7 +210,7 @@ function norwegian(f: PrivacyFacts): PrivacyText {
     ...(f.payments ? [PROCESSORS.nb.stripe] : []),
     ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [PROCESSORS.nb.twilio(f.sms, org)] : []),
     ...(f.ehr.api ? [PROCESSORS.nb.ehrApi(org)] : []),
-    ...(f.ehr.webhookHosts.length ? [PROCESSORS.nb.webhooks(f.ehr.webhookHosts, org)] : []),
+    ...f.ehr.webhooks.map((w) => PROCESSORS.nb.webhooks(w, org)),
     ...(f.hostingProvider ? [PROCESSORS.nb.hosting(f.hostingProvider)] : []),
   ];
   return {
@@ -186,7 +225,7 @@ function norwegian(f: PrivacyFacts): PrivacyText {
           ...(f.bankId
             ? [`BankID-resultatet ditt: navn og fødselsdato slik BankID bekrefter dem${f.bankId.nationalId ? ', og fødselsnummeret ditt (lagret kryptert)' : ''}. Slik at ${org} vet at det er deg før konsultasjonen.`]
             : []),
-          'Meldinger du utveksler mens du venter: kryptert i nettleseren din før de sendes, til nøklene serveren vår oppgir for behandlerne i dette rommet, og lagret bare slik. Til forskjell fra samtalen finnes det ingen sikkerhetskode å sjekke disse nøklene mot, så dette beskytter dem mot en kopi av databasen vår, ikke mot selve serveren.',
+          'Meldinger du utveksler mens du venter: kryptert i nettleseren din for behandlerne i dette rommet, og lagret hos oss bare slik. Til forskjell fra samtalen finnes det ingen sikkerhetskode for å sjekke nøklene deres, så dette beskytter meldingene mot en kopi av databasen vår, ikke mot selve serveren.',
           'Tekniske data: hva utstyrssjekken fant (kamera og mikrofon, nettleser, nettverkskvalitet) og hva som skjer i samtalen (demping, kamera, skjermdeling). For å kunne hjelpe når noe ikke virker.',
           'Samtalelogg: når samtalen var, hvor lenge den varte og hvem som var med. Slik at behandleren finner konsultasjonen i historikken sin.',
           ...(f.payments ? ['Betalingsopplysninger: beløp, valuta, dato og betalingsleverandørens referanse (uten navn og telefonnummer). Bokføringsloven krever dem. Kortopplysninger går bare til Stripe og lagres aldri hos oss.'] : []),

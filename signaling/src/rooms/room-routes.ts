@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Router, type Request } from 'express';
-import { roomSlug, type RoomInfo } from '../../protocol/index.ts';
+import { privacyPagePath, roomSlug, type RoomInfo } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { Room } from '../organizations/organization-store.ts';
@@ -23,7 +23,7 @@ export function roomRoutes(s: Services): Router {
   router.get('/api/rooms/:slug', async (req, res) => {
     const room = await findRoom(req);
     const [professionalName, timeZone] = await Promise.all([s.organizations.hostNameOf(room), s.organizations.timeZoneOf(room.orgId)]);
-    const body: RoomInfo = { name: room.name, professionalName, timeZone, checkIn: room.checkIn, price: room.price };
+    const body: RoomInfo = { name: room.name, professionalName, timeZone, checkIn: room.checkIn, price: room.price, privacyPage: privacyPagePath(room.orgId) };
     res.json(body);
   });
 

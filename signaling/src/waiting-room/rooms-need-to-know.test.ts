@@ -72,7 +72,7 @@ describe('rooms and members: need to know, "taken by", and the admission race (r
     expect(all.visitors).to.deep.equal(['Kari Nordmann', 'Ola Nordmann', 'Per Hansen']);
     // A shared room's visitors are told the room, not one professional, is expecting them.
     const info = await (await fetch(`${server.url}/api/rooms/${reception.slug}`)).json();
-    expect(info).to.deep.equal({ name: 'Clinic reception', professionalName: 'Clinic reception', timeZone: 'Europe/Oslo', checkIn: DEFAULT_CHECK_IN, price: null });
+    expect(info).to.deep.equal({ name: 'Clinic reception', professionalName: 'Clinic reception', timeZone: 'Europe/Oslo', checkIn: DEFAULT_CHECK_IN, price: null, privacyPage: `/privacy/${org.org.id}` });
     for (const v of [ola, kari, per]) await server.services.waitingRoom.leave((await server.services.waitingRoom.getVisitor(org.org.id, v.visitorId))!);
   });
 
