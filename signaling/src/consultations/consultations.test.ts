@@ -67,7 +67,7 @@ describe('scheduled consultations (real server, Redis)', function () {
     expect((await fetch(`${server.url}/c/${token}`)).status, 'a link of the old form (secret in the path) still opens').to.equal(200);
     expect((await fetch(`${server.url}/c/nonsense`)).status, 'not a link').to.equal(404);
     const info = await (await lookUpConsultationLink(server, token)).json();
-    expect(info).to.deep.equal({ name: org.room.name, professionalName: org.professional.name, appointmentAt: at, timeZone: 'Europe/Oslo', checkIn: DEFAULT_CHECK_IN, price: null, linkState: 'open' });
+    expect(info).to.deep.equal({ name: org.room.name, professionalName: org.professional.name, appointmentAt: at, timeZone: 'Europe/Oslo', checkIn: DEFAULT_CHECK_IN, price: null, linkState: 'open', privacyPage: `/privacy/${org.org.id}` });
 
     const tampered = `${token.slice(0, -4)}AAAA`;
     for (const bad of [tampered, 'nonsense', `${org.org.id}.${created.consultationId}.short`]) {

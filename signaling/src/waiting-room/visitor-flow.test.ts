@@ -124,7 +124,7 @@ describe('visitor check-in over HTTP (real server)', function () {
 
     const known = await fetch(`${server.url}/api/rooms/${org.room.slug}`);
     expect(known.status).to.equal(200);
-    expect(await known.json()).to.deep.equal({ name: org.room.name, professionalName: org.professional.name, timeZone: 'Europe/Oslo', checkIn: DEFAULT_CHECK_IN, price: null });
+    expect(await known.json()).to.deep.equal({ name: org.room.name, professionalName: org.professional.name, timeZone: 'Europe/Oslo', checkIn: DEFAULT_CHECK_IN, price: null, privacyPage: `/privacy/${org.org.id}` });
   });
 
   it('serves the visitor app at /r/<slug>: 404 for an unknown link, 200 for a known one', async () => {
