@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../signaling/src/config.ts';
-import { createLogger } from '../signaling/src/logger.ts';
+import { createLogger, stdoutLogger } from '../signaling/src/logger.ts';
 import { DailyLogFiles } from '../signaling/src/logs/daily-log-files.ts';
 import { startServer, type RunningServer } from '../signaling/src/server.ts';
 import { seedDemo, type DemoLogin } from '../signaling/src/organizations/seed.ts';
@@ -272,7 +272,8 @@ async function main(): Promise<void> {
     logFiles = new DailyLogFiles({ dir: path.resolve(config.LOG_DIR), retentionDays: config.LOG_RETENTION_DAYS });
     say(`logging to ${logFiles.currentFile()} (a file per UTC day, kept ${config.LOG_RETENTION_DAYS} days)`);
   }
-  const log = createLogger(config.LOG_LEVEL, logFiles ?? undefined);
+  // On standard output: readable lines at a terminal, JSON when piped (to journald, a collector, a file).
+  const log = logFiles ? createLogger(config.LOG_LEVEL, logFiles) : stdoutLogger(config.LOG_LEVEL);
   try {
     server = await startServer(config, log);
   } catch (error) {
