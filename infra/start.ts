@@ -316,10 +316,14 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   if (server) {
-    say('closing the server');
-    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000).unref());
+    // A signal stops gracefully (calls get SHUTDOWN_GRACE_SECONDS to end); a failure closes at once.
+    const graceful = code === 0;
+    const grace = graceful ? server.services.config.SHUTDOWN_GRACE_SECONDS : 0;
+    say(graceful ? `stopping the server (calls may go on for up to ${grace} s; Ctrl-C again to exit now)` : 'closing the server');
+    const limit = grace + 10;
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), limit * 1000).unref());
     try {
-      if ((await Promise.race([server.close(), timeout])) === 'timeout') say('the server did not close within 10 s; going on');
+      if ((await Promise.race([graceful ? server.stop() : server.close(), timeout])) === 'timeout') say(`the server did not close within ${limit} s; going on`);
     } catch (error) {
       say(`closing the server failed: ${(error as Error).message}`);
     }
