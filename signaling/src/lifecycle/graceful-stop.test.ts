@@ -8,7 +8,9 @@ import { freePort } from '../test-support/free-port.ts';
 import { allKeysWithTtl } from '../test-support/redis-keys.ts';
 import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
 import {
+  ask,
   callInProgress,
+  disconnected,
   createOrganization,
   joinWaitingRoom,
   postJson,
@@ -70,25 +72,54 @@ describe('graceful stop on SIGTERM (real child process, second process, Redis, m
   before(async () => {
     redis = await startRedis();
     other = await startTestServer({ redis });
+  });
+  afterEach(async () => {
+    waiting?.disconnect();
+    await balancer?.close();
+    await stopping?.stop();
+  });
+  after(async () => {
+    await other?.close();
+    await redis?.stop();
+  });
+
+  /** The process to stop, with `graceSeconds`, behind a balancer that routes to it. */
+  async function startStopping(graceSeconds: number): Promise<void> {
     const { ADDRESS_HASH_KEY, DATA_ENCRYPTION_KEYS } = other.services.config;
     stopping = await ServerProcess.start(redis.url, {
       ADDRESS_HASH_KEY,
       DATA_ENCRYPTION_KEYS,
       // Both processes serve the same site: the browsers' Origin is one.
       PUBLIC_ORIGIN: other.origin,
-      SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS),
+      SHUTDOWN_GRACE_SECONDS: String(graceSeconds),
     });
     balancer = await Balancer.start(Number(new URL(stopping.url).port));
-  });
-  after(async () => {
-    waiting?.disconnect();
-    await balancer?.close();
-    await stopping?.stop();
-    await other?.close();
-    await redis?.stop();
-  });
+  }
+
+  /** Sends SIGTERM; checks that readiness is false within a second; the balancer then routes elsewhere. */
+  async function sigterm(): Promise<{ sentAt: number; exited: Promise<number | null> }> {
+    expect((await fetch(`${stopping.url}/readyz`)).status).to.equal(200);
+    const sentAt = Date.now();
+    const exited = stopping.signal('SIGTERM');
+    let readyStatus = 0;
+    while (Date.now() - sentAt < 2000) {
+      readyStatus = (await fetch(`${stopping.url}/readyz`)).status;
+      if (readyStatus === 503) break;
+    }
+    expect(readyStatus, 'readiness false').to.equal(503);
+    expect(Date.now() - sentAt, 'readiness false within a second').to.be.below(1000);
+    balancer.targetPort = Number(new URL(other.url).port);
+    return { sentAt, exited };
+  }
+
+  /** Nothing half-done: every key about a visitor or a call still has its TTL (SCAN + PTTL of every key). */
+  async function keysWithoutTtl(): Promise<string[]> {
+    const all = await allKeysWithTtl(redis.client);
+    return [...all].filter(([key, ttl]) => ttl < 0 && !PERMANENT_KEY_PATTERNS.some((p) => p.test(key))).map(([key]) => key);
+  }
 
   it('readiness false at once, check-ins refused, waiting visitor reconnects elsewhere keeping their place, the call gets its grace, exit in time, every key keeps its TTL', async () => {
+    await startStopping(GRACE_SECONDS);
     const org = await createOrganization(other.services);
     // Everything the browsers do goes through the balancer, to the process about to stop.
     const front: TestServer = { ...other, url: balancer.url };
@@ -107,24 +138,11 @@ describe('graceful stop on SIGTERM (real child process, second process, Redis, m
     const status = () => waiting!.timeout(5000).emitWithAck('visit:status', {}) as Promise<{ ok: boolean; visit: VisitState }>;
     const before = await status();
     expect(before.visit).to.include({ state: 'waiting' });
-    expect((await fetch(`${stopping.url}/readyz`)).status).to.equal(200);
     const reasons: string[] = [];
     waiting.on('disconnect', (reason) => reasons.push(reason));
     const reconnected = new Promise((r) => waiting!.io.once('reconnect', r));
 
-    const sentAt = Date.now();
-    const exited = stopping.signal('SIGTERM');
-
-    // Readiness: false at once.
-    let readyStatus = 0;
-    while (Date.now() - sentAt < 2000) {
-      readyStatus = (await fetch(`${stopping.url}/readyz`)).status;
-      if (readyStatus === 503) break;
-    }
-    expect(readyStatus, 'readiness false').to.equal(503);
-    expect(Date.now() - sentAt, 'readiness false within a second').to.be.below(1000);
-    // The balancer stops sending anyone here.
-    balancer.targetPort = Number(new URL(other.url).port);
+    const { sentAt, exited } = await sigterm();
 
     // No new check-in on this process: a coded error the visitor app retries on; nothing written.
     const refused = await postJson({ ...other, url: stopping.url }, '/api/visits', { roomSlug: org.room.slug, answers: { name: 'Per Hansen' } });
@@ -151,8 +169,26 @@ describe('graceful stop on SIGTERM (real child process, second process, Redis, m
     expect(call.visitor.connected || call.pro.connected, 'the call moved off the stopped process').to.equal(false);
     expect(stopping.logs.join('')).to.include('grace over');
 
-    // Nothing half-done: every key about a visitor or a call still has its TTL.
-    const missing = [...(await allKeysWithTtl(redis.client))].filter(([key, ttl]) => ttl < 0 && !PERMANENT_KEY_PATTERNS.some((p) => p.test(key)));
-    expect(missing, 'keys without a TTL').to.deep.equal([]);
+    expect(await keysWithoutTtl(), 'keys without a TTL').to.deep.equal([]);
+  });
+
+  it('a call that ends during the grace lets the process exit right away; the professional is told to reconnect', async () => {
+    await startStopping(60);
+    const org = await createOrganization(other.services);
+    const call = await callInProgress({ ...other, url: balancer.url }, org, 'Ola Nordmann');
+    const proLeft = disconnected(call.pro, 20_000);
+    const { exited } = await sigterm();
+
+    await sleep(1000);
+    expect(call.pro.connected && call.visitor.connected, 'the call goes on').to.equal(true);
+    const hungUpAt = Date.now();
+    expect(await ask(call.pro, 'call:hang-up', { callId: call.callId })).to.deep.equal({ ok: true });
+
+    // Its connections were all that kept the process: it exits at once, not at the end of the minute.
+    expect(await proLeft).to.equal('transport close');
+    expect(await exited).to.equal(0);
+    expect(Date.now() - hungUpAt, 'exit soon after the call ended').to.be.below(8000);
+    expect((await other.services.calls.get(org.org.id, call.callId))?.state).to.equal('ended');
+    expect(await keysWithoutTtl(), 'keys without a TTL').to.deep.equal([]);
   });
 });
