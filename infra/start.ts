@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../signaling/src/config.ts';
-import { createLogger } from '../signaling/src/logger.ts';
+import { createLogger, stdoutLogger } from '../signaling/src/logger.ts';
 import { DailyLogFiles } from '../signaling/src/logs/daily-log-files.ts';
 import { startServer, type RunningServer } from '../signaling/src/server.ts';
 import { seedDemo, type DemoLogin } from '../signaling/src/organizations/seed.ts';
@@ -272,7 +272,8 @@ async function main(): Promise<void> {
     logFiles = new DailyLogFiles({ dir: path.resolve(config.LOG_DIR), retentionDays: config.LOG_RETENTION_DAYS });
     say(`logging to ${logFiles.currentFile()} (a file per UTC day, kept ${config.LOG_RETENTION_DAYS} days)`);
   }
-  const log = createLogger(config.LOG_LEVEL, logFiles ?? undefined);
+  // On standard output: readable lines at a terminal, JSON when piped (to journald, a collector, a file).
+  const log = logFiles ? createLogger(config.LOG_LEVEL, logFiles) : stdoutLogger(config.LOG_LEVEL);
   try {
     server = await startServer(config, log);
   } catch (error) {
@@ -315,10 +316,14 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   if (server) {
-    say('closing the server');
-    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000).unref());
+    // A signal stops gracefully (calls get SHUTDOWN_GRACE_SECONDS to end); a failure closes at once.
+    const graceful = code === 0;
+    const grace = graceful ? server.services.config.SHUTDOWN_GRACE_SECONDS : 0;
+    say(graceful ? `stopping the server (calls may go on for up to ${grace} s; Ctrl-C again to exit now)` : 'closing the server');
+    const limit = grace + 10;
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), limit * 1000).unref());
     try {
-      if ((await Promise.race([server.close(), timeout])) === 'timeout') say('the server did not close within 10 s; going on');
+      if ((await Promise.race([graceful ? server.stop() : server.close(), timeout])) === 'timeout') say(`the server did not close within ${limit} s; going on`);
     } catch (error) {
       say(`closing the server failed: ${(error as Error).message}`);
     }

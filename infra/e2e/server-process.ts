@@ -79,6 +79,15 @@ export class ServerProcess {
     await exited;
   }
 
+  /** Sends a signal (SIGTERM: the graceful stop) and resolves with the exit code once the process is gone. */
+  async signal(signal: NodeJS.Signals): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill(signal);
+    return exited;
+  }
+
   async stop(): Promise<void> {
     await this.kill9();
   }

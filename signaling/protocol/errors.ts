@@ -53,6 +53,8 @@ export const ErrorCode = {
   linkInUse: 'link_in_use',
   /** API: an SMS to a number outside the countries this server sends to (SMS pumping). */
   phoneNotAllowed: 'phone_not_allowed',
+  /** This server process is stopping: the same request succeeds in a moment (on another process). */
+  shuttingDown: 'shutting_down',
   internal: 'internal',
 } as const;
 
@@ -103,5 +105,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   consultation_closed: 409,
   link_in_use: 409,
   phone_not_allowed: 400,
+  shutting_down: 503,
   internal: 500,
 };

@@ -42,6 +42,12 @@ const schema = z
      * How long a waiting visitor whose connection dropped (tab closed, network switch, laptop lid) keeps
      * their place: coming back within it restores it; past it they are marked left.
      */
+    /**
+     * On SIGTERM/SIGINT, how long calls on this process may go on before it exits. Waiting visitors and
+     * dashboards are sent to another process at once; a call's participants move when it ends or this runs
+     * out. Keep it below the orchestrator's kill timeout (Kubernetes terminationGracePeriodSeconds).
+     */
+    SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
     VISITOR_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
     /**
      * SMS alerts through Twilio, per deployment. Without all three, SMS is off (the settings page says so).

@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * Keys whose values never reach a log line, wherever they appear (top level or up to three objects deep):
@@ -69,6 +70,25 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     destination,
   );
+}
+
+/**
+ * How lines reach standard output: a person at a terminal reads them (pino-pretty: time, level, message,
+ * fields); anything else (a pipe, a file, journald, a log collector) gets one JSON object a line.
+ */
+export type LogFormat = 'pretty' | 'json';
+
+export function logFormatFor(stream: { isTTY?: boolean }): LogFormat {
+  return stream.isTTY ? 'pretty' : 'json';
+}
+
+/**
+ * The service's logger on standard output, in the format `logFormatFor` picks. Redaction and scrubbing run
+ * in pino before either format, so the terminal shows exactly what the JSON would hold.
+ */
+export function stdoutLogger(level: string, stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Logger {
+  if (logFormatFor(stdout) === 'json') return createLogger(level, stdout === process.stdout ? undefined : (stdout as unknown as DestinationStream));
+  return createLogger(level, pretty({ destination: stdout, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true }));
 }
 
 export type { Logger };

@@ -70,7 +70,9 @@ import { Embedding } from './embedding/embedding.ts';
 import { embeddingRoutes } from './embedding/embedding-routes.ts';
 import { frameAncestors } from './embedding/embed-origins.ts';
 import { attachEmbeddedProfessionalNamespace, type EmbeddedProfessionalNamespace } from './embedding/embedded-professional-socket.ts';
-import type { Services } from './services.ts';
+import type { Lifecycle, Services } from './services.ts';
+import { GracefulStop } from './lifecycle/graceful-stop.ts';
+import { readinessRoutes } from './lifecycle/readiness-routes.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
 export interface RunningServer {
@@ -79,7 +81,13 @@ export interface RunningServer {
   /** The HTTP app, for tests that walk its routes (test-support/routes.ts). */
   app: express.Express;
   purge: PurgeJob;
+  /** Closes at once: for tests and for a start that failed half-way. */
   close(): Promise<void>;
+  /**
+   * What SIGTERM does (see lifecycle/graceful-stop.ts): not ready at once, connections outside calls sent
+   * elsewhere, calls given SHUTDOWN_GRACE_SECONDS, then close().
+   */
+  stop(): Promise<void>;
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
@@ -104,6 +112,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       ? https.createServer({ cert: fs.readFileSync(config.TLS_CERT_FILE), key: fs.readFileSync(config.TLS_KEY_FILE) }, app)
       : http.createServer(app);
 
+  const lifecycle: Lifecycle = { shuttingDown: false };
   const io = new SocketServer(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 100_000,
@@ -115,6 +124,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     // Browsers send Origin on WebSocket handshakes and cross-site requests; same-origin polling GETs
     // carry Sec-Fetch-Site instead. Anything else (another site's page, a foreign Origin) is refused.
     allowRequest: (req, callback) => {
+      // A stopping process takes no new connection; the client tries again and reaches a ready one.
+      if (lifecycle.shuttingDown) return callback('shutting_down', false);
       const origin = req.headers.origin;
       const allowed = origin ? config.allowedOrigins.includes(origin) : req.headers['sec-fetch-site'] === 'same-origin';
       callback(null, allowed);
@@ -151,12 +162,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     webhooks: new Webhooks(redis, fieldCipher, config, log),
     apiKeys: new ApiKeyStore(redis),
     embedding: new Embedding(redis, config),
+    lifecycle,
   };
   // Hearing an event only adds it to the outbox (one round trip); delivery runs beside, in every process.
   services.events.subscribe((event) => services.webhooks.outbox.enqueue(event));
   services.webhooks.outbox.start();
   services.audit.anchors.start();
   const callService = new CallService(services);
+  const stopper = new GracefulStop(services, io, callService);
   const presence = new VisitorPresence(services);
   const messages = new WaitingMessages(services);
   const smsSender = SmsSender.fromConfig(config);
@@ -173,6 +186,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // Who may frame an organization's embeddable pages, decided before the security headers are written.
   app.use(frameAncestors(services, services.embedding.origins));
   app.use(securityHeaders(config.cookieSecure, { stripe: services.payments.available }));
+  app.use(readinessRoutes(services));
   app.use(refuseMalformedPaths(config));
   app.use(stripeWebhookRoutes(services));
   app.use(express.json({ limit: '16kb' }));
@@ -214,11 +228,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const url = `${scheme}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   log.info({ url }, 'server listening');
 
-  return {
+  const running: RunningServer = {
     url,
     app,
     services,
     purge,
+    stop: () => stopper.stop(() => running.close()),
     async close() {
       await purge.stop();
       await services.webhooks.outbox.stop();
@@ -232,4 +247,5 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await Promise.allSettled([redis.quit(), pub.quit(), sub.quit()]);
     },
   };
+  return running;
 }

@@ -19,6 +19,14 @@ import type { Webhooks } from './webhooks/webhook-outbox.ts';
 import type { ApiKeyStore } from './api/api-key-store.ts';
 import type { Embedding } from './embedding/embedding.ts';
 
+/**
+ * Where this process is in its life. `shuttingDown` turns true on the first SIGTERM/SIGINT and never back:
+ * readiness reports it, and nothing new (check-ins, socket connections) starts here after it.
+ */
+export interface Lifecycle {
+  shuttingDown: boolean;
+}
+
 /** What every feature may use; built once in server.ts. */
 export interface Services {
   config: Config;
@@ -47,4 +55,5 @@ export interface Services {
   apiKeys: ApiKeyStore;
   /** EHR embedding: single-use professional links, embedded sessions, the origins that may frame pages. */
   embedding: Embedding;
+  lifecycle: Lifecycle;
 }

@@ -13,6 +13,25 @@ import {
 } from '../../../signaling/protocol/index.ts';
 import { newTab, privacyLink, t, type StringKey } from '../strings.ts';
 
+/**
+ * A server process that is stopping (a restart, an update) refuses check-ins with shutting_down; the next
+ * try reaches one that is running. About a minute of tries, spread a little so a room's visitors do not
+ * all come back at the same instant.
+ */
+const RESTART_RETRY_MS = 1500;
+const RESTART_RETRIES = 40;
+
+async function postVisit(body: VisitRequest, onRetrying: () => void): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch('/api/visits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (res.status !== 503 || attempt >= RESTART_RETRIES) return res;
+    const error = ((await res.clone().json().catch(() => null)) as { error?: { code?: string } } | null)?.error;
+    if (error?.code !== ErrorCode.shuttingDown) return res;
+    onRetrying();
+    await new Promise((r) => setTimeout(r, RESTART_RETRY_MS * (0.75 + Math.random() / 2)));
+  }
+}
+
 /** "Remember me on this device": the visitor's own name, phone and birth date, in this browser only. */
 const REMEMBER_KEY = 'consult.remember-me';
 
@@ -84,6 +103,8 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
   const [remember, setRemember] = useState(() => rememberedAnswers() !== null);
   const [errors, setErrors] = useState<Partial<Record<FieldKey, string>>>({});
   const [failure, setFailure] = useState<StringKey | null>(null);
+  /** The server is restarting: the form tries again by itself meanwhile. */
+  const [retrying, setRetrying] = useState(false);
   const [busy, setBusy] = useState(false);
   const set = (key: FieldKey, value: string | boolean) => setValues((v) => ({ ...v, [key]: value }));
   const kept = rememberable(config);
@@ -131,7 +152,8 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
     setBusy(true);
     try {
       const body: VisitRequest = { ...link, answers: parsed.data as Record<string, unknown>, ...(deviceCheck ? { deviceCheck } : {}) };
-      const res = await fetch('/api/visits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await postVisit(body, () => setRetrying(true));
+      setRetrying(false);
       if (res.ok) {
         // Only on this device, only if asked, only who they are (never the reason or the room's own questions).
         // (A pseudonymous visitor gave no name to remember.)
@@ -159,6 +181,7 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
     } catch {
       setFailure('checkin.failed');
     } finally {
+      setRetrying(false);
       setBusy(false);
     }
   };
@@ -271,6 +294,11 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
       {failure && (
         <p class="error" role="alert">
           {t(failure)}
+        </p>
+      )}
+      {retrying && (
+        <p class="help" role="status">
+          {t('checkin.retrying')}
         </p>
       )}
       <button type="submit" disabled={busy}>

@@ -456,6 +456,17 @@ export class CallService {
     this.abandoned.set(callId, timer);
   }
 
+  /**
+   * The connections (engine.io sockets) that carry a call's media signaling here, or a join under way:
+   * while stopping, these stay until their call ends or the grace runs out; every other one is closed.
+   */
+  connectionsInCalls(): Set<unknown> {
+    const found = new Set<unknown>();
+    for (const participants of this.joined.values()) for (const j of participants.values()) found.add(j.socket.conn);
+    for (const a of this.joining) found.add(a.socket.conn);
+    return found;
+  }
+
   close(): void {
     this.cancelJoins(() => true, 'ended');
     for (const timer of this.abandoned.values()) clearTimeout(timer);

@@ -15,6 +15,8 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
    * (or, where the room asks for BankID or a payment, do that first).
    */
   router.post('/api/visits', async (req, res) => {
+    // A stopping process takes no one new: the visitor app tries again in a moment, reaching another process.
+    if (s.lifecycle.shuttingDown) throw new AppError('shutting_down', 'this server is restarting; try again in a moment');
     const body = parse(visitRequest, req.body);
     // The limit and the room's link are looked up together (one round trip to Redis).
     const [allowed, roomOfLink] = await Promise.all([
