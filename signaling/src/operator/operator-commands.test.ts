@@ -15,7 +15,7 @@ interface Ran {
  * The operator commands as an operator runs them (`npm run org:create -- ...`): their own processes, with
  * the server's settings, against the test's real Redis; what they did is checked through the real server.
  */
-describe('operator commands: a clinic from nothing, the list of organizations, a lost phone (real processes, Redis, server)', function () {
+describe('operator commands: a clinic from nothing, another admin invitation, the list of organizations, a lost phone (real processes, Redis, server)', function () {
   this.timeout(120_000);
   let server: TestServer;
 
@@ -26,7 +26,7 @@ describe('operator commands: a clinic from nothing, the list of organizations, a
     await server?.close();
   });
 
-  function run(command: 'create-organization' | 'list-organizations' | 'reset-second-factor', ...args: string[]): Promise<Ran> {
+  function run(command: 'create-organization' | 'list-organizations' | 'reset-second-factor' | 'invite-admin', ...args: string[]): Promise<Ran> {
     const env = {
       ...process.env,
       REDIS_URL: server.redis.url,
@@ -125,6 +125,28 @@ describe('operator commands: a clinic from nothing, the list of organizations, a
     );
     expect(withoutKey.code).to.equal(1);
     expect(withoutKey.stderr).to.match(/DATA_ENCRYPTION_KEYS, ADDRESS_HASH_KEY must be set/);
+  });
+
+  it('org:invite-admin: a new invitation for an admin of an existing organization (the first expired, or the last admin left)', async () => {
+    const org = await createOrganization(server.services, { name: 'Fjellklinikken' });
+    const ran = await run('invite-admin', '--org', org.org.id, '--admin-email', 'ola.nordmann@example.no');
+    expect(ran.code, ran.stderr).to.equal(0);
+    expect(ran.stdout).to.include('Ola Nordmann <ola.nordmann@example.no>');
+    const token = /#invitation=(\S+)/.exec(ran.stdout)![1]!;
+    const code = /code: (\d{8})\b/.exec(ran.stdout)![1]!;
+    const accepted = await postJson(server, '/api/invitations/accept', { token, code, password: 'ola chose a long password' });
+    expect(accepted.status, await accepted.clone().text()).to.equal(201);
+    const ola = await server.services.organizations.findProfessionalByEmail('ola.nordmann@example.no');
+    expect(ola).to.deep.include({ orgId: org.org.id, role: 'admin', name: 'Ola Nordmann' });
+    expect((await operatorEntries(org.org.id)).map((e) => e.detail.command)).to.deep.equal(['org_invite_admin']);
+
+    await refused('invite-admin', ['--org', org.org.id], /missing --admin-email/);
+    await refused('invite-admin', ['--admin-email', 'a@example.no'], /missing --org/);
+    await refused('invite-admin', ['--org', 'x', '--admin-email', 'a@example.no'], /--org is not an organization id/);
+    await refused('invite-admin', ['--org', 'b'.repeat(32), '--admin-email', 'a@example.no'], /no organization b{32}/);
+    await refused('invite-admin', ['--org', org.org.id, '--admin-email', 'not-an-address'], /--admin-email is not an e-mail address/);
+    await refused('invite-admin', ['--org', org.org.id, '--admin-email', 'ola.nordmann@example.no'], /already belongs to a member/);
+    await refused('invite-admin', ['--org', org.org.id, '--admin-email', 'a@example.no', '--admin-name', ' '], /--admin-name must not be empty/);
   });
 
   it('org:list shows each organization’s id, name, creation day, member count and state, no member’s data, and is recorded in each log', async () => {
