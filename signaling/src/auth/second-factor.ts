@@ -136,6 +136,14 @@ export class SecondFactorStore {
     return (await this.redis.srem(set, hashSecret(code.trim().toLowerCase().replace(/\s+/g, '')))) === 1;
   }
 
+  /**
+   * Takes the member's second factor away (a lost phone, by an operator): their next login sets it up
+   * again, as a first login does. Their sessions are ended by the caller.
+   */
+  async reset(orgId: string, proId: string): Promise<void> {
+    await this.redis.multi().hdel(keys.professional(orgId, proId), 'totpSecret', 'totpLastStep').del(keys.recoveryCodes(orgId, proId)).exec();
+  }
+
   async recoveryCodesLeft(orgId: string, proId: string): Promise<number> {
     return this.redis.scard(keys.recoveryCodes(orgId, proId));
   }

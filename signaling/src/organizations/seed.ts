@@ -10,8 +10,9 @@ export interface DemoLogin {
 }
 
 /**
- * On an empty database: one organization, one professional and their room, so a fresh install can be
- * tried at once. The password is random and returned only to the operator who started the server. Like
+ * On an empty database: one organization, one member and their room, so a fresh install can be tried at
+ * once. The member is the organization's admin, so a newcomer can open every page (members, rooms,
+ * retention, integrations, the audit log), not only the waiting room. The password is random and returned only to the operator who started the server. Like
  * every command run at the server on an organization's data, it is an operator action in its audit log.
  */
 export async function seedDemo(organizations: OrganizationStore, audit?: AuditLog): Promise<DemoLogin | null> {
@@ -22,6 +23,7 @@ export async function seedDemo(organizations: OrganizationStore, audit?: AuditLo
     name: 'Dr. Kari Hansen',
     email: login.email,
     passwordHash: await hashPassword(login.password),
+    role: 'admin',
   });
   const room = await organizations.createRoom(org.id, { slug: login.roomSlug, name: 'Dr. Kari Hansen', professionalId: pro.id });
   await audit?.record({ orgId: org.id, actor: 'operator', action: 'operator_command', targetId: org.id, detail: { command: 'seed_demo', member: pro.id, room: room.id } });

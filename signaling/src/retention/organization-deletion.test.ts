@@ -77,13 +77,18 @@ describe('closing an organization at the end of its contract (real server, Redis
     pro.disconnect();
   });
 
-  it('the command refuses a malformed or unknown organization', async () => {
-    for (const args of [[], ['--org', 'nope'], ['--org', 'a'.repeat(32)]]) {
+  it('the command refuses a missing, malformed or unknown organization: the problem named, exit 1', async () => {
+    for (const [args, problem] of [
+      [[], /missing --org/],
+      [['--org', 'nope'], /--org is not an organization id/],
+      [['--org', 'a'.repeat(32)], /no organization a{32}/],
+    ] as const) {
       const failed = await run('npx', ['tsx', 'signaling/src/retention/close-organization-cli.ts', ...args], { env: { ...process.env, REDIS_URL: server.redis.url, DATA_ENCRYPTION_KEYS: server.services.config.DATA_ENCRYPTION_KEYS, ADDRESS_HASH_KEY: server.services.config.ADDRESS_HASH_KEY } }).then(
-        () => 0,
-        (e: { code: number }) => e.code,
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
       );
-      expect(failed, args.join(' ')).to.equal(2);
+      expect(failed.code, args.join(' ')).to.equal(1);
+      expect(failed.stderr, args.join(' ')).to.match(problem);
     }
   });
 });
