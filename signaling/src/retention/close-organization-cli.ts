@@ -4,13 +4,14 @@
  * purge job), all but the bookkeeping records of its payments. The command is recorded in the
  * organization's audit log (which goes with the rest).
  *
- * Reads REDIS_URL, DATA_ENCRYPTION_KEYS and ADDRESS_HASH_KEY from the environment (or the root `.env`, as
+ * Reads REDIS_URL, DATA_ENCRYPTION_KEYS and ADDRESS_HASH_KEY (or their `_FILE`s) from the environment (or the root `.env`, as
  * `npm start` does): the members' e-mail index is keyed, and their records sealed.
  */
 import fs from 'node:fs';
 import { parseArgs, parseEnv } from 'node:util';
 import { id } from '../../protocol/index.ts';
 import { AuditLog } from '../audit/audit-log.ts';
+import { resolveSettingFiles } from '../config.ts';
 import { ApiKeyStore } from '../api/api-key-store.ts';
 import { SessionStore } from '../auth/session-store.ts';
 import { createLogger } from '../logger.ts';
@@ -35,7 +36,14 @@ async function main(): Promise<number> {
   }
   const dotEnv = new URL('../../../.env', import.meta.url).pathname;
   if (fs.existsSync(dotEnv)) for (const [name, value] of Object.entries(parseEnv(fs.readFileSync(dotEnv, 'utf8')))) process.env[name] ??= value;
-  const { REDIS_URL, DATA_ENCRYPTION_KEYS, ADDRESS_HASH_KEY } = process.env;
+  let env;
+  try {
+    env = resolveSettingFiles(process.env);
+  } catch (error) {
+    process.stderr.write(`org:close: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const { REDIS_URL, DATA_ENCRYPTION_KEYS, ADDRESS_HASH_KEY } = env;
   if (!REDIS_URL || !DATA_ENCRYPTION_KEYS || !ADDRESS_HASH_KEY) {
     process.stderr.write('org:close: REDIS_URL, DATA_ENCRYPTION_KEYS and ADDRESS_HASH_KEY must be set (as for the server)\n');
     return 2;
