@@ -3,10 +3,13 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { connectRedis } from '../redis/connection.ts';
-import { keys } from '../redis/keys.ts';
+import { DEFAULT_CHECK_IN } from '../../protocol/index.ts';
+import { BankIdSettingsStore } from '../bankid/bankid-settings-store.ts';
+import { keys, kindOfKey } from '../redis/keys.ts';
+import { WebhookStore } from '../webhooks/webhook-store.ts';
 import { dumpRedis } from '../test-support/redis-dump.ts';
 import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
-import { ask, createOrganization, login, postJson, professionalSocket, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
+import { addMember, ask, cookiePairOf, createOrganization, login, memberApi, postJson, professionalSocket, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
 import { FieldCipher } from './field-cipher.ts';
 import { contextOfHashField, sealedKeyId } from './sealed-fields.ts';
 
@@ -63,6 +66,28 @@ describe('keys:rotate under load (real servers, Redis, the operator command)', f
       written.set(await checkIn(before, org, name), name);
     }
 
+    // And every other kind of sealed field: a BankID broker's client secret, a webhook endpoint's signing
+    // secret and a delivery's body, a consultation's EHR reference and prefill, an access code's label, and
+    // a second factor being set up in a login session.
+    await new BankIdSettingsStore(before.redis.client, before.services.fieldCipher).set(org.org.id, {
+      issuer: 'https://broker.example.no', clientId: 'clinic', clientSecret: 'broker-client-secret', acrValues: ['urn:grn:authn:no:bankid:substantial'], collectNationalId: true, memberLogin: false,
+    });
+    const webhooks = new WebhookStore(before.services.redis, before.services.fieldCipher);
+    const { endpoint, secret: webhookSecret } = await webhooks.createEndpoint(org.org.id, { url: 'https://ehr.example.no/hook', events: ['consultation.created'] });
+    await webhooks.createDelivery(org.org.id, endpoint.id, { id: randomBytes(16).toString('hex'), type: 'consultation.created' }, '{"reference":"EHR-4711"}');
+    const { consultation } = await before.services.consultations.create(
+      { orgId: org.org.id, roomId: org.room.id, professionalId: org.professional.id, scheduledAt: null, externalReference: 'EHR-4711', prefill: { name: 'Kari Forhånd', phone: '+4798765432' } },
+      86_400_000,
+    );
+    const other = await createOrganization(before.services);
+    await before.services.organizations.setCheckIn(other.org.id, other.room.id, { ...DEFAULT_CHECK_IN, pseudonymous: true });
+    const made = await (await memberApi(before, other.org.id, other.professional.id)).call('POST', '/api/access-codes', { roomId: other.room.id, label: 'Gunnhild kl 14', validHours: 2 });
+    expect(made.status).to.equal(201);
+    const member = await addMember(before.services, org.org.id);
+    const firstLogin = await postJson(before, '/api/auth/login', { email: member.email, password: member.password });
+    const setup = await fetch(`${before.url}/api/auth/second-factor/setup`, { headers: { cookie: cookiePairOf(firstLogin)! } });
+    expect(setup.status).to.equal(200);
+
     // The rollout: one process already on the new key, one not yet; load on both while the rotation runs.
     const oldProcess = before;
     const newProcess = await start(`${newKey},${oldKey}`);
@@ -100,6 +125,7 @@ describe('keys:rotate under load (real servers, Redis, the operator command)', f
     // Every key and every field: no sealed value under the old key id, and each opens with the new key alone.
     const newOnly = FieldCipher.fromSetting(newKey);
     let sealedHashFields = 0;
+    const sealedKinds = new Set<string>();
     let auditAddresses = 0;
     for (const [redisKey, { type, value }] of await dumpRedis(redis.client)) {
       if (type === 'hash') {
@@ -111,6 +137,7 @@ describe('keys:rotate under load (real servers, Redis, the operator command)', f
           expect(context, `${redisKey} ${field}`).to.be.a('string');
           expect(newOnly.open(stored, context!), `${redisKey} ${field}`).to.be.a('string');
           sealedHashFields++;
+          sealedKinds.add(kindOfKey(redisKey)!.kind);
         }
       } else if (type === 'stream') {
         for (const [, flat] of value as [string, string[]][]) {
@@ -126,6 +153,7 @@ describe('keys:rotate under load (real servers, Redis, the operator command)', f
       }
     }
     expect(sealedHashFields).to.be.greaterThan(2 * written.size);
+    expect([...sealedKinds].sort()).to.deep.equal(['access-code', 'bankid', 'consultation', 'pro', 'session', 'visitor', 'webhook', 'webhook-delivery']);
     expect(denied.size).to.be.greaterThan(3);
     // The audit log is append-only and hash-chained: its addresses stay as written, and the command says so.
     if (auditAddresses) expect(after.out).to.include(`${auditAddresses} audit entries keep their client address under old1`);
@@ -144,6 +172,9 @@ describe('keys:rotate under load (real servers, Redis, the operator command)', f
       expect(visitor?.name, visitorId).to.equal(name);
       if (denied.has(visitorId)) expect(visitor?.deniedMessage).to.equal(denied.get(visitorId));
     }
+    expect((await new BankIdSettingsStore(onlyNew.redis.client, onlyNew.services.fieldCipher).get(org.org.id))?.clientSecret).to.equal('broker-client-secret');
+    expect((await new WebhookStore(onlyNew.redis.client, onlyNew.services.fieldCipher).getEndpoint(org.org.id, endpoint.id))?.secret).to.equal(webhookSecret);
+    expect((await onlyNew.services.consultations.get(org.org.id, consultation.id, 86_400_000))?.externalReference).to.equal('EHR-4711');
     const pro = await professionalSocket(onlyNew, again.cookie);
     const list = await ask(pro, 'queue:list', {});
     expect(list.ok && list.visitors.map((v) => v.name).filter((n) => n.startsWith('Besøkende'))).to.have.length.greaterThan(10);
