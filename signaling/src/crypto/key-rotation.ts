@@ -42,6 +42,8 @@ export interface RotationReport {
   concurrentWrites: number;
   /** Sealed values under an old key that could not be opened (their key is not listed, or they were changed): left as they are. */
   unreadable: number;
+  /** Fields a process kept writing under an old key as fast as they were re-sealed (it was not given the new key yet). */
+  rewrittenUnderOldKey: number;
   /** Sealed values in a place no feature seals in (a bug, or data of a newer version): left as they are. */
   unknownPlaces: string[];
   /** Audit entries whose client address is under an old key: the log is append-only and hash-chained, so they stay as written. */
@@ -62,6 +64,7 @@ export async function rotateSealedFields(redis: Redis, cipher: FieldCipher): Pro
     resealedByOrganization: new Map(),
     concurrentWrites: 0,
     unreadable: 0,
+    rewrittenUnderOldKey: 0,
     unknownPlaces: [],
     auditAddresses: { entries: 0, keyIds: new Set(), newestEntryId: null },
     outboxEvents: 0,
@@ -111,7 +114,7 @@ async function rotateHash(redis: Redis, cipher: FieldCipher, key: string, report
     hash = { ...hash, ...Object.fromEntries(tried.map((field, i) => [field, now[i] ?? ''])) };
     pending = writtenMeanwhile.filter((field) => isOld(cipher, hash[field]));
   }
-  if (pending.length) report.unreadable += pending.length;
+  if (pending.length) report.rewrittenUnderOldKey += pending.length;
 }
 
 /** Streams are append-only: their sealed values are counted, not rewritten (see RotationReport). */

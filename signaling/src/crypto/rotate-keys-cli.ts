@@ -81,6 +81,10 @@ async function main(): Promise<number> {
       left = true;
       say(`${report.unreadable} fields under an old key could not be opened with DATA_ENCRYPTION_KEYS (their key is not listed, or they were changed): left as they are`);
     }
+    if (report.rewrittenUnderOldKey) {
+      left = true;
+      say(`${report.rewrittenUnderOldKey} fields kept being written under an old key: a server still lists it first; give every server the new key first, then run keys:rotate again`);
+    }
     if (report.unknownPlaces.length) {
       left = true;
       say(`fields under an old key in places no feature seals in, left as they are: ${[...new Set(report.unknownPlaces)].join('; ')}`);
