@@ -117,6 +117,25 @@ describe('npm start: one command runs the service (real redis-server, server, me
     }
   });
 
+  it('keys given as files (<NAME>_FILE) are used, and none is generated into the data folder for them', async () => {
+    const ownData = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-start-keyfiles-'));
+    const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-start-secrets-'));
+    const keyFile = path.join(secretsDir, 'data-encryption-keys');
+    const hashKeyFile = path.join(secretsDir, 'address-hash-key');
+    fs.writeFileSync(keyFile, `mounted:${Buffer.alloc(32, 7).toString('base64')}\n`, { mode: 0o600 });
+    fs.writeFileSync(hashKeyFile, `${'ab'.repeat(32)}\n`, { mode: 0o600 });
+    const withFiles = await start({ ...env, CONSULT_DATA_DIR: ownData, REDIS_PORT: String(await freePort()), DATA_ENCRYPTION_KEYS_FILE: keyFile, ADDRESS_HASH_KEY_FILE: hashKeyFile });
+    try {
+      const generated = JSON.parse(fs.readFileSync(path.join(ownData, 'secrets.json'), 'utf8')) as Record<string, string>;
+      expect(Object.keys(generated)).to.deep.equal(['redisPassword']);
+      expect(fs.readdirSync(ownData).join()).not.to.include('mounted');
+    } finally {
+      expect(await interrupt(withFiles)).to.equal(0);
+      fs.rmSync(ownData, { recursive: true, force: true });
+      fs.rmSync(secretsDir, { recursive: true, force: true });
+    }
+  });
+
   it('starts its own Redis, seeds the demo, prints working links and a login; Ctrl-C stops it all; a second start keeps the data', async () => {
     running = await start(env);
     const out = running.stdout();

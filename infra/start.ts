@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../signaling/src/config.ts';
+import { loadConfig, resolveSettingFiles } from '../signaling/src/config.ts';
 import { createLogger, stdoutLogger } from '../signaling/src/logger.ts';
 import { DailyLogFiles } from '../signaling/src/logs/daily-log-files.ts';
 import { startServer, type RunningServer } from '../signaling/src/server.ts';
@@ -238,6 +238,14 @@ async function main(): Promise<void> {
     }
   }
 
+  // Secrets given as files (`<NAME>_FILE`) count as given: none is generated beside the data for them.
+  try {
+    const resolved = resolveSettingFiles(env);
+    for (const name of Object.keys(env)) if (!(name in resolved)) delete env[name];
+    Object.assign(env, resolved);
+  } catch (error) {
+    throw new StartError((error as Error).message);
+  }
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secrets = ensureSecrets(!env.REDIS_URL, !env.ADDRESS_HASH_KEY, !env.DATA_ENCRYPTION_KEYS);
   env.ADDRESS_HASH_KEY ||= secrets.addressHashKey;

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
 import { parseFieldKeys } from './crypto/field-cipher.ts';
@@ -224,7 +225,51 @@ const schema = z
 
 export type Config = ReturnType<typeof loadConfig>;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+/**
+ * The settings that are secrets. Each of them (and any other setting) may instead be read from a file named
+ * by `<NAME>_FILE`: the container-secrets convention, so keys sit in a mounted secret, not in the
+ * environment, a compose file or the data volume.
+ */
+export const SECRET_SETTINGS = [
+  'REDIS_URL',
+  'ADDRESS_HASH_KEY',
+  'DATA_ENCRYPTION_KEYS',
+  'IDENTITY_HASH_KEY',
+  'TWILIO_AUTH_TOKEN',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+] as const satisfies readonly (keyof typeof schema.shape)[];
+
+/**
+ * The environment with every `<NAME>_FILE` of a setting replaced by `<NAME>` holding the file's content
+ * (one trailing line break dropped, as `echo` leaves it). Refuses a setting given both ways, and a file
+ * that cannot be read; the message names the variable and the path, never what the file holds. For the
+ * server and every operator command that reads a secret.
+ */
+export function resolveSettingFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const resolved: NodeJS.ProcessEnv = { ...env };
+  const problems: string[] = [];
+  for (const name of Object.keys(schema.shape)) {
+    const fileVar = `${name}_FILE`;
+    const file = env[fileVar];
+    if (file === undefined || file === '') continue;
+    if (env[name] !== undefined && env[name] !== '') {
+      problems.push(`  ${fileVar}: ${name} is set too; give the setting one way only`);
+      continue;
+    }
+    try {
+      resolved[name] = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      delete resolved[fileVar];
+    } catch (e) {
+      problems.push(`  ${fileVar}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+  }
+  if (problems.length) throw new Error(`invalid configuration:\n${problems.join('\n')}`);
+  return resolved;
+}
+
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env) {
+  const env = resolveSettingFiles(rawEnv);
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);

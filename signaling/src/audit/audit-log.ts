@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_AUDIT_RETENTION_DAYS, type AuditEntryView, type AuditListResponse, type AuditAction, type AuditActor } from '../../protocol/index.ts';
 import { AppError } from '../errors.ts';
 import type { FieldCipher } from '../crypto/field-cipher.ts';
+import { auditAddressContext } from '../crypto/sealed-fields.ts';
 import type { Logger } from '../logger.ts';
 import { keys } from '../redis/keys.ts';
 import { auditRecord, entryView, type AuditRecord } from './audit-entry.ts';
@@ -21,7 +22,7 @@ export interface AuditFilters {
 }
 
 /** Where an address ciphertext belongs, as the cipher's authenticated data. */
-const addressContext = (orgId: string) => `audit:${orgId}:address`;
+const addressContext = auditAddressContext;
 
 /**
  * Each organization's audit log: an append-only, hash-chained Redis stream (see audit-scripts.ts). Other

@@ -6,6 +6,7 @@
  * Reads REDIS_URL and AUDIT_ANCHOR_FILE from the environment (or a `.env` file at the root, as `npm start`
  * does). Reading an organization's audit log is itself an operator command: it is recorded in that log.
  */
+import { resolveSettingFiles } from '../config.ts';
 import fs from 'node:fs';
 import { parseArgs, parseEnv } from 'node:util';
 import { id } from '../../protocol/index.ts';
@@ -38,9 +39,15 @@ async function main(): Promise<number> {
   const orgId = id.safeParse(args.org);
   if (!orgId.success) return fail('usage: npm run audit:verify -- --org <organization id> [--anchors <file>]', 2);
   envFromDotEnv();
-  const redisUrl = process.env.REDIS_URL;
+  let env;
+  try {
+    env = resolveSettingFiles(process.env);
+  } catch (error) {
+    return fail((error as Error).message, 2);
+  }
+  const redisUrl = env.REDIS_URL;
   if (!redisUrl) return fail('REDIS_URL is not set', 2);
-  const anchorFile = args.anchors ?? process.env.AUDIT_ANCHOR_FILE;
+  const anchorFile = args.anchors ?? env.AUDIT_ANCHOR_FILE;
 
   const redis = connectRedis(redisUrl);
   try {

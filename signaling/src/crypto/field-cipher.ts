@@ -102,6 +102,11 @@ export class FieldCipher {
     }
   }
 
+  /** The id of the key new values are sealed under (the first listed). */
+  get currentKeyId(): string {
+    return this.current.id;
+  }
+
   /** Whether a stored value was encrypted with a key other than the current one (to rewrite it). */
   needsRewrap(stored: string): boolean {
     return stored.split('.')[1] !== this.current.id;

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
+import { resolveSettingFiles } from '../config.ts';
 import type { Redis } from 'ioredis';
 import { AuditLog } from '../audit/audit-log.ts';
 import { FieldCipher } from '../crypto/field-cipher.ts';
@@ -30,9 +31,15 @@ export interface OperatorEnv {
 }
 
 function settings(): OperatorEnv {
-  const env = process.env;
   const dotEnv = new URL('../../../.env', import.meta.url).pathname;
-  if (fs.existsSync(dotEnv)) for (const [name, value] of Object.entries(parseEnv(fs.readFileSync(dotEnv, 'utf8')))) env[name] ??= value;
+  if (fs.existsSync(dotEnv)) for (const [name, value] of Object.entries(parseEnv(fs.readFileSync(dotEnv, 'utf8')))) process.env[name] ??= value;
+  // Secrets may come from files (`<NAME>_FILE`), as for the server.
+  let env: NodeJS.ProcessEnv;
+  try {
+    env = resolveSettingFiles(process.env);
+  } catch (error) {
+    throw new OperatorInputError((error as Error).message);
+  }
   if (!env.REDIS_URL || !env.DATA_ENCRYPTION_KEYS || !env.ADDRESS_HASH_KEY) {
     // What infra/start.ts keeps for the redis-server it starts itself (only when REDIS_URL was not given).
     const dataDir = path.resolve(env.CONSULT_DATA_DIR || path.join(os.homedir(), '.local/share/consult'));

@@ -5,6 +5,7 @@ import { AUDIT_SCRIPTS } from '../audit/audit-scripts.ts';
 import { EVENTS_SCRIPTS } from '../events/events-scripts.ts';
 import { WEBHOOK_SCRIPTS } from '../webhooks/webhook-scripts.ts';
 import { CONSULTATION_SCRIPTS } from '../consultations/consultation-scripts.ts';
+import { KEY_ROTATION_SCRIPTS } from '../crypto/key-rotation.ts';
 
 /*
  * The state changes that touch several keys run as Lua scripts, so they are atomic: two professionals
@@ -437,6 +438,7 @@ const SCRIPTS = {
   ...EVENTS_SCRIPTS,
   ...WEBHOOK_SCRIPTS,
   ...CONSULTATION_SCRIPTS,
+  ...KEY_ROTATION_SCRIPTS,
 } as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -1,0 +1,99 @@
+/**
+ * `npm run keys:rotate`: re-seals every personal field still under an old data key, while the service runs.
+ *
+ * 1. Make a key (`openssl rand -base64 32`) and give every server `DATA_ENCRYPTION_KEYS=<new id>:<new
+ *    key>,<old id>:<old key>` (new first: it seals; the old one still opens), and restart them one by one.
+ * 2. Run this with the same setting. It goes through every key in Redis and re-seals what is under the old
+ *    key; run again if it stops or says so, it goes on from where it was.
+ * 3. Remove the old key from the setting, and restart the servers.
+ *
+ * Reads REDIS_URL and DATA_ENCRYPTION_KEYS (or their `_FILE`s) from the environment, or the root `.env` as
+ * `npm start` does. Recorded in every organization's audit log as an operator command. Exits 0 when no
+ * field is left under an old key, 1 when some are (said which kind), 2 when it cannot run.
+ */
+import fs from 'node:fs';
+import { parseEnv } from 'node:util';
+import { AuditLog } from '../audit/audit-log.ts';
+import { resolveSettingFiles } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { connectRedis } from '../redis/connection.ts';
+import { keys } from '../redis/keys.ts';
+import { FieldCipher, parseFieldKeys } from './field-cipher.ts';
+import { rotateSealedFields } from './key-rotation.ts';
+
+const say = (line: string) => process.stdout.write(`keys:rotate: ${line}\n`);
+const refuse = (line: string) => {
+  process.stderr.write(`keys:rotate: ${line}\n`);
+  return 2;
+};
+
+async function main(): Promise<number> {
+  if (process.argv.length > 2) return refuse('takes no arguments (it reads DATA_ENCRYPTION_KEYS and REDIS_URL)');
+  const dotEnv = new URL('../../../.env', import.meta.url).pathname;
+  if (fs.existsSync(dotEnv)) for (const [name, value] of Object.entries(parseEnv(fs.readFileSync(dotEnv, 'utf8')))) process.env[name] ??= value;
+  let env;
+  try {
+    env = resolveSettingFiles(process.env);
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
+  if (!env.REDIS_URL || !env.DATA_ENCRYPTION_KEYS) return refuse('REDIS_URL and DATA_ENCRYPTION_KEYS must be set (as for the server)');
+  let cipher: FieldCipher;
+  let keyIds: string[];
+  try {
+    const parsed = parseFieldKeys(env.DATA_ENCRYPTION_KEYS);
+    keyIds = parsed.map((k) => k.id);
+    cipher = new FieldCipher(parsed);
+  } catch (error) {
+    return refuse(`DATA_ENCRYPTION_KEYS: ${(error as Error).message}`);
+  }
+  if (keyIds.length < 2) {
+    return refuse('DATA_ENCRYPTION_KEYS lists one key: list the new key first and the old one after it (on every server too), then run this');
+  }
+
+  const redis = connectRedis(env.REDIS_URL);
+  try {
+    say(`re-sealing every field under key ${cipher.currentKeyId} (from ${keyIds.slice(1).join(', ')})`);
+    const report = await rotateSealedFields(redis, cipher);
+    say(`${report.resealed} fields re-sealed${report.concurrentWrites ? `; ${report.concurrentWrites} written by the service meanwhile were left as written or re-sealed again` : ''}`);
+
+    const audit = new AuditLog(redis, createLogger('warn'), undefined);
+    for (const orgId of await redis.smembers(keys.organizations())) {
+      const resealed = Math.min(report.resealedByOrganization.get(orgId) ?? 0, 9_999_999);
+      await audit.record({ orgId, actor: 'operator', action: 'operator_command', detail: { command: 'keys_rotate', keyId: cipher.currentKeyId, resealed } });
+    }
+
+    const { auditAddresses } = report;
+    if (auditAddresses.entries) {
+      const newest = new Date(Number(auditAddresses.newestEntryId!.split('-')[0])).toISOString().slice(0, 10);
+      say(
+        `${auditAddresses.entries} audit entries keep their client address under ${[...auditAddresses.keyIds].join(', ')}: the audit log is ` +
+          `append-only and hash-chained, so they stay as written. Without that key those addresses can no longer be revealed ` +
+          `(the entries still read and verify); keep it listed after the new one until the audit retention has removed them (the newest is of ${newest}).`,
+      );
+    }
+    let left = false;
+    if (report.outboxEvents) {
+      left = true;
+      say(`${report.outboxEvents} webhook events waiting in the outbox are sealed under an old key; they are handed on within moments: run keys:rotate again`);
+    }
+    if (report.unreadable) {
+      left = true;
+      say(`${report.unreadable} fields under an old key could not be opened with DATA_ENCRYPTION_KEYS (their key is not listed, or they were changed): left as they are`);
+    }
+    if (report.rewrittenUnderOldKey) {
+      left = true;
+      say(`${report.rewrittenUnderOldKey} fields kept being written under an old key: a server still lists it first; give every server the new key first, then run keys:rotate again`);
+    }
+    if (report.unknownPlaces.length) {
+      left = true;
+      say(`fields under an old key in places no feature seals in, left as they are: ${[...new Set(report.unknownPlaces)].join('; ')}`);
+    }
+    if (!left) say(`no field is left under an old key: remove ${keyIds.slice(1).join(', ')} from DATA_ENCRYPTION_KEYS${auditAddresses.entries ? ' (see the audit entries above)' : ''}`);
+    return left ? 1 : 0;
+  } finally {
+    await redis.quit();
+  }
+}
+
+process.exit(await main());
