@@ -43,12 +43,14 @@ const body = z.object({
   keys: z.array(z.tuple([z.string(), z.number().int(), z.string()])),
   /** The erasure ledger as it was, so a restore of an older snapshot also learns this one's erasures. */
   ledger: z.array(z.tuple([z.string(), z.number()])),
+  /** The retention shortenings recorded beside it. */
+  shortenings: z.array(z.object({ orgId: z.string(), retention: z.union([z.object({ days: z.number().int() }), z.object({ seconds: z.number().int() })]), at: z.number() })),
 });
 export type Snapshot = z.infer<typeof body>;
 
 /** Every key with its absolute expiry and DUMP payload, and the erasure ledger. */
 export async function takeSnapshot(redis: Redis, now = Date.now()): Promise<Snapshot> {
-  const snapshot: Snapshot = { createdAt: now, keys: [], ledger: [...(await ErasureLedger.read(redis))] };
+  const snapshot: Snapshot = { createdAt: now, keys: [], ledger: [...(await ErasureLedger.read(redis))], shortenings: await ErasureLedger.readShortenings(redis) };
   let cursor = '0';
   const seen = new Set<string>();
   do {

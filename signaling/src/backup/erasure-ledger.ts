@@ -2,7 +2,15 @@ import { createHmac } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 
 const LEDGER_KEY = 'erasure-ledger';
+/** Hash: organization id -> its latest shortened retention and when (JSON), for a restore to apply again. */
+const SHORTENED_KEY = 'erasure-ledger:retention';
 const DAY = 86_400_000;
+
+export interface RetentionShortening {
+  orgId: string;
+  retention: { days: number } | { seconds: number };
+  at: number;
+}
 
 /**
  * What was erased, kept for as long as a backup may be restored: a restore loads a snapshot taken before
@@ -34,6 +42,20 @@ export class ErasureLedger {
     const keepMs = (this.backupKeepDays + 1) * DAY;
     if (entries.length) tx.zadd(LEDGER_KEY, ...entries.flatMap((e) => [String(now), e]));
     return tx.zremrangebyscore(LEDGER_KEY, '-inf', `(${now - keepMs}`).pexpire(LEDGER_KEY, keepMs);
+  }
+
+  /**
+   * A shortened retention deleted and shortened what was kept already; a restore of an older snapshot
+   * shortens it again (organization ids and a period: no one's data).
+   */
+  recordShortening(tx: ChainableCommander, orgId: string, retention: RetentionShortening['retention'], now = Date.now()): ChainableCommander {
+    const keepMs = (this.backupKeepDays + 1) * DAY;
+    return tx.hset(SHORTENED_KEY, orgId, JSON.stringify({ retention, at: now })).pexpire(SHORTENED_KEY, keepMs);
+  }
+
+  static async readShortenings(redis: Redis): Promise<RetentionShortening[]> {
+    const all = await redis.hgetall(SHORTENED_KEY);
+    return Object.entries(all).map(([orgId, json]) => ({ orgId, ...(JSON.parse(json) as Omit<RetentionShortening, 'orgId'>) }));
   }
 
   /** Every entry with when it was erased. */

@@ -11,6 +11,7 @@ import { ConsultationStore } from '../consultations/consultation-store.ts';
 import { FieldCipher } from '../crypto/field-cipher.ts';
 import { ConsultationEvents } from '../events/consultation-events.ts';
 import { createLogger } from '../logger.ts';
+import { OrganizationStore } from '../organizations/organization-store.ts';
 import { PaymentService } from '../payments/payment-service.ts';
 import { stripeFromConfig } from '../payments/stripe-client.ts';
 import { connectRedis } from '../redis/connection.ts';
@@ -49,6 +50,7 @@ async function main(): Promise<number> {
     config,
     log,
     redis,
+    organizations: new OrganizationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     consultations: new ConsultationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     audit: new AuditLog(redis, log, fieldCipher, config.AUDIT_ANCHOR_FILE),
     payments: new PaymentService(redis, stripeFromConfig(config), log, new ConsultationEvents(redis, fieldCipher, log)),
@@ -58,7 +60,8 @@ async function main(): Promise<number> {
     const done = await restoreBackup(services, { file: file!, key, replace });
     process.stdout.write(
       `restore: ${done.restored} keys loaded (${done.expired} past their retention left out); erased again since the backup: ` +
-        `${done.erasedVisitors} visitors, ${done.erasedOrganizations} organizations; ${done.purged} index entries purged\n`,
+        `${done.erasedVisitors} visitors, ${done.erasedOrganizations} organizations; ` +
+        `retention shortened again for ${done.shortenedRetentions} organizations; ${done.purged} index entries purged\n`,
     );
     for (const name of done.unreadLedgers) process.stdout.write(`restore: warning: could not read the erasure ledger of the newer backup ${name} (another key, or damaged)\n`);
     return 0;
