@@ -155,6 +155,16 @@ const schema = z
     PURGE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     ORGANIZATION_DELETION_DAYS: z.coerce.number().int().min(0).max(365).default(90),
     /**
+     * Backups (`npm run backup`) are kept this many days; the erasure ledger, by which a restore erases again
+     * what was erased after its snapshot, is kept a day longer. Give the server the same value as the backups.
+     */
+    BACKUP_KEEP_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+    /**
+     * After an erasure or a purge, the purge job has Redis rewrite its AOF and snapshot so the erased data
+     * leaves its files; at most once per this many seconds (30 minutes: erased data is gone from them within the hour).
+     */
+    REDIS_FILES_REWRITE_MIN_SECONDS: z.coerce.number().int().min(1).max(3000).default(1800),
+    /**
      * Webhooks never reach private, loopback, link-local, unique-local or cloud-metadata addresses, unless
      * listed here (CIDR ranges, comma separated; e.g. 127.0.0.0/8 in tests, or an EHR on a private network).
      */

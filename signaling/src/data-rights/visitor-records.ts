@@ -5,6 +5,8 @@ import { keys } from '../redis/keys.ts';
 import { readNationalId } from '../bankid/visitor-identity.ts';
 import type { Services } from '../services.ts';
 import { socketRooms } from '../socket/types.ts';
+import { ErasureLedger } from '../backup/erasure-ledger.ts';
+import { markRewriteDue } from '../backup/redis-files.ts';
 
 /** How many visitors a search reads at most (newest first), and how many it answers. */
 const SEARCH_SCAN = 5_000;
@@ -102,9 +104,9 @@ export class VisitorRecords {
    */
   async erase(orgId: string, visitorId: string): Promise<void> {
     const key = keys.visitor(orgId, visitorId);
-    const [roomId, callIds, smsIds, consultationId] = await this.s.redis.hmget(key, 'roomId', 'callIds', 'smsIds', 'consultationId');
+    const [roomId, smsIds, consultationId] = await this.s.redis.hmget(key, 'roomId', 'smsIds', 'consultationId');
     if (!roomId) throw notFound('no such visitor');
-    // Their consultation's invitation SMS (sent through the API) and what the clinic prefilled for them go too.
+    // Their consultation's invitation SMS (sent through the API) goes too.
     const consultationKey = consultationId ? keys.consultation(orgId, consultationId) : null;
     const invitationSms = consultationKey ? await this.s.redis.hget(consultationKey, 'smsIds') : null;
     if (this.s.payments.available && (await this.s.redis.exists(keys.payment(orgId, visitorId)))) {
@@ -115,27 +117,42 @@ export class VisitorRecords {
     }
     this.s.notify.visitors.in(socketRooms.visitor(orgId, visitorId)).disconnectSockets(true);
     await this.sms.forgetMessages([...listOf(smsIds), ...listOf(invitationSms)]);
-    const tx = this.s.redis
-      .multi()
-      .del(key, keys.visitorMessages(orgId, visitorId), keys.payment(orgId, visitorId))
-      .zrem(keys.waiting(orgId, roomId), visitorId)
-      .zrem(keys.presence(orgId), visitorId)
-      .zrem(keys.visitors(orgId), visitorId)
-      .zrem(keys.unsettledPayments(orgId), visitorId);
-    for (const callId of listOf(callIds)) {
-      tx.srem(keys.callMembers(orgId, callId), `visitor:${visitorId}`);
-      // The call stays in the professional's history (it took place), naming no one.
-      tx.hset(keys.call(orgId, callId), 'visitorId', 'erased');
-    }
-    await tx.exec();
-    // The consultation stays (its EHR made it and tracks its state) but forgets who came; the webhook
-    // deliveries about them (sealed, naming them) go.
-    if (consultationId) await this.s.consultations.forgetVisitor(orgId, consultationId, visitorId);
-    await this.s.webhooks.store.forgetVisitor(orgId, visitorId);
-    // (HSET on a call that expired meanwhile would make a record without TTL.)
-    for (const callId of listOf(callIds)) if ((await this.s.redis.pttl(keys.call(orgId, callId))) === -1) await this.s.redis.del(keys.call(orgId, callId));
+    await eraseVisitorRecords(this.s, orgId, visitorId);
     this.s.notify.visitorRemoved(orgId, { visitorId, roomId, reason: 'left' });
   }
+}
+
+/**
+ * What an erasure does in Redis, also run by a restore for the visitors erased since its snapshot: the
+ * visitor's record, messages and payment link, every index entry and call member naming them, what their
+ * consultation and webhook deliveries held of them. The erasure ledger records it (a keyed hash of the id),
+ * and Redis's own files are rewritten soon after (the purge job), so the erased data leaves them too.
+ */
+export async function eraseVisitorRecords(s: Pick<Services, 'redis' | 'config' | 'consultations' | 'webhooks'>, orgId: string, visitorId: string, now = Date.now()): Promise<void> {
+  const key = keys.visitor(orgId, visitorId);
+  const [roomId, callIds, consultationId] = await s.redis.hmget(key, 'roomId', 'callIds', 'consultationId');
+  const ledger = new ErasureLedger(s.config.ADDRESS_HASH_KEY, s.config.BACKUP_KEEP_DAYS);
+  const tx = s.redis
+    .multi()
+    .del(key, keys.visitorMessages(orgId, visitorId), keys.payment(orgId, visitorId))
+    .zrem(keys.presence(orgId), visitorId)
+    .zrem(keys.visitors(orgId), visitorId)
+    .zrem(keys.unsettledPayments(orgId), visitorId);
+  if (roomId) tx.zrem(keys.waiting(orgId, roomId), visitorId);
+  for (const callId of listOf(callIds)) {
+    tx.srem(keys.callMembers(orgId, callId), `visitor:${visitorId}`);
+    // The call stays in the professional's history (it took place), naming no one.
+    tx.hset(keys.call(orgId, callId), 'visitorId', 'erased');
+  }
+  ledger.record(tx, [ledger.visitorEntry(orgId, visitorId)], now);
+  markRewriteDue(tx, now);
+  await tx.exec();
+  // The consultation stays (its EHR made it and tracks its state) but forgets who came; the webhook
+  // deliveries about them (sealed, naming them) go.
+  if (consultationId) await s.consultations.forgetVisitor(orgId, consultationId, visitorId);
+  await s.webhooks.store.forgetVisitor(orgId, visitorId);
+  // (HSET on a call that expired meanwhile would make a record without TTL.)
+  for (const callId of listOf(callIds)) if ((await s.redis.pttl(keys.call(orgId, callId))) === -1) await s.redis.del(keys.call(orgId, callId));
 }
 
 const listOf = (commaSeparated: string | null | undefined) => (commaSeparated ?? '').split(',').filter(Boolean);

@@ -1,5 +1,7 @@
 import { keys, kindOfKey } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
+import { ErasureLedger } from '../backup/erasure-ledger.ts';
+import { markRewriteDue } from '../backup/redis-files.ts';
 
 /** What stays of a deleted organization: its payments' bookkeeping records, as the law requires. */
 const KEPT_KINDS = new Set(['transaction', 'transactions']);
@@ -34,7 +36,7 @@ export function deletionDue(deletedAt: number | null, deletionDays: number, now:
  * space, once per organization at the end of its contract), and its place in the list of organizations.
  * Answers how many keys went.
  */
-export async function eraseOrganization(s: Services, orgId: string): Promise<number> {
+export async function eraseOrganization(s: Pick<Services, 'redis' | 'log' | 'config' | 'webhooks'>, orgId: string, now = Date.now()): Promise<number> {
   let erased = 0;
   let cursor = '0';
   do {
@@ -43,7 +45,11 @@ export async function eraseOrganization(s: Services, orgId: string): Promise<num
     const doomed = found.filter((key) => !KEPT_KINDS.has(kindOfKey(key)?.kind ?? ''));
     if (doomed.length) erased += await s.redis.del(...doomed);
   } while (cursor !== '0');
-  await s.redis.srem(keys.organizations(), orgId);
+  // Recorded, so a restore of an older backup erases it again; Redis's files are rewritten soon after.
+  const ledger = new ErasureLedger(s.config.ADDRESS_HASH_KEY, s.config.BACKUP_KEEP_DAYS);
+  const tx = s.redis.multi().srem(keys.organizations(), orgId);
+  ledger.record(tx, [ledger.organizationEntry(orgId)], now);
+  await markRewriteDue(tx, now).exec();
   // Its webhook work waiting in the shared outbox (ids only, or an event sealed for this organization) goes too.
   erased += await s.webhooks.outbox.forgetOrganization(orgId);
   s.log.info({ orgId, erased }, 'organization erased at the end of its contract (bookkeeping records kept)');

@@ -7,6 +7,7 @@ import type { SmsSender } from '../alerts/sms-sender.ts';
 import { deleteSentSms } from '../alerts/sent-sms.ts';
 import { deletionDue, eraseOrganization } from './organization-deletion.ts';
 import { WEBHOOK_DELIVERY_KEEP_MS } from '../webhooks/webhook-store.ts';
+import { markRewriteDue, rewriteRedisFilesIfDue } from '../backup/redis-files.ts';
 
 /** What one pass did, for the log and the benchmark. */
 export interface PurgeReport {
@@ -20,6 +21,9 @@ export interface PurgeReport {
   /** Organizations whose contract ended and whose data went in this pass. */
   erasedOrganizations: { orgId: string; keys: number }[];
 }
+
+/** What the purge job uses (a restore runs it too, outside the server). */
+export type PurgeServices = Pick<Services, 'redis' | 'config' | 'log' | 'consultations' | 'audit' | 'payments' | 'webhooks'>;
 
 /** Organizations per batch of a pass. */
 const BATCH = 200;
@@ -36,7 +40,7 @@ export class PurgeJob {
   private readonly owner = randomBytes(16).toString('hex');
 
   constructor(
-    private readonly s: Services,
+    private readonly s: PurgeServices,
     /** Deletes Twilio's copies of the SMS sent about visitors once retention has passed (none: no SMS here). */
     private readonly sms: SmsSender | null = null,
   ) {}
@@ -65,6 +69,9 @@ export class PurgeJob {
     try {
       const report = await this.runOnce(now);
       if (report.removed) this.s.log.info({ ...report }, 'purge pass');
+      // What retention removed (and what erasures removed meanwhile) leaves Redis's files too, within the hour.
+      if (report.removed || report.erasedOrganizations.length) await markRewriteDue(this.s.redis.multi(), now).exec();
+      await rewriteRedisFilesIfDue(this.s.redis, this.s.log, this.s.config.REDIS_FILES_REWRITE_MIN_SECONDS);
       return report;
     } finally {
       await runScript(this.s.redis, 'releaseLock', [keys.purgeLock()], [this.owner]);

@@ -2,6 +2,8 @@ import { AppError } from '../errors.ts';
 import { keys, kindOfKey, RETAINED_KEY_KINDS } from '../redis/keys.ts';
 import type { Retention } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
+import { ErasureLedger } from '../backup/erasure-ledger.ts';
+import { markRewriteDue } from '../backup/redis-files.ts';
 
 /**
  * An admin changes how long the organization keeps data about visitors and calls. Lengthening applies to
@@ -9,7 +11,7 @@ import type { Services } from '../services.ts';
  * by the difference (what was written a month ago under 90 days goes when it is 30 days old, under 30),
  * and what is older than the new period goes now. Answers how many keys were lowered and deleted.
  */
-export async function changeRetention(s: Services, orgId: string, retention: Retention): Promise<{ lowered: number; deleted: number }> {
+export async function changeRetention(s: Pick<Services, 'redis' | 'config' | 'log' | 'organizations'>, orgId: string, retention: Retention, now = Date.now()): Promise<{ lowered: number; deleted: number }> {
   if ('seconds' in retention) {
     const minimum = s.config.RETENTION_TEST_MINIMUM_SECONDS;
     // A production server has no such minimum: a period in seconds is refused outright.
@@ -19,6 +21,9 @@ export async function changeRetention(s: Services, orgId: string, retention: Ret
   const before = await s.organizations.setRetention(orgId, retention);
   const after = 'days' in retention ? retention.days * 86_400_000 : retention.seconds * 1000;
   if (!before || after >= before) return { lowered: 0, deleted: 0 };
+  // Recorded first, so a restore of a backup taken before it shortens that backup's data too.
+  const ledger = new ErasureLedger(s.config.ADDRESS_HASH_KEY, s.config.BACKUP_KEEP_DAYS);
+  await markRewriteDue(ledger.recordShortening(s.redis.multi(), orgId, retention, now), now).exec();
   return lowerTtls(s, orgId, before - after);
 }
 
@@ -26,7 +31,7 @@ export async function changeRetention(s: Services, orgId: string, retention: Ret
  * SCAN over the organization's keys (a rare admin action: a pass over the key space is acceptable here,
  * unlike in the purge job that runs every minute).
  */
-async function lowerTtls(s: Services, orgId: string, byMs: number): Promise<{ lowered: number; deleted: number }> {
+async function lowerTtls(s: Pick<Services, 'redis' | 'log'>, orgId: string, byMs: number): Promise<{ lowered: number; deleted: number }> {
   let lowered = 0;
   let deleted = 0;
   let cursor = '0';

@@ -8,19 +8,21 @@ import { freePort } from './free-port.ts';
 export interface TestRedis {
   url: string;
   port: number;
+  /** Where this Redis keeps its files (AOF, dump.rdb), for tests that read them. */
+  dir: string;
   client: Redis;
   stop(): Promise<void>;
 }
 
 /** A real redis-server on a free port, in a temp dir, configured like production (password, noeviction, AOF). */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(opts: { extraArgs?: string[] } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-redis-'));
   const password = `test-${Math.random().toString(36).slice(2)}`;
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--requirepass', password, '--maxmemory-policy', 'noeviction',
-      '--appendonly', 'yes', '--save', '', '--daemonize', 'no'],
+      '--appendonly', 'yes', '--save', '', '--daemonize', 'no', ...(opts.extraArgs ?? [])],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const url = `redis://:${password}@127.0.0.1:${port}`;
@@ -40,6 +42,7 @@ export async function startRedis(): Promise<TestRedis> {
   return {
     url,
     port,
+    dir,
     client,
     async stop() {
       client.disconnect();
