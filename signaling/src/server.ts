@@ -71,6 +71,11 @@ import { embeddingRoutes } from './embedding/embedding-routes.ts';
 import { frameAncestors } from './embedding/embed-origins.ts';
 import { attachEmbeddedProfessionalNamespace, type EmbeddedProfessionalNamespace } from './embedding/embedded-professional-socket.ts';
 import type { Services } from './services.ts';
+import { Readiness } from './observability/readiness.ts';
+import { healthRoutes } from './observability/health-routes.ts';
+import { observe } from './observability/observe.ts';
+import { timeHttpRequests } from './observability/http-metrics.ts';
+import { metricsRoute, startMetricsServer } from './observability/metrics-access.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
 export interface RunningServer {
@@ -79,6 +84,8 @@ export interface RunningServer {
   /** The HTTP app, for tests that walk its routes (test-support/routes.ts). */
   app: express.Express;
   purge: PurgeJob;
+  /** Where the metrics are served when they have a port of their own (METRICS_PORT). */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -151,6 +158,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     webhooks: new Webhooks(redis, fieldCipher, config, log),
     apiKeys: new ApiKeyStore(redis),
     embedding: new Embedding(redis, config),
+    readiness: new Readiness(redis, media),
   };
   // Hearing an event only adds it to the outbox (one round trip); delivery runs beside, in every process.
   services.events.subscribe((event) => services.webhooks.outbox.enqueue(event));
@@ -170,6 +178,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   notify.embeddedProfessionals = embeddedProfessionals;
   attachEmbeddedProfessionalNamespace(embeddedProfessionals, services, callService);
 
+  const metrics = observe(services, io, callService, smsSender);
+  // Probes first: they must answer whatever the rest of the stack is doing (and are not timed).
+  app.use(healthRoutes(services.readiness));
+  app.use(timeHttpRequests(metrics.httpRequestSeconds));
+  if (!config.METRICS_PORT) app.use(metricsRoute(metrics, config.METRICS_TOKEN));
   // Who may frame an organization's embeddable pages, decided before the security headers are written.
   app.use(frameAncestors(services, services.embedding.origins));
   app.use(securityHeaders(config.cookieSecure, { stripe: services.payments.available }));
@@ -213,13 +226,18 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const scheme = config.TLS_CERT_FILE ? 'https' : 'http';
   const url = `${scheme}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   log.info({ url }, 'server listening');
+  const metricsServer = config.METRICS_PORT
+    ? await startMetricsServer(metrics, log, { host: config.HOST, port: config.METRICS_PORT, token: config.METRICS_TOKEN })
+    : undefined;
 
   return {
     url,
     app,
     services,
     purge,
+    metricsUrl: metricsServer?.url,
     async close() {
+      await metricsServer?.close();
       await purge.stop();
       await services.webhooks.outbox.stop();
       await presence.close();

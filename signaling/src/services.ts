@@ -18,6 +18,7 @@ import type { ConsultationEvents } from './events/consultation-events.ts';
 import type { Webhooks } from './webhooks/webhook-outbox.ts';
 import type { ApiKeyStore } from './api/api-key-store.ts';
 import type { Embedding } from './embedding/embedding.ts';
+import type { Readiness } from './observability/readiness.ts';
 
 /** What every feature may use; built once in server.ts. */
 export interface Services {
@@ -47,4 +48,6 @@ export interface Services {
   apiKeys: ApiKeyStore;
   /** EHR embedding: single-use professional links, embedded sessions, the origins that may frame pages. */
   embedding: Embedding;
+  /** Whether this process takes new visitors (/readyz); the graceful stop marks it shutting down first. */
+  readiness: Readiness;
 }

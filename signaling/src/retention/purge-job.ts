@@ -21,6 +21,9 @@ export interface PurgeReport {
   erasedOrganizations: { orgId: string; keys: number }[];
 }
 
+/** The time of the last finished pass is kept this long: past it, a purge that never runs shows as never run. */
+const PURGE_LAST_SUCCESS_KEEP_MS = 30 * 86_400_000;
+
 /** Organizations per batch of a pass. */
 const BATCH = 200;
 
@@ -64,6 +67,8 @@ export class PurgeJob {
     if (locked !== 'OK') return null;
     try {
       const report = await this.runOnce(now);
+      // Shared by every process (whichever held the lock), so each one's metrics tell how late purging is.
+      await this.s.redis.set(keys.purgeLastSuccess(), String(Date.now()), 'PX', PURGE_LAST_SUCCESS_KEEP_MS);
       if (report.removed) this.s.log.info({ ...report }, 'purge pass');
       return report;
     } finally {
