@@ -2,8 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { loadConfig } from '../config.ts';
 import { freePort } from '../test-support/free-port.ts';
+import { startTwilioStandIn } from '../test-support/twilio-stand-in.ts';
+import { newId } from '../ids.ts';
 import {
+  addMember,
   ask,
+  memberApi,
   createOrganization,
   deviceRtpCapabilities,
   joinWaitingRoom,
@@ -145,6 +149,85 @@ describe('metrics (real server, real Redis and mediasoup)', function () {
     expect(text).to.include('route="/api/rooms/:slug"');
     expect(text).to.include('route="/c/:page"');
     expect(text).to.include('route="(no route)"');
+  });
+});
+
+describe('metrics of webhook deliveries and text messages (real server, real Twilio SDK on a local stand-in)', function () {
+  this.timeout(60_000);
+  const SID = `AC${'2'.repeat(32)}`;
+  const TWILIO_TOKEN = 'twilio-test-auth-token-metrics';
+  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
+  let server: TestServer;
+  let metricsPort: number;
+
+  before(async () => {
+    twilio = await startTwilioStandIn(SID, TWILIO_TOKEN);
+    metricsPort = await freePort();
+    server = await startTestServer({
+      env: {
+        METRICS_PORT: String(metricsPort),
+        TWILIO_ACCOUNT_SID: SID,
+        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+        TWILIO_FROM: '+4759440000',
+        TWILIO_API_BASE_URL: twilio.url,
+        WEBHOOK_ALLOWED_ADDRESS_RANGES: '127.0.0.0/8',
+        WEBHOOK_ALLOW_PLAIN_HTTP: 'true',
+        // A failed delivery waits a minute for its retry: long enough to be seen waiting.
+        WEBHOOK_RETRY_BASE_MS: '60000',
+      },
+    });
+  });
+  after(async () => {
+    await server?.close();
+    await twilio?.close();
+  });
+
+  const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const valueOf = (text: string, series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('counts a failed webhook attempt and shows its delivery waiting for a retry', async () => {
+    const org = await createOrganization(server.services);
+    const admin = await addMember(server.services, org.org.id, { role: 'admin' });
+    const api = await memberApi(server, org.org.id, admin.id);
+    // An endpoint nobody listens on: every attempt fails.
+    const registered = await api.call('POST', '/api/admin/webhooks', { url: `http://127.0.0.1:${await freePort()}/hook`, events: ['visitor.arrived'] });
+    expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
+    expect(valueOf(await scrape(), 'consult_webhook_attempts_total{outcome="retrying"}')).to.equal(0);
+    await server.services.events.emit(org.org.id, 'visitor.arrived', { visitorId: newId() });
+    await until('a failed attempt counted', async () => valueOf(await scrape(), 'consult_webhook_attempts_total{outcome="retrying"}') === 1);
+    const text = await scrape();
+    expect(valueOf(text, 'consult_webhook_outbox_entries{state="retrying"}')).to.equal(1);
+    expect(valueOf(text, 'consult_webhook_attempts_total{outcome="delivered"}')).to.equal(0);
+  });
+
+  it('counts a text message Twilio took as sent, and one it could not be reached for as failed', async () => {
+    const org = await createOrganization(server.services);
+    const api = await memberApi(server, org.org.id, org.professional.id);
+    expect((await api.call('POST', '/api/settings/sms/phone', { phone: '+4791234567' })).status).to.equal(204);
+    expect(twilio.sent).to.have.length(1);
+    let text = await scrape();
+    expect(valueOf(text, 'consult_sms_total{outcome="sent"}')).to.equal(1);
+    expect(valueOf(text, 'consult_sms_total{outcome="failed"}')).to.equal(0);
+
+    await twilio.close();
+    const colleague = await addMember(server.services, org.org.id);
+    const refused = await memberApi(server, org.org.id, colleague.id);
+    expect((await refused.call('POST', '/api/settings/sms/phone', { phone: '+4791234568' })).status).to.be.at.least(400);
+    text = await scrape();
+    expect(valueOf(text, 'consult_sms_total{outcome="sent"}')).to.equal(1);
+    expect(valueOf(text, 'consult_sms_total{outcome="failed"}')).to.equal(1);
+    expect(text).not.to.include('4791234567');
+    expect(text).not.to.include('4791234568');
   });
 });
 
