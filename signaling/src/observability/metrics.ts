@@ -126,6 +126,8 @@ export class Metrics {
       registers,
       async collect() {
         const { outboxQueued, outboxRetrying } = await read();
+        this.reset();
+        if (Number.isNaN(outboxQueued)) return;
         this.set({ state: 'queued' }, outboxQueued);
         this.set({ state: 'retrying' }, outboxRetrying);
       },
@@ -187,7 +189,7 @@ export class Metrics {
   private async take(): Promise<Snapshot> {
     const [media, fromRedis] = await Promise.all([
       this.s.media.stats(READINESS_TIMEOUT_MS),
-      // Redis down or slow: those figures are NaN (unknown) while everything else is still exposed.
+      // Redis down or slow: those figures are NaN (unknown; the outbox's series are left out) while the rest is still exposed.
       withinOrNull(this.fromRedis(), READINESS_TIMEOUT_MS),
     ]);
     return fromRedis ? { media, ...fromRedis } : { media, waitingVisitors: NaN, outboxQueued: NaN, outboxRetrying: NaN, purgeLastSuccessMs: NaN };

@@ -20,10 +20,11 @@ describe('health and readiness probes (real Redis, real mediasoup workers)', fun
   let server: TestServer;
   /** A redis-server started again on the first one's port and password (the first one stopped). */
   let restarted: { stop(): Promise<void> } | undefined;
+  const metricsToken = 'm'.repeat(16) + Math.random().toString(36).slice(2).padEnd(16, '0');
 
   before(async () => {
     redis = await startRedis();
-    server = await startTestServer({ redis, env: { MEDIA_WORKERS: '2' } });
+    server = await startTestServer({ redis, env: { MEDIA_WORKERS: '2', METRICS_TOKEN: metricsToken } });
   });
   after(async () => {
     await server?.close();
@@ -59,6 +60,15 @@ describe('health and readiness probes (real Redis, real mediasoup workers)', fun
     const { report } = await readyz();
     expect(report).to.include({ ready: false, redis: 'failing', media: 'ok' });
     expect((await fetch(`${server.url}/healthz`)).status).to.equal(200);
+    // The metrics still answer: what comes from Redis is unknown (NaN), the rest is there.
+    const metrics = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+    expect(metrics.status).to.equal(200);
+    const text = await metrics.text();
+    expect(text).to.match(/^consult_waiting_visitors nan$/im);
+    expect(text).to.match(/^consult_purge_lag_seconds nan$/im);
+    expect(text).not.to.match(/^consult_webhook_outbox_entries/m);
+    expect(text).to.match(/^consult_media_workers_answering 2$/m);
+    expect(text).to.match(/^consult_sockets\{role="visitor"\} 0$/m);
 
     restarted = await redisServer(redis.port, password);
     await until('readyz 200 with Redis back', async () => (await readyz()).status === 200);
