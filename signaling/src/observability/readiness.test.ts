@@ -88,6 +88,8 @@ describe('health and readiness probes (real Redis, real mediasoup workers)', fun
     try {
       for (const pid of killed) process.kill(pid, 'SIGKILL');
       await until('both workers replaced', async () => frozen.length === 2 && server.services.media.workerPids.every((p) => frozen.includes(p)));
+      // (A check made just before the kill may still be shared for half a second.)
+      await until('readyz 503 with no worker answering', async () => (await readyz()).status === 503, 3000);
       const { status, report } = await readyz();
       expect(status).to.equal(503);
       expect(report).to.include({ ready: false, redis: 'ok', media: 'failing' });
@@ -98,6 +100,19 @@ describe('health and readiness probes (real Redis, real mediasoup workers)', fun
     }
     await until('readyz 200 with the workers answering', async () => (await readyz()).status === 200);
     expect((await readyz()).report).to.deep.equal({ ready: true, redis: 'ok', media: 'ok', shuttingDown: false });
+  });
+
+  it('answers many /readyz at once with one look at Redis, so probing it hard costs Redis nothing more', async () => {
+    const probeWrites = async () => {
+      const stats = (await server.services.redis.info('commandstats')).split('\r\n').find((l) => l.startsWith('cmdstat_set:'));
+      return Number(/calls=(\d+)/.exec(stats ?? '')?.[1] ?? 0);
+    };
+    await sleep(600);
+    const before = await probeWrites();
+    const answers = await Promise.all(Array.from({ length: 30 }, () => readyz()));
+    expect(answers.every((a) => a.status === 200)).to.equal(true);
+    // One write for the 30 (another may come from the server's own work meanwhile, e.g. a purge lock).
+    expect((await probeWrites()) - before).to.be.within(1, 2);
   });
 
   it('turns /readyz 503 once the process is shutting down, whatever else is up', async () => {

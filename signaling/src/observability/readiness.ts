@@ -15,6 +15,8 @@ export interface ReadinessReport {
 
 /** A check that has not answered within this long counts as failing (probes have timeouts of their own). */
 export const READINESS_TIMEOUT_MS = 1000;
+/** Checks started within this long of each other share one look (see `check`). */
+const SHARED_CHECK_MS = 500;
 
 /**
  * Whether this process should be given new visitors. The graceful stop calls `markShuttingDown()` first,
@@ -22,6 +24,7 @@ export const READINESS_TIMEOUT_MS = 1000;
  */
 export class Readiness {
   private stopping = false;
+  private recent?: { at: number; parts: Promise<[boolean, boolean]> };
 
   constructor(
     private readonly redis: Redis,
@@ -38,7 +41,12 @@ export class Readiness {
   }
 
   async check(): Promise<ReadinessReport> {
-    const [redis, media] = await Promise.all([this.redisWritable(), this.mediaAlive()]);
+    // /readyz is on the public port: any number of requests within a moment share one look at Redis and
+    // the workers, so probing it hard costs them nothing more. Shutting down shows at once all the same.
+    if (!this.recent || Date.now() - this.recent.at > SHARED_CHECK_MS) {
+      this.recent = { at: Date.now(), parts: Promise.all([this.redisWritable(), this.mediaAlive()]) };
+    }
+    const [redis, media] = await this.recent.parts;
     return {
       ready: redis && media && !this.stopping,
       redis: redis ? 'ok' : 'failing',
@@ -57,7 +65,7 @@ export class Readiness {
   }
 
   private async mediaAlive(): Promise<boolean> {
-    const { workers } = await this.media.stats(this.timeoutMs);
+    const { workers } = await this.media.stats(this.timeoutMs).catch(() => ({ workers: [] }));
     return workers.some((w) => w.routers !== null);
   }
 }
