@@ -76,6 +76,7 @@ import { healthRoutes } from './observability/health-routes.ts';
 import { observe } from './observability/observe.ts';
 import { timeHttpRequests } from './observability/http-metrics.ts';
 import { metricsRoute, startMetricsServer } from './observability/metrics-access.ts';
+import { logRedisConnection } from './observability/redis-connection-log.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
 export interface RunningServer {
@@ -132,6 +133,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const pub = redis.duplicate({ enableAutoPipelining: false });
   const sub = redis.duplicate({ enableAutoPipelining: false });
   io.adapter(createAdapter(pub, sub));
+  logRedisConnection(redis, 'main', log);
+  logRedisConnection(pub, 'publish', log);
+  logRedisConnection(sub, 'subscribe', log);
 
   const notify = new Notifier(io.of(NAMESPACE.visitor) as VisitorNamespace, io.of(NAMESPACE.professional) as ProfessionalNamespace);
   const idleMs = config.SESSION_IDLE_MINUTES * 60_000;

@@ -72,6 +72,12 @@ describe('health and readiness probes (real Redis, real mediasoup workers)', fun
 
     restarted = await redisServer(redis.port, password);
     await until('readyz 200 with Redis back', async () => (await readyz()).status === 200);
+    // The outage is in the service's log, once per connection rather than at every retry, without the password.
+    const lines = server.logs().filter((l) => l.includes('redis connection'));
+    const failing = lines.filter((l) => l.includes('redis connection failing'));
+    expect(failing.filter((l) => l.includes('"connection":"main"'))).to.have.length(1);
+    expect(lines.some((l) => l.includes('redis connection back'))).to.equal(true);
+    for (const line of lines) expect(line).not.to.include(password);
     expect((await readyz()).report).to.deep.equal({ ready: true, redis: 'ok', media: 'ok', shuttingDown: false });
   });
 
