@@ -1,6 +1,9 @@
 import { Router } from 'express';
 import type { Readiness } from './readiness.ts';
 
+/** Where the probes are, for deployment files (container HEALTHCHECK, Kubernetes probes) to point at. */
+export const PROBE_PATHS = { live: '/healthz', ready: '/readyz' } as const;
+
 /**
  * Probes for load balancers and orchestrators, answered before any other middleware (nothing here reads
  * Redis but the readiness write itself). /healthz: the process answers (restart it if not). /readyz: it
@@ -8,10 +11,10 @@ import type { Readiness } from './readiness.ts';
  */
 export function healthRoutes(readiness: Readiness): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
+  router.get(PROBE_PATHS.live, (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ ok: true });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get(PROBE_PATHS.ready, async (_req, res) => {
     const report = await readiness.check();
     res.set('Cache-Control', 'no-store').status(report.ready ? 200 : 503).json(report);
   });
