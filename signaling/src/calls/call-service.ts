@@ -47,6 +47,8 @@ const SESSION_KEEPALIVE_MS = 60_000;
 export class CallService {
   /** A visitor's first join of their call in this process, with the time since their admission (metrics). */
   readonly joins = new EventEmitter<{ 'visitor-joined': [msSinceAdmission: number] }>();
+  /** Admissions whose first join was measured here (`callId:participant`), the latest few thousand: a rejoin is not a first join. */
+  private readonly measuredJoins = new Set<string>();
   /** callId -> media participant id -> the socket that joined. */
   private readonly joined = new Map<string, Map<string, Joined>>();
   private readonly wired = new WeakSet<CallRouter>();
@@ -117,7 +119,7 @@ export class CallService {
       throw error;
     }
     this.s.log.info({ callId, role: p.role, orgId, ready }, 'participant joined call media');
-    if (admittedAt !== undefined && !previous) this.joins.emit('visitor-joined', Date.now() - admittedAt);
+    if (admittedAt !== undefined) this.measureFirstJoin(`${callId}:${participantId}`, Date.now() - admittedAt);
     // Before the answer: the others start sealing their keys for the newcomer while its transports connect.
     for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-joined', { callId, peer });
     return {
@@ -486,6 +488,14 @@ export class CallService {
     entry.keepAlive = setInterval(() => {
       this.s.sessions.touch(session).catch((err: Error) => this.s.log.warn({ callId, err: err.message }, 'could not renew the session'));
     }, SESSION_KEEPALIVE_MS);
+  }
+
+  private measureFirstJoin(admission: string, msSinceAdmission: number): void {
+    if (this.measuredJoins.has(admission)) return;
+    this.measuredJoins.add(admission);
+    // Sets iterate in insertion order: the oldest goes first, so the set stays small without any timer.
+    if (this.measuredJoins.size > 5000) this.measuredJoins.delete(this.measuredJoins.values().next().value!);
+    this.joins.emit('visitor-joined', msSinceAdmission);
   }
 
   private forget(callId: string): void {

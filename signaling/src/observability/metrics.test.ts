@@ -108,7 +108,14 @@ describe('metrics (real server, real Redis and mediasoup)', function () {
     expect(inCall).to.match(/^consult_http_request_duration_seconds_count\{method="POST",route="\/api\/visits",status="201"\} 1$/m);
     expect(inCall).to.match(/^process_cpu_user_seconds_total /m);
     expect(inCall).to.match(/^nodejs_heap_size_used_bytes /m);
+
+    // The visitor's page reloads and joins again: the same admission, not measured twice.
     visitor.disconnect();
+    const again = await visitorSocket(server, visit.visitorToken);
+    const rejoined = await ask(again, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
+    expect(rejoined.ok, JSON.stringify(rejoined)).to.equal(true);
+    expect(valueOf(await scrape(), 'consult_admit_to_call_seconds_count')).to.equal(1);
+    again.disconnect();
     pro.disconnect();
   });
 
