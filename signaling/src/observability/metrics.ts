@@ -39,7 +39,7 @@ export class Metrics {
 
   constructor(
     private readonly s: Services,
-    private readonly io: SocketServer,
+    io: SocketServer,
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
