@@ -1,4 +1,4 @@
-export { MediaServer } from './media-server.ts';
+export { MediaServer, type MediaStats, type WorkerStats } from './media-server.ts';
 export { CallRouter, type ConsumerDescription, type TransportDescription } from './call-router.ts';
 export { MediaError } from './media-error.ts';
 export type { MediaConfig } from './media-config.ts';

@@ -6,6 +6,21 @@ import type { types } from 'mediasoup';
 import { WorkerPool } from './worker-pool.ts';
 import { MediaError } from './media-error.ts';
 
+/** One worker as seen at a moment: its routers (calls and network tests) and the CPU time it has used. */
+export interface WorkerStats {
+  pid: number;
+  /** Null when the worker did not answer in time (hung, or dying): it cannot take a call either. */
+  routers: number | null;
+  cpuSeconds: number | null;
+}
+
+export interface MediaStats {
+  /** Calls with a router here, and the participants joined to them. */
+  calls: number;
+  participants: number;
+  workers: WorkerStats[];
+}
+
 export interface MediaServerEvents {
   /** The call's router was lost with its worker: its participants must join again. */
   'call-media-lost': [callId: string];
@@ -52,6 +67,26 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
 
   get workerPids(): number[] {
     return this.pool.pids();
+  }
+
+  /**
+   * Asks every live worker over its channel for its routers and CPU time, each answer awaited at most
+   * `timeoutMs`: a worker that answers is alive in the sense that matters (it can take a call).
+   */
+  async stats(timeoutMs: number): Promise<MediaStats> {
+    let participants = 0;
+    for (const { router } of this.calls.values()) participants += router.participantCount;
+    const workers = await Promise.all(
+      this.pool.live().map(async (worker): Promise<WorkerStats> => {
+        const [dump, usage] = await Promise.all([within(worker.dump(), timeoutMs), within(worker.getResourceUsage(), timeoutMs)]);
+        return {
+          pid: worker.pid,
+          routers: Array.isArray((dump as { routerIds?: unknown } | null)?.routerIds) ? (dump as { routerIds: unknown[] }).routerIds.length : null,
+          cpuSeconds: usage ? (usage.ru_utime + usage.ru_stime) / 1000 : null,
+        };
+      }),
+    );
+    return { calls: this.calls.size, participants, workers };
   }
 
   /** The call's router, created on the least loaded worker the first time anyone joins. */
@@ -162,4 +197,13 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     });
     return call;
   }
+}
+
+/** The promise's value, or null if it fails or has not settled within `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.catch(() => null),
+    new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms))),
+  ]).finally(() => clearTimeout(timer));
 }

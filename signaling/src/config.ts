@@ -201,6 +201,17 @@ const schema = z
     WEBHOOK_CONCURRENCY_PER_ENDPOINT: z.coerce.number().int().min(1).max(100).default(2),
     /** An outbox entry a process took and has not finished for this long (it died) is taken over by another. */
     WEBHOOK_CLAIM_IDLE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
+    /**
+     * Prometheus metrics (/metrics): on a port of their own, for a network only Prometheus reaches, and/or
+     * behind a bearer token (`Authorization: Bearer <METRICS_TOKEN>`; on the service's port only with it).
+     * Neither set: no metrics are served. Make a token with `openssl rand -hex 32`.
+     */
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    METRICS_TOKEN: z
+      .string()
+      .min(32, { error: 'at least 32 characters (128 random bits or more): make one with openssl rand -hex 32' })
+      .regex(/^[\x21-\x7e]+$/, { error: 'printable characters without spaces (make one with openssl rand -hex 32)' })
+      .optional(),
     COOKIE_SECURE: bool.optional(),
     /**
      * Test-only: calls without end-to-end encryption, so `npm run bench:e2ee` can measure what encryption
@@ -227,6 +238,10 @@ const schema = z
   })
   // An attempt still under way must not look like the entry of a dead process.
   .refine((c) => c.WEBHOOK_CLAIM_IDLE_MS > c.WEBHOOK_TIMEOUT_MS, { error: 'WEBHOOK_CLAIM_IDLE_MS must exceed WEBHOOK_TIMEOUT_MS' })
+  .refine((c) => c.METRICS_PORT === undefined || c.METRICS_PORT !== c.PORT, {
+    path: ['METRICS_PORT'],
+    error: 'METRICS_PORT must differ from PORT (to serve the metrics on the service port, set METRICS_TOKEN alone)',
+  })
   .refine((c) => c.RTC_MIN_PORT <= c.RTC_MAX_PORT, { error: 'RTC_MIN_PORT must not exceed RTC_MAX_PORT' })
   .refine((c) => new Set([!!c.STRIPE_SECRET_KEY, !!c.STRIPE_PUBLISHABLE_KEY, !!c.STRIPE_WEBHOOK_SECRET]).size === 1, {
     error: 'STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET go together',

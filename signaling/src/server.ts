@@ -72,7 +72,12 @@ import { frameAncestors } from './embedding/embed-origins.ts';
 import { attachEmbeddedProfessionalNamespace, type EmbeddedProfessionalNamespace } from './embedding/embedded-professional-socket.ts';
 import type { Lifecycle, Services } from './services.ts';
 import { GracefulStop } from './lifecycle/graceful-stop.ts';
-import { readinessRoutes } from './lifecycle/readiness-routes.ts';
+import { Readiness } from './observability/readiness.ts';
+import { healthRoutes } from './observability/health-routes.ts';
+import { observe } from './observability/observe.ts';
+import { timeHttpRequests } from './observability/http-metrics.ts';
+import { metricsRoute, startMetricsServer } from './observability/metrics-access.ts';
+import { logRedisConnection } from './observability/redis-connection-log.ts';
 import type { ProfessionalNamespace, VisitorNamespace } from './socket/types.ts';
 
 export interface RunningServer {
@@ -82,6 +87,8 @@ export interface RunningServer {
   app: express.Express;
   purge: PurgeJob;
   /** Closes at once: for tests and for a start that failed half-way. */
+  /** Where the metrics are served when they have a port of their own (METRICS_PORT). */
+  metricsUrl?: string;
   close(): Promise<void>;
   /**
    * What SIGTERM does (see lifecycle/graceful-stop.ts): not ready at once, connections outside calls sent
@@ -136,6 +143,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const pub = redis.duplicate({ enableAutoPipelining: false });
   const sub = redis.duplicate({ enableAutoPipelining: false });
   io.adapter(createAdapter(pub, sub));
+  logRedisConnection(redis, 'main', log);
+  logRedisConnection(pub, 'publish', log);
+  logRedisConnection(sub, 'subscribe', log);
 
   const notify = new Notifier(io.of(NAMESPACE.visitor) as VisitorNamespace, io.of(NAMESPACE.professional) as ProfessionalNamespace);
   const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
@@ -163,6 +173,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     apiKeys: new ApiKeyStore(redis),
     embedding: new Embedding(redis, config),
     lifecycle,
+    readiness: new Readiness(redis, media, lifecycle),
   };
   // Hearing an event only adds it to the outbox (one round trip); delivery runs beside, in every process.
   services.events.subscribe((event) => services.webhooks.outbox.enqueue(event));
@@ -183,10 +194,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   notify.embeddedProfessionals = embeddedProfessionals;
   attachEmbeddedProfessionalNamespace(embeddedProfessionals, services, callService);
 
+  const metrics = observe(services, io, callService, smsSender);
+  // Probes first: they must answer whatever the rest of the stack is doing (and are not timed).
+  app.use(healthRoutes(services.readiness));
+  app.use(timeHttpRequests(metrics.httpRequestSeconds));
+  if (!config.METRICS_PORT) app.use(metricsRoute(metrics, config.METRICS_TOKEN));
   // Who may frame an organization's embeddable pages, decided before the security headers are written.
   app.use(frameAncestors(services, services.embedding.origins));
   app.use(securityHeaders(config.cookieSecure, { stripe: services.payments.available }));
-  app.use(readinessRoutes(services));
   app.use(refuseMalformedPaths(config));
   app.use(stripeWebhookRoutes(services));
   app.use(express.json({ limit: '16kb' }));
@@ -227,6 +242,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const scheme = config.TLS_CERT_FILE ? 'https' : 'http';
   const url = `${scheme}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   log.info({ url }, 'server listening');
+  const metricsServer = config.METRICS_PORT
+    ? await startMetricsServer(metrics, log, { host: config.HOST, port: config.METRICS_PORT, token: config.METRICS_TOKEN })
+    : undefined;
 
   const running: RunningServer = {
     url,
@@ -234,7 +252,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     services,
     purge,
     stop: () => stopper.stop(() => running.close()),
+    metricsUrl: metricsServer?.url,
     async close() {
+      await metricsServer?.close();
       await purge.stop();
       await services.webhooks.outbox.stop();
       await presence.close();

@@ -18,6 +18,7 @@ import type { ConsultationEvents } from './events/consultation-events.ts';
 import type { Webhooks } from './webhooks/webhook-outbox.ts';
 import type { ApiKeyStore } from './api/api-key-store.ts';
 import type { Embedding } from './embedding/embedding.ts';
+import type { Readiness } from './observability/readiness.ts';
 
 /**
  * Where this process is in its life. `shuttingDown` turns true on the first SIGTERM/SIGINT and never back:
@@ -56,4 +57,6 @@ export interface Services {
   /** EHR embedding: single-use professional links, embedded sessions, the origins that may frame pages. */
   embedding: Embedding;
   lifecycle: Lifecycle;
+  /** Whether this process takes new visitors (/readyz); the graceful stop marks it shutting down first. */
+  readiness: Readiness;
 }

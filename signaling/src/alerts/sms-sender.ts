@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import twilio from 'twilio';
 import type { Config } from '../config.ts';
 
@@ -14,6 +15,9 @@ function redirectingClient(base: string): twilio.RequestClient {
 
 /** Text messages through the real Twilio SDK; null when the deployment has no Twilio credentials. */
 export class SmsSender {
+  /** Each message Twilio took ('sent') or refused or could not be reached for ('failed'), for the metrics. */
+  readonly outcomes = new EventEmitter<{ sent: []; failed: [] }>();
+
   private constructor(
     private readonly client: twilio.Twilio,
     private readonly from: string,
@@ -28,7 +32,14 @@ export class SmsSender {
   /** Answers the message's sid, by which Twilio's record of it can be deleted later. */
   async send(to: string, body: string): Promise<string> {
     const from = this.from.startsWith('MG') ? { messagingServiceSid: this.from } : { from: this.from };
-    return (await this.client.messages.create({ to, body, ...from })).sid;
+    try {
+      const { sid } = await this.client.messages.create({ to, body, ...from });
+      this.outcomes.emit('sent');
+      return sid;
+    } catch (error) {
+      this.outcomes.emit('failed');
+      throw error;
+    }
   }
 
   /** Deletes Twilio's record of a message (its body and number); one already gone counts as deleted. */

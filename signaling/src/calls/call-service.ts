@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { settleEndedVisits } from '../payments/settle-visits.ts';
 import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
@@ -44,6 +45,10 @@ const SESSION_KEEPALIVE_MS = 60_000;
  * process, so the sockets that joined are tracked here.
  */
 export class CallService {
+  /** A visitor's first join of their call in this process, with the time since their admission (metrics). */
+  readonly joins = new EventEmitter<{ 'visitor-joined': [msSinceAdmission: number] }>();
+  /** Admissions whose first join was measured here (`callId:participant`), the latest few thousand: a rejoin is not a first join. */
+  private readonly measuredJoins = new Set<string>();
   /** callId -> media participant id -> the socket that joined. */
   private readonly joined = new Map<string, Map<string, Joined>>();
   private readonly wired = new WeakSet<CallRouter>();
@@ -82,7 +87,7 @@ export class CallService {
     const { socket, participantId } = attempt;
     const ready = this.isReadyFor(socket, p, callId);
     // Who may join is checked, and what the others are told about us is read, in one round trip.
-    const [, peer, screenShare] = await Promise.all([ready ? null : this.activeCallOf(p, callId), this.peerInfo(p, req.publicKey), this.mayShareScreen(p)]);
+    const [, { peer, admittedAt }, screenShare] = await Promise.all([ready ? null : this.activeCallOf(p, callId), this.peerInfo(p, req.publicKey), this.mayShareScreen(p)]);
     this.stillJoining(attempt);
     const orgId = p.orgId;
     const router = await this.s.media.routerFor(callId).catch((error: unknown) => {
@@ -114,6 +119,7 @@ export class CallService {
       throw error;
     }
     this.s.log.info({ callId, role: p.role, orgId, ready }, 'participant joined call media');
+    if (admittedAt !== undefined) this.measureFirstJoin(`${callId}:${participantId}`, Date.now() - admittedAt);
     // Before the answer: the others start sealing their keys for the newcomer while its transports connect.
     for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-joined', { callId, peer });
     return {
@@ -495,6 +501,14 @@ export class CallService {
     }, SESSION_KEEPALIVE_MS);
   }
 
+  private measureFirstJoin(admission: string, msSinceAdmission: number): void {
+    if (this.measuredJoins.has(admission)) return;
+    this.measuredJoins.add(admission);
+    // Sets iterate in insertion order: the oldest goes first, so the set stays small without any timer.
+    if (this.measuredJoins.size > 5000) this.measuredJoins.delete(this.measuredJoins.values().next().value!);
+    this.joins.emit('visitor-joined', msSinceAdmission);
+  }
+
   private forget(callId: string): void {
     for (const j of this.joined.get(callId)?.values() ?? []) clearInterval(j.keepAlive);
     this.joined.delete(callId);
@@ -533,13 +547,14 @@ export class CallService {
     return router;
   }
 
-  private async peerInfo(p: CallParticipant, publicKey: string): Promise<PeerInfo> {
+  /** What the others are told about the participant; for a visitor, also when they were admitted (not told). */
+  private async peerInfo(p: CallParticipant, publicKey: string): Promise<{ peer: PeerInfo; admittedAt?: number }> {
     if (p.role === 'visitor') {
       const visitor = await this.s.waitingRoom.getVisitor(p.orgId, p.id);
-      return { id: mediaParticipantId(p), role: 'visitor', name: visitor?.name ?? '', publicKey };
+      return { peer: { id: mediaParticipantId(p), role: 'visitor', name: visitor?.name ?? '', publicKey }, admittedAt: visitor?.admittedAt };
     }
     const pro = await this.s.organizations.getProfessional(p.orgId, p.id);
-    return { id: mediaParticipantId(p), role: 'professional', name: pro?.name ?? '', publicKey };
+    return { peer: { id: mediaParticipantId(p), role: 'professional', name: pro?.name ?? '', publicKey } };
   }
 
   private consumerInfo(callId: string, c: ConsumerDescription): ConsumerInfo {

@@ -43,7 +43,7 @@ export class GracefulStop {
   }
 
   private async drain(close: () => Promise<void>): Promise<void> {
-    this.s.lifecycle.shuttingDown = true;
+    this.s.readiness.markShuttingDown();
     const graceSeconds = this.s.config.SHUTDOWN_GRACE_SECONDS;
     const deadline = Date.now() + graceSeconds * 1000;
     this.s.log.info({ graceSeconds }, 'stopping: not ready, no new check-ins; connections outside calls move to another process');

@@ -132,6 +132,10 @@ export const keys = {
   rateLimit: (kind: string, subject: string) => `rate:${kind}:${subject}`,
   /** Held by the one signaling process running the purge job now (expires on its own if that process dies). */
   purgeLock: () => 'purge-lock',
+  /** When a purge pass last finished (ms), written by whichever process ran it; for the metrics. */
+  purgeLastSuccess: () => 'purge-last-success',
+  /** Written (with a short TTL) by every readiness check: proves Redis takes writes, not only answers. */
+  readinessProbe: () => 'readiness-probe',
   /** A BankID login under way, by the hash of its state: single use, at most 10 minutes. */
   bankIdLogin: (stateHash: string) => `bankid-login:${stateHash}`,
   /** A finished network check's figures (no one's identity), until a check-in takes them along (an hour). */

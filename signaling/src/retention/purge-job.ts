@@ -25,6 +25,9 @@ export interface PurgeReport {
 /** What the purge job uses (a restore runs it too, outside the server). */
 export type PurgeServices = Pick<Services, 'redis' | 'config' | 'log' | 'consultations' | 'audit' | 'payments' | 'webhooks'>;
 
+/** The time of the last finished pass is kept this long: past it, a purge that never runs shows as never run. */
+const PURGE_LAST_SUCCESS_KEEP_MS = 30 * 86_400_000;
+
 /** Organizations per batch of a pass. */
 const BATCH = 200;
 
@@ -68,6 +71,8 @@ export class PurgeJob {
     if (locked !== 'OK') return null;
     try {
       const report = await this.runOnce(now);
+      // Shared by every process (whichever held the lock), so each one's metrics tell how late purging is.
+      await this.s.redis.set(keys.purgeLastSuccess(), String(Date.now()), 'PX', PURGE_LAST_SUCCESS_KEEP_MS);
       if (report.removed) this.s.log.info({ ...report }, 'purge pass');
       // What retention removed (and what erasures removed meanwhile) leaves Redis's files too, within the hour.
       if (report.removed || report.erasedOrganizations.length) await markRewriteDue(this.s.redis.multi(), now).exec();

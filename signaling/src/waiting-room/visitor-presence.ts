@@ -3,6 +3,7 @@ import { runScript } from '../redis/scripts.ts';
 import type { Services } from '../services.ts';
 import { WaitingRoomStore, type Visitor } from './waiting-room-store.ts';
 import { connectRedis } from '../redis/connection.ts';
+import { logRedisConnection } from '../observability/redis-connection-log.ts';
 import type { Redis } from 'ioredis';
 import { announcePlaces } from './queue-place.ts';
 import { settleEndedVisits } from '../payments/settle-visits.ts';
@@ -36,6 +37,7 @@ export class VisitorPresence {
   constructor(private readonly s: Services) {
     this.graceMs = s.config.VISITOR_GRACE_SECONDS * 1000;
     this.background = connectRedis(s.config.REDIS_URL);
+    logRedisConnection(this.background, 'presence', s.log);
     this.backgroundVisitors = new WaitingRoomStore(this.background, s.fieldCipher);
     this.timers.push(setInterval(() => void this.heartbeat().catch((err: Error) => s.log.warn({ err: err.message }, 'presence heartbeat failed')), HEARTBEAT_MS));
     this.timers.push(setInterval(() => void this.sweep().catch((err: Error) => s.log.warn({ err: err.message }, 'presence sweep failed')), SWEEP_MS));

@@ -23,6 +23,8 @@ export interface Visitor {
   name: string;
   state: VisitorState;
   arrivedAt: number;
+  /** When a professional admitted them (to the call they are in now). */
+  admittedAt?: number;
   callId?: string;
   /** Whether their connection is up; 'lost' starts the grace period. Unknown until they first connect. */
   presence?: 'online' | 'lost';
@@ -328,6 +330,7 @@ export class WaitingRoomStore {
       name: this.open(orgId, visitorId, 'name', h.name),
       state: h.state as VisitorState,
       arrivedAt: Number(h.arrivedAt),
+      admittedAt: h.admittedAt ? Number(h.admittedAt) : undefined,
       callId: h.callId || undefined,
       presence: h.presence === 'online' || h.presence === 'lost' ? h.presence : undefined,
       messageKey: h.messageKey || undefined,

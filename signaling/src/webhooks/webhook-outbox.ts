@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { WEBHOOK_SIGNATURE_HEADER, type ConsultationEvent, type WebhookAttemptView } from '../../protocol/index.ts';
 import type { Config } from '../config.ts';
@@ -56,6 +57,8 @@ const PARKED_PER_ENDPOINT = 200;
  *   idle a day (at each start and hourly), so restarts do not pile consumers up.
  */
 export class WebhookOutbox {
+  /** Each attempt's outcome in this process (delivered, to be retried, failed for good), for the metrics. */
+  readonly attempts = new EventEmitter<{ attempt: [outcome: 'delivered' | 'retrying' | 'failed'] }>();
   private readonly consumer = `${process.pid}-${randomBytes(6).toString('hex')}`;
   private readonly inFlight = new Set<Promise<void>>();
   /** Requests under way per endpoint in this process: a dead endpoint may hold only a few delivery slots. */
@@ -298,6 +301,7 @@ export class WebhookOutbox {
     this.wake(endpoint.id, !ok);
     const after = this.now();
     const horizon = since + this.config.WEBHOOK_GIVE_UP_AFTER_MS;
+    this.attempts.emit('attempt', ok ? 'delivered' : after >= horizon ? 'failed' : 'retrying');
     if (ok || after >= horizon) {
       await this.store.recordAttempt(orgId, deliveryId, attempt, ok ? 'delivered' : 'failed', { since });
       if (!ok) this.log.info({ orgId, deliveryId, endpointId: endpoint.id }, 'webhook delivery failed for good');
