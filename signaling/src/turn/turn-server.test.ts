@@ -86,7 +86,7 @@ describe('TURN: coturn takes our time-limited credentials and relays only to the
     expect(left).to.be.within(3590, 3600);
     expect(Buffer.from(random!, 'base64url')).to.have.length(16);
     expect(server.credential).to.equal(createHmac('sha1', secret).update(server.username).digest('base64'));
-    expect(iceServersFor(config.turn).iceServers![0].username, 'a new user each time').to.not.equal(server.username);
+    expect(iceServersFor(config.turn).iceServers![0]!.username, 'a new user each time').to.not.equal(server.username);
   });
 
   it('bad TURN settings stop the start with a message naming them', () => {
