@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { waitForMedia } from './browser.ts';
+import { consultationSuite } from './consultation.ts';
+import { startCoturn, type TestCoturn } from '../../signaling/src/test-support/coturn.ts';
+
+/** The local and remote candidate types of every connected peer connection's selected pair. */
+function selectedPairs(page: Page): Promise<{ local: string; remote: string; protocol: string }[]> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __peerConnections?: RTCPeerConnection[] }).__peerConnections ?? [];
+    const pairs: { local: string; remote: string; protocol: string }[] = [];
+    for (const pc of pcs) {
+      if (pc.connectionState !== 'connected') continue;
+      const stats = new Map<string, Record<string, unknown>>();
+      (await pc.getStats()).forEach((s: Record<string, unknown>) => stats.set(s.id as string, s));
+      for (const s of stats.values()) {
+        if (s.type !== 'transport' || !s.selectedCandidatePairId) continue;
+        const pair = stats.get(s.selectedCandidatePairId as string)!;
+        const local = stats.get(pair.localCandidateId as string)!;
+        const remote = stats.get(pair.remoteCandidateId as string)!;
+        pairs.push({ local: local.candidateType as string, remote: remote.candidateType as string, protocol: local.protocol as string });
+      }
+    }
+    return pairs;
+  });
+}
+
+/*
+ * A visitor on a network that allows nothing but a TURN server: both browsers send and receive only through
+ * a real coturn (ICE_TRANSPORT_POLICY=relay), with the credentials the server hands out.
+ */
+describe('a consultation through the TURN relay only (real coturn, Chromium, mediasoup)', function () {
+  this.timeout(120_000);
+  let turn: TestCoturn | undefined;
+  const env: Record<string, string> = {};
+  // Registered before the suite's hooks, so the server starts with the TURN server's settings.
+  before(async () => {
+    turn = await startCoturn({ allowedPeerIps: ['127.0.0.1'] });
+    Object.assign(env, { TURN_SECRET: turn.secret, TURN_URLS: turn.urls.join(','), ICE_TRANSPORT_POLICY: 'relay' });
+  });
+  const suite = consultationSuite('Relay Clinic', undefined, env);
+  after(async () => {
+    await turn?.stop();
+  });
+
+  it('video and sound flow both ways, and every connection of both browsers goes through the relay', async () => {
+    const pro = await suite.scene.professionalLogsIn();
+    const visitor = await suite.scene.visitorChecksIn('Rita Relé');
+    await pro.getByRole('button', { name: 'Admit Rita Relé' }).click();
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives video and audio through the relay');
+    await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives video and audio through the relay');
+    for (const [who, page] of [['visitor', visitor], ['professional', pro]] as const) {
+      const pairs = await selectedPairs(page);
+      expect(pairs.length, `${who}: connected transports`).to.be.at.least(2);
+      for (const pair of pairs) expect(pair.local, `${who}: ${JSON.stringify(pair)}`).to.equal('relay');
+    }
+    await pro.getByRole('button', { name: 'End the call' }).click();
+    await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+  });
+});
