@@ -1,3 +1,7 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
+import { TurnClient } from './turn-client.ts';
+
 /**
  * How we run coturn, Debian's TURN server, as command-line options (coturn reads every config-file option
  * as `--option`). `npm start` and the tests use this; infra/turn/turnserver.conf is the same for production.
@@ -54,4 +58,48 @@ export function coturnArgs(o: CoturnOptions): string[] {
     ...(loopbackSfu ? ['--allow-loopback-peers'] : []),
     ...(o.logFile ? [`--log-file=${o.logFile}`, '--simple-log', '--no-stdout-log'] : ['--log-file=stdout']),
   ];
+}
+
+export interface RunningCoturn {
+  child: ChildProcess;
+  /** What coturn wrote, for error messages. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `turnserver` and waits until it answers a STUN binding request on its port. A port another TURN
+ * server holds answers too, so coturn's own "cannot bind" in its log counts as a failure.
+ */
+export async function runCoturn(o: CoturnOptions & { logFile: string }, spawnOptions: SpawnOptions = {}): Promise<RunningCoturn> {
+  const child = spawn('turnserver', coturnArgs(o), { stdio: ['ignore', 'ignore', 'pipe'], ...spawnOptions });
+  let stderr = '';
+  let spawnError: Error | null = null;
+  child.on('error', (error) => (spawnError = error));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const log = () => (fs.existsSync(o.logFile) ? fs.readFileSync(o.logFile, 'utf8') : '') + stderr;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null || spawnError) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  const probe = new TurnClient(o.listenIp, o.port, '', '');
+  try {
+    for (let i = 0; ; i++) {
+      if (spawnError) {
+        const code = (spawnError as NodeJS.ErrnoException).code;
+        throw new Error(code === 'ENOENT' ? 'turnserver is not installed (Debian package coturn): run infra/setup.sh' : `cannot run turnserver: ${(spawnError as Error).message}`);
+      }
+      if (child.exitCode !== null) throw new Error(`turnserver exited at start (${child.exitCode}); its log:\n${log().slice(-2000)}`);
+      if (await probe.ping()) break;
+      if (i > 60) throw new Error(`turnserver did not answer on ${o.listenIp}:${o.port} within 20 s; its log:\n${log().slice(-2000)}`);
+    }
+    if (/cannot bind|Address already in use/i.test(log())) throw new Error(`port ${o.port} on ${o.listenIp} is taken (another TURN server?); its log:\n${log().slice(-2000)}`);
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    probe.close();
+  }
+  return { child, log, stop };
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHmac, randomBytes } from 'node:crypto';
 import { startCoturn, type TestCoturn } from '../test-support/coturn.ts';
-import { TurnClient } from '../test-support/turn-client.ts';
+import { TurnClient } from '../../../infra/turn/turn-client.ts';
 import { loadConfig } from '../config.ts';
 import { iceServersFor, turnCredential } from './turn-credentials.ts';
 
