@@ -29,19 +29,57 @@ function selectedPairs(page: Page): Promise<{ local: string; remote: string; pro
  * A visitor on a network that allows nothing but a TURN server: both browsers send and receive only through
  * a real coturn (ICE_TRANSPORT_POLICY=relay), with the credentials the server hands out.
  */
-describe('a consultation through the TURN relay only (real coturn, Chromium, mediasoup)', function () {
-  this.timeout(120_000);
+/** A real coturn for the suite, and the suite's server told of it; call inside a describe, before its tests. */
+function suiteWithCoturn(name: string, policy: 'all' | 'relay') {
   let turn: TestCoturn | undefined;
   const env: Record<string, string> = {};
   // Registered before the suite's hooks, so the server starts with the TURN server's settings.
   before(async () => {
     turn = await startCoturn({ allowedPeerIps: ['127.0.0.1'] });
-    Object.assign(env, { TURN_SECRET: turn.secret, TURN_URLS: turn.urls.join(','), ICE_TRANSPORT_POLICY: 'relay' });
+    Object.assign(env, { TURN_SECRET: turn.secret, TURN_URLS: turn.urls.join(','), ICE_TRANSPORT_POLICY: policy });
   });
-  const suite = consultationSuite('Relay Clinic', undefined, env);
+  const suite = consultationSuite(name, undefined, env);
   after(async () => {
     await turn?.stop();
   });
+  return suite;
+}
+
+/** An init script standing for a network where only the TURN server is reachable: the browser may use nothing but the relay. */
+const onlyTurnReachable = `(() => {
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(config, ...rest) {
+      super({ ...(config || {}), iceTransportPolicy: 'relay' }, ...rest);
+    }
+  };
+})();`;
+
+describe('the device check says whether the network needed the relay (real coturn, Chromium, SFU)', function () {
+  this.timeout(120_000);
+  const suite = suiteWithCoturn('Path Clinic', 'all');
+
+  it('a network that reaches the SFU gets "directly"; one that reaches only the TURN server gets the relay, and a rating', async () => {
+    const open = await suite.scene.page();
+    await open.goto(`${suite.server.url}/check`);
+    const direct = open.locator('.network-path');
+    await direct.waitFor({ timeout: 30_000 });
+    expect(await direct.getAttribute('data-path')).to.equal('direct');
+    await open.getByText('Your network reaches our video server directly.').waitFor();
+
+    const closed = await suite.scene.page(onlyTurnReachable);
+    await closed.goto(`${suite.server.url}/check`);
+    const relayed = closed.locator('.network-path');
+    await relayed.waitFor({ timeout: 30_000 });
+    expect(await relayed.getAttribute('data-path')).to.equal('relay');
+    await closed.getByText('Your network reaches our video server only through our relay server. The call will work, with a little more delay.').waitFor();
+    expect(await closed.locator('.network-rating').getAttribute('data-rating')).to.be.oneOf(['good', 'fair', 'poor']);
+  });
+});
+
+describe('a consultation through the TURN relay only (real coturn, Chromium, mediasoup)', function () {
+  this.timeout(120_000);
+  const suite = suiteWithCoturn('Relay Clinic', 'relay');
 
   it('video and sound flow both ways, and every connection of both browsers goes through the relay', async () => {
     const pro = await suite.scene.professionalLogsIn();
