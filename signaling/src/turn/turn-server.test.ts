@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { createHmac, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { coturnArgs } from '../../../infra/turn/coturn.ts';
 import { startCoturn, type TestCoturn } from '../test-support/coturn.ts';
 import { TurnClient } from '../../../infra/turn/turn-client.ts';
 import { loadConfig } from '../config.ts';
@@ -115,5 +117,16 @@ describe('TURN: coturn takes our time-limited credentials and relays only to the
     expect(refused({ RTC_PORT_BASE: '45000' }), 'inside the per-transport range').to.match(/RTC_PORT_BASE: .*outside RTC_MIN_PORT/);
     expect(refused({ RTC_PORT_BASE: '65535', MEDIA_WORKERS: '2' })).to.match(/RTC_PORT_BASE/);
     expect(refused({ RTC_PORT_BASE: '39000', TURN_SECRET: secret, TURN_URLS: 'turn:t.example.no:3478', ICE_TRANSPORT_POLICY: 'relay' })).to.equal('accepted');
+  });
+
+  it("production's turnserver.conf keeps every restriction the tested coturn runs with, and TLS on 443", () => {
+    const conf = fs.readFileSync(new URL('../../../infra/turn/turnserver.conf', import.meta.url), 'utf8');
+    const lines = new Set(conf.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+    const tested = coturnArgs({ listenIp: '127.0.0.1', port: 3478, relayMinPort: 50000, relayMaxPort: 50999, secret: 'x', realm: 'r', allowedPeerIps: ['127.0.0.1'], stateDir: '/tmp' });
+    // What differs by place (addresses, secret, files) or exists only for a loopback SFU is set per host.
+    const perHost = /^(-n|--(listening-ip|relay-ip|static-auth-secret|realm|pidfile|userdb|log-file|allowed-peer-ip|allow-loopback-peers|no-tls)\b)/;
+    for (const arg of tested.filter((a) => !perHost.test(a))) expect(lines, arg).to.include(arg.slice(2));
+    for (const line of ['listening-port=3478', 'tls-listening-port=443', 'use-auth-secret', 'no-tlsv1', 'no-tlsv1_1']) expect(lines).to.include(line);
+    expect([...lines].some((l) => l.startsWith('allow-loopback-peers') || l.startsWith('no-auth') || l.startsWith('cli-password'))).to.equal(false);
   });
 });
