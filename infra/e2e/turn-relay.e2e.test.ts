@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { waitForMedia } from './browser.ts';
 import { consultationSuite } from './consultation.ts';
 import { startCoturn, type TestCoturn } from '../../signaling/src/test-support/coturn.ts';
+import { turnCredential } from '../../signaling/src/turn/turn-credentials.ts';
 
 /** The local and remote candidate types of every connected peer connection's selected pair. */
 function selectedPairs(page: Page): Promise<{ local: string; remote: string; protocol: string }[]> {
@@ -42,7 +43,7 @@ function suiteWithCoturn(name: string, policy: 'all' | 'relay') {
   after(async () => {
     await turn?.stop();
   });
-  return suite;
+  return Object.assign(suite, { turn: () => turn! });
 }
 
 /** An init script standing for a network where only the TURN server is reachable: the browser may use nothing but the relay. */
@@ -74,6 +75,47 @@ describe('the device check says whether the network needed the relay (real cotur
     expect(await relayed.getAttribute('data-path')).to.equal('relay');
     await closed.getByText('Your network reaches our video server only through our relay server. The call will work, with a little more delay.').waitFor();
     expect(await closed.locator('.network-rating').getAttribute('data-rating')).to.be.oneOf(['good', 'fair', 'poor']);
+  });
+});
+
+/** What a browser gathers from the TURN server with this credential: relay candidates, and the errors it was given. */
+function gatherRelay(page: Page, server: { urls: string[]; username: string; credential: string }) {
+  return page.evaluate(async (iceServer) => {
+    const pc = new RTCPeerConnection({ iceServers: [iceServer], iceTransportPolicy: 'relay' });
+    const relays: string[] = [];
+    const errors: number[] = [];
+    pc.addEventListener('icecandidate', (e) => e.candidate && relays.push(e.candidate.type ?? ''));
+    pc.addEventListener('icecandidateerror', (e) => errors.push((e as RTCPeerConnectionIceErrorEvent).errorCode));
+    pc.createDataChannel('probe');
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === 'complete') return resolve();
+      pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+      setTimeout(resolve, 10_000);
+    });
+    pc.close();
+    return { relays, errors };
+  }, server);
+}
+
+describe('a browser with an expired or forged TURN credential gets no relay (real coturn, Chromium)', function () {
+  this.timeout(120_000);
+  const suite = suiteWithCoturn('Expiry Clinic', 'relay');
+
+  it('a fresh credential gathers a relay; an expired or forged one gathers none, and coturn answers 401', async () => {
+    const page = await suite.scene.page();
+    await page.goto(`${suite.server.url}/check`);
+    const urls = [suite.turn().urls[0]!];
+    const fresh = await gatherRelay(page, { urls, ...turnCredential(suite.turn().secret, 3600) });
+    expect(fresh.relays).to.include('relay');
+
+    const expired = await gatherRelay(page, { urls, ...turnCredential(suite.turn().secret, 3600, Date.now() - 2 * 3600_000) });
+    expect(expired.relays, 'expired').to.deep.equal([]);
+    expect(expired.errors, 'expired').to.include(401);
+
+    const forged = await gatherRelay(page, { urls, ...turnCredential('not the secret, but just as long as the real one', 3600) });
+    expect(forged.relays, 'forged').to.deep.equal([]);
+    expect(forged.errors, 'forged').to.include(401);
   });
 });
 
