@@ -249,7 +249,7 @@ async function main(): Promise<void> {
   }
 
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const secrets = ensureSecrets(!env.REDIS_URL, !env.ADDRESS_HASH_KEY, !env.DATA_ENCRYPTION_KEYS, !env.TURN_URLS);
+  const secrets = ensureSecrets(!env.REDIS_URL, !env.ADDRESS_HASH_KEY, !env.DATA_ENCRYPTION_KEYS, !env.TURN_URLS && !env.TURN_SECRET);
   env.ADDRESS_HASH_KEY ||= secrets.addressHashKey;
   env.DATA_ENCRYPTION_KEYS ||= secrets.dataEncryptionKeys;
 
@@ -271,7 +271,7 @@ async function main(): Promise<void> {
   if (env.TURN_URLS) {
     say('using the TURN server in TURN_URLS');
   } else {
-    turn = await startTurn(secrets.turnSecret!);
+    turn = await startTurn(env.TURN_SECRET || secrets.turnSecret!);
     turn.child.once('exit', (code, signal) => {
       if (stopping) return;
       say(`turnserver stopped unexpectedly (${code ?? signal}); its last lines:\n${turn!.log().slice(-2000)}`);

@@ -1,5 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import tls from 'node:tls';
 
 /*
  * Just enough of STUN/TURN (RFC 8489, RFC 8656) over UDP to ask a real TURN server for a relay and for a
@@ -74,9 +76,40 @@ function xorPeerAddress(ip: string, port: number): Buffer {
   return v;
 }
 
-/** One UDP conversation with a TURN server, as one client (one allocation at most). */
+/** STUN messages over TLS (`turns:`): a stream, so each message is cut out by the length in its header. */
+class TlsChannel extends EventEmitter<{ message: [Buffer] }> {
+  private readonly stream: tls.TLSSocket;
+  private pending = Buffer.alloc(0);
+
+  constructor(host: string, port: number, ca: string) {
+    super();
+    this.stream = tls.connect({ host, port, ca });
+    this.stream.on('error', () => undefined); // shows as no answer
+    this.stream.on('data', (chunk: Buffer) => {
+      this.pending = Buffer.concat([this.pending, chunk]);
+      while (this.pending.length >= 20 && this.pending.length >= 20 + this.pending.readUInt16BE(2)) {
+        const size = 20 + this.pending.readUInt16BE(2);
+        this.emit('message', this.pending.subarray(0, size));
+        this.pending = this.pending.subarray(size);
+      }
+    });
+  }
+
+  send(bytes: Buffer): void {
+    this.stream.write(bytes);
+  }
+
+  close(): void {
+    this.stream.destroy();
+  }
+}
+
+/**
+ * One conversation with a TURN server, as one client (one allocation at most): over UDP, or over TLS
+ * (`turns:`) when given the certificate authority to check the server's certificate against.
+ */
 export class TurnClient {
-  private readonly socket = dgram.createSocket('udp4');
+  private readonly socket: dgram.Socket | TlsChannel;
   private realm?: Buffer;
   private nonce?: Buffer;
   private key?: Buffer;
@@ -86,7 +119,10 @@ export class TurnClient {
     private readonly port: number,
     private readonly username: string,
     private readonly password: string,
-  ) {}
+    overTls?: { ca: string },
+  ) {
+    this.socket = overTls ? new TlsChannel(host, port, overTls.ca) : dgram.createSocket('udp4');
+  }
 
   private send(bytes: Buffer, txId: Buffer, timeoutMs = 2000): Promise<Parsed> {
     return new Promise((resolve, reject) => {
@@ -102,7 +138,8 @@ export class TurnClient {
         reject(new Error('no answer from the TURN server'));
       }, timeoutMs);
       this.socket.on('message', onMessage);
-      this.socket.send(bytes, this.port, this.host);
+      if (this.socket instanceof TlsChannel) this.socket.send(bytes);
+      else this.socket.send(bytes, this.port, this.host);
     });
   }
 

@@ -23,7 +23,7 @@ describe('TURN: coturn takes our time-limited credentials and relays only to the
 
   before(async () => {
     // The SFU of the tests listens on 127.0.0.1: that address only.
-    turn = await startCoturn({ allowedPeerIps: ['127.0.0.1'] });
+    turn = await startCoturn({ allowedPeerIps: ['127.0.0.1'], tls: true });
   });
   afterEach(() => {
     for (const c of clients.splice(0)) c.close();
@@ -37,6 +37,19 @@ describe('TURN: coturn takes our time-limited credentials and relays only to the
     const c = client(username, credential);
     expect(await c.allocate()).to.deep.equal({ result: 'success' });
     expect(await c.createPermission('127.0.0.1', 40000)).to.deep.equal({ result: 'success' });
+  });
+
+  it('turns: over TLS, its certificate checked: a fresh credential gets a relay there, an expired one does not', async () => {
+    const overTls = { ca: turn.tls!.cert };
+    const fresh = turnCredential(turn.secret, 3600);
+    const c = new TurnClient('127.0.0.1', turn.tls!.port, fresh.username, fresh.credential, overTls);
+    clients.push(c);
+    expect(await c.allocate()).to.deep.equal({ result: 'success' });
+    expect(await c.createPermission('10.0.0.5')).to.deep.equal({ result: 403 });
+    const old = turnCredential(turn.secret, 3600, Date.now() - 2 * 3600_000);
+    const e = new TurnClient('127.0.0.1', turn.tls!.port, old.username, old.credential, overTls);
+    clients.push(e);
+    expect(await e.allocate()).to.deep.equal({ result: 401 });
   });
 
   it('an expired credential is refused', async () => {
