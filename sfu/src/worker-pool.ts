@@ -18,8 +18,6 @@ interface Logger {
 /** One mediasoup worker per core; a worker that dies is replaced so capacity comes back by itself. */
 export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   private readonly workers: types.Worker[] = [];
-  /** Each worker's place, so a replacement takes the same WebRtcServer port as the worker it replaces. */
-  private readonly slots = new Map<types.Worker, number>();
   private readonly webRtcServers = new Map<types.Worker, types.WebRtcServer>();
   private closing = false;
 
@@ -76,16 +74,21 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     this.closing = true;
     for (const w of this.workers) w.close();
     this.workers.length = 0;
-    this.slots.clear();
     this.webRtcServers.clear();
   }
 
+  /** `slot`: the worker's place, kept by its replacement, so it takes the same WebRtcServer port. */
   private async spawn(slot: number): Promise<types.Worker> {
     const worker = await mediasoup.createWorker({
       logLevel: this.config.logLevel,
       rtcMinPort: this.config.rtcMinPort,
       rtcMaxPort: this.config.rtcMaxPort,
     });
+    // Closed meanwhile (another worker failed to start): this one would outlive the pool.
+    if (this.closing) {
+      worker.close();
+      throw new Error('the worker pool was closed while a worker started');
+    }
     if (this.config.webRtcPortBase !== undefined) {
       const port = this.config.webRtcPortBase + slot;
       const at = { ip: this.config.listenIp, announcedIp: this.config.announcedIp, port };
@@ -97,11 +100,9 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       }
     }
     this.workers.push(worker);
-    this.slots.set(worker, slot);
     worker.on('died', (error) => {
       const i = this.workers.indexOf(worker);
       if (i >= 0) this.workers.splice(i, 1);
-      this.slots.delete(worker);
       this.webRtcServers.delete(worker);
       if (this.closing) return;
       this.log.error({ pid: worker.pid, err: error.message }, 'mediasoup worker died; replacing it');
