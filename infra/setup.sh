@@ -27,7 +27,7 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
   die "Node $(node -v) is too old: this repo needs Node >= 20.19"
 
 # --- (a) apt packages ------------------------------------------------------------------------------
-packages=(redis-server g++ pkg-config meson ninja-build libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev
+packages=(redis-server coturn g++ pkg-config meson ninja-build libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev
   libabsl-dev nlohmann-json3-dev python3)
 ((for_tests)) && packages+=(chromium openssl)
 missing=()

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { freePort } from '../signaling/src/test-support/free-port.ts';
+import { turnCredential } from '../signaling/src/turn/turn-credentials.ts';
+import { TurnClient } from './turn/turn-client.ts';
 
 /*
  * `npm start`'s service part (infra/start.ts; npm start runs infra/setup.sh first, as `npm test` did before
@@ -83,6 +85,7 @@ describe('npm start: one command runs the service (real redis-server, server, me
       CONSULT_DATA_DIR: dataDir,
       REDIS_PORT: String(await freePort()),
       PORT: String(await freePort()),
+      TURN_PORT: String(await freePort()),
       MEDIA_WORKERS: '1',
       LOG_LEVEL: 'warn',
     };
@@ -173,10 +176,24 @@ describe('npm start: one command runs the service (real redis-server, server, me
     redis.disconnect();
     expect(running.stdout() + running.stderr()).not.to.contain(redisPassword);
 
+    // Its TURN server (coturn): a relay for a credential made with the generated secret, none to elsewhere.
+    const { turnSecret } = JSON.parse(fs.readFileSync(secretsFile, 'utf8')) as { turnSecret: string };
+    expect(turnSecret).to.match(/^[0-9a-f]{64}$/);
+    const credential = turnCredential(turnSecret, 600);
+    const turnClient = new TurnClient('127.0.0.1', Number(env.TURN_PORT), credential.username, credential.credential);
+    expect(await turnClient.allocate()).to.deep.equal({ result: 'success' });
+    expect(await turnClient.createPermission('127.0.0.1')).to.deep.equal({ result: 'success' });
+    expect(await turnClient.createPermission('10.0.0.1')).to.deep.equal({ result: 403 });
+    turnClient.close();
+    expect(running.stdout() + running.stderr()).not.to.contain(turnSecret);
+
     // Ctrl-C: the server and its Redis stop.
     expect(await interrupt(running)).to.equal(0);
     expect(await portOpen(Number(env.PORT))).to.equal(false);
     expect(await portOpen(Number(env.REDIS_PORT))).to.equal(false);
+    const probe = new TurnClient('127.0.0.1', Number(env.TURN_PORT), '', '');
+    expect(await probe.ping(), 'coturn stopped too').to.equal(false);
+    probe.close();
 
     // Again: the same data (no second demo organization) and the same login printed.
     running = await start(env);

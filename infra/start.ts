@@ -8,6 +8,8 @@
  *   CONSULT_DATA_DIR  where redis data, generated secrets and the demo login live
  *                     (default ~/.local/share/consult)
  *   REDIS_PORT        port of the redis-server started here (default 6390; ignored with REDIS_URL)
+ *   TURN_PORT         port (UDP and TCP) of the coturn started here (default 3478; none is started when
+ *                     TURN_URLS names a TURN server); it relays from UDP ports 50000-50999
  *   LOG_DIR           (read by config.ts) JSON logs to a file per UTC day there instead of stdout;
  *                     files older than LOG_RETENTION_DAYS (default 14) are deleted at start and daily
  */
@@ -23,11 +25,13 @@ import { createLogger, stdoutLogger } from '../signaling/src/logger.ts';
 import { DailyLogFiles } from '../signaling/src/logs/daily-log-files.ts';
 import { startServer, type RunningServer } from '../signaling/src/server.ts';
 import { seedDemo, type DemoLogin } from '../signaling/src/organizations/seed.ts';
+import { runCoturn, type RunningCoturn } from './turn/coturn.ts';
 
 const env = process.env;
 loadDotEnv(new URL('../.env', import.meta.url).pathname);
 const dataDir = path.resolve(env.CONSULT_DATA_DIR || path.join(os.homedir(), '.local/share/consult'));
 const redisDir = path.join(dataDir, 'redis');
+const turnDir = path.join(dataDir, 'turn');
 const secretsFile = path.join(dataDir, 'secrets.json');
 const demoLoginFile = path.join(dataDir, 'demo-login.json');
 
@@ -80,12 +84,17 @@ interface Secrets {
   redisPassword?: string;
   addressHashKey?: string;
   dataEncryptionKeys?: string;
+  turnSecret?: string;
 }
 
 /** Secrets generated once per data dir; only the ones the environment does not supply. */
-function ensureSecrets(needRedisPassword: boolean, needAddressHashKey: boolean, needDataKeys: boolean): Secrets {
+function ensureSecrets(needRedisPassword: boolean, needAddressHashKey: boolean, needDataKeys: boolean, needTurnSecret: boolean): Secrets {
   const secrets = readJson<Secrets>(secretsFile) ?? {};
   let changed = false;
+  if (needTurnSecret && !secrets.turnSecret) {
+    secrets.turnSecret = randomBytes(32).toString('hex');
+    changed = true;
+  }
   if (needRedisPassword && !secrets.redisPassword) {
     secrets.redisPassword = randomBytes(24).toString('hex');
     changed = true;
@@ -218,6 +227,7 @@ function redisTarget(url: string): string {
 // ---------------------------------------------------------------------------------------------------
 
 let redis: ManagedRedis | null = null;
+let turn: RunningCoturn | null = null;
 let server: RunningServer | null = null;
 let logFiles: DailyLogFiles | null = null;
 let stopping = false;
@@ -247,7 +257,7 @@ async function main(): Promise<void> {
     throw new StartError((error as Error).message);
   }
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const secrets = ensureSecrets(!env.REDIS_URL, !env.ADDRESS_HASH_KEY, !env.DATA_ENCRYPTION_KEYS);
+  const secrets = ensureSecrets(!env.REDIS_URL, !env.ADDRESS_HASH_KEY, !env.DATA_ENCRYPTION_KEYS, !env.TURN_URLS && !env.TURN_SECRET);
   env.ADDRESS_HASH_KEY ||= secrets.addressHashKey;
   env.DATA_ENCRYPTION_KEYS ||= secrets.dataEncryptionKeys;
 
@@ -264,6 +274,17 @@ async function main(): Promise<void> {
       void shutdown(1);
     });
     env.REDIS_URL = redis.url;
+  }
+
+  if (env.TURN_URLS) {
+    say('using the TURN server in TURN_URLS');
+  } else {
+    turn = await startTurn(env.TURN_SECRET || secrets.turnSecret!);
+    turn.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      say(`turnserver stopped unexpectedly (${code ?? signal}); its last lines:\n${turn!.log().slice(-2000)}`);
+      void shutdown(1);
+    });
   }
 
   env.HOST ||= '127.0.0.1';
@@ -320,6 +341,36 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/**
+ * A local coturn beside the SFU, as in production (use-auth-secret, relaying only to the SFU's address),
+ * so a browser that can reach nothing else still gets media. The server is told of it through TURN_*.
+ */
+async function startTurn(secret: string): Promise<RunningCoturn> {
+  const port = Number(env.TURN_PORT || 3478);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StartError(`TURN_PORT=${env.TURN_PORT} is not a port number`);
+  const listenIp = env.RTC_LISTEN_IP || '127.0.0.1';
+  // The address browsers reach the SFU at is the one the relay sends to.
+  const sfuIp = env.RTC_ANNOUNCED_IP || listenIp;
+  const turnIp = listenIp === '0.0.0.0' || listenIp === '::' ? sfuIp : listenIp;
+  fs.mkdirSync(turnDir, { recursive: true, mode: 0o700 });
+  // Its log names client addresses: this run's only, not kept from one start to the next.
+  const logFile = path.join(turnDir, 'turnserver.log');
+  fs.rmSync(logFile, { force: true });
+  say(`starting turnserver (coturn) on ${turnIp}:${port}, relaying only to ${sfuIp}`);
+  let running: RunningCoturn;
+  try {
+    running = await runCoturn(
+      { listenIp: turnIp, port, relayMinPort: 50_000, relayMaxPort: 50_999, secret, realm: 'consult.local', allowedPeerIps: [sfuIp], logFile, stateDir: turnDir },
+      { detached: true }, // like redis: stopped by us, after the server, not by Ctrl-C to the process group
+    );
+  } catch (error) {
+    throw new StartError(`${(error as Error).message}${/taken/.test((error as Error).message) ? '\n(set TURN_PORT, or TURN_URLS for a TURN server of your own)' : ''}`);
+  }
+  env.TURN_SECRET = secret;
+  env.TURN_URLS = `turn:${turnIp}:${port}?transport=udp,turn:${turnIp}:${port}?transport=tcp`;
+  return running;
+}
+
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
@@ -339,6 +390,10 @@ async function shutdown(code: number): Promise<void> {
   if (redis) {
     say('stopping redis-server');
     await redis.stop();
+  }
+  if (turn) {
+    say('stopping turnserver');
+    await turn.stop();
   }
   logFiles?.close();
   process.exit(code);
@@ -362,6 +417,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 // Last resort: never leave our redis-server behind (it runs in its own process group).
 process.on('exit', () => {
   if (redis && !redis.child.killed && redis.child.exitCode === null && redis.child.signalCode === null) redis.child.kill('SIGTERM');
+  if (turn && turn.child.exitCode === null && turn.child.signalCode === null) turn.child.kill('SIGTERM');
 });
 const shutdownErrors = new Set<string>();
 process.on('uncaughtException', (error) => {

@@ -8,7 +8,11 @@
  * server started with the test-only UNENCRYPTED_CALLS_FOR_BENCHMARK): the difference is what the key
  * exchange costs, measured against a baseline on the same loaded machine.
  *
- *   npm run bench:admit [-- --calls 30] [--browsers 1] [--e2ee-only]
+ * With --relay, the alternate is instead a server whose browsers send only through a real coturn
+ * (ICE_TRANSPORT_POLICY=relay): what the TURN relay adds to the admission, beside the direct path, both with
+ * E2EE, in the same run.
+ *
+ *   npm run bench:admit [-- --calls 30] [--browsers 1] [--e2ee-only | --relay]
  */
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
@@ -24,6 +28,7 @@ import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 import { launchChromium, newCallContext } from '../e2e/browser.ts';
 import { passDeviceCheck } from '../e2e/consultation.ts';
 import { percentile, summary } from './stats.ts';
+import { startCoturn, type TestCoturn } from '../../signaling/src/test-support/coturn.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,12 +36,15 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     browsers: { type: 'string', default: '2' },
     'e2ee-only': { type: 'boolean', default: false },
+    relay: { type: 'boolean', default: false },
   },
 });
 const calls = Number(values.calls);
 const warmup = Number(values.warmup);
 
-type Mode = 'e2ee' | 'plain';
+type Mode = 'e2ee' | 'plain' | 'relay';
+const labels: Record<Mode, string> = { e2ee: 'with E2EE   ', plain: 'without E2EE', relay: 'E2EE, relay ' };
+const describeMode: Record<Mode, string> = { e2ee: 'with E2EE', plain: 'without E2EE', relay: 'with E2EE, media only through coturn' };
 interface Side {
   server: TestServer;
   org: TestOrganization;
@@ -52,17 +60,25 @@ interface Side {
 // and then (seen here: 4 calls in 80), which no real pair of computers would show.
 const browser = await launchChromium();
 const visitorBrowser = values.browsers === '1' ? browser : await launchChromium();
-const modes: Mode[] = values['e2ee-only'] ? ['e2ee'] : ['e2ee', 'plain'];
+const modes: Mode[] = values['e2ee-only'] ? ['e2ee'] : values.relay ? ['e2ee', 'relay'] : ['e2ee', 'plain'];
 const sides = {} as Record<Mode, Side>;
+let turn: TestCoturn | undefined;
 try {
   for (const mode of modes) {
-    const env = { LOG_LEVEL: 'warn', JOIN_LIMIT_PER_MINUTE: '1000', ...benchmarkBuilds(), ...(mode === 'plain' ? { UNENCRYPTED_CALLS_FOR_BENCHMARK: 'true' } : {}) };
+    if (mode === 'relay') turn = await startCoturn({ allowedPeerIps: ['127.0.0.1'] });
+    const env = {
+      LOG_LEVEL: 'warn',
+      JOIN_LIMIT_PER_MINUTE: '1000',
+      ...benchmarkBuilds(),
+      ...(mode === 'plain' ? { UNENCRYPTED_CALLS_FOR_BENCHMARK: 'true' } : {}),
+      ...(mode === 'relay' && turn ? { TURN_SECRET: turn.secret, TURN_URLS: turn.urls.join(','), ICE_TRANSPORT_POLICY: 'relay' } : {}),
+    };
     const server = await startTestServer({ env });
     const org = await createOrganization(server.services, { name: `Bench Clinic ${mode}` });
     sides[mode] = { server, org, pro: await professionalLogsIn(server, org), samples: [], proSamples: [], steps: new Map() };
   }
   // ABBA: each mode gets the early and the late calls alike.
-  const order = (i: number): Mode[] => (modes.length === 1 ? modes : i % 2 ? ['plain', 'e2ee'] : ['e2ee', 'plain']);
+  const order = (i: number): Mode[] => (i % 2 ? [...modes].reverse() : modes);
   for (let i = 0; i < warmup + calls; i++) {
     for (const mode of order(i)) await admitOne(sides[mode], mode, i, i >= warmup);
   }
@@ -71,21 +87,26 @@ try {
     const rows = [...steps].map(([name, values]) => ({ name, p50: percentile(values, 50), n: values.length }));
     rows.push({ name: 'visitor: first video frame presented', p50: percentile(samples, 50), n: samples.length });
     rows.push({ name: 'professional: first video frame presented', p50: percentile(proSamples, 50), n: proSamples.length });
-    console.log(`${mode === 'e2ee' ? 'with' : 'without'} E2EE, where the time goes (p50 ms after the click, per step):`);
+    console.log(`${describeMode[mode]}, where the time goes (p50 ms after the click, per step):`);
     for (const r of rows.sort((a, b) => a.p50 - b.p50)) console.log(`  ${String(r.p50.toFixed(0)).padStart(5)}  ${r.name}${r.n < samples.length ? ` (in ${r.n} calls)` : ''}`);
   }
   for (const mode of modes) {
-    const label = mode === 'e2ee' ? 'with E2EE   ' : 'without E2EE';
+    const label = labels[mode];
     console.log(`  ${label}  visitor sees the professional: ${summary(sides[mode].samples)}`);
     console.log(`  ${label}  professional sees the visitor: ${summary(sides[mode].proSamples)}`);
   }
   const p50 = (mode: Mode) => percentile(sides[mode].samples, 50);
-  const vs = modes.length > 1 ? ` (without E2EE, same run: p50 ${p50('plain').toFixed(0)} ms; the key exchange adds ${(p50('e2ee') - p50('plain')).toFixed(0)} ms)` : '';
+  const vs = modes.includes('plain')
+    ? ` (without E2EE, same run: p50 ${p50('plain').toFixed(0)} ms; the key exchange adds ${(p50('e2ee') - p50('plain')).toFixed(0)} ms)`
+    : modes.includes('relay')
+      ? ` (through the TURN relay, same run: p50 ${p50('relay').toFixed(0)} ms; the relay adds ${(p50('relay') - p50('e2ee')).toFixed(0)} ms)`
+      : '';
   console.log(`bench:admit (admit click -> first video frame at the visitor, real Chromium, E2EE): p50 ${p50('e2ee').toFixed(0)} ms${vs}`);
 } finally {
   await browser.close();
   if (visitorBrowser !== browser) await visitorBrowser.close();
   for (const side of Object.values(sides)) await side.server.close();
+  await turn?.stop();
 }
 
 async function professionalLogsIn(server: TestServer, org: TestOrganization): Promise<Page> {

@@ -29,9 +29,8 @@ export interface CallRouterEvents {
   'consumer-paused': [participantId: string, consumerId: string, paused: boolean];
 }
 
-export interface TransportListen {
-  listenIps: types.TransportListenIp[];
-}
+/** Where a call's transports listen: the worker's WebRtcServer (fixed ports), or ports of their own. */
+export type TransportListen = { webRtcServer: types.WebRtcServer } | { listenIps: types.TransportListenIp[] };
 
 /**
  * The media side of one call: a mediasoup router on one worker and its participants. It knows
@@ -210,7 +209,7 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
 
   private async createTransport(): Promise<types.WebRtcTransport> {
     return this.router.createWebRtcTransport({
-      listenIps: this.listen.listenIps,
+      ...this.listen,
       enableUdp: true,
       enableTcp: true,
       preferUdp: true,

@@ -46,7 +46,7 @@ export class LoopbackTest {
   }
 
   static async start(router: types.Router, listen: TransportListen, rtpCapabilities: types.RtpCapabilities, lifetimeMs: number): Promise<LoopbackTest> {
-    const options = { listenIps: listen.listenIps, enableUdp: true, enableTcp: true, preferUdp: true, initialAvailableOutgoingBitrate: 1_000_000 };
+    const options = { ...listen, enableUdp: true, enableTcp: true, preferUdp: true, initialAvailableOutgoingBitrate: 1_000_000 };
     try {
       const [send, recv] = await Promise.all([router.createWebRtcTransport(options), router.createWebRtcTransport(options)]);
       return new LoopbackTest(router, rtpCapabilities, send, recv, lifetimeMs);

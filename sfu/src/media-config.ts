@@ -14,5 +14,10 @@ export interface MediaConfig {
   announcedIp?: string;
   rtcMinPort: number;
   rtcMaxPort: number;
+  /**
+   * Worker i takes UDP and TCP port `webRtcPortBase + i` for all its transports (a mediasoup WebRtcServer),
+   * so a firewall needs a few known ports. Unset: each transport takes a port from rtcMinPort..rtcMaxPort.
+   */
+  webRtcPortBase?: number;
   logLevel: types.WorkerLogLevel;
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { CallRouter } from './call-router.ts';
+import { CallRouter, type TransportListen } from './call-router.ts';
 import { LoopbackTest } from './loopback-test.ts';
 import { mediaCodecs, type MediaConfig } from './media-config.ts';
 import type { types } from 'mediasoup';
@@ -138,7 +138,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     try {
       const worker = await this.leastLoadedWorker();
       const router = await worker.createRouter({ mediaCodecs });
-      test = await LoopbackTest.start(router, { listenIps: [{ ip: this.config.listenIp, announcedIp: this.config.announcedIp }] }, rtpCapabilities, lifetimeMs);
+      test = await LoopbackTest.start(router, this.listenOn(worker), rtpCapabilities, lifetimeMs);
     } catch (error) {
       this.loopbackPlaces--;
       throw error;
@@ -160,6 +160,11 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     for (const test of [...this.loopbackTests]) test.close();
     for (const id of [...this.calls.keys()]) this.closeCall(id);
     this.pool.close();
+  }
+
+  private listenOn(worker: types.Worker): TransportListen {
+    const webRtcServer = this.pool.webRtcServerOf(worker);
+    return webRtcServer ? { webRtcServer } : { listenIps: [{ ip: this.config.listenIp, announcedIp: this.config.announcedIp }] };
   }
 
   /** Load is counted in participants (each one is a send and a receive stream set), plus one per call. */
@@ -184,9 +189,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       router.close();
       throw new MediaError('not_found', 'the call has ended');
     }
-    const call = new CallRouter(callId, router, {
-      listenIps: [{ ip: this.config.listenIp, announcedIp: this.config.announcedIp }],
-    });
+    const call = new CallRouter(callId, router, this.listenOn(worker));
     this.calls.set(callId, { router: call, worker });
     router.observer.once('close', () => {
       const entry = this.calls.get(callId);

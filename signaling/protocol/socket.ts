@@ -33,6 +33,17 @@ export interface TransportInfo {
   iceParameters: Record<string, unknown>;
   iceCandidates: Record<string, unknown>[];
   dtlsParameters: Record<string, unknown>;
+  /** Our TURN server with a credential that expires within the hour; absent where none is set up. */
+  iceServers?: IceServerInfo[];
+  /** 'relay': send only through the TURN server. */
+  iceTransportPolicy?: 'all' | 'relay';
+}
+
+/** As RTCIceServer: `turn:`/`turns:` URLs and a time-limited TURN REST credential. */
+export interface IceServerInfo {
+  urls: string[];
+  username: string;
+  credential: string;
 }
 
 export interface ConsumerInfo {

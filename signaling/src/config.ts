@@ -33,6 +33,27 @@ const schema = z
     RTC_ANNOUNCED_IP: z.string().optional(),
     RTC_MIN_PORT: z.coerce.number().int().min(1024).max(65535).default(40000),
     RTC_MAX_PORT: z.coerce.number().int().min(1024).max(65535).default(49999),
+    /**
+     * Media on a few known ports: worker i takes UDP and TCP port RTC_PORT_BASE + i (a mediasoup
+     * WebRtcServer each), so a firewall opens MEDIA_WORKERS ports instead of the RTC_MIN_PORT..RTC_MAX_PORT
+     * range. Unset: each transport takes a port of its own from that range.
+     */
+    RTC_PORT_BASE: z.coerce.number().int().min(1024).max(65535).optional(),
+    /** Shared with coturn's `static-auth-secret` (TURN REST credentials). With TURN_URLS; both or neither. */
+    TURN_SECRET: z.string().min(32).optional(),
+    /**
+     * The TURN server as browsers reach it, comma separated, e.g.
+     * `turn:turn.example.no:3478?transport=udp,turn:turn.example.no:3478?transport=tcp,turns:turn.example.no:443?transport=tcp`.
+     */
+    TURN_URLS: z
+      .string()
+      .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^turns?:[^\s/?#]+(\?transport=(udp|tcp))?$/, { error: 'each TURN URL is turn:host:port or turns:host:port, optionally ?transport=udp|tcp' })).min(1))
+      .optional(),
+    /** How long a TURN credential handed to a browser stays good (at most an hour). */
+    TURN_CREDENTIAL_SECONDS: z.coerce.number().int().min(60).max(3600).default(3600),
+    /** `relay`: every browser sends media only through TURN. `all` lets browsers go direct when they can. */
+    ICE_TRANSPORT_POLICY: z.enum(['all', 'relay']).default('all'),
     SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
     SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(72).default(12),
     /** How often an open dashboard re-checks that its login session still exists (idle expiry, logout). */
@@ -243,6 +264,19 @@ const schema = z
     error: 'METRICS_PORT must differ from PORT (to serve the metrics on the service port, set METRICS_TOKEN alone)',
   })
   .refine((c) => c.RTC_MIN_PORT <= c.RTC_MAX_PORT, { error: 'RTC_MIN_PORT must not exceed RTC_MAX_PORT' })
+  .refine((c) => c.RTC_PORT_BASE === undefined || c.RTC_PORT_BASE + c.MEDIA_WORKERS - 1 <= 65535, {
+    path: ['RTC_PORT_BASE'],
+    error: 'RTC_PORT_BASE + MEDIA_WORKERS - 1 must be a port number (65535 at most)',
+  })
+  .refine((c) => c.RTC_PORT_BASE === undefined || c.RTC_PORT_BASE + c.MEDIA_WORKERS - 1 < c.RTC_MIN_PORT || c.RTC_PORT_BASE > c.RTC_MAX_PORT, {
+    path: ['RTC_PORT_BASE'],
+    error: 'RTC_PORT_BASE .. RTC_PORT_BASE + MEDIA_WORKERS - 1 must lie outside RTC_MIN_PORT..RTC_MAX_PORT',
+  })
+  .refine((c) => !!c.TURN_SECRET === !!c.TURN_URLS, { path: ['TURN_SECRET'], error: 'TURN_SECRET and TURN_URLS go together' })
+  .refine((c) => c.ICE_TRANSPORT_POLICY === 'all' || !!c.TURN_URLS, {
+    path: ['ICE_TRANSPORT_POLICY'],
+    error: 'ICE_TRANSPORT_POLICY=relay needs a TURN server (TURN_URLS and TURN_SECRET)',
+  })
   .refine((c) => new Set([!!c.STRIPE_SECRET_KEY, !!c.STRIPE_PUBLISHABLE_KEY, !!c.STRIPE_WEBHOOK_SECRET]).size === 1, {
     error: 'STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET go together',
   })
@@ -310,6 +344,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env) {
     cookieSecure: c.COOKIE_SECURE ?? publicOrigin.startsWith('https:'),
     trustProxy: parseTrustProxy(c.TRUST_PROXY),
     apiSmsCountryCodes: c.API_SMS_COUNTRY_CODES.split(',').map((code) => code.trim()),
+    turn: c.TURN_SECRET && c.TURN_URLS
+      ? { secret: c.TURN_SECRET, urls: c.TURN_URLS, ttlSeconds: c.TURN_CREDENTIAL_SECONDS, policy: c.ICE_TRANSPORT_POLICY }
+      : undefined,
   };
 }
 

@@ -106,6 +106,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       announcedIp: config.RTC_ANNOUNCED_IP,
       rtcMinPort: config.RTC_MIN_PORT,
       rtcMaxPort: config.RTC_MAX_PORT,
+      webRtcPortBase: config.RTC_PORT_BASE,
       logLevel: 'warn',
     },
     log,

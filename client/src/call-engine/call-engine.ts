@@ -660,5 +660,5 @@ export class CallEngine {
 }
 
 function asTransport(t: TransportInfo) {
-  return t as unknown as Pick<types.TransportOptions, 'id' | 'iceParameters' | 'iceCandidates' | 'dtlsParameters'>;
+  return t as unknown as Pick<types.TransportOptions, 'id' | 'iceParameters' | 'iceCandidates' | 'dtlsParameters' | 'iceServers' | 'iceTransportPolicy'>;
 }

@@ -4,7 +4,7 @@ import { RequestError } from '../call-engine/request.ts';
 import type { Translate } from '../call/call-strings.ts';
 import { runNetworkCheck, type NetworkCheckRun } from './network-check.ts';
 
-type State = { kind: 'testing'; progress: number } | { kind: 'done'; result: NetworkCheckResult } | { kind: 'failed'; rateLimited: boolean };
+type State = { kind: 'testing'; progress: number } | { kind: 'done'; result: NetworkCheckResult; path: NetworkCheckRun['path'] } | { kind: 'failed'; rateLimited: boolean };
 
 /** Runs the network test as soon as it shows; the rating comes with a tip in plain words and the figures. */
 export function NetworkCheck({ t, onResult }: { t: Translate; onResult?: (run: NetworkCheckRun | null) => void }) {
@@ -17,7 +17,7 @@ export function NetworkCheck({ t, onResult }: { t: Translate; onResult?: (run: N
     setState({ kind: 'testing', progress: 0 });
     runNetworkCheck((progress) => setState({ kind: 'testing', progress }), controller.signal).then(
       (done) => {
-        setState({ kind: 'done', result: done.result });
+        setState({ kind: 'done', result: done.result, path: done.path });
         onResult?.(done);
       },
       (error: unknown) => {
@@ -54,6 +54,11 @@ export function NetworkCheck({ t, onResult }: { t: Translate; onResult?: (run: N
               kbps: state.result.bitrateKbps,
             })}
           </p>
+          {state.path && (
+            <p class="network-path" data-path={state.path}>
+              {t(`network.path.${state.path}`)}
+            </p>
+          )}
         </>
       )}
       {state.kind === 'failed' && (

@@ -16,6 +16,21 @@ type CheckSocket = Socket<never, NetworkCheckClientEvents>;
 export interface NetworkCheckRun {
   checkId: string;
   result: NetworkCheckResult;
+  /** 'relay': this network reached the SFU only through our TURN server; null when the browser did not say. */
+  path: 'direct' | 'relay' | null;
+}
+
+/** How the browser reached the SFU: the type of its own end of the ICE pair it selected. */
+async function connectionPath(transport: types.Transport): Promise<NetworkCheckRun['path']> {
+  const stats = new Map<string, Record<string, unknown>>();
+  (await transport.getStats()).forEach((s: Record<string, unknown>) => stats.set(s.id as string, s));
+  for (const s of stats.values()) {
+    if (s.type !== 'transport' || typeof s.selectedCandidatePairId !== 'string') continue;
+    const pair = stats.get(s.selectedCandidatePairId);
+    const local = pair && stats.get(pair.localCandidateId as string);
+    if (local?.candidateType) return local.candidateType === 'relay' ? 'relay' : 'direct';
+  }
+  return null;
 }
 
 const asTransport = (t: TransportInfo) => t as unknown as types.TransportOptions;
@@ -71,8 +86,9 @@ export async function runNetworkCheck(onProgress: (fraction: number) => void = (
       signal?.throwIfAborted();
       onProgress(i / steps);
     }
+    const path = await connectionPath(send).catch(() => null);
     const { result } = await request(socket, 'check:finish', {});
-    return { checkId: started.checkId, result };
+    return { checkId: started.checkId, result, path };
   } finally {
     for (const t of transports) t.close();
     media.stop();

@@ -16,6 +16,7 @@ import { socketRooms, type ProfessionalSocket, type VisitorSocket } from '../soc
 import type { Call } from './call-store.ts';
 import { mediaParticipantId, type CallParticipant } from './call-participant.ts';
 import { socketActorOf } from '../audit/audit-context.ts';
+import { iceServersFor } from '../turn/turn-credentials.ts';
 
 /** Both namespaces' sockets; for emitting, only the call events they share matter. */
 type AnySocket = VisitorSocket | ProfessionalSocket;
@@ -125,8 +126,8 @@ export class CallService {
     return {
       self: peer,
       encryption: this.s.config.UNENCRYPTED_CALLS_FOR_BENCHMARK ? 'off-for-benchmark' : 'end-to-end',
-      sendTransport: media.sendTransport as unknown as CallJoined['sendTransport'],
-      recvTransport: media.recvTransport as unknown as CallJoined['recvTransport'],
+      sendTransport: { ...(media.sendTransport as unknown as CallJoined['sendTransport']), ...iceServersFor(this.s.config.turn) },
+      recvTransport: { ...(media.recvTransport as unknown as CallJoined['recvTransport']), ...iceServersFor(this.s.config.turn) },
       consumers: media.consumers.map((c) => this.consumerInfo(callId, c)),
       peers: [...(this.joined.get(callId)?.values() ?? [])].filter((j) => j !== entry).map((j) => j.peer),
       screenShare,

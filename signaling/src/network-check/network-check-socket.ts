@@ -7,6 +7,7 @@ import { newId } from '../ids.ts';
 import { bindEvents } from '../socket/bind-events.ts';
 import type { Services } from '../services.ts';
 import { clientAddressResolver } from '../http/client-address.ts';
+import { iceServersFor } from '../turn/turn-credentials.ts';
 
 /**
  * The network check's namespace: anyone may open it (the /check page needs no link), so each address gets
@@ -47,7 +48,12 @@ export function attachNetworkCheckNamespace(nsp: Namespace, s: Services): void {
           if (socket.disconnected) test.close();
           checkId = newId();
           const { sendTransport, recvTransport } = test.transports;
-          return { checkId, sendTransport: sendTransport as unknown as TransportInfo, recvTransport: recvTransport as unknown as TransportInfo };
+          const ice = iceServersFor(s.config.turn);
+          return {
+            checkId,
+            sendTransport: { ...(sendTransport as unknown as TransportInfo), ...ice },
+            recvTransport: { ...(recvTransport as unknown as TransportInfo), ...ice },
+          };
         },
         'check:connect-transport': async ({ transportId, dtlsParameters }) => {
           await running().connectTransport(transportId, dtlsParameters as unknown as types.DtlsParameters);
