@@ -277,6 +277,17 @@ describe('deployment files (infra/deploy/)', () => {
       expect(runtimeStage.instructions.find((i) => i.op === 'CMD')?.args).to.include('infra/start.ts');
     });
 
+    it('leaves local settings, deployment secrets and certificates out of the build context', () => {
+      const ignored = fs.readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+      expect(ignored).to.include.members(['.env', 'node_modules']);
+      // compose.yaml's secret files and the proxy's certificates sit beside it; none may reach an image layer.
+      const composeSecretDirs = new Set(Object.values(compose.secrets as Record<string, { file: string }>).map((s) => path.dirname(s.file)));
+      for (const dir of composeSecretDirs) expect(ignored).to.include(path.join('infra/deploy', dir));
+      expect(ignored).to.include('infra/deploy/tls');
+      const gitIgnored = fs.readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n').map((l) => l.trim().replace(/\/$/, ''));
+      for (const dir of [...composeSecretDirs].map((d) => path.join('infra/deploy', d))) expect(gitIgnored).to.include(dir);
+    });
+
     it('runs as a user other than root, the same one compose and Kubernetes give', () => {
       const uid = Number(imageUser.split(':')[0]);
       expect(uid).to.be.greaterThan(0);
