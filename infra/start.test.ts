@@ -139,6 +139,26 @@ describe('npm start: one command runs the service (real redis-server, server, me
     }
   });
 
+  it('with NODE_ENV=production seeds no demo organization and prints no login, only how to create the first clinic', async () => {
+    const ownData = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-start-production-'));
+    const redisPort = await freePort();
+    const production = await start({ ...env, CONSULT_DATA_DIR: ownData, REDIS_PORT: String(redisPort), NODE_ENV: 'production', HOSTING_PROVIDER: 'Example Cloud AS, Norway' });
+    try {
+      expect(production.stdout()).to.contain('npm run org:create').and.not.to.contain('demo@example.com').and.not.to.match(/password:/);
+      expect(fs.existsSync(path.join(ownData, 'demo-login.json'))).to.equal(false);
+      const { redisPassword } = JSON.parse(fs.readFileSync(path.join(ownData, 'secrets.json'), 'utf8')) as { redisPassword: string };
+      const redis = new Redis({ port: redisPort, password: redisPassword, maxRetriesPerRequest: 0 });
+      try {
+        expect(await redis.scard('organizations')).to.equal(0);
+      } finally {
+        redis.disconnect();
+      }
+    } finally {
+      expect(await interrupt(production)).to.equal(0);
+      fs.rmSync(ownData, { recursive: true, force: true });
+    }
+  });
+
   it('starts its own Redis, seeds the demo, prints working links and a login; Ctrl-C stops it all; a second start keeps the data', async () => {
     running = await start(env);
     const out = running.stdout();

@@ -1,6 +1,7 @@
 /**
  * Starts the whole service on one machine: its own redis-server (unless REDIS_URL is given), then the
- * signaling server with its mediasoup workers, and seeds a demo organization on an empty database.
+ * signaling server with its mediasoup workers, and seeds a demo organization on an empty database (not with
+ * NODE_ENV=production, where the first clinic comes from `npm run org:create`).
  * Run through `npm start` (infra/start.sh), which runs infra/setup.sh first and exports
  * MEDIASOUP_WORKER_BIN. Ctrl-C / SIGTERM closes the server, then stops redis.
  *
@@ -314,12 +315,15 @@ async function main(): Promise<void> {
 
   const target = redisTarget(config.REDIS_URL);
   const saved = readJson<SavedDemoLogins>(demoLoginFile) ?? {};
-  const seeded = await seedDemo(server.services.organizations, server.services.audit);
+  // A production service starts empty: its first clinic comes from `npm run org:create`. A demo admin
+  // there would be a real login, its password printed into the service's log.
+  const production = config.NODE_ENV === 'production';
+  const seeded = production ? null : await seedDemo(server.services.organizations, server.services.audit);
   if (seeded) {
     saved[target] = seeded;
     writePrivate(demoLoginFile, `${JSON.stringify(saved, null, 2)}\n`);
   }
-  const login = saved[target] ?? null;
+  const login = production ? null : (saved[target] ?? null);
 
   const origin = config.publicOrigin;
   const lines = [
@@ -328,9 +332,11 @@ async function main(): Promise<void> {
     `  Video consultation is running: ${origin}  (listening on ${server.url})`,
     '',
     `  Dashboard for professionals:  ${origin}/dashboard/`,
-    login
-      ? `    demo login:  ${login.email}   password: ${login.password}`
-      : `    demo login:  not known (the database already had data; ${demoLoginFile} has no login for it)`,
+    production
+      ? '    first clinic:  npm run org:create -- --name <name> --admin-email <e-mail>   (no demo in production)'
+      : login
+        ? `    demo login:  ${login.email}   password: ${login.password}`
+        : `    demo login:  not known (the database already had data; ${demoLoginFile} has no login for it)`,
     login ? `  Visitor link:                 ${origin}/r/${login.roomSlug}` : `  Visitor links:                ${origin}/r/<room>`,
     '',
     `  Data: ${dataDir}${redis ? `  (redis-server on ${target})` : ''}`,

@@ -299,6 +299,9 @@ export const SECRET_SETTINGS = [
   'STRIPE_WEBHOOK_SECRET',
 ] as const satisfies readonly (keyof typeof schema.shape)[];
 
+/** Every setting the server reads, by name: the deployment files are checked against it (infra/deploy/). */
+export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
+
 /**
  * The environment with every `<NAME>_FILE` of a setting replaced by `<NAME>` holding the file's content
  * (one trailing line break dropped, as `echo` leaves it). Refuses a setting given both ways, and a file
