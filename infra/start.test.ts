@@ -127,7 +127,17 @@ describe('npm start: one command runs the service (real redis-server, server, me
     const hashKeyFile = path.join(secretsDir, 'address-hash-key');
     fs.writeFileSync(keyFile, `mounted:${Buffer.alloc(32, 7).toString('base64')}\n`, { mode: 0o600 });
     fs.writeFileSync(hashKeyFile, `${'ab'.repeat(32)}\n`, { mode: 0o600 });
-    const withFiles = await start({ ...env, CONSULT_DATA_DIR: ownData, REDIS_PORT: String(await freePort()), DATA_ENCRYPTION_KEYS_FILE: keyFile, ADDRESS_HASH_KEY_FILE: hashKeyFile });
+    const turnSecretFile = path.join(secretsDir, 'turn-secret');
+    fs.writeFileSync(turnSecretFile, `${'cd'.repeat(32)}\n`, { mode: 0o600 });
+    const withFiles = await start({
+      ...env,
+      CONSULT_DATA_DIR: ownData,
+      REDIS_PORT: String(await freePort()),
+      DATA_ENCRYPTION_KEYS_FILE: keyFile,
+      ADDRESS_HASH_KEY_FILE: hashKeyFile,
+      // The local coturn's shared secret too.
+      TURN_SECRET_FILE: turnSecretFile,
+    });
     try {
       const generated = JSON.parse(fs.readFileSync(path.join(ownData, 'secrets.json'), 'utf8')) as Record<string, string>;
       expect(Object.keys(generated)).to.deep.equal(['redisPassword']);

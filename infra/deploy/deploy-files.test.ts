@@ -19,21 +19,11 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(here, '../..');
 const read = (file: string) => fs.readFileSync(path.join(here, file), 'utf8');
 
-/**
- * Settings of parts of this production work built beside this one (TURN and media ports, metrics, backups),
- * given in the files already. While the server here does not know one yet it is let through; once it does,
- * the server's own check covers it like any other. Empty this list when they are all in.
- */
-const SETTINGS_OF_PARALLEL_PARTS = ['RTC_PORT_BASE', 'TURN_SECRET', 'TURN_URLS', 'METRICS_PORT', 'BACKUP_KEEP_DAYS'];
-/** Of those, the secrets: like SECRET_SETTINGS, only ever given as a file. */
-const SECRETS_OF_PARALLEL_PARTS = ['TURN_SECRET', 'METRICS_TOKEN'];
-/** Probe routes of the health part (/healthz); until it is in, a 404 there is expected, any other answer is checked. */
-const ROUTES_OF_PARALLEL_PARTS = ['/healthz'];
 /** Read by the start script (infra/start.ts) and the runtime rather than config.ts. */
 const START_SCRIPT_SETTINGS = ['CONSULT_DATA_DIR', 'MEDIASOUP_WORKER_BIN', 'HOME'];
 
-const secretNames: string[] = [...SECRET_SETTINGS, ...SECRETS_OF_PARALLEL_PARTS];
-const isSetting = (name: string) => SETTING_NAMES.includes(name) || SETTINGS_OF_PARALLEL_PARTS.includes(name);
+const secretNames: string[] = [...SECRET_SETTINGS];
+const isSetting = (name: string) => SETTING_NAMES.includes(name);
 /** `<NAME>_FILE` of a setting (not a setting that names a file of its own, such as AUDIT_ANCHOR_FILE). */
 const isSettingFile = (name: string) => name.endsWith('_FILE') && !isSetting(name) && isSetting(name.slice(0, -'_FILE'.length));
 
@@ -342,7 +332,6 @@ describe('deployment files (infra/deploy/)', () => {
     for (const [where, probePath] of probes) {
       it(`${where} asks for a route the server answers with 200 (${probePath})`, async () => {
         const res = await fetch(`${server.url}${probePath}`);
-        if (res.status === 404 && ROUTES_OF_PARALLEL_PARTS.includes(probePath)) return;
         expect(res.status).to.equal(200);
       });
     }

@@ -297,6 +297,8 @@ export const SECRET_SETTINGS = [
   'TWILIO_AUTH_TOKEN',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
+  'TURN_SECRET',
+  'METRICS_TOKEN',
 ] as const satisfies readonly (keyof typeof schema.shape)[];
 
 /** Every setting the server reads, by name: the deployment files are checked against it (infra/deploy/). */
