@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { language } from './language.ts';
 import { id, personName } from './common.ts';
 import { phoneNumber } from './http.ts';
 import { roomPrice } from './payments.ts';
@@ -151,10 +152,9 @@ export const apiConsultationId = id;
 export const apiSmsInvitationRequest = z
   .strictObject({
     phone: phoneNumber.optional().meta({ description: "E.164; absent: the visitor's prefilled phone number." }),
-    language: z
-      .enum(['en', 'nb'])
+    language: language
       .optional()
-      .meta({ description: "The visitor's language (English or Norwegian Bokmål); absent: the text is in both. The time is in the organization's time zone either way." }),
+      .meta({ description: "The visitor's language (en English, nb Norwegian bokmål, nn Norwegian nynorsk, sv Swedish, da Danish); absent: the text is in both. The time is in the organization's time zone either way." }),
   })
   .meta({ id: 'SmsInvitationRequest' });
 export type ApiSmsInvitationRequest = z.input<typeof apiSmsInvitationRequest>;

@@ -14,3 +14,4 @@ export * from './webhooks.ts';
 export * from './api.ts';
 export * from './embedding.ts';
 export * from './time.ts';
+export * from './language.ts';

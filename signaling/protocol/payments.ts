@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { language } from './language.ts';
 import { id } from './common.ts';
 import { privacyPagePathSchema } from './privacy.ts';
 
@@ -147,7 +148,7 @@ export const payFrameStart = z.strictObject({
   source: z.literal(PAY_FRAME_SOURCE),
   type: z.literal('start'),
   visitorToken: z.string().min(1).max(200),
-  language: z.enum(['en', 'nb']),
+  language,
   /** The organization's privacy page, which the frame's note on Stripe's cookies links to. */
   privacyPage: privacyPagePathSchema,
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOCALES, type Language } from './language.ts';
 
 /*
  * Times people read (SMS texts, the visitor's pages, the dashboard) are in the organization's time zone,
@@ -29,8 +30,8 @@ export const timeZone = z
   );
 
 /** The languages the service speaks, and the conventions their times are written in. */
-export type TimeLanguage = 'en' | 'nb';
-export const localeOf = (lang: TimeLanguage): string => (lang === 'nb' ? 'nb-NO' : 'en-GB');
+export type TimeLanguage = Language;
+export const localeOf = (lang: TimeLanguage): string => LOCALES[lang] ?? 'en-GB';
 
 /** When an appointment is, in full: "Sunday 28 March 2027 at 10:00" / "søndag 28. mars 2027 kl. 10:00". */
 export const appointmentTime = (at: number, zone: string, lang: TimeLanguage): string =>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { LANGUAGE_NAMES, isLanguage, languageFromPreferences, type Language } from '../../../signaling/protocol/language.ts';
 
 /*
  * One translation layer for both apps: every string on screen is a key looked up here, so a language is
@@ -6,21 +7,21 @@ import { useEffect, useState } from 'preact/hooks';
  * (enforced by the type of `createI18n`).
  */
 
-export const LANGUAGES = { en: 'English', nb: 'Norsk bokmål' } as const;
-export type Language = keyof typeof LANGUAGES;
+/** The languages the switch offers, each by its own name (one list with the server: signaling/protocol/language.ts). */
+export const LANGUAGES = LANGUAGE_NAMES;
+export type { Language };
 
 const STORAGE_KEY = 'consult.language';
 
-/** Norwegian in any form (nb, no, nn) gets bokmål; anything else English. */
+/**
+ * The language chosen with the switch on this device, else the browser's first that the service speaks
+ * (nb and no: bokmål, nn: nynorsk, sv-SE: Swedish, da-DK: Danish), else English.
+ */
 export function detectLanguage(): Language {
   const stored = globalThis.localStorage?.getItem(STORAGE_KEY);
-  if (stored && stored in LANGUAGES) return stored as Language;
-  for (const tag of globalThis.navigator?.languages ?? []) {
-    const base = tag.toLowerCase().split('-')[0];
-    if (base === 'nb' || base === 'no' || base === 'nn') return 'nb';
-    if (base === 'en') return 'en';
-  }
-  return 'en';
+  if (isLanguage(stored)) return stored;
+  const nav = globalThis.navigator;
+  return languageFromPreferences(nav?.languages?.length ? nav.languages : nav?.language ? [nav.language] : []);
 }
 
 export type Params = Record<string, string | number>;
@@ -32,7 +33,10 @@ export interface I18n<K extends string> {
   subscribe(listener: () => void): () => void;
 }
 
-export function createI18n<D extends Record<string, string>>(dictionaries: { en: D } & Record<Exclude<Language, 'en'>, Record<keyof D, string>>): I18n<keyof D & string> {
+/** Every language's dictionary for one app, each with English's keys. */
+export type Dictionaries<D extends Record<string, string>> = { en: D } & Record<Exclude<Language, 'en'>, Record<keyof D, string>>;
+
+export function createI18n<D extends Record<string, string>>(dictionaries: Dictionaries<D>): I18n<keyof D & string> {
   let current = detectLanguage();
   const listeners = new Set<() => void>();
   const apply = () => {

@@ -5,7 +5,7 @@ import { loadStripe } from '@stripe/stripe-js/pure';
 import type { Stripe, StripeElements } from '@stripe/stripe-js';
 import type { ErrorBody, PaymentAuthorization } from '../../../signaling/protocol/index.ts';
 import { i18n, newTab, privacyLink, t } from '../strings.ts';
-import { formatMoney } from './money.ts';
+import { formatMoney, stripeLocale } from './money.ts';
 
 type Phase = { kind: 'loading' } | { kind: 'ready' } | { kind: 'paying' } | { kind: 'done' } | { kind: 'unavailable'; message: string };
 
@@ -31,7 +31,7 @@ export function PaymentStep({ visitorToken, privacyPage, returnedFromBank, onAut
         throw new Error(code === 'payments_unavailable' ? t('payment.unavailable') : t('payment.failed'));
       }
       const auth = (await res.json()) as PaymentAuthorization;
-      const loaded = await loadStripe(auth.publishableKey, { locale: i18n.language() === 'nb' ? 'nb' : 'en' });
+      const loaded = await loadStripe(auth.publishableKey, { locale: stripeLocale(i18n.language()) });
       if (!loaded) throw new Error(t('payment.failed'));
       if (gone) return;
       setPrice(auth);

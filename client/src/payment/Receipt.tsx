@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { PaymentReceipt, PaymentStatus } from '../../../signaling/protocol/index.ts';
+import { localeOf, type PaymentReceipt, type PaymentStatus } from '../../../signaling/protocol/index.ts';
 import { i18n, t, type StringKey } from '../strings.ts';
 import { formatMoney } from './money.ts';
 
@@ -38,7 +38,7 @@ export function Receipt({ visitorToken, timeZone }: { visitorToken: string; time
     };
   }, [visitorToken]);
   if (!receipt) return null;
-  const date = new Date(receipt.date).toLocaleString(i18n.language() === 'nb' ? 'nb-NO' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone });
+  const date = new Date(receipt.date).toLocaleString(localeOf(i18n.language()), { dateStyle: 'long', timeStyle: 'short', timeZone });
   return (
     <section aria-labelledby="receipt-heading" class="receipt">
       <h2 id="receipt-heading">{t('receipt.heading')}</h2>

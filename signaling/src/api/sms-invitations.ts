@@ -9,6 +9,21 @@ import type { ApiCaller } from './api-key-store.ts';
 const DAY_MS = 86_400_000;
 
 /**
+ * What the SMS says in each language, after "Consult: " and before the link; {time} is the appointment as
+ * the language writes it (Intl, at the organization's clock). Nothing about the person or their health.
+ */
+export const SMS_INVITATION_TEXT: Record<TimeLanguage, { at: string; unscheduled: string }> = {
+  en: { at: 'your video consultation on {time}.', unscheduled: 'your video consultation.' },
+  nb: { at: 'din videokonsultasjon {time}.', unscheduled: 'din videokonsultasjon.' },
+  nn: { at: 'videokonsultasjonen din {time}.', unscheduled: 'videokonsultasjonen din.' },
+  sv: { at: 'din videokonsultation {time}.', unscheduled: 'din videokonsultation.' },
+  da: { at: 'din videokonsultation {time}.', unscheduled: 'din videokonsultation.' },
+};
+
+export const invitationText = (lang: TimeLanguage, time: string | null): string =>
+  time === null ? SMS_INVITATION_TEXT[lang].unscheduled : SMS_INVITATION_TEXT[lang].at.replace('{time}', time);
+
+/**
  * The visitor's link by SMS, for EHR systems. SMS pumping (someone making us text premium or far-away
  * numbers at our cost) is held off three ways: only the country codes this deployment allows, and a daily
  * count per API key and per organization. The text names no one and nothing about health. Twilio's id of
@@ -44,13 +59,12 @@ export class SmsInvitations {
     return { status: 'sent', to: `${'*'.repeat(Math.max(0, to.length - 3))}${to.slice(-3)}` };
   }
 
-  /** The invitation in the visitor's language (both where unknown), its time at the organization's clock. */
+  /** The invitation in the visitor's language (English and bokmål where unknown), its time at the organization's clock. */
   private async text(orgId: string, scheduledAt: number | null, language: TimeLanguage | undefined): Promise<string> {
     const zone = scheduledAt ? await this.s.organizations.timeZoneOf(orgId) : '';
-    const en = scheduledAt ? `your video consultation on ${appointmentTime(scheduledAt, zone, 'en')}.` : 'your video consultation.';
-    const nb = scheduledAt ? `din videokonsultasjon ${appointmentTime(scheduledAt, zone, 'nb')}.` : 'din videokonsultasjon.';
-    if (language === 'en') return `Consult: ${en}`;
-    if (language === 'nb') return `Consult: ${nb}`;
-    return `Consult: ${en} / ${nb[0]!.toUpperCase()}${nb.slice(1)}`;
+    const say = (lang: TimeLanguage) => invitationText(lang, scheduledAt === null ? null : appointmentTime(scheduledAt, zone, lang));
+    if (language) return `Consult: ${say(language)}`;
+    const nb = say('nb');
+    return `Consult: ${say('en')} / ${nb[0]!.toUpperCase()}${nb.slice(1)}`;
   }
 }

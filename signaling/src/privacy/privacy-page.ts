@@ -40,7 +40,9 @@ export function renderPrivacyPage(lang: PrivacyLanguage, text: PrivacyText, cont
       return `<section>\n<h2>${escapeHtml(section.heading)}</h2>\n${paragraphs}\n${items}\n</section>`;
     })
     .join('\n');
-  const other = text.otherLanguage;
+  const others = text.otherLanguages
+    .map((o) => `<a href="${escapeHtml(`${selfPath}?lang=${o.lang}`)}" hreflang="${o.lang}" lang="${o.lang}">${escapeHtml(o.label)}</a>`)
+    .join(' · ');
   return `<!doctype html>
 <html lang="${lang}">
 <head>
@@ -52,7 +54,7 @@ export function renderPrivacyPage(lang: PrivacyLanguage, text: PrivacyText, cont
 </head>
 <body>
 <main>
-<p class="language"><a href="${escapeHtml(`${selfPath}?lang=${other.lang}`)}" hreflang="${other.lang}" lang="${other.lang}">${escapeHtml(other.label)}</a></p>
+<p class="language">${others}</p>
 <h1>${escapeHtml(text.title)}</h1>
 <p>${inline(text.intro)}</p>
 ${sections}

@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { id as organizationId, privacyPagePath, privacyPageQuery } from '../../protocol/index.ts';
+import { id as organizationId, languageFromAcceptLanguage, privacyPagePath, privacyPageQuery } from '../../protocol/index.ts';
 import type { Services } from '../services.ts';
 import { privacyFactsOf } from './privacy-facts.ts';
 import { privacyText, type PrivacyLanguage } from './privacy-text.ts';
@@ -9,14 +9,12 @@ import { PRIVACY_STYLESHEET, PRIVACY_STYLESHEET_PATH, renderPrivacyPage } from '
 export const privacyPath = privacyPagePath;
 
 const NOT_FOUND_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Not found</title>
-<p>There is no such privacy page. / Denne personvernsiden finnes ikke.</p></html>
+<p>There is no such privacy page. / Denne personvernsiden finnes ikke. / Denne personvernsida finst ikkje. / Integritetssidan finns inte. / Siden om privatliv findes ikke.</p></html>
 `;
 
-/** ?lang= wins; otherwise the browser's first preference between Norwegian and English; English by default. */
+/** ?lang= wins; otherwise the browser's first preference that the service speaks (Accept-Language); English by default. */
 function languageOf(req: Request, asked: PrivacyLanguage | undefined): PrivacyLanguage {
-  if (asked) return asked;
-  const preferred = req.acceptsLanguages('en', 'nb', 'no', 'nn');
-  return preferred === 'nb' || preferred === 'no' || preferred === 'nn' ? 'nb' : 'en';
+  return asked ?? languageFromAcceptLanguage(req.get('accept-language'));
 }
 
 /**

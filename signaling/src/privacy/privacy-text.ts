@@ -1,7 +1,7 @@
-import type { ConsultationEventType } from '../../protocol/index.ts';
+import { LANGUAGE_CODES, LANGUAGE_NAMES, LOCALES, type ConsultationEventType, type Language } from '../../protocol/index.ts';
 import type { PrivacyFacts } from './privacy-facts.ts';
 
-export type PrivacyLanguage = 'en' | 'nb';
+export type PrivacyLanguage = Language;
 
 export interface PrivacySection {
   heading: string;
@@ -13,8 +13,8 @@ export interface PrivacyText {
   title: string;
   intro: string;
   sections: PrivacySection[];
-  /** The link to the other language. */
-  otherLanguage: { lang: PrivacyLanguage; label: string };
+  /** Links to the page in the other languages, each named in itself. */
+  otherLanguages: { lang: PrivacyLanguage; label: string }[];
 }
 
 /** Stands for the organization's contact (a link) inside a text; the page puts the link in its place. */
@@ -22,6 +22,13 @@ export const CONTACT = '{contact}';
 
 const list = (parts: string[], and: string): string =>
   parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} ${and} ${parts.at(-1)}`;
+
+/** A count with its noun in the number the language's plural rules choose: "1 day", "30 days". */
+const count = (lang: PrivacyLanguage, n: number, forms: { one: string; other: string }): string =>
+  `${n} ${new Intl.PluralRules(LOCALES[lang]).select(n) === 'one' ? forms.one : forms.other}`;
+
+const otherLanguages = (lang: PrivacyLanguage): PrivacyText['otherLanguages'] =>
+  LANGUAGE_CODES.filter((l) => l !== lang).map((l) => ({ lang: l, label: LANGUAGE_NAMES[l] }));
 
 /**
  * What a webhook endpoint subscribed to an event hears, in the visitor's words: "told when <when>", and
@@ -52,6 +59,42 @@ const WEBHOOK_EVENTS: Record<PrivacyLanguage, Record<ConsultationEventType, { wh
     'call.started': { when: 'samtalen starter' },
     'call.ended': { when: 'samtalen slutter', also: 'hvor lenge samtalen varte' },
     'payment.captured': { when: 'kortet ditt belastes', also: 'beløpet' },
+  },
+  nn: {
+    'consultation.created': { when: 'konsultasjonen din blir bestilt' },
+    'consultation.cancelled': { when: 'konsultasjonen din blir avlyst' },
+    'visitor.arrived': { when: 'du kjem' },
+    'visitor.left': { when: 'du går' },
+    'visitor.admitted': { when: 'du blir sleppt inn' },
+    'visitor.denied': { when: 'du blir avvist' },
+    'visitor.transferred': { when: 'du blir flytta til eit anna rom' },
+    'call.started': { when: 'samtalen startar' },
+    'call.ended': { when: 'samtalen sluttar', also: 'kor lenge samtalen varte' },
+    'payment.captured': { when: 'kortet ditt blir belasta', also: 'beløpet' },
+  },
+  sv: {
+    'consultation.created': { when: 'din konsultation bokas' },
+    'consultation.cancelled': { when: 'din konsultation ställs in' },
+    'visitor.arrived': { when: 'du kommer' },
+    'visitor.left': { when: 'du går' },
+    'visitor.admitted': { when: 'du släpps in' },
+    'visitor.denied': { when: 'du blir avvisad' },
+    'visitor.transferred': { when: 'du flyttas till ett annat rum' },
+    'call.started': { when: 'samtalet börjar' },
+    'call.ended': { when: 'samtalet slutar', also: 'hur länge samtalet varade' },
+    'payment.captured': { when: 'ditt kort debiteras', also: 'beloppet' },
+  },
+  da: {
+    'consultation.created': { when: 'din konsultation bliver booket' },
+    'consultation.cancelled': { when: 'din konsultation bliver aflyst' },
+    'visitor.arrived': { when: 'du ankommer' },
+    'visitor.left': { when: 'du går' },
+    'visitor.admitted': { when: 'du bliver lukket ind' },
+    'visitor.denied': { when: 'du bliver afvist' },
+    'visitor.transferred': { when: 'du bliver flyttet til et andet rum' },
+    'call.started': { when: 'samtalen begynder' },
+    'call.ended': { when: 'samtalen slutter', also: 'hvor længe samtalen varede' },
+    'payment.captured': { when: 'dit kort bliver trukket', also: 'beløbet' },
   },
 };
 
@@ -102,11 +145,65 @@ const PROCESSORS = {
     bankId: (host: string, org: string) =>
       `BankID-formidleren på ${host} (identifisering): formidler BankID-innloggingen din og gir oss resultatet. Selve BankID drives i Norge; formidleren behandler innloggingen der avtalen med ${org} sier.`,
   },
+  nn: {
+    stripe:
+      'Stripe (kortbetaling): får kortopplysningane dine direkte frå nettlesaren din i betalingssteget, og beløpet. Stripe Payments Europe, Ltd., Irland; Stripe kan overføre data til USA etter standard personvernføresegner frå EU.',
+    twilio: (sms: PrivacyFacts['sms'], org: string) =>
+      `Twilio (SMS): ${[
+        sms.visitorInvitations && `sender deg invitasjonen som tekstmelding når journalsystemet til ${org} ber oss om det; Twilio får telefonnummeret ditt, tidspunktet for timen og lenkja di`,
+        sms.staffAlerts && `sender tilsette ei tekstmelding når nokon ventar; Twilio får telefonnummeret til den tilsette og ei lenkje${sms.visitorInvitations ? '' : ', ingenting om deg'}`,
+      ]
+        .filter(Boolean)
+        .join('; Twilio ')}. Twilio Inc., USA, etter standard personvernføresegner frå EU; vi slettar kopiane der når lagringstida er ute.`,
+    ehrApi: (org: string) =>
+      `Journalsystemet til ${org}, gjennom API-et vårt: kan fylle inn namnet og telefonnummeret ditt på førehand, og les når du kom, vart sleppt inn og kor lenge samtalen varte, under sin eigen referanse.`,
+    webhooks: ({ hosts, events }: PrivacyFacts['ehr']['webhooks'][number], org: string) =>
+      `Systema til ${org} på ${list(hosts, 'og')} (varsel): får vite når ${heard('nn', events, 'eller', 'og')}, under referansen til ${org}; aldri namnet ditt, svara dine eller meldingar.`,
+    hosting: (provider: string) => `${provider} (drift): driv maskinene tenesta lagrar og behandlar alt det ovanfor på.`,
+    bankId: (host: string, org: string) =>
+      `BankID-formidlaren på ${host} (identifisering): formidlar BankID-innlogginga di og gir oss resultatet. Sjølve BankID blir driven i Noreg; formidlaren behandlar innlogginga der avtalen med ${org} seier.`,
+  },
+  sv: {
+    stripe:
+      'Stripe (kortbetalning): får dina kortuppgifter direkt från din webbläsare i betalningssteget, och beloppet. Stripe Payments Europe, Ltd., Irland; Stripe kan föra över data till USA enligt EU:s standardavtalsklausuler.',
+    twilio: (sms: PrivacyFacts['sms'], org: string) =>
+      `Twilio (sms): ${[
+        sms.visitorInvitations && `skickar din inbjudan till dig som sms när journalsystemet hos ${org} ber oss om det; Twilio får ditt telefonnummer, tiden för ditt besök och din länk`,
+        sms.staffAlerts && `skickar ett sms till personalen när någon väntar; Twilio får personalens telefonnummer och en länk${sms.visitorInvitations ? '' : ', inget om dig'}`,
+      ]
+        .filter(Boolean)
+        .join('; Twilio ')}. Twilio Inc., USA, enligt EU:s standardavtalsklausuler; vi raderar kopiorna där när lagringstiden har gått ut.`,
+    ehrApi: (org: string) =>
+      `Journalsystemet hos ${org}, via vårt API: kan fylla i ditt namn och telefonnummer i förväg, och läser när du kom, släpptes in och hur länge samtalet varade, under sin egen referens.`,
+    webhooks: ({ hosts, events }: PrivacyFacts['ehr']['webhooks'][number], org: string) =>
+      `Systemen hos ${org} på ${list(hosts, 'och')} (aviseringar): får veta när ${heard('sv', events, 'eller', 'och')}, under referensen hos ${org}; aldrig ditt namn, dina svar eller meddelanden.`,
+    hosting: (provider: string) => `${provider} (drift): driver de maskiner som tjänsten lagrar och behandlar allt ovanstående på.`,
+    bankId: (host: string, org: string) =>
+      `BankID-förmedlaren på ${host} (legitimering): förmedlar din BankID-inloggning och ger oss resultatet. BankID drivs i Norge; förmedlaren behandlar inloggningen där avtalet med ${org} anger.`,
+  },
+  da: {
+    stripe:
+      'Stripe (kortbetaling): modtager dine kortoplysninger direkte fra din browser på betalingstrinnet, og beløbet. Stripe Payments Europe, Ltd., Irland; Stripe kan overføre data til USA efter EU’s standardkontraktbestemmelser.',
+    twilio: (sms: PrivacyFacts['sms'], org: string) =>
+      `Twilio (sms): ${[
+        sms.visitorInvitations && `sender dig din invitation som sms, når journalsystemet hos ${org} beder os om det; Twilio får dit telefonnummer, tidspunktet for din tid og dit link`,
+        sms.staffAlerts && `sender personalet en sms, når nogen venter; Twilio får medarbejderens telefonnummer og et link${sms.visitorInvitations ? '' : ', intet om dig'}`,
+      ]
+        .filter(Boolean)
+        .join('; Twilio ')}. Twilio Inc., USA, efter EU’s standardkontraktbestemmelser; vi sletter kopierne dér, når opbevaringsperioden er udløbet.`,
+    ehrApi: (org: string) =>
+      `Journalsystemet hos ${org}, gennem vores API: kan udfylde dit navn og telefonnummer på forhånd, og læser, hvornår du ankom, blev lukket ind, og hvor længe samtalen varede, under sin egen reference.`,
+    webhooks: ({ hosts, events }: PrivacyFacts['ehr']['webhooks'][number], org: string) =>
+      `Systemerne hos ${org} på ${list(hosts, 'og')} (notifikationer): får besked, når ${heard('da', events, 'eller', 'og')}, under referencen hos ${org}; aldrig dit navn, dine svar eller beskeder.`,
+    hosting: (provider: string) => `${provider} (drift): driver de maskiner, som tjenesten gemmer og behandler alt ovenstående på.`,
+    bankId: (host: string, org: string) =>
+      `BankID-formidleren på ${host} (identifikation): formidler dit BankID-login og giver os resultatet. Selve BankID drives i Norge; formidleren behandler loginet dér, hvor aftalen med ${org} siger.`,
+  },
 };
 
 
 export function privacyText(lang: PrivacyLanguage, f: PrivacyFacts): PrivacyText {
-  return lang === 'nb' ? norwegian(f) : english(f);
+  return { en: english, nb: norwegian, nn: nynorsk, sv: swedish, da: danish }[lang](f);
 }
 
 function english(f: PrivacyFacts): PrivacyText {
@@ -122,7 +219,7 @@ function english(f: PrivacyFacts): PrivacyText {
     ].filter((x): x is string => !!x),
     'and',
   );
-  const days = (n: number) => (n === 1 ? '1 day' : `${n} days`);
+  const days = (n: number) => count('en', n, { one: 'day', other: 'days' });
   const processors = [
     ...(f.bankId ? [PROCESSORS.en.bankId(f.bankId.brokerHost, org)] : []),
     ...(f.payments ? [PROCESSORS.en.stripe] : []),
@@ -156,7 +253,7 @@ function english(f: PrivacyFacts): PrivacyText {
         paragraphs: [],
         items: [
           `Check-in answers${f.bankId ? ', BankID results' : ''}, messages, technical data and call records: ${days(f.retentionDays)}, then they are deleted.`,
-          ...(f.payments ? [`Payment records: ${f.bookkeepingYears} years after the end of the financial year, as bookkeeping law requires.`] : []),
+          ...(f.payments ? [`Payment records: ${count('en', f.bookkeepingYears, { one: 'year', other: 'years' })} after the end of the financial year, as bookkeeping law requires.`] : []),
           `The audit log (which staff member opened or changed what, and when): ${days(f.auditRetentionDays)}. It refers to you only by a random number.`,
           `Application logs: ${f.logRetentionDays === null ? 'as long as the log system of the service’s operator keeps them' : days(f.logRetentionDays)}. They hold no names, phone numbers, identity numbers or message text.`,
         ],
@@ -187,7 +284,7 @@ function english(f: PrivacyFacts): PrivacyText {
         items: [],
       },
     ],
-    otherLanguage: { lang: 'nb', label: 'Norsk' },
+    otherLanguages: otherLanguages('en'),
   };
 }
 
@@ -204,7 +301,7 @@ function norwegian(f: PrivacyFacts): PrivacyText {
     ].filter((x): x is string => !!x),
     'og',
   );
-  const days = (n: number) => (n === 1 ? '1 dag' : `${n} dager`);
+  const days = (n: number) => count('nb', n, { one: 'dag', other: 'dager' });
   const processors = [
     ...(f.bankId ? [PROCESSORS.nb.bankId(f.bankId.brokerHost, org)] : []),
     ...(f.payments ? [PROCESSORS.nb.stripe] : []),
@@ -238,7 +335,7 @@ function norwegian(f: PrivacyFacts): PrivacyText {
         paragraphs: [],
         items: [
           `Svar ved innsjekking${f.bankId ? ', BankID-resultater' : ''}, meldinger, tekniske data og samtalelogg: ${days(f.retentionDays)}, så slettes de.`,
-          ...(f.payments ? [`Betalingsopplysninger: ${f.bookkeepingYears} år etter utgangen av regnskapsåret, slik bokføringsloven krever.`] : []),
+          ...(f.payments ? [`Betalingsopplysninger: ${count('nb', f.bookkeepingYears, { one: 'år', other: 'år' })} etter utgangen av regnskapsåret, slik bokføringsloven krever.`] : []),
           `Revisjonsloggen (hvilken ansatt som åpnet eller endret hva, og når): ${days(f.auditRetentionDays)}. Den viser til deg bare med et tilfeldig nummer.`,
           `Programlogger: ${f.logRetentionDays === null ? 'så lenge loggsystemet til driftsansvarlig for tjenesten tar vare på dem' : days(f.logRetentionDays)}. De inneholder ikke navn, telefonnumre, fødselsnumre eller meldingstekst.`,
         ],
@@ -269,6 +366,255 @@ function norwegian(f: PrivacyFacts): PrivacyText {
         items: [],
       },
     ],
-    otherLanguage: { lang: 'en', label: 'English' },
+    otherLanguages: otherLanguages('nb'),
+  };
+}
+
+function nynorsk(f: PrivacyFacts): PrivacyText {
+  const org = f.organizationName;
+  const answers = list(
+    [
+      f.form.name && 'namnet ditt',
+      f.form.accessCode && 'tilgangskoden du fekk (i staden for namn)',
+      f.form.phone && 'telefonnummeret ditt',
+      f.form.birthDate && 'fødselsdatoen din',
+      f.form.reason && 'grunnen til besøket, med dine ord',
+      f.form.custom && `svara dine på spørsmåla til ${org}`,
+    ].filter((x): x is string => !!x),
+    'og',
+  );
+  const days = (n: number) => count('nn', n, { one: 'dag', other: 'dagar' });
+  const p = PROCESSORS.nn;
+  const processors = [
+    ...(f.bankId ? [p.bankId(f.bankId.brokerHost, org)] : []),
+    ...(f.payments ? [p.stripe] : []),
+    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [p.twilio(f.sms, org)] : []),
+    ...(f.ehr.api ? [p.ehrApi(org)] : []),
+    ...f.ehr.webhooks.map((w) => p.webhooks(w, org)),
+    ...(f.hostingProvider ? [p.hosting(f.hostingProvider)] : []),
+  ];
+  return {
+    title: `Personvern hos ${org}`,
+    intro: `${org} har videokonsultasjonar med denne tenesta. Denne sida fortel kva som blir lagra om deg når du brukar ho, kvifor, kor lenge, kva nettlesaren din tek vare på, kven andre som behandlar opplysningane dine, og korleis du ber om innsyn, retting eller sletting. Ho er laga ut frå innstillingane ${org} har no.`,
+    sections: [
+      {
+        heading: 'Kva som blir lagra, og kvifor',
+        paragraphs: [],
+        items: [
+          `Svara dine ved innsjekking${answers ? `: ${answers}` : ''}. Slik at behandlaren veit kven som ventar og kan førebu seg.`,
+          ...(f.bankId
+            ? [`BankID-resultatet ditt: namn og fødselsdato slik BankID stadfestar dei${f.bankId.nationalId ? ', og fødselsnummeret ditt (lagra kryptert)' : ''}. Slik at ${org} veit at det er deg før konsultasjonen.`]
+            : []),
+          'Meldingar du utvekslar medan du ventar: krypterte i nettlesaren din for behandlarane i dette rommet, og lagra hos oss berre slik. Ulikt samtalen finst det ingen tryggleikskode for å sjekke nøklane deira, så dette vernar meldingane mot ein kopi av databasen vår, ikkje mot sjølve tenaren.',
+          'Tekniske data: kva utstyrssjekken fann (kamera og mikrofon, nettlesar, nettverkskvalitet) og kva som skjer i samtalen (demping, kamera, skjermdeling). For å kunne hjelpe når noko ikkje verkar.',
+          'Samtalelogg: når samtalen var, kor lenge han varte og kven som var med. Slik at behandlaren finn konsultasjonen i historikken sin.',
+          ...(f.payments ? ['Betalingsopplysningar: beløp, valuta, dato og referansen til betalingsleverandøren (utan namn og telefonnummer). Bokføringslova krev dei. Kortopplysningar går berre til Stripe og blir aldri lagra hos oss.'] : []),
+          'Internettadressa di berre som ein forvrengd kode som skiftar kvar dag, for å hindre misbruk; aldri i lesbar form.',
+          'Samtalane er ende-til-ende-krypterte: tenesta kan verken sjå eller høyre dei, og ingenting blir teke opp.',
+        ],
+      },
+      {
+        heading: 'Kor lenge',
+        paragraphs: [],
+        items: [
+          `Svar ved innsjekking${f.bankId ? ', BankID-resultat' : ''}, meldingar, tekniske data og samtalelogg: ${days(f.retentionDays)}, så blir dei sletta.`,
+          ...(f.payments ? [`Betalingsopplysningar: ${count('nn', f.bookkeepingYears, { one: 'år', other: 'år' })} etter utgangen av rekneskapsåret, slik bokføringslova krev.`] : []),
+          `Revisjonsloggen (kva tilsett som opna eller endra kva, og når): ${days(f.auditRetentionDays)}. Han viser til deg berre med eit tilfeldig nummer.`,
+          `Programloggar: ${f.logRetentionDays === null ? 'så lenge loggsystemet til driftsansvarleg for tenesta tek vare på dei' : days(f.logRetentionDays)}. Dei inneheld ikkje namn, telefonnummer, fødselsnummer eller meldingstekst.`,
+        ],
+      },
+      {
+        heading: 'Kva nettlesaren din tek vare på',
+        paragraphs: ['Ingen informasjonskapslar for analyse eller reklame.'],
+        items: [
+          'Nøkkelen til besøket ditt (lokal lagring): til besøket er over, så du held på plassen om sida blir lasta på nytt.',
+          'Kameraet og mikrofonen du valde, og språket ditt (lokal lagring): til du slettar dei.',
+          '«Hugs meg» (lokal lagring): svara dine i skjemaet, berre om du kryssar av, til du fjernar krysset.',
+          'Resultatet av nettverkstesten (lokal lagring): blir brukt i ein time, så du slepp å ta han to gonger.',
+          ...(f.bankId ? [`Ein BankID-informasjonskapsel: i høgst ${f.bankId.cookieMinutes} minutt, for å knyte BankID-innlogginga til denne nettlesaren.`] : []),
+          ...(f.payments ? ['Informasjonskapslane til Stripe: berre i betalingssteget, sette av Stripe for å hindre svindel.'] : []),
+        ],
+      },
+      {
+        heading: 'Kven andre som behandlar opplysningane dine',
+        paragraphs: processors.length ? [] : [`${org} brukar ingen andre leverandørar for opplysningane dine gjennom denne tenesta.`],
+        items: processors,
+      },
+      {
+        heading: 'Rettane dine',
+        paragraphs: [
+          `Du kan be ${org} om ein kopi av det som er lagra om deg, om å rette det eller om å slette det. ${f.privacyContact ? `Kontakt: ${CONTACT}.` : `Spør ${org} direkte; dei har ikkje oppgitt ein personvernkontakt her enno.`}`,
+          'Du kan òg klage til Datatilsynet.',
+        ],
+        items: [],
+      },
+    ],
+    otherLanguages: otherLanguages('nn'),
+  };
+}
+
+function swedish(f: PrivacyFacts): PrivacyText {
+  const org = f.organizationName;
+  const answers = list(
+    [
+      f.form.name && 'ditt namn',
+      f.form.accessCode && 'åtkomstkoden du fick (i stället för ett namn)',
+      f.form.phone && 'ditt telefonnummer',
+      f.form.birthDate && 'ditt födelsedatum',
+      f.form.reason && 'anledningen till ditt besök, med dina egna ord',
+      f.form.custom && `dina svar på frågorna från ${org}`,
+    ].filter((x): x is string => !!x),
+    'och',
+  );
+  const days = (n: number) => count('sv', n, { one: 'dag', other: 'dagar' });
+  const p = PROCESSORS.sv;
+  const processors = [
+    ...(f.bankId ? [p.bankId(f.bankId.brokerHost, org)] : []),
+    ...(f.payments ? [p.stripe] : []),
+    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [p.twilio(f.sms, org)] : []),
+    ...(f.ehr.api ? [p.ehrApi(org)] : []),
+    ...f.ehr.webhooks.map((w) => p.webhooks(w, org)),
+    ...(f.hostingProvider ? [p.hosting(f.hostingProvider)] : []),
+  ];
+  return {
+    title: `Integritet hos ${org}`,
+    intro: `${org} har videokonsultationer med den här tjänsten. Den här sidan berättar vad som sparas om dig när du använder den, varför, hur länge, vad din webbläsare sparar, vilka andra som behandlar dina uppgifter och hur du begär tillgång, rättelse eller radering. Den är skapad utifrån de inställningar ${org} har nu.`,
+    sections: [
+      {
+        heading: 'Vad som sparas, och varför',
+        paragraphs: [],
+        items: [
+          `Dina svar vid incheckningen${answers ? `: ${answers}` : ''}. Så att vårdgivaren vet vem som väntar och kan förbereda sig.`,
+          ...(f.bankId
+            ? [`Ditt BankID-resultat: ditt namn och födelsedatum så som BankID bekräftar dem${f.bankId.nationalId ? ', och ditt personnummer (sparat krypterat)' : ''}. Så att ${org} vet att det är du före konsultationen.`]
+            : []),
+          'Meddelanden du skickar medan du väntar: krypterade i din webbläsare för det här rummets vårdgivare, och sparade hos oss bara i den formen. Till skillnad från samtalet finns det ingen säkerhetskod för att kontrollera deras nycklar, så detta skyddar meddelandena mot en kopia av vår databas, inte mot vår server själv.',
+          'Teknisk data: vad enhetskontrollen hittade (kamera och mikrofon, webbläsare, nätverkskvalitet) och vad som händer i samtalet (avstängt ljud, kamera, skärmdelning). För att kunna hjälpa när något inte fungerar.',
+          'Samtalsuppgifter: när samtalet var, hur länge det varade och vilka som deltog. Så att vårdgivaren hittar konsultationen i sin historik.',
+          ...(f.payments ? ['Betalningsuppgifter: belopp, valuta, datum och betalleverantörens referens (inget namn, inget telefonnummer). Bokföringsregler kräver dem. Kortuppgifter går bara till Stripe och sparas aldrig hos oss.'] : []),
+          'Din internetadress bara som en förvrängd kod som byts varje dag, för att förhindra missbruk; aldrig i läsbar form.',
+          'Samtalen är krypterade från ände till ände: tjänsten kan varken se eller höra dem, och ingenting spelas in.',
+        ],
+      },
+      {
+        heading: 'Hur länge',
+        paragraphs: [],
+        items: [
+          `Svar vid incheckningen${f.bankId ? ', BankID-resultat' : ''}, meddelanden, teknisk data och samtalsuppgifter: ${days(f.retentionDays)}, sedan raderas de.`,
+          ...(f.payments ? [`Betalningsuppgifter: ${count('sv', f.bookkeepingYears, { one: 'år', other: 'år' })} efter räkenskapsårets slut, som bokföringsreglerna kräver.`] : []),
+          `Granskningsloggen (vilken medarbetare som öppnade eller ändrade vad, och när): ${days(f.auditRetentionDays)}. Den hänvisar till dig bara med ett slumpmässigt nummer.`,
+          `Programloggar: ${f.logRetentionDays === null ? 'så länge loggsystemet hos tjänstens driftansvarige sparar dem' : days(f.logRetentionDays)}. De innehåller inga namn, telefonnummer, personnummer eller meddelandetext.`,
+        ],
+      },
+      {
+        heading: 'Vad din webbläsare sparar',
+        paragraphs: ['Inga kakor (cookies) för analys eller reklam.'],
+        items: [
+          'Nyckeln till ditt besök (lokal lagring): tills besöket är slut, så att du behåller din plats om sidan laddas om.',
+          'Kameran och mikrofonen du valde, och ditt språk (lokal lagring): tills du rensar dem.',
+          '”Kom ihåg mig” (lokal lagring): dina svar i formuläret, bara om du kryssar i rutan, tills du tar bort krysset.',
+          'Resultatet av nätverkstestet (lokal lagring): används i en timme, så att du inte behöver göra det två gånger.',
+          ...(f.bankId ? [`En BankID-kaka: i högst ${f.bankId.cookieMinutes} minuter, för att knyta din BankID-inloggning till den här webbläsaren.`] : []),
+          ...(f.payments ? ['Stripes kakor: bara i betalningssteget, satta av Stripe för att förhindra bedrägerier.'] : []),
+        ],
+      },
+      {
+        heading: 'Vilka andra som behandlar dina uppgifter',
+        paragraphs: processors.length ? [] : [`${org} använder inga andra leverantörer för dina uppgifter genom den här tjänsten.`],
+        items: processors,
+      },
+      {
+        heading: 'Dina rättigheter',
+        paragraphs: [
+          `Du kan be ${org} om en kopia av det som sparas om dig, om att rätta det eller om att radera det. ${f.privacyContact ? `Kontakt: ${CONTACT}.` : `Fråga ${org} direkt; de har ännu inte angett någon kontakt för integritetsfrågor här.`}`,
+          'Du kan också klaga hos den norska dataskyddsmyndigheten (Datatilsynet).',
+        ],
+        items: [],
+      },
+    ],
+    otherLanguages: otherLanguages('sv'),
+  };
+}
+
+function danish(f: PrivacyFacts): PrivacyText {
+  const org = f.organizationName;
+  const answers = list(
+    [
+      f.form.name && 'dit navn',
+      f.form.accessCode && 'den adgangskode, du fik (i stedet for et navn)',
+      f.form.phone && 'dit telefonnummer',
+      f.form.birthDate && 'din fødselsdato',
+      f.form.reason && 'årsagen til dit besøg, med dine egne ord',
+      f.form.custom && `dine svar på spørgsmålene fra ${org}`,
+    ].filter((x): x is string => !!x),
+    'og',
+  );
+  const days = (n: number) => count('da', n, { one: 'dag', other: 'dage' });
+  const p = PROCESSORS.da;
+  const processors = [
+    ...(f.bankId ? [p.bankId(f.bankId.brokerHost, org)] : []),
+    ...(f.payments ? [p.stripe] : []),
+    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [p.twilio(f.sms, org)] : []),
+    ...(f.ehr.api ? [p.ehrApi(org)] : []),
+    ...f.ehr.webhooks.map((w) => p.webhooks(w, org)),
+    ...(f.hostingProvider ? [p.hosting(f.hostingProvider)] : []),
+  ];
+  return {
+    title: `Privatliv hos ${org}`,
+    intro: `${org} holder videokonsultationer med denne tjeneste. Denne side fortæller, hvad der gemmes om dig, når du bruger den, hvorfor, hvor længe, hvad din browser gemmer, hvem der ellers behandler dine oplysninger, og hvordan du beder om indsigt, berigtigelse eller sletning. Den er lavet ud fra de indstillinger, ${org} har nu.`,
+    sections: [
+      {
+        heading: 'Hvad der gemmes, og hvorfor',
+        paragraphs: [],
+        items: [
+          `Dine svar ved indtjekningen${answers ? `: ${answers}` : ''}. Så behandleren ved, hvem der venter, og kan forberede sig.`,
+          ...(f.bankId
+            ? [`Dit BankID-resultat: dit navn og din fødselsdato, som BankID bekræfter dem${f.bankId.nationalId ? ', og dit personnummer (gemt krypteret)' : ''}. Så ${org} ved, at det er dig, før konsultationen.`]
+            : []),
+          'Beskeder, du udveksler, mens du venter: krypteret i din browser til behandlerne i dette rum og kun gemt hos os i den form. I modsætning til samtalen er der ingen sikkerhedskode til at tjekke deres nøgler, så dette beskytter beskederne mod en kopi af vores database, ikke mod selve vores server.',
+          'Tekniske data: hvad enhedstjekket fandt (kamera og mikrofon, browser, netværkskvalitet), og hvad der sker i samtalen (slået lyd fra, kamera, skærmdeling). Så vi kan hjælpe, når noget ikke virker.',
+          'Samtaleoplysninger: hvornår samtalen var, hvor længe den varede, og hvem der deltog. Så behandleren kan finde konsultationen i sin historik.',
+          ...(f.payments ? ['Betalingsoplysninger: beløb, valuta, dato og betalingsudbyderens reference (intet navn, intet telefonnummer). Bogføringsreglerne kræver dem. Kortoplysninger går kun til Stripe og gemmes aldrig hos os.'] : []),
+          'Din internetadresse kun som en sløret kode, der skifter hver dag, for at forhindre misbrug; aldrig i læsbar form.',
+          'Samtaler er end-to-end-krypterede: tjenesten kan hverken se eller høre dem, og intet optages.',
+        ],
+      },
+      {
+        heading: 'Hvor længe',
+        paragraphs: [],
+        items: [
+          `Svar ved indtjekningen${f.bankId ? ', BankID-resultater' : ''}, beskeder, tekniske data og samtaleoplysninger: ${days(f.retentionDays)}, derefter slettes de.`,
+          ...(f.payments ? [`Betalingsoplysninger: ${count('da', f.bookkeepingYears, { one: 'år', other: 'år' })} efter regnskabsårets udløb, som bogføringsreglerne kræver.`] : []),
+          `Revisionsloggen (hvilken medarbejder der åbnede eller ændrede hvad, og hvornår): ${days(f.auditRetentionDays)}. Den henviser kun til dig med et tilfældigt nummer.`,
+          `Programlogge: ${f.logRetentionDays === null ? 'så længe tjenesteoperatørens logsystem gemmer dem' : days(f.logRetentionDays)}. De indeholder ingen navne, telefonnumre, personnumre eller beskedtekst.`,
+        ],
+      },
+      {
+        heading: 'Hvad din browser gemmer',
+        paragraphs: ['Ingen cookies til statistik eller reklame.'],
+        items: [
+          'Nøglen til dit besøg (lokal lagring): indtil besøget slutter, så du beholder din plads, hvis siden genindlæses.',
+          'Det kamera og den mikrofon, du valgte, og dit sprog (lokal lagring): indtil du sletter dem.',
+          '»Husk mig« (lokal lagring): dine svar i formularen, kun hvis du sætter kryds, indtil du fjerner krydset.',
+          'Resultatet af netværkstesten (lokal lagring): bruges i en time, så du ikke behøver at tage den to gange.',
+          ...(f.bankId ? [`En BankID-cookie: i højst ${f.bankId.cookieMinutes} minutter, for at knytte dit BankID-login til denne browser.`] : []),
+          ...(f.payments ? ['Stripes cookies: kun på betalingstrinnet, sat af Stripe for at forhindre svindel.'] : []),
+        ],
+      },
+      {
+        heading: 'Hvem der ellers behandler dine oplysninger',
+        paragraphs: processors.length ? [] : [`${org} bruger ingen andre udbydere til dine oplysninger gennem denne tjeneste.`],
+        items: processors,
+      },
+      {
+        heading: 'Dine rettigheder',
+        paragraphs: [
+          `Du kan bede ${org} om en kopi af det, der er gemt om dig, om at rette det eller om at slette det. ${f.privacyContact ? `Kontakt: ${CONTACT}.` : `Spørg ${org} direkte; de har endnu ikke angivet en kontakt for privatliv her.`}`,
+          'Du kan også klage til det norske datatilsyn (Datatilsynet).',
+        ],
+        items: [],
+      },
+    ],
+    otherLanguages: otherLanguages('da'),
   };
 }
