@@ -51,7 +51,7 @@ describe('the time in an SMS invitation (real server, Twilio stand-in)', functio
       const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       return { status: res.status, body: (await res.json()) as unknown };
     };
-    return async (when: Date, language?: 'en' | 'nb'): Promise<string> => {
+    return async (when: Date, language?: 'en' | 'nb' | 'nn' | 'sv' | 'da'): Promise<string> => {
       const created = await v1('/api/v1/consultations', { roomId: room.id, externalReference: 'DST', scheduledAt: when.toISOString(), visitor: { phone: '+4791234567' } });
       expect(created.status, JSON.stringify(created.body)).to.equal(201);
       const sent = await v1(`/api/v1/consultations/${(created.body as ApiConsultationCreated).id}/sms-invitation`, language ? { language } : {});
@@ -92,5 +92,31 @@ describe('the time in an SMS invitation (real server, Twilio stand-in)', functio
     const norsk = await invite(at(spring, '00:30'), 'nb');
     expect(norsk).to.match(new RegExp(`^Consult: din videokonsultasjon lørdag ${saturday}\\. mars \\d{4} kl\\. 20:30\\. http`));
     expect(norsk).not.to.include('your video consultation');
+  });
+
+  it('speaks Swedish, Danish and nynorsk when the record system asks, with each language’s own way of writing the time', async () => {
+    const invite = await organization('Europe/Stockholm');
+    const autumn = nextLastSunday(9);
+    const [date, year] = [autumn.getUTCDate(), autumn.getUTCFullYear()];
+    // 12:00 UTC after the autumn change is 13:00 in Stockholm.
+    const svenska = await invite(at(autumn, '12:00'), 'sv');
+    expect(svenska).to.match(new RegExp(`^Consult: din videokonsultation söndag ${date} oktober ${year} kl\\. 13:00\\. http`));
+    expect(svenska).not.to.match(/your video consultation|videokonsultasjon/);
+    const dansk = await invite(at(autumn, '12:00'), 'da');
+    expect(dansk).to.match(new RegExp(`^Consult: din videokonsultation søndag den ${date}\\. oktober ${year} kl\\. 13\\.00\\. http`));
+    const nynorsk = await invite(at(autumn, '12:00'), 'nn');
+    expect(nynorsk).to.match(new RegExp(`^Consult: videokonsultasjonen din søndag ${date}\\. oktober ${year} kl\\. 13:00\\. http`));
+  });
+
+  it('refuses a language the service does not speak', async () => {
+    const { org, room } = await createOrganization(server.services);
+    const admin = await memberApi(server, org.id, (await addMember(server.services, org.id, { role: 'admin' })).id);
+    const key = ((await admin.call('POST', '/api/admin/api-keys', { name: 'EHR' })).body as { key: string }).key;
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const created = (await (await post('/api/v1/consultations', { roomId: room.id, externalReference: 'LANG', visitor: { phone: '+4791234567' } })).json()) as ApiConsultationCreated;
+    const before = twilio.sent.length;
+    expect((await post(`/api/v1/consultations/${created.id}/sms-invitation`, { language: 'de' })).status).to.equal(400);
+    expect(twilio.sent.length).to.equal(before);
   });
 });

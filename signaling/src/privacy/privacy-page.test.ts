@@ -141,6 +141,29 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     expect((await page(org.id, { lang: 'de', acceptLanguage: 'no' })).language, 'an unknown ?lang= falls back to the browser').to.equal('nb');
   });
 
+  it('speaks nynorsk, Swedish and Danish too, chosen by ?lang= or the browser, and links to every other language', async () => {
+    const { org } = await createOrganization(server.services, { name: 'Nordisk Klinikk', retentionDays: 1 });
+    const nynorsk = visibleText((await page(org.id, { lang: 'nn' })).html);
+    expect(nynorsk).to.include('Personvern hos Nordisk Klinikk');
+    expect(nynorsk).to.include('samtalelogg: 1 dag, så blir dei sletta');
+    expect(nynorsk).to.include('Kva nettlesaren din tek vare på');
+    const svenska = await page(org.id, { acceptLanguage: 'sv-SE,sv;q=0.9,en;q=0.8' });
+    expect(svenska.language).to.equal('sv');
+    expect(visibleText(svenska.html)).to.include('Integritet hos Nordisk Klinikk');
+    expect(visibleText(svenska.html)).to.include('samtalsuppgifter: 1 dag, sedan raderas de');
+    expect(visibleText(svenska.html)).to.include('Programloggar: 21 dagar');
+    const dansk = await page(org.id, { acceptLanguage: 'da-DK,da;q=0.9' });
+    expect(dansk.language).to.equal('da');
+    expect(visibleText(dansk.html)).to.include('Privatliv hos Nordisk Klinikk');
+    expect(visibleText(dansk.html)).to.include('samtaleoplysninger: 1 dag, derefter slettes de');
+    expect(visibleText(dansk.html)).to.include('Programlogge: 21 dage');
+    expect(dansk.html).to.include('<html lang="da">');
+    for (const lang of ['en', 'nb', 'nn', 'sv']) expect(dansk.html, lang).to.include(`hreflang="${lang}"`);
+    expect(dansk.html).not.to.include('hreflang="da"');
+    expect((await page(org.id, { acceptLanguage: 'nn-NO' })).language).to.equal('nn');
+    expect((await page(org.id, { acceptLanguage: 'de-DE' })).language).to.equal('en');
+  });
+
   it('names the form’s questions, BankID and card payment only where the organization uses them, and follows each change', async () => {
     const { org, room } = await createOrganization(server.services, { name: 'Changing Clinic', retentionDays: 60 });
     const admin = await adminOf(server, org.id);
@@ -197,7 +220,7 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     expect((await call(admin, 'PUT', `/api/admin/rooms/${room.id}/price`, { price: { amount: 50_000, currency: 'NOK' } })).status).to.equal(200);
     const brokerHost = new URL(broker.issuer).host;
     const settings = { retentionDays: '17', auditRetentionDays: '45', bookkeepingYears: '7', LOG_RETENTION_DAYS: '21', bankIdCookieMinutes: String(FLOW_COOKIE_MINUTES) };
-    for (const lang of ['en', 'nb']) {
+    for (const lang of ['en', 'nb', 'nn', 'sv', 'da']) {
       const figures = (await text(org.id, lang)).split(brokerHost).join(' ').match(/\d+/g) ?? [];
       expect(new Set(figures), lang).to.deep.equal(new Set(Object.values(settings)));
     }
@@ -314,7 +337,7 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     const res = await postJson(server, '/api/visits', { roomSlug: org.room.slug, answers: visitor });
     expect(res.status).to.equal(201);
     await res.body?.cancel();
-    for (const lang of ['en', 'nb']) {
+    for (const lang of ['en', 'nb', 'nn', 'sv', 'da']) {
       const html = (await page(org.org.id, { lang })).html.toLowerCase();
       for (const value of [visitor.name, 'Hallingstad', visitor.phone, '955 11 223', visitor.reason, org.professional.name, org.professional.email, org.room.slug, org.room.id]) {
         expect(html, `${lang} page shows ${value}`).not.to.include(value.toLowerCase());
