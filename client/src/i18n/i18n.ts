@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { LANGUAGE_NAMES, isLanguage, languageFromPreferences, type Language } from '../../../signaling/protocol/language.ts';
+import { LANGUAGE_NAMES, LOCALES, isLanguage, languageFromPreferences, type Language } from '../../../signaling/protocol/language.ts';
 
 /*
  * One translation layer for both apps: every string on screen is a key looked up here, so a language is
@@ -26,8 +26,16 @@ export function detectLanguage(): Language {
 
 export type Params = Record<string, string | number>;
 
+/** The keys that come in plural forms: "queue.unread" for "queue.unread.one" and "queue.unread.other". */
+export type PluralKey<K extends string> = K extends `${infer B}.other` ? B : never;
+
 export interface I18n<K extends string> {
   t(key: K, params?: Params): string;
+  /**
+   * The form of `key` that the language's plural rules (Intl.PluralRules) choose for `count`: `key.one`,
+   * `key.other` (and `key.few`, `key.many` for languages that have them), `key.other` when it has no such form.
+   */
+  plural(key: PluralKey<K>, count: number, params?: Params): string;
   language(): Language;
   setLanguage(language: Language): void;
   subscribe(listener: () => void): () => void;
@@ -43,10 +51,15 @@ export function createI18n<D extends Record<string, string>>(dictionaries: Dicti
     if (typeof document !== 'undefined') document.documentElement.lang = current;
   };
   apply();
+  const t = (key: string, params?: Params): string => {
+    const text = (dictionaries[current] as Record<string, string>)[key] ?? (dictionaries.en as Record<string, string>)[key] ?? key;
+    return params ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : text;
+  };
   return {
-    t(key, params) {
-      const text = (dictionaries[current] as Record<string, string>)[key] ?? dictionaries.en[key] ?? key;
-      return params ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : text;
+    t,
+    plural(key, count, params) {
+      const form = `${key}.${new Intl.PluralRules(LOCALES[current]).select(count)}`;
+      return t(form in dictionaries[current] ? form : `${key}.other`, params);
     },
     language: () => current,
     setLanguage(language) {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { LANGUAGE_CODES, languageFromAcceptLanguage, languageFromPreferences, languageOfTag } from '../../../signaling/protocol/index.ts';
 import { callStrings } from '../call/call-strings.ts';
 import { visitorDictionaries } from '../strings.ts';
-import { dashboardDictionaries } from '../../../dashboard/src/strings.ts';
+import { dashboardDictionaries, i18n as dashboardI18n } from '../../../dashboard/src/strings.ts';
 import { embedStrings } from '../../../dashboard/src/embed/embed-strings.ts';
 import { SMS_INVITATION_TEXT } from '../../../signaling/src/api/sms-invitations.ts';
 
@@ -50,6 +50,27 @@ describe('every strings table in every language', () => {
     const good = { a: 'Hei {name}', b: '{n} dagar' };
     const tables = { en, nb: good, nn: good, sv: { a: 'Hej {namn}', b: '{n} dagar' }, da: { a: 'Hej {name}' } };
     expect(tableProblems(tables)).to.deep.equal(['sv: a has {namn}, English {name}', 'da: missing b']);
+  });
+});
+
+describe('plurals, by each language’s rules (Intl.PluralRules)', () => {
+  afterEach(() => dashboardI18n.setLanguage('en'));
+
+  it('choose the form for the count, never by string concatenation', () => {
+    const unread = (lang: 'en' | 'nb' | 'nn' | 'sv' | 'da') => {
+      dashboardI18n.setLanguage(lang);
+      return [1, 2, 0].map((n) => dashboardI18n.plural('queue.unread', n, { n }));
+    };
+    expect(unread('en')).to.deep.equal(['1 new', '2 new', '0 new']);
+    expect(unread('sv')).to.deep.equal(['1 ny', '2 nya', '0 nya']);
+    expect(unread('da')).to.deep.equal(['1 ny', '2 nye', '0 nye']);
+    expect(unread('nn')).to.deep.equal(['1 ny', '2 nye', '0 nye']);
+    dashboardI18n.setLanguage('en');
+    expect(dashboardI18n.plural('invitation.wrongCodeTriesLeft', 1, { count: 1 })).to.include(': 1 try left before');
+    expect(dashboardI18n.plural('invitation.wrongCodeTriesLeft', 3, { count: 3 })).to.include(': 3 tries left before');
+    expect(dashboardI18n.plural('admin.retentionShorten', 1, { days: 1 })).to.include('older than 1 day will');
+    dashboardI18n.setLanguage('da');
+    expect(dashboardI18n.plural('admin.retentionShorten', 30, { days: 30 })).to.include('ældre end 30 dage,');
   });
 });
 

@@ -1,14 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { invitationCode, type InvitationInfo, type Me } from '../../../signaling/protocol/index.ts';
 import { api, ApiError } from '../api.ts';
-import { t } from '../strings.ts';
+import { i18n, t } from '../strings.ts';
 import { PasswordFields } from './PasswordChange.tsx';
 
 /** A wrong code, with how many more the invitation survives when the server says. */
 function wrongCode(err: unknown): string {
   const left = err instanceof ApiError ? err.details.triesLeft : undefined;
   if (left === undefined) return t('invitation.wrongCode');
-  return t(left === 1 ? 'invitation.wrongCodeLastTry' : 'invitation.wrongCodeTriesLeft', { count: left });
+  return i18n.plural('invitation.wrongCodeTriesLeft', left, { count: left });
 }
 
 /** Someone opened an invitation link: they choose a password and are a member from then on. */

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { QUICK_REPLIES_MAX, RETENTION_DAYS_MAX, RETENTION_DAYS_MIN, type OrganizationSettings } from '../../../signaling/protocol/index.ts';
 import { api } from '../api.ts';
-import { setOrganizationTimeZone, t } from '../strings.ts';
+import { i18n, setOrganizationTimeZone, t } from '../strings.ts';
 
 /** The zones this browser knows (the server checks the choice with Intl as well), the current one first if missing. */
 const knownZones = (current: string): string[] => {
@@ -53,7 +53,7 @@ export function OrganizationSettingsForm({ settings, privacyPage, act }: {
           e.preventDefault();
           const days = Number(retention);
           // Shortening deletes data at once: say so before doing it.
-          if (days < settings.retentionDays && !window.confirm(t('admin.retentionShorten', { days }))) return;
+          if (days < settings.retentionDays && !window.confirm(i18n.plural('admin.retentionShorten', days, { days }))) return;
           void save({ retentionDays: days });
         }}
       >

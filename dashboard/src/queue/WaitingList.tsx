@@ -3,7 +3,7 @@ import { DeviceCheckSummary } from './DeviceCheckSummary.tsx';
 import { useEffect, useState } from 'preact/hooks';
 import type { CheckInDetails, WaitingVisitor } from '../../../signaling/protocol/index.ts';
 import { RequestError } from '../../../client/src/call-engine/request.ts';
-import { birthDate, clockTime, t } from '../strings.ts';
+import { birthDate, clockTime, i18n, t } from '../strings.ts';
 import type { WaitingRoomState } from './use-waiting-room.ts';
 import type { MessagesState } from './use-messages.ts';
 import { MessageThread } from '../../../client/src/messages/MessageThread.tsx';
@@ -136,8 +136,8 @@ function Messages({ visitor, waiting, messages }: { visitor: WaitingVisitor; wai
   const unread = messages.unread[visitor.visitorId] ?? 0;
   return (
     <details class="messages-panel" onToggle={(e) => messages.opened(visitor.visitorId, (e.currentTarget as HTMLDetailsElement).open)}>
-      <summary aria-label={t('queue.messagesWith', { name: visitor.name }) + (unread ? `, ${t('queue.unread', { n: unread })}` : '')}>
-        {t('messages.title')} {unread > 0 && <span class="badge">{t('queue.unread', { n: unread })}</span>}
+      <summary aria-label={t('queue.messagesWith', { name: visitor.name }) + (unread ? `, ${i18n.plural('queue.unread', unread, { n: unread })}` : '')}>
+        {t('messages.title')} {unread > 0 && <span class="badge">{i18n.plural('queue.unread', unread, { n: unread })}</span>}
       </summary>
       <MessageThread
         messages={messages.threads[visitor.visitorId] ?? []}
