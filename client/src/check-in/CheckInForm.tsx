@@ -3,6 +3,7 @@ import {
   checkInAnswersSchema,
   CUSTOM_TEXT_MAX,
   ErrorCode,
+  localeOf,
   MESSAGE_MAX,
   type CheckInAnswers,
   type CheckInConfig,
@@ -11,7 +12,7 @@ import {
   type VisitRequest,
   type VisitResponse,
 } from '../../../signaling/protocol/index.ts';
-import { newTab, privacyLink, t, type StringKey } from '../strings.ts';
+import { i18n, newTab, privacyLink, t, type StringKey } from '../strings.ts';
 
 /**
  * A server process that is stopping (a restart, an update) refuses check-ins with shutting_down; the next
@@ -80,8 +81,9 @@ function rememberable(config: CheckInConfig): ('name' | 'phone' | 'birthDate')[]
   return (['name', 'phone', 'birthDate'] as const).filter((f) => config[f].enabled);
 }
 
+/** "name, phone number and date of birth", as the visitor's language writes a list (Intl.ListFormat). */
 function listed(parts: string[]): string {
-  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} ${t('checkin.remember.and')} ${parts.at(-1)}`;
+  return new Intl.ListFormat(localeOf(i18n.language()), { type: 'conjunction' }).format(parts);
 }
 
 export function CheckInForm({ link, professionalName, config, prefill, deviceCheck, privacyPage, onCheckedIn, onLinkClosed }: {

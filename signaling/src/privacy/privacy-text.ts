@@ -20,8 +20,9 @@ export interface PrivacyText {
 /** Stands for the organization's contact (a link) inside a text; the page puts the link in its place. */
 export const CONTACT = '{contact}';
 
-const list = (parts: string[], and: string): string =>
-  parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} ${and} ${parts.at(-1)}`;
+/** "a, b and c" / "a, b eller c", as the language writes a list (Intl.ListFormat). */
+const list = (lang: PrivacyLanguage, parts: string[], type: 'conjunction' | 'disjunction' = 'conjunction'): string =>
+  new Intl.ListFormat(LOCALES[lang], { type }).format(parts);
 
 /** A count with its noun in the number the language's plural rules choose: "1 day", "30 days". */
 const count = (lang: PrivacyLanguage, n: number, forms: { one: string; other: string }): string =>
@@ -98,10 +99,10 @@ const WEBHOOK_EVENTS: Record<PrivacyLanguage, Record<ConsultationEventType, { wh
   },
 };
 
-const heard = (lang: PrivacyLanguage, events: ConsultationEventType[], or: string, and: string): string => {
+const heard = (lang: PrivacyLanguage, events: ConsultationEventType[], and: string): string => {
   const words = events.map((e) => WEBHOOK_EVENTS[lang][e]);
   const also = words.flatMap((w) => (w.also ? [w.also] : []));
-  return `${list(words.map((w) => w.when), or)}${also.length ? `, ${and} ${list(also, and)}` : ''}`;
+  return `${list(lang, words.map((w) => w.when), 'disjunction')}${also.length ? `, ${and} ${list(lang, also)}` : ''}`;
 };
 
 /**
@@ -122,7 +123,7 @@ const PROCESSORS = {
     ehrApi: (org: string) =>
       `${org}’s record system (EHR), through our API: may fill in your name and phone number in advance, and reads when you arrived, were let in and how long the call lasted, under its own reference.`,
     webhooks: ({ hosts, events }: PrivacyFacts['ehr']['webhooks'][number], org: string) =>
-      `${org}’s systems at ${list(hosts, 'and')} (notifications): told when ${heard('en', events, 'or', 'and')}, under ${org}’s own reference; never your name, answers or messages.`,
+      `${org}’s systems at ${list('en', hosts)} (notifications): told when ${heard('en', events, 'and')}, under ${org}’s own reference; never your name, answers or messages.`,
     hosting: (provider: string) => `${provider} (hosting): runs the machines this service stores and processes all of the above on.`,
     bankId: (host: string, org: string) =>
       `The BankID broker at ${host} (identification): relays your BankID login and tells us the result. BankID itself is run in Norway; the broker processes the login where its agreement with ${org} says.`,
@@ -140,7 +141,7 @@ const PROCESSORS = {
     ehrApi: (org: string) =>
       `Journalsystemet til ${org}, gjennom API-et vårt: kan fylle inn navnet og telefonnummeret ditt på forhånd, og leser når du kom, ble sluppet inn og hvor lenge samtalen varte, under sin egen referanse.`,
     webhooks: ({ hosts, events }: PrivacyFacts['ehr']['webhooks'][number], org: string) =>
-      `Systemene til ${org} på ${list(hosts, 'og')} (varsler): får vite når ${heard('nb', events, 'eller', 'og')}, under referansen til ${org}; aldri navnet ditt, svarene dine eller meldinger.`,
+      `Systemene til ${org} på ${list('nb', hosts)} (varsler): får vite når ${heard('nb', events, 'og')}, under referansen til ${org}; aldri navnet ditt, svarene dine eller meldinger.`,
     hosting: (provider: string) => `${provider} (drift): driver maskinene tjenesten lagrer og behandler alt det ovenfor på.`,
     bankId: (host: string, org: string) =>
       `BankID-formidleren på ${host} (identifisering): formidler BankID-innloggingen din og gir oss resultatet. Selve BankID drives i Norge; formidleren behandler innloggingen der avtalen med ${org} sier.`,
@@ -158,7 +159,7 @@ const PROCESSORS = {
     ehrApi: (org: string) =>
       `Journalsystemet til ${org}, gjennom API-et vårt: kan fylle inn namnet og telefonnummeret ditt på førehand, og les når du kom, vart sleppt inn og kor lenge samtalen varte, under sin eigen referanse.`,
     webhooks: ({ hosts, events }: PrivacyFacts['ehr']['webhooks'][number], org: string) =>
-      `Systema til ${org} på ${list(hosts, 'og')} (varsel): får vite når ${heard('nn', events, 'eller', 'og')}, under referansen til ${org}; aldri namnet ditt, svara dine eller meldingar.`,
+      `Systema til ${org} på ${list('nn', hosts)} (varsel): får vite når ${heard('nn', events, 'og')}, under referansen til ${org}; aldri namnet ditt, svara dine eller meldingar.`,
     hosting: (provider: string) => `${provider} (drift): driv maskinene tenesta lagrar og behandlar alt det ovanfor på.`,
     bankId: (host: string, org: string) =>
       `BankID-formidlaren på ${host} (identifisering): formidlar BankID-innlogginga di og gir oss resultatet. Sjølve BankID blir driven i Noreg; formidlaren behandlar innlogginga der avtalen med ${org} seier.`,
@@ -176,7 +177,7 @@ const PROCESSORS = {
     ehrApi: (org: string) =>
       `Journalsystemet hos ${org}, via vårt API: kan fylla i ditt namn och telefonnummer i förväg, och läser när du kom, släpptes in och hur länge samtalet varade, under sin egen referens.`,
     webhooks: ({ hosts, events }: PrivacyFacts['ehr']['webhooks'][number], org: string) =>
-      `Systemen hos ${org} på ${list(hosts, 'och')} (aviseringar): får veta när ${heard('sv', events, 'eller', 'och')}, under referensen hos ${org}; aldrig ditt namn, dina svar eller meddelanden.`,
+      `Systemen hos ${org} på ${list('sv', hosts)} (aviseringar): får veta när ${heard('sv', events, 'och')}, under referensen hos ${org}; aldrig ditt namn, dina svar eller meddelanden.`,
     hosting: (provider: string) => `${provider} (drift): driver de maskiner som tjänsten lagrar och behandlar allt ovanstående på.`,
     bankId: (host: string, org: string) =>
       `BankID-förmedlaren på ${host} (legitimering): förmedlar din BankID-inloggning och ger oss resultatet. BankID drivs i Norge; förmedlaren behandlar inloggningen där avtalet med ${org} anger.`,
@@ -194,7 +195,7 @@ const PROCESSORS = {
     ehrApi: (org: string) =>
       `Journalsystemet hos ${org}, gennem vores API: kan udfylde dit navn og telefonnummer på forhånd, og læser, hvornår du ankom, blev lukket ind, og hvor længe samtalen varede, under sin egen reference.`,
     webhooks: ({ hosts, events }: PrivacyFacts['ehr']['webhooks'][number], org: string) =>
-      `Systemerne hos ${org} på ${list(hosts, 'og')} (notifikationer): får besked, når ${heard('da', events, 'eller', 'og')}, under referencen hos ${org}; aldrig dit navn, dine svar eller beskeder.`,
+      `Systemerne hos ${org} på ${list('da', hosts)} (notifikationer): får besked, når ${heard('da', events, 'og')}, under referencen hos ${org}; aldrig dit navn, dine svar eller beskeder.`,
     hosting: (provider: string) => `${provider} (drift): driver de maskiner, som tjenesten gemmer og behandler alt ovenstående på.`,
     bankId: (host: string, org: string) =>
       `BankID-formidleren på ${host} (identifikation): formidler dit BankID-login og giver os resultatet. Selve BankID drives i Norge; formidleren behandler loginet dér, hvor aftalen med ${org} siger.`,
@@ -209,6 +210,7 @@ export function privacyText(lang: PrivacyLanguage, f: PrivacyFacts): PrivacyText
 function english(f: PrivacyFacts): PrivacyText {
   const org = f.organizationName;
   const answers = list(
+    'en',
     [
       f.form.name && 'your name',
       f.form.accessCode && 'the access code you were given (instead of a name)',
@@ -217,7 +219,6 @@ function english(f: PrivacyFacts): PrivacyText {
       f.form.reason && 'the reason for your visit, in your words',
       f.form.custom && `your answers to ${org}’s own questions`,
     ].filter((x): x is string => !!x),
-    'and',
   );
   const days = (n: number) => count('en', n, { one: 'day', other: 'days' });
   const processors = [
@@ -291,6 +292,7 @@ function english(f: PrivacyFacts): PrivacyText {
 function norwegian(f: PrivacyFacts): PrivacyText {
   const org = f.organizationName;
   const answers = list(
+    'nb',
     [
       f.form.name && 'navnet ditt',
       f.form.accessCode && 'tilgangskoden du fikk (i stedet for navn)',
@@ -299,7 +301,6 @@ function norwegian(f: PrivacyFacts): PrivacyText {
       f.form.reason && 'grunnen til besøket, med dine ord',
       f.form.custom && `svarene dine på spørsmålene til ${org}`,
     ].filter((x): x is string => !!x),
-    'og',
   );
   const days = (n: number) => count('nb', n, { one: 'dag', other: 'dager' });
   const processors = [
@@ -373,6 +374,7 @@ function norwegian(f: PrivacyFacts): PrivacyText {
 function nynorsk(f: PrivacyFacts): PrivacyText {
   const org = f.organizationName;
   const answers = list(
+    'nn',
     [
       f.form.name && 'namnet ditt',
       f.form.accessCode && 'tilgangskoden du fekk (i staden for namn)',
@@ -381,7 +383,6 @@ function nynorsk(f: PrivacyFacts): PrivacyText {
       f.form.reason && 'grunnen til besøket, med dine ord',
       f.form.custom && `svara dine på spørsmåla til ${org}`,
     ].filter((x): x is string => !!x),
-    'og',
   );
   const days = (n: number) => count('nn', n, { one: 'dag', other: 'dagar' });
   const p = PROCESSORS.nn;
@@ -456,6 +457,7 @@ function nynorsk(f: PrivacyFacts): PrivacyText {
 function swedish(f: PrivacyFacts): PrivacyText {
   const org = f.organizationName;
   const answers = list(
+    'sv',
     [
       f.form.name && 'ditt namn',
       f.form.accessCode && 'åtkomstkoden du fick (i stället för ett namn)',
@@ -464,7 +466,6 @@ function swedish(f: PrivacyFacts): PrivacyText {
       f.form.reason && 'anledningen till ditt besök, med dina egna ord',
       f.form.custom && `dina svar på frågorna från ${org}`,
     ].filter((x): x is string => !!x),
-    'och',
   );
   const days = (n: number) => count('sv', n, { one: 'dag', other: 'dagar' });
   const p = PROCESSORS.sv;
@@ -539,6 +540,7 @@ function swedish(f: PrivacyFacts): PrivacyText {
 function danish(f: PrivacyFacts): PrivacyText {
   const org = f.organizationName;
   const answers = list(
+    'da',
     [
       f.form.name && 'dit navn',
       f.form.accessCode && 'den adgangskode, du fik (i stedet for et navn)',
@@ -547,7 +549,6 @@ function danish(f: PrivacyFacts): PrivacyText {
       f.form.reason && 'årsagen til dit besøg, med dine egne ord',
       f.form.custom && `dine svar på spørgsmålene fra ${org}`,
     ].filter((x): x is string => !!x),
-    'og',
   );
   const days = (n: number) => count('da', n, { one: 'dag', other: 'dage' });
   const p = PROCESSORS.da;
