@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { consultationSuite } from './consultation.ts';
+import { visitorDictionaries } from '../../client/src/strings.ts';
+import { dashboardDictionaries } from '../../dashboard/src/strings.ts';
 
 /** Any of the apps' own keys ("checkin.submit") showing on a page: a text without its translation. */
 const UNTRANSLATED_KEY = /\b(app|link|check|checkPage|checkin|steps|bankid|waiting|ended|payment|privacy|receipt|call|devices|network|e2ee|chat|messages|login|nav|queue|admin|sms|password|invitation|twoStep|alerts|schedule|history|codes|payments|webhooks|visitors|audit|apiKeys|embed)\.[a-zA-Z_]+(\.[a-zA-Z_]+)*\b/;
@@ -40,6 +42,25 @@ describe('the language from the browser, end to end (real Chromium)', function (
     await visitor.getByRole('button', { name: 'Gå til venterommet' }).waitFor();
     await visitor.getByLabel('Namnet ditt').waitFor();
     expect(await visitor.evaluate(() => document.documentElement.lang)).to.equal('nn');
+  });
+
+  it('every language’s browser gets the check-in and the login in its language, with no key left untranslated', async () => {
+    const locales = { en: 'en-GB', nb: 'nb-NO', nn: 'nn-NO', sv: 'sv-SE', da: 'da-DK' } as const;
+    for (const [lang, locale] of Object.entries(locales) as [keyof typeof locales, string][]) {
+      const visitor = await pageIn(locale);
+      await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+      const words = visitorDictionaries[lang];
+      await visitor.getByRole('heading', { name: words['checkin.heading'].replace('{name}', suite.org.professional.name) }).waitFor();
+      await visitor.getByRole('button', { name: words['check.continue'] }).click();
+      await visitor.getByRole('button', { name: words['checkin.submit'] }).waitFor();
+      expect(await visibleText(visitor), lang).not.to.match(UNTRANSLATED_KEY);
+      const member = await pageIn(locale);
+      await member.goto(`${suite.server.url}/dashboard/`);
+      await member.getByRole('heading', { name: dashboardDictionaries[lang]['login.heading'] }).waitFor();
+      await member.getByLabel(dashboardDictionaries[lang]['login.password']).waitFor();
+      expect(await visibleText(member), lang).not.to.match(UNTRANSLATED_KEY);
+      expect(await member.evaluate(() => document.documentElement.lang), lang).to.equal(lang);
+    }
   });
 
   it('a Danish browser sees the dashboard’s login in Danish', async () => {

@@ -4,6 +4,7 @@ import { callStrings } from '../call/call-strings.ts';
 import { visitorDictionaries } from '../strings.ts';
 import { dashboardDictionaries, i18n as dashboardI18n } from '../../../dashboard/src/strings.ts';
 import { embedStrings } from '../../../dashboard/src/embed/embed-strings.ts';
+import { detectLanguage } from './i18n.ts';
 import { SMS_INVITATION_TEXT } from '../../../signaling/src/api/sms-invitations.ts';
 
 /** The {placeholders} of a text, sorted, each once. */
@@ -100,6 +101,35 @@ describe('the language from the browser', () => {
     expect(languageFromPreferences(['nn-NO', 'nb-NO'])).to.equal('nn');
     expect(languageFromPreferences(['fr', 'de'])).to.equal('en');
     expect(languageFromPreferences([])).to.equal('en');
+  });
+
+  it('detectLanguage: the switch’s choice on this device first, then navigator.languages', () => {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+    const savedStorage = Object.getOwnPropertyDescriptor(globalThis, 'localStorage');
+    const stored = new Map<string, string>();
+    try {
+      Object.defineProperty(globalThis, 'localStorage', { configurable: true, value: { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => stored.set(k, v) } });
+      const browser = (languages: string[]) => Object.defineProperty(globalThis, 'navigator', { configurable: true, value: { languages, language: languages[0] } });
+      browser(['sv-SE', 'en-US']);
+      expect(detectLanguage()).to.equal('sv');
+      browser(['da-DK']);
+      expect(detectLanguage()).to.equal('da');
+      browser(['no']);
+      expect(detectLanguage()).to.equal('nb');
+      browser(['nn-NO', 'nb-NO']);
+      expect(detectLanguage()).to.equal('nn');
+      browser(['fr-FR']);
+      expect(detectLanguage()).to.equal('en');
+      stored.set('consult.language', 'da');
+      expect(detectLanguage(), 'chosen with the switch').to.equal('da');
+      stored.set('consult.language', 'xx');
+      expect(detectLanguage(), 'an unknown stored value is ignored').to.equal('en');
+    } finally {
+      if (saved) Object.defineProperty(globalThis, 'navigator', saved);
+      else delete (globalThis as { navigator?: unknown }).navigator;
+      if (savedStorage) Object.defineProperty(globalThis, 'localStorage', savedStorage);
+      else delete (globalThis as { localStorage?: unknown }).localStorage;
+    }
   });
 
   it('reads Accept-Language by quality, then order', () => {
