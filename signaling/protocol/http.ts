@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { email, id, password, personName, professionalMessage, roomSlug } from './common.ts';
 import { bookkeepingYears, type RoomPrice } from './payments.ts';
 import { timeZone } from './time.ts';
+import { language } from './language.ts';
 import type { CheckInConfig, CheckInStep } from './check-in.ts';
 import { deviceCheckReport } from './network-check.ts';
 
@@ -266,7 +267,8 @@ export interface PasswordReset {
 
 /** A mobile number in international form (E.164), e.g. +4791234567. */
 export const phoneNumber = z.string().trim().regex(/^\+[1-9]\d{7,14}$/, { error: 'phone_invalid' });
-export const smsPhoneRequest = z.strictObject({ phone: phoneNumber });
+/** The number, and the dashboard's language: the code and the alerts are written in it (absent: English and bokmål). */
+export const smsPhoneRequest = z.strictObject({ phone: phoneNumber, language: language.optional() });
 export const smsCodeRequest = z.strictObject({ code: z.string().trim().regex(/^\d{6}$/) });
 
 /** GET /api/settings/sms */

@@ -5,6 +5,7 @@ import { visitorDictionaries } from '../strings.ts';
 import { dashboardDictionaries, i18n as dashboardI18n } from '../../../dashboard/src/strings.ts';
 import { embedStrings } from '../../../dashboard/src/embed/embed-strings.ts';
 import { detectLanguage } from './i18n.ts';
+import { SMS_ALERT_TEXT } from '../../../signaling/src/alerts/sms-alerts.ts';
 import { SMS_INVITATION_TEXT } from '../../../signaling/src/api/sms-invitations.ts';
 
 /** The {placeholders} of a text, sorted, each once. */
@@ -39,6 +40,7 @@ describe('every strings table in every language', () => {
     'the dashboard (dashboard/src/strings.ts)': dashboardDictionaries,
     'the embedded consultation (dashboard/src/embed/embed-strings.ts)': embedStrings,
     'the SMS invitation (signaling/src/api/sms-invitations.ts)': SMS_INVITATION_TEXT,
+    'the professional’s SMS code and alerts (signaling/src/alerts/sms-alerts.ts)': SMS_ALERT_TEXT,
   };
   for (const [name, table] of Object.entries(tables)) {
     it(`${name}: each of ${LANGUAGE_CODES.join(', ')} has every key, with the same placeholders`, () => {

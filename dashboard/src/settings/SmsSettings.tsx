@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { SmsSettingsInfo } from '../../../signaling/protocol/index.ts';
 import { api, ApiError } from '../api.ts';
-import { t } from '../strings.ts';
+import { i18n, t } from '../strings.ts';
 
 /** The professional's own SMS alerts: a number proved with a code, then at most one SMS per interval. */
 export function SmsSettings() {
@@ -44,7 +44,7 @@ export function SmsSettings() {
             onSubmit={(e) => {
               e.preventDefault();
               void run(async () => {
-                await api('POST', '/api/settings/sms/phone', { phone });
+                await api('POST', '/api/settings/sms/phone', { phone, language: i18n.language() });
                 setCodeSent(true);
               });
             }}

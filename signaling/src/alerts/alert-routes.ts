@@ -18,8 +18,8 @@ export function alertRoutes(s: Services, sms: SmsAlerts): Router {
   });
 
   router.post('/api/settings/sms/phone', authed, async (req, res: Response<unknown, AuthedLocals>) => {
-    const { phone } = parse(smsPhoneRequest, req.body);
-    await sms.startVerification(who(res).orgId, who(res).professionalId, phone);
+    const { phone, language } = parse(smsPhoneRequest, req.body);
+    await sms.startVerification(who(res).orgId, who(res).professionalId, phone, language);
     res.status(204).end();
   });
 

@@ -100,6 +100,23 @@ describe('SMS alerts through Twilio (real SDK, local stand-in, real server and R
     expect(twilio.sent.filter((m) => m.to !== '+4791234567' && !/\d{6} is your code/.test(m.body)), 'no one else').to.deep.equal([]);
   });
 
+  it('the code and the alerts are in the dashboard’s language the professional turned SMS on in', async () => {
+    const swede = await addMember(server.services, org.org.id, { name: 'Dr. Svensson' });
+    const svAuth = await login(server, swede.email, swede.password);
+    expect((await call('POST', '/api/settings/sms/phone', { phone: '+46701234567', language: 'sv' }, svAuth)).status).to.equal(204);
+    const [codeSms] = to('+46701234567');
+    expect(codeSms!.body).to.match(/^Consult: \d{6} är din kod för att slå på sms-aviseringar\. Den går ut om 10 minuter\.$/);
+    const code = /\b(\d{6})\b/.exec(codeSms!.body)![1]!;
+    expect((await call('POST', '/api/settings/sms/verify', { code }, svAuth)).body).to.deep.include({ verified: true });
+    await joinWaitingRoom(server, swede.room.slug, 'Sven Visitor');
+    await sleep(300);
+    const alert = to('+46701234567').at(-1)!.body;
+    expect(alert).to.match(new RegExp(`^Consult: någon väntar på dig\\. ${server.origin}/dashboard/#open=`));
+    expect(alert).not.to.include('Sven');
+    expect((await call('POST', '/api/settings/sms/phone', { phone: '+46701234567', language: 'de' }, svAuth)).status, 'a language the service does not speak').to.equal(400);
+    expect((await call('DELETE', '/api/settings/sms', undefined, svAuth)).status).to.equal(204);
+  });
+
   it('a link expires; turning SMS off stops them', async () => {
     const sms = new SmsAlerts(server.services, null);
     const visitorId = 'a'.repeat(32);

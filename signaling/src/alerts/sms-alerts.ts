@@ -8,11 +8,27 @@ import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { Room } from '../organizations/organization-store.ts';
 import type { SmsSender } from './sms-sender.ts';
+import { isLanguage, type Language } from '../../protocol/index.ts';
 
 const CODE_TTL_MS = 10 * 60_000;
 const CODE_ATTEMPTS = 5;
 /** How long the link in an arrival SMS opens the dashboard on that visitor. */
 const LINK_TTL_MS = 30 * 60_000;
+
+/**
+ * The professional's SMS texts in each language (the one their dashboard was in when they turned SMS on).
+ * {code} is the 6-digit code; an alert is followed by its link. Nothing about any visitor or room.
+ */
+export const SMS_ALERT_TEXT: Record<Language, { code: string; arrival: string }> = {
+  en: { code: 'Consult: {code} is your code to turn on SMS alerts. It expires in 10 minutes.', arrival: 'Consult: someone is waiting for you.' },
+  nb: { code: 'Consult: {code} er koden din for å slå på SMS-varsler. Den utløper om 10 minutter.', arrival: 'Consult: noen venter på deg.' },
+  nn: { code: 'Consult: {code} er koden din for å slå på SMS-varsel. Han går ut om 10 minutt.', arrival: 'Consult: nokon ventar på deg.' },
+  sv: { code: 'Consult: {code} är din kod för att slå på sms-aviseringar. Den går ut om 10 minuter.', arrival: 'Consult: någon väntar på dig.' },
+  da: { code: 'Consult: {code} er din kode til at slå sms-notifikationer til. Den udløber om 10 minutter.', arrival: 'Consult: der venter nogen på dig.' },
+};
+
+/** Without a language (SMS turned on before languages were kept): English and bokmål, as before. */
+const arrivalText = (lang: Language | undefined): string => (lang ? SMS_ALERT_TEXT[lang].arrival : 'Consult: someone is waiting for you. / Noen venter på deg.');
 
 export interface SmsSettings {
   /** Whether this deployment can send SMS at all (Twilio credentials present). */
@@ -58,15 +74,18 @@ export class SmsAlerts {
   }
 
   /** Sends a 6-digit code to the number; the number counts only once the code comes back. */
-  async startVerification(orgId: string, proId: string, phone: string): Promise<void> {
+  async startVerification(orgId: string, proId: string, phone: string, language?: Language): Promise<void> {
     if (!this.sender) throw new AppError('sms_unavailable', 'SMS is not set up on this server');
     if (!(await this.s.rateLimiter.allow('sms-verify', proId, 3, 3600_000))) throw new AppError('rate_limited', 'at most 3 codes an hour');
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const key = keys.smsVerification(orgId, proId);
     const sealed = this.sealPhone(orgId, proId, phone);
     await this.s.redis.multi().hset(key, { phone: sealed, codeHash: hashSecret(code), attempts: 0 }).pexpire(key, CODE_TTL_MS).exec();
-    await this.s.redis.hset(keys.professional(orgId, proId), { smsPhone: sealed, smsVerified: '0' });
-    await this.sender.send(phone, `Consult: ${code} is your code to turn on SMS alerts. It expires in 10 minutes.`);
+    const tx = this.s.redis.multi().hset(keys.professional(orgId, proId), { smsPhone: sealed, smsVerified: '0' });
+    if (language) tx.hset(keys.professional(orgId, proId), 'smsLanguage', language);
+    else tx.hdel(keys.professional(orgId, proId), 'smsLanguage');
+    await tx.exec();
+    await this.sender.send(phone, SMS_ALERT_TEXT[language ?? 'en'].code.replace('{code}', code));
   }
 
   async verify(orgId: string, proId: string, code: string): Promise<boolean> {
@@ -83,21 +102,21 @@ export class SmsAlerts {
   }
 
   async turnOff(orgId: string, proId: string): Promise<void> {
-    await this.s.redis.multi().hdel(keys.professional(orgId, proId), 'smsPhone', 'smsVerified').del(keys.smsVerification(orgId, proId)).exec();
+    await this.s.redis.multi().hdel(keys.professional(orgId, proId), 'smsPhone', 'smsVerified', 'smsLanguage').del(keys.smsVerification(orgId, proId)).exec();
   }
 
   /** Someone arrived in `room`: each of its professionals who opted in gets an SMS, unless they had one lately. */
   async visitorArrived(room: Room, visitorId: string): Promise<void> {
     if (!this.sender) return;
     for (const proId of await this.s.organizations.roomMembers(room.orgId, room.id)) {
-      const [stored, verified] = await this.s.redis.hmget(keys.professional(room.orgId, proId), 'smsPhone', 'smsVerified');
+      const [stored, verified, lang] = await this.s.redis.hmget(keys.professional(room.orgId, proId), 'smsPhone', 'smsVerified', 'smsLanguage');
       const phone = this.openPhone(room.orgId, proId, stored);
       if (!phone || verified !== '1') continue;
       const throttled = await this.s.redis.set(keys.smsThrottle(room.orgId, proId), '1', 'PX', this.s.config.SMS_ALERT_INTERVAL_SECONDS * 1000, 'NX');
       if (throttled !== 'OK') continue;
       const link = `${this.s.config.PUBLIC_ORIGIN}/dashboard/#open=${this.signLink(visitorId)}`;
       const sid = await this.sender
-        .send(phone, `Consult: someone is waiting for you. / Noen venter på deg. ${link}`)
+        .send(phone, `${arrivalText(isLanguage(lang) ? lang : undefined)} ${link}`)
         .catch((err: Error) => void this.s.log.warn({ orgId: room.orgId, professionalId: proId, err: err.message }, 'arrival SMS failed'));
       if (!sid) continue;
       // Twilio keeps the message (its link names the visitor): noted on the visitor, so erasing them deletes it there too.
