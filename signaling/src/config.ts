@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { parseFieldKeys } from './crypto/field-cipher.ts';
 import { parseAddressRanges } from './webhooks/address-guard.ts';
@@ -303,6 +304,15 @@ export const SECRET_SETTINGS = [
 
 /** Every setting the server reads, by name: the deployment files are checked against it (infra/deploy/). */
 export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
+
+/**
+ * The root `.env` file under the environment (the environment wins), as `npm start` reads it: for the
+ * operator commands, which run beside the server with its settings.
+ */
+export function readRootDotEnv(): void {
+  const dotEnv = new URL('../../.env', import.meta.url).pathname;
+  if (fs.existsSync(dotEnv)) for (const [name, value] of Object.entries(parseEnv(fs.readFileSync(dotEnv, 'utf8')))) process.env[name] ??= value;
+}
 
 /**
  * The environment with every `<NAME>_FILE` of a setting replaced by `<NAME>` holding the file's content

@@ -6,9 +6,9 @@
  * Reads REDIS_URL and AUDIT_ANCHOR_FILE from the environment (or a `.env` file at the root, as `npm start`
  * does). Reading an organization's audit log is itself an operator command: it is recorded in that log.
  */
-import { resolveSettingFiles } from '../config.ts';
+import { readRootDotEnv, resolveSettingFiles } from '../config.ts';
 import fs from 'node:fs';
-import { parseArgs, parseEnv } from 'node:util';
+import { parseArgs } from 'node:util';
 import { id } from '../../protocol/index.ts';
 import { connectRedis } from '../redis/connection.ts';
 import { keys } from '../redis/keys.ts';
@@ -23,12 +23,6 @@ const fail = (line: string, code: number): never => {
   process.exit(code);
 };
 
-function envFromDotEnv(): void {
-  const file = new URL('../../../.env', import.meta.url).pathname;
-  if (!fs.existsSync(file)) return;
-  for (const [name, value] of Object.entries(parseEnv(fs.readFileSync(file, 'utf8')))) process.env[name] ??= value;
-}
-
 async function main(): Promise<number> {
   let args;
   try {
@@ -38,7 +32,7 @@ async function main(): Promise<number> {
   }
   const orgId = id.safeParse(args.org);
   if (!orgId.success) return fail('usage: npm run audit:verify -- --org <organization id> [--anchors <file>]', 2);
-  envFromDotEnv();
+  readRootDotEnv();
   let env;
   try {
     env = resolveSettingFiles(process.env);

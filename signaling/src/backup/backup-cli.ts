@@ -3,13 +3,13 @@
  * older than BACKUP_KEEP_DAYS (14) deleted. Reads REDIS_URL, BACKUP_KEY (or BACKUP_KEY_FILE), BACKUP_DIR
  * and BACKUP_KEEP_DAYS from the environment or the root `.env`. Run it from cron or a systemd timer.
  */
-import { resolveSettingFiles } from '../config.ts';
+import { readRootDotEnv, resolveSettingFiles } from '../config.ts';
 import { connectRedis } from '../redis/connection.ts';
 import { BackupError, writeBackup } from './backup.ts';
-import { backupKeepDaysFrom, backupKeyFrom, readDotEnv } from './backup-settings.ts';
+import { backupKeepDaysFrom, backupKeyFrom } from './backup-settings.ts';
 
 async function main(): Promise<number> {
-  readDotEnv();
+  readRootDotEnv();
   let settings;
   try {
     // Secrets may come from files (`<NAME>_FILE`), as for the server.

@@ -1,12 +1,5 @@
 import fs from 'node:fs';
-import { parseEnv } from 'node:util';
 import { BackupError, parseBackupKey, type BackupKey } from './backup.ts';
-
-/** The root `.env` under the environment, as `npm start` and the server read it (the environment wins). */
-export function readDotEnv(): void {
-  const dotEnv = new URL('../../../.env', import.meta.url).pathname;
-  if (fs.existsSync(dotEnv)) for (const [name, value] of Object.entries(parseEnv(fs.readFileSync(dotEnv, 'utf8')))) process.env[name] ??= value;
-}
 
 /** The backup key from BACKUP_KEY or the file BACKUP_KEY_FILE names (a container secret); never both. */
 export function backupKeyFrom(env: NodeJS.ProcessEnv): BackupKey {

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { AuditLog } from '../audit/audit-log.ts';
-import { loadConfig, resolveSettingFiles } from '../config.ts';
+import { loadConfig, readRootDotEnv, resolveSettingFiles } from '../config.ts';
 import { ConsultationStore } from '../consultations/consultation-store.ts';
 import { FieldCipher } from '../crypto/field-cipher.ts';
 import { ConsultationEvents } from '../events/consultation-events.ts';
@@ -17,7 +17,7 @@ import { stripeFromConfig } from '../payments/stripe-client.ts';
 import { connectRedis } from '../redis/connection.ts';
 import { Webhooks } from '../webhooks/webhook-outbox.ts';
 import { BackupError } from './backup.ts';
-import { backupKeyFrom, readDotEnv } from './backup-settings.ts';
+import { backupKeyFrom } from './backup-settings.ts';
 import { restoreBackup } from './restore.ts';
 
 const usage = 'usage: npm run restore -- <backup file> [--replace]';
@@ -34,7 +34,7 @@ async function main(): Promise<number> {
     process.stderr.write(`restore: ${usage}\n`);
     return 1;
   }
-  readDotEnv();
+  readRootDotEnv();
   let config, key;
   try {
     key = backupKeyFrom(process.env);

@@ -11,10 +11,8 @@
  * `npm start` does. Recorded in every organization's audit log as an operator command. Exits 0 when no
  * field is left under an old key, 1 when some are (said which kind), 2 when it cannot run.
  */
-import fs from 'node:fs';
-import { parseEnv } from 'node:util';
 import { AuditLog } from '../audit/audit-log.ts';
-import { resolveSettingFiles } from '../config.ts';
+import { readRootDotEnv, resolveSettingFiles } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { connectRedis } from '../redis/connection.ts';
 import { keys } from '../redis/keys.ts';
@@ -29,8 +27,7 @@ const refuse = (line: string) => {
 
 async function main(): Promise<number> {
   if (process.argv.length > 2) return refuse('takes no arguments (it reads DATA_ENCRYPTION_KEYS and REDIS_URL)');
-  const dotEnv = new URL('../../../.env', import.meta.url).pathname;
-  if (fs.existsSync(dotEnv)) for (const [name, value] of Object.entries(parseEnv(fs.readFileSync(dotEnv, 'utf8')))) process.env[name] ??= value;
+  readRootDotEnv();
   let env;
   try {
     env = resolveSettingFiles(process.env);

@@ -10,8 +10,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs, parseEnv } from 'node:util';
-import { resolveSettingFiles } from '../config.ts';
+import { parseArgs } from 'node:util';
+import { readRootDotEnv, resolveSettingFiles } from '../config.ts';
 import type { Redis } from 'ioredis';
 import { AuditLog } from '../audit/audit-log.ts';
 import { FieldCipher } from '../crypto/field-cipher.ts';
@@ -31,8 +31,7 @@ export interface OperatorEnv {
 }
 
 function settings(): OperatorEnv {
-  const dotEnv = new URL('../../../.env', import.meta.url).pathname;
-  if (fs.existsSync(dotEnv)) for (const [name, value] of Object.entries(parseEnv(fs.readFileSync(dotEnv, 'utf8')))) process.env[name] ??= value;
+  readRootDotEnv();
   // Secrets may come from files (`<NAME>_FILE`), as for the server.
   let env: NodeJS.ProcessEnv;
   try {
