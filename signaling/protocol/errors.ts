@@ -21,6 +21,8 @@ export const ErrorCode = {
   roomNotEmpty: 'room_not_empty',
   /** This server has no SMS provider set up. */
   smsUnavailable: 'sms_unavailable',
+  /** This server has no SMTP server set up. */
+  emailUnavailable: 'email_unavailable',
   /** The e-mail address already belongs to a member. */
   emailTaken: 'email_taken',
   csrf: 'csrf_failed',
@@ -89,6 +91,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   room_not_empty: 409,
   email_taken: 409,
   sms_unavailable: 503,
+  email_unavailable: 503,
   csrf_failed: 403,
   call_ended: 409,
   call_full: 409,

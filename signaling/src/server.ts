@@ -67,6 +67,7 @@ import { apiKeyRoutes } from './api/api-key-routes.ts';
 import { apiV1 } from './api/api-v1.ts';
 import { professionalLinkApiRoute } from './embedding/professional-link-api.ts';
 import { Embedding } from './embedding/embedding.ts';
+import { EmailOff } from './email/email-sender.ts';
 import { embeddingRoutes } from './embedding/embedding-routes.ts';
 import { frameAncestors } from './embedding/embed-origins.ts';
 import { attachEmbeddedProfessionalNamespace, type EmbeddedProfessionalNamespace } from './embedding/embedded-professional-socket.ts';
@@ -173,6 +174,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     webhooks: new Webhooks(redis, fieldCipher, config, log),
     apiKeys: new ApiKeyStore(redis),
     embedding: new Embedding(redis, config),
+    email: new EmailOff(),
     lifecycle,
     readiness: new Readiness(redis, media, lifecycle),
   };

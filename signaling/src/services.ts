@@ -19,6 +19,7 @@ import type { Webhooks } from './webhooks/webhook-outbox.ts';
 import type { ApiKeyStore } from './api/api-key-store.ts';
 import type { Embedding } from './embedding/embedding.ts';
 import type { Readiness } from './observability/readiness.ts';
+import type { EmailSender } from './email/email-sender.ts';
 
 /**
  * Where this process is in its life. `shuttingDown` turns true on the first SIGTERM/SIGINT and never back:
@@ -56,6 +57,8 @@ export interface Services {
   apiKeys: ApiKeyStore;
   /** EHR embedding: single-use professional links, embedded sessions, the origins that may frame pages. */
   embedding: Embedding;
+  /** E-mail to visitors and members (invitations, reminders, receipts); `available` false without SMTP settings. */
+  email: EmailSender;
   lifecycle: Lifecycle;
   /** Whether this process takes new visitors (/readyz); the graceful stop marks it shutting down first. */
   readiness: Readiness;

@@ -1,0 +1,48 @@
+import type { Language } from '../../protocol/index.ts';
+import { AppError } from '../errors.ts';
+
+/**
+ * What the service sends by e-mail, one kind each. Only a link, a time and the organization's name ever
+ * go in one: never health data, a national id, a room's specialty or the visitor's name.
+ */
+export type EmailMessage =
+  | {
+      kind: 'consultation-invitation';
+      consultationId: string;
+      to: string;
+      language: Language;
+      /** Null: any time (the invitation carries no calendar file then). */
+      scheduledAt: number | null;
+      /** The visitor's private link (it also lets them cancel). */
+      link: string;
+    }
+  | {
+      kind: 'consultation-reminder';
+      consultationId: string;
+      to: string;
+      language: Language;
+      scheduledAt: number;
+      link: string;
+      /** Which reminder: how many minutes before the consultation it was due. */
+      minutesBefore: number;
+    };
+
+/**
+ * The way out for e-mail. `enqueue` stores the message for delivery and answers at once; delivery retries
+ * with backoff until the SMTP server accepts it or it is given up (shown as failed on the consultation).
+ * A message about a consultation that is cancelled by the time it would go is not sent.
+ */
+export interface EmailSender {
+  /** False when no SMTP server is set up: the settings page says so, and e-mail is refused (email_unavailable). */
+  readonly available: boolean;
+  /** Answers the message's id. The same `dedupeKey` twice queues one message (reminders across processes). */
+  enqueue(orgId: string, message: EmailMessage, options?: { dedupeKey?: string }): Promise<string>;
+}
+
+/** The server without SMTP settings: every e-mail is refused with a clear error, nothing is queued. */
+export class EmailOff implements EmailSender {
+  readonly available = false;
+  async enqueue(): Promise<string> {
+    throw new AppError('email_unavailable', 'e-mail is not set up on this server');
+  }
+}
