@@ -37,6 +37,17 @@ export interface EmailSender {
   readonly available: boolean;
   /** Answers the message's id. The same `dedupeKey` twice queues one message (reminders across processes). */
   enqueue(orgId: string, message: EmailMessage, options?: { dedupeKey?: string }): Promise<string>;
+  /** What became of a consultation's e-mails, oldest first (for the professional's view of it). */
+  deliveriesOf(orgId: string, consultationId: string): Promise<EmailDelivery[]>;
+}
+
+export interface EmailDelivery {
+  messageId: string;
+  kind: EmailMessage['kind'];
+  /** `failed`: the SMTP server refused it, or was down through every retry. */
+  status: 'queued' | 'sent' | 'failed';
+  /** When it reached that status (ms). */
+  at: number;
 }
 
 /** The server without SMTP settings: every e-mail is refused with a clear error, nothing is queued. */
@@ -44,5 +55,8 @@ export class EmailOff implements EmailSender {
   readonly available = false;
   async enqueue(): Promise<string> {
     throw new AppError('email_unavailable', 'e-mail is not set up on this server');
+  }
+  async deliveriesOf(): Promise<EmailDelivery[]> {
+    return [];
   }
 }
