@@ -94,7 +94,7 @@ describe('audit log: the hash chain (real Redis)', function () {
     // Real entries hold only plain values; the hash must still agree on any bytes (a tampered entry).
     const detail = JSON.stringify({ x: 'æøå'.repeat(60), y: 'a'.repeat(300) });
     const run = (conn as unknown as { appendAudit(...a: string[]): Promise<string> }).appendAudit.bind(conn);
-    for (const d of [detail, 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), '']) await run(keys.audit(orgId), keys.auditHead(orgId), 'system', 'login', '', '', '', d);
+    for (const d of [detail, 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), '']) await run(keys.audit(orgId), keys.auditHead(orgId), keys.auditAddresses(orgId), 'system', 'login', '', '', '', d);
     expect((await verify(orgId)).problems).to.deep.equal([]);
   });
 
@@ -177,7 +177,7 @@ describe('audit log: the hash chain (real Redis)', function () {
 
     // Trimmed by hand, today, as if retention were a day.
     const other = await orgWithEntries(3);
-    await (conn as unknown as { trimAudit(...a: string[]): Promise<number> }).trimAudit(keys.audit(other.orgId), keys.auditCheckpoint(other.orgId), `${Date.now() + 1000}-0`);
+    await (conn as unknown as { trimAudit(...a: string[]): Promise<number> }).trimAudit(keys.audit(other.orgId), keys.auditCheckpoint(other.orgId), keys.auditAddresses(other.orgId), `${Date.now() + 1000}-0`);
     expect(kinds(await verify(other.orgId))).to.deep.equal(['early_checkpoint']);
   });
 
