@@ -235,6 +235,11 @@ describe('audit log: the hash chain (real Redis)', function () {
     const all = lines.join('');
     for (const secret of ['Kari', 'kari@example.com', '4791234567', '91234567']) expect(all).not.to.contain(secret);
     expect(all).to.contain('audit entry refused');
+
+    // A SHA-256 digest in hex (a key rotation's, of the addresses it re-sealed) is no phone number.
+    const digest = `4791234567${'ab'.repeat(27)}`;
+    expect(await audit.record({ orgId, actor: 'operator', action: 'audit_addresses_resealed', detail: { digest } })).to.be.a('string');
+    expect(await audit.record({ orgId, actor: 'operator', action: 'audit_addresses_resealed', detail: { digest: digest.slice(0, 63) } })).to.equal(null);
   });
 
   // ---------- tampering helpers: what someone with write access to Redis could do ----------

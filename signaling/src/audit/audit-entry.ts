@@ -13,7 +13,10 @@ export interface AuditRecord {
   targetId?: string;
   /** The hash of the actor's login session (Session.sessionHash), never the cookie's secret. */
   sessionHash?: string;
-  /** The client's address: stored encrypted with the field cipher, or not at all without one. */
+  /**
+   * The client's address: sealed with the field cipher beside the log, the entry holding a commitment to it
+   * (audit-addresses.ts); not kept at all without a key.
+   */
   address?: string;
   detail?: AuditDetail;
 }

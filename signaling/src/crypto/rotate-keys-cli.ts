@@ -53,7 +53,13 @@ async function main(): Promise<number> {
   const redis = connectRedis(env.REDIS_URL);
   try {
     say(`re-sealing every field under key ${cipher.currentKeyId} (from ${keyIds.slice(1).join(', ')})`);
-    const report = await rotateSealedFields(redis, cipher);
+    let report;
+    try {
+      report = await rotateSealedFields(redis, cipher);
+    } catch (error) {
+      // What was re-sealed stays re-sealed; a run again goes on from there.
+      return refuse(`stopped: ${(error as Error).message}`);
+    }
     say(`${report.resealed} fields re-sealed${report.concurrentWrites ? `; ${report.concurrentWrites} written by the service meanwhile were left as written or re-sealed again` : ''}`);
 
     const audit = new AuditLog(redis, createLogger('warn'), undefined);
