@@ -136,9 +136,11 @@ async function rotateHash(redis: Redis, cipher: FieldCipher, key: string, report
   if (pending.length) report.rewrittenUnderOldKey += pending.length;
 }
 
-/** Streams are append-only: their sealed values are counted, not rewritten (see RotationReport). An audit
+/**
+ * Streams are append-only: their sealed values are counted, not rewritten (see RotationReport). An audit
  * entry's address sealed in the stream was moved to a copy above (or counted as unreadable): its bytes stay,
- * covered by the chain's hash, and nothing reads them once the copy is there. */
+ * covered by the chain's hash, and nothing reads them once the copy is there.
+ */
 async function countStream(redis: Redis, cipher: FieldCipher, key: string, report: RotationReport): Promise<void> {
   const where = kindOfKey(key);
   let start = '-';
