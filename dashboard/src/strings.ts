@@ -464,6 +464,7 @@ const en = {
   'audit.action.refund': 'Refunded a payment',
   'audit.action.address_decrypted': 'Looked at an address',
   'audit.action.operator_command': 'Command at the server',
+  'audit.action.audit_addresses_resealed': 'Addresses re-sealed under a new key',
 };
 
 const nb: Record<keyof typeof en, string> = {
@@ -926,6 +927,7 @@ const nb: Record<keyof typeof en, string> = {
   'audit.action.refund': 'Refunderte en betaling',
   'audit.action.address_decrypted': 'Så en adresse',
   'audit.action.operator_command': 'Kommando på serveren',
+  'audit.action.audit_addresses_resealed': 'Adresser forseglet på nytt med ny nøkkel',
 };
 
 const nn: Record<keyof typeof en, string> = {
@@ -1388,6 +1390,7 @@ const nn: Record<keyof typeof en, string> = {
   'audit.action.refund': 'Refunderte ei betaling',
   'audit.action.address_decrypted': 'Såg ei adresse',
   'audit.action.operator_command': 'Kommando på tenaren',
+  'audit.action.audit_addresses_resealed': 'Adresser forsegla på nytt med ny nøkkel',
 };
 
 const sv: Record<keyof typeof en, string> = {
@@ -1850,6 +1853,7 @@ const sv: Record<keyof typeof en, string> = {
   'audit.action.refund': 'Återbetalade en betalning',
   'audit.action.address_decrypted': 'Tittade på en adress',
   'audit.action.operator_command': 'Kommando på servern',
+  'audit.action.audit_addresses_resealed': 'Adresser förseglade på nytt med ny nyckel',
 };
 
 const da: Record<keyof typeof en, string> = {
@@ -2312,6 +2316,7 @@ const da: Record<keyof typeof en, string> = {
   'audit.action.refund': 'Refunderede en betaling',
   'audit.action.address_decrypted': 'Så en adresse',
   'audit.action.operator_command': 'Kommando på serveren',
+  'audit.action.audit_addresses_resealed': 'Adresser forseglet på ny med ny nøgle',
 };
 
 /** Every language's table (the tests check that each has every key, with the same placeholders). */

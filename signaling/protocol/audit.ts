@@ -34,6 +34,11 @@ export const AUDIT_ACTIONS = [
   'refund',
   'address_decrypted',
   'operator_command',
+  /**
+   * A key rotation moved the client addresses of older entries out of the log into copies under the new
+   * key; the detail holds how many and a digest of them, which binds them into the chain.
+   */
+  'audit_addresses_resealed',
 ] as const;
 export const auditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof auditAction>;

@@ -94,7 +94,7 @@ describe('audit log: the hash chain (real Redis)', function () {
     // Real entries hold only plain values; the hash must still agree on any bytes (a tampered entry).
     const detail = JSON.stringify({ x: 'æøå'.repeat(60), y: 'a'.repeat(300) });
     const run = (conn as unknown as { appendAudit(...a: string[]): Promise<string> }).appendAudit.bind(conn);
-    for (const d of [detail, 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), '']) await run(keys.audit(orgId), keys.auditHead(orgId), 'system', 'login', '', '', '', d);
+    for (const d of [detail, 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), '']) await run(keys.audit(orgId), keys.auditHead(orgId), keys.auditAddresses(orgId), 'system', 'login', '', '', '', d);
     expect((await verify(orgId)).problems).to.deep.equal([]);
   });
 
@@ -177,7 +177,7 @@ describe('audit log: the hash chain (real Redis)', function () {
 
     // Trimmed by hand, today, as if retention were a day.
     const other = await orgWithEntries(3);
-    await (conn as unknown as { trimAudit(...a: string[]): Promise<number> }).trimAudit(keys.audit(other.orgId), keys.auditCheckpoint(other.orgId), `${Date.now() + 1000}-0`);
+    await (conn as unknown as { trimAudit(...a: string[]): Promise<number> }).trimAudit(keys.audit(other.orgId), keys.auditCheckpoint(other.orgId), keys.auditAddresses(other.orgId), `${Date.now() + 1000}-0`);
     expect(kinds(await verify(other.orgId))).to.deep.equal(['early_checkpoint']);
   });
 
@@ -235,6 +235,11 @@ describe('audit log: the hash chain (real Redis)', function () {
     const all = lines.join('');
     for (const secret of ['Kari', 'kari@example.com', '4791234567', '91234567']) expect(all).not.to.contain(secret);
     expect(all).to.contain('audit entry refused');
+
+    // A SHA-256 digest in hex (a key rotation's, of the addresses it re-sealed) is no phone number.
+    const digest = `4791234567${'ab'.repeat(27)}`;
+    expect(await audit.record({ orgId, actor: 'operator', action: 'audit_addresses_resealed', detail: { digest } })).to.be.a('string');
+    expect(await audit.record({ orgId, actor: 'operator', action: 'audit_addresses_resealed', detail: { digest: digest.slice(0, 63) } })).to.equal(null);
   });
 
   // ---------- tampering helpers: what someone with write access to Redis could do ----------

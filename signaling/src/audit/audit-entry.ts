@@ -13,19 +13,24 @@ export interface AuditRecord {
   targetId?: string;
   /** The hash of the actor's login session (Session.sessionHash), never the cookie's secret. */
   sessionHash?: string;
-  /** The client's address: stored encrypted with the field cipher, or not at all without one. */
+  /**
+   * The client's address: sealed with the field cipher beside the log, the entry holding a commitment to it
+   * (audit-addresses.ts); not kept at all without a key.
+   */
   address?: string;
   detail?: AuditDetail;
 }
 
 /**
  * A detail's text: letters, digits and `_ . : , -` (setting names, methods, ids). No spaces (names), no
- * `@` (e-mail addresses), no `+` and no run of 7 digits unless it is one of our ids (phone numbers).
+ * `@` (e-mail addresses), no `+` and no run of 7 digits unless it is one of our ids or a SHA-256 digest in
+ * hex (a key rotation's digest of the addresses it re-sealed), which no phone number is.
  */
+const sha256Hex = /^[0-9a-f]{64}$/;
 const detailText = z
   .string()
   .regex(/^[A-Za-z0-9_.:,-]{1,100}$/)
-  .refine((v) => id.safeParse(v).success || !/\d{7}/.test(v), { error: 'looks like a phone number' });
+  .refine((v) => id.safeParse(v).success || sha256Hex.test(v) || !/\d{7}/.test(v), { error: 'looks like a phone number' });
 const detailValue = z.union([detailText, z.number().int().min(-9_999_999).max(9_999_999), z.boolean()]);
 const detail = z
   .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,31}$/), detailValue)

@@ -2,11 +2,11 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_AUDIT_RETENTION_DAYS, type AuditEntryView, type AuditListResponse, type AuditAction, type AuditActor } from '../../protocol/index.ts';
 import { AppError } from '../errors.ts';
 import type { FieldCipher } from '../crypto/field-cipher.ts';
-import { auditAddressContext } from '../crypto/sealed-fields.ts';
 import type { Logger } from '../logger.ts';
 import { keys } from '../redis/keys.ts';
 import { auditRecord, entryView, type AuditRecord } from './audit-entry.ts';
 import { AuditAnchors } from './audit-anchors.ts';
+import { addressOf, copyFieldOf, sealAddress } from './audit-addresses.ts';
 
 const DAY_MS = 86_400_000;
 /** Entries read from Redis per round trip when listing or exporting. */
@@ -20,9 +20,6 @@ export interface AuditFilters {
   from?: number;
   to?: number;
 }
-
-/** Where an address ciphertext belongs, as the cipher's authenticated data. */
-const addressContext = auditAddressContext;
 
 /**
  * Each organization's audit log: an append-only, hash-chained Redis stream (see audit-scripts.ts). Other
@@ -56,10 +53,14 @@ export class AuditLog {
     }
     const e = parsed.data;
     try {
-      const addr = e.address && this.fieldCipher ? this.fieldCipher.encrypt(e.address, addressContext(e.orgId)) : '';
+      // The entry holds a commitment to the address; the sealed address goes beside the log (audit-addresses.ts).
+      const sealed = e.address && this.fieldCipher ? sealAddress(this.fieldCipher, e.orgId, e.address) : null;
       const detail = e.detail && Object.keys(e.detail).length ? JSON.stringify(e.detail) : '';
       const command = (this.redis as unknown as { appendAudit(...a: string[]): Promise<string> }).appendAudit;
-      return await command.call(this.redis, keys.audit(e.orgId), keys.auditHead(e.orgId), e.actor, e.action, e.targetId ?? '', e.sessionHash ?? '', addr, detail);
+      return await command.call(
+        this.redis, keys.audit(e.orgId), keys.auditHead(e.orgId), keys.auditAddresses(e.orgId),
+        e.actor, e.action, e.targetId ?? '', e.sessionHash ?? '', sealed?.commitment ?? '', detail, sealed?.copy ?? '',
+      );
     } catch (error) {
       this.log.warn({ orgId: e.orgId, action: e.action, err: (error as Error).name }, 'audit entry not written');
       return null;
@@ -113,15 +114,18 @@ export class AuditLog {
   }
 
   /**
-   * The client address kept with an entry, decrypted; null if the entry is unknown, holds none, or cannot
-   * be decrypted here (no key, or a key that is gone).
+   * The client address kept with an entry, decrypted; null if the entry is unknown, holds none, or it cannot
+   * be read here (no key, a key that is gone) or does not hold (its sealed copy does not match the entry).
    */
   async address(orgId: string, entryId: string): Promise<string | null> {
+    if (!this.fieldCipher) return null;
     const [found] = await this.redis.xrange(keys.audit(orgId), entryId, entryId);
     const flat = found?.[1] ?? [];
     const i = flat.indexOf('addr');
-    const stored = i >= 0 && i % 2 === 0 ? flat[i + 1] : undefined;
-    return this.fieldCipher?.open(stored, addressContext(orgId)) ?? null;
+    const addr = i >= 0 && i % 2 === 0 ? flat[i + 1] : undefined;
+    if (!addr) return null;
+    const copy = await this.redis.hget(keys.auditAddresses(orgId), copyFieldOf(entryId, addr));
+    return addressOf(this.fieldCipher, orgId, entryId, addr, copy);
   }
 
   async retentionDays(orgId: string): Promise<number> {
@@ -134,13 +138,13 @@ export class AuditLog {
 
   /**
    * Removes the entries older than the organization's audit retention, keeping a checkpoint (the id and
-   * hash of the last one removed) so the rest of the chain still verifies. For the purge job; answers how
-   * many entries went.
+   * hash of the last one removed) so the rest of the chain still verifies; their sealed addresses go too.
+   * For the purge job; answers how many entries went.
    */
   async trim(orgId: string, now = Date.now()): Promise<number> {
     const minId = `${Math.max(0, now - (await this.retentionDays(orgId)) * DAY_MS)}-0`;
     const command = (this.redis as unknown as { trimAudit(...a: string[]): Promise<number> }).trimAudit;
-    return Number(await command.call(this.redis, keys.audit(orgId), keys.auditCheckpoint(orgId), minId));
+    return Number(await command.call(this.redis, keys.audit(orgId), keys.auditCheckpoint(orgId), keys.auditAddresses(orgId), minId));
   }
 }
 

@@ -255,11 +255,30 @@ describe('audit log: the admins’ routes and audit:verify (real server, Redis)'
     expect((await verifyCli(newId())).code, 'no such organization').to.equal(2);
   });
 
+  it('npm run audit:verify with DATA_ENCRYPTION_KEYS also checks the client addresses: two swapped between entries are reported (exit 1)', async () => {
+    const { org: fresh } = await createOrganization(server.services);
+    const ids: string[] = [];
+    for (const address of ['192.0.2.10', '192.0.2.11']) ids.push((await server.services.audit.record({ orgId: fresh.id, actor: 'system', action: 'login_failed', address }))!);
+    const withKey = { DATA_ENCRYPTION_KEYS: server.services.config.DATA_ENCRYPTION_KEYS };
+    const ok = await verifyCli(fresh.id, withKey);
+    expect(ok.code, ok.output).to.equal(0);
+    expect(ok.output).to.contain('2 client address(es) checked');
+    expect((await verifyCli(fresh.id)).output, 'without the key').to.contain('the client addresses kept with the entries are not checked');
+
+    const copies = await server.redis.client.hgetall(keys.auditAddresses(fresh.id));
+    const [a, b] = Object.keys(copies) as [string, string];
+    await server.redis.client.hset(keys.auditAddresses(fresh.id), a, copies[b]!, b, copies[a]!);
+    const swapped = await verifyCli(fresh.id, withKey);
+    expect(swapped.code, swapped.output).to.equal(1);
+    for (const entryId of ids) expect(swapped.output).to.contain(`PROBLEM address_mismatch: the client address kept for entry ${entryId}`);
+    expect(swapped.output).not.to.contain('192.0.2.1');
+  });
+
   /** `npm run audit:verify -- --org <id>` as an operator runs it, against this test's Redis and anchor file. */
-  function verifyCli(orgId: string): Promise<{ code: number | null; output: string }> {
+  function verifyCli(orgId: string, env: Record<string, string | undefined> = {}): Promise<{ code: number | null; output: string }> {
     return new Promise((resolve) => {
       const child = spawn('npm', ['run', '--silent', 'audit:verify', '--', '--org', orgId], {
-        env: { ...process.env, REDIS_URL: server.redis.url, AUDIT_ANCHOR_FILE: anchorFile },
+        env: { ...process.env, REDIS_URL: server.redis.url, AUDIT_ANCHOR_FILE: anchorFile, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';

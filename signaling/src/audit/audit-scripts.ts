@@ -75,47 +75,64 @@ local function entryHash(id, fields)
 end
 `;
 
+/*
+ * Appends an entry to KEYS[1] (the stream) after the head in KEYS[2]; `values` are actor, action, target,
+ * session, addr, detail ('' = absent). The id is made here (as XADD * would: the server's clock, never
+ * below the last id), so that the entry's own hash, which covers its id, can be stored in it. Answers the id.
+ */
+const APPEND = `
+local function append(values)
+  local head = redis.call('HMGET', KEYS[2], 'id', 'hash')
+  local prev = head[2] or '${GENESIS}'
+  local t = redis.call('TIME')
+  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local id = string.format('%.0f', ms) .. '-0'
+  if head[1] then
+    local lastMs, lastSeq = string.match(head[1], '^(%d+)%-(%d+)$')
+    if tonumber(lastMs) >= ms then id = lastMs .. '-' .. string.format('%.0f', tonumber(lastSeq) + 1) end
+  end
+  local fields = { actor = values[1], action = values[2], prev = prev }
+  local args = { 'actor', values[1], 'action', values[2] }
+  local optional = { 'target', 'session', 'addr', 'detail' }
+  for i, name in ipairs(optional) do
+    local v = values[i + 2]
+    if v ~= '' then
+      fields[name] = v
+      args[#args + 1] = name
+      args[#args + 1] = v
+    end
+  end
+  local hash = entryHash(id, fields)
+  args[#args + 1] = 'prev'
+  args[#args + 1] = prev
+  args[#args + 1] = 'hash'
+  args[#args + 1] = hash
+  redis.call('XADD', KEYS[1], id, unpack(args))
+  redis.call('HSET', KEYS[2], 'id', id, 'hash', hash)
+  return id
+end
+`;
+
 /**
- * Appends an entry. KEYS: stream, head. ARGV: actor, action, target, session, addr, detail ('' = absent).
- * The id is made here (as XADD * would: the server's clock, never below the last id), so that the entry's
- * own hash, which covers its id, can be stored in it. Answers the new id.
+ * Appends an entry. KEYS: stream, head, addresses. ARGV: actor, action, target, session, addr, detail ('' =
+ * absent), then the sealed copy of the address. `addr` is the address's commitment (audit-addresses.ts),
+ * which the chain covers; the sealed copy goes to the organization's addresses hash under that commitment,
+ * in the same step, so an entry is never without its address nor an address without its entry.
  */
 const appendAudit = `
 ${SHA256}
-local head = redis.call('HMGET', KEYS[2], 'id', 'hash')
-local prev = head[2] or '${GENESIS}'
-local t = redis.call('TIME')
-local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local id = string.format('%.0f', ms) .. '-0'
-if head[1] then
-  local lastMs, lastSeq = string.match(head[1], '^(%d+)%-(%d+)$')
-  if tonumber(lastMs) >= ms then id = lastMs .. '-' .. string.format('%.0f', tonumber(lastSeq) + 1) end
-end
-local fields = { actor = ARGV[1], action = ARGV[2], prev = prev }
-local args = { 'actor', ARGV[1], 'action', ARGV[2] }
-local optional = { 'target', 'session', 'addr', 'detail' }
-for i, name in ipairs(optional) do
-  local v = ARGV[i + 2]
-  if v ~= '' then
-    fields[name] = v
-    args[#args + 1] = name
-    args[#args + 1] = v
-  end
-end
-local hash = entryHash(id, fields)
-args[#args + 1] = 'prev'
-args[#args + 1] = prev
-args[#args + 1] = 'hash'
-args[#args + 1] = hash
-redis.call('XADD', KEYS[1], id, unpack(args))
-redis.call('HSET', KEYS[2], 'id', id, 'hash', hash)
+${APPEND}
+local id = append({ ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6] })
+if ARGV[5] ~= '' and ARGV[7] and ARGV[7] ~= '' then redis.call('HSET', KEYS[3], ARGV[5], ARGV[7]) end
 return id
 `;
 
 /**
  * Removes the entries older than ARGV[1] (a stream id), keeping as the checkpoint the id and hash of the
  * last one removed (its hash recomputed from what it holds, not taken from anything an editor could have
- * set), so the chain still verifies from there. KEYS: stream, checkpoint. Answers how many went.
+ * set), so the chain still verifies from there. The sealed copies of their addresses go with them (kept
+ * under the commitment, or under the entry's id for an address re-sealed by a key rotation). KEYS: stream,
+ * checkpoint, addresses. Answers how many went.
  */
 const trimAudit = `
 ${SHA256}
@@ -125,10 +142,48 @@ local id, flat = last[1][1], last[1][2]
 local fields = {}
 for i = 1, #flat, 2 do fields[flat[i]] = flat[i + 1] end
 redis.call('HSET', KEYS[2], 'id', id, 'hash', entryHash(id, fields))
+local start = '-'
+while true do
+  local page = redis.call('XRANGE', KEYS[1], start, '(' .. ARGV[1], 'COUNT', 500)
+  for _, entry in ipairs(page) do
+    local e = entry[2]
+    for i = 1, #e, 2 do
+      if e[i] == 'addr' then
+        if string.sub(e[i + 1], 1, 3) == 'c1:' then redis.call('HDEL', KEYS[3], e[i + 1]) else redis.call('HDEL', KEYS[3], entry[1]) end
+      end
+    end
+    start = '(' .. entry[1]
+  end
+  if #page < 500 then break end
+end
 return redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])
 `;
 
+/**
+ * Key rotation's move of addresses written before commitments (sealed in the stream itself, see
+ * audit-addresses.ts): their sealed copies and the entry that binds them into the chain, at once.
+ * KEYS: stream, head, addresses. ARGV: the entry's actor, action, target, session, addr, detail, then
+ * (entry id, address as read from the stream, sealed copy) for each. Nothing is written, and -1 answered,
+ * if any of them has a copy already or no longer holds that address (trimmed, or a second run meanwhile).
+ */
+const resealAuditAddresses = `
+${SHA256}
+${APPEND}
+for i = 7, #ARGV, 3 do
+  if redis.call('HEXISTS', KEYS[3], ARGV[i]) == 1 then return -1 end
+  local found = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])
+  if #found == 0 then return -1 end
+  local addr = nil
+  local e = found[1][2]
+  for j = 1, #e, 2 do if e[j] == 'addr' then addr = e[j + 1] end end
+  if addr ~= ARGV[i + 1] then return -1 end
+end
+for i = 7, #ARGV, 3 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 2]) end
+return append({ ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6] })
+`;
+
 export const AUDIT_SCRIPTS = {
-  appendAudit: { keys: 2, lua: appendAudit },
-  trimAudit: { keys: 2, lua: trimAudit },
+  appendAudit: { keys: 3, lua: appendAudit },
+  trimAudit: { keys: 3, lua: trimAudit },
+  resealAuditAddresses: { keys: 3, lua: resealAuditAddresses },
 } as const;

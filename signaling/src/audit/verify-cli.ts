@@ -4,12 +4,14 @@
  * exits 0 when the chain holds, 1 when it does not, 2 when it cannot check (usage, no such organization).
  *
  * Reads REDIS_URL and AUDIT_ANCHOR_FILE from the environment (or a `.env` file at the root, as `npm start`
- * does). Reading an organization's audit log is itself an operator command: it is recorded in that log.
+ * does), and DATA_ENCRYPTION_KEYS when it is set: then every entry's client address is checked against the
+ * entry too. Reading an organization's audit log is itself an operator command: it is recorded in that log.
  */
 import { readRootDotEnv, resolveSettingFiles } from '../config.ts';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { id } from '../../protocol/index.ts';
+import { FieldCipher } from '../crypto/field-cipher.ts';
 import { connectRedis } from '../redis/connection.ts';
 import { keys } from '../redis/keys.ts';
 import { createLogger } from '../logger.ts';
@@ -42,6 +44,12 @@ async function main(): Promise<number> {
   const redisUrl = env.REDIS_URL;
   if (!redisUrl) return fail('REDIS_URL is not set', 2);
   const anchorFile = args.anchors ?? env.AUDIT_ANCHOR_FILE;
+  let cipher: FieldCipher | undefined;
+  try {
+    cipher = env.DATA_ENCRYPTION_KEYS ? FieldCipher.fromSetting(env.DATA_ENCRYPTION_KEYS) : undefined;
+  } catch (error) {
+    return fail(`DATA_ENCRYPTION_KEYS: ${(error as Error).message}`, 2);
+  }
 
   const redis = connectRedis(redisUrl);
   try {
@@ -57,10 +65,12 @@ async function main(): Promise<number> {
       if (read.unreadableLines) out(`warning: ${read.unreadableLines} line(s) of ${anchorFile} could not be read`);
     }
 
-    const result = await verifyAuditChain(redis, orgId.data, anchors);
+    if (!cipher) out('warning: no DATA_ENCRYPTION_KEYS: the client addresses kept with the entries are not checked');
+    const result = await verifyAuditChain(redis, orgId.data, anchors, Date.now(), cipher);
     out(
       `organization ${orgId.data}: ${result.checked} entries checked, from ${result.checkpointId ? `checkpoint ${result.checkpointId}` : 'the first entry'} ` +
-        `to ${result.headId ?? '(empty log)'}; ${result.anchorsChecked} anchor(s) compared`,
+        `to ${result.headId ?? '(empty log)'}; ${result.anchorsChecked} anchor(s) compared` +
+        (cipher ? `; ${result.addressesChecked} client address(es) checked` : ''),
     );
     for (const p of result.problems) out(`PROBLEM ${p.kind}: ${p.message}`);
     out(result.problems.length ? `the audit chain does NOT hold (${result.problems.length} problem(s))` : 'the audit chain holds');

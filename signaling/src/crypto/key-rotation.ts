@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { keys, kindOfKey } from '../redis/keys.ts';
 import { FieldCipherError, type FieldCipher } from './field-cipher.ts';
 import { contextOfHashField, sealedKeyId } from './sealed-fields.ts';
+import { migrateAuditAddresses } from '../audit/audit-addresses.ts';
 
 /*
  * Key rotation while the service runs. Every process already lists the new key first in
@@ -13,6 +14,10 @@ import { contextOfHashField, sealedKeyId } from './sealed-fields.ts';
  * under the new key, re-sealed if it is under an old one (a process not yet given the new key wrote it).
  * A key that expired or was erased meanwhile is not brought back. Running it again goes on where it
  * stopped: what is under the new key is skipped.
+ *
+ * Audit entries' client addresses are sealed copies beside the hash-chained log (audit-addresses.ts), so the
+ * hash pass re-seals them. Entries written before that held the address in the stream itself: each
+ * organization's are moved once into copies under the new key, bound into the chain by one entry.
  */
 
 /** KEYS[1]: a hash. ARGV: field, value read, value to write, ... Writes each field still holding what was read. */
@@ -46,8 +51,12 @@ export interface RotationReport {
   rewrittenUnderOldKey: number;
   /** Sealed values in a place no feature seals in (a bug, or data of a newer version): left as they are. */
   unknownPlaces: string[];
-  /** Audit entries whose client address is under an old key: the log is append-only and hash-chained, so they stay as written. */
-  auditAddresses: { entries: number; keyIds: Set<string>; newestEntryId: string | null };
+  /**
+   * Client addresses of audit entries written before commitments (sealed in the stream): moved by this run
+   * into copies under the new key (in how many organizations, each with one entry that binds them into the
+   * chain), moved by an earlier run, and those that would not open (their key is not listed): left as they are.
+   */
+  auditAddresses: { migrated: number; organizations: number; alreadyMigrated: number; unreadable: number };
   /** Webhook events in the outbox still sealed under an old key (they are handed on within moments; run again). */
   outboxEvents: number;
 }
@@ -66,14 +75,24 @@ export async function rotateSealedFields(redis: Redis, cipher: FieldCipher): Pro
     unreadable: 0,
     rewrittenUnderOldKey: 0,
     unknownPlaces: [],
-    auditAddresses: { entries: 0, keyIds: new Set(), newestEntryId: null },
+    auditAddresses: { migrated: 0, organizations: 0, alreadyMigrated: 0, unreadable: 0 },
     outboxEvents: 0,
   };
   for await (const batch of redis.scanStream({ match: '*', type: 'hash', count: SCAN_COUNT }) as AsyncIterable<string[]>) {
     for (const key of batch) await rotateHash(redis, cipher, key, report);
   }
   for await (const batch of redis.scanStream({ match: '*', type: 'stream', count: SCAN_COUNT }) as AsyncIterable<string[]>) {
-    for (const key of batch) await countStream(redis, cipher, key, report);
+    for (const key of batch) {
+      const where = kindOfKey(key);
+      if (where?.kind === 'audit' && key === keys.audit(where.orgId)) {
+        const moved = await migrateAuditAddresses(redis, cipher, where.orgId);
+        report.auditAddresses.migrated += moved.migrated;
+        report.auditAddresses.organizations += moved.entryId ? 1 : 0;
+        report.auditAddresses.alreadyMigrated += moved.alreadyMigrated;
+        report.auditAddresses.unreadable += moved.unreadable;
+      }
+      await countStream(redis, cipher, key, report);
+    }
   }
   return report;
 }
@@ -117,7 +136,11 @@ async function rotateHash(redis: Redis, cipher: FieldCipher, key: string, report
   if (pending.length) report.rewrittenUnderOldKey += pending.length;
 }
 
-/** Streams are append-only: their sealed values are counted, not rewritten (see RotationReport). */
+/**
+ * Streams are append-only: their sealed values are counted, not rewritten (see RotationReport). An audit
+ * entry's address sealed in the stream was moved to a copy above (or counted as unreadable): its bytes stay,
+ * covered by the chain's hash, and nothing reads them once the copy is there.
+ */
 async function countStream(redis: Redis, cipher: FieldCipher, key: string, report: RotationReport): Promise<void> {
   const where = kindOfKey(key);
   let start = '-';
@@ -128,9 +151,7 @@ async function countStream(redis: Redis, cipher: FieldCipher, key: string, repor
         const value = flat[i]!;
         if (!isOld(cipher, value)) continue;
         if (where?.kind === 'audit' && flat[i - 1] === 'addr') {
-          report.auditAddresses.entries++;
-          report.auditAddresses.keyIds.add(sealedKeyId(value)!);
-          if (!report.auditAddresses.newestEntryId || compareIds(entryId, report.auditAddresses.newestEntryId) > 0) report.auditAddresses.newestEntryId = entryId;
+          continue;
         } else if (key === keys.webhookOutbox() && flat[i - 1] === 'body') {
           report.outboxEvents++;
         } else {
@@ -152,10 +173,4 @@ const isOld = (cipher: FieldCipher, value: string | undefined) => {
 const placeOf = (key: string) => {
   const where = kindOfKey(key);
   return where ? `{org:${where.orgId}}:${where.kind}` : key.split(':')[0]!;
-};
-
-const compareIds = (a: string, b: string) => {
-  const [am, as] = a.split('-').map(Number) as [number, number];
-  const [bm, bs] = b.split('-').map(Number) as [number, number];
-  return am - bm || as - bs;
 };

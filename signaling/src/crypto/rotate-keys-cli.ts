@@ -4,7 +4,9 @@
  * 1. Make a key (`openssl rand -base64 32`) and give every server `DATA_ENCRYPTION_KEYS=<new id>:<new
  *    key>,<old id>:<old key>` (new first: it seals; the old one still opens), and restart them one by one.
  * 2. Run this with the same setting. It goes through every key in Redis and re-seals what is under the old
- *    key; run again if it stops or says so, it goes on from where it was.
+ *    key (audit entries' client addresses included: those of entries written before they were kept apart
+ *    from the log are moved into copies under the new key, one audit entry per organization binding them
+ *    into the chain); run again if it stops or says so, it goes on from where it was.
  * 3. Remove the old key from the setting, and restart the servers.
  *
  * Reads REDIS_URL and DATA_ENCRYPTION_KEYS (or their `_FILE`s) from the environment, or the root `.env` as
@@ -51,7 +53,13 @@ async function main(): Promise<number> {
   const redis = connectRedis(env.REDIS_URL);
   try {
     say(`re-sealing every field under key ${cipher.currentKeyId} (from ${keyIds.slice(1).join(', ')})`);
-    const report = await rotateSealedFields(redis, cipher);
+    let report;
+    try {
+      report = await rotateSealedFields(redis, cipher);
+    } catch (error) {
+      // What was re-sealed stays re-sealed; a run again goes on from there.
+      return refuse(`stopped: ${(error as Error).message}`);
+    }
     say(`${report.resealed} fields re-sealed${report.concurrentWrites ? `; ${report.concurrentWrites} written by the service meanwhile were left as written or re-sealed again` : ''}`);
 
     const audit = new AuditLog(redis, createLogger('warn'), undefined);
@@ -61,15 +69,17 @@ async function main(): Promise<number> {
     }
 
     const { auditAddresses } = report;
-    if (auditAddresses.entries) {
-      const newest = new Date(Number(auditAddresses.newestEntryId!.split('-')[0])).toISOString().slice(0, 10);
+    if (auditAddresses.migrated) {
       say(
-        `${auditAddresses.entries} audit entries keep their client address under ${[...auditAddresses.keyIds].join(', ')}: the audit log is ` +
-          `append-only and hash-chained, so they stay as written. Without that key those addresses can no longer be revealed ` +
-          `(the entries still read and verify); keep it listed after the new one until the audit retention has removed them (the newest is of ${newest}).`,
+        `${auditAddresses.migrated} audit entries' client addresses, sealed in the log itself by an older version, were re-sealed under ` +
+          `${cipher.currentKeyId} beside it (in ${auditAddresses.organizations} organization(s), each with an audit entry that binds them into the chain)`,
       );
     }
     let left = false;
+    if (auditAddresses.unreadable) {
+      left = true;
+      say(`${auditAddresses.unreadable} audit entries' client addresses could not be opened with DATA_ENCRYPTION_KEYS (their key is not listed, or they were changed): left as they are`);
+    }
     if (report.outboxEvents) {
       left = true;
       say(`${report.outboxEvents} webhook events waiting in the outbox are sealed under an old key; they are handed on within moments: run keys:rotate again`);
@@ -86,7 +96,7 @@ async function main(): Promise<number> {
       left = true;
       say(`fields under an old key in places no feature seals in, left as they are: ${[...new Set(report.unknownPlaces)].join('; ')}`);
     }
-    if (!left) say(`no field is left under an old key: remove ${keyIds.slice(1).join(', ')} from DATA_ENCRYPTION_KEYS${auditAddresses.entries ? ' (see the audit entries above)' : ''}`);
+    if (!left) say(`no field is left under an old key: remove ${keyIds.slice(1).join(', ')} from DATA_ENCRYPTION_KEYS`);
     return left ? 1 : 0;
   } finally {
     await redis.quit();

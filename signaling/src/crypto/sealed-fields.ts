@@ -46,10 +46,16 @@ export function contextOfHashField(key: string, field: string, hash: Readonly<Re
       return hasId && field === 'setupSecret' && hash.professionalId
         ? fieldContext.professionalField(orgId, hash.professionalId, `totpSetup:${id}`)
         : null;
+    case 'audit-addresses':
+      // Under a commitment (`c1:...`) or an entry's id (an address a key rotation moved out of the stream).
+      return key === `{org:${orgId}}:audit-addresses` && /^(c1:[0-9a-f]{64}|\d{1,15}-\d{1,10})$/.test(field) ? auditAddressCopyContext(orgId, field) : null;
     default:
       return null;
   }
 }
 
-/** The context of an audit entry's client address (AuditLog). */
+/** The context of an audit entry's client address as entries held it before commitments (sealed in the stream). */
 export const auditAddressContext = (orgId: string) => `audit:${orgId}:address`;
+
+/** The context of an audit address's sealed copy: its organization and its place in the addresses hash. */
+export const auditAddressCopyContext = (orgId: string, field: string) => `audit-address:${orgId}:${field}`;

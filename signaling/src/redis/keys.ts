@@ -94,6 +94,12 @@ export const keys = {
   auditHead: (orgId: string) => `${tag(orgId)}:audit-head`,
   /** Hash: the id and hash of the last audit entry trimmed away, where verification starts. */
   auditCheckpoint: (orgId: string) => `${tag(orgId)}:audit-checkpoint`,
+  /**
+   * Hash: the sealed client addresses of audit entries (the entry holds only a commitment to its address, so
+   * a key rotation can re-seal them without touching the chain): commitment -> sealed nonce and address, or,
+   * for an entry written before commitments, its id -> the copy a key rotation made. Trimmed with the log.
+   */
+  auditAddresses: (orgId: string) => `${tag(orgId)}:audit-addresses`,
   /** List: the organization's most recent audit anchors (JSON), newest first, for its admins to see. */
   auditAnchors: (orgId: string) => `${tag(orgId)}:audit-anchors`,
   /** Hash: a webhook endpoint (its URL, the events it wants, its signing secrets as field-cipher ciphertext). */
@@ -208,9 +214,10 @@ export const PERMANENT_KEY_PATTERNS = [
   // Organization ids only (no visitor): which organizations the presence sweep looks at.
   /^presence-orgs$/,
   // The audit log and its chain's head, checkpoint and recent anchors: ids and hashes, no visitor data;
-  // the log is trimmed by time to the organization's audit retention (AuditLog.trim).
+  // the log is trimmed by time to the organization's audit retention (AuditLog.trim), and its members'
+  // sealed addresses with it.
   /^\{org:[0-9a-f]+\}:audit$/,
-  /^\{org:[0-9a-f]+\}:audit-(head|checkpoint|anchors)$/,
+  /^\{org:[0-9a-f]+\}:audit-(head|checkpoint|anchors|addresses)$/,
   // Webhook endpoints (settings, kept until an admin deletes them) and the outbox: entries live until they
   // are delivered or handed on (XACK+XDEL), and name organizations and deliveries by id only (an event's
   // body waits there as ciphertext for a moment, until it is copied to its deliveries, which expire).

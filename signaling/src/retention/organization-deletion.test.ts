@@ -56,6 +56,7 @@ describe('closing an organization at the end of its contract (real server, Redis
     if (!admitted.ok) throw new Error(JSON.stringify(admitted));
     expect((await ask(pro, 'call:hang-up', { callId: admitted.callId })).ok).to.equal(true);
     for (let i = 0; i < 100 && (await scanKeys(server.redis.client, `{org:${org.org.id}}:transaction:*`)).length === 0; i++) await sleep(20);
+    expect(await server.redis.client.exists(keys.auditAddresses(org.org.id)), "the audit log's sealed client addresses").to.equal(1);
     await joinWaitingRoom(server, other.room.slug, 'Annen Klinikk');
     const otherKeysBefore = (await scanKeys(server.redis.client, `{org:${other.org.id}}:*`)).sort();
 
