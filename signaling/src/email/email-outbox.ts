@@ -57,6 +57,19 @@ export function smtpTransport(c: EmailSettings): Transporter {
   });
 }
 
+/**
+ * A consultation's e-mails, the addresses in them and what became of them, erased at once (its visitor's
+ * erasure; a restore repeating it). Works on the records alone, so also on a server whose SMTP is off now.
+ * Answers how many went.
+ */
+export async function forgetConsultationEmails(redis: Redis, orgId: string, consultationId: string): Promise<number> {
+  const index = keys.consultationEmails(orgId, consultationId);
+  const ids = await redis.zrange(index, '0', '-1');
+  const removed = ids.length ? Number(await runScript(redis, 'forgetEmails', [keys.emails(orgId), keys.emailDue(orgId), index, ...ids.map((id) => keys.email(orgId, id))], ids)) : 0;
+  await redis.del(index);
+  return removed;
+}
+
 /** The e-mail way out this server has: the outbox with SMTP when it is set up, EmailOff otherwise. */
 export function emailFromConfig(redis: Redis, cipher: FieldCipher, organizations: OrganizationStore, config: EmailSettings, log: Logger): EmailSender {
   if (!(config.SMTP_URL || config.SMTP_HOST) || !config.SMTP_FROM) return new EmailOff();
@@ -149,17 +162,6 @@ export class EmailOutbox implements EmailSender {
       return { to: message.to, language: message.language };
     }
     return null;
-  }
-
-  /** A consultation's e-mails and the addresses in them go at once (an erasure); answers how many. */
-  async forgetConsultation(orgId: string, consultationId: string): Promise<number> {
-    const index = keys.consultationEmails(orgId, consultationId);
-    const ids = await this.redis.zrange(index, '0', '-1');
-    const removed = ids.length
-      ? Number(await runScript(this.redis, 'forgetEmails', [keys.emails(orgId), keys.emailDue(orgId), index, ...ids.map((id) => keys.email(orgId, id))], ids))
-      : 0;
-    await this.redis.del(index);
-    return removed;
   }
 
   start(): void {

@@ -61,8 +61,6 @@ export interface EmailSender {
   deliveriesOf(orgId: string, consultationId: string): Promise<EmailDelivery[]>;
   /** The address and language a consultation's visitor was last written to (their receipt goes there), or null. */
   recipientOf(orgId: string, consultationId: string): Promise<{ to: string; language: Language } | null>;
-  /** Erases a consultation's e-mails (the addresses in them, and what became of them); answers how many went. */
-  forgetConsultation(orgId: string, consultationId: string): Promise<number>;
 }
 
 export interface EmailDelivery {
@@ -89,7 +87,5 @@ export class EmailOff implements EmailSender {
   async recipientOf(): Promise<null> {
     return null;
   }
-  async forgetConsultation(): Promise<number> {
-    return 0;
-  }
+
 }
