@@ -91,6 +91,8 @@ redis.call('HDEL', KEYS[1], 'claim')
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'lastError', ARGV[6]) end
 if ARGV[4] == 'retry' then
   redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
+  -- (Emptied and gone meanwhile: made again, so with a TTL again.)
+  if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], math.max(1, redis.call('PTTL', KEYS[1]))) end
 else
   redis.call('HSET', KEYS[1], 'status', ARGV[4], 'at', ARGV[3])
   redis.call('ZREM', KEYS[2], ARGV[1])

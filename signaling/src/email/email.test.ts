@@ -5,6 +5,12 @@ import { scheduleConsultation, cancelConsultation } from '../consultations/sched
 import { AppError } from '../errors.ts';
 import { keys } from '../redis/keys.ts';
 import { adminOf } from '../test-support/bankid-setup.ts';
+import { loadConfig } from '../config.ts';
+import { runScript } from '../redis/scripts.ts';
+import { startRedis } from '../test-support/redis-server.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { SmtpStandIn } from '../test-support/smtp-stand-in.ts';
 import { createOrganization, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
 import { EmailOutbox } from './email-outbox.ts';
@@ -107,6 +113,8 @@ describe('e-mail: invitations, reminders, receipts and member invitations throug
     expect(delivery).to.include({ messageId: id, kind: 'consultation-invitation', status: 'sent' });
     // The address is sealed at rest: not in the message's record as written.
     expect(JSON.stringify(await server.redis.client.hgetall(keys.email(org.org.id, id)))).not.to.contain('kari@example.no');
+    // Nor in the logs, nor the link.
+    expect(server.logs().join('\n')).not.to.contain('kari@example.no').and.not.to.contain(c.link);
   });
 
   it('the same invitation calendar entry (UID) every time for one consultation; without a time, no calendar file', async () => {
@@ -311,6 +319,31 @@ describe('e-mail: invitations, reminders, receipts and member invitations throug
     expect(everyPart(mail!)).not.to.contain(created.code);
   });
 
+  it("a process that dies holding an e-mail: another sends it once the claim runs out, and the dead one's late word changes nothing", async () => {
+    await smtp.stop();
+    const at = clock + 86_400_000;
+    const c = await consultationAt(at);
+    const id = await server.services.email.enqueue(org.org.id, invitation(c, at, 'en'));
+    await outbox.pass();
+    // Due again; a process claims it (as the outbox does) and dies before it sends.
+    clock += 2 * RETRY_BASE_MS;
+    const redis = server.services.redis;
+    const member = (await redis.hget(keys.email(org.org.id, id), 'due'))!;
+    const claimed = (await runScript(redis, 'claimEmails', [keys.emailDue(org.org.id), keys.email(org.org.id, id), keys.consultation(org.org.id, c.id)], [clock, clock + 6000, 'dead-process', member])) as unknown as string[];
+    expect(claimed[1]).to.equal(member);
+    await smtp.start();
+    await outbox.pass();
+    expect(smtp.offered, 'not while the claim holds').to.equal(0);
+    clock += 6000;
+    await outbox.pass();
+    await smtp.waitFor(1);
+    expect(await runScript(redis, 'finishEmailAttempt', [keys.email(org.org.id, id), keys.emailDue(org.org.id)], [member, 'dead-process', clock, 'retry', clock, ''])).to.equal('lost');
+    clock += 10 * RETRY_BASE_MS;
+    await outbox.pass();
+    expect(smtp.offered).to.equal(1);
+    expect((await outbox.deliveriesOf(org.org.id, c.id))[0]).to.include({ status: 'sent' });
+  });
+
   it('two processes on one Redis deliver each e-mail once', async () => {
     const second = await startTestServer({ redis: server.redis, env: { SMTP_URL: smtp.url, SMTP_FROM: FROM, EMAIL_TIMEOUT_MS: '2000' } });
     try {
@@ -347,6 +380,74 @@ describe('e-mail off: a server without SMTP settings', function () {
       expect(await status.json()).to.deep.equal({ available: false, from: null });
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('e-mail across a restart (real SMTP server, Redis)', function () {
+  this.timeout(90_000);
+  it('an e-mail queued while the SMTP server was down is sent once by the process that started after', async () => {
+    const redis = await startRedis();
+    const smtp = await SmtpStandIn.create({ down: true });
+    const env = { SMTP_URL: smtp.url, SMTP_FROM: FROM, EMAIL_RETRY_BASE_MS: String(RETRY_BASE_MS) };
+    try {
+      const first = await startTestServer({ redis, env });
+      const org = await createOrganization(first.services, { name: 'Fjordklinikken' });
+      const { consultation, visitorLink } = await scheduleConsultation(first.services, { orgId: org.org.id, roomId: org.room.id, professionalId: org.professional.id, scheduledAt: null });
+      const id = await first.services.email.enqueue(org.org.id, { kind: 'consultation-invitation', consultationId: consultation.id, to: 'kari@example.no', language: 'nb', scheduledAt: null, link: visitorLink });
+      await (first.services.email as EmailOutbox).pass();
+      await first.close();
+      await smtp.start();
+      const second = await startTestServer({ redis, env });
+      try {
+        const outbox = second.services.email as EmailOutbox;
+        outbox.now = () => Date.now() + 2 * RETRY_BASE_MS;
+        await smtp.waitFor(1);
+        await outbox.pass();
+        expect(smtp.received.map((m) => m.messageId)).to.deep.equal([`<${id}@127.0.0.1>`]);
+        expect((await outbox.deliveriesOf(org.org.id, consultation.id))[0]).to.include({ status: 'sent' });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await smtp.stop();
+      await redis.stop();
+    }
+  });
+});
+
+describe('e-mail settings', () => {
+  const base = { PUBLIC_ORIGIN: 'https://video.example.no', REDIS_URL: 'redis://127.0.0.1:6379', ADDRESS_HASH_KEY: 'k'.repeat(32), DATA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
+  const problem = (env: Record<string, string>) => {
+    try {
+      loadConfig({ ...base, ...env });
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+
+  it('take an SMTP server as one URL or as its parts, with a sender; a half-given one stops the start, naming what is missing', () => {
+    expect(problem({ SMTP_URL: 'smtps://user:pw@smtp.example.no', SMTP_FROM: FROM })).to.equal(null);
+    expect(problem({ SMTP_HOST: 'smtp.example.no', SMTP_PORT: '587', SMTP_USER: 'u', SMTP_PASSWORD: 'p', SMTP_FROM: FROM })).to.equal(null);
+    expect(problem({ SMTP_HOST: 'smtp.example.no' })).to.contain('SMTP_FROM');
+    expect(problem({ SMTP_FROM: FROM })).to.contain('SMTP_FROM');
+    expect(problem({ SMTP_URL: 'smtp://a.example', SMTP_HOST: 'b.example', SMTP_FROM: FROM })).to.contain('SMTP_URL');
+    expect(problem({ SMTP_HOST: 'smtp.example.no', SMTP_USER: 'u', SMTP_FROM: FROM })).to.contain('SMTP_USER and SMTP_PASSWORD');
+    expect(problem({ SMTP_URL: 'https://smtp.example.no', SMTP_FROM: FROM })).to.contain('SMTP_URL');
+  });
+
+  it('read the password (or the whole URL) from a file, like every setting (<NAME>_FILE), and never print it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consult-smtp-'));
+    try {
+      const file = path.join(dir, 'smtp-password');
+      fs.writeFileSync(file, 's3cret-smtp-password\n', { mode: 0o600 });
+      const config = loadConfig({ ...base, SMTP_HOST: 'smtp.example.no', SMTP_USER: 'u', SMTP_PASSWORD_FILE: file, SMTP_FROM: FROM });
+      expect(config.SMTP_PASSWORD).to.equal('s3cret-smtp-password');
+      const both = problem({ SMTP_HOST: 'smtp.example.no', SMTP_USER: 'u', SMTP_PASSWORD: 'x', SMTP_PASSWORD_FILE: file, SMTP_FROM: FROM });
+      expect(both).to.contain('SMTP_PASSWORD_FILE').and.not.to.contain('s3cret');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
