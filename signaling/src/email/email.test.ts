@@ -185,6 +185,34 @@ describe('e-mail: invitations, reminders, receipts and member invitations throug
     expect(await outbox.deliveriesOf(org.org.id, c.id)).to.deep.equal([]);
   });
 
+  it('queueing an e-mail is one Redis round trip (counted at our client; a pipeline is one)', async () => {
+    const c = await consultationAt(null);
+    const redis = server.services.redis as unknown as { sendCommand: (cmd: { name: string }, stream?: object) => unknown };
+    const original = redis.sendCommand;
+    /** The commands of each round trip (a pipeline's share one stream). */
+    const trips: string[][] = [];
+    const tripOf = new WeakMap<object, string[]>();
+    redis.sendCommand = function (this: unknown, cmd, stream) {
+      let trip = stream ? tripOf.get(stream) : undefined;
+      if (!trip) {
+        trips.push((trip = []));
+        if (stream) tripOf.set(stream, trip);
+      }
+      trip.push(cmd.name);
+      return original.call(this, cmd, stream);
+    };
+    try {
+      await server.services.email.enqueue(org.org.id, invitation(c, null, 'en'));
+    } finally {
+      redis.sendCommand = original;
+    }
+    // (A delivery pass the enqueue set off may have begun meanwhile: its reads are not the enqueue's.)
+    const writes = trips.filter((t) => t.some((name) => name === 'evalsha' || name === 'eval' || name === 'zadd'));
+    expect(writes, JSON.stringify(trips)).to.have.length(1);
+    expect(writes[0]).to.include('zadd').and.to.satisfy((names: string[]) => names.includes('evalsha') || names.includes('eval'));
+    await smtp.waitFor(1);
+  });
+
   it('the same dedupe key twice queues one e-mail', async () => {
     const at = clock + 86_400_000;
     const c = await consultationAt(at);
