@@ -128,7 +128,7 @@ export class EmailOutbox implements EmailSender {
     const body = this.cipher.encrypt(JSON.stringify({ ...message, to: to.data }), fieldContext.emailBody(orgId, id));
     const scriptKeys = [keys.organization(orgId), keys.email(orgId, id), keys.emails(orgId), keys.emailDue(orgId)];
     if (consultationId) scriptKeys.push(keys.consultationEmails(orgId, consultationId));
-    // Hashed: a key may name a consultation, and the key outlives nothing but needs to say nothing either.
+    // Hashed: a dedupe key may name a consultation; as stored, it names nothing.
     if (options.dedupeKey) scriptKeys.push(keys.emailDedupe(orgId, createHash('sha256').update(options.dedupeKey).digest('base64url')));
     const [answer] = await Promise.all([
       runScript(this.redis, 'enqueueEmail', scriptKeys, [id, now, member, message.kind, consultationId, body, consultationId ? '1' : '', options.dedupeKey ? '1' : '', dropIfClosed ? '1' : '']) as unknown as Promise<string[]>,
