@@ -17,6 +17,7 @@ import { SecondFactorCheck, SecondFactorSetup } from './account/SecondFactor.tsx
 import { OrganizationAdmin } from './admin/OrganizationAdmin.tsx';
 import { AuditLogPage } from './audit/AuditLogPage.tsx';
 import { SmsSettings } from './settings/SmsSettings.tsx';
+import { EmailSettings } from './settings/EmailSettings.tsx';
 import { BankIdLink } from './account/BankIdLink.tsx';
 import { HistoryList } from './history/HistoryList.tsx';
 import { LoginForm } from './login/LoginForm.tsx';
@@ -319,6 +320,7 @@ export function DashboardApp() {
             ) : view === 'settings' ? (
               <>
                 <SmsSettings />
+                {me.professional.role === 'admin' && <EmailSettings />}
                 <BankIdLink />
               </>
             ) : (

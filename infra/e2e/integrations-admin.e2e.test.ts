@@ -76,4 +76,17 @@ describe('integrations on the admin’s Organization page (real Chromium, Redis)
     const page = await fetch(`${server.url}/r/${org.room.slug}`);
     expect(page.headers.get('content-security-policy')).to.contain('frame-ancestors https://ehr.example.com https://journal.example.no:8443');
   });
+
+  it('the settings page tells an admin that this server sends no e-mail, and what its operator sets', async () => {
+    const adminMember = await addMember(suite.server.services, suite.org.org.id, { name: 'Ada Admin', role: 'admin' });
+    const admin = await suite.scene.professionalLogsIn(undefined, adminMember);
+    await admin.getByRole('button', { name: 'Settings' }).click();
+    await admin.getByRole('heading', { name: 'E-mail' }).waitFor();
+    await admin.getByText(/E-mail is off on this server: nothing is sent by e-mail\. To turn it on, the server's operator sets SMTP_URL .* and SMTP_FROM/).waitFor();
+    // Not for a professional who is not an admin (the server's setup is the admins' business).
+    const pro = await suite.scene.professionalLogsIn();
+    await pro.getByRole('button', { name: 'Settings' }).click();
+    await pro.getByRole('heading', { name: 'SMS when someone arrives' }).waitFor();
+    expect(await pro.getByRole('heading', { name: 'E-mail' }).count()).to.equal(0);
+  });
 });

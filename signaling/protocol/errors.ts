@@ -23,6 +23,8 @@ export const ErrorCode = {
   smsUnavailable: 'sms_unavailable',
   /** This server has no SMTP server set up. */
   emailUnavailable: 'email_unavailable',
+  /** Not an e-mail address (the forms and the server check it with the one `email` schema in common.ts). */
+  emailInvalid: 'email_invalid',
   /** The e-mail address already belongs to a member. */
   emailTaken: 'email_taken',
   csrf: 'csrf_failed',
@@ -90,6 +92,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   invalid_code: 401,
   room_not_empty: 409,
   email_taken: 409,
+  email_invalid: 400,
   sms_unavailable: 503,
   email_unavailable: 503,
   csrf_failed: 403,

@@ -151,6 +151,8 @@ export interface InvitationCreated {
    */
   code: string;
   expiresAt: number;
+  /** The link also went to the invited address by e-mail (the code never does: a mailbox alone is not enough). */
+  emailed?: boolean;
 }
 
 /** POST /api/invitations/lookup (what the link is for), POST /api/invitations/accept */
@@ -272,6 +274,14 @@ export const smsPhoneRequest = z.strictObject({ phone: phoneNumber, language: la
 export const smsCodeRequest = z.strictObject({ code: z.string().trim().regex(/^\d{6}$/) });
 
 /** GET /api/settings/sms */
+/** GET /api/admin/email: whether this server sends e-mail (SMTP set up by its operator), and as whom. */
+export interface EmailStatus {
+  /** False: no SMTP server is set up (SMTP_URL or SMTP_HOST, and SMTP_FROM); nothing is e-mailed. */
+  available: boolean;
+  /** The sender the e-mails carry, when available. */
+  from: string | null;
+}
+
 export interface SmsSettingsInfo {
   /** False: this server has no SMS provider; the page says so. */
   available: boolean;

@@ -81,6 +81,28 @@ const schema = z
     TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{7,14}|MG[0-9a-fA-F]{32})$/).optional(),
     /** Where Twilio's REST API is reached: a local stand-in in tests, or an egress proxy. */
     TWILIO_API_BASE_URL: z.url().optional(),
+    /**
+     * E-mail (invitations, reminders, receipts, member invitations) through an SMTP server, per deployment:
+     * SMTP_URL (smtp://user:password@host:587, or smtps://... for TLS from the start), or SMTP_HOST with
+     * SMTP_PORT, SMTP_SECURE, SMTP_USER and SMTP_PASSWORD; and SMTP_FROM, the sender ("Clinic video
+     * <no-reply@clinic.example>"). Without them e-mail is off (the settings page says so).
+     */
+    SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, { error: 'smtp://[user:password@]host[:port] or smtps://...' }).optional(),
+    SMTP_HOST: z.string().regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/, { error: 'a host name or address' }).optional(),
+    SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+    SMTP_SECURE: bool.optional(),
+    SMTP_USER: z.string().min(1).optional(),
+    SMTP_PASSWORD: z.string().min(1).optional(),
+    SMTP_FROM: z.string().trim().min(3).max(254).regex(/^[^\u0000-\u001f]*@[^\u0000-\u001f]*$/, { error: 'an address, optionally with a name: "Clinic video <no-reply@clinic.example>"' }).optional(),
+    /** The first retry of an e-mail the SMTP server did not take waits about this long; each next one twice as long (at most an hour). */
+    EMAIL_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
+    /** An e-mail not taken by the SMTP server for this long (from when it was queued) is marked failed. */
+    EMAIL_GIVE_UP_AFTER_MS: z.coerce.number().int().min(1000).max(7 * 86_400_000).default(86_400_000),
+    /** One SMTP conversation, at most (connecting, greeting, sending). */
+    EMAIL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(30_000),
+    /** E-mails being sent at once by this process (0: this process only queues them; others send). */
+    EMAIL_CONCURRENCY: z.coerce.number().int().min(0).max(100).default(4),
     /** At most one arrival SMS per professional per this many seconds. */
     SMS_ALERT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
     /**
@@ -281,6 +303,11 @@ const schema = z
   .refine((c) => new Set([!!c.STRIPE_SECRET_KEY, !!c.STRIPE_PUBLISHABLE_KEY, !!c.STRIPE_WEBHOOK_SECRET]).size === 1, {
     error: 'STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET go together',
   })
+  .refine((c) => !(c.SMTP_URL && c.SMTP_HOST), { path: ['SMTP_URL'], error: 'give the SMTP server as SMTP_URL or as SMTP_HOST (and its parts), not both' })
+  .refine((c) => !(c.SMTP_URL || c.SMTP_HOST) || !!c.SMTP_FROM, { path: ['SMTP_FROM'], error: 'SMTP_FROM (the sender address) is required with an SMTP server' })
+  .refine((c) => !c.SMTP_FROM || !!(c.SMTP_URL || c.SMTP_HOST), { path: ['SMTP_FROM'], error: 'SMTP_FROM needs an SMTP server (SMTP_URL or SMTP_HOST)' })
+  .refine((c) => !!c.SMTP_USER === !!c.SMTP_PASSWORD, { path: ['SMTP_USER'], error: 'SMTP_USER and SMTP_PASSWORD go together' })
+  .refine((c) => !(c.SMTP_URL && (c.SMTP_PORT || c.SMTP_SECURE !== undefined || c.SMTP_USER)), { path: ['SMTP_URL'], error: 'SMTP_PORT, SMTP_SECURE, SMTP_USER and SMTP_PASSWORD go with SMTP_HOST (SMTP_URL carries them)' })
   .refine((c) => !!c.TLS_CERT_FILE === !!c.TLS_KEY_FILE, { error: 'TLS_CERT_FILE and TLS_KEY_FILE go together' });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -296,6 +323,8 @@ export const SECRET_SETTINGS = [
   'DATA_ENCRYPTION_KEYS',
   'IDENTITY_HASH_KEY',
   'TWILIO_AUTH_TOKEN',
+  'SMTP_URL',
+  'SMTP_PASSWORD',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'TURN_SECRET',

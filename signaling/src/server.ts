@@ -67,7 +67,9 @@ import { apiKeyRoutes } from './api/api-key-routes.ts';
 import { apiV1 } from './api/api-v1.ts';
 import { professionalLinkApiRoute } from './embedding/professional-link-api.ts';
 import { Embedding } from './embedding/embedding.ts';
-import { EmailOff } from './email/email-sender.ts';
+import { emailFromConfig, EmailOutbox } from './email/email-outbox.ts';
+import { receiptOnPayment } from './email/receipts.ts';
+import { emailRoutes } from './email/email-routes.ts';
 import { embeddingRoutes } from './embedding/embedding-routes.ts';
 import { frameAncestors } from './embedding/embed-origins.ts';
 import { attachEmbeddedProfessionalNamespace, type EmbeddedProfessionalNamespace } from './embedding/embedded-professional-socket.ts';
@@ -153,13 +155,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
   const fieldCipher = FieldCipher.fromSetting(config.DATA_ENCRYPTION_KEYS);
   const events = new ConsultationEvents(redis, fieldCipher, log);
+  const organizations = new OrganizationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY);
   const services: Services = {
     config,
     log,
     redis,
     media,
     notify,
-    organizations: new OrganizationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
+    organizations,
     waitingRoom: new WaitingRoomStore(redis, fieldCipher, (orgId, fields) => readVisitorIdentity({ fieldCipher, log }, orgId, fields)),
     calls: new CallStore(redis),
     sessions: new SessionStore(redis, idleMs, config.SESSION_MAX_HOURS * 3600_000),
@@ -174,13 +177,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     webhooks: new Webhooks(redis, fieldCipher, config, log),
     apiKeys: new ApiKeyStore(redis),
     embedding: new Embedding(redis, config),
-    email: new EmailOff(),
+    email: emailFromConfig(redis, fieldCipher, organizations, config, log),
     lifecycle,
     readiness: new Readiness(redis, media, lifecycle),
   };
   // Hearing an event only adds it to the outbox (one round trip); delivery runs beside, in every process.
   services.events.subscribe((event) => services.webhooks.outbox.enqueue(event));
+  services.events.subscribe(receiptOnPayment(services));
   services.webhooks.outbox.start();
+  if (services.email instanceof EmailOutbox) services.email.start();
   services.audit.anchors.start();
   const callService = new CallService(services);
   const stopper = new GracefulStop(services, io, callService);
@@ -228,6 +233,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(bankIdAdminRoutes(services, bankId));
   app.use(paymentRoutes(services));
   app.use(adminPaymentRoutes(services));
+  app.use(emailRoutes(services));
   app.use(privacyRoutes(services));
   app.use(auditRoutes(services));
   app.use(webhookRoutes(services));
@@ -260,6 +266,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await metricsServer?.close();
       await purge.stop();
       await services.webhooks.outbox.stop();
+      if (services.email instanceof EmailOutbox) await services.email.stop();
       await presence.close();
       services.audit.anchors.stop();
       callService.close();

@@ -140,7 +140,12 @@ function Members({ members, selfId, act, onSecret }: {
     void act(async () => {
       const created = await api<InvitationCreated>('POST', '/api/admin/invitations', { name, email, role });
       onSecret([
-        { label: t('admin.invitationLink', { name }), value: created.invitationUrl, kind: 'link', copyLabel: t('admin.copyLink') },
+        {
+          label: created.emailed ? t('admin.invitationLinkEmailed', { name, email }) : t('admin.invitationLink', { name }),
+          value: created.invitationUrl,
+          kind: 'link',
+          copyLabel: t('admin.copyLink'),
+        },
         { label: t('admin.invitationCode', { name }), value: grouped(created.code), kind: 'code', copyLabel: t('admin.copyCode') },
       ]);
       setName('');

@@ -10,6 +10,7 @@ import {
   id,
   invitationRequest,
   invitationLookupRequest,
+  languageFromAcceptLanguage,
   organizationSettingsUpdate,
   roomRequest,
   roomUpdate,
@@ -92,7 +93,17 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     const { token, code, expiresAt } = await invitations.create(orgOf(res), body);
     await audit(res, 'member_invited', body.role);
     // The secret travels in the fragment: browsers do not send it to any server, so it reaches no log.
-    const created: InvitationCreated = { invitationUrl: `${s.config.PUBLIC_ORIGIN}/dashboard/#invitation=${token}`, code, expiresAt };
+    const invitationUrl = `${s.config.PUBLIC_ORIGIN}/dashboard/#invitation=${token}`;
+    // The link by e-mail too, in the admin's language (the code stays with the admin, to pass on another way).
+    let emailed = false;
+    if (s.email.available) {
+      const language = languageFromAcceptLanguage(req.headers['accept-language']);
+      emailed = await s.email.enqueue(orgOf(res), { kind: 'member-invitation', to: body.email, language, link: invitationUrl, expiresAt }).then(
+        () => true,
+        (err: Error) => (s.log.warn({ orgId: orgOf(res), err: err.message }, 'member invitation: could not queue the e-mail'), false),
+      );
+    }
+    const created: InvitationCreated = { invitationUrl, code, expiresAt, emailed };
     res.status(201).json(created);
   });
 

@@ -131,4 +131,6 @@ export const fieldContext = {
   webhookSecret: (orgId: string, endpointId: string, field: 'secret' | 'previousSecret') => `webhook:${orgId}:${endpointId}:${field}`,
   /** A consultation event's body (it holds the EHR's reference): in the outbox, then in each delivery. */
   webhookBody: (orgId: string, where: 'event' | 'delivery', id: string) => `webhook-${where}:${orgId}:${id}:body`,
+  /** An e-mail waiting to go or sent (its address, its link, its language): the whole message, one field. */
+  emailBody: (orgId: string, messageId: string) => `email:${orgId}:${messageId}:body`,
 };

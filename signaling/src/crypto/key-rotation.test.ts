@@ -10,6 +10,7 @@ import { WebhookStore } from '../webhooks/webhook-store.ts';
 import { appendOldFormEntry } from '../test-support/audit-old-form.ts';
 import { dumpRedis } from '../test-support/redis-dump.ts';
 import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
+import { freePort } from '../test-support/free-port.ts';
 import { addMember, ask, cookiePairOf, createOrganization, login, memberApi, postJson, professionalSocket, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
 import { verifyAuditChain } from '../audit/audit-verify.ts';
 import { FieldCipher } from './field-cipher.ts';
@@ -32,7 +33,8 @@ describe('keys:rotate under load (real servers, Redis, the operator command)', f
   let redis: TestRedis;
   const servers: TestServer[] = [];
   const start = async (dataKeys: string) => {
-    const server = await startTestServer({ redis, env: { DATA_ENCRYPTION_KEYS: dataKeys, JOIN_LIMIT_PER_MINUTE: '10000' } });
+    // An SMTP server that never answers: e-mail waits in the outbox, sealed.
+    const server = await startTestServer({ redis, env: { DATA_ENCRYPTION_KEYS: dataKeys, JOIN_LIMIT_PER_MINUTE: '10000', SMTP_URL: `smtp://127.0.0.1:${closedPort}`, SMTP_FROM: 'Clinic <no-reply@clinic.example>' } });
     servers.push(server);
     return server;
   };
@@ -42,8 +44,10 @@ describe('keys:rotate under load (real servers, Redis, the operator command)', f
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
     );
 
+  let closedPort: number;
   before(async () => {
     redis = await startRedis();
+    closedPort = await freePort();
   });
   after(async () => {
     for (const server of servers) await server.close().catch(() => {});
@@ -75,7 +79,7 @@ describe('keys:rotate under load (real servers, Redis, the operator command)', f
 
     // And every other kind of sealed field: a BankID broker's client secret, a webhook endpoint's signing
     // secret and a delivery's body, a consultation's EHR reference and prefill, an access code's label, and
-    // a second factor being set up in a login session.
+    // a second factor being set up in a login session, and an e-mail waiting to go (its address, its link).
     await new BankIdSettingsStore(before.redis.client, before.services.fieldCipher).set(org.org.id, {
       issuer: 'https://broker.example.no', clientId: 'clinic', clientSecret: 'broker-client-secret', acrValues: ['urn:grn:authn:no:bankid:substantial'], collectNationalId: true, memberLogin: false,
     });
@@ -86,6 +90,7 @@ describe('keys:rotate under load (real servers, Redis, the operator command)', f
       { orgId: org.org.id, roomId: org.room.id, professionalId: org.professional.id, scheduledAt: null, externalReference: 'EHR-4711', prefill: { name: 'Kari Forhånd', phone: '+4798765432' } },
       86_400_000,
     );
+    await before.services.email.enqueue(org.org.id, { kind: 'consultation-invitation', consultationId: consultation.id, to: 'kari.forhand@example.no', language: 'nb', scheduledAt: null, link: 'https://video.example.no/c/x' });
     const other = await createOrganization(before.services);
     await before.services.organizations.setCheckIn(other.org.id, other.room.id, { ...DEFAULT_CHECK_IN, pseudonymous: true });
     const made = await (await memberApi(before, other.org.id, other.professional.id)).call('POST', '/api/access-codes', { roomId: other.room.id, label: 'Gunnhild kl 14', validHours: 2 });
@@ -161,7 +166,7 @@ describe('keys:rotate under load (real servers, Redis, the operator command)', f
       }
     }
     expect(sealedHashFields).to.be.greaterThan(2 * written.size);
-    expect([...sealedKinds].sort()).to.deep.equal(['access-code', 'audit-addresses', 'bankid', 'consultation', 'pro', 'session', 'visitor', 'webhook', 'webhook-delivery']);
+    expect([...sealedKinds].sort()).to.deep.equal(['access-code', 'audit-addresses', 'bankid', 'consultation', 'email', 'pro', 'session', 'visitor', 'webhook', 'webhook-delivery']);
     expect(denied.size).to.be.greaterThan(3);
     // The audit log's client addresses (the members' logins) are kept beside the chain: re-sealed like the rest.
     const entries = await redis.client.xrange(keys.audit(org.org.id), '-', '+');
@@ -189,6 +194,7 @@ describe('keys:rotate under load (real servers, Redis, the operator command)', f
     const verified = await verifyAuditChain(onlyNew.redis.client, org.org.id, [], Date.now(), onlyNew.services.fieldCipher);
     expect(verified.problems).to.deep.equal([]);
     expect(verified.addressesChecked).to.be.greaterThan(2);
+    expect(await onlyNew.services.email.recipientOf(org.org.id, consultation.id)).to.deep.equal({ to: 'kari.forhand@example.no', language: 'nb' });
     const pro = await professionalSocket(onlyNew, again.cookie);
     const list = await ask(pro, 'queue:list', {});
     expect(list.ok && list.visitors.map((v) => v.name).filter((n) => n.startsWith('Besøkende'))).to.have.length.greaterThan(10);

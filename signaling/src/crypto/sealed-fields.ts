@@ -39,6 +39,8 @@ export function contextOfHashField(key: string, field: string, hash: Readonly<Re
       return hasId && (field === 'secret' || field === 'previousSecret') ? fieldContext.webhookSecret(orgId, id, field) : null;
     case 'webhook-delivery':
       return hasId && field === 'body' ? fieldContext.webhookBody(orgId, 'delivery', id) : null;
+    case 'email':
+      return hasId && field === 'body' ? fieldContext.emailBody(orgId, id) : null;
     case 'access-code':
       return hasId && field === 'label' ? fieldContext.accessCodeLabel(orgId, key) : null;
     case 'session':

@@ -7,6 +7,7 @@ import type { Services } from '../services.ts';
 import { socketRooms } from '../socket/types.ts';
 import { ErasureLedger } from '../backup/erasure-ledger.ts';
 import { markRewriteDue } from '../backup/redis-files.ts';
+import { forgetConsultationEmails } from '../email/email-outbox.ts';
 
 /** How many visitors a search reads at most (newest first), and how many it answers. */
 const SEARCH_SCAN = 5_000;
@@ -125,7 +126,7 @@ export class VisitorRecords {
 /**
  * What an erasure does in Redis, also run by a restore for the visitors erased since its snapshot: the
  * visitor's record, messages and payment link, every index entry and call member naming them, what their
- * consultation and webhook deliveries held of them. The erasure ledger records it (a keyed hash of the id),
+ * consultation, its e-mails and webhook deliveries held of them. The erasure ledger records it (a keyed hash of the id),
  * and Redis's own files are rewritten soon after (the purge job), so the erased data leaves them too.
  */
 export async function eraseVisitorRecords(s: Pick<Services, 'redis' | 'config' | 'consultations' | 'webhooks'>, orgId: string, visitorId: string, now = Date.now()): Promise<void> {
@@ -150,6 +151,8 @@ export async function eraseVisitorRecords(s: Pick<Services, 'redis' | 'config' |
   // The consultation stays (its EHR made it and tracks its state) but forgets who came; the webhook
   // deliveries about them (sealed, naming them) go.
   if (consultationId) await s.consultations.forgetVisitor(orgId, consultationId, visitorId);
+  // The e-mails to them (their address, their link) and the records of what became of those go too.
+  if (consultationId) await forgetConsultationEmails(s.redis, orgId, consultationId);
   await s.webhooks.store.forgetVisitor(orgId, visitorId);
   // (HSET on a call that expired meanwhile would make a record without TTL.)
   for (const callId of listOf(callIds)) if ((await s.redis.pttl(keys.call(orgId, callId))) === -1) await s.redis.del(keys.call(orgId, callId));

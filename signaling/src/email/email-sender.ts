@@ -25,6 +25,26 @@ export type EmailMessage =
       link: string;
       /** Which reminder: how many minutes before the consultation it was due. */
       minutesBefore: number;
+    }
+  | {
+      /** A card payment for a consultation was settled: what was paid, when, to whom. */
+      kind: 'payment-receipt';
+      consultationId: string;
+      to: string;
+      language: Language;
+      /** In the currency's minor unit (øre, cents), as Stripe counts it. */
+      amount: number;
+      /** ISO 4217, e.g. NOK. */
+      currency: string;
+      paidAt: number;
+    }
+  | {
+      /** An admin invited someone to join the organization: the link (the code goes another way). */
+      kind: 'member-invitation';
+      to: string;
+      language: Language;
+      link: string;
+      expiresAt: number;
     };
 
 /**
@@ -39,13 +59,18 @@ export interface EmailSender {
   enqueue(orgId: string, message: EmailMessage, options?: { dedupeKey?: string }): Promise<string>;
   /** What became of a consultation's e-mails, oldest first (for the professional's view of it). */
   deliveriesOf(orgId: string, consultationId: string): Promise<EmailDelivery[]>;
+  /** The address and language a consultation's visitor was last written to (their receipt goes there), or null. */
+  recipientOf(orgId: string, consultationId: string): Promise<{ to: string; language: Language } | null>;
 }
 
 export interface EmailDelivery {
   messageId: string;
   kind: EmailMessage['kind'];
-  /** `failed`: the SMTP server refused it, or was down through every retry. */
-  status: 'queued' | 'sent' | 'failed';
+  /**
+   * `failed`: the SMTP server refused it, or was down through every retry. `dropped`: not sent, because
+   * its consultation was cancelled or had ended by the time it would have gone.
+   */
+  status: 'queued' | 'sent' | 'failed' | 'dropped';
   /** When it reached that status (ms). */
   at: number;
 }
@@ -59,4 +84,8 @@ export class EmailOff implements EmailSender {
   async deliveriesOf(): Promise<EmailDelivery[]> {
     return [];
   }
+  async recipientOf(): Promise<null> {
+    return null;
+  }
+
 }

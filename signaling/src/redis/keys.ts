@@ -117,6 +117,20 @@ export const keys = {
   webhookDeliveries: (orgId: string) => `${tag(orgId)}:webhook-deliveries`,
 
   /**
+   * Hash: one e-mail (its kind, status, attempts; the message itself, address and link included, as
+   * field-cipher ciphertext). Kept the organization's retention from when it was queued.
+   */
+  email: (orgId: string, messageId: string) => `${tag(orgId)}:email:${messageId}`,
+  /** Sorted set: the organization's e-mails by when they were queued (trimmed by retention). */
+  emails: (orgId: string) => `${tag(orgId)}:emails`,
+  /** Sorted set: the e-mails about one consultation by when they were queued (what became of them). */
+  consultationEmails: (orgId: string, consultationId: string) => `${tag(orgId)}:consultation-emails:${consultationId}`,
+  /** Sorted set: `<messageId>:<consultationId or ''>` -> when the e-mail is next to be tried (or its claim runs out). */
+  emailDue: (orgId: string) => `${tag(orgId)}:email-due`,
+  /** An e-mail queued under a dedupe key (by a hash of the key): its message id, so the same key queues once. */
+  emailDedupe: (orgId: string, keyHash: string) => `${tag(orgId)}:email-dedupe:${keyHash}`,
+
+  /**
    * A single-use professional link (embedding/), by the hash of its secret: the consultation and member it
    * logs in, until when. Taken with GETDEL at its one use; expires after 60 s.
    */
@@ -156,6 +170,11 @@ export const keys = {
   webhookOutbox: () => '{webhooks}:outbox',
   /** Sorted set: `<orgId>:<deliveryId>` -> when its next try is due. */
   webhookRetries: () => '{webhooks}:retries',
+  /**
+   * Sorted set: organization id -> when it next has an e-mail due (its own `email-due` holds which), so
+   * every process finds the work without reading every organization. Organization ids only.
+   */
+  emailOrganizations: () => '{email}:orgs',
 };
 
 /**
@@ -184,6 +203,11 @@ export const RETAINED_KEY_KINDS = [
   'webhook-attempts',
   'webhook-deliveries',
   'sms-sent',
+  'email',
+  'emails',
+  'consultation-emails',
+  'email-due',
+  'email-dedupe',
 ];
 
 /** The organization a key belongs to and its kind (`{org:<id>}:<kind>[:...]`), or null for a global key. */
@@ -224,4 +248,6 @@ export const PERMANENT_KEY_PATTERNS = [
   /^\{org:[0-9a-f]+\}:webhook:[0-9a-f]+$/,
   /^\{org:[0-9a-f]+\}:webhooks$/,
   /^\{webhooks\}:(outbox|retries)$/,
+  // Which organizations have e-mail due: organization ids only.
+  /^\{email\}:orgs$/,
 ];

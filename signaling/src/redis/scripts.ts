@@ -6,6 +6,7 @@ import { EVENTS_SCRIPTS } from '../events/events-scripts.ts';
 import { WEBHOOK_SCRIPTS } from '../webhooks/webhook-scripts.ts';
 import { CONSULTATION_SCRIPTS } from '../consultations/consultation-scripts.ts';
 import { KEY_ROTATION_SCRIPTS } from '../crypto/key-rotation.ts';
+import { EMAIL_SCRIPTS } from '../email/email-scripts.ts';
 
 /*
  * The state changes that touch several keys run as Lua scripts, so they are atomic: two professionals
@@ -439,6 +440,7 @@ const SCRIPTS = {
   ...WEBHOOK_SCRIPTS,
   ...CONSULTATION_SCRIPTS,
   ...KEY_ROTATION_SCRIPTS,
+  ...EMAIL_SCRIPTS,
 } as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
 
 export type ScriptName = keyof typeof SCRIPTS;

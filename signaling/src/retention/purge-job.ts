@@ -116,6 +116,8 @@ export class PurgeJob {
         removals.zremrangebyscore(keys.visitors(orgId), '-inf', before);
         // Webhook deliveries are listed 30 days, or the retention if shorter (each delivery expires so too).
         removals.zremrangebyscore(keys.webhookDeliveries(orgId), '-inf', `(${now - Math.min(retention, WEBHOOK_DELIVERY_KEEP_MS)}`);
+        // E-mails sent or tried, by when they were queued (each record expires so too).
+        removals.zremrangebyscore(keys.emails(orgId), '-inf', before);
         // Consultations are scored by their time (scheduled, else created), from which their retention counts.
         removals.zremrangebyscore(keys.consultations(orgId), '-inf', before);
         removals.zrangebyscore(keys.consultationReferences(orgId), '-inf', before, 'LIMIT', 0, 100);

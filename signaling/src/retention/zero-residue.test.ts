@@ -9,6 +9,7 @@ import { confirmAsBrowser, intentIdOf, startPayment } from '../test-support/paym
 import { dumpRedis } from '../test-support/redis-dump.ts';
 import { startTwilioStandIn } from '../test-support/twilio-stand-in.ts';
 import { TestReceiver } from '../webhooks/test-receiver.ts';
+import { SmtpStandIn } from '../test-support/smtp-stand-in.ts';
 import { keys } from '../redis/keys.ts';
 import { startStripeStandIn, TEST_CARDS, testStripeKeys, stripeEnv, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
 import {
@@ -34,7 +35,8 @@ const TWILIO = { sid: `AC${'1'.repeat(32)}`, token: 'twilio-test-auth-token-0000
 
 /*
  * The privacy promise, proven: a visitor with every kind of data (a consultation link, the form, a device
- * check, BankID with the national id, a card payment, messages, a call with technical data, audit entries)
+ * check, BankID with the national id, a card payment, messages, a call with technical data, audit entries,
+ * an invitation and a receipt by e-mail)
  * leaves nothing behind once the organization's retention has passed, or at once when erased: SCAN every
  * key and read every member of every set, sorted set, list, hash and stream. Only the bookkeeping record
  * of the payment (no name, no phone, no visitor) and audit entries naming the visitor by their opaque id
@@ -49,12 +51,14 @@ describe('zero residue after retention and after erasure (real server, Redis, me
   let org: TestOrganization;
   let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
   let receiver: TestReceiver;
+  let smtp: SmtpStandIn;
   let apiKey: string;
 
   before(async () => {
     stripe = await startStripeStandIn(stripeKeys);
     twilio = await startTwilioStandIn(TWILIO.sid, TWILIO.token);
     receiver = await TestReceiver.start();
+    smtp = await SmtpStandIn.create();
     ({ server, broker } = await startBankIdServer({
       RETENTION_TEST_MINIMUM_SECONDS: '1',
       ...stripeEnv(stripeKeys, stripe),
@@ -64,6 +68,8 @@ describe('zero residue after retention and after erasure (real server, Redis, me
       TWILIO_API_BASE_URL: twilio.url,
       WEBHOOK_ALLOWED_ADDRESS_RANGES: '127.0.0.0/8',
       WEBHOOK_ALLOW_PLAIN_HTTP: 'true',
+      SMTP_URL: smtp.url,
+      SMTP_FROM: 'Clinic <no-reply@clinic.example>',
     }));
     org = await createOrganization(server.services, { retentionSeconds: RETENTION_SECONDS });
     // The organization's EHR: an API key, and an endpoint that hears every event.
@@ -90,6 +96,7 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     await stripe?.close();
     await twilio?.close();
     await receiver?.close();
+    await smtp?.stop();
   });
 
   /** One visitor with every kind of data there is; answers what identifies them. */
@@ -106,6 +113,16 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     const consultation = (await made.json()) as { id: string; visitorLink: string };
     expect((await v1(`/api/v1/consultations/${consultation.id}/sms-invitation`, {})).status).to.equal(202);
     const invitationSid = `SM${String(twilio.sent.length).padStart(32, '0')}`;
+    // ...and by e-mail (the receipt for the card payment below goes to the same address).
+    const address = `${name.split(' ')[0]!.toLowerCase()}.${Math.random().toString(36).slice(2, 8)}@example.no`;
+    const emailId = await server.services.email.enqueue(org.org.id, {
+      kind: 'consultation-invitation',
+      consultationId: consultation.id,
+      to: address,
+      language: 'nb',
+      scheduledAt: null,
+      link: consultation.visitorLink,
+    });
     const link = linkTokenOf(consultation.visitorLink);
     const checkId = 'e'.repeat(32);
     await server.services.networkChecks.save(checkId, { rttMs: 30, lossPercent: 0, bitrateKbps: 800, rating: 'good', limitedBy: null, measuredAt: Date.now() });
@@ -155,13 +172,18 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     // The EHR heard it all (so there are delivery logs, sealed, to be kept 30 days at most).
     await receiver.waitFor((r) => r.some((x) => x.event.type === 'payment.captured' && (x.event.data as { visitorId?: string }).visitorId === visit.visitorId), 'payment.captured');
     expect(receiver.received.filter((x) => x.event.consultationId === consultation.id).map((x) => x.event.externalReference)).to.include(reference);
+    // Both e-mails went: the invitation, and the receipt for the payment.
+    const mailsTo = () => smtp.received.filter((m) => JSON.stringify(m.to).includes(address)).map((m) => m.subject);
+    for (let i = 0; i < 250 && mailsTo().length < 2; i++) await sleep(20);
+    expect(mailsTo(), 'invitation and receipt').to.have.length(2);
     return {
       visitorId: visit.visitorId,
       callId: admitted.callId,
       intentId,
       consultationId: consultation.id,
       invitationSid,
-      traces: [visit.visitorId, name, PHONE, PHONE.replace(/\s/g, ''), person.socialno, person.name, reference, link],
+      emailId,
+      traces: [visit.visitorId, name, PHONE, PHONE.replace(/\s/g, ''), person.socialno, person.name, reference, link, address],
     };
   }
 
@@ -172,6 +194,16 @@ describe('zero residue after retention and after erasure (real server, Redis, me
       deliveries: await redis.zrange(keys.webhookDeliveries(org.org.id), '0', '-1'),
       outbox: await redis.xlen(keys.webhookOutbox()),
       retries: await redis.zcard(keys.webhookRetries()),
+    };
+  }
+
+  /** What e-mail keeps about a consultation: its e-mails (sent-message records, the sealed addresses) and their indexes. */
+  async function emailResidue(consultationId: string, emailId: string) {
+    const redis = server.redis.client;
+    return {
+      ofConsultation: await server.services.email.deliveriesOf(org.org.id, consultationId),
+      record: await redis.exists(keys.email(org.org.id, emailId)),
+      inIndex: await redis.zscore(keys.emails(org.org.id), emailId),
     };
   }
 
@@ -199,6 +231,9 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     // The consultation, its reference index, the delivery logs and the outbox: gone too.
     expect(after.outsideAudit, 'the consultation').not.to.include(visitor.consultationId);
     expect(await webhookResidue(), 'webhook deliveries and outbox').to.deep.equal({ deliveries: [], outbox: 0, retries: 0 });
+    // The e-mails (their addresses, what became of them): gone, and no e-mail record of the organization left.
+    expect(await emailResidue(visitor.consultationId, visitor.emailId)).to.deep.equal({ ofConsultation: [], record: 0, inIndex: null });
+    expect(after.all, 'no e-mail record at all').not.to.match(/\}:(email|emails|consultation-emails|email-dedupe):?/);
     // What may stay: the payment's bookkeeping record, with no one in it...
     expect(after.bookkeeping).to.include(visitor.intentId);
     for (const trace of visitor.traces) expect(after.bookkeeping).not.to.include(trace);
@@ -220,6 +255,9 @@ describe('zero residue after retention and after erasure (real server, Redis, me
       const left = await webhookResidue();
       for (const id of left.deliveries) expect(await server.redis.client.hget(keys.webhookDelivery(org.org.id, id), 'visitorId')).not.to.equal(visitor.visitorId);
       expect(twilio.deleted).to.include(visitor.invitationSid);
+      // The e-mails to them (the invitation, the receipt) and their records: gone at once.
+      expect(await server.services.email.deliveriesOf(org.org.id, visitor.consultationId)).to.have.length(0);
+      expect(await emailResidue(visitor.consultationId, visitor.emailId)).to.deep.equal({ ofConsultation: [], record: 0, inIndex: null });
       // The consultation stays for its EHR (what became of it), without anyone's name, phone or id in it.
       const record = await server.redis.client.hgetall(keys.consultation(org.org.id, visitor.consultationId));
       expect(record.state).to.equal('ended');
