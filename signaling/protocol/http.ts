@@ -65,20 +65,13 @@ export interface RoomInfo {
    * waiting or in the call), \`ended\` (its call is over) or \`cancelled\`.
    */
   linkState?: ConsultationLinkState;
+  /** A cancelled consultation's link: whether its visitor cancelled it from the link, or the clinic did. */
+  cancelledBy?: 'visitor' | 'clinic';
   /** The organization's privacy page (a path), linked wherever the visitor is asked for personal data. */
   privacyPage: string;
 }
 
 export type ConsultationLinkState = 'open' | 'in_use' | 'ended' | 'cancelled';
-
-/** POST /api/consultations: a professional schedules a consultation in one of their rooms (no time: any time). */
-export const consultationRequest = z.strictObject({ roomId: id, scheduledAt: z.number().int().positive().optional() });
-export interface ConsultationCreated {
-  consultationId: string;
-  /** The visitor's private link; shown once to the professional, to send on. */
-  visitorLink: string;
-  scheduledAt: number | null;
-}
 
 /** POST /api/auth/login */
 export const loginRequest = z.strictObject({ email, password });

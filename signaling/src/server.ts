@@ -18,6 +18,8 @@ import { SecondFactorStore } from './auth/second-factor.ts';
 import { ConsultationStore } from './consultations/consultation-store.ts';
 import { SmsAlerts } from './alerts/sms-alerts.ts';
 import { SmsSender } from './alerts/sms-sender.ts';
+import { InvitationSms } from './consultations/invitation-sms.ts';
+import { ConsultationInvitations } from './consultations/invitations.ts';
 import { alertRoutes } from './alerts/alert-routes.ts';
 import { consultationRoutes } from './consultations/consultation-routes.ts';
 import { secondFactorRoutes } from './auth/second-factor-routes.ts';
@@ -180,6 +182,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   };
   // Hearing an event only adds it to the outbox (one round trip); delivery runs beside, in every process.
   services.events.subscribe((event) => services.webhooks.outbox.enqueue(event));
+  // The professionals' lists of upcoming consultations follow a booking or a cancellation (by anyone).
+  services.events.subscribe(async (event) => {
+    if ((event.type === 'consultation.created' || event.type === 'consultation.cancelled') && event.consultationId && event.data.roomId) {
+      notify.consultationChanged(event.organizationId, event.data.roomId, { consultationId: event.consultationId, ...(event.data.cancelledBy ? { cancelledBy: event.data.cancelledBy } : {}) });
+    }
+  });
   services.webhooks.outbox.start();
   services.audit.anchors.start();
   const callService = new CallService(services);
@@ -217,7 +225,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(authRoutes(services));
   app.use(secondFactorRoutes(services));
   app.use(historyRoutes(services));
-  app.use(consultationRoutes(services));
+  app.use(consultationRoutes(services, new ConsultationInvitations(services, new InvitationSms(services, smsSender))));
   app.use(accessCodeRoutes(services));
   app.use(alertRoutes(services, smsAlerts));
   app.use(dataRightsRoutes(services, new VisitorRecords(services, smsAlerts)));

@@ -47,7 +47,8 @@ return removed
 
 /**
  * KEYS: consultation, presence, then for each visitor who came with its link: their hash and their room's
- * waiting list. ARGV: now, the consultation's visitorIds as the caller read them to name those keys.
+ * waiting list. ARGV: now, the consultation's visitorIds as the caller read them to name those keys, who
+ * cancels ('visitor', 'member:<id>', 'api-key:<id>').
  * Refused while anyone of it is in a call; an ended one stays ended; cancelling again changes nothing.
  * Visitors waiting or still checking in leave the line ('cancelled'). Answers {'ok', removed visitor
  * ids...} or {reason}; {'visitors_changed'} (nothing changed) if a visitor checked in since the caller read
@@ -63,7 +64,7 @@ for i = 3, #KEYS, 2 do
   if redis.call('HGET', KEYS[i], 'state') == 'in_call' then return {'consultation_in_call'} end
 end
 if state == 'ended' then return {'consultation_closed'} end
-redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelledAt', ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelledAt', ARGV[1], 'cancelledBy', ARGV[3])
 local removed = {'ok'}
 for i = 3, #KEYS, 2 do
   local s = redis.call('HGET', KEYS[i], 'state')
@@ -79,8 +80,8 @@ return removed
 `;
 
 /**
- * A visitor of the consultation was erased: their id, the invitation SMS ids and the prefill (about them)
- * leave the consultation; the rest of it (times, the EHR's reference) stays. KEYS: consultation. ARGV: visitor id.
+ * A visitor of the consultation was erased: their id, the invitation SMS ids, the prefill and the address
+ * the invitation went to (about them) leave the consultation; the rest of it (times, the EHR's reference) stays. KEYS: consultation. ARGV: visitor id.
  */
 const forgetConsultationVisitor = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
@@ -90,7 +91,7 @@ for v in string.gmatch(redis.call('HGET', KEYS[1], 'visitorIds') or '', '([^,]+)
 end
 redis.call('HSET', KEYS[1], 'visitorIds', table.concat(kept))
 if redis.call('HGET', KEYS[1], 'visitorId') == ARGV[1] then redis.call('HDEL', KEYS[1], 'visitorId') end
-redis.call('HDEL', KEYS[1], 'smsIds', 'prefillName', 'prefillPhone')
+redis.call('HDEL', KEYS[1], 'smsIds', 'prefillName', 'prefillPhone', 'visitorEmail')
 return 'ok'
 `;
 
