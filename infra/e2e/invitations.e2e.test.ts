@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { dashboardDictionaries } from '../../dashboard/src/strings.ts';
-import { memberApi } from '../../signaling/src/test-support/test-server.ts';
+import { addMember, memberApi } from '../../signaling/src/test-support/test-server.ts';
 import { startTwilioStandIn } from '../../signaling/src/test-support/twilio-stand-in.ts';
 import { consultationSuite, passDeviceCheck } from './consultation.ts';
 
@@ -104,5 +104,21 @@ describe('invitations from the dashboard, cancelled from the visitor’s link (r
     const visitor = await suite.scene.page();
     await visitor.goto(link);
     await visitor.getByRole('heading', { name: 'This consultation was cancelled' }).waitFor();
+  });
+
+  it('an admin chooses the reminders on the Organization page', async () => {
+    const admin = await addMember(suite.server.services, suite.org.org.id, { role: 'admin' });
+    const page = await suite.scene.professionalLogsIn(undefined, admin);
+    await page.getByRole('button', { name: 'Organization' }).click();
+    const form = page.getByRole('form', { name: 'Reminders before a consultation' });
+    expect(await form.getByLabel('24 hours before').isChecked()).to.equal(true);
+    expect(await form.getByLabel('1 hour before').isChecked()).to.equal(true);
+    await form.getByLabel('1 hour before').uncheck();
+    await form.getByLabel('30 minutes before').check();
+    await form.getByRole('button', { name: 'Save reminders' }).click();
+    for (let i = 0; JSON.stringify((await suite.server.services.organizations.getOrganization(suite.org.org.id))?.reminderMinutes) !== '[1440,30]'; i++) {
+      expect(i, 'the reminders are saved').to.be.below(100);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
 });

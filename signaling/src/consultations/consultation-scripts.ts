@@ -95,7 +95,75 @@ redis.call('HDEL', KEYS[1], 'smsIds', 'prefillName', 'prefillPhone', 'visitorEma
 return 'ok'
 `;
 
+/**
+ * A consultation's reminders, planned once it is made (only if it still is scheduled: a cancellation that
+ * came first wins). KEYS: consultation, the organization's reminders. ARGV: ttl ms, the minutes list
+ * ('1440,60'), then member and due time pairs.
+ */
+const planReminders = `
+${KEEP}
+if redis.call('HGET', KEYS[1], 'state') ~= 'scheduled' then return 0 end
+redis.call('HSET', KEYS[1], 'reminders', ARGV[2])
+for i = 3, #ARGV, 2 do redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i]) end
+keep(KEYS[2], tonumber(ARGV[1]))
+return (#ARGV - 2) / 2
+`;
+
+/**
+ * Takes one due reminder for sending, so no other process sends it: only if the consultation is neither
+ * cancelled nor ended nor begun (its time not passed, its visitor not yet come), and this reminder was not sent. It is marked as being sent until
+ * `leaseUntil` and its index entry moves to then (should this process die while sending, another takes it
+ * over then); a cancellation waits until `sendingUntil` (the same lease on the server's own clock, where
+ * `now` may be a test's). KEYS: the organization's reminders, consultation. ARGV: member, minutes, now,
+ * leaseUntil, sendingUntil. Answers 'claimed', 'not_due' or 'dropped' (its entry gone).
+ */
+const claimReminder = `
+local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not due or tonumber(due) > tonumber(ARGV[3]) then return 'not_due' end
+local c = redis.call('HMGET', KEYS[2], 'state', 'scheduledAt', 'reminded:' .. ARGV[2])
+local state = c[1]
+local at = tonumber(c[2] or '')
+-- (A visitor already waiting or in the call needs no reminder either.)
+if state ~= 'scheduled' or (not at) or at <= tonumber(ARGV[3]) or c[3] == 'sent' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 'dropped'
+end
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
+redis.call('HSET', KEYS[2], 'reminded:' .. ARGV[2], 'sending:' .. ARGV[5])
+return 'claimed'
+`;
+
+/**
+ * How a claimed reminder went. KEYS: the organization's reminders, consultation. ARGV: member, minutes,
+ * outcome: 'sent' (done), 'sms' (its SMS went; not again on a retry), or the time to try again (a
+ * channel failed). A retry of a consultation cancelled meanwhile is dropped. Writes nothing on a
+ * consultation that is gone (no field would outlive it).
+ */
+const reminderOutcome = `
+local exists = redis.call('EXISTS', KEYS[2]) == 1
+if ARGV[3] == 'sms' then
+  if exists then redis.call('HSET', KEYS[2], 'reminded:' .. ARGV[2] .. ':sms', 'sent') end
+  return 'ok'
+end
+if ARGV[3] == 'sent' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  if exists then redis.call('HSET', KEYS[2], 'reminded:' .. ARGV[2], 'sent') end
+  return 'ok'
+end
+if exists then redis.call('HDEL', KEYS[2], 'reminded:' .. ARGV[2]) end
+local state = redis.call('HGET', KEYS[2], 'state')
+if (not state) or state == 'cancelled' or state == 'ended' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 'dropped'
+end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 'retry'
+`;
+
 export const CONSULTATION_SCRIPTS = {
+  planReminders: { keys: 2, lua: planReminders },
+  claimReminder: { keys: 2, lua: claimReminder },
+  reminderOutcome: { keys: 2, lua: reminderOutcome },
   forgetConsultationVisitor: { keys: 1, lua: forgetConsultationVisitor },
   createConsultation: { keys: 'variable', lua: createConsultation },
   trimConsultationReference: { keys: 2, lua: trimConsultationReference },

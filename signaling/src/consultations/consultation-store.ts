@@ -278,8 +278,27 @@ export class ConsultationStore {
       });
       const [result, ...removedIds] = (await runScript(this.redis, 'cancelConsultation', scriptKeys, [now, noted, by])) as unknown as string[];
       if (result === 'visitors_changed') continue;
+      if (result === 'ok') await this.settleReminders(orgId, id);
       const roomOf = new Map(visitorIds.map((v, i) => [v, rooms[i] ?? '']));
       return { result: result as 'ok', removed: removedIds.map((visitorId) => ({ visitorId, roomId: roomOf.get(visitorId) ?? '' })) };
+    }
+  }
+
+  /**
+   * After a cancellation (which no reminder can be claimed past): its pending reminders leave the index,
+   * and one that a process is sending right now is waited for (until its lease ends at the latest), so no
+   * reminder goes out after the cancellation has returned.
+   */
+  private async settleReminders(orgId: string, id: string): Promise<void> {
+    const key = keys.consultation(orgId, id);
+    const minutes = listOf(await this.redis.hget(key, 'reminders'));
+    if (!minutes.length) return;
+    await this.redis.zrem(keys.reminders(orgId), ...minutes.map((m) => `${id}:${m}`));
+    for (;;) {
+      const marks = await this.redis.hmget(key, ...minutes.map((m) => `reminded:${m}`));
+      const sending = marks.filter((v) => v?.startsWith('sending:')).map((v) => Number(v!.slice('sending:'.length)));
+      if (!sending.some((until) => until > Date.now())) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 

@@ -21,6 +21,15 @@ export const SMS_INVITATION_TEXT: Record<TimeLanguage, { at: string; unscheduled
 export const invitationText = (lang: TimeLanguage, time: string | null): string =>
   time === null ? SMS_INVITATION_TEXT[lang].unscheduled : SMS_INVITATION_TEXT[lang].at.replace('{time}', time);
 
+/** The reminder before a scheduled consultation, the same way (a reminder is only for a consultation with a time). */
+export const SMS_REMINDER_TEXT: Record<TimeLanguage, { at: string }> = {
+  en: { at: 'a reminder of your video consultation on {time}.' },
+  nb: { at: 'påminnelse om videokonsultasjonen din {time}.' },
+  nn: { at: 'påminning om videokonsultasjonen din {time}.' },
+  sv: { at: 'påminnelse om din videokonsultation {time}.' },
+  da: { at: 'påmindelse om din videokonsultation {time}.' },
+};
+
 /** A daily budget of SMS invitations: who is counted (an API key, a member, the organization) and how many they may send. */
 export interface SmsBudget {
   counter: string;
@@ -66,23 +75,29 @@ export class InvitationSms {
     return { counter: 'api-sms-org', id: orgId, perDay, refusal: `at most ${perDay} SMS invitations a day per organization` };
   }
 
-  /** Sends the consultation's link to `to` (admitted before) and notes the message for deletion at Twilio. */
-  async send(orgId: string, consultationId: string, scheduledAt: number | null, to: string, language: TimeLanguage | undefined): Promise<void> {
+  /**
+   * Sends the consultation's link to `to` (admitted before), as its invitation or a reminder of it, and
+   * notes the message for deletion at Twilio.
+   */
+  async send(orgId: string, consultationId: string, scheduledAt: number | null, to: string, language: TimeLanguage | undefined, kind: 'invitation' | 'reminder' = 'invitation'): Promise<void> {
     const { s } = this;
     if (!this.sender) throw new AppError('sms_unavailable', 'SMS is not set up on this server');
     const token = await s.consultations.linkTokenOf(orgId, consultationId);
     if (!token) throw new AppError('internal', 'the link cannot be read');
     const link = visitorLinkOf(s.config.PUBLIC_ORIGIN, token);
-    const sid = await this.sender.send(to, `${await this.text(orgId, scheduledAt, language)} ${link}`);
+    const sid = await this.sender.send(to, `${await this.text(orgId, scheduledAt, language, kind)} ${link}`);
     await s.consultations.noteSms(orgId, consultationId, sid);
     await noteSentSms(s.redis, orgId, sid);
-    s.log.info({ orgId, consultationId }, 'SMS invitation sent');
+    s.log.info({ orgId, consultationId }, kind === 'reminder' ? 'SMS reminder sent' : 'SMS invitation sent');
   }
 
   /** The invitation in the visitor's language (English and bokmål where unknown), its time at the organization's clock. */
-  private async text(orgId: string, scheduledAt: number | null, language: TimeLanguage | undefined): Promise<string> {
+  private async text(orgId: string, scheduledAt: number | null, language: TimeLanguage | undefined, kind: 'invitation' | 'reminder'): Promise<string> {
     const zone = scheduledAt ? await this.s.organizations.timeZoneOf(orgId) : '';
-    const say = (lang: TimeLanguage) => invitationText(lang, scheduledAt === null ? null : appointmentTime(scheduledAt, zone, lang));
+    const say = (lang: TimeLanguage) =>
+      kind === 'reminder' && scheduledAt !== null
+        ? SMS_REMINDER_TEXT[lang].at.replace('{time}', appointmentTime(scheduledAt, zone, lang))
+        : invitationText(lang, scheduledAt === null ? null : appointmentTime(scheduledAt, zone, lang));
     if (language) return `Consult: ${say(language)}`;
     const nb = say('nb');
     return `Consult: ${say('en')} / ${nb[0]!.toUpperCase()}${nb.slice(1)}`;

@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { ConsultationRecord } from './consultation-store.ts';
 import type { InvitationSms } from './invitation-sms.ts';
+import type { Reminders } from './reminders.ts';
 import { cancellerKind, scheduleConsultation } from './schedule.ts';
 
 /**
@@ -16,6 +17,7 @@ export class ConsultationInvitations {
   constructor(
     private readonly s: Services,
     private readonly sms: InvitationSms,
+    private readonly reminders: Reminders,
   ) {}
 
   async schedule(orgId: string, professionalId: string, body: z.output<typeof consultationRequest>, now = Date.now()): Promise<ConsultationCreated> {
@@ -44,6 +46,7 @@ export class ConsultationInvitations {
       },
       now,
     );
+    if (channels.length && scheduledAt !== null) await this.reminders.plan(orgId, consultation.id, scheduledAt, now);
     const invitation: InvitationStatus = {};
     if (body.phone) {
       invitation.sms = await this.sms.send(orgId, consultation.id, scheduledAt, body.phone, body.language).then(
