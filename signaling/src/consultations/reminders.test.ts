@@ -178,4 +178,19 @@ describe('reminders before a consultation (two processes on one Redis, Twilio st
     expect(await redis.client.hget(keys.consultation(org.org.id, none.consultationId), 'reminders')).to.equal(null);
     expect((await patch([1440, 60])).status).to.equal(200);
   });
+
+  it('the reminder index lives no longer than its consultations: its TTL follows theirs, and the purge trims what retention has passed', async () => {
+    const short = await createOrganization(a.services, { retentionDays: 1 });
+    const member = await memberApi(a, short.org.id, short.professional.id);
+    const at = Date.now() + 2 * HOUR;
+    const res = await member.call('POST', '/api/consultations', { roomId: short.room.id, scheduledAt: at, phone: '+4791234567' });
+    expect(res.status).to.equal(201);
+    const id = (res.body as ConsultationCreated).consultationId;
+    expect(await redis.client.zscore(keys.reminders(short.org.id), `${id}:60`)).to.equal(String(at - HOUR));
+    const [indexTtl, consultationTtl] = await Promise.all([redis.client.pttl(keys.reminders(short.org.id)), redis.client.pttl(keys.consultation(short.org.id, id))]);
+    expect(indexTtl).to.be.within(consultationTtl - 5_000, consultationTtl + 5_000);
+    // A day (the retention) after the consultation's time: its entry goes with the purge's pass.
+    await a.purge.runOnce(at + 24 * HOUR + MINUTE);
+    expect(await redis.client.zscore(keys.reminders(short.org.id), `${id}:60`)).to.equal(null);
+  });
 });
