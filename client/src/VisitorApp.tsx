@@ -16,6 +16,7 @@ import { recentNetworkCheck } from './check/recent-network-check.ts';
 import { savedDevicePreference } from './check/DevicePicker.tsx';
 import { CheckInForm } from './check-in/CheckInForm.tsx';
 import { CheckInSteps } from './check-in/CheckInSteps.tsx';
+import { CancelAppointment } from './check-in/CancelAppointment.tsx';
 import { Receipt } from './payment/Receipt.tsx';
 import { bankIdOutcomeInLink } from './bankid/BankIdStep.tsx';
 import { LanguageSwitch } from './i18n/LanguageSwitch.tsx';
@@ -31,7 +32,7 @@ type Screen =
   | { kind: 'loading' }
   | { kind: 'invalid'; tooMany: boolean }
   /** A consultation's link someone else is checked in with, or whose consultation is over. */
-  | { kind: 'link-closed'; linkState: 'in_use' | 'ended' | 'cancelled' }
+  | { kind: 'link-closed'; linkState: 'in_use' | 'ended' | 'cancelled'; cancelledBy?: 'visitor' | 'clinic' | 'just-now' }
   | { kind: 'unsupported' }
   | { kind: 'check' }
   | { kind: 'check-in' }
@@ -175,7 +176,7 @@ export function VisitorApp() {
       const token = visitToken.get(slug);
       // One visitor per consultation link: without this browser's own visit, a link in use or over checks
       // no one in (said before the camera is asked for).
-      if (!token && info.linkState && info.linkState !== 'open') return setScreen({ kind: 'link-closed', linkState: info.linkState });
+      if (!token && info.linkState && info.linkState !== 'open') return setScreen({ kind: 'link-closed', linkState: info.linkState, cancelledBy: info.cancelledBy });
       // Every call is end-to-end encrypted; a browser that cannot encrypt frames cannot take part.
       if (!browserCanJoin()) return setScreen({ kind: 'unsupported' });
       const localMedia = await LocalMedia.open(savedDevicePreference());
@@ -189,6 +190,20 @@ export function VisitorApp() {
       socketRef.current?.disconnect();
     };
   }, [follow]);
+
+  // A consultation's visitor may cancel it from their link until they enter the line (once waiting, they leave instead).
+  const cancelAppointment = consultationLink && consultationLinkToken && (
+    <CancelAppointment
+      token={consultationLinkToken}
+      onCancelled={({ alreadyCancelled, cancelledBy }) => {
+        setMedia((m) => {
+          m?.stop();
+          return null;
+        });
+        setScreen({ kind: 'link-closed', linkState: 'cancelled', cancelledBy: alreadyCancelled ? cancelledBy : 'just-now' });
+      }}
+    />
+  );
 
   const leave = async () => {
     const socket = socketRef.current;
@@ -210,7 +225,19 @@ export function VisitorApp() {
             {!screen.tooMany && <p>{t('link.invalidHelp')}</p>}
           </section>
         )}
-        {screen.kind === 'link-closed' && (
+        {screen.kind === 'link-closed' && screen.linkState === 'cancelled' && screen.cancelledBy === 'just-now' && (
+          <section>
+            <h1>{t('cancel.done')}</h1>
+            <p>{t('cancel.doneBody')}</p>
+          </section>
+        )}
+        {screen.kind === 'link-closed' && screen.linkState === 'cancelled' && screen.cancelledBy === 'visitor' && (
+          <section>
+            <h1>{t('cancel.already')}</h1>
+            <p>{t('cancel.alreadyBody')}</p>
+          </section>
+        )}
+        {screen.kind === 'link-closed' && (screen.linkState !== 'cancelled' || screen.cancelledBy === undefined || screen.cancelledBy === 'clinic') && (
           <section>
             <h1>{screen.linkState === 'in_use' ? t('link.inUse') : screen.linkState === 'cancelled' ? t('ended.cancelled') : t('link.ended')}</h1>
             <p>{screen.linkState === 'in_use' ? t('link.inUseHelp') : screen.linkState === 'cancelled' ? t('ended.cancelledBody') : t('link.endedHelp')}</p>
@@ -232,6 +259,7 @@ export function VisitorApp() {
             <button type="button" onClick={() => setScreen({ kind: 'check-in' })}>
               {t('check.continue')}
             </button>
+            {cancelAppointment}
           </section>
         )}
         {screen.kind === 'check-in' && room && media && (
@@ -259,6 +287,7 @@ export function VisitorApp() {
                 follow(visitorToken, media);
               }}
             />
+            {cancelAppointment}
           </section>
         )}
         {screen.kind === 'steps' && room && (

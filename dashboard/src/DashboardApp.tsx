@@ -25,6 +25,7 @@ import { connectProfessional, type ProfessionalSocket } from './pro-socket.ts';
 import { WaitingList } from './queue/WaitingList.tsx';
 import { AlertSettings } from './queue/AlertSettings.tsx';
 import { ScheduleConsultation } from './queue/ScheduleConsultation.tsx';
+import { UpcomingConsultations } from './queue/UpcomingConsultations.tsx';
 import { AccessCodes } from './queue/AccessCodes.tsx';
 import { useWaitingRoom } from './queue/use-waiting-room.ts';
 import { useMessages } from './queue/use-messages.ts';
@@ -65,6 +66,8 @@ export function DashboardApp() {
   const [alertLink, setAlertLink] = useState(alertLinkInLink);
   const [notice, setNotice] = useState<string | undefined>();
   const [socket, setSocket] = useState<ProfessionalSocket | null>(null);
+  /** Counts the consultations scheduled here, so the list of upcoming ones follows at once. */
+  const [scheduled, setScheduled] = useState(0);
   const [view, setView] = useState<View>('queue');
   const [call, setCall] = useState<ActiveCall | null>(null);
   const [invitedTo, setInvitedTo] = useState<{ callId: string; by: string } | null>(null);
@@ -298,7 +301,8 @@ export function DashboardApp() {
                   <>
                     <AlertSettings soundOn={soundOn} setSoundOn={setSoundOn} notifications={notifications} askForNotifications={askForNotifications} />
                     <WaitingList waiting={waiting} messages={messages} onAdmit={admit} focusVisitor={focusVisitor} />
-                    <ScheduleConsultation rooms={waiting.rooms} />
+                    <ScheduleConsultation rooms={waiting.rooms} onScheduled={() => setScheduled((n) => n + 1)} />
+                    <UpcomingConsultations socket={socket} refresh={scheduled} />
                     <AccessCodes rooms={waiting.rooms} />
                   </>
                 ) : (

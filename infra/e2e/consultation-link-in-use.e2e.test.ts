@@ -76,7 +76,7 @@ describe('a consultation link, one visitor at a time (real Chromium, Redis, medi
 
   it('a cancelled consultation’s link says it was cancelled', async () => {
     const link = await newLink();
-    await cancelConsultation(suite.server.services, suite.org.org.id, link.id);
+    await cancelConsultation(suite.server.services, suite.org.org.id, link.id, { memberId: suite.org.professional.id });
     const page = await suite.scene.page();
     await page.goto(link.url);
     await page.getByRole('heading', { name: 'This consultation was cancelled' }).waitFor();

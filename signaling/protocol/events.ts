@@ -33,6 +33,8 @@ export const consultationEventData = z.strictObject({
   reason: z.enum(['left', 'connection_lost']).optional(),
   /** consultation.created: when it is booked for (ms since the epoch), or null: any time. */
   scheduledAt: z.number().nullable().optional(),
+  /** consultation.cancelled: by its visitor (from their link), a member (the dashboard) or the records system (the API). */
+  cancelledBy: z.enum(['visitor', 'member', 'api']).optional(),
   /** call.ended: how long the call lasted, in whole seconds. */
   durationSeconds: z.number().int().nonnegative().optional(),
   /** payment.captured: the amount in the currency's smallest unit. */

@@ -65,20 +65,13 @@ export interface RoomInfo {
    * waiting or in the call), \`ended\` (its call is over) or \`cancelled\`.
    */
   linkState?: ConsultationLinkState;
+  /** A cancelled consultation's link: whether its visitor cancelled it from the link, or the clinic did. */
+  cancelledBy?: 'visitor' | 'clinic';
   /** The organization's privacy page (a path), linked wherever the visitor is asked for personal data. */
   privacyPage: string;
 }
 
 export type ConsultationLinkState = 'open' | 'in_use' | 'ended' | 'cancelled';
-
-/** POST /api/consultations: a professional schedules a consultation in one of their rooms (no time: any time). */
-export const consultationRequest = z.strictObject({ roomId: id, scheduledAt: z.number().int().positive().optional() });
-export interface ConsultationCreated {
-  consultationId: string;
-  /** The visitor's private link; shown once to the professional, to send on. */
-  visitorLink: string;
-  scheduledAt: number | null;
-}
 
 /** POST /api/auth/login */
 export const loginRequest = z.strictObject({ email, password });
@@ -213,7 +206,20 @@ export interface OrganizationSettings {
   privacyContact: string | null;
   /** The zone every time is shown in, to visitors (texts, pages) and members (the dashboard): Europe/Oslo unless set. */
   timeZone: string;
+  /** When visitors invited by SMS or e-mail are reminded: minutes before their consultation (24 h and 1 h unless set). */
+  reminderMinutes: number[];
 }
+
+/** Reminders unless an admin chooses others: a day and an hour before. */
+export const DEFAULT_REMINDER_MINUTES = [1440, 60];
+/** What the Organization page offers: a week, two days, a day, three hours, an hour, half an hour before. */
+export const REMINDER_MINUTES_CHOICES = [10080, 2880, 1440, 180, 60, 30];
+/** A short list of reminders, each from 5 minutes to two weeks before; none: no reminders. */
+export const reminderMinutes = z
+  .array(z.number({ error: 'reminder_invalid' }).int({ error: 'reminder_invalid' }).min(5, { error: 'reminder_invalid' }).max(20_160, { error: 'reminder_invalid' }))
+  .max(5, { error: 'too_many_reminders' })
+  .refine((list) => new Set(list).size === list.length, { error: 'reminder_invalid' })
+  .transform((list) => [...list].sort((a, b) => b - a));
 
 /** How long data about visitors and calls is kept: at least a day, at most ten years; 90 days unless set. */
 export const RETENTION_DAYS_MIN = 1;
@@ -249,6 +255,7 @@ export const organizationSettingsUpdate = z.strictObject({
   retentionSeconds: retentionSeconds.optional(),
   privacyContact: privacyContact.nullable().optional(),
   timeZone: timeZone.optional(),
+  reminderMinutes: reminderMinutes.optional(),
 });
 
 /** GET /api/admin/organization */

@@ -15,3 +15,4 @@ export * from './api.ts';
 export * from './embedding.ts';
 export * from './time.ts';
 export * from './language.ts';
+export * from './consultations.ts';

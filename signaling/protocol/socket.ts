@@ -3,6 +3,7 @@ import type { Ack } from './errors.ts';
 import type { CheckInDetails, CheckInStep } from './check-in.ts';
 import type { DeviceCheckDetails } from './network-check.ts';
 import type { RevealedIdentity, VerifiedIdentity } from './bankid.ts';
+import type { CancelledBy } from './consultations.ts';
 import {
   dtlsParameters,
   id,
@@ -345,6 +346,8 @@ export interface ProfessionalServerEvents extends CallServerEvents {
   'queue:message-key': (e: { visitorId: string; roomId: string; publicKey: string }) => void;
   /** A colleague asks this professional into their call; `call:join` joins it, `call:hang-up` declines. */
   'call:invited': (e: { callId: string; by: string }) => void;
+  /** A consultation of one of this dashboard's rooms was booked or cancelled (by whom): list the upcoming ones again. */
+  'consultations:changed': (e: { consultationId: string; cancelledBy?: CancelledBy }) => void;
   /** The login session ended (logout, expiry); the socket is closed right after. */
   'session:ended': () => void;
 }

@@ -18,6 +18,9 @@ import { SecondFactorStore } from './auth/second-factor.ts';
 import { ConsultationStore } from './consultations/consultation-store.ts';
 import { SmsAlerts } from './alerts/sms-alerts.ts';
 import { SmsSender } from './alerts/sms-sender.ts';
+import { InvitationSms } from './consultations/invitation-sms.ts';
+import { ConsultationInvitations } from './consultations/invitations.ts';
+import { Reminders } from './consultations/reminders.ts';
 import { alertRoutes } from './alerts/alert-routes.ts';
 import { consultationRoutes } from './consultations/consultation-routes.ts';
 import { secondFactorRoutes } from './auth/second-factor-routes.ts';
@@ -89,6 +92,8 @@ export interface RunningServer {
   /** The HTTP app, for tests that walk its routes (test-support/routes.ts). */
   app: express.Express;
   purge: PurgeJob;
+  /** The reminder job of this process (tests run passes themselves, with their own clock). */
+  reminders: Reminders;
   /** Closes at once: for tests and for a start that failed half-way. */
   /** Where the metrics are served when they have a port of their own (METRICS_PORT). */
   metricsUrl?: string;
@@ -184,6 +189,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // Hearing an event only adds it to the outbox (one round trip); delivery runs beside, in every process.
   services.events.subscribe((event) => services.webhooks.outbox.enqueue(event));
   services.events.subscribe(receiptOnPayment(services));
+  // The professionals' lists of upcoming consultations follow a booking or a cancellation (by anyone).
+  services.events.subscribe(async (event) => {
+    if ((event.type === 'consultation.created' || event.type === 'consultation.cancelled') && event.consultationId && event.data.roomId) {
+      notify.consultationChanged(event.organizationId, event.data.roomId, { consultationId: event.consultationId, ...(event.data.cancelledBy ? { cancelledBy: event.data.cancelledBy } : {}) });
+    }
+  });
   services.webhooks.outbox.start();
   if (services.email instanceof EmailOutbox) services.email.start();
   services.audit.anchors.start();
@@ -195,6 +206,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const purge = new PurgeJob(services, smsSender);
   purge.start();
   const smsAlerts = new SmsAlerts(services, smsSender);
+  const invitationSms = new InvitationSms(services, smsSender);
+  const reminders = new Reminders(services, invitationSms);
+  reminders.start();
   attachVisitorNamespace(notify.visitors, services, callService, presence, messages, smsAlerts);
   attachProfessionalNamespace(notify.professionals, services, callService, messages);
   attachNetworkCheckNamespace(io.of(NETWORK_CHECK_NAMESPACE), services);
@@ -222,7 +236,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(authRoutes(services));
   app.use(secondFactorRoutes(services));
   app.use(historyRoutes(services));
-  app.use(consultationRoutes(services));
+  app.use(consultationRoutes(services, new ConsultationInvitations(services, invitationSms, reminders)));
   app.use(accessCodeRoutes(services));
   app.use(alertRoutes(services, smsAlerts));
   app.use(dataRightsRoutes(services, new VisitorRecords(services, smsAlerts)));
@@ -260,11 +274,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     app,
     services,
     purge,
+    reminders,
     stop: () => stopper.stop(() => running.close()),
     metricsUrl: metricsServer?.url,
     async close() {
       await metricsServer?.close();
       await purge.stop();
+      await reminders.stop();
       await services.webhooks.outbox.stop();
       if (services.email instanceof EmailOutbox) await services.email.stop();
       await presence.close();

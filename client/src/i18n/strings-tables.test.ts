@@ -6,7 +6,7 @@ import { dashboardDictionaries, i18n as dashboardI18n } from '../../../dashboard
 import { embedStrings } from '../../../dashboard/src/embed/embed-strings.ts';
 import { detectLanguage } from './i18n.ts';
 import { SMS_ALERT_TEXT } from '../../../signaling/src/alerts/sms-alerts.ts';
-import { SMS_INVITATION_TEXT } from '../../../signaling/src/api/sms-invitations.ts';
+import { SMS_INVITATION_TEXT, SMS_REMINDER_TEXT } from '../../../signaling/src/consultations/invitation-sms.ts';
 
 /** The {placeholders} of a text, sorted, each once. */
 const placeholders = (text: string): string[] => [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!))].sort();
@@ -39,7 +39,8 @@ describe('every strings table in every language', () => {
     'the call screen (client/src/call/call-strings.ts)': callStrings,
     'the dashboard (dashboard/src/strings.ts)': dashboardDictionaries,
     'the embedded consultation (dashboard/src/embed/embed-strings.ts)': embedStrings,
-    'the SMS invitation (signaling/src/api/sms-invitations.ts)': SMS_INVITATION_TEXT,
+    'the SMS invitation (signaling/src/consultations/invitation-sms.ts)': SMS_INVITATION_TEXT,
+    'the SMS reminder (signaling/src/consultations/invitation-sms.ts)': SMS_REMINDER_TEXT,
     'the professional’s SMS code and alerts (signaling/src/alerts/sms-alerts.ts)': SMS_ALERT_TEXT,
   };
   for (const [name, table] of Object.entries(tables)) {

@@ -1,13 +1,19 @@
 import { useState } from 'preact/hooks';
-import { QUICK_REPLIES_MAX, RETENTION_DAYS_MAX, RETENTION_DAYS_MIN, type OrganizationSettings } from '../../../signaling/protocol/index.ts';
+import { QUICK_REPLIES_MAX, REMINDER_MINUTES_CHOICES, RETENTION_DAYS_MAX, RETENTION_DAYS_MIN, type OrganizationSettings } from '../../../signaling/protocol/index.ts';
 import { api } from '../api.ts';
-import { i18n, setOrganizationTimeZone, t } from '../strings.ts';
+import { i18n, locale, setOrganizationTimeZone, t } from '../strings.ts';
 
 /** The zones this browser knows (the server checks the choice with Intl as well), the current one first if missing. */
 const knownZones = (current: string): string[] => {
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
   return zones.includes(current) ? zones : [current, ...zones];
 };
+
+/** How long before a consultation a reminder goes, in the reader's language: "1 week", "24 hours", "30 minutes". */
+function beforeWords(minutes: number): string {
+  const [value, unit] = minutes % 10080 === 0 ? [minutes / 10080, 'week'] : minutes % 1440 === 0 && minutes !== 1440 ? [minutes / 1440, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
+  return t('admin.reminderBefore', { duration: new Intl.NumberFormat(locale(), { style: 'unit', unit, unitDisplay: 'long' }).format(value) });
+}
 
 /** Settings that apply to the whole organization: screen sharing, quick replies, how long data is kept, bookkeeping, privacy. */
 export function OrganizationSettingsForm({ settings, privacyPage, act }: {
@@ -20,6 +26,8 @@ export function OrganizationSettingsForm({ settings, privacyPage, act }: {
   const [years, setYears] = useState(String(settings.bookkeepingYears));
   const [retention, setRetention] = useState(String(settings.retentionDays));
   const [zone, setZone] = useState(settings.timeZone);
+  const [reminders, setReminders] = useState<number[]>(settings.reminderMinutes);
+  const reminderChoices = [...new Set([...REMINDER_MINUTES_CHOICES, ...settings.reminderMinutes])].sort((a, b) => b - a);
   const save = (change: Partial<OrganizationSettings>) => act(() => api('PATCH', '/api/admin/organization', change));
   return (
     <section aria-labelledby="org-settings-heading">
@@ -105,6 +113,33 @@ export function OrganizationSettingsForm({ settings, privacyPage, act }: {
         </label>
         <button type="submit" class="secondary">
           {t('admin.saveTimeZone')}
+        </button>
+      </form>
+      <form
+        aria-labelledby="reminders-heading"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save({ reminderMinutes: reminders });
+        }}
+      >
+        <h3 id="reminders-heading">{t('admin.reminders')}</h3>
+        <p class="muted">{t('admin.remindersCovers')}</p>
+        {reminderChoices.map((minutes) => (
+          <label class="check" key={minutes}>
+            <input
+              type="checkbox"
+              checked={reminders.includes(minutes)}
+              disabled={!reminders.includes(minutes) && reminders.length >= 5}
+              onChange={(e) => {
+                const on = (e.target as HTMLInputElement).checked;
+                setReminders((list) => (on ? [...list, minutes] : list.filter((m) => m !== minutes)).sort((a, b) => b - a));
+              }}
+            />
+            {beforeWords(minutes)}
+          </label>
+        ))}
+        <button type="submit" class="secondary">
+          {t('admin.saveReminders')}
         </button>
       </form>
       <form

@@ -70,6 +70,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
         retentionDays: org.retentionDays,
         privacyContact: org.privacyContact,
         timeZone: org.timeZone,
+        reminderMinutes: org.reminderMinutes,
       },
       privacyPage: `${s.config.publicOrigin}${privacyPath(orgId)}`,
     };

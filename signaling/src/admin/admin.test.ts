@@ -92,6 +92,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
       retentionDays: 90,
       privacyContact: null,
       timeZone: 'Europe/Oslo',
+      reminderMinutes: [1440, 60],
     });
     const bad: unknown[] = [
       { visitorScreenShare: 'yes' },
@@ -118,6 +119,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
       retentionDays: 90,
       privacyContact: null,
       timeZone: 'Europe/Oslo',
+      reminderMinutes: [1440, 60],
     });
     expect((await api('PATCH', '/api/admin/organization', adminAuth, { timeZone: 'America/New_York' })).status).to.equal(200);
     expect((await api('GET', '/api/admin/organization', adminAuth)).body.settings.timeZone).to.equal('America/New_York');

@@ -5,6 +5,7 @@ import { apiV1Router, type ApiRoute } from './api-router.ts';
 import { consultationApiRoutes } from './consultation-api.ts';
 import { apiDescriptionRoutes } from './openapi.ts';
 import { SmsInvitations } from './sms-invitations.ts';
+import { InvitationSms } from '../consultations/invitation-sms.ts';
 
 export { apiAuth, apiRoute, apiV1Router, type ApiRoute, type ApiContext } from './api-router.ts';
 
@@ -14,7 +15,7 @@ export { apiAuth, apiRoute, apiV1Router, type ApiRoute, type ApiContext } from '
  * description at /api/v1/openapi.json and /api/v1/docs. `routes` is what the router serves, in order.
  */
 export function apiV1(s: Services, smsSender: SmsSender | null, extra: ApiRoute[] = []): { router: Router; routes: ApiRoute[] } {
-  const routes = [...consultationApiRoutes(new SmsInvitations(s, smsSender)), ...extra];
+  const routes = [...consultationApiRoutes(new SmsInvitations(s, new InvitationSms(s, smsSender))), ...extra];
   const router = apiV1Router(s, routes, [apiDescriptionRoutes(() => routes, s.config.publicOrigin)]);
   return { router, routes };
 }

@@ -128,7 +128,7 @@ export function consultationApiRoutes(sms: SmsInvitations): ApiRoute[] {
       errors: [400, 404, 409],
       async handler({ s, caller, params, retentionMs }) {
         if (!(await s.consultations.get(caller.orgId, params.id, retentionMs))) throw notFound('no such consultation');
-        await cancelConsultation(s, caller.orgId, params.id);
+        await cancelConsultation(s, caller.orgId, params.id, { apiKeyId: caller.keyId });
         const record = await s.consultations.get(caller.orgId, params.id, retentionMs);
         if (!record) throw notFound('no such consultation');
         return { status: 200, body: consultationView(record) };

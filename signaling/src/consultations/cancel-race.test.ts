@@ -39,7 +39,7 @@ describe('cancelling a consultation while its visitor checks in (real server, Re
   it('a check-in that resolved the link just before the cancellation takes no one into the line', async () => {
     const s = server.services;
     const { consultation, token } = await resolvedLink();
-    await cancelConsultation(s, org.org.id, consultation.id);
+    await cancelConsultation(s, org.org.id, consultation.id, { memberId: org.professional.id });
 
     const joining = await s.waitingRoom.join(org.room, { name: 'Ola Nordmann' }, Date.now(), consultation).then(
       () => null,
@@ -57,7 +57,7 @@ describe('cancelling a consultation while its visitor checks in (real server, Re
     const s = server.services;
     const { consultation } = await resolvedLink();
     const { visitor, visitorToken } = await s.waitingRoom.join(org.room, { name: 'Ola Nordmann' }, Date.now(), consultation, ['bankid']);
-    await cancelConsultation(s, org.org.id, consultation.id);
+    await cancelConsultation(s, org.org.id, consultation.id, { memberId: org.professional.id });
     // The BankID step finishes after the cancellation.
     await storeVisitorIdentity(s, org.org.id, visitor.id, identity);
 
@@ -81,11 +81,11 @@ describe('cancelling a consultation while its visitor checks in (real server, Re
     const { visitor } = await s.waitingRoom.join(org.room, { name: 'Kari Nordmann' }, Date.now(), consultation);
     expect(await line()).to.include(visitor.id);
     // ...and its step with the list it read changes nothing,
-    const stale = await runScript(s.redis, 'cancelConsultation', [consultationKey, keys.presence(org.org.id)], [Date.now(), readBefore]);
+    const stale = await runScript(s.redis, 'cancelConsultation', [consultationKey, keys.presence(org.org.id)], [Date.now(), readBefore, `member:${org.professional.id}`]);
     expect(stale).to.deep.equal(['visitors_changed']);
     expect(await server.redis.client.hget(consultationKey, 'state')).to.equal('scheduled');
     // so cancelling reads again and takes the visitor out of the line.
-    await cancelConsultation(s, org.org.id, consultation.id);
+    await cancelConsultation(s, org.org.id, consultation.id, { memberId: org.professional.id });
     expect(await line()).to.not.include(visitor.id);
     expect((await s.waitingRoom.getVisitor(org.org.id, visitor.id))?.leftReason).to.equal('cancelled');
   });

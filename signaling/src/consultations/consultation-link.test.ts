@@ -106,7 +106,7 @@ describe('a consultation link admits one visitor at a time, and ends with its co
 
   it('a cancelled consultation’s link says it was cancelled (and still checks no one in)', async () => {
     const link = await newLink();
-    await cancelConsultation(server.services, org.org.id, link.id);
+    await cancelConsultation(server.services, org.org.id, link.id, { memberId: org.professional.id });
     const info = await linkInfo(link.token);
     expect(info.status).to.equal(200);
     expect(info.body.linkState).to.equal('cancelled');

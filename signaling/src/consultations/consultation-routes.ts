@@ -1,25 +1,86 @@
 import path from 'node:path';
 import { Router, type Response } from 'express';
-import { consultationLinkRequest, consultationPage, consultationPageWithSecret, consultationRequest, privacyPagePath, type ConsultationCreated, type RoomInfo } from '../../protocol/index.ts';
+import {
+  consultationIdParams,
+  consultationLinkRequest,
+  consultationPage,
+  consultationPageWithSecret,
+  consultationRequest,
+  privacyPagePath,
+  visitorCancelRequest,
+  type ConsultationCreated,
+  type RoomInfo,
+  type UpcomingConsultations,
+  type VisitorCancelled,
+} from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import { retentionMsOf } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
-import { scheduleConsultation } from './schedule.ts';
+import type { ConsultationInvitations } from './invitations.ts';
+import { cancelConsultation } from './schedule.ts';
 
-export function consultationRoutes(s: Services): Router {
+/** How far back the professional's list of upcoming consultations reaches (one running late is still "upcoming"), and how many it shows. */
+const UPCOMING_SINCE_MS = 3_600_000;
+const UPCOMING_MAX = 100;
+
+export function consultationRoutes(s: Services, invitations: ConsultationInvitations): Router {
   const router = Router();
   const authed = requireProfessional(s.sessions, s.config.cookieSecure);
 
-  /** A professional schedules a consultation in a room they may act on, and gets the visitor's private link. */
+  /**
+   * A professional schedules a consultation in a room they may act on, and gets the visitor's private
+   * link; with the visitor's phone and/or e-mail address the link is sent to them too.
+   */
   router.post('/api/consultations', authed, async (req, res: Response<unknown, AuthedLocals>) => {
     const { orgId, professionalId } = res.locals.session;
     const body = parse(consultationRequest, req.body);
     const pro = await s.organizations.getProfessional(orgId, professionalId);
     if (!pro || !(await s.organizations.mayActOn(pro, body.roomId))) throw notFound('no such room');
-    const { consultation, visitorLink } = await scheduleConsultation(s, { orgId, roomId: body.roomId, professionalId, scheduledAt: body.scheduledAt ?? null });
-    const created: ConsultationCreated = { consultationId: consultation.id, visitorLink, scheduledAt: consultation.scheduledAt };
+    const created: ConsultationCreated = await invitations.schedule(orgId, professionalId, body);
     res.status(201).json(created);
+  });
+
+  /** The consultations of the rooms this professional may act on, from an hour ago on, soonest first. */
+  router.get('/api/consultations/upcoming', authed, async (_req, res: Response<unknown, AuthedLocals>) => {
+    const { orgId, professionalId } = res.locals.session;
+    const pro = await s.organizations.getProfessional(orgId, professionalId);
+    if (!pro) throw notFound('no such member');
+    const [rooms, org] = await Promise.all([s.organizations.roomsOf(pro), s.organizations.getOrganization(orgId)]);
+    const roomName = new Map(rooms.map((r) => [r.id, r.name]));
+    const records = await s.consultations.upcoming(orgId, Date.now() - UPCOMING_SINCE_MS, UPCOMING_MAX, retentionMsOf(org));
+    const mine = records.filter((r) => roomName.has(r.roomId));
+    const body: UpcomingConsultations = { consultations: await Promise.all(mine.map((r) => invitations.upcomingView(orgId, r, roomName.get(r.roomId)!))) };
+    res.json(body);
+  });
+
+  /**
+   * The visitor cancels from their link, before the consultation: refused while they are in the call; a
+   * second time answers that it is cancelled already (their page says so, not an error).
+   */
+  // (Before the member's route below, whose :id would take 'link'.)
+  router.post('/api/consultations/link/cancel', async (req, res) => {
+    const parsed = visitorCancelRequest.safeParse(req.body);
+    const consultation = parsed.success ? await s.consultations.resolve(parsed.data.token, { cancelled: true }) : null;
+    if (!consultation) {
+      const allowed = await s.rateLimiter.allow('unknown-room', { address: req.ip }, s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
+      throw allowed ? notFound('This link is not valid') : new AppError('rate_limited', 'too many requests');
+    }
+    const { alreadyCancelled } = await cancelConsultation(s, consultation.orgId, consultation.id, { visitor: true });
+    const body: VisitorCancelled = { alreadyCancelled, cancelledBy: (await s.consultations.cancelledByOf(consultation)) === 'visitor' ? 'visitor' : 'clinic' };
+    res.json(body);
+  });
+
+  /** A professional cancels a consultation of a room they may act on (refused while its visitor is in a call). */
+  router.post('/api/consultations/:id/cancel', authed, async (req, res: Response<unknown, AuthedLocals>) => {
+    const { orgId, professionalId } = res.locals.session;
+    const { id } = parse(consultationIdParams, req.params);
+    const [pro, org] = await Promise.all([s.organizations.getProfessional(orgId, professionalId), s.organizations.getOrganization(orgId)]);
+    const record = await s.consultations.get(orgId, id, retentionMsOf(org));
+    if (!pro || !record || !(await s.organizations.mayActOn(pro, record.roomId))) throw notFound('no such consultation');
+    await cancelConsultation(s, orgId, id, { memberId: professionalId });
+    res.status(204).end();
   });
 
   /** What the visitor's page shows for the link: the room, who expects them, and when. */
@@ -43,6 +104,7 @@ export function consultationRoutes(s: Services): Router {
       linkState: await s.consultations.linkStateOf(consultation),
       privacyPage: privacyPagePath(room.orgId),
     };
+    if (body.linkState === 'cancelled') body.cancelledBy = (await s.consultations.cancelledByOf(consultation)) === 'visitor' ? 'visitor' : 'clinic';
     // Whoever holds the link may see what the clinic prefilled for its visitor (the link is the secret).
     // (Only while it checks someone in: an ended or cancelled link shows nothing about its visitor.)
     const prefill = body.linkState === 'open' ? await s.consultations.prefillOf(consultation) : {};

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { roomPrice, type ConsultationLinkState, type ConsultationStatus, type RoomPrice } from '../../protocol/index.ts';
+import { isLanguage, roomPrice, type ConsultationLinkState, type ConsultationStatus, type InvitationChannel, type Language, type RoomPrice } from '../../protocol/index.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
@@ -38,6 +38,18 @@ export interface ConsultationRecord extends Consultation {
   visitorIds: string[];
   /** Twilio's ids of the invitations sent by SMS (to delete there with the visitor's data). */
   smsIds: string[];
+  /** The invitation a member sent with it from the dashboard: its channels, language and how the SMS went. */
+  invitation: { channels: InvitationChannel[]; language?: Language; sms?: 'sent' | 'failed' };
+  /** 'visitor', 'member:<id>' or 'api-key:<id>'; null unless cancelled (or cancelled before this was noted). */
+  cancelledBy: string | null;
+}
+
+/** Where a consultation's invitation (and its reminders) go, and in which language. */
+export interface InvitationContact {
+  channels: InvitationChannel[];
+  language?: Language;
+  phone?: string;
+  email?: string;
 }
 
 export interface NewConsultation {
@@ -50,6 +62,8 @@ export interface NewConsultation {
   price?: RoomPrice | null;
   /** A member's id (the default: professionalId) or `api-key:<id>`. */
   createdBy?: string;
+  /** Sent from the dashboard with an invitation: by these channels (the phone is the prefill's), in this language. */
+  invitation?: { channels: InvitationChannel[]; language?: Language; email?: string };
 }
 
 export interface ListQuery {
@@ -124,6 +138,11 @@ export class ConsultationStore {
     if (c.prefill?.name) fields.prefillName = this.seal(c.orgId, id, 'prefillName', c.prefill.name);
     if (c.prefill?.phone) fields.prefillPhone = this.seal(c.orgId, id, 'prefillPhone', c.prefill.phone);
     if (c.price !== undefined) fields.price = JSON.stringify(c.price);
+    if (c.invitation?.channels.length) {
+      fields.invitationChannels = c.invitation.channels.join(',');
+      if (c.invitation.language) fields.invitationLanguage = c.invitation.language;
+      if (c.invitation.email) fields.visitorEmail = this.seal(c.orgId, id, 'visitorEmail', c.invitation.email);
+    }
     const refHash = c.externalReference !== undefined ? this.referenceHash(c.orgId, c.externalReference) : '';
     const scriptKeys = [keys.consultation(c.orgId, id), keys.consultations(c.orgId)];
     if (refHash) scriptKeys.push(keys.consultationsByReference(c.orgId, refHash), keys.consultationReferences(c.orgId));
@@ -162,6 +181,11 @@ export class ConsultationStore {
     return 'open';
   }
 
+  /** Who cancelled it, as stored ('visitor', 'member:<id>', 'api-key:<id>'), or null. */
+  async cancelledByOf(c: Consultation): Promise<string | null> {
+    return this.redis.hget(keys.consultation(c.orgId, c.id), 'cancelledBy');
+  }
+
   /** What the check-in form is prefilled with, for the holder of the link. */
   async prefillOf(c: Consultation): Promise<{ name?: string; phone?: string }> {
     const [name, phone] = await this.redis.hmget(keys.consultation(c.orgId, c.id), 'prefillName', 'prefillPhone');
@@ -184,6 +208,39 @@ export class ConsultationStore {
     await runScript(this.redis, 'forgetConsultationVisitor', [keys.consultation(orgId, id)], [visitorId]);
   }
 
+  /** Where its invitation went (and its reminders go): channels, language, the visitor's phone and address. */
+  async invitationContact(orgId: string, id: string): Promise<InvitationContact> {
+    const [channels, language, phone, email] = await this.redis.hmget(keys.consultation(orgId, id), 'invitationChannels', 'invitationLanguage', 'prefillPhone', 'visitorEmail');
+    const opened = {
+      phone: this.open(orgId, id, 'prefillPhone', phone ?? undefined),
+      email: this.open(orgId, id, 'visitorEmail', email ?? undefined),
+    };
+    return {
+      channels: listOf(channels) as InvitationChannel[],
+      ...(isLanguage(language) ? { language } : {}),
+      ...(opened.phone ? { phone: opened.phone } : {}),
+      ...(opened.email ? { email: opened.email } : {}),
+    };
+  }
+
+  /** How the dashboard's SMS invitation went (shown on the professional's list). */
+  async noteSmsInvitation(orgId: string, id: string, outcome: 'sent' | 'failed'): Promise<void> {
+    await this.redis.hset(keys.consultation(orgId, id), 'smsInvitation', outcome);
+  }
+
+  /**
+   * The organization's consultations whose time is from `from` on (unscheduled ones by their creation),
+   * soonest first, at most `limit`; cancelled ones too (the professional sees that they were).
+   */
+  async upcoming(orgId: string, from: number, limit: number, retentionMs: number): Promise<ConsultationRecord[]> {
+    const ids = await this.redis.zrangebyscore(keys.consultations(orgId), from, '+inf', 'LIMIT', 0, limit);
+    if (!ids.length) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(keys.consultation(orgId, id));
+    const hashes = ((await pipeline.exec()) ?? []).map(([, h]) => h as Record<string, string>);
+    return hashes.filter((h) => h.id).map((h) => this.toRecord(orgId, h, retentionMs));
+  }
+
   /** An invitation went out by SMS: Twilio's id of it, to delete its record there later. */
   async noteSms(orgId: string, id: string, sid: string): Promise<void> {
     await runScript(this.redis, 'appendToField', [keys.consultation(orgId, id)], ['smsIds', sid]);
@@ -204,6 +261,7 @@ export class ConsultationStore {
   async cancel(
     orgId: string,
     id: string,
+    by: string,
     now = Date.now(),
   ): Promise<{ result: 'ok' | 'already_cancelled' | 'not_found' | 'consultation_in_call' | 'consultation_closed'; removed: { visitorId: string; roomId: string }[] }> {
     // The visitors' keys are read first (a script must name every key it touches); a visitor who checks in
@@ -218,10 +276,29 @@ export class ConsultationStore {
       visitorIds.forEach((v, i) => {
         if (rooms[i]) scriptKeys.push(keys.visitor(orgId, v), keys.waiting(orgId, rooms[i]!));
       });
-      const [result, ...removedIds] = (await runScript(this.redis, 'cancelConsultation', scriptKeys, [now, noted])) as unknown as string[];
+      const [result, ...removedIds] = (await runScript(this.redis, 'cancelConsultation', scriptKeys, [now, noted, by])) as unknown as string[];
       if (result === 'visitors_changed') continue;
+      if (result === 'ok') await this.settleReminders(orgId, id);
       const roomOf = new Map(visitorIds.map((v, i) => [v, rooms[i] ?? '']));
       return { result: result as 'ok', removed: removedIds.map((visitorId) => ({ visitorId, roomId: roomOf.get(visitorId) ?? '' })) };
+    }
+  }
+
+  /**
+   * After a cancellation (which no reminder can be claimed past): its pending reminders leave the index,
+   * and one that a process is sending right now is waited for (until its lease ends at the latest), so no
+   * reminder goes out after the cancellation has returned.
+   */
+  private async settleReminders(orgId: string, id: string): Promise<void> {
+    const key = keys.consultation(orgId, id);
+    const minutes = listOf(await this.redis.hget(key, 'reminders'));
+    if (!minutes.length) return;
+    await this.redis.zrem(keys.reminders(orgId), ...minutes.map((m) => `${id}:${m}`));
+    for (;;) {
+      const marks = await this.redis.hmget(key, ...minutes.map((m) => `reminded:${m}`));
+      const sending = marks.filter((v) => v?.startsWith('sending:')).map((v) => Number(v!.slice('sending:'.length)));
+      if (!sending.some((until) => until > Date.now())) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
@@ -320,6 +397,12 @@ export class ConsultationStore {
       createdBy: h.createdBy ?? c.professionalId,
       visitorIds: listOf(h.visitorIds),
       smsIds: listOf(h.smsIds),
+      invitation: {
+        channels: listOf(h.invitationChannels) as InvitationChannel[],
+        ...(isLanguage(h.invitationLanguage) ? { language: h.invitationLanguage } : {}),
+        ...(h.smsInvitation === 'sent' || h.smsInvitation === 'failed' ? { sms: h.smsInvitation } : {}),
+      },
+      cancelledBy: h.cancelledBy || null,
     };
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { email as emailAddress, isLanguage } from '../../protocol/index.ts';
+import { emailAddress, isLanguage } from '../../protocol/index.ts';
 import type { Config } from '../config.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { AppError, notFound } from '../errors.ts';

@@ -297,7 +297,7 @@ describe('e-mail: invitations, reminders, receipts and member invitations throug
     const c = await consultationAt(at);
     await server.services.email.enqueue(org.org.id, invitation(c, at, 'nb'));
     await outbox.pass();
-    await cancelConsultation(server.services, org.org.id, c.id, clock);
+    await cancelConsultation(server.services, org.org.id, c.id, { memberId: org.professional.id }, clock);
     // Queued after the cancellation too (a reminder that raced it).
     await server.services.email.enqueue(org.org.id, { kind: 'consultation-reminder', consultationId: c.id, to: 'kari@example.no', language: 'nb', scheduledAt: at, link: c.link, minutesBefore: 60 });
     await smtp.start();

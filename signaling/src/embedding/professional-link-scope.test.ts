@@ -163,7 +163,7 @@ describe('a professional link opens its one consultation, never the dashboard (r
     const { embedToken } = await opened(consultationId);
     const socket = await embeddedSocket(server, embedToken);
     const told = new Promise((resolve) => socket.once('session:ended', () => resolve('told')));
-    await cancelConsultation(server.services, org.org.id, consultationId);
+    await cancelConsultation(server.services, org.org.id, consultationId, { memberId: org.professional.id });
     expect(await told).to.equal('told');
     await disconnected(socket);
     expect(await refusedConnection(embeddedSocket(server, embedToken))).to.equal('unauthorized');

@@ -8,6 +8,7 @@ import {
   checkInConfig,
   DEFAULT_BOOKKEEPING_YEARS,
   DEFAULT_CHECK_IN,
+  DEFAULT_REMINDER_MINUTES,
   DEFAULT_TIME_ZONE,
   roomPrice,
   type CheckInConfig,
@@ -141,7 +142,7 @@ export class OrganizationStore {
       .hset(keys.organization(id), { id, name, ...fields, createdAt: Date.now() })
       .sadd(keys.organizations(), id)
       .exec();
-    return { id, name, ...fields, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES, bookkeepingYears: DEFAULT_BOOKKEEPING_YEARS, privacyContact: null, timeZone: DEFAULT_TIME_ZONE };
+    return { id, name, ...fields, visitorScreenShare: false, quickReplies: DEFAULT_QUICK_REPLIES, bookkeepingYears: DEFAULT_BOOKKEEPING_YEARS, privacyContact: null, timeZone: DEFAULT_TIME_ZONE, reminderMinutes: DEFAULT_REMINDER_MINUTES };
   }
 
   /** Sets the retention; answers the one it replaces (ms), so a shortening can be applied to what is kept. */
@@ -158,6 +159,7 @@ export class OrganizationStore {
     if (change.bookkeepingYears !== undefined) fields.bookkeepingYears = String(change.bookkeepingYears);
     if (change.privacyContact) fields.privacyContact = change.privacyContact;
     if (change.timeZone !== undefined) fields.timeZone = change.timeZone;
+    if (change.reminderMinutes !== undefined) fields.reminderMinutes = JSON.stringify(change.reminderMinutes);
     const tx = this.redis.multi();
     if (change.privacyContact === null) tx.hdel(keys.organization(orgId), 'privacyContact');
     if (Object.keys(fields).length) tx.hset(keys.organization(orgId), fields);
@@ -177,6 +179,7 @@ export class OrganizationStore {
       bookkeepingYears: Number(h.bookkeepingYears) || DEFAULT_BOOKKEEPING_YEARS,
       privacyContact: h.privacyContact || null,
       timeZone: h.timeZone || DEFAULT_TIME_ZONE,
+      reminderMinutes: h.reminderMinutes ? (JSON.parse(h.reminderMinutes) as number[]) : DEFAULT_REMINDER_MINUTES,
     };
   }
 

@@ -38,6 +38,11 @@ export const keys = {
    * starts, so the purge job trims it by score (the API's list).
    */
   consultations: (orgId: string) => `${tag(orgId)}:consultations`,
+  /**
+   * Sorted set: `<consultation id>:<minutes before>` -> when that reminder is due (or, while one process
+   * sends it, when that process's lease ends). Ids only; trimmed with the consultations by retention.
+   */
+  reminders: (orgId: string) => `${tag(orgId)}:reminders`,
   /** Sorted set: the consultations with one external reference, by a keyed hash of it (the reference itself is encrypted); scored as above. */
   consultationsByReference: (orgId: string, referenceHash: string) => `${tag(orgId)}:consultation-ref:${referenceHash}`,
   /** Sorted set: reference hash -> the time of its oldest consultation, so the purge job finds the reference indexes to trim. */
@@ -149,6 +154,8 @@ export const keys = {
   organizations: () => 'organizations',
   /** Set: organizations with visitors whose presence is watched (ids only), for the sweep. */
   presenceOrganizations: () => 'presence-orgs',
+  /** Sorted set: organization id -> when its next reminder is due (+inf: none known), for every process's reminder job. */
+  reminderOrganizations: () => 'reminder-orgs',
   rateLimit: (kind: string, subject: string) => `rate:${kind}:${subject}`,
   /** Held by the one signaling process running the purge job now (expires on its own if that process dies). */
   purgeLock: () => 'purge-lock',
@@ -194,6 +201,7 @@ export const RETAINED_KEY_KINDS = [
   'consultations',
   'consultation-ref',
   'consultation-refs',
+  'reminders',
   'call-lengths',
   'history',
   'payment',
@@ -237,6 +245,8 @@ export const PERMANENT_KEY_PATTERNS = [
   /^organizations$/,
   // Organization ids only (no visitor): which organizations the presence sweep looks at.
   /^presence-orgs$/,
+  // Organization ids only (no visitor): where the reminder job looks for due reminders.
+  /^reminder-orgs$/,
   // The audit log and its chain's head, checkpoint and recent anchors: ids and hashes, no visitor data;
   // the log is trimmed by time to the organization's audit retention (AuditLog.trim), and its members'
   // sealed addresses with it.

@@ -47,8 +47,8 @@ export async function eraseOrganization(s: Pick<Services, 'redis' | 'log' | 'con
   } while (cursor !== '0');
   // Recorded, so a restore of an older backup erases it again; Redis's files are rewritten soon after.
   const ledger = new ErasureLedger(s.config.ADDRESS_HASH_KEY, s.config.BACKUP_KEEP_DAYS);
-  // (Its entry among the organizations with e-mail due goes with it: its e-mails went with its keys.)
-  const tx = s.redis.multi().srem(keys.organizations(), orgId).zrem(keys.emailOrganizations(), orgId);
+  // (Its entries among the organizations with e-mail or reminders due go with it: that work went with its keys.)
+  const tx = s.redis.multi().srem(keys.organizations(), orgId).zrem(keys.emailOrganizations(), orgId).zrem(keys.reminderOrganizations(), orgId);
   ledger.record(tx, [ledger.organizationEntry(orgId)], now);
   await markRewriteDue(tx, now).exec();
   // Its webhook work waiting in the shared outbox (ids only, or an event sealed for this organization) goes too.

@@ -120,6 +120,8 @@ export class PurgeJob {
         removals.zremrangebyscore(keys.emails(orgId), '-inf', before);
         // Consultations are scored by their time (scheduled, else created), from which their retention counts.
         removals.zremrangebyscore(keys.consultations(orgId), '-inf', before);
+        // Reminders are due before their consultation's time: any entry that old is of one gone.
+        removals.zremrangebyscore(keys.reminders(orgId), '-inf', before);
         removals.zrangebyscore(keys.consultationReferences(orgId), '-inf', before, 'LIMIT', 0, 100);
         retained.push({ orgId, cutoff: now - retention });
         // The payments list is scored by when each bookkeeping record expires.

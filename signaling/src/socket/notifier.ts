@@ -1,5 +1,5 @@
 import type { Namespace } from 'socket.io';
-import type { QueueRemovalReason, WaitingVisitor } from '../../protocol/index.ts';
+import type { CancelledBy, QueueRemovalReason, WaitingVisitor } from '../../protocol/index.ts';
 import { socketRooms, type ProfessionalNamespace, type VisitorNamespace } from './types.ts';
 
 /**
@@ -47,6 +47,11 @@ export class Notifier {
     this.visitors.to(call).emit('call:media-lost', { callId });
     this.professionals.to(call).emit('call:media-lost', { callId });
     this.embeddedProfessionals?.to(call).emit('call:media-lost', { callId });
+  }
+
+  /** A consultation of the room was booked or cancelled: the dashboards that see the room list theirs again. */
+  consultationChanged(orgId: string, roomId: string, e: { consultationId: string; cancelledBy?: CancelledBy }): void {
+    this.professionals.to(socketRooms.room(orgId, roomId)).emit('consultations:changed', e);
   }
 
   visitorPresence(orgId: string, e: { visitorId: string; roomId: string; online: boolean }): void {

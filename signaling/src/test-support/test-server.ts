@@ -24,6 +24,7 @@ import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../server.ts';
 import type { Services } from '../services.ts';
 import type { PurgeJob } from '../retention/purge-job.ts';
+import type { Reminders } from '../consultations/reminders.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import type { Organization, Room } from '../organizations/organization-store.ts';
 import { freePort } from './free-port.ts';
@@ -50,6 +51,8 @@ export interface TestServer {
   app: RunningServer['app'];
   /** The server's purge job (tests run passes themselves rather than wait for the minute). */
   purge: PurgeJob;
+  /** The server's reminder job (tests run passes themselves, with their own clock). */
+  reminders: Reminders;
   redis: TestRedis;
   /** Every log line so far (raw JSON, one per entry). */
   logs(): string[];
@@ -113,6 +116,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; redi
       services: running.services,
       app: running.app,
       purge: running.purge,
+      reminders: running.reminders,
       redis,
       logs: () => [...lines],
       async close() {

@@ -15,11 +15,21 @@ export interface SentSms {
 export async function startTwilioStandIn(
   accountSid: string,
   authToken: string,
-): Promise<{ url: string; sent: SentSms[]; /** Message sids deleted through the API (Twilio then keeps no record of them). */ deleted: string[]; close(): Promise<void> }> {
+): Promise<{
+  url: string;
+  sent: SentSms[];
+  /** Message sids deleted through the API (Twilio then keeps no record of them). */
+  deleted: string[];
+  /** While true, every request is answered 503 as by a provider that is down (nothing is recorded). */
+  down: boolean;
+  close(): Promise<void>;
+}> {
   const sent: SentSms[] = [];
   const deleted: string[] = [];
   const sidOf = (n: number) => `SM${String(n).padStart(32, '0')}`;
+  const state = { down: false };
   const server = http.createServer((req, res) => {
+    if (state.down) return void res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 20500, message: 'Service unavailable' }));
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
@@ -53,6 +63,12 @@ export async function startTwilioStandIn(
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     sent,
     deleted,
+    get down() {
+      return state.down;
+    },
+    set down(value: boolean) {
+      state.down = value;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
