@@ -2,9 +2,13 @@ import { useState } from 'preact/hooks';
 import type { CallEngine, CallSnapshot } from '../call-engine/call-engine.ts';
 import { MAX_CHAT_TEXT } from '../call-engine/e2ee/chat-crypto.ts';
 import type { Translate } from './call-strings.ts';
+import { CloseIcon } from './icons.tsx';
 
-/** Text messages in the call, end-to-end encrypted like the media; nothing is kept after the call. */
-export function ChatPanel({ engine, call, t }: { engine: CallEngine; call: CallSnapshot; t: Translate }) {
+/**
+ * Text messages in the call, end-to-end encrypted like the media; nothing is kept after the call. On a
+ * phone it is a sheet over the call, opened from the controls; `onClose` closes it.
+ */
+export function ChatPanel({ id, engine, call, t, onClose }: { id?: string; engine: CallEngine; call: CallSnapshot; t: Translate; onClose?: () => void }) {
   const [text, setText] = useState('');
   const [failed, setFailed] = useState(false);
   const nameOf = (from: string | null) => (from === null ? t('chat.you') : call.remotes.find((r) => r.peer.id === from)?.peer.name ?? '');
@@ -23,8 +27,15 @@ export function ChatPanel({ engine, call, t }: { engine: CallEngine; call: CallS
   };
 
   return (
-    <section class="chat" aria-labelledby="chat-heading">
-      <h2 id="chat-heading">{t('chat.title')}</h2>
+    <section id={id} class="chat" aria-labelledby="chat-heading">
+      <div class="chat-head">
+        <h2 id="chat-heading">{t('chat.title')}</h2>
+        {onClose && (
+          <button type="button" class="close secondary" aria-label={t('chat.close')} onClick={onClose}>
+            <CloseIcon />
+          </button>
+        )}
+      </div>
       <p class="hint">{t('chat.note')}</p>
       <ol class="messages" aria-live="polite">
         {call.chat.map((m, i) => (
