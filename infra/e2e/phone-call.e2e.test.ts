@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM_FLAGS, inboundMedia, launchChromium, recordPeerConnections, waitForMedia } from './browser.ts';
+import { CHROMIUM_FLAGS, inboundMedia, launchChromium, recordPeerConnections, videoStreamsDecoding, waitForMedia } from './browser.ts';
 import { Consultation } from './consultation.ts';
 import { checkScreen, DESKTOP, newDeviceContext, PHONE_LANDSCAPE, PHONE_PORTRAIT, PHONE_TALL, TABLET, type Viewport } from './phone-checks.ts';
-import { createOrganization, sessionCookieFor, startTestServer, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
+import { addMember, createOrganization, sessionCookieFor, startTestServer, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
 import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 
 /*
@@ -263,6 +263,14 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
     const again = (await inboundMedia(pro)).framesDecoded;
     await waitForMedia(pro, (m) => m.framesDecoded > again + 20, 'professional sees the visitor again after the reconnection', 40_000);
 
+    // The visitor reloads the page mid-call (or the phone's browser drops it): back in the call, the same camera.
+    await visitor.reload();
+    await waitForMedia(visitor, (m) => m.framesDecoded > 10, 'the visitor sees the professional again after reloading', 40_000);
+    expect((await videoSenders(visitor)).map((s) => s.label), 'the camera sent after reloading').to.deep.equal(['fake_device_2']);
+    const reloaded = (await inboundMedia(pro)).framesDecoded;
+    await waitForMedia(pro, (m) => m.framesDecoded > reloaded + 20, 'professional sees the visitor after the reload', 40_000);
+    expect(await wakeLockOf(visitor), 'the reloaded page keeps the screen on too').to.include({ held: 1 });
+
     // At the end the lock is let go, on both sides.
     await visitor.getByRole('button', { name: 'Hang up' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
@@ -286,11 +294,18 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
     const messages = visitor.getByRole('button', { name: 'Messages (New messages: 1)' });
     await messages.click();
     await visitor.getByText('Can you hear me?').waitFor();
+    expect(await visitor.evaluate(() => document.activeElement?.id), 'the opened sheet has the focus').to.equal('chat-heading');
     expect(await checkScreen(visitor, 'call-visitor-messages', PHONE_TALL)).to.deep.equal([]);
     await visitor.getByRole('textbox', { name: 'Message' }).fill('Yes, clearly.');
     await visitor.getByRole('textbox', { name: 'Message' }).press('Enter');
     await pro.getByText('Yes, clearly.').waitFor();
     await visitor.getByRole('button', { name: 'Close messages' }).click();
+    await visitor.getByRole('textbox', { name: 'Message' }).waitFor({ state: 'hidden' });
+    expect(await visitor.evaluate(() => document.activeElement?.getAttribute('aria-controls')), 'the focus back on the Messages button').to.equal('call-chat');
+    // Escape closes the sheet too.
+    await visitor.getByRole('button', { name: 'Messages' }).click();
+    await visitor.getByRole('textbox', { name: 'Message' }).waitFor();
+    await visitor.keyboard.press('Escape');
     await visitor.getByRole('textbox', { name: 'Message' }).waitFor({ state: 'hidden' });
 
     await visitor.locator('.call summary', { hasText: 'Devices' }).click();
@@ -304,5 +319,49 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
     expect(await checkScreen(visitor, 'call-visitor-shared-screen', PHONE_TALL)).to.deep.equal([]);
     await pro.getByRole('button', { name: 'End the call' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+  });
+
+  it('a group call with a shared screen: the visitor on a phone sees everyone, the host runs the call from a phone; a browser without Wake Lock takes part without an error', async () => {
+    const colleague = await addMember(server.services, org.org.id, { name: 'Dr Berg' });
+    const pro = await professionalOn(PHONE_PORTRAIT);
+    const visitor = await visitorOn(PHONE_TALL, 'Siri Lund');
+    await inCall(pro, visitor, 'Siri Lund');
+    expect(await checkScreen(pro, 'call-professional', PHONE_PORTRAIT)).to.deep.equal([]);
+
+    // The colleague's browser has no Wake Lock API (as older Safari and Firefox).
+    const noWakeLock = 'delete Navigator.prototype.wakeLock;';
+    const berg = await scene.professionalLogsIn(noWakeLock, colleague);
+    const errors: string[] = [];
+    berg.on('pageerror', (e) => errors.push(e.message));
+    // (The colleague's dashboard may still be connecting when first asked: the host asks again, as a person would.)
+    const join = berg.getByRole('button', { name: 'Join the call' });
+    for (let attempt = 0; attempt < 3 && !(await join.isVisible()); attempt++) {
+      await pro.getByLabel('Ask a colleague to join').selectOption({ label: 'Dr Berg' });
+      await pro.getByRole('button', { name: 'Ask to join' }).click();
+      await join.waitFor({ timeout: 8000 }).catch(() => undefined);
+    }
+    await join.click();
+    await pro.getByRole('button', { name: 'Share screen' }).click();
+    for (const [page, streams] of [[visitor, 3], [berg, 3], [pro, 2]] as const) {
+      const deadline = Date.now() + 40_000;
+      while ((await videoStreamsDecoding(page)) < streams && Date.now() < deadline) await page.waitForTimeout(300);
+      expect(await videoStreamsDecoding(page)).to.be.at.least(streams);
+    }
+    await visitor.waitForTimeout(500);
+    expect([
+      ...(await checkScreen(visitor, 'call-visitor-group', PHONE_TALL)),
+      ...(await checkScreen(pro, 'call-professional-group', PHONE_PORTRAIT)),
+    ]).to.deep.equal([]);
+    // Each of the three pictures the visitor receives has a fair share of the phone's screen.
+    for (const tile of await visitor.locator('.call .remote').all()) {
+      const b = (await tile.boundingBox())!;
+      expect(b.width * b.height, 'a tile of the group call').to.be.above(0.12 * PHONE_TALL.width * PHONE_TALL.height);
+    }
+    expect(await berg.evaluate(() => 'wakeLock' in navigator)).to.equal(false);
+    expect(errors, 'page errors without Wake Lock').to.deep.equal([]);
+
+    await pro.getByRole('button', { name: 'End the call' }).click();
+    await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+    await berg.getByRole('heading', { name: 'The call has ended.' }).waitFor();
   });
 });

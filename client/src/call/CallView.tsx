@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CallEngine, CallSnapshot } from '../call-engine/call-engine.ts';
 import type { LocalMedia } from '../call-engine/local-media.ts';
 import { DevicePicker, rememberDevice } from '../check/DevicePicker.tsx';
@@ -37,6 +37,7 @@ export function CallView({ engine, media, t, hangUpLabel, children }: { engine: 
   const [switchFailed, setSwitchFailed] = useState(false);
   const [chatOpen, setChatOpen] = useState(false);
   const [chatSeen, setChatSeen] = useState(0);
+  const chatToggle = useRef<HTMLButtonElement>(null);
   const cameras = useCameraCount(media);
   useEffect(() => engine.subscribe((s) => {
     setCall(s);
@@ -182,7 +183,7 @@ export function CallView({ engine, media, t, hangUpLabel, children }: { engine: 
             <span class="label">{call.sharingScreen ? t('call.stopSharing') : t('call.shareScreen')}</span>
           </button>
         )}
-        <button type="button" class="control chat-toggle" aria-expanded={chatOpen} aria-controls="call-chat" onClick={() => setChatOpen(!chatOpen)}>
+        <button ref={chatToggle} type="button" class="control chat-toggle" aria-expanded={chatOpen} aria-controls="call-chat" onClick={() => setChatOpen(!chatOpen)}>
           <ChatIcon />
           <span class="label">
             {t('chat.title')}
@@ -208,7 +209,17 @@ export function CallView({ engine, media, t, hangUpLabel, children }: { engine: 
           <span class="label">{hangUpLabel ?? t('call.hangUp')}</span>
         </button>
       </div>
-      <ChatPanel id="call-chat" engine={engine} call={call} t={t} onClose={() => setChatOpen(false)} />
+      <ChatPanel
+        id="call-chat"
+        engine={engine}
+        call={call}
+        t={t}
+        open={chatOpen}
+        onClose={() => {
+          setChatOpen(false);
+          chatToggle.current?.focus();
+        }}
+      />
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CallEngine, CallSnapshot } from '../call-engine/call-engine.ts';
 import { MAX_CHAT_TEXT } from '../call-engine/e2ee/chat-crypto.ts';
 import type { Translate } from './call-strings.ts';
@@ -6,9 +6,14 @@ import { CloseIcon } from './icons.tsx';
 
 /**
  * Text messages in the call, end-to-end encrypted like the media; nothing is kept after the call. On a
- * phone it is a sheet over the call, opened from the controls; `onClose` closes it.
+ * phone it is a sheet over the call, opened from the controls (`open`); `onClose` closes it (its button,
+ * or Escape). Opened, it takes the focus, so a screen reader or keyboard goes on where it appeared.
  */
-export function ChatPanel({ id, engine, call, t, onClose }: { id?: string; engine: CallEngine; call: CallSnapshot; t: Translate; onClose?: () => void }) {
+export function ChatPanel({ id, engine, call, t, open, onClose }: { id?: string; engine: CallEngine; call: CallSnapshot; t: Translate; open?: boolean; onClose?: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (open) heading.current?.focus();
+  }, [open]);
   const [text, setText] = useState('');
   const [failed, setFailed] = useState(false);
   const nameOf = (from: string | null) => (from === null ? t('chat.you') : call.remotes.find((r) => r.peer.id === from)?.peer.name ?? '');
@@ -27,9 +32,18 @@ export function ChatPanel({ id, engine, call, t, onClose }: { id?: string; engin
   };
 
   return (
-    <section id={id} class="chat" aria-labelledby="chat-heading">
+    <section
+      id={id}
+      class="chat"
+      aria-labelledby="chat-heading"
+      onKeyDown={(e) => {
+        if (open && onClose && e.key === 'Escape') onClose();
+      }}
+    >
       <div class="chat-head">
-        <h2 id="chat-heading">{t('chat.title')}</h2>
+        <h2 id="chat-heading" ref={heading} tabIndex={-1}>
+          {t('chat.title')}
+        </h2>
         {onClose && (
           <button type="button" class="close secondary" aria-label={t('chat.close')} onClick={onClose}>
             <CloseIcon />
