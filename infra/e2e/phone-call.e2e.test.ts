@@ -63,6 +63,39 @@ const watchWakeLock = `(() => {
   };
 })()`;
 
+/**
+ * An init script making the two fake cameras behave as a phone's: fake_device_0 faces the person
+ * (`user`), fake_device_2 faces away (`environment`), in the track's settings and capabilities, and a
+ * request for `facingMode: { exact }` opens the camera facing that way. What the page asked for is kept
+ * in `window.__facingAsked`.
+ */
+const phoneCameras = `(() => {
+  const facing = { fake_device_0: 'user', fake_device_2: 'environment' };
+  window.__facingAsked = [];
+  const settings = MediaStreamTrack.prototype.getSettings;
+  MediaStreamTrack.prototype.getSettings = function () {
+    const s = settings.call(this);
+    return facing[this.label] ? { ...s, facingMode: facing[this.label] } : s;
+  };
+  const capabilities = MediaStreamTrack.prototype.getCapabilities;
+  MediaStreamTrack.prototype.getCapabilities = function () {
+    const c = capabilities.call(this);
+    return facing[this.label] ? { ...c, facingMode: [facing[this.label]] } : c;
+  };
+  const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const wanted = constraints && constraints.video && constraints.video.facingMode;
+    if (!wanted) return getUserMedia(constraints);
+    const way = typeof wanted === 'string' ? wanted : wanted.exact || wanted.ideal;
+    window.__facingAsked.push(way);
+    const label = Object.keys(facing).find((l) => facing[l] === way);
+    const camera = (await navigator.mediaDevices.enumerateDevices()).find((d) => d.label === label);
+    if (!camera) throw new DOMException('no camera facing ' + way, 'OverconstrainedError');
+    const { facingMode, ...video } = constraints.video;
+    return getUserMedia({ ...constraints, video: { ...video, deviceId: { exact: camera.deviceId } } });
+  };
+})()`;
+
 interface WakeLockLog {
   requested: number;
   released: number;
@@ -183,8 +216,10 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
     return context;
   }
 
-  async function visitorOn(viewport: Viewport, name: string): Promise<Page> {
-    const visitor = await (await deviceContext(viewport)).newPage();
+  async function visitorOn(viewport: Viewport, name: string, init?: string): Promise<Page> {
+    const context = await deviceContext(viewport);
+    if (init) await context.addInitScript(init);
+    const visitor = await context.newPage();
     await visitor.goto(`${server.url}/r/${org.room.slug}`);
     await scene.checksIn(visitor, name);
     return visitor;
@@ -281,9 +316,9 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
     expect((await wakeLockOf(pro)).requested).to.be.at.least(1);
   });
 
-  it('on a 390x844 phone: the call fits, messages open as a sheet over the call, devices too, and a shared screen shows whole', async () => {
+  it('on a 390x844 phone: the call fits, messages open as a sheet over the call, devices too, the front/back switch asks for the other facingMode, and a shared screen shows whole', async () => {
     const pro = await professionalOn(DESKTOP);
-    const visitor = await visitorOn(PHONE_TALL, 'Kari Nordmann');
+    const visitor = await visitorOn(PHONE_TALL, 'Kari Nordmann', phoneCameras);
     await inCall(pro, visitor, 'Kari Nordmann');
     expect([...(await checkScreen(visitor, 'call-visitor', PHONE_TALL)), ...(await checkScreen(pro, 'call-professional', DESKTOP, HEADER))]).to.deep.equal([]);
     await looksRightOnPhone(visitor, PHONE_TALL);
@@ -312,6 +347,24 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
     await visitor.getByLabel('Camera').waitFor();
     expect(await checkScreen(visitor, 'call-visitor-devices', PHONE_TALL)).to.deep.equal([]);
     await visitor.locator('.call summary', { hasText: 'Devices' }).click();
+
+    // A phone's cameras tell which way they face: the switch asks for the other way, and our own picture
+    // is a mirror only for the camera facing us.
+    const selfMirrored = () => visitor.locator('.call .self video').evaluate((v) => v.classList.contains('mirrored'));
+    expect(await selfMirrored()).to.equal(true);
+    const switchCamera = visitor.getByRole('button', { name: 'Switch camera' });
+    await switchCamera.click();
+    await visitor.waitForFunction(() => (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections.some((pc) => pc.getSenders().some((s) => s.track?.label === 'fake_device_2')));
+    expect(await switchCamera.isEnabled(), "the switch is ready again").to.equal(true);
+    expect(await selfMirrored(), 'the back camera is not mirrored').to.equal(false);
+    let decoded = (await inboundMedia(pro)).framesDecoded;
+    await waitForMedia(pro, (m) => m.framesDecoded > decoded + 20, 'the professional sees the back camera');
+    await switchCamera.click();
+    await visitor.waitForFunction(() => (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections.some((pc) => pc.getSenders().some((s) => s.track?.label === 'fake_device_0')));
+    expect(await visitor.evaluate(() => (window as unknown as { __facingAsked: string[] }).__facingAsked)).to.deep.equal(['environment', 'user']);
+    expect(await selfMirrored()).to.equal(true);
+    decoded = (await inboundMedia(pro)).framesDecoded;
+    await waitForMedia(pro, (m) => m.framesDecoded > decoded + 20, 'the professional sees the front camera again');
 
     await pro.getByRole('button', { name: 'Share screen' }).click();
     await visitor.getByRole('figure').filter({ hasText: `${org.professional.name}’s screen` }).waitFor();
