@@ -355,7 +355,7 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
     const switchCamera = visitor.getByRole('button', { name: 'Switch camera' });
     await switchCamera.click();
     await visitor.waitForFunction(() => (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections.some((pc) => pc.getSenders().some((s) => s.track?.label === 'fake_device_2')));
-    expect(await switchCamera.isEnabled(), "the switch is ready again").to.equal(true);
+    expect(await switchCamera.isEnabled(), 'the switch is ready again').to.equal(true);
     expect(await selfMirrored(), 'the back camera is not mirrored').to.equal(false);
     let decoded = (await inboundMedia(pro)).framesDecoded;
     await waitForMedia(pro, (m) => m.framesDecoded > decoded + 20, 'the professional sees the back camera');
@@ -374,16 +374,20 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });
 
-  it('a group call with a shared screen: the visitor on a phone sees everyone, the host runs the call from a phone; a browser without Wake Lock takes part without an error', async () => {
+  it('a group call with a shared screen: the visitor on a phone sees everyone, the host runs the call from a phone; a browser without Wake Lock takes part without an error, and one with one camera offers no switch', async () => {
     const colleague = await addMember(server.services, org.org.id, { name: 'Dr Berg' });
     const pro = await professionalOn(PHONE_PORTRAIT);
     const visitor = await visitorOn(PHONE_TALL, 'Siri Lund');
     await inCall(pro, visitor, 'Siri Lund');
     expect(await checkScreen(pro, 'call-professional', PHONE_PORTRAIT)).to.deep.equal([]);
 
-    // The colleague's browser has no Wake Lock API (as older Safari and Firefox).
-    const noWakeLock = 'delete Navigator.prototype.wakeLock;';
-    const berg = await scene.professionalLogsIn(noWakeLock, colleague);
+    // The colleague's browser has no Wake Lock API (as older Safari and Firefox), and one camera.
+    const noWakeLockOneCamera = `(() => {
+      delete Navigator.prototype.wakeLock;
+      const enumerate = navigator.mediaDevices.enumerateDevices.bind(navigator.mediaDevices);
+      navigator.mediaDevices.enumerateDevices = async () => (await enumerate()).filter((d) => d.kind !== 'videoinput' || d.label === 'fake_device_0');
+    })()`;
+    const berg = await scene.professionalLogsIn(noWakeLockOneCamera, colleague);
     const errors: string[] = [];
     berg.on('pageerror', (e) => errors.push(e.message));
     // (The colleague's dashboard may still be connecting when first asked: the host asks again, as a person would.)
@@ -411,6 +415,8 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
       expect(b.width * b.height, 'a tile of the group call').to.be.above(0.12 * PHONE_TALL.width * PHONE_TALL.height);
     }
     expect(await berg.evaluate(() => 'wakeLock' in navigator)).to.equal(false);
+    expect(await berg.getByRole('button', { name: 'Mute microphone' }).isVisible()).to.equal(true);
+    expect(await berg.getByRole('button', { name: 'Switch camera' }).count(), 'no camera switch with one camera').to.equal(0);
     expect(errors, 'page errors without Wake Lock').to.deep.equal([]);
 
     await pro.getByRole('button', { name: 'End the call' }).click();
