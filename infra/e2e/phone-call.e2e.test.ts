@@ -283,6 +283,15 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
     expect((await videoSenders(visitor)).map((s) => s.label)).to.deep.equal(['fake_device_2']);
     expect(inside(await boxOf(visitor, '.call .self'), PHONE_LANDSCAPE), 'our picture inside the turned screen').to.equal(true);
     await looksRightOnPhone(visitor, PHONE_LANDSCAPE);
+    // Turned, the messages and the devices open at the side, over the call.
+    await visitor.getByRole('button', { name: 'Messages' }).click();
+    await visitor.getByRole('textbox', { name: 'Message' }).waitFor();
+    expect(await checkScreen(visitor, 'call-visitor-turned-messages', PHONE_LANDSCAPE)).to.deep.equal([]);
+    await visitor.keyboard.press('Escape');
+    await visitor.locator('.call summary', { hasText: 'Devices' }).click();
+    await visitor.getByLabel('Camera').waitFor();
+    expect(await checkScreen(visitor, 'call-visitor-turned-devices', PHONE_LANDSCAPE)).to.deep.equal([]);
+    await visitor.locator('.call summary', { hasText: 'Devices' }).click();
 
     // The media server goes away and the call is joined again: still the chosen camera.
     const sendersBefore = await videoSenders(visitor);
