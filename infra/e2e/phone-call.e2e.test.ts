@@ -375,6 +375,23 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
     decoded = (await inboundMedia(pro)).framesDecoded;
     await waitForMedia(pro, (m) => m.framesDecoded > decoded + 20, 'the professional sees the front camera again');
 
+    // The other camera cannot be started (another app holds it): the visitor is told, and keeps the camera they had.
+    await visitor.evaluate(() => {
+      const devices = navigator.mediaDevices;
+      const open = devices.getUserMedia.bind(devices);
+      let refusals = 2;
+      devices.getUserMedia = async (c) => {
+        if (refusals-- > 0) throw new DOMException('Could not start video source', 'NotReadableError');
+        return open(c);
+      };
+    });
+    await switchCamera.click();
+    await visitor.getByRole('alert').filter({ hasText: 'The other camera could not be started. Your camera is as it was.' }).waitFor();
+    await visitor.waitForFunction(() => (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections.some((pc) => pc.getSenders().some((s) => s.track?.label === 'fake_device_0' && s.track.readyState === 'live')));
+    decoded = (await inboundMedia(pro)).framesDecoded;
+    await waitForMedia(pro, (m) => m.framesDecoded > decoded + 20, 'the professional still sees the visitor');
+    expect(await checkScreen(visitor, 'call-visitor-switch-failed', PHONE_TALL)).to.deep.equal([]);
+
     await pro.getByRole('button', { name: 'Share screen' }).click();
     await visitor.getByRole('figure').filter({ hasText: `${org.professional.name}’s screen` }).waitFor();
     await visitor.waitForTimeout(1000);
