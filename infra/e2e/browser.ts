@@ -16,8 +16,22 @@ export const CHROMIUM_FLAGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS, headless: true });
+/** `flags`: CHROMIUM_FLAGS unless a suite needs other fake devices (two cameras, for instance). */
+export function launchChromium(flags: string[] = CHROMIUM_FLAGS): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: flags, headless: true });
+}
+
+/** An init script: the page records every RTCPeerConnection it creates (read by inboundMedia and the like). */
+export function recordPeerConnections(): void {
+  const Native = window.RTCPeerConnection;
+  const all: RTCPeerConnection[] = [];
+  (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections = all;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+      super(...args);
+      all.push(this);
+    }
+  } as typeof RTCPeerConnection;
 }
 
 /**
@@ -27,17 +41,7 @@ export function launchChromium(): Promise<Browser> {
 export async function newCallContext(browser: Browser, origin: string, init?: (() => void) | string): Promise<BrowserContext> {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 900, height: 700 } });
   await context.grantPermissions(['camera', 'microphone'], { origin });
-  await context.addInitScript(() => {
-    const Native = window.RTCPeerConnection;
-    const all: RTCPeerConnection[] = [];
-    (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections = all;
-    window.RTCPeerConnection = class extends Native {
-      constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
-        super(...args);
-        all.push(this);
-      }
-    } as typeof RTCPeerConnection;
-  });
+  await context.addInitScript(recordPeerConnections);
   if (init) await context.addInitScript(init);
   return context;
 }

@@ -21,6 +21,9 @@ const AUDIO: MediaTrackConstraints = { echoCancellation: true, noiseSuppression:
 
 type TrackListener = (kind: 'audio' | 'video', track: MediaStreamTrack | null) => void;
 
+/** Which way a phone's camera looks: at the person holding it, or away from them. */
+export type CameraFacing = 'user' | 'environment';
+
 export class LocalMedia {
   readonly stream = new MediaStream();
   private readonly listeners = new Set<TrackListener>();
@@ -70,6 +73,40 @@ export class LocalMedia {
     );
     const track = s.getTracks()[0]!;
     this.replace(kind, track);
+  }
+
+  /**
+   * The other camera: on a phone the one facing the other way (`facingMode`), elsewhere (a laptop with a
+   * second camera, which tells no facing), or if no camera faces the other way, the next camera in the
+   * list. Answers the camera's device id, to be remembered. The track changes, not the stream: listeners
+   * (the call engine) replace the track of the producer already sending, so frame encryption stays on the
+   * same sender. The old camera is stopped first: most phones cannot have both cameras open at once. If no
+   * other camera can be opened, the old one comes back and the error is thrown.
+   */
+  async switchCamera(): Promise<string | undefined> {
+    const old = this.videoTrack;
+    if (!old) return undefined;
+    const settings = old.getSettings();
+    const facesKnown = (old.getCapabilities?.().facingMode ?? []).length > 0 || !!settings.facingMode;
+    const facing: CameraFacing = settings.facingMode === 'environment' ? 'user' : 'environment';
+    const cameras = (await this.devices()).cameras;
+    const next = cameras.length > 1 ? cameras[(cameras.findIndex((c) => c.deviceId === settings.deviceId) + 1) % cameras.length] : undefined;
+    const tries: MediaTrackConstraints[] = [];
+    if (facesKnown) tries.push({ ...VIDEO, facingMode: { exact: facing } });
+    if (next) tries.push(withDevice(VIDEO, next.deviceId));
+    old.stop();
+    let failure: unknown = new DOMException('no other camera', 'NotFoundError');
+    for (const video of tries) {
+      try {
+        const track = (await navigator.mediaDevices.getUserMedia({ video })).getVideoTracks()[0]!;
+        this.replace('video', track);
+        return track.getSettings().deviceId;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    await this.tryOpen('video', settings.deviceId);
+    throw failure;
   }
 
   /** Turning the camera off stops it (the camera light goes out), rather than just sending black. */

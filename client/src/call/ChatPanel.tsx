@@ -1,10 +1,19 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CallEngine, CallSnapshot } from '../call-engine/call-engine.ts';
 import { MAX_CHAT_TEXT } from '../call-engine/e2ee/chat-crypto.ts';
 import type { Translate } from './call-strings.ts';
+import { CloseIcon } from './icons.tsx';
 
-/** Text messages in the call, end-to-end encrypted like the media; nothing is kept after the call. */
-export function ChatPanel({ engine, call, t }: { engine: CallEngine; call: CallSnapshot; t: Translate }) {
+/**
+ * Text messages in the call, end-to-end encrypted like the media; nothing is kept after the call. On a
+ * phone it is a sheet over the call, opened from the controls (`open`); `onClose` closes it (its button,
+ * or Escape). Opened, it takes the focus, so a screen reader or keyboard goes on where it appeared.
+ */
+export function ChatPanel({ id, engine, call, t, open, onClose }: { id?: string; engine: CallEngine; call: CallSnapshot; t: Translate; open?: boolean; onClose?: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (open) heading.current?.focus();
+  }, [open]);
   const [text, setText] = useState('');
   const [failed, setFailed] = useState(false);
   const nameOf = (from: string | null) => (from === null ? t('chat.you') : call.remotes.find((r) => r.peer.id === from)?.peer.name ?? '');
@@ -23,8 +32,24 @@ export function ChatPanel({ engine, call, t }: { engine: CallEngine; call: CallS
   };
 
   return (
-    <section class="chat" aria-labelledby="chat-heading">
-      <h2 id="chat-heading">{t('chat.title')}</h2>
+    <section
+      id={id}
+      class="chat"
+      aria-labelledby="chat-heading"
+      onKeyDown={(e) => {
+        if (open && onClose && e.key === 'Escape') onClose();
+      }}
+    >
+      <div class="chat-head">
+        <h2 id="chat-heading" ref={heading} tabIndex={-1}>
+          {t('chat.title')}
+        </h2>
+        {onClose && (
+          <button type="button" class="close secondary" aria-label={t('chat.close')} onClick={onClose}>
+            <CloseIcon />
+          </button>
+        )}
+      </div>
       <p class="hint">{t('chat.note')}</p>
       <ol class="messages" aria-live="polite">
         {call.chat.map((m, i) => (

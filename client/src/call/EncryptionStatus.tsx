@@ -1,5 +1,6 @@
 import type { CallSnapshot } from '../call-engine/call-engine.ts';
 import type { Translate } from './call-strings.ts';
+import { LockIcon } from './icons.tsx';
 
 /**
  * The lock and the safety code, with what they mean; or, in the benchmark build, a plain statement that
@@ -24,8 +25,8 @@ export function EncryptionStatus({ call, t }: { call: CallSnapshot; t: Translate
   }
   return (
     <div class="encryption" aria-label={t('e2ee.encrypted')}>
-      <span class="lock" aria-hidden="true">
-        🔒
+      <span class="lock">
+        <LockIcon />
       </span>
       <span>{t('e2ee.encrypted')}</span>
       {encryption.safetyCode ? (

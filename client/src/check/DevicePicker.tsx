@@ -12,6 +12,15 @@ export function savedDevicePreference(): { cameraId?: string; microphoneId?: str
   }
 }
 
+/** Remembers the camera or microphone chosen (here, or with the call's camera switch) on this device only. */
+export function rememberDevice(kind: 'audio' | 'video', deviceId: string): void {
+  try {
+    localStorage.setItem(PREFERENCE_KEY, JSON.stringify({ ...savedDevicePreference(), [kind === 'audio' ? 'microphoneId' : 'cameraId']: deviceId }));
+  } catch {
+    // Storage refused (a private window, an EHR's iframe): the choice holds for this visit only.
+  }
+}
+
 /** Camera and microphone choice; the choice is remembered on this device only. */
 export function DevicePicker({ media, t, onChange }: { media: LocalMedia; t: Translate; onChange?: () => void }) {
   const [devices, setDevices] = useState<MediaDevices>({ cameras: [], microphones: [] });
@@ -29,8 +38,7 @@ export function DevicePicker({ media, t, onChange }: { media: LocalMedia; t: Tra
 
   const choose = async (kind: 'audio' | 'video', deviceId: string) => {
     await media.use(kind, deviceId);
-    const pref = savedDevicePreference();
-    localStorage.setItem(PREFERENCE_KEY, JSON.stringify({ ...pref, [kind === 'audio' ? 'microphoneId' : 'cameraId']: deviceId }));
+    rememberDevice(kind, deviceId);
     onChange?.();
   };
 

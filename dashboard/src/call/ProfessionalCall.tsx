@@ -66,8 +66,9 @@ export function ProfessionalCall({
   const inCall = new Set(peers.map((p) => p.id));
   const askable = waiting.colleagues.filter((c) => !inCall.has(peerIdOf('professional', c.professionalId)));
   const admittable = waiting.visitors.filter((v) => !v.takenBy && !v.dropped);
+  // The professional's own actions sit in the call screen, so a phone's full-screen call keeps them.
   return (
-    <>
+    <CallView engine={engine} media={media} t={t} hangUpLabel={host ? t('call.endForAll') : t('call.leave')}>
       {notice && (
         <p class="notice" role="status">
           {notice}
@@ -125,7 +126,6 @@ export function ProfessionalCall({
         const identity = waiting.identityOf(visitorId);
         return identity ? <VerifiedIdentity key={v.id} identity={identity} reveal={() => waiting.nationalIdOf(visitorId)} /> : null;
       })}
-      <CallView engine={engine} media={media} t={t} hangUpLabel={host ? t('call.endForAll') : t('call.leave')} />
-    </>
+    </CallView>
   );
 }
