@@ -3,6 +3,8 @@ import { birthDate, phone, visitorText, type CheckInDetails } from './check-in.t
 import { MESSAGE_MAX, personName } from './common.ts';
 import type { VerifiedIdentity } from './bankid.ts';
 import type { DeviceCheckDetails } from './network-check.ts';
+import type { ConsultationStatus } from './api.ts';
+import type { Language } from './language.ts';
 
 /*
  * The data subject's rights, exercised by an organization's admin on a visitor's behalf: find what is held
@@ -58,5 +60,56 @@ export interface VisitorExport {
   /** Text messages to professionals about this visitor's arrival, kept by the SMS provider. */
   smsRecords: number;
   /** What this record does not hold, and where that is. */
+  notes: string[];
+}
+
+/**
+ * Someone invited to consultations by one phone number or e-mail address, found by that number or address
+ * (checked in or not: a visitor who came is also found as a visitor).
+ */
+export interface InviteeMatch {
+  /** A keyed hash of the number or address: names no one; the export and the erasure go by it. */
+  inviteeId: string;
+  channel: 'sms' | 'email';
+  /** The number or address, as the admin searched for it (normalized: +4791234567, kari@example.no). */
+  contact: string;
+  consultations: { consultationId: string; scheduledAt: number | null; roomName: string; state: ConsultationStatus }[];
+}
+
+/** The answer to POST /api/admin/visitors/search. */
+export interface VisitorSearchResult {
+  visitors: VisitorMatch[];
+  invitees: InviteeMatch[];
+}
+
+/** One message sent (or still to go) to an invitee: which way, what, when, and what became of it; never its text or address. */
+export interface InviteeMessage {
+  channel: 'sms' | 'email';
+  kind: 'invitation' | 'reminder' | 'receipt';
+  /** When it went (or was tried, or is due). */
+  at: number;
+  /** sent, failed, queued, dropped (its consultation was cancelled first), pending (a reminder still to go). */
+  status: 'sent' | 'failed' | 'queued' | 'dropped' | 'pending';
+  /** A reminder: how long before the consultation. */
+  minutesBefore?: number;
+}
+
+/** GET /api/admin/invitees/:id/export: what is held about someone because they were invited by this number or address. */
+export interface InviteeExport {
+  exportedAt: number;
+  organizationId: string;
+  invitee: { inviteeId: string; channel: 'sms' | 'email'; contact: string };
+  consultations: {
+    consultationId: string;
+    room: string;
+    createdAt: number;
+    scheduledAt: number | null;
+    state: ConsultationStatus;
+    cancelledAt?: number;
+    language?: Language;
+    messages: InviteeMessage[];
+    /** Text messages to this consultation's visitor that the SMS provider keeps (deleted there with an erasure or at retention). */
+    smsRecords: number;
+  }[];
   notes: string[];
 }

@@ -1,22 +1,27 @@
 import { useState } from 'preact/hooks';
-import type { VisitorMatch } from '../../../signaling/protocol/index.ts';
+import type { InviteeMatch, VisitorMatch, VisitorSearchResult } from '../../../signaling/protocol/index.ts';
 import { api, ApiError } from '../api.ts';
 import { dateTime, t } from '../strings.ts';
 
 /**
  * A visitor's rights, exercised by an admin on their behalf: find them, download everything held about
- * them, correct their name or phone number, or erase them at once. Each of these is in the audit log.
+ * them, correct their name or phone number, or erase them at once; the same (but correcting) for someone
+ * invited by text message or e-mail, found by that number or address, who may never have come. Each of
+ * these is in the audit log.
  */
 export function VisitorData() {
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<VisitorMatch[] | null>(null);
+  const [invited, setInvited] = useState<InviteeMatch[]>([]);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
 
   const search = async (e?: Event) => {
     e?.preventDefault();
     setMessage(null);
     try {
-      setFound((await api<{ visitors: VisitorMatch[] }>('POST', '/api/admin/visitors/search', { q: query.trim() })).visitors);
+      const result = await api<VisitorSearchResult>('POST', '/api/admin/visitors/search', { q: query.trim() });
+      setFound(result.visitors);
+      setInvited(result.invitees);
     } catch (err) {
       setMessage({ text: err instanceof ApiError && err.status === 400 ? t('visitors.queryTooShort') : t('admin.failed'), error: true });
     }
@@ -28,6 +33,17 @@ export function VisitorData() {
       await api('DELETE', `/api/admin/visitors/${v.visitorId}`);
       setFound((list) => list?.filter((x) => x.visitorId !== v.visitorId) ?? null);
       setMessage({ text: t('visitors.erased', { name: v.name || v.visitorId }), error: false });
+    } catch {
+      setMessage({ text: t('admin.failed'), error: true });
+    }
+  };
+
+  const eraseInvitee = async (i: InviteeMatch) => {
+    if (!window.confirm(t('visitors.confirmEraseInvitee', { contact: i.contact }))) return;
+    try {
+      await api('DELETE', `/api/admin/invitees/${i.inviteeId}`);
+      setInvited((list) => list.filter((x) => x.inviteeId !== i.inviteeId));
+      setMessage({ text: t('visitors.inviteeErased', { contact: i.contact }), error: false });
     } catch {
       setMessage({ text: t('admin.failed'), error: true });
     }
@@ -49,7 +65,7 @@ export function VisitorData() {
           {message.text}
         </p>
       )}
-      {found && found.length === 0 && <p class="muted">{t('visitors.none')}</p>}
+      {found && found.length === 0 && invited.length === 0 && <p class="muted">{t('visitors.none')}</p>}
       {found && found.length > 0 && (
         <ul class="visitor-records">
           {found.map((v) => (
@@ -57,7 +73,43 @@ export function VisitorData() {
           ))}
         </ul>
       )}
+      {invited.length > 0 && (
+        <section aria-labelledby="invited-heading">
+          <h2 id="invited-heading">{t('visitors.invitedHeading')}</h2>
+          <p class="muted">{t('visitors.invitedIntro')}</p>
+          <ul class="visitor-records">
+            {invited.map((i) => (
+              <InviteeRow key={i.inviteeId} invitee={i} onErase={() => void eraseInvitee(i)} />
+            ))}
+          </ul>
+        </section>
+      )}
     </section>
+  );
+}
+
+function InviteeRow({ invitee: i, onErase }: { invitee: InviteeMatch; onErase: () => void }) {
+  return (
+    <li aria-label={i.contact}>
+      <strong>{t(i.channel === 'sms' ? 'visitors.invitedBy.sms' : 'visitors.invitedBy.email', { contact: i.contact })}</strong>
+      <ul class="muted">
+        {i.consultations.map((c) => (
+          <li key={c.consultationId}>
+            {c.scheduledAt === null
+              ? t('visitors.invitedAnyTime', { room: c.roomName })
+              : t('visitors.invitedTo', { room: c.roomName, time: dateTime(c.scheduledAt, { dateStyle: 'short', timeStyle: 'short' }) })}
+          </li>
+        ))}
+      </ul>
+      <div class="row-actions">
+        <a href={`/api/admin/invitees/${i.inviteeId}/export`} download={`invitee-${i.inviteeId}.json`}>
+          {t('visitors.export')}
+        </a>
+        <button type="button" class="secondary danger" onClick={onErase}>
+          {t('visitors.erase')}
+        </button>
+      </div>
+    </li>
   );
 }
 

@@ -78,6 +78,31 @@ describe('backups that respect erasure: npm run backup / npm run restore (real s
     expect(await server.redis.client.zrange(keys.waiting(org.org.id, org.room.id), '0', '-1')).to.deep.equal([kept.visitorId]);
   });
 
+  it('backup, erase someone invited by phone and e-mail who never came, restore: their number, address and link stay erased', async () => {
+    const invite = async (phone: string, email: string) =>
+      (
+        await server.services.consultations.create(
+          { orgId: org.org.id, roomId: org.room.id, professionalId: org.professional.id, scheduledAt: null, prefill: { phone }, invitation: { channels: ['sms', 'email'], language: 'nb', email } },
+          30 * DAY,
+        )
+      ).consultation.id;
+    const erased = await invite('+4791600111', 'erased.invitee@example.no');
+    const kept = await invite('+4791600222', 'kept.invitee@example.no');
+    const { file } = await writeBackup(server.redis.client, { dir, key, keepDays: 14 });
+    const found = async (q: string) => ((await admin.call('POST', '/api/admin/visitors/search', { q })).body as { invitees: { inviteeId: string }[] }).invitees;
+    const [match] = await found('+47 916 00 111');
+    expect((await admin.call('DELETE', `/api/admin/invitees/${match!.inviteeId}`)).status).to.equal(204);
+
+    const report = await restoreBackup(server.services, { file, key, replace: true });
+    expect(report.erasedInvitees).to.equal(1);
+    expect(await found('+47 916 00 111')).to.deep.equal([]);
+    expect(await found('erased.invitee@example.no')).to.deep.equal([]);
+    expect(await server.redis.client.exists(keys.invitee(org.org.id, match!.inviteeId))).to.equal(0);
+    expect(await server.redis.client.hkeys(keys.consultation(org.org.id, erased))).not.to.include.members(['prefillPhone', 'visitorEmail', 'linkSecret', 'inviteeIds']);
+    expect(await server.services.consultations.invitationContact(org.org.id, kept), 'the others are back').to.deep.include({ phone: '+4791600222', email: 'kept.invitee@example.no' });
+    expect(await found('+47 916 00 222')).to.have.length(1);
+  });
+
   it('Redis lost with its ledger: an older backup learns the erasures from the newer backups beside it', async () => {
     const erased = await joinWaitingRoom(server, org.room.slug, 'Cecilie Dahl');
     const older = await writeBackup(server.redis.client, { dir, key, keepDays: 14, now: Date.now() - 60_000 });

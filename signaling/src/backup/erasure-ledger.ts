@@ -33,6 +33,11 @@ export class ErasureLedger {
     return this.hash(`visitor:${orgId}:${visitorId}`);
   }
 
+  /** Someone invited by a phone number or e-mail address (by its invitee id), erased of it. */
+  inviteeEntry(orgId: string, inviteeId: string): string {
+    return this.hash(`invitee:${orgId}:${inviteeId}`);
+  }
+
   organizationEntry(orgId: string): string {
     return this.hash(`organization:${orgId}`);
   }

@@ -61,7 +61,7 @@ async function main(): Promise<number> {
     const done = await restoreBackup(services, { file: file!, key, replace });
     process.stdout.write(
       `restore: ${done.restored} keys loaded (${done.expired} past their retention left out); erased again since the backup: ` +
-        `${done.erasedVisitors} visitors, ${done.erasedOrganizations} organizations; ` +
+        `${done.erasedVisitors} visitors, ${done.erasedInvitees} invited by number or address, ${done.erasedOrganizations} organizations; ` +
         `retention shortened again for ${done.shortenedRetentions} organizations; ${done.purged} index entries purged\n`,
     );
     for (const name of done.unreadLedgers) process.stdout.write(`restore: warning: could not read the erasure ledger of the newer backup ${name} (another key, or damaged)\n`);

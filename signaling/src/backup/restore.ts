@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { eraseVisitorRecords } from '../data-rights/visitor-records.ts';
+import { eraseInviteeRecords } from '../data-rights/invitee-records.ts';
 import { keys, kindOfKey } from '../redis/keys.ts';
 import { changeRetention } from '../retention/retention-change.ts';
 import type { Services } from '../services.ts';
@@ -14,6 +15,8 @@ export interface RestoreReport {
   /** Keys whose retention passed since the snapshot: not loaded. */
   expired: number;
   erasedVisitors: number;
+  /** People invited by a number or address, erased of it since the backup. */
+  erasedInvitees: number;
   erasedOrganizations: number;
   /** Organizations whose retention was shortened since the snapshot: shortened again. */
   shortenedRetentions: number;
@@ -77,7 +80,7 @@ export async function restoreBackup(
   }
 
   const now = opts.now ?? Date.now();
-  const report: RestoreReport = { restored: 0, expired: 0, erasedVisitors: 0, erasedOrganizations: 0, shortenedRetentions: 0, purged: 0, unreadLedgers };
+  const report: RestoreReport = { restored: 0, expired: 0, erasedVisitors: 0, erasedInvitees: 0, erasedOrganizations: 0, shortenedRetentions: 0, purged: 0, unreadLedgers };
   await redis.flushdb();
   await load(s, snapshot, now, report);
   const erasures = new ErasureLedger(s.config.ADDRESS_HASH_KEY, s.config.BACKUP_KEEP_DAYS);
@@ -96,6 +99,14 @@ export async function restoreBackup(
     if (kind && visitorId && ledger.has(erasures.visitorEntry(kind.orgId, visitorId)) && (await redis.exists(key))) {
       await eraseVisitorRecords(s, kind.orgId, visitorId, now);
       report.erasedVisitors++;
+    }
+  }
+  for (const [key] of snapshot.keys) {
+    const kind = kindOfKey(key);
+    const inviteeId = kind?.kind === 'invitee' ? key.split(':').at(-1)! : null;
+    if (kind && inviteeId && ledger.has(erasures.inviteeEntry(kind.orgId, inviteeId)) && (await redis.exists(key))) {
+      await eraseInviteeRecords(s, kind.orgId, inviteeId, now);
+      report.erasedInvitees++;
     }
   }
   for (const change of shortenings.values()) {

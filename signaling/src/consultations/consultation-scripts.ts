@@ -12,24 +12,52 @@ end
 `;
 
 /**
- * KEYS: consultation, the organization's consultations, [the reference's consultations, the references].
- * ARGV: id, score (its time: scheduled, else now), ttl ms, reference hash ('' for none), then the hash's
- * fields and values.
+ * KEYS: consultation, the organization's consultations, [the reference's consultations, the references],
+ * [the invitees, then each invitee's consultations].
+ * ARGV: id, score (its time: scheduled, else now), ttl ms, reference hash ('' for none), the number of
+ * invitee ids, those ids, then the hash's fields and values.
  */
 const createConsultation = `
 ${KEEP}
 local ttl = tonumber(ARGV[3])
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+local invitees = tonumber(ARGV[5])
+redis.call('HSET', KEYS[1], unpack(ARGV, 6 + invitees))
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 keep(KEYS[2], ttl)
+local next = 3
 if ARGV[4] ~= '' then
   redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
   keep(KEYS[3], ttl)
   -- LT: the references index holds the time of each reference's oldest consultation.
   redis.call('ZADD', KEYS[4], 'LT', ARGV[2], ARGV[4])
   keep(KEYS[4], ttl)
+  next = 5
 end
+for i = 1, invitees do
+  redis.call('ZADD', KEYS[next + i], ARGV[2], ARGV[1])
+  keep(KEYS[next + i], ttl)
+  -- (The same LT rule for the invitees as for the references.)
+  redis.call('ZADD', KEYS[next], 'LT', ARGV[2], ARGV[5 + i])
+  keep(KEYS[next], ttl)
+end
+return 'ok'
+`;
+
+/**
+ * The contacts of a consultation's visitor are erased (their own erasure, or an erasure of the visitor who
+ * came with it): the sealed number, address, name and link, the SMS ids and its invitee ids leave it, and
+ * it leaves each of those invitees' indexes (an index left empty leaves the invitees too). KEYS:
+ * consultation, the invitees, then each invitee's consultations. ARGV: consultation id, the invitee ids,
+ * then the fields to delete.
+ */
+const forgetConsultationContacts = `
+local count = #KEYS - 2
+for i = 1, count do
+  redis.call('ZREM', KEYS[2 + i], ARGV[1])
+  if redis.call('EXISTS', KEYS[2 + i]) == 0 then redis.call('ZREM', KEYS[2], ARGV[1 + i]) end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HDEL', KEYS[1], 'inviteeIds', unpack(ARGV, 2 + count)) end
 return 'ok'
 `;
 
@@ -166,6 +194,7 @@ export const CONSULTATION_SCRIPTS = {
   reminderOutcome: { keys: 2, lua: reminderOutcome },
   forgetConsultationVisitor: { keys: 1, lua: forgetConsultationVisitor },
   createConsultation: { keys: 'variable', lua: createConsultation },
+  forgetConsultationContacts: { keys: 'variable', lua: forgetConsultationContacts },
   trimConsultationReference: { keys: 2, lua: trimConsultationReference },
   cancelConsultation: { keys: 'variable', lua: cancelConsultation },
 } as const;

@@ -44,6 +44,12 @@ export interface ConsultationRecord extends Consultation {
   cancelledBy: string | null;
 }
 
+/** A phone number or e-mail address a visitor was invited by. */
+export interface InviteeContact {
+  kind: 'phone' | 'email';
+  value: string;
+}
+
 /** Where a consultation's invitation (and its reminders) go, and in which language. */
 export interface InvitationContact {
   channels: InvitationChannel[];
@@ -96,6 +102,7 @@ const numberOr = (v: string | undefined) => (v ? Number(v) : null);
  */
 export class ConsultationStore {
   private readonly lookupKey: Buffer;
+  private readonly inviteeKey: Buffer;
 
   constructor(
     private readonly redis: Redis,
@@ -103,6 +110,63 @@ export class ConsultationStore {
     lookupSecret: string,
   ) {
     this.lookupKey = createHmac('sha256', lookupSecret).update('consult consultation references v1').digest();
+    this.inviteeKey = createHmac('sha256', lookupSecret).update('consult invitee contacts v1').digest();
+  }
+
+  /**
+   * The id of whoever was invited by this phone number or e-mail address: a keyed hash of it (per
+   * organization), so the index names no one and yet finds them when an admin types the same number or
+   * address. Numbers as the invitation checks them ("+47 912 34 567" is +4791234567), addresses in lower case.
+   */
+  inviteeId(orgId: string, contact: InviteeContact): string {
+    const value = contact.kind === 'phone' ? contact.value.replace(/[\s().-]/g, '') : contact.value.trim().toLowerCase();
+    return createHmac('sha256', this.inviteeKey).update(`${orgId}\n${contact.kind}:${value}`).digest().subarray(0, 16).toString('hex');
+  }
+
+  /** The consultations someone was invited to by one number or address (by its invitee id), oldest first. */
+  async consultationsOfInvitee(orgId: string, inviteeId: string): Promise<string[]> {
+    return this.redis.zrange(keys.invitee(orgId, inviteeId), '0', '-1');
+  }
+
+  /** The contact behind an invitee id on one of its consultations (opened from the sealed fields), or null. */
+  async contactOf(orgId: string, id: string, inviteeId: string): Promise<InviteeContact | null> {
+    const [phone, email] = await this.redis.hmget(keys.consultation(orgId, id), 'prefillPhone', 'visitorEmail');
+    const opened: InviteeContact[] = [];
+    const p = this.open(orgId, id, 'prefillPhone', phone ?? undefined);
+    const e = this.open(orgId, id, 'visitorEmail', email ?? undefined);
+    if (p) opened.push({ kind: 'phone', value: p.replace(/[\s().-]/g, '') });
+    if (e) opened.push({ kind: 'email', value: e.trim().toLowerCase() });
+    return opened.find((c) => this.inviteeId(orgId, c) === inviteeId) ?? null;
+  }
+
+  /**
+   * Whom a consultation's invitation reached is erased from it: their number, address, name as given and
+   * link (sealed), Twilio's ids, and its entries in every invitee index. Its pending reminders go first (one
+   * being sent that moment is waited for), so nothing more goes to them. The rest (its time, room, state)
+   * stays for the professional and the record system.
+   */
+  async forgetInvitee(orgId: string, id: string): Promise<void> {
+    await this.settleReminders(orgId, id);
+    await this.forgetContacts(orgId, id, ['prefillPhone', 'visitorEmail', 'prefillName', 'smsIds', 'linkSecret']);
+  }
+
+  private async forgetContacts(orgId: string, id: string, fields: string[]): Promise<void> {
+    const inviteeIds = listOf(await this.redis.hget(keys.consultation(orgId, id), 'inviteeIds'));
+    await runScript(
+      this.redis,
+      'forgetConsultationContacts',
+      [keys.consultation(orgId, id), keys.invitees(orgId), ...inviteeIds.map((i) => keys.invitee(orgId, i))],
+      [id, ...inviteeIds, ...fields],
+    );
+  }
+
+  /** The purge job: trims the invitee indexes whose oldest consultation is past retention. Answers how many entries went. */
+  async trimInvitees(orgId: string, due: string[], cutoff: number): Promise<number> {
+    let removed = 0;
+    for (const inviteeId of due) {
+      removed += Number(await runScript(this.redis, 'trimConsultationReference', [keys.invitees(orgId), keys.invitee(orgId, inviteeId)], [inviteeId, cutoff]));
+    }
+    return removed;
   }
 
   private seal(orgId: string, id: string, field: string, value: string): string {
@@ -146,7 +210,17 @@ export class ConsultationStore {
     const refHash = c.externalReference !== undefined ? this.referenceHash(c.orgId, c.externalReference) : '';
     const scriptKeys = [keys.consultation(c.orgId, id), keys.consultations(c.orgId)];
     if (refHash) scriptKeys.push(keys.consultationsByReference(c.orgId, refHash), keys.consultationReferences(c.orgId));
-    await runScript(this.redis, 'createConsultation', scriptKeys, [id, time, ttl, refHash, ...Object.entries(fields).flat()]);
+    // Whoever its number or address belongs to can be found by it (and the consultation erased of it).
+    const contacts: InviteeContact[] = [
+      ...(c.prefill?.phone ? [{ kind: 'phone' as const, value: c.prefill.phone }] : []),
+      ...(c.invitation?.email ? [{ kind: 'email' as const, value: c.invitation.email }] : []),
+    ];
+    const inviteeIds = [...new Set(contacts.map((contact) => this.inviteeId(c.orgId, contact)))];
+    if (inviteeIds.length) {
+      fields.inviteeIds = inviteeIds.join(',');
+      scriptKeys.push(keys.invitees(c.orgId), ...inviteeIds.map((i) => keys.invitee(c.orgId, i)));
+    }
+    await runScript(this.redis, 'createConsultation', scriptKeys, [id, time, ttl, refHash, inviteeIds.length, ...inviteeIds, ...Object.entries(fields).flat()]);
     const consultation: Consultation = { id, orgId: c.orgId, roomId: c.roomId, professionalId: c.professionalId, createdAt: now, scheduledAt: c.scheduledAt, ...(c.price !== undefined ? { price: c.price } : {}) };
     return { consultation, token: `${c.orgId}.${id}.${secret}`, expiresAt: now + ttl };
   }
@@ -203,9 +277,10 @@ export class ConsultationStore {
     return h.id ? this.toRecord(orgId, h, retentionMs) : null;
   }
 
-  /** A visitor of it was erased: nothing on the consultation names or reaches them any more. */
+  /** A visitor of it was erased: nothing on the consultation names or reaches them any more (nor finds them by their number or address). */
   async forgetVisitor(orgId: string, id: string, visitorId: string): Promise<void> {
     await runScript(this.redis, 'forgetConsultationVisitor', [keys.consultation(orgId, id)], [visitorId]);
+    await this.forgetContacts(orgId, id, ['prefillPhone', 'visitorEmail']);
   }
 
   /** Where its invitation went (and its reminders go): channels, language, the visitor's phone and address. */

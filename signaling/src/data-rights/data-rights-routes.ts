@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { id, visitorCorrection, visitorSearch, type AuditAction, type AuditDetail } from '../../protocol/index.ts';
+import { id, visitorCorrection, visitorSearch, type AuditAction, type AuditDetail, type VisitorSearchResult } from '../../protocol/index.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
 import { adminAccess } from '../admin/admin-access.ts';
 import { notFound } from '../errors.ts';
@@ -7,13 +7,16 @@ import type { AuthedLocals } from '../http/request-guards.ts';
 import { parse } from '../http/validate.ts';
 import type { Services } from '../services.ts';
 import type { VisitorRecords } from './visitor-records.ts';
+import { InviteeRecords } from './invitee-records.ts';
 
 /**
  * An admin acts on a visitor's behalf: finds them, exports what is held about them, corrects it, erases
- * them. A visitor of another organization is as unknown as a made-up id.
+ * them; the same for someone invited by phone number or e-mail address (an invitee), checked in or not.
+ * A visitor or invitee of another organization is as unknown as a made-up id.
  */
 export function dataRightsRoutes(s: Services, records: VisitorRecords): Router {
   const router = Router();
+  const invitees = new InviteeRecords(s, records.sms);
   const { admin, orgOf } = adminAccess(s);
   /** Each act on a visitor's data goes in the audit log, naming them by id only. */
   const audit = (req: Request, res: Response<unknown, AuthedLocals>, action: AuditAction, visitorId?: string, detail?: AuditDetail) =>
@@ -28,10 +31,28 @@ export function dataRightsRoutes(s: Services, records: VisitorRecords): Router {
   // access logs, proxies and the browser's history.
   router.post('/api/admin/visitors/search', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const { q } = parse(visitorSearch, req.body);
-    const visitors = await records.find(orgOf(res), q);
-    // Who was shown whose details: each visitor found is a view (the search words themselves stay out).
+    const [visitors, invited] = await Promise.all([records.find(orgOf(res), q), invitees.find(orgOf(res), q)]);
+    // Who was shown whose details: each visitor or invitee found is a view (the search words themselves stay out).
     for (const v of visitors) await audit(req, res, 'view_visitor', v.visitorId, { via: 'search' });
-    res.json({ visitors });
+    for (const i of invited) await audit(req, res, 'view_visitor', i.inviteeId, { via: 'search', invitee: true });
+    const body: VisitorSearchResult = { visitors, invitees: invited };
+    res.json(body);
+  });
+
+  // An invitee by their id (a keyed hash of the number or address: no contact in any address).
+  router.get('/api/admin/invitees/:id/export', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const inviteeId = visitorIdOf(req.params.id);
+    const body = await invitees.export(orgOf(res), inviteeId);
+    await audit(req, res, 'export', inviteeId, { invitee: true });
+    res.setHeader('content-disposition', `attachment; filename="invitee-${inviteeId}.json"`);
+    res.json(body);
+  });
+
+  router.delete('/api/admin/invitees/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+    const inviteeId = visitorIdOf(req.params.id);
+    await invitees.erase(orgOf(res), inviteeId);
+    await audit(req, res, 'erasure', inviteeId, { invitee: true });
+    res.status(204).end();
   });
 
   router.get('/api/admin/visitors/:id/export', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {

@@ -21,7 +21,8 @@ const SEARCH_RESULTS = 50;
 export class VisitorRecords {
   constructor(
     private readonly s: Services,
-    private readonly sms: SmsAlerts,
+    /** (Also what an invitee's erasure deletes Twilio's copies with.) */
+    readonly sms: SmsAlerts,
   ) {}
 
   async find(orgId: string, query: string): Promise<VisitorMatch[]> {

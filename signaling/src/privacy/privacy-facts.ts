@@ -27,9 +27,20 @@ export interface PrivacyFacts {
   payments: boolean;
   /**
    * What Twilio gets: staff's numbers for arrival alerts (a member opted in), and visitors' numbers for
-   * invitations (the organization's record system can ask for them through an API key), on a server with SMS.
+   * invitations and reminders (any member may send one from the dashboard, the record system through an
+   * API key), on a server with SMS.
    */
   sms: { staffAlerts: boolean; visitorInvitations: boolean };
+  /**
+   * How a visitor may be invited to a consultation (SMS and e-mail: what this server sends), the minutes
+   * before it their reminders go (the organization's setting; empty: none), and whether a receipt for a
+   * card payment goes to the address they were invited at.
+   */
+  invitations: { sms: boolean; email: boolean; reminderMinutes: number[]; emailReceipts: boolean };
+  /** The SMTP server's host this deployment sends e-mail through (never its user or password), or null without e-mail. */
+  emailProvider: string | null;
+  /** The country whose supervisory authority a visitor may complain to: the organization's, from its time zone; null where we cannot tell. */
+  authorityCountry: AuthorityCountry | null;
   /**
    * The organization's record system (EHR): through an API key it may prefill the visitor's name and phone
    * and reads the consultation's times; its webhook endpoints are told of the events they subscribe to, no
@@ -39,6 +50,28 @@ export interface PrivacyFacts {
   /** The deployment's hosting provider (HOSTING_PROVIDER), or null where the operator named none (not in production). */
   hostingProvider: string | null;
   privacyContact: string | null;
+}
+
+export type AuthorityCountry = 'NO' | 'SE' | 'DK';
+
+/**
+ * The organization's country as its time zone tells it (the one setting that says where it is): the
+ * supervisory authority named on the page is that country's, whatever language the page is read in.
+ */
+export function authorityCountryOf(timeZone: string): AuthorityCountry | null {
+  return ({ 'Europe/Oslo': 'NO', 'Arctic/Longyearbyen': 'NO', 'Europe/Stockholm': 'SE', 'Europe/Copenhagen': 'DK' } as const)[timeZone] ?? null;
+}
+
+/** The SMTP server's host name, from SMTP_URL (without its user and password) or SMTP_HOST. */
+function smtpHostOf(config: Services['config']): string | null {
+  if (config.SMTP_URL) {
+    try {
+      return new URL(config.SMTP_URL).hostname || null;
+    } catch {
+      return null;
+    }
+  }
+  return config.SMTP_HOST ?? null;
 }
 
 /** The facts for an organization, or null if there is no such organization. */
@@ -75,7 +108,15 @@ export async function privacyFactsOf(s: Services, orgId: string): Promise<Privac
     },
     bankId: bankIdSettings && bankIdRooms.length ? { brokerHost: new URL(bankIdSettings.issuer).host, nationalId: bankIdSettings.collectNationalId, cookieMinutes: FLOW_COOKIE_MINUTES } : null,
     payments: s.payments.available && rooms.some((r) => r.price !== null),
-    sms: { staffAlerts: smsMembers > 0, visitorInvitations: smsConfigured && apiKeyCount > 0 },
+    sms: { staffAlerts: smsMembers > 0, visitorInvitations: smsConfigured },
+    invitations: {
+      sms: smsConfigured,
+      email: s.email.available,
+      reminderMinutes: smsConfigured || s.email.available ? [...org.reminderMinutes].sort((a, b) => b - a) : [],
+      emailReceipts: s.email.available && s.payments.available && rooms.some((r) => r.price !== null),
+    },
+    emailProvider: s.email.available ? smtpHostOf(s.config) : null,
+    authorityCountry: authorityCountryOf(org.timeZone),
     ehr: { api: apiKeyCount > 0, webhooks: webhooksByEvents(webhookEndpoints) },
     hostingProvider: s.config.HOSTING_PROVIDER ?? null,
     privacyContact: org.privacyContact,

@@ -6,6 +6,7 @@ import type { BankIdBroker } from '../test-support/bankid-broker.ts';
 import { testStripeKeys } from '../test-support/stripe-stand-in.ts';
 import { FLOW_COOKIE_MINUTES } from '../bankid/bankid.ts';
 import { startTwilioStandIn } from '../test-support/twilio-stand-in.ts';
+import { SmtpStandIn } from '../test-support/smtp-stand-in.ts';
 import { loadConfig } from '../config.ts';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -129,7 +130,7 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     expect(english).to.include('Your check-in answers: your name.');
     expect(english).to.include(`${HOSTING_PROVIDER} (hosting): runs the machines`);
     expect(english).to.include('they have not yet given a privacy contact');
-    for (const absent of ['BankID', 'Stripe', 'Twilio', 'Payment records', 'national identity number']) expect(english).not.to.include(absent);
+    for (const absent of ['BankID', 'Stripe', 'Payment records', 'national identity number', 'e-mail']) expect(english).not.to.include(absent);
     expect(await text(yearly.org.id)).to.include('call records: 365 days');
 
     const norsk = visibleText((await page(org.id, { lang: 'nb' })).html);
@@ -219,10 +220,11 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     expect((await call(admin, 'PUT', `/api/admin/rooms/${room.id}/check-in`, form)).status).to.equal(200);
     expect((await call(admin, 'PUT', `/api/admin/rooms/${room.id}/price`, { price: { amount: 50_000, currency: 'NOK' } })).status).to.equal(200);
     const brokerHost = new URL(broker.issuer).host;
-    const settings = { retentionDays: '17', auditRetentionDays: '45', bookkeepingYears: '7', LOG_RETENTION_DAYS: '21', bankIdCookieMinutes: String(FLOW_COOKIE_MINUTES) };
+    // (The reminders, 24 hours and 1 hour before, are a setting too: the server sends invitations by SMS.)
+    const settings = { retentionDays: '17', auditRetentionDays: '45', bookkeepingYears: '7', LOG_RETENTION_DAYS: '21', bankIdCookieMinutes: String(FLOW_COOKIE_MINUTES), reminders: ['24', '1'] };
     for (const lang of ['en', 'nb', 'nn', 'sv', 'da']) {
       const figures = (await text(org.id, lang)).split(brokerHost).join(' ').match(/\d+/g) ?? [];
-      expect(new Set(figures), lang).to.deep.equal(new Set(Object.values(settings)));
+      expect(new Set(figures), lang).to.deep.equal(new Set(Object.values(settings).flat()));
     }
   });
 
@@ -237,8 +239,11 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     };
     const hosting = `${HOSTING_PROVIDER} (hosting)`;
 
+    // On a server that sends SMS, any member may text a visitor their invitation from the dashboard.
     const plain = await createOrganization(server.services, { name: 'Plain Clinic' });
-    expect((await recipients(plain.org.id)).names, 'nothing turned on').to.deep.equal([hosting]);
+    const invitedBySms = await recipients(plain.org.id);
+    expect(invitedBySms.names, 'nothing turned on').to.deep.equal(['Twilio (SMS)', hosting]);
+    expect(invitedBySms.items[0]).to.include('sends you your invitation and reminders by text message when Plain Clinic invites you that way; it gets your phone number');
 
     // An API key: the record system may prefill and read; it may have Twilio text visitors their invitation.
     const ehr = await createOrganization(server.services, { name: 'Record Clinic' });
@@ -262,20 +267,20 @@ describe('the privacy page per organization (real server, BankID broker stand-in
       endpointIds.push(((await res.json()) as { endpoint: { id: string } }).endpoint.id);
     }
     const onlyArrivals = await recipients(hooked.org.id);
-    expect(onlyArrivals.names).to.deep.equal(['Hook Clinic’s systems at 127.0.0.1:4001 and 127.0.0.2:4002 (notifications)', hosting]);
-    expect(onlyArrivals.items[0]).to.include('(notifications): told when you arrive, under Hook Clinic’s own reference; never your name, answers or messages.');
-    for (const unheard of ['let in', 'leave', 'pay', 'charged', 'how long']) expect(onlyArrivals.items[0], unheard).not.to.include(unheard);
-    expect((await recipients(hooked.org.id, 'nb')).items[0]).to.include('(varsler): får vite når du kommer, under referansen til Hook Clinic;');
+    expect(onlyArrivals.names).to.deep.equal(['Twilio (SMS)', 'Hook Clinic’s systems at 127.0.0.1:4001 and 127.0.0.2:4002 (notifications)', hosting]);
+    expect(onlyArrivals.items[1]).to.include('(notifications): told when you arrive, under Hook Clinic’s own reference; never your name, answers or messages.');
+    for (const unheard of ['let in', 'leave', 'pay', 'charged', 'how long']) expect(onlyArrivals.items[1], unheard).not.to.include(unheard);
+    expect((await recipients(hooked.org.id, 'nb')).items[1]).to.include('(varsler): får vite når du kommer, under referansen til Hook Clinic;');
 
     // One host hears more: it is named apart, with its endpoints' events together (in the order things happen).
     expect((await call(hookAdmin, 'PATCH', `/api/admin/webhooks/${endpointIds[1]}`, { events: ['payment.captured', 'call.ended', 'visitor.admitted'] })).status).to.equal(200);
     const more = await recipients(hooked.org.id);
-    expect(more.names).to.deep.equal(['Hook Clinic’s systems at 127.0.0.1:4001 (notifications)', 'Hook Clinic’s systems at 127.0.0.2:4002 (notifications)', hosting]);
-    expect(more.items[0]).to.include(
+    expect(more.names).to.deep.equal(['Twilio (SMS)', 'Hook Clinic’s systems at 127.0.0.1:4001 (notifications)', 'Hook Clinic’s systems at 127.0.0.2:4002 (notifications)', hosting]);
+    expect(more.items[1]).to.include(
       '(notifications): told when you arrive, you are let in, the call ends or your card is charged, and how long the call lasted and the amount, under Hook Clinic’s own reference',
     );
-    expect(more.items[1]).to.include('(notifications): told when you arrive, under');
-    expect((await recipients(hooked.org.id, 'nb')).items[0]).to.include(
+    expect(more.items[2]).to.include('(notifications): told when you arrive, under');
+    expect((await recipients(hooked.org.id, 'nb')).items[1]).to.include(
       '(varsler): får vite når du kommer, du slippes inn, samtalen slutter eller kortet ditt belastes, og hvor lenge samtalen varte og beløpet, under referansen til Hook Clinic;',
     );
 
@@ -287,7 +292,7 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     expect((await call(member, 'POST', '/api/settings/sms/verify', { code })).status).to.equal(200);
     const withAlerts = await recipients(alerted.org.id);
     expect(withAlerts.names).to.deep.equal(['Twilio (SMS)', hosting]);
-    expect(withAlerts.items[0]).to.include('the staff member’s phone number and a link, nothing about you').and.not.include('your phone number');
+    expect(withAlerts.items[0]).to.include('it also sends staff a text message when someone is waiting; it gets the staff member’s phone number and a link');
 
     // BankID in a room and a price: the broker and Stripe.
     const full = await createOrganization(server.services, { name: 'Full Clinic' });
@@ -295,8 +300,8 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     await setUpBankId(server, fullAdmin, broker);
     expect((await call(fullAdmin, 'PUT', `/api/admin/rooms/${full.room.id}/check-in`, { ...DEFAULT_CHECK_IN, bankId: true })).status).to.equal(200);
     expect((await call(fullAdmin, 'PUT', `/api/admin/rooms/${full.room.id}/price`, { price: { amount: 50_000, currency: 'NOK' } })).status).to.equal(200);
-    expect((await recipients(full.org.id)).names).to.deep.equal([`The BankID broker at ${new URL(broker.issuer).host} (identification)`, 'Stripe (card payment)', hosting]);
-    expect((await recipients(full.org.id, 'nb')).names).to.have.length(3);
+    expect((await recipients(full.org.id)).names).to.deep.equal([`The BankID broker at ${new URL(broker.issuer).host} (identification)`, 'Stripe (card payment)', 'Twilio (SMS)', hosting]);
+    expect((await recipients(full.org.id, 'nb')).names).to.have.length(4);
   });
 
   it('shows the admin’s privacy contact as a link; a contact that is neither an e-mail address nor an https page is refused and changes nothing', async () => {
@@ -328,6 +333,51 @@ describe('the privacy page per organization (real server, BankID broker stand-in
     expect(await text(org.id)).to.include('they have not yet given a privacy contact');
   });
 
+  it('names the supervisory authority of the organization’s country (from its time zone) in every language, not the language’s', async () => {
+    const { org } = await createOrganization(server.services, { name: 'Authority Clinic' });
+    const admin = await adminOf(server, org.id);
+    const expected: Record<string, Record<string, string>> = {
+      'Europe/Oslo': {
+        en: 'You may also complain to the Norwegian Data Protection Authority (Datatilsynet).',
+        nb: 'Du kan også klage til Datatilsynet.',
+        nn: 'Du kan òg klage til Datatilsynet.',
+        sv: 'Du kan också klaga hos den norska dataskyddsmyndigheten (Datatilsynet).',
+        da: 'Du kan også klage til det norske datatilsyn (Datatilsynet).',
+      },
+      'Europe/Stockholm': {
+        en: 'You may also complain to the Swedish Authority for Privacy Protection (Integritetsskyddsmyndigheten, IMY).',
+        nb: 'Du kan også klage til Integritetsskyddsmyndigheten (IMY), tilsynsmyndigheten i Sverige.',
+        nn: 'Du kan òg klage til Integritetsskyddsmyndigheten (IMY), tilsynsstyresmakta i Sverige.',
+        sv: 'Du kan också klaga hos Integritetsskyddsmyndigheten (IMY).',
+        da: 'Du kan også klage til den svenske databeskyttelsesmyndighed (Integritetsskyddsmyndigheten, IMY).',
+      },
+      'Europe/Copenhagen': {
+        en: 'You may also complain to the Danish Data Protection Agency (Datatilsynet).',
+        nb: 'Du kan også klage til Datatilsynet i Danmark.',
+        nn: 'Du kan òg klage til Datatilsynet i Danmark.',
+        sv: 'Du kan också klaga hos den danska dataskyddsmyndigheten (Datatilsynet).',
+        da: 'Du kan også klage til Datatilsynet.',
+      },
+      'Europe/Helsinki': {
+        en: 'You may also complain to the data protection authority where you live.',
+        nb: 'Du kan også klage til datatilsynsmyndigheten der du bor.',
+        nn: 'Du kan òg klage til datatilsynsstyresmakta der du bur.',
+        sv: 'Du kan också klaga hos dataskyddsmyndigheten där du bor.',
+        da: 'Du kan også klage til databeskyttelsesmyndigheden, hvor du bor.',
+      },
+    };
+    for (const [timeZone, byLanguage] of Object.entries(expected)) {
+      expect((await call(admin, 'PATCH', '/api/admin/organization', { timeZone })).status, timeZone).to.equal(200);
+      for (const [lang, sentence] of Object.entries(byLanguage)) {
+        const page = await text(org.id, lang);
+        expect(page, `${timeZone} in ${lang}`).to.include(sentence);
+        // Only the one authority: a Swedish clinic's page read in bokmål names no Norwegian one.
+        const others = Object.entries(expected).filter(([zone]) => zone !== timeZone).map(([, l]) => l[lang]!);
+        for (const other of others) expect(page, `${timeZone} in ${lang}`).not.to.include(other);
+      }
+    }
+  });
+
   it('holds nothing about any person: not the visitors who checked in, nor the members', async () => {
     const org = await createOrganization(server.services, { name: 'Discreet Clinic' });
     const admin = await adminOf(server, org.org.id);
@@ -344,6 +394,78 @@ describe('the privacy page per organization (real server, BankID broker stand-in
       }
       expect(html).to.include('discreet clinic');
     }
+  });
+});
+
+describe('the privacy page of a server that sends invitations by e-mail and SMS (real server, SMTP stand-in)', function () {
+  let server: TestServer;
+  let smtp: SmtpStandIn;
+  const stripeKeys = testStripeKeys();
+
+  before(async () => {
+    smtp = await SmtpStandIn.create();
+    server = await startTestServer({
+      env: {
+        // With a user and password in it: the page names the server's host only.
+        SMTP_URL: `smtp://mailer:smtp-secret-pass@127.0.0.1:${smtp.port}`,
+        SMTP_FROM: 'Clinic <no-reply@clinic.example>',
+        TWILIO_ACCOUNT_SID: TWILIO.sid,
+        TWILIO_AUTH_TOKEN: TWILIO.token,
+        TWILIO_FROM: TWILIO.from,
+        STRIPE_SECRET_KEY: stripeKeys.secretKey,
+        STRIPE_PUBLISHABLE_KEY: stripeKeys.publishableKey,
+        STRIPE_WEBHOOK_SECRET: stripeKeys.webhookSecret,
+      },
+    });
+  });
+  after(async () => {
+    await server?.close();
+    await smtp?.stop();
+  });
+
+  const text = async (orgId: string, lang = 'en') => visibleText(await (await fetch(`${server.url}/privacy/${orgId}?lang=${lang}`)).text());
+  const patch = async (orgId: string, path: string, body: unknown) => {
+    const admin = await adminOf(server, orgId);
+    const res = await fetch(`${server.url}${path}`, { method: path.endsWith('/price') ? 'PUT' : 'PATCH', headers: { origin: server.origin, 'content-type': 'application/json', ...admin.headers }, body: JSON.stringify(body) });
+    expect(res.status, await res.clone().text()).to.equal(200);
+  };
+
+  it('says the phone number and e-mail address may be kept for the invitation and reminders, how long, and that the e-mail server (by its host) gets the address and the message', async () => {
+    const { org } = await createOrganization(server.services, { name: 'Mail Clinic', retentionDays: 30 });
+    const english = await text(org.id);
+    expect(english).to.include(
+      'Your mobile number or e-mail address, if Mail Clinic invites you to a consultation that way: to send you its link and reminders 24 hours and 1 hour before it. Stored encrypted, with a record of each message sent to you (when, which way, and whether it arrived).',
+    );
+    expect(english).to.include('Your mobile number and e-mail address for invitations, and the records of the messages sent to you: 30 days, then they are deleted.');
+    expect(english).to.include(
+      'The e-mail server at 127.0.0.1 (e-mail): sends you your invitation and reminders by e-mail when Mail Clinic invites you that way; it gets your e-mail address and the message (Mail Clinic’s name, the time of your appointment and your link), never your name or anything about your health.',
+    );
+    expect(english).to.include('Twilio (SMS): sends you your invitation and reminders by text message when Mail Clinic invites you that way');
+    for (const lang of ['en', 'nb', 'nn', 'sv', 'da']) {
+      const page = await text(org.id, lang);
+      for (const secret of ['mailer', 'smtp-secret-pass', String(smtp.port)]) expect(page, `${lang}: ${secret}`).not.to.include(secret);
+    }
+    expect(await text(org.id, 'nb')).to.include('Mobilnummeret ditt eller e-postadressen din, hvis Mail Clinic inviterer deg til en konsultasjon på den måten: for å sende deg lenken og påminnelser 24 timer og 1 time før.');
+    expect(await text(org.id, 'nn')).to.include('E-posttenaren på 127.0.0.1 (e-post): sender deg invitasjonen og påminningar på e-post');
+    expect(await text(org.id, 'sv')).to.include('Mobilnummer och e-postadress för inbjudningar, och förteckningen över meddelanden vi har skickat till dig: 30 dagar, sedan raderas de.');
+    expect(await text(org.id, 'da')).to.include('påmindelser 24 timer og 1 time før');
+  });
+
+  it('follows the organization’s reminders, and names the receipt by e-mail once a room has a price', async () => {
+    const { org, room } = await createOrganization(server.services, { name: 'Reminding Clinic' });
+    await patch(org.id, '/api/admin/organization', { reminderMinutes: [2880, 30] });
+    expect(await text(org.id)).to.include('to send you its link and reminders 2 days and 30 minutes before it.');
+    expect(await text(org.id, 'sv')).to.include('påminnelser 2 dygn och 30 minuter före');
+    await patch(org.id, '/api/admin/organization', { reminderMinutes: [] });
+    let english = await text(org.id);
+    expect(english).to.include('to send you its link. Stored encrypted');
+    expect(english).not.to.include('reminder');
+    await patch(org.id, `/api/admin/rooms/${room.id}/price`, { price: { amount: 50_000, currency: 'NOK' } });
+    english = await text(org.id);
+    expect(english).to.include('to send you its link, and, by e-mail, the receipt for a card payment.');
+    expect(english).to.include('sends you your invitation and the receipt for a card payment by e-mail');
+    expect(english).to.include('your link; in a receipt, the amount)');
+    expect(await text(org.id, 'nb')).to.include('og kvitteringen for en kortbetaling på e-post');
   });
 });
 

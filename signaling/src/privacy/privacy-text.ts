@@ -1,5 +1,5 @@
 import { LANGUAGE_CODES, LANGUAGE_NAMES, LOCALES, type ConsultationEventType, type Language } from '../../protocol/index.ts';
-import type { PrivacyFacts } from './privacy-facts.ts';
+import type { AuthorityCountry, PrivacyFacts } from './privacy-facts.ts';
 
 export type PrivacyLanguage = Language;
 
@@ -113,9 +113,9 @@ const PROCESSORS = {
   en: {
     stripe:
       'Stripe (card payment): receives your card details directly from your browser on the payment step, and the amount. Stripe Payments Europe, Ltd., Ireland; Stripe may transfer data to the USA under the EU standard contractual clauses.',
-    twilio: (sms: PrivacyFacts['sms'], org: string) =>
+    twilio: (sms: PrivacyFacts['sms'], org: string, reminders: boolean) =>
       `Twilio (SMS): ${[
-        sms.visitorInvitations && `sends you your invitation by text message when ${org}’s record system asks us to; it gets your phone number, the time of your appointment and your link`,
+        sms.visitorInvitations && INVITED.en.sms(reminders, org),
         sms.staffAlerts && `sends staff a text message when someone is waiting; it gets the staff member’s phone number and a link${sms.visitorInvitations ? '' : ', nothing about you'}`,
       ]
         .filter(Boolean)
@@ -131,9 +131,9 @@ const PROCESSORS = {
   nb: {
     stripe:
       'Stripe (kortbetaling): får kortopplysningene dine direkte fra nettleseren din i betalingssteget, og beløpet. Stripe Payments Europe, Ltd., Irland; Stripe kan overføre data til USA etter EUs standard personvernbestemmelser.',
-    twilio: (sms: PrivacyFacts['sms'], org: string) =>
+    twilio: (sms: PrivacyFacts['sms'], org: string, reminders: boolean) =>
       `Twilio (SMS): ${[
-        sms.visitorInvitations && `sender deg invitasjonen som tekstmelding når journalsystemet til ${org} ber oss om det; Twilio får telefonnummeret ditt, tidspunktet for timen og lenken din`,
+        sms.visitorInvitations && INVITED.nb.sms(reminders, org),
         sms.staffAlerts && `sender ansatte en tekstmelding når noen venter; Twilio får den ansattes telefonnummer og en lenke${sms.visitorInvitations ? '' : ', ingenting om deg'}`,
       ]
         .filter(Boolean)
@@ -149,9 +149,9 @@ const PROCESSORS = {
   nn: {
     stripe:
       'Stripe (kortbetaling): får kortopplysningane dine direkte frå nettlesaren din i betalingssteget, og beløpet. Stripe Payments Europe, Ltd., Irland; Stripe kan overføre data til USA etter standard personvernføresegner frå EU.',
-    twilio: (sms: PrivacyFacts['sms'], org: string) =>
+    twilio: (sms: PrivacyFacts['sms'], org: string, reminders: boolean) =>
       `Twilio (SMS): ${[
-        sms.visitorInvitations && `sender deg invitasjonen som tekstmelding når journalsystemet til ${org} ber oss om det; Twilio får telefonnummeret ditt, tidspunktet for timen og lenkja di`,
+        sms.visitorInvitations && INVITED.nn.sms(reminders, org),
         sms.staffAlerts && `sender tilsette ei tekstmelding når nokon ventar; Twilio får telefonnummeret til den tilsette og ei lenkje${sms.visitorInvitations ? '' : ', ingenting om deg'}`,
       ]
         .filter(Boolean)
@@ -167,9 +167,9 @@ const PROCESSORS = {
   sv: {
     stripe:
       'Stripe (kortbetalning): får dina kortuppgifter direkt från din webbläsare i betalningssteget, och beloppet. Stripe Payments Europe, Ltd., Irland; Stripe kan föra över data till USA enligt EU:s standardavtalsklausuler.',
-    twilio: (sms: PrivacyFacts['sms'], org: string) =>
+    twilio: (sms: PrivacyFacts['sms'], org: string, reminders: boolean) =>
       `Twilio (sms): ${[
-        sms.visitorInvitations && `skickar din inbjudan till dig som sms när journalsystemet hos ${org} ber oss om det; Twilio får ditt telefonnummer, tiden för ditt besök och din länk`,
+        sms.visitorInvitations && INVITED.sv.sms(reminders, org),
         sms.staffAlerts && `skickar ett sms till personalen när någon väntar; Twilio får personalens telefonnummer och en länk${sms.visitorInvitations ? '' : ', inget om dig'}`,
       ]
         .filter(Boolean)
@@ -185,9 +185,9 @@ const PROCESSORS = {
   da: {
     stripe:
       'Stripe (kortbetaling): modtager dine kortoplysninger direkte fra din browser på betalingstrinnet, og beløbet. Stripe Payments Europe, Ltd., Irland; Stripe kan overføre data til USA efter EU’s standardkontraktbestemmelser.',
-    twilio: (sms: PrivacyFacts['sms'], org: string) =>
+    twilio: (sms: PrivacyFacts['sms'], org: string, reminders: boolean) =>
       `Twilio (sms): ${[
-        sms.visitorInvitations && `sender dig din invitation som sms, når journalsystemet hos ${org} beder os om det; Twilio får dit telefonnummer, tidspunktet for din tid og dit link`,
+        sms.visitorInvitations && INVITED.da.sms(reminders, org),
         sms.staffAlerts && `sender personalet en sms, når nogen venter; Twilio får medarbejderens telefonnummer og et link${sms.visitorInvitations ? '' : ', intet om dig'}`,
       ]
         .filter(Boolean)
@@ -202,6 +202,128 @@ const PROCESSORS = {
   },
 };
 
+
+/** "24 hours", "1 time", "2 dygn": a reminder's distance from the consultation as the language says it (Intl); a day is 24 hours, as the setting shows it. */
+const before = (lang: PrivacyLanguage, minutes: number): string => {
+  const [n, unit] = minutes % 1440 === 0 && minutes > 1440 ? [minutes / 1440, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
+  return new Intl.NumberFormat(LOCALES[lang], { style: 'unit', unit, unitDisplay: 'long' }).format(n);
+};
+const reminderTimes = (lang: PrivacyLanguage, minutes: number[]) => list(lang, minutes.map((m) => before(lang, m)));
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * Invitations and reminders by SMS or e-mail (what this server sends), in each language: what is kept of
+ * the visitor for them, for how long, what the e-mail server gets, and whom to complain to. Each a
+ * function of the facts, so a page says only what is true for its organization and this server.
+ */
+const INVITED: Record<
+  PrivacyLanguage,
+  {
+    /** The visitor's contacts, as "your mobile number or e-mail address". */
+    contacts: (i: PrivacyFacts['invitations']) => string;
+    stored: (i: PrivacyFacts['invitations'], org: string) => string;
+    kept: (i: PrivacyFacts['invitations'], days: string) => string;
+    /** Twilio's part (within its item), after "Twilio (SMS): ". */
+    sms: (reminders: boolean, org: string) => string;
+    email: (i: PrivacyFacts['invitations'], host: string, org: string) => string;
+    authority: Record<AuthorityCountry | 'other', string>;
+    complain: (authority: string) => string;
+  }
+> = {
+  en: {
+    contacts: (i) => `your ${list('en', [i.sms && 'mobile number', i.email && 'e-mail address'].filter((x): x is string => !!x), 'disjunction')}`,
+    stored: (i, org) =>
+      `${capital(INVITED.en.contacts(i))}, if ${org} invites you to a consultation that way: to send you its link${i.reminderMinutes.length ? ` and reminders ${reminderTimes('en', i.reminderMinutes)} before it` : ''}${i.emailReceipts && i.email ? ', and, by e-mail, the receipt for a card payment' : ''}. Stored encrypted, with a record of each message sent to you (when, which way, and whether it arrived).`,
+    kept: (i, days) => `${capital(INVITED.en.contacts(i)).replace(' or ', ' and ')} for invitations, and the records of the messages sent to you: ${days}, then they are deleted.`,
+    sms: (reminders, org) => `sends you your invitation${reminders ? ' and reminders' : ''} by text message when ${org} invites you that way; it gets your phone number, the time of your appointment and your link`,
+    email: (i, host, org) =>
+      `The e-mail server at ${host} (e-mail): sends you ${list('en', ['your invitation', i.reminderMinutes.length ? 'reminders' : '', i.emailReceipts ? 'the receipt for a card payment' : ''].filter(Boolean))} by e-mail when ${org} invites you that way; it gets your e-mail address and the message (${org}’s name, the time of your appointment and your link${i.emailReceipts ? '; in a receipt, the amount' : ''}), never your name or anything about your health.`,
+    authority: {
+      NO: 'the Norwegian Data Protection Authority (Datatilsynet)',
+      SE: 'the Swedish Authority for Privacy Protection (Integritetsskyddsmyndigheten, IMY)',
+      DK: 'the Danish Data Protection Agency (Datatilsynet)',
+      other: 'the data protection authority where you live',
+    },
+    complain: (a) => `You may also complain to ${a}.`,
+  },
+  nb: {
+    contacts: (i) => list('nb', [i.sms && 'mobilnummeret ditt', i.email && 'e-postadressen din'].filter((x): x is string => !!x), 'disjunction'),
+    stored: (i, org) =>
+      `${capital(INVITED.nb.contacts(i))}, hvis ${org} inviterer deg til en konsultasjon på den måten: for å sende deg lenken${i.reminderMinutes.length ? ` og påminnelser ${reminderTimes('nb', i.reminderMinutes)} før` : ''}${i.emailReceipts && i.email ? ', og kvitteringen for en kortbetaling på e-post' : ''}. Lagret kryptert, sammen med en oversikt over hver melding vi har sendt deg (når, hvordan og om den kom fram).`,
+    kept: (i, days) => `${capital(list('nb', [i.sms && 'mobilnummer', i.email && 'e-postadresse'].filter((x): x is string => !!x)))} for invitasjoner, og oversikten over meldingene vi har sendt deg: ${days}, så slettes de.`,
+    sms: (reminders, org) => `sender deg invitasjonen${reminders ? ' og påminnelser' : ''} som tekstmelding når ${org} inviterer deg på den måten; Twilio får telefonnummeret ditt, tidspunktet for timen og lenken din`,
+    email: (i, host, org) =>
+      `E-postserveren på ${host} (e-post): sender deg ${list('nb', ['invitasjonen', i.reminderMinutes.length ? 'påminnelser' : '', i.emailReceipts ? 'kvitteringen for en kortbetaling' : ''].filter(Boolean))} på e-post når ${org} inviterer deg på den måten; den får e-postadressen din og meldingen (navnet til ${org}, tidspunktet for timen og lenken din${i.emailReceipts ? '; i en kvittering: beløpet' : ''}), aldri navnet ditt eller noe om helsen din.`,
+    authority: {
+      NO: 'Datatilsynet',
+      SE: 'Integritetsskyddsmyndigheten (IMY), tilsynsmyndigheten i Sverige',
+      DK: 'Datatilsynet i Danmark',
+      other: 'datatilsynsmyndigheten der du bor',
+    },
+    complain: (a) => `Du kan også klage til ${a}.`,
+  },
+  nn: {
+    contacts: (i) => list('nn', [i.sms && 'mobilnummeret ditt', i.email && 'e-postadressa di'].filter((x): x is string => !!x), 'disjunction'),
+    stored: (i, org) =>
+      `${capital(INVITED.nn.contacts(i))}, om ${org} inviterer deg til ein konsultasjon på den måten: for å sende deg lenkja${i.reminderMinutes.length ? ` og påminningar ${reminderTimes('nn', i.reminderMinutes)} før` : ''}${i.emailReceipts && i.email ? ', og kvitteringa for ei kortbetaling på e-post' : ''}. Lagra kryptert, saman med ei oversikt over kvar melding vi har sendt deg (når, korleis og om ho kom fram).`,
+    kept: (i, days) => `${capital(list('nn', [i.sms && 'mobilnummer', i.email && 'e-postadresse'].filter((x): x is string => !!x)))} for invitasjonar, og oversikta over meldingane vi har sendt deg: ${days}, så blir dei sletta.`,
+    sms: (reminders, org) => `sender deg invitasjonen${reminders ? ' og påminningar' : ''} som tekstmelding når ${org} inviterer deg på den måten; Twilio får telefonnummeret ditt, tidspunktet for timen og lenkja di`,
+    email: (i, host, org) =>
+      `E-posttenaren på ${host} (e-post): sender deg ${list('nn', ['invitasjonen', i.reminderMinutes.length ? 'påminningar' : '', i.emailReceipts ? 'kvitteringa for ei kortbetaling' : ''].filter(Boolean))} på e-post når ${org} inviterer deg på den måten; han får e-postadressa di og meldinga (namnet til ${org}, tidspunktet for timen og lenkja di${i.emailReceipts ? '; i ei kvittering: beløpet' : ''}), aldri namnet ditt eller noko om helsa di.`,
+    authority: {
+      NO: 'Datatilsynet',
+      SE: 'Integritetsskyddsmyndigheten (IMY), tilsynsstyresmakta i Sverige',
+      DK: 'Datatilsynet i Danmark',
+      other: 'datatilsynsstyresmakta der du bur',
+    },
+    complain: (a) => `Du kan òg klage til ${a}.`,
+  },
+  sv: {
+    contacts: (i) => list('sv', [i.sms && 'ditt mobilnummer', i.email && 'din e-postadress'].filter((x): x is string => !!x), 'disjunction'),
+    stored: (i, org) =>
+      `${capital(INVITED.sv.contacts(i))}, om ${org} bjuder in dig till en konsultation på det sättet: för att skicka länken till dig${i.reminderMinutes.length ? ` och påminnelser ${reminderTimes('sv', i.reminderMinutes)} före` : ''}${i.emailReceipts && i.email ? ', och kvittot för en kortbetalning via e-post' : ''}. Sparas krypterat, tillsammans med en förteckning över varje meddelande vi har skickat till dig (när, hur och om det kom fram).`,
+    kept: (i, days) => `${capital(list('sv', [i.sms && 'mobilnummer', i.email && 'e-postadress'].filter((x): x is string => !!x)))} för inbjudningar, och förteckningen över meddelanden vi har skickat till dig: ${days}, sedan raderas de.`,
+    sms: (reminders, org) => `skickar din inbjudan${reminders ? ' och påminnelser' : ''} till dig som sms när ${org} bjuder in dig på det sättet; Twilio får ditt telefonnummer, tiden för ditt besök och din länk`,
+    email: (i, host, org) =>
+      `E-postservern på ${host} (e-post): skickar ${list('sv', ['din inbjudan', i.reminderMinutes.length ? 'påminnelser' : '', i.emailReceipts ? 'kvittot för en kortbetalning' : ''].filter(Boolean))} till dig via e-post när ${org} bjuder in dig på det sättet; den får din e-postadress och meddelandet (namnet på ${org}, tiden för ditt besök och din länk${i.emailReceipts ? '; i ett kvitto: beloppet' : ''}), aldrig ditt namn eller något om din hälsa.`,
+    authority: {
+      NO: 'den norska dataskyddsmyndigheten (Datatilsynet)',
+      SE: 'Integritetsskyddsmyndigheten (IMY)',
+      DK: 'den danska dataskyddsmyndigheten (Datatilsynet)',
+      other: 'dataskyddsmyndigheten där du bor',
+    },
+    complain: (a) => `Du kan också klaga hos ${a}.`,
+  },
+  da: {
+    contacts: (i) => list('da', [i.sms && 'dit mobilnummer', i.email && 'din e-mailadresse'].filter((x): x is string => !!x), 'disjunction'),
+    stored: (i, org) =>
+      `${capital(INVITED.da.contacts(i))}, hvis ${org} inviterer dig til en konsultation på den måde: for at sende dig linket${i.reminderMinutes.length ? ` og påmindelser ${reminderTimes('da', i.reminderMinutes)} før` : ''}${i.emailReceipts && i.email ? ', og kvitteringen for en kortbetaling på e-mail' : ''}. Gemt krypteret, sammen med en oversigt over hver besked, vi har sendt dig (hvornår, hvordan, og om den nåede frem).`,
+    kept: (i, days) => `${capital(list('da', [i.sms && 'mobilnummer', i.email && 'e-mailadresse'].filter((x): x is string => !!x)))} til invitationer og oversigten over de beskeder, vi har sendt dig: ${days}, derefter slettes de.`,
+    sms: (reminders, org) => `sender dig din invitation${reminders ? ' og påmindelser' : ''} som sms, når ${org} inviterer dig på den måde; Twilio får dit telefonnummer, tidspunktet for din tid og dit link`,
+    email: (i, host, org) =>
+      `E-mailserveren på ${host} (e-mail): sender dig ${list('da', ['din invitation', i.reminderMinutes.length ? 'påmindelser' : '', i.emailReceipts ? 'kvitteringen for en kortbetaling' : ''].filter(Boolean))} på e-mail, når ${org} inviterer dig på den måde; den får din e-mailadresse og beskeden (navnet på ${org}, tidspunktet for din tid og dit link${i.emailReceipts ? '; i en kvittering: beløbet' : ''}), aldrig dit navn eller noget om dit helbred.`,
+    authority: {
+      NO: 'det norske datatilsyn (Datatilsynet)',
+      SE: 'den svenske databeskyttelsesmyndighed (Integritetsskyddsmyndigheten, IMY)',
+      DK: 'Datatilsynet',
+      other: 'databeskyttelsesmyndigheden, hvor du bor',
+    },
+    complain: (a) => `Du kan også klage til ${a}.`,
+  },
+};
+
+/** The invitation's parts of a page: what is stored, for how long, the e-mail server among the recipients, and whom to complain to. */
+function invitedParts(lang: PrivacyLanguage, f: PrivacyFacts, days: (n: number) => string) {
+  const t = INVITED[lang];
+  const i = f.invitations;
+  const invited = i.sms || i.email;
+  return {
+    stored: invited ? [t.stored(i, f.organizationName)] : [],
+    kept: invited ? [t.kept(i, days(f.retentionDays))] : [],
+    email: i.email && f.emailProvider ? [t.email(i, f.emailProvider, f.organizationName)] : [],
+    complain: t.complain(t.authority[f.authorityCountry ?? 'other']),
+  };
+}
 
 export function privacyText(lang: PrivacyLanguage, f: PrivacyFacts): PrivacyText {
   return { en: english, nb: norwegian, nn: nynorsk, sv: swedish, da: danish }[lang](f);
@@ -221,10 +343,12 @@ function english(f: PrivacyFacts): PrivacyText {
     ].filter((x): x is string => !!x),
   );
   const days = (n: number) => count('en', n, { one: 'day', other: 'days' });
+  const inv = invitedParts('en', f, days);
   const processors = [
     ...(f.bankId ? [PROCESSORS.en.bankId(f.bankId.brokerHost, org)] : []),
     ...(f.payments ? [PROCESSORS.en.stripe] : []),
-    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [PROCESSORS.en.twilio(f.sms, org)] : []),
+    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [PROCESSORS.en.twilio(f.sms, org, f.invitations.reminderMinutes.length > 0)] : []),
+    ...inv.email,
     ...(f.ehr.api ? [PROCESSORS.en.ehrApi(org)] : []),
     ...f.ehr.webhooks.map((w) => PROCESSORS.en.webhooks(w, org)),
     ...(f.hostingProvider ? [PROCESSORS.en.hosting(f.hostingProvider)] : []),
@@ -245,6 +369,7 @@ function english(f: PrivacyFacts): PrivacyText {
           'Technical data: what the device check found (camera and microphone present, browser, network quality) and what happens in the call (muting, camera, screen sharing). To help when something does not work.',
           'Call records: when the call was, how long it lasted, and who took part. So the professional can find the consultation in their history.',
           ...(f.payments ? ['Payment records: amount, currency, date and the payment provider’s reference (no name, no phone number). Bookkeeping law requires them. Card details go to Stripe only and are never stored by us.'] : []),
+          ...inv.stored,
           'Your internet address only as a scrambled code that changes every day, to stop abuse; never in readable form.',
           'Calls are end-to-end encrypted: the service cannot see or hear them, and nothing is recorded.',
         ],
@@ -255,6 +380,7 @@ function english(f: PrivacyFacts): PrivacyText {
         items: [
           `Check-in answers${f.bankId ? ', BankID results' : ''}, messages, technical data and call records: ${days(f.retentionDays)}, then they are deleted.`,
           ...(f.payments ? [`Payment records: ${count('en', f.bookkeepingYears, { one: 'year', other: 'years' })} after the end of the financial year, as bookkeeping law requires.`] : []),
+          ...inv.kept,
           `The audit log (which staff member opened or changed what, and when): ${days(f.auditRetentionDays)}. It refers to you only by a random number.`,
           `Application logs: ${f.logRetentionDays === null ? 'as long as the log system of the service’s operator keeps them' : days(f.logRetentionDays)}. They hold no names, phone numbers, identity numbers or message text.`,
         ],
@@ -280,7 +406,7 @@ function english(f: PrivacyFacts): PrivacyText {
         heading: 'Your rights',
         paragraphs: [
           `You may ask ${org} for a copy of what is stored about you, to correct it, or to erase it. ${f.privacyContact ? `Contact: ${CONTACT}.` : `Ask ${org} directly; they have not yet given a privacy contact here.`}`,
-          'You may also complain to the Norwegian Data Protection Authority (Datatilsynet).',
+          inv.complain,
         ],
         items: [],
       },
@@ -303,10 +429,12 @@ function norwegian(f: PrivacyFacts): PrivacyText {
     ].filter((x): x is string => !!x),
   );
   const days = (n: number) => count('nb', n, { one: 'dag', other: 'dager' });
+  const inv = invitedParts('nb', f, days);
   const processors = [
     ...(f.bankId ? [PROCESSORS.nb.bankId(f.bankId.brokerHost, org)] : []),
     ...(f.payments ? [PROCESSORS.nb.stripe] : []),
-    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [PROCESSORS.nb.twilio(f.sms, org)] : []),
+    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [PROCESSORS.nb.twilio(f.sms, org, f.invitations.reminderMinutes.length > 0)] : []),
+    ...inv.email,
     ...(f.ehr.api ? [PROCESSORS.nb.ehrApi(org)] : []),
     ...f.ehr.webhooks.map((w) => PROCESSORS.nb.webhooks(w, org)),
     ...(f.hostingProvider ? [PROCESSORS.nb.hosting(f.hostingProvider)] : []),
@@ -327,6 +455,7 @@ function norwegian(f: PrivacyFacts): PrivacyText {
           'Tekniske data: hva utstyrssjekken fant (kamera og mikrofon, nettleser, nettverkskvalitet) og hva som skjer i samtalen (demping, kamera, skjermdeling). For å kunne hjelpe når noe ikke virker.',
           'Samtalelogg: når samtalen var, hvor lenge den varte og hvem som var med. Slik at behandleren finner konsultasjonen i historikken sin.',
           ...(f.payments ? ['Betalingsopplysninger: beløp, valuta, dato og betalingsleverandørens referanse (uten navn og telefonnummer). Bokføringsloven krever dem. Kortopplysninger går bare til Stripe og lagres aldri hos oss.'] : []),
+          ...inv.stored,
           'Internettadressen din bare som en forvrengt kode som skifter hver dag, for å hindre misbruk; aldri i lesbar form.',
           'Samtalene er ende-til-ende-krypterte: tjenesten kan verken se eller høre dem, og ingenting tas opp.',
         ],
@@ -337,6 +466,7 @@ function norwegian(f: PrivacyFacts): PrivacyText {
         items: [
           `Svar ved innsjekking${f.bankId ? ', BankID-resultater' : ''}, meldinger, tekniske data og samtalelogg: ${days(f.retentionDays)}, så slettes de.`,
           ...(f.payments ? [`Betalingsopplysninger: ${count('nb', f.bookkeepingYears, { one: 'år', other: 'år' })} etter utgangen av regnskapsåret, slik bokføringsloven krever.`] : []),
+          ...inv.kept,
           `Revisjonsloggen (hvilken ansatt som åpnet eller endret hva, og når): ${days(f.auditRetentionDays)}. Den viser til deg bare med et tilfeldig nummer.`,
           `Programlogger: ${f.logRetentionDays === null ? 'så lenge loggsystemet til driftsansvarlig for tjenesten tar vare på dem' : days(f.logRetentionDays)}. De inneholder ikke navn, telefonnumre, fødselsnumre eller meldingstekst.`,
         ],
@@ -362,7 +492,7 @@ function norwegian(f: PrivacyFacts): PrivacyText {
         heading: 'Dine rettigheter',
         paragraphs: [
           `Du kan be ${org} om en kopi av det som er lagret om deg, om å rette det eller om å slette det. ${f.privacyContact ? `Kontakt: ${CONTACT}.` : `Spør ${org} direkte; de har ikke oppgitt en personvernkontakt her ennå.`}`,
-          'Du kan også klage til Datatilsynet.',
+          inv.complain,
         ],
         items: [],
       },
@@ -385,11 +515,13 @@ function nynorsk(f: PrivacyFacts): PrivacyText {
     ].filter((x): x is string => !!x),
   );
   const days = (n: number) => count('nn', n, { one: 'dag', other: 'dagar' });
+  const inv = invitedParts('nn', f, days);
   const p = PROCESSORS.nn;
   const processors = [
     ...(f.bankId ? [p.bankId(f.bankId.brokerHost, org)] : []),
     ...(f.payments ? [p.stripe] : []),
-    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [p.twilio(f.sms, org)] : []),
+    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [p.twilio(f.sms, org, f.invitations.reminderMinutes.length > 0)] : []),
+    ...inv.email,
     ...(f.ehr.api ? [p.ehrApi(org)] : []),
     ...f.ehr.webhooks.map((w) => p.webhooks(w, org)),
     ...(f.hostingProvider ? [p.hosting(f.hostingProvider)] : []),
@@ -410,6 +542,7 @@ function nynorsk(f: PrivacyFacts): PrivacyText {
           'Tekniske data: kva utstyrssjekken fann (kamera og mikrofon, nettlesar, nettverkskvalitet) og kva som skjer i samtalen (demping, kamera, skjermdeling). For å kunne hjelpe når noko ikkje verkar.',
           'Samtalelogg: når samtalen var, kor lenge han varte og kven som var med. Slik at behandlaren finn konsultasjonen i historikken sin.',
           ...(f.payments ? ['Betalingsopplysningar: beløp, valuta, dato og referansen til betalingsleverandøren (utan namn og telefonnummer). Bokføringslova krev dei. Kortopplysningar går berre til Stripe og blir aldri lagra hos oss.'] : []),
+          ...inv.stored,
           'Internettadressa di berre som ein forvrengd kode som skiftar kvar dag, for å hindre misbruk; aldri i lesbar form.',
           'Samtalane er ende-til-ende-krypterte: tenesta kan verken sjå eller høyre dei, og ingenting blir teke opp.',
         ],
@@ -420,6 +553,7 @@ function nynorsk(f: PrivacyFacts): PrivacyText {
         items: [
           `Svar ved innsjekking${f.bankId ? ', BankID-resultat' : ''}, meldingar, tekniske data og samtalelogg: ${days(f.retentionDays)}, så blir dei sletta.`,
           ...(f.payments ? [`Betalingsopplysningar: ${count('nn', f.bookkeepingYears, { one: 'år', other: 'år' })} etter utgangen av rekneskapsåret, slik bokføringslova krev.`] : []),
+          ...inv.kept,
           `Revisjonsloggen (kva tilsett som opna eller endra kva, og når): ${days(f.auditRetentionDays)}. Han viser til deg berre med eit tilfeldig nummer.`,
           `Programloggar: ${f.logRetentionDays === null ? 'så lenge loggsystemet til driftsansvarleg for tenesta tek vare på dei' : days(f.logRetentionDays)}. Dei inneheld ikkje namn, telefonnummer, fødselsnummer eller meldingstekst.`,
         ],
@@ -445,7 +579,7 @@ function nynorsk(f: PrivacyFacts): PrivacyText {
         heading: 'Rettane dine',
         paragraphs: [
           `Du kan be ${org} om ein kopi av det som er lagra om deg, om å rette det eller om å slette det. ${f.privacyContact ? `Kontakt: ${CONTACT}.` : `Spør ${org} direkte; dei har ikkje oppgitt ein personvernkontakt her enno.`}`,
-          'Du kan òg klage til Datatilsynet.',
+          inv.complain,
         ],
         items: [],
       },
@@ -468,11 +602,13 @@ function swedish(f: PrivacyFacts): PrivacyText {
     ].filter((x): x is string => !!x),
   );
   const days = (n: number) => count('sv', n, { one: 'dag', other: 'dagar' });
+  const inv = invitedParts('sv', f, days);
   const p = PROCESSORS.sv;
   const processors = [
     ...(f.bankId ? [p.bankId(f.bankId.brokerHost, org)] : []),
     ...(f.payments ? [p.stripe] : []),
-    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [p.twilio(f.sms, org)] : []),
+    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [p.twilio(f.sms, org, f.invitations.reminderMinutes.length > 0)] : []),
+    ...inv.email,
     ...(f.ehr.api ? [p.ehrApi(org)] : []),
     ...f.ehr.webhooks.map((w) => p.webhooks(w, org)),
     ...(f.hostingProvider ? [p.hosting(f.hostingProvider)] : []),
@@ -493,6 +629,7 @@ function swedish(f: PrivacyFacts): PrivacyText {
           'Teknisk data: vad enhetskontrollen hittade (kamera och mikrofon, webbläsare, nätverkskvalitet) och vad som händer i samtalet (avstängt ljud, kamera, skärmdelning). För att kunna hjälpa när något inte fungerar.',
           'Samtalsuppgifter: när samtalet var, hur länge det varade och vilka som deltog. Så att vårdgivaren hittar konsultationen i sin historik.',
           ...(f.payments ? ['Betalningsuppgifter: belopp, valuta, datum och betalleverantörens referens (inget namn, inget telefonnummer). Bokföringsregler kräver dem. Kortuppgifter går bara till Stripe och sparas aldrig hos oss.'] : []),
+          ...inv.stored,
           'Din internetadress bara som en förvrängd kod som byts varje dag, för att förhindra missbruk; aldrig i läsbar form.',
           'Samtalen är krypterade från ände till ände: tjänsten kan varken se eller höra dem, och ingenting spelas in.',
         ],
@@ -503,6 +640,7 @@ function swedish(f: PrivacyFacts): PrivacyText {
         items: [
           `Svar vid incheckningen${f.bankId ? ', BankID-resultat' : ''}, meddelanden, teknisk data och samtalsuppgifter: ${days(f.retentionDays)}, sedan raderas de.`,
           ...(f.payments ? [`Betalningsuppgifter: ${count('sv', f.bookkeepingYears, { one: 'år', other: 'år' })} efter räkenskapsårets slut, som bokföringsreglerna kräver.`] : []),
+          ...inv.kept,
           `Granskningsloggen (vilken medarbetare som öppnade eller ändrade vad, och när): ${days(f.auditRetentionDays)}. Den hänvisar till dig bara med ett slumpmässigt nummer.`,
           `Programloggar: ${f.logRetentionDays === null ? 'så länge loggsystemet hos tjänstens driftansvarige sparar dem' : days(f.logRetentionDays)}. De innehåller inga namn, telefonnummer, personnummer eller meddelandetext.`,
         ],
@@ -528,7 +666,7 @@ function swedish(f: PrivacyFacts): PrivacyText {
         heading: 'Dina rättigheter',
         paragraphs: [
           `Du kan be ${org} om en kopia av det som sparas om dig, om att rätta det eller om att radera det. ${f.privacyContact ? `Kontakt: ${CONTACT}.` : `Fråga ${org} direkt; de har ännu inte angett någon kontakt för integritetsfrågor här.`}`,
-          'Du kan också klaga hos den norska dataskyddsmyndigheten (Datatilsynet).',
+          inv.complain,
         ],
         items: [],
       },
@@ -551,11 +689,13 @@ function danish(f: PrivacyFacts): PrivacyText {
     ].filter((x): x is string => !!x),
   );
   const days = (n: number) => count('da', n, { one: 'dag', other: 'dage' });
+  const inv = invitedParts('da', f, days);
   const p = PROCESSORS.da;
   const processors = [
     ...(f.bankId ? [p.bankId(f.bankId.brokerHost, org)] : []),
     ...(f.payments ? [p.stripe] : []),
-    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [p.twilio(f.sms, org)] : []),
+    ...(f.sms.staffAlerts || f.sms.visitorInvitations ? [p.twilio(f.sms, org, f.invitations.reminderMinutes.length > 0)] : []),
+    ...inv.email,
     ...(f.ehr.api ? [p.ehrApi(org)] : []),
     ...f.ehr.webhooks.map((w) => p.webhooks(w, org)),
     ...(f.hostingProvider ? [p.hosting(f.hostingProvider)] : []),
@@ -576,6 +716,7 @@ function danish(f: PrivacyFacts): PrivacyText {
           'Tekniske data: hvad enhedstjekket fandt (kamera og mikrofon, browser, netværkskvalitet), og hvad der sker i samtalen (slået lyd fra, kamera, skærmdeling). Så vi kan hjælpe, når noget ikke virker.',
           'Samtaleoplysninger: hvornår samtalen var, hvor længe den varede, og hvem der deltog. Så behandleren kan finde konsultationen i sin historik.',
           ...(f.payments ? ['Betalingsoplysninger: beløb, valuta, dato og betalingsudbyderens reference (intet navn, intet telefonnummer). Bogføringsreglerne kræver dem. Kortoplysninger går kun til Stripe og gemmes aldrig hos os.'] : []),
+          ...inv.stored,
           'Din internetadresse kun som en sløret kode, der skifter hver dag, for at forhindre misbrug; aldrig i læsbar form.',
           'Samtaler er end-to-end-krypterede: tjenesten kan hverken se eller høre dem, og intet optages.',
         ],
@@ -586,6 +727,7 @@ function danish(f: PrivacyFacts): PrivacyText {
         items: [
           `Svar ved indtjekningen${f.bankId ? ', BankID-resultater' : ''}, beskeder, tekniske data og samtaleoplysninger: ${days(f.retentionDays)}, derefter slettes de.`,
           ...(f.payments ? [`Betalingsoplysninger: ${count('da', f.bookkeepingYears, { one: 'år', other: 'år' })} efter regnskabsårets udløb, som bogføringsreglerne kræver.`] : []),
+          ...inv.kept,
           `Revisionsloggen (hvilken medarbejder der åbnede eller ændrede hvad, og hvornår): ${days(f.auditRetentionDays)}. Den henviser kun til dig med et tilfældigt nummer.`,
           `Programlogge: ${f.logRetentionDays === null ? 'så længe tjenesteoperatørens logsystem gemmer dem' : days(f.logRetentionDays)}. De indeholder ingen navne, telefonnumre, personnumre eller beskedtekst.`,
         ],
@@ -611,7 +753,7 @@ function danish(f: PrivacyFacts): PrivacyText {
         heading: 'Dine rettigheder',
         paragraphs: [
           `Du kan bede ${org} om en kopi af det, der er gemt om dig, om at rette det eller om at slette det. ${f.privacyContact ? `Kontakt: ${CONTACT}.` : `Spørg ${org} direkte; de har endnu ikke angivet en kontakt for privatliv her.`}`,
-          'Du kan også klage til det norske datatilsyn (Datatilsynet).',
+          inv.complain,
         ],
         items: [],
       },

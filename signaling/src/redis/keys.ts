@@ -47,6 +47,14 @@ export const keys = {
   consultationsByReference: (orgId: string, referenceHash: string) => `${tag(orgId)}:consultation-ref:${referenceHash}`,
   /** Sorted set: reference hash -> the time of its oldest consultation, so the purge job finds the reference indexes to trim. */
   consultationReferences: (orgId: string) => `${tag(orgId)}:consultation-refs`,
+  /**
+   * Sorted set: the consultations a visitor was invited to by one phone number or e-mail address, by a
+   * keyed hash of it (the invitee id; the number and address themselves are sealed on the consultation),
+   * scored like the organization's consultations: how an admin finds someone invited who never checked in.
+   */
+  invitee: (orgId: string, inviteeId: string) => `${tag(orgId)}:invitee:${inviteeId}`,
+  /** Sorted set: invitee id -> the time of its oldest consultation, so the purge job finds the invitee indexes to trim. */
+  invitees: (orgId: string) => `${tag(orgId)}:invitees`,
   /** Hash: an API key (its name, the SHA-256 of its secret, when made and last used). Kept until revoked. */
   apiKey: (orgId: string, keyId: string) => `${tag(orgId)}:api-key:${keyId}`,
   /** Set: the organization's API key ids. */
@@ -201,6 +209,8 @@ export const RETAINED_KEY_KINDS = [
   'consultations',
   'consultation-ref',
   'consultation-refs',
+  'invitee',
+  'invitees',
   'reminders',
   'call-lengths',
   'history',

@@ -123,24 +123,30 @@ export class PurgeJob {
         // Reminders are due before their consultation's time: any entry that old is of one gone.
         removals.zremrangebyscore(keys.reminders(orgId), '-inf', before);
         removals.zrangebyscore(keys.consultationReferences(orgId), '-inf', before, 'LIMIT', 0, 100);
+        // So are the invitee indexes (who was invited by which number or address).
+        removals.zrangebyscore(keys.invitees(orgId), '-inf', before, 'LIMIT', 0, 100);
         retained.push({ orgId, cutoff: now - retention });
         // The payments list is scored by when each bookkeeping record expires.
         removals.zremrangebyscore(keys.transactions(orgId), '-inf', now);
       });
       const removed = (await removals.exec()) ?? [];
       const dueReferences = new Map<string, string[]>();
+      const dueInvitees = new Map<string, string[]>();
       for (const [, value] of removed) {
         if (Array.isArray(value)) continue;
         report.removed += Number(value) || 0;
       }
-      // The references whose oldest consultation is past retention (answered in the same round trip).
+      // The references and invitees whose oldest consultation is past retention (answered in the same
+      // round trip), two lists per organization in that order.
       removed.filter(([, value]) => Array.isArray(value)).forEach(([, value], n) => {
-        if ((value as string[]).length) dueReferences.set(retained[n]!.orgId, value as string[]);
+        if ((value as string[]).length) (n % 2 ? dueInvitees : dueReferences).set(retained[Math.floor(n / 2)]!.orgId, value as string[]);
       });
       report.roundTrips++;
       for (const { orgId, cutoff } of retained) {
         const due = dueReferences.get(orgId);
         if (due) report.removed += await this.s.consultations.trimReferences(orgId, due, cutoff);
+        const invitees = dueInvitees.get(orgId);
+        if (invitees) report.removed += await this.s.consultations.trimInvitees(orgId, invitees, cutoff);
       }
       // SMS sent about visitors whose retention passed: one read for the batch, then Twilio for those due.
       if (this.sms && retained.length) {

@@ -242,6 +242,51 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     for (const trace of visitor.traces.slice(1)) expect(after.audit).not.to.include(trace);
   });
 
+  /** Someone a professional invited by SMS and e-mail from the dashboard, who never opened the link; once both went. */
+  async function invitedWhoNeverCame(phone: string, address: string) {
+    const pro = await memberApi(server, org.org.id, org.professional.id);
+    const res = await pro.call('POST', '/api/consultations', { roomId: org.room.id, phone, email: address, language: 'sv' });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    const created = res.body as ConsultationCreated;
+    expect(created.invitation.sms).to.equal('sent');
+    for (let i = 0; i < 250 && !smtp.received.some((m) => JSON.stringify(m.to).includes(address)); i++) await sleep(20);
+    expect(smtp.received.some((m) => JSON.stringify(m.to).includes(address)), 'the e-mail went').to.equal(true);
+    const inviteeIds = [
+      server.services.consultations.inviteeId(org.org.id, { kind: 'phone', value: phone }),
+      server.services.consultations.inviteeId(org.org.id, { kind: 'email', value: address }),
+    ];
+    const secret = created.visitorLink.split('#')[1]!;
+    return { created, inviteeIds, traces: [phone, phone.replace(/\s/g, ''), phone.replace(/\s/g, '').slice(3), address, secret, ...inviteeIds] };
+  }
+
+  it('someone invited by SMS and e-mail who never came: nothing left once retention has passed', async () => {
+    const invited = await invitedWhoNeverCame('+46 70 111 22 33', `vera.${Math.random().toString(36).slice(2, 8)}@example.se`);
+    expect((await everythingKept()).outsideAudit, 'kept while the consultation is').to.include(invited.inviteeIds[0]);
+    await sleep(RETENTION_SECONDS * 1000 + 500);
+    expect(await server.purge.runIfLocked()).to.not.equal(null);
+    const after = await everythingKept();
+    for (const trace of invited.traces) expect(after.all, `no trace of ${trace}`).not.to.include(trace);
+    expect(after.outsideAudit, 'the consultation').not.to.include(invited.created.consultationId);
+    expect(twilio.deleted, 'Twilio’s copy of the invitation').to.include(`SM${String(twilio.sent.findIndex((m) => m.to === '+46701112233') + 1).padStart(32, '0')}`);
+  });
+
+  it('someone invited by SMS and e-mail who never came, erased: the same nothing at once (but the audit log’s opaque ids)', async () => {
+    await server.services.organizations.setRetention(org.org.id, { days: 30 });
+    try {
+      const invited = await invitedWhoNeverCame('+45 20 11 22 33', `mads.${Math.random().toString(36).slice(2, 8)}@example.dk`);
+      const admin = await adminOf(server, org.org.id);
+      const erased = await fetch(`${server.url}/api/admin/invitees/${invited.inviteeIds[1]}`, { method: 'DELETE', headers: { origin: server.origin, ...admin.headers } });
+      expect(erased.status).to.equal(204);
+      const after = await everythingKept();
+      for (const trace of invited.traces) expect(after.outsideAudit, `no trace of ${trace}`).not.to.include(trace);
+      expect(await server.services.email.deliveriesOf(org.org.id, invited.created.consultationId)).to.deep.equal([]);
+      const sid = `SM${String(twilio.sent.findIndex((m) => m.to === '+4520112233') + 1).padStart(32, '0')}`;
+      expect(twilio.deleted, 'Twilio’s copy of the invitation').to.include(sid);
+    } finally {
+      await server.services.organizations.setRetention(org.org.id, { seconds: RETENTION_SECONDS });
+    }
+  });
+
   it('an erasure leaves the same nothing, at once', async () => {
     await server.services.organizations.setRetention(org.org.id, { days: 30 });
     try {
