@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 
 /*
  * What every screen must pass on a phone (issue: phone first): nothing wider than the viewport, every
@@ -55,7 +55,7 @@ export interface LayoutProblem {
  * [role=button], a label wrapping a checkbox or radio) is smaller than 44 px in either direction.
  * `ignore`: CSS selectors of elements allowed to break a rule on purpose (say why at the call).
  */
-export function layoutProblems(page: Page, ignore: string[] = []): Promise<LayoutProblem[]> {
+export function layoutProblems(page: Page | Frame, ignore: string[] = []): Promise<LayoutProblem[]> {
   // A string, not a function: the test runner's transpiler names inner functions with a helper the page lacks.
   return page.evaluate(`(${IN_PAGE_LAYOUT_CHECK})(${JSON.stringify({ minTap: MIN_TAP_PX, ignore })})`) as Promise<LayoutProblem[]>;
 }
@@ -126,8 +126,9 @@ const axeSource = (() => {
 })();
 
 /** axe-core's WCAG 2.0 and 2.1, A and AA, violations on the page as it is now. */
-export async function wcagViolations(page: Page, exclude: string[] = []): Promise<AxeViolation[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: await axeSource() });
+export async function wcagViolations(page: Page | Frame, exclude: string[] = []): Promise<AxeViolation[]> {
+  // Evaluated, not added as a <script>: our pages' CSP (script-src 'self') refuses inline scripts, and rightly.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(await axeSource());
   return page.evaluate(async (exclude) => {
     const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
     const result = await axe.run({ include: [document], exclude: exclude.map((s) => [s]) }, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
@@ -137,19 +138,24 @@ export async function wcagViolations(page: Page, exclude: string[] = []): Promis
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/screens');
 
-/** Keeps a screenshot of the whole page as test-artifacts/screens/<screen>-<viewport>.png; answers its path. */
-export async function keepScreenshot(page: Page, screen: string, viewport: Viewport): Promise<string> {
+/**
+ * Keeps a screenshot of the whole page (or of a frame, as it shows in its page) as
+ * test-artifacts/screens/<screen>-<viewport>.png; answers its path.
+ */
+export async function keepScreenshot(page: Page | Frame, screen: string, viewport: Viewport): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${screen}-${viewport.name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  if ('screenshot' in page) await page.screenshot({ path: file, fullPage: true });
+  else await (await page.frameElement()).screenshot({ path: file });
   return file;
 }
 
 /**
  * Every check at once, for one screen at one size: keeps its screenshot, then answers a list of readable
- * problems (empty when the screen passes), so a failing test names each one.
+ * problems (empty when the screen passes), so a failing test names each one. A frame (the payment step's)
+ * is checked on its own: axe does not look into frames from the page around them.
  */
-export async function checkScreen(page: Page, screen: string, viewport: Viewport, options: { ignoreLayout?: string[]; excludeFromAxe?: string[] } = {}): Promise<string[]> {
+export async function checkScreen(page: Page | Frame, screen: string, viewport: Viewport, options: { ignoreLayout?: string[]; excludeFromAxe?: string[] } = {}): Promise<string[]> {
   await keepScreenshot(page, screen, viewport);
   const layout = await layoutProblems(page, options.ignoreLayout);
   const axe = await wcagViolations(page, options.excludeFromAxe);
