@@ -140,13 +140,18 @@ const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/screen
 
 /**
  * Keeps a screenshot of the whole page (or of a frame, as it shows in its page) as
- * test-artifacts/screens/<screen>-<viewport>.png; answers its path.
+ * test-artifacts/screens/<screen>-<viewport>.png, and on a phone or tablet its first screen as
+ * <screen>-<viewport>-first-screen.png; answers the first one's path.
  */
 export async function keepScreenshot(page: Page | Frame, screen: string, viewport: Viewport): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${screen}-${viewport.name}.png`);
-  if ('screenshot' in page) await page.screenshot({ path: file, fullPage: true });
-  else await (await page.frameElement()).screenshot({ path: file });
+  if ('screenshot' in page) {
+    await page.screenshot({ path: file, fullPage: true });
+    // What a person sees before scrolling, with what stays on screen (a sticky bar) where it stays: the
+    // full page shows such a bar where the first screen ended.
+    if (viewport.mobile) await page.screenshot({ path: file.replace(/\.png$/, '-first-screen.png') });
+  } else await (await page.frameElement()).screenshot({ path: file });
   return file;
 }
 
