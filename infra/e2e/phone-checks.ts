@@ -150,7 +150,10 @@ export async function keepScreenshot(page: Page | Frame, screen: string, viewpor
     await page.screenshot({ path: file, fullPage: true });
     // What a person sees before scrolling, with what stays on screen (a sticky bar) where it stays: the
     // full page shows such a bar where the first screen ended.
-    if (viewport.mobile) await page.screenshot({ path: file.replace(/\.png$/, '-first-screen.png') });
+    if (viewport.mobile) {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: file.replace(/\.png$/, '-first-screen.png') });
+    }
   } else await (await page.frameElement()).screenshot({ path: file });
   return file;
 }
