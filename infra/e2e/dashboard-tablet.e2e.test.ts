@@ -63,6 +63,9 @@ describe('the dashboard on a tablet and a phone (real Chromium, Redis, mediasoup
     await ask(pro, 'call:hang-up', admitted.callId as never);
   }
 
+  /** Letters only, from a viewport's name: a person's name has no digits. */
+  const visitorless = (viewport: Viewport) => viewport.name.replace(/[^a-z]/g, '');
+
   const problemsOf = (found: string[]) => expect(found, `\n${found.join('\n')}\n`).to.deep.equal([]);
 
   async function logsIn(page: Page, email: string, password: string): Promise<void> {
@@ -114,6 +117,20 @@ describe('the dashboard on a tablet and a phone (real Chromium, Redis, mediasoup
         await page.getByRole('button', { name: 'Organization' }).click();
         await page.getByRole('heading', { name: 'Members' }).waitFor();
         found.push(...(await checkScreen(page, 'dashboard-organization', viewport)));
+        // An invitation made here, shown once; then opened as the new member opens it, on a device of their own.
+        const invite = page.getByRole('form', { name: 'Invite a member' });
+        const invitee = `Dr. Ny ${visitorless(viewport)}`;
+        await invite.getByLabel('Name').fill(invitee);
+        await invite.getByLabel('E-mail').fill(`ny-${viewport.name}@tablet.example`);
+        await invite.getByRole('button', { name: 'Create invitation link' }).click();
+        const link = await page.getByRole('textbox', { name: new RegExp(`Invitation link for ${invitee}`) }).inputValue();
+        found.push(...(await checkScreen(page, 'dashboard-invitation-created', viewport)));
+        const theirs = await newDeviceContext(browser, viewport, server.origin);
+        const joining = await theirs.newPage();
+        await joining.goto(link);
+        await joining.getByRole('heading', { name: `Join ${org.org.name}` }).waitFor();
+        found.push(...(await checkScreen(joining, 'dashboard-invitation', viewport)));
+        await theirs.close();
 
         await page.getByRole('button', { name: 'Visitors’ data' }).click();
         await page.getByRole('heading', { name: 'Visitors’ data' }).first().waitFor();
