@@ -43,7 +43,20 @@ describe('every visitor screen but the call, on phones, a tablet and a desktop (
     const { organizations } = server.services;
     const members = [org.professional.id];
     bankIdRoom = await organizations.createRoom(org.org.id, { slug: `id-${org.room.slug}`, name: 'BankID reception', kind: 'shared', members });
-    await organizations.setCheckIn(org.org.id, bankIdRoom.id, { ...DEFAULT_CHECK_IN, bankId: true });
+    // Every kind of question a room can ask, on the BankID room's form.
+    await organizations.setCheckIn(org.org.id, bankIdRoom.id, {
+      ...DEFAULT_CHECK_IN,
+      phone: { enabled: true, required: false },
+      birthDate: { enabled: true, required: false },
+      reason: { enabled: true, required: false },
+      custom: [
+        { id: 'language', label: 'Language of the call', kind: 'choice', required: false, options: ['Norsk', 'English', 'Svenska'] },
+        { id: 'followup', label: 'A follow-up after an earlier visit', kind: 'checkbox', required: false },
+        { id: 'refnumbr', label: 'Referral number', kind: 'number', required: false },
+      ],
+      consent: { text: 'Your answers are kept for 90 days and seen only by the clinic’s professionals.', privacyUrl: 'https://clinic.example/privacy' },
+      bankId: true,
+    });
     paidRoom = await organizations.createRoom(org.org.id, { slug: `paid-${org.room.slug}`, name: 'Paid reception', kind: 'shared', members });
     await organizations.setPrice(org.org.id, paidRoom.id, { amount: 65_000, currency: 'NOK' });
     await organizations.setCheckIn(org.org.id, org.room.id, { ...DEFAULT_CHECK_IN, phone: { enabled: true, required: false } });
@@ -184,7 +197,12 @@ describe('every visitor screen but the call, on phones, a tablet and a desktop (
       const page = await pageAt(viewport);
       await page.goto(`${server.url}/r/${bankIdRoom.slug}`);
       await passDeviceCheck(page);
+      // The longest form, sent without the consent: said at the box.
       await fillsTheForm(page, 'Ida Identified');
+      await page.getByRole('alert').first().waitFor();
+      found.push(...(await checkScreen(page, 'check-in-form-every-question', viewport)));
+      await page.getByLabel('I have read this and agree').check();
+      await page.getByRole('button', { name: 'Go to the waiting room' }).click();
       await page.getByRole('heading', { name: 'Identify with BankID' }).waitFor();
       found.push(...(await checkScreen(page, 'bankid', viewport)));
 
