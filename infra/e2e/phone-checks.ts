@@ -43,7 +43,7 @@ export async function newDeviceContext(browser: Browser, viewport: Viewport, ori
 }
 
 export interface LayoutProblem {
-  kind: 'too_wide' | 'outside_viewport' | 'small_target' | 'horizontal_scroll';
+  kind: 'too_wide' | 'outside_viewport' | 'small_target' | 'horizontal_scroll' | 'zooming_field';
   /** A short CSS-like description of the element, and its text, to find it. */
   element: string;
   detail: string;
@@ -52,7 +52,8 @@ export interface LayoutProblem {
 /**
  * The layout problems of the page as it is now: the page scrolls sideways; a visible element sticks out
  * of the viewport to the left or right; a visible control (button, link, input, select, textarea, summary,
- * [role=button], a label wrapping a checkbox or radio) is smaller than 44 px in either direction.
+ * [role=button], a label wrapping a checkbox or radio) is smaller than 44 px in either direction; a text
+ * field's type is smaller than 16 px (iOS zooms the whole page into such a field when it gets the focus).
  * `ignore`: CSS selectors of elements allowed to break a rule on purpose (say why at the call).
  */
 export function layoutProblems(page: Page | Frame, ignore: string[] = []): Promise<LayoutProblem[]> {
@@ -102,6 +103,10 @@ const IN_PAGE_LAYOUT_CHECK = `({ minTap, ignore }) => {
     const inline = el.matches('a') && getComputedStyle(el).display === 'inline' && el.parentElement && el.parentElement.matches('p, li, small, span');
     if (control && !inline && (r.width < minTap - 0.5 || r.height < minTap - 0.5)) {
       problems.push({ kind: 'small_target', element: describe(el), detail: Math.round(r.width) + 'x' + Math.round(r.height) + ' px, at least ' + minTap + 'x' + minTap + ' needed' });
+    }
+    if (el.matches('input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=range]):not([type=color]), select, textarea')) {
+      const size = parseFloat(getComputedStyle(el).fontSize);
+      if (size < 15.5) problems.push({ kind: 'zooming_field', element: describe(el), detail: 'text ' + size + ' px, at least 16 px so that iOS does not zoom in' });
     }
   }
   return problems;
