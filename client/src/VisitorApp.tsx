@@ -256,9 +256,11 @@ export function VisitorApp() {
             <DeviceCheck media={media} t={t} />
             <NetworkCheck t={t} onResult={networkChecked} />
             <CheckSummary media={media} t={t} shared />
-            <button type="button" onClick={() => setScreen({ kind: 'check-in' })}>
-              {t('check.continue')}
-            </button>
+            <div class="next-step">
+              <button type="button" onClick={() => setScreen({ kind: 'check-in' })}>
+                {t('check.continue')}
+              </button>
+            </div>
             {cancelAppointment}
           </section>
         )}

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 
 /*
  * What every screen must pass on a phone (issue: phone first): nothing wider than the viewport, every
@@ -43,7 +43,7 @@ export async function newDeviceContext(browser: Browser, viewport: Viewport, ori
 }
 
 export interface LayoutProblem {
-  kind: 'too_wide' | 'outside_viewport' | 'small_target' | 'horizontal_scroll';
+  kind: 'too_wide' | 'outside_viewport' | 'small_target' | 'horizontal_scroll' | 'zooming_field';
   /** A short CSS-like description of the element, and its text, to find it. */
   element: string;
   detail: string;
@@ -52,10 +52,11 @@ export interface LayoutProblem {
 /**
  * The layout problems of the page as it is now: the page scrolls sideways; a visible element sticks out
  * of the viewport to the left or right; a visible control (button, link, input, select, textarea, summary,
- * [role=button], a label wrapping a checkbox or radio) is smaller than 44 px in either direction.
+ * [role=button], a label wrapping a checkbox or radio) is smaller than 44 px in either direction; a text
+ * field's type is smaller than 16 px (iOS zooms the whole page into such a field when it gets the focus).
  * `ignore`: CSS selectors of elements allowed to break a rule on purpose (say why at the call).
  */
-export function layoutProblems(page: Page, ignore: string[] = []): Promise<LayoutProblem[]> {
+export function layoutProblems(page: Page | Frame, ignore: string[] = []): Promise<LayoutProblem[]> {
   // A string, not a function: the test runner's transpiler names inner functions with a helper the page lacks.
   return page.evaluate(`(${IN_PAGE_LAYOUT_CHECK})(${JSON.stringify({ minTap: MIN_TAP_PX, ignore })})`) as Promise<LayoutProblem[]>;
 }
@@ -103,6 +104,10 @@ const IN_PAGE_LAYOUT_CHECK = `({ minTap, ignore }) => {
     if (control && !inline && (r.width < minTap - 0.5 || r.height < minTap - 0.5)) {
       problems.push({ kind: 'small_target', element: describe(el), detail: Math.round(r.width) + 'x' + Math.round(r.height) + ' px, at least ' + minTap + 'x' + minTap + ' needed' });
     }
+    if (el.matches('input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=range]):not([type=color]), select, textarea')) {
+      const size = parseFloat(getComputedStyle(el).fontSize);
+      if (size < 15.5) problems.push({ kind: 'zooming_field', element: describe(el), detail: 'text ' + size + ' px, at least 16 px so that iOS does not zoom in' });
+    }
   }
   return problems;
 }`;
@@ -126,9 +131,8 @@ const axeSource = (() => {
 })();
 
 /** axe-core's WCAG 2.0 and 2.1, A and AA, violations on the page as it is now. */
-export async function wcagViolations(page: Page, exclude: string[] = []): Promise<AxeViolation[]> {
-  // Evaluated rather than added as a <script>: our pages' Content-Security-Policy (script-src 'self') refuses
-  // inline scripts, and it stays on so the page is checked as people get it.
+export async function wcagViolations(page: Page | Frame, exclude: string[] = []): Promise<AxeViolation[]> {
+  // Evaluated, not added as a <script>: our pages' CSP (script-src 'self') refuses inline scripts, and rightly.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(await axeSource());
   return page.evaluate(async (exclude) => {
     const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
@@ -139,19 +143,32 @@ export async function wcagViolations(page: Page, exclude: string[] = []): Promis
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/screens');
 
-/** Keeps a screenshot of the whole page as test-artifacts/screens/<screen>-<viewport>.png; answers its path. */
-export async function keepScreenshot(page: Page, screen: string, viewport: Viewport): Promise<string> {
+/**
+ * Keeps a screenshot of the whole page (or of a frame, as it shows in its page) as
+ * test-artifacts/screens/<screen>-<viewport>.png, and on a phone or tablet its first screen as
+ * <screen>-<viewport>-first-screen.png; answers the first one's path.
+ */
+export async function keepScreenshot(page: Page | Frame, screen: string, viewport: Viewport): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${screen}-${viewport.name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  if ('screenshot' in page) {
+    await page.screenshot({ path: file, fullPage: true });
+    // What a person sees before scrolling, with what stays on screen (a sticky bar) where it stays: the
+    // full page shows such a bar where the first screen ended.
+    if (viewport.mobile) {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: file.replace(/\.png$/, '-first-screen.png') });
+    }
+  } else await (await page.frameElement()).screenshot({ path: file });
   return file;
 }
 
 /**
  * Every check at once, for one screen at one size: keeps its screenshot, then answers a list of readable
- * problems (empty when the screen passes), so a failing test names each one.
+ * problems (empty when the screen passes), so a failing test names each one. A frame (the payment step's)
+ * is checked on its own: axe does not look into frames from the page around them.
  */
-export async function checkScreen(page: Page, screen: string, viewport: Viewport, options: { ignoreLayout?: string[]; excludeFromAxe?: string[] } = {}): Promise<string[]> {
+export async function checkScreen(page: Page | Frame, screen: string, viewport: Viewport, options: { ignoreLayout?: string[]; excludeFromAxe?: string[] } = {}): Promise<string[]> {
   await keepScreenshot(page, screen, viewport);
   const layout = await layoutProblems(page, options.ignoreLayout);
   const axe = await wcagViolations(page, options.excludeFromAxe);

@@ -172,12 +172,14 @@ function EntryRow({ entry: e, who, onRevealed }: { entry: AuditEntryView; who: s
       <td>{who}</td>
       <td>{actionLabel(e.action)}</td>
       <td>{e.targetId && <code>{e.targetId.slice(0, 12)}</code>}</td>
-      <td class="muted">{details}</td>
+      <td class="muted details">{details}</td>
       <td>
         {address ??
           (e.hasAddress && (
-            <button type="button" class="secondary" aria-label={t('audit.showAddressOf', { id: e.id })} onClick={() => void reveal()}>
+            // The entry's id is heard, not seen: a spoken command ("show address") must match the name's start.
+            <button type="button" class="secondary" onClick={() => void reveal()}>
               {t('audit.showAddress')}
+              <span class="visually-hidden"> ({e.id})</span>
             </button>
           ))}
       </td>

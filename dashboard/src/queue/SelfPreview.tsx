@@ -8,7 +8,7 @@ import { t } from '../strings.ts';
  */
 export function SelfPreview({ media }: { media: LocalMedia }) {
   return (
-    <section aria-labelledby="self-preview-heading">
+    <section class="self-preview" aria-labelledby="self-preview-heading">
       <h2 id="self-preview-heading">{t('preview.heading')}</h2>
       <p class="muted">{t('preview.help')}</p>
       <DeviceCheck media={media} t={t} />

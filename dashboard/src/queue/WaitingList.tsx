@@ -55,7 +55,7 @@ export function WaitingList({ waiting, messages, onAdmit, focusVisitor }: {
   for (const v of visitors) if (!shown.some((r) => r.roomId === v.roomId)) shown.push({ roomId: v.roomId, name: v.roomName, slug: '', kind: 'shared', pseudonymous: false });
 
   return (
-    <section aria-labelledby="queue-heading">
+    <section class="waiting-list" aria-labelledby="queue-heading">
       <h1 id="queue-heading">
         {t('queue.heading')} <span class="muted">({t('queue.count', { n: waitingCount })})</span>
       </h1>
