@@ -3,8 +3,9 @@ import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { waitForMedia } from './browser.ts';
 import { consultationSuite } from './consultation.ts';
+import { freePortRange } from '../../signaling/src/test-support/free-port.ts';
 
-const portBase = 30_000 + 10 * Math.floor(Math.random() * 900);
+const portBase = await freePortRange(2);
 
 /*
  * A firewall opened for RTC_PORT_BASE .. RTC_PORT_BASE + MEDIA_WORKERS - 1 is enough: a whole call in

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import { MediaServer } from './media-server.ts';
+import { freePortRange } from '../../signaling/src/test-support/free-port.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
-const base = () => 30_000 + 10 * Math.floor(Math.random() * 900);
 
 /*
  * Media on a few known ports: with a port base, each worker's transports all share one UDP and one TCP
@@ -18,7 +18,7 @@ describe('WebRtcServer: every transport of a worker on its one fixed port (real 
   });
 
   it('calls on both workers offer only the ports base and base + 1, UDP and TCP, at the announced address; a replaced worker takes its port again', async () => {
-    const portBase = base();
+    const portBase = await freePortRange(2);
     media = await MediaServer.start(
       { workers: 2, listenIp: '127.0.0.1', announcedIp: '203.0.113.10', rtcMinPort: 47000, rtcMaxPort: 47999, webRtcPortBase: portBase, logLevel: 'warn' },
       quiet,
@@ -48,7 +48,7 @@ describe('WebRtcServer: every transport of a worker on its one fixed port (real 
   });
 
   it('a network test goes through the same ports', async () => {
-    const portBase = base();
+    const portBase = await freePortRange(2);
     media = await MediaServer.start({ workers: 1, listenIp: '127.0.0.1', rtcMinPort: 47000, rtcMaxPort: 47999, webRtcPortBase: portBase, logLevel: 'warn' }, quiet);
     const test = (await media.startLoopbackTest(media.rtpCapabilities, 5000, 1))!;
     const ports = new Set(Object.values(test.transports).flatMap((t) => t.iceCandidates.map((c) => c.port)));
@@ -57,7 +57,7 @@ describe('WebRtcServer: every transport of a worker on its one fixed port (real 
   });
 
   it('a port already taken stops the start with a message naming the port and the setting', async () => {
-    const portBase = base();
+    const portBase = await freePortRange(2);
     const squatter = net.createServer().listen(portBase + 1, '127.0.0.1');
     await new Promise((r) => squatter.once('listening', r));
     try {
