@@ -276,6 +276,11 @@ export const professionalEvents = {
   /** Asks a colleague of the organization into this call; their dashboard offers to join. */
   'call:invite': { request: z.strictObject({ callId: id, professionalId: id }), response: {} as {} },
   /**
+   * Takes back an ask into this call that the colleague has not answered: their dashboards stop offering
+   * it and the call leaves their history. `not_found` once they joined or declined it.
+   */
+  'call:withdraw-invitation': { request: z.strictObject({ callId: id, professionalId: id }), response: {} as {} },
+  /**
    * The calls this professional is asked into and has not yet joined or declined, oldest first: asked on
    * every (re)connection and after each `call:invitations-changed`, so an invitation made while the
    * dashboard was connecting or away is offered all the same.
@@ -360,7 +365,8 @@ export interface ProfessionalServerEvents extends CallServerEvents {
   /** A colleague asks this professional into their call; `call:join` joins it, `call:hang-up` declines. */
   'call:invited': (e: { callId: string; by: string }) => void;
   /**
-   * This professional's pending invitations changed (one was joined or declined, here or in another tab):
+   * This professional's pending invitations changed (one was joined or declined, here or in another tab,
+   * or withdrawn):
    * ask `call:invitations` again. A call's end says so with `call:ended`.
    */
   'call:invitations-changed': () => void;

@@ -349,6 +349,20 @@ export class CallService {
   }
 
   /**
+   * Takes back an ask into this call the colleague has not answered. A join of theirs under way here
+   * stops (the ask was gone when it finishes); their dashboards stop offering the call.
+   */
+  async withdrawInvitation(p: CallParticipant, callId: string, professionalId: string): Promise<void> {
+    if (p.role !== 'professional') throw notFound('no such call');
+    const call = await this.activeCallOf(p, callId);
+    await this.s.calls.withdrawInvitation(call, professionalId);
+    const asked = mediaParticipantId({ role: 'professional', orgId: p.orgId, id: professionalId });
+    if (this.joined.get(callId)?.has(asked) || [...this.joining].some((a) => a.callId === callId && a.participantId === asked)) this.dropParticipant(callId, asked);
+    this.s.log.info({ callId, orgId: p.orgId, professionalId: p.id, withdrawn: professionalId }, 'ask into a call withdrawn');
+    this.s.notify.callInvitationsChanged(p.orgId, professionalId);
+  }
+
+  /**
    * The calls this professional is asked into and has not joined or declined: stored, so a dashboard that
    * was connecting, away or reconnecting when asked offers them all the same. Only the call's id and who
    * asked: nothing of the call itself until they join it.

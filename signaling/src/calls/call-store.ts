@@ -104,6 +104,19 @@ export class CallStore {
     if (result !== 'ok') throw new AppError(result === 'call_full' || result === 'call_ended' ? result : 'not_found');
   }
 
+  /** Takes back an ask the colleague has not answered (joined or declined). */
+  async withdrawInvitation(call: Call, professionalId: string): Promise<void> {
+    const { orgId } = call;
+    const result = await runScript(
+      this.redis,
+      'withdrawCallInvitation',
+      [keys.call(orgId, call.id), keys.callMembers(orgId, call.id), keys.history(orgId, professionalId), keys.callInvitations(orgId, professionalId)],
+      [professionalId, call.id],
+    );
+    if (result === 'call_ended') throw new AppError('call_ended');
+    if (result !== 'ok') throw notFound('no such invitation');
+  }
+
   /** The colleague joined the call they were asked into: no longer pending. Answers whether it was. */
   async invitationTaken(orgId: string, professionalId: string, callId: string): Promise<boolean> {
     return (await this.redis.zrem(keys.callInvitations(orgId, professionalId), callId)) === 1;

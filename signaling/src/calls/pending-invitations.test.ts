@@ -100,7 +100,7 @@ describe('pending call invitations (real server, Redis, mediasoup)', function ()
     for (const s of [host, visitor, tab, later, dahlTab]) s.disconnect();
   });
 
-  it('declined in one tab: the other tab drops it; joined in one tab: the others drop it', async () => {
+  it('declined in one tab: the other tab drops it; joined in one tab: the others drop it; withdrawn: every tab drops it', async () => {
     const { host, visitor, callId } = await callWithVisitor('Kari Nordmann');
     const eik = await colleague('Dr Eik');
     const [first, second] = [await eik.open(), await eik.open()];
@@ -126,8 +126,28 @@ describe('pending call invitations (real server, Redis, mediasoup)', function ()
     expect(await pending(tabB)).to.deep.equal([]);
     expect(await pending(tabA)).to.deep.equal([]);
 
+    // Withdrawn by the one who asked: the colleague's dashboards stop offering it, they cannot join, and
+    // the call is not in their history. One who answered already has nothing to withdraw.
+    const moe = await colleague('Dr Moe');
+    const moeTab = await moe.open();
+    const moeHears = recordEvents(moeTab);
+    expect(codeOf(await ask(host, 'call:invite', { callId, professionalId: moe.id }))).to.equal('ok');
+    await moeHears.waitFor('call:invited');
+    expect(codeOf(await ask(host, 'call:withdraw-invitation', { callId, professionalId: moe.id }))).to.equal('ok');
+    await moeHears.waitFor('call:invitations-changed');
+    expect(await pending(moeTab)).to.deep.equal([]);
+    expect(codeOf(await ask(moeTab, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey }))).to.equal('not_found');
+    expect(await server.redis.client.zscore(keys.history(org.org.id, moe.id), callId)).to.equal(null);
+    expect(codeOf(await ask(host, 'call:withdraw-invitation', { callId, professionalId: moe.id })), 'twice').to.equal('not_found');
+    expect(codeOf(await ask(host, 'call:withdraw-invitation', { callId, professionalId: lund.id })), 'joined').to.equal('not_found');
+    expect(codeOf(await ask(moeTab, 'call:withdraw-invitation', { callId, professionalId: lund.id })), 'not in the call').to.equal('not_found');
+    expect(codeOf(await ask(visitor as unknown as ProfessionalClient, 'call:withdraw-invitation', { callId, professionalId: lund.id })), 'a visitor').to.equal('bad_request');
+    // Asked again after the withdrawal: offered again.
+    expect(codeOf(await ask(host, 'call:invite', { callId, professionalId: moe.id }))).to.equal('ok');
+    expect(await pending(moeTab)).to.deep.equal([{ callId, by: org.professional.name }]);
+
     // Bad input is refused with a code and changes nothing.
     expect(codeOf(await ask(tabB, 'call:invitations', { callId } as never))).to.equal('bad_request');
-    for (const s of [host, visitor, first, second, tabA, tabB]) s.disconnect();
+    for (const s of [host, visitor, first, second, tabA, tabB, moeTab]) s.disconnect();
   });
 });

@@ -207,6 +207,20 @@ return 'ok'
 `;
 
 /**
+ * Takes back an ask into a call the colleague has not answered: they are no longer asked into it, and it
+ * leaves their history (they never took part). KEYS: call, call members, the colleague's history, the
+ * colleague's pending invitations. ARGV: professionalId, callId.
+ */
+const withdrawCallInvitation = `
+${CALL_MUST_BE_ACTIVE('KEYS[1]')}
+if redis.call('ZREM', KEYS[4], ARGV[2]) == 0 then return 'not_found' end
+redis.call('SREM', KEYS[2], 'professional:' .. ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('HDEL', KEYS[1], 'invitedBy:' .. ARGV[1])
+return 'ok'
+`;
+
+/**
  * Someone other than the host leaves a call (or declines to join it); a visitor's visit ends with it, a
  * professional's invitation to it (if still pending) goes. KEYS: call members, then the visitor's hash for
  * a visitor, or the professional's pending invitations. ARGV: member, callId, now. Answers how many are
@@ -436,6 +450,7 @@ const SCRIPTS = {
   sendBack: { keys: 4, lua: sendBack },
   admitToCall: { keys: 6, lua: admitToCall },
   inviteToCall: { keys: 5, lua: inviteToCall },
+  withdrawCallInvitation: { keys: 4, lua: withdrawCallInvitation },
   leaveCall: { keys: 'variable', lua: leaveCall },
   denyVisitor: { keys: 3, lua: denyVisitor },
   transferVisitor: { keys: 4, lua: transferVisitor },
