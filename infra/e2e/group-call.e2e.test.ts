@@ -60,6 +60,14 @@ describe('group calls end to end (real Chromium, Redis, mediasoup)', function ()
     await roster(visitor).getByText('Dr Berg (professional)').waitFor({ state: 'detached' });
     expect(await roster(visitor).getByText(`${suite.org.professional.name} (professional)`).isVisible()).to.equal(true);
 
+    // Asked again, then the host takes the ask back before it is answered: the colleague's offer goes.
+    await pro.getByLabel('Ask a colleague to join').selectOption({ label: 'Dr Berg' });
+    await pro.getByRole('button', { name: 'Ask to join' }).click();
+    await bergElsewhere.getByText(asked).waitFor();
+    await pro.getByRole('button', { name: 'Take back the ask to Dr Berg' }).click();
+    await pro.getByText('The ask to Dr Berg has been taken back.').waitFor();
+    await bergElsewhere.getByText(asked).waitFor({ state: 'detached' });
+
     await pro.getByRole('button', { name: 'End the call' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });
