@@ -14,4 +14,4 @@ for arg in "$@"; do [[ $arg == *.test.ts ]] && named=1; done
 if ((named)); then
   exec npx mocha "$@"
 fi
-exec npx mocha "$@" 'signaling/**/*.test.ts' 'sfu/**/*.test.ts' 'client/src/**/*.test.ts' 'infra/**/*.test.ts'
+exec npx mocha "$@" 'signaling/**/*.test.ts' 'sfu/**/*.test.ts' 'client/src/**/*.test.ts' 'dashboard/src/**/*.test.ts' 'infra/**/*.test.ts'

@@ -11,6 +11,7 @@ import { useLanguage } from '../../client/src/i18n/i18n.ts';
 import { api, ApiError } from './api.ts';
 import { ProfessionalCall } from './call/ProfessionalCall.tsx';
 import { useReadyCall } from './call/use-ready-call.ts';
+import { useCallInvitations } from './call/use-call-invitations.ts';
 import { InvitationAccept } from './account/InvitationAccept.tsx';
 import { PasswordChange } from './account/PasswordChange.tsx';
 import { SecondFactorCheck, SecondFactorSetup } from './account/SecondFactor.tsx';
@@ -70,7 +71,6 @@ export function DashboardApp() {
   const [scheduled, setScheduled] = useState(0);
   const [view, setView] = useState<View>('queue');
   const [call, setCall] = useState<ActiveCall | null>(null);
-  const [invitedTo, setInvitedTo] = useState<{ callId: string; by: string } | null>(null);
   const [soundOn, setSoundOn] = useArrivalSound();
   const [notifications, askForNotifications] = useNotificationPermission();
   const [focusVisitor, setFocusVisitor] = useState<string | null>(null);
@@ -120,9 +120,6 @@ export function DashboardApp() {
       setMe(null);
       setNotice(t('app.sessionEnded'));
     });
-    s.on('call:invited', setInvitedTo);
-    // The call we were asked into ended before we joined it: stop offering it.
-    s.on('call:ended', ({ callId }) => setInvitedTo((i) => (i?.callId === callId ? null : i)));
     setSocket(s);
     void preloadDevice().catch(() => undefined);
     return () => {
@@ -132,6 +129,9 @@ export function DashboardApp() {
   }, [me?.professional.id, me?.pending]);
 
   const readyCall = useReadyCall(socket, preview, !!call);
+  const { invitations, answered } = useCallInvitations(socket);
+  /** The oldest call we are asked into (the next one shows once this one is answered). */
+  const invitedTo = invitations[0];
 
   // Opened from an arrival SMS: once logged in, show that visitor (if the link is still good).
   useEffect(() => {
@@ -191,7 +191,7 @@ export function DashboardApp() {
 
   /** A colleague asked us into their call: join it as we are (the preview's camera, or open it now). */
   const joinInvitation = async (callId: string) => {
-    setInvitedTo(null);
+    answered(callId);
     if (!socket || call) return;
     if (preview) handedOver.add(preview);
     const media = preview ?? (await LocalMedia.open(savedDevicePreference()));
@@ -200,7 +200,7 @@ export function DashboardApp() {
     setCall({ engine, media, host: false });
   };
   const declineInvitation = (callId: string) => {
-    setInvitedTo(null);
+    answered(callId);
     if (socket) void request(socket, 'call:hang-up', { callId }).catch(() => undefined);
   };
 

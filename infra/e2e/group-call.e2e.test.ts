@@ -35,12 +35,18 @@ describe('group calls end to end (real Chromium, Redis, mediasoup)', function ()
     await decodesFrom(visitor, 1, 'visitor');
     await decodesFrom(pro, 1, 'professional');
 
-    const berg = await suite.scene.professionalLogsIn(undefined, colleague);
+    // Asked before their dashboard is open: it offers the call once they open it, on each of their
+    // screens, and joining on one takes the offer off the other.
     await pro.getByLabel('Ask a colleague to join').selectOption({ label: 'Dr Berg' });
     await pro.getByRole('button', { name: 'Ask to join' }).click();
     await pro.getByText('Dr Berg has been asked to join.').waitFor();
-    await berg.getByText(`${suite.org.professional.name} asks you to join a call.`).waitFor();
+    const berg = await suite.scene.professionalLogsIn(undefined, colleague);
+    const bergElsewhere = await suite.scene.professionalLogsIn(undefined, colleague);
+    const asked = `${suite.org.professional.name} asks you to join a call.`;
+    await berg.getByText(asked).waitFor();
+    await bergElsewhere.getByText(asked).waitFor();
     await berg.getByRole('button', { name: 'Join the call' }).click();
+    await bergElsewhere.getByText(asked).waitFor({ state: 'detached' });
 
     // Named, with their role, in everyone's list of who is in the call.
     await roster(visitor).getByText('Dr Berg (professional)').waitFor();
@@ -53,6 +59,14 @@ describe('group calls end to end (real Chromium, Redis, mediasoup)', function ()
     await berg.getByRole('heading', { name: 'The call has ended.' }).waitFor();
     await roster(visitor).getByText('Dr Berg (professional)').waitFor({ state: 'detached' });
     expect(await roster(visitor).getByText(`${suite.org.professional.name} (professional)`).isVisible()).to.equal(true);
+
+    // Asked again, then the host takes the ask back before it is answered: the colleague's offer goes.
+    await pro.getByLabel('Ask a colleague to join').selectOption({ label: 'Dr Berg' });
+    await pro.getByRole('button', { name: 'Ask to join' }).click();
+    await bergElsewhere.getByText(asked).waitFor();
+    await pro.getByRole('button', { name: 'Take back the ask to Dr Berg' }).click();
+    await pro.getByText('The ask to Dr Berg has been taken back.').waitFor();
+    await bergElsewhere.getByText(asked).waitFor({ state: 'detached' });
 
     await pro.getByRole('button', { name: 'End the call' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();

@@ -161,6 +161,13 @@ export interface Colleague {
   name: string;
 }
 
+/** A colleague's call this professional is asked into and has not joined or declined yet. */
+export interface CallInvitation {
+  callId: string;
+  /** Who asked (their name; empty once they are no longer a member). */
+  by: string;
+}
+
 // ---------- client -> server ----------
 
 const empty = z.strictObject({});
@@ -268,6 +275,17 @@ export const professionalEvents = {
   'call:send-back': { request: z.strictObject({ callId: id, visitorId: id.optional() }), response: {} as {} },
   /** Asks a colleague of the organization into this call; their dashboard offers to join. */
   'call:invite': { request: z.strictObject({ callId: id, professionalId: id }), response: {} as {} },
+  /**
+   * Takes back an ask into this call that the colleague has not answered: their dashboards stop offering
+   * it and the call leaves their history. `not_found` once they joined or declined it.
+   */
+  'call:withdraw-invitation': { request: z.strictObject({ callId: id, professionalId: id }), response: {} as {} },
+  /**
+   * The calls this professional is asked into and has not yet joined or declined, oldest first: asked on
+   * every (re)connection and after each `call:invitations-changed`, so an invitation made while the
+   * dashboard was connecting or away is offered all the same.
+   */
+  'call:invitations': { request: empty, response: {} as { invitations: CallInvitation[] } },
   /** Turns a waiting visitor away, with an optional message shown to them. */
   'queue:deny': { request: z.strictObject({ visitorId: id, message: professionalMessage.optional() }), response: {} as {} },
   /** Moves a waiting visitor to another room of the organization (a professional's own, or a shared one), keeping their arrival time. */
@@ -346,6 +364,12 @@ export interface ProfessionalServerEvents extends CallServerEvents {
   'queue:message-key': (e: { visitorId: string; roomId: string; publicKey: string }) => void;
   /** A colleague asks this professional into their call; `call:join` joins it, `call:hang-up` declines. */
   'call:invited': (e: { callId: string; by: string }) => void;
+  /**
+   * This professional's pending invitations changed (one was joined or declined, here or in another tab,
+   * or withdrawn):
+   * ask `call:invitations` again. A call's end says so with `call:ended`.
+   */
+  'call:invitations-changed': () => void;
   /** A consultation of one of this dashboard's rooms was booked or cancelled (by whom): list the upcoming ones again. */
   'consultations:changed': (e: { consultationId: string; cancelledBy?: CancelledBy }) => void;
   /** The login session ended (logout, expiry); the socket is closed right after. */

@@ -3,7 +3,7 @@ import type { CallEngine } from '../../../client/src/call-engine/call-engine.ts'
 import type { LocalMedia } from '../../../client/src/call-engine/local-media.ts';
 import { CallView } from '../../../client/src/call/CallView.tsx';
 import { t } from '../strings.ts';
-import { MAX_CALL_PARTICIPANTS, peerIdOf, visitorIdOfPeer, type PeerInfo } from '../../../signaling/protocol/index.ts';
+import { MAX_CALL_PARTICIPANTS, peerIdOf, visitorIdOfPeer, type Colleague, type PeerInfo } from '../../../signaling/protocol/index.ts';
 import { request, RequestError } from '../../../client/src/call-engine/request.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
 import type { WaitingRoomState } from '../queue/use-waiting-room.ts';
@@ -32,6 +32,8 @@ export function ProfessionalCall({
   const [peers, setPeers] = useState<PeerInfo[]>([]);
   const [notice, setNotice] = useState<string | null>(null);
   const [colleague, setColleague] = useState('');
+  /** Colleagues asked in from here who have not joined: the ask can be taken back until they answer. */
+  const [asked, setAsked] = useState<Colleague[]>([]);
   useEffect(
     () =>
       engine.subscribe((s) => {
@@ -43,6 +45,20 @@ export function ProfessionalCall({
   useEffect(() => {
     if (ended) media.stop();
   }, [ended, media]);
+  useEffect(() => {
+    const joined = new Set(peers.map((p) => p.id));
+    setAsked((list) => list.filter((c) => !joined.has(peerIdOf('professional', c.professionalId))));
+  }, [peers]);
+  const withdraw = async (c: Colleague) => {
+    try {
+      await request(socket, 'call:withdraw-invitation', { callId: engine.callId, professionalId: c.professionalId });
+      setNotice(t('call.invitationWithdrawn', { name: c.name }));
+    } catch (err) {
+      if (!(err instanceof RequestError && err.code === 'not_found')) return setNotice(t('call.actionFailed'));
+      setNotice(t('call.invitationAnswered', { name: c.name }));
+    }
+    setAsked((list) => list.filter((x) => x.professionalId !== c.professionalId));
+  };
   /** Says what went wrong in the professional's words; a full call is the one refusal to expect. */
   const act = async (action: () => Promise<unknown>, done: string) => {
     try {
@@ -101,7 +117,12 @@ export function ProfessionalCall({
             onSubmit={(e) => {
               e.preventDefault();
               const c = askable.find((x) => x.professionalId === colleague);
-              if (c) void act(() => request(socket, 'call:invite', { callId: engine.callId, professionalId: c.professionalId }), t('call.invited', { name: c.name }));
+              if (!c) return;
+              const invite = async () => {
+                await request(socket, 'call:invite', { callId: engine.callId, professionalId: c.professionalId });
+                setAsked((list) => [...list.filter((x) => x.professionalId !== c.professionalId), c]);
+              };
+              void act(invite, t('call.invited', { name: c.name }));
             }}
           >
             <label>
@@ -120,6 +141,11 @@ export function ProfessionalCall({
             </button>
           </form>
         )}
+        {asked.map((c) => (
+          <button key={c.professionalId} type="button" class="secondary" onClick={() => void withdraw(c)}>
+            {t('call.withdrawInvitation', { name: c.name })}
+          </button>
+        ))}
       </div>
       {visitors.map((v) => {
         const visitorId = visitorIdOfPeer(v.id)!;

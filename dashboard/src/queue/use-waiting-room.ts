@@ -2,16 +2,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Colleague, QueueRemovalReason, QueueRoom, VerifiedIdentity, WaitingVisitor } from '../../../signaling/protocol/index.ts';
 import { request } from '../../../client/src/call-engine/request.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
+import { LiveWaitingList, type WaitingRow } from './live-waiting-list.ts';
 
 /** How long a visitor someone else admitted stays on the list, marked as taken, before it goes. */
 const TAKEN_SHOWN_MS = 5000;
 
-export interface WaitingRow extends WaitingVisitor {
-  /** Admitted by another professional: shown as taken for a moment, no longer admittable. */
-  takenBy?: string;
-  /** Taken off the list because their connection stayed lost past the grace period: shown for a moment. */
-  dropped?: boolean;
-}
+export type { WaitingRow };
 
 export interface WaitingRoomState {
   rooms: QueueRoom[];
@@ -41,8 +37,6 @@ export interface WaitingRoomState {
   identityOf(visitorId: string): VerifiedIdentity | undefined;
 }
 
-const byArrival = (a: WaitingVisitor, b: WaitingVisitor) => a.arrivedAt - b.arrivedAt;
-
 /**
  * The waiting lists of the rooms this member sees, kept live for the whole dashboard (the list, the
  * title's count, and the alerts all read it, in a call too). `onArrival` hears each new visitor.
@@ -56,42 +50,47 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
   const [online, setOnline] = useState(!!socket?.connected);
   // (Names and birth dates only, as the cards had them; gone with the page.)
   const identities = useRef(new Map<string, VerifiedIdentity>());
+  const liveList = useRef<LiveWaitingList | null>(null);
 
   useEffect(() => {
     if (!socket) return;
     const timers = new Set<ReturnType<typeof setTimeout>>();
+    // What is heard while a list is on its way is applied again on top of its answer (see LiveWaitingList).
+    const live = new LiveWaitingList(setVisitors);
+    liveList.current = live;
     const load = () => {
       setOnline(true);
-      void request(socket, 'queue:list', {}).then(({ rooms, visitors, transferTargets, colleagues, quickReplies }) => {
-        setRooms(rooms);
-        setTransferTargets(transferTargets);
-        setColleagues(colleagues);
-        setQuickReplies(quickReplies);
-        setVisitors([...visitors].sort(byArrival));
-        for (const v of visitors) if (v.identity) identities.current.set(v.visitorId, v.identity);
-      }, () => undefined);
+      const n = live.listing();
+      void request(socket, 'queue:list', {}).then(
+        ({ rooms, visitors, transferTargets, colleagues, quickReplies }) => {
+          if (!live.listed(n, visitors)) return;
+          setRooms(rooms);
+          setTransferTargets(transferTargets);
+          setColleagues(colleagues);
+          setQuickReplies(quickReplies);
+          for (const v of visitors) if (v.identity) identities.current.set(v.visitorId, v.identity);
+        },
+        () => live.notListed(n),
+      );
     };
     const arrived = (v: WaitingVisitor) => {
       if (v.identity) identities.current.set(v.visitorId, v.identity);
-      setVisitors((list) => [...list.filter((x) => x.visitorId !== v.visitorId), v].sort(byArrival));
+      live.arrived(v);
       onArrival?.(v);
     };
-    const drop = (visitorId: string) => setVisitors((list) => list.filter((x) => x.visitorId !== visitorId));
     const removed = ({ visitorId, reason, by }: { visitorId: string; reason: QueueRemovalReason; by?: string }) => {
       // Said on the row for a moment, so the professional sees why someone went: taken, or connection lost.
       const why = reason === 'admitted' && by ? { takenBy: by } : reason === 'connection_lost' ? { dropped: true } : null;
-      if (!why) return drop(visitorId);
-      setVisitors((list) => list.map((x) => (x.visitorId === visitorId ? { ...x, ...why } : x)));
+      if (!why) return live.gone(visitorId);
+      live.mark(visitorId, why);
       const timer = setTimeout(() => {
         timers.delete(timer);
-        drop(visitorId);
+        live.gone(visitorId);
       }, TAKEN_SHOWN_MS);
       timers.add(timer);
     };
-    const presence = ({ visitorId, online }: { visitorId: string; online: boolean }) =>
-      setVisitors((list) => list.map((x) => (x.visitorId === visitorId ? { ...x, online } : x)));
-    const messageKey = ({ visitorId, publicKey }: { visitorId: string; publicKey: string }) =>
-      setVisitors((list) => list.map((x) => (x.visitorId === visitorId ? { ...x, messageKey: publicKey } : x)));
+    const presence = ({ visitorId, online }: { visitorId: string; online: boolean }) => live.presence(visitorId, online);
+    const messageKey = ({ visitorId, publicKey }: { visitorId: string; publicKey: string }) => live.messageKey(visitorId, publicKey);
     const offline = () => setOnline(false);
     if (socket.connected) load();
     socket.on('connect', load);
@@ -111,7 +110,8 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
       socket.off('queue:message-key', messageKey);
       socket.off('queue:rooms-changed', load);
       for (const timer of timers) clearTimeout(timer);
-      setVisitors([]);
+      live.clear();
+      if (liveList.current === live) liveList.current = null;
       setRooms([]);
     };
   }, [socket]);
@@ -124,7 +124,7 @@ export function useWaitingRoom(socket: ProfessionalSocket | null, onArrival?: (v
     visitors,
     online,
     waitingCount: visitors.filter((v) => !v.takenBy && !v.dropped).length,
-    remove: (visitorId) => setVisitors((list) => list.filter((x) => x.visitorId !== visitorId)),
+    remove: (visitorId) => liveList.current?.gone(visitorId),
     deny: (visitorId, message) => request(socket!, 'queue:deny', message ? { visitorId, message } : { visitorId }),
     transfer: (visitorId, roomId) => request(socket!, 'queue:transfer', { visitorId, roomId }),
     nationalIdOf: async (visitorId) => (await request(socket!, 'queue:identity', { visitorId })).nationalId,

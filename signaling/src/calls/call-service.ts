@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { settleEndedVisits } from '../payments/settle-visits.ts';
 import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
-import { MAX_CALL_PARTICIPANTS, type CallJoined, type CallServerEvents, type ConsumerInfo, type NetworkRating, type PeerInfo } from '../../protocol/index.ts';
+import { MAX_CALL_PARTICIPANTS, type CallInvitation, type CallJoined, type CallServerEvents, type ConsumerInfo, type NetworkRating, type PeerInfo } from '../../protocol/index.ts';
 import type { Visitor } from '../waiting-room/waiting-room-store.ts';
 import type { CallRouter, ConsumerDescription } from '../../../sfu/src/index.ts';
 import type { MediaSource } from '../../../sfu/src/index.ts';
@@ -17,6 +17,7 @@ import type { Call } from './call-store.ts';
 import { mediaParticipantId, type CallParticipant } from './call-participant.ts';
 import { socketActorOf } from '../audit/audit-context.ts';
 import { iceServersFor } from '../turn/turn-credentials.ts';
+import { retentionMsOf } from '../organizations/organization-store.ts';
 
 /** Both namespaces' sockets; for emitting, only the call events they share matter. */
 type AnySocket = VisitorSocket | ProfessionalSocket;
@@ -88,7 +89,7 @@ export class CallService {
     const { socket, participantId } = attempt;
     const ready = this.isReadyFor(socket, p, callId);
     // Who may join is checked, and what the others are told about us is read, in one round trip.
-    const [, { peer, admittedAt }, screenShare] = await Promise.all([ready ? null : this.activeCallOf(p, callId), this.peerInfo(p, req.publicKey), this.mayShareScreen(p)]);
+    const [call, { peer, admittedAt }, screenShare] = await Promise.all([ready ? null : this.activeCallOf(p, callId), this.peerInfo(p, req.publicKey), this.mayShareScreen(p)]);
     this.stillJoining(attempt);
     const orgId = p.orgId;
     const router = await this.s.media.routerFor(callId).catch((error: unknown) => {
@@ -120,6 +121,7 @@ export class CallService {
       throw error;
     }
     this.s.log.info({ callId, role: p.role, orgId, ready }, 'participant joined call media');
+    if (call && p.role === 'professional' && call.professionalId !== p.id) this.invitationTaken(orgId, p.id, callId);
     if (admittedAt !== undefined) this.measureFirstJoin(`${callId}:${participantId}`, Date.now() - admittedAt);
     // Before the answer: the others start sealing their keys for the newcomer while its transports connect.
     for (const other of this.othersIn(callId, participantId)) other.emit('call:peer-joined', { callId, peer });
@@ -132,6 +134,14 @@ export class CallService {
       peers: [...(this.joined.get(callId)?.values() ?? [])].filter((j) => j !== entry).map((j) => j.peer),
       screenShare,
     };
+  }
+
+  /** A colleague joined the call they were asked into: their other dashboards stop offering it. */
+  private invitationTaken(orgId: string, professionalId: string, callId: string): void {
+    this.s.calls.invitationTaken(orgId, professionalId, callId).then(
+      (taken) => taken && this.s.notify.callInvitationsChanged(orgId, professionalId),
+      (err: Error) => this.s.log.warn({ callId, err: err.message }, 'could not mark an invitation as taken'),
+    );
   }
 
   /** Throws, with what the participant would be told had they asked a moment later, once the attempt was cancelled. */
@@ -312,6 +322,8 @@ export class CallService {
       void this.s.events.emit(call.orgId, 'visitor.left', { visitorId: p.id, roomId: call.roomId, callId, reason: 'left' });
     }
     this.dropParticipant(callId, participantId);
+    // A colleague who declined (or left): none of their dashboards offers the call any more.
+    if (p.role === 'professional') this.s.notify.callInvitationsChanged(call.orgId, p.id);
     if (left <= 1) await this.endCall(call, socket, p).catch((err) => {
       if (!(err instanceof AppError && err.code === 'call_ended')) throw err;
     });
@@ -331,9 +343,37 @@ export class CallService {
       this.s.organizations.getProfessional(p.orgId, p.id),
     ]);
     if (!colleague) throw notFound('no such colleague');
-    await this.s.calls.invite(call, professionalId, MAX_CALL_PARTICIPANTS);
+    await this.s.calls.invite(call, professionalId, p.id, MAX_CALL_PARTICIPANTS);
     this.s.log.info({ callId, orgId: p.orgId, professionalId: p.id, invited: professionalId }, 'colleague asked into a call');
-    this.s.notify.professionals.to(socketRooms.professional(p.orgId, professionalId)).emit('call:invited', { callId, by: inviter?.name ?? '' });
+    this.s.notify.callInvited(p.orgId, professionalId, { callId, by: inviter?.name ?? '' });
+  }
+
+  /**
+   * Takes back an ask into this call the colleague has not answered. A join of theirs under way here
+   * stops (the ask was gone when it finishes); their dashboards stop offering the call.
+   */
+  async withdrawInvitation(p: CallParticipant, callId: string, professionalId: string): Promise<void> {
+    if (p.role !== 'professional') throw notFound('no such call');
+    const call = await this.activeCallOf(p, callId);
+    await this.s.calls.withdrawInvitation(call, professionalId);
+    const asked = mediaParticipantId({ role: 'professional', orgId: p.orgId, id: professionalId });
+    if (this.joined.get(callId)?.has(asked) || [...this.joining].some((a) => a.callId === callId && a.participantId === asked)) this.dropParticipant(callId, asked);
+    this.s.log.info({ callId, orgId: p.orgId, professionalId: p.id, withdrawn: professionalId }, 'ask into a call withdrawn');
+    this.s.notify.callInvitationsChanged(p.orgId, professionalId);
+  }
+
+  /**
+   * The calls this professional is asked into and has not joined or declined: stored, so a dashboard that
+   * was connecting, away or reconnecting when asked offers them all the same. Only the call's id and who
+   * asked: nothing of the call itself until they join it.
+   */
+  async pendingInvitations(p: CallParticipant): Promise<CallInvitation[]> {
+    if (p.role !== 'professional') return [];
+    const org = await this.s.organizations.getOrganization(p.orgId);
+    const pending = await this.s.calls.pendingInvitations(p.orgId, p.id, retentionMsOf(org));
+    const inviters = [...new Set(pending.map((i) => i.invitedBy).filter((id) => id !== ''))];
+    const names = new Map(await Promise.all(inviters.map(async (id) => [id, (await this.s.organizations.getProfessional(p.orgId, id))?.name ?? ''] as const)));
+    return pending.map(({ callId, invitedBy }) => ({ callId, by: names.get(invitedBy) ?? '' }));
   }
 
   /** Admits a waiting visitor into an ongoing call of this professional's (a group call). */

@@ -53,41 +53,99 @@ export class CallStore {
   async end(call: Call, now = Date.now(), knownMembers?: string[]): Promise<{ visitorIds: string[]; professionalIds: string[] }> {
     const members = knownMembers ?? (await this.members(call.orgId, call.id));
     const visitorIds = members.map(visitorIdOfPeer).filter((v): v is string => v !== null);
+    const professionalIds = members.map(professionalIdOfPeer).filter((v): v is string => v !== null);
     const { orgId } = call;
     const result: unknown = await runScript(
       this.redis,
       'endCall',
-      [keys.call(orgId, call.id), keys.organization(orgId), keys.roomCallLengths(orgId, call.roomId), ...visitorIds.map((v) => keys.visitor(orgId, v))],
-      [now, CALL_LENGTHS_KEPT],
+      [
+        keys.call(orgId, call.id),
+        keys.organization(orgId),
+        keys.roomCallLengths(orgId, call.roomId),
+        ...visitorIds.map((v) => keys.visitor(orgId, v)),
+        ...professionalIds.map((id) => keys.callInvitations(orgId, id)),
+      ],
+      [now, CALL_LENGTHS_KEPT, visitorIds.length],
     );
     if (result === 'not_found') throw notFound();
     if (!Array.isArray(result)) throw new AppError('call_ended');
-    const professionalIds = members.map(professionalIdOfPeer).filter((v): v is string => v !== null);
     return { visitorIds: result as string[], professionalIds };
   }
 
-  /** Someone other than the host leaves (a visitor's visit ends with it); answers how many are left. */
+  /**
+   * Someone other than the host leaves (a visitor's visit ends with it; a colleague asked in who had not
+   * joined declines with it); answers how many are left.
+   */
   async leave(call: Call, member: string, now = Date.now()): Promise<number> {
     const visitorId = visitorIdOfPeer(member);
+    const professionalId = professionalIdOfPeer(member);
     const result = await runScript(
       this.redis,
       'leaveCall',
-      [keys.callMembers(call.orgId, call.id), ...(visitorId ? [keys.visitor(call.orgId, visitorId)] : [])],
+      [
+        keys.callMembers(call.orgId, call.id),
+        ...(visitorId ? [keys.visitor(call.orgId, visitorId)] : professionalId ? [keys.callInvitations(call.orgId, professionalId)] : []),
+      ],
       [member, call.id, now],
     );
     if (result === 'not_found') throw notFound('no such call');
     return Number(result);
   }
 
-  /** Asks a colleague into the call (it shows in their history). */
-  async invite(call: Call, professionalId: string, maxParticipants: number, now = Date.now()): Promise<void> {
+  /** `by` asks a colleague into the call (it shows in their history, and among their pending invitations). */
+  async invite(call: Call, professionalId: string, by: string, maxParticipants: number, now = Date.now()): Promise<void> {
+    const { orgId } = call;
     const result = await runScript(
       this.redis,
       'inviteToCall',
-      [keys.organization(call.orgId), keys.call(call.orgId, call.id), keys.callMembers(call.orgId, call.id), keys.history(call.orgId, professionalId)],
-      [professionalId, call.id, now, maxParticipants],
+      [keys.organization(orgId), keys.call(orgId, call.id), keys.callMembers(orgId, call.id), keys.history(orgId, professionalId), keys.callInvitations(orgId, professionalId)],
+      [professionalId, call.id, now, maxParticipants, by],
     );
     if (result !== 'ok') throw new AppError(result === 'call_full' || result === 'call_ended' ? result : 'not_found');
+  }
+
+  /** Takes back an ask the colleague has not answered (joined or declined). */
+  async withdrawInvitation(call: Call, professionalId: string): Promise<void> {
+    const { orgId } = call;
+    const result = await runScript(
+      this.redis,
+      'withdrawCallInvitation',
+      [keys.call(orgId, call.id), keys.callMembers(orgId, call.id), keys.history(orgId, professionalId), keys.callInvitations(orgId, professionalId)],
+      [professionalId, call.id],
+    );
+    if (result === 'call_ended') throw new AppError('call_ended');
+    if (result !== 'ok') throw notFound('no such invitation');
+  }
+
+  /** The colleague joined the call they were asked into: no longer pending. Answers whether it was. */
+  async invitationTaken(orgId: string, professionalId: string, callId: string): Promise<boolean> {
+    return (await this.redis.zrem(keys.callInvitations(orgId, professionalId), callId)) === 1;
+  }
+
+  /**
+   * The calls a professional is asked into and has not joined or declined, oldest first, each with who
+   * asked (a member id). Entries of calls that ended or expired (and any the retention has passed) are
+   * removed as they are found.
+   */
+  async pendingInvitations(orgId: string, professionalId: string, retentionMs: number, now = Date.now()): Promise<{ callId: string; invitedBy: string }[]> {
+    const key = keys.callInvitations(orgId, professionalId);
+    await this.redis.zremrangebyscore(key, '-inf', `(${now - retentionMs}`);
+    const callIds = await this.redis.zrange(key, '0', '-1');
+    const member = `professional:${professionalId}`;
+    // One round trip for all of them (auto-pipelining).
+    const [calls, stillMembers] = await Promise.all([
+      Promise.all(callIds.map((id) => this.redis.hmget(keys.call(orgId, id), 'state', `invitedBy:${professionalId}`))),
+      Promise.all(callIds.map((id) => this.redis.sismember(keys.callMembers(orgId, id), member))),
+    ]);
+    const pending: { callId: string; invitedBy: string }[] = [];
+    const gone: string[] = [];
+    callIds.forEach((callId, i) => {
+      const [state, invitedBy] = calls[i]!;
+      if (state === 'active' && stillMembers[i] === 1) pending.push({ callId, invitedBy: invitedBy ?? '' });
+      else gone.push(callId);
+    });
+    if (gone.length) await this.redis.zrem(key, ...gone);
+    return pending;
   }
 
   /** Newest first. Index entries whose call has expired are removed as they are found. */

@@ -65,6 +65,11 @@ export const keys = {
   presence: (orgId: string) => `${tag(orgId)}:presence`,
   /** Sorted set: call id -> start time, one per professional. */
   history: (orgId: string, proId: string) => `${tag(orgId)}:history:${proId}`,
+  /**
+   * Sorted set: the calls one professional is asked into and has not joined or declined -> when asked.
+   * Kept and trimmed like the calls (retention); a call's end, a join and a decline remove its entry.
+   */
+  callInvitations: (orgId: string, proId: string) => `${tag(orgId)}:call-invitations:${proId}`,
   session: (orgId: string, sessionHash: string) => `${tag(orgId)}:session:${sessionHash}`,
   /** A code sent to a professional's phone to prove it is theirs (10 minutes). */
   smsVerification: (orgId: string, proId: string) => `${tag(orgId)}:sms-verify:${proId}`,
@@ -214,6 +219,7 @@ export const RETAINED_KEY_KINDS = [
   'reminders',
   'call-lengths',
   'history',
+  'call-invitations',
   'payment',
   'unsettled-payments',
   'access-code',

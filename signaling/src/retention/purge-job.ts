@@ -111,7 +111,7 @@ export class PurgeJob {
         report.organizations++;
         const before = `(${now - retention}`;
         for (const roomId of rooms) removals.zremrangebyscore(keys.waiting(orgId, roomId), '-inf', before);
-        for (const proId of pros) removals.zremrangebyscore(keys.history(orgId, proId), '-inf', before);
+        for (const proId of pros) removals.zremrangebyscore(keys.history(orgId, proId), '-inf', before).zremrangebyscore(keys.callInvitations(orgId, proId), '-inf', before);
         removals.zremrangebyscore(keys.unsettledPayments(orgId), '-inf', before);
         removals.zremrangebyscore(keys.visitors(orgId), '-inf', before);
         // Webhook deliveries are listed 30 days, or the retention if shorter (each delivery expires so too).

@@ -42,6 +42,16 @@ export class Notifier {
     this.embeddedProfessionals?.to(call).emit('call:ended', { callId });
   }
 
+  /** To every dashboard of the colleague asked into a call (they list their pending invitations again too). */
+  callInvited(orgId: string, professionalId: string, e: { callId: string; by: string }): void {
+    this.professionals.to(socketRooms.professional(orgId, professionalId)).emit('call:invited', e);
+  }
+
+  /** A professional's pending invitations changed (joined, declined): each of their dashboards lists them again. */
+  callInvitationsChanged(orgId: string, professionalId: string): void {
+    this.professionals.to(socketRooms.professional(orgId, professionalId)).emit('call:invitations-changed');
+  }
+
   mediaLost(orgId: string, callId: string): void {
     const call = socketRooms.call(orgId, callId);
     this.visitors.to(call).emit('call:media-lost', { callId });

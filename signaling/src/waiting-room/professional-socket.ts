@@ -128,6 +128,11 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           await calls.invite(participant, callId, colleague);
           return {};
         },
+        'call:withdraw-invitation': async ({ callId, professionalId: colleague }) => {
+          await calls.withdrawInvitation(participant, callId, colleague);
+          return {};
+        },
+        'call:invitations': async () => ({ invitations: await calls.pendingInvitations(participant) }),
         'call:send-back': async ({ callId, visitorId: which }) => {
           const visitor = await calls.sendBack(socket, participant, callId, which);
           const { id: visitorId, roomId } = visitor;
