@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { addMember } from '../../signaling/src/test-support/test-server.ts';
+import { addMember, sessionCookieFor } from '../../signaling/src/test-support/test-server.ts';
+import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
+import { checkScreen, newDeviceContext, PHONE_TALL, TABLET, TABLET_LANDSCAPE } from './phone-checks.ts';
 import { SmtpStandIn } from '../../signaling/src/test-support/smtp-stand-in.ts';
 import { consultationSuite } from './consultation.ts';
 
@@ -39,5 +41,28 @@ describe('e-mail on the admin’s pages (real Chromium, Redis, a real SMTP serve
     const [mail] = await smtp.waitFor(1);
     expect(mail!.text).to.contain(link);
     expect(`${mail!.text}${String(mail!.html)}`).not.to.contain(code);
+  });
+
+  it('with e-mail on, the settings’ e-mail section and the organization’s reminders pass the phone checks on a tablet and a phone', async () => {
+    const found: string[] = [];
+    const adminMember = await addMember(suite.server.services, suite.org.org.id, { name: 'Tove Tablet', role: 'admin' });
+    const cookie = await sessionCookieFor(suite.server, suite.org.org.id, adminMember.id);
+    for (const viewport of [TABLET, TABLET_LANDSCAPE, PHONE_TALL]) {
+      const context = await newDeviceContext(suite.browser, viewport, suite.server.origin);
+      try {
+        await context.addCookies([{ name: sessionCookieName(false), value: cookie, url: suite.server.url }]);
+        const page = await context.newPage();
+        await page.goto(`${suite.server.url}/dashboard/`);
+        await page.getByRole('button', { name: 'Settings' }).click();
+        await page.getByText('E-mail is on:', { exact: false }).waitFor();
+        found.push(...(await checkScreen(page, 'dashboard-settings-email-on', viewport)));
+        await page.getByRole('button', { name: 'Organization' }).click();
+        await page.getByRole('form', { name: 'Reminders before a consultation' }).waitFor();
+        found.push(...(await checkScreen(page, 'dashboard-organization-email-on', viewport)));
+      } finally {
+        await context.close();
+      }
+    }
+    expect(found, `\n${found.join('\n')}\n`).to.deep.equal([]);
   });
 });

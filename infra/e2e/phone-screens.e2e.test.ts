@@ -191,6 +191,33 @@ describe('every visitor screen but the call, on phones, a tablet and a desktop (
     });
   }
 
+  for (const viewport of PHONES) {
+    it(`${viewport.name}: a scheduled consultation's link cancelled by the visitor, from the device check and the form`, async () => {
+      const found: string[] = [];
+      const { visitorLink } = await scheduleConsultation(server.services, { orgId: org.org.id, roomId: org.room.id, professionalId: org.professional.id, scheduledAt: Date.now() + 26 * 3_600_000 });
+      const page = await pageAt(viewport);
+      await page.goto(visitorLink);
+      await page.locator('.network-rating').waitFor({ timeout: 30_000 });
+      found.push(...(await checkScreen(page, 'device-check-appointment', viewport)));
+      await page.getByRole('button', { name: 'Cancel this appointment' }).click();
+      await page.getByRole('button', { name: 'Yes, cancel it' }).waitFor();
+      found.push(...(await checkScreen(page, 'device-check-appointment-cancelling', viewport)));
+      // Kept after all: the visitor goes on to the form, and cancels there.
+      await page.getByRole('button', { name: 'No, keep it' }).click();
+      await passDeviceCheck(page);
+      await page.getByText('Your appointment is on').waitFor();
+      found.push(...(await checkScreen(page, 'check-in-form-appointment', viewport)));
+      await page.getByRole('button', { name: 'Cancel this appointment' }).click();
+      await page.getByRole('button', { name: 'Yes, cancel it' }).waitFor();
+      found.push(...(await checkScreen(page, 'check-in-form-appointment-cancelling', viewport)));
+      await page.getByRole('button', { name: 'Yes, cancel it' }).click();
+      await page.getByRole('heading', { name: 'Your appointment is cancelled' }).waitFor();
+      found.push(...(await checkScreen(page, 'appointment-cancelled-by-visitor', viewport)));
+      await page.close();
+      problemsOf(found);
+    });
+  }
+
   for (const viewport of [...PHONES, TABLET_LANDSCAPE]) {
     it(`${viewport.name}: the BankID step, and back from BankID cancelled`, async () => {
       const found: string[] = [];

@@ -116,6 +116,7 @@ export function OrganizationSettingsForm({ settings, privacyPage, act }: {
         </button>
       </form>
       <form
+        class="reminders"
         aria-labelledby="reminders-heading"
         onSubmit={(e) => {
           e.preventDefault();

@@ -90,7 +90,7 @@ export function ScheduleConsultation({ rooms, onScheduled }: { rooms: QueueRoom[
 
   if (rooms.length === 0) return null;
   return (
-    <form class="inline-form" onSubmit={submit} aria-labelledby="schedule-heading" noValidate>
+    <form class="inline-form schedule-consultation" onSubmit={submit} aria-labelledby="schedule-heading" noValidate>
       <h2 id="schedule-heading">{t('schedule.heading')}</h2>
       <RoomChoice rooms={rooms} value={chosen} onChange={setRoomId} />
       <label class="field">
@@ -160,7 +160,8 @@ export function ScheduleConsultation({ rooms, onScheduled }: { rooms: QueueRoom[
           {(created.invitation.email === 'queued' || created.invitation.email === 'sent') && <p>{t('schedule.sent.email')}</p>}
           {created.invitation.email === 'failed' && <p class="error">{t('schedule.sent.emailFailed')}</p>}
           <p>{t('schedule.linkHelp')}</p>
-          <input class="secret" readOnly value={created.visitorLink} aria-label={t('schedule.link')} onFocus={(e) => (e.currentTarget as HTMLInputElement).select()} />
+          {/* The whole link, wrapped: a single-line box hid its end, where the secret is, on a phone. */}
+          <textarea class="secret link" readOnly rows={3} value={created.visitorLink} aria-label={t('schedule.link')} onFocus={(e) => (e.currentTarget as HTMLTextAreaElement).select()} />
         </div>
       )}
     </form>

@@ -62,7 +62,7 @@ export function UpcomingConsultations({ socket, refresh }: { socket: Professiona
 
   if (!list) return null;
   return (
-    <section aria-labelledby="upcoming-heading">
+    <section class="upcoming-consultations" aria-labelledby="upcoming-heading">
       <h2 id="upcoming-heading">{t('upcoming.heading')}</h2>
       {problem && (
         <p class="error" role="alert">
@@ -78,14 +78,18 @@ export function UpcomingConsultations({ socket, refresh }: { socket: Professiona
             const open = !c.cancelled && c.state === 'scheduled';
             return (
               <li key={c.consultationId} class={c.cancelled ? 'cancelled' : undefined}>
-                <strong>{time}</strong> · {c.roomName}
-                <div class="muted">
+                <div class="when">
+                  <strong>{time}</strong> · {c.roomName}
+                </div>
+                <div class={c.invitation.sms === 'failed' || c.invitation.email === 'failed' ? 'invitation failed' : 'invitation muted'}>
                   {t('upcoming.invitation')}: {invitationWords(c)}
                 </div>
-                <div role="status">{stateWords(c)}</div>
+                <div role="status" class="state">
+                  {stateWords(c)}
+                </div>
                 {open &&
                   (confirming === c.consultationId ? (
-                    <div role="group" aria-label={t('upcoming.confirm')}>
+                    <div role="group" class="confirm" aria-label={t('upcoming.confirm')}>
                       <p>{t('upcoming.confirm')}</p>
                       <button type="button" class="danger" onClick={() => void cancel(c.consultationId)}>
                         {t('upcoming.confirmYes')}
