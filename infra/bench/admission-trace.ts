@@ -24,6 +24,9 @@ export class SocketTrace {
   private lastPing = new Map<WebSocket, number>();
 
   constructor(page: Page, private readonly label: string) {
+    // A script error can leave the page up but its app stopped: say so beside what its socket heard.
+    page.on('pageerror', (error) => this.add(`page error: ${error.message.split('\n')[0]}`));
+    page.on('console', (m) => void (m.type() === 'error' && this.add(`console error: ${m.text().split('\n')[0]!.slice(0, 200)}`)));
     page.on('websocket', (ws) => {
       const path = new URL(ws.url()).pathname;
       this.add(`open ${path}`);
@@ -39,10 +42,13 @@ export class SocketTrace {
     return this.heard.some((h) => h.what.startsWith('<- queue:arrived') && h.visitorId === visitorId);
   }
 
-  /** Lines for a report: the last `limit` things heard since `since` (epoch ms), times relative to it. */
-  since(since: number, limit = 60): string[] {
+  /** Lines for a report: the last `limit` things heard since `from` (epoch ms), times relative to `origin`. */
+  since(from: number, origin: number, limit = 60): string[] {
     const pings = [...this.lastPing.values()];
-    const lines = this.heard.filter((h) => h.at >= since).slice(-limit).map((h) => `${this.label} socket +${h.at - since} ms: ${h.what}`);
+    const lines = this.heard
+      .filter((h) => h.at >= from)
+      .slice(-limit)
+      .map((h) => `${this.label} ${h.at >= origin ? '+' : ''}${h.at - origin} ms: ${h.what}`);
     if (pings.length) lines.push(`${this.label} socket: last engine.io ping ${Date.now() - Math.max(...pings)} ms ago`);
     return lines;
   }
@@ -116,6 +122,7 @@ async function diagnosis(ctx: AdmissionContext): Promise<string[]> {
   const rows = await pro.locator('li[data-visitor-id]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-visitor-id')}: ${(e as HTMLElement).innerText.replace(/\s+/g, ' ').slice(0, 100)}`));
   const notices = await pro.locator('[role=status], [role=alert]').allInnerTexts();
   lines.push(`professional's page ${new URL(pro.url()).pathname}: ${rows.length} waiting row(s)${rows.length ? `: ${rows.join(' | ')}` : ''}`);
+  lines.push(`professional's page shows: ${(await pro.locator('main').first().innerText()).replace(/\s+/g, ' ').slice(0, 300)}`);
   if (notices.length) lines.push(`professional's page notices: ${notices.map((n) => n.trim()).filter(Boolean).join(' | ')}`);
   lines.push(`visitor's page ${new URL(visitor.url()).pathname}: ${(await visitor.locator('main, body').first().innerText()).replace(/\s+/g, ' ').slice(0, 200)}`);
   if (visitorId) {
@@ -135,6 +142,8 @@ async function diagnosis(ctx: AdmissionContext): Promise<string[]> {
   const nsp = server.services.notify.professionals;
   const inRoom = await nsp.in(socketRooms.room(orgId, room.id)).fetchSockets();
   lines.push(`server: ${nsp.sockets.size} dashboard socket(s) connected, ${inRoom.length} of them in the room's broadcast`);
-  lines.push(...ctx.proTrace.since(ctx.startedAt), ...ctx.visitorTrace.since(ctx.startedAt, 25));
+  // The professional's side from before this visitor: the end of the previous call can matter.
+  lines.push(`(times below: ms after the visitor opened the link)`);
+  lines.push(...ctx.proTrace.since(ctx.startedAt - 15_000, ctx.startedAt), ...ctx.visitorTrace.since(ctx.startedAt, ctx.startedAt, 25));
   return lines;
 }

@@ -25,7 +25,7 @@ import {
 import { benchmarkBuilds } from './benchmark-builds.ts';
 import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 import { launchChromium, newCallContext } from '../e2e/browser.ts';
-import { passDeviceCheck } from '../e2e/consultation.ts';
+import { passDeviceCheck, professionalEndsTheCall } from '../e2e/consultation.ts';
 import { percentile, summary } from './stats.ts';
 import { benchArgs } from './size.ts';
 import { SocketTrace, step, type AdmissionContext } from './admission-trace.ts';
@@ -206,8 +206,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
     }
   }
 
-  await step(ctx, 'professional: call ended', () => pro.getByRole('button', { name: 'End the call' }).click());
-  await step(ctx, 'professional: back in the waiting room', () => pro.getByRole('button', { name: 'Back to the waiting room' }).click());
+  await step(ctx, 'professional: call ended, back in the waiting room', () => professionalEndsTheCall(pro));
   await context.close();
 }
 
