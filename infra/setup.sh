@@ -2,16 +2,19 @@
 # Idempotent machine set-up for this repo; fast when everything is already in place.
 #   infra/setup.sh               apt packages, npm dependencies, mediasoup worker, front-end builds
 #   infra/setup.sh --for-tests   the same, plus Debian's chromium (browser tests) and openssl (a test certificate)
+#   infra/setup.sh --benchmark   the same, plus the benchmark build of both apps (vite --mode benchmark, into dist-benchmark)
 # Progress goes to stderr. The last stdout line is MEDIASOUP_WORKER_BIN=<path>, for callers to export:
 #   out="$(infra/setup.sh)"; export "$(tail -n 1 <<<"$out")"
 set -euo pipefail
 
 for_tests=0
+benchmark=0
 for arg in "$@"; do
   case $arg in
     --for-tests) for_tests=1 ;;
-    -h | --help) sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "setup: unknown option: $arg (known: --for-tests)" >&2; exit 2 ;;
+    --benchmark) benchmark=1 ;;
+    -h | --help) sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "setup: unknown option: $arg (known: --for-tests, --benchmark)" >&2; exit 2 ;;
   esac
 done
 
@@ -83,20 +86,27 @@ sources_hash="$(
       LC_ALL=C sort -z | xargs -0 -r sha256sum
   } | sha256sum | cut -d' ' -f1
 )"
+# The benchmark build (--benchmark) is kept the same way in dist-benchmark: the benchmarks' smoke runs in
+# the suite start infra/bench.sh once per benchmark, and rebuilding both apps each time would cost minutes.
+builds=(client:dist dashboard:dist)
+((benchmark)) && builds+=(client:dist-benchmark dashboard:dist-benchmark)
 failed=()
-for app in client dashboard; do
-  app_stamp="$app/dist/.consult-build-hash"
+for build in "${builds[@]}"; do
+  app="${build%%:*}" out="${build#*:}"
+  mode=(); label="$app"
+  [[ $out == dist-benchmark ]] && mode=(--mode benchmark) && label="$app (benchmark build)"
+  app_stamp="$app/$out/.consult-build-hash"
   if [[ -f $app_stamp && "$(cat "$app_stamp")" == "$sources_hash" ]]; then
-    say "front-end $app: up to date"
+    say "front-end $label: up to date"
     continue
   fi
-  say "front-end $app: building (vite)"
-  if npx vite build -c "$app/vite.config.ts" --logLevel warn >&2; then
+  say "front-end $label: building (vite)"
+  if npx vite build -c "$app/vite.config.ts" "${mode[@]}" --logLevel warn >&2; then
     echo "$sources_hash" >"$app_stamp"
   else
     rm -f "$app_stamp"
-    failed+=("$app")
-    say "front-end $app: BUILD FAILED (output above)"
+    failed+=("$label")
+    say "front-end $label: BUILD FAILED (output above)"
   fi
 done
 ((${#failed[@]} == 0)) || die "front-end build failed: ${failed[*]} (fix the sources, then run infra/setup.sh again)"

@@ -12,9 +12,8 @@
  * (ICE_TRANSPORT_POLICY=relay): what the TURN relay adds to the admission, beside the direct path, both with
  * E2EE, in the same run.
  *
- *   npm run bench:admit [-- --calls 30] [--browsers 1] [--e2ee-only | --relay]
+ *   npm run bench:admit [-- --calls 30] [--warmup 2] [--browsers 1] [--e2ee-only | --relay] [--smoke]
  */
-import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import {
   createOrganization,
@@ -26,21 +25,14 @@ import {
 import { benchmarkBuilds } from './benchmark-builds.ts';
 import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 import { launchChromium, newCallContext } from '../e2e/browser.ts';
-import { passDeviceCheck } from '../e2e/consultation.ts';
+import { passDeviceCheck, professionalEndsTheCall } from '../e2e/consultation.ts';
 import { percentile, summary } from './stats.ts';
+import { benchArgs } from './size.ts';
+import { SocketTrace, step, type AdmissionContext } from './admission-trace.ts';
 import { startCoturn, type TestCoturn } from '../../signaling/src/test-support/coturn.ts';
 
-const { values } = parseArgs({
-  options: {
-    calls: { type: 'string', default: '25' },
-    warmup: { type: 'string', default: '2' },
-    browsers: { type: 'string', default: '2' },
-    'e2ee-only': { type: 'boolean', default: false },
-    relay: { type: 'boolean', default: false },
-  },
-});
-const calls = Number(values.calls);
-const warmup = Number(values.warmup);
+const { size, flag } = benchArgs({ calls: [25, 1], warmup: [2, 0], browsers: [2, 2] }, ['e2ee-only', 'relay']);
+const { calls, warmup } = size;
 
 type Mode = 'e2ee' | 'plain' | 'relay';
 const labels: Record<Mode, string> = { e2ee: 'with E2EE   ', plain: 'without E2EE', relay: 'E2EE, relay ' };
@@ -49,6 +41,8 @@ interface Side {
   server: TestServer;
   org: TestOrganization;
   pro: Page;
+  /** What the professional's dashboard heard over its socket (for a wait that gives up). */
+  proTrace: SocketTrace;
   samples: number[];
   proSamples: number[];
   /** Where the time goes: each call-engine mark (client/src/call-engine/marks.ts), ms after the click. */
@@ -59,8 +53,8 @@ interface Side {
 // share one capture service: a fake camera that one context restarts stalls the other's for ~2.5 s now
 // and then (seen here: 4 calls in 80), which no real pair of computers would show.
 const browser = await launchChromium();
-const visitorBrowser = values.browsers === '1' ? browser : await launchChromium();
-const modes: Mode[] = values['e2ee-only'] ? ['e2ee'] : values.relay ? ['e2ee', 'relay'] : ['e2ee', 'plain'];
+const visitorBrowser = size.browsers === 1 ? browser : await launchChromium();
+const modes: Mode[] = flag['e2ee-only'] ? ['e2ee'] : flag.relay ? ['e2ee', 'relay'] : ['e2ee', 'plain'];
 const sides = {} as Record<Mode, Side>;
 let turn: TestCoturn | undefined;
 try {
@@ -75,7 +69,7 @@ try {
     };
     const server = await startTestServer({ env });
     const org = await createOrganization(server.services, { name: `Bench Clinic ${mode}` });
-    sides[mode] = { server, org, pro: await professionalLogsIn(server, org), samples: [], proSamples: [], steps: new Map() };
+    sides[mode] = { server, org, ...(await professionalLogsIn(server, org)), samples: [], proSamples: [], steps: new Map() };
   }
   // ABBA: each mode gets the early and the late calls alike.
   const order = (i: number): Mode[] => (i % 2 ? [...modes].reverse() : modes);
@@ -109,7 +103,7 @@ try {
   await turn?.stop();
 }
 
-async function professionalLogsIn(server: TestServer, org: TestOrganization): Promise<Page> {
+async function professionalLogsIn(server: TestServer, org: TestOrganization): Promise<{ pro: Page; proTrace: SocketTrace }> {
   const proContext = await newCallContext(browser, server.origin);
   await proContext.addInitScript(() => {
     const w = window as unknown as { __clickedAt: number; __remoteFrames: number[] };
@@ -126,12 +120,13 @@ async function professionalLogsIn(server: TestServer, org: TestOrganization): Pr
     }).observe(document, { subtree: true, childList: true });
   });
   const pro = await proContext.newPage();
+  const proTrace = new SocketTrace(pro, 'professional');
   // Logged in as a completed login (password and second factor) leaves it: the login is not measured here.
   const value = await sessionCookieFor(server, org.org.id, org.professional.id);
   await proContext.addCookies([{ name: sessionCookieName(false), value, url: server.url }]);
   await pro.goto(`${server.url}/dashboard/`);
   await pro.getByRole('heading', { name: /Waiting room/ }).waitFor();
-  return pro;
+  return { pro, proTrace };
 }
 
 async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Promise<void> {
@@ -149,21 +144,49 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
     }).observe(document, { subtree: true, childList: true });
   });
   const visitor = await context.newPage();
-  await visitor.goto(`${server.url}/r/${org.room.slug}`);
-  await passDeviceCheck(visitor);
-  await visitor.getByLabel('Your name').fill(name);
-  await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
-  await visitor.getByText('has been told you are here').waitFor();
-  await pro.getByRole('button', { name: `Admit ${name}` }).waitFor();
+  const ctx: AdmissionContext = {
+    server,
+    orgId: org.org.id,
+    room: org.room,
+    pro,
+    proTrace: side.proTrace,
+    visitor,
+    visitorTrace: new SocketTrace(visitor, 'visitor'),
+    startedAt: Date.now(),
+  };
+  visitor.on('response', (r) => {
+    if (r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/visits') {
+      void r.json().then((b: { visitorId?: string }) => (ctx.visitorId = b.visitorId), () => undefined);
+    }
+  });
+  // Where the time before the click went, per call: a slow or stalled arrival shows which step it was.
+  const before: string[] = [];
+  const timed = async (what: string, run: () => Promise<unknown>) => {
+    const t = Date.now();
+    await step(ctx, what, run);
+    before.push(`${what} ${Date.now() - t}`);
+  };
+  await timed('visitor: link opened', () => visitor.goto(`${server.url}/r/${org.room.slug}`));
+  await timed('visitor: device check passed', () => passDeviceCheck(visitor));
+  await timed('visitor: in the waiting room', async () => {
+    await visitor.getByLabel('Your name').fill(name);
+    await visitor.getByRole('button', { name: 'Go to the waiting room' }).click();
+    await visitor.getByText('has been told you are here').waitFor();
+  });
+  await timed('professional: Admit button shown', () => pro.getByRole('button', { name: `Admit ${name}` }).waitFor());
   await visitor.waitForTimeout(300); // let the waiting page settle, as a real wait would
 
-  await pro.getByRole('button', { name: `Admit ${name}` }).click();
-  const frameAt = await waitFor(visitor, () => (window as unknown as { __firstFrameAt?: number }).__firstFrameAt);
+  await step(ctx, 'professional: Admit clicked', () => pro.getByRole('button', { name: `Admit ${name}` }).click());
+  const frameAt = await step(ctx, "visitor: first frame of the professional's video", () =>
+    waitFor(visitor, () => (window as unknown as { __firstFrameAt?: number }).__firstFrameAt),
+  );
   const clickedAt = await pro.evaluate(() => (window as unknown as { __clickedAt: number }).__clickedAt);
-  const proFrameAt = await waitFor(pro, () => {
-    const w = window as unknown as { __clickedAt: number; __remoteFrames: number[] };
-    return w.__remoteFrames.find((t) => t >= w.__clickedAt);
-  });
+  const proFrameAt = await step(ctx, "professional: first frame of the visitor's video", () =>
+    waitFor(pro, () => {
+      const w = window as unknown as { __clickedAt: number; __remoteFrames: number[] };
+      return w.__remoteFrames.find((t) => t >= w.__clickedAt);
+    }),
+  );
   if (counted) {
     side.samples.push(frameAt - clickedAt);
     side.proSamples.push(proFrameAt - clickedAt);
@@ -175,7 +198,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
       }
     }
   }
-  process.stderr.write(`${counted ? `call ${i - warmup + 1}/${calls}` : 'warm-up'} (${mode}): ${frameAt - clickedAt} ms\n`);
+  process.stderr.write(`${counted ? `call ${i - warmup + 1}/${calls}` : 'warm-up'} (${mode}): ${frameAt - clickedAt} ms   (before the click, ms: ${before.join(', ')})\n`);
   if (frameAt - clickedAt > 1000) {
     // A slow one: show its own steps, so an outlier can be explained rather than averaged away.
     for (const [who, page] of [['professional', pro], ['visitor', visitor]] as const) {
@@ -183,8 +206,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
     }
   }
 
-  await pro.getByRole('button', { name: 'End the call' }).click();
-  await pro.getByRole('button', { name: 'Back to the waiting room' }).click();
+  await step(ctx, 'professional: call ended, back in the waiting room', () => professionalEndsTheCall(pro));
   await context.close();
 }
 

@@ -3,15 +3,15 @@
  * one frame, for typical frame sizes, through the same functions the frame worker uses. Runs in Node,
  * whose WebCrypto is OpenSSL's AES-GCM as Chromium's is BoringSSL's; each figure is per frame.
  *
- *   npm run bench:crypto [-- --frames 5000]
+ *   npm run bench:crypto [-- --frames 5000] [--warmup 200] [--smoke]
  */
-import { parseArgs } from 'node:util';
 import { clearBytesOf, decryptFrame, encryptFrame, frameIv } from '../../client/src/call-engine/e2ee/frame-format.ts';
 import { importFrameKey } from '../../client/src/call-engine/e2ee/frame-keys.ts';
 import { percentile } from './stats.ts';
+import { benchArgs } from './size.ts';
 
-const { values } = parseArgs({ options: { frames: { type: 'string', default: '5000' } } });
-const frames = Number(values.frames);
+// warmup: frames sealed and opened before the counted ones (the JIT and OpenSSL's first calls).
+const { frames, warmup } = benchArgs({ frames: [5000, 20], warmup: [200, 5] }).size;
 
 const cases = [
   { what: 'Opus audio frame (20 ms)', bytes: 120, kind: 'audio', key: false },
@@ -29,7 +29,7 @@ for (const c of cases) {
   const plain = crypto.getRandomValues(new Uint8Array(c.bytes));
   const seal: number[] = [];
   const open: number[] = [];
-  for (let i = 0; i < frames + 200; i++) {
+  for (let i = 0; i < frames + warmup; i++) {
     const data = plain.slice().buffer;
     let t = performance.now();
     const sealed = await encryptFrame(key, 1, frameIv(1234, i * 3000, i), data, clear);
@@ -38,7 +38,7 @@ for (const c of cases) {
     const opened = await decryptFrame(key, sealed, clear);
     const openedAt = performance.now() - t;
     if (!opened) throw new Error('a frame did not open');
-    if (i >= 200) {
+    if (i >= warmup) {
       seal.push(sealedAt);
       open.push(openedAt);
     }

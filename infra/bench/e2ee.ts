@@ -8,19 +8,20 @@
  * plain WebRTC call. Both servers serve the benchmark build of the apps (the product build refuses an
  * unencrypted call), so both sides run the same client code. CPU time is read from /proc for every Chromium process this benchmark started.
  *
- *   npm run bench:e2ee [-- --seconds 60] [--rounds 2]
+ *   npm run bench:e2ee [-- --seconds 60] [--rounds 2] [--warmup 1] [--settle 3] [--smoke]
  */
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { createOrganization, sleep, startTestServer, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
 import { inboundMedia, launchChromium, waitForMedia } from '../e2e/browser.ts';
 import { Consultation } from '../e2e/consultation.ts';
 import { benchmarkBuilds } from './benchmark-builds.ts';
+import { benchArgs } from './size.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, rounds: { type: 'string', default: '2' } } });
-const seconds = Number(values.seconds);
-const rounds = Number(values.rounds);
+// warmup: calls before the counted ones (the first start of codecs and workers); settle: seconds of each
+// call before its CPU time counts (bandwidth estimation ramps up).
+const { size } = benchArgs({ seconds: [60, 1], rounds: [2, 1], warmup: [1, 0], settle: [3, 0.5] });
+const { seconds, rounds, warmup, settle } = size;
 
 type Mode = 'e2ee' | 'plain';
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -95,7 +96,7 @@ async function call(mode: Mode): Promise<void> {
     await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives');
     await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives');
     await pro.getByText(mode === 'e2ee' ? 'End-to-end encrypted' : 'Not encrypted').first().waitFor();
-    await sleep(3000); // past the start (bandwidth estimation ramps up)
+    await sleep(settle * 1000); // past the start (bandwidth estimation ramps up)
     const cpu0 = chromiumCpuSeconds();
     const t0 = performance.now();
     await sleep(seconds * 1000);
@@ -117,7 +118,7 @@ async function call(mode: Mode): Promise<void> {
 
 try {
   console.log(`bench:e2ee - ${rounds} rounds of ABBA, ${seconds} s per call, both browsers' CPU time (${fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length} cores)`);
-  await call('e2ee'); // warm-up: first start of codecs and workers, not counted
+  for (let i = 0; i < warmup; i++) await call('e2ee'); // first start of codecs and workers, not counted
   results.e2ee.length = 0;
   for (let r = 0; r < rounds; r++) {
     for (const mode of r % 2 ? (['plain', 'e2ee', 'e2ee', 'plain'] as const) : (['e2ee', 'plain', 'plain', 'e2ee'] as const)) await call(mode);

@@ -6,15 +6,17 @@
  *   A: 10k expired, 10k live    B: 100k expired, 10k live    C: 100k expired, 100k live
  * B/A shows the cost following the expired items; C/B that it does not follow the items kept.
  *
- *   npm run bench:purge [-- --orgs 100]
+ *   npm run bench:purge [-- --orgs 100] [--items 10000] [--smoke]
+ *   (--items: the expired and the live items of set A; B and C scale it as above)
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { keys } from '../../signaling/src/redis/keys.ts';
 import { createOrganization, startTestServer, type TestServer } from '../../signaling/src/test-support/test-server.ts';
+import { benchArgs } from './size.ts';
 
-const { values } = parseArgs({ options: { orgs: { type: 'string', default: '100' } } });
-const ORGS = Number(values.orgs);
+const { size } = benchArgs({ orgs: [100, 3], items: [10_000, 30] });
+const ORGS = size.orgs;
+const N = size.items;
 const DAY = 86_400_000;
 
 const id = () => randomBytes(16).toString('hex');
@@ -66,10 +68,10 @@ async function pass(server: TestServer, label: string, expired: number, live: nu
 
 const server = await startTestServer();
 try {
-  await pass(server, 'warm-up', 1_000, 1_000);
-  const a = await pass(server, 'A', 10_000, 10_000);
-  const b = await pass(server, 'B', 100_000, 10_000);
-  const c = await pass(server, 'C', 100_000, 100_000);
+  await pass(server, 'warm-up', N / 10, N / 10);
+  const a = await pass(server, 'A', N, N);
+  const b = await pass(server, 'B', 10 * N, N);
+  const c = await pass(server, 'C', 10 * N, 10 * N);
   console.log(`B/A time ${(b.ms / a.ms).toFixed(2)}x for 10x the expired items (commands ${(b.commands / a.commands).toFixed(2)}x)`);
   console.log(`C/B time ${(c.ms / b.ms).toFixed(2)}x for 10x the live items (commands ${(c.commands / b.commands).toFixed(2)}x)`);
 } finally {

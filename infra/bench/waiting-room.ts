@@ -6,12 +6,12 @@
  * held per process and memory per waiting visitor; and the Redis round trips and commands of one visitor
  * from check-in to call end.
  *
- *   npm run bench:waiting-room [-- --seconds 4] [--fill 15000] [--processes 3]
+ *   npm run bench:waiting-room [-- --seconds 4] [--fill 15000] [--processes 3] [--visitors 10] [--smoke]
+ *   (--visitors: how many visitors' round trips are counted, for their median)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import {
@@ -28,13 +28,10 @@ import {
 } from '../../signaling/src/test-support/test-server.ts';
 import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 import { percentile } from './stats.ts';
+import { benchArgs } from './size.ts';
 
-const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '4' }, fill: { type: 'string', default: '15000' }, processes: { type: 'string', default: '3' } },
-});
-const seconds = Number(values.seconds);
-const fillTo = Number(values.fill);
-const processCount = Number(values.processes);
+const { size } = benchArgs({ seconds: [4, 0.4], fill: [15_000, 700], processes: [3, 1], visitors: [10, 2] });
+const { seconds, fill: fillTo, processes: processCount } = size;
 const RATES = [100, 500, 1000];
 
 // ---------- our server ----------
@@ -157,7 +154,7 @@ try {
   const pro = await professionalSocket(server, cookie);
   const counts: number[] = [];
   const commandCounts: number[] = [];
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < size.visitors; i++) {
     trips = 0;
     names.clear();
     const visit = await joinWaitingRoom(server, org.room.slug, 'Round Trip');

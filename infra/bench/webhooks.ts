@@ -7,9 +7,8 @@
  * quick or dead, adds to an admission. Then the answering endpoint's delivery latency (event time -> the
  * EHR has the request) while the dead one holds delivery slots, and a burst's throughput.
  *
- *   npm run bench:webhooks [-- --admissions 60] [--burst 2000]
+ *   npm run bench:webhooks [-- --admissions 60] [--warmup 5] [--burst 2000] [--smoke]
  */
-import { parseArgs } from 'node:util';
 import {
   addMember,
   ask,
@@ -26,10 +25,9 @@ import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 import { TestReceiver } from '../../signaling/src/webhooks/test-receiver.ts';
 import { consultationEventTypes } from '../../signaling/protocol/index.ts';
 import { percentile, summary } from './stats.ts';
+import { benchArgs } from './size.ts';
 
-const { values } = parseArgs({ options: { admissions: { type: 'string', default: '60' }, burst: { type: 'string', default: '2000' } } });
-const admissions = Number(values.admissions);
-const burst = Number(values.burst);
+const { admissions, warmup, burst } = benchArgs({ admissions: [60, 2], warmup: [5, 1], burst: [2000, 20] }).size;
 
 const server = await startTestServer({
   env: { LOG_LEVEL: 'warn', JOIN_LIMIT_PER_MINUTE: '100000000', MEDIA_WORKERS: '1', WEBHOOK_ALLOWED_ADDRESS_RANGES: '127.0.0.0/8', WEBHOOK_ALLOW_PLAIN_HTTP: 'true' },
@@ -64,7 +62,6 @@ try {
   }
 
   const setups: Setup[] = ['none', 'quick', 'dead'];
-  const warmup = 5;
   for (let i = 0; i < warmup + admissions; i++) {
     for (let k = 0; k < setups.length; k++) {
       const setup = setups[(i + k) % setups.length]!;

@@ -125,3 +125,17 @@ export function consultationSuite(organizationName: string, afterEachTest?: () =
 export async function passDeviceCheck(visitor: Page): Promise<void> {
   await visitor.getByRole('button', { name: /^(Continue to check-in|Gå videre til innsjekking)$/ }).click();
 }
+
+/**
+ * The professional ends the call for everyone and goes back to the waiting room. The in-call screen has
+ * a "Send <name> back to the waiting room" button too, which an inexact "Back to the waiting room" also
+ * names: clicked before the ended screen is up, that sends a visitor back from an ended call (refused) and
+ * leaves the dashboard on the ended screen, where no one waiting can be admitted. So: wait for that
+ * screen, then its own button by its exact name.
+ */
+export async function professionalEndsTheCall(pro: Page): Promise<void> {
+  await pro.getByRole('button', { name: 'End the call', exact: true }).click();
+  await pro.getByRole('heading', { name: 'The call has ended.' }).waitFor();
+  await pro.getByRole('button', { name: 'Back to the waiting room', exact: true }).click();
+  await pro.getByRole('heading', { name: /Waiting room/ }).waitFor();
+}
