@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { CallEngine, CallSnapshot } from '../call-engine/call-engine.ts';
 import { MAX_CHAT_TEXT } from '../call-engine/e2ee/chat-crypto.ts';
 import type { Translate } from './call-strings.ts';
@@ -11,9 +11,19 @@ import { CloseIcon } from './icons.tsx';
  */
 export function ChatPanel({ id, engine, call, t, open, onClose }: { id?: string; engine: CallEngine; call: CallSnapshot; t: Translate; open?: boolean; onClose?: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
+  // (Layout effects: in place before the opened sheet is painted, so a key pressed as soon as it shows is heard.)
+  useLayoutEffect(() => {
     if (open) heading.current?.focus();
   }, [open]);
+  // Escape closes the open sheet wherever the focus is.
+  useLayoutEffect(() => {
+    if (!open || !onClose) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [open, onClose]);
   const [text, setText] = useState('');
   const [failed, setFailed] = useState(false);
   const nameOf = (from: string | null) => (from === null ? t('chat.you') : call.remotes.find((r) => r.peer.id === from)?.peer.name ?? '');
@@ -36,9 +46,6 @@ export function ChatPanel({ id, engine, call, t, open, onClose }: { id?: string;
       id={id}
       class="chat"
       aria-labelledby="chat-heading"
-      onKeyDown={(e) => {
-        if (open && onClose && e.key === 'Escape') onClose();
-      }}
     >
       <div class="chat-head">
         <h2 id="chat-heading" ref={heading} tabIndex={-1}>
