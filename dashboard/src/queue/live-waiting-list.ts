@@ -18,11 +18,14 @@ const byArrival = (a: WaitingVisitor, b: WaitingVisitor) => a.arrivedAt - b.arri
  * place of the list, the answer would make that visitor vanish (and one who left meanwhile would come back,
  * admittable). So what is heard while a list is on its way is kept and applied again on top of its answer.
  * Each change sets a visitor's row or field to what it is now, so applying again one the answer already
- * holds changes nothing. Only the answer to the latest request counts.
+ * holds changes nothing. An answer older than one already applied is dropped; an older one arriving while
+ * a newer request is still on its way is applied meanwhile (the newer may yet fail), with what was heard.
  */
 export class LiveWaitingList {
   rows: WaitingRow[] = [];
   private latest = 0;
+  /** The newest request whose answer is shown. */
+  private applied = 0;
   /** The changes heard since the oldest list request still on its way (null: none is). */
   private heard: Change[] | null = null;
 
@@ -34,14 +37,13 @@ export class LiveWaitingList {
     return ++this.latest;
   }
 
-  /**
-   * The answer to request `n`. Answers whether it was taken: an older one than the latest is dropped (the
-   * latest will say more, and may have said it already).
-   */
+  /** The answer to request `n`. Answers whether it was taken (not older than the one shown). */
   listed(n: number, visitors: WaitingVisitor[]): boolean {
-    if (n !== this.latest) return false;
+    if (n <= this.applied) return false;
+    this.applied = n;
     const heard = this.heard ?? [];
-    this.heard = null;
+    // Kept while a newer answer is still to come: it is applied on top of that one too.
+    if (n === this.latest) this.heard = null;
     this.set(heard.reduce((rows, change) => change(rows), [...visitors].sort(byArrival) as WaitingRow[]));
     return true;
   }
@@ -73,7 +75,7 @@ export class LiveWaitingList {
   }
 
   clear(): void {
-    this.latest++;
+    this.applied = ++this.latest;
     this.heard = null;
     this.set([]);
   }
