@@ -17,13 +17,16 @@ export const emailAddress = z
   .max(254, { error: 'email_invalid' })
   .pipe(z.email({ error: 'email_invalid' }));
 
+/** A phone number without the spaces, dashes and brackets people type in it ("+47 912 34 567" is +4791234567). */
+export const compactPhone = (typed: string): string => typed.replace(/[\s().-]/g, '');
+
 /**
  * A visitor's mobile number as a professional types it ("+47 912 34 567"): spaces, dashes and brackets go,
  * and what is left must be international (E.164), the only form an SMS provider delivers to everywhere.
  */
 export const visitorPhone = z
   .string({ error: 'phone_invalid' })
-  .transform((s) => s.replace(/[\s().-]/g, ''))
+  .transform(compactPhone)
   .pipe(phoneNumber);
 
 /** How far back a time may be (clocks differ a little) and how far ahead a consultation may be booked. */

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { isLanguage, roomPrice, type ConsultationLinkState, type ConsultationStatus, type InvitationChannel, type Language, type RoomPrice } from '../../protocol/index.ts';
+import { compactPhone, isLanguage, roomPrice, type ConsultationLinkState, type ConsultationStatus, type InvitationChannel, type Language, type RoomPrice } from '../../protocol/index.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
@@ -49,6 +49,9 @@ export interface InviteeContact {
   kind: 'phone' | 'email';
   value: string;
 }
+
+/** A contact as invitees are known by: numbers as the invitation checks them, addresses trimmed and in lower case. */
+export const normalizedContact = (c: InviteeContact): InviteeContact => ({ kind: c.kind, value: c.kind === 'phone' ? compactPhone(c.value) : c.value.trim().toLowerCase() });
 
 /** Where a consultation's invitation (and its reminders) go, and in which language. */
 export interface InvitationContact {
@@ -119,8 +122,7 @@ export class ConsultationStore {
    * address. Numbers as the invitation checks them ("+47 912 34 567" is +4791234567), addresses in lower case.
    */
   inviteeId(orgId: string, contact: InviteeContact): string {
-    const value = contact.kind === 'phone' ? contact.value.replace(/[\s().-]/g, '') : contact.value.trim().toLowerCase();
-    return createHmac('sha256', this.inviteeKey).update(`${orgId}\n${contact.kind}:${value}`).digest().subarray(0, 16).toString('hex');
+    return createHmac('sha256', this.inviteeKey).update(`${orgId}\n${contact.kind}:${normalizedContact(contact).value}`).digest().subarray(0, 16).toString('hex');
   }
 
   /** The consultations someone was invited to by one number or address (by its invitee id), oldest first. */
@@ -134,8 +136,8 @@ export class ConsultationStore {
     const opened: InviteeContact[] = [];
     const p = this.open(orgId, id, 'prefillPhone', phone ?? undefined);
     const e = this.open(orgId, id, 'visitorEmail', email ?? undefined);
-    if (p) opened.push({ kind: 'phone', value: p.replace(/[\s().-]/g, '') });
-    if (e) opened.push({ kind: 'email', value: e.trim().toLowerCase() });
+    if (p) opened.push(normalizedContact({ kind: 'phone', value: p }));
+    if (e) opened.push(normalizedContact({ kind: 'email', value: e }));
     return opened.find((c) => this.inviteeId(orgId, c) === inviteeId) ?? null;
   }
 

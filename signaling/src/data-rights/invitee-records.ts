@@ -1,8 +1,8 @@
-import { emailAddress, isLanguage, type ConsultationStatus, type InviteeExport, type InviteeMatch, type InviteeMessage } from '../../protocol/index.ts';
+import { compactPhone, emailAddress, isLanguage, type ConsultationStatus, type InviteeExport, type InviteeMatch, type InviteeMessage } from '../../protocol/index.ts';
 import type { SmsAlerts } from '../alerts/sms-alerts.ts';
 import { ErasureLedger } from '../backup/erasure-ledger.ts';
 import { markRewriteDue } from '../backup/redis-files.ts';
-import type { InviteeContact } from '../consultations/consultation-store.ts';
+import { normalizedContact, type InviteeContact } from '../consultations/consultation-store.ts';
 import { forgetConsultationEmails } from '../email/email-outbox.ts';
 import type { EmailDelivery } from '../email/email-sender.ts';
 import { notFound } from '../errors.ts';
@@ -38,7 +38,7 @@ export class InviteeRecords {
   private contactsOf(query: string): InviteeContact[] {
     const address = emailAddress.safeParse(query);
     if (address.success) return [{ kind: 'email', value: address.data }];
-    const compact = query.replace(/[\s().-]/g, '');
+    const compact = compactPhone(query);
     if (/^\+\d{6,15}$/.test(compact)) return [{ kind: 'phone', value: compact }];
     if (/^00\d{6,15}$/.test(compact)) return [{ kind: 'phone', value: `+${compact.slice(2)}` }];
     if (!/^\d{6,15}$/.test(compact)) return [];
@@ -61,7 +61,7 @@ export class InviteeRecords {
         consultations.push({ consultationId: id, scheduledAt: scheduledAt ? Number(scheduledAt) : null, roomName: rooms.get(roomId) ?? '', state: (state ?? 'scheduled') as ConsultationStatus });
       }
       if (consultations.length) {
-        matches.push({ inviteeId, channel: contact.kind === 'phone' ? 'sms' : 'email', contact: contact.kind === 'phone' ? contact.value.replace(/[\s().-]/g, '') : contact.value.toLowerCase(), consultations });
+        matches.push({ inviteeId, channel: contact.kind === 'phone' ? 'sms' : 'email', contact: normalizedContact(contact).value, consultations });
       }
     }
     return matches;
