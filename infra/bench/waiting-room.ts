@@ -27,6 +27,7 @@ import {
   visitorSocket,
 } from '../../signaling/src/test-support/test-server.ts';
 import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
+import { countRoundTrips } from '../../signaling/src/test-support/round-trips.ts';
 import { percentile } from './stats.ts';
 import { benchArgs } from './size.ts';
 
@@ -136,27 +137,13 @@ try {
   );
 
   // Redis round trips of one visitor from check-in to call end, counted at our client.
-  const redis = server.services.redis as unknown as { sendCommand: (cmd: { name: string }, stream?: object) => unknown };
-  const original = redis.sendCommand.bind(redis);
-  let trips = 0;
-  const streams = new WeakSet<object>();
-  const names = new Map<string, number>();
-  redis.sendCommand = (cmd, stream) => {
-    if (!stream) trips++;
-    else if (!streams.has(stream)) {
-      streams.add(stream);
-      trips++;
-    }
-    names.set(cmd.name, (names.get(cmd.name) ?? 0) + 1);
-    return original(cmd, stream);
-  };
+  const counter = countRoundTrips(server.services.redis);
   const caps = await deviceRtpCapabilities(server);
   const pro = await professionalSocket(server, cookie);
   const counts: number[] = [];
   const commandCounts: number[] = [];
   for (let i = 0; i < size.visitors; i++) {
-    trips = 0;
-    names.clear();
+    counter.reset();
     const visit = await joinWaitingRoom(server, org.room.slug, 'Round Trip');
     const v = await visitorSocket(server, visit.visitorToken);
     await ask(v, 'visit:status', {});
@@ -165,12 +152,13 @@ try {
     await ask(v, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
     await ask(pro, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey });
     await ask(pro, 'call:hang-up', { callId: admitted.callId });
-    counts.push(trips);
-    commandCounts.push([...names.values()].reduce((a, b) => a + b, 0));
+    counts.push(counter.trips);
+    commandCounts.push(counter.commandCount);
     v.disconnect();
     await sleep(100);
   }
-  const last = [...names].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ');
+  const last = counter.breakdown();
+  counter.stop();
   figures.push(`  Redis round trips per visitor, check-in to call end (at the client; a pipeline or script is one): median ${percentile(counts, 50)} (goal <= 12); commands ${percentile(commandCounts, 50)}: ${last}`);
 
   console.log(`bench:waiting-room - ${processCount} load processes, ${seconds} s per rate, dashboards: 3 per server`);

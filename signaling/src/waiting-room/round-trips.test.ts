@@ -1,0 +1,78 @@
+import { expect } from 'chai';
+import {
+  ask,
+  createOrganization,
+  deviceRtpCapabilities,
+  joinWaitingRoom,
+  professionalSocket,
+  sessionCookieFor,
+  startTestServer,
+  testPublicKey,
+  visitorSocket,
+  type TestOrganization,
+  type TestServer,
+} from '../test-support/test-server.ts';
+import { sessionCookieName } from '../http/request-guards.ts';
+import { countRoundTrips, type RoundTripCounter } from '../test-support/round-trips.ts';
+
+/*
+ * The Redis round trips of one visitor's whole path, counted at our Redis client (a pipeline or a script is
+ * one): check-in, the waiting socket, the visit's status, the admission, both joins of the call and its end.
+ * The count is deterministic, so it has a budget rather than a benchmark: a change that adds a round trip to
+ * this path fails here and has to say why, or find one to give back.
+ */
+const BUDGET = 28;
+
+describe('Redis round trips per visitor (real server and Redis)', function () {
+  let server: TestServer;
+  let org: TestOrganization;
+  let counter: RoundTripCounter;
+
+  before(async () => {
+    server = await startTestServer();
+    org = await createOrganization(server.services);
+  });
+  after(async () => {
+    counter?.stop();
+    await server?.close();
+  });
+
+  /** Waits until the client has sent nothing for a while, so side effects that run after an answer count. */
+  async function settled(): Promise<void> {
+    let seen = -1;
+    while (seen !== counter.commandCount) {
+      seen = counter.commandCount;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  it(`takes at most ${BUDGET} round trips from check-in to the call's end`, async () => {
+    const caps = await deviceRtpCapabilities(server);
+    const cookie = `${sessionCookieName(false)}=${await sessionCookieFor(server, org.org.id, org.professional.id)}`;
+    const pro = await professionalSocket(server, cookie);
+    counter = countRoundTrips(server.services.redis);
+    const counts: number[] = [];
+    // The second visitor finds the caches warm, as every visitor after the first one in a busy room does.
+    for (const name of ['Round Trip', 'Second Visitor']) {
+      await settled();
+      counter.reset();
+      const visit = await joinWaitingRoom(server, org.room.slug, name);
+      const visitor = await visitorSocket(server, visit.visitorToken);
+      const status = await ask(visitor, 'visit:status', {});
+      expect(status.ok).to.equal(true);
+      const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
+      if (!admitted.ok) throw new Error(JSON.stringify(admitted));
+      const joins = [
+        await ask(visitor, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey }),
+        await ask(pro, 'call:join', { callId: admitted.callId, rtpCapabilities: caps, publicKey: testPublicKey }),
+      ];
+      expect(joins.map((j) => j.ok)).to.deep.equal([true, true]);
+      expect((await ask(pro, 'call:hang-up', { callId: admitted.callId })).ok).to.equal(true);
+      await settled();
+      counts.push(counter.trips);
+      console.log(`      ${name}: ${counter.trips} round trips, ${counter.commandCount} commands: ${counter.breakdown()}`);
+      visitor.disconnect();
+    }
+    expect(counts[1], 'round trips of a visitor in a room already in use').to.be.at.most(BUDGET);
+  });
+});
