@@ -16,7 +16,7 @@ import { CallStore } from './calls/call-store.ts';
 import { SessionStore } from './auth/session-store.ts';
 import { SecondFactorStore } from './auth/second-factor.ts';
 import { ConsultationStore } from './consultations/consultation-store.ts';
-import { SmsAlerts } from './alerts/sms-alerts.ts';
+import { SmsAlerts, smsAlertsOn } from './alerts/sms-alerts.ts';
 import { SmsSender } from './alerts/sms-sender.ts';
 import { InvitationSms } from './consultations/invitation-sms.ts';
 import { ConsultationInvitations } from './consultations/invitations.ts';
@@ -62,7 +62,12 @@ import { bankIdAdminRoutes } from './bankid/bankid-admin-routes.ts';
 import { privacyRoutes } from './privacy/privacy-routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
-import { ConsultationEvents } from './events/consultation-events.ts';
+import { ConsultationEvents, consultationEventsOn } from './events/consultation-events.ts';
+import { DomainEvents } from './events/domain-events.ts';
+import { notifyOn } from './socket/notify-on-events.ts';
+import { placesOn } from './waiting-room/places-on-events.ts';
+import { auditOn } from './audit/audit-on-events.ts';
+import { settleOn } from './payments/settle-visits.ts';
 import { Webhooks } from './webhooks/webhook-outbox.ts';
 import { webhookRoutes } from './webhooks/webhook-routes.ts';
 import { ApiKeyStore } from './api/api-key-store.ts';
@@ -160,6 +165,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
   const fieldCipher = FieldCipher.fromSetting(config.DATA_ENCRYPTION_KEYS);
   const events = new ConsultationEvents(redis, fieldCipher, log);
+  const domainEvents = new DomainEvents(log);
   const organizations = new OrganizationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY);
   const services: Services = {
     config,
@@ -175,10 +181,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     consultations: new ConsultationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
     fieldCipher,
-    payments: new PaymentService(redis, stripeFromConfig(config), log, events),
+    payments: new PaymentService(redis, stripeFromConfig(config), log, domainEvents),
     networkChecks: new NetworkCheckStore(redis),
     audit: new AuditLog(redis, log, fieldCipher, config.AUDIT_ANCHOR_FILE),
     events,
+    domainEvents,
     webhooks: new Webhooks(redis, fieldCipher, config, log),
     apiKeys: new ApiKeyStore(redis),
     embedding: new Embedding(redis, config),
@@ -186,8 +193,19 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     lifecycle,
     readiness: new Readiness(redis, media, lifecycle),
   };
-  // Hearing an event only adds it to the outbox (one round trip); delivery runs beside, in every process.
-  services.events.subscribe((event) => services.webhooks.outbox.enqueue(event));
+  // What follows from a state change, in the order each stage runs it: the browsers are told first, the
+  // audit entry and the webhook event are kept, the card payment is settled.
+  notifyOn(domainEvents, services);
+  placesOn(domainEvents, services);
+  auditOn(domainEvents, services.audit);
+  consultationEventsOn(domainEvents, events);
+  settleOn(domainEvents, services);
+  // Hearing an event only adds it to the outbox (one round trip), and only for an organization with an
+  // endpoint (asked with the event's own reads); delivery runs beside, in every process.
+  services.events.subscribe(
+    (event) => services.webhooks.outbox.enqueue(event),
+    (orgId) => services.webhooks.store.hasEndpoints(orgId),
+  );
   services.events.subscribe(receiptOnPayment(services));
   // The professionals' lists of upcoming consultations follow a booking or a cancellation (by anyone).
   services.events.subscribe(async (event) => {
@@ -206,10 +224,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const purge = new PurgeJob(services, smsSender);
   purge.start();
   const smsAlerts = new SmsAlerts(services, smsSender);
+  smsAlertsOn(domainEvents, smsAlerts, log);
   const invitationSms = new InvitationSms(services, smsSender);
   const reminders = new Reminders(services, invitationSms);
   reminders.start();
-  attachVisitorNamespace(notify.visitors, services, callService, presence, messages, smsAlerts);
+  attachVisitorNamespace(notify.visitors, services, callService, presence, messages);
   attachProfessionalNamespace(notify.professionals, services, callService, messages);
   attachNetworkCheckNamespace(io.of(NETWORK_CHECK_NAMESPACE), services);
   const embeddedProfessionals = io.of(EMBED_NAMESPACE) as EmbeddedProfessionalNamespace;
@@ -232,7 +251,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.use(apiV1(services, smsSender, [professionalLinkApiRoute()]).router);
   app.use('/api', requireSameOrigin(config.allowedOrigins));
   app.use(roomRoutes(services));
-  app.use(visitRoutes(services, smsAlerts));
+  app.use(visitRoutes(services));
   app.use(authRoutes(services));
   app.use(secondFactorRoutes(services));
   app.use(historyRoutes(services));

@@ -15,6 +15,7 @@ import type { PaymentService } from './payments/payment-service.ts';
 import type { NetworkCheckStore } from './network-check/network-check-store.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { ConsultationEvents } from './events/consultation-events.ts';
+import type { DomainEvents } from './events/domain-events.ts';
 import type { Webhooks } from './webhooks/webhook-outbox.ts';
 import type { ApiKeyStore } from './api/api-key-store.ts';
 import type { Embedding } from './embedding/embedding.ts';
@@ -49,8 +50,10 @@ export interface Services {
   networkChecks: NetworkCheckStore;
   /** Each organization's hash-chained audit log: `record` what was done, by whom, to which id. */
   audit: AuditLog;
-  /** What happened to consultations: moves their progress and feeds the webhook outbox. */
+  /** What happened to consultations: moves their progress and feeds the webhook outbox (hears `domainEvents`). */
   events: ConsultationEvents;
+  /** The state changes of visits and calls, published after each is stored; their side effects subscribe. */
+  domainEvents: DomainEvents;
   /** Webhook endpoints and deliveries, and the outbox every process delivers from. */
   webhooks: Webhooks;
   /** The organizations' API keys (REST API v1), by hash. */

@@ -8,6 +8,8 @@ import { AppError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { Room } from '../organizations/organization-store.ts';
 import type { SmsSender } from './sms-sender.ts';
+import type { DomainEvents } from '../events/domain-events.ts';
+import type { Logger } from '../logger.ts';
 import { isLanguage, type Language } from '../../protocol/index.ts';
 
 const CODE_TTL_MS = 10 * 60_000;
@@ -151,4 +153,11 @@ export class SmsAlerts {
   private mac(text: string): string {
     return createHmac('sha256', this.linkKey).update(text).digest('base64url');
   }
+}
+
+/** A visitor arrived: the room's professionals who asked for it get an SMS. Left running: no answer waits for Twilio. */
+export function smsAlertsOn(bus: DomainEvents, sms: SmsAlerts, log: Logger): void {
+  bus.on('visitor.arrived', 'arrival SMS', ({ room, visitor }) => {
+    void sms.visitorArrived(room, visitor.id).catch((err: Error) => log.warn({ err: err.message }, 'arrival SMS failed'));
+  });
 }

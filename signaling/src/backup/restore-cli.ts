@@ -9,7 +9,6 @@ import { AuditLog } from '../audit/audit-log.ts';
 import { loadConfig, readRootDotEnv, resolveSettingFiles } from '../config.ts';
 import { ConsultationStore } from '../consultations/consultation-store.ts';
 import { FieldCipher } from '../crypto/field-cipher.ts';
-import { ConsultationEvents } from '../events/consultation-events.ts';
 import { createLogger } from '../logger.ts';
 import { OrganizationStore } from '../organizations/organization-store.ts';
 import { PaymentService } from '../payments/payment-service.ts';
@@ -54,7 +53,7 @@ async function main(): Promise<number> {
     organizations: new OrganizationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     consultations: new ConsultationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     audit: new AuditLog(redis, log, fieldCipher, config.AUDIT_ANCHOR_FILE),
-    payments: new PaymentService(redis, stripeFromConfig(config), log, new ConsultationEvents(redis, fieldCipher, log)),
+    payments: new PaymentService(redis, stripeFromConfig(config), log),
     webhooks: new Webhooks(redis, fieldCipher, config, log),
   };
   try {

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { settleEndedVisits } from '../payments/settle-visits.ts';
 import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
 import { MAX_CALL_PARTICIPANTS, type CallInvitation, type CallJoined, type CallServerEvents, type ConsumerInfo, type NetworkRating, type PeerInfo } from '../../protocol/index.ts';
@@ -317,10 +316,7 @@ export class CallService {
     const left = await this.s.calls.leave(call, participantId);
     this.s.log.info({ callId, orgId: call.orgId, role: p.role }, 'participant left the call');
     // A visitor leaving a call that goes on: their visit is over.
-    if (p.role === 'visitor') {
-      settleEndedVisits(this.s, call.orgId, [p.id]);
-      void this.s.events.emit(call.orgId, 'visitor.left', { visitorId: p.id, roomId: call.roomId, callId, reason: 'left' });
-    }
+    if (p.role === 'visitor') void this.s.domainEvents.publish('visitor.left', { orgId: call.orgId, visitorId: p.id, roomId: call.roomId, callId, reason: 'left' });
     this.dropParticipant(callId, participantId);
     // A colleague who declined (or left): none of their dashboards offers the call any more.
     if (p.role === 'professional') this.s.notify.callInvitationsChanged(call.orgId, p.id);
@@ -393,17 +389,10 @@ export class CallService {
     const actor =
       by?.role === 'professional' && socket
         ? socketActorOf(this.s.config.trustProxy, (socket as ProfessionalSocket).data.session, socket.request)
-        : { orgId: call.orgId, actor: 'system' };
-    await this.s.audit.record({ ...actor, action: 'call_end', targetId: call.id, detail: { by: ender, seconds: Math.round((endedAt - call.startedAt) / 1000) } });
-    // Visitors sent back to wait are not told the call ended: their visit goes on. Colleagues asked in
-    // are, joined or not (their dashboard stops offering to join).
-    this.s.notify.callEnded(call.orgId, call.id, told);
-    settleEndedVisits(this.s, call.orgId, told.visitorIds);
-    // Each consultation in the call hears its end (a visitor who left first: the call's own visitor's).
-    const durationSeconds = Math.max(0, Math.round((endedAt - call.startedAt) / 1000));
-    for (const visitorId of told.visitorIds.length ? told.visitorIds : [call.visitorId]) {
-      void this.s.events.emit(call.orgId, 'call.ended', { visitorId, roomId: call.roomId, callId: call.id, durationSeconds });
-    }
+        : { orgId: call.orgId, actor: 'system' as const };
+    // Visitors sent back to wait are not among `told`: their visit goes on. Colleagues asked in are,
+    // joined or not (their dashboard stops offering to join).
+    await this.s.domainEvents.publish('call.ended', { call, endedAt, by: ender, actor, told });
     this.forget(call.id);
     this.s.media.closeCall(call.id);
     const room = socketRooms.call(call.orgId, call.id);

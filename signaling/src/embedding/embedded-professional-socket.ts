@@ -17,7 +17,6 @@ import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 import { bindEvents, type Handlers } from '../socket/bind-events.ts';
 import { socketRooms, type ProfessionalSocket } from '../socket/types.ts';
-import { announceLine, announcePlaces } from '../waiting-room/queue-place.ts';
 import type { EmbeddedSession } from './embedded-sessions.ts';
 import { consultationOver, isClosed } from './embedding-routes.ts';
 import { revealNationalId } from '../bankid/visitor-identity.ts';
@@ -139,17 +138,10 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
         const { callId, lineNow } = await s.waitingRoom.admit(waiting, pro, Date.now());
         s.media.routerFor(callId).catch((err: Error) => s.log.error({ callId, err: err.message }, 'could not create router'));
         s.log.info({ orgId, visitorId: waiting.id, professionalId, callId, embedded: true }, 'visitor admitted');
-        s.notify.admitted(orgId, waiting.id, callId);
-        s.notify.visitorRemoved(orgId, { visitorId: waiting.id, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
-        if (lineNow) announceLine(s, orgId, lineNow);
-        else void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
+        // As from the dashboard: told at once, then the audit entries and webhook events (admitted, then the call's start).
         await Promise.all([
-          s.audit.record({ ...who, action: 'admit', targetId: waiting.id, detail: { callId, roomId: waiting.roomId, embedded: true } }),
-          s.audit.record({ ...who, action: 'call_start', targetId: callId, detail: { visitorId: waiting.id } }),
-          // As from the dashboard: admitted, then the call's start, in order.
-          s.events
-            .emit(orgId, 'visitor.admitted', { visitorId: waiting.id, roomId: waiting.roomId, callId })
-            .then(() => s.events.emit(orgId, 'call.started', { visitorId: waiting.id, roomId: waiting.roomId, callId })),
+          s.domainEvents.publish('visitor.admitted', { visitor: waiting, callId, actor: who, by: pro.name, intoOngoingCall: false, lineNow, embedded: true }),
+          s.domainEvents.publish('call.started', { visitor: waiting, callId, actor: who }),
         ]);
         return { callId };
       },

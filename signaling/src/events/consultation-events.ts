@@ -5,20 +5,29 @@ import { newId } from '../ids.ts';
 import type { Logger } from '../logger.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
+import type { DomainEvents } from './domain-events.ts';
 
 export type ConsultationEventListener = (event: ConsultationEvent) => Promise<void>;
+/**
+ * Whether a listener wants an organization's events at all: asked in the same round trip as the event's
+ * own reads, so a listener with nothing to do there (no webhook endpoint) costs nothing more.
+ */
+export type ConsultationEventInterest = (orgId: string) => Promise<boolean>;
 
 /** What a feature says happened: the event's facts, and the consultation if it knows it (else found by the visitor). */
 export type EventFacts = ConsultationEventData & { consultationId?: string | null };
 
 /**
- * The one place where what happens in the waiting room and the call becomes a consultation event: the
- * consultation's progress (its state and times, for the API) moves, and every listener (the webhook
- * outbox) hears it. Features call `emit` after the change they report is stored; it never throws (a
- * failure is logged), so reporting cannot undo or hold up an admission.
+ * The one place where what happens to a consultation becomes a consultation event (the shape EHR systems
+ * hear through webhooks): the consultation's progress (its state and times, for the API) moves, and every
+ * listener (the webhook outbox, receipts, embedded views) hears it. It hears the waiting room and the call
+ * through the domain events (`consultationEventsOn`); bookings and cancellations call `emit` themselves.
+ * It never throws (a failure is logged), so reporting cannot undo or hold up an admission.
  */
 export class ConsultationEvents {
-  private readonly listeners: ConsultationEventListener[] = [];
+  private readonly listeners: { listener: ConsultationEventListener; wants?: ConsultationEventInterest }[] = [];
+  /** The last event of each visitor on its way out: the next one waits for it, so listeners hear them in order. */
+  private readonly lastOfVisitor = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly redis: Redis,
@@ -26,14 +35,34 @@ export class ConsultationEvents {
     private readonly log: Logger,
   ) {}
 
-  subscribe(listener: ConsultationEventListener): void {
-    this.listeners.push(listener);
+  subscribe(listener: ConsultationEventListener, wants?: ConsultationEventInterest): void {
+    this.listeners.push({ listener, ...(wants ? { wants } : {}) });
   }
 
-  async emit(orgId: string, type: ConsultationEventType, facts: EventFacts, now = Date.now()): Promise<ConsultationEvent | null> {
+  /**
+   * Reports one event. Events of one visitor reach the listeners in the order they were emitted (an
+   * admission before its call's start, before its end), whichever of them needed more reads.
+   */
+  emit(orgId: string, type: ConsultationEventType, facts: EventFacts, now = Date.now()): Promise<ConsultationEvent | null> {
+    if (!facts.visitorId) return this.report(orgId, type, facts, now);
+    const key = `${orgId}:${facts.visitorId}`;
+    const before = this.lastOfVisitor.get(key);
+    // Its own reads go out at once; only the hand-over to the listeners waits for the one before.
+    const reported = this.report(orgId, type, facts, now, before);
+    this.lastOfVisitor.set(key, reported);
+    void reported.finally(() => {
+      if (this.lastOfVisitor.get(key) === reported) this.lastOfVisitor.delete(key);
+    });
+    return reported;
+  }
+
+  private async report(orgId: string, type: ConsultationEventType, facts: EventFacts, now: number, before?: Promise<unknown>): Promise<ConsultationEvent | null> {
     try {
       const { consultationId: given, ...data } = facts;
-      const consultationId = given !== undefined ? given : data.visitorId ? await this.consultationOfVisitor(orgId, data.visitorId) : null;
+      const [consultationId, wanted] = await Promise.all([
+        given !== undefined ? given : data.visitorId ? this.consultationOfVisitor(orgId, data.visitorId) : null,
+        Promise.all(this.listeners.map(({ wants }) => (wants ? wants(orgId) : true))),
+      ]);
       let externalReference: string | null = null;
       if (consultationId) {
         const key = keys.consultation(orgId, consultationId);
@@ -53,7 +82,8 @@ export class ConsultationEvents {
         externalReference,
         data,
       };
-      await Promise.all(this.listeners.map((listener) => listener(event)));
+      await before;
+      await Promise.all(this.listeners.filter((_, i) => wanted[i]).map(({ listener }) => listener(event)));
       return event;
     } catch (err) {
       this.log.error({ orgId, type, err: (err as Error).message }, 'could not report a consultation event');
@@ -64,4 +94,51 @@ export class ConsultationEvents {
   private async consultationOfVisitor(orgId: string, visitorId: string): Promise<string | null> {
     return (await this.redis.hget(keys.visitor(orgId, visitorId), 'consultationId')) || null;
   }
+}
+
+/**
+ * The waiting room's and the call's state changes, as consultation events. Kept beside the audit entry
+ * (in its round trip) where the change has one; an arrival is told first, so the dashboards hear of it
+ * without waiting for this.
+ */
+export function consultationEventsOn(bus: DomainEvents, events: ConsultationEvents): void {
+  bus.on('visitor.arrived', 'consultation events', ({ visitor, room }) =>
+    events.emit(room.orgId, 'visitor.arrived', { visitorId: visitor.id, roomId: room.id, consultationId: visitor.consultationId ?? null }),
+  );
+  bus.on('visitor.left', 'consultation events', ({ orgId, visitorId, roomId, callId, reason, consultationId }) =>
+    events.emit(orgId, 'visitor.left', { visitorId, roomId, ...(callId ? { callId } : {}), reason, ...(consultationId !== undefined ? { consultationId } : {}) }),
+  );
+  bus.on(
+    'visitor.denied',
+    'consultation events',
+    ({ visitor }) => events.emit(visitor.orgId, 'visitor.denied', { visitorId: visitor.id, roomId: visitor.roomId, consultationId: visitor.consultationId ?? null }),
+    'record',
+  );
+  bus.on(
+    'visitor.transferred',
+    'consultation events',
+    ({ visitor, to }) =>
+      events.emit(visitor.orgId, 'visitor.transferred', { visitorId: visitor.id, roomId: to.id, fromRoomId: visitor.roomId, consultationId: visitor.consultationId ?? null }),
+    'record',
+  );
+  bus.on('visitor.admitted', 'consultation events', ({ visitor, callId }) =>
+    events.emit(visitor.orgId, 'visitor.admitted', { visitorId: visitor.id, roomId: visitor.roomId, callId, consultationId: visitor.consultationId ?? null }),
+  );
+  bus.on('call.started', 'consultation events', ({ visitor, callId }) =>
+    events.emit(visitor.orgId, 'call.started', { visitorId: visitor.id, roomId: visitor.roomId, callId, consultationId: visitor.consultationId ?? null }),
+  );
+  bus.on(
+    'call.ended',
+    'consultation events',
+    ({ call, endedAt, told }) => {
+      // Each consultation in the call hears its end (a visitor who left first: the call's own visitor's).
+      const durationSeconds = Math.max(0, Math.round((endedAt - call.startedAt) / 1000));
+      const visitorIds = told.visitorIds.length ? told.visitorIds : [call.visitorId];
+      return Promise.all(visitorIds.map((visitorId) => events.emit(call.orgId, 'call.ended', { visitorId, roomId: call.roomId, callId: call.id, durationSeconds })));
+    },
+    'record',
+  );
+  bus.on('payment.settled', 'consultation events', ({ orgId, visitorId, outcome, amount, currency }) =>
+    outcome === 'captured' ? events.emit(orgId, 'payment.captured', { visitorId, amount, ...(currency ? { currency } : {}) }) : undefined,
+  );
 }

@@ -16,7 +16,7 @@ import { keys } from '../redis/keys.ts';
 import { runScript, type ScriptName } from '../redis/scripts.ts';
 import { newId } from '../ids.ts';
 import { AppError, notFound } from '../errors.ts';
-import type { ConsultationEvents } from '../events/consultation-events.ts';
+import type { DomainEvents } from '../events/domain-events.ts';
 import type { Logger } from '../logger.ts';
 import type { Visitor } from '../waiting-room/waiting-room-store.ts';
 import { bookkeepingExpiry } from './bookkeeping.ts';
@@ -56,7 +56,7 @@ export class PaymentService {
     private readonly stripe: StripeAccount | null,
     private readonly log: Logger,
     /** Told of each capture this service makes (payment.captured), after Stripe confirmed it. */
-    private readonly events?: ConsultationEvents,
+    private readonly events?: DomainEvents,
   ) {}
 
   /** Whether this server can take card payments at all. */
@@ -164,7 +164,7 @@ export class PaymentService {
       throw error;
     }
     this.log.info({ orgId, paymentId, outcome: settled }, 'payment settled');
-    if (settled === 'captured') void this.events?.emit(orgId, 'payment.captured', { visitorId, amount: Number(amount), ...(currency ? { currency } : {}) });
+    void this.events?.publish('payment.settled', { orgId, visitorId, outcome: settled, amount: Number(amount), ...(currency ? { currency } : {}) });
     return settled;
   }
 

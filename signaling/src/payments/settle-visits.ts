@@ -1,3 +1,4 @@
+import type { DomainEvents } from '../events/domain-events.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 
@@ -28,4 +29,14 @@ async function settleWithRetries(s: Services, orgId: string, visitorId: string, 
     }
   }
   if (lastError) s.log.warn({ orgId, visitorId, err: lastError.message }, 'could not settle a payment; an uncaptured hold is released by Stripe after 7 days');
+}
+
+/**
+ * A visit ended (the visitor left, was turned away, or their call ended): its card payment is settled.
+ * Left running: the change's answer never waits for Stripe.
+ */
+export function settleOn(bus: DomainEvents, s: Services): void {
+  bus.on('visitor.left', 'payment settlement', ({ orgId, visitorId }) => settleEndedVisits(s, orgId, [visitorId]));
+  bus.on('visitor.denied', 'payment settlement', ({ visitor }) => settleEndedVisits(s, visitor.orgId, [visitor.id], true));
+  bus.on('call.ended', 'payment settlement', ({ call, told }) => settleEndedVisits(s, call.orgId, told.visitorIds));
 }

@@ -1,5 +1,5 @@
 import type { Namespace } from 'socket.io';
-import type { CancelledBy, QueueRemovalReason, WaitingVisitor } from '../../protocol/index.ts';
+import type { CancelledBy, QueuePlace, QueueRemovalReason, WaitingVisitor } from '../../protocol/index.ts';
 import { socketRooms, type ProfessionalNamespace, type VisitorNamespace } from './types.ts';
 
 /**
@@ -29,6 +29,26 @@ export class Notifier {
 
   admitted(orgId: string, visitorId: string, callId: string): void {
     this.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:admitted', { callId });
+  }
+
+  /** To the visitor turned away; the professional's message, if any, goes to them and nowhere else. */
+  denied(orgId: string, visitorId: string, message?: string): void {
+    this.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:denied', message ? { message } : {});
+  }
+
+  /** To the visitor moved to another room's line: where they wait now. */
+  moved(orgId: string, visitorId: string, e: { roomName: string; professionalName: string; place: QueuePlace | null }): void {
+    this.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:moved', e);
+  }
+
+  /** To the visitor sent back from the call to wait again. */
+  sentBack(orgId: string, visitorId: string, e: { callId: string; place: QueuePlace | null }): void {
+    this.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:sent-back', e);
+  }
+
+  /** To a waiting visitor: their place in line now. */
+  place(orgId: string, visitorId: string, place: QueuePlace): void {
+    this.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:place', place);
   }
 
   /**

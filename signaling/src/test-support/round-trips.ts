@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 
 interface CommandLike {
   name: string;
+  args?: unknown[];
 }
 type SendCommand = (cmd: CommandLike, stream?: object) => unknown;
 
@@ -26,6 +27,7 @@ export interface RoundTripCounter {
 }
 
 export function countRoundTrips(client: Redis): RoundTripCounter {
+  // Replaced on this instance only: ioredis types sendCommand with its Command class, of which we read two fields.
   const redis = client as unknown as { sendCommand: SendCommand };
   const original: SendCommand = redis.sendCommand;
   let trips = 0;
@@ -37,6 +39,11 @@ export function countRoundTrips(client: Redis): RoundTripCounter {
     else if (!streams.has(stream)) {
       streams.add(stream);
       trips++;
+    }
+    // TRACE_ROUND_TRIPS=1: each command as it goes out, with its trip's number (to find where a trip comes from).
+    if (process.env.TRACE_ROUND_TRIPS) {
+      const a = (cmd.args ?? []).map((x) => String(x).replace(/\{org:[0-9a-f]+\}/, '{o}').slice(0, 50));
+      console.log(`TRIP ${trips} ${cmd.name} ${a.slice(0, 6).join(' ')}`);
     }
     commands.set(cmd.name, (commands.get(cmd.name) ?? 0) + 1);
     return original.call(this, cmd, stream);

@@ -1,4 +1,3 @@
-import { settleEndedVisits } from '../payments/settle-visits.ts';
 import { professionalEvents } from '../../protocol/index.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { CallParticipant } from '../calls/call-participant.ts';
@@ -8,7 +7,6 @@ import { callHandlers } from '../calls/call-handlers.ts';
 import { AppError, notFound } from '../errors.ts';
 import { sessionCookieOf } from '../http/request-guards.ts';
 import { bindEvents } from '../socket/bind-events.ts';
-import { announceLine, announcePlaces, placeOf } from './queue-place.ts';
 import { socketRooms, type ProfessionalNamespace, type ProfessionalSocket } from '../socket/types.ts';
 import type { Services } from '../services.ts';
 import { socketActorOf } from '../audit/audit-context.ts';
@@ -135,14 +133,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
         'call:invitations': async () => ({ invitations: await calls.pendingInvitations(participant) }),
         'call:send-back': async ({ callId, visitorId: which }) => {
           const visitor = await calls.sendBack(socket, participant, callId, which);
-          const { id: visitorId, roomId } = visitor;
-          await s.audit.record({ ...who, action: 'send_back', targetId: visitorId, detail: { callId } });
-          const room = await s.organizations.getRoom(orgId, roomId);
-          if (room) {
-            s.notify.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:sent-back', { callId, place: await placeOf(s, visitor) });
-            s.notify.visitorArrived(orgId, { visitorId, name: visitor.name, roomId, roomName: room.name, arrivedAt: visitor.arrivedAt, online: true });
-            void announcePlaces(s, orgId, roomId).catch(() => undefined);
-          }
+          await s.domainEvents.publish('visitor.sent-back', { visitor, callId, actor: who });
           return {};
         },
         'queue:deny': async ({ visitorId, message }) => {
@@ -150,12 +141,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           await s.waitingRoom.deny(waiting, message);
           // The message may hold anything the professional typed: it goes to the visitor, never to a log.
           s.log.info({ orgId, visitorId, professionalId }, 'visitor denied');
-          await s.audit.record({ ...who, action: 'deny', targetId: visitorId, detail: { roomId: waiting.roomId } });
-          s.notify.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:denied', message ? { message } : {});
-          s.notify.visitorRemoved(orgId, { visitorId, roomId: waiting.roomId, reason: 'denied', by: pro.name });
-          void s.events.emit(orgId, 'visitor.denied', { visitorId, roomId: waiting.roomId });
-          settleEndedVisits(s, orgId, [visitorId], true);
-          void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
+          await s.domainEvents.publish('visitor.denied', { visitor: waiting, ...(message ? { message } : {}), actor: who, by: pro.name });
           return {};
         },
         'queue:transfer': async ({ visitorId, roomId }) => {
@@ -164,37 +150,17 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           if (target.id === waiting.roomId) throw new AppError('bad_request', 'roomId: the visitor is in that room already');
           await s.waitingRoom.transfer(waiting, target.id);
           s.log.info({ orgId, visitorId, professionalId, from: waiting.roomId, to: target.id }, 'visitor transferred');
-          await s.audit.record({ ...who, action: 'transfer', targetId: visitorId, detail: { from: waiting.roomId, to: target.id } });
-          const moved = { ...waiting, roomId: target.id };
-          void s.events.emit(orgId, 'visitor.transferred', { visitorId, roomId: target.id, fromRoomId: waiting.roomId });
-          s.notify.visitorRemoved(orgId, { visitorId, roomId: waiting.roomId, reason: 'transferred', by: pro.name });
-          s.notify.visitorArrived(orgId, { visitorId, name: waiting.name, roomId: target.id, roomName: target.name, arrivedAt: waiting.arrivedAt, online: waiting.presence !== 'lost' });
-          s.notify.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:moved', {
-            roomName: target.name,
-            professionalName: await s.organizations.hostNameOf(target),
-            place: await placeOf(s, moved),
-          });
-          void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
-          void announcePlaces(s, orgId, target.id).catch(() => undefined);
+          await s.domainEvents.publish('visitor.transferred', { visitor: waiting, to: target, actor: who, by: pro.name });
           return {};
         },
         'queue:admit': async ({ visitorId, callId: intoCallId }) => {
           const intoOngoingCall = !!intoCallId && !calls.isReadyFor(socket, participant, intoCallId);
           const { pro, waiting, callId, lineNow } = intoOngoingCall ? await admitIntoCall(visitorId, intoCallId) : await admitIntoNewCall(visitorId, intoCallId);
           s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
-          s.notify.admitted(orgId, visitorId, callId);
-          s.notify.visitorRemoved(orgId, { visitorId, roomId: waiting.roomId, reason: 'admitted', by: pro.name });
-          // The others in line hear their new places (the admission read the line for it).
-          if (lineNow) announceLine(s, orgId, lineNow);
-          else void announcePlaces(s, orgId, waiting.roomId).catch(() => undefined);
-          // Both in one round trip (auto-pipelining), after the visitor was told: the admission waits for nothing.
+          // Told at once; the audit entries and webhook events follow in one round trip, before the answer.
           await Promise.all([
-            s.audit.record({ ...who, action: 'admit', targetId: visitorId, detail: { callId, roomId: waiting.roomId } }),
-            intoOngoingCall ? null : s.audit.record({ ...who, action: 'call_start', targetId: callId, detail: { visitorId } }),
-            // In order (admitted, then the call's start), and in the same round trips: an outbox entry only.
-            s.events.emit(orgId, 'visitor.admitted', { visitorId, roomId: waiting.roomId, callId }).then(() =>
-              intoOngoingCall ? null : s.events.emit(orgId, 'call.started', { visitorId, roomId: waiting.roomId, callId }),
-            ),
+            s.domainEvents.publish('visitor.admitted', { visitor: waiting, callId, actor: who, by: pro.name, intoOngoingCall, lineNow }),
+            intoOngoingCall ? null : s.domainEvents.publish('call.started', { visitor: waiting, callId, actor: who }),
           ]);
           return { callId };
         },

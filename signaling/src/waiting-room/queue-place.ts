@@ -1,7 +1,6 @@
 import type { QueuePlace } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
-import { socketRooms } from '../socket/types.ts';
 import type { Visitor } from './waiting-room-store.ts';
 
 const median = (xs: number[]) => {
@@ -15,7 +14,7 @@ const median = (xs: number[]) => {
  * of the room's recent call lengths, shared by the room's professionals. It says nothing about the others
  * waiting but how many are ahead.
  */
-export async function placeOf(s: Services, visitor: Pick<Visitor, 'orgId' | 'id' | 'roomId'>): Promise<QueuePlace | null> {
+export async function placeOf(s: Pick<Services, 'redis' | 'organizations'>, visitor: Pick<Visitor, 'orgId' | 'id' | 'roomId'>): Promise<QueuePlace | null> {
   const [rank, lengths, members] = await Promise.all([
     s.redis.zrank(keys.waiting(visitor.orgId, visitor.roomId), visitor.id),
     s.redis.lrange(keys.roomCallLengths(visitor.orgId, visitor.roomId), 0, -1),
@@ -30,7 +29,7 @@ export async function placeOf(s: Services, visitor: Pick<Visitor, 'orgId' | 'id'
  * Redis commands whatever the length of the line (the order, the recent lengths, the members), then one
  * message per visitor.
  */
-export async function announcePlaces(s: Services, orgId: string, roomId: string): Promise<void> {
+export async function announcePlaces(s: Pick<Services, 'redis' | 'organizations' | 'notify'>, orgId: string, roomId: string): Promise<void> {
   const [line, lengths, members] = await Promise.all([
     s.redis.zrange(keys.waiting(orgId, roomId), '0', '-1'),
     s.redis.lrange(keys.roomCallLengths(orgId, roomId), 0, -1),
@@ -40,9 +39,9 @@ export async function announcePlaces(s: Services, orgId: string, roomId: string)
 }
 
 /** Tells everyone in a line their place, from the line as read (by announcePlaces, or by an admission). */
-export function announceLine(s: Services, orgId: string, room: LineNow): void {
+export function announceLine(s: Pick<Services, 'notify'>, orgId: string, room: LineNow): void {
   const perPerson = perPersonMs(room.lengths, room.professionals);
-  room.line.forEach((visitorId, i) => s.notify.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:place', placeAt(i + 1, perPerson)));
+  room.line.forEach((visitorId, i) => s.notify.place(orgId, visitorId, placeAt(i + 1, perPerson)));
 }
 
 /** A room's line as it is now: visitor ids in order, its recent call lengths (ms), how many professionals it has. */

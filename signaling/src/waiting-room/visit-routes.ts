@@ -3,11 +3,10 @@ import { checkInAnswersSchema, visitRequest, type DeviceCheckDetails, type Devic
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import type { Services } from '../services.ts';
-import type { SmsAlerts } from '../alerts/sms-alerts.ts';
 import { stepsOf } from '../check-in/check-in-steps.ts';
 import { announceArrival } from './arrival.ts';
 
-export function visitRoutes(s: Services, sms: SmsAlerts): Router {
+export function visitRoutes(s: Services): Router {
   const router = Router();
 
   /**
@@ -40,7 +39,7 @@ export function visitRoutes(s: Services, sms: SmsAlerts): Router {
     // a consultation cancelled since it was resolved above takes no one: 404, as its link now gets.)
     const { visitor, visitorToken } = await s.waitingRoom.join(room, answers, Date.now(), consultation ?? undefined, steps, deviceCheck);
     // With steps to do (BankID, payment) the visitor waits only once they are done (see visit:enter).
-    if (steps.length === 0) announceArrival(s, sms, room, visitor);
+    if (steps.length === 0) announceArrival(s, room, visitor, false);
     else s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor checking in');
     const response: VisitResponse = { visitorToken, visitorId: visitor.id, steps };
     res.status(201).json(response);

@@ -5,8 +5,6 @@ import { WaitingRoomStore, type Visitor } from './waiting-room-store.ts';
 import { connectRedis } from '../redis/connection.ts';
 import { logRedisConnection } from '../observability/redis-connection-log.ts';
 import type { Redis } from 'ioredis';
-import { announcePlaces } from './queue-place.ts';
-import { settleEndedVisits } from '../payments/settle-visits.ts';
 
 /** How often this process tells Redis that its waiting visitors are still connected. */
 const HEARTBEAT_MS = 5_000;
@@ -129,10 +127,7 @@ export class VisitorPresence {
         );
         if (result !== 'ok' || !visitor || this.closed) continue;
         this.s.log.info({ orgId, visitorId }, 'visitor lost their place: no connection within the grace period');
-        this.s.notify.visitorRemoved(orgId, { visitorId, roomId: visitor.roomId, reason: 'connection_lost' });
-        void this.s.events.emit(orgId, 'visitor.left', { visitorId, roomId: visitor.roomId, reason: 'connection_lost' });
-        settleEndedVisits(this.s, orgId, [visitorId]);
-        void announcePlaces(this.s, orgId, visitor.roomId).catch(() => undefined);
+        void this.s.domainEvents.publish('visitor.left', { orgId, visitorId, roomId: visitor.roomId, reason: 'connection_lost', consultationId: visitor.consultationId ?? null });
       }
       if (due.length === 0 && (await this.background.zcard(keys.presence(orgId))) === 0) await this.background.srem(keys.presenceOrganizations(), orgId);
     }

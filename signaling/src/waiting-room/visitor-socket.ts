@@ -8,9 +8,8 @@ import type { Services } from '../services.ts';
 import { callHandlers } from '../calls/call-handlers.ts';
 import type { VisitorPresence } from './visitor-presence.ts';
 import type { WaitingMessages } from '../messages/message-handlers.ts';
-import { announcePlaces, placeOf } from './queue-place.ts';
+import { placeOf } from './queue-place.ts';
 import { announceArrival } from './arrival.ts';
-import type { SmsAlerts } from '../alerts/sms-alerts.ts';
 import { remainingSteps } from '../check-in/check-in-steps.ts';
 import { settleEndedVisits } from '../payments/settle-visits.ts';
 
@@ -25,7 +24,6 @@ export function attachVisitorNamespace(
   calls: CallService,
   presence: VisitorPresence,
   messages: WaitingMessages,
-  sms: SmsAlerts,
 ): void {
   nsp.use(async (socket, next) => {
     const visitor = await s.waitingRoom.authenticate(socket.handshake.auth?.token).catch(() => null);
@@ -45,7 +43,10 @@ export function attachVisitorNamespace(
       {
         ...callHandlers(socket, participant, calls),
         ...messages.forVisitor(socket),
-        'visit:status': async () => ({ visit: await visitState(s, orgId, visitorId) }),
+        'visit:status': async () => {
+          const known = socket.data.visitor;
+          return { visit: await visitState(s, orgId, visitorId, known.state === 'waiting' ? known.roomId : undefined) };
+        },
         'visit:enter': async () => {
           const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
           if (!visitor) throw notFound();
@@ -64,9 +65,8 @@ export function attachVisitorNamespace(
           });
           if (!waiting) return { visit: await visitState(s, orgId, visitorId) };
           socket.data.visitor = waiting;
-          announceArrival(s, sms, room, waiting);
+          announceArrival(s, room, waiting, true);
           void presence.entered(waiting).catch((err: Error) => s.log.warn({ err: err.message }, 'could not record presence'));
-          void announcePlaces(s, orgId, visitor.roomId).catch(() => undefined);
           return { visit: await visitState(s, orgId, visitorId) };
         },
         'visit:leave': async () => {
@@ -74,10 +74,7 @@ export function attachVisitorNamespace(
           if (!visitor) throw notFound();
           await s.waitingRoom.leave(visitor);
           s.log.info({ orgId, visitorId }, 'visitor left the waiting room');
-          s.notify.visitorRemoved(orgId, { visitorId, roomId: visitor.roomId, reason: 'left' });
-          void s.events.emit(orgId, 'visitor.left', { visitorId, roomId: visitor.roomId, reason: 'left' });
-          settleEndedVisits(s, orgId, [visitorId]);
-          void announcePlaces(s, orgId, visitor.roomId).catch(() => undefined);
+          await s.domainEvents.publish('visitor.left', { orgId, visitorId, roomId: visitor.roomId, reason: 'left', consultationId: visitor.consultationId ?? null });
           return {};
         },
       },
@@ -92,18 +89,25 @@ export function attachVisitorNamespace(
   });
 }
 
-async function visitState(s: Services, orgId: string, visitorId: string): Promise<VisitState> {
-  const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
+/**
+ * `knownRoomId`: the room the visitor was last seen waiting in. Their place there is read with the visitor
+ * (one round trip in the usual case); moved to another room since, it is read again there.
+ */
+async function visitState(s: Services, orgId: string, visitorId: string, knownRoomId?: string): Promise<VisitState> {
+  const [visitor, placeInKnownRoom] = await Promise.all([
+    s.waitingRoom.getVisitor(orgId, visitorId),
+    knownRoomId ? placeOf(s, { orgId, id: visitorId, roomId: knownRoomId }) : null,
+  ]);
   if (!visitor || visitor.state === 'left' || visitor.state === 'ended') {
     if (visitor?.leftReason === 'denied') return { state: 'ended', reason: 'denied', ...(visitor.deniedMessage ? { message: visitor.deniedMessage } : {}) };
     if (visitor?.leftReason === 'cancelled') return { state: 'ended', reason: 'cancelled' };
     return visitor?.leftReason === 'connection_lost' ? { state: 'ended', reason: 'connection_lost' } : { state: 'ended' };
   }
-  // The names as recently read, the call or the place as they are now: one round trip in the usual case.
+  // The names as recently read, the call as it is now.
   const [display, call, place] = await Promise.all([
     s.organizations.roomDisplay(orgId, visitor.roomId),
     visitor.state === 'in_call' && visitor.callId ? s.calls.get(orgId, visitor.callId) : null,
-    visitor.state === 'waiting' ? placeOf(s, visitor) : null,
+    visitor.state !== 'waiting' ? null : visitor.roomId === knownRoomId ? placeInKnownRoom : placeOf(s, visitor),
   ]);
   const names = display ?? { roomName: '', professionalName: '' };
   if (visitor.state === 'checking_in') {

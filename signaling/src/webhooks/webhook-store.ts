@@ -66,6 +66,11 @@ export class WebhookStore {
     return found.filter((e): e is WebhookEndpoint => !!e).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
+  /** Whether the organization has any endpoint (a webhook event is kept for delivery only then). */
+  async hasEndpoints(orgId: string): Promise<boolean> {
+    return (await this.redis.scard(keys.webhookEndpoints(orgId))) > 0;
+  }
+
   async countEndpoints(orgId: string): Promise<number> {
     return this.redis.scard(keys.webhookEndpoints(orgId));
   }

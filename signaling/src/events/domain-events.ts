@@ -1,0 +1,127 @@
+import type { Logger } from '../logger.ts';
+import type { AuditActorContext } from '../audit/audit-context.ts';
+import type { Call } from '../calls/call-store.ts';
+import type { Room } from '../organizations/organization-store.ts';
+import type { Visitor } from '../waiting-room/waiting-room-store.ts';
+import type { LineNow } from '../waiting-room/queue-place.ts';
+
+/**
+ * The state changes of a visit and its call, each published once, after the change is stored, by the code
+ * that made it. What follows from a change (the browsers told, the audit entry, the webhook event, the
+ * card payment settled, the others in line told their places, an SMS) is done by subscribers, one file
+ * each beside its feature, never sequenced by the handler that made the change.
+ *
+ * Each event carries what its subscribers need as the change left it (the visitor as read for it, the
+ * member who acted as the audit log names them), so a subscriber reads Redis only for what is its own.
+ */
+export interface DomainEventMap {
+  /** A visitor entered a room's line: from the check-in form, or (`afterSteps`) once BankID or the payment was done. */
+  'visitor.arrived': { visitor: Visitor; room: Room; afterSteps: boolean };
+  /**
+   * A visitor's visit ended by their own leaving: from the line (`left`), by losing their connection for
+   * longer than the grace period (`connection_lost`), or from a call that goes on without them (`callId`).
+   * `consultationId`: their consultation (null: none) where the publisher read it with the visitor.
+   */
+  'visitor.left': { orgId: string; visitorId: string; roomId: string; reason: 'left' | 'connection_lost'; callId?: string; consultationId?: string | null };
+  /** A member turned a waiting visitor away; `message` goes to the visitor only. */
+  'visitor.denied': { visitor: Visitor; message?: string; actor: AuditActorContext; by: string };
+  /** A member moved a waiting visitor to another room's line (`visitor`: as they were, in the room they left). */
+  'visitor.transferred': { visitor: Visitor; to: Room; actor: AuditActorContext; by: string };
+  /**
+   * A member admitted a waiting visitor (`visitor`: as they waited): into a new call, or into an ongoing
+   * one (`intoOngoingCall`). `lineNow`: the room's line as the admission left it, when it read it.
+   */
+  'visitor.admitted': {
+    visitor: Visitor;
+    callId: string;
+    actor: AuditActorContext;
+    by: string;
+    intoOngoingCall: boolean;
+    lineNow: LineNow | null;
+    embedded?: boolean;
+  };
+  /** A member sent a visitor back from the call to wait again, first in line (`visitor`: as they now wait). */
+  'visitor.sent-back': { visitor: Visitor; callId: string; actor: AuditActorContext };
+  /** A call began with an admission. */
+  'call.started': { visitor: Visitor; callId: string; actor: AuditActorContext };
+  /**
+   * A call ended: `by` the role that ended it, or `abandoned` (everyone's connection stayed away). `told`:
+   * its members at the end (visitors sent back to wait are not among them).
+   */
+  'call.ended': {
+    call: Call;
+    endedAt: number;
+    by: 'visitor' | 'professional' | 'abandoned';
+    actor: AuditActorContext | { orgId: string; actor: 'system' };
+    told: { visitorIds: string[]; professionalIds: string[] };
+  };
+  /** A visit's card payment was settled with Stripe: captured (after an admission) or released. */
+  'payment.settled': { orgId: string; visitorId: string; outcome: 'captured' | 'released'; amount: number; currency?: string };
+}
+
+export type DomainEventType = keyof DomainEventMap;
+
+export const domainEventTypes: readonly DomainEventType[] = [
+  'visitor.arrived',
+  'visitor.left',
+  'visitor.denied',
+  'visitor.transferred',
+  'visitor.admitted',
+  'visitor.sent-back',
+  'call.started',
+  'call.ended',
+  'payment.settled',
+];
+
+/**
+ * `record`: keeps what happened (the audit entry). `tell`: acts on it (browsers, places, webhook, payment).
+ * A subscriber returns a promise only for work the change's answer waits for; anything slow (Stripe, SMS)
+ * it starts and leaves running.
+ */
+export type Stage = 'record' | 'tell';
+export type DomainSubscriber<K extends DomainEventType> = (event: DomainEventMap[K]) => void | Promise<unknown>;
+
+/**
+ * An admission is told first: the visitor and the dashboards hear of it at once, and the audit entry and
+ * the webhook event follow in one round trip. Every other change is recorded first, so whoever hears of
+ * it (a dashboard, an admin reading the audit log right after) finds it in the audit log.
+ */
+const TELL_FIRST: ReadonlySet<DomainEventType> = new Set(['visitor.admitted', 'call.started']);
+
+/**
+ * The one in-process bus of state changes. `publish` runs the subscribers in the order they subscribed
+ * (within each stage) and resolves when the work they return is done; it never rejects: a subscriber's
+ * failure is logged, and never undoes or holds up the change, nor keeps the others from running.
+ */
+export class DomainEvents {
+  private readonly subscribers = new Map<DomainEventType, { stage: Stage; name: string; run: DomainSubscriber<never> }[]>();
+
+  constructor(private readonly log: Logger) {}
+
+  on<K extends DomainEventType>(type: K, name: string, subscriber: DomainSubscriber<K>, stage: Stage = 'tell'): void {
+    const list = this.subscribers.get(type) ?? [];
+    list.push({ stage, name, run: subscriber as DomainSubscriber<never> });
+    this.subscribers.set(type, list);
+  }
+
+  async publish<K extends DomainEventType>(type: K, event: DomainEventMap[K]): Promise<void> {
+    const list = this.subscribers.get(type) ?? [];
+    const stages: Stage[] = TELL_FIRST.has(type) ? ['tell', 'record'] : ['record', 'tell'];
+    const pending: Promise<void>[] = [];
+    for (const [i, stage] of stages.entries()) {
+      const started = list.filter((s) => s.stage === stage).map((s) => this.run(type, s.name, () => (s.run as DomainSubscriber<K>)(event)));
+      // Recorded before told: the second stage starts when the first is done.
+      if (i === 0 && stage === 'record') await Promise.all(started);
+      else pending.push(...started);
+    }
+    await Promise.all(pending);
+  }
+
+  private async run(type: DomainEventType, subscriber: string, work: () => void | Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      this.log.error({ event: type, subscriber, err: (err as Error).message }, 'a subscriber to a state change failed');
+    }
+  }
+}
