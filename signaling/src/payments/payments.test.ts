@@ -157,6 +157,8 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
     const visit = await paidAndWaiting();
     const heard: ConsultationEvent[] = [];
     server.services.events.subscribe(async (e) => void (e.type === 'payment.captured' && e.data.visitorId === visit.visitorId && heard.push(e)));
+    const settled: string[] = [];
+    server.services.domainEvents.on('payment.settled', 'test', (e) => void (e.visitorId === visit.visitorId && settled.push(e.outcome)));
     const pro = await professionalSocket(server, (await adminSession(server, org.org.id, org.professional.id)).cookie);
     const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
     if (!admitted.ok) throw new Error(JSON.stringify(admitted));
@@ -172,6 +174,7 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
     // The organization's systems hear of the capture once, with the amount and nothing about the card.
     for (let i = 0; i < 100 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(heard.map((e) => e.data)).to.deep.equal([{ visitorId: visit.visitorId, amount: 65_000, currency: 'NOK' }]);
+    expect(settled, 'one settlement published, however often it was asked for').to.deep.equal(['captured']);
     const receipt = await fetch(`${server.url}/api/payments/receipt`, { headers: { authorization: `Bearer ${visit.visitorToken}` } });
     expect(await receipt.json()).to.deep.include({ amount: 65_000, currency: 'NOK', status: 'captured', reference: visit.intentId, refundedAmount: 0 });
     pro.disconnect();

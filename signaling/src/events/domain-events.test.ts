@@ -1,0 +1,151 @@
+import { expect } from 'chai';
+import {
+  addMember,
+  ask,
+  callInProgress,
+  createOrganization,
+  disconnected,
+  joinWaitingRoom,
+  login,
+  postJson,
+  professionalSocket,
+  startTestServer,
+  visitorSocket,
+  type ProfessionalClient,
+  type TestOrganization,
+  type TestServer,
+} from '../test-support/test-server.ts';
+import type { Room } from '../organizations/organization-store.ts';
+import { domainEventTypes, type DomainEventType } from './domain-events.ts';
+
+/*
+ * Each state change of a visit and its call is published exactly once, after it is stored, and a change
+ * refused (bad input, unknown visitor, a visitor no longer there) publishes nothing: the subscribers (the
+ * browsers, the audit log, the webhook outbox, the payment) act once per change, never on what did not happen.
+ */
+describe('domain events: one per state change, none for a refused one (real server, Redis, mediasoup)', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  let org: TestOrganization;
+  let other: Room;
+  let pro: ProfessionalClient;
+  let published: { type: DomainEventType; visitorId?: string }[] = [];
+
+  const code = (res: { ok: boolean; error?: { code: string } }) => (res.ok ? 'ok' : res.error!.code);
+  const types = () => published.map((e) => e.type);
+  /** Waits until `n` events were published (a publication in the background: a sweep), at most 10 s. */
+  async function publishedCount(n: number): Promise<void> {
+    for (const until = Date.now() + 10_000; published.length < n; ) {
+      if (Date.now() > until) throw new Error(`expected ${n} events, heard ${JSON.stringify(types())}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  before(async () => {
+    server = await startTestServer({ env: { VISITOR_GRACE_SECONDS: '1' } });
+    org = await createOrganization(server.services, { name: 'Fjord Clinic' });
+    const berg = await addMember(server.services, org.org.id, { name: 'Dr. Berg' });
+    other = await server.services.organizations.createRoom(org.org.id, { slug: 'fjord-desk', name: 'Reception', kind: 'shared', members: [berg.id, org.professional.id] });
+    pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
+    for (const type of domainEventTypes) {
+      server.services.domainEvents.on(type, 'test', (e) => void published.push({ type, visitorId: 'visitor' in e ? e.visitor.id : 'visitorId' in e ? e.visitorId : undefined }), 'record');
+    }
+  });
+  beforeEach(() => {
+    published = [];
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  it('a check-in publishes one arrival; a refused check-in publishes nothing', async () => {
+    expect((await postJson(server, '/api/visits', { roomSlug: org.room.slug, answers: { name: '' } })).status).to.equal(400);
+    expect((await postJson(server, '/api/visits', { roomSlug: 'no-such-room', answers: { name: 'Ola' } })).status).to.equal(404);
+    expect(types()).to.deep.equal([]);
+    const visit = await joinWaitingRoom(server, org.room.slug, 'Ola Nordmann');
+    expect(published).to.deep.equal([{ type: 'visitor.arrived', visitorId: visit.visitorId }]);
+  });
+
+  it('leaving the line publishes one departure; leaving again publishes nothing', async () => {
+    const visit = await joinWaitingRoom(server, org.room.slug, 'Kari Nordmann');
+    const socket = await visitorSocket(server, visit.visitorToken);
+    published = [];
+    expect(code(await ask(socket, 'visit:leave', {}))).to.equal('ok');
+    expect(code(await ask(socket, 'visit:leave', {}))).to.not.equal('ok');
+    expect(published).to.deep.equal([{ type: 'visitor.left', visitorId: visit.visitorId }]);
+  });
+
+  it('a connection lost past the grace period publishes one departure', async () => {
+    const visit = await joinWaitingRoom(server, org.room.slug, 'Per Hansen');
+    const socket = await visitorSocket(server, visit.visitorToken);
+    published = [];
+    const gone = disconnected(socket);
+    socket.disconnect();
+    await gone;
+    await publishedCount(1);
+    // The sweep runs every second: a second pass finds nobody to drop.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(published).to.deep.equal([{ type: 'visitor.left', visitorId: visit.visitorId }]);
+  });
+
+  it('turning a visitor away publishes one denial; bad input and a second denial publish nothing', async () => {
+    const visit = await joinWaitingRoom(server, org.room.slug, 'Siri Dahl');
+    published = [];
+    expect(code(await ask(pro, 'queue:deny', { visitorId: visit.visitorId, message: 'x'.repeat(1001) }))).to.equal('bad_request');
+    expect(code(await ask(pro, 'queue:deny', { visitorId: visit.visitorId }))).to.equal('ok');
+    expect(code(await ask(pro, 'queue:deny', { visitorId: visit.visitorId }))).to.not.equal('ok');
+    expect(published).to.deep.equal([{ type: 'visitor.denied', visitorId: visit.visitorId }]);
+  });
+
+  it('moving a visitor publishes one transfer; to the room they are in, or an unknown one, nothing', async () => {
+    const visit = await joinWaitingRoom(server, org.room.slug, 'Liv Berg');
+    published = [];
+    expect(code(await ask(pro, 'queue:transfer', { visitorId: visit.visitorId, roomId: org.room.id }))).to.equal('bad_request');
+    expect(code(await ask(pro, 'queue:transfer', { visitorId: visit.visitorId, roomId: 'f'.repeat(32) }))).to.equal('not_found');
+    expect(code(await ask(pro, 'queue:transfer', { visitorId: visit.visitorId, roomId: other.id }))).to.equal('ok');
+    expect(published).to.deep.equal([{ type: 'visitor.transferred', visitorId: visit.visitorId }]);
+  });
+
+  it('an admission publishes the admission and the call start, once each; a second admission nothing', async () => {
+    const visit = await joinWaitingRoom(server, org.room.slug, 'Nils Lie');
+    published = [];
+    const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
+    expect(code(admitted)).to.equal('ok');
+    expect(code(await ask(pro, 'queue:admit', { visitorId: visit.visitorId }))).to.not.equal('ok');
+    expect(published).to.deep.equal([
+      { type: 'visitor.admitted', visitorId: visit.visitorId },
+      { type: 'call.started', visitorId: visit.visitorId },
+    ]);
+  });
+
+  it('a send-back publishes one; the end of the call publishes one end; ending it again nothing', async () => {
+    const call = await callInProgress(server, org, 'Eva Holm');
+    published = [];
+    expect(code(await ask(call.pro, 'call:send-back', { callId: call.callId }))).to.equal('ok');
+    expect(code(await ask(call.pro, 'call:send-back', { callId: call.callId })), 'nobody left to send back').to.not.equal('ok');
+    expect(published).to.deep.equal([{ type: 'visitor.sent-back', visitorId: call.visitorId }]);
+    published = [];
+    expect(code(await ask(call.pro, 'call:hang-up', { callId: call.callId }))).to.equal('ok');
+    expect(code(await ask(call.pro, 'call:hang-up', { callId: call.callId }))).to.not.equal('ok');
+    expect(types()).to.deep.equal(['call.ended']);
+  });
+
+  it("a subscriber's failure is logged and neither undoes nor holds up the change, nor keeps the others from acting", async () => {
+    const visit = await joinWaitingRoom(server, org.room.slug, 'Ada Vik');
+    const socket = await visitorSocket(server, visit.visitorToken);
+    const told = new Promise((resolve) => socket.once('visit:denied', resolve));
+    server.services.domainEvents.on('visitor.denied', 'failing', () => {
+      throw new Error('a subscriber that fails');
+    }, 'record');
+    expect(code(await ask(pro, 'queue:deny', { visitorId: visit.visitorId }))).to.equal('ok');
+    expect((await server.services.waitingRoom.getVisitor(org.org.id, visit.visitorId))?.leftReason).to.equal('denied');
+    // The subscribers after it acted all the same: the visitor was told, the audit entry is there.
+    await told;
+    const audit = await server.services.audit.list(org.org.id, { action: 'deny' });
+    expect(audit.entries.map((e) => e.targetId)).to.include(visit.visitorId);
+    const failures = server.logs().map((l) => JSON.parse(l) as { msg?: string; event?: string; subscriber?: string; err?: string });
+    expect(failures.filter((l) => l.msg === 'a subscriber to a state change failed').map(({ event, subscriber, err }) => ({ event, subscriber, err }))).to.deep.equal([
+      { event: 'visitor.denied', subscriber: 'failing', err: 'a subscriber that fails' },
+    ]);
+  });
+});
