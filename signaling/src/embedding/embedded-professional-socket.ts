@@ -67,11 +67,10 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
   // What happens to a consultation reaches its embedded views (from whichever process it happened in).
   s.events.subscribe(async (event) => {
     if (!event.consultationId) return;
-    const room = nsp.to(socketRooms.embedConsultation(event.organizationId, event.consultationId));
     if (event.type === 'visitor.arrived' || event.type === 'visitor.transferred') {
-      room.emit('consultation:visitor', await waitingVisitorOf(s, event.organizationId, event.data.visitorId ?? null));
+      s.notify.consultationVisitor(event.organizationId, event.consultationId, await waitingVisitorOf(s, event.organizationId, event.data.visitorId ?? null));
     } else if (event.type === 'visitor.left' || event.type === 'visitor.denied' || event.type === 'visitor.admitted') {
-      room.emit('consultation:visitor', null);
+      s.notify.consultationVisitor(event.organizationId, event.consultationId, null);
     }
     // The consultation's sessions end with it (its call ended, the visitor was turned away, it was cancelled).
     if (event.type === 'call.ended' || event.type === 'visitor.left' || event.type === 'visitor.denied' || event.type === 'consultation.cancelled') {

@@ -31,6 +31,11 @@ export class Notifier {
     this.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:admitted', { callId });
   }
 
+  /** To the embedded views of a consultation: its visitor as they wait now, or null (not waiting). */
+  consultationVisitor(orgId: string, consultationId: string, visitor: WaitingVisitor | null): void {
+    this.embeddedProfessionals?.to(socketRooms.embedConsultation(orgId, consultationId)).emit('consultation:visitor', visitor);
+  }
+
   /** To the visitor turned away; the professional's message, if any, goes to them and nowhere else. */
   denied(orgId: string, visitorId: string, message?: string): void {
     this.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:denied', message ? { message } : {});
