@@ -14,6 +14,9 @@ export type ConsultationEventListener = (event: ConsultationEvent) => Promise<vo
  */
 export type ConsultationEventInterest = (orgId: string) => Promise<boolean>;
 
+/** A prepared answer of the listeners' interest serves an event this long after it was asked, at most. */
+const PREPARED_INTEREST_MS = 250;
+
 /** What a feature says happened: the event's facts, and the consultation if it knows it (else found by the visitor). */
 export type EventFacts = ConsultationEventData & { consultationId?: string | null };
 
@@ -26,6 +29,8 @@ export type EventFacts = ConsultationEventData & { consultationId?: string | nul
  */
 export class ConsultationEvents {
   private readonly listeners: { listener: ConsultationEventListener; wants?: ConsultationEventInterest }[] = [];
+  /** The listeners' interest in an organization's events, asked ahead with the change an event will report. */
+  private readonly prepared = new Map<string, { interest: Promise<boolean[]>; at: number }>();
   /** The last event of each visitor on its way out: the next one waits for it, so listeners hear them in order. */
   private readonly lastOfVisitor = new Map<string, Promise<unknown>>();
 
@@ -37,6 +42,27 @@ export class ConsultationEvents {
 
   subscribe(listener: ConsultationEventListener, wants?: ConsultationEventInterest): void {
     this.listeners.push({ listener, ...(wants ? { wants } : {}) });
+  }
+
+  /**
+   * Asks now whether the listeners want this organization's events, for its next event (see
+   * DomainEvents.prepare): the answer goes out with the change the event will report, a moment before it.
+   */
+  prepare(orgId: string): void {
+    const interest = this.interestOf(orgId);
+    interest.catch(() => undefined);
+    this.prepared.set(orgId, { interest, at: Date.now() });
+  }
+
+  private interestOf(orgId: string): Promise<boolean[]> {
+    return Promise.all(this.listeners.map(({ wants }) => (wants ? wants(orgId) : true)));
+  }
+
+  /** A prepared answer, used once and only while fresh; otherwise asked now. */
+  private interestFor(orgId: string): Promise<boolean[]> {
+    const prepared = this.prepared.get(orgId);
+    if (prepared) this.prepared.delete(orgId);
+    return prepared && Date.now() - prepared.at <= PREPARED_INTEREST_MS ? prepared.interest : this.interestOf(orgId);
   }
 
   /**
@@ -61,7 +87,7 @@ export class ConsultationEvents {
       const { consultationId: given, ...data } = facts;
       const [consultationId, wanted] = await Promise.all([
         given !== undefined ? given : data.visitorId ? this.consultationOfVisitor(orgId, data.visitorId) : null,
-        Promise.all(this.listeners.map(({ wants }) => (wants ? wants(orgId) : true))),
+        this.interestFor(orgId),
       ]);
       let externalReference: string | null = null;
       if (consultationId) {
@@ -102,6 +128,8 @@ export class ConsultationEvents {
  * without waiting for this.
  */
 export function consultationEventsOn(bus: DomainEvents, events: ConsultationEvents): void {
+  // Whether the organization has a webhook endpoint is asked with the check-in's own script.
+  bus.onPrepare('visitor.arrived', (orgId) => events.prepare(orgId));
   bus.on('visitor.arrived', 'consultation events', ({ visitor, room }) =>
     events.emit(room.orgId, 'visitor.arrived', { visitorId: visitor.id, roomId: room.id, consultationId: visitor.consultationId ?? null }),
   );

@@ -95,8 +95,33 @@ const TELL_FIRST: ReadonlySet<DomainEventType> = new Set(['visitor.admitted', 'c
  */
 export class DomainEvents {
   private readonly subscribers = new Map<DomainEventType, { stage: Stage; name: string; run: DomainSubscriber<never> }[]>();
+  private readonly preparers = new Map<DomainEventType, ((orgId: string) => void)[]>();
 
   constructor(private readonly log: Logger) {}
+
+  /**
+   * A subscriber's reads for an organization's next event of this type that do not depend on the change
+   * (whether anyone outside wants the event): started by `prepare`, they go out in the change's round trip.
+   */
+  onPrepare(type: DomainEventType, preparer: (orgId: string) => void): void {
+    const list = this.preparers.get(type) ?? [];
+    list.push(preparer);
+    this.preparers.set(type, list);
+  }
+
+  /**
+   * Called by a publisher right before it makes a change it will publish, in the same tick: the subscribers'
+   * own reads share the change's round trip. A change refused leaves them unused; nothing else happens.
+   */
+  prepare(type: DomainEventType, orgId: string): void {
+    for (const preparer of this.preparers.get(type) ?? []) {
+      try {
+        preparer(orgId);
+      } catch (err) {
+        this.log.warn({ event: type, err: (err as Error).message }, 'a subscriber could not prepare for a state change');
+      }
+    }
+  }
 
   on<K extends DomainEventType>(type: K, name: string, subscriber: DomainSubscriber<K>, stage: Stage = 'tell'): void {
     const list = this.subscribers.get(type) ?? [];

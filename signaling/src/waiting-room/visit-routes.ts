@@ -37,6 +37,7 @@ export function visitRoutes(s: Services): Router {
     const deviceCheck = body.deviceCheck && (await deviceCheckDetails(s, body.deviceCheck));
     // (Noted on the consultation in the same step, so cancelling it can take this visitor out of the line;
     // a consultation cancelled since it was resolved above takes no one: 404, as its link now gets.)
+    if (steps.length === 0) s.domainEvents.prepare('visitor.arrived', room.orgId);
     const { visitor, visitorToken } = await s.waitingRoom.join(room, answers, Date.now(), consultation ?? undefined, steps, deviceCheck);
     // With steps to do (BankID, payment) the visitor waits only once they are done (see visit:enter).
     if (steps.length === 0) announceArrival(s, room, visitor, false);
