@@ -298,10 +298,12 @@ return 'ok'
 
 /**
  * A waiting visitor's connection came or went. KEYS: org, visitor, presence. ARGV: visitorId,
- * 'online'|'lost', deadline (when the place is lost if nothing changes).
+ * 'online'|'lost', deadline (when the place is lost if nothing changes), and optionally the hash of the
+ * token a connecting socket showed: then only that token's visitor is marked (sent with the token's check).
  */
 const visitorPresence = `
 ${RETENTION}
+if ARGV[4] and ARGV[4] ~= '' and redis.call('HGET', KEYS[2], 'tokenHash') ~= ARGV[4] then return 'not_found' end
 if redis.call('HGET', KEYS[2], 'state') ~= 'waiting' then return 'not_waiting' end
 redis.call('HSET', KEYS[2], 'presence', ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])

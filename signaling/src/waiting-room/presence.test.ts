@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { WaitingVisitor } from '../../protocol/index.ts';
 import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
+import { keys } from '../redis/keys.ts';
 import {
   ask,
   createOrganization,
@@ -8,6 +9,7 @@ import {
   login,
   professionalSocket,
   recordEvents,
+  refusedConnection,
   sleep,
   startTestServer,
   visitorSocket,
@@ -98,6 +100,23 @@ describe('presence: connection lost, the grace period, and coming back (real ser
     again.disconnect();
     // The watch list keeps nothing about them.
     expect(await server.redis.client.zscore(`{org:${org.org.id}}:presence`, per.visitorId)).to.equal(null);
+  });
+
+  it('a connection with a wrong token marks nobody online and names no organization for the sweep', async () => {
+    const events = recordEvents(pro);
+    const ola = await joinWaitingRoom(server, org.room.slug, 'Ola Nordmann');
+    const socket = await visitorSocket(server, ola.visitorToken);
+    socket.disconnect();
+    await events.waitFor('queue:presence', (e: { visitorId: string; online: boolean }) => e.visitorId === ola.visitorId && !e.online);
+    const [orgId, visitorId] = ola.visitorToken.split('.');
+    const madeUpOrg = 'a'.repeat(32);
+    const secret = 'x'.repeat(43);
+    expect(await refusedConnection(visitorSocket(server, `${orgId}.${visitorId}.${secret}`)), 'her id, another secret').to.equal('not_found');
+    expect(await refusedConnection(visitorSocket(server, `${madeUpOrg}.${'b'.repeat(32)}.${secret}`)), 'made up').to.equal('not_found');
+    expect(await server.redis.client.hget(keys.visitor(orgId!, visitorId!), 'presence')).to.equal('lost');
+    expect(await server.redis.client.sismember(keys.presenceOrganizations(), madeUpOrg)).to.equal(0);
+    const visitor = await server.services.waitingRoom.getVisitor(org.org.id, ola.visitorId);
+    if (visitor?.state === 'waiting') await server.services.waitingRoom.leave(visitor);
   });
 
   it('holds across a restart of the signaling process: whoever comes back in time keeps their place, whoever does not is let go', async () => {

@@ -22,11 +22,12 @@ import { countRoundTrips, type RoundTripCounter } from '../test-support/round-tr
  * this path fails here and has to say why, or find one to give back.
  */
 // Where they go (the second visitor, caches warm): check-in 2 (the rate limit with the room's link; the
-// arrival script, with whether the organization has a webhook endpoint); the waiting socket 2 (its token,
-// its presence); the visit's status 1 (the visitor with their place); the admission 3 (member and visitor,
-// the script, then the audit entries with the webhook check); the two joins 2; the end 3 (the call with
-// its members, the script, then the audit entry with the webhook event's reads).
-const BUDGET = 13;
+// arrival script, with whether the organization has a webhook endpoint); the waiting socket 1 (its token,
+// with the presence mark whose script checks the token itself); the visit's status 1 (the visitor with
+// their place); the admission 3 (member and visitor, the script, then the audit entries with the webhook
+// check); the two joins 2; the end 3 (the call with its members, the script, then the audit entry with
+// the webhook event's reads).
+const BUDGET = 12;
 
 describe('Redis round trips per visitor (real server and Redis)', function () {
   let server: TestServer;

@@ -41,14 +41,29 @@ export class VisitorPresence {
     this.timers.push(setInterval(() => void this.sweep().catch((err: Error) => s.log.warn({ err: err.message }, 'presence sweep failed')), SWEEP_MS));
   }
 
-  /** A visitor's socket connected. If they were waiting, they are online (back, if they had dropped). */
-  async connected(visitor: Visitor): Promise<void> {
+  /**
+   * A visitor's socket is connecting with this token: if it is the token of a waiting visitor, they are
+   * online from now. Sent beside the token's own check, in its round trip: the script compares the token's
+   * hash itself, so nobody is marked but the visitor whose token it is. Answers whether they were marked.
+   */
+  async connecting(token: unknown): Promise<boolean> {
+    const claim = WaitingRoomStore.claimOf(token);
+    if (!claim) return false;
+    return this.markWith(claim.orgId, claim.visitorId, 'online', Date.now() + this.graceMs + 2 * HEARTBEAT_MS, claim.tokenHash);
+  }
+
+  /**
+   * A visitor's socket connected. If they were waiting, they are online (back, if they had dropped).
+   * `marked`: what `connecting` answered for this socket, if it was asked (the mark is not made twice).
+   */
+  async connected(visitor: Visitor, marked?: boolean): Promise<void> {
     const key = `${visitor.orgId}:${visitor.id}`;
     const entry = this.local.get(key) ?? { visitor, sockets: 0 };
     entry.sockets++;
     this.local.set(key, entry);
     if (visitor.state !== 'waiting') return;
-    if ((await this.mark(visitor, 'online', Date.now() + this.graceMs + 2 * HEARTBEAT_MS)) && visitor.presence === 'lost' && !this.closed) {
+    const online = marked ?? (await this.mark(visitor, 'online', Date.now() + this.graceMs + 2 * HEARTBEAT_MS));
+    if (online && visitor.presence === 'lost' && !this.closed) {
       this.s.notify.visitorPresence(visitor.orgId, { visitorId: visitor.id, roomId: visitor.roomId, online: true });
     }
   }
@@ -81,19 +96,29 @@ export class VisitorPresence {
     await this.background.quit().catch(() => undefined);
   }
 
-  private async mark(visitor: Visitor, presence: 'online' | 'lost', deadline: number): Promise<boolean> {
+  private mark(visitor: Visitor, presence: 'online' | 'lost', deadline: number): Promise<boolean> {
+    return this.markWith(visitor.orgId, visitor.id, presence, deadline);
+  }
+
+  /** `tokenHash`: only the visitor with this token is marked (a connecting socket's, not checked yet). */
+  private async markWith(orgId: string, visitorId: string, presence: 'online' | 'lost', deadline: number, tokenHash = ''): Promise<boolean> {
     if (this.closed) return false;
+    const marking = runScript(
+      this.s.redis,
+      'visitorPresence',
+      [keys.organization(orgId), keys.visitor(orgId, visitorId), keys.presence(orgId)],
+      [visitorId, presence, deadline, tokenHash],
+    );
+    if (tokenHash) {
+      // A token not checked yet names its organization for the sweep only once the script took it (so a
+      // stranger's made-up tokens add nothing), on the background connection like the heartbeats'.
+      const marked = (await marking) === 'ok';
+      if (marked) void this.background.sadd(keys.presenceOrganizations(), orgId).catch((err: Error) => this.s.log.warn({ err: err.message }, 'could not note presence'));
+      return marked;
+    }
     // The organization is named for the sweep in the same round trip (harmless if no one turns out to be
     // watched: the sweep forgets an organization with nobody in its presence set).
-    const [result] = await Promise.all([
-      runScript(
-        this.s.redis,
-        'visitorPresence',
-        [keys.organization(visitor.orgId), keys.visitor(visitor.orgId, visitor.id), keys.presence(visitor.orgId)],
-        [visitor.id, presence, deadline],
-      ),
-      this.s.redis.sadd(keys.presenceOrganizations(), visitor.orgId),
-    ]);
+    const [result] = await Promise.all([marking, this.s.redis.sadd(keys.presenceOrganizations(), orgId)]);
     return result === 'ok';
   }
 

@@ -25,9 +25,15 @@ export function attachVisitorNamespace(
   presence: VisitorPresence,
   messages: WaitingMessages,
 ): void {
+  /** Whether the presence mark sent with a socket's token check marked its visitor online. */
+  const markedOnline = new WeakMap<object, boolean>();
   nsp.use(async (socket, next) => {
-    const visitor = await s.waitingRoom.authenticate(socket.handshake.auth?.token).catch(() => null);
+    const token: unknown = socket.handshake.auth?.token;
+    // The presence mark goes with the token's check, in one round trip: its script marks only the visitor
+    // whose token it is (and nobody for a wrong one); the read goes first, so it shows them as they were.
+    const [visitor, online] = await Promise.all([s.waitingRoom.authenticate(token).catch(() => null), presence.connecting(token).catch(() => false)]);
     if (!visitor) return next(new Error('not_found'));
+    markedOnline.set(socket, online);
     socket.data = { orgId: visitor.orgId, visitorId: visitor.id, visitor };
     next();
   });
@@ -81,7 +87,7 @@ export function attachVisitorNamespace(
       s.log,
     );
     // Waiting with a connection, or without one for a while (the grace period): the dashboards see which.
-    void presence.connected(socket.data.visitor).catch((err: Error) => s.log.warn({ err: err.message }, 'could not record presence'));
+    void presence.connected(socket.data.visitor, markedOnline.get(socket)).catch((err: Error) => s.log.warn({ err: err.message }, 'could not record presence'));
     socket.on('disconnect', () => {
       calls.socketGone(socket);
       void presence.disconnected(socket.data.visitor).catch((err: Error) => s.log.warn({ err: err.message }, 'could not record presence'));

@@ -196,14 +196,21 @@ export class WaitingRoomStore {
   }
 
   /** The visitor a token belongs to, or null for anything malformed, unknown or not matching. */
-  async authenticate(token: unknown): Promise<Visitor | null> {
+  /** Whose a visitor token says it is, and its secret's hash (to compare with the stored one); null: not a token. */
+  static claimOf(token: unknown): { orgId: string; visitorId: string; tokenHash: string } | null {
     if (typeof token !== 'string' || token.length > 200) return null;
     const m = /^([0-9a-f]{32})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!m) return null;
     const [, orgId, visitorId, secret] = m as unknown as [string, string, string, string];
-    const h = await this.redis.hgetall(keys.visitor(orgId, visitorId));
-    if (!h.tokenHash || !sameHash(h.tokenHash, hashSecret(secret))) return null;
-    return this.toVisitor(orgId, h);
+    return { orgId, visitorId, tokenHash: hashSecret(secret) };
+  }
+
+  async authenticate(token: unknown): Promise<Visitor | null> {
+    const claim = WaitingRoomStore.claimOf(token);
+    if (!claim) return null;
+    const h = await this.redis.hgetall(keys.visitor(claim.orgId, claim.visitorId));
+    if (!h.tokenHash || !sameHash(h.tokenHash, claim.tokenHash)) return null;
+    return this.toVisitor(claim.orgId, h);
   }
 
   async getVisitor(orgId: string, visitorId: string): Promise<Visitor | null> {
