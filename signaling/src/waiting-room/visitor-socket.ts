@@ -27,11 +27,15 @@ export function attachVisitorNamespace(
 ): void {
   /** Whether the presence mark sent with a socket's token check marked its visitor online. */
   const markedOnline = new WeakMap<object, boolean>();
+  const noPresence = (err: Error) => {
+    s.log.warn({ err: err.message }, 'could not record presence');
+    return false;
+  };
   nsp.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
     // The presence mark goes with the token's check, in one round trip: its script marks only the visitor
     // whose token it is (and nobody for a wrong one); the read goes first, so it shows them as they were.
-    const [visitor, online] = await Promise.all([s.waitingRoom.authenticate(token).catch(() => null), presence.connecting(token).catch(() => false)]);
+    const [visitor, online] = await Promise.all([s.waitingRoom.authenticate(token).catch(() => null), presence.connecting(token).catch(noPresence)]);
     if (!visitor) return next(new Error('not_found'));
     markedOnline.set(socket, online);
     socket.data = { orgId: visitor.orgId, visitorId: visitor.id, visitor };
