@@ -41,6 +41,8 @@ const { size, flag } = benchArgs({ calls: [25, 1], warmup: [2, 0], browsers: [2,
 const { calls, warmup } = size;
 
 type Mode = 'e2ee' | 'plain' | 'relay';
+/** What the bench's init scripts leave on a page's window (read back through page.evaluate). */
+type BenchWindow = typeof window & { __clickedAt: number; __remoteFrames: number[]; __firstFrameAt?: number };
 const labels: Record<Mode | 'floor', string> = { e2ee: 'with E2EE   ', plain: 'without E2EE', relay: 'E2EE, relay ', floor: 'floor       ' };
 const describeMode: Record<Mode, string> = { e2ee: 'with E2EE', plain: 'without E2EE', relay: 'with E2EE, media only through coturn' };
 interface Side {
@@ -137,7 +139,7 @@ try {
 async function professionalLogsIn(server: TestServer, org: TestOrganization): Promise<{ pro: Page; proTrace: SocketTrace }> {
   const proContext = await newCallContext(browser, server.origin);
   await proContext.addInitScript(() => {
-    const w = window as unknown as { __clickedAt: number; __remoteFrames: number[] };
+    const w = window as BenchWindow;
     document.addEventListener('click', () => (w.__clickedAt = Date.now()), true);
     // The other direction too: when the professional first sees the visitor.
     w.__remoteFrames = [];
@@ -164,7 +166,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
   const { server, org, pro } = side;
   const name = `Bench Visitor ${i}`;
   const context = await newCallContext(visitorBrowser, server.origin, () => {
-    const w = window as unknown as { __firstFrameAt?: number };
+    const w = window as BenchWindow;
     new MutationObserver(() => {
       for (const v of document.querySelectorAll('video')) {
         const video = v as HTMLVideoElement & { __probed?: boolean };
@@ -209,12 +211,12 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
 
   await step(ctx, 'professional: Admit clicked', () => pro.getByRole('button', { name: `Admit ${name}` }).click());
   const frameAt = await step(ctx, "visitor: first frame of the professional's video", () =>
-    waitFor(visitor, () => (window as unknown as { __firstFrameAt?: number }).__firstFrameAt),
+    waitFor(visitor, () => (window as BenchWindow).__firstFrameAt),
   );
-  const clickedAt = await pro.evaluate(() => (window as unknown as { __clickedAt: number }).__clickedAt);
+  const clickedAt = await pro.evaluate(() => (window as BenchWindow).__clickedAt);
   const proFrameAt = await step(ctx, "professional: first frame of the visitor's video", () =>
     waitFor(pro, () => {
-      const w = window as unknown as { __clickedAt: number; __remoteFrames: number[] };
+      const w = window as BenchWindow;
       return w.__remoteFrames.find((t) => t >= w.__clickedAt);
     }),
   );
