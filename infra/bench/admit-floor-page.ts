@@ -9,6 +9,7 @@ import type { types } from 'mediasoup-client';
 import { io } from 'socket.io-client';
 import type { FloorClientEvents, FloorConsumer, FloorServerEvents, FloorTransports, FloorWindow } from './admit-floor-protocol.ts';
 import type { Socket } from 'socket.io-client';
+import { AUDIO, VIDEO } from '../../client/src/call-engine/local-media.ts';
 
 const role = new URLSearchParams(location.search).get('role') === 'professional' ? 'professional' : 'visitor';
 const page = window as FloorWindow;
@@ -22,7 +23,8 @@ let recvTransport: types.Transport | undefined;
 
 async function ready(): Promise<void> {
   const [media, routerRtpCapabilities] = await Promise.all([
-    navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true }),
+    // The camera and microphone as a call opens them: the same frames to encode.
+    navigator.mediaDevices.getUserMedia({ video: VIDEO, audio: AUDIO }),
     new Promise<types.RtpCapabilities>((resolve) => socket.emit('capabilities', resolve)),
   ]);
   stream = media;

@@ -42,7 +42,16 @@ const { calls, warmup } = size;
 
 type Mode = 'e2ee' | 'plain' | 'relay';
 /** What the bench's init scripts leave on a page's window (read back through page.evaluate). */
-type BenchWindow = typeof window & { __clickedAt: number; __remoteFrames: number[]; __firstFrameAt?: number };
+type BenchWindow = typeof window & { __clickedAt: number; __remoteFrames: number[]; __firstFrameAt?: number; __longTasks: { at: number; ms: number }[] };
+
+/** An init script: the page's long tasks (50 ms or more on its main thread), for the breakdown. */
+function recordLongTasks(): void {
+  const w = window as BenchWindow;
+  w.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) w.__longTasks.push({ at: performance.timeOrigin + e.startTime, ms: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+}
 const labels: Record<Mode | 'floor', string> = { e2ee: 'with E2EE   ', plain: 'without E2EE', relay: 'E2EE, relay ', floor: 'floor       ' };
 const describeMode: Record<Mode, string> = { e2ee: 'with E2EE', plain: 'without E2EE', relay: 'with E2EE, media only through coturn' };
 interface Side {
@@ -138,6 +147,7 @@ try {
 
 async function professionalLogsIn(server: TestServer, org: TestOrganization): Promise<{ pro: Page; proTrace: SocketTrace }> {
   const proContext = await newCallContext(browser, server.origin);
+  await proContext.addInitScript(recordLongTasks);
   await proContext.addInitScript(() => {
     const w = window as BenchWindow;
     document.addEventListener('click', () => (w.__clickedAt = Date.now()), true);
@@ -176,6 +186,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
       }
     }).observe(document, { subtree: true, childList: true });
   });
+  await context.addInitScript(recordLongTasks);
   const visitor = await context.newPage();
   const ctx: AdmissionContext = {
     server,
@@ -223,12 +234,17 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
   if (counted) {
     side.samples.push(frameAt - clickedAt);
     side.proSamples.push(proFrameAt - clickedAt);
-    for (const [who, page] of [['professional', pro], ['visitor', visitor]] as const) {
+    for (const [who, page, until] of [['professional', pro, proFrameAt], ['visitor', visitor, frameAt]] as const) {
       for (const m of await marksSince(page, clickedAt)) {
         const key = `${who}: ${m.name}`;
         if (!side.steps.has(key)) side.steps.set(key, []);
         side.steps.get(key)!.push(m.at - clickedAt);
       }
+      // A busy main thread holds back every step above: how much of the wait it was busy for.
+      const busy = await page.evaluate(([from, to]) => (window as BenchWindow).__longTasks.filter((t) => t.at + t.ms > from && t.at < to).reduce((sum, t) => sum + Math.min(t.at + t.ms, to) - Math.max(t.at, from), 0), [clickedAt, until] as const);
+      const key = `${who}: main thread in long tasks, ms in all (not a moment)`;
+      if (!side.steps.has(key)) side.steps.set(key, []);
+      side.steps.get(key)!.push(busy);
     }
   }
   process.stderr.write(`${counted ? `call ${i - warmup + 1}/${calls}` : 'warm-up'} (${mode}): ${frameAt - clickedAt} ms   (before the click, ms: ${before.join(', ')})\n`);
