@@ -251,7 +251,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
   if (frameAt - clickedAt > 1000) {
     // A slow one: show its own steps, so an outlier can be explained rather than averaged away.
     for (const [who, page] of [['professional', pro], ['visitor', visitor]] as const) {
-      for (const m of await marksSince(page, clickedAt)) process.stderr.write(`    ${String(m.at - clickedAt).padStart(5)}  ${who}: ${m.name}\n`);
+      for (const m of await marksSince(page, clickedAt)) process.stderr.write(`    ${(m.at - clickedAt).toFixed(0).padStart(5)}  ${who}: ${m.name}\n`);
     }
   }
 
