@@ -8,6 +8,11 @@
  * server started with the test-only UNENCRYPTED_CALLS_FOR_BENCHMARK): the difference is what the key
  * exchange costs, measured against a baseline on the same loaded machine.
  *
+ * The floor (admit-floor.ts), alternated with ours in the same ABBA order, in the same two browsers: the
+ * smallest mediasoup call there is (no login, no Redis, no UI, no encryption, camera on and Device loaded
+ * before the admit message), measured the same way. Our p50 and p95 are printed as a ratio to it, so a run
+ * on a loaded machine still says how far we are from what mediasoup and Chromium allow.
+ *
  * With --relay, the alternate is instead a server whose browsers send only through a real coturn
  * (ICE_TRANSPORT_POLICY=relay): what the TURN relay adds to the admission, beside the direct path, both with
  * E2EE, in the same run.
@@ -30,12 +35,24 @@ import { percentile, summary } from './stats.ts';
 import { benchArgs } from './size.ts';
 import { SocketTrace, step, type AdmissionContext } from './admission-trace.ts';
 import { startCoturn, type TestCoturn } from '../../signaling/src/test-support/coturn.ts';
+import { startFloor, type Floor } from './admit-floor.ts';
 
 const { size, flag } = benchArgs({ calls: [25, 1], warmup: [2, 0], browsers: [2, 2] }, ['e2ee-only', 'relay']);
 const { calls, warmup } = size;
 
 type Mode = 'e2ee' | 'plain' | 'relay';
-const labels: Record<Mode, string> = { e2ee: 'with E2EE   ', plain: 'without E2EE', relay: 'E2EE, relay ' };
+/** What the bench's init scripts leave on a page's window (read back through page.evaluate). */
+type BenchWindow = typeof window & { __clickedAt: number; __remoteFrames: number[]; __firstFrameAt?: number; __longTasks: { at: number; ms: number }[] };
+
+/** An init script: the page's long tasks (50 ms or more on its main thread), for the breakdown. */
+function recordLongTasks(): void {
+  const w = window as BenchWindow;
+  w.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) w.__longTasks.push({ at: performance.timeOrigin + e.startTime, ms: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+}
+const labels: Record<Mode | 'floor', string> = { e2ee: 'with E2EE   ', plain: 'without E2EE', relay: 'E2EE, relay ', floor: 'floor       ' };
 const describeMode: Record<Mode, string> = { e2ee: 'with E2EE', plain: 'without E2EE', relay: 'with E2EE, media only through coturn' };
 interface Side {
   server: TestServer;
@@ -57,7 +74,10 @@ const visitorBrowser = size.browsers === 1 ? browser : await launchChromium();
 const modes: Mode[] = flag['e2ee-only'] ? ['e2ee'] : flag.relay ? ['e2ee', 'relay'] : ['e2ee', 'plain'];
 const sides = {} as Record<Mode, Side>;
 let turn: TestCoturn | undefined;
+const floor: Floor = await startFloor();
+const floorSamples = { samples: [] as number[], proSamples: [] as number[] };
 try {
+  const floorPro = await floor.openProfessional(browser);
   for (const mode of modes) {
     if (mode === 'relay') turn = await startCoturn({ allowedPeerIps: ['127.0.0.1'] });
     const env = {
@@ -71,10 +91,19 @@ try {
     const org = await createOrganization(server.services, { name: `Bench Clinic ${mode}` });
     sides[mode] = { server, org, ...(await professionalLogsIn(server, org)), samples: [], proSamples: [], steps: new Map() };
   }
-  // ABBA: each mode gets the early and the late calls alike.
-  const order = (i: number): Mode[] => (i % 2 ? [...modes].reverse() : modes);
+  // ABBA: each mode (and the floor) gets the early and the late calls alike.
+  const runs: (Mode | 'floor')[] = [...modes, 'floor'];
+  const order = (i: number) => (i % 2 ? [...runs].reverse() : runs);
   for (let i = 0; i < warmup + calls; i++) {
-    for (const mode of order(i)) await admitOne(sides[mode], mode, i, i >= warmup);
+    for (const mode of order(i)) {
+      if (mode !== 'floor') {
+        await admitOne(sides[mode], mode, i, i >= warmup);
+        continue;
+      }
+      const { visitorSees, professionalSees } = await floor.admitOne(floorPro, visitorBrowser);
+      if (i >= warmup) floorSamples.samples.push(visitorSees), floorSamples.proSamples.push(professionalSees);
+      process.stderr.write(`${i >= warmup ? `call ${i - warmup + 1}/${calls}` : 'warm-up'} (floor): ${visitorSees} ms, the other way ${professionalSees} ms\n`);
+    }
   }
   for (const mode of modes) {
     const { samples, proSamples, steps } = sides[mode];
@@ -89,6 +118,13 @@ try {
     console.log(`  ${label}  visitor sees the professional: ${summary(sides[mode].samples)}`);
     console.log(`  ${label}  professional sees the visitor: ${summary(sides[mode].proSamples)}`);
   }
+  console.log(`  ${labels.floor}  visitor sees the professional: ${summary(floorSamples.samples)}`);
+  console.log(`  ${labels.floor}  professional sees the visitor: ${summary(floorSamples.proSamples)}`);
+  const ratio = (ours: number[], bare: number[], p: number) => `${(percentile(ours, p) / percentile(bare, p)).toFixed(2)}x`;
+  for (const [who, key] of [['visitor sees the professional', 'samples'], ['professional sees the visitor', 'proSamples']] as const) {
+    const parts = modes.map((mode) => `${labels[mode].trim()} p50 ${ratio(sides[mode][key], floorSamples[key], 50)} p95 ${ratio(sides[mode][key], floorSamples[key], 95)}`);
+    console.log(`  ours / floor, ${who}: ${parts.join(', ')}`);
+  }
   const p50 = (mode: Mode) => percentile(sides[mode].samples, 50);
   const vs = modes.includes('plain')
     ? ` (without E2EE, same run: p50 ${p50('plain').toFixed(0)} ms; the key exchange adds ${(p50('e2ee') - p50('plain')).toFixed(0)} ms)`
@@ -96,17 +132,24 @@ try {
       ? ` (through the TURN relay, same run: p50 ${p50('relay').toFixed(0)} ms; the relay adds ${(p50('relay') - p50('e2ee')).toFixed(0)} ms)`
       : '';
   console.log(`bench:admit (admit click -> first video frame at the visitor, real Chromium, E2EE): p50 ${p50('e2ee').toFixed(0)} ms${vs}`);
+  const floorP50 = percentile(floorSamples.samples, 50);
+  console.log(
+    `bench:admit ratio to the floor at p50 (floor ${floorP50.toFixed(0)} ms visitor side, ${percentile(floorSamples.proSamples, 50).toFixed(0)} ms professional side): ` +
+      `with E2EE ${ratio(sides.e2ee.samples, floorSamples.samples, 50)} / ${ratio(sides.e2ee.proSamples, floorSamples.proSamples, 50)} (goal <= 1.5x)`,
+  );
 } finally {
   await browser.close();
   if (visitorBrowser !== browser) await visitorBrowser.close();
   for (const side of Object.values(sides)) await side.server.close();
   await turn?.stop();
+  await floor.close();
 }
 
 async function professionalLogsIn(server: TestServer, org: TestOrganization): Promise<{ pro: Page; proTrace: SocketTrace }> {
   const proContext = await newCallContext(browser, server.origin);
+  await proContext.addInitScript(recordLongTasks);
   await proContext.addInitScript(() => {
-    const w = window as unknown as { __clickedAt: number; __remoteFrames: number[] };
+    const w = window as BenchWindow;
     document.addEventListener('click', () => (w.__clickedAt = Date.now()), true);
     // The other direction too: when the professional first sees the visitor.
     w.__remoteFrames = [];
@@ -133,7 +176,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
   const { server, org, pro } = side;
   const name = `Bench Visitor ${i}`;
   const context = await newCallContext(visitorBrowser, server.origin, () => {
-    const w = window as unknown as { __firstFrameAt?: number };
+    const w = window as BenchWindow;
     new MutationObserver(() => {
       for (const v of document.querySelectorAll('video')) {
         const video = v as HTMLVideoElement & { __probed?: boolean };
@@ -143,6 +186,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
       }
     }).observe(document, { subtree: true, childList: true });
   });
+  await context.addInitScript(recordLongTasks);
   const visitor = await context.newPage();
   const ctx: AdmissionContext = {
     server,
@@ -178,31 +222,36 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
 
   await step(ctx, 'professional: Admit clicked', () => pro.getByRole('button', { name: `Admit ${name}` }).click());
   const frameAt = await step(ctx, "visitor: first frame of the professional's video", () =>
-    waitFor(visitor, () => (window as unknown as { __firstFrameAt?: number }).__firstFrameAt),
+    waitFor(visitor, () => (window as BenchWindow).__firstFrameAt),
   );
-  const clickedAt = await pro.evaluate(() => (window as unknown as { __clickedAt: number }).__clickedAt);
+  const clickedAt = await pro.evaluate(() => (window as BenchWindow).__clickedAt);
   const proFrameAt = await step(ctx, "professional: first frame of the visitor's video", () =>
     waitFor(pro, () => {
-      const w = window as unknown as { __clickedAt: number; __remoteFrames: number[] };
+      const w = window as BenchWindow;
       return w.__remoteFrames.find((t) => t >= w.__clickedAt);
     }),
   );
   if (counted) {
     side.samples.push(frameAt - clickedAt);
     side.proSamples.push(proFrameAt - clickedAt);
-    for (const [who, page] of [['professional', pro], ['visitor', visitor]] as const) {
+    for (const [who, page, until] of [['professional', pro, proFrameAt], ['visitor', visitor, frameAt]] as const) {
       for (const m of await marksSince(page, clickedAt)) {
         const key = `${who}: ${m.name}`;
         if (!side.steps.has(key)) side.steps.set(key, []);
         side.steps.get(key)!.push(m.at - clickedAt);
       }
+      // A busy main thread holds back every step above: how much of the wait it was busy for.
+      const busy = await page.evaluate(([from, to]) => (window as BenchWindow).__longTasks.filter((t) => t.at + t.ms > from && t.at < to).reduce((sum, t) => sum + Math.min(t.at + t.ms, to) - Math.max(t.at, from), 0), [clickedAt, until] as const);
+      const key = `${who}: main thread in long tasks, ms in all (not a moment)`;
+      if (!side.steps.has(key)) side.steps.set(key, []);
+      side.steps.get(key)!.push(busy);
     }
   }
   process.stderr.write(`${counted ? `call ${i - warmup + 1}/${calls}` : 'warm-up'} (${mode}): ${frameAt - clickedAt} ms   (before the click, ms: ${before.join(', ')})\n`);
   if (frameAt - clickedAt > 1000) {
     // A slow one: show its own steps, so an outlier can be explained rather than averaged away.
     for (const [who, page] of [['professional', pro], ['visitor', visitor]] as const) {
-      for (const m of await marksSince(page, clickedAt)) process.stderr.write(`    ${String(m.at - clickedAt).padStart(5)}  ${who}: ${m.name}\n`);
+      for (const m of await marksSince(page, clickedAt)) process.stderr.write(`    ${(m.at - clickedAt).toFixed(0).padStart(5)}  ${who}: ${m.name}\n`);
     }
   }
 

@@ -102,7 +102,7 @@ describe('benchmarks at smoke size (npm run bench:* -- --smoke)', function () {
     ]);
   });
 
-  it('bench:admit admits a visitor with and without E2EE in real Chromium and prints p50 / p95 each way and where the time went', async () => {
+  it('bench:admit admits a visitor with and without E2EE and on the bare floor in real Chromium and prints p50 / p95 each way, the ratios to the floor and where the time went', async () => {
     const seen = (label: string, who: string) => re(`^  ${label}  ${who}: n=1 p50=# ms p95=# ms mean=# ms min=# ms max=# ms$`);
     await expectFigures('admit', 180_000, [
       /^with E2EE, where the time goes \(p50 ms after the click, per step\):$/m,
@@ -113,7 +113,12 @@ describe('benchmarks at smoke size (npm run bench:* -- --smoke)', function () {
       seen('with E2EE   ', 'professional sees the visitor'),
       seen('without E2EE', 'visitor sees the professional'),
       seen('without E2EE', 'professional sees the visitor'),
+      seen('floor       ', 'visitor sees the professional'),
+      seen('floor       ', 'professional sees the visitor'),
+      re(`^  ours / floor, visitor sees the professional: with E2EE p50 #x p95 #x, without E2EE p50 #x p95 #x$`),
+      re(`^  ours / floor, professional sees the visitor: with E2EE p50 #x p95 #x, without E2EE p50 #x p95 #x$`),
       re(`^bench:admit \\(.*\\): p50 # ms \\(without E2EE, same run: p50 # ms; the key exchange adds # ms\\)$`),
+      re(`^bench:admit ratio to the floor at p50 \\(floor # ms visitor side, # ms professional side\\): with E2EE #x / #x \\(goal <= 1.5x\\)$`),
     ]);
   });
 

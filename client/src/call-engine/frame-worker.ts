@@ -4,6 +4,8 @@ import { FrameKeys, type FramePipeCommand, type FrameTransformOptions } from './
  * The frame worker: every encoded frame of a call is sealed or opened here (RTCRtpScriptTransform), off
  * the page's main thread, so frames keep flowing while the page is busy rendering or renegotiating.
  */
+// This file runs in a worker, but is type-checked with the page's DOM types too (one tsconfig for the
+// whole client), where `self` is a Window: the worker's own scope is named here, once.
 const scope = self as unknown as {
   onmessage: (e: MessageEvent<FramePipeCommand>) => void;
   onrtctransform: (e: RTCTransformEvent) => void;

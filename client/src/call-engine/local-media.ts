@@ -16,8 +16,9 @@ export interface DevicePreference {
 }
 
 // Modest by default: a consultation needs a face, not 1080p, and it keeps both ends' CPUs cool.
-const VIDEO: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } };
-const AUDIO: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+// (bench:admit's floor opens the camera with these too, so that it encodes what a call does.)
+export const VIDEO: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } };
+export const AUDIO: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 
 type TrackListener = (kind: 'audio' | 'video', track: MediaStreamTrack | null) => void;
 

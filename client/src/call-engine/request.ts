@@ -23,9 +23,12 @@ export function request<E extends EventsWithAck, K extends keyof E & string>(
   timeoutMs = 10_000,
 ): Promise<Result<E, K>> {
   return new Promise((resolve, reject) => {
+    // Socket.IO's typed emit cannot follow an event name that is itself a type parameter: the payload and
+    // the answer are typed by this function's signature instead, and the socket is used untyped here.
     const untyped = socket as unknown as Socket;
     untyped.timeout(timeoutMs).emit(event, payload, (err: Error | null, res: Ack<object>) => {
       if (err) return reject(new RequestError('timeout', `${event}: no answer`));
+      // The same: the ack's type is E[K]'s, which TypeScript cannot narrow from the untyped emit.
       if (res.ok) return resolve(res as unknown as Result<E, K>);
       reject(new RequestError(res.error.code, res.error.message));
     });

@@ -1,0 +1,24 @@
+import { Device } from 'mediasoup-client';
+import { prepareFramePipe } from './frame-pipe.ts';
+import { prepareKeyPair } from './e2ee/call-encryption.ts';
+
+let devicePromise: Promise<Device> | undefined;
+
+/**
+ * Loads the SFU's codec capabilities into a mediasoup Device and makes the next call's key pair. Call it
+ * early (while the visitor waits): having both ready takes a round trip and a key generation off the
+ * admission.
+ */
+export function preloadDevice(): Promise<Device> {
+  prepareFramePipe();
+  prepareKeyPair();
+  devicePromise ??= (async () => {
+    const res = await fetch('/api/media/capabilities');
+    if (!res.ok) throw new Error(`capabilities: HTTP ${res.status}`);
+    const device = new Device();
+    await device.load({ routerRtpCapabilities: await res.json() });
+    return device;
+  })();
+  devicePromise.catch(() => (devicePromise = undefined));
+  return devicePromise;
+}
