@@ -10,6 +10,7 @@ import { MediaServer } from '../../sfu/src/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import { connectRedis } from './redis/connection.ts';
+import { loadEveryScript } from './lua-scripts.ts';
 import { OrganizationStore } from './organizations/organization-store.ts';
 import { WaitingRoomStore } from './waiting-room/waiting-room-store.ts';
 import { CallStore } from './calls/call-store.ts';
@@ -107,6 +108,13 @@ export interface RunningServer {
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const redis = connectRedis(config.REDIS_URL);
+  // A script Redis cannot compile stops the start here, named, rather than failing the first visitor.
+  try {
+    await loadEveryScript(redis);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
   const media = await MediaServer.start(
     {
       workers: config.MEDIA_WORKERS,

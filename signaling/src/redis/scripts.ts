@@ -20,168 +20,15 @@ local retention = ${RETENTION_MS_OF('KEYS[1]')}
 if retention <= 0 then return 'not_found' end
 `;
 
-/**
- * The visitor (hash at `key`) must be waiting to be admitted, turned away or moved. Someone else being
- * quicker is said as such: the loser of a race hears `already_admitted`, not merely "not waiting".
- */
-const MUST_BE_WAITING = (key: string) => `
-local state = redis.call('HGET', ${key}, 'state')
-if not state then return 'not_found' end
-if state == 'in_call' then return 'already_admitted' end
-if state ~= 'waiting' then return 'not_waiting' end
-`;
-
-/** Every call a visitor was admitted to, on their own record (for their export and their erasure). */
-const NOTE_CALL = (visitorKey: string, callId: string) => `
-redis.call('HSET', ${visitorKey}, 'callIds', (redis.call('HGET', ${visitorKey}, 'callIds') or '') .. ${callId} .. ',')
-`;
-
 const TRIM = (key: string) => `
 redis.call('ZREMRANGEBYSCORE', ${key}, '-inf', '(' .. (now - retention))
 redis.call('PEXPIRE', ${key}, retention)
-`;
-
-/**
- * Into the room's line at now: the visitor's data kept for the retention period from then (from the
- * appointment, for a scheduled visitor who comes early).
- */
-const ENTER_LINE = (visitorKey: string, waitingKey: string, visitorId: string) => `
-local from = now
-local appointmentAt = tonumber(redis.call('HGET', ${visitorKey}, 'appointmentAt'))
-if appointmentAt then from = math.max(now, appointmentAt) end
-redis.call('PEXPIRE', ${visitorKey}, retention + (from - now))
-redis.call('ZADD', ${waitingKey}, now, ${visitorId})
-${TRIM(waitingKey)}
-`;
-
-/**
- * A scheduled consultation's visitor joins or enters its line only while the consultation still takes
- * visitors: its link was resolved a moment before, and a cancellation may have come in between. Checked
- * in the same step as the visitor is put in line, so a cancel and a check-in cannot cross.
- */
-const CONSULTATION_MUST_BE_OPEN = (key: string) => `
-local consultationState = redis.call('HGET', ${key}, 'state')
-if not consultationState or consultationState == 'cancelled' then return 'not_found' end
-`;
-
-/**
- * A consultation's link checks in one visitor at a time: the last one who came with it (the last of its
- * visitorIds) holds it while checking in, waiting or in the call; after their call ended (or they were
- * turned away) the consultation is over and its link checks no one in. The caller names the holder's key
- * from the visitorIds it read; if a check-in landed since, nothing changes and it reads again
- * ('visitors_changed'), so two check-ins at once give one visitor.
- */
-const ONE_VISITOR_PER_LINK = (consultationKey: string, holderKey: string, visitorIdsRead: string) => `
-if (redis.call('HGET', ${consultationKey}, 'visitorIds') or '') ~= ${visitorIdsRead} then return 'visitors_changed' end
-if consultationState == 'ended' then return 'consultation_closed' end
-if ${holderKey} then
-  local held = redis.call('HGET', ${holderKey}, 'state')
-  if held == 'checking_in' or held == 'waiting' or held == 'in_call' then return 'link_in_use' end
-  if held == 'ended' or (held == 'left' and redis.call('HGET', ${holderKey}, 'leftReason') == 'denied') then return 'consultation_closed' end
-end
-`;
-
-/**
- * KEYS: org, visitor, waiting, room, access code, the organization's visitors, [the consultation, for a
- * visitor with its link, and the key of its last visitor if it had one]. ARGV: visitorId, roomId, name, tokenHash, now,
- * consultationId, appointmentAt ('' for a walk-in), the check-in answers as the queue card shows them
- * (JSON), '1' in a pseudonymous room (the access code is used up; the caller gave its label as the name), the
- * check-in steps still to do (comma separated; '' = none: straight into the line), how long (ms) a visitor
- * doing them is kept, what the device check found (JSON, or ''), the consultation's visitorIds as the caller
- * read them (see ONE_VISITOR_PER_LINK). A scheduled visitor's data is kept for the retention period from the later of now
- * and the appointment. A room deleted meanwhile takes no one, nor a consultation cancelled meanwhile; the
- * visitor is noted on the consultation in the same step (so a cancellation after it takes them out of line).
- */
-const joinWaitingRoom = `
-${RETENTION}
--- A room deleted meanwhile, or an organization whose contract ended (its links may be cached a while), takes no one.
-if redis.call('EXISTS', KEYS[4]) == 0 or redis.call('HEXISTS', KEYS[1], 'deletedAt') == 1 then return 'not_found' end
-if ARGV[6] ~= '' then
-  if not KEYS[7] then return 'not_found' end
-  ${CONSULTATION_MUST_BE_OPEN('KEYS[7]')}
-  ${ONE_VISITOR_PER_LINK('KEYS[7]', 'KEYS[8]', 'ARGV[13]')}
-end
-local now = tonumber(ARGV[5])
-local name = ARGV[3]
-if ARGV[9] == '1' then
-  if redis.call('HGET', KEYS[5], 'roomId') ~= ARGV[2] then return 'access_code_invalid' end
-  redis.call('DEL', KEYS[5])
-end
--- The organization's visitors by arrival (for an admin to find one: their data subject rights).
-redis.call('ZADD', KEYS[6], now, ARGV[1])
-${TRIM('KEYS[6]')}
-local checkingIn = ARGV[10] ~= ''
-redis.call('HSET', KEYS[2], 'visitorId', ARGV[1], 'roomId', ARGV[2], 'name', name, 'tokenHash', ARGV[4],
-  'state', checkingIn and 'checking_in' or 'waiting', 'arrivedAt', ARGV[5], 'checkIn', ARGV[8])
-if ARGV[12] ~= '' then redis.call('HSET', KEYS[2], 'deviceCheck', ARGV[12]) end
-if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[2], 'consultationId', ARGV[6], 'appointmentAt', ARGV[7])
-  redis.call('HSET', KEYS[7], 'visitorIds', (redis.call('HGET', KEYS[7], 'visitorIds') or '') .. ARGV[1] .. ',')
-end
-if checkingIn then
-  -- Steps still to do (BankID, payment): known by the token, in no line, and gone soon if abandoned.
-  redis.call('HSET', KEYS[2], 'steps', ARGV[10])
-  redis.call('PEXPIRE', KEYS[2], math.min(retention, tonumber(ARGV[11])))
-  return 'ok'
-end
-${ENTER_LINE('KEYS[2]', 'KEYS[3]', 'ARGV[1]')}
-return 'ok'
-`;
-
-/**
- * Admits a waiting visitor into a new call, the admitting professional its host, who must belong to the
- * visitor's room (an admin may act on any). KEYS: org, visitor, waiting, call, history, presence, call
- * members, room members, room call lengths. ARGV: visitorId, callId, professionalId, now, roomId,
- * 'admin'|'professional'. Answers an error code, or (JSON) what the others in line are told: the line as it
- * is now, the room's recent call lengths and how many professionals it has.
- */
-const admit = `
-${RETENTION}
-local now = tonumber(ARGV[4])
-${MUST_BE_WAITING('KEYS[2]')}
--- Need to know, checked where it is acted on: a visitor of another room is as unknown as none.
-if redis.call('HGET', KEYS[2], 'roomId') ~= ARGV[5] then return 'not_found' end
-if ARGV[6] ~= 'admin' and redis.call('SISMEMBER', KEYS[8], ARGV[3]) == 0 then return 'not_found' end
--- A ready call's id is used once.
-if redis.call('EXISTS', KEYS[4]) == 1 then return 'not_found' end
-local roomId = redis.call('HGET', KEYS[2], 'roomId')
-redis.call('HSET', KEYS[2], 'state', 'in_call', 'callId', ARGV[2], 'admittedAt', ARGV[4])
-${NOTE_CALL('KEYS[2]', 'ARGV[2]')}
-redis.call('PEXPIRE', KEYS[2], retention)
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZREM', KEYS[6], ARGV[1])
-redis.call('HSET', KEYS[4], 'callId', ARGV[2], 'visitorId', ARGV[1], 'professionalId', ARGV[3], 'roomId', roomId,
-  'state', 'active', 'startedAt', ARGV[4])
-redis.call('PEXPIRE', KEYS[4], retention)
-redis.call('SADD', KEYS[7], 'professional:' .. ARGV[3], 'visitor:' .. ARGV[1])
-redis.call('PEXPIRE', KEYS[7], retention)
-redis.call('ZADD', KEYS[5], now, ARGV[2])
-${TRIM('KEYS[5]')}
-return cjson.encode({ line = redis.call('ZRANGE', KEYS[3], 0, -1), lengths = redis.call('LRANGE', KEYS[9], 0, -1), professionals = redis.call('SCARD', KEYS[8]) })
 `;
 
 const CALL_MUST_BE_ACTIVE = (key: string) => `
 local callState = redis.call('HGET', ${key}, 'state')
 if not callState then return 'not_found' end
 if callState ~= 'active' then return 'call_ended' end
-`;
-
-/**
- * Admits a waiting visitor (an interpreter, a relative) into an ongoing call. KEYS: org, visitor, waiting,
- * call, call members, presence. ARGV: visitorId, callId, now, most participants.
- */
-const admitToCall = `
-${RETENTION}
-${MUST_BE_WAITING('KEYS[2]')}
-${CALL_MUST_BE_ACTIVE('KEYS[4]')}
-if redis.call('SCARD', KEYS[5]) >= tonumber(ARGV[4]) then return 'call_full' end
-redis.call('HSET', KEYS[2], 'state', 'in_call', 'callId', ARGV[2], 'admittedAt', ARGV[3])
-${NOTE_CALL('KEYS[2]', 'ARGV[2]')}
-redis.call('PEXPIRE', KEYS[2], retention)
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZREM', KEYS[6], ARGV[1])
-redis.call('SADD', KEYS[5], 'visitor:' .. ARGV[1])
-return 'ok'
 `;
 
 /**
@@ -236,17 +83,6 @@ end
 return tostring(redis.call('SCARD', KEYS[1]))
 `;
 
-/** KEYS: visitor, waiting, presence. ARGV: visitorId, now. */
-const leaveWaitingRoom = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return 'not_found' end
-if state ~= 'waiting' and state ~= 'checking_in' then return 'not_waiting' end
-redis.call('HSET', KEYS[1], 'state', 'left', 'leftAt', ARGV[2])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-return 'ok'
-`;
-
 /**
  * Ends a call; its length joins its room's recent ones (for the wait estimate). KEYS: call, org, the
  * room's call lengths, then the hash of each visitor of the call, then the pending invitations of each
@@ -277,72 +113,6 @@ end
 -- An ended call is offered to no one any more.
 for i = lastVisitor + 1, #KEYS do redis.call('ZREM', KEYS[i], callId) end
 return ended
-`;
-
-/**
- * The professional sends the visitor back to the waiting room from the call: waiting again in their room,
- * at their first arrival time (so first in line, as before). KEYS: org, visitor, waiting, call members.
- * ARGV: visitorId, callId, now.
- */
-const sendBack = `
-${RETENTION}
-local now = tonumber(ARGV[3])
-if redis.call('HGET', KEYS[2], 'state') ~= 'in_call' or redis.call('HGET', KEYS[2], 'callId') ~= ARGV[2] then return 'not_found' end
-redis.call('HSET', KEYS[2], 'state', 'waiting')
-redis.call('HDEL', KEYS[2], 'callId')
-redis.call('SREM', KEYS[4], 'visitor:' .. ARGV[1])
-redis.call('ZADD', KEYS[3], tonumber(redis.call('HGET', KEYS[2], 'arrivedAt')), ARGV[1])
-${TRIM('KEYS[3]')}
-return 'ok'
-`;
-
-/**
- * A waiting visitor's connection came or went. KEYS: org, visitor, presence. ARGV: visitorId,
- * 'online'|'lost', deadline (when the place is lost if nothing changes).
- */
-const visitorPresence = `
-${RETENTION}
-if redis.call('HGET', KEYS[2], 'state') ~= 'waiting' then return 'not_waiting' end
-redis.call('HSET', KEYS[2], 'presence', ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-redis.call('PEXPIRE', KEYS[3], retention)
-return 'ok'
-`;
-
-/**
- * The grace period passed with no connection: the visitor loses their place. KEYS: visitor, waiting,
- * presence. ARGV: visitorId, now.
- */
-const dropVisitor = `
-if redis.call('ZREM', KEYS[3], ARGV[1]) == 0 then return 'not_found' end
-if redis.call('HGET', KEYS[1], 'state') ~= 'waiting' then return 'not_waiting' end
-redis.call('HSET', KEYS[1], 'state', 'left', 'leftAt', ARGV[2], 'leftReason', 'connection_lost')
-redis.call('ZREM', KEYS[2], ARGV[1])
-return 'ok'
-`;
-
-/** KEYS: visitor, waiting, presence. ARGV: visitorId, now, message ('' for none). */
-const denyVisitor = `
-${MUST_BE_WAITING('KEYS[1]')}
-redis.call('HSET', KEYS[1], 'state', 'left', 'leftAt', ARGV[2], 'leftReason', 'denied')
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'deniedMessage', ARGV[3]) end
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-return 'ok'
-`;
-
-/** KEYS: org, visitor, from waiting, to waiting. ARGV: visitorId, toRoomId, now. */
-const transferVisitor = `
-${RETENTION}
-local now = tonumber(ARGV[3])
-${MUST_BE_WAITING('KEYS[2]')}
--- Their place in the new line is by their first arrival: moving costs them no time.
-local arrivedAt = tonumber(redis.call('HGET', KEYS[2], 'arrivedAt'))
-redis.call('HSET', KEYS[2], 'roomId', ARGV[2])
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZADD', KEYS[4], arrivedAt, ARGV[1])
-${TRIM('KEYS[4]')}
-return 'ok'
 `;
 
 /**
@@ -377,37 +147,6 @@ return 'ok'
 `;
 
 /** One attempt against a fixed-window limit: answers the count so far. KEYS: counter. ARGV: window (ms). */
-/**
- * A visitor done with the room's check-in steps enters its line. KEYS: org, visitor, waiting, [their
- * consultation, for a visitor who came with its link]. ARGV: visitorId, now, '1' if the payment
- * authorization was confirmed with the payment provider. BankID is checked here (the verified identity is
- * on the visitor's hash). A visitor whose consultation was cancelled meanwhile leaves instead ('cancelled',
- * as the cancellation does to those it finds) and the answer is not_found.
- */
-const enterWaitingRoom = `
-${RETENTION}
-local now = tonumber(ARGV[2])
-local state = redis.call('HGET', KEYS[2], 'state')
-if not state then return 'not_found' end
-if state ~= 'checking_in' then return 'not_waiting' end
-local consultationId = redis.call('HGET', KEYS[2], 'consultationId')
-if consultationId and consultationId ~= '' then
-  -- The caller names the consultation's key; it must be this visitor's own.
-  if not KEYS[4] or string.sub(KEYS[4], -#consultationId - 1) ~= ':' .. consultationId then return 'not_found' end
-  if redis.call('HGET', KEYS[4], 'state') == 'cancelled' then
-    redis.call('HSET', KEYS[2], 'state', 'left', 'leftAt', ARGV[2], 'leftReason', 'cancelled')
-    return 'not_found'
-  end
-  ${CONSULTATION_MUST_BE_OPEN('KEYS[4]')}
-end
-local steps = ',' .. (redis.call('HGET', KEYS[2], 'steps') or '') .. ','
-if string.find(steps, ',bankid,', 1, true) and redis.call('HEXISTS', KEYS[2], 'bankId') == 0 then return 'check_in_incomplete' end
-if string.find(steps, ',payment,', 1, true) and ARGV[3] ~= '1' then return 'check_in_incomplete' end
-redis.call('HSET', KEYS[2], 'state', 'waiting', 'arrivedAt', ARGV[2])
-${ENTER_LINE('KEYS[2]', 'KEYS[3]', 'ARGV[1]')}
-return 'ok'
-`;
-
 /** Releases a lock only if this holder still has it (it may have expired and been taken by another). KEYS: lock. ARGV: holder. */
 const releaseLock = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
@@ -447,19 +186,9 @@ const SCRIPTS = {
   setIfExists: { keys: 1, lua: setIfExists },
   pushRetained: { keys: 2, lua: pushRetained },
   noteRetained: { keys: 2, lua: noteRetained },
-  sendBack: { keys: 4, lua: sendBack },
-  admitToCall: { keys: 6, lua: admitToCall },
   inviteToCall: { keys: 5, lua: inviteToCall },
   withdrawCallInvitation: { keys: 4, lua: withdrawCallInvitation },
   leaveCall: { keys: 'variable', lua: leaveCall },
-  denyVisitor: { keys: 3, lua: denyVisitor },
-  transferVisitor: { keys: 4, lua: transferVisitor },
-  visitorPresence: { keys: 3, lua: visitorPresence },
-  dropVisitor: { keys: 3, lua: dropVisitor },
-  joinWaitingRoom: { keys: 'variable', lua: joinWaitingRoom },
-  enterWaitingRoom: { keys: 'variable', lua: enterWaitingRoom },
-  admit: { keys: 9, lua: admit },
-  leaveWaitingRoom: { keys: 3, lua: leaveWaitingRoom },
   endCall: { keys: 'variable', lua: endCall },
   ...PAYMENT_SCRIPTS,
   ...AUDIT_SCRIPTS,

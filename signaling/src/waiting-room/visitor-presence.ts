@@ -1,5 +1,5 @@
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { dropVisitor, visitorPresence } from './waiting-room-scripts.ts';
 import type { Services } from '../services.ts';
 import { WaitingRoomStore, type Visitor } from './waiting-room-store.ts';
 import { connectRedis } from '../redis/connection.ts';
@@ -88,12 +88,10 @@ export class VisitorPresence {
     // The organization is named for the sweep in the same round trip (harmless if no one turns out to be
     // watched: the sweep forgets an organization with nobody in its presence set).
     const [result] = await Promise.all([
-      runScript(
-        this.s.redis,
-        'visitorPresence',
-        [keys.organization(visitor.orgId), keys.visitor(visitor.orgId, visitor.id), keys.presence(visitor.orgId)],
-        [visitor.id, presence, deadline],
-      ),
+      visitorPresence.run(this.s.redis, {
+        keys: { org: keys.organization(visitor.orgId), visitor: keys.visitor(visitor.orgId, visitor.id), presence: keys.presence(visitor.orgId) },
+        args: { visitorId: visitor.id, presence, deadline },
+      }),
       this.s.redis.sadd(keys.presenceOrganizations(), visitor.orgId),
     ]);
     return result === 'ok';
@@ -121,12 +119,10 @@ export class VisitorPresence {
       const due = await this.background.zrangebyscore(keys.presence(orgId), '-inf', now, 'LIMIT', 0, 100);
       for (const visitorId of due) {
         const visitor = await this.backgroundVisitors.getVisitor(orgId, visitorId);
-        const result = await runScript(
-          this.background,
-          'dropVisitor',
-          [keys.visitor(orgId, visitorId), keys.waiting(orgId, visitor?.roomId ?? 'none'), keys.presence(orgId)],
-          [visitorId, now],
-        );
+        const result = await dropVisitor.run(this.background, {
+          keys: { visitor: keys.visitor(orgId, visitorId), waiting: keys.waiting(orgId, visitor?.roomId ?? 'none'), presence: keys.presence(orgId) },
+          args: { visitorId, now },
+        });
         if (result !== 'ok' || !visitor || this.closed) continue;
         this.s.log.info({ orgId, visitorId }, 'visitor lost their place: no connection within the grace period');
         this.s.notify.visitorRemoved(orgId, { visitorId, roomId: visitor.roomId, reason: 'connection_lost' });
