@@ -25,96 +25,6 @@ redis.call('ZREMRANGEBYSCORE', ${key}, '-inf', '(' .. (now - retention))
 redis.call('PEXPIRE', ${key}, retention)
 `;
 
-const CALL_MUST_BE_ACTIVE = (key: string) => `
-local callState = redis.call('HGET', ${key}, 'state')
-if not callState then return 'not_found' end
-if callState ~= 'active' then return 'call_ended' end
-`;
-
-/**
- * Asks a colleague into an ongoing call; it shows in their history, and stays among their pending
- * invitations (with who asked, on the call's record) until they join or decline it or the call ends.
- * KEYS: org, call, call members, the colleague's history, the colleague's pending invitations. ARGV:
- * professionalId, callId, now, most participants, the asking professional's id.
- */
-const inviteToCall = `
-${RETENTION}
-local now = tonumber(ARGV[3])
-${CALL_MUST_BE_ACTIVE('KEYS[2]')}
-local member = 'professional:' .. ARGV[1]
-if redis.call('SISMEMBER', KEYS[3], member) == 1 then return 'ok' end
-if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[4]) then return 'call_full' end
-redis.call('SADD', KEYS[3], member)
-redis.call('ZADD', KEYS[4], now, ARGV[2])
-${TRIM('KEYS[4]')}
-redis.call('HSET', KEYS[2], 'invitedBy:' .. ARGV[1], ARGV[5])
-redis.call('ZADD', KEYS[5], now, ARGV[2])
-${TRIM('KEYS[5]')}
-return 'ok'
-`;
-
-/**
- * Takes back an ask into a call the colleague has not answered: they are no longer asked into it, and it
- * leaves their history (they never took part). KEYS: call, call members, the colleague's history, the
- * colleague's pending invitations. ARGV: professionalId, callId.
- */
-const withdrawCallInvitation = `
-${CALL_MUST_BE_ACTIVE('KEYS[1]')}
-if redis.call('ZREM', KEYS[4], ARGV[2]) == 0 then return 'not_found' end
-redis.call('SREM', KEYS[2], 'professional:' .. ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[2])
-redis.call('HDEL', KEYS[1], 'invitedBy:' .. ARGV[1])
-return 'ok'
-`;
-
-/**
- * Someone other than the host leaves a call (or declines to join it); a visitor's visit ends with it, a
- * professional's invitation to it (if still pending) goes. KEYS: call members, then the visitor's hash for
- * a visitor, or the professional's pending invitations. ARGV: member, callId, now. Answers how many are
- * left in the call.
- */
-const leaveCall = `
-if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return 'not_found' end
-if KEYS[2] and string.sub(ARGV[1], 1, 13) == 'professional:' then
-  redis.call('ZREM', KEYS[2], ARGV[2])
-elseif KEYS[2] and redis.call('HGET', KEYS[2], 'callId') == ARGV[2] and redis.call('HGET', KEYS[2], 'state') == 'in_call' then
-  redis.call('HSET', KEYS[2], 'state', 'ended', 'endedAt', ARGV[3])
-end
-return tostring(redis.call('SCARD', KEYS[1]))
-`;
-
-/**
- * Ends a call; its length joins its room's recent ones (for the wait estimate). KEYS: call, org, the
- * room's call lengths, then the hash of each visitor of the call, then the pending invitations of each
- * professional in it or asked into it. ARGV: now, how many lengths to keep, how many visitors' hashes.
- * Answers the visitors whose visit ended.
- */
-const endCall = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return 'not_found' end
-if state ~= 'active' then return 'call_ended' end
-redis.call('HSET', KEYS[1], 'state', 'ended', 'endedAt', ARGV[1])
-local callId = redis.call('HGET', KEYS[1], 'callId')
-local retention = ${RETENTION_MS_OF('KEYS[2]')}
-if retention > 0 then
-  redis.call('LPUSH', KEYS[3], tonumber(ARGV[1]) - tonumber(redis.call('HGET', KEYS[1], 'startedAt')))
-  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[2]) - 1)
-  redis.call('PEXPIRE', KEYS[3], retention)
-end
--- The visitors' visits end with the call, unless they were sent back to wait (they are in no call then).
-local ended = {}
-local lastVisitor = 3 + tonumber(ARGV[3] or (#KEYS - 3))
-for i = 4, lastVisitor do
-  if redis.call('HGET', KEYS[i], 'callId') == callId and redis.call('HGET', KEYS[i], 'state') == 'in_call' then
-    redis.call('HSET', KEYS[i], 'state', 'ended', 'endedAt', ARGV[1])
-    table.insert(ended, redis.call('HGET', KEYS[i], 'visitorId'))
-  end
-end
--- An ended call is offered to no one any more.
-for i = lastVisitor + 1, #KEYS do redis.call('ZREM', KEYS[i], callId) end
-return ended
-`;
-
 /**
  * Adds to a capped list about a visitor or a call (newest first), kept for the organization's retention
  * period. KEYS: org, list. ARGV: value, how many to keep.
@@ -186,10 +96,6 @@ const SCRIPTS = {
   setIfExists: { keys: 1, lua: setIfExists },
   pushRetained: { keys: 2, lua: pushRetained },
   noteRetained: { keys: 2, lua: noteRetained },
-  inviteToCall: { keys: 5, lua: inviteToCall },
-  withdrawCallInvitation: { keys: 4, lua: withdrawCallInvitation },
-  leaveCall: { keys: 'variable', lua: leaveCall },
-  endCall: { keys: 'variable', lua: endCall },
   ...PAYMENT_SCRIPTS,
   ...AUDIT_SCRIPTS,
   ...EVENTS_SCRIPTS,
