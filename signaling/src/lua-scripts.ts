@@ -2,12 +2,17 @@ import type { Redis } from 'ioredis';
 import { declaredScripts, loadScripts, type LuaScript } from './redis/lua-script.ts';
 import { WAITING_ROOM_SCRIPTS } from './waiting-room/waiting-room-scripts.ts';
 import { CALL_SCRIPTS } from './calls/call-scripts.ts';
+import { RETAINED_SCRIPTS } from './retention/retained-scripts.ts';
+import { countAttempt } from './http/rate-limiter.ts';
+import { storeVerifiedIdentity } from './bankid/visitor-identity.ts';
+import { takeInvitation } from './admin/invitation-store.ts';
+import { takeTotpStep } from './auth/second-factor.ts';
 
 /*
  * Every feature's Lua scripts, named here so the server loads them all before it listens (lua-scripts.test.ts
  * checks that no file declaring a script is missing from this list).
  */
-export const EVERY_SCRIPT: readonly LuaScript[] = [...WAITING_ROOM_SCRIPTS, ...CALL_SCRIPTS] as readonly LuaScript[];
+export const EVERY_SCRIPT: readonly LuaScript[] = [...WAITING_ROOM_SCRIPTS, ...CALL_SCRIPTS, ...RETAINED_SCRIPTS, countAttempt, storeVerifiedIdentity, takeInvitation, takeTotpStep] as readonly LuaScript[];
 
 /**
  * Loads every script into Redis: one that does not compile stops the start with its name. (Loads what was

@@ -4,6 +4,7 @@ import { compactPhone, isLanguage, roomPrice, type ConsultationLinkState, type C
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
+import { appendToField } from '../retention/retained-scripts.ts';
 import { decodePageCursor, encodePageCursor, isAfterCursor } from '../http/page-cursor.ts';
 import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
 
@@ -320,7 +321,7 @@ export class ConsultationStore {
 
   /** An invitation went out by SMS: Twilio's id of it, to delete its record there later. */
   async noteSms(orgId: string, id: string, sid: string): Promise<void> {
-    await runScript(this.redis, 'appendToField', [keys.consultation(orgId, id)], ['smsIds', sid]);
+    await appendToField.run(this.redis, { keys: { hash: keys.consultation(orgId, id) }, args: { field: 'smsIds', value: sid } });
   }
 
   /** The price a visitor of this consultation pays (its own, else the room's). */

@@ -25,77 +25,7 @@ redis.call('ZREMRANGEBYSCORE', ${key}, '-inf', '(' .. (now - retention))
 redis.call('PEXPIRE', ${key}, retention)
 `;
 
-/**
- * Adds to a capped list about a visitor or a call (newest first), kept for the organization's retention
- * period. KEYS: org, list. ARGV: value, how many to keep.
- */
-const pushRetained = `
-${RETENTION}
-redis.call('LPUSH', KEYS[2], ARGV[1])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
-redis.call('PEXPIRE', KEYS[2], retention)
-return 'ok'
-`;
-
-/**
- * Notes a member of a sorted set about visitors (scored by time), kept for the organization's retention
- * period and `ARGV[3]` ms more (so the purge job, which trims it by score, sees each member once its
- * retention has passed). KEYS: org, sorted set. ARGV: member, score, margin (ms).
- */
-const noteRetained = `
-${RETENTION}
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[2], retention + tonumber(ARGV[3]))
-return 'ok'
-`;
-
-/** Sets a field of a hash only if the hash still exists (a write must not bring back an expired record without its TTL). KEYS: hash. ARGV: field, value. */
-const setIfExists = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 'ok'
-`;
-
-/** One attempt against a fixed-window limit: answers the count so far. KEYS: counter. ARGV: window (ms). */
-/** Releases a lock only if this holder still has it (it may have expired and been taken by another). KEYS: lock. ARGV: holder. */
-const releaseLock = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 'ok'
-`;
-
-/** Appends to a comma-separated field of a hash that exists (a record gone stays gone). KEYS: hash. ARGV: field, value. */
-const appendToField = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
-redis.call('HSET', KEYS[1], ARGV[1], (redis.call('HGET', KEYS[1], ARGV[1]) or '') .. ARGV[2] .. ',')
-return 'ok'
-`;
-
-const countAttempt = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return count
-`;
-
-/**
- * A visitor's identity verified with BankID, kept only while they are still checking in (a visitor who
- * left or expired meanwhile gets nothing). The hash keeps its TTL. KEYS: visitor. ARGV: the identity
- * (JSON), the national id as field-cipher ciphertext or '' (then any earlier one goes).
- */
-const storeVerifiedIdentity = `
-if redis.call('HGET', KEYS[1], 'state') ~= 'checking_in' then return 'not_found' end
-redis.call('HSET', KEYS[1], 'bankId', ARGV[1])
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'nationalId', ARGV[2]) else redis.call('HDEL', KEYS[1], 'nationalId') end
-return 'ok'
-`;
-
 const SCRIPTS = {
-  storeVerifiedIdentity: { keys: 1, lua: storeVerifiedIdentity },
-  countAttempt: { keys: 1, lua: countAttempt },
-  appendToField: { keys: 1, lua: appendToField },
-  releaseLock: { keys: 1, lua: releaseLock },
-  setIfExists: { keys: 1, lua: setIfExists },
-  pushRetained: { keys: 2, lua: pushRetained },
-  noteRetained: { keys: 2, lua: noteRetained },
   ...PAYMENT_SCRIPTS,
   ...AUDIT_SCRIPTS,
   ...EVENTS_SCRIPTS,

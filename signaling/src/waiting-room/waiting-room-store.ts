@@ -4,7 +4,7 @@ import { accessCodeKey } from '../check-in/access-codes.ts';
 import { CHECK_IN_STEPS, detailsOf, type CheckInAnswers, type CheckInDetails, type CheckInStep, type DeviceCheckDetails, type VerifiedIdentity, type WaitingVisitor } from '../../protocol/index.ts';
 import type { LineNow } from './queue-place.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { setIfExists } from '../retention/retained-scripts.ts';
 import { admit, admitToCall, denyVisitor, enterWaitingRoom, joinWaitingRoom, leaveWaitingRoom, sendBack, transferVisitor } from './waiting-room-scripts.ts';
 import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
@@ -189,7 +189,7 @@ export class WaitingRoomStore {
     const fields: [string, string][] = [];
     if (change.name !== undefined) fields.push(['name', this.seal(visitor.orgId, visitor.id, 'name', change.name)]);
     if (change.checkIn !== undefined) fields.push(['checkIn', this.seal(visitor.orgId, visitor.id, 'checkIn', JSON.stringify(change.checkIn))]);
-    for (const [field, value] of fields) if ((await runScript(this.redis, 'setIfExists', [key], [field, value])) !== 'ok') throw notFound();
+    for (const [field, value] of fields) if ((await setIfExists.run(this.redis, { keys: { hash: key }, args: { field, value } })) !== 'ok') throw notFound();
   }
 
   /** The visitor a token belongs to, or null for anything malformed, unknown or not matching. */
