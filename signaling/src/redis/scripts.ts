@@ -1,11 +1,8 @@
 import type { Redis } from 'ioredis';
-import { PAYMENT_SCRIPTS } from '../payments/payment-scripts.ts';
 import { RETENTION_MS_OF } from './retention-lua.ts';
 import { AUDIT_SCRIPTS } from '../audit/audit-scripts.ts';
-import { EVENTS_SCRIPTS } from '../events/events-scripts.ts';
 import { WEBHOOK_SCRIPTS } from '../webhooks/webhook-scripts.ts';
 import { CONSULTATION_SCRIPTS } from '../consultations/consultation-scripts.ts';
-import { KEY_ROTATION_SCRIPTS } from '../crypto/key-rotation.ts';
 import { EMAIL_SCRIPTS } from '../email/email-scripts.ts';
 
 /*
@@ -26,12 +23,9 @@ redis.call('PEXPIRE', ${key}, retention)
 `;
 
 const SCRIPTS = {
-  ...PAYMENT_SCRIPTS,
   ...AUDIT_SCRIPTS,
-  ...EVENTS_SCRIPTS,
   ...WEBHOOK_SCRIPTS,
   ...CONSULTATION_SCRIPTS,
-  ...KEY_ROTATION_SCRIPTS,
   ...EMAIL_SCRIPTS,
 } as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
 
