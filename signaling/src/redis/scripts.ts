@@ -1,7 +1,5 @@
 import type { Redis } from 'ioredis';
 import { RETENTION_MS_OF } from './retention-lua.ts';
-import { AUDIT_SCRIPTS } from '../audit/audit-scripts.ts';
-import { WEBHOOK_SCRIPTS } from '../webhooks/webhook-scripts.ts';
 import { CONSULTATION_SCRIPTS } from '../consultations/consultation-scripts.ts';
 import { EMAIL_SCRIPTS } from '../email/email-scripts.ts';
 
@@ -23,8 +21,6 @@ redis.call('PEXPIRE', ${key}, retention)
 `;
 
 const SCRIPTS = {
-  ...AUDIT_SCRIPTS,
-  ...WEBHOOK_SCRIPTS,
   ...CONSULTATION_SCRIPTS,
   ...EMAIL_SCRIPTS,
 } as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
