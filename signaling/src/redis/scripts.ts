@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RETENTION_MS_OF } from './retention-lua.ts';
 import { CONSULTATION_SCRIPTS } from '../consultations/consultation-scripts.ts';
-import { EMAIL_SCRIPTS } from '../email/email-scripts.ts';
 
 /*
  * The state changes that touch several keys run as Lua scripts, so they are atomic: two professionals
@@ -22,7 +21,6 @@ redis.call('PEXPIRE', ${key}, retention)
 
 const SCRIPTS = {
   ...CONSULTATION_SCRIPTS,
-  ...EMAIL_SCRIPTS,
 } as const satisfies Record<string, { keys: number | 'variable'; lua: string }>;
 
 export type ScriptName = keyof typeof SCRIPTS;
