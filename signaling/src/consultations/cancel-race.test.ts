@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { cancelConsultation as cancelConsultationScript } from './consultation-scripts.ts';
 import { storeVisitorIdentity } from '../bankid/visitor-identity.ts';
 import { ask, createOrganization, postJson, startTestServer, visitorSocket, type TestOrganization, type TestServer, linkTokenOf } from '../test-support/test-server.ts';
 import { cancelConsultation, scheduleConsultation } from './schedule.ts';
@@ -81,7 +81,10 @@ describe('cancelling a consultation while its visitor checks in (real server, Re
     const { visitor } = await s.waitingRoom.join(org.room, { name: 'Kari Nordmann' }, Date.now(), consultation);
     expect(await line()).to.include(visitor.id);
     // ...and its step with the list it read changes nothing,
-    const stale = await runScript(s.redis, 'cancelConsultation', [consultationKey, keys.presence(org.org.id)], [Date.now(), readBefore, `member:${org.professional.id}`]);
+    const stale = await cancelConsultationScript.run(s.redis, {
+      keys: { consultation: consultationKey, presence: keys.presence(org.org.id), visitorsAndLines: [] },
+      args: { now: Date.now(), visitorIdsRead: readBefore, by: `member:${org.professional.id}` },
+    });
     expect(stale).to.deep.equal(['visitors_changed']);
     expect(await server.redis.client.hget(consultationKey, 'state')).to.equal('scheduled');
     // so cancelling reads again and takes the visitor out of the line.

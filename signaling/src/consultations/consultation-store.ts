@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import { compactPhone, isLanguage, roomPrice, type ConsultationLinkState, type ConsultationStatus, type InvitationChannel, type Language, type RoomPrice } from '../../protocol/index.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
 import { appendToField } from '../retention/retained-scripts.ts';
+import { cancelConsultation, createConsultation, forgetConsultationContacts, forgetConsultationVisitor, trimConsultationReference } from './consultation-scripts.ts';
 import { decodePageCursor, encodePageCursor, isAfterCursor } from '../http/page-cursor.ts';
 import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
 
@@ -155,19 +155,17 @@ export class ConsultationStore {
 
   private async forgetContacts(orgId: string, id: string, fields: string[]): Promise<void> {
     const inviteeIds = listOf(await this.redis.hget(keys.consultation(orgId, id), 'inviteeIds'));
-    await runScript(
-      this.redis,
-      'forgetConsultationContacts',
-      [keys.consultation(orgId, id), keys.invitees(orgId), ...inviteeIds.map((i) => keys.invitee(orgId, i))],
-      [id, ...inviteeIds, ...fields],
-    );
+    await forgetConsultationContacts.run(this.redis, {
+      keys: { consultation: keys.consultation(orgId, id), invitees: keys.invitees(orgId), inviteeIndexes: inviteeIds.map((i) => keys.invitee(orgId, i)) },
+      args: { consultationId: id, rest: [...inviteeIds, ...fields] },
+    });
   }
 
   /** The purge job: trims the invitee indexes whose oldest consultation is past retention. Answers how many entries went. */
   async trimInvitees(orgId: string, due: string[], cutoff: number): Promise<number> {
     let removed = 0;
     for (const inviteeId of due) {
-      removed += Number(await runScript(this.redis, 'trimConsultationReference', [keys.invitees(orgId), keys.invitee(orgId, inviteeId)], [inviteeId, cutoff]));
+      removed += await trimConsultationReference.run(this.redis, { keys: { references: keys.invitees(orgId), referenceIndex: keys.invitee(orgId, inviteeId) }, args: { member: inviteeId, cutoff } });
     }
     return removed;
   }
@@ -211,8 +209,8 @@ export class ConsultationStore {
       if (c.invitation.email) fields.visitorEmail = this.seal(c.orgId, id, 'visitorEmail', c.invitation.email);
     }
     const refHash = c.externalReference !== undefined ? this.referenceHash(c.orgId, c.externalReference) : '';
-    const scriptKeys = [keys.consultation(c.orgId, id), keys.consultations(c.orgId)];
-    if (refHash) scriptKeys.push(keys.consultationsByReference(c.orgId, refHash), keys.consultationReferences(c.orgId));
+    const indexes: string[] = [];
+    if (refHash) indexes.push(keys.consultationsByReference(c.orgId, refHash), keys.consultationReferences(c.orgId));
     // Whoever its number or address belongs to can be found by it (and the consultation erased of it).
     const contacts: InviteeContact[] = [
       ...(c.prefill?.phone ? [{ kind: 'phone' as const, value: c.prefill.phone }] : []),
@@ -221,9 +219,12 @@ export class ConsultationStore {
     const inviteeIds = [...new Set(contacts.map((contact) => this.inviteeId(c.orgId, contact)))];
     if (inviteeIds.length) {
       fields.inviteeIds = inviteeIds.join(',');
-      scriptKeys.push(keys.invitees(c.orgId), ...inviteeIds.map((i) => keys.invitee(c.orgId, i)));
+      indexes.push(keys.invitees(c.orgId), ...inviteeIds.map((i) => keys.invitee(c.orgId, i)));
     }
-    await runScript(this.redis, 'createConsultation', scriptKeys, [id, time, ttl, refHash, inviteeIds.length, ...inviteeIds, ...Object.entries(fields).flat()]);
+    await createConsultation.run(this.redis, {
+      keys: { consultation: keys.consultation(c.orgId, id), consultations: keys.consultations(c.orgId), indexes },
+      args: { id, score: time, ttlMs: ttl, referenceHash: refHash, inviteeCount: inviteeIds.length, rest: [...inviteeIds, ...Object.entries(fields).flat()] },
+    });
     const consultation: Consultation = { id, orgId: c.orgId, roomId: c.roomId, professionalId: c.professionalId, createdAt: now, scheduledAt: c.scheduledAt, ...(c.price !== undefined ? { price: c.price } : {}) };
     return { consultation, token: `${c.orgId}.${id}.${secret}`, expiresAt: now + ttl };
   }
@@ -282,7 +283,7 @@ export class ConsultationStore {
 
   /** A visitor of it was erased: nothing on the consultation names or reaches them any more (nor finds them by their number or address). */
   async forgetVisitor(orgId: string, id: string, visitorId: string): Promise<void> {
-    await runScript(this.redis, 'forgetConsultationVisitor', [keys.consultation(orgId, id)], [visitorId]);
+    await forgetConsultationVisitor.run(this.redis, { keys: { consultation: keys.consultation(orgId, id) }, args: { visitorId } });
     await this.forgetContacts(orgId, id, ['prefillPhone', 'visitorEmail']);
   }
 
@@ -350,15 +351,18 @@ export class ConsultationStore {
       const noted = (await this.redis.hget(keys.consultation(orgId, id), 'visitorIds')) ?? '';
       const visitorIds = listOf(noted);
       const rooms = await Promise.all(visitorIds.map((v) => this.redis.hget(keys.visitor(orgId, v), 'roomId')));
-      const scriptKeys = [keys.consultation(orgId, id), keys.presence(orgId)];
+      const visitorsAndLines: string[] = [];
       visitorIds.forEach((v, i) => {
-        if (rooms[i]) scriptKeys.push(keys.visitor(orgId, v), keys.waiting(orgId, rooms[i]!));
+        if (rooms[i]) visitorsAndLines.push(keys.visitor(orgId, v), keys.waiting(orgId, rooms[i]!));
       });
-      const [result, ...removedIds] = (await runScript(this.redis, 'cancelConsultation', scriptKeys, [now, noted, by])) as unknown as string[];
+      const [result, ...removedIds] = await cancelConsultation.run(this.redis, {
+        keys: { consultation: keys.consultation(orgId, id), presence: keys.presence(orgId), visitorsAndLines },
+        args: { now, visitorIdsRead: noted, by },
+      });
       if (result === 'visitors_changed') continue;
       if (result === 'ok') await this.settleReminders(orgId, id);
       const roomOf = new Map(visitorIds.map((v, i) => [v, rooms[i] ?? '']));
-      return { result: result as 'ok', removed: removedIds.map((visitorId) => ({ visitorId, roomId: roomOf.get(visitorId) ?? '' })) };
+      return { result, removed: removedIds.map((visitorId) => ({ visitorId, roomId: roomOf.get(visitorId) ?? '' })) };
     }
   }
 
@@ -435,7 +439,10 @@ export class ConsultationStore {
   async trimReferences(orgId: string, dueHashes: string[], cutoff: number): Promise<number> {
     let removed = 0;
     for (const hash of dueHashes) {
-      removed += Number(await runScript(this.redis, 'trimConsultationReference', [keys.consultationReferences(orgId), keys.consultationsByReference(orgId, hash)], [hash, cutoff]));
+      removed += await trimConsultationReference.run(this.redis, {
+        keys: { references: keys.consultationReferences(orgId), referenceIndex: keys.consultationsByReference(orgId, hash) },
+        args: { member: hash, cutoff },
+      });
     }
     return removed;
   }
