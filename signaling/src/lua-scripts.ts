@@ -14,12 +14,13 @@ import { WEBHOOK_SCRIPTS } from './webhooks/webhook-scripts.ts';
 import { AUDIT_SCRIPTS } from './audit/audit-scripts.ts';
 import { EMAIL_SCRIPTS } from './email/email-scripts.ts';
 import { CONSULTATION_SCRIPTS } from './consultations/consultation-scripts.ts';
+import { foldCommaList } from './lifecycle/comma-lists-to-sets.ts';
 
 /*
  * Every feature's Lua scripts, named here so the server loads them all before it listens (lua-scripts.test.ts
  * checks that no file declaring a script is missing from this list).
  */
-export const EVERY_SCRIPT: readonly LuaScript[] = [...WAITING_ROOM_SCRIPTS, ...CALL_SCRIPTS, ...RETAINED_SCRIPTS, countAttempt, storeVerifiedIdentity, takeInvitation, takeTotpStep, noteConsultationProgress, resealFields, ...PAYMENT_SCRIPTS, ...WEBHOOK_SCRIPTS, ...AUDIT_SCRIPTS, ...EMAIL_SCRIPTS, ...CONSULTATION_SCRIPTS] as readonly LuaScript[];
+export const EVERY_SCRIPT: readonly LuaScript[] = [...WAITING_ROOM_SCRIPTS, ...CALL_SCRIPTS, ...RETAINED_SCRIPTS, countAttempt, storeVerifiedIdentity, takeInvitation, takeTotpStep, noteConsultationProgress, resealFields, ...PAYMENT_SCRIPTS, ...WEBHOOK_SCRIPTS, ...AUDIT_SCRIPTS, ...EMAIL_SCRIPTS, ...CONSULTATION_SCRIPTS, foldCommaList] as readonly LuaScript[];
 
 /**
  * Loads every script into Redis: one that does not compile stops the start with its name. (Loads what was

@@ -76,13 +76,13 @@ describe('cancelling a consultation while its visitor checks in (real server, Re
     const { consultation } = await resolvedLink();
     const consultationKey = keys.consultation(org.org.id, consultation.id);
     // The cancellation reads who came with the link (no one yet)...
-    const readBefore = (await server.redis.client.hget(consultationKey, 'visitorIds')) ?? '';
+    const readBefore = (await server.redis.client.zrange(keys.consultationVisitors(org.org.id, consultation.id), '0', '-1')).join(',');
     // ...a visitor checks in meanwhile...
     const { visitor } = await s.waitingRoom.join(org.room, { name: 'Kari Nordmann' }, Date.now(), consultation);
     expect(await line()).to.include(visitor.id);
     // ...and its step with the list it read changes nothing,
     const stale = await cancelConsultationScript.run(s.redis, {
-      keys: { consultation: consultationKey, presence: keys.presence(org.org.id), visitorsAndLines: [] },
+      keys: { consultation: consultationKey, consultationVisitors: keys.consultationVisitors(org.org.id, consultation.id), presence: keys.presence(org.org.id), visitorsAndLines: [] },
       args: { now: Date.now(), visitorIdsRead: readBefore, by: `member:${org.professional.id}` },
     });
     expect(stale).to.deep.equal(['visitors_changed']);

@@ -57,13 +57,15 @@ return 'ok'
  * The contacts of a consultation's visitor are erased (their own erasure, or an erasure of the visitor who
  * came with it): the sealed number, address, name and link, the SMS ids and its invitee ids leave it, and
  * it leaves each of those invitees' indexes (an index left empty leaves the invitees too). `rest`: the
- * invitee ids (in the order of `inviteeIndexes`), then the fields to delete.
+ * invitee ids (in the order of `inviteeIndexes`), then the fields to delete; `withSms` '1': its SMS ids
+ * (`sms`) go too.
  */
 export const forgetConsultationContacts = defineScript({
   name: 'forgetConsultationContacts',
-  keys: ['consultation', 'invitees', '...inviteeIndexes'],
-  args: ['consultationId', '...rest'],
+  keys: ['consultation', 'invitees', 'sms', '...inviteeIndexes'],
+  args: ['consultationId', 'withSms', '...rest'],
   lua: (k, a) => `
+if ${a.withSms} == '1' then redis.call('DEL', ${k.sms}) end
 local count = #KEYS - ${k.inviteeIndexes} + 1
 for i = 1, count do
   local index = KEYS[${k.inviteeIndexes} - 1 + i]
@@ -98,7 +100,8 @@ export type CancelAnswer = ['ok', ...string[]] | ['visitors_changed' | 'not_foun
 
 /**
  * `visitorsAndLines`: for each visitor who came with its link, their hash and their room's waiting list;
- * `visitorIdsRead`: the consultation's visitorIds as the caller read them to name those keys; `by` who
+ * `visitorIdsRead`: the ids of the consultation's visitors (joined by commas) as the caller read them to
+ * name those keys; `by` who
  * cancels ('visitor', 'member:<id>', 'api-key:<id>').
  * Refused while anyone of it is in a call; an ended one stays ended; cancelling again changes nothing.
  * Visitors waiting or still checking in leave the line ('cancelled'). Answers {'ok', removed visitor
@@ -107,12 +110,12 @@ export type CancelAnswer = ['ok', ...string[]] | ['visitors_changed' | 'not_foun
  */
 export const cancelConsultation = defineScript({
   name: 'cancelConsultation',
-  keys: ['consultation', 'presence', '...visitorsAndLines'],
+  keys: ['consultation', 'consultationVisitors', 'presence', '...visitorsAndLines'],
   args: ['now', 'visitorIdsRead', 'by'],
   lua: (k, a) => `
 local state = redis.call('HGET', ${k.consultation}, 'state')
 if not state then return {'not_found'} end
-if (redis.call('HGET', ${k.consultation}, 'visitorIds') or '') ~= ${a.visitorIdsRead} then return {'visitors_changed'} end
+if table.concat(redis.call('ZRANGE', ${k.consultationVisitors}, 0, -1), ',') ~= ${a.visitorIdsRead} then return {'visitors_changed'} end
 if state == 'cancelled' then return {'already_cancelled'} end
 if state == 'in_call' then return {'consultation_in_call'} end
 for i = ${k.visitorsAndLines}, #KEYS, 2 do
@@ -146,17 +149,14 @@ return removed
  */
 export const forgetConsultationVisitor = defineScript({
   name: 'forgetConsultationVisitor',
-  keys: ['consultation'],
+  keys: ['consultation', 'consultationVisitors', 'consultationSms'],
   args: ['visitorId'],
   lua: (k, a) => `
 if redis.call('EXISTS', ${k.consultation}) == 0 then return 'not_found' end
-local kept = {}
-for v in string.gmatch(redis.call('HGET', ${k.consultation}, 'visitorIds') or '', '([^,]+)') do
-  if v ~= ${a.visitorId} then table.insert(kept, v .. ',') end
-end
-redis.call('HSET', ${k.consultation}, 'visitorIds', table.concat(kept))
+redis.call('ZREM', ${k.consultationVisitors}, ${a.visitorId})
 if redis.call('HGET', ${k.consultation}, 'visitorId') == ${a.visitorId} then redis.call('HDEL', ${k.consultation}, 'visitorId') end
-redis.call('HDEL', ${k.consultation}, 'smsIds', 'prefillName', 'prefillPhone', 'visitorEmail')
+redis.call('DEL', ${k.consultationSms})
+redis.call('HDEL', ${k.consultation}, 'prefillName', 'prefillPhone', 'visitorEmail')
 return 'ok'
 `,
   parse: oneOf('ok', 'not_found'),

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { compactPhone, isLanguage, roomPrice, type ConsultationLinkState, type ConsultationStatus, type InvitationChannel, type Language, type RoomPrice } from '../../protocol/index.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
-import { appendToField } from '../retention/retained-scripts.ts';
+import { addToOwnedSet } from '../retention/retained-scripts.ts';
 import { cancelConsultation, createConsultation, forgetConsultationContacts, forgetConsultationVisitor, trimConsultationReference } from './consultation-scripts.ts';
 import { decodePageCursor, encodePageCursor, isAfterCursor } from '../http/page-cursor.ts';
 import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
@@ -35,10 +35,6 @@ export interface ConsultationRecord extends Consultation {
   expiresAt: number;
   /** Who made it: a member's id, or `api-key:<id>`. */
   createdBy: string;
-  /** The visitors who checked in with its link. */
-  visitorIds: string[];
-  /** Twilio's ids of the invitations sent by SMS (to delete there with the visitor's data). */
-  smsIds: string[];
   /** The invitation a member sent with it from the dashboard: its channels, language and how the SMS went. */
   invitation: { channels: InvitationChannel[]; language?: Language; sms?: 'sent' | 'failed' };
   /** 'visitor', 'member:<id>' or 'api-key:<id>'; null unless cancelled (or cancelled before this was noted). */
@@ -150,14 +146,20 @@ export class ConsultationStore {
    */
   async forgetInvitee(orgId: string, id: string): Promise<void> {
     await this.settleReminders(orgId, id);
-    await this.forgetContacts(orgId, id, ['prefillPhone', 'visitorEmail', 'prefillName', 'smsIds', 'linkSecret']);
+    await this.forgetContacts(orgId, id, ['prefillPhone', 'visitorEmail', 'prefillName', 'linkSecret'], { withSms: true });
   }
 
-  private async forgetContacts(orgId: string, id: string, fields: string[]): Promise<void> {
+  /** `withSms`: Twilio's ids of its invitation SMS go too. */
+  private async forgetContacts(orgId: string, id: string, fields: string[], opts: { withSms?: boolean } = {}): Promise<void> {
     const inviteeIds = listOf(await this.redis.hget(keys.consultation(orgId, id), 'inviteeIds'));
     await forgetConsultationContacts.run(this.redis, {
-      keys: { consultation: keys.consultation(orgId, id), invitees: keys.invitees(orgId), inviteeIndexes: inviteeIds.map((i) => keys.invitee(orgId, i)) },
-      args: { consultationId: id, rest: [...inviteeIds, ...fields] },
+      keys: {
+        consultation: keys.consultation(orgId, id),
+        invitees: keys.invitees(orgId),
+        sms: keys.consultationSms(orgId, id),
+        inviteeIndexes: inviteeIds.map((i) => keys.invitee(orgId, i)),
+      },
+      args: { consultationId: id, withSms: opts.withSms ? '1' : '', rest: [...inviteeIds, ...fields] },
     });
   }
 
@@ -248,10 +250,13 @@ export class ConsultationStore {
    * held while its last visitor checks in, waits or is in the call, and over once their call ended.
    */
   async linkStateOf(c: Consultation): Promise<ConsultationLinkState> {
-    const [state, visitorIds] = await this.redis.hmget(keys.consultation(c.orgId, c.id), 'state', 'visitorIds');
+    const [state, holders] = await Promise.all([
+      this.redis.hget(keys.consultation(c.orgId, c.id), 'state'),
+      this.redis.zrange(keys.consultationVisitors(c.orgId, c.id), '-1', '-1'),
+    ]);
     if (state === 'cancelled') return 'cancelled';
     if (state === 'ended') return 'ended';
-    const holder = listOf(visitorIds).pop();
+    const holder = holders[0];
     if (!holder) return 'open';
     const [held, leftReason] = await this.redis.hmget(keys.visitor(c.orgId, holder), 'state', 'leftReason');
     if (held === 'checking_in' || held === 'waiting' || held === 'in_call') return 'in_use';
@@ -283,7 +288,10 @@ export class ConsultationStore {
 
   /** A visitor of it was erased: nothing on the consultation names or reaches them any more (nor finds them by their number or address). */
   async forgetVisitor(orgId: string, id: string, visitorId: string): Promise<void> {
-    await forgetConsultationVisitor.run(this.redis, { keys: { consultation: keys.consultation(orgId, id) }, args: { visitorId } });
+    await forgetConsultationVisitor.run(this.redis, {
+      keys: { consultation: keys.consultation(orgId, id), consultationVisitors: keys.consultationVisitors(orgId, id), consultationSms: keys.consultationSms(orgId, id) },
+      args: { visitorId },
+    });
     await this.forgetContacts(orgId, id, ['prefillPhone', 'visitorEmail']);
   }
 
@@ -322,7 +330,7 @@ export class ConsultationStore {
 
   /** An invitation went out by SMS: Twilio's id of it, to delete its record there later. */
   async noteSms(orgId: string, id: string, sid: string): Promise<void> {
-    await appendToField.run(this.redis, { keys: { hash: keys.consultation(orgId, id) }, args: { field: 'smsIds', value: sid } });
+    await addToOwnedSet.run(this.redis, { keys: { owner: keys.consultation(orgId, id), set: keys.consultationSms(orgId, id) }, args: { member: sid } });
   }
 
   /** The price a visitor of this consultation pays (its own, else the room's). */
@@ -348,15 +356,15 @@ export class ConsultationStore {
     // without changing anything: read again. (Each retry needs a new check-in in that gap.)
     for (let attempt = 0; ; attempt++) {
       if (attempt === 20) throw new Error('cancelling a consultation: its visitors kept changing');
-      const noted = (await this.redis.hget(keys.consultation(orgId, id), 'visitorIds')) ?? '';
-      const visitorIds = listOf(noted);
+      const visitorIds = await this.redis.zrange(keys.consultationVisitors(orgId, id), '0', '-1');
+      const noted = visitorIds.join(',');
       const rooms = await Promise.all(visitorIds.map((v) => this.redis.hget(keys.visitor(orgId, v), 'roomId')));
       const visitorsAndLines: string[] = [];
       visitorIds.forEach((v, i) => {
         if (rooms[i]) visitorsAndLines.push(keys.visitor(orgId, v), keys.waiting(orgId, rooms[i]!));
       });
       const [result, ...removedIds] = await cancelConsultation.run(this.redis, {
-        keys: { consultation: keys.consultation(orgId, id), presence: keys.presence(orgId), visitorsAndLines },
+        keys: { consultation: keys.consultation(orgId, id), consultationVisitors: keys.consultationVisitors(orgId, id), presence: keys.presence(orgId), visitorsAndLines },
         args: { now, visitorIdsRead: noted, by },
       });
       if (result === 'visitors_changed') continue;
@@ -480,8 +488,6 @@ export class ConsultationStore {
       callMs: numberOr(h.callMs),
       expiresAt: Math.max(c.createdAt, c.scheduledAt ?? 0) + retentionMs,
       createdBy: h.createdBy ?? c.professionalId,
-      visitorIds: listOf(h.visitorIds),
-      smsIds: listOf(h.smsIds),
       invitation: {
         channels: listOf(h.invitationChannels) as InvitationChannel[],
         ...(isLanguage(h.invitationLanguage) ? { language: h.invitationLanguage } : {}),

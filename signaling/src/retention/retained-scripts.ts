@@ -52,14 +52,19 @@ return 'ok'
   parse: oneOf('ok', 'not_found'),
 });
 
-/** Appends to a comma-separated field of a hash that exists (a record gone stays gone). */
-export const appendToField = defineScript({
-  name: 'appendToField',
-  keys: ['hash'],
-  args: ['field', 'value'],
+/**
+ * Adds an id to a set that belongs to a record (an SMS sid to a visitor's or a consultation's), only while
+ * the record exists (a record gone stays gone); the set expires when the record does.
+ */
+export const addToOwnedSet = defineScript({
+  name: 'addToOwnedSet',
+  keys: ['owner', 'set'],
+  args: ['member'],
   lua: (k, a) => `
-if redis.call('EXISTS', ${k.hash}) == 0 then return 'not_found' end
-redis.call('HSET', ${k.hash}, ${a.field}, (redis.call('HGET', ${k.hash}, ${a.field}) or '') .. ${a.value} .. ',')
+local ttl = redis.call('PTTL', ${k.owner})
+if ttl == -2 then return 'not_found' end
+redis.call('SADD', ${k.set}, ${a.member})
+if ttl > 0 then redis.call('PEXPIRE', ${k.set}, ttl) end
 return 'ok'
 `,
   parse: oneOf('ok', 'not_found'),
@@ -77,4 +82,4 @@ return 'ok'
   parse: oneOf('ok'),
 });
 
-export const RETAINED_SCRIPTS = [pushRetained, noteRetained, setIfExists, appendToField, releaseLock];
+export const RETAINED_SCRIPTS = [pushRetained, noteRetained, setIfExists, addToOwnedSet, releaseLock];

@@ -19,9 +19,23 @@ if state == 'in_call' then return 'already_admitted' end
 if state ~= 'waiting' then return 'not_waiting' end
 `;
 
-/** Every call a visitor was admitted to, on their own record (for their export and their erasure). */
-const NOTE_CALL = (visitor: string, callId: string) => `
-redis.call('HSET', ${visitor}, 'callIds', (redis.call('HGET', ${visitor}, 'callIds') or '') .. ${callId} .. ',')
+/**
+ * Every call a visitor was admitted to, in a set beside their record (for their export and their erasure),
+ * which lives as long as the record: `retention`, as the caller sets on the record in the same step.
+ */
+const NOTE_CALL = (visitorCalls: string, callId: string, retention: string) => `
+redis.call('SADD', ${visitorCalls}, ${callId})
+redis.call('PEXPIRE', ${visitorCalls}, ${retention})
+`;
+
+/** The sets beside a record (its ids) expire when it does: called after the record's TTL changed. */
+const SETS_EXPIRE_WITH = (owner: string, sets: string[]) => `
+local ownerTtl = redis.call('PTTL', ${owner})
+if ownerTtl > 0 then
+  for _, set in ipairs({ ${sets.join(', ')} }) do
+    if redis.call('EXISTS', set) == 1 then redis.call('PEXPIRE', set, ownerTtl) end
+  end
+end
 `;
 
 /**
@@ -50,13 +64,13 @@ if not consultationState or consultationState == 'cancelled' then return 'not_fo
 
 /**
  * A consultation's link checks in one visitor at a time: the last one who came with it (the last of its
- * visitorIds) holds it while checking in, waiting or in the call; after their call ended (or they were
+ * visitors, in the order they came) holds it while checking in, waiting or in the call; after their call ended (or they were
  * turned away) the consultation is over and its link checks no one in. The caller names the holder's key
- * from the visitorIds it read; if a check-in landed since, nothing changes and it reads again
+ * from the visitors it read (`visitorIdsRead`: their ids joined by commas); if a check-in landed since, nothing changes and it reads again
  * ('visitors_changed'), so two check-ins at once give one visitor.
  */
-const ONE_VISITOR_PER_LINK = (consultation: string, consultationState: string, holder: string, visitorIdsRead: string) => `
-if (redis.call('HGET', ${consultation}, 'visitorIds') or '') ~= ${visitorIdsRead} then return 'visitors_changed' end
+const ONE_VISITOR_PER_LINK = (consultationVisitors: string, consultationState: string, holder: string, visitorIdsRead: string) => `
+if table.concat(redis.call('ZRANGE', ${consultationVisitors}, 0, -1), ',') ~= ${visitorIdsRead} then return 'visitors_changed' end
 if ${consultationState} == 'ended' then return 'consultation_closed' end
 if ${holder} then
   local held = redis.call('HGET', ${holder}, 'state')
@@ -77,16 +91,16 @@ end
  */
 export const joinWaitingRoom = defineScript({
   name: 'joinWaitingRoom',
-  keys: ['org', 'visitor', 'waiting', 'room', 'accessCode', 'visitors', 'consultation?', 'holder?'],
+  keys: ['org', 'visitor', 'waiting', 'room', 'accessCode', 'visitors', 'consultation?', 'consultationVisitors?', 'holder?'],
   args: ['visitorId', 'roomId', 'name', 'tokenHash', 'now', 'consultationId', 'appointmentAt', 'checkIn', 'pseudonymous', 'steps', 'checkingInMs', 'deviceCheck', 'visitorIdsRead'],
   lua: (k, a) => `
 ${RETENTION_OR_NOT_FOUND('retention', k.org)}
 -- A room deleted meanwhile, or an organization whose contract ended (its links may be cached a while), takes no one.
 if redis.call('EXISTS', ${k.room}) == 0 or redis.call('HEXISTS', ${k.org}, 'deletedAt') == 1 then return 'not_found' end
 if ${a.consultationId} ~= '' then
-  if not ${k.consultation} then return 'not_found' end
+  if not ${k.consultationVisitors} then return 'not_found' end
   ${CONSULTATION_MUST_BE_OPEN(k.consultation)}
-  ${ONE_VISITOR_PER_LINK(k.consultation, 'consultationState', k.holder, a.visitorIdsRead)}
+  ${ONE_VISITOR_PER_LINK(k.consultationVisitors, 'consultationState', k.holder, a.visitorIdsRead)}
 end
 local now = tonumber(${a.now})
 if ${a.pseudonymous} == '1' then
@@ -102,7 +116,12 @@ redis.call('HSET', ${k.visitor}, 'visitorId', ${a.visitorId}, 'roomId', ${a.room
 if ${a.deviceCheck} ~= '' then redis.call('HSET', ${k.visitor}, 'deviceCheck', ${a.deviceCheck}) end
 if ${a.consultationId} ~= '' then
   redis.call('HSET', ${k.visitor}, 'consultationId', ${a.consultationId}, 'appointmentAt', ${a.appointmentAt})
-  redis.call('HSET', ${k.consultation}, 'visitorIds', (redis.call('HGET', ${k.consultation}, 'visitorIds') or '') .. ${a.visitorId} .. ',')
+  -- In the order they came (a later one never sorts before an earlier one, even within a millisecond).
+  local last = redis.call('ZRANGE', ${k.consultationVisitors}, -1, -1, 'WITHSCORES')
+  local order = now
+  if last[2] and tonumber(last[2]) >= now then order = tonumber(last[2]) + 1 end
+  redis.call('ZADD', ${k.consultationVisitors}, order, ${a.visitorId})
+  ${SETS_EXPIRE_WITH(k.consultation, [k.consultationVisitors])}
 end
 if checkingIn then
   -- Steps still to do (BankID, payment): known by the token, in no line, and gone soon if abandoned.
@@ -183,7 +202,7 @@ export interface AdmitOutcome {
  */
 export const admit = defineScript({
   name: 'admit',
-  keys: ['org', 'visitor', 'waiting', 'call', 'history', 'presence', 'callMembers', 'roomMembers', 'roomCallLengths'],
+  keys: ['org', 'visitor', 'waiting', 'call', 'history', 'presence', 'callMembers', 'roomMembers', 'roomCallLengths', 'visitorCalls', 'visitorSms'],
   args: ['visitorId', 'callId', 'professionalId', 'now', 'roomId', 'role'],
   lua: (k, a) => `
 ${RETENTION_OR_NOT_FOUND('retention', k.org)}
@@ -196,8 +215,9 @@ if ${a.role} ~= 'admin' and redis.call('SISMEMBER', ${k.roomMembers}, ${a.profes
 if redis.call('EXISTS', ${k.call}) == 1 then return 'not_found' end
 local roomId = redis.call('HGET', ${k.visitor}, 'roomId')
 redis.call('HSET', ${k.visitor}, 'state', 'in_call', 'callId', ${a.callId}, 'admittedAt', ${a.now})
-${NOTE_CALL(k.visitor, a.callId)}
 redis.call('PEXPIRE', ${k.visitor}, retention)
+${NOTE_CALL(k.visitorCalls, a.callId, 'retention')}
+${SETS_EXPIRE_WITH(k.visitor, [k.visitorSms])}
 redis.call('ZREM', ${k.waiting}, ${a.visitorId})
 redis.call('ZREM', ${k.presence}, ${a.visitorId})
 redis.call('HSET', ${k.call}, 'callId', ${a.callId}, 'visitorId', ${a.visitorId}, 'professionalId', ${a.professionalId}, 'roomId', roomId,
@@ -223,7 +243,7 @@ return cjson.encode({ line = redis.call('ZRANGE', ${k.waiting}, 0, -1), lengths 
 /** Admits a waiting visitor (an interpreter, a relative) into an ongoing call, if it has room for `maxParticipants`. */
 export const admitToCall = defineScript({
   name: 'admitToCall',
-  keys: ['org', 'visitor', 'waiting', 'call', 'callMembers', 'presence'],
+  keys: ['org', 'visitor', 'waiting', 'call', 'callMembers', 'presence', 'visitorCalls', 'visitorSms'],
   args: ['visitorId', 'callId', 'now', 'maxParticipants'],
   lua: (k, a) => `
 ${RETENTION_OR_NOT_FOUND('retention', k.org)}
@@ -233,8 +253,9 @@ if not callState then return 'not_found' end
 if callState ~= 'active' then return 'call_ended' end
 if redis.call('SCARD', ${k.callMembers}) >= tonumber(${a.maxParticipants}) then return 'call_full' end
 redis.call('HSET', ${k.visitor}, 'state', 'in_call', 'callId', ${a.callId}, 'admittedAt', ${a.now})
-${NOTE_CALL(k.visitor, a.callId)}
 redis.call('PEXPIRE', ${k.visitor}, retention)
+${NOTE_CALL(k.visitorCalls, a.callId, 'retention')}
+${SETS_EXPIRE_WITH(k.visitor, [k.visitorSms])}
 redis.call('ZREM', ${k.waiting}, ${a.visitorId})
 redis.call('ZREM', ${k.presence}, ${a.visitorId})
 redis.call('SADD', ${k.callMembers}, 'visitor:' .. ${a.visitorId})

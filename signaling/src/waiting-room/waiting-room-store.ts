@@ -104,8 +104,9 @@ export class WaitingRoomStore {
     for (let attempt = 0; ; attempt++) {
       if (attempt === 20) throw new AppError('link_in_use', 'this link is being used by someone else');
       // With a consultation's link: who came with it last, to check in the script that they are done with it.
-      const visitorIdsRead = consultation ? ((await this.redis.hget(keys.consultation(room.orgId, consultation.id), 'visitorIds')) ?? '') : '';
-      const holder = visitorIdsRead.split(',').filter(Boolean).pop();
+      const cameWithLink = consultation ? await this.redis.zrange(keys.consultationVisitors(room.orgId, consultation.id), '0', '-1') : [];
+      const visitorIdsRead = cameWithLink.join(',');
+      const holder = cameWithLink.at(-1);
       result = await joinWaitingRoom.run(this.redis, {
         keys: {
           org: keys.organization(room.orgId),
@@ -116,6 +117,7 @@ export class WaitingRoomStore {
           visitors: keys.visitors(room.orgId),
           // Checked again in the script: the link may have been cancelled since it was resolved.
           consultation: consultation ? keys.consultation(room.orgId, consultation.id) : undefined,
+          consultationVisitors: consultation ? keys.consultationVisitors(room.orgId, consultation.id) : undefined,
           holder: consultation && holder ? keys.visitor(room.orgId, holder) : undefined,
         },
         args: {
@@ -239,6 +241,8 @@ export class WaitingRoomStore {
         callMembers: keys.callMembers(orgId, callId),
         roomMembers: keys.roomMembers(orgId, visitor.roomId),
         roomCallLengths: keys.roomCallLengths(orgId, visitor.roomId),
+        visitorCalls: keys.visitorCalls(orgId, visitor.id),
+        visitorSms: keys.visitorSms(orgId, visitor.id),
       },
       args: { visitorId: visitor.id, callId, professionalId: professional.id, now, roomId: visitor.roomId, role: professional.role },
     });
@@ -257,6 +261,8 @@ export class WaitingRoomStore {
         call: keys.call(orgId, callId),
         callMembers: keys.callMembers(orgId, callId),
         presence: keys.presence(orgId),
+        visitorCalls: keys.visitorCalls(orgId, visitor.id),
+        visitorSms: keys.visitorSms(orgId, visitor.id),
       },
       args: { visitorId: visitor.id, callId, now, maxParticipants },
     });
