@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { declaredScripts, loadScripts, type LuaScript } from './redis/lua-script.ts';
+import { declaredScripts, loadScripts, type ScriptSource } from './redis/lua-script.ts';
 import { WAITING_ROOM_SCRIPTS } from './waiting-room/waiting-room-scripts.ts';
 import { CALL_SCRIPTS } from './calls/call-scripts.ts';
 import { RETAINED_SCRIPTS } from './retention/retained-scripts.ts';
@@ -20,7 +20,23 @@ import { foldCommaList } from './lifecycle/comma-lists-to-sets.ts';
  * Every feature's Lua scripts, named here so the server loads them all before it listens (lua-scripts.test.ts
  * checks that no file declaring a script is missing from this list).
  */
-export const EVERY_SCRIPT: readonly LuaScript[] = [...WAITING_ROOM_SCRIPTS, ...CALL_SCRIPTS, ...RETAINED_SCRIPTS, countAttempt, storeVerifiedIdentity, takeInvitation, takeTotpStep, noteConsultationProgress, resealFields, ...PAYMENT_SCRIPTS, ...WEBHOOK_SCRIPTS, ...AUDIT_SCRIPTS, ...EMAIL_SCRIPTS, ...CONSULTATION_SCRIPTS, foldCommaList] as readonly LuaScript[];
+export const EVERY_SCRIPT: readonly ScriptSource[] = [
+  ...WAITING_ROOM_SCRIPTS,
+  ...CALL_SCRIPTS,
+  ...CONSULTATION_SCRIPTS,
+  ...PAYMENT_SCRIPTS,
+  ...WEBHOOK_SCRIPTS,
+  ...AUDIT_SCRIPTS,
+  ...EMAIL_SCRIPTS,
+  ...RETAINED_SCRIPTS,
+  noteConsultationProgress,
+  countAttempt,
+  storeVerifiedIdentity,
+  takeInvitation,
+  takeTotpStep,
+  resealFields,
+  foldCommaList,
+];
 
 /**
  * Loads every script into Redis: one that does not compile stops the start with its name. (Loads what was

@@ -35,9 +35,13 @@ export type InLua<N extends readonly string[]> = Flat<{ [K in Required<N[number]
 export type ScriptInput<K extends readonly string[], A extends readonly string[]> = (K extends readonly [] ? { keys?: Record<string, never> } : { keys: Given<K, string> }) &
   (A extends readonly [] ? { args?: Record<string, never> } : { args: Given<A, ScriptValue> });
 
-export interface LuaScript<K extends readonly string[] = readonly string[], A extends readonly string[] = readonly string[], R = unknown> {
+/** What loading a script needs: its name (for the error) and its text. */
+export interface ScriptSource {
   readonly name: string;
   readonly lua: string;
+}
+
+export interface LuaScript<K extends readonly string[], A extends readonly string[], R> extends ScriptSource {
   run(redis: Redis, input: ScriptInput<K, A>): Promise<R>;
 }
 
@@ -51,10 +55,10 @@ export interface ScriptDeclaration<K extends readonly string[], A extends readon
   parse: (reply: unknown) => R;
 }
 
-const declared = new Map<string, LuaScript>();
+const declared = new Map<string, ScriptSource>();
 
 /** Every script declared so far in this process (each feature's script module declares its own on import). */
-export function declaredScripts(): LuaScript[] {
+export function declaredScripts(): ScriptSource[] {
   return [...declared.values()];
 }
 
@@ -123,7 +127,7 @@ export function defineScript<const K extends readonly string[], const A extends 
       return parse(reply);
     },
   };
-  declared.set(name, script as unknown as LuaScript);
+  declared.set(name, script);
   return script;
 }
 
@@ -162,7 +166,7 @@ export function strings(reply: unknown): string[] {
  * Loads every declared script into Redis (SCRIPT LOAD), so one Redis cannot compile stops the start with
  * its name. Runs before the server listens.
  */
-export async function loadScripts(redis: Redis, scripts: readonly LuaScript[] = declaredScripts()): Promise<void> {
+export async function loadScripts(redis: Redis, scripts: readonly ScriptSource[] = declaredScripts()): Promise<void> {
   await Promise.all(
     scripts.map(async (script) => {
       try {

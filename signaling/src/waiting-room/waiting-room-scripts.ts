@@ -84,7 +84,7 @@ end
  * gave its label as the name); `steps` the check-in steps still to do (comma separated; '' = none:
  * straight into the line), `checkingInMs` how long a visitor doing them is kept; `deviceCheck` what the
  * device check found (JSON, or ''); `consultation` (and `holder`, the key of its last visitor if it had
- * one) for a visitor with its link, `visitorIdsRead` its visitorIds as the caller read them (see
+ * one) for a visitor with its link, `visitorIdsRead` the ids of its visitors as the caller read them (see
  * ONE_VISITOR_PER_LINK). A scheduled visitor's data is kept for the retention period from the later of now
  * and the appointment. A room deleted meanwhile takes no one, nor a consultation cancelled meanwhile; the
  * visitor is noted on the consultation in the same step (so a cancellation after it takes them out of line).
