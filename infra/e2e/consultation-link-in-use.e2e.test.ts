@@ -53,7 +53,8 @@ describe('a consultation link, one visitor at a time (real Chromium, Redis, medi
     // The professional admits the visitor and ends the call.
     const pro = await professionalSocket(server, `${sessionCookieName(false)}=${await sessionCookieFor(server, org.org.id, org.professional.id)}`);
     try {
-      const visitorId = (await server.redis.client.hget(`{org:${org.org.id}}:consultation:${link.id}`, 'visitorIds'))!.split(',')[0]!;
+      const [visitorId] = await server.redis.client.zrange(`{org:${org.org.id}}:consultation-visitors:${link.id}`, '0', '0');
+      if (!visitorId) throw new Error('no visitor came with the link');
       const admitted = await ask(pro, 'queue:admit', { visitorId });
       if (!admitted.ok) throw new Error(JSON.stringify(admitted));
       await visitor.getByRole('button', { name: 'Hang up' }).waitFor();

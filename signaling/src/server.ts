@@ -10,6 +10,8 @@ import { MediaServer } from '../../sfu/src/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import { connectRedis } from './redis/connection.ts';
+import { loadEveryScript } from './lua-scripts.ts';
+import { foldCommaLists } from './lifecycle/comma-lists-to-sets.ts';
 import { OrganizationStore } from './organizations/organization-store.ts';
 import { WaitingRoomStore } from './waiting-room/waiting-room-store.ts';
 import { CallStore } from './calls/call-store.ts';
@@ -112,6 +114,16 @@ export interface RunningServer {
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const redis = connectRedis(config.REDIS_URL);
+  // A script Redis cannot compile stops the start here, named, rather than failing the first visitor.
+  try {
+    await loadEveryScript(redis);
+    // Records written before their ids were sets (read in one form only from here).
+    const moved = await foldCommaLists(redis);
+    if (moved) log.info({ moved }, 'ids of older records moved into sets');
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
   const media = await MediaServer.start(
     {
       workers: config.MEDIA_WORKERS,

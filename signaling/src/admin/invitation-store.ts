@@ -1,6 +1,7 @@
 import { createHmac, randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { keys } from '../redis/keys.ts';
+import { defineScript, strings } from '../redis/lua-script.ts';
 import { hashSecret, newSecret } from '../ids.ts';
 import type { MemberRole } from '../organizations/organization-store.ts';
 
@@ -23,22 +24,28 @@ export type TakeResult = { ok: true; invitation: Invitation } | { ok: false; rea
  * one deletes the invitation, so parallel guesses get no more than INVITATION_CODE_TRIES between them.
  * An invitation made before it had a code never matches (its admin invites again).
  */
-const TAKE = `
-local h = redis.call('HGETALL', KEYS[1])
+export const takeInvitation = defineScript({
+  name: 'takeInvitation',
+  keys: ['invitation'],
+  args: ['codeHash', 'tries'],
+  lua: (k, a) => `
+local h = redis.call('HGETALL', ${k.invitation})
 if #h == 0 then return {'gone'} end
-local codeHash = redis.call('HGET', KEYS[1], 'codeHash')
-if codeHash ~= ARGV[1] then
-  local wrong = redis.call('HINCRBY', KEYS[1], 'wrongCodes', 1)
-  local left = tonumber(ARGV[2]) - wrong
+local codeHash = redis.call('HGET', ${k.invitation}, 'codeHash')
+if codeHash ~= ${a.codeHash} then
+  local wrong = redis.call('HINCRBY', ${k.invitation}, 'wrongCodes', 1)
+  local left = tonumber(${a.tries}) - wrong
   if left <= 0 then
-    redis.call('DEL', KEYS[1])
+    redis.call('DEL', ${k.invitation})
     return {'gone'}
   end
   return {'wrong', tostring(left)}
 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', ${k.invitation})
 return {'ok', cjson.encode(h)}
-`;
+`,
+  parse: (reply): ['gone'] | ['wrong', string] | ['ok', string] => strings(reply) as ['gone'] | ['wrong', string] | ['ok', string],
+});
 
 /**
  * Invitations to join an organization: a link with a 256-bit secret, usable once, for 72 hours, and an
@@ -82,7 +89,7 @@ export class InvitationStore {
   async take(token: unknown, code: string): Promise<TakeResult> {
     const key = keyOf(token);
     if (!key) return { ok: false, reason: 'not_found' };
-    const [outcome, value] = (await this.redis.eval(TAKE, 1, key.key, this.codeHash(key.orgId, key.secretHash, code), INVITATION_CODE_TRIES)) as [string, string?];
+    const [outcome, value] = await takeInvitation.run(this.redis, { keys: { invitation: key.key }, args: { codeHash: this.codeHash(key.orgId, key.secretHash, code), tries: INVITATION_CODE_TRIES } });
     if (outcome === 'wrong') return { ok: false, reason: 'wrong_code', triesLeft: Number(value) };
     if (outcome !== 'ok') return { ok: false, reason: 'not_found' };
     const flat = JSON.parse(value!) as string[];

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { noteRetained } from '../retention/retained-scripts.ts';
 import type { SmsSender } from './sms-sender.ts';
 
 /**
@@ -11,7 +11,7 @@ import type { SmsSender } from './sms-sender.ts';
  */
 export async function noteSentSms(redis: Redis, orgId: string, sid: string, now = Date.now()): Promise<void> {
   // Kept a day past the retention: the purge job deletes each message at Twilio once its retention passed.
-  await runScript(redis, 'noteRetained', [keys.organization(orgId), keys.sentSms(orgId)], [sid, now, 86_400_000]);
+  await noteRetained.run(redis, { keys: { org: keys.organization(orgId), index: keys.sentSms(orgId) }, args: { member: sid, score: now, marginMs: 86_400_000 } });
 }
 
 /** Deletes at Twilio these noted messages (the purge job reads which are due); answers how many went. */

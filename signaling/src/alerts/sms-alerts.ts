@@ -1,7 +1,7 @@
 import { noteSentSms } from './sent-sms.ts';
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { addToOwnedSet } from '../retention/retained-scripts.ts';
 import { fieldContext } from '../crypto/field-cipher.ts';
 import { hashSecret, sameHash } from '../ids.ts';
 import { AppError } from '../errors.ts';
@@ -122,7 +122,7 @@ export class SmsAlerts {
         .catch((err: Error) => void this.s.log.warn({ orgId: room.orgId, professionalId: proId, err: err.message }, 'arrival SMS failed'));
       if (!sid) continue;
       // Twilio keeps the message (its link names the visitor): noted on the visitor, so erasing them deletes it there too.
-      await runScript(this.s.redis, 'appendToField', [keys.visitor(room.orgId, visitorId)], ['smsIds', sid]);
+      await addToOwnedSet.run(this.s.redis, { keys: { owner: keys.visitor(room.orgId, visitorId), set: keys.visitorSms(room.orgId, visitorId) }, args: { member: sid } });
       await noteSentSms(this.s.redis, room.orgId, sid);
       this.s.log.info({ orgId: room.orgId, professionalId: proId }, 'arrival SMS sent');
     }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ApiKeyCreated, ApiKeyInfo } from '../../protocol/index.ts';
 import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { setIfExists } from '../retention/retained-scripts.ts';
 
 /** Last-used times are written at most this often per key, so a busy integration does not write on every call. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -71,7 +71,7 @@ export class ApiKeyStore {
     if (!secretHash || !sameHash(secretHash, hashSecret(secret))) return null;
     if (now - Number(lastUsedAt ?? 0) >= LAST_USED_RESOLUTION_MS) {
       // Only on a key that still exists: a revocation meanwhile must not bring back half a key.
-      await runScript(this.redis, 'setIfExists', [keys.apiKey(orgId, keyId)], ['lastUsedAt', now]);
+      await setIfExists.run(this.redis, { keys: { hash: keys.apiKey(orgId, keyId) }, args: { field: 'lastUsedAt', value: now } });
     }
     return { orgId, keyId };
   }

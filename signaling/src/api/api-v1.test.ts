@@ -370,7 +370,7 @@ describe('REST API v1 (real server, Redis, Twilio stand-in)', function () {
     expect(message.to).to.equal('+4791234567');
     expect(message.body).to.include(c.visitorLink);
     const sid = `SM${String(twilio.sent.length).padStart(32, '0')}`;
-    expect(await server.redis.client.hget(keys.consultation(fresh.org.id, c.id), 'smsIds')).to.equal(`${sid},`);
+    expect(await server.redis.client.smembers(keys.consultationSms(fresh.org.id, c.id))).to.deep.equal([sid]);
 
     const sent = twilio.sent.length;
     for (const phone of ['+12025550123', '+882123456789', '+4412345678']) {

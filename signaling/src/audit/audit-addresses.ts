@@ -6,6 +6,7 @@ import { FieldCipherError, type FieldCipher } from '../crypto/field-cipher.ts';
 import { auditAddressContext, auditAddressCopyContext, sealedKeyId } from '../crypto/sealed-fields.ts';
 import { newId } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
+import { resealAuditAddresses } from './audit-scripts.ts';
 import { auditRecord, compareEntryIds } from './audit-entry.ts';
 
 /*
@@ -146,13 +147,15 @@ export async function migrateAuditAddresses(redis: Redis, cipher: FieldCipher, o
       targetId: moves[0]!.entryId,
       detail: { run, count: moves.length, digest: resealedDigest(lines) },
     });
-    const args: string[] = [entry.actor, entry.action, entry.targetId!, '', '', JSON.stringify(entry.detail)];
+    const copies: string[] = [];
     for (const m of moves) {
-      args.push(m.entryId, m.stored, cipher.encrypt(JSON.stringify({ nonce: m.nonce, address: m.address, run }), auditAddressCopyContext(orgId, m.entryId)));
+      copies.push(m.entryId, m.stored, cipher.encrypt(JSON.stringify({ nonce: m.nonce, address: m.address, run }), auditAddressCopyContext(orgId, m.entryId)));
     }
-    const command = (redis as unknown as { resealAuditAddresses(...a: string[]): Promise<string | number> }).resealAuditAddresses;
-    const written = await command.call(redis, keys.audit(orgId), keys.auditHead(orgId), keys.auditAddresses(orgId), ...args);
-    if (written !== -1) return { ...result, migrated: moves.length, entryId: String(written) };
+    const written = await resealAuditAddresses.run(redis, {
+      keys: { stream: keys.audit(orgId), head: keys.auditHead(orgId), addresses: keys.auditAddresses(orgId) },
+      args: { actor: entry.actor, action: entry.action, target: entry.targetId!, session: '', addr: '', detail: JSON.stringify(entry.detail), moves: copies },
+    });
+    if (written !== 'changed') return { ...result, migrated: moves.length, entryId: written.entryId };
     if (attempt + 1 >= ATTEMPTS) throw new Error('the audit log kept changing while its addresses were being moved; run again');
   }
 }

@@ -15,7 +15,7 @@ import type { AuditRecord } from './audit-entry.ts';
 import { verifyAuditChain } from './audit-verify.ts';
 import { readAnchorFile } from './audit-anchors.ts';
 import { entryHash } from './chain-hash.ts';
-import { GENESIS } from './audit-scripts.ts';
+import { GENESIS, appendAudit, trimAudit } from './audit-scripts.ts';
 
 const DAY = 86_400_000;
 
@@ -93,8 +93,12 @@ describe('audit log: the hash chain (real Redis)', function () {
     const orgId = newId();
     // Real entries hold only plain values; the hash must still agree on any bytes (a tampered entry).
     const detail = JSON.stringify({ x: 'æøå'.repeat(60), y: 'a'.repeat(300) });
-    const run = (conn as unknown as { appendAudit(...a: string[]): Promise<string> }).appendAudit.bind(conn);
-    for (const d of [detail, 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), '']) await run(keys.audit(orgId), keys.auditHead(orgId), keys.auditAddresses(orgId), 'system', 'login', '', '', '', d);
+    for (const d of [detail, 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), '']) {
+      await appendAudit.run(conn, {
+        keys: { stream: keys.audit(orgId), head: keys.auditHead(orgId), addresses: keys.auditAddresses(orgId) },
+        args: { actor: 'system', action: 'login', target: '', session: '', addr: '', detail: d },
+      });
+    }
     expect((await verify(orgId)).problems).to.deep.equal([]);
   });
 
@@ -177,7 +181,10 @@ describe('audit log: the hash chain (real Redis)', function () {
 
     // Trimmed by hand, today, as if retention were a day.
     const other = await orgWithEntries(3);
-    await (conn as unknown as { trimAudit(...a: string[]): Promise<number> }).trimAudit(keys.audit(other.orgId), keys.auditCheckpoint(other.orgId), keys.auditAddresses(other.orgId), `${Date.now() + 1000}-0`);
+    await trimAudit.run(conn, {
+      keys: { stream: keys.audit(other.orgId), checkpoint: keys.auditCheckpoint(other.orgId), addresses: keys.auditAddresses(other.orgId) },
+      args: { minId: `${Date.now() + 1000}-0` },
+    });
     expect(kinds(await verify(other.orgId))).to.deep.equal(['early_checkpoint']);
   });
 

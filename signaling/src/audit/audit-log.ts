@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { FieldCipher } from '../crypto/field-cipher.ts';
 import type { Logger } from '../logger.ts';
 import { keys } from '../redis/keys.ts';
+import { appendAudit, trimAudit } from './audit-scripts.ts';
 import { auditRecord, entryView, type AuditRecord } from './audit-entry.ts';
 import { AuditAnchors } from './audit-anchors.ts';
 import { addressOf, copyFieldOf, sealAddress } from './audit-addresses.ts';
@@ -56,11 +57,10 @@ export class AuditLog {
       // The entry holds a commitment to the address; the sealed address goes beside the log (audit-addresses.ts).
       const sealed = e.address && this.fieldCipher ? sealAddress(this.fieldCipher, e.orgId, e.address) : null;
       const detail = e.detail && Object.keys(e.detail).length ? JSON.stringify(e.detail) : '';
-      const command = (this.redis as unknown as { appendAudit(...a: string[]): Promise<string> }).appendAudit;
-      return await command.call(
-        this.redis, keys.audit(e.orgId), keys.auditHead(e.orgId), keys.auditAddresses(e.orgId),
-        e.actor, e.action, e.targetId ?? '', e.sessionHash ?? '', sealed?.commitment ?? '', detail, sealed?.copy ?? '',
-      );
+      return await appendAudit.run(this.redis, {
+        keys: { stream: keys.audit(e.orgId), head: keys.auditHead(e.orgId), addresses: keys.auditAddresses(e.orgId) },
+        args: { actor: e.actor, action: e.action, target: e.targetId ?? '', session: e.sessionHash ?? '', addr: sealed?.commitment ?? '', detail, addressCopy: sealed?.copy ?? '' },
+      });
     } catch (error) {
       this.log.warn({ orgId: e.orgId, action: e.action, err: (error as Error).name }, 'audit entry not written');
       return null;
@@ -143,8 +143,7 @@ export class AuditLog {
    */
   async trim(orgId: string, now = Date.now()): Promise<number> {
     const minId = `${Math.max(0, now - (await this.retentionDays(orgId)) * DAY_MS)}-0`;
-    const command = (this.redis as unknown as { trimAudit(...a: string[]): Promise<number> }).trimAudit;
-    return Number(await command.call(this.redis, keys.audit(orgId), keys.auditCheckpoint(orgId), keys.auditAddresses(orgId), minId));
+    return trimAudit.run(this.redis, { keys: { stream: keys.audit(orgId), checkpoint: keys.auditCheckpoint(orgId), addresses: keys.auditAddresses(orgId) }, args: { minId } });
   }
 }
 

@@ -1,5 +1,7 @@
+import { defineScript, integer, text } from '../redis/lua-script.ts';
+
 /*
- * The audit chain's transitions, atomic in Redis (registered with the other scripts in scripts.ts). Each
+ * The audit chain's transitions, atomic in Redis, run by AuditLog and the key rotation. Each
  * entry carries `prev`, the hash of the entry before it, and `hash`, its own. Both are computed here, in
  * the script, from the chain's head as it is at that moment: writers in several processes cannot fork the
  * chain, and a write costs one round trip. Redis' Lua has no SHA-256, so it is written out below (Lua 5.1
@@ -76,13 +78,13 @@ end
 `;
 
 /*
- * Appends an entry to KEYS[1] (the stream) after the head in KEYS[2]; `values` are actor, action, target,
+ * Declares append(values), which appends an entry to `stream` after the head in `head`; `values` are actor, action, target,
  * session, addr, detail ('' = absent). The id is made here (as XADD * would: the server's clock, never
  * below the last id), so that the entry's own hash, which covers its id, can be stored in it. Answers the id.
  */
-const APPEND = `
+const APPEND = (stream: string, head: string) => `
 local function append(values)
-  local head = redis.call('HMGET', KEYS[2], 'id', 'hash')
+  local head = redis.call('HMGET', ${head}, 'id', 'hash')
   local prev = head[2] or '${GENESIS}'
   local t = redis.call('TIME')
   local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -107,83 +109,100 @@ local function append(values)
   args[#args + 1] = prev
   args[#args + 1] = 'hash'
   args[#args + 1] = hash
-  redis.call('XADD', KEYS[1], id, unpack(args))
-  redis.call('HSET', KEYS[2], 'id', id, 'hash', hash)
+  redis.call('XADD', ${stream}, id, unpack(args))
+  redis.call('HSET', ${head}, 'id', id, 'hash', hash)
   return id
 end
 `;
 
 /**
- * Appends an entry. KEYS: stream, head, addresses. ARGV: actor, action, target, session, addr, detail ('' =
- * absent), then the sealed copy of the address. `addr` is the address's commitment (audit-addresses.ts),
- * which the chain covers; the sealed copy goes to the organization's addresses hash under that commitment,
- * in the same step, so an entry is never without its address nor an address without its entry.
+ * Appends an entry: actor, action, target, session, addr, detail ('' = absent), then `addressCopy` the
+ * sealed copy of the address. `addr` is the address's commitment (audit-addresses.ts), which the chain
+ * covers; the sealed copy goes to the organization's addresses hash under that commitment, in the same
+ * step, so an entry is never without its address nor an address without its entry. Answers the entry's id.
  */
-const appendAudit = `
+export const appendAudit = defineScript({
+  name: 'appendAudit',
+  keys: ['stream', 'head', 'addresses'],
+  args: ['actor', 'action', 'target', 'session', 'addr', 'detail', 'addressCopy?'],
+  lua: (k, a) => `
 ${SHA256}
-${APPEND}
-local id = append({ ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6] })
-if ARGV[5] ~= '' and ARGV[7] and ARGV[7] ~= '' then redis.call('HSET', KEYS[3], ARGV[5], ARGV[7]) end
+${APPEND(k.stream, k.head)}
+local id = append({ ${a.actor}, ${a.action}, ${a.target}, ${a.session}, ${a.addr}, ${a.detail} })
+if ${a.addr} ~= '' and ${a.addressCopy} and ${a.addressCopy} ~= '' then redis.call('HSET', ${k.addresses}, ${a.addr}, ${a.addressCopy}) end
 return id
-`;
+`,
+  parse: text,
+});
 
 /**
- * Removes the entries older than ARGV[1] (a stream id), keeping as the checkpoint the id and hash of the
+ * Removes the entries older than `minId` (a stream id), keeping as the checkpoint the id and hash of the
  * last one removed (its hash recomputed from what it holds, not taken from anything an editor could have
  * set), so the chain still verifies from there. The sealed copies of their addresses go with them (kept
- * under the commitment, or under the entry's id for an address re-sealed by a key rotation). KEYS: stream,
- * checkpoint, addresses. Answers how many went.
+ * under the commitment, or under the entry's id for an address re-sealed by a key rotation). Answers how
+ * many went.
  */
-const trimAudit = `
+export const trimAudit = defineScript({
+  name: 'trimAudit',
+  keys: ['stream', 'checkpoint', 'addresses'],
+  args: ['minId'],
+  lua: (k, a) => `
 ${SHA256}
-local last = redis.call('XREVRANGE', KEYS[1], '(' .. ARGV[1], '-', 'COUNT', 1)
+local last = redis.call('XREVRANGE', ${k.stream}, '(' .. ${a.minId}, '-', 'COUNT', 1)
 if #last == 0 then return 0 end
 local id, flat = last[1][1], last[1][2]
 local fields = {}
 for i = 1, #flat, 2 do fields[flat[i]] = flat[i + 1] end
-redis.call('HSET', KEYS[2], 'id', id, 'hash', entryHash(id, fields))
+redis.call('HSET', ${k.checkpoint}, 'id', id, 'hash', entryHash(id, fields))
 local start = '-'
 while true do
-  local page = redis.call('XRANGE', KEYS[1], start, '(' .. ARGV[1], 'COUNT', 500)
+  local page = redis.call('XRANGE', ${k.stream}, start, '(' .. ${a.minId}, 'COUNT', 500)
   for _, entry in ipairs(page) do
     local e = entry[2]
     for i = 1, #e, 2 do
       if e[i] == 'addr' then
-        if string.sub(e[i + 1], 1, 3) == 'c1:' then redis.call('HDEL', KEYS[3], e[i + 1]) else redis.call('HDEL', KEYS[3], entry[1]) end
+        if string.sub(e[i + 1], 1, 3) == 'c1:' then redis.call('HDEL', ${k.addresses}, e[i + 1]) else redis.call('HDEL', ${k.addresses}, entry[1]) end
       end
     end
     start = '(' .. entry[1]
   end
   if #page < 500 then break end
 end
-return redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])
-`;
+return redis.call('XTRIM', ${k.stream}, 'MINID', ${a.minId})
+`,
+  parse: integer,
+});
 
 /**
  * Key rotation's move of addresses written before commitments (sealed in the stream itself, see
- * audit-addresses.ts): their sealed copies and the entry that binds them into the chain, at once.
- * KEYS: stream, head, addresses. ARGV: the entry's actor, action, target, session, addr, detail, then
- * (entry id, address as read from the stream, sealed copy) for each. Nothing is written, and -1 answered,
- * if any of them has a copy already or no longer holds that address (trimmed, or a second run meanwhile).
+ * audit-addresses.ts): their sealed copies and the entry that binds them into the chain, at once. The
+ * entry's actor, action, target, session, addr, detail, then `moves`: (entry id, address as read from the
+ * stream, sealed copy) for each. Nothing is written, and -1 answered, if any of them has a copy already or
+ * no longer holds that address (trimmed, or a second run meanwhile); else the entry's id.
  */
-const resealAuditAddresses = `
+export const resealAuditAddresses = defineScript({
+  name: 'resealAuditAddresses',
+  keys: ['stream', 'head', 'addresses'],
+  args: ['actor', 'action', 'target', 'session', 'addr', 'detail', '...moves'],
+  lua: (k, a) => `
 ${SHA256}
-${APPEND}
-for i = 7, #ARGV, 3 do
-  if redis.call('HEXISTS', KEYS[3], ARGV[i]) == 1 then return -1 end
-  local found = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])
+${APPEND(k.stream, k.head)}
+for i = ${a.moves}, #ARGV, 3 do
+  if redis.call('HEXISTS', ${k.addresses}, ARGV[i]) == 1 then return -1 end
+  local found = redis.call('XRANGE', ${k.stream}, ARGV[i], ARGV[i])
   if #found == 0 then return -1 end
   local addr = nil
   local e = found[1][2]
   for j = 1, #e, 2 do if e[j] == 'addr' then addr = e[j + 1] end end
   if addr ~= ARGV[i + 1] then return -1 end
 end
-for i = 7, #ARGV, 3 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 2]) end
-return append({ ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6] })
-`;
+for i = ${a.moves}, #ARGV, 3 do redis.call('HSET', ${k.addresses}, ARGV[i], ARGV[i + 2]) end
+return append({ ${a.actor}, ${a.action}, ${a.target}, ${a.session}, ${a.addr}, ${a.detail} })
+`,
+  parse: (reply): { entryId: string } | 'changed' => {
+    if (reply === -1) return 'changed';
+    return { entryId: text(reply) };
+  },
+});
 
-export const AUDIT_SCRIPTS = {
-  appendAudit: { keys: 3, lua: appendAudit },
-  trimAudit: { keys: 3, lua: trimAudit },
-  resealAuditAddresses: { keys: 3, lua: resealAuditAddresses },
-} as const;
+export const AUDIT_SCRIPTS = [appendAudit, trimAudit, resealAuditAddresses];

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 import { keys } from '../redis/keys.ts';
+import { defineScript, integer } from '../redis/lua-script.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { hashSecret } from '../ids.ts';
 import type { Session } from './session-store.ts';
@@ -15,13 +16,19 @@ const totpOf = (secret: string, label = '') =>
   new TOTP({ issuer: 'Consult', label, secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: PERIOD_SECONDS });
 
 /** Takes a time step if it is newer than the last one used: a code works once (RFC 6238, 5.2). */
-const TAKE_STEP = `
-local last = tonumber(redis.call('HGET', KEYS[1], 'totpLastStep') or '-1')
-local step = tonumber(ARGV[1])
+export const takeTotpStep = defineScript({
+  name: 'takeTotpStep',
+  keys: ['professional'],
+  args: ['step'],
+  lua: (k, a) => `
+local last = tonumber(redis.call('HGET', ${k.professional}, 'totpLastStep') or '-1')
+local step = tonumber(${a.step})
 if step <= last then return 0 end
-redis.call('HSET', KEYS[1], 'totpLastStep', step)
+redis.call('HSET', ${k.professional}, 'totpLastStep', step)
 return 1
-`;
+`,
+  parse: integer,
+});
 
 export interface SecondFactorSetup {
   /** Base32, for typing into an app by hand. */
@@ -127,7 +134,7 @@ export class SecondFactorStore {
       const secret = await this.secretOf(orgId, proId);
       const step = secret ? this.stepOf(secret, code.trim(), now) : null;
       if (step === null) return false;
-      return (await this.redis.eval(TAKE_STEP, 1, keys.professional(orgId, proId), step)) === 1;
+      return (await takeTotpStep.run(this.redis, { keys: { professional: keys.professional(orgId, proId) }, args: { step } })) === 1;
     }
     const set = keys.recoveryCodes(orgId, proId);
     if ((await this.redis.srem(set, this.recoveryHash(orgId, proId, code))) === 1) return true;

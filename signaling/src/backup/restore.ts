@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { eraseVisitorRecords } from '../data-rights/visitor-records.ts';
+import { foldCommaLists } from '../lifecycle/comma-lists-to-sets.ts';
 import { eraseInviteeRecords } from '../data-rights/invitee-records.ts';
 import { keys, kindOfKey } from '../redis/keys.ts';
 import { changeRetention } from '../retention/retention-change.ts';
@@ -83,6 +84,8 @@ export async function restoreBackup(
   const report: RestoreReport = { restored: 0, expired: 0, erasedVisitors: 0, erasedInvitees: 0, erasedOrganizations: 0, shortenedRetentions: 0, purged: 0, unreadLedgers };
   await redis.flushdb();
   await load(s, snapshot, now, report);
+  // A backup from before the ids were sets: moved over first, so the erasures below find every id.
+  await foldCommaLists(redis);
   const erasures = new ErasureLedger(s.config.ADDRESS_HASH_KEY, s.config.BACKUP_KEEP_DAYS);
   await erasures.merge(redis, ledger, now);
 

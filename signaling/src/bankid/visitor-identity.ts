@@ -3,7 +3,7 @@ import type { AuditActorContext } from '../audit/audit-context.ts';
 import { AppError, notFound } from '../errors.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { defineScript, oneOf } from '../redis/lua-script.ts';
 import type { Services } from '../services.ts';
 
 /*
@@ -59,6 +59,24 @@ export function readNationalId(s: Pick<Services, 'fieldCipher' | 'log'>, orgId: 
 }
 
 /**
+ * A visitor's identity verified with BankID (`identity`, sealed JSON), kept only while they are still
+ * checking in (a visitor who left or expired meanwhile gets nothing). The hash keeps its TTL. `nationalId`:
+ * field-cipher ciphertext, or '' (then any earlier one goes).
+ */
+export const storeVerifiedIdentity = defineScript({
+  name: 'storeVerifiedIdentity',
+  keys: ['visitor'],
+  args: ['identity', 'nationalId'],
+  lua: (k, a) => `
+if redis.call('HGET', ${k.visitor}, 'state') ~= 'checking_in' then return 'not_found' end
+redis.call('HSET', ${k.visitor}, 'bankId', ${a.identity})
+if ${a.nationalId} ~= '' then redis.call('HSET', ${k.visitor}, 'nationalId', ${a.nationalId}) else redis.call('HDEL', ${k.visitor}, 'nationalId') end
+return 'ok'
+`,
+  parse: oneOf('ok', 'not_found'),
+});
+
+/**
  * Stores a verified identity on a visitor who is still checking in ('not_found' otherwise). The national
  * id only when given (the organization collects it); it is encrypted here and bound to this visitor.
  */
@@ -71,8 +89,7 @@ export async function storeVisitorIdentity(
   const { nationalId, ...shown } = identity;
   const ciphertext = nationalId ? s.fieldCipher.encrypt(nationalId, fieldContext.visitorNationalId(orgId, visitorId)) : '';
   const sealed = s.fieldCipher.encrypt(JSON.stringify(shown), fieldContext.visitorField(orgId, visitorId, 'bankId'));
-  const result = await runScript(s.redis, 'storeVerifiedIdentity', [keys.visitor(orgId, visitorId)], [sealed, ciphertext]);
-  return result === 'ok' ? 'ok' : 'not_found';
+  return storeVerifiedIdentity.run(s.redis, { keys: { visitor: keys.visitor(orgId, visitorId) }, args: { identity: sealed, nationalId: ciphertext } });
 }
 
 /**

@@ -8,8 +8,6 @@ import type { MediaSource } from '../../../sfu/src/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { recordTechnicalData } from './call-technical-data.ts';
-import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
 import type { Services } from '../services.ts';
 import { socketRooms, type ProfessionalSocket, type VisitorSocket } from '../socket/types.ts';
 import type { Call } from './call-store.ts';
@@ -431,13 +429,7 @@ export class CallService {
     const visitorId = which ?? call.visitorId;
     const visitor = await this.s.waitingRoom.getVisitor(call.orgId, visitorId);
     if (!visitor) throw notFound('the visitor is not in this call');
-    const result = await runScript(
-      this.s.redis,
-      'sendBack',
-      [keys.organization(call.orgId), keys.visitor(call.orgId, visitorId), keys.waiting(call.orgId, visitor.roomId), keys.callMembers(call.orgId, callId)],
-      [visitorId, callId, Date.now()],
-    );
-    if (result !== 'ok') throw notFound('the visitor is not in this call');
+    if (!(await this.s.waitingRoom.sendBack(visitor, callId))) throw notFound('the visitor is not in this call');
     const participantId = mediaParticipantId({ role: 'visitor', orgId: call.orgId, id: visitorId });
     this.dropParticipant(callId, participantId);
     this.s.notify.visitors.in(socketRooms.visitor(call.orgId, visitorId)).socketsLeave(socketRooms.call(call.orgId, callId));

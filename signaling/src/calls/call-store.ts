@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { professionalIdOfPeer, visitorIdOfPeer, type HistoryEntry } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { endCall, inviteToCall, leaveCall, withdrawCallInvitation } from './call-scripts.ts';
 import { AppError, notFound } from '../errors.ts';
 
 export interface Call {
@@ -55,21 +55,18 @@ export class CallStore {
     const visitorIds = members.map(visitorIdOfPeer).filter((v): v is string => v !== null);
     const professionalIds = members.map(professionalIdOfPeer).filter((v): v is string => v !== null);
     const { orgId } = call;
-    const result: unknown = await runScript(
-      this.redis,
-      'endCall',
-      [
-        keys.call(orgId, call.id),
-        keys.organization(orgId),
-        keys.roomCallLengths(orgId, call.roomId),
-        ...visitorIds.map((v) => keys.visitor(orgId, v)),
-        ...professionalIds.map((id) => keys.callInvitations(orgId, id)),
-      ],
-      [now, CALL_LENGTHS_KEPT, visitorIds.length],
-    );
+    const result = await endCall.run(this.redis, {
+      keys: {
+        call: keys.call(orgId, call.id),
+        org: keys.organization(orgId),
+        roomCallLengths: keys.roomCallLengths(orgId, call.roomId),
+        records: [...visitorIds.map((v) => keys.visitor(orgId, v)), ...professionalIds.map((id) => keys.callInvitations(orgId, id))],
+      },
+      args: { now, lengthsKept: CALL_LENGTHS_KEPT, visitorCount: visitorIds.length },
+    });
     if (result === 'not_found') throw notFound();
-    if (!Array.isArray(result)) throw new AppError('call_ended');
-    return { visitorIds: result as string[], professionalIds };
+    if (result === 'call_ended') throw new AppError('call_ended');
+    return { visitorIds: result.ended, professionalIds };
   }
 
   /**
@@ -79,40 +76,45 @@ export class CallStore {
   async leave(call: Call, member: string, now = Date.now()): Promise<number> {
     const visitorId = visitorIdOfPeer(member);
     const professionalId = professionalIdOfPeer(member);
-    const result = await runScript(
-      this.redis,
-      'leaveCall',
-      [
-        keys.callMembers(call.orgId, call.id),
-        ...(visitorId ? [keys.visitor(call.orgId, visitorId)] : professionalId ? [keys.callInvitations(call.orgId, professionalId)] : []),
-      ],
-      [member, call.id, now],
-    );
+    const result = await leaveCall.run(this.redis, {
+      keys: {
+        callMembers: keys.callMembers(call.orgId, call.id),
+        record: visitorId ? keys.visitor(call.orgId, visitorId) : professionalId ? keys.callInvitations(call.orgId, professionalId) : undefined,
+      },
+      args: { member, callId: call.id, now },
+    });
     if (result === 'not_found') throw notFound('no such call');
-    return Number(result);
+    return result.left;
   }
 
   /** `by` asks a colleague into the call (it shows in their history, and among their pending invitations). */
   async invite(call: Call, professionalId: string, by: string, maxParticipants: number, now = Date.now()): Promise<void> {
     const { orgId } = call;
-    const result = await runScript(
-      this.redis,
-      'inviteToCall',
-      [keys.organization(orgId), keys.call(orgId, call.id), keys.callMembers(orgId, call.id), keys.history(orgId, professionalId), keys.callInvitations(orgId, professionalId)],
-      [professionalId, call.id, now, maxParticipants, by],
-    );
+    const result = await inviteToCall.run(this.redis, {
+      keys: {
+        org: keys.organization(orgId),
+        call: keys.call(orgId, call.id),
+        callMembers: keys.callMembers(orgId, call.id),
+        history: keys.history(orgId, professionalId),
+        invitations: keys.callInvitations(orgId, professionalId),
+      },
+      args: { professionalId, callId: call.id, now, maxParticipants, by },
+    });
     if (result !== 'ok') throw new AppError(result === 'call_full' || result === 'call_ended' ? result : 'not_found');
   }
 
   /** Takes back an ask the colleague has not answered (joined or declined). */
   async withdrawInvitation(call: Call, professionalId: string): Promise<void> {
     const { orgId } = call;
-    const result = await runScript(
-      this.redis,
-      'withdrawCallInvitation',
-      [keys.call(orgId, call.id), keys.callMembers(orgId, call.id), keys.history(orgId, professionalId), keys.callInvitations(orgId, professionalId)],
-      [professionalId, call.id],
-    );
+    const result = await withdrawCallInvitation.run(this.redis, {
+      keys: {
+        call: keys.call(orgId, call.id),
+        callMembers: keys.callMembers(orgId, call.id),
+        history: keys.history(orgId, professionalId),
+        invitations: keys.callInvitations(orgId, professionalId),
+      },
+      args: { professionalId, callId: call.id },
+    });
     if (result === 'call_ended') throw new AppError('call_ended');
     if (result !== 'ok') throw notFound('no such invitation');
   }

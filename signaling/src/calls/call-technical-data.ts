@@ -1,5 +1,5 @@
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { pushRetained } from '../retention/retained-scripts.ts';
 import type { Services } from '../services.ts';
 
 /** The most entries kept per call (a long call reports every few seconds). */
@@ -16,5 +16,5 @@ export async function recordTechnicalData(
   callId: string,
   entry: { role: 'visitor' | 'professional' } & ({ kind: 'quality'; rating: string; lossPercent: number; rttMs: number } | { kind: 'action'; action: string }),
 ): Promise<void> {
-  await runScript(s.redis, 'pushRetained', [keys.organization(orgId), keys.callTechnicalData(orgId, callId)], [JSON.stringify({ at: Date.now(), ...entry }), KEPT]);
+  await pushRetained.run(s.redis, { keys: { org: keys.organization(orgId), list: keys.callTechnicalData(orgId, callId) }, args: { value: JSON.stringify({ at: Date.now(), ...entry }), kept: KEPT } });
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { cancelConsultation as cancelConsultationScript } from './consultation-scripts.ts';
 import { storeVisitorIdentity } from '../bankid/visitor-identity.ts';
 import { ask, createOrganization, postJson, startTestServer, visitorSocket, type TestOrganization, type TestServer, linkTokenOf } from '../test-support/test-server.ts';
 import { cancelConsultation, scheduleConsultation } from './schedule.ts';
@@ -76,12 +76,15 @@ describe('cancelling a consultation while its visitor checks in (real server, Re
     const { consultation } = await resolvedLink();
     const consultationKey = keys.consultation(org.org.id, consultation.id);
     // The cancellation reads who came with the link (no one yet)...
-    const readBefore = (await server.redis.client.hget(consultationKey, 'visitorIds')) ?? '';
+    const readBefore = (await server.redis.client.zrange(keys.consultationVisitors(org.org.id, consultation.id), '0', '-1')).join(',');
     // ...a visitor checks in meanwhile...
     const { visitor } = await s.waitingRoom.join(org.room, { name: 'Kari Nordmann' }, Date.now(), consultation);
     expect(await line()).to.include(visitor.id);
     // ...and its step with the list it read changes nothing,
-    const stale = await runScript(s.redis, 'cancelConsultation', [consultationKey, keys.presence(org.org.id)], [Date.now(), readBefore, `member:${org.professional.id}`]);
+    const stale = await cancelConsultationScript.run(s.redis, {
+      keys: { consultation: consultationKey, consultationVisitors: keys.consultationVisitors(org.org.id, consultation.id), presence: keys.presence(org.org.id), visitorsAndLines: [] },
+      args: { now: Date.now(), visitorIdsRead: readBefore, by: `member:${org.professional.id}` },
+    });
     expect(stale).to.deep.equal(['visitors_changed']);
     expect(await server.redis.client.hget(consultationKey, 'state')).to.equal('scheduled');
     // so cancelling reads again and takes the visitor out of the line.

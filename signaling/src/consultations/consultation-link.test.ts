@@ -34,7 +34,7 @@ describe('a consultation link admits one visitor at a time, and ends with its co
   };
   const codeOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
   const line = () => server.redis.client.zrange(keys.waiting(org.org.id, org.room.id), '0', '-1');
-  const visitorsOf = async (id: string) => ((await server.redis.client.hget(keys.consultation(org.org.id, id), 'visitorIds')) ?? '').split(',').filter(Boolean);
+  const visitorsOf = (id: string) => server.redis.client.zrange(keys.consultationVisitors(org.org.id, id), '0', '-1');
 
   it('a second check-in while the first visitor waits is refused with link_in_use and changes nothing; after they leave, the link works again', async () => {
     const link = await newLink();

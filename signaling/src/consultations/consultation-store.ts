@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import { compactPhone, isLanguage, roomPrice, type ConsultationLinkState, type ConsultationStatus, type InvitationChannel, type Language, type RoomPrice } from '../../protocol/index.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { addToOwnedSet } from '../retention/retained-scripts.ts';
+import { cancelConsultation, createConsultation, forgetConsultationContacts, forgetConsultationVisitor, trimConsultationReference } from './consultation-scripts.ts';
 import { decodePageCursor, encodePageCursor, isAfterCursor } from '../http/page-cursor.ts';
 import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
 
@@ -34,10 +35,6 @@ export interface ConsultationRecord extends Consultation {
   expiresAt: number;
   /** Who made it: a member's id, or `api-key:<id>`. */
   createdBy: string;
-  /** The visitors who checked in with its link. */
-  visitorIds: string[];
-  /** Twilio's ids of the invitations sent by SMS (to delete there with the visitor's data). */
-  smsIds: string[];
   /** The invitation a member sent with it from the dashboard: its channels, language and how the SMS went. */
   invitation: { channels: InvitationChannel[]; language?: Language; sms?: 'sent' | 'failed' };
   /** 'visitor', 'member:<id>' or 'api-key:<id>'; null unless cancelled (or cancelled before this was noted). */
@@ -149,24 +146,28 @@ export class ConsultationStore {
    */
   async forgetInvitee(orgId: string, id: string): Promise<void> {
     await this.settleReminders(orgId, id);
-    await this.forgetContacts(orgId, id, ['prefillPhone', 'visitorEmail', 'prefillName', 'smsIds', 'linkSecret']);
+    await this.forgetContacts(orgId, id, ['prefillPhone', 'visitorEmail', 'prefillName', 'linkSecret'], { withSms: true });
   }
 
-  private async forgetContacts(orgId: string, id: string, fields: string[]): Promise<void> {
+  /** `withSms`: Twilio's ids of its invitation SMS go too. */
+  private async forgetContacts(orgId: string, id: string, fields: string[], opts: { withSms?: boolean } = {}): Promise<void> {
     const inviteeIds = listOf(await this.redis.hget(keys.consultation(orgId, id), 'inviteeIds'));
-    await runScript(
-      this.redis,
-      'forgetConsultationContacts',
-      [keys.consultation(orgId, id), keys.invitees(orgId), ...inviteeIds.map((i) => keys.invitee(orgId, i))],
-      [id, ...inviteeIds, ...fields],
-    );
+    await forgetConsultationContacts.run(this.redis, {
+      keys: {
+        consultation: keys.consultation(orgId, id),
+        invitees: keys.invitees(orgId),
+        sms: keys.consultationSms(orgId, id),
+        inviteeIndexes: inviteeIds.map((i) => keys.invitee(orgId, i)),
+      },
+      args: { consultationId: id, withSms: opts.withSms ? '1' : '', rest: [...inviteeIds, ...fields] },
+    });
   }
 
   /** The purge job: trims the invitee indexes whose oldest consultation is past retention. Answers how many entries went. */
   async trimInvitees(orgId: string, due: string[], cutoff: number): Promise<number> {
     let removed = 0;
     for (const inviteeId of due) {
-      removed += Number(await runScript(this.redis, 'trimConsultationReference', [keys.invitees(orgId), keys.invitee(orgId, inviteeId)], [inviteeId, cutoff]));
+      removed += await trimConsultationReference.run(this.redis, { keys: { references: keys.invitees(orgId), referenceIndex: keys.invitee(orgId, inviteeId) }, args: { member: inviteeId, cutoff } });
     }
     return removed;
   }
@@ -210,8 +211,8 @@ export class ConsultationStore {
       if (c.invitation.email) fields.visitorEmail = this.seal(c.orgId, id, 'visitorEmail', c.invitation.email);
     }
     const refHash = c.externalReference !== undefined ? this.referenceHash(c.orgId, c.externalReference) : '';
-    const scriptKeys = [keys.consultation(c.orgId, id), keys.consultations(c.orgId)];
-    if (refHash) scriptKeys.push(keys.consultationsByReference(c.orgId, refHash), keys.consultationReferences(c.orgId));
+    const indexes: string[] = [];
+    if (refHash) indexes.push(keys.consultationsByReference(c.orgId, refHash), keys.consultationReferences(c.orgId));
     // Whoever its number or address belongs to can be found by it (and the consultation erased of it).
     const contacts: InviteeContact[] = [
       ...(c.prefill?.phone ? [{ kind: 'phone' as const, value: c.prefill.phone }] : []),
@@ -220,9 +221,12 @@ export class ConsultationStore {
     const inviteeIds = [...new Set(contacts.map((contact) => this.inviteeId(c.orgId, contact)))];
     if (inviteeIds.length) {
       fields.inviteeIds = inviteeIds.join(',');
-      scriptKeys.push(keys.invitees(c.orgId), ...inviteeIds.map((i) => keys.invitee(c.orgId, i)));
+      indexes.push(keys.invitees(c.orgId), ...inviteeIds.map((i) => keys.invitee(c.orgId, i)));
     }
-    await runScript(this.redis, 'createConsultation', scriptKeys, [id, time, ttl, refHash, inviteeIds.length, ...inviteeIds, ...Object.entries(fields).flat()]);
+    await createConsultation.run(this.redis, {
+      keys: { consultation: keys.consultation(c.orgId, id), consultations: keys.consultations(c.orgId), indexes },
+      args: { id, score: time, ttlMs: ttl, referenceHash: refHash, inviteeCount: inviteeIds.length, rest: [...inviteeIds, ...Object.entries(fields).flat()] },
+    });
     const consultation: Consultation = { id, orgId: c.orgId, roomId: c.roomId, professionalId: c.professionalId, createdAt: now, scheduledAt: c.scheduledAt, ...(c.price !== undefined ? { price: c.price } : {}) };
     return { consultation, token: `${c.orgId}.${id}.${secret}`, expiresAt: now + ttl };
   }
@@ -246,10 +250,13 @@ export class ConsultationStore {
    * held while its last visitor checks in, waits or is in the call, and over once their call ended.
    */
   async linkStateOf(c: Consultation): Promise<ConsultationLinkState> {
-    const [state, visitorIds] = await this.redis.hmget(keys.consultation(c.orgId, c.id), 'state', 'visitorIds');
+    const [state, holders] = await Promise.all([
+      this.redis.hget(keys.consultation(c.orgId, c.id), 'state'),
+      this.redis.zrange(keys.consultationVisitors(c.orgId, c.id), '-1', '-1'),
+    ]);
     if (state === 'cancelled') return 'cancelled';
     if (state === 'ended') return 'ended';
-    const holder = listOf(visitorIds).pop();
+    const holder = holders[0];
     if (!holder) return 'open';
     const [held, leftReason] = await this.redis.hmget(keys.visitor(c.orgId, holder), 'state', 'leftReason');
     if (held === 'checking_in' || held === 'waiting' || held === 'in_call') return 'in_use';
@@ -281,7 +288,10 @@ export class ConsultationStore {
 
   /** A visitor of it was erased: nothing on the consultation names or reaches them any more (nor finds them by their number or address). */
   async forgetVisitor(orgId: string, id: string, visitorId: string): Promise<void> {
-    await runScript(this.redis, 'forgetConsultationVisitor', [keys.consultation(orgId, id)], [visitorId]);
+    await forgetConsultationVisitor.run(this.redis, {
+      keys: { consultation: keys.consultation(orgId, id), consultationVisitors: keys.consultationVisitors(orgId, id), consultationSms: keys.consultationSms(orgId, id) },
+      args: { visitorId },
+    });
     await this.forgetContacts(orgId, id, ['prefillPhone', 'visitorEmail']);
   }
 
@@ -320,7 +330,7 @@ export class ConsultationStore {
 
   /** An invitation went out by SMS: Twilio's id of it, to delete its record there later. */
   async noteSms(orgId: string, id: string, sid: string): Promise<void> {
-    await runScript(this.redis, 'appendToField', [keys.consultation(orgId, id)], ['smsIds', sid]);
+    await addToOwnedSet.run(this.redis, { keys: { owner: keys.consultation(orgId, id), set: keys.consultationSms(orgId, id) }, args: { member: sid } });
   }
 
   /** The price a visitor of this consultation pays (its own, else the room's). */
@@ -346,18 +356,21 @@ export class ConsultationStore {
     // without changing anything: read again. (Each retry needs a new check-in in that gap.)
     for (let attempt = 0; ; attempt++) {
       if (attempt === 20) throw new Error('cancelling a consultation: its visitors kept changing');
-      const noted = (await this.redis.hget(keys.consultation(orgId, id), 'visitorIds')) ?? '';
-      const visitorIds = listOf(noted);
+      const visitorIds = await this.redis.zrange(keys.consultationVisitors(orgId, id), '0', '-1');
+      const noted = visitorIds.join(',');
       const rooms = await Promise.all(visitorIds.map((v) => this.redis.hget(keys.visitor(orgId, v), 'roomId')));
-      const scriptKeys = [keys.consultation(orgId, id), keys.presence(orgId)];
+      const visitorsAndLines: string[] = [];
       visitorIds.forEach((v, i) => {
-        if (rooms[i]) scriptKeys.push(keys.visitor(orgId, v), keys.waiting(orgId, rooms[i]!));
+        if (rooms[i]) visitorsAndLines.push(keys.visitor(orgId, v), keys.waiting(orgId, rooms[i]!));
       });
-      const [result, ...removedIds] = (await runScript(this.redis, 'cancelConsultation', scriptKeys, [now, noted, by])) as unknown as string[];
+      const [result, ...removedIds] = await cancelConsultation.run(this.redis, {
+        keys: { consultation: keys.consultation(orgId, id), consultationVisitors: keys.consultationVisitors(orgId, id), presence: keys.presence(orgId), visitorsAndLines },
+        args: { now, visitorIdsRead: noted, by },
+      });
       if (result === 'visitors_changed') continue;
       if (result === 'ok') await this.settleReminders(orgId, id);
       const roomOf = new Map(visitorIds.map((v, i) => [v, rooms[i] ?? '']));
-      return { result: result as 'ok', removed: removedIds.map((visitorId) => ({ visitorId, roomId: roomOf.get(visitorId) ?? '' })) };
+      return { result, removed: removedIds.map((visitorId) => ({ visitorId, roomId: roomOf.get(visitorId) ?? '' })) };
     }
   }
 
@@ -434,7 +447,10 @@ export class ConsultationStore {
   async trimReferences(orgId: string, dueHashes: string[], cutoff: number): Promise<number> {
     let removed = 0;
     for (const hash of dueHashes) {
-      removed += Number(await runScript(this.redis, 'trimConsultationReference', [keys.consultationReferences(orgId), keys.consultationsByReference(orgId, hash)], [hash, cutoff]));
+      removed += await trimConsultationReference.run(this.redis, {
+        keys: { references: keys.consultationReferences(orgId), referenceIndex: keys.consultationsByReference(orgId, hash) },
+        args: { member: hash, cutoff },
+      });
     }
     return removed;
   }
@@ -472,8 +488,6 @@ export class ConsultationStore {
       callMs: numberOr(h.callMs),
       expiresAt: Math.max(c.createdAt, c.scheduledAt ?? 0) + retentionMs,
       createdBy: h.createdBy ?? c.professionalId,
-      visitorIds: listOf(h.visitorIds),
-      smsIds: listOf(h.smsIds),
       invitation: {
         channels: listOf(h.invitationChannels) as InvitationChannel[],
         ...(isLanguage(h.invitationLanguage) ? { language: h.invitationLanguage } : {}),

@@ -1,6 +1,6 @@
 import { visitorLinkOf } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { claimReminder, planReminders, reminderOutcome } from './consultation-scripts.ts';
 import type { Services } from '../services.ts';
 import type { InvitationSms } from './invitation-sms.ts';
 
@@ -58,7 +58,10 @@ export class Reminders {
     if (!minutes.length) return 0;
     const pairs = minutes.flatMap((m) => [`${consultationId}:${m}`, scheduledAt - m * 60_000]);
     const ttl = Number(await s.redis.pttl(keys.consultation(orgId, consultationId)));
-    const planned = Number(await runScript(s.redis, 'planReminders', [keys.consultation(orgId, consultationId), keys.reminders(orgId)], [Math.max(ttl, 1), minutes.join(','), ...pairs]));
+    const planned = await planReminders.run(s.redis, {
+      keys: { consultation: keys.consultation(orgId, consultationId), reminders: keys.reminders(orgId) },
+      args: { ttlMs: Math.max(ttl, 1), minutes: minutes.join(','), due: pairs },
+    });
     // The organization's own index first, then the global one (another slot, so not in the same script):
     // the job lowers its mark for an organization only after reading that organization's index.
     if (planned) await s.redis.zadd(keys.reminderOrganizations(), 'LT', String(Math.min(...minutes.map((m) => scheduledAt - m * 60_000))), orgId);
@@ -86,9 +89,9 @@ export class Reminders {
   private async deliver(orgId: string, member: string, now: number): Promise<boolean> {
     const { s } = this;
     const [consultationId = '', minutes = ''] = member.split(':');
-    const scriptKeys = [keys.reminders(orgId), keys.consultation(orgId, consultationId)];
-    const claim = await runScript(s.redis, 'claimReminder', scriptKeys, [member, minutes, now, now + LEASE_MS, Date.now() + LEASE_MS]);
-    if (String(claim) !== 'claimed') return false;
+    const scriptKeys = { reminders: keys.reminders(orgId), consultation: keys.consultation(orgId, consultationId) };
+    const claim = await claimReminder.run(s.redis, { keys: scriptKeys, args: { member, minutes, now, leaseUntil: now + LEASE_MS, sendingUntil: Date.now() + LEASE_MS } });
+    if (claim !== 'claimed') return false;
     try {
       const [contact, [scheduledAt, smsDone]] = await Promise.all([
         s.consultations.invitationContact(orgId, consultationId),
@@ -97,7 +100,7 @@ export class Reminders {
       const at = Number(scheduledAt);
       if (contact.channels.includes('sms') && contact.phone && smsDone !== 'sent') {
         await this.sms.send(orgId, consultationId, at, contact.phone, contact.language, 'reminder');
-        await runScript(s.redis, 'reminderOutcome', scriptKeys, [member, minutes, 'sms']);
+        await reminderOutcome.run(s.redis, { keys: scriptKeys, args: { member, minutes, outcome: 'sms' } });
       }
       if (contact.channels.includes('email') && contact.email) {
         const token = await s.consultations.linkTokenOf(orgId, consultationId);
@@ -117,12 +120,12 @@ export class Reminders {
           { dedupeKey: `reminder:${consultationId}:${minutes}` },
         );
       }
-      await runScript(s.redis, 'reminderOutcome', scriptKeys, [member, minutes, 'sent']);
+      await reminderOutcome.run(s.redis, { keys: scriptKeys, args: { member, minutes, outcome: 'sent' } });
       s.log.info({ orgId, consultationId, minutesBefore: Number(minutes) }, 'reminder sent');
       return true;
     } catch (err) {
       s.log.warn({ orgId, consultationId, err: (err as Error).message }, 'reminder could not be sent yet');
-      await runScript(s.redis, 'reminderOutcome', scriptKeys, [member, minutes, now + RETRY_MS]);
+      await reminderOutcome.run(s.redis, { keys: scriptKeys, args: { member, minutes, outcome: now + RETRY_MS } });
       return false;
     }
   }

@@ -15,6 +15,7 @@ import { addMember, ask, cookiePairOf, createOrganization, login, memberApi, pos
 import { verifyAuditChain } from '../audit/audit-verify.ts';
 import { FieldCipher } from './field-cipher.ts';
 import { contextOfHashField, sealedKeyId } from './sealed-fields.ts';
+import { resealFields } from './key-rotation.ts';
 
 const run = promisify(execFile);
 const key = () => randomBytes(32).toString('base64');
@@ -207,14 +208,15 @@ describe('keys:rotate under load (real servers, Redis, the operator command)', f
       const hash = '{org:abc123}:visitor:def456';
       await client.hset(hash, { name: 'sealed-as-read', reason: 'also-as-read' });
       await client.hset(hash, 'name', 'written-meanwhile');
-      const replaced = await (client as unknown as { resealFields(...a: string[]): Promise<number> }).resealFields(
-        hash, 'name', 'sealed-as-read', 'resealed-stale', 'reason', 'also-as-read', 'resealed',
-      );
+      const replaced = await resealFields.run(client, {
+        keys: { hash },
+        args: { fields: ['name', 'sealed-as-read', 'resealed-stale', 'reason', 'also-as-read', 'resealed'] },
+      });
       expect(replaced).to.equal(1);
       expect(await client.hgetall(hash)).to.deep.equal({ name: 'written-meanwhile', reason: 'resealed' });
       // Erased meanwhile: not brought back.
       await client.del(hash);
-      expect(await (client as unknown as { resealFields(...a: string[]): Promise<number> }).resealFields(hash, 'reason', 'resealed', 'again')).to.equal(0);
+      expect(await resealFields.run(client, { keys: { hash }, args: { fields: ['reason', 'resealed', 'again'] } })).to.equal(0);
       expect(await client.exists(hash)).to.equal(0);
     } finally {
       await client.quit();

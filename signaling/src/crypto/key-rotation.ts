@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { keys, kindOfKey } from '../redis/keys.ts';
+import { defineScript, integer } from '../redis/lua-script.ts';
 import { FieldCipherError, type FieldCipher } from './field-cipher.ts';
 import { contextOfHashField, sealedKeyId } from './sealed-fields.ts';
 import { migrateAuditAddresses } from '../audit/audit-addresses.ts';
@@ -20,22 +21,23 @@ import { migrateAuditAddresses } from '../audit/audit-addresses.ts';
  * organization's are moved once into copies under the new key, bound into the chain by one entry.
  */
 
-/** KEYS[1]: a hash. ARGV: field, value read, value to write, ... Writes each field still holding what was read. */
-export const KEY_ROTATION_SCRIPTS = {
-  resealFields: {
-    keys: 1,
-    lua: `
+/** `fields`: field, value read, value to write, ... Writes each field still holding what was read; answers how many. */
+export const resealFields = defineScript({
+  name: 'resealFields',
+  keys: ['hash'],
+  args: ['...fields'],
+  lua: (k, a) => `
 local replaced = 0
-for i = 1, #ARGV, 3 do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+for i = ${a.fields}, #ARGV, 3 do
+  if redis.call('HGET', ${k.hash}, ARGV[i]) == ARGV[i + 1] then
+    redis.call('HSET', ${k.hash}, ARGV[i], ARGV[i + 2])
     replaced = replaced + 1
   end
 end
 return replaced
 `,
-  },
-} as const;
+  parse: integer,
+});
 
 export interface RotationReport {
   /** The key every field is now sealed under. */
@@ -120,7 +122,7 @@ async function rotateHash(redis: Redis, cipher: FieldCipher, key: string, report
       args.push(field, stored, cipher.encrypt(plain, context));
     }
     if (!args.length) return;
-    const replaced = Number(await (redis as unknown as Record<string, (...a: string[]) => Promise<number>>).resealFields!.call(redis, key, ...args));
+    const replaced = await resealFields.run(redis, { keys: { hash: key }, args: { fields: args } });
     const orgId = kindOfKey(key)?.orgId ?? '';
     report.resealed += replaced;
     report.resealedByOrganization.set(orgId, (report.resealedByOrganization.get(orgId) ?? 0) + replaced);

@@ -296,7 +296,7 @@ describe('data subject rights of someone invited who never checked in (real serv
     await waitForMails('nils.slett@example.no', 1);
     await server.reminders.runOnce(at - 24 * HOUR + 60_000);
     await waitForMails('nils.slett@example.no', 2);
-    const sids = (await server.redis.client.hget(keys.consultation(org.org.id, nils.consultationId), 'smsIds'))!.split(',').filter(Boolean);
+    const sids = await server.redis.client.smembers(keys.consultationSms(org.org.id, nils.consultationId));
     expect(sids, 'the invitation and the reminder').to.have.length(2);
 
     const [match] = (await find('+47 915 00 111')).invitees;
@@ -317,6 +317,7 @@ describe('data subject rights of someone invited who never checked in (real serv
     const record = await server.redis.client.hgetall(keys.consultation(org.org.id, nils.consultationId));
     expect(record.state).to.equal('scheduled');
     expect(record).not.to.have.any.keys('prefillPhone', 'visitorEmail', 'linkSecret', 'smsIds', 'inviteeIds');
+    expect(await server.redis.client.exists(keys.consultationSms(org.org.id, nils.consultationId)), "Twilio's ids").to.equal(0);
     // The ledger knows, so a restore of an older backup erases them again.
     const ledger = await ErasureLedger.read(server.redis.client);
     expect(ledger.has(new ErasureLedger(server.services.config.ADDRESS_HASH_KEY, server.services.config.BACKUP_KEEP_DAYS).inviteeEntry(org.org.id, match!.inviteeId))).to.equal(true);

@@ -82,7 +82,7 @@ export class InviteeRecords {
     const rooms = new Map((await s.organizations.listRooms(orgId)).map((r) => [r.id, r.name]));
     const consultations: InviteeExport['consultations'] = [];
     for (const id of ids) {
-      const h = await s.redis.hgetall(keys.consultation(orgId, id));
+      const [h, smsRecords] = await Promise.all([s.redis.hgetall(keys.consultation(orgId, id)), s.redis.scard(keys.consultationSms(orgId, id))]);
       if (!h.id) continue;
       const scheduledAt = h.scheduledAt ? Number(h.scheduledAt) : null;
       const messages: InviteeMessage[] = [];
@@ -115,7 +115,7 @@ export class InviteeRecords {
         ...(h.cancelledAt ? { cancelledAt: Number(h.cancelledAt) } : {}),
         ...(isLanguage(h.invitationLanguage) ? { language: h.invitationLanguage } : {}),
         messages,
-        smsRecords: channel === 'sms' ? listOf(h.smsIds).length : 0,
+        smsRecords: channel === 'sms' ? smsRecords : 0,
       });
     }
     return {
@@ -140,7 +140,7 @@ export class InviteeRecords {
     const { s } = this;
     const ids = await s.consultations.consultationsOfInvitee(orgId, inviteeId);
     if (!ids.length) throw notFound('no such person');
-    const sids = (await Promise.all(ids.map((id) => s.redis.hget(keys.consultation(orgId, id), 'smsIds')))).flatMap(listOf);
+    const sids = (await Promise.all(ids.map((id) => s.redis.smembers(keys.consultationSms(orgId, id))))).flat();
     await this.sms.forgetMessages(sids);
     await eraseInviteeRecords(s, orgId, inviteeId);
   }

@@ -47,20 +47,22 @@ export class VisitorRecords {
   async export(orgId: string, visitorId: string, now = Date.now()): Promise<VisitorExport> {
     const visitor = await this.s.waitingRoom.getVisitor(orgId, visitorId);
     if (!visitor) throw notFound('no such visitor');
-    const [raw, room, messages, payment] = await Promise.all([
-      this.s.redis.hmget(keys.visitor(orgId, visitorId), 'admittedAt', 'leftAt', 'callIds', 'smsIds', 'visitorId', 'nationalId'),
+    const [raw, callIds, smsRecords, room, messages, payment] = await Promise.all([
+      this.s.redis.hmget(keys.visitor(orgId, visitorId), 'admittedAt', 'leftAt', 'visitorId', 'nationalId'),
+      this.s.redis.smembers(keys.visitorCalls(orgId, visitorId)),
+      this.s.redis.scard(keys.visitorSms(orgId, visitorId)),
       this.s.organizations.getRoom(orgId, visitor.roomId),
       this.s.redis.llen(keys.visitorMessages(orgId, visitorId)),
       this.s.redis.hmget(keys.payment(orgId, visitorId), 'amount', 'currency', 'status', 'intentId'),
     ]);
-    const [admittedAt, leftAt, callIds, smsIds, storedId, storedNationalId] = raw;
+    const [admittedAt, leftAt, storedId, storedNationalId] = raw;
     const nationalId = visitor.identity?.hasNationalId ? readNationalId(this.s, orgId, { visitorId: storedId ?? undefined, nationalId: storedNationalId ?? undefined }) : null;
     const calls = [];
-    for (const callId of listOf(callIds)) {
-      const call = await this.s.calls.get(orgId, callId);
-      if (!call) continue;
-      const technical = await this.s.redis.lrange(keys.callTechnicalData(orgId, callId), 0, -1);
-      calls.push({ callId, startedAt: call.startedAt, ...(call.endedAt ? { endedAt: call.endedAt } : {}), technicalData: technical.map((t) => JSON.parse(t) as unknown) });
+    // (A set has no order: the calls in the order they began.)
+    const found = (await Promise.all(callIds.map((callId) => this.s.calls.get(orgId, callId)))).filter((c) => c !== null).sort((a, b) => a.startedAt - b.startedAt);
+    for (const call of found) {
+      const technical = await this.s.redis.lrange(keys.callTechnicalData(orgId, call.id), 0, -1);
+      calls.push({ callId: call.id, startedAt: call.startedAt, ...(call.endedAt ? { endedAt: call.endedAt } : {}), technicalData: technical.map((t) => JSON.parse(t) as unknown) });
     }
     return {
       exportedAt: now,
@@ -82,7 +84,7 @@ export class VisitorRecords {
       calls,
       messages: { count: messages, note: 'Messages are encrypted in the browser to the keys the server lists for the room’s professionals; the server stores only the encrypted text.' },
       ...(payment[0] ? { payment: { amount: Number(payment[0]), currency: payment[1]!, status: payment[2]!, reference: payment[3] ?? '' } } : {}),
-      smsRecords: listOf(smsIds).length,
+      smsRecords,
       notes: [
         'Calls are never recorded: no sound, picture or chat of a call is kept anywhere.',
         'Payment records for bookkeeping (amount, currency, date, payment reference; no name) are kept as the law requires.',
@@ -106,11 +108,10 @@ export class VisitorRecords {
    */
   async erase(orgId: string, visitorId: string): Promise<void> {
     const key = keys.visitor(orgId, visitorId);
-    const [roomId, smsIds, consultationId] = await this.s.redis.hmget(key, 'roomId', 'smsIds', 'consultationId');
+    const [[roomId, consultationId], smsIds] = await Promise.all([this.s.redis.hmget(key, 'roomId', 'consultationId'), this.s.redis.smembers(keys.visitorSms(orgId, visitorId))]);
     if (!roomId) throw notFound('no such visitor');
     // Their consultation's invitation SMS (sent through the API) goes too.
-    const consultationKey = consultationId ? keys.consultation(orgId, consultationId) : null;
-    const invitationSms = consultationKey ? await this.s.redis.hget(consultationKey, 'smsIds') : null;
+    const invitationSms = consultationId ? await this.s.redis.smembers(keys.consultationSms(orgId, consultationId)) : [];
     if (this.s.payments.available && (await this.s.redis.exists(keys.payment(orgId, visitorId)))) {
       await this.s.payments.settleVisit(orgId, visitorId, { admitted: false }).catch((err: Error) => {
         // Erasure goes on: the hold, if any, lapses at Stripe within 7 days.
@@ -118,7 +119,7 @@ export class VisitorRecords {
       });
     }
     this.s.notify.visitors.in(socketRooms.visitor(orgId, visitorId)).disconnectSockets(true);
-    await this.sms.forgetMessages([...listOf(smsIds), ...listOf(invitationSms)]);
+    await this.sms.forgetMessages([...smsIds, ...invitationSms]);
     await eraseVisitorRecords(this.s, orgId, visitorId);
     this.s.notify.visitorRemoved(orgId, { visitorId, roomId, reason: 'left' });
   }
@@ -132,16 +133,16 @@ export class VisitorRecords {
  */
 export async function eraseVisitorRecords(s: Pick<Services, 'redis' | 'config' | 'consultations' | 'webhooks'>, orgId: string, visitorId: string, now = Date.now()): Promise<void> {
   const key = keys.visitor(orgId, visitorId);
-  const [roomId, callIds, consultationId] = await s.redis.hmget(key, 'roomId', 'callIds', 'consultationId');
+  const [[roomId, consultationId], callIds] = await Promise.all([s.redis.hmget(key, 'roomId', 'consultationId'), s.redis.smembers(keys.visitorCalls(orgId, visitorId))]);
   const ledger = new ErasureLedger(s.config.ADDRESS_HASH_KEY, s.config.BACKUP_KEEP_DAYS);
   const tx = s.redis
     .multi()
-    .del(key, keys.visitorMessages(orgId, visitorId), keys.payment(orgId, visitorId))
+    .del(key, keys.visitorMessages(orgId, visitorId), keys.payment(orgId, visitorId), keys.visitorCalls(orgId, visitorId), keys.visitorSms(orgId, visitorId))
     .zrem(keys.presence(orgId), visitorId)
     .zrem(keys.visitors(orgId), visitorId)
     .zrem(keys.unsettledPayments(orgId), visitorId);
   if (roomId) tx.zrem(keys.waiting(orgId, roomId), visitorId);
-  for (const callId of listOf(callIds)) {
+  for (const callId of callIds) {
     tx.srem(keys.callMembers(orgId, callId), `visitor:${visitorId}`);
     // The call stays in the professional's history (it took place), naming no one.
     tx.hset(keys.call(orgId, callId), 'visitorId', 'erased');
@@ -156,7 +157,6 @@ export async function eraseVisitorRecords(s: Pick<Services, 'redis' | 'config' |
   if (consultationId) await forgetConsultationEmails(s.redis, orgId, consultationId);
   await s.webhooks.store.forgetVisitor(orgId, visitorId);
   // (HSET on a call that expired meanwhile would make a record without TTL.)
-  for (const callId of listOf(callIds)) if ((await s.redis.pttl(keys.call(orgId, callId))) === -1) await s.redis.del(keys.call(orgId, callId));
+  for (const callId of callIds) if ((await s.redis.pttl(keys.call(orgId, callId))) === -1) await s.redis.del(keys.call(orgId, callId));
 }
 
-const listOf = (commaSeparated: string | null | undefined) => (commaSeparated ?? '').split(',').filter(Boolean);

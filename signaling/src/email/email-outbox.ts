@@ -9,7 +9,7 @@ import { newId } from '../ids.ts';
 import type { Logger } from '../logger.ts';
 import type { OrganizationStore } from '../organizations/organization-store.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { claimEmails, enqueueEmail, finishEmailAttempt, forgetEmails, settleEmailOrganization } from './email-scripts.ts';
 import { retryDelay } from '../webhooks/webhook-outbox.ts';
 import { EmailOff, type EmailDelivery, type EmailMessage, type EmailSender } from './email-sender.ts';
 import { renderEmail } from './email-texts.ts';
@@ -65,7 +65,12 @@ export function smtpTransport(c: EmailSettings): Transporter {
 export async function forgetConsultationEmails(redis: Redis, orgId: string, consultationId: string): Promise<number> {
   const index = keys.consultationEmails(orgId, consultationId);
   const ids = await redis.zrange(index, '0', '-1');
-  const removed = ids.length ? Number(await runScript(redis, 'forgetEmails', [keys.emails(orgId), keys.emailDue(orgId), index, ...ids.map((id) => keys.email(orgId, id))], ids)) : 0;
+  const removed = ids.length
+    ? await forgetEmails.run(redis, {
+        keys: { emails: keys.emails(orgId), due: keys.emailDue(orgId), consultationEmails: index, messages: ids.map((id) => keys.email(orgId, id)) },
+        args: { ids },
+      })
+    : 0;
   await redis.del(index);
   return removed;
 }
@@ -126,12 +131,25 @@ export class EmailOutbox implements EmailSender {
     const dropIfClosed = DROPPED_WHEN_CLOSED.has(message.kind);
     const member = `${id}:${dropIfClosed ? consultationId : ''}`;
     const body = this.cipher.encrypt(JSON.stringify({ ...message, to: to.data }), fieldContext.emailBody(orgId, id));
-    const scriptKeys = [keys.organization(orgId), keys.email(orgId, id), keys.emails(orgId), keys.emailDue(orgId)];
-    if (consultationId) scriptKeys.push(keys.consultationEmails(orgId, consultationId));
+    const extra: string[] = [];
+    if (consultationId) extra.push(keys.consultationEmails(orgId, consultationId));
     // Hashed: a dedupe key may name a consultation; as stored, it names nothing.
-    if (options.dedupeKey) scriptKeys.push(keys.emailDedupe(orgId, createHash('sha256').update(options.dedupeKey).digest('base64url')));
+    if (options.dedupeKey) extra.push(keys.emailDedupe(orgId, createHash('sha256').update(options.dedupeKey).digest('base64url')));
     const [answer] = await Promise.all([
-      runScript(this.redis, 'enqueueEmail', scriptKeys, [id, now, member, message.kind, consultationId, body, consultationId ? '1' : '', options.dedupeKey ? '1' : '', dropIfClosed ? '1' : '']) as unknown as Promise<string[]>,
+      enqueueEmail.run(this.redis, {
+        keys: { org: keys.organization(orgId), message: keys.email(orgId, id), emails: keys.emails(orgId), due: keys.emailDue(orgId), extra },
+        args: {
+          id,
+          now,
+          member,
+          kind: message.kind,
+          consultationId,
+          body,
+          hasConsultation: consultationId ? '1' : '',
+          hasDedupe: options.dedupeKey ? '1' : '',
+          dropIfClosed: dropIfClosed ? '1' : '',
+        },
+      }),
       // Sent with the script (one round trip); an organization gone is removed again by the next pass.
       this.redis.zadd(keys.emailOrganizations(), now, orgId),
     ]);
@@ -215,17 +233,17 @@ export class EmailOutbox implements EmailSender {
     const token = randomBytes(16).toString('hex');
     const claimed: string[][] = [];
     if (members.length) {
-      const scriptKeys = [due];
+      const records: string[] = [];
       for (const member of members) {
         const [id, consultationId] = member.split(':') as [string, string];
-        scriptKeys.push(keys.email(orgId, id), consultationId ? keys.consultation(orgId, consultationId) : keys.email(orgId, id));
+        records.push(keys.email(orgId, id), consultationId ? keys.consultation(orgId, consultationId) : keys.email(orgId, id));
       }
-      const answer = (await runScript(this.redis, 'claimEmails', scriptKeys, [now, now + this.claimMs, token, ...members])) as unknown as string[];
+      const answer = await claimEmails.run(this.redis, { keys: { due, records }, args: { now, claimUntil: now + this.claimMs, token, members } });
       for (let i = 1; i + 4 < answer.length; i += 5) claimed.push(answer.slice(i, i + 5));
     }
     await Promise.all(claimed.map(([member, body, attempts, createdAt]) => this.attempt(orgId, token, member!, body!, Number(attempts), Number(createdAt))));
     const [, next] = await this.redis.zrange(due, '0', '0', 'WITHSCORES');
-    await runScript(this.redis, 'settleEmailOrganization', [keys.emailOrganizations()], [orgId, score, next ?? '']);
+    await settleEmailOrganization.run(this.redis, { keys: { orgs: keys.emailOrganizations() }, args: { orgId, scoreRead: score, nextDue: next ?? '' } });
     return claimed.length;
   }
 
@@ -248,7 +266,10 @@ export class EmailOutbox implements EmailSender {
     const status = outcome.ok ? 'sent' : outcome.permanent || now >= horizon ? 'failed' : 'retry';
     // The last try falls on the horizon itself, so a server that is down gets the whole period to come back.
     const nextAt = status === 'retry' ? Math.min(horizon, now + retryDelay(this.config.EMAIL_RETRY_BASE_MS, attempts + 1)) : '';
-    const finished = await runScript(this.redis, 'finishEmailAttempt', [keys.email(orgId, id), keys.emailDue(orgId)], [member, token, now, status, nextAt, outcome.error]);
+    const finished = await finishEmailAttempt.run(this.redis, {
+      keys: { message: keys.email(orgId, id), due: keys.emailDue(orgId) },
+      args: { member, token, now, outcome: status, retryAt: nextAt, error: outcome.error },
+    });
     this.log.info({ orgId, emailId: id, kind, outcome: status, smtp: outcome.error || undefined, ...(finished === 'ok' ? {} : { late: true }) }, 'e-mail attempt');
   }
 

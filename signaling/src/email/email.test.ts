@@ -6,7 +6,7 @@ import { AppError } from '../errors.ts';
 import { keys } from '../redis/keys.ts';
 import { adminOf } from '../test-support/bankid-setup.ts';
 import { loadConfig } from '../config.ts';
-import { runScript } from '../redis/scripts.ts';
+import { claimEmails, finishEmailAttempt } from './email-scripts.ts';
 import { startRedis } from '../test-support/redis-server.ts';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -357,7 +357,10 @@ describe('e-mail: invitations, reminders, receipts and member invitations throug
     clock += 2 * RETRY_BASE_MS;
     const redis = server.services.redis;
     const member = (await redis.hget(keys.email(org.org.id, id), 'due'))!;
-    const claimed = (await runScript(redis, 'claimEmails', [keys.emailDue(org.org.id), keys.email(org.org.id, id), keys.consultation(org.org.id, c.id)], [clock, clock + 6000, 'dead-process', member])) as unknown as string[];
+    const claimed = await claimEmails.run(redis, {
+      keys: { due: keys.emailDue(org.org.id), records: [keys.email(org.org.id, id), keys.consultation(org.org.id, c.id)] },
+      args: { now: clock, claimUntil: clock + 6000, token: 'dead-process', members: [member] },
+    });
     expect(claimed[1]).to.equal(member);
     await smtp.start();
     await outbox.pass();
@@ -365,7 +368,12 @@ describe('e-mail: invitations, reminders, receipts and member invitations throug
     clock += 6000;
     await outbox.pass();
     await smtp.waitFor(1);
-    expect(await runScript(redis, 'finishEmailAttempt', [keys.email(org.org.id, id), keys.emailDue(org.org.id)], [member, 'dead-process', clock, 'retry', clock, ''])).to.equal('lost');
+    expect(
+      await finishEmailAttempt.run(redis, {
+        keys: { message: keys.email(org.org.id, id), due: keys.emailDue(org.org.id) },
+        args: { member, token: 'dead-process', now: clock, outcome: 'retry', retryAt: clock, error: '' },
+      }),
+    ).to.equal('lost');
     clock += 10 * RETRY_BASE_MS;
     await outbox.pass();
     expect(smtp.offered).to.equal(1);

@@ -4,7 +4,7 @@ import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { newId } from '../ids.ts';
 import type { Logger } from '../logger.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { noteConsultationProgress } from './events-scripts.ts';
 import type { DomainEvents } from './domain-events.ts';
 
 export type ConsultationEventListener = (event: ConsultationEvent) => Promise<void>;
@@ -94,7 +94,7 @@ export class ConsultationEvents {
         const key = keys.consultation(orgId, consultationId);
         const callMs = type === 'call.ended' && data.durationSeconds !== undefined ? String(data.durationSeconds * 1000) : '';
         const [, stored] = await Promise.all([
-          runScript(this.redis, 'noteConsultationProgress', [key], [type, now, data.visitorId ?? '', callMs]),
+          noteConsultationProgress.run(this.redis, { keys: { consultation: key }, args: { type, now, visitorId: data.visitorId ?? '', callMs } }),
           this.redis.hget(key, 'externalReference'),
         ]);
         externalReference = this.cipher.open(stored, fieldContext.consultationField(orgId, consultationId, 'externalReference'));

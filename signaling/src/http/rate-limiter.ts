@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import ipaddr from 'ipaddr.js';
 import { DailyKeyedHash } from './address-hash.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { defineScript, integer } from '../redis/lua-script.ts';
 
 /** A client's address (as Express's req.ip or clientAddressResolver gives it), counted by its group. */
 export type ClientAddress = { address: string | undefined };
@@ -23,6 +23,19 @@ export function addressGroupOf(address: string): string {
  * addresses) are stored only as a keyed hash whose key rotates daily (see DailyKeyedHash: a window that
  * spans midnight UTC may count an address twice), so no address is kept in clear, nor linkable across days.
  */
+/** One attempt against a fixed-window limit (`windowMs` long from the first): answers the count so far. */
+export const countAttempt = defineScript({
+  name: 'countAttempt',
+  keys: ['counter'],
+  args: ['windowMs'],
+  lua: (k, a) => `
+local count = redis.call('INCR', ${k.counter})
+if count == 1 then redis.call('PEXPIRE', ${k.counter}, ${a.windowMs}) end
+return count
+`,
+  parse: integer,
+});
+
 export class RateLimiter {
   private readonly hash: DailyKeyedHash;
 
@@ -42,7 +55,7 @@ export class RateLimiter {
   /** Counts one attempt; false when the subject is over the limit in the current window. */
   async allow(kind: string, value: string | ClientAddress, limit: number, windowMs: number): Promise<boolean> {
     // A script rather than MULTI: it goes out with whatever else the request reads (one round trip).
-    const count = (await runScript(this.redis, 'countAttempt', [keys.rateLimit(kind, this.subject(value))], [windowMs])) as unknown as number;
+    const count = await countAttempt.run(this.redis, { keys: { counter: keys.rateLimit(kind, this.subject(value)) }, args: { windowMs } });
     return count <= limit;
   }
 
@@ -51,7 +64,7 @@ export class RateLimiter {
    */
   async attempt(kind: string, value: string | ClientAddress, limit: number, windowMs: number): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
     const key = keys.rateLimit(kind, this.subject(value));
-    const [count, ttl] = await Promise.all([runScript(this.redis, 'countAttempt', [key], [windowMs]) as unknown as Promise<number>, this.redis.pttl(key)]);
+    const [count, ttl] = await Promise.all([countAttempt.run(this.redis, { keys: { counter: key }, args: { windowMs } }), this.redis.pttl(key)]);
     return { allowed: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil((ttl > 0 ? ttl : windowMs) / 1000)) };
   }
 }

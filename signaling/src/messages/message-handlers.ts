@@ -1,6 +1,6 @@
 import type { MessageReader, professionalEvents, visitorEvents } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
-import { runScript } from '../redis/scripts.ts';
+import { setIfExists } from '../retention/retained-scripts.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 import type { Handlers } from '../socket/bind-events.ts';
@@ -43,7 +43,7 @@ export class WaitingMessages {
     return {
       'messages:key': async ({ publicKey }) => {
         const visitor = await waitingVisitor();
-        if ((await runScript(this.s.redis, 'setIfExists', [keys.visitor(orgId, visitorId)], ['messageKey', publicKey])) !== 'ok') throw notFound();
+        if ((await setIfExists.run(this.s.redis, { keys: { hash: keys.visitor(orgId, visitorId) }, args: { field: 'messageKey', value: publicKey } })) !== 'ok') throw notFound();
         this.s.notify.professionals.to(socketRooms.room(orgId, visitor.roomId)).emit('queue:message-key', { visitorId, roomId: visitor.roomId, publicKey });
         return {};
       },

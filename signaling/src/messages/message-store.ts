@@ -1,7 +1,7 @@
 import type { MessageReader, WaitingMessage } from '../../protocol/index.ts';
 import { newId } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { pushRetained } from '../retention/retained-scripts.ts';
 import type { Services } from '../services.ts';
 
 /** A long wait has room for a conversation; beyond this the oldest go. */
@@ -28,7 +28,7 @@ export class MessageStore {
     now = Date.now(),
   ): Promise<StoredMessage> {
     const message: StoredMessage = { messageId: newId(), ...sender, sentAt: now, copies: Object.fromEntries(copies.map((c) => [c.to, c.blob])) };
-    await runScript(this.s.redis, 'pushRetained', [keys.organization(orgId), keys.visitorMessages(orgId, visitorId)], [JSON.stringify(message), KEPT]);
+    await pushRetained.run(this.s.redis, { keys: { org: keys.organization(orgId), list: keys.visitorMessages(orgId, visitorId) }, args: { value: JSON.stringify(message), kept: KEPT } });
     return message;
   }
 

@@ -13,7 +13,7 @@ import {
   type RoomPrice,
 } from '../../protocol/index.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript, type ScriptName } from '../redis/scripts.ts';
+import { advancePayment, claimSettlement, recordIntent, reservePayment, retainPayment, takeLease } from './payment-scripts.ts';
 import { newId } from '../ids.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { DomainEvents } from '../events/domain-events.ts';
@@ -77,9 +77,12 @@ export class PaymentService {
   async authorize(visitor: Visitor, price: RoomPrice, bookkeepingYears: number, now = Date.now()): Promise<PaymentAuthorization> {
     const { api, publishableKey } = this.account();
     const { orgId } = visitor;
-    const reserved = await this.script('reservePayment', [keys.visitor(orgId, visitor.id), keys.payment(orgId, visitor.id)], [newId(), price.amount, price.currency, now]);
+    const reserved = await reservePayment.run(this.redis, {
+      keys: { visitor: keys.visitor(orgId, visitor.id), payment: keys.payment(orgId, visitor.id) },
+      args: { paymentId: newId(), amount: price.amount, currency: price.currency, now },
+    });
     if (reserved === 'not_found') throw notFound();
-    const payment = JSON.parse(reserved) as { paymentId: string; intentId: string; amount: number; currency: Currency };
+    const payment = reserved as { paymentId: string; intentId: string; amount: number; currency: Currency };
     let intent: Stripe.PaymentIntent;
     if (payment.intentId) {
       intent = await api.paymentIntents.retrieve(payment.intentId);
@@ -95,11 +98,10 @@ export class PaymentService {
         },
         { idempotencyKey: `consult-payment-${payment.paymentId}` },
       );
-      await this.script(
-        'recordIntent',
-        [keys.payment(orgId, visitor.id), keys.transaction(orgId, payment.paymentId), keys.transactions(orgId)],
-        [payment.paymentId, intent.id, payment.amount, payment.currency, now, bookkeepingExpiry(now, bookkeepingYears)],
-      );
+      await recordIntent.run(this.redis, {
+        keys: { payment: keys.payment(orgId, visitor.id), transaction: keys.transaction(orgId, payment.paymentId), transactions: keys.transactions(orgId) },
+        args: { paymentId: payment.paymentId, intentId: intent.id, amount: payment.amount, currency: payment.currency, now, expiresAt: bookkeepingExpiry(now, bookkeepingYears) },
+      });
       this.log.info({ orgId, paymentId: payment.paymentId }, 'payment started');
     }
     // Paid already or given up: nothing more to pay here.
@@ -121,7 +123,7 @@ export class PaymentService {
       const retention = Number(await this.redis.hget(keys.organization(orgId), 'retentionMs')) || 86_400_000;
       await this.redis.multi().zadd(keys.unsettledPayments(orgId), Date.now(), visitorId).pexpire(keys.unsettledPayments(orgId), retention).exec();
       // Asked as the visitor enters the line: from here their record is kept the retention period, and so is this.
-      await this.script('retainPayment', [keys.organization(orgId), keys.payment(orgId, visitorId)], []);
+      await retainPayment.run(this.redis, { keys: { org: keys.organization(orgId), payment: keys.payment(orgId, visitorId) } });
     }
     return authorized;
   }
@@ -135,9 +137,9 @@ export class PaymentService {
   async settleVisit(orgId: string, visitorId: string, outcome: { admitted: boolean }, now = Date.now()): Promise<SettleOutcome> {
     if (!this.stripe) return 'none';
     const paymentKey = keys.payment(orgId, visitorId);
-    const claim = await this.script('claimSettlement', [paymentKey], [outcome.admitted ? 'capture' : 'release', now, LEASE_MS]);
+    const claim = await claimSettlement.run(this.redis, { keys: { payment: paymentKey }, args: { decision: outcome.admitted ? 'capture' : 'release', now, leaseMs: LEASE_MS } });
     if (claim === 'none') return 'none';
-    const [step, decision] = claim.split(':') as ['go' | 'busy' | 'done', 'capture' | 'release'];
+    const { step, decision } = claim;
     if (step === 'busy') return 'busy';
     const [paymentId, intentId, amount, status, currency] = await this.redis.hmget(paymentKey, 'paymentId', 'intentId', 'amount', 'status', 'currency');
     if (step === 'done') return status === 'released' || status === 'pending' ? 'released' : 'captured';
@@ -158,7 +160,7 @@ export class PaymentService {
       // (HSET on a key that expired meanwhile would make a record without TTL: the visitor's data is gone then.)
       if ((await this.redis.pttl(paymentKey)) < 0) await this.redis.del(paymentKey);
       // Kept, for the receipt, as long as the rest of the ended visit.
-      else await this.script('retainPayment', [keys.organization(orgId), paymentKey], []);
+      else await retainPayment.run(this.redis, { keys: { org: keys.organization(orgId), payment: paymentKey } });
     } catch (error) {
       await this.redis.hdel(paymentKey, 'lease');
       throw error;
@@ -235,7 +237,7 @@ export class PaymentService {
   async refund(orgId: string, paymentId: string, req: RefundRequest, now = Date.now()): Promise<AdminPayment> {
     const { api } = this.account();
     const key = keys.transaction(orgId, paymentId);
-    const lease = await this.script('takeLease', [key], [now, LEASE_MS]);
+    const lease = await takeLease.run(this.redis, { keys: { record: key }, args: { now, leaseMs: LEASE_MS } });
     if (lease === 'not_found') throw notFound('no such payment');
     if (lease === 'busy') throw new AppError('refund_too_large', 'another refund of this payment is under way; try again shortly');
     try {
@@ -318,11 +320,10 @@ export class PaymentService {
   }
 
   private advance(orgId: string, paymentId: string, visitorId: string | null, status: PaymentStatus, captured: number, refunded: number, eventId?: string, now = Date.now()) {
-    return this.script(
-      'advancePayment',
-      [keys.transaction(orgId, paymentId), keys.payment(orgId, visitorId ?? 'none'), keys.stripeEvent(orgId, eventId ?? 'none')],
-      [status, captured, refunded, now, eventId ? EVENT_TTL_MS : 0],
-    );
+    return advancePayment.run(this.redis, {
+      keys: { transaction: keys.transaction(orgId, paymentId), payment: keys.payment(orgId, visitorId ?? 'none'), event: keys.stripeEvent(orgId, eventId ?? 'none') },
+      args: { status, captured, refunded, now, eventTtl: eventId ? EVENT_TTL_MS : 0 },
+    });
   }
 
   private async transaction(orgId: string, paymentId: string): Promise<Transaction | null> {
@@ -341,9 +342,5 @@ export class PaymentService {
       authorizedAt: at(h.authorizedAt),
       capturedAt: at(h.capturedAt),
     };
-  }
-
-  private script(name: ScriptName, k: string[], args: (string | number)[]): Promise<string> {
-    return runScript(this.redis, name, k, args) as Promise<string>;
   }
 }

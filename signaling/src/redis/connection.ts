@@ -1,10 +1,8 @@
 import { Redis } from 'ioredis';
-import { defineScripts } from './scripts.ts';
 
 export type RedisClient = Redis;
 
+/** Scripts need nothing defined on a connection: each runs by its SHA (lua-script.ts). */
 export function connectRedis(url: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3, enableAutoPipelining: true, lazyConnect: false });
-  defineScripts(redis);
-  return redis;
+  return new Redis(url, { maxRetriesPerRequest: 3, enableAutoPipelining: true, lazyConnect: false });
 }

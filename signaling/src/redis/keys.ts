@@ -16,6 +16,10 @@ export const keys = {
   /** Set: the professionals who belong to a room. */
   roomMembers: (orgId: string, roomId: string) => `${tag(orgId)}:room-members:${roomId}`,
   visitor: (orgId: string, visitorId: string) => `${tag(orgId)}:visitor:${visitorId}`,
+  /** Set: the calls a visitor was admitted to (for their export and their erasure); expires with the visitor. */
+  visitorCalls: (orgId: string, visitorId: string) => `${tag(orgId)}:visitor-calls:${visitorId}`,
+  /** Set: the sids of SMS sent about a visitor (to delete Twilio's copies at their erasure); expires with the visitor. */
+  visitorSms: (orgId: string, visitorId: string) => `${tag(orgId)}:visitor-sms:${visitorId}`,
   /** Sorted set: the organization's visitors by arrival, for admins to find one (trimmed by retention). */
   visitors: (orgId: string) => `${tag(orgId)}:visitors`,
   /** Sorted set: visitor id -> arrival time, for one room. */
@@ -33,6 +37,13 @@ export const keys = {
   accessCode: (orgId: string, codeHash: string) => `${tag(orgId)}:access-code:${codeHash}`,
   /** A scheduled consultation (its link's secret as a hash). */
   consultation: (orgId: string, consultationId: string) => `${tag(orgId)}:consultation:${consultationId}`,
+  /**
+   * Sorted set: the visitors who came with a consultation's link, in the order they came (the last one
+   * holds the link); expires with the consultation.
+   */
+  consultationVisitors: (orgId: string, consultationId: string) => `${tag(orgId)}:consultation-visitors:${consultationId}`,
+  /** Set: the sids of a consultation's invitation SMS (to delete Twilio's copies); expires with the consultation. */
+  consultationSms: (orgId: string, consultationId: string) => `${tag(orgId)}:consultation-sms:${consultationId}`,
   /**
    * Sorted set: consultation id -> its time (scheduled, else created), which is also when its retention
    * starts, so the purge job trims it by score (the API's list).
@@ -204,6 +215,10 @@ export const keys = {
  */
 export const RETAINED_KEY_KINDS = [
   'visitor',
+  'visitor-calls',
+  'visitor-sms',
+  'consultation-visitors',
+  'consultation-sms',
   'visitors',
   'waiting',
   'call',

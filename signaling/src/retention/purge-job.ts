@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { releaseLock } from './retained-scripts.ts';
 import { retentionMsOfFields } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
 import type { SmsSender } from '../alerts/sms-sender.ts';
@@ -79,7 +79,7 @@ export class PurgeJob {
       await rewriteRedisFilesIfDue(this.s.redis, this.s.log, this.s.config.REDIS_FILES_REWRITE_MIN_SECONDS);
       return report;
     } finally {
-      await runScript(this.s.redis, 'releaseLock', [keys.purgeLock()], [this.owner]);
+      await releaseLock.run(this.s.redis, { keys: { lock: keys.purgeLock() }, args: { holder: this.owner } });
     }
   }
 

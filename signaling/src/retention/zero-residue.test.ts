@@ -307,6 +307,8 @@ describe('zero residue after retention and after erasure (real server, Redis, me
       const record = await server.redis.client.hgetall(keys.consultation(org.org.id, visitor.consultationId));
       expect(record.state).to.equal('ended');
       expect(record).not.to.have.any.keys('visitorId', 'prefillName', 'prefillPhone', 'smsIds');
+      expect(await server.redis.client.zrange(keys.consultationVisitors(org.org.id, visitor.consultationId), '0', '-1')).not.to.include(visitor.visitorId);
+      expect(await server.redis.client.exists(keys.consultationSms(org.org.id, visitor.consultationId))).to.equal(0);
       expect(after.bookkeeping).to.include(visitor.intentId);
       for (const trace of visitor.traces.slice(1)) expect(after.audit).not.to.include(trace);
     } finally {

@@ -1,5 +1,5 @@
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { dropVisitor, visitorPresence } from './waiting-room-scripts.ts';
 import type { Services } from '../services.ts';
 import { WaitingRoomStore, type Visitor } from './waiting-room-store.ts';
 import { connectRedis } from '../redis/connection.ts';
@@ -103,12 +103,10 @@ export class VisitorPresence {
   /** `tokenHash`: only the visitor with this token is marked (a connecting socket's, not checked yet). */
   private async markWith(orgId: string, visitorId: string, presence: 'online' | 'lost', deadline: number, tokenHash = ''): Promise<boolean> {
     if (this.closed) return false;
-    const marking = runScript(
-      this.s.redis,
-      'visitorPresence',
-      [keys.organization(orgId), keys.visitor(orgId, visitorId), keys.presence(orgId)],
-      [visitorId, presence, deadline, tokenHash],
-    );
+    const marking = visitorPresence.run(this.s.redis, {
+      keys: { org: keys.organization(orgId), visitor: keys.visitor(orgId, visitorId), presence: keys.presence(orgId) },
+      args: { visitorId, presence, deadline, tokenHash },
+    });
     if (tokenHash) {
       // A token not checked yet names its organization for the sweep only once the script took it (so a
       // stranger's made-up tokens add nothing), on the background connection like the heartbeats'.
@@ -144,12 +142,10 @@ export class VisitorPresence {
       const due = await this.background.zrangebyscore(keys.presence(orgId), '-inf', now, 'LIMIT', 0, 100);
       for (const visitorId of due) {
         const visitor = await this.backgroundVisitors.getVisitor(orgId, visitorId);
-        const result = await runScript(
-          this.background,
-          'dropVisitor',
-          [keys.visitor(orgId, visitorId), keys.waiting(orgId, visitor?.roomId ?? 'none'), keys.presence(orgId)],
-          [visitorId, now],
-        );
+        const result = await dropVisitor.run(this.background, {
+          keys: { visitor: keys.visitor(orgId, visitorId), waiting: keys.waiting(orgId, visitor?.roomId ?? 'none'), presence: keys.presence(orgId) },
+          args: { visitorId, now },
+        });
         if (result !== 'ok' || !visitor || this.closed) continue;
         this.s.log.info({ orgId, visitorId }, 'visitor lost their place: no connection within the grace period');
         void this.s.domainEvents.publish('visitor.left', { orgId, visitorId, roomId: visitor.roomId, reason: 'connection_lost', consultationId: visitor.consultationId ?? null });

@@ -141,7 +141,7 @@ describe('waiting room model (real Redis)', function () {
     }
     // The test must have seen each kind of key it claims to check.
     expect([...kinds].sort()).to.deep.equal(
-      ['{org:<id>}:call:<id>', '{org:<id>}:call-lengths:<id>', '{org:<id>}:call-members:<id>', '{org:<id>}:history:<id>', '{org:<id>}:visitor:<id>', '{org:<id>}:visitors', '{org:<id>}:waiting:<id>'].sort(),
+      ['{org:<id>}:call:<id>', '{org:<id>}:call-lengths:<id>', '{org:<id>}:call-members:<id>', '{org:<id>}:history:<id>', '{org:<id>}:visitor:<id>', '{org:<id>}:visitor-calls:<id>', '{org:<id>}:visitors', '{org:<id>}:waiting:<id>'].sort(),
     );
   });
 

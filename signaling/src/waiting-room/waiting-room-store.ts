@@ -4,7 +4,8 @@ import { accessCodeKey } from '../check-in/access-codes.ts';
 import { CHECK_IN_STEPS, detailsOf, type CheckInAnswers, type CheckInDetails, type CheckInStep, type DeviceCheckDetails, type VerifiedIdentity, type WaitingVisitor } from '../../protocol/index.ts';
 import type { LineNow } from './queue-place.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { setIfExists } from '../retention/retained-scripts.ts';
+import { admit, admitToCall, denyVisitor, enterWaitingRoom, joinWaitingRoom, leaveWaitingRoom, sendBack, transferVisitor } from './waiting-room-scripts.ts';
 import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -99,42 +100,42 @@ export class WaitingRoomStore {
       if (label === null) throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
       name = label;
     }
-    let result: unknown;
+    let result: Awaited<ReturnType<typeof joinWaitingRoom.run>>;
     for (let attempt = 0; ; attempt++) {
       if (attempt === 20) throw new AppError('link_in_use', 'this link is being used by someone else');
       // With a consultation's link: who came with it last, to check in the script that they are done with it.
-      const visitorIdsRead = consultation ? ((await this.redis.hget(keys.consultation(room.orgId, consultation.id), 'visitorIds')) ?? '') : '';
-      const holder = visitorIdsRead.split(',').filter(Boolean).pop();
-      result = await runScript(
-        this.redis,
-        'joinWaitingRoom',
-        [
-          keys.organization(room.orgId),
-          keys.visitor(room.orgId, visitorId),
-          keys.waiting(room.orgId, room.id),
-          keys.room(room.orgId, room.id),
-          codeKey,
-          keys.visitors(room.orgId),
+      const cameWithLink = consultation ? await this.redis.zrange(keys.consultationVisitors(room.orgId, consultation.id), '0', '-1') : [];
+      const visitorIdsRead = cameWithLink.join(',');
+      const holder = cameWithLink.at(-1);
+      result = await joinWaitingRoom.run(this.redis, {
+        keys: {
+          org: keys.organization(room.orgId),
+          visitor: keys.visitor(room.orgId, visitorId),
+          waiting: keys.waiting(room.orgId, room.id),
+          room: keys.room(room.orgId, room.id),
+          accessCode: codeKey,
+          visitors: keys.visitors(room.orgId),
           // Checked again in the script: the link may have been cancelled since it was resolved.
-          ...(consultation ? [keys.consultation(room.orgId, consultation.id)] : []),
-          ...(consultation && holder ? [keys.visitor(room.orgId, holder)] : []),
-        ],
-        [
+          consultation: consultation ? keys.consultation(room.orgId, consultation.id) : undefined,
+          consultationVisitors: consultation ? keys.consultationVisitors(room.orgId, consultation.id) : undefined,
+          holder: consultation && holder ? keys.visitor(room.orgId, holder) : undefined,
+        },
+        args: {
           visitorId,
-          room.id,
-          this.seal(room.orgId, visitorId, 'name', name),
-          hashSecret(secret),
+          roomId: room.id,
+          name: this.seal(room.orgId, visitorId, 'name', name),
+          tokenHash: hashSecret(secret),
           now,
-          consultation?.id ?? '',
-          appointmentAt ?? '',
-          this.seal(room.orgId, visitorId, 'checkIn', JSON.stringify(checkIn)),
-          pseudonymous ? '1' : '0',
-          steps.join(','),
-          CHECKING_IN_MS,
-          deviceCheck ? JSON.stringify(deviceCheck) : '',
+          consultationId: consultation?.id ?? '',
+          appointmentAt: appointmentAt ?? '',
+          checkIn: this.seal(room.orgId, visitorId, 'checkIn', JSON.stringify(checkIn)),
+          pseudonymous: pseudonymous ? '1' : '0',
+          steps: steps.join(','),
+          checkingInMs: CHECKING_IN_MS,
+          deviceCheck: deviceCheck ? JSON.stringify(deviceCheck) : '',
           visitorIdsRead,
-        ],
-      );
+        },
+      });
       // (Each retry needs another check-in with this link to land in between.)
       if (result !== 'visitors_changed') break;
     }
@@ -166,18 +167,16 @@ export class WaitingRoomStore {
    * payment by the caller with the payment provider). `check_in_incomplete` while a step is left.
    */
   async enter(visitor: Visitor, paymentConfirmed: boolean, now = Date.now()): Promise<Visitor> {
-    const result = await runScript(
-      this.redis,
-      'enterWaitingRoom',
-      [
-        keys.organization(visitor.orgId),
-        keys.visitor(visitor.orgId, visitor.id),
-        keys.waiting(visitor.orgId, visitor.roomId),
+    const result = await enterWaitingRoom.run(this.redis, {
+      keys: {
+        org: keys.organization(visitor.orgId),
+        visitor: keys.visitor(visitor.orgId, visitor.id),
+        waiting: keys.waiting(visitor.orgId, visitor.roomId),
         // A consultation cancelled while its visitor did the check-in steps takes no one into the line.
-        ...(visitor.consultationId ? [keys.consultation(visitor.orgId, visitor.consultationId)] : []),
-      ],
-      [visitor.id, now, paymentConfirmed ? '1' : '0'],
-    );
+        consultation: visitor.consultationId ? keys.consultation(visitor.orgId, visitor.consultationId) : undefined,
+      },
+      args: { visitorId: visitor.id, now, paymentConfirmed: paymentConfirmed ? '1' : '0' },
+    });
     if (result === 'check_in_incomplete') throw new AppError(result, 'a check-in step is not done');
     if (result !== 'ok') throw notWaiting(result);
     return { ...visitor, state: 'waiting', arrivedAt: now };
@@ -192,7 +191,7 @@ export class WaitingRoomStore {
     const fields: [string, string][] = [];
     if (change.name !== undefined) fields.push(['name', this.seal(visitor.orgId, visitor.id, 'name', change.name)]);
     if (change.checkIn !== undefined) fields.push(['checkIn', this.seal(visitor.orgId, visitor.id, 'checkIn', JSON.stringify(change.checkIn))]);
-    for (const [field, value] of fields) if ((await runScript(this.redis, 'setIfExists', [key], [field, value])) !== 'ok') throw notFound();
+    for (const [field, value] of fields) if ((await setIfExists.run(this.redis, { keys: { hash: key }, args: { field, value } })) !== 'ok') throw notFound();
   }
 
   /** The visitor a token belongs to, or null for anything malformed, unknown or not matching. */
@@ -219,12 +218,10 @@ export class WaitingRoomStore {
   }
 
   async leave(visitor: Visitor, now = Date.now()): Promise<void> {
-    const result = await runScript(
-      this.redis,
-      'leaveWaitingRoom',
-      [keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId), keys.presence(visitor.orgId)],
-      [visitor.id, now],
-    );
+    const result = await leaveWaitingRoom.run(this.redis, {
+      keys: { visitor: keys.visitor(visitor.orgId, visitor.id), waiting: keys.waiting(visitor.orgId, visitor.roomId), presence: keys.presence(visitor.orgId) },
+      args: { visitorId: visitor.id, now },
+    });
     if (result !== 'ok') throw new AppError(result === 'not_found' ? 'not_found' : 'not_waiting');
   }
 
@@ -240,69 +237,85 @@ export class WaitingRoomStore {
     callId = newId(),
   ): Promise<{ callId: string; lineNow: LineNow }> {
     const { orgId } = visitor;
-    const result = await runScript(
-      this.redis,
-      'admit',
-      [
-        keys.organization(orgId),
-        keys.visitor(orgId, visitor.id),
-        keys.waiting(orgId, visitor.roomId),
-        keys.call(orgId, callId),
-        keys.history(orgId, professional.id),
-        keys.presence(orgId),
-        keys.callMembers(orgId, callId),
-        keys.roomMembers(orgId, visitor.roomId),
-        keys.roomCallLengths(orgId, visitor.roomId),
-      ],
-      [visitor.id, callId, professional.id, now, visitor.roomId, professional.role],
-    );
-    if (!result.startsWith('{')) throw notWaiting(result);
-    // (cjson writes an empty Lua table as {}, not [].)
-    const decoded = JSON.parse(result) as { line: string[] | object; lengths: string[] | object; professionals: number };
-    const list = (v: string[] | object) => (Array.isArray(v) ? v : []);
-    return { callId, lineNow: { line: list(decoded.line), lengths: list(decoded.lengths), professionals: decoded.professionals } };
+    const result = await admit.run(this.redis, {
+      keys: {
+        org: keys.organization(orgId),
+        visitor: keys.visitor(orgId, visitor.id),
+        waiting: keys.waiting(orgId, visitor.roomId),
+        call: keys.call(orgId, callId),
+        history: keys.history(orgId, professional.id),
+        presence: keys.presence(orgId),
+        callMembers: keys.callMembers(orgId, callId),
+        roomMembers: keys.roomMembers(orgId, visitor.roomId),
+        roomCallLengths: keys.roomCallLengths(orgId, visitor.roomId),
+        visitorCalls: keys.visitorCalls(orgId, visitor.id),
+        visitorSms: keys.visitorSms(orgId, visitor.id),
+      },
+      args: { visitorId: visitor.id, callId, professionalId: professional.id, now, roomId: visitor.roomId, role: professional.role },
+    });
+    if ('refused' in result) throw notWaiting(result.refused);
+    return { callId, lineNow: result.admitted };
   }
 
   /** Admits a waiting visitor into an ongoing call (a group call), if it has room for one more. */
   async admitToCall(visitor: Visitor, callId: string, maxParticipants: number, now = Date.now()): Promise<void> {
     const { orgId } = visitor;
-    const result = await runScript(
-      this.redis,
-      'admitToCall',
-      [
-        keys.organization(orgId),
-        keys.visitor(orgId, visitor.id),
-        keys.waiting(orgId, visitor.roomId),
-        keys.call(orgId, callId),
-        keys.callMembers(orgId, callId),
-        keys.presence(orgId),
-      ],
-      [visitor.id, callId, now, maxParticipants],
-    );
+    const result = await admitToCall.run(this.redis, {
+      keys: {
+        org: keys.organization(orgId),
+        visitor: keys.visitor(orgId, visitor.id),
+        waiting: keys.waiting(orgId, visitor.roomId),
+        call: keys.call(orgId, callId),
+        callMembers: keys.callMembers(orgId, callId),
+        presence: keys.presence(orgId),
+        visitorCalls: keys.visitorCalls(orgId, visitor.id),
+        visitorSms: keys.visitorSms(orgId, visitor.id),
+      },
+      args: { visitorId: visitor.id, callId, now, maxParticipants },
+    });
     if (result === 'call_ended' || result === 'call_full') throw new AppError(result);
     if (result !== 'ok') throw notWaiting(result);
   }
 
   /** Turns a waiting visitor away; the message (if any) is kept for them to read, under the retention TTL. */
   async deny(visitor: Visitor, message: string | undefined, now = Date.now()): Promise<void> {
-    const result = await runScript(
-      this.redis,
-      'denyVisitor',
-      [keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId), keys.presence(visitor.orgId)],
-      [visitor.id, now, this.seal(visitor.orgId, visitor.id, 'deniedMessage', message ?? '')],
-    );
+    const result = await denyVisitor.run(this.redis, {
+      keys: { visitor: keys.visitor(visitor.orgId, visitor.id), waiting: keys.waiting(visitor.orgId, visitor.roomId), presence: keys.presence(visitor.orgId) },
+      args: { visitorId: visitor.id, now, message: this.seal(visitor.orgId, visitor.id, 'deniedMessage', message ?? '') },
+    });
     if (result !== 'ok') throw notWaiting(result);
   }
 
   /** Moves a waiting visitor to another room of the organization; their place there is by their arrival. */
   async transfer(visitor: Visitor, toRoomId: string, now = Date.now()): Promise<void> {
-    const result = await runScript(
-      this.redis,
-      'transferVisitor',
-      [keys.organization(visitor.orgId), keys.visitor(visitor.orgId, visitor.id), keys.waiting(visitor.orgId, visitor.roomId), keys.waiting(visitor.orgId, toRoomId)],
-      [visitor.id, toRoomId, now],
-    );
+    const result = await transferVisitor.run(this.redis, {
+      keys: {
+        org: keys.organization(visitor.orgId),
+        visitor: keys.visitor(visitor.orgId, visitor.id),
+        fromWaiting: keys.waiting(visitor.orgId, visitor.roomId),
+        toWaiting: keys.waiting(visitor.orgId, toRoomId),
+      },
+      args: { visitorId: visitor.id, toRoomId, now },
+    });
     if (result !== 'ok') throw notWaiting(result);
+  }
+
+  /**
+   * Sends a visitor in the call `callId` back to their room's line, at their first arrival time (so first
+   * in line, as before); they leave the call's members. Answers false if they are not in that call.
+   */
+  async sendBack(visitor: Visitor, callId: string, now = Date.now()): Promise<boolean> {
+    const { orgId } = visitor;
+    const result = await sendBack.run(this.redis, {
+      keys: {
+        org: keys.organization(orgId),
+        visitor: keys.visitor(orgId, visitor.id),
+        waiting: keys.waiting(orgId, visitor.roomId),
+        callMembers: keys.callMembers(orgId, callId),
+      },
+      args: { visitorId: visitor.id, callId, now },
+    });
+    return result === 'ok';
   }
 
   /** Visitors waiting in the given rooms, oldest first. Entries whose visitor has expired are dropped. */

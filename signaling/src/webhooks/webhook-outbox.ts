@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import type { Logger } from '../logger.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { finishWebhookEntry, handOnWebhookEvent, releaseDueWebhooks, removeIdleWebhookConsumers, retryWebhookLater } from './webhook-scripts.ts';
 import { AddressGuard } from './address-guard.ts';
 import { postWebhook } from './webhook-request.ts';
 import { signatureHeader } from './webhook-signature.ts';
@@ -209,18 +209,18 @@ export class WebhookOutbox {
    */
   async removeIdleConsumers(idleMs = this.idleConsumerMs): Promise<number> {
     await this.ensureGroup();
-    const removed = Number(await runScript(this.redis, 'removeIdleWebhookConsumers', [keys.webhookOutbox()], [OUTBOX_GROUP, idleMs, this.consumer]));
+    const removed = await removeIdleWebhookConsumers.run(this.redis, { keys: { outbox: keys.webhookOutbox() }, args: { group: OUTBOX_GROUP, idleMs, own: this.consumer } });
     if (removed) this.log.info({ removed }, 'webhooks: removed the idle consumers of processes gone');
     return removed;
   }
 
   /** Deliveries whose retry is due go back into the outbox (atomic: each exactly once, whichever process). */
   async releaseDue(): Promise<number> {
-    return Number(await runScript(this.redis, 'releaseDueWebhooks', [keys.webhookOutbox(), keys.webhookRetries()], [this.now(), 100]));
+    return releaseDueWebhooks.run(this.redis, { keys: { outbox: keys.webhookOutbox(), retries: keys.webhookRetries() }, args: { now: this.now(), limit: 100 } });
   }
 
   private finish(entryId: string) {
-    return runScript(this.redis, 'finishWebhookEntry', [keys.webhookOutbox()], [OUTBOX_GROUP, entryId]);
+    return finishWebhookEntry.run(this.redis, { keys: { outbox: keys.webhookOutbox() }, args: { group: OUTBOX_GROUP, entry: entryId } });
   }
 
   private async handle([entryId, flat]: StreamEntry): Promise<void> {
@@ -241,7 +241,7 @@ export class WebhookOutbox {
       const deliveryId = await this.store.createDelivery(orgId, endpoint.id, event, rawBody, Date.parse(event.time) || this.now());
       if (deliveryId) pairs.push(orgId, deliveryId);
     }
-    await runScript(this.redis, 'handOnWebhookEvent', [keys.webhookOutbox()], [OUTBOX_GROUP, entryId, ...pairs]);
+    await handOnWebhookEvent.run(this.redis, { keys: { outbox: keys.webhookOutbox() }, args: { group: OUTBOX_GROUP, entry: entryId, deliveries: pairs } });
   }
 
   /** One attempt of a delivery, then: delivered, failed (past the horizon), or a retry scheduled. */
@@ -315,7 +315,7 @@ export class WebhookOutbox {
 
   /** The entry leaves the stream; its delivery waits in the retry set until `at`. */
   private async retryAt(entryId: string, orgId: string, deliveryId: string, at: number): Promise<void> {
-    await runScript(this.redis, 'retryWebhookLater', [keys.webhookOutbox(), keys.webhookRetries()], [OUTBOX_GROUP, entryId, `${orgId}:${deliveryId}`, at]);
+    await retryWebhookLater.run(this.redis, { keys: { outbox: keys.webhookOutbox(), retries: keys.webhookRetries() }, args: { group: OUTBOX_GROUP, entry: entryId, delivery: `${orgId}:${deliveryId}`, at } });
   }
 
   /**

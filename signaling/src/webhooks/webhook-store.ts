@@ -13,7 +13,7 @@ import {
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { newId } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
-import { runScript } from '../redis/scripts.ts';
+import { createWebhookDelivery, recordWebhookAttempt } from './webhook-scripts.ts';
 import { decodePageCursor, encodePageCursor, isAfterCursor, type PageCursor } from '../http/page-cursor.ts';
 import { newWebhookSecret } from './webhook-signature.ts';
 
@@ -165,12 +165,10 @@ export class WebhookStore {
   ): Promise<string | null> {
     const deliveryId = deliveryIdOf(event.id, endpointId);
     const sealed = this.cipher.encrypt(rawBody, fieldContext.webhookBody(orgId, 'delivery', deliveryId));
-    const result = await runScript(
-      this.redis,
-      'createWebhookDelivery',
-      [keys.organization(orgId), keys.webhookDelivery(orgId, deliveryId), keys.webhookDeliveries(orgId)],
-      [deliveryId, endpointId, event.id, event.type, now, sealed, WEBHOOK_DELIVERY_KEEP_MS, event.data?.visitorId ?? ''],
-    );
+    const result = await createWebhookDelivery.run(this.redis, {
+      keys: { org: keys.organization(orgId), delivery: keys.webhookDelivery(orgId, deliveryId), deliveries: keys.webhookDeliveries(orgId) },
+      args: { deliveryId, endpointId, eventId: event.id, type: event.type, now, body: sealed, keepMs: WEBHOOK_DELIVERY_KEEP_MS, visitorId: event.data?.visitorId ?? '' },
+    });
     return result === 'ok' ? deliveryId : null;
   }
 
@@ -224,12 +222,10 @@ export class WebhookStore {
     status: WebhookDeliveryStatus,
     opts: { nextAttemptAt?: number; since?: number } = {},
   ): Promise<void> {
-    await runScript(
-      this.redis,
-      'recordWebhookAttempt',
-      [keys.webhookDelivery(orgId, deliveryId), keys.webhookAttempts(orgId, deliveryId)],
-      [JSON.stringify(attempt), status, attempt.at, opts.nextAttemptAt ?? '', opts.since ?? ''],
-    );
+    await recordWebhookAttempt.run(this.redis, {
+      keys: { delivery: keys.webhookDelivery(orgId, deliveryId), attempts: keys.webhookAttempts(orgId, deliveryId) },
+      args: { attempt: JSON.stringify(attempt), status, now: attempt.at, nextAttemptAt: opts.nextAttemptAt ?? '', since: opts.since ?? '' },
+    });
   }
 
   /**
