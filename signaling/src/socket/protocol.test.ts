@@ -8,6 +8,7 @@ import {
   joinWaitingRoom,
   login,
   professionalSocket,
+  roundTrip,
   sleep,
   startTestServer,
   visitorSocket,
@@ -303,7 +304,9 @@ describe('socket protocol: malformed payloads get bad_request and change nothing
   }
 
   it('changed nothing in Redis (SCAN dump of keys, values and TTLs before and after)', async () => {
-    await sleep(100);
+    // The sentinel: a round trip on each socket after everything sent above.
+    await roundTrip(visitor);
+    await roundTrip(pro);
     const now = await dumpRedis(server.redis.client);
     expect(diffDumps(snapshot, now, Date.now() - beforeAt)).to.deep.equal([]);
     // And the sockets still work: the visitor is still waiting.

@@ -431,6 +431,15 @@ function emitWithAck(socket: AnyClient, event: string, args: unknown[], timeoutM
   });
 }
 
+/**
+ * The sentinel for "nothing arrived" checks: an ack round trip on the socket (an event the server answers
+ * at once with bad_request and ignores). Socket.IO keeps one socket's packets in order, so once the answer
+ * is here, every event the server emitted to this socket before it has arrived too.
+ */
+export async function roundTrip(socket: AnyClient): Promise<void> {
+  await emitWithAck(socket, 'test:round-trip', [{}], ACK_TIMEOUT_MS);
+}
+
 /** Resolves when the socket is disconnected (immediately if it already is), with the reason. */
 export function disconnected(socket: AnyClient, timeoutMs = 10_000): Promise<string> {
   if (!socket.connected) return Promise.resolve('already disconnected');
