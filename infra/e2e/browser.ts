@@ -1,4 +1,5 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { eventually } from '../../signaling/src/test-support/eventually.ts';
 
 /** Flags measured to work for headless WebRTC here (shared/notes/browser-e2e.md). */
 export const CHROMIUM_FLAGS = [
@@ -102,14 +103,14 @@ export function videoStreamsDecoding(page: Page, minFrames = 10): Promise<number
 
 /** Polls until `check` holds for the page's inbound media, or fails with the last figures seen. */
 export async function waitForMedia(page: Page, check: (m: InboundMedia) => boolean, what: string, timeoutMs = 20_000): Promise<InboundMedia> {
-  const deadline = Date.now() + timeoutMs;
-  let last: InboundMedia | undefined;
-  while (Date.now() < deadline) {
-    last = await inboundMedia(page);
-    if (check(last)) return last;
-    await page.waitForTimeout(200);
-  }
-  throw new Error(`${what}: not reached in ${timeoutMs} ms; last seen ${JSON.stringify(last)}`);
+  return eventually(
+    async () => {
+      const last = await inboundMedia(page);
+      if (!check(last)) throw new Error(`last seen ${JSON.stringify(last)}`);
+      return last;
+    },
+    { what, timeoutMs, intervalMs: 200 },
+  );
 }
 
 /** Saves a screenshot of every open page, so a failing browser test shows what the person saw. */

@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { cameraFailsWith, inboundMedia, waitForMedia } from './browser.ts';
 import { consultationSuite, passDeviceCheck } from './consultation.ts';
 import { unusedCode } from '../../signaling/src/test-support/test-server.ts';
+import { eventually } from '../../signaling/src/test-support/eventually.ts';
 import { codeFor } from '../../signaling/src/auth/second-factor.ts';
 
 /*
@@ -95,7 +96,7 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     const visitor = await visitorChecksIn('Siri Lund');
     await pro.getByRole('button', { name: 'Admit Siri Lund' }).waitFor();
     // The ready call: the dashboard's send transport connects while the visitor waits...
-    for (let i = 0; i < 100 && (await sent(pro)).connected === 0; i++) await pro.waitForTimeout(100);
+    await eventually(async () => (await sent(pro)).connected > 0, { what: 'the ready call connected', intervalMs: 100 });
     expect((await sent(pro)).connected, 'ready call connected before the admission').to.be.at.least(1);
     // ...and stays silent: no media leaves the professional's browser until someone is admitted.
     await pro.waitForTimeout(500);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { addMember } from '../../signaling/src/test-support/test-server.ts';
 import { DEFAULT_CHECK_IN } from '../../signaling/protocol/index.ts';
 import { consultationSuite, passDeviceCheck } from './consultation.ts';
+import { eventually } from '../../signaling/src/test-support/eventually.ts';
 
 /*
  * The check-in form as an admin sets it up on the Organization page and a visitor meets it, in real
@@ -31,7 +32,7 @@ describe('check-in form end to end (real Chromium, Redis)', function () {
     await room.getByLabel('Text', { exact: true }).fill('Vi lagrer svarene dine i 90 dager.');
     await room.getByLabel('Your privacy page (https)').fill('https://clinic.example/privacy');
     await room.getByRole('button', { name: 'Save form' }).click();
-    for (let i = 0; i < 50 && (await suite.server.services.organizations.getRoom(suite.org.org.id, suite.org.room.id))!.checkIn.custom.length === 0; i++) await page.waitForTimeout(100);
+    await eventually(async () => (await suite.server.services.organizations.getRoom(suite.org.org.id, suite.org.room.id))!.checkIn.custom.length > 0, { what: 'the form saved', intervalMs: 100 });
     const saved = (await suite.server.services.organizations.getRoom(suite.org.org.id, suite.org.room.id))!.checkIn;
     expect([saved.phone, saved.reason.enabled, saved.custom.map((c) => [c.label, c.kind, c.options, c.required]), saved.consent?.privacyUrl]).to.deep.equal([
       { enabled: true, required: true },

@@ -21,6 +21,7 @@ import {
 import { commitmentOf, epochOf } from '../../client/src/call-engine/e2ee/safety-code.ts';
 import { dumpRedis } from '../../signaling/src/test-support/redis-dump.ts';
 import { tapMedia, type TappedFrame } from './rtp-tap.ts';
+import { eventually } from '../../signaling/src/test-support/eventually.ts';
 
 /**
  * An init script that lets a test stand in for the server on the page's Socket.IO connection: every text
@@ -114,12 +115,7 @@ describe('end-to-end encryption of calls (real Chromium, SFU, Redis)', function 
   }
 
   async function waitForCall(): Promise<string> {
-    for (let i = 0; i < 50; i++) {
-      const id = await newCallId();
-      if (id) return id;
-      await sleep(100);
-    }
-    throw new Error('the call did not start');
+    return eventually(async () => (await newCallId()) || false, { what: 'the call started', timeoutMs: 5000, intervalMs: 100 });
   }
 
   const safetyCodeOf = async (page: Page) => (await page.getByTestId('safety-code').textContent())!.trim();

@@ -3,17 +3,11 @@ import type { Page } from 'playwright-core';
 import { videoStreamsDecoding } from './browser.ts';
 import { consultationSuite } from './consultation.ts';
 import { addMember } from '../../signaling/src/test-support/test-server.ts';
+import { eventually } from '../../signaling/src/test-support/eventually.ts';
 
 /** Waits until the page decodes video from `n` others (E2EE: only with everyone's keys). */
 async function decodesFrom(page: Page, n: number, who: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  let seen = 0;
-  while (Date.now() < deadline) {
-    seen = await videoStreamsDecoding(page);
-    if (seen >= n) return;
-    await page.waitForTimeout(300);
-  }
-  throw new Error(`${who} decodes video from ${seen} of ${n}`);
+  await eventually(async () => expect(await videoStreamsDecoding(page), `${who}: video streams decoding`).to.be.at.least(n), { what: `${who} decodes video from ${n}`, timeoutMs: 30_000, intervalMs: 300 });
 }
 
 const roster = (page: Page) => page.getByRole('list', { name: 'In this call' });

@@ -3,6 +3,7 @@ import { dashboardDictionaries } from '../../dashboard/src/strings.ts';
 import { addMember, memberApi } from '../../signaling/src/test-support/test-server.ts';
 import { startTwilioStandIn } from '../../signaling/src/test-support/twilio-stand-in.ts';
 import { consultationSuite, passDeviceCheck } from './consultation.ts';
+import { eventually } from '../../signaling/src/test-support/eventually.ts';
 
 const SID = `AC${'8'.repeat(32)}`;
 const TOKEN = 'twilio-test-auth-token-0008';
@@ -116,9 +117,9 @@ describe('invitations from the dashboard, cancelled from the visitor’s link (r
     await form.getByLabel('1 hour before').uncheck();
     await form.getByLabel('30 minutes before').check();
     await form.getByRole('button', { name: 'Save reminders' }).click();
-    for (let i = 0; JSON.stringify((await suite.server.services.organizations.getOrganization(suite.org.org.id))?.reminderMinutes) !== '[1440,30]'; i++) {
-      expect(i, 'the reminders are saved').to.be.below(100);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually(async () => JSON.stringify((await suite.server.services.organizations.getOrganization(suite.org.org.id))?.reminderMinutes) === '[1440,30]', {
+      what: 'the reminders are saved',
+      intervalMs: 100,
+    });
   });
 });

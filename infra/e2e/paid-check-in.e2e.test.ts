@@ -8,6 +8,7 @@ import { startStripeStandIn, stripeEnv, testStripeKeys, type StripeStandIn } fro
 import { launchChromium, waitForMedia } from './browser.ts';
 import { Consultation, passDeviceCheck } from './consultation.ts';
 import { routeStripe } from './fake-stripe-js.ts';
+import { eventually } from '../../signaling/src/test-support/eventually.ts';
 
 /*
  * Every check-in step in one visit, in real Chromium: the device and network check, the room's form,
@@ -56,7 +57,7 @@ describe('a paid, BankID-identified consultation end to end (real Chromium, Redi
     await priceForm.getByLabel('Currency').selectOption('NOK');
     await priceForm.getByRole('button', { name: 'Save price' }).click();
     await priceForm.getByText('Visitors pay').waitFor();
-    expect((await server.services.organizations.getRoom(org.org.id, org.room.id))!.price).to.deep.equal({ amount: 65_000, currency: 'NOK' });
+    await eventually(async () => expect((await server.services.organizations.getRoom(org.org.id, org.room.id))!.price).to.deep.equal({ amount: 65_000, currency: 'NOK' }), { what: 'the price saved' });
 
     const pro = await scene.professionalLogsIn();
     const visitor = await scene.page();

@@ -5,6 +5,7 @@ import { Consultation } from './consultation.ts';
 import { checkScreen, DESKTOP, newDeviceContext, PHONE_LANDSCAPE, PHONE_PORTRAIT, PHONE_TALL, TABLET, type Viewport } from './phone-checks.ts';
 import { addMember, createOrganization, sessionCookieFor, startTestServer, type TestOrganization, type TestServer } from '../../signaling/src/test-support/test-server.ts';
 import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
+import { eventually } from '../../signaling/src/test-support/eventually.ts';
 
 /*
  * A call on a phone, in real Chromium with mobile emulation (touch, phone viewports), through our server,
@@ -289,12 +290,13 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
     // The media server goes away and the call is joined again: still the chosen camera.
     const sendersBefore = await videoSenders(visitor);
     for (const pid of server.services.media.workerPids) process.kill(pid, 'SIGKILL');
-    const deadline = Date.now() + 40_000;
-    let senders = sendersBefore;
-    while (Date.now() < deadline && (senders.length === 0 || senders[0]!.mark === sendersBefore[0]!.mark)) {
-      await visitor.waitForTimeout(300);
-      senders = await videoSenders(visitor);
-    }
+    const senders = await eventually(
+      async () => {
+        const now = await videoSenders(visitor);
+        return now.length > 0 && now[0]!.mark !== sendersBefore[0]!.mark && now;
+      },
+      { what: 'a new video sender after joining again', timeoutMs: 40_000, intervalMs: 300 },
+    );
     expect(senders.map((s) => s.label), 'the camera sent after joining again').to.deep.equal(['fake_device_2']);
     expect(senders[0]!.mark, 'a new sender').to.not.equal(sendersBefore[0]!.mark);
     const again = (await inboundMedia(pro)).framesDecoded;
@@ -417,9 +419,7 @@ describe('a call on a phone (real Chromium with mobile emulation, Redis, mediaso
     await berg.getByRole('button', { name: 'Join the call' }).click();
     await pro.getByRole('button', { name: 'Share screen' }).click();
     for (const [page, streams] of [[visitor, 3], [berg, 3], [pro, 2]] as const) {
-      const deadline = Date.now() + 40_000;
-      while ((await videoStreamsDecoding(page)) < streams && Date.now() < deadline) await page.waitForTimeout(300);
-      expect(await videoStreamsDecoding(page)).to.be.at.least(streams);
+      await eventually(async () => expect(await videoStreamsDecoding(page), 'video streams decoding').to.be.at.least(streams), { what: `${streams} video streams decoding`, timeoutMs: 40_000, intervalMs: 300 });
     }
     await visitor.waitForTimeout(500);
     expect([

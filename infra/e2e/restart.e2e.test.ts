@@ -5,6 +5,7 @@ import { createOrganization, startTestServer, type TestOrganization, type TestSe
 import { launchChromium, videoStreamsDecoding, inboundMedia } from './browser.ts';
 import { Consultation } from './consultation.ts';
 import { ServerProcess } from './server-process.ts';
+import { eventually } from '../../signaling/src/test-support/eventually.ts';
 
 /*
  * The signaling process hosting a call is killed with SIGKILL (no shutdown: its sockets and its mediasoup
@@ -49,9 +50,7 @@ describe('kill -9 of the signaling process during a call (real Chromium, Redis, 
     const kari = await scene.visitorChecksIn('Kari Nordmann');
     await pro.getByRole('button', { name: 'Admit Ola Nordmann' }).click();
     for (const page of [ola, pro]) {
-      const deadline = Date.now() + 30_000;
-      while ((await videoStreamsDecoding(page)) < 1 && Date.now() < deadline) await page.waitForTimeout(200);
-      expect(await videoStreamsDecoding(page), 'decoding before the kill').to.equal(1);
+      await eventually(async () => expect(await videoStreamsDecoding(page), 'decoding before the kill').to.equal(1), { what: 'video decoding before the kill', timeoutMs: 30_000, intervalMs: 200 });
     }
 
     await server.kill9();
@@ -65,13 +64,13 @@ describe('kill -9 of the signaling process during a call (real Chromium, Redis, 
     await Promise.all(
       [['visitor', ola], ['professional', pro]].map(async ([who, page]) => {
         const p = page as typeof ola;
-        const deadline = Date.now() + 30_000;
-        for (;;) {
-          const m = await inboundMedia(p);
-          if (m.openConnections > 0 && (await videoStreamsDecoding(p, 5)) >= 1 && m.totalAudioEnergy > 0) break;
-          if (Date.now() > deadline) throw new Error(`${who as string}: no media after the restart (${JSON.stringify(m)})`);
-          await p.waitForTimeout(100);
-        }
+        await eventually(
+          async () => {
+            const m = await inboundMedia(p);
+            if (!(m.openConnections > 0 && (await videoStreamsDecoding(p, 5)) >= 1 && m.totalAudioEnergy > 0)) throw new Error(JSON.stringify(m));
+          },
+          { what: `${who as string}: media after the restart`, timeoutMs: 30_000, intervalMs: 100 },
+        );
         back[who as string] = Date.now() - reachable;
       }),
     );

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import net from 'node:net';
 import { MediaServer } from './media-server.ts';
 import { freePortRange } from '../../signaling/src/test-support/free-port.ts';
+import { eventually } from '../../signaling/src/test-support/eventually.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -36,7 +37,7 @@ describe('WebRtcServer: every transport of a worker on its one fixed port (real 
     // The worker with port base + 1 dies: its replacement listens there again, and new calls use it.
     const victim = media.workerPidOf('call-b')!;
     process.kill(victim, 'SIGKILL');
-    for (let i = 0; i < 100 && (media.workerPids.length < 2 || media.workerPids.includes(victim)); i++) await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => media!.workerPids.length >= 2 && !media!.workerPids.includes(victim), { what: 'the dead worker replaced', intervalMs: 100 });
     expect(media.workerPids).to.have.length(2);
     const after = new Set<string>();
     for (const id of ['call-d', 'call-e', 'call-f', 'call-g']) {

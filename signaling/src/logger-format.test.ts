@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { logFormatFor, stdoutLogger } from './logger.ts';
+import { eventually } from './test-support/eventually.ts';
 
 /*
  * Issue 18, item 8: a person at a terminal reads lines, a pipe gets JSON; redaction holds in both.
@@ -21,7 +22,7 @@ describe('log format: readable at a terminal, JSON when piped', function () {
     terminal.on('data', (d: Buffer) => (text += d.toString()));
     const log = stdoutLogger('info', terminal);
     log.info({ orgId: 'a1b2', visitor: { name: 'Kari Nordmann', phone: '+4791234567' } }, 'visitor checking in');
-    await new Promise((r) => setTimeout(r, 200));
+    await eventually(() => text.includes('\n'), { what: 'the line written to the terminal' });
     const plain = text.replace(/\x1b\[[0-9;]*m/g, '');
     expect(plain).to.match(/INFO.*visitor checking in/);
     expect(plain).to.include('a1b2');

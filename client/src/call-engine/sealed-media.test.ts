@@ -50,6 +50,12 @@ const track = (kind: 'audio' | 'video') =>
   ({ id: `${kind}-1`, kind, readyState: 'live', enabled: true, addEventListener() {}, removeEventListener() {} }) as unknown as MediaStreamTrack;
 
 describe('frame transforms go on before any frame can leave (call engine, sealed media)', () => {
+  let pipe: FramePipe | undefined;
+  afterEach(() => {
+    pipe?.close();
+    pipe = undefined;
+  });
+
   it('each producer\'s sender is transformed before its negotiation, and before the SFU is told of it', async () => {
     const { events, handlerFactory } = recorder();
     const device = new Device({ handlerFactory });
@@ -60,7 +66,7 @@ describe('frame transforms go on before any frame can leave (call engine, sealed
       events.push(`${kind} producer told to the SFU`);
       ok(testFakeParameters.generateProducerRemoteParameters());
     });
-    const pipe = new FramePipe(() => undefined);
+    pipe = new FramePipe(() => undefined);
     await produceSealed(transport, pipe, 'video', { track: track('video'), stopTracks: false });
     await produceSealed(transport, pipe, 'audio', { track: track('audio'), stopTracks: false });
     expect(events).to.deep.equal([
@@ -71,7 +77,6 @@ describe('frame transforms go on before any frame can leave (call engine, sealed
       'audio sending negotiated',
       'audio producer told to the SFU',
     ]);
-    pipe.close();
   });
 
   it('each consumer\'s receiver is transformed before its negotiation, so before the engine asks the SFU to resume it', async () => {
@@ -80,10 +85,9 @@ describe('frame transforms go on before any frame can leave (call engine, sealed
     await device.load({ routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities() });
     const transport = device.createRecvTransport(testFakeParameters.generateTransportRemoteParameters());
     transport.on('connect', (_p, ok) => ok());
-    const pipe = new FramePipe(() => undefined);
+    pipe = new FramePipe(() => undefined);
     await consumeSealed(transport, pipe, 'professional:1', testFakeParameters.generateConsumerRemoteParameters({ codecMimeType: 'video/VP8' }));
     events.push('resume asked');
     expect(events).to.deep.equal(['video receiver transformed', 'video receiving negotiated', 'probator negotiated', 'resume asked']);
-    pipe.close();
   });
 });

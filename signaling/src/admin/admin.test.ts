@@ -10,13 +10,14 @@ import {
   postJson,
   professionalSocket,
   recordEvents,
-  sleep,
+  roundTrip,
   startTestServer,
   type TestMember,
   type TestOrganization,
   type TestServer,
 } from '../test-support/test-server.ts';
 import { allKeysWithTtl } from '../test-support/redis-keys.ts';
+import { eventually } from '../test-support/eventually.ts';
 
 interface Auth {
   cookie: string;
@@ -209,7 +210,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
     const events = recordEvents(socket);
     expect((await api('DELETE', `/api/admin/members/${gone.id}`, adminAuth)).status).to.equal(204);
     await events.waitFor('session:ended');
-    for (let i = 0; i < 50 && socket.connected; i++) await sleep(20);
+    await eventually(() => !socket.connected, { what: "the removed member's socket closed" });
     expect(socket.connected, 'socket closed').to.equal(false);
     expect((await api('GET', '/api/auth/me', auth)).status).to.equal(401);
     expect((await postJson(server, '/api/auth/login', { email: gone.email, password: gone.password })).status).to.equal(401);
@@ -263,7 +264,7 @@ describe('organization admin: members, invitations, rooms (real server, Redis)',
 
     const ola = await joinWaitingRoom(server, room.slug, 'Ola Nordmann');
     await heardByHansen.waitFor('queue:arrived', (v: { visitorId: string }) => v.visitorId === ola.visitorId);
-    await sleep(100);
+    await roundTrip(bergSocket);
     expect(heardByBerg.events.some((e) => e.event === 'queue:arrived'), 'Dr. Berg is not a member yet').to.equal(false);
     expect((await ask(bergSocket, 'queue:admit', { visitorId: ola.visitorId })).ok).to.equal(false);
 

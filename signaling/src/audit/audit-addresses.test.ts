@@ -46,6 +46,11 @@ describe('audit log: client addresses across a key rotation (real Redis)', funct
     anchorFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'audit-anchor-')), 'anchors.jsonl');
     fs.writeFileSync(anchorFile, '');
   });
+  /** Connections a test opens besides `conn` (another process's), closed even when the test fails. */
+  const extraConnections: Redis[] = [];
+  afterEach(async () => {
+    for (const c of extraConnections.splice(0)) await c.quit().catch(() => c.disconnect());
+  });
   after(async () => {
     await conn?.quit();
     await redis?.stop();
@@ -87,6 +92,7 @@ describe('audit log: client addresses across a key rotation (real Redis)', funct
 
     // The rotation runs while a process still on the old key and one on the new key keep writing entries.
     const newConn = connectRedis(redis.url);
+    extraConnections.push(newConn);
     const newProcess = new AuditLog(newConn, log, rotating, anchorFile);
     let writing = true;
     const load = (async () => {
@@ -140,7 +146,6 @@ describe('audit log: client addresses across a key rotation (real Redis)', funct
       }
     }
     expect(oldBytes).to.equal(10);
-    await newConn.quit();
   });
 
   it('a sealed address swapped between entries, forged with the right key, or removed is reported by audit:verify, and is not revealed', async () => {

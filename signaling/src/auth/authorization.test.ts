@@ -15,7 +15,7 @@ import {
   professionalSocket,
   recordEvents,
   refusedConnection,
-  sleep,
+  roundTrip,
   startTestServer,
   visitorSocket,
   type ProfessionalClient,
@@ -293,7 +293,7 @@ describe('authorization of waiting-room and call events (real server, real media
     const seenByB = eventsB.events.length;
     const v = await checkIn('Per Hansen');
     await eventsA.waitFor('queue:arrived', (w: { visitorId: string }) => w.visitorId === v.visitorId);
-    await sleep(150);
+    await roundTrip(proB);
     expect(eventsB.events.slice(seenByB), 'B hears nothing of A').to.deep.equal([]);
 
     const listB = await ask(proB, 'queue:list', {});
@@ -419,7 +419,9 @@ describe('authorization of waiting-room and call events (real server, real media
     await recordEvents(other.socket).waitFor('call:ended');
     const third = await checkIn('Third Visitor'); // another arrival and departure in the same room
     expectOk(await ask(third.socket, 'visit:leave', {}));
-    await sleep(200);
+    // The sentinel: the professional heard of the departure, and the waiting visitor's socket has answered since.
+    await recordEvents(proA).waitFor('queue:removed', (e: { visitorId: string }) => e.visitorId === third.visitorId);
+    await roundTrip(waiting.socket);
     // Only its own place in line (someone ahead went): a number and an estimate, nothing about anyone else.
     const places = heard.events.filter((e) => e.event === 'visit:place');
     expect(heard.events.filter((e) => e.event !== 'visit:place'), 'while waiting').to.deep.equal([]);
@@ -431,7 +433,7 @@ describe('authorization of waiting-room and call events (real server, real media
 
     const ownCall = await admit(waiting.visitorId);
     await heard.waitFor('visit:admitted');
-    await sleep(200);
+    await roundTrip(waiting.socket);
     expect(heard.events).to.deep.equal([{ event: 'visit:admitted', args: [{ callId: ownCall }] }]);
     expectOk(await ask(proA, 'call:hang-up', { callId: ownCall }));
     for (const s of [waiting.socket, other.socket, third.socket]) s.disconnect();

@@ -9,6 +9,7 @@ import {
   disconnected,
   joinWaitingRoom,
   login,
+  memberApi,
   professionalSocket,
   recordEvents,
   refusedConnection,
@@ -107,8 +108,10 @@ describe('an open dashboard whose session expired is closed (real server)', func
 
     await events.waitFor('session:ended', undefined, 10_000);
     expect(await closing).to.equal('io server disconnect');
-    await joinWaitingRoom(server, org.room.slug, 'Arrives Later');
-    await sleep(300);
+    // The sentinel: a dashboard still logged in hears the arrival, so the closed one would have by now.
+    const stillOpen = recordEvents(await professionalSocket(server, (await memberApi(server, org.org.id, org.professional.id)).cookie));
+    const later = await joinWaitingRoom(server, org.room.slug, 'Arrives Later');
+    await stillOpen.waitFor('queue:arrived', (v: { visitorId: string }) => v.visitorId === later.visitorId);
     expect(events.names()).not.to.include('queue:arrived');
     expect((await fetch(`${server.url}/api/auth/me`, { headers: { cookie } })).status).to.equal(401);
     expect(await refusedConnection(professionalSocket(server, cookie))).to.equal('unauthorized');

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { keys } from '../redis/keys.ts';
 import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
 import { addMember, createOrganization, joinWaitingRoom, memberApi, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
+import { eventually } from '../test-support/eventually.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,14 +47,22 @@ describe('erased data leaves Redis’s files: AOF and snapshot rewritten after a
     return files.map((file) => ({ file: path.relative(redis.dir, file), bytes: fs.readFileSync(file) }));
   };
   const filesHolding = (needle: string) => redisFiles().filter((f) => f.bytes.includes(Buffer.from(needle))).map((f) => f.file);
-  const persistenceIdle = async () => {
-    for (let i = 0; i < 200; i++) {
-      const info = await redis.client.info('persistence');
-      if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info) && /rdb_bgsave_in_progress:0/.test(info)) return;
-      await sleep(50);
-    }
-    throw new Error('Redis kept rewriting');
-  };
+  const persistenceIdle = () =>
+    eventually(
+      async () => {
+        const info = await redis.client.info('persistence');
+        return /aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info) && /rdb_bgsave_in_progress:0/.test(info);
+      },
+      { what: 'Redis done rewriting', intervalMs: 50 },
+    );
+  /** Old AOF parts are unlinked in the background, after the rewrite itself. */
+  const inNoFile = (traces: string[], what: string) =>
+    eventually(
+      () => {
+        for (const trace of traces) expect(filesHolding(trace), what).to.deep.equal([]);
+      },
+      { what, timeoutMs: 2000, intervalMs: 50 },
+    );
   /** What a visitor leaves in Redis: their record's key, their sealed name as stored, their token's hash. */
   const tracesOf = async (visitorId: string, orgId = org.org.id) => {
     const key = keys.visitor(orgId, visitorId);
@@ -75,7 +84,7 @@ describe('erased data leaves Redis’s files: AOF and snapshot rewritten after a
 
     await server.purge.runIfLocked();
     await persistenceIdle();
-    for (let i = 0; i < 40 && traces.some((t) => filesHolding(t).length); i++) await sleep(50); // old AOF parts are unlinked in the background
+    await inNoFile(traces, 'nothing of the visitor in any file');
     for (const trace of traces) expect(filesHolding(trace), 'nothing of the visitor in any file').to.deep.equal([]);
   });
 
@@ -97,7 +106,7 @@ describe('erased data leaves Redis’s files: AOF and snapshot rewritten after a
     await sleep(2000);
     await server.purge.runIfLocked();
     await persistenceIdle();
-    for (let i = 0; i < 40 && traces.some((t) => filesHolding(t).length); i++) await sleep(50);
+    await inNoFile(traces, 'after the gap: gone');
     for (const trace of traces) expect(filesHolding(trace), 'after the gap: gone').to.deep.equal([]);
   });
 
@@ -112,7 +121,7 @@ describe('erased data leaves Redis’s files: AOF and snapshot rewritten after a
 
     await server.purge.runIfLocked();
     await persistenceIdle();
-    for (let i = 0; i < 40 && traces.some((t) => filesHolding(t).length); i++) await sleep(50);
+    await inNoFile(traces, 'gone from the files');
     for (const trace of traces) expect(filesHolding(trace), 'gone from the files').to.deep.equal([]);
   });
 });

@@ -19,6 +19,7 @@ import { io, type Socket as ClientSocket } from 'socket.io-client';
 import { EMBED_NAMESPACE, type EmbeddedConsultationStatus, type ProfessionalLinkRedeemed } from '../../protocol/index.ts';
 import { professionalLinkHandler } from '../embedding/embedding-routes.ts';
 import { askRaw, memberApi, postJson } from '../test-support/test-server.ts';
+import { eventually } from '../test-support/eventually.ts';
 
 const NATIONAL_ID = '01017012345';
 
@@ -152,7 +153,7 @@ describe('a visitor’s national identity number is shown on request, to the pro
     const visitorClient = await visitorSocket(server, visitorToken);
     expect((await ask(visitorClient, 'visit:enter', {})).ok).to.equal(true);
     // (The embedded view finds its visitor through the arrival event.)
-    for (let i = 0; i < 50 && !(await server.redis.client.hget(`{org:${org.org.id}}:consultation:${consultation.id}`, 'visitorId')); i++) await new Promise((r) => setTimeout(r, 50));
+    await eventually(async () => !!(await server.redis.client.hget(`{org:${org.org.id}}:consultation:${consultation.id}`, 'visitorId')), { what: 'the consultation knows its visitor' });
     const link = await professionalLinkHandler(s, org.org.id, consultation.id, { professionalId: org.professional.id });
     const redeemed = (await (await postJson(server, '/api/professional-links/redeem', { token: /#link=(.+)$/.exec(link.url)![1] })).json()) as ProfessionalLinkRedeemed;
     const socket: ClientSocket = io(`${server.url}${EMBED_NAMESPACE}`, { transports: ['websocket'], extraHeaders: { origin: server.origin }, auth: { token: redeemed.embedToken }, reconnection: false, forceNew: true });

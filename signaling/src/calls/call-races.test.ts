@@ -17,6 +17,7 @@ import {
   type TestServer,
 } from '../test-support/test-server.ts';
 import { routerCensus, type RouterCensus } from '../test-support/router-census.ts';
+import { eventually } from '../test-support/eventually.ts';
 
 const opus = (ssrc: number) => ({
   codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: {}, rtcpFeedback: [] }],
@@ -31,14 +32,6 @@ const vp8 = (ssrc: number) => ({
   rtcp: { cname: `pro-${ssrc}`, reducedSize: true },
 });
 const codeOf = (res: { ok: boolean; error?: { code: string } }) => (res.ok ? 'ok' : res.error!.code);
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`${what}: not so within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
 
 /*
  * A (modified) client repeating `call:join` while the professional sends it back or hangs up, or closing
@@ -127,7 +120,7 @@ describe('joining a call races with send-back, hang-up and a closing connection 
       expect(codeOf(await hungUp), `hung up (${i})`).to.equal('ok');
       await Promise.all(joins);
       expect((await server.services.calls.get(org.org.id, callId))?.state).to.equal('ended');
-      await waitUntil(() => census.open === baseline, `routers left after call ${i} ended`, 3000);
+      await eventually(() => census.open === baseline, { what: `routers left after call ${i} ended`, timeoutMs: 3000 });
       expect(server.services.media.existingRouter(callId), `call ${i}`).to.equal(undefined);
       visitor.disconnect();
     }
@@ -160,12 +153,11 @@ describe('joining a call races with send-back, hang-up and a closing connection 
       visitor.disconnect();
     }
     // CALL_ABANDONED_SECONDS is 1 here: every call ends as abandoned, and no router is left.
-    await waitUntil(
-      async () => (await Promise.all(calls.map((id) => server.services.calls.get(org.org.id, id)))).every((c) => c?.state === 'ended'),
-      'every abandoned call ended',
-      8000,
-    );
-    await waitUntil(() => census.open === baseline, 'no router left', 3000);
+    await eventually(async () => (await Promise.all(calls.map((id) => server.services.calls.get(org.org.id, id)))).every((c) => c?.state === 'ended'), {
+      what: 'every abandoned call ended',
+      timeoutMs: 8000,
+    });
+    await eventually(() => census.open === baseline, { what: 'no router left', timeoutMs: 3000 });
   });
 
   it('a call ended elsewhere while everyone was away still has its router closed', async () => {
@@ -177,6 +169,6 @@ describe('joining a call races with send-back, hang-up and a closing connection 
     // Ended meanwhile by another signaling process (here: the store directly), not by this one's timer.
     const call = await server.services.calls.get(org.org.id, callId);
     await server.services.calls.end(call!);
-    await waitUntil(() => census.open === baseline, 'the ended call\'s router closed', 4000);
+    await eventually(() => census.open === baseline, { what: 'the ended call\'s router closed', timeoutMs: 4000 });
   });
 });

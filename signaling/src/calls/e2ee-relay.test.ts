@@ -9,7 +9,7 @@ import {
   login,
   professionalSocket,
   recordEvents,
-  sleep,
+  roundTrip,
   startTestServer,
   visitorSocket,
   type ProfessionalClient,
@@ -90,7 +90,7 @@ describe('e2ee relay: public keys, sealed keys and chat only between participant
     expect(code(await ask(waiting, 'chat:send', { callId, blob: blob() })), 'chat from a waiting visitor').to.equal('not_found');
     const foreignCall = randomBytes(16).toString('hex');
     expect(code(await ask(visitor, 'e2ee:key', { callId: foreignCall, to: proJoin.self.id, blob: blob() })), 'unknown call').to.equal('not_found');
-    await sleep(100);
+    await roundTrip(waiting);
     // The waiting visitor heard nothing of the call: no keys, no peers, no chat.
     const heard = recordEvents(waiting).events.slice(before).map((e) => e.event);
     expect(heard).to.deep.equal([]);

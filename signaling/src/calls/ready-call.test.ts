@@ -8,7 +8,7 @@ import {
   login,
   professionalSocket,
   recordEvents,
-  sleep,
+  roundTrip,
   startTestServer,
   testPublicKey,
   visitorSocket,
@@ -16,6 +16,7 @@ import {
   type TestOrganization,
   type TestServer,
 } from '../test-support/test-server.ts';
+import { eventually } from '../test-support/eventually.ts';
 import { dumpRedis } from '../test-support/redis-dump.ts';
 
 /** Opus as a browser offers it: enough for mediasoup to accept a producer (no media needs to flow). */
@@ -98,7 +99,7 @@ describe('ready call: the professional set up before the admission (real server,
     expect(code(await ask(otherDashboard, 'queue:admit', { visitorId: visit.visitorId, callId })), 'another dashboard admits into it').to.equal('not_found');
     expect(code(await ask(otherDashboard, 'call:hang-up', { callId })), 'another dashboard gives it up').to.equal('not_found');
     expect((await server.services.waitingRoom.getVisitor(org.org.id, visit.visitorId))?.state).to.equal('waiting');
-    await sleep(100);
+    await roundTrip(visitor);
     expect(heard.events.map((e) => e.event)).to.deep.equal([]);
     for (const s of [pro, visitor, otherDashboard]) s.disconnect();
   });
@@ -146,7 +147,7 @@ describe('ready call: the professional set up before the admission (real server,
 
     const second = await readyProfessional();
     second.pro.disconnect();
-    for (let i = 0; i < 50 && server.services.media.existingRouter(second.callId); i++) await sleep(20);
+    await eventually(() => !server.services.media.existingRouter(second.callId), { what: 'the ready call\'s router closed with its dashboard' });
     expect(server.services.media.existingRouter(second.callId), 'router after the dashboard closed').to.equal(undefined);
     first.pro.disconnect();
   });

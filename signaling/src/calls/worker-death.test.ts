@@ -7,7 +7,6 @@ import {
   login,
   professionalSocket,
   recordEvents,
-  sleep,
   startTestServer,
   visitorSocket,
   type ProfessionalClient,
@@ -16,6 +15,7 @@ import {
   type VisitorClient,
   testPublicKey,
 } from '../test-support/test-server.ts';
+import { eventually } from '../test-support/eventually.ts';
 
 /*
  * A mediasoup worker process dies mid-call (real worker, SIGKILL): both participants are told the call lost
@@ -36,14 +36,6 @@ describe('a mediasoup worker dies during a call (real server, real worker)', fun
   after(async () => {
     await server?.close();
   });
-
-  async function waitUntil(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await sleep(25);
-    }
-  }
 
   it('tells both sides call:media-lost, replaces the worker, and a new call:join succeeds', async () => {
     const visit = await joinWaitingRoom(server, org.room.slug, 'Ola Nordmann');
@@ -68,10 +60,10 @@ describe('a mediasoup worker dies during a call (real server, real worker)', fun
     expect(vLost).to.deep.equal({ callId });
     expect(pLost).to.deep.equal({ callId });
 
-    await waitUntil(
-      'the pool replaced the worker',
-      () => server.services.media.workerPids.length === 1 && server.services.media.workerPids[0] !== pidsBefore[0],
-    );
+    await eventually(() => server.services.media.workerPids.length === 1 && server.services.media.workerPids[0] !== pidsBefore[0], {
+      what: 'the pool replaced the worker',
+      timeoutMs: 15_000,
+    });
     const pidsAfter = server.services.media.workerPids;
     expect(pidsAfter).to.have.length(pidsBefore.length);
     expect(pidsAfter).not.to.include(pidsBefore[0]);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { DEFAULT_CHECK_IN, type AccessCodeCreated } from '../../protocol/index.ts';
 import { ask, createOrganization, login, postJson, professionalSocket, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
 import { scanKeys } from '../test-support/redis-keys.ts';
+import { eventually } from '../test-support/eventually.ts';
 
 /*
  * Pseudonymous rooms: a visitor checks in with an access code a professional made for them, and no name;
@@ -83,7 +84,7 @@ describe('access codes for pseudonymous rooms (real server, Redis)', function ()
     }
     // Its time passes (as its TTL would do): refused like any unknown code.
     for (const key of await scanKeys(server.redis.client, `{org:${org.org.id}}:access-code:*`)) await server.redis.client.pexpire(key, 1);
-    await new Promise((r) => setTimeout(r, 20));
+    await eventually(async () => (await scanKeys(server.redis.client, `{org:${org.org.id}}:access-code:*`)).length === 0, { what: 'the access codes expired' });
     expect((await checkIn({ accessCode: code })).body.error?.code, 'expired').to.equal('access_code_invalid');
   });
 });

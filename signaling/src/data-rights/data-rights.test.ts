@@ -4,6 +4,7 @@ import { ErasureLedger } from '../backup/erasure-ledger.ts';
 import { SmtpStandIn } from '../test-support/smtp-stand-in.ts';
 import { keys } from '../redis/keys.ts';
 import { dumpRedis } from '../test-support/redis-dump.ts';
+import { eventually } from '../test-support/eventually.ts';
 import { startTwilioStandIn } from '../test-support/twilio-stand-in.ts';
 import {
   addMember,
@@ -131,7 +132,7 @@ describe('data subject rights: find, export, correct, erase (real server, Redis,
     expect(arrivalSms).to.have.length(1);
 
     expect((await admin.call('DELETE', `/api/admin/visitors/${first.visitorId}`)).status).to.equal(204);
-    await sleep(200);
+    await eventually(() => !first.visitor.connected && twilio.deleted.length > 0, { what: 'their sockets closed and the SMS record deleted at Twilio' });
     expect(first.visitor.connected, 'their sockets are closed').to.equal(false);
     expect(twilio.deleted, 'the arrival SMS record is deleted at Twilio').to.have.length(1);
     // Anywhere but the audit log, which names who was acted on by their opaque id (and nothing else of them).
@@ -205,7 +206,7 @@ describe('data subject rights of someone invited who never checked in (real serv
   const find = async (q: string) => (await admin.call('POST', '/api/admin/visitors/search', { q })).body as VisitorSearchResult;
   const mailsTo = (address: string) => smtp.received.filter((m) => JSON.stringify(m.to).toLowerCase().includes(address.toLowerCase()));
   const waitForMails = async (address: string, n: number) => {
-    for (let i = 0; i < 250 && mailsTo(address).length < n; i++) await sleep(20);
+    await eventually(() => mailsTo(address).length >= n, { what: `${n} e-mails to ${address}` });
     expect(mailsTo(address), address).to.have.length(n);
     // (The record says sent a moment after the server took it.)
     await sleep(100);

@@ -33,6 +33,7 @@ import { professionalLinkHandler } from './embedding-routes.ts';
 import { embedOriginProblem } from './embed-origins.ts';
 import { ProfessionalLinks } from './professional-links.ts';
 import { closeOrganization } from '../retention/organization-deletion.ts';
+import { eventually } from '../test-support/eventually.ts';
 
 /*
  * EHR embedding against a real server and Redis: the single-use professional link (once, 60 s, audited as
@@ -61,10 +62,6 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
 
   const consultationIn = async (o: TestOrganization) =>
     (await server.services.consultations.create({ orgId: o.org.id, roomId: o.room.id, professionalId: o.professional.id, scheduledAt: null }, 86_400_000)).consultation.id;
-  /** Waits for something the server pushes (a socket event), without a timed assertion: mocha's timeout bounds it. */
-  const until = async (check: () => boolean) => {
-    while (!check()) await new Promise((r) => setTimeout(r, 20));
-  };
   const tokenOf = (url: string) => /#link=(.+)$/.exec(url)![1]!;
   const redeem = (token: unknown) => postJson(server, '/api/professional-links/redeem', { token });
   async function auditEntries(orgId: string): Promise<AuditEntryView[]> {
@@ -241,7 +238,7 @@ describe('embedding: professional links, embedded sessions, frame-ancestors (rea
       expect(visit.status).to.equal(201);
       const { visitorId, visitorToken } = (await visit.json()) as VisitResponse;
       const visitor = await visitorSocket(server, visitorToken);
-      await until(() => heard.length > 0);
+      await eventually(() => heard.length > 0, { what: 'the embedded view heard of its visitor' });
       expect(heard).to.have.length(1);
       expect(heard[0]).to.deep.include({ visitorId, name: 'Kari Nordmann', roomId: org.room.id });
       const status = (await askRaw(socket, 'consultation:status', {})) as EmbeddedConsultationStatus;

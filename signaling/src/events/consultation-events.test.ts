@@ -3,6 +3,7 @@ import type { ConsultationCreated, ConsultationEvent, VisitResponse } from '../.
 import { fieldContext } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
 import { sessionCookieName } from '../http/request-guards.ts';
+import { eventually } from '../test-support/eventually.ts';
 import {
   addMember,
   ask,
@@ -48,13 +49,15 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     await server?.close();
   });
 
-  async function heardFor(predicate: (e: ConsultationEvent) => boolean, count: number): Promise<ConsultationEvent[]> {
-    for (let i = 0; i < 200; i++) {
-      const matching = heard.filter(predicate);
-      if (matching.length >= count) return matching;
-      await sleep(25);
-    }
-    throw new Error(`expected ${count} events, heard ${JSON.stringify(heard.filter(predicate).map((e) => e.type))}`);
+  function heardFor(predicate: (e: ConsultationEvent) => boolean, count: number): Promise<ConsultationEvent[]> {
+    return eventually(
+      () => {
+        const matching = heard.filter(predicate);
+        expect(matching.map((e) => e.type), 'events heard').to.have.length.at.least(count);
+        return matching;
+      },
+      { what: `${count} events`, timeoutMs: 5000, intervalMs: 25 },
+    );
   }
 
   /** A consultation made by the professional, with the EHR's reference stored as the API stores it (sealed). */

@@ -19,6 +19,7 @@ import {
   type TestServer,
   type VisitorClient,
 } from '../test-support/test-server.ts';
+import { eventually } from '../test-support/eventually.ts';
 
 /**
  * A load balancer in front of two signaling processes, as plain TCP: each new connection goes to the
@@ -101,12 +102,7 @@ describe('graceful stop on SIGTERM (real child process, second process, Redis, m
     expect((await fetch(`${stopping.url}/readyz`)).status).to.equal(200);
     const sentAt = Date.now();
     const exited = stopping.signal('SIGTERM');
-    let readyStatus = 0;
-    while (Date.now() - sentAt < 2000) {
-      readyStatus = (await fetch(`${stopping.url}/readyz`)).status;
-      if (readyStatus === 503) break;
-    }
-    expect(readyStatus, 'readiness false').to.equal(503);
+    await eventually(async () => expect((await fetch(`${stopping.url}/readyz`)).status, 'readiness').to.equal(503), { what: 'readiness false', timeoutMs: 2000, intervalMs: 0 });
     expect(Date.now() - sentAt, 'readiness false within a second').to.be.below(1000);
     balancer.targetPort = Number(new URL(other.url).port);
     return { sentAt, exited };

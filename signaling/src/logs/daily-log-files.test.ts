@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { createLogger } from '../logger.ts';
 import { loadConfig } from '../config.ts';
 import { DailyLogFiles, logFileName } from './daily-log-files.ts';
+import { eventually } from '../test-support/eventually.ts';
 
 const DAY = 86_400_000;
 const MIDNIGHT = Date.parse('2026-05-17T00:00:00.000Z');
@@ -82,7 +83,7 @@ describe('log files: daily rotation and deletion (real pino, real files)', funct
     // A day later the sweep (every 30 ms here, once a day in production) takes the 05-03 file too.
     now = today + DAY;
     createLogger('info', destination).info('still writing');
-    await new Promise((r) => setTimeout(r, 120));
+    await eventually(() => !files(dir).includes(logFileName('2026-05-03')), { what: 'the sweep took the 05-03 file' });
     expect(files(dir)).to.deep.equal(['consult-2026-04-01.log.gz', logFileName('2026-05-16'), logFileName('2026-05-18'), 'consult-latest.log', 'notes.txt'].sort());
     expect(destination.deleteOld(), 'nothing left to delete').to.deep.equal([]);
   });

@@ -1,16 +1,9 @@
 import { expect } from 'chai';
-import { askRaw, networkCheckSocket, sleep, startTestServer, type TestServer } from '../test-support/test-server.ts';
+import { askRaw, networkCheckSocket, startTestServer, type TestServer } from '../test-support/test-server.ts';
 import { routerCensus, type RouterCensus } from '../test-support/router-census.ts';
+import { eventually } from '../test-support/eventually.ts';
 
 type Answer = { ok: boolean; error?: { code: string } };
-
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`${what}: not so within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
 
 /*
  * The network check is open to anyone, so what it costs must be bounded however its requests are timed:
@@ -41,7 +34,7 @@ describe('network check capacity under parallel starts (real server, mediasoup)'
   afterEach(async () => {
     for (const socket of opened) socket.disconnect();
     opened = [];
-    await waitUntil(() => census.open === 0, 'every test router closed with its connection');
+    await eventually(() => census.open === 0, { what: 'every test router closed with its connection', timeoutMs: 5000 });
   });
 
   const start = (socket: Awaited<ReturnType<typeof networkCheckSocket>>) =>
@@ -55,7 +48,7 @@ describe('network check capacity under parallel starts (real server, mediasoup)'
     expect(new Set(answers.filter((a) => !a.ok).map((a) => a.error!.code))).to.deep.equal(new Set(['bad_request']));
     expect(census.peak, 'test routers at once').to.equal(1);
     socket.disconnect();
-    await waitUntil(() => census.open === 0, 'the test router closed with its connection');
+    await eventually(() => census.open === 0, { what: 'the test router closed with its connection', timeoutMs: 5000 });
   });
 
   it('50 starts at once from 50 connections never hold more test routers than the cap', async () => {
@@ -66,7 +59,7 @@ describe('network check capacity under parallel starts (real server, mediasoup)'
     expect(new Set(answers.filter((a) => !a.ok).map((a) => a.error!.code))).to.deep.equal(new Set(['rate_limited']));
     expect(census.peak, 'test routers at once').to.be.at.most(CAP);
     for (const s of sockets) s.disconnect();
-    await waitUntil(() => census.open === 0, 'every test router closed with its connection');
+    await eventually(() => census.open === 0, { what: 'every test router closed with its connection', timeoutMs: 5000 });
     expect(server.services.media.loopbackTestCount).to.equal(0);
 
     // The places are free again.
@@ -91,6 +84,6 @@ describe('network check capacity under parallel starts (real server, mediasoup)'
     expect(answers.filter((a) => a.ok), 'tracks taken').to.have.length(1);
     expect(new Set(answers.filter((a) => !a.ok).map((a) => a.error!.code))).to.deep.equal(new Set(['bad_request']));
     socket.disconnect();
-    await waitUntil(() => census.open === 0, 'the test router closed with its connection');
+    await eventually(() => census.open === 0, { what: 'the test router closed with its connection', timeoutMs: 5000 });
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { rateConnection, type WaitingVisitor } from '../../protocol/index.ts';
+import { eventually } from '../test-support/eventually.ts';
 import {
   ask,
   askRaw,
@@ -66,7 +67,7 @@ describe('network check (real server, Redis, mediasoup)', function () {
 
     // Leaving closes the test router at once.
     socket.disconnect();
-    await waitUntil(() => server.services.media.loopbackTestCount === 0);
+    await eventually(() => server.services.media.loopbackTestCount === 0, { what: 'no loopback test left', timeoutMs: 5000 });
   });
 
   it('limits tests per address', async () => {
@@ -119,11 +120,3 @@ describe('network check (real server, Redis, mediasoup)', function () {
     pro.disconnect();
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { loadConfig } from '../config.ts';
 import { freePort } from '../test-support/free-port.ts';
+import { eventually } from '../test-support/eventually.ts';
 import { startTwilioStandIn } from '../test-support/twilio-stand-in.ts';
 import { newId } from '../ids.ts';
 import {
@@ -194,13 +195,6 @@ describe('metrics of webhook deliveries and text messages (real server, real Twi
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
     return line === undefined ? undefined : Number(line.slice(series.length + 1));
   };
-  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   it('counts a failed webhook attempt and shows its delivery waiting for a retry', async () => {
     const org = await createOrganization(server.services);
@@ -211,7 +205,7 @@ describe('metrics of webhook deliveries and text messages (real server, real Twi
     expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
     expect(valueOf(await scrape(), 'consult_webhook_attempts_total{outcome="retrying"}')).to.equal(0);
     await server.services.events.emit(org.org.id, 'visitor.arrived', { visitorId: newId() });
-    await until('a failed attempt counted', async () => valueOf(await scrape(), 'consult_webhook_attempts_total{outcome="retrying"}') === 1);
+    await eventually(async () => valueOf(await scrape(), 'consult_webhook_attempts_total{outcome="retrying"}') === 1, { what: 'a failed attempt counted', timeoutMs: 15_000, intervalMs: 100 });
     const text = await scrape();
     expect(valueOf(text, 'consult_webhook_outbox_entries{state="retrying"}')).to.equal(1);
     expect(valueOf(text, 'consult_webhook_attempts_total{outcome="delivered"}')).to.equal(0);

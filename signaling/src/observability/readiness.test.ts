@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
+import { eventually } from '../test-support/eventually.ts';
 import { sleep, startTestServer, type TestServer } from '../test-support/test-server.ts';
 import type { ReadinessReport } from './readiness.ts';
 
@@ -36,14 +37,6 @@ describe('health and readiness probes (real Redis, real mediasoup workers)', fun
     return { status: res.status, report: (await res.json()) as ReadinessReport };
   };
 
-  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await sleep(100);
-    }
-  }
-
   it('answers /healthz and /readyz with 200 when Redis and the workers are up', async () => {
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).to.equal(200);
@@ -56,7 +49,7 @@ describe('health and readiness probes (real Redis, real mediasoup workers)', fun
   it('turns /readyz 503 when Redis stops, and 200 when it is back; /healthz stays 200', async () => {
     const password = new URL(redis.url).password;
     await redis.stop();
-    await until('readyz 503 with Redis stopped', async () => (await readyz()).status === 503);
+    await eventually(async () => (await readyz()).status === 503, { what: 'readyz 503 with Redis stopped', timeoutMs: 20_000 });
     const { report } = await readyz();
     expect(report).to.include({ ready: false, redis: 'failing', media: 'ok' });
     expect((await fetch(`${server.url}/healthz`)).status).to.equal(200);
@@ -71,7 +64,7 @@ describe('health and readiness probes (real Redis, real mediasoup workers)', fun
     expect(text).to.match(/^consult_sockets\{role="visitor"\} 0$/m);
 
     restarted = await redisServer(redis.port, password);
-    await until('readyz 200 with Redis back', async () => (await readyz()).status === 200);
+    await eventually(async () => (await readyz()).status === 200, { what: 'readyz 200 with Redis back', timeoutMs: 20_000 });
     // The outage is in the service's log, once per connection rather than at every retry, without the password.
     const lines = server.logs().filter((l) => l.includes('redis connection'));
     const failing = lines.filter((l) => l.includes('redis connection failing'));
@@ -93,9 +86,9 @@ describe('health and readiness probes (real Redis, real mediasoup workers)', fun
     mediasoup.observer.on('newworker', freeze);
     try {
       for (const pid of killed) process.kill(pid, 'SIGKILL');
-      await until('both workers replaced', async () => frozen.length === 2 && server.services.media.workerPids.every((p) => frozen.includes(p)));
+      await eventually(async () => frozen.length === 2 && server.services.media.workerPids.every((p) => frozen.includes(p)), { what: 'both workers replaced', timeoutMs: 20_000 });
       // (A check made just before the kill may still be shared for half a second.)
-      await until('readyz 503 with no worker answering', async () => (await readyz()).status === 503, 3000);
+      await eventually(async () => (await readyz()).status === 503, { what: 'readyz 503 with no worker answering', timeoutMs: 3000 });
       const { status, report } = await readyz();
       expect(status).to.equal(503);
       expect(report).to.include({ ready: false, redis: 'ok', media: 'failing' });
@@ -104,7 +97,7 @@ describe('health and readiness probes (real Redis, real mediasoup workers)', fun
       mediasoup.observer.off('newworker', freeze);
       for (const pid of frozen) process.kill(pid, 'SIGCONT');
     }
-    await until('readyz 200 with the workers answering', async () => (await readyz()).status === 200);
+    await eventually(async () => (await readyz()).status === 200, { what: 'readyz 200 with the workers answering', timeoutMs: 20_000 });
     expect((await readyz()).report).to.deep.equal({ ready: true, redis: 'ok', media: 'ok', shuttingDown: false });
   });
 

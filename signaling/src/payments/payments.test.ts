@@ -21,6 +21,7 @@ import { startStripeStandIn, TEST_CARDS, testStripeKeys, stripeEnv, type StripeS
 import { adminSession, confirmAsBrowser, entersWaitingLine, intentIdOf, startPayment, visitorCheckingIn } from '../test-support/payment-visits.ts';
 import { PaymentService } from './payment-service.ts';
 import { scanKeys } from '../test-support/redis-keys.ts';
+import { eventually } from '../test-support/eventually.ts';
 import { stripeFromConfig } from './stripe-client.ts';
 
 /*
@@ -41,11 +42,7 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
   const captures = (intentId: string) => stripe.requests.filter((r) => r.path === `/v1/payment_intents/${intentId}/capture`).length;
   /** Settling runs in the background when a visit ends (it never holds up the call): wait for Stripe to see it. */
   async function intentBecomes(intentId: string, status: string, timeoutMs = 5_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (stripe.intents.get(intentId)?.status !== status) {
-      if (Date.now() > end) throw new Error(`intent ${intentId} is ${stripe.intents.get(intentId)?.status}, not ${status}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await eventually(() => expect(stripe.intents.get(intentId)?.status, `intent ${intentId}`).to.equal(status), { what: `the payment ${status}`, timeoutMs });
   }
 
   /** A visitor who checked in and had their card authorized, then entered the waiting line. */
@@ -172,7 +169,7 @@ describe('card payment: authorize, capture once, release (real SDK, Stripe stand
     expect(await server.services.payments.settleVisit(org.org.id, visit.visitorId, { admitted: false }), 'the first decision stands').to.equal('captured');
     expect(captures(visit.intentId)).to.equal(1);
     // The organization's systems hear of the capture once, with the amount and nothing about the card.
-    for (let i = 0; i < 100 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => heard.length > 0, { what: 'payment.captured heard' });
     expect(heard.map((e) => e.data)).to.deep.equal([{ visitorId: visit.visitorId, amount: 65_000, currency: 'NOK' }]);
     expect(settled, 'one settlement published, however often it was asked for').to.deep.equal(['captured']);
     const receipt = await fetch(`${server.url}/api/payments/receipt`, { headers: { authorization: `Bearer ${visit.visitorToken}` } });

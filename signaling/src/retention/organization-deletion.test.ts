@@ -3,13 +3,13 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { keys } from '../redis/keys.ts';
 import { scanKeys } from '../test-support/redis-keys.ts';
+import { eventually } from '../test-support/eventually.ts';
 import { confirmAsBrowser, entersWaitingLine, startPayment, visitorCheckingIn } from '../test-support/payment-visits.ts';
 import { startStripeStandIn, TEST_CARDS, testStripeKeys, stripeEnv, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
 import { ask, createOrganization, joinWaitingRoom, login, memberApi, postJson, professionalSocket, startTestServer, type TestServer } from '../test-support/test-server.ts';
 import { deletionDue } from './organization-deletion.ts';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /*
  * The end of a contract: an operator closes an organization. Its links and logins stop at once; after the
@@ -55,7 +55,7 @@ describe('closing an organization at the end of its contract (real server, Redis
     const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
     if (!admitted.ok) throw new Error(JSON.stringify(admitted));
     expect((await ask(pro, 'call:hang-up', { callId: admitted.callId })).ok).to.equal(true);
-    for (let i = 0; i < 100 && (await scanKeys(server.redis.client, `{org:${org.org.id}}:transaction:*`)).length === 0; i++) await sleep(20);
+    await eventually(async () => (await scanKeys(server.redis.client, `{org:${org.org.id}}:transaction:*`)).length > 0, { what: "the call's payment settled" });
     expect(await server.redis.client.exists(keys.auditAddresses(org.org.id)), "the audit log's sealed client addresses").to.equal(1);
     await joinWaitingRoom(server, other.room.slug, 'Annen Klinikk');
     const otherKeysBefore = (await scanKeys(server.redis.client, `{org:${other.org.id}}:*`)).sort();

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { keys } from '../redis/keys.ts';
 import { addMember, createOrganization, joinWaitingRoom, memberApi, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
 import { PurgeJob } from './purge-job.ts';
+import { eventually } from '../test-support/eventually.ts';
 
 const DAY = 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -125,7 +126,7 @@ describe('retention: the setting, shortening, and the purge job (real server, Re
     // A holder that died mid-pass never releases it: it expires by itself, and another process goes on.
     await server.redis.client.set(keys.purgeLock(), 'a process that died', 'PX', 300);
     expect(await server.purge.runIfLocked()).to.equal(null);
-    await sleep(400);
+    await eventually(async () => (await server.redis.client.exists(keys.purgeLock())) === 0, { what: 'the dead holder’s lock expired' });
     expect(await server.purge.runIfLocked()).to.not.equal(null);
   });
 });

@@ -7,9 +7,11 @@ import { CookieJar, passBroker, TEST_PERSONS, type BankIdBroker } from '../test-
 import { adminOf, setUpBankId, startBankIdServer } from '../test-support/bankid-setup.ts';
 import { confirmAsBrowser, intentIdOf, startPayment } from '../test-support/payment-visits.ts';
 import { dumpRedis } from '../test-support/redis-dump.ts';
+import { letRedisTimePass } from '../test-support/redis-keys.ts';
 import { startTwilioStandIn } from '../test-support/twilio-stand-in.ts';
 import { TestReceiver } from '../webhooks/test-receiver.ts';
 import { SmtpStandIn } from '../test-support/smtp-stand-in.ts';
+import { eventually } from '../test-support/eventually.ts';
 import { keys } from '../redis/keys.ts';
 import { startStripeStandIn, TEST_CARDS, testStripeKeys, stripeEnv, type StripeStandIn } from '../test-support/stripe-stand-in.ts';
 import {
@@ -28,7 +30,6 @@ import {
 } from '../test-support/test-server.ts';
 
 const RETENTION_SECONDS = 6;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const person = TEST_PERSONS.kari;
 const PHONE = '+47 913 57 246';
 const TWILIO = { sid: `AC${'1'.repeat(32)}`, token: 'twilio-test-auth-token-0000' };
@@ -165,7 +166,7 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     expect((await ask(socket, 'call:quality', { callId: admitted.callId, rating: 'fair', lossPercent: 3, rttMs: 120 })).ok).to.equal(true);
     expect((await ask(proSocket, 'call:hang-up', { callId: admitted.callId })).ok).to.equal(true);
     const intentId = intentIdOf(auth.clientSecret);
-    for (let i = 0; i < 100 && stripe.intents.get(intentId)?.status !== 'succeeded'; i++) await sleep(20);
+    await eventually(() => stripe.intents.get(intentId)?.status === 'succeeded', { what: 'the payment captured after the call' });
     expect(stripe.intents.get(intentId)?.status, 'charged after the call').to.equal('succeeded');
     socket.disconnect();
     proSocket.disconnect();
@@ -174,7 +175,7 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     expect(receiver.received.filter((x) => x.event.consultationId === consultation.id).map((x) => x.event.externalReference)).to.include(reference);
     // Both e-mails went: the invitation, and the receipt for the payment.
     const mailsTo = () => smtp.received.filter((m) => JSON.stringify(m.to).includes(address)).map((m) => m.subject);
-    for (let i = 0; i < 250 && mailsTo().length < 2; i++) await sleep(20);
+    await eventually(() => mailsTo().length >= 2, { what: 'the invitation and the receipt sent' });
     expect(mailsTo(), 'invitation and receipt').to.have.length(2);
     return {
       visitorId: visit.visitorId,
@@ -220,8 +221,8 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     const during = await everythingKept();
     expect(during.outsideAudit, 'the visitor is there while the data is kept').to.include(visitor.visitorId);
 
-    await sleep(RETENTION_SECONDS * 1000 + 500);
-    const report = await server.purge.runIfLocked();
+    await letRedisTimePass(server.redis.client, RETENTION_SECONDS * 1000 + 500);
+    const report = await server.purge.runIfLocked(Date.now() + RETENTION_SECONDS * 1000 + 500);
     expect(report).to.not.equal(null);
 
     const after = await everythingKept();
@@ -249,7 +250,7 @@ describe('zero residue after retention and after erasure (real server, Redis, me
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
     const created = res.body as ConsultationCreated;
     expect(created.invitation.sms).to.equal('sent');
-    for (let i = 0; i < 250 && !smtp.received.some((m) => JSON.stringify(m.to).includes(address)); i++) await sleep(20);
+    await eventually(() => smtp.received.some((m) => JSON.stringify(m.to).includes(address)), { what: 'the invitation e-mail sent' });
     expect(smtp.received.some((m) => JSON.stringify(m.to).includes(address)), 'the e-mail went').to.equal(true);
     const inviteeIds = [
       server.services.consultations.inviteeId(org.org.id, { kind: 'phone', value: phone }),
@@ -262,8 +263,8 @@ describe('zero residue after retention and after erasure (real server, Redis, me
   it('someone invited by SMS and e-mail who never came: nothing left once retention has passed', async () => {
     const invited = await invitedWhoNeverCame('+46 70 111 22 33', `vera.${Math.random().toString(36).slice(2, 8)}@example.se`);
     expect((await everythingKept()).outsideAudit, 'kept while the consultation is').to.include(invited.inviteeIds[0]);
-    await sleep(RETENTION_SECONDS * 1000 + 500);
-    expect(await server.purge.runIfLocked()).to.not.equal(null);
+    await letRedisTimePass(server.redis.client, RETENTION_SECONDS * 1000 + 500);
+    expect(await server.purge.runIfLocked(Date.now() + RETENTION_SECONDS * 1000 + 500)).to.not.equal(null);
     const after = await everythingKept();
     for (const trace of invited.traces) expect(after.all, `no trace of ${trace}`).not.to.include(trace);
     expect(after.outsideAudit, 'the consultation').not.to.include(invited.created.consultationId);

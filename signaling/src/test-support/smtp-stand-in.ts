@@ -1,6 +1,8 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { freePort } from './free-port.ts';
+import { expect } from 'chai';
+import { eventually } from './eventually.ts';
 
 /**
  * A real SMTP server for tests (the `smtp-server` package) on a local port: what it accepts is parsed with
@@ -69,11 +71,7 @@ export class SmtpStandIn {
 
   /** Waits until `count` messages were received (or fails after `ms`). */
   async waitFor(count: number, ms = 10_000): Promise<ParsedMail[]> {
-    const until = Date.now() + ms;
-    while (this.received.length < count) {
-      if (Date.now() > until) throw new Error(`expected ${count} e-mails, got ${this.received.length}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await eventually(() => expect(this.received.length, 'e-mails received').to.be.at.least(count), { what: `${count} e-mails`, timeoutMs: ms });
     return this.received;
   }
 }

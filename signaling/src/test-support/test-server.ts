@@ -53,6 +53,8 @@ export interface TestServer {
   purge: PurgeJob;
   /** The server's reminder job (tests run passes themselves, with their own clock). */
   reminders: Reminders;
+  /** Waiting visitors' presence (with `now`, tests run its heartbeats and sweeps themselves). */
+  presence: RunningServer['presence'];
   redis: TestRedis;
   /** Every log line so far (raw JSON, one per entry). */
   logs(): string[];
@@ -76,8 +78,11 @@ const openSockets = new WeakMap<TestServer, Set<AnyClient>>();
  * `tls`: the server terminates TLS with these PEM files (PUBLIC_ORIGIN becomes https).
  * `redis`: run on an existing Redis (to restart a server on the same data); it is then left running at
  * close(). Otherwise the server gets a Redis of its own, stopped at close().
+ * `now`: the clock of presence deadlines (see VisitorPresence), so a test makes a grace period pass.
  */
-export async function startTestServer(opts: { env?: Record<string, string>; redis?: TestRedis; tls?: { certFile: string; keyFile: string } } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { env?: Record<string, string>; redis?: TestRedis; tls?: { certFile: string; keyFile: string }; now?: () => number } = {},
+): Promise<TestServer> {
   const ownRedis = !opts.redis;
   const redis = opts.redis ?? (await startRedis());
   try {
@@ -109,7 +114,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; redi
       },
     };
     const log = createLogger(config.LOG_LEVEL, destination);
-    const running = await startServer(config, log);
+    const running = await startServer(config, log, { now: opts.now });
     const server: TestServer = {
       url: running.url,
       origin: config.publicOrigin,
@@ -117,6 +122,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; redi
       app: running.app,
       purge: running.purge,
       reminders: running.reminders,
+      presence: running.presence,
       redis,
       logs: () => [...lines],
       async close() {
@@ -429,6 +435,15 @@ function emitWithAck(socket: AnyClient, event: string, args: unknown[], timeoutM
       resolve(res);
     });
   });
+}
+
+/**
+ * The sentinel for "nothing arrived" checks: an ack round trip on the socket (an event the server answers
+ * at once with bad_request and ignores). Socket.IO keeps one socket's packets in order, so once the answer
+ * is here, every event the server emitted to this socket before it has arrived too.
+ */
+export async function roundTrip(socket: AnyClient): Promise<void> {
+  await emitWithAck(socket, 'test:round-trip', [{}], ACK_TIMEOUT_MS);
 }
 
 /** Resolves when the socket is disconnected (immediately if it already is), with the reason. */

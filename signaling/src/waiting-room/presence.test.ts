@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { WaitingVisitor } from '../../protocol/index.ts';
 import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
 import { keys } from '../redis/keys.ts';
+import { eventually } from '../test-support/eventually.ts';
 import {
   ask,
   createOrganization,
@@ -10,7 +11,7 @@ import {
   professionalSocket,
   recordEvents,
   refusedConnection,
-  sleep,
+  roundTrip,
   startTestServer,
   visitorSocket,
   type ProfessionalClient,
@@ -19,12 +20,15 @@ import {
 } from '../test-support/test-server.ts';
 
 const GRACE_SECONDS = 2;
+/** What the presence heartbeat (every 5 s) adds to a connected visitor's deadline, on top of the grace period. */
+const HEARTBEATS_MS = 2 * 5_000;
 
 /*
  * A waiting visitor whose connection drops keeps their place for the grace period (2 s here, 20 s by
  * default): the dashboards see "connection lost", and coming back within it restores the same place with
  * nothing typed again. Past it they are taken off the list and the professional sees why. It is kept in
- * Redis, so it holds across a restart of the signaling process.
+ * Redis, so it holds across a restart of the signaling process. The server keeps presence deadlines by the
+ * test's clock, so the seconds pass when the test says (and it runs the heartbeats and sweeps itself).
  */
 describe('presence: connection lost, the grace period, and coming back (real server, Redis)', function () {
   this.timeout(30_000);
@@ -34,6 +38,12 @@ describe('presence: connection lost, the grace period, and coming back (real ser
   let pro: ProfessionalClient;
 
   const env = { VISITOR_GRACE_SECONDS: String(GRACE_SECONDS) };
+  // The clock presence deadlines are kept by: it stands still but when the test makes time pass.
+  let clockMs = Date.now();
+  const now = () => clockMs;
+  const pass = (ms: number) => {
+    clockMs += ms;
+  };
   const listOf = async (socket: ProfessionalClient) => {
     const res = await ask(socket, 'queue:list', {});
     if (!res.ok) throw new Error(JSON.stringify(res));
@@ -42,7 +52,7 @@ describe('presence: connection lost, the grace period, and coming back (real ser
 
   before(async () => {
     redis = await startRedis();
-    server = await startTestServer({ redis, env });
+    server = await startTestServer({ redis, env, now });
     org = await createOrganization(server.services);
     pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
   });
@@ -67,12 +77,14 @@ describe('presence: connection lost, the grace period, and coming back (real ser
     expect(await events.waitFor('queue:presence', (e: { visitorId: string }) => e.visitorId === ola.visitorId)).to.deep.include({ online: false });
     expect((await listOf(pro)).map((v) => v.online)).to.deep.equal([false, true]);
 
-    await sleep(GRACE_SECONDS * 500);
+    pass(GRACE_SECONDS * 500);
     const back = await visitorSocket(server, ola.visitorToken);
     await events.waitFor('queue:presence', (e: { visitorId: string; online: boolean }) => e.visitorId === ola.visitorId && e.online);
     const status = await ask(back, 'visit:status', {});
     expect(status.ok && status.visit.state).to.equal('waiting');
-    await sleep(GRACE_SECONDS * 1000 + 1500);
+    // Past the deadline the drop set: a sweep lets no one go.
+    pass(GRACE_SECONDS * 1000 + 1500);
+    await server.presence.sweep();
     // Still first in line, arrival time unchanged, nothing lost.
     expect(await listOf(pro)).to.deep.equal(before);
     back.disconnect();
@@ -87,12 +99,20 @@ describe('presence: connection lost, the grace period, and coming back (real ser
     const events = recordEvents(pro);
     const per = await joinWaitingRoom(server, org.room.slug, 'Per Hansen');
     const socket = await visitorSocket(server, per.visitorToken);
-    await sleep(100);
-    const droppedAt = Date.now();
+    await eventually(async () => (await server.redis.client.zscore(`{org:${org.org.id}}:presence`, per.visitorId)) !== null, { what: 'Per online' });
+    const droppedAt = now();
     socket.disconnect();
+    await events.waitFor('queue:presence', (e: { visitorId: string; online: boolean }) => e.visitorId === per.visitorId && !e.online);
+    // Just before the grace period ends, a sweep lets them be (the dashboard's answer after it shows nothing came).
+    pass(GRACE_SECONDS * 1000 - 100);
+    await server.presence.sweep();
+    await roundTrip(pro);
+    expect(events.events.some((e) => e.event === 'queue:removed' && (e.args[0] as { visitorId: string }).visitorId === per.visitorId), 'not removed yet').to.equal(false);
+    pass(200);
+    await server.presence.sweep();
     const removed = await events.waitFor('queue:removed', (e: { visitorId: string }) => e.visitorId === per.visitorId, 10_000);
     expect(removed).to.deep.equal({ visitorId: per.visitorId, roomId: org.room.id, reason: 'connection_lost' });
-    expect(Date.now() - droppedAt, 'not before the grace period').to.be.at.least(GRACE_SECONDS * 1000 - 50);
+    expect(now() - droppedAt, 'not before the grace period').to.be.at.least(GRACE_SECONDS * 1000 - 50);
     expect((await listOf(pro)).map((v) => v.name)).to.not.include('Per Hansen');
     const again = await visitorSocket(server, per.visitorToken);
     const status = await ask(again, 'visit:status', {});
@@ -124,16 +144,23 @@ describe('presence: connection lost, the grace period, and coming back (real ser
     const goes = await joinWaitingRoom(server, org.room.slug, 'Goes Nordmann');
     const staysSocket = await visitorSocket(server, stays.visitorToken);
     const goesSocket = await visitorSocket(server, goes.visitorToken);
-    await sleep(100);
+    await eventually(async () => (await server.redis.client.zcard(`{org:${org.org.id}}:presence`)) === 2, { what: 'both online' });
     await server.close();
     staysSocket.disconnect();
     goesSocket.disconnect();
 
-    server = await startTestServer({ redis, env });
+    server = await startTestServer({ redis, env, now });
     pro = await professionalSocket(server, (await login(server, org.professional.email, org.professional.password)).cookie);
     const events = recordEvents(pro);
     const back = await visitorSocket(server, stays.visitorToken);
-    // The old process's last heartbeat promised them the grace period plus two heartbeats (10 s).
+    await roundTrip(back); // the new process knows them as connected here (its heartbeats include them)
+    // The old process's last heartbeat promised them the grace period plus two heartbeats (12 s here); the
+    // new process's heartbeats keep the one who came back meanwhile.
+    pass(HEARTBEATS_MS / 2);
+    await server.presence.heartbeat();
+    pass(GRACE_SECONDS * 1000 + HEARTBEATS_MS / 2 + 1000);
+    await server.presence.heartbeat();
+    await server.presence.sweep();
     const removed = await events.waitFor('queue:removed', (e: { visitorId: string; reason: string }) => e.visitorId === goes.visitorId, 20_000);
     expect(removed.reason).to.equal('connection_lost');
     const list = await listOf(pro);

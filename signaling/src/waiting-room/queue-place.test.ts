@@ -8,7 +8,6 @@ import {
   login,
   professionalSocket,
   recordEvents,
-  sleep,
   startTestServer,
   visitorSocket,
   type TestOrganization,
@@ -17,6 +16,7 @@ import {
 } from '../test-support/test-server.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
+import { eventually } from '../test-support/eventually.ts';
 
 /** Seeds a room's recent call lengths as ended calls leave them (newest first). */
 const recordCallLength = (s: Services, orgId: string, roomId: string, ms: number) => s.redis.lpush(keys.roomCallLengths(orgId, roomId), ms);
@@ -83,6 +83,7 @@ describe('queue place and estimated wait (real server, Redis)', function () {
     const socket = await visitorSocket(server, visit.visitorToken);
     expect(await statusOf(socket)).to.deep.equal({ position: 1, estimatedMinutes: 15 });
     socket.disconnect();
-    await sleep(50);
+    // The server has taken the disconnect in (the visitor shows as connection lost) before it closes.
+    await eventually(async () => (await server.redis.client.hget(keys.visitor(org.org.id, visit.visitorId), 'presence')) === 'lost', { what: 'Nils shown as connection lost' });
   });
 });

@@ -8,7 +8,7 @@ import {
   login,
   professionalSocket,
   recordEvents,
-  sleep,
+  roundTrip,
   startTestServer,
   type ProfessionalClient,
   type TestMember,
@@ -82,14 +82,15 @@ describe('rooms and members: need to know, "taken by", and the admission race (r
     const before = heardByBerg.events.length;
     const ola = await joinWaitingRoom(server, org.room.slug, 'Ola Nordmann');
     await heardByAdmin.waitFor<WaitingVisitor>('queue:arrived', (v) => v.visitorId === ola.visitorId);
-    await sleep(100);
+    await roundTrip(bergSocket);
     expect(heardByBerg.events.slice(before).map((e) => e.event), 'Dr. Berg hears of no arrival in Dr. Test’s room').to.deep.equal([]);
     expect(code(await ask(bergSocket, 'queue:admit', { visitorId: ola.visitorId }))).to.equal('not_found');
     expect((await server.services.waitingRoom.getVisitor(org.org.id, ola.visitorId))?.state).to.equal('waiting');
     // The admin may act on every room.
     const admitted = await ask(adminSocket, 'queue:admit', { visitorId: ola.visitorId });
     expect(code(admitted)).to.equal('ok');
-    await sleep(100);
+    await heardByAdmin.waitFor('queue:removed', (e: { visitorId: string }) => e.visitorId === ola.visitorId);
+    await roundTrip(bergSocket);
     expect(heardByBerg.events.slice(before).map((e) => e.event), 'nor of its admission').to.deep.equal([]);
   });
 

@@ -32,7 +32,11 @@ export class VisitorPresence {
   private readonly background: Redis;
   private readonly backgroundVisitors: WaitingRoomStore;
 
-  constructor(private readonly s: Services) {
+  /** `now`: the clock deadlines are kept by (tests pass their own, and run heartbeats and sweeps themselves). */
+  constructor(
+    private readonly s: Services,
+    private readonly now: () => number = Date.now,
+  ) {
     this.graceMs = s.config.VISITOR_GRACE_SECONDS * 1000;
     this.background = connectRedis(s.config.REDIS_URL);
     logRedisConnection(this.background, 'presence', s.log);
@@ -49,7 +53,7 @@ export class VisitorPresence {
   async connecting(token: unknown): Promise<boolean> {
     const claim = WaitingRoomStore.claimOf(token);
     if (!claim) return false;
-    return this.markWith(claim.orgId, claim.visitorId, 'online', Date.now() + this.graceMs + 2 * HEARTBEAT_MS, claim.tokenHash);
+    return this.markWith(claim.orgId, claim.visitorId, 'online', this.now() + this.graceMs + 2 * HEARTBEAT_MS, claim.tokenHash);
   }
 
   /**
@@ -62,7 +66,7 @@ export class VisitorPresence {
     entry.sockets++;
     this.local.set(key, entry);
     if (visitor.state !== 'waiting') return;
-    const online = marked ?? (await this.mark(visitor, 'online', Date.now() + this.graceMs + 2 * HEARTBEAT_MS));
+    const online = marked ?? (await this.mark(visitor, 'online', this.now() + this.graceMs + 2 * HEARTBEAT_MS));
     if (online && visitor.presence === 'lost' && !this.closed) {
       this.s.notify.visitorPresence(visitor.orgId, { visitorId: visitor.id, roomId: visitor.roomId, online: true });
     }
@@ -72,7 +76,7 @@ export class VisitorPresence {
   async entered(visitor: Visitor): Promise<void> {
     const entry = this.local.get(`${visitor.orgId}:${visitor.id}`);
     if (entry) entry.visitor = visitor;
-    await this.mark(visitor, 'online', Date.now() + this.graceMs + 2 * HEARTBEAT_MS);
+    await this.mark(visitor, 'online', this.now() + this.graceMs + 2 * HEARTBEAT_MS);
   }
 
   /** A visitor's socket closed. With no other socket of theirs here, the grace period starts. */
@@ -85,7 +89,7 @@ export class VisitorPresence {
     this.local.delete(key);
     const current = await this.s.waitingRoom.getVisitor(visitor.orgId, visitor.id);
     if (current?.state !== 'waiting') return;
-    if ((await this.mark(current, 'lost', Date.now() + this.graceMs)) && !this.closed) {
+    if ((await this.mark(current, 'lost', this.now() + this.graceMs)) && !this.closed) {
       this.s.notify.visitorPresence(visitor.orgId, { visitorId: visitor.id, roomId: visitor.roomId, online: false });
     }
   }
@@ -121,9 +125,9 @@ export class VisitorPresence {
   }
 
   /** Pushes the deadlines of this process's connected waiting visitors ahead. */
-  private async heartbeat(): Promise<void> {
+  async heartbeat(): Promise<void> {
     if (this.local.size === 0) return;
-    const deadline = Date.now() + this.graceMs + 2 * HEARTBEAT_MS;
+    const deadline = this.now() + this.graceMs + 2 * HEARTBEAT_MS;
     const pipeline = this.background.pipeline();
     const orgs = new Set<string>();
     for (const { visitor } of this.local.values()) {
@@ -136,8 +140,8 @@ export class VisitorPresence {
   }
 
   /** Lets go of visitors whose grace period passed with no connection back. */
-  private async sweep(): Promise<void> {
-    const now = Date.now();
+  async sweep(): Promise<void> {
+    const now = this.now();
     for (const orgId of await this.background.smembers(keys.presenceOrganizations())) {
       const due = await this.background.zrangebyscore(keys.presence(orgId), '-inf', now, 'LIMIT', 0, 100);
       for (const visitorId of due) {

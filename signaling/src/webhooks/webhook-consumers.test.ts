@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { keys } from '../redis/keys.ts';
+import { eventually } from '../test-support/eventually.ts';
 import { startTestServer, type TestServer } from '../test-support/test-server.ts';
 import { OUTBOX_GROUP } from './webhook-outbox.ts';
 
@@ -50,17 +51,10 @@ describe('webhooks: consumers of processes gone leave the outbox group (real ser
     const entryId = answer![0]![1] as string;
     if (!leavePending) await throwaway.multi().xack(keys.webhookOutbox(), OUTBOX_GROUP, entryId).xdel(keys.webhookOutbox(), entryId).exec();
   }
-  async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
-    for (let i = 0; !(await check()); i++) {
-      if (i > 400) throw new Error(`never: ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
   it('removes the idle consumers with nothing pending, never one with pending entries, nor its own', async () => {
     // The server's own deliverer appears in the group once it has taken an entry.
     await server.redis.client.xadd(keys.webhookOutbox(), '*', 'kind', 'test-noise');
-    await waitUntil(async () => Object.keys(await consumers().catch(() => ({}))).length > 0, "the server's own deliverer reads");
+    await eventually(async () => Object.keys(await consumers().catch(() => ({}))).length > 0, { what: "the server's own deliverer reads", intervalMs: 25 });
     const [own] = Object.keys(await consumers());
     await goneConsumer('gone-idle');
     await goneConsumer('gone-busy', true);
@@ -71,7 +65,7 @@ describe('webhooks: consumers of processes gone leave the outbox group (real ser
     expect(await outbox().removeIdleConsumers(3_600_000)).to.equal(0);
     expect(await consumers()).to.have.keys(own!, 'gone-idle', 'gone-busy');
 
-    await waitUntil(async () => (await consumers())['gone-idle']!.idle > 1, 'a consumer idle for a moment');
+    await eventually(async () => (await consumers())['gone-idle']!.idle > 1, { what: 'a consumer idle for a moment', intervalMs: 25 });
     expect(await outbox().removeIdleConsumers(1)).to.equal(1);
     const left = await consumers();
     expect(left, 'the one holding an entry stays (its entry is taken over first)').to.have.keys(own!, 'gone-busy');
@@ -81,11 +75,11 @@ describe('webhooks: consumers of processes gone leave the outbox group (real ser
   it('does it when a deliverer starts', async () => {
     await goneConsumer('gone-before-restart');
     expect(await consumers()).to.include.keys('gone-before-restart');
-    await waitUntil(async () => (await consumers())['gone-before-restart']!.idle > 1, 'a consumer idle for a moment');
+    await eventually(async () => (await consumers())['gone-before-restart']!.idle > 1, { what: 'a consumer idle for a moment', intervalMs: 25 });
     outbox().idleConsumerMs = 1;
     await outbox().stop();
     outbox().start();
-    await waitUntil(async () => !('gone-before-restart' in (await consumers())), 'the idle consumer removed at start');
+    await eventually(async () => !('gone-before-restart' in (await consumers())), { what: 'the idle consumer removed at start', intervalMs: 25 });
     expect(await consumers()).to.include.keys('gone-busy');
   });
 });

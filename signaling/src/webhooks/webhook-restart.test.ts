@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ServerProcess } from '../../../infra/e2e/server-process.ts';
 import { newId } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
+import { eventually } from '../test-support/eventually.ts';
 import { freePort } from '../test-support/free-port.ts';
 import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
 import { createOrganization, startTestServer, type TestServer } from '../test-support/test-server.ts';
@@ -61,10 +62,13 @@ describe('webhooks across a kill -9 of the signaling process (real child process
 
     await child.run();
     // The restarted process tries the new events against the dead receiver (refused: retries scheduled).
-    await waitUntil(async () => {
-      const ds = (await helper.services.webhooks.store.listDeliveries(org.id, {})).deliveries;
-      return later.every((id) => ds.some((d) => d.eventId === id && d.lastAttempt?.error === 'refused'));
-    }, 'refused attempts after the restart');
+    await eventually(
+      async () => {
+        const ds = (await helper.services.webhooks.store.listDeliveries(org.id, {})).deliveries;
+        return later.every((id) => ds.some((d) => d.eventId === id && d.lastAttempt?.error === 'refused'));
+      },
+      { what: 'refused attempts after the restart', timeoutMs: 30_000, intervalMs: 50 },
+    );
 
     receiver.behaviour = () => 200;
     await receiver.listen(port);
@@ -76,14 +80,6 @@ describe('webhooks across a kill -9 of the signaling process (real child process
     const firstCopies = receiver.received.filter((r) => r.event.id === first);
     expect(firstCopies.length).to.be.at.least(2);
     expect(new Set(firstCopies.map((r) => r.rawBody)).size, 'the same body each time').to.equal(1);
-    await waitUntil(async () => (await redis.client.xlen(keys.webhookOutbox())) === 0 && (await redis.client.zcard(keys.webhookRetries())) === 0, 'the outbox empty', 60_000);
+    await eventually(async () => (await redis.client.xlen(keys.webhookOutbox())) === 0 && (await redis.client.zcard(keys.webhookRetries())) === 0, { what: 'the outbox empty', timeoutMs: 60_000, intervalMs: 50 });
   });
 });
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -7,6 +7,7 @@ import { keys, PERMANENT_KEY_PATTERNS } from '../redis/keys.ts';
 import { closeOrganization } from '../retention/organization-deletion.ts';
 import { dumpRedis } from '../test-support/redis-dump.ts';
 import { allKeysWithTtl, scanKeys } from '../test-support/redis-keys.ts';
+import { eventually } from '../test-support/eventually.ts';
 import {
   addMember,
   ask,
@@ -40,16 +41,9 @@ function independentlyVerified(rawBody: string, header: string, secret: string, 
 }
 const v1Count = (header: string) => header.split(',').filter((p) => p.startsWith('v1=')).length;
 
-/** Polls until `check` answers something truthy (the work is in the background); fails after 20 s. */
-async function until<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The shared eventually(), for checks that answer the awaited thing itself once it is there (falsy until then). */
+const until = <T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> =>
+  eventually(async () => (await check()) || false, { what, timeoutMs }) as Promise<T>;
 
 const ALL_EVENTS = ['consultation.created', 'consultation.cancelled', 'visitor.arrived', 'visitor.left', 'visitor.admitted', 'visitor.denied', 'visitor.transferred', 'call.started', 'call.ended', 'payment.captured'];
 
