@@ -114,8 +114,16 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** `opts.now`: the clock of presence deadlines, for tests that make the grace period pass rather than wait it out. */
-export async function startServer(config: Config, log: Logger, opts: { now?: () => number } = {}): Promise<RunningServer> {
+/**
+ * `opts.now`: the clock of presence deadlines, for tests that make the grace period pass rather than wait it out.
+ * `opts.authenticatorNow`: the clock the second factor's codes are checked against, for tests that need a
+ * fresh time step rather than wait 30 s for one.
+ */
+export async function startServer(
+  config: Config,
+  log: Logger,
+  opts: { now?: () => number; authenticatorNow?: () => number } = {},
+): Promise<RunningServer> {
   const redis = connectRedis(config.REDIS_URL);
   // A script Redis cannot compile stops the start here, named, rather than failing the first visitor.
   try {
@@ -192,7 +200,7 @@ export async function startServer(config: Config, log: Logger, opts: { now?: () 
     waitingRoom: new WaitingRoomStore(redis, fieldCipher, (orgId, fields) => readVisitorIdentity({ fieldCipher, log }, orgId, fields)),
     calls: new CallStore(redis),
     sessions: new SessionStore(redis, idleMs, config.SESSION_MAX_HOURS * 3600_000),
-    secondFactor: new SecondFactorStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
+    secondFactor: new SecondFactorStore(redis, fieldCipher, config.ADDRESS_HASH_KEY, opts.authenticatorNow),
     consultations: new ConsultationStore(redis, fieldCipher, config.ADDRESS_HASH_KEY),
     rateLimiter: new RateLimiter(redis, config.ADDRESS_HASH_KEY),
     fieldCipher,

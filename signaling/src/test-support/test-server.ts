@@ -55,6 +55,11 @@ export interface TestServer {
   reminders: Reminders;
   /** Waiting visitors' presence (with `now`, tests run its heartbeats and sweeps themselves). */
   presence: RunningServer['presence'];
+  /**
+   * How far the server's authenticator clock runs ahead of real time: unusedCode moves it on a time step
+   * when a member has used up the steps around now, instead of waiting 30 s for the next one.
+   */
+  authenticator: { aheadMs: number };
   redis: TestRedis;
   /** Every log line so far (raw JSON, one per entry). */
   logs(): string[];
@@ -114,7 +119,8 @@ export async function startTestServer(
       },
     };
     const log = createLogger(config.LOG_LEVEL, destination);
-    const running = await startServer(config, log, { now: opts.now });
+    const authenticator = { aheadMs: 0 };
+    const running = await startServer(config, log, { now: opts.now, authenticatorNow: () => Date.now() + authenticator.aheadMs });
     const server: TestServer = {
       url: running.url,
       origin: config.publicOrigin,
@@ -123,6 +129,7 @@ export async function startTestServer(
       purge: running.purge,
       reminders: running.reminders,
       presence: running.presence,
+      authenticator,
       redis,
       logs: () => [...lines],
       async close() {
@@ -243,16 +250,19 @@ export async function login(
   return { cookie, csrfToken: me.csrfToken, pending: me.pending, recoveryCodes };
 }
 
-/** A code of the member's app for a time step the server has not seen used (waiting for one if need be). */
+/**
+ * A code of the member's app for a time step the server has not seen used. When the steps around now are
+ * used up, the server's authenticator clock moves on a step (as 30 s of waiting would): codes typed from
+ * the real clock afterwards are then a step behind, which the server still takes (one step of drift).
+ */
 export async function unusedCode(server: TestServer, proId: string, orgId: string): Promise<string> {
   const secret = await server.services.secondFactor.secretOf(orgId, proId);
   if (!secret) throw new Error('no second factor set up');
   const last = Number((await server.redis.client.hget(keys.professional(orgId, proId), 'totpLastStep')) ?? -1);
   for (;;) {
-    const now = Date.now();
-    const current = Math.floor(now / 30_000);
+    const current = Math.floor((Date.now() + server.authenticator.aheadMs) / 30_000);
     for (const step of [current - 1, current, current + 1]) if (step > last) return codeFor(secret, step * 30_000 + 1000);
-    await sleep(30_000 - (now % 30_000) + 50);
+    server.authenticator.aheadMs += 30_000;
   }
 }
 
