@@ -95,9 +95,11 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     const pro = await professionalLogsIn();
     const visitor = await visitorChecksIn('Siri Lund');
     await pro.getByRole('button', { name: 'Admit Siri Lund' }).waitFor();
-    // The ready call: the dashboard's send transport connects while the visitor waits...
-    await eventually(async () => (await sent(pro)).connected > 0, { what: 'the ready call connected', intervalMs: 100 });
+    // The ready call: the dashboard's send transport connects while the visitor waits, and so does its
+    // receiving one (ICE and DTLS done before the click, not when the visitor's first track arrives)...
+    await eventually(async () => (await sent(pro)).connected === 2, { what: 'the ready call connected both ways', intervalMs: 100 });
     expect((await sent(pro)).connected, 'ready call connected before the admission').to.be.at.least(1);
+    expect((await sent(pro)).connected, 'ready call: sending and receiving transports connected before the admission').to.equal(2);
     // ...and stays silent: no media leaves the professional's browser until someone is admitted.
     await pro.waitForTimeout(500);
     const before = (await sent(pro)).bytes;

@@ -289,6 +289,8 @@ export class CallEngine {
     // (never sent unsealed), and producing need not wait for the key exchange.
     const keyed = this.encrypted ? this.encryption.joined(joined.self, joined.peers).then(() => mark('keyed')) : Promise.resolve();
     this.calls.open(device, joined);
+    // Nobody sends yet (a ready call): the receiving transport connects now, not when the first track comes.
+    if (joined.consumers.length === 0) this.calls.connectReceiving(device);
     for (const peer of joined.peers) this.remotes.joined(peer);
     const media = await this.mediaReady;
     if (!current()) return;

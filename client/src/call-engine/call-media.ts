@@ -69,6 +69,39 @@ export class CallMedia {
     });
   }
 
+  /**
+   * Connects the receiving transport (ICE and DTLS) before anyone sends to us: a browser connects it only
+   * with something to receive, so a professional's ready call would otherwise do it when the visitor's
+   * first track arrives, after the click on Admit. A placeholder audio section nobody sends on (its own
+   * mid, never one the SFU gives a consumer) is received until the transport is up, then closed.
+   * Nothing reaches the SFU but the transport's connect, which every join makes anyway.
+   */
+  connectReceiving(device: types.Device): void {
+    const transport = this.recvTransport;
+    const opus = device.rtpCapabilities.codecs?.find((c) => c.kind === 'audio' && c.preferredPayloadType !== undefined);
+    if (!transport || !opus || transport.connectionState !== 'new') return;
+    const placeholder = transport
+      .consume({
+        id: 'placeholder',
+        producerId: 'placeholder',
+        kind: 'audio',
+        rtpParameters: {
+          mid: 'placeholder',
+          codecs: [{ mimeType: opus.mimeType, payloadType: opus.preferredPayloadType!, clockRate: opus.clockRate, channels: opus.channels, parameters: opus.parameters ?? {} }],
+          headerExtensions: [],
+          encodings: [{ ssrc: 1 }],
+          rtcp: { cname: 'placeholder', reducedSize: true },
+        },
+      })
+      .catch(() => undefined);
+    const up = (state: string) => {
+      if (state !== 'connected' && state !== 'failed' && state !== 'closed') return;
+      transport.off('connectionstatechange', up);
+      void placeholder.then((c) => c?.close());
+    };
+    transport.on('connectionstatechange', up);
+  }
+
   async produce(kind: 'audio' | 'video', track: MediaStreamTrack | undefined): Promise<void> {
     if (!track || !this.sendTransport) return;
     const producer = await produceSealed(this.sendTransport, this.sealing(), kind, {
