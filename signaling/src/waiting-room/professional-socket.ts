@@ -71,7 +71,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
       const [pro, waiting] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
       if (!waiting) throw notFound('no such visitor');
       const { callId, lineNow } = await s.waitingRoom.admit(waiting, pro, Date.now(), readyCallId);
-      if (readyCallId) calls.readyCallStarted(readyCallId);
+      if (readyCallId) calls.ready.started(readyCallId);
       // Otherwise start the call's router now, while the admission messages travel.
       // A call hung up before its router exists closes it as it arrives (MediaError): nothing went wrong.
       else {
@@ -121,16 +121,16 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
             quickReplies: org?.quickReplies ?? [],
           };
         },
-        'call:get-ready': async () => calls.getReady(socket, participant),
+        'call:get-ready': async () => calls.ready.getReady(socket, participant),
         'call:invite': async ({ callId, professionalId: colleague }) => {
-          await calls.invite(participant, callId, colleague);
+          await calls.invitations.invite(participant, callId, colleague);
           return {};
         },
         'call:withdraw-invitation': async ({ callId, professionalId: colleague }) => {
-          await calls.withdrawInvitation(participant, callId, colleague);
+          await calls.invitations.withdraw(participant, callId, colleague);
           return {};
         },
-        'call:invitations': async () => ({ invitations: await calls.pendingInvitations(participant) }),
+        'call:invitations': async () => ({ invitations: await calls.invitations.pending(participant) }),
         'call:send-back': async ({ callId, visitorId: which }) => {
           const visitor = await calls.sendBack(socket, participant, callId, which);
           await s.domainEvents.publish('visitor.sent-back', { visitor, callId, actor: who });
@@ -154,7 +154,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           return {};
         },
         'queue:admit': async ({ visitorId, callId: intoCallId }) => {
-          const intoOngoingCall = !!intoCallId && !calls.isReadyFor(socket, participant, intoCallId);
+          const intoOngoingCall = !!intoCallId && !calls.ready.isReadyFor(socket, participant, intoCallId);
           const { pro, waiting, callId, lineNow } = intoOngoingCall ? await admitIntoCall(visitorId, intoCallId) : await admitIntoNewCall(visitorId, intoCallId);
           s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
           // Told at once; the audit entries and webhook events follow in one round trip, before the answer.
