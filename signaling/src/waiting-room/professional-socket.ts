@@ -4,6 +4,9 @@ import type { CallParticipant } from '../calls/call-participant.ts';
 import type { WaitingMessages } from '../messages/message-handlers.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import { callHandlers } from '../calls/call-handlers.ts';
+import { readyCallHandlers } from '../calls/ready-call-handlers.ts';
+import { invitationHandlers } from '../calls/invitation-handlers.ts';
+import { sendBackHandler } from '../calls/send-back-handler.ts';
 import { AppError, notFound } from '../errors.ts';
 import { sessionCookieOf } from '../http/request-guards.ts';
 import { bindEvents } from '../socket/bind-events.ts';
@@ -102,6 +105,9 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
       professionalEvents,
       {
         ...callHandlers(socket, participant, calls),
+        ...readyCallHandlers(socket, participant, calls.ready),
+        ...invitationHandlers(participant, calls.invitations),
+        ...sendBackHandler(socket, participant, calls, s.domainEvents, who),
         ...messages.forProfessional(socket, visitorToActOn),
         'queue:list': async () => {
           const [org, rooms] = await Promise.all([s.organizations.getOrganization(orgId), s.organizations.roomsOf(await member())]);
@@ -120,21 +126,6 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
             colleagues,
             quickReplies: org?.quickReplies ?? [],
           };
-        },
-        'call:get-ready': async () => calls.ready.getReady(socket, participant),
-        'call:invite': async ({ callId, professionalId: colleague }) => {
-          await calls.invitations.invite(participant, callId, colleague);
-          return {};
-        },
-        'call:withdraw-invitation': async ({ callId, professionalId: colleague }) => {
-          await calls.invitations.withdraw(participant, callId, colleague);
-          return {};
-        },
-        'call:invitations': async () => ({ invitations: await calls.invitations.pending(participant) }),
-        'call:send-back': async ({ callId, visitorId: which }) => {
-          const visitor = await calls.sendBack(socket, participant, callId, which);
-          await s.domainEvents.publish('visitor.sent-back', { visitor, callId, actor: who });
-          return {};
         },
         'queue:deny': async ({ visitorId, message }) => {
           const { pro, waiting } = await visitorToActOn(visitorId);
