@@ -76,6 +76,8 @@ for (let i = 0; i < processCount; i++) {
 interface PhaseResult {
   arrivals: number;
   failures: number;
+  /** Failed check-ins by HTTP status or error code. */
+  failedBecause: Record<string, number>;
   refused: number;
   sockets: number;
 }
@@ -89,11 +91,20 @@ async function phase(target: 'ours' | 'bare', rate: number, secs: number): Promi
         }),
     ),
   );
-  return results.reduce((a, b) => ({ arrivals: a.arrivals + b.arrivals, failures: a.failures + b.failures, refused: a.refused + b.refused, sockets: a.sockets + b.sockets }));
+  const failedBecause: Record<string, number> = {};
+  for (const r of results) for (const [reason, n] of Object.entries(r.failedBecause)) failedBecause[reason] = (failedBecause[reason] ?? 0) + n;
+  return results.reduce((a, b) => ({
+    arrivals: a.arrivals + b.arrivals,
+    failures: a.failures + b.failures,
+    failedBecause,
+    refused: a.refused + b.refused,
+    sockets: a.sockets + b.sockets,
+  }));
 }
 
 const figures: string[] = [];
 const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms (n=${xs.length})`;
+const why = (r: PhaseResult) => (r.failures ? ` (${Object.entries(r.failedBecause).map(([reason, n]) => `${reason}: ${n}`).join(', ')})` : '');
 const rows: Record<string, Record<number, number[]>> = { ours: {}, bare: {} };
 /**
  * CPU time of this process (both servers and the dashboards' clients; the load processes and Redis are
@@ -113,7 +124,7 @@ try {
       cpuPerArrival[target]![rate] = (cpu.user + cpu.system) / 1000 / Math.max(1, r.arrivals);
       rows[target]![rate] = latencies.filter((x) => x >= 0);
       process.stderr.write(
-        `${target} ${rate}/s: ${r.arrivals} arrivals, ${r.failures} failed, dashboards: ${fmt(rows[target]![rate]!)}, CPU ${cpuPerArrival[target]![rate]!.toFixed(2)} ms per arrival\n`,
+        `${target} ${rate}/s: ${r.arrivals} arrivals, ${r.failures} failed${why(r)}, dashboards: ${fmt(rows[target]![rate]!)}, CPU ${cpuPerArrival[target]![rate]!.toFixed(2)} ms per arrival\n`,
       );
     }
   }
@@ -141,7 +152,7 @@ try {
     for (let i = 0; i < 80 && held() < fillTo; i++) await sleep(250);
   }
   const waiting = held();
-  if (fill) figures.push(`  fill: ${fill.failures} check-ins failed, ${fill.refused} visitor sockets refused or dropped (all phases)`);
+  if (fill) figures.push(`  fill: ${fill.failures} check-ins failed${why(fill)}, ${fill.refused} visitor sockets refused or dropped (all phases)`);
   global.gc?.();
   const memoryAfter = process.memoryUsage();
   figures.push(`  waiting sockets held by the server process: ${waiting} (goal >= 15000; open-file limit 20000)`);
