@@ -19,6 +19,8 @@ const sockets: Socket[] = [];
 /** The baseline's sockets, closed before the fill so they do not take the bench process's file descriptors. */
 const bareSockets: Socket[] = [];
 let failures = 0;
+/** Why check-ins failed in this phase: an HTTP status, or the error's code (a refused or reset connection). */
+let failedBecause: Record<string, number> = {};
 /** Visitor sockets our server refused or dropped (a full process says so here). */
 let refused = 0;
 
@@ -40,13 +42,19 @@ async function arrive(phase: Phase): Promise<void> {
       if (res.status !== 204) throw new Error(String(res.status));
       bareSockets.push(io(phase.url, { transports: ['websocket'], reconnection: false }));
     }
-  } catch {
+  } catch (error) {
     failures++;
+    const cause = (error as { cause?: { code?: string } }).cause;
+    const reason = cause?.code ?? (error as Error).message;
+    failedBecause[reason] = (failedBecause[reason] ?? 0) + 1;
   }
 }
 
-async function run(phase: Phase): Promise<{ arrivals: number; failures: number; refused: number; sockets: number }> {
+async function run(phase: Phase): Promise<{ arrivals: number; failures: number; failedBecause: Record<string, number>; refused: number; sockets: number }> {
   const total = Math.round(phase.rate * phase.seconds);
+  // Failed check-ins are counted per phase; refused sockets over all phases (one may drop any time later).
+  failures = 0;
+  failedBecause = {};
   const started = performance.now();
   const pending: Promise<void>[] = [];
   let sent = 0;
@@ -56,7 +64,7 @@ async function run(phase: Phase): Promise<{ arrivals: number; failures: number; 
     await new Promise((r) => setTimeout(r, 5));
   }
   await Promise.all(pending);
-  return { arrivals: total, failures, refused, sockets: sockets.length + bareSockets.length };
+  return { arrivals: total, failures, failedBecause, refused, sockets: sockets.length + bareSockets.length };
 }
 
 process.on('message', (msg: { phase?: Phase; close?: boolean; closeBare?: boolean }) => {

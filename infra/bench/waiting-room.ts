@@ -76,6 +76,8 @@ for (let i = 0; i < processCount; i++) {
 interface PhaseResult {
   arrivals: number;
   failures: number;
+  /** Failed check-ins by HTTP status or error code. */
+  failedBecause: Record<string, number>;
   refused: number;
   sockets: number;
 }
@@ -89,22 +91,41 @@ async function phase(target: 'ours' | 'bare', rate: number, secs: number): Promi
         }),
     ),
   );
-  return results.reduce((a, b) => ({ arrivals: a.arrivals + b.arrivals, failures: a.failures + b.failures, refused: a.refused + b.refused, sockets: a.sockets + b.sockets }));
+  const failedBecause: Record<string, number> = {};
+  for (const r of results) for (const [reason, n] of Object.entries(r.failedBecause)) failedBecause[reason] = (failedBecause[reason] ?? 0) + n;
+  return results.reduce((a, b) => ({
+    arrivals: a.arrivals + b.arrivals,
+    failures: a.failures + b.failures,
+    failedBecause,
+    refused: a.refused + b.refused,
+    sockets: a.sockets + b.sockets,
+  }));
 }
 
 const figures: string[] = [];
 const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms (n=${xs.length})`;
+const why = (r: PhaseResult) => (r.failures ? ` (${Object.entries(r.failedBecause).map(([reason, n]) => `${reason}: ${n}`).join(', ')})` : '');
 const rows: Record<string, Record<number, number[]>> = { ours: {}, bare: {} };
+/**
+ * CPU time of this process (both servers and the dashboards' clients; the load processes and Redis are
+ * others) per arrival, by target and rate: on a shared machine a steadier figure than the latencies.
+ */
+const cpuPerArrival: Record<string, Record<number, number>> = { ours: {}, bare: {} };
 try {
   const memoryBefore = process.memoryUsage();
   // Alternate the two targets rate by rate, so both see the same machine at each step.
   for (const rate of RATES) {
     for (const target of ['bare', 'ours'] as const) {
       latencies = [];
+      const cpuBefore = process.cpuUsage();
       const r = await phase(target, rate, seconds);
       await sleep(300);
+      const cpu = process.cpuUsage(cpuBefore);
+      cpuPerArrival[target]![rate] = (cpu.user + cpu.system) / 1000 / Math.max(1, r.arrivals);
       rows[target]![rate] = latencies.filter((x) => x >= 0);
-      process.stderr.write(`${target} ${rate}/s: ${r.arrivals} arrivals, ${r.failures} failed, dashboards: ${fmt(rows[target]![rate]!)}\n`);
+      process.stderr.write(
+        `${target} ${rate}/s: ${r.arrivals} arrivals, ${r.failures} failed${why(r)}, dashboards: ${fmt(rows[target]![rate]!)}, CPU ${cpuPerArrival[target]![rate]!.toFixed(2)} ms per arrival\n`,
+      );
     }
   }
   for (const rate of RATES) {
@@ -112,6 +133,9 @@ try {
     const base = rows.bare![rate]!;
     figures.push(
       `  ${String(rate).padStart(4)} arrivals/s  ours ${fmt(ours)}   bare Socket.IO ${fmt(base)}   p99 ratio ${(percentile(ours, 99) / Math.max(0.1, percentile(base, 99))).toFixed(2)}x`,
+    );
+    figures.push(
+      `                   CPU of the bench process per arrival: ours ${cpuPerArrival.ours![rate]!.toFixed(2)} ms, bare ${cpuPerArrival.bare![rate]!.toFixed(2)} ms, ours above bare ${(cpuPerArrival.ours![rate]! - cpuPerArrival.bare![rate]!).toFixed(2)} ms`,
     );
   }
 
@@ -128,7 +152,7 @@ try {
     for (let i = 0; i < 80 && held() < fillTo; i++) await sleep(250);
   }
   const waiting = held();
-  if (fill) figures.push(`  fill: ${fill.failures} check-ins failed, ${fill.refused} visitor sockets refused or dropped (all phases)`);
+  if (fill) figures.push(`  fill: ${fill.failures} check-ins failed${why(fill)}, ${fill.refused} visitor sockets refused or dropped (all phases)`);
   global.gc?.();
   const memoryAfter = process.memoryUsage();
   figures.push(`  waiting sockets held by the server process: ${waiting} (goal >= 15000; open-file limit 20000)`);

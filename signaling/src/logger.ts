@@ -24,13 +24,8 @@ export const REDACTED_KEYS = [
   'client_secret', 'totpSecret', 'apiKey', 'sessionId', 'cookie', 'set-cookie', 'authorization', 'x-csrf-token',
 ];
 
+/** How deep keys are censored: the top level and up to three levels of objects under it. */
 const DEPTH = 4;
-
-/** Each key at the top level and under up to three levels of objects (pino's `*` is one level). */
-export const REDACTED_PATHS = REDACTED_KEYS.flatMap((key) => {
-  const k = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
-  return Array.from({ length: DEPTH }, (_, depth) => `${'*.'.repeat(depth)}${k}`.replace('.[', '['));
-});
 
 /**
  * Error messages are free text written by libraries (an SDK may quote the phone number it refused, a
@@ -61,11 +56,42 @@ export function scrubbedError(err: unknown): string {
   return typeof err === 'string' ? scrubText(err) : typeof err;
 }
 
+const REDACTED = new Set(REDACTED_KEYS);
+
+/** Objects whose keys are walked for redaction: what JSON would write key by key (not errors, buffers, dates). */
+function walkable(value: unknown): value is object {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Error) &&
+    !ArrayBuffer.isView(value) &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+  );
+}
+
+/**
+ * `value` with each of REDACTED_KEYS censored at the top level and under up to three levels of objects;
+ * copied where something is censored, so the caller's object stays as it was. One walk over the keys a line
+ * has: pino's own redaction, given each key at each depth (280 paths), tried them all at every line, 0.1 ms
+ * a line and more.
+ */
+export function redactPersonal<T extends object>(value: T, depth = 0): T {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    const next = REDACTED.has(key) && v !== undefined ? '[redacted]' : depth + 1 < DEPTH && walkable(v) ? redactPersonal(v, depth + 1) : v;
+    if (next === v) continue;
+    copy ??= (Array.isArray(value) ? value.slice() : { ...value }) as Record<string, unknown>;
+    copy[key] = next;
+  }
+  return (copy ?? value) as T;
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      formatters: { log: redactPersonal, bindings: redactPersonal },
       serializers: { err: scrubbedError, error: scrubbedError },
     },
     destination,

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { checkInAnswersSchema, visitRequest, type DeviceCheckDetails, type DeviceCheckReport, type VisitResponse } from '../../protocol/index.ts';
+import { checkInAnswersSchema, visitRequest, type CheckInConfig, type DeviceCheckDetails, type DeviceCheckReport, type VisitResponse } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import type { Services } from '../services.ts';
@@ -30,7 +30,7 @@ export function visitRoutes(s: Services): Router {
     // A consultation's own price (given through the API) stands in for the room's, payment step included.
     const room = consultation?.price !== undefined ? { ...linkedRoom, price: consultation.price } : linkedRoom;
     // The room's own form decides what may and must be answered (the same schema the browser checked with).
-    const answers = parse(checkInAnswersSchema(room.checkIn), body.answers);
+    const answers = parse(answersSchemaOf(room.checkIn), body.answers);
     const steps = stepsOf(room);
     // A price nobody could pay (the server's Stripe keys are gone): said now, before anything is kept.
     if (steps.includes('payment') && !s.payments.available) throw new AppError('payments_unavailable', 'card payment is not available right now; contact the clinic');
@@ -47,6 +47,23 @@ export function visitRoutes(s: Services): Router {
   });
 
   return router;
+}
+
+/**
+ * A room's form as its answers' schema, kept for the next visitor of a room with the same form: building the
+ * schema cost more than parsing with it, at every check-in. Keyed by the form itself, so an admin's change
+ * is a new entry; forms are few, but the process lives long, so the cache starts over past a bound.
+ */
+const answersSchemas = new Map<string, ReturnType<typeof checkInAnswersSchema>>();
+function answersSchemaOf(form: CheckInConfig): ReturnType<typeof checkInAnswersSchema> {
+  const key = JSON.stringify(form);
+  let schema = answersSchemas.get(key);
+  if (!schema) {
+    if (answersSchemas.size >= 1000) answersSchemas.clear();
+    schema = checkInAnswersSchema(form);
+    answersSchemas.set(key, schema);
+  }
+  return schema;
 }
 
 /** The browser's own findings (camera, microphone, browser), with the SFU's network figures if the check ran. */

@@ -1,8 +1,8 @@
-import { visitorEvents, type VisitState } from '../../protocol/index.ts';
+import { callEvents, visitorEvents, type VisitState } from '../../protocol/index.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { CallParticipant } from '../calls/call-participant.ts';
 import { AppError, notFound } from '../errors.ts';
-import { bindEvents } from '../socket/bind-events.ts';
+import { bindEvents, Later } from '../socket/bind-events.ts';
 import { socketRooms, type VisitorNamespace, type VisitorSocket } from '../socket/types.ts';
 import type { Services } from '../services.ts';
 import { callHandlers } from '../calls/call-handlers.ts';
@@ -47,47 +47,50 @@ export function attachVisitorNamespace(
     void socket.join(socketRooms.visitor(orgId, visitorId));
     const participant: CallParticipant = { role: 'visitor', orgId, id: visitorId };
 
+    // The call's handlers are built once the visitor is in a call: most sockets here only wait.
     bindEvents(
       socket,
       visitorEvents,
-      {
-        ...callHandlers(socket, participant, calls),
-        ...messages.forVisitor(socket),
-        'visit:status': async () => {
-          const known = socket.data.visitor;
-          return { visit: await visitState(s, orgId, visitorId, known.state === 'waiting' ? known.roomId : undefined) };
+      [
+        new Later(callEvents, () => callHandlers(socket, participant, calls)),
+        messages.forVisitor(socket),
+        {
+          'visit:status': async () => {
+            const known = socket.data.visitor;
+            return { visit: await visitState(s, orgId, visitorId, known.state === 'waiting' ? known.roomId : undefined) };
+          },
+          'visit:enter': async () => {
+            const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
+            if (!visitor) throw notFound();
+            if (visitor.state !== 'checking_in') return { visit: await visitState(s, orgId, visitorId) };
+            const room = await s.organizations.getRoom(orgId, visitor.roomId);
+            if (!room) throw notFound();
+            // The card counts as authorized only when Stripe says so, never on the browser's word.
+            const paid = visitor.steps.includes('payment') && (await s.payments.isAuthorized(orgId, visitorId));
+            const waiting = await s.waitingRoom.enter(visitor, paid).catch(async (err: unknown) => {
+              // Their consultation was cancelled while they did the steps: the script took them out instead;
+              // they are told as the cancellation tells those it finds, and a card held for them is released.
+              if (!(err instanceof AppError && err.code === 'not_found')) throw err;
+              if ((await s.waitingRoom.getVisitor(orgId, visitorId))?.leftReason !== 'cancelled') throw err;
+              settleEndedVisits(s, orgId, [visitorId]);
+              return null;
+            });
+            if (!waiting) return { visit: await visitState(s, orgId, visitorId) };
+            socket.data.visitor = waiting;
+            announceArrival(s, room, waiting, true);
+            void presence.entered(waiting).catch((err: Error) => s.log.warn({ err: err.message }, 'could not record presence'));
+            return { visit: await visitState(s, orgId, visitorId) };
+          },
+          'visit:leave': async () => {
+            const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
+            if (!visitor) throw notFound();
+            await s.waitingRoom.leave(visitor);
+            s.log.info({ orgId, visitorId }, 'visitor left the waiting room');
+            await s.domainEvents.publish('visitor.left', { orgId, visitorId, roomId: visitor.roomId, reason: 'left', consultationId: visitor.consultationId ?? null });
+            return {};
+          },
         },
-        'visit:enter': async () => {
-          const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
-          if (!visitor) throw notFound();
-          if (visitor.state !== 'checking_in') return { visit: await visitState(s, orgId, visitorId) };
-          const room = await s.organizations.getRoom(orgId, visitor.roomId);
-          if (!room) throw notFound();
-          // The card counts as authorized only when Stripe says so, never on the browser's word.
-          const paid = visitor.steps.includes('payment') && (await s.payments.isAuthorized(orgId, visitorId));
-          const waiting = await s.waitingRoom.enter(visitor, paid).catch(async (err: unknown) => {
-            // Their consultation was cancelled while they did the steps: the script took them out instead;
-            // they are told as the cancellation tells those it finds, and a card held for them is released.
-            if (!(err instanceof AppError && err.code === 'not_found')) throw err;
-            if ((await s.waitingRoom.getVisitor(orgId, visitorId))?.leftReason !== 'cancelled') throw err;
-            settleEndedVisits(s, orgId, [visitorId]);
-            return null;
-          });
-          if (!waiting) return { visit: await visitState(s, orgId, visitorId) };
-          socket.data.visitor = waiting;
-          announceArrival(s, room, waiting, true);
-          void presence.entered(waiting).catch((err: Error) => s.log.warn({ err: err.message }, 'could not record presence'));
-          return { visit: await visitState(s, orgId, visitorId) };
-        },
-        'visit:leave': async () => {
-          const visitor = await s.waitingRoom.getVisitor(orgId, visitorId);
-          if (!visitor) throw notFound();
-          await s.waitingRoom.leave(visitor);
-          s.log.info({ orgId, visitorId }, 'visitor left the waiting room');
-          await s.domainEvents.publish('visitor.left', { orgId, visitorId, roomId: visitor.roomId, reason: 'left', consultationId: visitor.consultationId ?? null });
-          return {};
-        },
-      },
+      ],
       s.log,
     );
     // Waiting with a connection, or without one for a while (the grace period): the dashboards see which.
