@@ -2,7 +2,7 @@
 import { consultationLinkToken } from './consultation-link.ts';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { DEFAULT_TIME_ZONE, type CheckInStep, type QueuePlace, type RoomInfo, type VisitState } from '../../signaling/protocol/index.ts';
-import { CallEngine, preloadDevice, type CallSocket } from './call-engine/call-engine.ts';
+import { CallEngine, preloadDevice } from './call-engine/call-engine.ts';
 import { LocalMedia } from './call-engine/local-media.ts';
 import { request } from './call-engine/request.ts';
 import { mark } from './call-engine/marks.ts';
@@ -96,7 +96,7 @@ export function VisitorApp() {
   const startCall = useCallback((socket: VisitorSocket, callId: string, localMedia: LocalMedia) => {
     setScreen((current) => {
       if (current.kind === 'call' && current.engine.callId === callId) return current;
-      const engine = new CallEngine(socket as unknown as CallSocket, callId, localMedia);
+      const engine = new CallEngine(socket, callId, localMedia);
       engine.subscribe((s) => {
         if (s.status === 'ended') endVisit(false);
       });

@@ -1,7 +1,7 @@
 import { VisitorData } from './admin/VisitorData.tsx';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Me, WaitingVisitor } from '../../signaling/protocol/index.ts';
-import { CallEngine, preloadDevice, type CallSocket } from '../../client/src/call-engine/call-engine.ts';
+import { CallEngine, preloadDevice } from '../../client/src/call-engine/call-engine.ts';
 import { LocalMedia } from '../../client/src/call-engine/local-media.ts';
 import { request } from '../../client/src/call-engine/request.ts';
 import { mark } from '../../client/src/call-engine/marks.ts';
@@ -184,7 +184,7 @@ export function DashboardApp() {
     }
     mark('admitted');
     // Join at once; the engine starts sending when the camera is open.
-    const engine = new CallEngine(socket as unknown as CallSocket, callId, opening);
+    const engine = new CallEngine(socket, callId, opening);
     void engine.start().catch(() => undefined);
     setCall({ engine, media: await opening, host: true });
   };
@@ -195,7 +195,7 @@ export function DashboardApp() {
     if (!socket || call) return;
     if (preview) handedOver.add(preview);
     const media = preview ?? (await LocalMedia.open(savedDevicePreference()));
-    const engine = new CallEngine(socket as unknown as CallSocket, callId, media);
+    const engine = new CallEngine(socket, callId, media);
     void engine.start().catch(() => undefined);
     setCall({ engine, media, host: false });
   };

@@ -69,7 +69,7 @@ export class CallService {
     });
   }
 
-  async join(socket: AnySocket, p: CallParticipant, req: { callId: string; rtpCapabilities: Record<string, unknown>; publicKey: string }): Promise<CallJoined> {
+  async join(socket: AnySocket, p: CallParticipant, req: { callId: string; rtpCapabilities: types.RtpCapabilities; publicKey: string }): Promise<CallJoined> {
     const attempt: JoinAttempt = { callId: req.callId, participantId: mediaParticipantId(p), socket };
     this.joining.add(attempt);
     try {
@@ -84,7 +84,7 @@ export class CallService {
    * send-back, a hang-up or the socket's own close may land in between: each of them cancels the attempt
    * (see cancelJoins), and the attempt checks after every await and undoes what it did.
    */
-  private async joinMedia(attempt: JoinAttempt, p: CallParticipant, req: { callId: string; rtpCapabilities: Record<string, unknown>; publicKey: string }): Promise<CallJoined> {
+  private async joinMedia(attempt: JoinAttempt, p: CallParticipant, req: { callId: string; rtpCapabilities: types.RtpCapabilities; publicKey: string }): Promise<CallJoined> {
     const { callId, rtpCapabilities } = req;
     const { socket, participantId } = attempt;
     const ready = this.isReadyFor(socket, p, callId);
@@ -113,7 +113,7 @@ export class CallService {
     try {
       await socket.join(socketRooms.call(orgId, callId));
       this.stillJoining(attempt);
-      media = await router.join(participantId, rtpCapabilities as unknown as types.RtpCapabilities);
+      media = await router.join(participantId, rtpCapabilities);
       this.stillJoining(attempt);
     } catch (error) {
       this.undoJoin(attempt, entry, !!previous, router);
@@ -128,8 +128,8 @@ export class CallService {
     return {
       self: peer,
       encryption: this.s.config.UNENCRYPTED_CALLS_FOR_BENCHMARK ? 'off-for-benchmark' : 'end-to-end',
-      sendTransport: { ...(media.sendTransport as unknown as CallJoined['sendTransport']), ...iceServersFor(this.s.config.turn) },
-      recvTransport: { ...(media.recvTransport as unknown as CallJoined['recvTransport']), ...iceServersFor(this.s.config.turn) },
+      sendTransport: { ...media.sendTransport, ...iceServersFor(this.s.config.turn) },
+      recvTransport: { ...media.recvTransport, ...iceServersFor(this.s.config.turn) },
       consumers: media.consumers.map((c) => this.consumerInfo(callId, c)),
       peers: [...(this.joined.get(callId)?.values() ?? [])].filter((j) => j !== entry).map((j) => j.peer),
       screenShare,
@@ -183,15 +183,15 @@ export class CallService {
     for (const a of this.joining) if (which(a) && a.cancelled !== 'ended') a.cancelled = reason;
   }
 
-  async connectTransport(socket: AnySocket, p: CallParticipant, callId: string, transportId: string, dtls: Record<string, unknown>) {
-    await this.routerOf(socket, p, callId).connectTransport(mediaParticipantId(p), transportId, dtls as unknown as types.DtlsParameters);
+  async connectTransport(socket: AnySocket, p: CallParticipant, callId: string, transportId: string, dtls: types.DtlsParameters) {
+    await this.routerOf(socket, p, callId).connectTransport(mediaParticipantId(p), transportId, dtls);
     return {};
   }
 
   async produce(
     socket: AnySocket,
     p: CallParticipant,
-    req: { callId: string; transportId: string; kind: types.MediaKind; source: MediaSource; rtpParameters: Record<string, unknown> },
+    req: { callId: string; transportId: string; kind: types.MediaKind; source: MediaSource; rtpParameters: types.RtpParameters },
   ) {
     const router = this.routerOf(socket, p, req.callId);
     if (req.source === 'screen' && !(await this.mayShareScreen(p))) throw new AppError('not_allowed', 'this organization does not let visitors share their screen');
@@ -199,7 +199,7 @@ export class CallService {
       mediaParticipantId(p),
       req.transportId,
       req.kind,
-      req.rtpParameters as unknown as types.RtpParameters,
+      req.rtpParameters,
       req.source,
     );
     if (req.source === 'screen') await this.recordAction(p, req.callId, 'screen-share-on');
@@ -605,7 +605,7 @@ export class CallService {
       producerId: c.producerId,
       kind: c.kind,
       source: c.source,
-      rtpParameters: c.rtpParameters as unknown as Record<string, unknown>,
+      rtpParameters: c.rtpParameters,
       producerPaused: c.producerPaused,
       peer,
     };

@@ -22,8 +22,7 @@ export function bindEvents<T extends EventTable>(
   guard?: () => Promise<void>,
 ): void {
   for (const event of Object.keys(table) as (keyof T & string)[]) {
-    const untyped = socket as unknown as { on(event: string, listener: (...args: unknown[]) => void): void };
-    untyped.on(event, async (...args: unknown[]) => {
+    socket.on(event as string, async (...args: unknown[]) => {
       const ack = args.at(-1);
       if (typeof ack !== 'function') return;
       const reply = ack as (res: Ack<object>) => void;

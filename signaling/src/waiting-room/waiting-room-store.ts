@@ -5,7 +5,7 @@ import { CHECK_IN_STEPS, detailsOf, type CheckInAnswers, type CheckInDetails, ty
 import type { LineNow } from './queue-place.ts';
 import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
-import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
+import { hashSecret, newId, newSecret, sameHash, tokenParts } from '../ids.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Room } from '../organizations/organization-store.ts';
@@ -198,9 +198,9 @@ export class WaitingRoomStore {
   /** The visitor a token belongs to, or null for anything malformed, unknown or not matching. */
   async authenticate(token: unknown): Promise<Visitor | null> {
     if (typeof token !== 'string' || token.length > 200) return null;
-    const m = /^([0-9a-f]{32})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
-    if (!m) return null;
-    const [, orgId, visitorId, secret] = m as unknown as [string, string, string, string];
+    const parts = tokenParts(token);
+    if (!parts) return null;
+    const { orgId, id: visitorId, secret } = parts;
     const h = await this.redis.hgetall(keys.visitor(orgId, visitorId));
     if (!h.tokenHash || !sameHash(h.tokenHash, hashSecret(secret))) return null;
     return this.toVisitor(orgId, h);
