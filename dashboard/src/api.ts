@@ -5,8 +5,6 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     readonly details: ErrorDetails = {},
-    /** The server's `field: code` or sentence (English; shown only through a code's own words). */
-    readonly serverMessage = '',
   ) {
     super(code);
   }
@@ -22,7 +20,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   if (!res.ok) {
     const error = (await res.json().catch(() => null)) as { error?: ErrorBody } | null;
-    throw new ApiError(res.status, error?.error?.code ?? 'internal', error?.error?.details, error?.error?.message ?? '');
+    throw new ApiError(res.status, error?.error?.code ?? 'internal', error?.error?.details);
   }
   const result = res.status === 204 ? undefined : await res.json();
   if (result && typeof result === 'object' && 'csrfToken' in result) csrfToken = (result as Me).csrfToken;

@@ -9,6 +9,7 @@ import {
   type CheckInConfig,
   type CustomField,
   type DeviceCheckReport,
+  type ErrorBody,
   type VisitRequest,
   type VisitResponse,
 } from '../../../signaling/protocol/index.ts';
@@ -65,7 +66,7 @@ function wordsFor(field: FieldKey, code: string): string {
   return worded === key ? t('checkin.error.invalid') : worded;
 }
 
-/** The field a schema issue (or the server's `path: code` message) is about. */
+/** The field a schema issue (or a field the server refused) is about. */
 function fieldOf(path: PropertyKey[]): FieldKey {
   return (path[0] === 'custom' && path[1] ? `custom.${String(path[1])}` : String(path[0] ?? 'name')) as FieldKey;
 }
@@ -164,16 +165,15 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
         return onCheckedIn((await res.json()) as VisitResponse);
       }
       if (res.status === 400 || res.status === 409) {
-        const error = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
+        const error = ((await res.json().catch(() => null)) as { error?: ErrorBody } | null)?.error;
         // The link's consultation: someone else checked in with it a moment ago, or it ended meanwhile.
         // The page then says what the link's page says when opened so: no form left to try again with.
         if (error?.code === ErrorCode.linkInUse) return onLinkClosed('in_use');
         if (error?.code === ErrorCode.consultationClosed) return onLinkClosed('ended');
-        // The server's `path: code`, shown at its field.
-        const message = error?.message ?? '';
-        const [path = '', code = 'invalid'] = message.split(': ');
-        const field = fieldOf(path.replace(/^answers\./, '').split('.'));
-        setErrors({ [field]: wordsFor(field, code) });
+        // The field the server refused, with its code, shown at that field.
+        const refused = error?.details?.fields?.[0] ?? { field: '', code: 'invalid' };
+        const field = fieldOf(refused.field.replace(/^answers\./, '').split('.'));
+        setErrors({ [field]: wordsFor(field, refused.code) });
         return;
       }
       // A room whose price cannot be paid on this server now, or whose BankID broker is not reachable: the clinic must act.

@@ -71,10 +71,10 @@ export function ScheduleConsultation({ rooms, onScheduled }: { rooms: QueueRoom[
       setEmail('');
       onScheduled?.();
     } catch (err) {
-      // The server's refusal: `field: code` for a field (the same codes as above), else a code of its own.
-      const message = err instanceof ApiError ? err.serverMessage : '';
-      const [path, code] = message.includes(': ') ? message.split(': ') : ['', ''];
-      if (err instanceof ApiError && err.code === 'bad_request' && (path === 'phone' || path === 'email' || path === 'scheduledAt')) setFieldProblems({ [path]: wordsFor(code!) });
+      // The server's refusal: a field and its code (the same codes as above), else a code of its own.
+      const refused = err instanceof ApiError && err.code === 'bad_request' ? err.details.fields?.[0] : undefined;
+      const field = refused?.field;
+      if (refused && (field === 'phone' || field === 'email' || field === 'scheduledAt')) setFieldProblems({ [field]: wordsFor(refused.code) });
       else setProblem(err instanceof ApiError ? wordsFor(err.code) : t('schedule.failed'));
     } finally {
       setBusy(false);

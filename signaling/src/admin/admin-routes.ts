@@ -20,7 +20,7 @@ import {
   type OrganizationOverview,
   type PasswordReset,
 } from '../../protocol/index.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, badField, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -49,7 +49,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
   async function checkMembers(res: Response<unknown, AuthedLocals>, members: string[]): Promise<string[]> {
     const known = new Set((await s.organizations.listProfessionals(orgOf(res))).map((p) => p.id));
     const unique = [...new Set(members)];
-    if (unique.some((m) => !known.has(m))) throw new AppError('bad_request', 'members: not a member of this organization');
+    if (unique.some((m) => !known.has(m))) throw badField('members', 'not a member of this organization');
     return unique;
   }
 
@@ -79,7 +79,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
 
   router.patch('/api/admin/organization', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const { retentionDays, retentionSeconds, ...change } = parse(organizationSettingsUpdate, req.body);
-    if (retentionDays !== undefined && retentionSeconds !== undefined) throw new AppError('bad_request', 'retentionDays: one of retentionDays and retentionSeconds');
+    if (retentionDays !== undefined && retentionSeconds !== undefined) throw badField('retentionDays', 'one of retentionDays and retentionSeconds');
     // The retention first: a refused one (a test's seconds on a real server) changes nothing else either.
     if (retentionDays !== undefined) await changeRetention(s, orgOf(res), { days: retentionDays });
     if (retentionSeconds !== undefined) await changeRetention(s, orgOf(res), { seconds: retentionSeconds });
@@ -142,7 +142,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
   router.patch('/api/admin/rooms/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const room = await roomOf(res, req.params.id);
     const body = parse(roomUpdate, req.body);
-    if (body.members && room.kind === 'personal') throw new AppError('bad_request', 'members: a personal room belongs to its professional alone');
+    if (body.members && room.kind === 'personal') throw badField('members', 'a personal room belongs to its professional alone');
     if (body.name) {
       await s.organizations.renameRoom(room.orgId, room.id, body.name);
       s.notify.roomChanged(room.orgId, room.id);

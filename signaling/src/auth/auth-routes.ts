@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { changePasswordRequest, loginRequest, type Me } from '../../protocol/index.ts';
-import { AppError } from '../errors.ts';
+import { AppError, badField } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { requireProfessional, sessionCookieName, type AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
@@ -86,7 +86,7 @@ export function authRoutes(s: Services): Router {
     }
     const pro = await s.organizations.getProfessional(session.orgId, session.professionalId);
     if (!pro || !(await verifyPassword(pro.passwordHash, body.currentPassword))) throw new AppError('invalid_credentials', 'the current password is wrong');
-    if (body.newPassword === body.currentPassword) throw new AppError('bad_request', 'newPassword: choose a password you have not used here');
+    if (body.newPassword === body.currentPassword) throw badField('newPassword', 'choose a password you have not used here');
     await s.organizations.setPassword(session.orgId, pro.id, await hashPassword(body.newPassword), false);
     const done = await s.sessions.advance(session, undefined);
     s.notify.sessionsEnded(session.orgId, await s.sessions.destroyOthersOf(session));

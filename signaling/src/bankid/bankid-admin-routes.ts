@@ -1,7 +1,7 @@
 import { adminAccess } from '../admin/admin-access.ts';
 import { Router, type Response } from 'express';
 import { bankIdSettingsUpdate, type BankIdSettingsInfo, type MemberBankIdList } from '../../protocol/index.ts';
-import { AppError, notFound } from '../errors.ts';
+import { badField, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
@@ -38,13 +38,13 @@ export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
   router.put('/api/admin/bankid', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const orgId = orgOf(res);
     const update = parse(bankIdSettingsUpdate, req.body);
-    if (!update.issuer.startsWith('https://') && !s.config.BANKID_ALLOW_INSECURE_ISSUER) throw new AppError('bad_request', 'issuer: must be an https address');
-    if (update.memberLogin && !bankId.bindings) throw new AppError('bad_request', 'memberLogin: this server has no IDENTITY_HASH_KEY');
+    if (!update.issuer.startsWith('https://') && !s.config.BANKID_ALLOW_INSECURE_ISSUER) throw badField('issuer', 'must be an https address');
+    if (update.memberLogin && !bankId.bindings) throw badField('memberLogin', 'this server has no IDENTITY_HASH_KEY');
     const clientSecret = update.clientSecret ?? (await bankId.settings.get(orgId))?.clientSecret;
-    if (!clientSecret) throw new AppError('bad_request', 'clientSecret: required');
+    if (!clientSecret) throw badField('clientSecret', 'required');
     const candidate = { ...update, clientSecret, fingerprint: `candidate:${newId()}` };
     // A wrong issuer is said now, not when the first visitor tries.
-    if (!(await bankId.brokers.check(`check:${orgId}`, candidate))) throw new AppError('bad_request', 'issuer: no OpenID Connect configuration could be read there');
+    if (!(await bankId.brokers.check(`check:${orgId}`, candidate))) throw badField('issuer', 'no OpenID Connect configuration could be read there');
     await bankId.settings.set(orgId, { ...update, clientSecret });
     await audit(res, 'bankid_settings_changed', update.clientSecret ? 'with new client secret' : 'client secret kept');
     res.status(204).end();

@@ -9,7 +9,7 @@ import {
   type BankIdStarted,
   type MemberBankIdInfo,
 } from '../../protocol/index.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, badField, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { requireProfessional, sessionCookieOf, type AuthedLocals } from '../http/request-guards.ts';
 import { hashSecret, sameHash } from '../ids.ts';
@@ -72,7 +72,7 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
     const ownLink = returnTo.startsWith('/r/')
       ? returnTo === `/r/${room.slug}`
       : returnTo === `/c/${visitor.orgId}.${await s.redis.hget(keys.visitor(visitor.orgId, visitor.id), 'consultationId')}`;
-    if (!ownLink) throw new AppError('bad_request', 'returnTo: not this visit’s link');
+    if (!ownLink) throw badField('returnTo', 'not this visit’s link');
     const settings = await bankId.settings.get(visitor.orgId);
     if (!settings) throw new AppError('bankid_unavailable', 'BankID is not set up for this organization');
     // The record goes no later than the visitor it is about.

@@ -1,7 +1,7 @@
 import { randomInt, createHash } from 'node:crypto';
 import { Router, type Response } from 'express';
 import { ACCESS_CODE_ALPHABET, accessCodeRequest, type AccessCodeCreated } from '../../protocol/index.ts';
-import { AppError, notFound } from '../errors.ts';
+import { badField, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
 import { keys } from '../redis/keys.ts';
@@ -27,7 +27,7 @@ export function accessCodeRoutes(s: Services): Router {
     const body = parse(accessCodeRequest, req.body);
     const [pro, room] = await Promise.all([s.organizations.getProfessional(orgId, professionalId), s.organizations.getRoom(orgId, body.roomId)]);
     if (!pro || !room || !(await s.organizations.mayActOn(pro, room.id))) throw notFound('no such room');
-    if (!room.checkIn.pseudonymous) throw new AppError('bad_request', 'roomId: this room asks for names, not access codes');
+    if (!room.checkIn.pseudonymous) throw badField('roomId', 'this room asks for names, not access codes');
     const code = Array.from({ length: CODE_LENGTH }, () => ACCESS_CODE_ALPHABET[randomInt(ACCESS_CODE_ALPHABET.length)]).join('');
     const validMs = body.validHours * 3_600_000;
     const key = accessCodeKey(orgId, code);

@@ -11,7 +11,7 @@ import {
   type ProfessionalLinkRedeemed,
 } from '../../protocol/index.ts';
 import { adminAccess } from '../admin/admin-access.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, badField, notFound } from '../errors.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import { parse } from '../http/validate.ts';
 import { keys } from '../redis/keys.ts';
@@ -130,7 +130,7 @@ export function embeddingRoutes(s: Services, clock: () => number = Date.now): Ro
     const production = s.config.NODE_ENV === 'production';
     for (const [i, origin] of origins.entries()) {
       const problem = embedOriginProblem(origin, production);
-      if (problem) throw new AppError('bad_request', `origins.${i}: ${problem}`);
+      if (problem) throw badField(`origins.${i}`, problem);
     }
     await s.embedding.origins.set(orgOf(res), origins);
     await audit(res, 'embed-origins-changed', 'embed_origins');

@@ -7,7 +7,7 @@ import { keys } from '../redis/keys.ts';
 import { runScript } from '../redis/scripts.ts';
 import { hashSecret, newId, newSecret, sameHash, tokenParts } from '../ids.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, badField, notFound } from '../errors.ts';
 import type { Room } from '../organizations/organization-store.ts';
 
 /** `checking_in`: the form is in, but a step the room requires (BankID, payment) is still to do. */
@@ -96,7 +96,7 @@ export class WaitingRoomStore {
     let name = answers.name ?? '';
     if (pseudonymous) {
       const label = this.cipher.open(await this.redis.hget(codeKey, 'label'), fieldContext.accessCodeLabel(room.orgId, codeKey));
-      if (label === null) throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
+      if (label === null) throw badField('accessCode', 'access_code_invalid', 'access_code_invalid');
       name = label;
     }
     let result: unknown;
@@ -140,7 +140,7 @@ export class WaitingRoomStore {
     }
     if (result === 'link_in_use') throw new AppError('link_in_use', 'someone is already checked in with this link');
     if (result === 'consultation_closed') throw new AppError('consultation_closed', 'this consultation has ended');
-    if (result === 'access_code_invalid') throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
+    if (result === 'access_code_invalid') throw badField('accessCode', 'access_code_invalid', 'access_code_invalid');
     if (result !== 'ok') throw notFound('This link is not valid');
     return {
       visitor: {

@@ -15,7 +15,7 @@ import {
 } from '../../protocol/index.ts';
 import { adminAccess } from '../admin/admin-access.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, badField, notFound } from '../errors.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import { parse } from '../http/validate.ts';
 import type { Services } from '../services.ts';
@@ -47,7 +47,7 @@ export function webhookRoutes(s: Services): Router {
 
   /** Plain http only where the server allows it (tests); the host must be one the server may reach. */
   const checkReachable = async (url: string) => {
-    if (!url.startsWith('https://') && !s.config.WEBHOOK_ALLOW_PLAIN_HTTP) throw new AppError('bad_request', 'url: must be an https address');
+    if (!url.startsWith('https://') && !s.config.WEBHOOK_ALLOW_PLAIN_HTTP) throw badField('url', 'must be an https address');
     try {
       await outbox.guard.addressFor(new URL(url).hostname);
     } catch (err) {
@@ -65,7 +65,7 @@ export function webhookRoutes(s: Services): Router {
     const orgId = orgOf(res);
     const settings = parse(webhookEndpointCreate, req.body);
     await checkReachable(settings.url);
-    if ((await store.countEndpoints(orgId)) >= WEBHOOK_ENDPOINTS_MAX) throw new AppError('bad_request', `endpoints: at most ${WEBHOOK_ENDPOINTS_MAX}`);
+    if ((await store.countEndpoints(orgId)) >= WEBHOOK_ENDPOINTS_MAX) throw badField('endpoints', `at most ${WEBHOOK_ENDPOINTS_MAX}`);
     const { endpoint, secret } = await store.createEndpoint(orgId, settings);
     await audit(res, 'webhook_change', endpoint.id, { change: 'created' });
     const body: WebhookSecretIssued = { endpoint: WebhookStore.view(endpoint), secret };
@@ -109,7 +109,7 @@ export function webhookRoutes(s: Services): Router {
 
   router.get('/api/admin/webhook-deliveries', ...admin, async (req, res: AdminResponse) => {
     const query = parse(webhookDeliveryQuery, req.query);
-    if (query.cursor !== undefined && !WebhookStore.validCursor(query.cursor)) throw new AppError('bad_request', 'cursor: not one of ours');
+    if (query.cursor !== undefined && !WebhookStore.validCursor(query.cursor)) throw badField('cursor', 'not one of ours');
     const body: WebhookDeliveryList = await store.listDeliveries(orgOf(res), query);
     res.json(body);
   });
