@@ -9,10 +9,11 @@ import {
   type CheckInConfig,
   type CustomField,
   type DeviceCheckReport,
-  type ErrorBody,
   type VisitRequest,
   type VisitResponse,
+  visitorRoutes,
 } from '../../../signaling/protocol/index.ts';
+import { callRoute } from '../http/call-route.ts';
 import { i18n, newTab, privacyLink, t, type StringKey } from '../strings.ts';
 
 /**
@@ -23,12 +24,11 @@ import { i18n, newTab, privacyLink, t, type StringKey } from '../strings.ts';
 const RESTART_RETRY_MS = 1500;
 const RESTART_RETRIES = 40;
 
-async function postVisit(body: VisitRequest, onRetrying: () => void): Promise<Response> {
+async function postVisit(body: VisitRequest, onRetrying: () => void) {
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch('/api/visits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (res.status !== 503 || attempt >= RESTART_RETRIES) return res;
-    const error = ((await res.clone().json().catch(() => null)) as { error?: { code?: string } } | null)?.error;
-    if (error?.code !== ErrorCode.shuttingDown) return res;
+    const res = await callRoute(visitorRoutes.checkIn, { body });
+    if (res.ok || res.status !== 503 || attempt >= RESTART_RETRIES) return res;
+    if (res.error?.code !== ErrorCode.shuttingDown) return res;
     onRetrying();
     await new Promise((r) => setTimeout(r, RESTART_RETRY_MS * (0.75 + Math.random() / 2)));
   }
@@ -162,10 +162,10 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
         // (A pseudonymous visitor gave no name to remember.)
         if (remember && !config.pseudonymous) rememberAnswers({ name: parsed.data.name, phone: parsed.data.phone, birthDate: parsed.data.birthDate });
         else forgetAnswers();
-        return onCheckedIn((await res.json()) as VisitResponse);
+        return onCheckedIn(res.data);
       }
       if (res.status === 400 || res.status === 409) {
-        const error = ((await res.json().catch(() => null)) as { error?: ErrorBody } | null)?.error;
+        const error = res.error;
         // The link's consultation: someone else checked in with it a moment ago, or it ended meanwhile.
         // The page then says what the link's page says when opened so: no form left to try again with.
         if (error?.code === ErrorCode.linkInUse) return onLinkClosed('in_use');
@@ -177,7 +177,7 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
         return;
       }
       // A room whose price cannot be paid on this server now, or whose BankID broker is not reachable: the clinic must act.
-      const code = res.status === 503 ? ((await res.json().catch(() => null)) as { error?: { code?: string } } | null)?.error?.code : undefined;
+      const code = res.status === 503 ? res.error?.code : undefined;
       // 404: the link stopped working while the form was open (a consultation cancelled, a room deleted).
       setFailure(res.status === 429 ? 'checkin.rateLimited' : res.status === 404 ? 'link.invalid' : code === 'payments_unavailable' ? 'payment.unavailable' : 'checkin.failed');
     } catch {

@@ -4,13 +4,14 @@ import {
   bankIdCallbackQuery,
   bankIdLoginOptionsQuery,
   bankIdLoginStart,
-  bankIdVisitorStart,
+  visitorRoutes,
   type BankIdLoginOptions,
   type BankIdStarted,
   type MemberBankIdInfo,
 } from '../../protocol/index.ts';
 import { AppError, badField, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import { requireProfessional, sessionCookieOf, type AuthedLocals } from '../http/request-guards.ts';
 import { hashSecret, sameHash } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
@@ -35,13 +36,20 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
   const router = Router();
   const secure = s.config.cookieSecure;
   const member = requireProfessional(s.sessions, secure);
+  const routes = typedRoutes(router, s);
 
   async function limitStarts(subject: string): Promise<void> {
     if (!(await s.rateLimiter.allow('bankid-start', subject, START_LIMIT_PER_MINUTE, 60_000))) throw new AppError('rate_limited', 'too many attempts; wait a minute');
   }
 
   /** Stores the login record and answers where the browser goes; the flow cookie binds it to this browser. */
-  async function start(res: Response, settings: BankIdSettings, record: Omit<LoginRecord, 'pkceVerifier' | 'nonce' | 'browserHash' | 'settingsFingerprint'>, scope: string, ttlMs = LOGIN_TTL_MS) {
+  async function start(
+    res: Response,
+    settings: BankIdSettings,
+    record: Omit<LoginRecord, 'pkceVerifier' | 'nonce' | 'browserHash' | 'settingsFingerprint'>,
+    scope: string,
+    ttlMs = LOGIN_TTL_MS,
+  ): Promise<BankIdStarted> {
     const flow = newFlowSecrets();
     const browserHash = BankId.bindBrowser(res, secure);
     const state = await bankId.logins.create({ ...record, ...flow, browserHash, settingsFingerprint: settings.fingerprint }, ttlMs);
@@ -53,19 +61,15 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
       s.log.warn({ orgId: record.orgId, event: 'bankid_broker_unreachable' }, 'BankID broker discovery failed');
       throw new AppError('bankid_unavailable', 'the BankID service cannot be reached; try again in a moment');
     }
-    const body: BankIdStarted = { authorizationUrl };
-    res.json(body);
+    return { authorizationUrl };
   }
 
   // ---------- visitors ----------
 
   /** A visitor checking in, in a room that asks for BankID: off to the broker. */
-  router.post('/api/bankid/visitor/start', async (req, res) => {
-    const bearer = /^Bearer (\S{1,200})$/.exec(req.headers.authorization ?? '')?.[1];
-    const visitor = await s.waitingRoom.authenticate(bearer);
-    if (!visitor || visitor.state !== 'checking_in') throw notFound();
+  routes.on(visitorRoutes.bankIdStart, async ({ visitor, body: { returnTo } }, _req, res) => {
+    if (visitor.state !== 'checking_in') throw notFound();
     await limitStarts(`visitor:${visitor.id}`);
-    const { returnTo } = parse(bankIdVisitorStart, req.body);
     const room = await s.organizations.getRoom(visitor.orgId, visitor.roomId);
     if (!room?.checkIn.bankId) throw notFound();
     // Back to this visitor's own link only: their room's, or their consultation's.
@@ -79,7 +83,7 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
     const visitorTtl = await s.redis.pttl(keys.visitor(visitor.orgId, visitor.id));
     if (visitorTtl <= 0) throw notFound();
     const scope = settings.collectNationalId ? 'openid profile ssn' : 'openid profile';
-    await start(res, settings, { purpose: 'visitor', orgId: visitor.orgId, visitorId: visitor.id, returnTo }, scope, visitorTtl);
+    return start(res, settings, { purpose: 'visitor', orgId: visitor.orgId, visitorId: visitor.id, returnTo }, scope, visitorTtl);
   });
 
   // ---------- members ----------
@@ -99,7 +103,7 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
     const { organization } = parse(bankIdLoginStart, req.body);
     const settings = bankId.bindings ? await bankId.settings.get(organization) : null;
     if (!settings?.memberLogin) throw notFound();
-    await start(res, settings, { purpose: 'member-login', orgId: organization, returnTo: '/dashboard/' }, 'openid');
+    res.json(await start(res, settings, { purpose: 'member-login', orgId: organization, returnTo: '/dashboard/' }, 'openid'));
   });
 
   /** The member's own BankID: whether it is offered, and bound, waiting or not. */
@@ -119,7 +123,7 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
     await limitStarts(`member:${professionalId}`);
     const settings = bankId.bindings ? await bankId.settings.get(orgId) : null;
     if (!settings?.memberLogin) throw notFound();
-    await start(res, settings, { purpose: 'member-link', orgId, professionalId, returnTo: '/dashboard/' }, 'openid');
+    res.json(await start(res, settings, { purpose: 'member-link', orgId, professionalId, returnTo: '/dashboard/' }, 'openid'));
   });
 
   // ---------- the way back from the broker ----------

@@ -2,12 +2,11 @@ import path from 'node:path';
 import { Router, type Response } from 'express';
 import {
   consultationIdParams,
-  consultationLinkRequest,
   consultationPage,
   consultationPageWithSecret,
   consultationRequest,
   privacyPagePath,
-  visitorCancelRequest,
+  visitorRoutes,
   type ConsultationCreated,
   type RoomInfo,
   type UpcomingConsultations,
@@ -15,6 +14,7 @@ import {
 } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
@@ -28,6 +28,7 @@ const UPCOMING_MAX = 100;
 export function consultationRoutes(s: Services, invitations: ConsultationInvitations): Router {
   const router = Router();
   const authed = requireProfessional(s.sessions, s.config.cookieSecure);
+  const routes = typedRoutes(router, s);
 
   /**
    * A professional schedules a consultation in a room they may act on, and gets the visitor's private
@@ -60,16 +61,15 @@ export function consultationRoutes(s: Services, invitations: ConsultationInvitat
    * second time answers that it is cancelled already (their page says so, not an error).
    */
   // (Before the member's route below, whose :id would take 'link'.)
-  router.post('/api/consultations/link/cancel', async (req, res) => {
-    const parsed = visitorCancelRequest.safeParse(req.body);
-    const consultation = parsed.success ? await s.consultations.resolve(parsed.data.token, { cancelled: true }) : null;
+  routes.on(visitorRoutes.cancelFromLink, async ({ body }, req) => {
+    const consultation = body ? await s.consultations.resolve(body.token, { cancelled: true }) : null;
     if (!consultation) {
       const allowed = await s.rateLimiter.allow('unknown-room', { address: req.ip }, s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
       throw allowed ? notFound('This link is not valid') : new AppError('rate_limited', 'too many requests');
     }
     const { alreadyCancelled } = await cancelConsultation(s, consultation.orgId, consultation.id, { visitor: true });
-    const body: VisitorCancelled = { alreadyCancelled, cancelledBy: (await s.consultations.cancelledByOf(consultation)) === 'visitor' ? 'visitor' : 'clinic' };
-    res.json(body);
+    const answer: VisitorCancelled = { alreadyCancelled, cancelledBy: (await s.consultations.cancelledByOf(consultation)) === 'visitor' ? 'visitor' : 'clinic' };
+    return answer;
   });
 
   /** A professional cancels a consultation of a room they may act on (refused while its visitor is in a call). */
@@ -84,9 +84,8 @@ export function consultationRoutes(s: Services, invitations: ConsultationInvitat
   });
 
   /** What the visitor's page shows for the link: the room, who expects them, and when. */
-  router.post('/api/consultations/link', async (req, res) => {
-    const parsed = consultationLinkRequest.safeParse(req.body);
-    const consultation = parsed.success ? await s.consultations.resolve(parsed.data.token, { cancelled: true }) : null;
+  routes.on(visitorRoutes.consultationLink, async ({ body: request }, req) => {
+    const consultation = request ? await s.consultations.resolve(request.token, { cancelled: true }) : null;
     const room = consultation && (await s.organizations.getRoom(consultation.orgId, consultation.roomId));
     if (!consultation || !room) {
       const allowed = await s.rateLimiter.allow('unknown-room', { address: req.ip }, s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
@@ -109,7 +108,7 @@ export function consultationRoutes(s: Services, invitations: ConsultationInvitat
     // (Only while it checks someone in: an ended or cancelled link shows nothing about its visitor.)
     const prefill = body.linkState === 'open' ? await s.consultations.prefillOf(consultation) : {};
     if (prefill.name || prefill.phone) body.prefill = prefill;
-    res.json(body);
+    return body;
   });
 
   /*

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import {
-  embedParentQuery,
+  visitorRoutes,
   embedSettingsUpdate,
   id,
   professionalLinkRedeem,
@@ -14,6 +14,7 @@ import { adminAccess } from '../admin/admin-access.ts';
 import { AppError, badField, notFound } from '../errors.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import { parse } from '../http/validate.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 import { embedOriginProblem, organizationOfPage } from './embed-origins.ts';
@@ -54,6 +55,7 @@ export async function professionalLinkHandler(s: Services, orgId: string, consul
 
 export function embeddingRoutes(s: Services, clock: () => number = Date.now): Router {
   const router = Router();
+  const routes = typedRoutes(router, s);
   const { admin, orgOf, audit } = adminAccess(s);
 
   /**
@@ -110,13 +112,12 @@ export function embeddingRoutes(s: Services, clock: () => number = Date.now): Ro
    * (the same list its frame-ancestors come from). The page learns nothing else; unknown pages and origins
    * not listed look alike.
    */
-  router.get('/api/embedding/parent', async (req, res) => {
-    const query = embedParentQuery.safeParse(req.query);
-    const orgId = query.success ? await organizationOfPage(s, query.data.page) : null;
+  routes.on(visitorRoutes.embedParent, async ({ query }) => {
+    const orgId = query ? await organizationOfPage(s, query.page) : null;
     const allowed = orgId ? await s.embedding.origins.get(orgId) : [];
-    if (!query.success || !allowed.includes(query.data.origin)) throw notFound('not an origin this page may be embedded in');
-    const body: EmbedParent = { origin: query.data.origin };
-    res.json(body);
+    if (!query || !allowed.includes(query.origin)) throw notFound('not an origin this page may be embedded in');
+    const body: EmbedParent = { origin: query.origin };
+    return body;
   });
 
   router.get('/api/admin/embedding', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {

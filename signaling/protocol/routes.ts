@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { roomSlug } from './common.ts';
+import { consultationLinkRequest, visitRequest, type RoomInfo, type VisitResponse } from './http.ts';
+import { visitorCancelRequest, type VisitorCancelled } from './consultations.ts';
+import type { PaymentAuthorization, PaymentReceipt } from './payments.ts';
+import { bankIdVisitorStart, type BankIdStarted } from './bankid.ts';
+import { embedParentQuery, type EmbedParent } from './embedding.ts';
+
+/*
+ * HTTP routes, declared once like the socket events in socket.ts: method, path, who may call, the schemas
+ * of what comes in and the type of what goes out. The server registers its routes through this table
+ * (each input parsed once, at the boundary) and the front-ends call them through one typed fetch built
+ * from it, so a path, a body or an answer cannot drift apart between them.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Who may call a route: anyone (`public`: a room link is like a phone number), a visitor by the token of
+ * their visit (`Authorization: Bearer`), a logged-in `member` or `admin` by their session cookie and CSRF
+ * token, or an EHR system by an `apiKey`.
+ */
+export type RouteCaller = 'public' | 'visitor' | 'member' | 'admin' | 'apiKey';
+
+export interface Route<
+  M extends HttpMethod = HttpMethod,
+  P extends string = string,
+  Params extends z.ZodType | undefined = z.ZodType | undefined,
+  Body extends z.ZodType | undefined = z.ZodType | undefined,
+  Query extends z.ZodType | undefined = z.ZodType | undefined,
+  Res = unknown,
+  Invalid extends 'bad_request' | 'unknown' = 'bad_request' | 'unknown',
+  C extends RouteCaller = RouteCaller,
+> {
+  method: M;
+  path: P;
+  caller: C;
+  /** The path's `:name` parts, each checked. */
+  params?: Params;
+  body?: Body;
+  query?: Query;
+  /** The status of a success, 200 unless said. */
+  status?: 200 | 201 | 204;
+  /**
+   * Input that does not parse is refused like an unknown link (`unknown`: the route answers not_found,
+   * and counts it as a probe) rather than with bad_request, so malformed and made-up secrets look alike.
+   */
+  invalid?: Invalid;
+  /** Never read: it carries the type of the success's JSON body. */
+  response: Res;
+}
+
+/** Declares a route, keeping its literal method and path and its schemas' types. */
+export const route = <
+  const M extends HttpMethod,
+  const P extends string,
+  Res,
+  Params extends z.ZodType | undefined = undefined,
+  Body extends z.ZodType | undefined = undefined,
+  Query extends z.ZodType | undefined = undefined,
+  const Invalid extends 'bad_request' | 'unknown' = 'bad_request',
+  const C extends RouteCaller = RouteCaller,
+>(
+  r: Route<M, P, Params, Body, Query, Res, Invalid, C>,
+) => r;
+
+/** The type a schema gives the server (`output`) or asks of a client (`input`); nothing where there is none. */
+type Out<S> = [NonNullable<S>] extends [never] ? undefined : NonNullable<S> extends z.ZodType ? z.output<NonNullable<S>> : undefined;
+type In<S> = NonNullable<S> extends z.ZodType ? z.input<NonNullable<S>> : undefined;
+/** Whether a route declares this input (a schema, not undefined). */
+type Has<S> = [NonNullable<S>] extends [never] ? false : true;
+
+export type AnyRoute = Route<HttpMethod, string, z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined, unknown, 'bad_request' | 'unknown'>;
+export type ResponseOf<R extends AnyRoute> = R['response'];
+
+/** What a handler gets, parsed: `null` for an input that did not parse on a route that treats it as unknown. */
+type Parsed<R extends AnyRoute, S> = NonNullable<R['invalid']> extends 'unknown' ? Out<S> | null : Out<S>;
+export interface ServerInput<R extends AnyRoute> {
+  params: Parsed<R, R['params']>;
+  body: Parsed<R, R['body']>;
+  query: Parsed<R, R['query']>;
+}
+
+/** What a caller gives: the path's params, the body and the query the route declares. */
+export type ClientInput<R extends AnyRoute> = (Has<R['params']> extends true ? { params: In<R['params']> } : {}) &
+  (Has<R['body']> extends true ? { body: In<R['body']> } : {}) &
+  (Has<R['query']> extends true ? { query: In<R['query']> } : {});
+
+/** The path with its `:name` parts filled in (each encoded). */
+export function pathOf(path: string, params: Record<string, string> | undefined): string {
+  return path.replace(/:([A-Za-z]+)/g, (_, name: string) => encodeURIComponent(params?.[name] ?? ''));
+}
+
+// ---------- the visitor's routes ----------
+
+export const visitorRoutes = {
+  /** What a room's link shows before check-in. Unknown and malformed links look alike (and count as probes). */
+  room: route({
+    method: 'GET',
+    path: '/api/rooms/:slug',
+    caller: 'public',
+    params: z.strictObject({ slug: roomSlug }),
+    invalid: 'unknown',
+    response: {} as RoomInfo,
+  }),
+  /** What a consultation's link shows (its secret travels in the body, never in the address). */
+  consultationLink: route({
+    method: 'POST',
+    path: '/api/consultations/link',
+    caller: 'public',
+    body: consultationLinkRequest,
+    invalid: 'unknown',
+    response: {} as RoomInfo,
+  }),
+  /** The visitor cancels their appointment from its link. */
+  cancelFromLink: route({
+    method: 'POST',
+    path: '/api/consultations/link/cancel',
+    caller: 'public',
+    body: visitorCancelRequest,
+    invalid: 'unknown',
+    response: {} as VisitorCancelled,
+  }),
+  /** Check-in: the room's form answered; the visitor gets the token of their visit. */
+  checkIn: route({ method: 'POST', path: '/api/visits', caller: 'public', body: visitRequest, status: 201, response: {} as VisitResponse }),
+  /** The card payment a room asks for, authorized while checking in. */
+  payment: route({ method: 'POST', path: '/api/payments/visitor', caller: 'visitor', response: {} as PaymentAuthorization }),
+  /** The visitor's receipt after the call. */
+  receipt: route({ method: 'GET', path: '/api/payments/receipt', caller: 'visitor', response: {} as PaymentReceipt }),
+  /** Off to the BankID broker, and back to `returnTo` (the visit's own link). */
+  bankIdStart: route({ method: 'POST', path: '/api/bankid/visitor/start', caller: 'visitor', body: bankIdVisitorStart, response: {} as BankIdStarted }),
+  /** Whether an embedded page may post its events to its parent's origin. */
+  embedParent: route({
+    method: 'GET',
+    path: '/api/embedding/parent',
+    caller: 'public',
+    query: embedParentQuery,
+    invalid: 'unknown',
+    response: {} as EmbedParent,
+  }),
+} as const;
