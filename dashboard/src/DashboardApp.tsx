@@ -1,6 +1,6 @@
 import { VisitorData } from './admin/VisitorData.tsx';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Me, WaitingVisitor } from '../../signaling/protocol/index.ts';
+import { memberRoutes, type Me, type WaitingVisitor } from '../../signaling/protocol/index.ts';
 import { CallEngine, preloadDevice } from '../../client/src/call-engine/call-engine.ts';
 import { LocalMedia } from '../../client/src/call-engine/local-media.ts';
 import { request } from '../../client/src/call-engine/request.ts';
@@ -8,7 +8,7 @@ import { mark } from '../../client/src/call-engine/marks.ts';
 import { savedDevicePreference } from '../../client/src/check/DevicePicker.tsx';
 import { LanguageSwitch } from '../../client/src/i18n/LanguageSwitch.tsx';
 import { useLanguage } from '../../client/src/i18n/i18n.ts';
-import { api, ApiError } from './api.ts';
+import { api, ApiError, fetchRoute } from './api.ts';
 import { ProfessionalCall } from './call/ProfessionalCall.tsx';
 import { useReadyCall } from './call/use-ready-call.ts';
 import { useCallInvitations } from './call/use-call-invitations.ts';
@@ -107,7 +107,7 @@ export function DashboardApp() {
   }, [wantPreview]);
 
   useEffect(() => {
-    api<Me>('GET', '/api/auth/me').then(setMe, (err) => {
+    fetchRoute(memberRoutes.me, {}).then(setMe, (err) => {
       setMe(null);
       if (!(err instanceof ApiError && err.status === 401)) setNotice(t('login.failed'));
     });
@@ -205,7 +205,7 @@ export function DashboardApp() {
   };
 
   const logout = async () => {
-    await api('POST', '/api/auth/logout').catch(() => undefined);
+    await fetchRoute(memberRoutes.logout, {}).catch(() => undefined);
     setMe(null);
   };
 

@@ -1,4 +1,5 @@
-import type { ErrorBody, ErrorDetails, Me } from '../../signaling/protocol/index.ts';
+import type { AnyRoute, ClientInput, ErrorBody, ErrorDetails, Me, ResponseOf } from '../../signaling/protocol/index.ts';
+import { callRoute } from '../../client/src/http/call-route.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -12,6 +13,22 @@ export class ApiError extends Error {
 
 let csrfToken = '';
 
+/** Remembers the CSRF token of a login's answer (`Me`, or one that holds it). */
+function keepCsrfToken(result: unknown): void {
+  if (result && typeof result === 'object' && 'csrfToken' in result) csrfToken = (result as Me).csrfToken;
+}
+
+/**
+ * Calls a route of the shared table (signaling/protocol/routes.ts) with the session cookie and, for a
+ * state-changing one, the CSRF token; its answer typed as the table says, a refusal thrown as ApiError.
+ */
+export async function fetchRoute<R extends AnyRoute>(route: R, input: ClientInput<R>): Promise<ResponseOf<R>> {
+  const res = await callRoute(route, input, route.method === 'GET' ? {} : { headers: { 'x-csrf-token': csrfToken } });
+  if (!res.ok) throw new ApiError(res.status, res.error?.code ?? 'internal', res.error?.details);
+  keepCsrfToken(res.data);
+  return res.data;
+}
+
 /** JSON over fetch with the session cookie; state-changing requests carry the CSRF token. */
 export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
@@ -23,6 +40,6 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
     throw new ApiError(res.status, error?.error?.code ?? 'internal', error?.error?.details);
   }
   const result = res.status === 204 ? undefined : await res.json();
-  if (result && typeof result === 'object' && 'csrfToken' in result) csrfToken = (result as Me).csrfToken;
+  keepCsrfToken(result);
   return result as T;
 }

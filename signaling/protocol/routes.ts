@@ -1,7 +1,26 @@
 import { z } from 'zod';
 import { roomSlug } from './common.ts';
-import { consultationLinkRequest, visitRequest, type RoomInfo, type VisitResponse } from './http.ts';
-import { visitorCancelRequest, type VisitorCancelled } from './consultations.ts';
+import {
+  changePasswordRequest,
+  consultationLinkRequest,
+  loginRequest,
+  secondFactorRequest,
+  visitRequest,
+  type HistoryResponse,
+  type Me,
+  type RoomInfo,
+  type SecondFactorEnabled,
+  type SecondFactorSetupInfo,
+  type VisitResponse,
+} from './http.ts';
+import {
+  consultationIdParams,
+  consultationRequest,
+  visitorCancelRequest,
+  type ConsultationCreated,
+  type UpcomingConsultations,
+  type VisitorCancelled,
+} from './consultations.ts';
 import type { PaymentAuthorization, PaymentReceipt } from './payments.ts';
 import { bankIdVisitorStart, type BankIdStarted } from './bankid.ts';
 import { embedParentQuery, type EmbedParent } from './embedding.ts';
@@ -137,5 +156,42 @@ export const visitorRoutes = {
     query: embedParentQuery,
     invalid: 'unknown',
     response: {} as EmbedParent,
+  }),
+} as const;
+
+// ---------- the professional's routes (the dashboard) ----------
+
+export const memberRoutes = {
+  /** The password; the second factor (or setting it up) comes next. */
+  login: route({ method: 'POST', path: '/api/auth/login', caller: 'public', body: loginRequest, response: {} as Me }),
+  /** Who is logged in, and the login step still to take. */
+  me: route({ method: 'GET', path: '/api/auth/me', caller: 'member', response: {} as Me }),
+  /** The member's own new password. */
+  changePassword: route({ method: 'POST', path: '/api/auth/password', caller: 'member', body: changePasswordRequest, response: {} as Me }),
+  logout: route({ method: 'POST', path: '/api/auth/logout', caller: 'member', status: 204, response: undefined as void }),
+  /** A code from the authenticator app, or a recovery code. */
+  secondFactor: route({ method: 'POST', path: '/api/auth/second-factor', caller: 'member', body: secondFactorRequest, response: {} as Me }),
+  /** The secret to add to an app, at the first login. */
+  secondFactorSetup: route({ method: 'GET', path: '/api/auth/second-factor/setup', caller: 'member', response: {} as SecondFactorSetupInfo }),
+  /** The app's first code turns two-step login on. */
+  enableSecondFactor: route({
+    method: 'POST',
+    path: '/api/auth/second-factor/setup',
+    caller: 'member',
+    body: secondFactorRequest,
+    response: {} as SecondFactorEnabled,
+  }),
+  /** The member's own calls, while retention keeps them. */
+  history: route({ method: 'GET', path: '/api/history', caller: 'member', response: {} as HistoryResponse }),
+  /** A consultation scheduled in a room the member may act on, with the visitor's private link. */
+  schedule: route({ method: 'POST', path: '/api/consultations', caller: 'member', body: consultationRequest, status: 201, response: {} as ConsultationCreated }),
+  upcoming: route({ method: 'GET', path: '/api/consultations/upcoming', caller: 'member', response: {} as UpcomingConsultations }),
+  cancelConsultation: route({
+    method: 'POST',
+    path: '/api/consultations/:id/cancel',
+    caller: 'member',
+    params: consultationIdParams,
+    status: 204,
+    response: undefined as void,
   }),
 } as const;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { BankIdLoginOptions, BankIdStarted, LoginRequest, Me } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { memberRoutes, type BankIdLoginOptions, type BankIdStarted, type LoginRequest, type Me } from '../../../signaling/protocol/index.ts';
+import { api, ApiError, fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 import { bankIdOrganization, bankIdOutcomeInLink } from './bankid-outcome.ts';
 
@@ -36,7 +36,7 @@ export function LoginForm({ onLoggedIn, notice }: { onLoggedIn: (me: Me) => void
     setError(null);
     try {
       const body: LoginRequest = { email, password };
-      onLoggedIn(await api<Me>('POST', '/api/auth/login', body));
+      onLoggedIn(await fetchRoute(memberRoutes.login, { body }));
     } catch (err) {
       const status = err instanceof ApiError ? err.status : 0;
       setError(status === 401 ? 'login.invalid' : status === 429 ? 'login.rateLimited' : 'login.failed');

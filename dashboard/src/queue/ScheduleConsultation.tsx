@@ -9,8 +9,9 @@ import {
   type ConsultationRequest,
   type Language,
   type QueueRoom,
+  memberRoutes,
 } from '../../../signaling/protocol/index.ts';
-import { ApiError, api } from '../api.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { i18n, t, timeZone } from '../strings.ts';
 import { RoomChoice } from './RoomChoice.tsx';
 
@@ -66,7 +67,7 @@ export function ScheduleConsultation({ rooms, onScheduled }: { rooms: QueueRoom[
     }
     setBusy(true);
     try {
-      setCreated(await api<ConsultationCreated>('POST', '/api/consultations', body));
+      setCreated(await fetchRoute(memberRoutes.schedule, { body }));
       setPhone('');
       setEmail('');
       onScheduled?.();

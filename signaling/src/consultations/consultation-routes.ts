@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import {
-  consultationIdParams,
+  memberRoutes,
   consultationPage,
   consultationPageWithSecret,
-  consultationRequest,
   privacyPagePath,
   visitorRoutes,
   type ConsultationCreated,
@@ -13,9 +12,8 @@ import {
   type VisitorCancelled,
 } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
-import { parse } from '../http/validate.ts';
 import { typedRoutes } from '../http/typed-routes.ts';
-import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import { requireProfessional } from '../http/request-guards.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
 import type { ConsultationInvitations } from './invitations.ts';
@@ -34,17 +32,16 @@ export function consultationRoutes(s: Services, invitations: ConsultationInvitat
    * A professional schedules a consultation in a room they may act on, and gets the visitor's private
    * link; with the visitor's phone and/or e-mail address the link is sent to them too.
    */
-  router.post('/api/consultations', authed, async (req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.schedule, authed, async ({ body }, _req, res) => {
     const { orgId, professionalId } = res.locals.session;
-    const body = parse(consultationRequest, req.body);
     const pro = await s.organizations.getProfessional(orgId, professionalId);
     if (!pro || !(await s.organizations.mayActOn(pro, body.roomId))) throw notFound('no such room');
     const created: ConsultationCreated = await invitations.schedule(orgId, professionalId, body);
-    res.status(201).json(created);
+    return created;
   });
 
   /** The consultations of the rooms this professional may act on, from an hour ago on, soonest first. */
-  router.get('/api/consultations/upcoming', authed, async (_req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.upcoming, authed, async (_input, _req, res) => {
     const { orgId, professionalId } = res.locals.session;
     const pro = await s.organizations.getProfessional(orgId, professionalId);
     if (!pro) throw notFound('no such member');
@@ -53,7 +50,7 @@ export function consultationRoutes(s: Services, invitations: ConsultationInvitat
     const records = await s.consultations.upcoming(orgId, Date.now() - UPCOMING_SINCE_MS, UPCOMING_MAX, retentionMsOf(org));
     const mine = records.filter((r) => roomName.has(r.roomId));
     const body: UpcomingConsultations = { consultations: await Promise.all(mine.map((r) => invitations.upcomingView(orgId, r, roomName.get(r.roomId)!))) };
-    res.json(body);
+    return body;
   });
 
   /**
@@ -73,14 +70,12 @@ export function consultationRoutes(s: Services, invitations: ConsultationInvitat
   });
 
   /** A professional cancels a consultation of a room they may act on (refused while its visitor is in a call). */
-  router.post('/api/consultations/:id/cancel', authed, async (req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.cancelConsultation, authed, async ({ params: { id } }, _req, res) => {
     const { orgId, professionalId } = res.locals.session;
-    const { id } = parse(consultationIdParams, req.params);
     const [pro, org] = await Promise.all([s.organizations.getProfessional(orgId, professionalId), s.organizations.getOrganization(orgId)]);
     const record = await s.consultations.get(orgId, id, retentionMsOf(org));
     if (!pro || !record || !(await s.organizations.mayActOn(pro, record.roomId))) throw notFound('no such consultation');
     await cancelConsultation(s, orgId, id, { memberId: professionalId });
-    res.status(204).end();
   });
 
   /** What the visitor's page shows for the link: the room, who expects them, and when. */

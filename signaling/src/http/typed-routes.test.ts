@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { visitorRoutes, type AnyRoute } from '../../protocol/index.ts';
+import { memberRoutes, visitorRoutes, type AnyRoute } from '../../protocol/index.ts';
 import { callRoute, type CallOptions } from '../../../client/src/http/call-route.ts';
 import { routesOf } from '../test-support/routes.ts';
-import { createOrganization, joinWaitingRoom, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
+import { createOrganization, joinWaitingRoom, login, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
 
 /*
  * The shared HTTP route table (protocol/routes.ts) against a real server and Redis: the server answers
@@ -25,9 +25,9 @@ describe('the shared HTTP route table: the server serves it and the front-ends c
     await server?.close();
   });
 
-  it('every route of the visitor’s table is served at its method and path', () => {
+  it('every route of the visitor’s and the professional’s tables is served at its method and path', () => {
     const served = new Set(routesOf(server.app).map((r) => `${r.method} ${r.path}`));
-    const declared = (Object.values(visitorRoutes) as AnyRoute[]).map((r) => `${r.method} ${r.path}`);
+    const declared = ([...Object.values(visitorRoutes), ...Object.values(memberRoutes)] as AnyRoute[]).map((r) => `${r.method} ${r.path}`);
     expect(declared.filter((r) => !served.has(r)), 'declared but not served').to.deep.equal([]);
   });
 
@@ -47,6 +47,14 @@ describe('the shared HTTP route table: the server serves it and the front-ends c
     expect(refused.ok).to.equal(false);
     if (refused.ok) return;
     expect([refused.status, refused.error?.code, refused.error?.details?.fields]).to.deep.equal([400, 'bad_request', [{ field: 'name', code: 'name_required' }]]);
+  });
+
+  it('a professional’s route: 401 without a session; with one, its answer as the table types it', async () => {
+    const anonymous = await callRoute(memberRoutes.history, {}, from);
+    expect([anonymous.status, anonymous.ok ? null : anonymous.error?.code]).to.deep.equal([401, 'unauthorized']);
+    const { cookie } = await login(server, org.professional.email, org.professional.password);
+    const history = await callRoute(memberRoutes.history, {}, { ...from, headers: { ...from.headers, cookie } });
+    expect(history.ok && history.data.calls).to.deep.equal([]);
   });
 
   it('a visitor’s route checks the visit’s token before anything sent: without it, or with a made-up one, the route does not exist', async () => {

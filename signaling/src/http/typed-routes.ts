@@ -1,18 +1,21 @@
-import type { Request, Response, Router } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { AnyRoute, ResponseOf, ServerInput } from '../../protocol/index.ts';
 import { notFound } from '../errors.ts';
 import type { Visitor } from '../waiting-room/waiting-room-store.ts';
 import { parse } from './validate.ts';
+import type { AuthedLocals } from './request-guards.ts';
 
 /** Who called, as the route's caller says: the visitor of the bearer token, for a visitor's route. */
 type CallerOf<R extends AnyRoute> = R['caller'] extends 'visitor' ? { visitor: Visitor } : {};
 
-export type RouteHandler<R extends AnyRoute, Locals extends Record<string, unknown>> = (
-  input: ServerInput<R> & CallerOf<R>,
-  req: Request,
-  res: Response<unknown, Locals>,
-) => Promise<ResponseOf<R>>;
+/** A member's route has their session in `res.locals`, put there by its guard (requireProfessional). */
+type LocalsOf<R extends AnyRoute> = R['caller'] extends 'member' | 'admin' ? AuthedLocals : Record<string, unknown>;
+
+export type RouteHandler<R extends AnyRoute> = (input: ServerInput<R> & CallerOf<R>, req: Request, res: Response<unknown, LocalsOf<R>>) => Promise<ResponseOf<R>>;
+
+// The guards' own type (requireProfessional's, among others) is Express's; `any` for the locals they set.
+type Guard = (req: Request, res: Response<unknown, any>, next: NextFunction) => unknown;
 
 interface Deps {
   waitingRoom: { authenticate(token: unknown): Promise<Visitor | null> };
@@ -25,14 +28,11 @@ interface Deps {
  */
 export function typedRoutes(router: Router, deps: Deps) {
   return {
-    on<R extends AnyRoute, Locals extends Record<string, unknown> = Record<string, unknown>>(
-      route: R,
-      ...chain: [...guards: ((req: Request, res: Response, next: (err?: unknown) => void) => void)[], handler: RouteHandler<R, Locals>]
-    ): void {
-      const handler = chain.pop() as RouteHandler<R, Locals>;
-      const guards = chain as ((req: Request, res: Response, next: (err?: unknown) => void) => void)[];
+    on<R extends AnyRoute>(route: R, ...chain: [...guards: Guard[], handler: RouteHandler<R>]): void {
+      const handler = chain.pop() as RouteHandler<R>;
+      const guards = chain as Guard[];
       const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
-      router[method](route.path, ...guards, async (req: Request, res: Response<unknown, Locals>) => {
+      router[method](route.path, ...guards, async (req: Request, res: Response<unknown, LocalsOf<R>>) => {
         const caller = route.caller === 'visitor' ? { visitor: await visitorOf(deps, req) } : {};
         const input = {
           params: parsed(route, route.params, req.params),
