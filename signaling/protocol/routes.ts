@@ -1,13 +1,22 @@
 import { z } from 'zod';
 import { roomSlug } from './common.ts';
 import {
+  acceptInvitationRequest,
   changePasswordRequest,
   consultationLinkRequest,
+  invitationLookupRequest,
+  invitationRequest,
   loginRequest,
+  organizationSettingsUpdate,
+  roomRequest,
   secondFactorRequest,
   visitRequest,
+  type AdminRoom,
   type HistoryResponse,
+  type InvitationCreated,
+  type InvitationInfo,
   type Me,
+  type OrganizationOverview,
   type RoomInfo,
   type SecondFactorEnabled,
   type SecondFactorSetupInfo,
@@ -194,4 +203,31 @@ export const memberRoutes = {
     status: 204,
     response: undefined as void,
   }),
+  /** Whom an invitation is for, shown before they choose a password. An unknown or malformed one is not found. */
+  invitationLookup: route({
+    method: 'POST',
+    path: '/api/invitations/lookup',
+    caller: 'public',
+    body: invitationLookupRequest,
+    invalid: 'unknown',
+    response: {} as InvitationInfo,
+  }),
+  /** The invited person becomes a member, logged in. */
+  acceptInvitation: route({ method: 'POST', path: '/api/invitations/accept', caller: 'public', body: acceptInvitationRequest, status: 201, response: {} as Me }),
+} as const;
+
+// ---------- an organization's admin (the dashboard's Organization page) ----------
+
+export const organizationAdminRoutes = {
+  overview: route({ method: 'GET', path: '/api/admin/organization', caller: 'admin', response: {} as OrganizationOverview }),
+  updateSettings: route({
+    method: 'PATCH',
+    path: '/api/admin/organization',
+    caller: 'admin',
+    body: organizationSettingsUpdate,
+    response: {} as Record<string, never>,
+  }),
+  /** An invitation for a new member: a link (e-mailed where the server can) and a code to pass on another way. */
+  invite: route({ method: 'POST', path: '/api/admin/invitations', caller: 'admin', body: invitationRequest, status: 201, response: {} as InvitationCreated }),
+  createRoom: route({ method: 'POST', path: '/api/admin/rooms', caller: 'admin', body: roomRequest, status: 201, response: {} as AdminRoom }),
 } as const;

@@ -7,9 +7,9 @@ import {
   type AuditEntryView,
   type AuditListResponse,
   type AuditSettings,
-  type OrganizationOverview,
+  organizationAdminRoutes,
 } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { api, ApiError, fetchRoute } from '../api.ts';
 import { dateTime, t, timeZone, type StringKey } from '../strings.ts';
 import { auditQuery, NO_FILTERS, type AuditFilterForm } from './audit-query.ts';
 
@@ -32,7 +32,7 @@ export function AuditLogPage() {
   const [problem, setProblem] = useState<string | null>(null);
 
   useEffect(() => {
-    void api<OrganizationOverview>('GET', '/api/admin/organization').then((o) => setMembers(new Map(o.members.map((m) => [m.id, m.name]))), () => undefined);
+    void fetchRoute(organizationAdminRoutes.overview, {}).then((o) => setMembers(new Map(o.members.map((m) => [m.id, m.name]))), () => undefined);
     void api<AuditSettings>('GET', '/api/admin/audit/settings').then(setSettings, () => setProblem(t('audit.failed')));
   }, []);
 

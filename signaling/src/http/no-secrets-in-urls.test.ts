@@ -91,7 +91,7 @@ describe('no secret in any URL path or query (every route of the running server,
     }
     // The routes of the shared table (protocol/routes.ts) declare their query schemas there: named by the
     // protocol export each one is.
-    for (const table of [protocol.visitorRoutes, protocol.memberRoutes]) {
+    for (const table of [protocol.visitorRoutes, protocol.memberRoutes, protocol.organizationAdminRoutes]) {
       for (const route of Object.values(table) as { query?: unknown }[]) {
         if (!route.query) continue;
         const name = Object.entries(protocol).find(([, exported]) => exported === route.query)?.[0];

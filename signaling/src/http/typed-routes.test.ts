@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { memberRoutes, visitorRoutes, type AnyRoute } from '../../protocol/index.ts';
+import { memberRoutes, organizationAdminRoutes, visitorRoutes, type AnyRoute } from '../../protocol/index.ts';
 import { callRoute, type CallOptions } from '../../../client/src/http/call-route.ts';
 import { routesOf } from '../test-support/routes.ts';
 import { createOrganization, joinWaitingRoom, login, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
@@ -25,9 +25,9 @@ describe('the shared HTTP route table: the server serves it and the front-ends c
     await server?.close();
   });
 
-  it('every route of the visitor’s and the professional’s tables is served at its method and path', () => {
+  it('every route of the visitor’s, the professional’s and the admin’s tables is served at its method and path', () => {
     const served = new Set(routesOf(server.app).map((r) => `${r.method} ${r.path}`));
-    const declared = ([...Object.values(visitorRoutes), ...Object.values(memberRoutes)] as AnyRoute[]).map((r) => `${r.method} ${r.path}`);
+    const declared = ([...Object.values(visitorRoutes), ...Object.values(memberRoutes), ...Object.values(organizationAdminRoutes)] as AnyRoute[]).map((r) => `${r.method} ${r.path}`);
     expect(declared.filter((r) => !served.has(r)), 'declared but not served').to.deep.equal([]);
   });
 
