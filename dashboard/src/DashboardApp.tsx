@@ -8,7 +8,7 @@ import { mark } from '../../client/src/call-engine/marks.ts';
 import { savedDevicePreference } from '../../client/src/check/DevicePicker.tsx';
 import { LanguageSwitch } from '../../client/src/i18n/LanguageSwitch.tsx';
 import { useLanguage } from '../../client/src/i18n/i18n.ts';
-import { api, ApiError, fetchRoute } from './api.ts';
+import { ApiError, fetchRoute } from './api.ts';
 import { ProfessionalCall } from './call/ProfessionalCall.tsx';
 import { useReadyCall } from './call/use-ready-call.ts';
 import { useCallInvitations } from './call/use-call-invitations.ts';
@@ -138,7 +138,7 @@ export function DashboardApp() {
     if (!ready || !alertLink) return;
     history.replaceState(null, '', location.pathname);
     setAlertLink(null);
-    api<{ visitorId: string }>('POST', '/api/alert-links/open', { token: alertLink }).then(
+    fetchRoute(memberRoutes.openAlertLink, { body: { token: alertLink } }).then(
       ({ visitorId }) => {
         setView('queue');
         setFocusVisitor(visitorId);

@@ -20,7 +20,11 @@ import {
   type RoomInfo,
   type SecondFactorEnabled,
   type SecondFactorSetupInfo,
+  type SmsSettingsInfo,
   type VisitResponse,
+  alertLinkRequest,
+  smsCodeRequest,
+  smsPhoneRequest,
 } from './http.ts';
 import {
   consultationIdParams,
@@ -33,6 +37,9 @@ import {
 import type { PaymentAuthorization, PaymentReceipt } from './payments.ts';
 import { bankIdVisitorStart, type BankIdStarted } from './bankid.ts';
 import { embedParentQuery, type EmbedParent } from './embedding.ts';
+import { apiKeyRequest, type ApiKeyCreated, type ApiKeyList } from './api.ts';
+import { accessCodeRequest, type AccessCodeCreated } from './check-in.ts';
+import { id } from './common.ts';
 
 /*
  * HTTP routes, declared once like the socket events in socket.ts: method, path, who may call, the schemas
@@ -214,6 +221,21 @@ export const memberRoutes = {
   }),
   /** The invited person becomes a member, logged in. */
   acceptInvitation: route({ method: 'POST', path: '/api/invitations/accept', caller: 'public', body: acceptInvitationRequest, status: 201, response: {} as Me }),
+  /** The member's own SMS alerts: the number, its check by a code, turning them off. */
+  smsSettings: route({ method: 'GET', path: '/api/settings/sms', caller: 'member', response: {} as SmsSettingsInfo }),
+  smsPhone: route({ method: 'POST', path: '/api/settings/sms/phone', caller: 'member', body: smsPhoneRequest, status: 204, response: undefined as void }),
+  smsVerify: route({ method: 'POST', path: '/api/settings/sms/verify', caller: 'member', body: smsCodeRequest, response: {} as SmsSettingsInfo }),
+  smsOff: route({ method: 'DELETE', path: '/api/settings/sms', caller: 'member', status: 204, response: undefined as void }),
+  /** The visitor an arrival SMS's link points to, while it is valid and they are in one of the member's rooms. */
+  openAlertLink: route({
+    method: 'POST',
+    path: '/api/alert-links/open',
+    caller: 'member',
+    body: alertLinkRequest,
+    response: {} as { visitorId: string; waiting: boolean },
+  }),
+  /** A single-use access code for one visitor of a pseudonymous room. */
+  accessCode: route({ method: 'POST', path: '/api/access-codes', caller: 'member', body: accessCodeRequest, status: 201, response: {} as AccessCodeCreated }),
 } as const;
 
 // ---------- an organization's admin (the dashboard's Organization page) ----------
@@ -230,4 +252,17 @@ export const organizationAdminRoutes = {
   /** An invitation for a new member: a link (e-mailed where the server can) and a code to pass on another way. */
   invite: route({ method: 'POST', path: '/api/admin/invitations', caller: 'admin', body: invitationRequest, status: 201, response: {} as InvitationCreated }),
   createRoom: route({ method: 'POST', path: '/api/admin/rooms', caller: 'admin', body: roomRequest, status: 201, response: {} as AdminRoom }),
+  apiKeys: route({ method: 'GET', path: '/api/admin/api-keys', caller: 'admin', response: {} as ApiKeyList }),
+  /** A new API key: its secret is in this answer only. */
+  createApiKey: route({ method: 'POST', path: '/api/admin/api-keys', caller: 'admin', body: apiKeyRequest, status: 201, response: {} as ApiKeyCreated }),
+  /** A malformed key id is as unknown as a made-up one. */
+  revokeApiKey: route({
+    method: 'DELETE',
+    path: '/api/admin/api-keys/:id',
+    caller: 'admin',
+    params: z.strictObject({ id }),
+    invalid: 'unknown',
+    status: 204,
+    response: undefined as void,
+  }),
 } as const;
