@@ -52,7 +52,7 @@ export function webhookRoutes(s: Services): Router {
       await outbox.guard.addressFor(new URL(url).hostname);
     } catch (err) {
       if (!(err instanceof AddressRefused)) throw err;
-      throw new AppError('bad_request', err.reason === 'dns' ? 'url: host_unresolved' : 'url: address_not_allowed');
+      throw badField('url', err.reason === 'dns' ? 'host_unresolved' : 'address_not_allowed');
     }
   };
 
