@@ -12,6 +12,7 @@ import {
   secondFactorRequest,
   visitRequest,
   type AdminRoom,
+  type EmailStatus,
   type HistoryResponse,
   type InvitationCreated,
   type InvitationInfo,
@@ -35,8 +36,15 @@ import {
   type VisitorCancelled,
 } from './consultations.ts';
 import type { PaymentAuthorization, PaymentReceipt } from './payments.ts';
-import { bankIdVisitorStart, type BankIdStarted } from './bankid.ts';
-import { embedParentQuery, type EmbedParent } from './embedding.ts';
+import {
+  bankIdLoginOptionsQuery,
+  bankIdLoginStart,
+  bankIdVisitorStart,
+  type BankIdLoginOptions,
+  type BankIdStarted,
+  type MemberBankIdInfo,
+} from './bankid.ts';
+import { embedParentQuery, embedSettingsUpdate, type EmbedParent, type EmbedSettings } from './embedding.ts';
 import { apiKeyRequest, type ApiKeyCreated, type ApiKeyList } from './api.ts';
 import { accessCodeRequest, type AccessCodeCreated } from './check-in.ts';
 import { id } from './common.ts';
@@ -234,6 +242,19 @@ export const memberRoutes = {
     body: alertLinkRequest,
     response: {} as { visitorId: string; waiting: boolean },
   }),
+  /** Whether an organization offers BankID login: the same answer for an unknown organization (or a malformed id). */
+  bankIdLoginOptions: route({
+    method: 'GET',
+    path: '/api/bankid/login-options',
+    caller: 'public',
+    query: bankIdLoginOptionsQuery,
+    invalid: 'unknown',
+    response: {} as BankIdLoginOptions,
+  }),
+  bankIdLoginStart: route({ method: 'POST', path: '/api/bankid/login/start', caller: 'public', body: bankIdLoginStart, response: {} as BankIdStarted }),
+  /** The member's own BankID, and binding it. */
+  bankIdLink: route({ method: 'GET', path: '/api/bankid/link', caller: 'member', response: {} as MemberBankIdInfo }),
+  bankIdLinkStart: route({ method: 'POST', path: '/api/bankid/link/start', caller: 'member', response: {} as BankIdStarted }),
   /** A single-use access code for one visitor of a pseudonymous room. */
   accessCode: route({ method: 'POST', path: '/api/access-codes', caller: 'member', body: accessCodeRequest, status: 201, response: {} as AccessCodeCreated }),
 } as const;
@@ -253,6 +274,11 @@ export const organizationAdminRoutes = {
   invite: route({ method: 'POST', path: '/api/admin/invitations', caller: 'admin', body: invitationRequest, status: 201, response: {} as InvitationCreated }),
   createRoom: route({ method: 'POST', path: '/api/admin/rooms', caller: 'admin', body: roomRequest, status: 201, response: {} as AdminRoom }),
   apiKeys: route({ method: 'GET', path: '/api/admin/api-keys', caller: 'admin', response: {} as ApiKeyList }),
+  /** The EHR origins that may frame the organization's pages. */
+  embedding: route({ method: 'GET', path: '/api/admin/embedding', caller: 'admin', response: {} as EmbedSettings }),
+  setEmbedding: route({ method: 'PUT', path: '/api/admin/embedding', caller: 'admin', body: embedSettingsUpdate, response: {} as EmbedSettings }),
+  /** Whether this server sends e-mail, and from which address. */
+  email: route({ method: 'GET', path: '/api/admin/email', caller: 'admin', response: {} as EmailStatus }),
   /** A new API key: its secret is in this answer only. */
   createApiKey: route({ method: 'POST', path: '/api/admin/api-keys', caller: 'admin', body: apiKeyRequest, status: 201, response: {} as ApiKeyCreated }),
   /** A malformed key id is as unknown as a made-up one. */

@@ -1,18 +1,16 @@
-import { Router, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { parse as parseCookies } from 'cookie';
 import {
   bankIdCallbackQuery,
-  bankIdLoginOptionsQuery,
-  bankIdLoginStart,
+  memberRoutes,
   visitorRoutes,
   type BankIdLoginOptions,
   type BankIdStarted,
   type MemberBankIdInfo,
 } from '../../protocol/index.ts';
 import { AppError, badField, notFound } from '../errors.ts';
-import { parse } from '../http/validate.ts';
 import { typedRoutes } from '../http/typed-routes.ts';
-import { requireProfessional, sessionCookieOf, type AuthedLocals } from '../http/request-guards.ts';
+import { requireProfessional, sessionCookieOf } from '../http/request-guards.ts';
 import { hashSecret, sameHash } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
@@ -89,41 +87,43 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
   // ---------- members ----------
 
   /** Whether this organization offers BankID login: the same answer for an unknown organization as for one without it. */
-  router.get('/api/bankid/login-options', async (req, res) => {
-    const parsed = bankIdLoginOptionsQuery.safeParse(req.query);
-    const settings = parsed.success && bankId.bindings ? await bankId.settings.get(parsed.data.organization) : null;
+  routes.on(memberRoutes.bankIdLoginOptions, async ({ query }) => {
+    const settings = query && bankId.bindings ? await bankId.settings.get(query.organization) : null;
     const body: BankIdLoginOptions = { bankId: !!settings?.memberLogin };
-    res.json(body);
+    return body;
   });
 
-  router.post('/api/bankid/login/start', async (req, res) => {
-    if (!(await s.rateLimiter.allow('bankid-login-address', { address: req.ip }, s.config.LOGIN_LIMIT_PER_ADDRESS, 15 * 60_000))) {
-      throw new AppError('rate_limited', 'too many login attempts; try again in 15 minutes');
-    }
-    const { organization } = parse(bankIdLoginStart, req.body);
+  // The attempt counts before anything is read (a malformed one too).
+  const limitLoginStarts = (req: Request, _res: unknown, next: NextFunction) =>
+    void s.rateLimiter.allow('bankid-login-address', { address: req.ip }, s.config.LOGIN_LIMIT_PER_ADDRESS, 15 * 60_000).then(
+      (allowed) => next(allowed ? undefined : new AppError('rate_limited', 'too many login attempts; try again in 15 minutes')),
+      next,
+    );
+
+  routes.on(memberRoutes.bankIdLoginStart, limitLoginStarts, async ({ body: { organization } }, _req, res) => {
     const settings = bankId.bindings ? await bankId.settings.get(organization) : null;
     if (!settings?.memberLogin) throw notFound();
-    res.json(await start(res, settings, { purpose: 'member-login', orgId: organization, returnTo: '/dashboard/' }, 'openid'));
+    return start(res, settings, { purpose: 'member-login', orgId: organization, returnTo: '/dashboard/' }, 'openid');
   });
 
   /** The member's own BankID: whether it is offered, and bound, waiting or not. */
-  router.get('/api/bankid/link', member, async (_req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.bankIdLink, member, async (_input, _req, res) => {
     const { orgId, professionalId } = res.locals.session;
     const settings = bankId.bindings ? await bankId.settings.get(orgId) : null;
     const body: MemberBankIdInfo = {
       offered: !!settings?.memberLogin,
       state: bankId.bindings ? await bankId.bindings.stateOf(orgId, professionalId) : 'none',
     };
-    res.json(body);
+    return body;
   });
 
   /** A logged-in member binds their BankID: a login at the broker, then an admin approves it. */
-  router.post('/api/bankid/link/start', member, async (_req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.bankIdLinkStart, member, async (_input, _req, res) => {
     const { orgId, professionalId } = res.locals.session;
     await limitStarts(`member:${professionalId}`);
     const settings = bankId.bindings ? await bankId.settings.get(orgId) : null;
     if (!settings?.memberLogin) throw notFound();
-    res.json(await start(res, settings, { purpose: 'member-link', orgId, professionalId, returnTo: '/dashboard/' }, 'openid'));
+    return start(res, settings, { purpose: 'member-link', orgId, professionalId, returnTo: '/dashboard/' }, 'openid');
   });
 
   // ---------- the way back from the broker ----------

@@ -1,7 +1,7 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import {
+  organizationAdminRoutes,
   visitorRoutes,
-  embedSettingsUpdate,
   id,
   professionalLinkRedeem,
   professionalLinkRequest,
@@ -12,7 +12,6 @@ import {
 } from '../../protocol/index.ts';
 import { adminAccess } from '../admin/admin-access.ts';
 import { AppError, badField, notFound } from '../errors.ts';
-import type { AuthedLocals } from '../http/request-guards.ts';
 import { parse } from '../http/validate.ts';
 import { typedRoutes } from '../http/typed-routes.ts';
 import { keys } from '../redis/keys.ts';
@@ -120,14 +119,10 @@ export function embeddingRoutes(s: Services, clock: () => number = Date.now): Ro
     return body;
   });
 
-  router.get('/api/admin/embedding', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
-    const body: EmbedSettings = { origins: await s.embedding.origins.get(orgOf(res)) };
-    res.json(body);
-  });
+  routes.on(organizationAdminRoutes.embedding, ...admin, async (_input, _req, res): Promise<EmbedSettings> => ({ origins: await s.embedding.origins.get(orgOf(res)) }));
 
   /** Replaces the list. Every origin is checked before anything is stored: one bad origin changes nothing. */
-  router.put('/api/admin/embedding', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const { origins } = parse(embedSettingsUpdate, req.body);
+  routes.on(organizationAdminRoutes.setEmbedding, ...admin, async ({ body: { origins } }, _req, res) => {
     const production = s.config.NODE_ENV === 'production';
     for (const [i, origin] of origins.entries()) {
       const problem = embedOriginProblem(origin, production);
@@ -136,7 +131,7 @@ export function embeddingRoutes(s: Services, clock: () => number = Date.now): Ro
     await s.embedding.origins.set(orgOf(res), origins);
     await audit(res, 'embed-origins-changed', 'embed_origins');
     const body: EmbedSettings = { origins };
-    res.json(body);
+    return body;
   });
 
   return router;
