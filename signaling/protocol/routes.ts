@@ -46,6 +46,7 @@ import {
 } from './bankid.ts';
 import { embedParentQuery, embedSettingsUpdate, type EmbedParent, type EmbedSettings } from './embedding.ts';
 import { apiKeyRequest, type ApiKeyCreated, type ApiKeyList } from './api.ts';
+import { webhookDeliveryQuery, webhookEndpointCreate, type WebhookDeliveryList, type WebhookEndpointList, type WebhookSecretIssued } from './webhooks.ts';
 import { accessCodeRequest, type AccessCodeCreated } from './check-in.ts';
 import { id } from './common.ts';
 
@@ -274,6 +275,23 @@ export const organizationAdminRoutes = {
   invite: route({ method: 'POST', path: '/api/admin/invitations', caller: 'admin', body: invitationRequest, status: 201, response: {} as InvitationCreated }),
   createRoom: route({ method: 'POST', path: '/api/admin/rooms', caller: 'admin', body: roomRequest, status: 201, response: {} as AdminRoom }),
   apiKeys: route({ method: 'GET', path: '/api/admin/api-keys', caller: 'admin', response: {} as ApiKeyList }),
+  webhooks: route({ method: 'GET', path: '/api/admin/webhooks', caller: 'admin', response: {} as WebhookEndpointList }),
+  /** A new webhook endpoint: its signing secret is in this answer only. */
+  createWebhook: route({
+    method: 'POST',
+    path: '/api/admin/webhooks',
+    caller: 'admin',
+    body: webhookEndpointCreate,
+    status: 201,
+    response: {} as WebhookSecretIssued,
+  }),
+  webhookDeliveries: route({
+    method: 'GET',
+    path: '/api/admin/webhook-deliveries',
+    caller: 'admin',
+    query: webhookDeliveryQuery,
+    response: {} as WebhookDeliveryList,
+  }),
   /** The EHR origins that may frame the organization's pages. */
   embedding: route({ method: 'GET', path: '/api/admin/embedding', caller: 'admin', response: {} as EmbedSettings }),
   setEmbedding: route({ method: 'PUT', path: '/api/admin/embedding', caller: 'admin', body: embedSettingsUpdate, response: {} as EmbedSettings }),

@@ -20,8 +20,10 @@ export interface CallOptions {
  * fetch does; an error answer does not.
  */
 export async function callRoute<R extends AnyRoute>(route: R, input: ClientInput<R>, options: CallOptions = {}): Promise<RouteAnswer<R>> {
-  const given = input as { params?: Record<string, string>; body?: unknown; query?: Record<string, string> };
-  const query = given.query ? `?${new URLSearchParams(given.query)}` : '';
+  const given = input as { params?: Record<string, string>; body?: unknown; query?: Record<string, string | undefined> };
+  // Fields left out (undefined) are not sent at all.
+  const fields = Object.entries(given.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
+  const query = fields.length ? `?${new URLSearchParams(fields)}` : '';
   const headers: Record<string, string> = { ...options.headers };
   if (options.visitorToken) headers.authorization = `Bearer ${options.visitorToken}`;
   let body: string | undefined;

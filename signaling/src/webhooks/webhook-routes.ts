@@ -1,8 +1,7 @@
 import { Router, type Response } from 'express';
 import {
   id,
-  webhookDeliveryQuery,
-  webhookEndpointCreate,
+  organizationAdminRoutes,
   webhookEndpointUpdate,
   webhookSecretRotation,
   WEBHOOK_ENDPOINTS_MAX,
@@ -18,6 +17,7 @@ import { httpActorOf } from '../audit/audit-context.ts';
 import { AppError, badField, notFound } from '../errors.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import { parse } from '../http/validate.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import type { Services } from '../services.ts';
 import { AddressRefused } from './address-guard.ts';
 import { WebhookStore } from './webhook-store.ts';
@@ -31,6 +31,7 @@ type AdminResponse = Response<unknown, AuthedLocals>;
 export function webhookRoutes(s: Services): Router {
   const router = Router();
   const { admin, orgOf } = adminAccess(s);
+  const routes = typedRoutes(router, s);
   const { store, outbox } = s.webhooks;
 
   const audit = async (res: AdminResponse, action: 'webhook_change' | 'webhook_resend', targetId: string, detail: AuditDetail) => {
@@ -56,20 +57,18 @@ export function webhookRoutes(s: Services): Router {
     }
   };
 
-  router.get('/api/admin/webhooks', ...admin, async (_req, res: AdminResponse) => {
-    const body: WebhookEndpointList = { endpoints: (await store.listEndpoints(orgOf(res))).map(WebhookStore.view) };
-    res.json(body);
-  });
+  routes.on(organizationAdminRoutes.webhooks, ...admin, async (_input, _req, res): Promise<WebhookEndpointList> => ({
+    endpoints: (await store.listEndpoints(orgOf(res))).map(WebhookStore.view),
+  }));
 
-  router.post('/api/admin/webhooks', ...admin, async (req, res: AdminResponse) => {
+  routes.on(organizationAdminRoutes.createWebhook, ...admin, async ({ body: settings }, _req, res) => {
     const orgId = orgOf(res);
-    const settings = parse(webhookEndpointCreate, req.body);
     await checkReachable(settings.url);
     if ((await store.countEndpoints(orgId)) >= WEBHOOK_ENDPOINTS_MAX) throw badField('endpoints', `at most ${WEBHOOK_ENDPOINTS_MAX}`);
     const { endpoint, secret } = await store.createEndpoint(orgId, settings);
     await audit(res, 'webhook_change', endpoint.id, { change: 'created' });
     const body: WebhookSecretIssued = { endpoint: WebhookStore.view(endpoint), secret };
-    res.status(201).json(body);
+    return body;
   });
 
   router.patch('/api/admin/webhooks/:id', ...admin, async (req, res: AdminResponse) => {
@@ -107,11 +106,10 @@ export function webhookRoutes(s: Services): Router {
     res.status(204).end();
   });
 
-  router.get('/api/admin/webhook-deliveries', ...admin, async (req, res: AdminResponse) => {
-    const query = parse(webhookDeliveryQuery, req.query);
+  routes.on(organizationAdminRoutes.webhookDeliveries, ...admin, async ({ query }, _req, res) => {
     if (query.cursor !== undefined && !WebhookStore.validCursor(query.cursor)) throw badField('cursor', 'not one of ours');
     const body: WebhookDeliveryList = await store.listDeliveries(orgOf(res), query);
-    res.json(body);
+    return body;
   });
 
   router.get('/api/admin/webhook-deliveries/:id', ...admin, async (req, res: AdminResponse) => {
