@@ -43,7 +43,13 @@ import {
   type BankIdLoginOptions,
   type BankIdStarted,
   type MemberBankIdInfo,
+  bankIdSettingsUpdate,
+  type BankIdSettingsInfo,
+  type MemberBankIdList,
 } from './bankid.ts';
+import { auditSettingsUpdate, type AuditSettings } from './audit.ts';
+import type { AdminPayments } from './payments.ts';
+import { visitorSearch, type VisitorSearchResult } from './data-rights.ts';
 import { embedParentQuery, embedSettingsUpdate, type EmbedParent, type EmbedSettings } from './embedding.ts';
 import { apiKeyRequest, type ApiKeyCreated, type ApiKeyList } from './api.ts';
 import { webhookDeliveryQuery, webhookEndpointCreate, type WebhookDeliveryList, type WebhookEndpointList, type WebhookSecretIssued } from './webhooks.ts';
@@ -292,6 +298,23 @@ export const organizationAdminRoutes = {
     query: webhookDeliveryQuery,
     response: {} as WebhookDeliveryList,
   }),
+  /** The organization's BankID broker (its client secret is never sent back) and the members' BankID. */
+  bankId: route({ method: 'GET', path: '/api/admin/bankid', caller: 'admin', response: {} as BankIdSettingsInfo }),
+  setBankId: route({ method: 'PUT', path: '/api/admin/bankid', caller: 'admin', body: bankIdSettingsUpdate, status: 204, response: undefined as void }),
+  removeBankId: route({ method: 'DELETE', path: '/api/admin/bankid', caller: 'admin', status: 204, response: undefined as void }),
+  bankIdMembers: route({ method: 'GET', path: '/api/admin/bankid/members', caller: 'admin', response: {} as MemberBankIdList }),
+  /** How long the audit log is kept, and its anchors. */
+  auditSettings: route({ method: 'GET', path: '/api/admin/audit/settings', caller: 'admin', response: {} as AuditSettings }),
+  setAuditSettings: route({
+    method: 'PATCH',
+    path: '/api/admin/audit/settings',
+    caller: 'admin',
+    body: auditSettingsUpdate,
+    response: {} as { auditRetentionDays: number },
+  }),
+  payments: route({ method: 'GET', path: '/api/admin/payments', caller: 'admin', response: {} as AdminPayments }),
+  /** Visitors and invitees by name or number (a POST: the words must not travel in an address). */
+  searchVisitors: route({ method: 'POST', path: '/api/admin/visitors/search', caller: 'admin', body: visitorSearch, response: {} as VisitorSearchResult }),
   /** The EHR origins that may frame the organization's pages. */
   embedding: route({ method: 'GET', path: '/api/admin/embedding', caller: 'admin', response: {} as EmbedSettings }),
   setEmbedding: route({ method: 'PUT', path: '/api/admin/embedding', caller: 'admin', body: embedSettingsUpdate, response: {} as EmbedSettings }),
