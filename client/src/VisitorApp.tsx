@@ -1,8 +1,9 @@
 // First: it takes the consultation link's secret out of the address before anything reads the address.
 import { consultationLinkToken } from './consultation-link.ts';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { DEFAULT_TIME_ZONE, type CheckInStep, type QueuePlace, type RoomInfo, type VisitState } from '../../signaling/protocol/index.ts';
-import { CallEngine, preloadDevice, type CallSocket } from './call-engine/call-engine.ts';
+import { DEFAULT_TIME_ZONE, visitorRoutes, type CheckInStep, type QueuePlace, type RoomInfo, type VisitState } from '../../signaling/protocol/index.ts';
+import { callRoute } from './http/call-route.ts';
+import { CallEngine, preloadDevice } from './call-engine/call-engine.ts';
 import { LocalMedia } from './call-engine/local-media.ts';
 import { request } from './call-engine/request.ts';
 import { mark } from './call-engine/marks.ts';
@@ -96,7 +97,7 @@ export function VisitorApp() {
   const startCall = useCallback((socket: VisitorSocket, callId: string, localMedia: LocalMedia) => {
     setScreen((current) => {
       if (current.kind === 'call' && current.engine.callId === callId) return current;
-      const engine = new CallEngine(socket as unknown as CallSocket, callId, localMedia);
+      const engine = new CallEngine(socket, callId, localMedia);
       engine.subscribe((s) => {
         if (s.status === 'ended') endVisit(false);
       });
@@ -166,10 +167,10 @@ export function VisitorApp() {
       if (linkMalformed) return setScreen({ kind: 'invalid', tooMany: false });
       if (consultationLink && !consultationLinkToken) return setScreen({ kind: 'invalid', tooMany: false });
       const res = consultationLink
-        ? await fetch('/api/consultations/link', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: consultationLinkToken }) })
-        : await fetch(`/api/rooms/${encodeURIComponent(slug)}`);
+        ? await callRoute(visitorRoutes.consultationLink, { body: { token: consultationLinkToken! } })
+        : await callRoute(visitorRoutes.room, { params: { slug } });
       if (!res.ok) return setScreen({ kind: 'invalid', tooMany: res.status === 429 });
-      const info = (await res.json()) as RoomInfo;
+      const info = res.data;
       if (cancelled) return;
       setRoom(info);
       document.title = `${info.name} · ${t('app.title')}`;

@@ -1,14 +1,14 @@
 import { VisitorData } from './admin/VisitorData.tsx';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Me, WaitingVisitor } from '../../signaling/protocol/index.ts';
-import { CallEngine, preloadDevice, type CallSocket } from '../../client/src/call-engine/call-engine.ts';
+import { memberRoutes, type Me, type WaitingVisitor } from '../../signaling/protocol/index.ts';
+import { CallEngine, preloadDevice } from '../../client/src/call-engine/call-engine.ts';
 import { LocalMedia } from '../../client/src/call-engine/local-media.ts';
 import { request } from '../../client/src/call-engine/request.ts';
 import { mark } from '../../client/src/call-engine/marks.ts';
 import { savedDevicePreference } from '../../client/src/check/DevicePicker.tsx';
 import { LanguageSwitch } from '../../client/src/i18n/LanguageSwitch.tsx';
 import { useLanguage } from '../../client/src/i18n/i18n.ts';
-import { api, ApiError } from './api.ts';
+import { ApiError, fetchRoute } from './api.ts';
 import { ProfessionalCall } from './call/ProfessionalCall.tsx';
 import { useReadyCall } from './call/use-ready-call.ts';
 import { useCallInvitations } from './call/use-call-invitations.ts';
@@ -107,7 +107,7 @@ export function DashboardApp() {
   }, [wantPreview]);
 
   useEffect(() => {
-    api<Me>('GET', '/api/auth/me').then(setMe, (err) => {
+    fetchRoute(memberRoutes.me, {}).then(setMe, (err) => {
       setMe(null);
       if (!(err instanceof ApiError && err.status === 401)) setNotice(t('login.failed'));
     });
@@ -138,7 +138,7 @@ export function DashboardApp() {
     if (!ready || !alertLink) return;
     history.replaceState(null, '', location.pathname);
     setAlertLink(null);
-    api<{ visitorId: string }>('POST', '/api/alert-links/open', { token: alertLink }).then(
+    fetchRoute(memberRoutes.openAlertLink, { body: { token: alertLink } }).then(
       ({ visitorId }) => {
         setView('queue');
         setFocusVisitor(visitorId);
@@ -184,7 +184,7 @@ export function DashboardApp() {
     }
     mark('admitted');
     // Join at once; the engine starts sending when the camera is open.
-    const engine = new CallEngine(socket as unknown as CallSocket, callId, opening);
+    const engine = new CallEngine(socket, callId, opening);
     void engine.start().catch(() => undefined);
     setCall({ engine, media: await opening, host: true });
   };
@@ -195,7 +195,7 @@ export function DashboardApp() {
     if (!socket || call) return;
     if (preview) handedOver.add(preview);
     const media = preview ?? (await LocalMedia.open(savedDevicePreference()));
-    const engine = new CallEngine(socket as unknown as CallSocket, callId, media);
+    const engine = new CallEngine(socket, callId, media);
     void engine.start().catch(() => undefined);
     setCall({ engine, media, host: false });
   };
@@ -205,7 +205,7 @@ export function DashboardApp() {
   };
 
   const logout = async () => {
-    await api('POST', '/api/auth/logout').catch(() => undefined);
+    await fetchRoute(memberRoutes.logout, {}).catch(() => undefined);
     setMe(null);
   };
 

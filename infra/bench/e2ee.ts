@@ -58,7 +58,7 @@ interface SendStats {
 
 async function sending(page: Page): Promise<SendStats> {
   return page.evaluate(async () => {
-    const pcs = (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections;
+    const pcs = window.__peerConnections!;
     const out = { width: 0, height: 0, fps: 0, limitation: 'none' };
     for (const pc of pcs) {
       if (pc.connectionState === 'closed') continue;

@@ -84,7 +84,7 @@ try {
   console.log(`  the dead endpoint was sent ${dead.received.length} requests, answered none`);
 
   // Delivery latency of the quick endpoint's events from the admissions above (the dead one held slots meanwhile).
-  const quickEvents = quick.received.map((r) => heardAt.get(r.event.id)! - Date.parse(r.event.time as unknown as string));
+  const quickEvents = quick.received.map((r) => heardAt.get(r.event.id)! - Date.parse(r.event.time));
   console.log(`quick endpoint, event -> EHR has it, during the admissions: ${summary(quickEvents)}`);
 
   // A burst: events emitted as fast as the server takes them, to the quick endpoint.
@@ -95,7 +95,7 @@ try {
   const queued = performance.now() - t0;
   await quick.waitFor((r) => r.length >= before + burst, `${burst} burst deliveries`, 120_000);
   const all = performance.now() - t0;
-  const burstLatency = quick.received.slice(before).map((r) => heardAt.get(r.event.id)! - Date.parse(r.event.time as unknown as string));
+  const burstLatency = quick.received.slice(before).map((r) => heardAt.get(r.event.id)! - Date.parse(r.event.time));
   console.log(`burst of ${burst} events: into the outbox in ${queued.toFixed(0)} ms (${((burst / queued) * 1000).toFixed(0)}/s); all delivered in ${all.toFixed(0)} ms (${((burst / all) * 1000).toFixed(0)}/s); event -> EHR p50 ${percentile(burstLatency, 50).toFixed(0)} ms, p99 ${percentile(burstLatency, 99).toFixed(0)} ms`);
   console.log(`bench:webhooks: admission p50 with a quick endpoint ${(percentile(sides.quick.samples, 50) / base).toFixed(2)}x, with a dead one ${(percentile(sides.dead.samples, 50) / base).toFixed(2)}x the baseline (${base.toFixed(1)} ms)`);
 } finally {

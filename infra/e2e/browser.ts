@@ -17,6 +17,13 @@ export const CHROMIUM_FLAGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
+declare global {
+  interface Window {
+    /** Every RTCPeerConnection the page made, once recordPeerConnections runs in it. */
+    __peerConnections?: RTCPeerConnection[];
+  }
+}
+
 /** `flags`: CHROMIUM_FLAGS unless a suite needs other fake devices (two cameras, for instance). */
 export function launchChromium(flags: string[] = CHROMIUM_FLAGS): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: flags, headless: true });
@@ -26,7 +33,7 @@ export function launchChromium(flags: string[] = CHROMIUM_FLAGS): Promise<Browse
 export function recordPeerConnections(): void {
   const Native = window.RTCPeerConnection;
   const all: RTCPeerConnection[] = [];
-  (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections = all;
+  window.__peerConnections = all;
   window.RTCPeerConnection = class extends Native {
     constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
       super(...args);
@@ -70,7 +77,7 @@ export interface InboundMedia {
 /** What the page is receiving right now, over its open peer connections. */
 export function inboundMedia(page: Page): Promise<InboundMedia> {
   return page.evaluate(async () => {
-    const pcs = (window as unknown as { __peerConnections?: RTCPeerConnection[] }).__peerConnections ?? [];
+    const pcs = window.__peerConnections ?? [];
     const result = { framesDecoded: 0, totalAudioEnergy: 0, openConnections: 0 };
     for (const pc of pcs) {
       if (pc.connectionState === 'closed' || pc.signalingState === 'closed') continue;
@@ -89,7 +96,7 @@ export function inboundMedia(page: Page): Promise<InboundMedia> {
 /** How many incoming video streams (one per other participant's camera or screen) have decoded over `minFrames` frames. */
 export function videoStreamsDecoding(page: Page, minFrames = 10): Promise<number> {
   return page.evaluate(async (min) => {
-    const pcs = (window as unknown as { __peerConnections?: RTCPeerConnection[] }).__peerConnections ?? [];
+    const pcs = window.__peerConnections ?? [];
     let n = 0;
     for (const pc of pcs) {
       if (pc.connectionState === 'closed' || pc.signalingState === 'closed') continue;

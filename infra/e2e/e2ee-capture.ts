@@ -14,6 +14,13 @@ export interface WorkerKeyCommand {
   raw: number[];
 }
 
+declare global {
+  interface Window {
+    /** What captureSecrets recorded in the page. */
+    __e2eeSecrets?: CapturedSecrets;
+  }
+}
+
 export interface CapturedSecrets {
   keyCommands: WorkerKeyCommand[];
   random: number[][];
@@ -46,7 +53,7 @@ export const captureSecrets = `(() => {
 })();`;
 
 export function secretsOf(page: Page): Promise<CapturedSecrets> {
-  return page.evaluate(() => (window as unknown as { __e2eeSecrets: CapturedSecrets }).__e2eeSecrets);
+  return page.evaluate(() => window.__e2eeSecrets!);
 }
 
 /** The media keys a page holds for frames from `participantId`. */

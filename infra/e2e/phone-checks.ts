@@ -3,6 +3,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 
+declare global {
+  interface Window {
+    /** axe-core, once wcagViolations has evaluated it in the page. */
+    axe?: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }> };
+  }
+}
+
 /*
  * What every screen must pass on a phone (issue: phone first): nothing wider than the viewport, every
  * control inside it sideways, tap targets of at least 44 px, and no WCAG 2.1 AA violation that axe-core
@@ -135,7 +142,7 @@ export async function wcagViolations(page: Page | Frame, exclude: string[] = [])
   // Evaluated, not added as a <script>: our pages' CSP (script-src 'self') refuses inline scripts, and rightly.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(await axeSource());
   return page.evaluate(async (exclude) => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = window.axe!;
     const result = await axe.run({ include: [document], exclude: exclude.map((s) => [s]) }, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
   }, exclude);

@@ -34,6 +34,7 @@ export interface RtpTap {
 type Participants = Map<string, { id: string; producers: Map<string, types.Producer> }>;
 
 export function tapMedia(media: MediaServer): RtpTap {
+  // The tap reaches into the media server's private worker pool: production code has no reason to expose it.
   const workers = (media as unknown as { pool: { live(): types.Worker[] } }).pool.live();
   const frames = new Map<string, TappedFrame[]>();
   const directs: types.DirectTransport[] = [];
@@ -64,6 +65,7 @@ export function tapMedia(media: MediaServer): RtpTap {
 
   return {
     producersOf: (callRouter) => {
+      // A call's participants are private to its router; only this test tap reads them.
       const participants = (callRouter as unknown as { participants: Participants }).participants;
       return [...participants.values()].flatMap((p) =>
         [...p.producers.values()].map((producer) => ({ id: producer.id, participantId: p.id, kind: producer.kind, frames: [...(frames.get(producer.id) ?? [])] })),

@@ -3,12 +3,21 @@ import type { types } from 'mediasoup';
 import { Participant } from './participant.ts';
 import { MediaError } from './media-error.ts';
 import type { MediaSource } from './media-source.ts';
+import {
+  browserDtlsParameters,
+  browserIceCandidates,
+  browserRtpParameters,
+  type BrowserDtlsParameters,
+  type BrowserIceCandidate,
+  type BrowserIceParameters,
+  type BrowserRtpParameters,
+} from './browser-types.ts';
 
 export interface TransportDescription {
   id: string;
-  iceParameters: types.IceParameters;
-  iceCandidates: types.IceCandidate[];
-  dtlsParameters: types.DtlsParameters;
+  iceParameters: BrowserIceParameters;
+  iceCandidates: BrowserIceCandidate[];
+  dtlsParameters: BrowserDtlsParameters;
 }
 
 export interface ConsumerDescription {
@@ -18,7 +27,7 @@ export interface ConsumerDescription {
   producerParticipantId: string;
   kind: types.MediaKind;
   source: MediaSource;
-  rtpParameters: types.RtpParameters;
+  rtpParameters: BrowserRtpParameters;
   producerPaused: boolean;
 }
 
@@ -241,7 +250,7 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
       producerParticipantId,
       kind: consumer.kind,
       source: producer.appData.source,
-      rtpParameters: consumer.rtpParameters,
+      rtpParameters: browserRtpParameters(consumer.rtpParameters),
       producerPaused: consumer.producerPaused,
     };
   }
@@ -259,5 +268,10 @@ function callerFault(error: unknown): Error {
 }
 
 export function describeTransport(t: types.WebRtcTransport): TransportDescription {
-  return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
+  return {
+    id: t.id,
+    iceParameters: t.iceParameters,
+    iceCandidates: browserIceCandidates(t.iceCandidates),
+    dtlsParameters: browserDtlsParameters(t.dtlsParameters),
+  };
 }

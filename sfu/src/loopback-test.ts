@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import type { TransportDescription, TransportListen } from './call-router.ts';
 import { describeTransport } from './call-router.ts';
+import { browserRtpParameters } from './browser-types.ts';
 import { MediaError } from './media-error.ts';
 
 /** What the SFU measured of a browser's connection during a loopback test. */
@@ -97,7 +98,7 @@ export class LoopbackTest {
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: this.rtpCapabilities })) throw new MediaError('bad_request', 'cannot receive what it sends');
     consumer = await this.recvTransport.consume({ producerId: producer.id, rtpCapabilities: this.rtpCapabilities, paused: true });
     this.consumers.set(consumer.id, consumer);
-    return { producerId: producer.id, consumerId: consumer.id, kind: consumer.kind, rtpParameters: consumer.rtpParameters };
+    return { producerId: producer.id, consumerId: consumer.id, kind: consumer.kind, rtpParameters: browserRtpParameters(consumer.rtpParameters) };
   }
 
   async resume(consumerId: string): Promise<void> {

@@ -189,7 +189,9 @@ export function checkInAnswersSchema(config: CheckInConfig) {
     shape.custom = anyRequired ? z.strictObject(custom, { error: 'required' }) : z.strictObject(custom).optional();
   }
   if (config.consent) shape.consent = z.literal(true, { error: 'consent_required' });
-  return z.strictObject(shape) as unknown as z.ZodType<CheckInAnswers, unknown>;
+  // The shape is built from the room's settings at run time, so its type is stated: each field above
+  // parses to that field's type in CheckInAnswers.
+  return z.strictObject(shape) as z.ZodType<CheckInAnswers, unknown>;
 }
 
 /** The answers as a professional reads them on the queue card, in the form's order (labels of built-in fields are the app's). */

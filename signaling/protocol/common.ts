@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { types as webrtc } from 'mediasoup-client';
 
 /** Bidi overrides and isolates can make a name render as something else on the professional's screen. */
 const FORBIDDEN_IN_NAMES = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
@@ -44,14 +45,20 @@ export const password = z.string().min(1).max(256);
 
 /**
  * WebRTC parameters are produced by mediasoup-client and consumed by mediasoup, which checks them
- * itself; here we only bound their size and top-level shape so garbage never reaches the worker.
+ * itself; here we only bound their size and top-level shape so garbage never reaches the worker. Their
+ * type is mediasoup-client's (a type-only import: nothing of it is bundled or run here), which mediasoup
+ * on the server accepts as is, so neither side casts.
  */
-const bounded = (maxChars: number) =>
-  z.record(z.string(), z.unknown()).refine((v) => JSON.stringify(v).length <= maxChars, { error: 'too_large' });
+const bounded = <T extends Record<string, unknown>>(maxChars: number) =>
+  z
+    .record(z.string(), z.unknown())
+    .refine((v) => JSON.stringify(v).length <= maxChars, { error: 'too_large' })
+    .pipe(z.custom<T>());
 
-export const dtlsParameters = bounded(4_000);
-export const rtpParameters = bounded(16_000);
-export const rtpCapabilities = bounded(32_000);
+export const dtlsParameters = bounded<webrtc.DtlsParameters>(4_000);
+export const rtpParameters = bounded<webrtc.RtpParameters>(16_000);
+export const rtpCapabilities = bounded<webrtc.RtpCapabilities>(32_000);
+export type { webrtc };
 
 export const mediaKind = z.enum(['audio', 'video']);
 

@@ -64,10 +64,27 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * One field of a request that was refused: where it is (`phone`, `answers.custom.<id>`, `origins.2`; empty
+ * for the payload as a whole) and what is wrong with it, as the schema's code (`phone_invalid`,
+ * `retention_too_short`) or, for a check without one, its English words.
+ */
+export interface FieldProblem {
+  field: string;
+  code: string;
+}
+
 /** What a client needs to say an error in its own language; `message` is English only. */
 export interface ErrorDetails {
   /** invalid_code for an invitation: wrong codes it survives before it is used up. */
   triesLeft?: number;
+  /** bad_request: the fields refused, in the order found, so a form shows each at its field. */
+  fields?: FieldProblem[];
+}
+
+/** The refused fields of a schema's issues (a zod error's `issues`), as an error body carries them. */
+export function fieldProblemsOf(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldProblem[] {
+  return issues.map((issue) => ({ field: issue.path.map(String).join('.'), code: issue.message }));
 }
 
 export interface ErrorBody {

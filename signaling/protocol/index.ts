@@ -16,3 +16,4 @@ export * from './embedding.ts';
 export * from './time.ts';
 export * from './language.ts';
 export * from './consultations.ts';
+export * from './routes.ts';

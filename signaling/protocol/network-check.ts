@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dtlsParameters, id, mediaKind, networkRating, rtpCapabilities, rtpParameters } from './common.ts';
+import { dtlsParameters, id, mediaKind, networkRating, rtpCapabilities, rtpParameters, type webrtc } from './common.ts';
 import type { ClientEventsOf, TransportInfo } from './socket.ts';
 
 /*
@@ -62,7 +62,7 @@ export const networkCheckEvents = {
   /** Sends one track; answers the consumer that brings it straight back. */
   'check:produce': {
     request: z.strictObject({ transportId: z.uuid(), kind: mediaKind, rtpParameters }),
-    response: {} as { producerId: string; consumerId: string; kind: 'audio' | 'video'; rtpParameters: Record<string, unknown> },
+    response: {} as { producerId: string; consumerId: string; kind: 'audio' | 'video'; rtpParameters: webrtc.RtpParameters },
   },
   'check:resume': { request: z.strictObject({ consumerId: z.uuid() }), response: {} as {} },
   /** Ends the test: its router closes, and the result is kept a while under `checkId` for the check-in. */

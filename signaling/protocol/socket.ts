@@ -19,6 +19,7 @@ import {
   sealedChatMessage,
   sealedKeyMessage,
   type MediaSource,
+  type webrtc,
 } from './common.ts';
 
 /*
@@ -31,9 +32,9 @@ import {
 
 export interface TransportInfo {
   id: string;
-  iceParameters: Record<string, unknown>;
-  iceCandidates: Record<string, unknown>[];
-  dtlsParameters: Record<string, unknown>;
+  iceParameters: webrtc.IceParameters;
+  iceCandidates: webrtc.IceCandidate[];
+  dtlsParameters: webrtc.DtlsParameters;
   /** Our TURN server with a credential that expires within the hour; absent where none is set up. */
   iceServers?: IceServerInfo[];
   /** 'relay': send only through the TURN server. */
@@ -52,7 +53,7 @@ export interface ConsumerInfo {
   producerId: string;
   kind: 'audio' | 'video';
   source: MediaSource;
-  rtpParameters: Record<string, unknown>;
+  rtpParameters: webrtc.RtpParameters;
   /** The producer is paused: the other side muted or turned the camera off. */
   producerPaused: boolean;
   /** Who is sending it, so the UI can name the tile. */

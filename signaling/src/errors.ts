@@ -19,4 +19,11 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A refused field: `bad_request` (or the error's own code) with the field and its code apart, for forms,
+ * and the message they always had, `field: code`, for people and logs.
+ */
+export const badField = (field: string, code: string, error: ErrorCode = ErrorCode.badRequest) =>
+  new AppError(error, `${field}: ${code}`, { fields: [{ field, code }] });
+
 export const notFound = (what = 'not found') => new AppError(ErrorCode.notFound, what);

@@ -26,3 +26,16 @@ export function sameSecret(given: unknown, expected: string): boolean {
   const digest = (v: string) => createHash('sha256').update(v).digest();
   return timingSafeEqual(digest(given), digest(expected));
 }
+
+const TOKEN_PARTS = /^([0-9a-f]{32})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/;
+
+/**
+ * The parts of a token handed out as `<organization id>.<id>.<secret>` (visitor tokens, consultation
+ * links, API keys after their `prefix`); null for anything else. The organization comes first so the
+ * lookup goes to its keys without a search.
+ */
+export function tokenParts(token: string, prefix = ''): { orgId: string; id: string; secret: string } | null {
+  if (!token.startsWith(prefix)) return null;
+  const [, orgId, id, secret] = TOKEN_PARTS.exec(token.slice(prefix.length)) ?? [];
+  return orgId && id && secret ? { orgId, id, secret } : null;
+}

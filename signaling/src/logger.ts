@@ -113,7 +113,7 @@ export function logFormatFor(stream: { isTTY?: boolean }): LogFormat {
  * in pino before either format, so the terminal shows exactly what the JSON would hold.
  */
 export function stdoutLogger(level: string, stdout: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Logger {
-  if (logFormatFor(stdout) === 'json') return createLogger(level, stdout === process.stdout ? undefined : (stdout as unknown as DestinationStream));
+  if (logFormatFor(stdout) === 'json') return createLogger(level, stdout === process.stdout ? undefined : stdout);
   return createLogger(level, pretty({ destination: stdout, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true }));
 }
 

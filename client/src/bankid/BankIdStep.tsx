@@ -1,6 +1,7 @@
 import { isFramed } from '../embed/embed-bridge.ts';
 import { useState } from 'preact/hooks';
-import { BANKID_OUTCOMES, type BankIdOutcome, type BankIdStarted, type ErrorBody } from '../../../signaling/protocol/index.ts';
+import { BANKID_OUTCOMES, visitorRoutes, type BankIdOutcome } from '../../../signaling/protocol/index.ts';
+import { callRoute } from '../http/call-route.ts';
 import { t } from '../strings.ts';
 
 /**
@@ -28,18 +29,14 @@ export function BankIdStep({ visitorToken, returnTo, hostName, outcome }: { visi
     setBusy(true);
     setProblem(null);
     try {
-      const res = await fetch('/api/bankid/visitor/start', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${visitorToken}` },
-        body: JSON.stringify({ returnTo }),
-      });
+      const res = await callRoute(visitorRoutes.bankIdStart, { body: { returnTo } }, { visitorToken });
       if (!res.ok) {
-        const error = ((await res.json().catch(() => null)) as { error?: ErrorBody } | null)?.error;
+        const error = res.error;
         setProblem(error?.code === 'bankid_unavailable' || error?.code === 'rate_limited' ? 'bankid.unavailable' : 'bankid.failed');
         setBusy(false);
         return;
       }
-      location.assign(((await res.json()) as BankIdStarted).authorizationUrl);
+      location.assign(res.data.authorizationUrl);
     } catch {
       setProblem('bankid.unavailable');
       setBusy(false);

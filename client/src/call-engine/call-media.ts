@@ -188,7 +188,7 @@ export class CallMedia {
       id: info.consumerId,
       producerId: info.producerId,
       kind: info.kind,
-      rtpParameters: fromServer<types.RtpParameters>(info.rtpParameters),
+      rtpParameters: info.rtpParameters,
     });
     this.remotes.received(info, consumer);
     this.call.changed();
@@ -219,19 +219,11 @@ export class CallMedia {
 function transportOptions(t: TransportInfo) {
   return {
     id: t.id,
-    iceParameters: fromServer<types.IceParameters>(t.iceParameters),
-    iceCandidates: fromServer<types.IceCandidate[]>(t.iceCandidates),
-    dtlsParameters: fromServer<types.DtlsParameters>(t.dtlsParameters),
+    iceParameters: t.iceParameters,
+    iceCandidates: t.iceCandidates,
+    dtlsParameters: t.dtlsParameters,
     iceServers: t.iceServers,
     iceTransportPolicy: t.iceTransportPolicy,
   };
 }
 
-/**
- * The one cast left: the protocol declares what the SFU hands over (ICE and DTLS parameters, a consumer's
- * RTP parameters) as size-bounded records, while mediasoup-client wants its own types for the same JSON,
- * made by mediasoup on our server. Once the protocol declares them with mediasoup-client's types, this goes.
- */
-function fromServer<T>(value: Record<string, unknown> | Record<string, unknown>[]): T {
-  return value as unknown as T;
-}

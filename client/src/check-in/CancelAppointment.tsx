@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { ErrorCode, type VisitorCancel, type VisitorCancelled } from '../../../signaling/protocol/index.ts';
+import { ErrorCode, visitorRoutes, type VisitorCancel, type VisitorCancelled } from '../../../signaling/protocol/index.ts';
+import { callRoute } from '../http/call-route.ts';
 import { t } from '../strings.ts';
 
 /**
@@ -17,9 +18,9 @@ export function CancelAppointment({ token, onCancelled }: { token: string; onCan
     setProblem(null);
     try {
       const body: VisitorCancel = { token };
-      const res = await fetch('/api/consultations/link/cancel', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (res.ok) return onCancelled((await res.json()) as VisitorCancelled);
-      const code = ((await res.json().catch(() => null)) as { error?: { code?: string } } | null)?.error?.code;
+      const res = await callRoute(visitorRoutes.cancelFromLink, { body });
+      if (res.ok) return onCancelled(res.data);
+      const code = res.error?.code;
       setProblem(code === ErrorCode.consultationInCall ? t('cancel.inCall') : t('cancel.failed'));
     } catch {
       setProblem(t('cancel.failed'));

@@ -11,7 +11,9 @@ import {
   type DeviceCheckReport,
   type VisitRequest,
   type VisitResponse,
+  visitorRoutes,
 } from '../../../signaling/protocol/index.ts';
+import { callRoute } from '../http/call-route.ts';
 import { i18n, newTab, privacyLink, t, type StringKey } from '../strings.ts';
 
 /**
@@ -22,12 +24,11 @@ import { i18n, newTab, privacyLink, t, type StringKey } from '../strings.ts';
 const RESTART_RETRY_MS = 1500;
 const RESTART_RETRIES = 40;
 
-async function postVisit(body: VisitRequest, onRetrying: () => void): Promise<Response> {
+async function postVisit(body: VisitRequest, onRetrying: () => void) {
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch('/api/visits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (res.status !== 503 || attempt >= RESTART_RETRIES) return res;
-    const error = ((await res.clone().json().catch(() => null)) as { error?: { code?: string } } | null)?.error;
-    if (error?.code !== ErrorCode.shuttingDown) return res;
+    const res = await callRoute(visitorRoutes.checkIn, { body });
+    if (res.ok || res.status !== 503 || attempt >= RESTART_RETRIES) return res;
+    if (res.error?.code !== ErrorCode.shuttingDown) return res;
     onRetrying();
     await new Promise((r) => setTimeout(r, RESTART_RETRY_MS * (0.75 + Math.random() / 2)));
   }
@@ -65,7 +66,7 @@ function wordsFor(field: FieldKey, code: string): string {
   return worded === key ? t('checkin.error.invalid') : worded;
 }
 
-/** The field a schema issue (or the server's `path: code` message) is about. */
+/** The field a schema issue (or a field the server refused) is about. */
 function fieldOf(path: PropertyKey[]): FieldKey {
   return (path[0] === 'custom' && path[1] ? `custom.${String(path[1])}` : String(path[0] ?? 'name')) as FieldKey;
 }
@@ -161,23 +162,22 @@ export function CheckInForm({ link, professionalName, config, prefill, deviceChe
         // (A pseudonymous visitor gave no name to remember.)
         if (remember && !config.pseudonymous) rememberAnswers({ name: parsed.data.name, phone: parsed.data.phone, birthDate: parsed.data.birthDate });
         else forgetAnswers();
-        return onCheckedIn((await res.json()) as VisitResponse);
+        return onCheckedIn(res.data);
       }
       if (res.status === 400 || res.status === 409) {
-        const error = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
+        const error = res.error;
         // The link's consultation: someone else checked in with it a moment ago, or it ended meanwhile.
         // The page then says what the link's page says when opened so: no form left to try again with.
         if (error?.code === ErrorCode.linkInUse) return onLinkClosed('in_use');
         if (error?.code === ErrorCode.consultationClosed) return onLinkClosed('ended');
-        // The server's `path: code`, shown at its field.
-        const message = error?.message ?? '';
-        const [path = '', code = 'invalid'] = message.split(': ');
-        const field = fieldOf(path.replace(/^answers\./, '').split('.'));
-        setErrors({ [field]: wordsFor(field, code) });
+        // The field the server refused, with its code, shown at that field.
+        const refused = error?.details?.fields?.[0] ?? { field: '', code: 'invalid' };
+        const field = fieldOf(refused.field.replace(/^answers\./, '').split('.'));
+        setErrors({ [field]: wordsFor(field, refused.code) });
         return;
       }
       // A room whose price cannot be paid on this server now, or whose BankID broker is not reachable: the clinic must act.
-      const code = res.status === 503 ? ((await res.json().catch(() => null)) as { error?: { code?: string } } | null)?.error?.code : undefined;
+      const code = res.status === 503 ? res.error?.code : undefined;
       // 404: the link stopped working while the form was open (a consultation cancelled, a room deleted).
       setFailure(res.status === 429 ? 'checkin.rateLimited' : res.status === 404 ? 'link.invalid' : code === 'payments_unavailable' ? 'payment.unavailable' : 'checkin.failed');
     } catch {

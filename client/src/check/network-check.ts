@@ -5,7 +5,6 @@ import {
   NETWORK_CHECK_SECONDS,
   type NetworkCheckClientEvents,
   type NetworkCheckResult,
-  type TransportInfo,
 } from '../../../signaling/protocol/index.ts';
 import { preloadDevice } from '../call-engine/call-engine.ts';
 import { request } from '../call-engine/request.ts';
@@ -33,8 +32,6 @@ async function connectionPath(transport: types.Transport): Promise<NetworkCheckR
   return null;
 }
 
-const asTransport = (t: TransportInfo) => t as unknown as types.TransportOptions;
-
 /**
  * Sends a few seconds of generated picture and tone to a test router of our own SFU, which sends them
  * straight back; the SFU measures the round trip, the loss and the bitrate that got through. Generated
@@ -49,18 +46,18 @@ export async function runNetworkCheck(onProgress: (fraction: number) => void = (
   const transports: types.Transport[] = [];
   try {
     const device = await preloadDevice();
-    const started = await request(socket, 'check:start', { rtpCapabilities: device.rtpCapabilities as unknown as Record<string, unknown> });
-    const send = device.createSendTransport(asTransport(started.sendTransport));
-    const recv = device.createRecvTransport(asTransport(started.recvTransport));
+    const started = await request(socket, 'check:start', { rtpCapabilities: device.rtpCapabilities });
+    const send = device.createSendTransport(started.sendTransport);
+    const recv = device.createRecvTransport(started.recvTransport);
     transports.push(send, recv);
     for (const t of transports) {
       t.on('connect', ({ dtlsParameters }, done, fail) => {
-        request(socket, 'check:connect-transport', { transportId: t.id, dtlsParameters: dtlsParameters as unknown as Record<string, unknown> }).then(() => done(), fail);
+        request(socket, 'check:connect-transport', { transportId: t.id, dtlsParameters: dtlsParameters }).then(() => done(), fail);
       });
     }
-    const back = new Map<string, { consumerId: string; kind: 'audio' | 'video'; rtpParameters: Record<string, unknown> }>();
+    const back = new Map<string, { consumerId: string; kind: 'audio' | 'video'; rtpParameters: types.RtpParameters }>();
     send.on('produce', ({ kind, rtpParameters }, done, fail) => {
-      request(socket, 'check:produce', { transportId: send.id, kind, rtpParameters: rtpParameters as unknown as Record<string, unknown> }).then((answer) => {
+      request(socket, 'check:produce', { transportId: send.id, kind, rtpParameters: rtpParameters }).then((answer) => {
         back.set(answer.producerId, answer);
         done({ id: answer.producerId });
       }, fail);
@@ -75,7 +72,7 @@ export async function runNetworkCheck(onProgress: (fraction: number) => void = (
         id: answer.consumerId,
         producerId: producer.id,
         kind: answer.kind,
-        rtpParameters: answer.rtpParameters as unknown as types.RtpParameters,
+        rtpParameters: answer.rtpParameters,
       });
       await request(socket, 'check:resume', { consumerId: consumer.id });
     }

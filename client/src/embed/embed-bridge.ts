@@ -1,10 +1,12 @@
 import {
   EMBED_MESSAGE_SOURCE,
   embedCommand,
+  visitorRoutes,
   type EmbedCommand,
   type EmbedEvent,
   type EmbedView,
 } from '../../../signaling/protocol/index.ts';
+import { callRoute } from '../http/call-route.ts';
 
 type EventWithoutSource = EmbedEvent extends infer E ? (E extends EmbedEvent ? Omit<E, 'source' | 'view'> : never) : never;
 
@@ -35,10 +37,9 @@ export class EmbedBridge {
     if (!isFramed()) return null;
     const origin = new URLSearchParams(location.search).get('embedOrigin');
     if (!origin) return null;
-    const query = new URLSearchParams({ page: location.pathname, origin });
-    const res = await fetch(`/api/embedding/parent?${query}`).catch(() => null);
+    const res = await callRoute(visitorRoutes.embedParent, { query: { page: location.pathname, origin } }).catch(() => null);
     if (!res?.ok) return null;
-    const confirmed = ((await res.json()) as { origin: string }).origin;
+    const confirmed = res.data.origin;
     return new EmbedBridge(confirmed, view);
   }
 

@@ -3,7 +3,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 // frame (pay-frame.tsx): Stripe's script and cookies are in that frame and nowhere else.
 import { loadStripe } from '@stripe/stripe-js/pure';
 import type { Stripe, StripeElements } from '@stripe/stripe-js';
-import type { ErrorBody, PaymentAuthorization } from '../../../signaling/protocol/index.ts';
+import { visitorRoutes, type PaymentAuthorization } from '../../../signaling/protocol/index.ts';
+import { callRoute } from '../http/call-route.ts';
 import { i18n, newTab, privacyLink, t } from '../strings.ts';
 import { formatMoney, stripeLocale } from './money.ts';
 
@@ -25,12 +26,9 @@ export function PaymentStep({ visitorToken, privacyPage, returnedFromBank, onAut
   useEffect(() => {
     let gone = false;
     (async () => {
-      const res = await fetch('/api/payments/visitor', { method: 'POST', headers: { authorization: `Bearer ${visitorToken}`, 'content-type': 'application/json' }, body: '{}' });
-      if (!res.ok) {
-        const code = ((await res.json().catch(() => null)) as { error?: ErrorBody } | null)?.error?.code;
-        throw new Error(code === 'payments_unavailable' ? t('payment.unavailable') : t('payment.failed'));
-      }
-      const auth = (await res.json()) as PaymentAuthorization;
+      const res = await callRoute(visitorRoutes.payment, {}, { visitorToken });
+      if (!res.ok) throw new Error(res.error?.code === 'payments_unavailable' ? t('payment.unavailable') : t('payment.failed'));
+      const auth = res.data;
       const loaded = await loadStripe(auth.publishableKey, { locale: stripeLocale(i18n.language()) });
       if (!loaded) throw new Error(t('payment.failed'));
       if (gone) return;

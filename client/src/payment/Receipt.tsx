@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { localeOf, type PaymentReceipt, type PaymentStatus } from '../../../signaling/protocol/index.ts';
+import { localeOf, visitorRoutes, type PaymentReceipt, type PaymentStatus } from '../../../signaling/protocol/index.ts';
+import { callRoute } from '../http/call-route.ts';
 import { i18n, t, type StringKey } from '../strings.ts';
 import { formatMoney } from './money.ts';
 
@@ -21,8 +22,8 @@ export function Receipt({ visitorToken, timeZone }: { visitorToken: string; time
     let timer: ReturnType<typeof setTimeout> | undefined;
     // The card is charged (or released) just after the visit ends: ask again a few times until it is.
     const load = (triesLeft: number) =>
-      void fetch('/api/payments/receipt', { headers: { authorization: `Bearer ${visitorToken}` } })
-        .then((res) => (res.ok ? (res.json() as Promise<PaymentReceipt>) : null))
+      void callRoute(visitorRoutes.receipt, {}, { visitorToken })
+        .then((res) => (res.ok ? res.data : null))
         .then(
           (r) => {
             if (gone) return;

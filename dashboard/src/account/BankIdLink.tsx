@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { BankIdStarted, MemberBankIdInfo } from '../../../signaling/protocol/index.ts';
-import { api } from '../api.ts';
+import { memberRoutes, type MemberBankIdInfo } from '../../../signaling/protocol/index.ts';
+import { fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 import { bankIdOutcomeInLink } from '../login/bankid-outcome.ts';
 
@@ -10,12 +10,12 @@ export function BankIdLink() {
   const [problem, setProblem] = useState<string | null>(null);
   const [outcome] = useState(bankIdOutcomeInLink);
 
-  useEffect(() => void api<MemberBankIdInfo>('GET', '/api/bankid/link').then(setInfo, () => undefined), []);
+  useEffect(() => void fetchRoute(memberRoutes.bankIdLink, {}).then(setInfo, () => undefined), []);
 
   const start = async () => {
     setProblem(null);
     try {
-      location.assign((await api<BankIdStarted>('POST', '/api/bankid/link/start', {})).authorizationUrl);
+      location.assign((await fetchRoute(memberRoutes.bankIdLinkStart, {})).authorizationUrl);
     } catch {
       setProblem(t('bankid.failed'));
     }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { invitationCode, type InvitationInfo, type Me } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { invitationCode, memberRoutes, type InvitationInfo, type Me } from '../../../signaling/protocol/index.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { i18n, t } from '../strings.ts';
 import { PasswordFields } from './PasswordChange.tsx';
 
@@ -21,7 +21,7 @@ export function InvitationAccept({ token, onJoined }: { token: string; onJoined:
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<InvitationInfo>('POST', '/api/invitations/lookup', { token }).then(setInfo, () => setInfo(null));
+    fetchRoute(memberRoutes.invitationLookup, { body: { token } }).then(setInfo, () => setInfo(null));
   }, [token]);
 
   if (info === undefined) return <p role="status">{t('app.loading')}</p>;
@@ -43,7 +43,7 @@ export function InvitationAccept({ token, onJoined }: { token: string; onJoined:
     setBusy(true);
     setProblem(null);
     try {
-      onJoined(await api<Me>('POST', '/api/invitations/accept', { token, code, password: next }));
+      onJoined(await fetchRoute(memberRoutes.acceptInvitation, { body: { token, code, password: next } }));
     } catch (err) {
       const refused = err instanceof ApiError ? err.code : '';
       if (refused === 'not_found') setInfo(null);

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import type { Me } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { memberRoutes, type Me } from '../../../signaling/protocol/index.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 
 type Problem = 'password.tooShort' | 'password.mismatch' | 'password.wrongCurrent' | 'password.same' | 'password.failed' | 'login.rateLimited';
@@ -20,7 +20,7 @@ export function PasswordChange({ onChanged }: { onChanged: (me: Me) => void }) {
     setBusy(true);
     setProblem(null);
     try {
-      onChanged(await api<Me>('POST', '/api/auth/password', { currentPassword: current, newPassword: next }));
+      onChanged(await fetchRoute(memberRoutes.changePassword, { body: { currentPassword: current, newPassword: next } }));
     } catch (err) {
       const status = err instanceof ApiError ? err.status : 0;
       setProblem(status === 401 ? 'password.wrongCurrent' : status === 400 ? 'password.same' : status === 429 ? 'login.rateLimited' : 'password.failed');

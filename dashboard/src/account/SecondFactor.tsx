@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Me, SecondFactorEnabled, SecondFactorSetupInfo } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { memberRoutes, type Me, type SecondFactorEnabled, type SecondFactorSetupInfo } from '../../../signaling/protocol/index.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 
 function problemOf(err: unknown): string {
@@ -25,7 +25,7 @@ export function SecondFactorCheck({ onDone }: { onDone: (me: Me) => void }) {
     setBusy(true);
     setProblem(null);
     try {
-      onDone(await api<Me>('POST', '/api/auth/second-factor', { code }));
+      onDone(await fetchRoute(memberRoutes.secondFactor, { body: { code } }));
     } catch (err) {
       setProblem(problemOf(err));
       setCode('');
@@ -69,7 +69,7 @@ export function SecondFactorSetup({ onDone }: { onDone: (me: Me) => void }) {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<SecondFactorSetupInfo>('GET', '/api/auth/second-factor/setup').then(setSetup, (err) => setProblem(problemOf(err)));
+    fetchRoute(memberRoutes.secondFactorSetup, {}).then(setSetup, (err) => setProblem(problemOf(err)));
   }, []);
 
   if (enabled) {
@@ -97,7 +97,7 @@ export function SecondFactorSetup({ onDone }: { onDone: (me: Me) => void }) {
     setBusy(true);
     setProblem(null);
     try {
-      setEnabled(await api<SecondFactorEnabled>('POST', '/api/auth/second-factor/setup', { code }));
+      setEnabled(await fetchRoute(memberRoutes.enableSecondFactor, { body: { code } }));
     } catch (err) {
       setProblem(problemOf(err));
     } finally {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ApiKeyCreated, ApiKeyInfo, ApiKeyList } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { organizationAdminRoutes, type ApiKeyCreated, type ApiKeyInfo } from '../../../signaling/protocol/index.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { dateTime, t } from '../strings.ts';
 
 const when = (at: number) => dateTime(at, { dateStyle: 'medium', timeStyle: 'short' });
@@ -15,14 +15,14 @@ export function ApiKeysAdmin() {
   const [name, setName] = useState('');
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
   const [copied, setCopied] = useState(false);
-  const load = () => api<ApiKeyList>('GET', '/api/admin/api-keys').then((r) => setList(r.keys), () => setProblem(t('admin.failed')));
+  const load = () => fetchRoute(organizationAdminRoutes.apiKeys, {}).then((r) => setList(r.keys), () => setProblem(t('admin.failed')));
   useEffect(() => void load(), []);
 
   const create = async (e: Event) => {
     e.preventDefault();
     setProblem(null);
     try {
-      setCreated(await api<ApiKeyCreated>('POST', '/api/admin/api-keys', { name }));
+      setCreated(await fetchRoute(organizationAdminRoutes.createApiKey, { body: { name } }));
       setCopied(false);
       setName('');
     } catch (err) {
@@ -34,7 +34,7 @@ export function ApiKeysAdmin() {
   const revoke = async (key: ApiKeyInfo) => {
     if (!window.confirm(t('apiKeys.confirmRevoke', { name: key.name }))) return;
     setProblem(null);
-    await api('DELETE', `/api/admin/api-keys/${key.id}`).catch(() => setProblem(t('admin.failed')));
+    await fetchRoute(organizationAdminRoutes.revokeApiKey, { params: { id: key.id } }).catch(() => setProblem(t('admin.failed')));
     if (created?.id === key.id) setCreated(null);
     await load();
   };

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { BankIdSettingsInfo, BankIdSettingsUpdate, MemberBankIdList, MemberInfo } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { organizationAdminRoutes, type BankIdSettingsInfo, type BankIdSettingsUpdate, type MemberBankIdList, type MemberInfo } from '../../../signaling/protocol/index.ts';
+import { api, ApiError, fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 
 /** Norwegian BankID's levels: substantial and high both accepted until the admin says otherwise. */
@@ -23,7 +23,7 @@ export function BankIdSettingsForm({ members }: { members: MemberInfo[] }) {
   const [memberLogin, setMemberLogin] = useState(false);
 
   const load = async () => {
-    const next = await api<BankIdSettingsInfo>('GET', '/api/admin/bankid');
+    const next = await fetchRoute(organizationAdminRoutes.bankId, {});
     setInfo(next);
     if (next.settings) {
       setIssuer(next.settings.issuer);
@@ -32,7 +32,7 @@ export function BankIdSettingsForm({ members }: { members: MemberInfo[] }) {
       setCollectNationalId(next.settings.collectNationalId);
       setMemberLogin(next.settings.memberLogin);
     }
-    setBindings((await api<MemberBankIdList>('GET', '/api/admin/bankid/members')).members);
+    setBindings((await fetchRoute(organizationAdminRoutes.bankIdMembers, {})).members);
   };
   useEffect(() => void load().catch(() => setProblem(t('admin.failed'))), []);
 
@@ -61,7 +61,7 @@ export function BankIdSettingsForm({ members }: { members: MemberInfo[] }) {
       ...(clientSecret ? { clientSecret } : {}),
     };
     void run(async () => {
-      await api('PUT', '/api/admin/bankid', body);
+      await fetchRoute(organizationAdminRoutes.setBankId, { body });
       setClientSecret('');
       setSaved(true);
     });
@@ -117,7 +117,7 @@ export function BankIdSettingsForm({ members }: { members: MemberInfo[] }) {
         <p class="muted">{info.memberLoginAvailable ? t('bankid.admin.memberLoginHelp') : t('bankid.admin.memberLoginUnavailable')}</p>
         <button type="submit">{t('bankid.admin.save')}</button>
         {info.settings && (
-          <button type="button" class="secondary danger" onClick={() => window.confirm(t('bankid.admin.confirmRemove')) && void run(() => api('DELETE', '/api/admin/bankid'))}>
+          <button type="button" class="secondary danger" onClick={() => window.confirm(t('bankid.admin.confirmRemove')) && void run(() => fetchRoute(organizationAdminRoutes.removeBankId, {}))}>
             {t('bankid.admin.remove')}
           </button>
         )}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AdminRoom, InvitationCreated, MemberInfo, OrganizationOverview, PasswordReset } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { organizationAdminRoutes, type AdminRoom, type MemberInfo, type OrganizationOverview, type PasswordReset } from '../../../signaling/protocol/index.ts';
+import { api, ApiError, fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
 import { OrganizationSettingsForm } from './OrganizationSettingsForm.tsx';
@@ -28,7 +28,7 @@ export function OrganizationAdmin({ selfId, socket }: { selfId: string; socket: 
   /** Secrets shown once (an invitation's link and code, or a temporary password), each with what it is for. */
   const [secret, setSecret] = useState<ShownOnce[] | null>(null);
 
-  const load = () => api<OrganizationOverview>('GET', '/api/admin/organization').then(setOverview, (e) => setProblem(problemOf(e)));
+  const load = () => fetchRoute(organizationAdminRoutes.overview, {}).then(setOverview, (e) => setProblem(problemOf(e)));
   useEffect(() => {
     void load();
     // Someone joined through an invitation, or another admin changed a room: show it as it is now.
@@ -138,7 +138,7 @@ function Members({ members, selfId, act, onSecret }: {
   const invite = (e: Event) => {
     e.preventDefault();
     void act(async () => {
-      const created = await api<InvitationCreated>('POST', '/api/admin/invitations', { name, email, role });
+      const created = await fetchRoute(organizationAdminRoutes.invite, { body: { name, email, role } });
       onSecret([
         {
           label: created.emailed ? t('admin.invitationLinkEmailed', { name, email }) : t('admin.invitationLink', { name }),
@@ -242,7 +242,7 @@ function Rooms({ rooms, members, nameOf, act }: {
   const create = (e: Event) => {
     e.preventDefault();
     void act(async () => {
-      await api('POST', '/api/admin/rooms', { name, members: chosen });
+      await fetchRoute(organizationAdminRoutes.createRoom, { body: { name, members: chosen } });
       setName('');
       setChosen([]);
     });

@@ -1,6 +1,13 @@
 import { useState } from 'preact/hooks';
-import { QUICK_REPLIES_MAX, REMINDER_MINUTES_CHOICES, RETENTION_DAYS_MAX, RETENTION_DAYS_MIN, type OrganizationSettings } from '../../../signaling/protocol/index.ts';
-import { api } from '../api.ts';
+import {
+  organizationAdminRoutes,
+  QUICK_REPLIES_MAX,
+  REMINDER_MINUTES_CHOICES,
+  RETENTION_DAYS_MAX,
+  RETENTION_DAYS_MIN,
+  type OrganizationSettings,
+} from '../../../signaling/protocol/index.ts';
+import { fetchRoute } from '../api.ts';
 import { i18n, locale, setOrganizationTimeZone, t } from '../strings.ts';
 
 /** The zones this browser knows (the server checks the choice with Intl as well), the current one first if missing. */
@@ -28,7 +35,7 @@ export function OrganizationSettingsForm({ settings, privacyPage, act }: {
   const [zone, setZone] = useState(settings.timeZone);
   const [reminders, setReminders] = useState<number[]>(settings.reminderMinutes);
   const reminderChoices = [...new Set([...REMINDER_MINUTES_CHOICES, ...settings.reminderMinutes])].sort((a, b) => b - a);
-  const save = (change: Partial<OrganizationSettings>) => act(() => api('PATCH', '/api/admin/organization', change));
+  const save = (change: Partial<OrganizationSettings>) => act(async () => void (await fetchRoute(organizationAdminRoutes.updateSettings, { body: change })));
   return (
     <section aria-labelledby="org-settings-heading">
       <h2 id="org-settings-heading">{t('admin.settings')}</h2>
@@ -94,7 +101,7 @@ export function OrganizationSettingsForm({ settings, privacyPage, act }: {
         onSubmit={(e) => {
           e.preventDefault();
           void act(async () => {
-            await api('PATCH', '/api/admin/organization', { timeZone: zone });
+            await fetchRoute(organizationAdminRoutes.updateSettings, { body: { timeZone: zone } });
             setOrganizationTimeZone(zone);
           });
         }}

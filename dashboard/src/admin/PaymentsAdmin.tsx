@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AdminPayment, AdminPayments, PaymentStatus } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { organizationAdminRoutes, type AdminPayment, type AdminPayments, type PaymentStatus } from '../../../signaling/protocol/index.ts';
+import { api, ApiError, fetchRoute } from '../api.ts';
 import { dateTime, t, type StringKey } from '../strings.ts';
 import { formatMoney, newRequestId, parseMoney } from './money.ts';
 
@@ -17,7 +17,7 @@ const STATUS: Record<PaymentStatus, StringKey> = {
 export function PaymentsAdmin() {
   const [data, setData] = useState<AdminPayments | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const load = () => api<AdminPayments>('GET', '/api/admin/payments').then(setData, () => setProblem(t('admin.failed')));
+  const load = () => fetchRoute(organizationAdminRoutes.payments, {}).then(setData, () => setProblem(t('admin.failed')));
   useEffect(() => void load(), []);
 
   if (!data) return <p role="status">{problem ?? t('app.loading')}</p>;

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import type { InviteeMatch, VisitorMatch, VisitorSearchResult } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { organizationAdminRoutes, type InviteeMatch, type VisitorMatch } from '../../../signaling/protocol/index.ts';
+import { api, ApiError, fetchRoute } from '../api.ts';
 import { dateTime, t } from '../strings.ts';
 
 /**
@@ -19,7 +19,7 @@ export function VisitorData() {
     e?.preventDefault();
     setMessage(null);
     try {
-      const result = await api<VisitorSearchResult>('POST', '/api/admin/visitors/search', { q: query.trim() });
+      const result = await fetchRoute(organizationAdminRoutes.searchVisitors, { body: { q: query.trim() } });
       setFound(result.visitors);
       setInvited(result.invitees);
     } catch (err) {

@@ -1,14 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import {
   consultationEventTypes,
+  organizationAdminRoutes,
   type ConsultationEventType,
-  type WebhookDeliveryList,
   type WebhookDeliveryView,
-  type WebhookEndpointList,
   type WebhookEndpointView,
   type WebhookSecretIssued,
 } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { api, ApiError, fetchRoute } from '../api.ts';
 import { dateTime, t, type StringKey } from '../strings.ts';
 
 const when = (at: number) => dateTime(at, { dateStyle: 'short', timeStyle: 'medium' });
@@ -30,8 +29,8 @@ export function WebhooksAdmin() {
   const load = async () => {
     try {
       const [e, d] = await Promise.all([
-        api<WebhookEndpointList>('GET', '/api/admin/webhooks'),
-        api<WebhookDeliveryList>('GET', '/api/admin/webhook-deliveries'),
+        fetchRoute(organizationAdminRoutes.webhooks, {}),
+        fetchRoute(organizationAdminRoutes.webhookDeliveries, { query: {} }),
       ]);
       setEndpoints(e.endpoints);
       setDeliveries(d.deliveries);
@@ -45,7 +44,7 @@ export function WebhooksAdmin() {
   /** The next page of older deliveries, after those shown (the cursor holds the last one's time and id). */
   const more = async (from: string) => {
     try {
-      const d = await api<WebhookDeliveryList>('GET', `/api/admin/webhook-deliveries?cursor=${encodeURIComponent(from)}`);
+      const d = await fetchRoute(organizationAdminRoutes.webhookDeliveries, { query: { cursor: from } });
       setDeliveries((shown) => [...shown, ...d.deliveries]);
       setCursor(d.nextCursor);
     } catch {
@@ -115,7 +114,7 @@ export function WebhooksAdmin() {
         onSubmit={(ev) => {
           ev.preventDefault();
           void act(async () => {
-            showSecret(await api<WebhookSecretIssued>('POST', '/api/admin/webhooks', { url: url.trim(), events }));
+            showSecret(await fetchRoute(organizationAdminRoutes.createWebhook, { body: { url: url.trim(), events } }));
             setUrl('');
           });
         }}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AdminPayments } from '../../../signaling/protocol/index.ts';
-import { api } from '../api.ts';
+import { organizationAdminRoutes } from '../../../signaling/protocol/index.ts';
+import { fetchRoute } from '../api.ts';
 
 let asked: Promise<boolean> | null = null;
 
@@ -8,7 +8,7 @@ let asked: Promise<boolean> | null = null;
 export function usePaymentsAvailable(): boolean | null {
   const [available, setAvailable] = useState<boolean | null>(null);
   useEffect(() => {
-    asked ??= api<AdminPayments>('GET', '/api/admin/payments').then((p) => p.available, () => false);
+    asked ??= fetchRoute(organizationAdminRoutes.payments, {}).then((p) => p.available, () => false);
     void asked.then(setAvailable);
   }, []);
   return available;

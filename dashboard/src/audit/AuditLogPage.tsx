@@ -7,9 +7,9 @@ import {
   type AuditEntryView,
   type AuditListResponse,
   type AuditSettings,
-  type OrganizationOverview,
+  organizationAdminRoutes,
 } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { api, ApiError, fetchRoute } from '../api.ts';
 import { dateTime, t, timeZone, type StringKey } from '../strings.ts';
 import { auditQuery, NO_FILTERS, type AuditFilterForm } from './audit-query.ts';
 
@@ -32,8 +32,8 @@ export function AuditLogPage() {
   const [problem, setProblem] = useState<string | null>(null);
 
   useEffect(() => {
-    void api<OrganizationOverview>('GET', '/api/admin/organization').then((o) => setMembers(new Map(o.members.map((m) => [m.id, m.name]))), () => undefined);
-    void api<AuditSettings>('GET', '/api/admin/audit/settings').then(setSettings, () => setProblem(t('audit.failed')));
+    void fetchRoute(organizationAdminRoutes.overview, {}).then((o) => setMembers(new Map(o.members.map((m) => [m.id, m.name]))), () => undefined);
+    void fetchRoute(organizationAdminRoutes.auditSettings, {}).then(setSettings, () => setProblem(t('audit.failed')));
   }, []);
 
   const load = async (q: string, after: string | null) => {
@@ -195,7 +195,7 @@ function RetentionForm({ settings, onSaved }: { settings: AuditSettings; onSaved
     const n = Number(days);
     if (!Number.isInteger(n) || n < AUDIT_RETENTION_MIN_DAYS || n > AUDIT_RETENTION_MAX_DAYS) return setStatus(t('audit.retentionInvalid'));
     try {
-      await api('PATCH', '/api/admin/audit/settings', { auditRetentionDays: n });
+      await fetchRoute(organizationAdminRoutes.setAuditSettings, { body: { auditRetentionDays: n } });
       onSaved({ ...settings, auditRetentionDays: n });
       setStatus(t('audit.saved'));
     } catch (err) {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { CallEngine, type CallSocket } from '../../../client/src/call-engine/call-engine.ts';
+import { CallEngine } from '../../../client/src/call-engine/call-engine.ts';
 import type { LocalMedia } from '../../../client/src/call-engine/local-media.ts';
 import { request } from '../../../client/src/call-engine/request.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
@@ -33,7 +33,7 @@ export function useReadyCall(socket: ProfessionalSocket | null, preview: LocalMe
     let cancelled = false;
     request(socket, 'call:get-ready', {}).then(({ callId }) => {
       if (cancelled) return void request(socket, 'call:hang-up', { callId }).catch(() => undefined);
-      const e = new CallEngine(socket as unknown as CallSocket, callId, preview, { sending: false });
+      const e = new CallEngine(socket, callId, preview, { sending: false });
       engine = e;
       ref.current = e;
       e.subscribe((s) => {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { EmbedSettings } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { organizationAdminRoutes } from '../../../signaling/protocol/index.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 
 /**
@@ -13,7 +13,7 @@ export function EmbedOriginsForm() {
   const [saved, setSaved] = useState(false);
 
   useEffect(() => {
-    api<EmbedSettings>('GET', '/api/admin/embedding').then(
+    fetchRoute(organizationAdminRoutes.embedding, {}).then(
       ({ origins }) => setText(origins.join('\n')),
       () => setProblem(t('admin.failed')),
     );
@@ -25,7 +25,7 @@ export function EmbedOriginsForm() {
     setSaved(false);
     const origins = (text ?? '').split(/\s+/).filter(Boolean);
     try {
-      const result = await api<EmbedSettings>('PUT', '/api/admin/embedding', { origins });
+      const result = await fetchRoute(organizationAdminRoutes.setEmbedding, { body: { origins } });
       setText(result.origins.join('\n'));
       setSaved(true);
     } catch (err) {

@@ -7,7 +7,7 @@ import {
   type ProfessionalLinkRedeemed,
   type WaitingVisitor,
 } from '../../../signaling/protocol/index.ts';
-import { CallEngine, preloadDevice, type CallSocket } from '../../../client/src/call-engine/call-engine.ts';
+import { CallEngine, preloadDevice } from '../../../client/src/call-engine/call-engine.ts';
 import { LocalMedia } from '../../../client/src/call-engine/local-media.ts';
 import { RECONNECTION } from '../../../client/src/call-engine/reconnection.ts';
 import { request } from '../../../client/src/call-engine/request.ts';
@@ -80,7 +80,7 @@ export function EmbeddedConsultation({
     const opening = LocalMedia.open(savedDevicePreference());
     try {
       const { callId } = await request(socket, 'consultation:admit', {});
-      const engine = new CallEngine(socket as unknown as CallSocket, callId, opening);
+      const engine = new CallEngine(socket, callId, opening);
       const media = await opening;
       engine.subscribe((snapshot) => {
         if (snapshot.status !== 'ended') return;

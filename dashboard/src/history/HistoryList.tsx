@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { HistoryEntry, HistoryResponse } from '../../../signaling/protocol/index.ts';
-import { api } from '../api.ts';
+import { memberRoutes, type HistoryEntry } from '../../../signaling/protocol/index.ts';
+import { fetchRoute } from '../api.ts';
 import { clockTime, dateTime, t } from '../strings.ts';
 
 export function HistoryList() {
   const [calls, setCalls] = useState<HistoryEntry[] | null>(null);
   useEffect(() => {
-    void api<HistoryResponse>('GET', '/api/history').then((r) => setCalls(r.calls), () => setCalls([]));
+    void fetchRoute(memberRoutes.history, {}).then((r) => setCalls(r.calls), () => setCalls([]));
   }, []);
   const length = (c: HistoryEntry) =>
     c.lengthSeconds === null ? t('history.ongoing') : t('history.minutes', { m: Math.floor(c.lengthSeconds / 60), s: c.lengthSeconds % 60 });

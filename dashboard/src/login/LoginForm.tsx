@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { BankIdLoginOptions, BankIdStarted, LoginRequest, Me } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { memberRoutes, type LoginRequest, type Me } from '../../../signaling/protocol/index.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 import { bankIdOrganization, bankIdOutcomeInLink } from './bankid-outcome.ts';
 
@@ -17,13 +17,15 @@ export function LoginForm({ onLoggedIn, notice }: { onLoggedIn: (me: Me) => void
 
   useEffect(() => {
     if (!organization) return;
-    api<BankIdLoginOptions>('GET', `/api/bankid/login-options?organization=${organization}`).then((o) => setBankIdOffered(o.bankId), () => undefined);
+    fetchRoute(memberRoutes.bankIdLoginOptions, { query: { organization } }).then((o) => setBankIdOffered(o.bankId), () => undefined);
   }, [organization]);
 
   const bankIdLogin = async () => {
     setError(null);
+    // (Offered only with an organization in the link; without one the server would refuse it anyway.)
+    if (!organization) return setError('login.failed');
     try {
-      location.assign((await api<BankIdStarted>('POST', '/api/bankid/login/start', { organization })).authorizationUrl);
+      location.assign((await fetchRoute(memberRoutes.bankIdLoginStart, { body: { organization } })).authorizationUrl);
     } catch (err) {
       setError(err instanceof ApiError && err.status === 429 ? 'login.rateLimited' : 'login.failed');
     }
@@ -36,7 +38,7 @@ export function LoginForm({ onLoggedIn, notice }: { onLoggedIn: (me: Me) => void
     setError(null);
     try {
       const body: LoginRequest = { email, password };
-      onLoggedIn(await api<Me>('POST', '/api/auth/login', body));
+      onLoggedIn(await fetchRoute(memberRoutes.login, { body }));
     } catch (err) {
       const status = err instanceof ApiError ? err.status : 0;
       setError(status === 401 ? 'login.invalid' : status === 429 ? 'login.rateLimited' : 'login.failed');

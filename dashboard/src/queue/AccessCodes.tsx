@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import type { AccessCodeCreated, QueueRoom } from '../../../signaling/protocol/index.ts';
-import { api } from '../api.ts';
+import { memberRoutes, type AccessCodeCreated, type QueueRoom } from '../../../signaling/protocol/index.ts';
+import { fetchRoute } from '../api.ts';
 import { clockTime, t } from '../strings.ts';
 import { RoomChoice } from './RoomChoice.tsx';
 
@@ -22,7 +22,7 @@ export function AccessCodes({ rooms }: { rooms: QueueRoom[] }) {
     e.preventDefault();
     setProblem(null);
     try {
-      setCreated(await api<AccessCodeCreated>('POST', '/api/access-codes', { roomId: chosen, label, validHours: Number(hours) }));
+      setCreated(await fetchRoute(memberRoutes.accessCode, { body: { roomId: chosen, label, validHours: Number(hours) } }));
       setLabel('');
     } catch {
       setProblem(t('codes.failed'));

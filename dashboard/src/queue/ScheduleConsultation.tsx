@@ -9,8 +9,9 @@ import {
   type ConsultationRequest,
   type Language,
   type QueueRoom,
+  memberRoutes,
 } from '../../../signaling/protocol/index.ts';
-import { ApiError, api } from '../api.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { i18n, t, timeZone } from '../strings.ts';
 import { RoomChoice } from './RoomChoice.tsx';
 
@@ -66,15 +67,15 @@ export function ScheduleConsultation({ rooms, onScheduled }: { rooms: QueueRoom[
     }
     setBusy(true);
     try {
-      setCreated(await api<ConsultationCreated>('POST', '/api/consultations', body));
+      setCreated(await fetchRoute(memberRoutes.schedule, { body }));
       setPhone('');
       setEmail('');
       onScheduled?.();
     } catch (err) {
-      // The server's refusal: `field: code` for a field (the same codes as above), else a code of its own.
-      const message = err instanceof ApiError ? err.serverMessage : '';
-      const [path, code] = message.includes(': ') ? message.split(': ') : ['', ''];
-      if (err instanceof ApiError && err.code === 'bad_request' && (path === 'phone' || path === 'email' || path === 'scheduledAt')) setFieldProblems({ [path]: wordsFor(code!) });
+      // The server's refusal: a field and its code (the same codes as above), else a code of its own.
+      const refused = err instanceof ApiError && err.code === 'bad_request' ? err.details.fields?.[0] : undefined;
+      const field = refused?.field;
+      if (refused && (field === 'phone' || field === 'email' || field === 'scheduledAt')) setFieldProblems({ [field]: wordsFor(refused.code) });
       else setProblem(err instanceof ApiError ? wordsFor(err.code) : t('schedule.failed'));
     } finally {
       setBusy(false);

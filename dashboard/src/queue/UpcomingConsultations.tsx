@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import type { UpcomingConsultation, UpcomingConsultations as Upcoming } from '../../../signaling/protocol/index.ts';
-import { api } from '../api.ts';
+import { memberRoutes, type UpcomingConsultation } from '../../../signaling/protocol/index.ts';
+import { fetchRoute } from '../api.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
 import { dateTime, t } from '../strings.ts';
 
@@ -32,7 +32,7 @@ export function UpcomingConsultations({ socket, refresh }: { socket: Professiona
   const [problem, setProblem] = useState<string | null>(null);
 
   const load = useCallback(() => {
-    api<Upcoming>('GET', '/api/consultations/upcoming')
+    fetchRoute(memberRoutes.upcoming, {})
       .then((r) => setList(r.consultations))
       .catch(() => undefined);
   }, []);
@@ -52,7 +52,7 @@ export function UpcomingConsultations({ socket, refresh }: { socket: Professiona
   const cancel = async (id: string) => {
     setProblem(null);
     try {
-      await api('POST', `/api/consultations/${id}/cancel`);
+      await fetchRoute(memberRoutes.cancelConsultation, { params: { id } });
     } catch {
       setProblem(t('upcoming.cancelFailed'));
     }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { EmailStatus } from '../../../signaling/protocol/index.ts';
-import { api } from '../api.ts';
+import { organizationAdminRoutes, type EmailStatus } from '../../../signaling/protocol/index.ts';
+import { fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 
 /**
@@ -10,7 +10,7 @@ import { t } from '../strings.ts';
 export function EmailSettings() {
   const [status, setStatus] = useState<EmailStatus | null>(null);
   const [problem, setProblem] = useState(false);
-  useEffect(() => void api<EmailStatus>('GET', '/api/admin/email').then(setStatus, () => setProblem(true)), []);
+  useEffect(() => void fetchRoute(organizationAdminRoutes.email, {}).then(setStatus, () => setProblem(true)), []);
 
   return (
     <section aria-labelledby="email-heading">

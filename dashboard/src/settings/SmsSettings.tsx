@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { SmsSettingsInfo } from '../../../signaling/protocol/index.ts';
-import { api, ApiError } from '../api.ts';
+import { memberRoutes, type SmsSettingsInfo } from '../../../signaling/protocol/index.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { i18n, t } from '../strings.ts';
 
 /** The professional's own SMS alerts: a number proved with a code, then at most one SMS per interval. */
@@ -11,7 +11,7 @@ export function SmsSettings() {
   const [codeSent, setCodeSent] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
 
-  const load = () => api<SmsSettingsInfo>('GET', '/api/settings/sms').then(setInfo, () => setProblem(t('sms.failed')));
+  const load = () => fetchRoute(memberRoutes.smsSettings, {}).then(setInfo, () => setProblem(t('sms.failed')));
   useEffect(() => void load(), []);
 
   const run = async (action: () => Promise<void>) => {
@@ -33,7 +33,7 @@ export function SmsSettings() {
       ) : info.verified ? (
         <>
           <p>{t('sms.on', { phone: info.phone ?? '', minutes: info.intervalMinutes })}</p>
-          <button type="button" class="secondary" onClick={() => void run(async () => (await api('DELETE', '/api/settings/sms'), await load()))}>
+          <button type="button" class="secondary" onClick={() => void run(async () => (await fetchRoute(memberRoutes.smsOff, {}), await load()))}>
             {t('sms.turnOff')}
           </button>
         </>
@@ -44,7 +44,7 @@ export function SmsSettings() {
             onSubmit={(e) => {
               e.preventDefault();
               void run(async () => {
-                await api('POST', '/api/settings/sms/phone', { phone, language: i18n.language() });
+                await fetchRoute(memberRoutes.smsPhone, { body: { phone, language: i18n.language() } });
                 setCodeSent(true);
               });
             }}
@@ -59,7 +59,7 @@ export function SmsSettings() {
             <form
               onSubmit={(e) => {
                 e.preventDefault();
-                void run(async () => setInfo(await api<SmsSettingsInfo>('POST', '/api/settings/sms/verify', { code })));
+                void run(async () => setInfo(await fetchRoute(memberRoutes.smsVerify, { body: { code } })));
               }}
             >
               <label class="field">

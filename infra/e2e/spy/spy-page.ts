@@ -56,6 +56,7 @@ window.startSpy = async (start) => {
   transport.on('connect', ({ dtlsParameters }, ok, fail) => void window.spyConnect(transport.id, dtlsParameters).then(ok, fail));
   for (const c of start.consumers) {
     const consumer = await transport.consume({ id: c.consumerId, producerId: c.producerId, kind: c.kind, rtpParameters: c.rtpParameters });
+    // mediasoup-client keeps its peer connection private; the spy reads its packet counts from it.
     pc ??= (transport as unknown as { handler: { _pc: RTCPeerConnection } }).handler._pc;
     if (start.mode === 'capture') {
       const receiver = consumer.rtpReceiver as RTCRtpReceiver & { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } };

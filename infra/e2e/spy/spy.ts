@@ -51,7 +51,7 @@ export async function spyOnCall(browser: Browser, server: TestServer, callId: st
   await page.exposeFunction('spyResume', (consumerId: string) => router.resumeConsumer(participantId, consumerId));
   await page.goto(`${server.url}/__spy`);
   await page.evaluate(script);
-  const joined = await router.join(participantId, (await deviceRtpCapabilities(server)) as unknown as types.RtpCapabilities);
+  const joined = await router.join(participantId, await deviceRtpCapabilities(server));
   const consumers = joined.consumers.filter((c) => !from || c.producerParticipantId === from);
   if (consumers.length === 0) throw new Error(`nothing to consume from ${from ?? 'anyone'}: ${joined.consumers.map((c) => c.producerParticipantId).join(', ') || 'no producers'}`);
   const start: SpyStart = {

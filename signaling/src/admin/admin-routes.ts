@@ -3,16 +3,13 @@ import { adminAccess } from './admin-access.ts';
 import { auditActorOf } from '../audit/audit-context.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import { randomBytes } from 'node:crypto';
-import { Router, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import {
-  acceptInvitationRequest,
   checkInConfig,
   id,
-  invitationRequest,
-  invitationLookupRequest,
   languageFromAcceptLanguage,
-  organizationSettingsUpdate,
-  roomRequest,
+  memberRoutes,
+  organizationAdminRoutes,
   roomUpdate,
   type AdminRoom,
   type InvitationCreated,
@@ -20,8 +17,9 @@ import {
   type OrganizationOverview,
   type PasswordReset,
 } from '../../protocol/index.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, badField, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { meOf, startSession } from '../auth/auth-routes.ts';
@@ -37,6 +35,7 @@ import type { InvitationStore } from './invitation-store.ts';
 export function adminRoutes(s: Services, invitations: InvitationStore): Router {
   const router = Router();
   const { admin, orgOf, audit, memberOf } = adminAccess(s);
+  const routes = typedRoutes(router, s);
 
   async function roomOf(res: Response<unknown, AuthedLocals>, roomId: unknown) {
     const parsed = id.safeParse(roomId);
@@ -49,11 +48,11 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
   async function checkMembers(res: Response<unknown, AuthedLocals>, members: string[]): Promise<string[]> {
     const known = new Set((await s.organizations.listProfessionals(orgOf(res))).map((p) => p.id));
     const unique = [...new Set(members)];
-    if (unique.some((m) => !known.has(m))) throw new AppError('bad_request', 'members: not a member of this organization');
+    if (unique.some((m) => !known.has(m))) throw badField('members', 'not a member of this organization');
     return unique;
   }
 
-  router.get('/api/admin/organization', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(organizationAdminRoutes.overview, ...admin, async (_input, _req, res) => {
     const orgId = orgOf(res);
     const [pros, rooms, org] = await Promise.all([s.organizations.listProfessionals(orgId), s.organizations.listRooms(orgId), s.organizations.getOrganization(orgId)]);
     if (!org) throw notFound();
@@ -74,22 +73,21 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
       },
       privacyPage: `${s.config.publicOrigin}${privacyPath(orgId)}`,
     };
-    res.json(body);
+    return body;
   });
 
-  router.patch('/api/admin/organization', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const { retentionDays, retentionSeconds, ...change } = parse(organizationSettingsUpdate, req.body);
-    if (retentionDays !== undefined && retentionSeconds !== undefined) throw new AppError('bad_request', 'retentionDays: one of retentionDays and retentionSeconds');
+  routes.on(organizationAdminRoutes.updateSettings, ...admin, async ({ body }, req, res) => {
+    const { retentionDays, retentionSeconds, ...change } = body;
+    if (retentionDays !== undefined && retentionSeconds !== undefined) throw badField('retentionDays', 'one of retentionDays and retentionSeconds');
     // The retention first: a refused one (a test's seconds on a real server) changes nothing else either.
     if (retentionDays !== undefined) await changeRetention(s, orgOf(res), { days: retentionDays });
     if (retentionSeconds !== undefined) await changeRetention(s, orgOf(res), { seconds: retentionSeconds });
     await s.organizations.updateSettings(orgOf(res), change);
     await audit(res, 'settings-changed', Object.keys(req.body as object).join(','));
-    res.json({});
+    return {};
   });
 
-  router.post('/api/admin/invitations', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const body = parse(invitationRequest, req.body);
+  routes.on(organizationAdminRoutes.invite, ...admin, async ({ body }, req, res) => {
     if (await s.organizations.findProfessionalByEmail(body.email)) throw new AppError('email_taken', 'this e-mail address already belongs to a member');
     const { token, code, expiresAt } = await invitations.create(orgOf(res), body);
     await audit(res, 'member_invited', body.role);
@@ -105,7 +103,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
       );
     }
     const created: InvitationCreated = { invitationUrl, code, expiresAt, emailed };
-    res.status(201).json(created);
+    return created;
   });
 
   router.delete('/api/admin/members/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
@@ -128,21 +126,20 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     res.json(body);
   });
 
-  router.post('/api/admin/rooms', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const body = parse(roomRequest, req.body);
+  routes.on(organizationAdminRoutes.createRoom, ...admin, async ({ body }, _req, res) => {
     const orgId = orgOf(res);
     const members = await checkMembers(res, body.members);
     const room = await s.organizations.createRoom(orgId, { slug: await s.organizations.freeSlugFor(body.name), name: body.name, kind: 'shared', members });
     s.notify.roomAccessChanged(orgId, room.id, { added: members, admins: true });
     await audit(res, 'room_created', room.id);
     const created: AdminRoom = { roomId: room.id, name: room.name, slug: room.slug, kind: room.kind, members, checkIn: room.checkIn, price: room.price };
-    res.status(201).json(created);
+    return created;
   });
 
   router.patch('/api/admin/rooms/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
     const room = await roomOf(res, req.params.id);
     const body = parse(roomUpdate, req.body);
-    if (body.members && room.kind === 'personal') throw new AppError('bad_request', 'members: a personal room belongs to its professional alone');
+    if (body.members && room.kind === 'personal') throw badField('members', 'a personal room belongs to its professional alone');
     if (body.name) {
       await s.organizations.renameRoom(room.orgId, room.id, body.name);
       s.notify.roomChanged(room.orgId, room.id);
@@ -187,21 +184,23 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
 
   // ---------- invitations, before anyone is logged in ----------
 
-  router.post('/api/invitations/lookup', async (req, res) => {
-    const parsed = invitationLookupRequest.safeParse(req.body);
-    const invitation = parsed.success ? await invitations.peek(parsed.data.token) : null;
+  routes.on(memberRoutes.invitationLookup, async ({ body: lookup }) => {
+    const invitation = lookup ? await invitations.peek(lookup.token) : null;
     const org = invitation && (await s.organizations.getOrganization(invitation.orgId));
     if (!invitation || !org) throw notFound('This invitation is not valid');
     const body: InvitationInfo = { organizationName: org.name, name: invitation.name, email: invitation.email };
-    res.json(body);
+    return body;
   });
 
   /** The invited person chooses a password: they become a member with a personal room, and are logged in. */
-  router.post('/api/invitations/accept', async (req, res) => {
-    if (!(await s.rateLimiter.allow('invitation', { address: req.ip }, s.config.LOGIN_LIMIT_PER_ADDRESS, 15 * 60_000))) {
-      throw new AppError('rate_limited', 'too many attempts; try again in 15 minutes');
-    }
-    const body = parse(acceptInvitationRequest, req.body);
+  // The attempt counts before anything is read (a malformed one too).
+  const limitAttempts = (req: Request, _res: unknown, next: NextFunction) =>
+    void s.rateLimiter.allow('invitation', { address: req.ip }, s.config.LOGIN_LIMIT_PER_ADDRESS, 15 * 60_000).then(
+      (allowed) => next(allowed ? undefined : new AppError('rate_limited', 'too many attempts; try again in 15 minutes')),
+      next,
+    );
+
+  routes.on(memberRoutes.acceptInvitation, limitAttempts, async ({ body }, req, res) => {
     const taken = await invitations.take(body.token, body.code);
     if (!taken.ok && taken.reason === 'wrong_code') {
       throw new AppError('invalid_code', `wrong invitation code; ${taken.triesLeft} ${taken.triesLeft === 1 ? 'try' : 'tries'} left before the invitation stops working`, {
@@ -226,7 +225,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     // Logged in, but like every password login, the second factor first: set up now.
     const session = await startSession(s, res, invitation.orgId, pro.id, 'second-factor-setup');
     await s.audit.record({ ...auditActorOf(session, req.ip), action: 'member_change', targetId: pro.id, detail: { change: 'member_joined', role: pro.role } });
-    res.status(201).json(await meOf(s, session));
+    return meOf(s, session);
   });
 
   return router;

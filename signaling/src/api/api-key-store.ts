@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { ApiKeyCreated, ApiKeyInfo } from '../../protocol/index.ts';
-import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
+import { hashSecret, newId, newSecret, sameHash, tokenParts } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
 import { setIfExists } from '../retention/retained-scripts.ts';
 
 /** Last-used times are written at most this often per key, so a busy integration does not write on every call. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
-const KEY_FORMAT = /^consult_([0-9a-f]{32})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/;
+const KEY_PREFIX = 'consult_';
 
 /** The organization and key an API call is made with. */
 export interface ApiCaller {
@@ -32,7 +32,7 @@ export class ApiKeyStore {
       .hset(keys.apiKey(orgId, id), { id, name, secretHash: hashSecret(secret), createdAt: now, createdBy })
       .sadd(keys.apiKeys(orgId), id)
       .exec();
-    return { id, name, createdAt: now, lastUsedAt: null, key: `consult_${orgId}.${id}.${secret}` };
+    return { id, name, createdAt: now, lastUsedAt: null, key: `${KEY_PREFIX}${orgId}.${id}.${secret}` };
   }
 
   async list(orgId: string): Promise<ApiKeyInfo[]> {
@@ -64,9 +64,9 @@ export class ApiKeyStore {
    * caller answers all of these alike). Notes the time of use, at most once a minute per key.
    */
   async authenticate(token: string | undefined, now = Date.now()): Promise<ApiCaller | null> {
-    const m = token ? KEY_FORMAT.exec(token) : null;
-    if (!m) return null;
-    const [, orgId, keyId, secret] = m as unknown as [string, string, string, string];
+    const parts = token ? tokenParts(token, KEY_PREFIX) : null;
+    if (!parts) return null;
+    const { orgId, id: keyId, secret } = parts;
     const [secretHash, lastUsedAt] = await this.redis.hmget(keys.apiKey(orgId, keyId), 'secretHash', 'lastUsedAt');
     if (!secretHash || !sameHash(secretHash, hashSecret(secret))) return null;
     if (now - Number(lastUsedAt ?? 0) >= LAST_USED_RESOLUTION_MS) {

@@ -12,7 +12,7 @@ import {
   type ApiConsultationCreated,
   type ApiConsultationPage,
 } from '../../protocol/index.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, badField, notFound } from '../errors.ts';
 import { validCursor, type ConsultationRecord } from '../consultations/consultation-store.ts';
 import { cancelConsultation, scheduleConsultation } from '../consultations/schedule.ts';
 import type { SmsInvitations } from './sms-invitations.ts';
@@ -84,7 +84,7 @@ export function consultationApiRoutes(sms: SmsInvitations): ApiRoute[] {
       responses: [{ status: 200, description: 'A page', schema: apiConsultationPage }],
       errors: [400],
       async handler({ s, caller, query, retentionMs }) {
-        if (query.cursor !== undefined && !validCursor(query.cursor)) throw new AppError('bad_request', 'cursor: not one of ours');
+        if (query.cursor !== undefined && !validCursor(query.cursor)) throw badField('cursor', 'not one of ours');
         const page = await s.consultations.list(
           caller.orgId,
           {

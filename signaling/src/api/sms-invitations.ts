@@ -1,5 +1,5 @@
 import type { ApiSmsInvitationSent, TimeLanguage } from '../../protocol/index.ts';
-import { AppError } from '../errors.ts';
+import { AppError, badField } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { ConsultationRecord } from '../consultations/consultation-store.ts';
 import { maskedPhone, type InvitationSms } from '../consultations/invitation-sms.ts';
@@ -20,7 +20,7 @@ export class SmsInvitations {
     if (!this.sms.available) throw new AppError('sms_unavailable', 'SMS is not set up on this server');
     if (consultation.state === 'cancelled' || consultation.state === 'ended') throw new AppError('consultation_closed', 'the consultation was cancelled or has ended');
     const to = phone ?? consultation.prefill.phone;
-    if (!to) throw new AppError('bad_request', 'phone: no number given, and none prefilled');
+    if (!to) throw badField('phone', 'no number given, and none prefilled');
     const perKey = s.config.API_SMS_PER_KEY_PER_DAY;
     await this.sms.admit(to, [
       { counter: 'api-sms-key', id: caller.keyId, perDay: perKey, refusal: `at most ${perKey} SMS invitations a day per API key` },

@@ -4,15 +4,16 @@ import {
   auditEntryId,
   auditExportQuery,
   auditListQuery,
-  auditSettingsUpdate,
   type AuditAddress,
   type AuditEntryView,
   type AuditListResponse,
   type AuditSettings,
+  organizationAdminRoutes,
 } from '../../protocol/index.ts';
 import { adminAccess } from '../admin/admin-access.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 import { httpActorOf } from './audit-context.ts';
@@ -29,6 +30,7 @@ const CSV_COLUMNS = ['id', 'time', 'actor', 'action', 'target', 'session', 'deta
 export function auditRoutes(s: Services): Router {
   const router = Router();
   const { admin, orgOf } = adminAccess(s);
+  const routes = typedRoutes(router, s);
 
   router.get('/api/admin/audit', ...admin, async (req, res: AdminResponse) => {
     const q = parse(auditListQuery, req.query);
@@ -79,19 +81,18 @@ export function auditRoutes(s: Services): Router {
     res.json(body);
   });
 
-  router.get('/api/admin/audit/settings', ...admin, async (_req, res: AdminResponse) => {
+  routes.on(organizationAdminRoutes.auditSettings, ...admin, async (_input, _req, res) => {
     const orgId = orgOf(res);
     const [auditRetentionDays, anchors] = await Promise.all([s.audit.retentionDays(orgId), s.audit.anchors.recent(orgId)]);
     const body: AuditSettings = { auditRetentionDays, anchoring: !!s.audit.anchors.file, anchors };
-    res.json(body);
+    return body;
   });
 
-  router.patch('/api/admin/audit/settings', ...admin, async (req, res: AdminResponse) => {
-    const { auditRetentionDays } = parse(auditSettingsUpdate, req.body);
+  routes.on(organizationAdminRoutes.setAuditSettings, ...admin, async ({ body: { auditRetentionDays } }, req, res) => {
     const orgId = orgOf(res);
     await s.audit.setRetentionDays(orgId, auditRetentionDays);
     await s.audit.record({ ...httpActorOf(req, res), action: 'settings_change', detail: { setting: 'auditRetentionDays', value: auditRetentionDays } });
-    res.json({ auditRetentionDays });
+    return { auditRetentionDays };
   });
 
   return router;

@@ -1,8 +1,8 @@
 import { Router, type Response } from 'express';
-import { changePasswordRequest, loginRequest, type Me } from '../../protocol/index.ts';
-import { AppError } from '../errors.ts';
-import { parse } from '../http/validate.ts';
-import { requireProfessional, sessionCookieName, type AuthedLocals } from '../http/request-guards.ts';
+import { memberRoutes, type Me } from '../../protocol/index.ts';
+import { AppError, badField } from '../errors.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
+import { requireProfessional, sessionCookieName } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 import type { LoginStep, Session } from './session-store.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -47,14 +47,14 @@ export async function startSession(s: Services, res: Response, orgId: string, pr
 
 export function authRoutes(s: Services): Router {
   const router = Router();
+  const routes = typedRoutes(router, s);
   const secure = s.config.cookieSecure;
   const cookieName = sessionCookieName(secure);
   const anyStep = requireProfessional(s.sessions, secure, { during: ['second-factor', 'second-factor-setup', 'password-change'] });
   // Also open to a fully logged-in member (changing one's own password needs the current one).
   const changingPassword = requireProfessional(s.sessions, secure, { during: ['password-change'] });
 
-  router.post('/api/auth/login', async (req, res) => {
-    const body = parse(loginRequest, req.body);
+  routes.on(memberRoutes.login, async ({ body }, req, res) => {
     const byAddress = await s.rateLimiter.allow('login-address', { address: req.ip }, s.config.LOGIN_LIMIT_PER_ADDRESS, LOGIN_WINDOW_MS);
     const byAccount = await s.rateLimiter.allow('login-account', body.email, s.config.LOGIN_LIMIT_PER_ACCOUNT, LOGIN_WINDOW_MS);
     if (!byAddress || !byAccount) throw new AppError('rate_limited', 'too many login attempts; try again in 15 minutes');
@@ -70,39 +70,35 @@ export function authRoutes(s: Services): Router {
     const pending: LoginStep = (await s.secondFactor.isEnabled(pro.orgId, pro.id)) ? 'second-factor' : 'second-factor-setup';
     const session = await startSession(s, res, pro.orgId, pro.id, pending);
     s.log.info({ orgId: pro.orgId, professionalId: pro.id, method: 'password' }, 'password accepted');
-    res.json(await meOf(s, session));
+    return meOf(s, session);
   });
 
-  router.get('/api/auth/me', anyStep, async (_req, res: Response<unknown, AuthedLocals>) => {
-    res.json(await meOf(s, res.locals.session));
-  });
+  routes.on(memberRoutes.me, anyStep, async (_input, _req, res) => meOf(s, res.locals.session));
 
   /** The member's own new password; the only thing a session may do after an admin reset the password. */
-  router.post('/api/auth/password', changingPassword, async (req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.changePassword, changingPassword, async ({ body }, req, res) => {
     const { session } = res.locals;
-    const body = parse(changePasswordRequest, req.body);
     if (!(await s.rateLimiter.allow('password-change', session.professionalId, s.config.LOGIN_LIMIT_PER_ACCOUNT, LOGIN_WINDOW_MS))) {
       throw new AppError('rate_limited', 'too many attempts; try again in 15 minutes');
     }
     const pro = await s.organizations.getProfessional(session.orgId, session.professionalId);
     if (!pro || !(await verifyPassword(pro.passwordHash, body.currentPassword))) throw new AppError('invalid_credentials', 'the current password is wrong');
-    if (body.newPassword === body.currentPassword) throw new AppError('bad_request', 'newPassword: choose a password you have not used here');
+    if (body.newPassword === body.currentPassword) throw badField('newPassword', 'choose a password you have not used here');
     await s.organizations.setPassword(session.orgId, pro.id, await hashPassword(body.newPassword), false);
     const done = await s.sessions.advance(session, undefined);
     s.notify.sessionsEnded(session.orgId, await s.sessions.destroyOthersOf(session));
     await s.audit.record({ ...httpActorOf(req, res), action: 'member_change', targetId: pro.id, detail: { change: 'own_password_changed' } });
     s.log.info({ orgId: session.orgId, professionalId: pro.id }, 'password changed');
-    res.json(await meOf(s, done));
+    return meOf(s, done);
   });
 
-  router.post('/api/auth/logout', anyStep, async (req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.logout, anyStep, async (_input, req, res) => {
     const { session } = res.locals;
     await s.sessions.destroy(session);
     await s.audit.record({ ...httpActorOf(req, res), action: 'logout' });
     s.notify.sessionEnded(session.orgId, session.sessionHash);
     s.log.info({ orgId: session.orgId, professionalId: session.professionalId }, 'professional logged out');
     res.clearCookie(cookieName, { path: '/', httpOnly: true, secure, sameSite: 'lax' });
-    res.status(204).end();
   });
 
   return router;

@@ -1,8 +1,8 @@
-import { Router, type Response } from 'express';
-import { secondFactorRequest, type SecondFactorEnabled, type SecondFactorSetupInfo } from '../../protocol/index.ts';
+import { Router } from 'express';
+import { memberRoutes, type SecondFactorEnabled, type SecondFactorSetupInfo } from '../../protocol/index.ts';
 import { AppError } from '../errors.ts';
-import { parse } from '../http/validate.ts';
-import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
+import { requireProfessional } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 import { meOf, stepAfterSecondFactor } from './auth-routes.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
@@ -15,6 +15,7 @@ const WINDOW_MS = 15 * 60_000;
  */
 export function secondFactorRoutes(s: Services): Router {
   const router = Router();
+  const routes = typedRoutes(router, s);
   const secure = s.config.cookieSecure;
   const verifying = requireProfessional(s.sessions, secure, { during: ['second-factor'], onlyDuring: true });
   const settingUp = requireProfessional(s.sessions, secure, { during: ['second-factor-setup'], onlyDuring: true });
@@ -25,9 +26,8 @@ export function secondFactorRoutes(s: Services): Router {
     if (!byAccount || !byAddress) throw new AppError('rate_limited', 'too many attempts; try again in 15 minutes');
   }
 
-  router.post('/api/auth/second-factor', verifying, async (req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.secondFactor, verifying, async ({ body: { code } }, req, res) => {
     const { session } = res.locals;
-    const { code } = parse(secondFactorRequest, req.body);
     await allowAttempt(session.professionalId, req.ip);
     if (!(await s.secondFactor.verify(session.orgId, session.professionalId, code))) {
       s.log.info({ orgId: session.orgId, professionalId: session.professionalId, event: 'second_factor_failed' }, 'wrong second factor');
@@ -38,11 +38,11 @@ export function secondFactorRoutes(s: Services): Router {
     await s.audit.recordOrRefuse({ ...httpActorOf(req, res), action: 'login', detail: { method: 'password_totp' } });
     const next = await s.sessions.advance(session, await stepAfterSecondFactor(s, session));
     s.log.info({ orgId: session.orgId, professionalId: session.professionalId, method: 'password+totp' }, 'professional logged in');
-    res.json(await meOf(s, next));
+    return meOf(s, next);
   });
 
   /** The secret to add to an app; the same one until it is turned on (a reload shows the same QR code). */
-  router.get('/api/auth/second-factor/setup', settingUp, async (_req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.secondFactorSetup, settingUp, async (_input, _req, res) => {
     const { session } = res.locals;
     const pro = await s.organizations.getProfessional(session.orgId, session.professionalId);
     if (!pro) throw new AppError('unauthorized', 'please log in');
@@ -51,12 +51,11 @@ export function secondFactorRoutes(s: Services): Router {
     const secret = made?.secret ?? s.secondFactor.openSetup(session, sealed);
     if (!secret) throw new AppError('unauthorized', 'please log in');
     const body: SecondFactorSetupInfo = made ?? (await s.secondFactor.setupFor(secret, pro.email));
-    res.json(body);
+    return body;
   });
 
-  router.post('/api/auth/second-factor/setup', settingUp, async (req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.enableSecondFactor, settingUp, async ({ body: { code } }, req, res) => {
     const { session } = res.locals;
-    const { code } = parse(secondFactorRequest, req.body);
     await allowAttempt(session.professionalId, req.ip);
     const sealed = await s.sessions.setupSecret(session, async () => {
       throw new AppError('bad_request', 'get the setup first');
@@ -69,7 +68,7 @@ export function secondFactorRoutes(s: Services): Router {
     const next = await s.sessions.advance(session, await stepAfterSecondFactor(s, session));
     s.log.info({ orgId: session.orgId, professionalId: session.professionalId, method: 'password+totp', secondFactor: 'set up' }, 'professional logged in');
     const body: SecondFactorEnabled = { recoveryCodes, me: await meOf(s, next) };
-    res.json(body);
+    return body;
   });
 
   return router;

@@ -1,8 +1,8 @@
 import { adminAccess } from '../admin/admin-access.ts';
 import { Router, type Response } from 'express';
-import { bankIdSettingsUpdate, type BankIdSettingsInfo, type MemberBankIdList } from '../../protocol/index.ts';
-import { AppError, notFound } from '../errors.ts';
-import { parse } from '../http/validate.ts';
+import { organizationAdminRoutes, type BankIdSettingsInfo, type MemberBankIdList } from '../../protocol/index.ts';
+import { badField, notFound } from '../errors.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 import { newId } from '../ids.ts';
@@ -15,8 +15,9 @@ import type { BankId } from './bankid.ts';
 export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
   const router = Router();
   const { admin, orgOf, audit, memberOf } = adminAccess(s);
+  const routes = typedRoutes(router, s);
 
-  router.get('/api/admin/bankid', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(organizationAdminRoutes.bankId, ...admin, async (_input, _req, res) => {
     const orgId = orgOf(res);
     const current = await bankId.settings.get(orgId);
     const body: BankIdSettingsInfo = {
@@ -32,38 +33,35 @@ export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
       redirectUri: bankId.redirectUri,
       loginLink: `${s.config.publicOrigin}/dashboard/?organization=${orgId}`,
     };
-    res.json(body);
+    return body;
   });
 
-  router.put('/api/admin/bankid', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(organizationAdminRoutes.setBankId, ...admin, async ({ body: update }, _req, res) => {
     const orgId = orgOf(res);
-    const update = parse(bankIdSettingsUpdate, req.body);
-    if (!update.issuer.startsWith('https://') && !s.config.BANKID_ALLOW_INSECURE_ISSUER) throw new AppError('bad_request', 'issuer: must be an https address');
-    if (update.memberLogin && !bankId.bindings) throw new AppError('bad_request', 'memberLogin: this server has no IDENTITY_HASH_KEY');
+    if (!update.issuer.startsWith('https://') && !s.config.BANKID_ALLOW_INSECURE_ISSUER) throw badField('issuer', 'must be an https address');
+    if (update.memberLogin && !bankId.bindings) throw badField('memberLogin', 'this server has no IDENTITY_HASH_KEY');
     const clientSecret = update.clientSecret ?? (await bankId.settings.get(orgId))?.clientSecret;
-    if (!clientSecret) throw new AppError('bad_request', 'clientSecret: required');
+    if (!clientSecret) throw badField('clientSecret', 'required');
     const candidate = { ...update, clientSecret, fingerprint: `candidate:${newId()}` };
     // A wrong issuer is said now, not when the first visitor tries.
-    if (!(await bankId.brokers.check(`check:${orgId}`, candidate))) throw new AppError('bad_request', 'issuer: no OpenID Connect configuration could be read there');
+    if (!(await bankId.brokers.check(`check:${orgId}`, candidate))) throw badField('issuer', 'no OpenID Connect configuration could be read there');
     await bankId.settings.set(orgId, { ...update, clientSecret });
     await audit(res, 'bankid_settings_changed', update.clientSecret ? 'with new client secret' : 'client secret kept');
-    res.status(204).end();
   });
 
-  router.delete('/api/admin/bankid', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(organizationAdminRoutes.removeBankId, ...admin, async (_input, _req, res) => {
     await bankId.settings.remove(orgOf(res));
     await audit(res, 'bankid_settings_removed', '');
-    res.status(204).end();
   });
 
-  router.get('/api/admin/bankid/members', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(organizationAdminRoutes.bankIdMembers, ...admin, async (_input, _req, res) => {
     const orgId = orgOf(res);
     const pros = await s.organizations.listProfessionals(orgId);
     const bindings = bankId.bindings;
     const body: MemberBankIdList = {
       members: await Promise.all(pros.map(async (p) => ({ id: p.id, state: bindings ? await bindings.stateOf(orgId, p.id) : ('none' as const) }))),
     };
-    res.json(body);
+    return body;
   });
 
   /** The member's waiting BankID identity becomes theirs: from now on it logs them in. */

@@ -1,17 +1,16 @@
-import { Router, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { parse as parseCookies } from 'cookie';
 import {
   bankIdCallbackQuery,
-  bankIdLoginOptionsQuery,
-  bankIdLoginStart,
-  bankIdVisitorStart,
+  memberRoutes,
+  visitorRoutes,
   type BankIdLoginOptions,
   type BankIdStarted,
   type MemberBankIdInfo,
 } from '../../protocol/index.ts';
-import { AppError, notFound } from '../errors.ts';
-import { parse } from '../http/validate.ts';
-import { requireProfessional, sessionCookieOf, type AuthedLocals } from '../http/request-guards.ts';
+import { AppError, badField, notFound } from '../errors.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
+import { requireProfessional, sessionCookieOf } from '../http/request-guards.ts';
 import { hashSecret, sameHash } from '../ids.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
@@ -35,13 +34,20 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
   const router = Router();
   const secure = s.config.cookieSecure;
   const member = requireProfessional(s.sessions, secure);
+  const routes = typedRoutes(router, s);
 
   async function limitStarts(subject: string): Promise<void> {
     if (!(await s.rateLimiter.allow('bankid-start', subject, START_LIMIT_PER_MINUTE, 60_000))) throw new AppError('rate_limited', 'too many attempts; wait a minute');
   }
 
   /** Stores the login record and answers where the browser goes; the flow cookie binds it to this browser. */
-  async function start(res: Response, settings: BankIdSettings, record: Omit<LoginRecord, 'pkceVerifier' | 'nonce' | 'browserHash' | 'settingsFingerprint'>, scope: string, ttlMs = LOGIN_TTL_MS) {
+  async function start(
+    res: Response,
+    settings: BankIdSettings,
+    record: Omit<LoginRecord, 'pkceVerifier' | 'nonce' | 'browserHash' | 'settingsFingerprint'>,
+    scope: string,
+    ttlMs = LOGIN_TTL_MS,
+  ): Promise<BankIdStarted> {
     const flow = newFlowSecrets();
     const browserHash = BankId.bindBrowser(res, secure);
     const state = await bankId.logins.create({ ...record, ...flow, browserHash, settingsFingerprint: settings.fingerprint }, ttlMs);
@@ -53,73 +59,71 @@ export function bankIdRoutes(s: Services, bankId: BankId): Router {
       s.log.warn({ orgId: record.orgId, event: 'bankid_broker_unreachable' }, 'BankID broker discovery failed');
       throw new AppError('bankid_unavailable', 'the BankID service cannot be reached; try again in a moment');
     }
-    const body: BankIdStarted = { authorizationUrl };
-    res.json(body);
+    return { authorizationUrl };
   }
 
   // ---------- visitors ----------
 
   /** A visitor checking in, in a room that asks for BankID: off to the broker. */
-  router.post('/api/bankid/visitor/start', async (req, res) => {
-    const bearer = /^Bearer (\S{1,200})$/.exec(req.headers.authorization ?? '')?.[1];
-    const visitor = await s.waitingRoom.authenticate(bearer);
-    if (!visitor || visitor.state !== 'checking_in') throw notFound();
+  routes.on(visitorRoutes.bankIdStart, async ({ visitor, body: { returnTo } }, _req, res) => {
+    if (visitor.state !== 'checking_in') throw notFound();
     await limitStarts(`visitor:${visitor.id}`);
-    const { returnTo } = parse(bankIdVisitorStart, req.body);
     const room = await s.organizations.getRoom(visitor.orgId, visitor.roomId);
     if (!room?.checkIn.bankId) throw notFound();
     // Back to this visitor's own link only: their room's, or their consultation's.
     const ownLink = returnTo.startsWith('/r/')
       ? returnTo === `/r/${room.slug}`
       : returnTo === `/c/${visitor.orgId}.${await s.redis.hget(keys.visitor(visitor.orgId, visitor.id), 'consultationId')}`;
-    if (!ownLink) throw new AppError('bad_request', 'returnTo: not this visit’s link');
+    if (!ownLink) throw badField('returnTo', 'not this visit’s link');
     const settings = await bankId.settings.get(visitor.orgId);
     if (!settings) throw new AppError('bankid_unavailable', 'BankID is not set up for this organization');
     // The record goes no later than the visitor it is about.
     const visitorTtl = await s.redis.pttl(keys.visitor(visitor.orgId, visitor.id));
     if (visitorTtl <= 0) throw notFound();
     const scope = settings.collectNationalId ? 'openid profile ssn' : 'openid profile';
-    await start(res, settings, { purpose: 'visitor', orgId: visitor.orgId, visitorId: visitor.id, returnTo }, scope, visitorTtl);
+    return start(res, settings, { purpose: 'visitor', orgId: visitor.orgId, visitorId: visitor.id, returnTo }, scope, visitorTtl);
   });
 
   // ---------- members ----------
 
   /** Whether this organization offers BankID login: the same answer for an unknown organization as for one without it. */
-  router.get('/api/bankid/login-options', async (req, res) => {
-    const parsed = bankIdLoginOptionsQuery.safeParse(req.query);
-    const settings = parsed.success && bankId.bindings ? await bankId.settings.get(parsed.data.organization) : null;
+  routes.on(memberRoutes.bankIdLoginOptions, async ({ query }) => {
+    const settings = query && bankId.bindings ? await bankId.settings.get(query.organization) : null;
     const body: BankIdLoginOptions = { bankId: !!settings?.memberLogin };
-    res.json(body);
+    return body;
   });
 
-  router.post('/api/bankid/login/start', async (req, res) => {
-    if (!(await s.rateLimiter.allow('bankid-login-address', { address: req.ip }, s.config.LOGIN_LIMIT_PER_ADDRESS, 15 * 60_000))) {
-      throw new AppError('rate_limited', 'too many login attempts; try again in 15 minutes');
-    }
-    const { organization } = parse(bankIdLoginStart, req.body);
+  // The attempt counts before anything is read (a malformed one too).
+  const limitLoginStarts = (req: Request, _res: unknown, next: NextFunction) =>
+    void s.rateLimiter.allow('bankid-login-address', { address: req.ip }, s.config.LOGIN_LIMIT_PER_ADDRESS, 15 * 60_000).then(
+      (allowed) => next(allowed ? undefined : new AppError('rate_limited', 'too many login attempts; try again in 15 minutes')),
+      next,
+    );
+
+  routes.on(memberRoutes.bankIdLoginStart, limitLoginStarts, async ({ body: { organization } }, _req, res) => {
     const settings = bankId.bindings ? await bankId.settings.get(organization) : null;
     if (!settings?.memberLogin) throw notFound();
-    await start(res, settings, { purpose: 'member-login', orgId: organization, returnTo: '/dashboard/' }, 'openid');
+    return start(res, settings, { purpose: 'member-login', orgId: organization, returnTo: '/dashboard/' }, 'openid');
   });
 
   /** The member's own BankID: whether it is offered, and bound, waiting or not. */
-  router.get('/api/bankid/link', member, async (_req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.bankIdLink, member, async (_input, _req, res) => {
     const { orgId, professionalId } = res.locals.session;
     const settings = bankId.bindings ? await bankId.settings.get(orgId) : null;
     const body: MemberBankIdInfo = {
       offered: !!settings?.memberLogin,
       state: bankId.bindings ? await bankId.bindings.stateOf(orgId, professionalId) : 'none',
     };
-    res.json(body);
+    return body;
   });
 
   /** A logged-in member binds their BankID: a login at the broker, then an admin approves it. */
-  router.post('/api/bankid/link/start', member, async (_req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.bankIdLinkStart, member, async (_input, _req, res) => {
     const { orgId, professionalId } = res.locals.session;
     await limitStarts(`member:${professionalId}`);
     const settings = bankId.bindings ? await bankId.settings.get(orgId) : null;
     if (!settings?.memberLogin) throw notFound();
-    await start(res, settings, { purpose: 'member-link', orgId, professionalId, returnTo: '/dashboard/' }, 'openid');
+    return start(res, settings, { purpose: 'member-link', orgId, professionalId, returnTo: '/dashboard/' }, 'openid');
   });
 
   // ---------- the way back from the broker ----------

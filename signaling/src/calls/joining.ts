@@ -14,7 +14,7 @@ import type { ReadyCalls } from './ready-call.ts';
 import { mayShareScreen } from './screen-share.ts';
 import { keepSessionAlive } from './session-keepalive.ts';
 
-type JoinRequest = { callId: string; rtpCapabilities: Record<string, unknown>; publicKey: string };
+type JoinRequest = { callId: string; rtpCapabilities: types.RtpCapabilities; publicKey: string };
 
 /**
  * Joining a call's media: the right to join is checked against the call record in Redis, then the
@@ -79,7 +79,7 @@ export class CallJoining {
     try {
       await socket.join(socketRooms.call(orgId, callId));
       sockets.stillJoining(attempt);
-      media = await router.join(participantId, rtpCapabilities as unknown as types.RtpCapabilities);
+      media = await router.join(participantId, rtpCapabilities);
       sockets.stillJoining(attempt);
     } catch (error) {
       this.undoJoin(attempt, entry, !!previous, router);
@@ -94,8 +94,8 @@ export class CallJoining {
     return {
       self: peer,
       encryption: this.s.config.UNENCRYPTED_CALLS_FOR_BENCHMARK ? 'off-for-benchmark' : 'end-to-end',
-      sendTransport: { ...(media.sendTransport as unknown as CallJoined['sendTransport']), ...iceServersFor(this.s.config.turn) },
-      recvTransport: { ...(media.recvTransport as unknown as CallJoined['recvTransport']), ...iceServersFor(this.s.config.turn) },
+      sendTransport: { ...media.sendTransport, ...iceServersFor(this.s.config.turn) },
+      recvTransport: { ...media.recvTransport, ...iceServersFor(this.s.config.turn) },
       consumers: media.consumers.map((c) => this.consumerInfo(callId, c)),
       peers: [...(sockets.joined.get(callId)?.values() ?? [])].filter((j) => j !== entry).map((j) => j.peer),
       screenShare,
@@ -144,7 +144,7 @@ export class CallJoining {
       producerId: c.producerId,
       kind: c.kind,
       source: c.source,
-      rtpParameters: c.rtpParameters as unknown as Record<string, unknown>,
+      rtpParameters: c.rtpParameters,
       producerPaused: c.producerPaused,
       peer,
     };

@@ -17,7 +17,7 @@ export class CallProducers {
   async produce(
     socket: AnySocket,
     p: CallParticipant,
-    req: { callId: string; transportId: string; kind: types.MediaKind; source: MediaSource; rtpParameters: Record<string, unknown> },
+    req: { callId: string; transportId: string; kind: types.MediaKind; source: MediaSource; rtpParameters: types.RtpParameters },
   ) {
     const router = this.sockets.routerOf(socket, p, req.callId);
     if (req.source === 'screen' && !(await mayShareScreen(this.s, p))) throw new AppError('not_allowed', 'this organization does not let visitors share their screen');
@@ -25,7 +25,7 @@ export class CallProducers {
       mediaParticipantId(p),
       req.transportId,
       req.kind,
-      req.rtpParameters as unknown as types.RtpParameters,
+      req.rtpParameters,
       req.source,
     );
     if (req.source === 'screen') await recordCallAction(this.s.redis, p, req.callId, 'screen-share-on');

@@ -6,8 +6,8 @@ import type { AnySocket, CallSockets } from './call-sockets.ts';
 export class CallTransports {
   constructor(private readonly sockets: CallSockets) {}
 
-  async connectTransport(socket: AnySocket, p: CallParticipant, callId: string, transportId: string, dtls: Record<string, unknown>) {
-    await this.sockets.routerOf(socket, p, callId).connectTransport(mediaParticipantId(p), transportId, dtls as unknown as types.DtlsParameters);
+  async connectTransport(socket: AnySocket, p: CallParticipant, callId: string, transportId: string, dtls: types.DtlsParameters) {
+    await this.sockets.routerOf(socket, p, callId).connectTransport(mediaParticipantId(p), transportId, dtls);
     return {};
   }
 

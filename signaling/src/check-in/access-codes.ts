@@ -1,9 +1,9 @@
 import { randomInt, createHash } from 'node:crypto';
-import { Router, type Response } from 'express';
-import { ACCESS_CODE_ALPHABET, accessCodeRequest, type AccessCodeCreated } from '../../protocol/index.ts';
-import { AppError, notFound } from '../errors.ts';
-import { parse } from '../http/validate.ts';
-import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import { Router } from 'express';
+import { ACCESS_CODE_ALPHABET, memberRoutes, type AccessCodeCreated } from '../../protocol/index.ts';
+import { badField, notFound } from '../errors.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
+import { requireProfessional } from '../http/request-guards.ts';
 import { keys } from '../redis/keys.ts';
 import { fieldContext } from '../crypto/field-cipher.ts';
 import type { Services } from '../services.ts';
@@ -21,13 +21,13 @@ export const accessCodeKey = (orgId: string, normalizedCode: string) => keys.acc
 export function accessCodeRoutes(s: Services): Router {
   const router = Router();
   const authed = requireProfessional(s.sessions, s.config.cookieSecure);
+  const routes = typedRoutes(router, s);
 
-  router.post('/api/access-codes', authed, async (req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.accessCode, authed, async ({ body }, _req, res) => {
     const { orgId, professionalId } = res.locals.session;
-    const body = parse(accessCodeRequest, req.body);
     const [pro, room] = await Promise.all([s.organizations.getProfessional(orgId, professionalId), s.organizations.getRoom(orgId, body.roomId)]);
     if (!pro || !room || !(await s.organizations.mayActOn(pro, room.id))) throw notFound('no such room');
-    if (!room.checkIn.pseudonymous) throw new AppError('bad_request', 'roomId: this room asks for names, not access codes');
+    if (!room.checkIn.pseudonymous) throw badField('roomId', 'this room asks for names, not access codes');
     const code = Array.from({ length: CODE_LENGTH }, () => ACCESS_CODE_ALPHABET[randomInt(ACCESS_CODE_ALPHABET.length)]).join('');
     const validMs = body.validHours * 3_600_000;
     const key = accessCodeKey(orgId, code);
@@ -36,7 +36,7 @@ export function accessCodeRoutes(s: Services): Router {
     await s.redis.multi().hset(key, { roomId: room.id, label }).pexpire(key, validMs).exec();
     s.log.info({ orgId, professionalId, roomId: room.id }, 'access code made');
     const created: AccessCodeCreated = { code: code.match(/.{1,4}/g)!.join('-'), expiresAt: Date.now() + validMs };
-    res.status(201).json(created);
+    return created;
   });
 
   return router;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { CheckInConfig } from '../../protocol/index.ts';
+import type { CheckInConfig, ErrorBody } from '../../protocol/index.ts';
 import {
   addMember,
   ask,
@@ -112,9 +112,14 @@ describe('check-in form per room (real server, Redis)', function () {
     ];
     for (const [what, answers, message] of cases) {
       const res = await postJson(server, '/api/visits', { roomSlug: org.room.slug, answers });
-      const body = (await res.json()) as { error: { code: string; message: string } };
+      const body = (await res.json()) as { error: ErrorBody };
       expect([res.status, body.error.code], what).to.deep.equal([400, 'bad_request']);
       expect(body.error.message, what).to.include(message.replace(/^answers\.?/, '').replace(/^: /, ''));
+      // The form reads the field and its code apart, never out of the message.
+      const [field = '', code = ''] = message.replace(/^answers\.?/, '').split(': ');
+      const refused = body.error.details?.fields?.[0];
+      expect(refused?.field, what).to.equal(field);
+      if (code) expect(refused?.code, what).to.equal(code);
     }
     expect((await visitors()).length, 'no visitor made').to.equal(before);
   });

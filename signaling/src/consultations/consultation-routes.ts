@@ -1,21 +1,19 @@
 import path from 'node:path';
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import {
-  consultationIdParams,
-  consultationLinkRequest,
+  memberRoutes,
   consultationPage,
   consultationPageWithSecret,
-  consultationRequest,
   privacyPagePath,
-  visitorCancelRequest,
+  visitorRoutes,
   type ConsultationCreated,
   type RoomInfo,
   type UpcomingConsultations,
   type VisitorCancelled,
 } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
-import { parse } from '../http/validate.ts';
-import { requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
+import { requireProfessional } from '../http/request-guards.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
 import type { ConsultationInvitations } from './invitations.ts';
@@ -28,22 +26,22 @@ const UPCOMING_MAX = 100;
 export function consultationRoutes(s: Services, invitations: ConsultationInvitations): Router {
   const router = Router();
   const authed = requireProfessional(s.sessions, s.config.cookieSecure);
+  const routes = typedRoutes(router, s);
 
   /**
    * A professional schedules a consultation in a room they may act on, and gets the visitor's private
    * link; with the visitor's phone and/or e-mail address the link is sent to them too.
    */
-  router.post('/api/consultations', authed, async (req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.schedule, authed, async ({ body }, _req, res) => {
     const { orgId, professionalId } = res.locals.session;
-    const body = parse(consultationRequest, req.body);
     const pro = await s.organizations.getProfessional(orgId, professionalId);
     if (!pro || !(await s.organizations.mayActOn(pro, body.roomId))) throw notFound('no such room');
     const created: ConsultationCreated = await invitations.schedule(orgId, professionalId, body);
-    res.status(201).json(created);
+    return created;
   });
 
   /** The consultations of the rooms this professional may act on, from an hour ago on, soonest first. */
-  router.get('/api/consultations/upcoming', authed, async (_req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.upcoming, authed, async (_input, _req, res) => {
     const { orgId, professionalId } = res.locals.session;
     const pro = await s.organizations.getProfessional(orgId, professionalId);
     if (!pro) throw notFound('no such member');
@@ -52,7 +50,7 @@ export function consultationRoutes(s: Services, invitations: ConsultationInvitat
     const records = await s.consultations.upcoming(orgId, Date.now() - UPCOMING_SINCE_MS, UPCOMING_MAX, retentionMsOf(org));
     const mine = records.filter((r) => roomName.has(r.roomId));
     const body: UpcomingConsultations = { consultations: await Promise.all(mine.map((r) => invitations.upcomingView(orgId, r, roomName.get(r.roomId)!))) };
-    res.json(body);
+    return body;
   });
 
   /**
@@ -60,33 +58,29 @@ export function consultationRoutes(s: Services, invitations: ConsultationInvitat
    * second time answers that it is cancelled already (their page says so, not an error).
    */
   // (Before the member's route below, whose :id would take 'link'.)
-  router.post('/api/consultations/link/cancel', async (req, res) => {
-    const parsed = visitorCancelRequest.safeParse(req.body);
-    const consultation = parsed.success ? await s.consultations.resolve(parsed.data.token, { cancelled: true }) : null;
+  routes.on(visitorRoutes.cancelFromLink, async ({ body }, req) => {
+    const consultation = body ? await s.consultations.resolve(body.token, { cancelled: true }) : null;
     if (!consultation) {
       const allowed = await s.rateLimiter.allow('unknown-room', { address: req.ip }, s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
       throw allowed ? notFound('This link is not valid') : new AppError('rate_limited', 'too many requests');
     }
     const { alreadyCancelled } = await cancelConsultation(s, consultation.orgId, consultation.id, { visitor: true });
-    const body: VisitorCancelled = { alreadyCancelled, cancelledBy: (await s.consultations.cancelledByOf(consultation)) === 'visitor' ? 'visitor' : 'clinic' };
-    res.json(body);
+    const answer: VisitorCancelled = { alreadyCancelled, cancelledBy: (await s.consultations.cancelledByOf(consultation)) === 'visitor' ? 'visitor' : 'clinic' };
+    return answer;
   });
 
   /** A professional cancels a consultation of a room they may act on (refused while its visitor is in a call). */
-  router.post('/api/consultations/:id/cancel', authed, async (req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.cancelConsultation, authed, async ({ params: { id } }, _req, res) => {
     const { orgId, professionalId } = res.locals.session;
-    const { id } = parse(consultationIdParams, req.params);
     const [pro, org] = await Promise.all([s.organizations.getProfessional(orgId, professionalId), s.organizations.getOrganization(orgId)]);
     const record = await s.consultations.get(orgId, id, retentionMsOf(org));
     if (!pro || !record || !(await s.organizations.mayActOn(pro, record.roomId))) throw notFound('no such consultation');
     await cancelConsultation(s, orgId, id, { memberId: professionalId });
-    res.status(204).end();
   });
 
   /** What the visitor's page shows for the link: the room, who expects them, and when. */
-  router.post('/api/consultations/link', async (req, res) => {
-    const parsed = consultationLinkRequest.safeParse(req.body);
-    const consultation = parsed.success ? await s.consultations.resolve(parsed.data.token, { cancelled: true }) : null;
+  routes.on(visitorRoutes.consultationLink, async ({ body: request }, req) => {
+    const consultation = request ? await s.consultations.resolve(request.token, { cancelled: true }) : null;
     const room = consultation && (await s.organizations.getRoom(consultation.orgId, consultation.roomId));
     if (!consultation || !room) {
       const allowed = await s.rateLimiter.allow('unknown-room', { address: req.ip }, s.config.UNKNOWN_ROOM_LIMIT_PER_MINUTE, 60_000);
@@ -109,7 +103,7 @@ export function consultationRoutes(s: Services, invitations: ConsultationInvitat
     // (Only while it checks someone in: an ended or cancelled link shows nothing about its visitor.)
     const prefill = body.linkState === 'open' ? await s.consultations.prefillOf(consultation) : {};
     if (prefill.name || prefill.phone) body.prefill = prefill;
-    res.json(body);
+    return body;
   });
 
   /*

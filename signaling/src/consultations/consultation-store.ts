@@ -6,7 +6,7 @@ import { keys } from '../redis/keys.ts';
 import { addToOwnedSet } from '../retention/retained-scripts.ts';
 import { cancelConsultation, createConsultation, forgetConsultationContacts, forgetConsultationVisitor, trimConsultationReference } from './consultation-scripts.ts';
 import { decodePageCursor, encodePageCursor, isAfterCursor } from '../http/page-cursor.ts';
-import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
+import { hashSecret, newId, newSecret, sameHash, tokenParts } from '../ids.ts';
 
 export interface Consultation {
   id: string;
@@ -237,9 +237,9 @@ export class ConsultationStore {
    */
   async resolve(token: unknown, opts: { cancelled?: boolean } = {}): Promise<Consultation | null> {
     if (typeof token !== 'string') return null;
-    const m = /^([0-9a-f]{32})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
-    if (!m) return null;
-    const [, orgId, id, secret] = m as unknown as [string, string, string, string];
+    const parts = tokenParts(token);
+    if (!parts) return null;
+    const { orgId, id, secret } = parts;
     const h = await this.redis.hgetall(keys.consultation(orgId, id));
     if (!h.secretHash || !sameHash(h.secretHash, hashSecret(secret)) || (h.state === 'cancelled' && !opts.cancelled)) return null;
     return this.toConsultation(orgId, h);

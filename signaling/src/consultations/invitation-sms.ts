@@ -1,7 +1,7 @@
 import { appointmentTime, visitorLinkOf, type TimeLanguage } from '../../protocol/index.ts';
 import type { SmsSender } from '../alerts/sms-sender.ts';
 import { noteSentSms } from '../alerts/sent-sms.ts';
-import { AppError } from '../errors.ts';
+import { AppError, badField } from '../errors.ts';
 import type { Services } from '../services.ts';
 
 const DAY_MS = 86_400_000;
@@ -61,7 +61,7 @@ export class InvitationSms {
     const { s } = this;
     if (!this.sender) throw new AppError('sms_unavailable', 'SMS is not set up on this server');
     if (!s.config.apiSmsCountryCodes.some((code) => to.startsWith(code))) {
-      throw new AppError('phone_not_allowed', `phone: this service sends SMS to ${s.config.apiSmsCountryCodes.join(' ')} only`);
+      throw badField('phone', `this service sends SMS to ${s.config.apiSmsCountryCodes.join(' ')} only`, 'phone_not_allowed');
     }
     // Counted before sending, so a flood of refused attempts also counts (it is the attempts that cost).
     for (const budget of budgets) {

@@ -103,6 +103,8 @@ describe('invitations from the dashboard, and the visitor’s cancel link (real 
       expect(res.body.error.code).to.equal('bad_request');
       if (says) {
         expect(res.body.error.message, JSON.stringify(bad)).to.equal(says);
+        const [field, code] = says.split(': ');
+        expect(res.body.error.details.fields[0], 'the field and its code apart, for the form').to.deep.equal({ field, code });
         expect(formSays(body), 'the form, before sending').to.equal(says);
       }
     }
@@ -136,6 +138,8 @@ describe('invitations from the dashboard, and the visitor’s cancel link (real 
     for (const [at, says] of cases) {
       const res = await pro.call('POST', '/api/consultations', { roomId: org.room.id, scheduledAt: at, phone: '+4791234567' });
       expect([res.status, res.body.error.message]).to.deep.equal([400, says]);
+      const [field, code] = says.split(': ');
+      expect(res.body.error.details.fields, 'the field and its code apart, for the form').to.deep.equal([{ field, code }]);
       const api = await fetch(`${server.url}/api/v1/consultations`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { scheduledTimeProblem, type ConsultationCreated, type consultationRequest, type InvitationChannel, type InvitationStatus, type UpcomingConsultation } from '../../protocol/index.ts';
-import { AppError } from '../errors.ts';
+import { AppError, badField } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { ConsultationRecord } from './consultation-store.ts';
 import type { InvitationSms } from './invitation-sms.ts';
@@ -24,7 +24,7 @@ export class ConsultationInvitations {
     const { s } = this;
     const scheduledAt = body.scheduledAt ?? null;
     const problem = scheduledAt !== null ? scheduledTimeProblem(scheduledAt, now) : null;
-    if (problem) throw new AppError('bad_request', `scheduledAt: ${problem}`);
+    if (problem) throw badField('scheduledAt', problem);
     if (body.email && !s.email.available) throw new AppError('email_unavailable', 'e-mail is not set up on this server');
     if (body.phone) {
       const perMember = s.config.API_SMS_PER_KEY_PER_DAY;

@@ -1,5 +1,5 @@
 import { scheduledTimeProblem, visitorLinkOf, type CancelledBy } from '../../protocol/index.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, badField, notFound } from '../errors.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import { keys } from '../redis/keys.ts';
 import { socketRooms } from '../socket/types.ts';
@@ -19,7 +19,7 @@ export async function scheduleConsultation(
   now = Date.now(),
 ): Promise<{ consultation: Consultation; visitorLink: string; expiresAt: number }> {
   const problem = c.scheduledAt !== null ? scheduledTimeProblem(c.scheduledAt, now) : null;
-  if (problem) throw new AppError('bad_request', `scheduledAt: ${problem}`);
+  if (problem) throw badField('scheduledAt', problem);
   const org = await s.organizations.getOrganization(c.orgId);
   const { consultation, token, expiresAt } = await s.consultations.create(c, retentionMsOf(org) || DAY_MS, now);
   s.log.info({ orgId: c.orgId, consultationId: consultation.id, by: c.createdBy?.startsWith('api-key:') ? 'api' : 'member' }, 'consultation scheduled');

@@ -1,10 +1,11 @@
 import { Router, type Request, type Response } from 'express';
-import { id, visitorCorrection, visitorSearch, type AuditAction, type AuditDetail, type VisitorSearchResult } from '../../protocol/index.ts';
+import { id, organizationAdminRoutes, visitorCorrection, type AuditAction, type AuditDetail, type VisitorSearchResult } from '../../protocol/index.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
 import { adminAccess } from '../admin/admin-access.ts';
 import { notFound } from '../errors.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import { parse } from '../http/validate.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import type { Services } from '../services.ts';
 import type { VisitorRecords } from './visitor-records.ts';
 import { InviteeRecords } from './invitee-records.ts';
@@ -29,14 +30,13 @@ export function dataRightsRoutes(s: Services, records: VisitorRecords): Router {
 
   // A POST: the words searched for are a visitor's name or phone number, which an address would carry into
   // access logs, proxies and the browser's history.
-  router.post('/api/admin/visitors/search', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const { q } = parse(visitorSearch, req.body);
+  typedRoutes(router, s).on(organizationAdminRoutes.searchVisitors, ...admin, async ({ body: { q } }, req, res) => {
     const [visitors, invited] = await Promise.all([records.find(orgOf(res), q), invitees.find(orgOf(res), q)]);
     // Who was shown whose details: each visitor or invitee found is a view (the search words themselves stay out).
     for (const v of visitors) await audit(req, res, 'view_visitor', v.visitorId, { via: 'search' });
     for (const i of invited) await audit(req, res, 'view_visitor', i.inviteeId, { via: 'search', invitee: true });
     const body: VisitorSearchResult = { visitors, invitees: invited };
-    res.json(body);
+    return body;
   });
 
   // An invitee by their id (a keyed hash of the number or address: no contact in any address).

@@ -85,6 +85,7 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
     void socket.join([socketRooms.embedConsultation(orgId, consultationId), socketRooms.embedSession(orgId, embedded.sessionHash)]);
     const participant: CallParticipant = { role: 'professional', orgId, id: professionalId };
     const who = socketActorOf(s.config.trustProxy, socket.data.session, socket.request);
+    // CallService uses of a socket only what this one has as well (rooms, the call events, data.session).
     const asDashboardSocket = socket as unknown as ProfessionalSocket;
 
     const member = async () => {
@@ -112,15 +113,27 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
     };
 
     const inCall = callHandlers(asDashboardSocket, participant, calls);
-    const scopedCallHandlers = Object.fromEntries(
-      Object.entries(inCall).map(([event, handler]) => [
-        event,
-        async (req: { callId: string }) => {
-          if ((await consultationCall()) !== req.callId) throw notFound('no such call');
-          return (handler as (r: typeof req) => Promise<object>)(req);
-        },
-      ]),
-    ) as unknown as typeof inCall;
+    /** A call event, refused for any call but the consultation's own. */
+    const scoped =
+      <Req extends { callId: string }, Res>(handler: (req: Req) => Promise<Res>) =>
+      async (req: Req): Promise<Res> => {
+        if ((await consultationCall()) !== req.callId) throw notFound('no such call');
+        return handler(req);
+      };
+    // Listed one by one, so a new call event does not type-check here until it is scoped too.
+    const scopedCallHandlers: typeof inCall = {
+      'call:join': scoped(inCall['call:join']),
+      'e2ee:key': scoped(inCall['e2ee:key']),
+      'chat:send': scoped(inCall['chat:send']),
+      'media:connect-transport': scoped(inCall['media:connect-transport']),
+      'media:produce': scoped(inCall['media:produce']),
+      'media:close-producer': scoped(inCall['media:close-producer']),
+      'media:receive-video': scoped(inCall['media:receive-video']),
+      'media:resume-consumer': scoped(inCall['media:resume-consumer']),
+      'media:set-producer-paused': scoped(inCall['media:set-producer-paused']),
+      'call:hang-up': scoped(inCall['call:hang-up']),
+      'call:quality': scoped(inCall['call:quality']),
+    };
 
     const handlers: Handlers<typeof embeddedProfessionalEvents> = {
       ...scopedCallHandlers,

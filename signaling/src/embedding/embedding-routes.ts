@@ -1,7 +1,7 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import {
-  embedParentQuery,
-  embedSettingsUpdate,
+  organizationAdminRoutes,
+  visitorRoutes,
   id,
   professionalLinkRedeem,
   professionalLinkRequest,
@@ -11,9 +11,9 @@ import {
   type ProfessionalLinkRedeemed,
 } from '../../protocol/index.ts';
 import { adminAccess } from '../admin/admin-access.ts';
-import { AppError, notFound } from '../errors.ts';
-import type { AuthedLocals } from '../http/request-guards.ts';
+import { AppError, badField, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 import { embedOriginProblem, organizationOfPage } from './embed-origins.ts';
@@ -54,6 +54,7 @@ export async function professionalLinkHandler(s: Services, orgId: string, consul
 
 export function embeddingRoutes(s: Services, clock: () => number = Date.now): Router {
   const router = Router();
+  const routes = typedRoutes(router, s);
   const { admin, orgOf, audit } = adminAccess(s);
 
   /**
@@ -110,32 +111,27 @@ export function embeddingRoutes(s: Services, clock: () => number = Date.now): Ro
    * (the same list its frame-ancestors come from). The page learns nothing else; unknown pages and origins
    * not listed look alike.
    */
-  router.get('/api/embedding/parent', async (req, res) => {
-    const query = embedParentQuery.safeParse(req.query);
-    const orgId = query.success ? await organizationOfPage(s, query.data.page) : null;
+  routes.on(visitorRoutes.embedParent, async ({ query }) => {
+    const orgId = query ? await organizationOfPage(s, query.page) : null;
     const allowed = orgId ? await s.embedding.origins.get(orgId) : [];
-    if (!query.success || !allowed.includes(query.data.origin)) throw notFound('not an origin this page may be embedded in');
-    const body: EmbedParent = { origin: query.data.origin };
-    res.json(body);
+    if (!query || !allowed.includes(query.origin)) throw notFound('not an origin this page may be embedded in');
+    const body: EmbedParent = { origin: query.origin };
+    return body;
   });
 
-  router.get('/api/admin/embedding', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
-    const body: EmbedSettings = { origins: await s.embedding.origins.get(orgOf(res)) };
-    res.json(body);
-  });
+  routes.on(organizationAdminRoutes.embedding, ...admin, async (_input, _req, res): Promise<EmbedSettings> => ({ origins: await s.embedding.origins.get(orgOf(res)) }));
 
   /** Replaces the list. Every origin is checked before anything is stored: one bad origin changes nothing. */
-  router.put('/api/admin/embedding', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const { origins } = parse(embedSettingsUpdate, req.body);
+  routes.on(organizationAdminRoutes.setEmbedding, ...admin, async ({ body: { origins } }, _req, res) => {
     const production = s.config.NODE_ENV === 'production';
     for (const [i, origin] of origins.entries()) {
       const problem = embedOriginProblem(origin, production);
-      if (problem) throw new AppError('bad_request', `origins.${i}: ${problem}`);
+      if (problem) throw badField(`origins.${i}`, problem);
     }
     await s.embedding.origins.set(orgOf(res), origins);
     await audit(res, 'embed-origins-changed', 'embed_origins');
     const body: EmbedSettings = { origins };
-    res.json(body);
+    return body;
   });
 
   return router;

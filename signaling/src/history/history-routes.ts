@@ -1,15 +1,18 @@
 import { retentionMsOf } from '../organizations/organization-store.ts';
-import { Router, type Response } from 'express';
-import type { HistoryResponse } from '../../protocol/index.ts';
-import { refuseCrossSite, requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
+import { Router } from 'express';
+import { memberRoutes, type HistoryResponse } from '../../protocol/index.ts';
+import { refuseCrossSite, requireProfessional } from '../http/request-guards.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import type { Services } from '../services.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
 
 export function historyRoutes(s: Services): Router {
   const router = Router();
 
+  const routes = typedRoutes(router, s);
+
   // Another site's link or image must not make a member's browser read (and audit) whom they met.
-  router.get('/api/history', refuseCrossSite(s.config.allowedOrigins), requireProfessional(s.sessions, s.config.cookieSecure), async (req, res: Response<unknown, AuthedLocals>) => {
+  routes.on(memberRoutes.history, refuseCrossSite(s.config.allowedOrigins), requireProfessional(s.sessions, s.config.cookieSecure), async (_input, req, res) => {
     const { orgId, professionalId } = res.locals.session;
     const org = await s.organizations.getOrganization(orgId);
     const retentionMs = retentionMsOf(org);
@@ -21,7 +24,7 @@ export function historyRoutes(s: Services): Router {
     // Seeing whom one met is access to visitors' data: audited (the visitors' ids are not listed, only how many).
     await s.audit.record({ ...httpActorOf(req, res), action: 'view_history', targetId: professionalId, detail: { calls: calls.length } });
     const body: HistoryResponse = { calls };
-    res.json(body);
+    return body;
   });
 
   return router;

@@ -83,10 +83,21 @@ describe('no secret in any URL path or query (every route of the running server,
         const named = /(\w+)\.safeParse\(req\.query\)/.exec(line) ?? /parse\((\w+), req\.query\)/.exec(line);
         if (named) schemaNames.add(named[1]!);
         else if (/route\.query \? parse\(route\.query/.test(line)) continue; // the API's table: read below
+        else if (/parsed\(route, route\.query, req\.query\)/.test(line)) continue; // the shared route table: read below
         else unreadable.push(`${path.relative(srcRoot, file)}: ${line.trim()}`);
       }
       // The public API's routes declare their query schemas in a table.
       if (file.includes(`${path.sep}api${path.sep}`)) for (const m of text.matchAll(/\bquery: ([a-z]\w*)[,\s]/g)) schemaNames.add(m[1]!);
+    }
+    // The routes of the shared table (protocol/routes.ts) declare their query schemas there: named by the
+    // protocol export each one is.
+    for (const table of [protocol.visitorRoutes, protocol.memberRoutes, protocol.organizationAdminRoutes]) {
+      for (const route of Object.values(table) as { query?: unknown }[]) {
+        if (!route.query) continue;
+        const name = Object.entries(protocol).find(([, exported]) => exported === route.query)?.[0];
+        expect(name, 'a route table query schema is a named export of signaling/protocol').to.be.a('string');
+        schemaNames.add(name!);
+      }
     }
     expect(unreadable, 'a route reads its query in a way this test cannot check: parse it with a schema from signaling/protocol').to.deep.equal([]);
     expect([...schemaNames], 'query schemas found').to.include.members(['embedParentQuery', 'bankIdCallbackQuery', 'auditListQuery', 'apiConsultationListQuery']);

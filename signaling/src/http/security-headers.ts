@@ -21,7 +21,7 @@ export const STRIPE_SOURCES = {
 const PAY_FRAME_PAGE = new RegExp(`^/(r|c)/[^/]+/${PAY_FRAME_PATH}$`);
 
 /** Who may frame this response: set by embedding's frameAncestors middleware for an organization's embeddable pages. */
-const frameAncestorsOf = (res: ServerResponse) => (res as unknown as Response).locals?.frameAncestors as string[] | undefined;
+const frameAncestorsOf = (res: ServerResponse) => (res as Response).locals?.frameAncestors as string[] | undefined;
 
 /**
  * A strict CSP: our own scripts only, no inline script or style, media from the camera and WebRTC.

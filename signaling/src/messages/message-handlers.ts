@@ -1,5 +1,5 @@
 import type { MessageReader, professionalEvents, visitorEvents } from '../../protocol/index.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, badField, notFound } from '../errors.ts';
 import { setIfExists } from '../retention/retained-scripts.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
@@ -57,7 +57,7 @@ export class WaitingMessages {
         const readers = new Set((await this.readers.ofRoom(orgId, visitor.roomId)).map((r) => r.deviceId));
         // The room's professionals' dashboards and the visitor's own copy: never another visitor, never a made-up reader.
         readers.add('visitor');
-        if (copies.some((c) => !readers.has(c.to))) throw new AppError('bad_request', 'copies: not a reader of this room');
+        if (copies.some((c) => !readers.has(c.to))) throw badField('copies', 'not a reader of this room');
         return this.deliver(visitor, { from: 'visitor', senderKey: visitor.messageKey }, copies);
       },
       'messages:list': async () => ({ messages: await this.store.listFor(orgId, visitorId, 'visitor') }),
@@ -95,7 +95,7 @@ export class WaitingMessages {
         const readers = await this.readers.ofRoom(orgId, waiting.roomId);
         const allowed = new Set(readers.map((r) => r.deviceId));
         if (waiting.messageKey) allowed.add('visitor');
-        if (copies.some((c) => !allowed.has(c.to))) throw new AppError('bad_request', 'copies: not a reader of this visitor');
+        if (copies.some((c) => !allowed.has(c.to))) throw badField('copies', 'not a reader of this visitor');
         const self = readers.find((r) => r.deviceId === deviceId);
         if (!self) throw notFound('register this dashboard first');
         return this.deliver(waiting, { from: self, senderKey: self.publicKey }, copies);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MessageReader } from '../../protocol/index.ts';
-import { AppError } from '../errors.ts';
+import { badField } from '../errors.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 
@@ -25,7 +25,7 @@ export class MessageReaders {
   constructor(private readonly s: Services) {}
 
   async register(orgId: string, professionalId: string, deviceId: string, publicKey: string, now = Date.now()): Promise<void> {
-    if (deviceIdOf(publicKey) !== deviceId) throw new AppError('bad_request', 'deviceId: not the id of this key');
+    if (deviceIdOf(publicKey) !== deviceId) throw badField('deviceId', 'not the id of this key');
     const key = keys.messageDevices(orgId);
     const existing = await this.entry(orgId, deviceId);
     // A device id belongs to the professional who registered it first, while it lasts.

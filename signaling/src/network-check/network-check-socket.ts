@@ -38,7 +38,7 @@ export function attachNetworkCheckNamespace(nsp: Namespace, s: Services): void {
           try {
             const allowed = await s.rateLimiter.allow('network-check', { address: addressOf(socket.request) }, s.config.NETWORK_CHECK_LIMIT_PER_HOUR, 3_600_000);
             if (!allowed) throw new AppError('rate_limited', 'too many network tests from this address; try again later');
-            started = await s.media.startLoopbackTest(rtpCapabilities as unknown as types.RtpCapabilities, NETWORK_CHECK_MAX_SECONDS * 1000, s.config.NETWORK_CHECK_MAX_CONCURRENT);
+            started = await s.media.startLoopbackTest(rtpCapabilities, NETWORK_CHECK_MAX_SECONDS * 1000, s.config.NETWORK_CHECK_MAX_CONCURRENT);
             if (!started) throw new AppError('rate_limited', 'too many network tests are running; try again in a minute');
           } finally {
             starting = false;
@@ -51,17 +51,17 @@ export function attachNetworkCheckNamespace(nsp: Namespace, s: Services): void {
           const ice = iceServersFor(s.config.turn);
           return {
             checkId,
-            sendTransport: { ...(sendTransport as unknown as TransportInfo), ...ice },
-            recvTransport: { ...(recvTransport as unknown as TransportInfo), ...ice },
+            sendTransport: { ...sendTransport, ...ice },
+            recvTransport: { ...recvTransport, ...ice },
           };
         },
         'check:connect-transport': async ({ transportId, dtlsParameters }) => {
-          await running().connectTransport(transportId, dtlsParameters as unknown as types.DtlsParameters);
+          await running().connectTransport(transportId, dtlsParameters);
           return {};
         },
         'check:produce': async ({ transportId, kind, rtpParameters }) => {
-          const back = await running().produce(transportId, kind, rtpParameters as unknown as types.RtpParameters);
-          return { ...back, rtpParameters: back.rtpParameters as unknown as Record<string, unknown> };
+          const back = await running().produce(transportId, kind, rtpParameters);
+          return back;
         },
         'check:resume': async ({ consumerId }) => {
           await running().resume(consumerId);

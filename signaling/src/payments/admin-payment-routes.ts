@@ -1,8 +1,9 @@
 import { adminAccess } from '../admin/admin-access.ts';
 import { Router, type Response } from 'express';
-import { id, refundRequest, roomPriceRequest, type AdminPayment, type AdminPayments, type RoomPrice } from '../../protocol/index.ts';
+import { id, organizationAdminRoutes, refundRequest, roomPriceRequest, type AdminPayment, type AdminPayments, type RoomPrice } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 
@@ -24,11 +25,11 @@ export function adminPaymentRoutes(s: Services): Router {
     res.json(body);
   });
 
-  router.get('/api/admin/payments', ...admin, async (_req, res: Response<unknown, AuthedLocals>) => {
+  typedRoutes(router, s).on(organizationAdminRoutes.payments, ...admin, async (_input, _req, res) => {
     const org = await s.organizations.getOrganization(orgOf(res));
     if (!org) throw notFound();
     const body: AdminPayments = { available: s.payments.available, bookkeepingYears: org.bookkeepingYears, payments: await s.payments.list(org.id) };
-    res.json(body);
+    return body;
   });
 
   router.post('/api/admin/payments/:id/refund', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {

@@ -1,36 +1,25 @@
-import express, { Router, type Request } from 'express';
-import type { PaymentAuthorization, PaymentReceipt } from '../../protocol/index.ts';
+import express, { Router } from 'express';
+import { visitorRoutes, type PaymentAuthorization, type PaymentReceipt } from '../../protocol/index.ts';
 import { notFound } from '../errors.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import type { Services } from '../services.ts';
-import type { Visitor } from '../waiting-room/waiting-room-store.ts';
-
-/** The visitor of `Authorization: Bearer <visitor token>`; anything else is as unknown as a wrong token. */
-async function visitorOf(s: Services, req: Request): Promise<Visitor> {
-  const token = /^Bearer (\S{1,200})$/.exec(req.headers.authorization ?? '')?.[1];
-  const visitor = token ? await s.waitingRoom.authenticate(token) : null;
-  if (!visitor) throw notFound();
-  return visitor;
-}
 
 /** A visitor pays for their consultation while checking in, and reads their receipt afterwards. */
 export function paymentRoutes(s: Services): Router {
   const router = Router();
+  const routes = typedRoutes(router, s);
 
-  router.post('/api/payments/visitor', async (req, res) => {
-    const visitor = await visitorOf(s, req);
+  routes.on(visitorRoutes.payment, async ({ visitor }) => {
     if (visitor.state !== 'checking_in') throw notFound();
     const [room, org] = await Promise.all([s.organizations.getRoom(visitor.orgId, visitor.roomId), s.organizations.getOrganization(visitor.orgId)]);
     // A consultation's own price (given through the API) stands in for the room's.
     const price = room && (await s.consultations.priceForVisitor(visitor.orgId, visitor.id, room.price));
     if (!price || !org) throw notFound();
     const body: PaymentAuthorization = await s.payments.authorize(visitor, price, org.bookkeepingYears);
-    res.json(body);
+    return body;
   });
 
-  router.get('/api/payments/receipt', async (req, res) => {
-    const body: PaymentReceipt = await s.payments.receipt(await visitorOf(s, req));
-    res.json(body);
-  });
+  routes.on(visitorRoutes.receipt, async ({ visitor }): Promise<PaymentReceipt> => s.payments.receipt(visitor));
 
   return router;
 }

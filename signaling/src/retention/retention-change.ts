@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError, badField } from '../errors.ts';
 import { keys, kindOfKey, RETAINED_KEY_KINDS } from '../redis/keys.ts';
 import type { Retention } from '../organizations/organization-store.ts';
 import type { Services } from '../services.ts';
@@ -15,8 +15,8 @@ export async function changeRetention(s: Pick<Services, 'redis' | 'config' | 'lo
   if ('seconds' in retention) {
     const minimum = s.config.RETENTION_TEST_MINIMUM_SECONDS;
     // A production server has no such minimum: a period in seconds is refused outright.
-    if (!minimum) throw new AppError('bad_request', 'retentionSeconds: retention_invalid (days only)');
-    if (retention.seconds < minimum) throw new AppError('bad_request', 'retentionSeconds: retention_too_short');
+    if (!minimum) throw new AppError('bad_request', 'retentionSeconds: retention_invalid (days only)', { fields: [{ field: 'retentionSeconds', code: 'retention_invalid' }] });
+    if (retention.seconds < minimum) throw badField('retentionSeconds', 'retention_too_short');
   }
   const before = await s.organizations.setRetention(orgId, retention);
   const after = 'days' in retention ? retention.days * 86_400_000 : retention.seconds * 1000;

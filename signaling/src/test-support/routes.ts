@@ -33,6 +33,7 @@ export function routesOf(app: Express): RouteOfApp[] {
       }
     }
   };
+  // Express 5 types its router's layer stack loosely; the walk reads only the fields LayerLike names.
   walk((app.router as unknown as { stack: LayerLike[] }).stack, '');
   return found;
 }

@@ -15,6 +15,7 @@ import {
   type Me,
   type SecondFactorEnabled,
   type SecondFactorSetupInfo,
+  type webrtc,
 } from '../../protocol/index.ts';
 import { codeFor } from '../auth/second-factor.ts';
 import { sessionCookieName } from '../http/request-guards.ts';
@@ -469,10 +470,10 @@ export function disconnected(socket: AnyClient, timeoutMs = 10_000): Promise<str
 }
 
 /** GET /api/media/capabilities, shaped as a browser device's RTP capabilities (codecs and header extensions). */
-export async function deviceRtpCapabilities(server: TestServer): Promise<Record<string, unknown>> {
+export async function deviceRtpCapabilities(server: TestServer): Promise<webrtc.RtpCapabilities> {
   const res = await fetch(`${server.url}/api/media/capabilities`);
   if (res.status !== 200) throw new Error(`capabilities: ${res.status}`);
-  const caps = (await res.json()) as { codecs: unknown[]; headerExtensions: unknown[] };
+  const caps = (await res.json()) as webrtc.RtpCapabilities;
   return { codecs: caps.codecs, headerExtensions: caps.headerExtensions };
 }
 

@@ -1,22 +1,25 @@
 import { Router } from 'express';
-import { checkInAnswersSchema, visitRequest, type CheckInConfig, type DeviceCheckDetails, type DeviceCheckReport, type VisitResponse } from '../../protocol/index.ts';
+import { checkInAnswersSchema, visitorRoutes, type CheckInConfig, type DeviceCheckDetails, type DeviceCheckReport, type VisitResponse } from '../../protocol/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import type { Services } from '../services.ts';
 import { stepsOf } from '../check-in/check-in-steps.ts';
 import { announceArrival } from './arrival.ts';
 
 export function visitRoutes(s: Services): Router {
   const router = Router();
+  const routes = typedRoutes(router, s);
 
   /**
    * A visitor checks in: they get the token that resumes their visit, and enter the room's waiting list
    * (or, where the room asks for BankID or a payment, do that first).
    */
-  router.post('/api/visits', async (req, res) => {
-    // A stopping process takes no one new: the visitor app tries again in a moment, reaching another process.
-    if (s.lifecycle.shuttingDown) throw new AppError('shutting_down', 'this server is restarting; try again in a moment');
-    const body = parse(visitRequest, req.body);
+  // A stopping process takes no one new: the visitor app tries again in a moment, reaching another process.
+  const notWhileStopping = (_req: unknown, _res: unknown, next: (err?: unknown) => void) =>
+    next(s.lifecycle.shuttingDown ? new AppError('shutting_down', 'this server is restarting; try again in a moment') : undefined);
+
+  routes.on(visitorRoutes.checkIn, notWhileStopping, async ({ body }, req) => {
     // The limit and the room's link are looked up together (one round trip to Redis).
     const [allowed, roomOfLink] = await Promise.all([
       s.rateLimiter.allow('join', { address: req.ip }, s.config.JOIN_LIMIT_PER_MINUTE, 60_000),
@@ -43,7 +46,7 @@ export function visitRoutes(s: Services): Router {
     if (steps.length === 0) announceArrival(s, room, visitor, false);
     else s.log.info({ orgId: room.orgId, roomId: room.id, visitorId: visitor.id }, 'visitor checking in');
     const response: VisitResponse = { visitorToken, visitorId: visitor.id, steps };
-    res.status(201).json(response);
+    return response;
   });
 
   return router;

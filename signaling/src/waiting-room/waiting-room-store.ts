@@ -6,9 +6,9 @@ import type { LineNow } from './queue-place.ts';
 import { keys } from '../redis/keys.ts';
 import { setIfExists } from '../retention/retained-scripts.ts';
 import { admit, admitToCall, denyVisitor, enterWaitingRoom, joinWaitingRoom, leaveWaitingRoom, sendBack, transferVisitor } from './waiting-room-scripts.ts';
-import { hashSecret, newId, newSecret, sameHash } from '../ids.ts';
+import { hashSecret, newId, newSecret, sameHash, tokenParts } from '../ids.ts';
 import { fieldContext, type FieldCipher } from '../crypto/field-cipher.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, badField, notFound } from '../errors.ts';
 import type { Room } from '../organizations/organization-store.ts';
 
 /** `checking_in`: the form is in, but a step the room requires (BankID, payment) is still to do. */
@@ -97,7 +97,7 @@ export class WaitingRoomStore {
     let name = answers.name ?? '';
     if (pseudonymous) {
       const label = this.cipher.open(await this.redis.hget(codeKey, 'label'), fieldContext.accessCodeLabel(room.orgId, codeKey));
-      if (label === null) throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
+      if (label === null) throw badField('accessCode', 'access_code_invalid', 'access_code_invalid');
       name = label;
     }
     let result: Awaited<ReturnType<typeof joinWaitingRoom.run>>;
@@ -141,7 +141,7 @@ export class WaitingRoomStore {
     }
     if (result === 'link_in_use') throw new AppError('link_in_use', 'someone is already checked in with this link');
     if (result === 'consultation_closed') throw new AppError('consultation_closed', 'this consultation has ended');
-    if (result === 'access_code_invalid') throw new AppError('access_code_invalid', 'accessCode: access_code_invalid');
+    if (result === 'access_code_invalid') throw badField('accessCode', 'access_code_invalid', 'access_code_invalid');
     if (result !== 'ok') throw notFound('This link is not valid');
     return {
       visitor: {
@@ -194,16 +194,15 @@ export class WaitingRoomStore {
     for (const [field, value] of fields) if ((await setIfExists.run(this.redis, { keys: { hash: key }, args: { field, value } })) !== 'ok') throw notFound();
   }
 
-  /** The visitor a token belongs to, or null for anything malformed, unknown or not matching. */
   /** Whose a visitor token says it is, and its secret's hash (to compare with the stored one); null: not a token. */
   static claimOf(token: unknown): { orgId: string; visitorId: string; tokenHash: string } | null {
     if (typeof token !== 'string' || token.length > 200) return null;
-    const m = /^([0-9a-f]{32})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(token);
-    if (!m) return null;
-    const [, orgId, visitorId, secret] = m as unknown as [string, string, string, string];
-    return { orgId, visitorId, tokenHash: hashSecret(secret) };
+    const parts = tokenParts(token);
+    if (!parts) return null;
+    return { orgId: parts.orgId, visitorId: parts.id, tokenHash: hashSecret(parts.secret) };
   }
 
+  /** The visitor a token belongs to, or null for anything malformed, unknown or not matching. */
   async authenticate(token: unknown): Promise<Visitor | null> {
     const claim = WaitingRoomStore.claimOf(token);
     if (!claim) return null;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 export interface Received {
   rawBody: string;
   signature: string;
-  event: { id: string; type: string; organizationId: string; [k: string]: unknown };
+  event: { id: string; type: string; organizationId: string; time: string; [k: string]: unknown };
   /** Answer a held request (answer: 'hold'). */
   answer(status: number): void;
 }

@@ -1,8 +1,7 @@
 import { Router, type Response } from 'express';
 import {
   id,
-  webhookDeliveryQuery,
-  webhookEndpointCreate,
+  organizationAdminRoutes,
   webhookEndpointUpdate,
   webhookSecretRotation,
   WEBHOOK_ENDPOINTS_MAX,
@@ -15,9 +14,10 @@ import {
 } from '../../protocol/index.ts';
 import { adminAccess } from '../admin/admin-access.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, badField, notFound } from '../errors.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import { parse } from '../http/validate.ts';
+import { typedRoutes } from '../http/typed-routes.ts';
 import type { Services } from '../services.ts';
 import { AddressRefused } from './address-guard.ts';
 import { WebhookStore } from './webhook-store.ts';
@@ -31,6 +31,7 @@ type AdminResponse = Response<unknown, AuthedLocals>;
 export function webhookRoutes(s: Services): Router {
   const router = Router();
   const { admin, orgOf } = adminAccess(s);
+  const routes = typedRoutes(router, s);
   const { store, outbox } = s.webhooks;
 
   const audit = async (res: AdminResponse, action: 'webhook_change' | 'webhook_resend', targetId: string, detail: AuditDetail) => {
@@ -47,29 +48,27 @@ export function webhookRoutes(s: Services): Router {
 
   /** Plain http only where the server allows it (tests); the host must be one the server may reach. */
   const checkReachable = async (url: string) => {
-    if (!url.startsWith('https://') && !s.config.WEBHOOK_ALLOW_PLAIN_HTTP) throw new AppError('bad_request', 'url: must be an https address');
+    if (!url.startsWith('https://') && !s.config.WEBHOOK_ALLOW_PLAIN_HTTP) throw badField('url', 'must be an https address');
     try {
       await outbox.guard.addressFor(new URL(url).hostname);
     } catch (err) {
       if (!(err instanceof AddressRefused)) throw err;
-      throw new AppError('bad_request', err.reason === 'dns' ? 'url: host_unresolved' : 'url: address_not_allowed');
+      throw badField('url', err.reason === 'dns' ? 'host_unresolved' : 'address_not_allowed');
     }
   };
 
-  router.get('/api/admin/webhooks', ...admin, async (_req, res: AdminResponse) => {
-    const body: WebhookEndpointList = { endpoints: (await store.listEndpoints(orgOf(res))).map(WebhookStore.view) };
-    res.json(body);
-  });
+  routes.on(organizationAdminRoutes.webhooks, ...admin, async (_input, _req, res): Promise<WebhookEndpointList> => ({
+    endpoints: (await store.listEndpoints(orgOf(res))).map(WebhookStore.view),
+  }));
 
-  router.post('/api/admin/webhooks', ...admin, async (req, res: AdminResponse) => {
+  routes.on(organizationAdminRoutes.createWebhook, ...admin, async ({ body: settings }, _req, res) => {
     const orgId = orgOf(res);
-    const settings = parse(webhookEndpointCreate, req.body);
     await checkReachable(settings.url);
-    if ((await store.countEndpoints(orgId)) >= WEBHOOK_ENDPOINTS_MAX) throw new AppError('bad_request', `endpoints: at most ${WEBHOOK_ENDPOINTS_MAX}`);
+    if ((await store.countEndpoints(orgId)) >= WEBHOOK_ENDPOINTS_MAX) throw badField('endpoints', `at most ${WEBHOOK_ENDPOINTS_MAX}`);
     const { endpoint, secret } = await store.createEndpoint(orgId, settings);
     await audit(res, 'webhook_change', endpoint.id, { change: 'created' });
     const body: WebhookSecretIssued = { endpoint: WebhookStore.view(endpoint), secret };
-    res.status(201).json(body);
+    return body;
   });
 
   router.patch('/api/admin/webhooks/:id', ...admin, async (req, res: AdminResponse) => {
@@ -107,11 +106,10 @@ export function webhookRoutes(s: Services): Router {
     res.status(204).end();
   });
 
-  router.get('/api/admin/webhook-deliveries', ...admin, async (req, res: AdminResponse) => {
-    const query = parse(webhookDeliveryQuery, req.query);
-    if (query.cursor !== undefined && !WebhookStore.validCursor(query.cursor)) throw new AppError('bad_request', 'cursor: not one of ours');
+  routes.on(organizationAdminRoutes.webhookDeliveries, ...admin, async ({ query }, _req, res) => {
+    if (query.cursor !== undefined && !WebhookStore.validCursor(query.cursor)) throw badField('cursor', 'not one of ours');
     const body: WebhookDeliveryList = await store.listDeliveries(orgOf(res), query);
-    res.json(body);
+    return body;
   });
 
   router.get('/api/admin/webhook-deliveries/:id', ...admin, async (req, res: AdminResponse) => {

@@ -437,6 +437,7 @@ describe('webhooks to private addresses (a server that allows none)', function (
     }
     const unresolved = await api.call('POST', '/api/admin/webhooks', { url: 'https://nothing-here.invalid/hooks', events: ['visitor.arrived'] });
     expect(unresolved.body.error.message).to.equal('url: host_unresolved');
+    expect(unresolved.body.error.details.fields, 'the field and its code apart, for the form').to.deep.equal([{ field: 'url', code: 'host_unresolved' }]);
     expect((await api.call('GET', '/api/admin/webhooks')).body.endpoints).to.deep.equal([]);
   });
 

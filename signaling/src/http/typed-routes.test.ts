@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { memberRoutes, organizationAdminRoutes, visitorRoutes, type AnyRoute } from '../../protocol/index.ts';
+import { callRoute, type CallOptions } from '../../../client/src/http/call-route.ts';
+import { routesOf } from '../test-support/routes.ts';
+import { createOrganization, joinWaitingRoom, login, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
+
+/*
+ * The shared HTTP route table (protocol/routes.ts) against a real server and Redis: the server answers
+ * each route of the table where the table says, and the front-ends' one typed fetch (client/src/http)
+ * reaches them with the table's params, body and query, and reads the answer and the refusal it declares.
+ */
+
+describe('the shared HTTP route table: the server serves it and the front-ends call it (real server, Redis)', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  let org: TestOrganization;
+  let from: CallOptions;
+
+  before(async () => {
+    server = await startTestServer();
+    org = await createOrganization(server.services);
+    from = { origin: server.url, headers: { origin: server.origin } };
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  it('every route of the visitor’s, the professional’s and the admin’s tables is served at its method and path', () => {
+    const served = new Set(routesOf(server.app).map((r) => `${r.method} ${r.path}`));
+    const declared = ([...Object.values(visitorRoutes), ...Object.values(memberRoutes), ...Object.values(organizationAdminRoutes)] as AnyRoute[]).map((r) => `${r.method} ${r.path}`);
+    expect(declared.filter((r) => !served.has(r)), 'declared but not served').to.deep.equal([]);
+  });
+
+  it('a room link: its page’s details by its slug; a made-up and a malformed slug alike are not found', async () => {
+    const room = await callRoute(visitorRoutes.room, { params: { slug: org.room.slug } }, from);
+    expect(room.ok && room.data.name).to.equal(org.room.name);
+    for (const slug of ['no-such-room', 'Not A Slug!']) {
+      const res = await callRoute(visitorRoutes.room, { params: { slug } }, from);
+      expect([res.status, res.ok ? null : res.error?.code], slug).to.deep.equal([404, 'not_found']);
+    }
+  });
+
+  it('check-in answers 201 with the visit’s token; a refused answer names its field and code apart', async () => {
+    const ok = await callRoute(visitorRoutes.checkIn, { body: { roomSlug: org.room.slug, answers: { name: 'Kari Nordmann' } } }, from);
+    expect([ok.status, ok.ok && typeof ok.data.visitorToken]).to.deep.equal([201, 'string']);
+    const refused = await callRoute(visitorRoutes.checkIn, { body: { roomSlug: org.room.slug, answers: { name: '' } } }, from);
+    expect(refused.ok).to.equal(false);
+    if (refused.ok) return;
+    expect([refused.status, refused.error?.code, refused.error?.details?.fields]).to.deep.equal([400, 'bad_request', [{ field: 'name', code: 'name_required' }]]);
+  });
+
+  it('a professional’s route: 401 without a session; with one, its answer as the table types it', async () => {
+    const anonymous = await callRoute(memberRoutes.history, {}, from);
+    expect([anonymous.status, anonymous.ok ? null : anonymous.error?.code]).to.deep.equal([401, 'unauthorized']);
+    const { cookie } = await login(server, org.professional.email, org.professional.password);
+    const history = await callRoute(memberRoutes.history, {}, { ...from, headers: { ...from.headers, cookie } });
+    expect(history.ok && history.data.calls).to.deep.equal([]);
+  });
+
+  it('a visitor’s route checks the visit’s token before anything sent: without it, or with a made-up one, the route does not exist', async () => {
+    const visit = await joinWaitingRoom(server, org.room.slug, 'Ola Nordmann');
+    const malformed = { body: { returnTo: 42 as unknown as string } };
+    const known = await callRoute(visitorRoutes.bankIdStart, malformed, { ...from, visitorToken: visit.visitorToken });
+    expect([known.status, known.ok ? null : known.error?.code], 'the visitor, with a malformed body').to.deep.equal([400, 'bad_request']);
+    for (const visitorToken of [undefined, `${org.org.id}.${visit.visitorId}.${'A'.repeat(43)}`]) {
+      const res = await callRoute(visitorRoutes.bankIdStart, malformed, { ...from, ...(visitorToken ? { visitorToken } : {}) });
+      expect([res.status, res.ok ? null : res.error?.code], visitorToken ? 'a made-up token' : 'no token').to.deep.equal([404, 'not_found']);
+    }
+  });
+});
