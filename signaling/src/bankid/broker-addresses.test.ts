@@ -77,7 +77,16 @@ describe('BankID broker addresses an admin types (real server, oidc-provider, ad
         return { status: res.status, body: await res.json() };
       };
       const nowhere = await answerFor('http://broker.invalid');
-      expect(nowhere).to.deep.equal({ status: 400, body: { error: { code: 'bad_request', message: 'issuer: no OpenID Connect configuration could be read there' } } });
+      expect(nowhere).to.deep.equal({
+        status: 400,
+        body: {
+          error: {
+            code: 'bad_request',
+            message: 'issuer: no OpenID Connect configuration could be read there',
+            details: { fields: [{ field: 'issuer', code: 'no OpenID Connect configuration could be read there' }] },
+          },
+        },
+      });
       const port = new URL(broker.issuer).port;
       for (const issuer of [
         broker.issuer,
