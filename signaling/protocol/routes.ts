@@ -52,7 +52,17 @@ import type { AdminPayments } from './payments.ts';
 import { visitorSearch, type VisitorSearchResult } from './data-rights.ts';
 import { embedParentQuery, embedSettingsUpdate, type EmbedParent, type EmbedSettings } from './embedding.ts';
 import { apiKeyRequest, type ApiKeyCreated, type ApiKeyList } from './api.ts';
-import { webhookDeliveryQuery, webhookEndpointCreate, type WebhookDeliveryList, type WebhookEndpointList, type WebhookSecretIssued } from './webhooks.ts';
+import {
+  webhookDeliveryQuery,
+  webhookEndpointCreate,
+  webhookEndpointUpdate,
+  webhookSecretRotation,
+  type WebhookDeliveryDetail,
+  type WebhookDeliveryList,
+  type WebhookEndpointList,
+  type WebhookEndpointView,
+  type WebhookSecretIssued,
+} from './webhooks.ts';
 import { accessCodeRequest, type AccessCodeCreated } from './check-in.ts';
 import { id } from './common.ts';
 
@@ -89,8 +99,8 @@ export interface Route<
   params?: Params;
   body?: Body;
   query?: Query;
-  /** The status of a success, 200 unless said. */
-  status?: 200 | 201 | 204;
+  /** The status of a success, 200 unless said; 202 and 204 answer no body (202: the work goes on after the answer). */
+  status?: 200 | 201 | 202 | 204;
   /**
    * Input that does not parse is refused like an unknown link (`unknown`: the route answers not_found,
    * and counts it as a probe) rather than with bad_request, so malformed and made-up secrets look alike.
@@ -140,6 +150,9 @@ export type ClientInput<R extends AnyRoute> = (Has<R['params']> extends true ? {
 export function pathOf(path: string, params: Record<string, string> | undefined): string {
   return path.replace(/:([A-Za-z]+)/g, (_, name: string) => encodeURIComponent(params?.[name] ?? ''));
 }
+
+/** A path's `:id` (a member, room, endpoint, delivery... of the caller's organization). */
+const idParams = z.strictObject({ id });
 
 // ---------- the visitor's routes ----------
 
@@ -290,6 +303,43 @@ export const organizationAdminRoutes = {
     body: webhookEndpointCreate,
     status: 201,
     response: {} as WebhookSecretIssued,
+  }),
+  updateWebhook: route({
+    method: 'PATCH',
+    path: '/api/admin/webhooks/:id',
+    caller: 'admin',
+    params: idParams,
+    body: webhookEndpointUpdate,
+    response: {} as WebhookEndpointView,
+  }),
+  deleteWebhook: route({ method: 'DELETE', path: '/api/admin/webhooks/:id', caller: 'admin', params: idParams, status: 204, response: undefined as void }),
+  /** A new signing secret, in this answer only; the old one signs beside it for a while. */
+  rotateWebhookSecret: route({
+    method: 'POST',
+    path: '/api/admin/webhooks/:id/rotate-secret',
+    caller: 'admin',
+    params: idParams,
+    body: webhookSecretRotation,
+    response: {} as WebhookSecretIssued,
+  }),
+  /** The old secret stops signing now. */
+  endWebhookOverlap: route({
+    method: 'DELETE',
+    path: '/api/admin/webhooks/:id/previous-secret',
+    caller: 'admin',
+    params: idParams,
+    status: 204,
+    response: undefined as void,
+  }),
+  webhookDelivery: route({ method: 'GET', path: '/api/admin/webhook-deliveries/:id', caller: 'admin', params: idParams, response: {} as WebhookDeliveryDetail }),
+  /** Sent again: accepted now, delivered by the outbox afterwards. */
+  resendWebhookDelivery: route({
+    method: 'POST',
+    path: '/api/admin/webhook-deliveries/:id/resend',
+    caller: 'admin',
+    params: idParams,
+    status: 202,
+    response: undefined as void,
   }),
   webhookDeliveries: route({
     method: 'GET',

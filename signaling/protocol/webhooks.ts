@@ -52,9 +52,12 @@ export const webhookEndpointUpdate = z
 export type WebhookEndpointUpdate = z.input<typeof webhookEndpointUpdate>;
 
 /** POST /api/admin/webhooks/:id/rotate-secret: how long the old secret still signs beside the new one. */
-export const webhookSecretRotation = z.strictObject({
-  overlapMinutes: z.number().int().min(0).max(WEBHOOK_OVERLAP_MAX_MINUTES).default(WEBHOOK_OVERLAP_DEFAULT_MINUTES),
-});
+// (No body at all is the default overlap, as an empty one is.)
+export const webhookSecretRotation = z
+  .strictObject({
+    overlapMinutes: z.number().int().min(0).max(WEBHOOK_OVERLAP_MAX_MINUTES).default(WEBHOOK_OVERLAP_DEFAULT_MINUTES),
+  })
+  .prefault({});
 export type WebhookSecretRotation = z.input<typeof webhookSecretRotation>;
 
 export interface WebhookEndpointView {

@@ -35,7 +35,7 @@ import { errorHandler } from './http/error-handler.ts';
 import { staticApps } from './http/static-apps.ts';
 import { refuseMalformedPaths } from './http/malformed-paths.ts';
 import { roomRoutes } from './rooms/room-routes.ts';
-import { visitRoutes } from './waiting-room/visit-routes.ts';
+import { checkInRoutes } from './check-in/check-in-routes.ts';
 import { authRoutes } from './auth/auth-routes.ts';
 import { historyRoutes } from './history/history-routes.ts';
 import { adminRoutes } from './admin/admin-routes.ts';
@@ -274,7 +274,7 @@ export async function startServer(
   app.use(apiV1(services, smsSender, [professionalLinkApiRoute()]).router);
   app.use('/api', requireSameOrigin(config.allowedOrigins));
   app.use(roomRoutes(services));
-  app.use(visitRoutes(services));
+  app.use(checkInRoutes(services));
   app.use(authRoutes(services));
   app.use(secondFactorRoutes(services));
   app.use(historyRoutes(services));

@@ -33,6 +33,8 @@ export async function callRoute<R extends AnyRoute>(route: R, input: ClientInput
   }
   const res = await fetch((options.origin ?? '') + pathOf(route.path, given.params) + query, { method: route.method, headers, body, credentials: 'same-origin' });
   if (!res.ok) return { ok: false, status: res.status, error: ((await res.json().catch(() => null)) as { error?: ErrorBody } | null)?.error ?? null };
-  const data = (res.status === 204 ? undefined : await res.json()) as ResponseOf<R>;
+  // 204, and a 202 that only says the work goes on, have no body.
+  const text = await res.text();
+  const data = (text ? JSON.parse(text) : undefined) as ResponseOf<R>;
   return { ok: true, status: res.status, data };
 }

@@ -7,7 +7,7 @@ import {
   type WebhookEndpointView,
   type WebhookSecretIssued,
 } from '../../../signaling/protocol/index.ts';
-import { api, ApiError, fetchRoute } from '../api.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { dateTime, t, type StringKey } from '../strings.ts';
 
 const when = (at: number) => dateTime(at, { dateStyle: 'short', timeStyle: 'medium' });
@@ -91,18 +91,18 @@ export function WebhooksAdmin() {
             <li key={e.id}>
               <strong>{e.url}</strong> <span class="muted">{e.events.join(', ')}</span>
               {e.previousSecretUntil && <p class="muted">{t('webhooks.overlap', { until: when(e.previousSecretUntil) })}</p>}
-              <button type="button" class="secondary" onClick={() => act(async () => showSecret(await api<WebhookSecretIssued>('POST', `/api/admin/webhooks/${e.id}/rotate-secret`, {})))}>
+              <button type="button" class="secondary" onClick={() => act(async () => showSecret(await fetchRoute(organizationAdminRoutes.rotateWebhookSecret, { params: { id: e.id }, body: {} })))}>
                 {t('webhooks.rotate')}
               </button>
               {e.previousSecretUntil && (
-                <button type="button" class="secondary" onClick={() => act(() => api('DELETE', `/api/admin/webhooks/${e.id}/previous-secret`))}>
+                <button type="button" class="secondary" onClick={() => act(() => fetchRoute(organizationAdminRoutes.endWebhookOverlap, { params: { id: e.id } }))}>
                   {t('webhooks.endOverlap')}
                 </button>
               )}
               <button
                 type="button"
                 class="danger"
-                onClick={() => confirm(t('webhooks.confirmDelete', { url: e.url })) && act(() => api('DELETE', `/api/admin/webhooks/${e.id}`))}
+                onClick={() => confirm(t('webhooks.confirmDelete', { url: e.url })) && act(() => fetchRoute(organizationAdminRoutes.deleteWebhook, { params: { id: e.id } }))}
               >
                 {t('webhooks.delete')}
               </button>
@@ -171,7 +171,7 @@ export function WebhooksAdmin() {
                 <td>{d.lastAttempt ? `${d.lastAttempt.status ?? d.lastAttempt.error} · ${when(d.lastAttempt.at)}` : '–'}</td>
                 <td>
                   {d.status !== 'pending' && (
-                    <button type="button" class="secondary" onClick={() => act(() => api('POST', `/api/admin/webhook-deliveries/${d.id}/resend`))}>
+                    <button type="button" class="secondary" onClick={() => act(() => fetchRoute(organizationAdminRoutes.resendWebhookDelivery, { params: { id: d.id } }))}>
                       {t('webhooks.resend')}
                     </button>
                   )}

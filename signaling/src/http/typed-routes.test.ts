@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { memberRoutes, organizationAdminRoutes, visitorRoutes, type AnyRoute } from '../../protocol/index.ts';
 import { callRoute, type CallOptions } from '../../../client/src/http/call-route.ts';
+import { newId } from '../ids.ts';
 import { routesOf } from '../test-support/routes.ts';
-import { createOrganization, joinWaitingRoom, login, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
+import { addMember, createOrganization, joinWaitingRoom, login, startTestServer, type TestOrganization, type TestServer } from '../test-support/test-server.ts';
 
 /*
  * The shared HTTP route table (protocol/routes.ts) against a real server and Redis: the server answers
@@ -66,5 +67,24 @@ describe('the shared HTTP route table: the server serves it and the front-ends c
       const res = await callRoute(visitorRoutes.bankIdStart, malformed, { ...from, ...(visitorToken ? { visitorToken } : {}) });
       expect([res.status, res.ok ? null : res.error?.code], visitorToken ? 'a made-up token' : 'no token').to.deep.equal([404, 'not_found']);
     }
+  });
+
+  it('a route whose path names something looks it up before reading the body: an unknown, malformed or other organization’s id is not found whatever the body holds; a known one with a bad body is a bad request', async () => {
+    const admin = await addMember(server.services, org.org.id, { role: 'admin' });
+    const { cookie, csrfToken } = await login(server, admin.email, admin.password);
+    const asAdmin = { ...from, headers: { ...from.headers, cookie, 'x-csrf-token': csrfToken } };
+    const other = await createOrganization(server.services);
+    const [ours, theirs] = await Promise.all(
+      [org.org.id, other.org.id].map((orgId) => server.services.webhooks.store.createEndpoint(orgId, { url: 'https://ehr.example.com/hook', events: ['visitor.arrived'] })),
+    );
+    const badBody = { body: { events: 'visitor.arrived' as unknown as ['visitor.arrived'] } };
+    const known = await callRoute(organizationAdminRoutes.updateWebhook, { params: { id: ours!.endpoint.id }, ...badBody }, asAdmin);
+    expect([known.status, known.ok ? null : known.error?.code], 'our endpoint, a bad body').to.deep.equal([400, 'bad_request']);
+    for (const id of [newId(), 'not-an-id', theirs!.endpoint.id]) {
+      const res = await callRoute(organizationAdminRoutes.updateWebhook, { params: { id }, ...badBody }, asAdmin);
+      expect([res.status, res.ok ? null : res.error?.code], id).to.deep.equal([404, 'not_found']);
+    }
+    const gone = await callRoute(organizationAdminRoutes.deleteWebhook, { params: { id: ours!.endpoint.id } }, asAdmin);
+    expect([gone.status, gone.ok && gone.data]).to.deep.equal([204, undefined]);
   });
 });

@@ -14,6 +14,18 @@ type LocalsOf<R extends AnyRoute> = R['caller'] extends 'member' | 'admin' ? Aut
 
 export type RouteHandler<R extends AnyRoute> = (input: ServerInput<R> & CallerOf<R>, req: Request, res: Response<unknown, LocalsOf<R>>) => Promise<ResponseOf<R>>;
 
+/**
+ * A route whose path names something of the caller's organization looks it up first: `load` gets the parsed
+ * params, and what it finds (never null) reaches the handler as `found`. A malformed id, a made-up one and
+ * another organization's all answer 404 with `missing`, whatever the body holds: the id is what a caller
+ * guesses, so a bad body must not tell them it exists.
+ */
+export interface Lookup<R extends AnyRoute, T> {
+  load: (params: NonNullable<ServerInput<R>['params']>, res: Response<unknown, LocalsOf<R>>) => Promise<T | null | undefined>;
+  missing?: string;
+}
+export type FoundHandler<R extends AnyRoute, T> = (input: ServerInput<R> & CallerOf<R> & { found: T }, req: Request, res: Response<unknown, LocalsOf<R>>) => Promise<ResponseOf<R>>;
+
 // The guards' own type (requireProfessional's, among others) is Express's; `any` for the locals they set.
 type Guard = (req: Request, res: Response<unknown, any>, next: NextFunction) => unknown;
 
@@ -30,23 +42,42 @@ export function typedRoutes(router: Router, deps: Deps) {
   return {
     on<R extends AnyRoute>(route: R, ...chain: [...guards: Guard[], handler: RouteHandler<R>]): void {
       const handler = chain.pop() as RouteHandler<R>;
-      const guards = chain as Guard[];
-      const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
-      router[method](route.path, ...guards, async (req: Request, res: Response<unknown, LocalsOf<R>>) => {
-        const caller = route.caller === 'visitor' ? { visitor: await visitorOf(deps, req) } : {};
-        const input = {
-          params: parsed(route, route.params, req.params),
-          query: parsed(route, route.query, req.query),
-          body: parsed(route, route.body, req.body),
-          ...caller,
-        } as ServerInput<R> & CallerOf<R>;
-        const answer = await handler(input, req, res);
-        if (res.headersSent) return;
-        if (route.status === 204) res.status(204).end();
-        else res.status(route.status ?? 200).json(answer);
-      });
+      register(router, deps, route, chain as Guard[], undefined, handler);
+    },
+    /** `on`, with the path's thing looked up (see Lookup) before the body is parsed. */
+    found<R extends AnyRoute, T>(route: R, ...chain: [...guards: Guard[], lookup: Lookup<R, T>, handler: FoundHandler<R, T>]): void {
+      const handler = chain.pop() as FoundHandler<R, T>;
+      const lookup = chain.pop() as Lookup<R, T>;
+      register(router, deps, route, chain as Guard[], lookup, handler as RouteHandler<R>);
     },
   };
+}
+
+function register<R extends AnyRoute>(router: Router, deps: Deps, route: R, guards: Guard[], lookup: Lookup<R, unknown> | undefined, handler: RouteHandler<R>): void {
+  const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+  router[method](route.path, ...guards, async (req: Request, res: Response<unknown, LocalsOf<R>>) => {
+    const caller = route.caller === 'visitor' ? { visitor: await visitorOf(deps, req) } : {};
+    const found = lookup ? { found: await lookedUp(route, lookup, req, res) } : {};
+    const input = {
+      params: parsed(route, route.params, req.params),
+      query: parsed(route, route.query, req.query),
+      body: parsed(route, route.body, req.body),
+      ...caller,
+      ...found,
+    } as ServerInput<R> & CallerOf<R>;
+    const answer = await handler(input, req, res);
+    if (res.headersSent) return;
+    if (route.status === 204 || route.status === 202) res.status(route.status).end();
+    else res.status(route.status ?? 200).json(answer);
+  });
+}
+
+async function lookedUp<R extends AnyRoute>(route: R, lookup: Lookup<R, unknown>, req: Request, res: Response<unknown, LocalsOf<R>>): Promise<unknown> {
+  const params = route.params?.safeParse(req.params);
+  if (params && !params.success) throw notFound(lookup.missing);
+  const found = await lookup.load((params?.data ?? {}) as NonNullable<ServerInput<R>['params']>, res);
+  if (found === null || found === undefined) throw notFound(lookup.missing);
+  return found;
 }
 
 function parsed(route: AnyRoute, schema: z.ZodType | undefined, value: unknown): unknown {

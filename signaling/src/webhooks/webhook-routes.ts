@@ -1,22 +1,17 @@
 import { Router, type Response } from 'express';
 import {
-  id,
   organizationAdminRoutes,
-  webhookEndpointUpdate,
-  webhookSecretRotation,
   WEBHOOK_ENDPOINTS_MAX,
   type AuditDetail,
   type WebhookDeliveryDetail,
   type WebhookDeliveryList,
   type WebhookEndpointList,
-  type WebhookEndpointView,
   type WebhookSecretIssued,
 } from '../../protocol/index.ts';
 import { adminAccess } from '../admin/admin-access.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
 import { AppError, badField, notFound } from '../errors.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
-import { parse } from '../http/validate.ts';
 import { typedRoutes } from '../http/typed-routes.ts';
 import type { Services } from '../services.ts';
 import { AddressRefused } from './address-guard.ts';
@@ -37,13 +32,6 @@ export function webhookRoutes(s: Services): Router {
   const audit = async (res: AdminResponse, action: 'webhook_change' | 'webhook_resend', targetId: string, detail: AuditDetail) => {
     s.log.info({ orgId: orgOf(res), actorId: res.locals.session.professionalId, action, targetId, ...detail }, 'webhooks changed');
     await s.audit.record({ ...httpActorOf(res.req, res), action, targetId, detail });
-  };
-
-  const endpointOf = async (res: AdminResponse, endpointId: unknown) => {
-    const parsed = id.safeParse(endpointId);
-    const endpoint = parsed.success ? await store.getEndpoint(orgOf(res), parsed.data) : null;
-    if (!endpoint) throw notFound('no such webhook endpoint');
-    return endpoint;
   };
 
   /** Plain http only where the server allows it (tests); the host must be one the server may reach. */
@@ -71,39 +59,33 @@ export function webhookRoutes(s: Services): Router {
     return body;
   });
 
-  router.patch('/api/admin/webhooks/:id', ...admin, async (req, res: AdminResponse) => {
-    const endpoint = await endpointOf(res, req.params.id);
-    const change = parse(webhookEndpointUpdate, req.body);
+  const endpoint = { load: ({ id }: { id: string }, res: AdminResponse) => store.getEndpoint(orgOf(res), id), missing: 'no such webhook endpoint' };
+  const delivery = { load: ({ id }: { id: string }, res: AdminResponse) => store.getDelivery(orgOf(res), id), missing: 'no such delivery' };
+
+  routes.found(organizationAdminRoutes.updateWebhook, ...admin, endpoint, async ({ found, body: change }, _req, res) => {
     if (change.url !== undefined) await checkReachable(change.url);
-    await store.updateEndpoint(orgOf(res), endpoint.id, change);
-    await audit(res, 'webhook_change', endpoint.id, { change: 'updated' });
-    const body: WebhookEndpointView = WebhookStore.view((await store.getEndpoint(orgOf(res), endpoint.id))!);
-    res.json(body);
+    await store.updateEndpoint(orgOf(res), found.id, change);
+    await audit(res, 'webhook_change', found.id, { change: 'updated' });
+    return WebhookStore.view((await store.getEndpoint(orgOf(res), found.id))!);
   });
 
-  router.delete('/api/admin/webhooks/:id', ...admin, async (req, res: AdminResponse) => {
-    const endpoint = await endpointOf(res, req.params.id);
-    await store.removeEndpoint(orgOf(res), endpoint.id);
-    await audit(res, 'webhook_change', endpoint.id, { change: 'deleted' });
-    res.status(204).end();
+  routes.found(organizationAdminRoutes.deleteWebhook, ...admin, endpoint, async ({ found }, _req, res) => {
+    await store.removeEndpoint(orgOf(res), found.id);
+    await audit(res, 'webhook_change', found.id, { change: 'deleted' });
   });
 
   /** A new secret, shown once; the old one signs beside it for `overlapMinutes` (0: stops now). */
-  router.post('/api/admin/webhooks/:id/rotate-secret', ...admin, async (req, res: AdminResponse) => {
-    const endpoint = await endpointOf(res, req.params.id);
-    const { overlapMinutes } = parse(webhookSecretRotation, req.body ?? {});
-    const secret = await store.rotateSecret(orgOf(res), endpoint, overlapMinutes * 60_000);
-    await audit(res, 'webhook_change', endpoint.id, { change: 'secret_rotated', overlapMinutes });
-    const body: WebhookSecretIssued = { endpoint: WebhookStore.view((await store.getEndpoint(orgOf(res), endpoint.id))!), secret };
-    res.json(body);
+  routes.found(organizationAdminRoutes.rotateWebhookSecret, ...admin, endpoint, async ({ found, body: { overlapMinutes } }, _req, res) => {
+    const secret = await store.rotateSecret(orgOf(res), found, overlapMinutes * 60_000);
+    await audit(res, 'webhook_change', found.id, { change: 'secret_rotated', overlapMinutes });
+    const body: WebhookSecretIssued = { endpoint: WebhookStore.view((await store.getEndpoint(orgOf(res), found.id))!), secret };
+    return body;
   });
 
   /** The receiver has the new secret: the old one stops signing now. */
-  router.delete('/api/admin/webhooks/:id/previous-secret', ...admin, async (req, res: AdminResponse) => {
-    const endpoint = await endpointOf(res, req.params.id);
-    await store.endOverlap(orgOf(res), endpoint.id);
-    await audit(res, 'webhook_change', endpoint.id, { change: 'overlap_ended' });
-    res.status(204).end();
+  routes.found(organizationAdminRoutes.endWebhookOverlap, ...admin, endpoint, async ({ found }, _req, res) => {
+    await store.endOverlap(orgOf(res), found.id);
+    await audit(res, 'webhook_change', found.id, { change: 'overlap_ended' });
   });
 
   routes.on(organizationAdminRoutes.webhookDeliveries, ...admin, async ({ query }, _req, res) => {
@@ -112,24 +94,16 @@ export function webhookRoutes(s: Services): Router {
     return body;
   });
 
-  router.get('/api/admin/webhook-deliveries/:id', ...admin, async (req, res: AdminResponse) => {
-    const parsed = id.safeParse(req.params.id);
-    const body: WebhookDeliveryDetail | null = parsed.success ? await store.deliveryDetail(orgOf(res), parsed.data) : null;
-    if (!body) throw notFound('no such delivery');
-    res.json(body);
-  });
+  const deliveryDetail = { load: ({ id }: { id: string }, res: AdminResponse) => store.deliveryDetail(orgOf(res), id), missing: 'no such delivery' };
+  routes.found(organizationAdminRoutes.webhookDelivery, ...admin, deliveryDetail, async ({ found }): Promise<WebhookDeliveryDetail> => found);
 
   /** Sends a delivered or failed delivery again (same event id, a new day of tries); a pending one is still being tried. */
-  router.post('/api/admin/webhook-deliveries/:id/resend', ...admin, async (req, res: AdminResponse) => {
+  routes.found(organizationAdminRoutes.resendWebhookDelivery, ...admin, delivery, async ({ found }, _req, res) => {
     const orgId = orgOf(res);
-    const parsed = id.safeParse(req.params.id);
-    const delivery = parsed.success ? await store.getDelivery(orgId, parsed.data) : null;
-    if (!delivery) throw notFound('no such delivery');
-    if (delivery.status === 'pending') throw new AppError('delivery_pending', 'this delivery is still being tried');
-    if (!(await store.getEndpoint(orgId, delivery.endpointId))) throw notFound('its endpoint was deleted');
-    await outbox.resend(orgId, delivery.id);
-    await audit(res, 'webhook_resend', delivery.id, { endpoint: delivery.endpointId });
-    res.status(202).end();
+    if (found.status === 'pending') throw new AppError('delivery_pending', 'this delivery is still being tried');
+    if (!(await store.getEndpoint(orgId, found.endpointId))) throw notFound('its endpoint was deleted');
+    await outbox.resend(orgId, found.id);
+    await audit(res, 'webhook_resend', found.id, { endpoint: found.endpointId });
   });
 
   return router;

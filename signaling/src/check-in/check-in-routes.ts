@@ -4,10 +4,10 @@ import { AppError, notFound } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { typedRoutes } from '../http/typed-routes.ts';
 import type { Services } from '../services.ts';
-import { stepsOf } from '../check-in/check-in-steps.ts';
-import { announceArrival } from './arrival.ts';
+import { stepsOf } from './check-in-steps.ts';
+import { announceArrival } from '../waiting-room/arrival.ts';
 
-export function visitRoutes(s: Services): Router {
+export function checkInRoutes(s: Services): Router {
   const router = Router();
   const routes = typedRoutes(router, s);
 
