@@ -73,6 +73,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
     const admitIntoNewCall = async (visitorId: string, readyCallId: string | undefined) => {
       const [pro, waiting] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
       if (!waiting) throw notFound('no such visitor');
+      s.domainEvents.prepare('visitor.admitted', orgId);
       const { callId, lineNow } = await s.waitingRoom.admit(waiting, pro, Date.now(), readyCallId);
       if (readyCallId) calls.ready.started(readyCallId);
       // Otherwise start the call's router now, while the admission messages travel.
