@@ -332,6 +332,8 @@ export async function startServer(
       // io.close() closes this process's sockets in every namespace. (io.disconnectSockets() would go
       // through the Redis adapter and close the sockets of every other signaling process too.)
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      // Audit entries held back for a visitor's join that never came are written before Redis goes.
+      await domainEvents.flush();
       media.close();
       await Promise.allSettled([redis.quit(), pub.quit(), sub.quit()]);
     },

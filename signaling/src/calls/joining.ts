@@ -32,14 +32,18 @@ export class CallJoining {
     private readonly ready: ReadyCalls,
     private readonly abandoned: AbandonedCalls,
     private readonly invitations: CallInvitations,
-    private readonly s: Pick<Services, 'calls' | 'waitingRoom' | 'organizations' | 'media' | 'sessions' | 'config' | 'log'>,
+    private readonly s: Pick<Services, 'calls' | 'waitingRoom' | 'organizations' | 'media' | 'sessions' | 'config' | 'log' | 'domainEvents'>,
   ) {}
 
   async join(socket: AnySocket, p: CallParticipant, req: JoinRequest): Promise<CallJoined> {
     const attempt: JoinAttempt = { callId: req.callId, participantId: mediaParticipantId(p), socket };
     this.sockets.joining.add(attempt);
     try {
-      return await this.joinMedia(attempt, p, req);
+      const joined = await this.joinMedia(attempt, p, req);
+      // The admission's audit entries were held back so as not to compete with this join's reads: once
+      // its answer is out (the next turn of the loop), they are written.
+      if (p.role === 'visitor') setImmediate(() => this.s.domainEvents.release(req.callId));
+      return joined;
     } finally {
       this.sockets.joining.delete(attempt);
     }

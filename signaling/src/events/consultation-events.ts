@@ -30,7 +30,7 @@ export type EventFacts = ConsultationEventData & { consultationId?: string | nul
 export class ConsultationEvents {
   private readonly listeners: { listener: ConsultationEventListener; wants?: ConsultationEventInterest }[] = [];
   /** The listeners' interest in an organization's events, asked ahead with the change an event will report. */
-  private readonly prepared = new Map<string, { interest: Promise<boolean[]>; at: number }>();
+  private readonly prepared = new Map<string, { interest: Promise<boolean[]>; at: number; uses: number }>();
   /** The last event of each visitor on its way out: the next one waits for it, so listeners hear them in order. */
   private readonly lastOfVisitor = new Map<string, Promise<unknown>>();
 
@@ -47,21 +47,22 @@ export class ConsultationEvents {
   /**
    * Asks now whether the listeners want this organization's events, for its next event (see
    * DomainEvents.prepare): the answer goes out with the change the event will report, a moment before it.
+   * `uses`: the events the change will report (an admission: the admission and its call's start).
    */
-  prepare(orgId: string): void {
+  prepare(orgId: string, uses = 1): void {
     const interest = this.interestOf(orgId);
     interest.catch(() => undefined);
-    this.prepared.set(orgId, { interest, at: Date.now() });
+    this.prepared.set(orgId, { interest, at: Date.now(), uses });
   }
 
   private interestOf(orgId: string): Promise<boolean[]> {
     return Promise.all(this.listeners.map(({ wants }) => (wants ? wants(orgId) : true)));
   }
 
-  /** A prepared answer, used once and only while fresh; otherwise asked now. */
+  /** A prepared answer, used as many times as it was prepared for and only while fresh; otherwise asked now. */
   private interestFor(orgId: string): Promise<boolean[]> {
     const prepared = this.prepared.get(orgId);
-    if (prepared) this.prepared.delete(orgId);
+    if (prepared && --prepared.uses <= 0) this.prepared.delete(orgId);
     return prepared && Date.now() - prepared.at <= PREPARED_INTEREST_MS ? prepared.interest : this.interestOf(orgId);
   }
 
@@ -130,6 +131,8 @@ export class ConsultationEvents {
 export function consultationEventsOn(bus: DomainEvents, events: ConsultationEvents): void {
   // Whether the organization has a webhook endpoint is asked with the check-in's own script.
   bus.onPrepare('visitor.arrived', (orgId) => events.prepare(orgId));
+  // An admission's answer waits for its events' reads (its audit entries no longer share their round trip).
+  bus.onPrepare('visitor.admitted', (orgId) => events.prepare(orgId, 2));
   bus.on('visitor.arrived', 'consultation events', ({ visitor, room }) =>
     events.emit(room.orgId, 'visitor.arrived', { visitorId: visitor.id, roomId: room.id, consultationId: visitor.consultationId ?? null }),
   );

@@ -4,18 +4,21 @@ import {
   ask,
   callInProgress,
   createOrganization,
+  deviceRtpCapabilities,
   disconnected,
   joinWaitingRoom,
   login,
   postJson,
   professionalSocket,
   startTestServer,
+  testPublicKey,
   visitorSocket,
   type ProfessionalClient,
   type TestOrganization,
   type TestServer,
 } from '../test-support/test-server.ts';
 import type { Room } from '../organizations/organization-store.ts';
+import { eventually } from '../test-support/eventually.ts';
 import { domainEventTypes, type DomainEventType } from './domain-events.ts';
 
 /*
@@ -112,10 +115,36 @@ describe('domain events: one per state change, none for a refused one (real serv
     const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
     expect(code(admitted)).to.equal('ok');
     expect(code(await ask(pro, 'queue:admit', { visitorId: visit.visitorId }))).to.not.equal('ok');
-    expect(published).to.deep.equal([
-      { type: 'visitor.admitted', visitorId: visit.visitorId },
-      { type: 'call.started', visitorId: visit.visitorId },
-    ]);
+    // Recorded once the visitor's join is answered, or (this visitor never joins) within a second.
+    await eventually(
+      () =>
+        expect(published).to.deep.equal([
+          { type: 'visitor.admitted', visitorId: visit.visitorId },
+          { type: 'call.started', visitorId: visit.visitorId },
+        ]),
+      { what: 'the admission recorded' },
+    );
+  });
+
+  it("an admission is answered before it is recorded; its records follow the visitor's join, before anything later in the organization", async () => {
+    const visit = await joinWaitingRoom(server, org.room.slug, 'Siri Dahl');
+    const socket = await visitorSocket(server, visit.visitorToken);
+    published = [];
+    const admitted = await ask(pro, 'queue:admit', { visitorId: visit.visitorId });
+    if (!admitted.ok) throw new Error(JSON.stringify(admitted));
+    expect(published, 'held back for the visitor\'s join').to.deep.equal([]);
+    const joined = await ask(socket, 'call:join', { callId: admitted.callId, rtpCapabilities: await deviceRtpCapabilities(server), publicKey: testPublicKey });
+    expect(code(joined)).to.equal('ok');
+    await eventually(() => expect(types()).to.deep.equal(['visitor.admitted', 'call.started']), { what: "the admission recorded after the visitor's join", timeoutMs: 900 });
+
+    // Admitted, never joined, then sent back at once: the chain still has the admission first.
+    const next = await joinWaitingRoom(server, org.room.slug, 'Ola Moe');
+    published = [];
+    const second = await ask(pro, 'queue:admit', { visitorId: next.visitorId });
+    if (!second.ok) throw new Error(JSON.stringify(second));
+    expect(code(await ask(pro, 'call:hang-up', { callId: second.callId }))).to.equal('ok');
+    await eventually(() => expect(types()).to.deep.equal(['visitor.admitted', 'call.started', 'call.ended']), { what: 'the admission recorded before the end' });
+    socket.disconnect();
   });
 
   it('a send-back publishes one; the end of the call publishes one end; ending it again nothing', async () => {

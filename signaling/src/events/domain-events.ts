@@ -82,20 +82,30 @@ export type Stage = 'record' | 'tell';
 export type DomainSubscriber<K extends DomainEventType> = (event: DomainEventMap[K]) => void | Promise<unknown>;
 
 /**
- * An admission is told first: the visitor and the dashboards hear of it at once, and the audit entry and
- * the webhook event follow in one round trip. Every other change is recorded first, so whoever hears of
- * it (a dashboard, an admin reading the audit log right after) finds it in the audit log.
+ * An admission is told first: the visitor and the dashboards hear of it at once, and the admission is
+ * answered then. Its records (the audit entries, each hashed into the chain by a script that holds Redis
+ * while it runs) are held back until the visitor's `call:join` is answered (`release`), so they do not
+ * compete with the join's own reads on the critical path of the first frame; at most RECORDS_HELD_MS if
+ * the visitor never joins. Every other change is recorded first, so whoever hears of it (a dashboard, an
+ * admin reading the audit log right after) finds it in the audit log; it first writes any records held
+ * back, so the chain keeps the order in which things happened.
  */
 const TELL_FIRST: ReadonlySet<DomainEventType> = new Set(['visitor.admitted', 'call.started']);
+const RECORDS_HELD_MS = 1000;
 
 /**
  * The one in-process bus of state changes. `publish` runs the subscribers in the order they subscribed
- * (within each stage) and resolves when the work they return is done; it never rejects: a subscriber's
- * failure is logged, and never undoes or holds up the change, nor keeps the others from running.
+ * (within each stage) and resolves when the work they return is done (an admission: its telling); it never
+ * rejects: a subscriber's failure is logged, and never undoes or holds up the change, nor keeps the others
+ * from running.
  */
 export class DomainEvents {
   private readonly subscribers = new Map<DomainEventType, { stage: Stage; name: string; run: DomainSubscriber<never> }[]>();
   private readonly preparers = new Map<DomainEventType, ((orgId: string) => void)[]>();
+  /** Records held back, by call, in the order published; each call's timer writes them if nobody releases them. */
+  private readonly held = new Map<string, { orgId: string; records: (() => Promise<void>)[]; timer: NodeJS.Timeout }>();
+  /** Held records being written: `flush` waits for them. */
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(private readonly log: Logger) {}
 
@@ -131,15 +141,48 @@ export class DomainEvents {
 
   async publish<K extends DomainEventType>(type: K, event: DomainEventMap[K]): Promise<void> {
     const list = this.subscribers.get(type) ?? [];
-    const stages: Stage[] = TELL_FIRST.has(type) ? ['tell', 'record'] : ['record', 'tell'];
-    const pending: Promise<void>[] = [];
-    for (const [i, stage] of stages.entries()) {
-      const started = list.filter((s) => s.stage === stage).map((s) => this.run(type, s.name, () => (s.run as DomainSubscriber<K>)(event)));
-      // Recorded before told: the second stage starts when the first is done.
-      if (i === 0 && stage === 'record') await Promise.all(started);
-      else pending.push(...started);
+    const stage = (name: Stage) => list.filter((s) => s.stage === name);
+    const runAll = (subscribers: typeof list) => Promise.all(subscribers.map((s) => this.run(type, s.name, () => (s.run as DomainSubscriber<K>)(event)))).then(() => undefined);
+    if (TELL_FIRST.has(type)) {
+      const records = stage('record');
+      const { visitor, callId } = event as DomainEventMap['visitor.admitted'];
+      if (records.length) this.hold(visitor.orgId, callId, () => runAll(records));
+      await runAll(stage('tell'));
+      return;
     }
-    await Promise.all(pending);
+    this.releaseAll(orgOf(event));
+    // Recorded before told: the second stage starts when the first is done.
+    await runAll(stage('record'));
+    await runAll(stage('tell'));
+  }
+
+  /** The visitor's join of this call was answered: the admission's records are written now. */
+  release(callId: string): void {
+    const held = this.held.get(callId);
+    if (!held) return;
+    this.held.delete(callId);
+    clearTimeout(held.timer);
+    // Started in the order published: one connection keeps that order into the chain.
+    const written = Promise.all(held.records.map((record) => record())).then(() => undefined);
+    this.writing.add(written);
+    void written.finally(() => this.writing.delete(written));
+  }
+
+  /** Writes every record held back and resolves when all are written (before the process stops). */
+  async flush(): Promise<void> {
+    this.releaseAll();
+    await Promise.all([...this.writing]);
+  }
+
+  /** Releases what is held for the organization (its audit chain), or for all. */
+  private releaseAll(orgId?: string): void {
+    for (const [callId, held] of [...this.held]) if (orgId === undefined || held.orgId === orgId) this.release(callId);
+  }
+
+  private hold(orgId: string, callId: string, records: () => Promise<void>): void {
+    const held = this.held.get(callId);
+    if (held) held.records.push(records);
+    else this.held.set(callId, { orgId, records: [records], timer: setTimeout(() => this.release(callId), RECORDS_HELD_MS) });
   }
 
   private async run(type: DomainEventType, subscriber: string, work: () => void | Promise<unknown>): Promise<void> {
@@ -149,4 +192,12 @@ export class DomainEvents {
       this.log.error({ event: type, subscriber, err: (err as Error).message }, 'a subscriber to a state change failed');
     }
   }
+}
+
+/** The organization a change happened in (whose audit chain its records go to); undefined: not known here. */
+function orgOf(event: DomainEventMap[DomainEventType]): string | undefined {
+  if ('orgId' in event) return event.orgId;
+  if ('visitor' in event) return event.visitor.orgId;
+  if ('call' in event) return event.call.orgId;
+  return undefined;
 }

@@ -73,6 +73,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
     const admitIntoNewCall = async (visitorId: string, readyCallId: string | undefined) => {
       const [pro, waiting] = await Promise.all([member(), s.waitingRoom.getVisitor(orgId, visitorId)]);
       if (!waiting) throw notFound('no such visitor');
+      s.domainEvents.prepare('visitor.admitted', orgId);
       const { callId, lineNow } = await s.waitingRoom.admit(waiting, pro, Date.now(), readyCallId);
       if (readyCallId) calls.ready.started(readyCallId);
       // Otherwise start the call's router now, while the admission messages travel.
@@ -148,7 +149,7 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
           const intoOngoingCall = !!intoCallId && !calls.ready.isReadyFor(socket, participant, intoCallId);
           const { pro, waiting, callId, lineNow } = intoOngoingCall ? await admitIntoCall(visitorId, intoCallId) : await admitIntoNewCall(visitorId, intoCallId);
           s.log.info({ orgId, visitorId, professionalId, callId }, 'visitor admitted');
-          // Told at once; the audit entries and webhook events follow in one round trip, before the answer.
+          // Told at once, then answered; the audit entries follow the visitor's join (see domain-events.ts).
           await Promise.all([
             s.domainEvents.publish('visitor.admitted', { visitor: waiting, callId, actor: who, by: pro.name, intoOngoingCall, lineNow }),
             intoOngoingCall ? null : s.domainEvents.publish('call.started', { visitor: waiting, callId, actor: who }),
