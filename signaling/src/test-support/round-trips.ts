@@ -26,6 +26,18 @@ export interface RoundTripCounter {
   stop(): void;
 }
 
+/**
+ * Waits until the client has sent nothing for `quietMs`, so the side effects that run after an answer
+ * (audit entry, webhook event) are counted with their visitor and none of them lands in the next one's count.
+ */
+export async function settled(counter: RoundTripCounter, quietMs = 300): Promise<void> {
+  let seen = -1;
+  while (seen !== counter.commandCount) {
+    seen = counter.commandCount;
+    await new Promise((r) => setTimeout(r, quietMs));
+  }
+}
+
 export function countRoundTrips(client: Redis): RoundTripCounter {
   // Replaced on this instance only: ioredis types sendCommand with its Command class, of which we read two fields.
   const redis = client as unknown as { sendCommand: SendCommand };

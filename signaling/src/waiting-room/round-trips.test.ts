@@ -13,7 +13,7 @@ import {
   type TestServer,
 } from '../test-support/test-server.ts';
 import { sessionCookieName } from '../http/request-guards.ts';
-import { countRoundTrips, type RoundTripCounter } from '../test-support/round-trips.ts';
+import { countRoundTrips, settled, type RoundTripCounter } from '../test-support/round-trips.ts';
 
 /*
  * The Redis round trips of one visitor's whole path, counted at our Redis client (a pipeline or a script is
@@ -35,24 +35,16 @@ describe('Redis round trips per visitor (real server and Redis)', function () {
   let counter: RoundTripCounter;
 
   before(async () => {
-    // Background work on the same connection would land in the count now and then: the webhook deliverer
-    // (this organization has no endpoint, so the path gives it nothing to do), the purge and session checks.
-    server = await startTestServer({ env: { WEBHOOK_CONCURRENCY: '0', PURGE_INTERVAL_SECONDS: '3600', SESSION_CHECK_SECONDS: '300' } });
+    // Background work on the same connection would land in the count now and then: the purge and the
+    // dashboard's session checks. The webhook deliverer runs here as in production, with its polls on a
+    // connection of its own (this organization has no endpoint, so the path gives it nothing to do).
+    server = await startTestServer({ env: { PURGE_INTERVAL_SECONDS: '3600', SESSION_CHECK_SECONDS: '300', WEBHOOK_RETRY_BASE_MS: '20' } });
     org = await createOrganization(server.services);
   });
   after(async () => {
     counter?.stop();
     await server?.close();
   });
-
-  /** Waits until the client has sent nothing for a while, so side effects that run after an answer count. */
-  async function settled(): Promise<void> {
-    let seen = -1;
-    while (seen !== counter.commandCount) {
-      seen = counter.commandCount;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
 
   it(`takes at most ${BUDGET} round trips from check-in to the call's end`, async () => {
     const caps = await deviceRtpCapabilities(server);
@@ -62,7 +54,7 @@ describe('Redis round trips per visitor (real server and Redis)', function () {
     const counts: number[] = [];
     // The second visitor finds the caches warm, as every visitor after the first one in a busy room does.
     for (const name of ['Round Trip', 'Second Visitor']) {
-      await settled();
+      await settled(counter);
       counter.reset();
       const visit = await joinWaitingRoom(server, org.room.slug, name);
       const visitor = await visitorSocket(server, visit.visitorToken);
@@ -76,7 +68,7 @@ describe('Redis round trips per visitor (real server and Redis)', function () {
       ];
       expect(joins.map((j) => j.ok)).to.deep.equal([true, true]);
       expect((await ask(pro, 'call:hang-up', { callId: admitted.callId })).ok).to.equal(true);
-      await settled();
+      await settled(counter);
       counts.push(counter.trips);
       console.log(`      ${name}: ${counter.trips} round trips, ${counter.commandCount} commands: ${counter.breakdown()}`);
       visitor.disconnect();

@@ -71,6 +71,12 @@ export class WebhookOutbox {
   /** Endpoints whose last attempt here failed: their overflow waits in the retry set, not in this process. */
   private readonly failing = new Set<string>();
   private reader?: Redis;
+  /**
+   * The timed polls (due retries, abandoned entries, idle consumers) run on a connection of their own once
+   * delivery starts, as presence heartbeats do: background work that neither waits behind nor delays the
+   * visitors' and professionals' requests, nor lands in their round trips. Before start(), the main one.
+   */
+  private poller: Redis;
   private running = false;
   private loop?: Promise<void>;
   private timers: NodeJS.Timeout[] = [];
@@ -90,7 +96,9 @@ export class WebhookOutbox {
     readonly guard: AddressGuard,
     private readonly config: Pick<Config, 'WEBHOOK_RETRY_BASE_MS' | 'WEBHOOK_GIVE_UP_AFTER_MS' | 'WEBHOOK_TIMEOUT_MS' | 'WEBHOOK_CONCURRENCY' | 'WEBHOOK_CLAIM_IDLE_MS' | 'WEBHOOK_CONCURRENCY_PER_ENDPOINT'>,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.poller = redis;
+  }
 
   /** The events listener: the event, sealed (it carries the EHR's reference), into the outbox. */
   async enqueue(event: ConsultationEvent): Promise<void> {
@@ -110,6 +118,8 @@ export class WebhookOutbox {
     // Blocking reads hold their connection: a connection of their own, so nothing else waits behind them.
     this.reader = this.redis.duplicate({ enableAutoPipelining: false });
     this.reader.on('error', () => {}); // reconnects by itself; reads fail meanwhile and are retried
+    this.poller = this.redis.duplicate();
+    this.poller.on('error', () => {}); // as the reader: a failed poll is warned about and runs again
     this.loop = this.readLoop();
     const pollMs = Math.max(20, Math.min(1000, this.config.WEBHOOK_RETRY_BASE_MS));
     const claimMs = Math.max(250, Math.floor(this.config.WEBHOOK_CLAIM_IDLE_MS / 2));
@@ -131,6 +141,10 @@ export class WebhookOutbox {
     this.reader?.disconnect();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    if (this.poller !== this.redis) {
+      await this.poller.quit().catch(() => this.poller.disconnect());
+      this.poller = this.redis;
+    }
   }
 
   private warn = (what: string) => (err: Error) => this.log.warn({ err: err.message }, `webhooks: ${what} failed`);
@@ -139,7 +153,7 @@ export class WebhookOutbox {
     if (this.groupReady) return;
     try {
       // From the stream's start: entries added before any process ever read it are delivered too.
-      await this.redis.xgroup('CREATE', keys.webhookOutbox(), OUTBOX_GROUP, '0', 'MKSTREAM');
+      await this.poller.xgroup('CREATE', keys.webhookOutbox(), OUTBOX_GROUP, '0', 'MKSTREAM');
     } catch (err) {
       if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
     }
@@ -193,11 +207,11 @@ export class WebhookOutbox {
     const count = this.free();
     if (!this.running || count <= 0) return 0;
     await this.ensureGroup();
-    const [, claimed, deleted] = (await this.redis.xautoclaim(
+    const [, claimed, deleted] = (await this.poller.xautoclaim(
       keys.webhookOutbox(), OUTBOX_GROUP, this.consumer, this.config.WEBHOOK_CLAIM_IDLE_MS, '0-0', 'COUNT', count,
     )) as [string, StreamEntry[], string[]];
     // Entries deleted while pending (an organization erased): only their acknowledgement is left to do.
-    if (deleted?.length) await this.redis.xack(keys.webhookOutbox(), OUTBOX_GROUP, ...deleted);
+    if (deleted?.length) await this.poller.xack(keys.webhookOutbox(), OUTBOX_GROUP, ...deleted);
     for (const entry of claimed) if (entry[1]) this.track(entry);
     return claimed.length;
   }
@@ -209,14 +223,14 @@ export class WebhookOutbox {
    */
   async removeIdleConsumers(idleMs = this.idleConsumerMs): Promise<number> {
     await this.ensureGroup();
-    const removed = await removeIdleWebhookConsumers.run(this.redis, { keys: { outbox: keys.webhookOutbox() }, args: { group: OUTBOX_GROUP, idleMs, own: this.consumer } });
+    const removed = await removeIdleWebhookConsumers.run(this.poller, { keys: { outbox: keys.webhookOutbox() }, args: { group: OUTBOX_GROUP, idleMs, own: this.consumer } });
     if (removed) this.log.info({ removed }, 'webhooks: removed the idle consumers of processes gone');
     return removed;
   }
 
   /** Deliveries whose retry is due go back into the outbox (atomic: each exactly once, whichever process). */
   async releaseDue(): Promise<number> {
-    return releaseDueWebhooks.run(this.redis, { keys: { outbox: keys.webhookOutbox(), retries: keys.webhookRetries() }, args: { now: this.now(), limit: 100 } });
+    return releaseDueWebhooks.run(this.poller, { keys: { outbox: keys.webhookOutbox(), retries: keys.webhookRetries() }, args: { now: this.now(), limit: 100 } });
   }
 
   private finish(entryId: string) {
