@@ -78,7 +78,7 @@ import { apiV1 } from './api/api-v1.ts';
 import { professionalLinkApiRoute } from './embedding/professional-link-api.ts';
 import { Embedding } from './embedding/embedding.ts';
 import { emailFromConfig, EmailOutbox } from './email/email-outbox.ts';
-import { receiptOnPayment } from './email/receipts.ts';
+import { receiptsOn } from './email/receipts.ts';
 import { emailRoutes } from './email/email-routes.ts';
 import { embeddingRoutes } from './embedding/embedding-routes.ts';
 import { frameAncestors } from './embedding/embed-origins.ts';
@@ -227,13 +227,13 @@ export async function startServer(
   auditOn(domainEvents, services.audit);
   consultationEventsOn(domainEvents, events);
   settleOn(domainEvents, services);
+  receiptsOn(domainEvents, services);
   // Hearing an event only adds it to the outbox (one round trip), and only for an organization with an
   // endpoint (asked with the event's own reads); delivery runs beside, in every process.
   services.events.subscribe(
     (event) => services.webhooks.outbox.enqueue(event),
     (orgId) => services.webhooks.store.hasEndpoints(orgId),
   );
-  services.events.subscribe(receiptOnPayment(services));
   // The professionals' lists of upcoming consultations follow a booking or a cancellation (by anyone).
   services.events.subscribe(async (event) => {
     if ((event.type === 'consultation.created' || event.type === 'consultation.cancelled') && event.consultationId && event.data.roomId) {
