@@ -78,12 +78,13 @@ import { apiV1 } from './api/api-v1.ts';
 import { professionalLinkApiRoute } from './embedding/professional-link-api.ts';
 import { Embedding } from './embedding/embedding.ts';
 import { emailFromConfig, EmailOutbox } from './email/email-outbox.ts';
-import { receiptOnPayment } from './email/receipts.ts';
+import { receiptsOn } from './email/receipts.ts';
 import { emailRoutes } from './email/email-routes.ts';
 import { embeddingRoutes } from './embedding/embedding-routes.ts';
 import { frameAncestors } from './embedding/embed-origins.ts';
 import { attachEmbeddedProfessionalNamespace, type EmbeddedProfessionalNamespace } from './embedding/embedded-professional-socket.ts';
 import type { Lifecycle, Services } from './services.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { GracefulStop } from './lifecycle/graceful-stop.ts';
 import { Readiness } from './observability/readiness.ts';
 import { healthRoutes } from './observability/health-routes.ts';
@@ -118,11 +119,13 @@ export interface RunningServer {
  * `opts.now`: the clock of presence deadlines, for tests that make the grace period pass rather than wait it out.
  * `opts.authenticatorNow`: the clock the second factor's codes are checked against, for tests that need a
  * fresh time step rather than wait 30 s for one.
+ * `opts.clock`: the time our own timers keep (call lengths, abandoned calls, session re-checks), for tests
+ * that move it rather than wait.
  */
 export async function startServer(
   config: Config,
   log: Logger,
-  opts: { now?: () => number; authenticatorNow?: () => number } = {},
+  opts: { now?: () => number; authenticatorNow?: () => number; clock?: Clock } = {},
 ): Promise<RunningServer> {
   const redis = connectRedis(config.REDIS_URL);
   // A script Redis cannot compile stops the start here, named, rather than failing the first visitor.
@@ -215,6 +218,7 @@ export async function startServer(
     email: emailFromConfig(redis, fieldCipher, organizations, config, log),
     lifecycle,
     readiness: new Readiness(redis, media, lifecycle),
+    clock: opts.clock ?? systemClock,
   };
   // What follows from a state change, in the order each stage runs it: the browsers are told first, the
   // audit entry and the webhook event are kept, the card payment is settled.
@@ -223,13 +227,13 @@ export async function startServer(
   auditOn(domainEvents, services.audit);
   consultationEventsOn(domainEvents, events);
   settleOn(domainEvents, services);
+  receiptsOn(domainEvents, services);
   // Hearing an event only adds it to the outbox (one round trip), and only for an organization with an
   // endpoint (asked with the event's own reads); delivery runs beside, in every process.
   services.events.subscribe(
     (event) => services.webhooks.outbox.enqueue(event),
     (orgId) => services.webhooks.store.hasEndpoints(orgId),
   );
-  services.events.subscribe(receiptOnPayment(services));
   // The professionals' lists of upcoming consultations follow a booking or a cancellation (by anyone).
   services.events.subscribe(async (event) => {
     if ((event.type === 'consultation.created' || event.type === 'consultation.cancelled') && event.consultationId && event.data.roomId) {

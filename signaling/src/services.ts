@@ -21,6 +21,7 @@ import type { ApiKeyStore } from './api/api-key-store.ts';
 import type { Embedding } from './embedding/embedding.ts';
 import type { Readiness } from './observability/readiness.ts';
 import type { EmailSender } from './email/email-sender.ts';
+import type { Clock } from './clock.ts';
 
 /**
  * Where this process is in its life. `shuttingDown` turns true on the first SIGTERM/SIGINT and never back:
@@ -63,6 +64,8 @@ export interface Services {
   /** E-mail to visitors and members (invitations, reminders, receipts); `available` false without SMTP settings. */
   email: EmailSender;
   lifecycle: Lifecycle;
+  /** The time our own timers keep (call lengths, abandoned calls' grace, session re-checks); tests move it. */
+  clock: Clock;
   /** Whether this process takes new visitors (/readyz); the graceful stop marks it shutting down first. */
   readiness: Readiness;
 }

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import { connectRedis } from '../redis/connection.ts';
 import { keys } from '../redis/keys.ts';
 import { startRedis, type TestRedis } from '../test-support/redis-server.ts';
+import { eventually } from '../test-support/eventually.ts';
+import { ManualClock } from '../test-support/manual-clock.ts';
 import {
   ask,
   createOrganization,
@@ -85,9 +87,12 @@ describe('login sessions expire when idle and at their maximum age (real Redis)'
 
 describe('an open dashboard whose session expired is closed (real server)', function () {
   let server: TestServer;
+  /** The server's timers: the session checks run when the test moves this clock. */
+  const clock = new ManualClock();
+  const checkMs = 1000;
 
   before(async () => {
-    server = await startTestServer({ env: { SESSION_CHECK_SECONDS: '1' } });
+    server = await startTestServer({ clock, env: { SESSION_CHECK_SECONDS: String(checkMs / 1000) } });
   });
   after(async () => {
     await server?.close();
@@ -105,6 +110,8 @@ describe('an open dashboard whose session expired is closed (real server)', func
     const sessionKeys = await server.redis.client.keys(`{org:${org.org.id}}:session:*`);
     expect(sessionKeys).to.have.length(1);
     await server.redis.client.pexpire(sessionKeys[0]!, 1);
+    await eventually(async () => expect(await server.redis.client.exists(sessionKeys[0]!)).to.equal(0), { what: 'the session key expired' });
+    await clock.advance(checkMs);
 
     await events.waitFor('session:ended', undefined, 10_000);
     expect(await closing).to.equal('io server disconnect');
@@ -122,10 +129,11 @@ describe('an open dashboard whose session expired is closed (real server)', func
     const { cookie } = await login(server, org.professional.email, org.professional.password);
     const socket = await professionalSocket(server, cookie);
     const events = recordEvents(socket);
-    await sleep(2500); // two checks
-    expect(socket.connected).to.equal(true);
-    expect(events.names()).not.to.include('session:ended');
+    await clock.advance(2 * checkMs); // two checks, each done when this resolves
+    // The sentinel: a session:ended of those checks would have reached this socket before a later arrival.
     await joinWaitingRoom(server, org.room.slug, 'Still Heard');
     await events.waitFor('queue:arrived');
+    expect(socket.connected).to.equal(true);
+    expect(events.names()).not.to.include('session:ended');
   });
 });

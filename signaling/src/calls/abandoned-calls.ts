@@ -10,16 +10,16 @@ import type { CallSockets } from './call-sockets.ts';
  */
 export class AbandonedCalls {
   /** callId -> the timer that ends it unless someone rejoins. */
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, () => void>();
 
   constructor(
     private readonly sockets: CallSockets,
-    private readonly s: Pick<Services, 'calls' | 'log' | 'config' | 'domainEvents' | 'media' | 'notify'>,
+    private readonly s: Pick<Services, 'calls' | 'log' | 'config' | 'domainEvents' | 'media' | 'notify' | 'clock'>,
   ) {}
 
   endUnlessRejoined(orgId: string, callId: string): void {
-    clearTimeout(this.timers.get(callId));
-    const timer = setTimeout(() => {
+    this.timers.get(callId)?.();
+    const cancel = this.s.clock.after(this.s.config.CALL_ABANDONED_SECONDS * 1000, () => {
       this.timers.delete(callId);
       if (this.sockets.joined.get(callId)?.size) return;
       void (async () => {
@@ -36,19 +36,18 @@ export class AbandonedCalls {
       })().catch((err: Error) => {
         if (!(err instanceof AppError && err.code === 'call_ended')) this.s.log.warn({ callId, err: err.message }, 'could not end an abandoned call');
       });
-    }, this.s.config.CALL_ABANDONED_SECONDS * 1000);
-    timer.unref();
-    this.timers.set(callId, timer);
+    });
+    this.timers.set(callId, cancel);
   }
 
   /** Someone joined the call: it is not abandoned. */
   rejoined(callId: string): void {
-    clearTimeout(this.timers.get(callId));
+    this.timers.get(callId)?.();
     this.timers.delete(callId);
   }
 
   close(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
   }
 }

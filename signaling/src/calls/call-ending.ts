@@ -12,13 +12,13 @@ import type { Call } from './call-store.ts';
  */
 export async function endCall(
   sockets: CallSockets,
-  s: Pick<Services, 'calls' | 'log' | 'config' | 'domainEvents' | 'media' | 'notify'>,
+  s: Pick<Services, 'calls' | 'log' | 'config' | 'domainEvents' | 'media' | 'notify' | 'clock'>,
   call: Call,
   socket: AnySocket | null,
   by: CallParticipant | null,
   members?: string[],
 ): Promise<void> {
-  const endedAt = Date.now();
+  const endedAt = s.clock.now();
   const told = await s.calls.end(call, endedAt, members);
   sockets.cancelJoins((a) => a.callId === call.id, 'ended');
   const ender = by?.role ?? 'abandoned';

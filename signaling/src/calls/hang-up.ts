@@ -13,7 +13,7 @@ import type { ReadyCalls } from './ready-call.ts';
 export async function hangUp(
   sockets: CallSockets,
   ready: ReadyCalls,
-  s: Pick<Services, 'calls' | 'waitingRoom' | 'log' | 'config' | 'domainEvents' | 'media' | 'notify'>,
+  s: Pick<Services, 'calls' | 'waitingRoom' | 'log' | 'config' | 'domainEvents' | 'media' | 'notify' | 'clock'>,
   socket: AnySocket,
   p: CallParticipant,
   callId: string,

@@ -316,8 +316,9 @@ describe('e-mail: invitations, reminders, receipts and member invitations throug
     const visitorId = 'a'.repeat(32);
     clock += 1000;
     // The domain event the payment code reports a capture with (heard twice: a retried webhook).
-    await server.services.events.emit(org.org.id, 'payment.captured', { consultationId: c.id, visitorId, amount: 45_000, currency: 'NOK' }, Date.UTC(2027, 0, 15, 9, 45));
-    await server.services.events.emit(org.org.id, 'payment.captured', { consultationId: c.id, visitorId, amount: 45_000, currency: 'NOK' }, Date.UTC(2027, 0, 15, 9, 45));
+    const captured = { orgId: org.org.id, consultationId: c.id, visitorId, outcome: 'captured', amount: 45_000, currency: 'NOK', settledAt: Date.UTC(2027, 0, 15, 9, 45) } as const;
+    await server.services.domainEvents.publish('payment.settled', captured);
+    await server.services.domainEvents.publish('payment.settled', captured);
     const mails = await smtp.waitFor(2);
     await outbox.pass();
     expect(smtp.received).to.have.length(2);

@@ -171,14 +171,14 @@ export function attachEmbeddedProfessionalNamespace(nsp: EmbeddedProfessionalNam
     bindEvents(socket, embeddedProfessionalEvents, handlers, s.log, guard);
     // As a dashboard's: a session can end with no event from this socket (idle timeout, maximum age, the
     // organization closed from another process), and the view must not go on hearing of its visitor.
-    const check = setInterval(() => {
+    const stopChecking = s.clock.every(s.config.SESSION_CHECK_SECONDS * 1000, () =>
       s.embedding.sessions.isAlive(embedded).then(
         (alive) => alive || s.notify.embeddedSessionsEnded(orgId, [embedded.sessionHash]),
         (err: Error) => s.log.warn({ err: err.message }, 'could not check a session'),
-      );
-    }, s.config.SESSION_CHECK_SECONDS * 1000);
+      ),
+    );
     socket.on('disconnect', () => {
-      clearInterval(check);
+      stopChecking();
       calls.socketGone(asDashboardSocket);
     });
   });

@@ -4,6 +4,7 @@ import { fieldContext } from '../crypto/field-cipher.ts';
 import { keys } from '../redis/keys.ts';
 import { sessionCookieName } from '../http/request-guards.ts';
 import { eventually } from '../test-support/eventually.ts';
+import { ManualClock } from '../test-support/manual-clock.ts';
 import {
   addMember,
   ask,
@@ -14,7 +15,6 @@ import {
   postJson,
   professionalSocket,
   sessionCookieFor,
-  sleep,
   startTestServer,
   testPublicKey,
   visitorSocket,
@@ -35,9 +35,12 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
   let server: TestServer;
   let org: TestOrganization;
   let heard: ConsultationEvent[];
+  /** The server's timers: a call's length and an abandoned call's grace period pass when the test says. */
+  const clock = new ManualClock();
+  const graceMs = 1000;
 
   before(async () => {
-    server = await startTestServer({ env: { CALL_ABANDONED_SECONDS: '1' } });
+    server = await startTestServer({ clock, env: { CALL_ABANDONED_SECONDS: String(graceMs / 1000) } });
     org = await createOrganization(server.services, { retentionDays: 30 });
     heard = [];
     server.services.events.subscribe(async (e) => {
@@ -88,6 +91,9 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     return { callId: admitted.callId };
   }
 
+  /** Both connections' closing reached the server: the call's grace period runs. */
+  const abandonmentStarted = () => eventually(() => expect(clock.pendingOnce).to.equal(1), { what: 'the grace period started' });
+
   const record = (id: string) => server.redis.client.hgetall(keys.consultation(org.org.id, id));
 
   it('a whole consultation: arrived, admitted, call started, call ended, in order; the record has its times and length', async () => {
@@ -103,7 +109,7 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     const admitted = await admitAndJoin(pro, visitor, visit.visitorId);
     await heardFor((e) => e.consultationId === c.id, 3);
     expect((await record(c.id)).state).to.equal('in_call');
-    await sleep(1100);
+    await clock.advance(1100);
     expect((await ask(pro, 'call:hang-up', { callId: admitted.callId })).ok).to.equal(true);
 
     const all = await heardFor((e) => e.consultationId === c.id, 4);
@@ -175,6 +181,8 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     // Both tabs close; nobody comes back.
     visitor.disconnect();
     pro.disconnect();
+    await abandonmentStarted();
+    await clock.advance(graceMs);
     const all = await heardFor((e) => e.consultationId === c.id, 4);
     expect(all.map((e) => e.type)).to.deep.equal(['visitor.arrived', 'visitor.admitted', 'call.started', 'call.ended']);
     expect((await server.services.calls.get(org.org.id, admitted.callId))?.state).to.equal('ended');
@@ -193,10 +201,11 @@ describe('consultation events (real server, Redis, mediasoup)', function () {
     const caps = await deviceRtpCapabilities(server);
     visitor.disconnect();
     pro.disconnect();
+    await abandonmentStarted();
     // The professional's page reloads and rejoins before the grace period is over.
     const back = await professionalSocket(server, cookie);
     expect((await ask(back, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey })).ok).to.equal(true);
-    await sleep(1500);
+    await clock.advance(graceMs + 500);
     expect((await server.services.calls.get(org.org.id, callId))?.state).to.equal('active');
     expect((await ask(back, 'call:hang-up', { callId })).ok).to.equal(true);
     back.disconnect();

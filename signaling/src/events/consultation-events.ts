@@ -22,9 +22,15 @@ export type EventFacts = ConsultationEventData & { consultationId?: string | nul
 
 /**
  * The one place where what happens to a consultation becomes a consultation event (the shape EHR systems
- * hear through webhooks): the consultation's progress (its state and times, for the API) moves, and every
- * listener (the webhook outbox, receipts, embedded views) hears it. It hears the waiting room and the call
- * through the domain events (`consultationEventsOn`); bookings and cancellations call `emit` themselves.
+ * hear through webhooks): the consultation's progress (its state and times, for the API) moves, then its
+ * listeners hear it. It hears the state changes through the domain events (`consultationEventsOn`);
+ * bookings call `emit` themselves.
+ *
+ * By design a projection with its own consumers, not a second bus: its listeners (the webhook outbox, the
+ * embedded views, the dashboards' lists of upcoming consultations) need what only the projection has,
+ * the event's id and external reference, or the consultation's progress written first (an embedded view
+ * ends when the consultation is over). Anything that needs only the change itself (a receipt e-mail on a
+ * captured payment) subscribes to the domain event instead.
  * It never throws (a failure is logged), so reporting cannot undo or hold up an admission.
  */
 export class ConsultationEvents {
@@ -169,7 +175,9 @@ export function consultationEventsOn(bus: DomainEvents, events: ConsultationEven
     },
     'record',
   );
-  bus.on('payment.settled', 'consultation events', ({ orgId, visitorId, outcome, amount, currency }) =>
-    outcome === 'captured' ? events.emit(orgId, 'payment.captured', { visitorId, amount, ...(currency ? { currency } : {}) }) : undefined,
+  bus.on('payment.settled', 'consultation events', ({ orgId, visitorId, outcome, amount, currency, settledAt, consultationId }) =>
+    outcome === 'captured'
+      ? events.emit(orgId, 'payment.captured', { visitorId, amount, ...(currency ? { currency } : {}), ...(consultationId !== undefined ? { consultationId } : {}) }, settledAt)
+      : undefined,
   );
 }

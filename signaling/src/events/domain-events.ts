@@ -55,8 +55,19 @@ export interface DomainEventMap {
     actor: AuditActorContext | { orgId: string; actor: 'system' };
     told: { visitorIds: string[]; professionalIds: string[] };
   };
-  /** A visit's card payment was settled with Stripe: captured (after an admission) or released. */
-  'payment.settled': { orgId: string; visitorId: string; outcome: 'captured' | 'released'; amount: number; currency?: string };
+  /**
+   * A visit's card payment was settled with Stripe: captured (after an admission) or released, at
+   * `settledAt`. `consultationId`: the visit's consultation (null: none) where the publisher knows it.
+   */
+  'payment.settled': {
+    orgId: string;
+    visitorId: string;
+    outcome: 'captured' | 'released';
+    amount: number;
+    currency?: string;
+    settledAt: number;
+    consultationId?: string | null;
+  };
 }
 
 export type DomainEventType = keyof DomainEventMap;

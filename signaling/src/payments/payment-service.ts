@@ -166,7 +166,7 @@ export class PaymentService {
       throw error;
     }
     this.log.info({ orgId, paymentId, outcome: settled }, 'payment settled');
-    void this.events?.publish('payment.settled', { orgId, visitorId, outcome: settled, amount: Number(amount), ...(currency ? { currency } : {}) });
+    void this.events?.publish('payment.settled', { orgId, visitorId, outcome: settled, amount: Number(amount), ...(currency ? { currency } : {}), settledAt: Date.now() });
     return settled;
   }
 

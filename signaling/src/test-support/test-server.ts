@@ -32,6 +32,7 @@ import { freePort } from './free-port.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 import { generateKeyPair } from '../../../client/src/call-engine/e2ee/key-exchange.ts';
 import { toBase64Url } from '../../../client/src/call-engine/e2ee/bytes.ts';
+import type { Clock } from '../clock.ts';
 
 /** A real participant public key, for protocol tests that join calls without a browser. */
 export const testPublicKey = toBase64Url((await generateKeyPair()).publicKey);
@@ -85,9 +86,10 @@ const openSockets = new WeakMap<TestServer, Set<AnyClient>>();
  * `redis`: run on an existing Redis (to restart a server on the same data); it is then left running at
  * close(). Otherwise the server gets a Redis of its own, stopped at close().
  * `now`: the clock of presence deadlines (see VisitorPresence), so a test makes a grace period pass.
+ * `clock`: the time our own timers keep (a ManualClock: call lengths, abandoned calls, session re-checks).
  */
 export async function startTestServer(
-  opts: { env?: Record<string, string>; redis?: TestRedis; tls?: { certFile: string; keyFile: string }; now?: () => number } = {},
+  opts: { env?: Record<string, string>; redis?: TestRedis; tls?: { certFile: string; keyFile: string }; now?: () => number; clock?: Clock } = {},
 ): Promise<TestServer> {
   const ownRedis = !opts.redis;
   const redis = opts.redis ?? (await startRedis());
@@ -121,7 +123,7 @@ export async function startTestServer(
     };
     const log = createLogger(config.LOG_LEVEL, destination);
     const authenticator = { aheadMs: 0 };
-    const running = await startServer(config, log, { now: opts.now, authenticatorNow: () => Date.now() + authenticator.aheadMs });
+    const running = await startServer(config, log, { now: opts.now, authenticatorNow: () => Date.now() + authenticator.aheadMs, clock: opts.clock });
     const server: TestServer = {
       url: running.url,
       origin: config.publicOrigin,

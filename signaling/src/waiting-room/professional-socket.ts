@@ -173,14 +173,14 @@ export function attachProfessionalNamespace(nsp: ProfessionalNamespace, s: Servi
     );
     // A session can end with no event from this socket (idle timeout, maximum age): an open dashboard
     // must not go on receiving who arrives, so it re-checks and is closed when the session is gone.
-    const check = setInterval(() => {
+    const stopChecking = s.clock.every(s.config.SESSION_CHECK_SECONDS * 1000, () =>
       s.sessions.isAlive(session).then(
         (alive) => alive || s.notify.sessionEnded(orgId, session.sessionHash),
         (err: Error) => s.log.warn({ err: err.message }, 'could not check a session'),
-      );
-    }, s.config.SESSION_CHECK_SECONDS * 1000);
+      ),
+    );
     socket.on('disconnect', () => {
-      clearInterval(check);
+      stopChecking();
       calls.socketGone(socket);
     });
   });
