@@ -122,9 +122,21 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await waitForMedia(pro, (m) => m.framesDecoded > 0, 'professional video before the crash');
 
     const pids = suite.server.services.media.workerPids;
+    // Right after the kill the old peer connections still look open (ICE takes a while to notice), and
+    // their counters still hold what they decoded before: only connections made after it may count.
+    const markOld = (page: Page) => page.evaluate(() => (window.__peerConnections ?? []).forEach((pc) => ((pc as { beforeCrash?: boolean }).beforeCrash = true)));
+    await markOld(visitor);
+    await markOld(pro);
     for (const pid of pids) process.kill(pid, 'SIGKILL');
+    await eventually(() => suite.server.services.media.workerPids.length === pids.length && !suite.server.services.media.workerPids.some((p) => pids.includes(p)), {
+      what: 'the dead workers replaced',
+      timeoutMs: 30_000,
+    });
+    const oldOnesClosed = (page: Page) =>
+      page.evaluate(() => (window.__peerConnections ?? []).filter((pc) => (pc as { beforeCrash?: boolean }).beforeCrash).every((pc) => pc.connectionState === 'closed' || pc.signalingState === 'closed'));
+    await eventually(async () => (await oldOnesClosed(visitor)) && (await oldOnesClosed(pro)), { what: 'the peer connections from before the crash closed', timeoutMs: 30_000 });
 
-    // The old peer connections close; new ones must decode again.
+    // New peer connections must decode again.
     await waitForMedia(visitor, (m) => m.openConnections > 0 && m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor media after the crash', 30_000);
     await waitForMedia(pro, (m) => m.openConnections > 0 && m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional media after the crash', 30_000);
     expect(suite.server.services.media.workerPids).to.have.length(pids.length);
