@@ -2,7 +2,6 @@ import { scheduledTimeProblem, visitorLinkOf, type CancelledBy } from '../../pro
 import { AppError, badField, notFound } from '../errors.ts';
 import { retentionMsOf } from '../organizations/organization-store.ts';
 import { keys } from '../redis/keys.ts';
-import { socketRooms } from '../socket/types.ts';
 import type { Services } from '../services.ts';
 import type { Consultation, NewConsultation } from './consultation-store.ts';
 
@@ -40,25 +39,30 @@ export const cancellerKind = (storedBy: string | null): CancelledBy | null =>
  * them; a card held for them is released. Refused while its visitor is in a call. Cancelling again is no
  * change (and no second event): answers whether it was cancelled already.
  */
-export async function cancelConsultation(s: Services, orgId: string, consultationId: string, by: Canceller, now = Date.now()): Promise<{ alreadyCancelled: boolean }> {
+export async function cancelConsultation(
+  s: Pick<Services, 'consultations' | 'redis' | 'log' | 'domainEvents'>,
+  orgId: string,
+  consultationId: string,
+  by: Canceller,
+  now = Date.now(),
+): Promise<{ alreadyCancelled: boolean }> {
   const { result, removed } = await s.consultations.cancel(orgId, consultationId, stored(by), now);
   if (result === 'not_found') throw notFound('no such consultation');
   if (result === 'consultation_in_call') throw new AppError('consultation_in_call', 'the visitor is in a call; end it first');
   if (result === 'consultation_closed') throw new AppError('consultation_closed', 'the consultation has ended');
   if (result === 'already_cancelled') return { alreadyCancelled: true };
-  for (const { visitorId, roomId } of removed) {
-    s.notify.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:cancelled');
-    s.notify.visitorRemoved(orgId, { visitorId, roomId, reason: 'cancelled' });
-    if (s.payments.available) {
-      await s.payments.settleVisit(orgId, visitorId, { admitted: false }, now).catch((err: Error) => {
-        // The purge job's sweep settles it later (the visitor is no longer waiting).
-        s.log.warn({ orgId, err: err.message }, 'cancellation: could not release a card authorization yet');
-      });
-    }
-  }
-  const record = await s.redis.hmget(keys.consultation(orgId, consultationId), 'roomId', 'scheduledAt');
+  const [roomId, scheduledAt] = await s.redis.hmget(keys.consultation(orgId, consultationId), 'roomId', 'scheduledAt');
   const cancelledBy = cancellerKind(stored(by))!;
   s.log.info({ orgId, consultationId, visitorsRemoved: removed.length, cancelledBy }, 'consultation cancelled');
-  await s.events.emit(orgId, 'consultation.cancelled', { consultationId, roomId: record[0] ?? undefined, scheduledAt: record[1] ? Number(record[1]) : null, cancelledBy });
+  // The visitors' pages and the dashboards told, a card held released, the event for its EHR: subscribers.
+  await s.domainEvents.publish('consultation.cancelled', {
+    orgId,
+    consultationId,
+    roomId: roomId ?? null,
+    scheduledAt: scheduledAt ? Number(scheduledAt) : null,
+    cancelledBy,
+    removed,
+    at: now,
+  });
   return { alreadyCancelled: false };
 }

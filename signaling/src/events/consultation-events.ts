@@ -180,4 +180,7 @@ export function consultationEventsOn(bus: DomainEvents, events: ConsultationEven
       ? events.emit(orgId, 'payment.captured', { visitorId, amount, ...(currency ? { currency } : {}), ...(consultationId !== undefined ? { consultationId } : {}) }, settledAt)
       : undefined,
   );
+  bus.on('consultation.cancelled', 'consultation events', ({ orgId, consultationId, roomId, scheduledAt, cancelledBy }) =>
+    events.emit(orgId, 'consultation.cancelled', { consultationId, roomId: roomId ?? undefined, scheduledAt, cancelledBy }),
+  );
 }

@@ -7,7 +7,9 @@ import {
   deviceRtpCapabilities,
   disconnected,
   joinWaitingRoom,
+  linkTokenOf,
   login,
+  memberApi,
   postJson,
   professionalSocket,
   startTestServer,
@@ -18,6 +20,8 @@ import {
   type TestServer,
 } from '../test-support/test-server.ts';
 import type { Room } from '../organizations/organization-store.ts';
+import type { QueuePlace } from '../../protocol/index.ts';
+import { scheduleConsultation } from '../consultations/schedule.ts';
 import { eventually } from '../test-support/eventually.ts';
 import { domainEventTypes, type DomainEventType } from './domain-events.ts';
 
@@ -157,6 +161,30 @@ describe('domain events: one per state change, none for a refused one (real serv
     expect(code(await ask(call.pro, 'call:hang-up', { callId: call.callId }))).to.equal('ok');
     expect(code(await ask(call.pro, 'call:hang-up', { callId: call.callId }))).to.not.equal('ok');
     expect(types()).to.deep.equal(['call.ended']);
+  });
+
+  it('cancelling a consultation publishes one cancellation: its waiting visitor is told, the one behind moves up; cancelling again, or an unknown one, nothing', async () => {
+    // A room of its own, so that the two are the whole line.
+    const room = await server.services.organizations.createRoom(org.org.id, { slug: 'fjord-scheduled', name: 'Scheduled', professionalId: org.professional.id });
+    const { visitorLink, consultation: { id: consultationId } } = await scheduleConsultation(server.services, { orgId: org.org.id, roomId: room.id, professionalId: org.professional.id, scheduledAt: null });
+    const ahead = await postJson(server, '/api/visits', { consultation: linkTokenOf(visitorLink), answers: { name: 'Ola Nordmann' } });
+    expect(ahead.status).to.equal(201);
+    const aheadVisit = (await ahead.json()) as { visitorToken: string; visitorId: string };
+    const behind = await joinWaitingRoom(server, room.slug, 'Kari Nordmann');
+    const aheadSocket = await visitorSocket(server, aheadVisit.visitorToken);
+    const behindSocket = await visitorSocket(server, behind.visitorToken);
+    const cancelledTold = new Promise<void>((resolve) => aheadSocket.once('visit:cancelled', () => resolve()));
+    const behindPlace = new Promise<QueuePlace>((resolve) => behindSocket.once('visit:place', resolve));
+    published = [];
+    const api = await memberApi(server, org.org.id, org.professional.id);
+    expect((await api.call('POST', `/api/consultations/${'f'.repeat(32)}/cancel`)).status).to.equal(404);
+    expect((await api.call('POST', `/api/consultations/${consultationId}/cancel`)).status).to.be.oneOf([200, 204]);
+    expect((await api.call('POST', `/api/consultations/${consultationId}/cancel`)).status).to.be.oneOf([200, 204]);
+    expect(types()).to.deep.equal(['consultation.cancelled']);
+    await cancelledTold;
+    expect((await behindPlace).position, 'the visitor behind is now next').to.equal(1);
+    behindSocket.disconnect();
+    aheadSocket.disconnect();
   });
 
   it("a subscriber's failure is logged and neither undoes nor holds up the change, nor keeps the others from acting", async () => {

@@ -1,3 +1,4 @@
+import type { CancelledBy } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditActorContext } from '../audit/audit-context.ts';
 import type { Call } from '../calls/call-store.ts';
@@ -68,6 +69,21 @@ export interface DomainEventMap {
     settledAt: number;
     consultationId?: string | null;
   };
+  /**
+   * A consultation was cancelled before its call, at `at`: its link stopped working, and `removed` are its
+   * visitors who were waiting or still checking in, now out of the line. `roomId` and `scheduledAt` as it
+   * was booked. Its reminders and queued e-mails need no subscriber: they are dropped when their time
+   * comes, by the consultation's stored state.
+   */
+  'consultation.cancelled': {
+    orgId: string;
+    consultationId: string;
+    roomId: string | null;
+    scheduledAt: number | null;
+    cancelledBy: CancelledBy;
+    removed: { visitorId: string; roomId: string }[];
+    at: number;
+  };
 }
 
 export type DomainEventType = keyof DomainEventMap;
@@ -82,6 +98,7 @@ export const domainEventTypes: readonly DomainEventType[] = [
   'call.started',
   'call.ended',
   'payment.settled',
+  'consultation.cancelled',
 ];
 
 /**

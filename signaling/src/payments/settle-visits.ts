@@ -32,11 +32,24 @@ async function settleWithRetries(s: Services, orgId: string, visitorId: string, 
 }
 
 /**
- * A visit ended (the visitor left, was turned away, or their call ended): its card payment is settled.
- * Left running: the change's answer never waits for Stripe.
+ * A visit ended (the visitor left, was turned away, or their call ended): its card payment is settled,
+ * left running, so the change's answer never waits for Stripe. A cancelled consultation's waiting
+ * visitors: their holds are released before the cancellation answers (as it always did).
  */
 export function settleOn(bus: DomainEvents, s: Services): void {
   bus.on('visitor.left', 'payment settlement', ({ orgId, visitorId }) => settleEndedVisits(s, orgId, [visitorId]));
   bus.on('visitor.denied', 'payment settlement', ({ visitor }) => settleEndedVisits(s, visitor.orgId, [visitor.id], true));
   bus.on('call.ended', 'payment settlement', ({ call, told }) => settleEndedVisits(s, call.orgId, told.visitorIds));
+  // A cancellation's answer waits for the release: whoever cancelled sees the card freed, not a hold.
+  bus.on('consultation.cancelled', 'payment settlement', ({ orgId, removed, at }) => {
+    if (!s.payments.available) return;
+    return Promise.all(
+      removed.map(({ visitorId }) =>
+        s.payments.settleVisit(orgId, visitorId, { admitted: false }, at).catch((err: Error) => {
+          // The purge job's sweep settles it later (the visitor is no longer waiting).
+          s.log.warn({ orgId, err: err.message }, 'cancellation: could not release a card authorization yet');
+        }),
+      ),
+    );
+  });
 }

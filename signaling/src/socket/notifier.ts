@@ -41,6 +41,11 @@ export class Notifier {
     this.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:denied', message ? { message } : {});
   }
 
+  /** To a visitor taken out of the line because their consultation was cancelled: their page says so. */
+  visitCancelled(orgId: string, visitorId: string): void {
+    this.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:cancelled');
+  }
+
   /** To the visitor moved to another room's line: where they wait now. */
   moved(orgId: string, visitorId: string, e: { roomName: string; professionalName: string; place: QueuePlace | null }): void {
     this.visitors.to(socketRooms.visitor(orgId, visitorId)).emit('visit:moved', e);

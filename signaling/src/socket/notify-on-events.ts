@@ -36,4 +36,10 @@ export function notifyOn(bus: DomainEvents, s: Pick<Services, 'notify' | 'organi
     notify.visitorArrived(orgId, { visitorId: visitor.id, name: visitor.name, roomId, roomName: room.name, arrivedAt: visitor.arrivedAt, online: true });
   });
   bus.on('call.ended', 'notify', ({ call, told }) => notify.callEnded(call.orgId, call.id, told));
+  bus.on('consultation.cancelled', 'notify', ({ orgId, removed }) => {
+    for (const { visitorId, roomId } of removed) {
+      notify.visitCancelled(orgId, visitorId);
+      notify.visitorRemoved(orgId, { visitorId, roomId, reason: 'cancelled' });
+    }
+  });
 }

@@ -26,4 +26,8 @@ export function placesOn(bus: DomainEvents, s: Pick<Services, 'redis' | 'organiz
     else announce(visitor.orgId, visitor.roomId);
   });
   bus.on('visitor.sent-back', 'places', ({ visitor }) => announce(visitor.orgId, visitor.roomId));
+  // A cancelled consultation's visitors left their lines: those behind them move up.
+  bus.on('consultation.cancelled', 'places', ({ orgId, removed }) => {
+    for (const roomId of new Set(removed.map((r) => r.roomId))) announce(orgId, roomId);
+  });
 }
