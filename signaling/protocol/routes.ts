@@ -9,6 +9,8 @@ import {
   loginRequest,
   organizationSettingsUpdate,
   roomRequest,
+  roomUpdate,
+  type PasswordReset,
   secondFactorRequest,
   visitRequest,
   type AdminRoom,
@@ -47,9 +49,9 @@ import {
   type BankIdSettingsInfo,
   type MemberBankIdList,
 } from './bankid.ts';
-import { auditSettingsUpdate, type AuditSettings } from './audit.ts';
-import type { AdminPayments } from './payments.ts';
-import { visitorSearch, type VisitorSearchResult } from './data-rights.ts';
+import { auditEntryId, auditListQuery, auditSettingsUpdate, type AuditAddress, type AuditListResponse, type AuditSettings } from './audit.ts';
+import { refundRequest, roomPriceRequest, type AdminPayment, type AdminPayments, type RoomPrice } from './payments.ts';
+import { visitorCorrection, visitorSearch, type VisitorSearchResult } from './data-rights.ts';
 import { embedParentQuery, embedSettingsUpdate, type EmbedParent, type EmbedSettings } from './embedding.ts';
 import { apiKeyRequest, type ApiKeyCreated, type ApiKeyList } from './api.ts';
 import {
@@ -63,7 +65,7 @@ import {
   type WebhookEndpointView,
   type WebhookSecretIssued,
 } from './webhooks.ts';
-import { accessCodeRequest, type AccessCodeCreated } from './check-in.ts';
+import { accessCodeRequest, checkInConfig, type AccessCodeCreated, type CheckInConfig } from './check-in.ts';
 import { id } from './common.ts';
 
 /*
@@ -353,6 +355,60 @@ export const organizationAdminRoutes = {
   setBankId: route({ method: 'PUT', path: '/api/admin/bankid', caller: 'admin', body: bankIdSettingsUpdate, status: 204, response: undefined as void }),
   removeBankId: route({ method: 'DELETE', path: '/api/admin/bankid', caller: 'admin', status: 204, response: undefined as void }),
   bankIdMembers: route({ method: 'GET', path: '/api/admin/bankid/members', caller: 'admin', response: {} as MemberBankIdList }),
+  /** A member of the organization: removed (every session of theirs ends), or given a temporary password. */
+  removeMember: route({ method: 'DELETE', path: '/api/admin/members/:id', caller: 'admin', params: idParams, status: 204, response: undefined as void }),
+  resetPassword: route({ method: 'POST', path: '/api/admin/members/:id/reset-password', caller: 'admin', params: idParams, response: {} as PasswordReset }),
+  /** A member's waiting BankID identity approved as theirs, or their binding removed. */
+  approveBankId: route({
+    method: 'POST',
+    path: '/api/admin/members/:id/bankid/approve',
+    caller: 'admin',
+    params: idParams,
+    status: 204,
+    response: undefined as void,
+  }),
+  removeBankIdBinding: route({ method: 'DELETE', path: '/api/admin/members/:id/bankid', caller: 'admin', params: idParams, status: 204, response: undefined as void }),
+  /** A room's name and (a shared room's) members; its check-in form and price, each replaced whole. */
+  updateRoom: route({ method: 'PATCH', path: '/api/admin/rooms/:id', caller: 'admin', params: idParams, body: roomUpdate, response: {} as AdminRoom }),
+  deleteRoom: route({ method: 'DELETE', path: '/api/admin/rooms/:id', caller: 'admin', params: idParams, status: 204, response: undefined as void }),
+  setRoomCheckIn: route({
+    method: 'PUT',
+    path: '/api/admin/rooms/:id/check-in',
+    caller: 'admin',
+    params: idParams,
+    body: checkInConfig,
+    response: {} as CheckInConfig,
+  }),
+  setRoomPrice: route({
+    method: 'PUT',
+    path: '/api/admin/rooms/:id/price',
+    caller: 'admin',
+    params: idParams,
+    body: roomPriceRequest,
+    response: {} as { price: RoomPrice | null },
+  }),
+  refund: route({ method: 'POST', path: '/api/admin/payments/:id/refund', caller: 'admin', params: idParams, body: refundRequest, response: {} as AdminPayment }),
+  /** A visitor's or invitee's data corrected or erased on their behalf. */
+  correctVisitor: route({
+    method: 'PATCH',
+    path: '/api/admin/visitors/:id',
+    caller: 'admin',
+    params: idParams,
+    body: visitorCorrection,
+    response: {} as Record<string, never>,
+  }),
+  eraseVisitor: route({ method: 'DELETE', path: '/api/admin/visitors/:id', caller: 'admin', params: idParams, status: 204, response: undefined as void }),
+  eraseInvitee: route({ method: 'DELETE', path: '/api/admin/invitees/:id', caller: 'admin', params: idParams, status: 204, response: undefined as void }),
+  /** The audit log, newest first, a page at a time. */
+  audit: route({ method: 'GET', path: '/api/admin/audit', caller: 'admin', query: auditListQuery, response: {} as AuditListResponse }),
+  /** One entry's client address, decrypted (and audited as such). */
+  auditAddress: route({
+    method: 'POST',
+    path: '/api/admin/audit/entries/:id/address',
+    caller: 'admin',
+    params: z.strictObject({ id: auditEntryId }),
+    response: {} as AuditAddress,
+  }),
   /** How long the audit log is kept, and its anchors. */
   auditSettings: route({ method: 'GET', path: '/api/admin/audit/settings', caller: 'admin', response: {} as AuditSettings }),
   setAuditSettings: route({

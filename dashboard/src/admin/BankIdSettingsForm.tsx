@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { organizationAdminRoutes, type BankIdSettingsInfo, type BankIdSettingsUpdate, type MemberBankIdList, type MemberInfo } from '../../../signaling/protocol/index.ts';
-import { api, ApiError, fetchRoute } from '../api.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 
 /** Norwegian BankID's levels: substantial and high both accepted until the admin says otherwise. */
@@ -136,11 +136,11 @@ export function BankIdSettingsForm({ members }: { members: MemberInfo[] }) {
                 <li key={b.id}>
                   {nameOf(b.id)}: {b.state === 'pending' ? t('bankid.admin.pending') : t('bankid.admin.bound')}{' '}
                   {b.state === 'pending' && (
-                    <button type="button" aria-label={t('bankid.admin.approveFor', { name: nameOf(b.id) })} onClick={() => void run(() => api('POST', `/api/admin/members/${b.id}/bankid/approve`, {}))}>
+                    <button type="button" aria-label={t('bankid.admin.approveFor', { name: nameOf(b.id) })} onClick={() => void run(() => fetchRoute(organizationAdminRoutes.approveBankId, { params: { id: b.id } }))}>
                       {t('bankid.admin.approve')}
                     </button>
                   )}{' '}
-                  <button type="button" class="secondary danger" aria-label={t('bankid.admin.unbindFor', { name: nameOf(b.id) })} onClick={() => void run(() => api('DELETE', `/api/admin/members/${b.id}/bankid`))}>
+                  <button type="button" class="secondary danger" aria-label={t('bankid.admin.unbindFor', { name: nameOf(b.id) })} onClick={() => void run(() => fetchRoute(organizationAdminRoutes.removeBankIdBinding, { params: { id: b.id } }))}>
                     {t('bankid.admin.unbind')}
                   </button>
                 </li>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { CUSTOM_FIELDS_MAX, type CheckInConfig, type CustomField } from '../../../signaling/protocol/index.ts';
-import { api } from '../api.ts';
+import { CUSTOM_FIELDS_MAX, organizationAdminRoutes, type CheckInConfig, type CustomField } from '../../../signaling/protocol/index.ts';
+import { fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 
 type BuiltIn = 'phone' | 'birthDate' | 'reason';
@@ -32,7 +32,9 @@ export function CheckInFormEditor({ roomId, roomName, config, act }: {
         ? { ...c, options: (optionsText[c.id] ?? '').split(',').map((o) => o.trim()).filter(Boolean) }
         : (({ options: _options, ...rest }) => rest)(c),
     );
-    void act(() => api('PUT', `/api/admin/rooms/${roomId}/check-in`, { ...form, custom }));
+    void act(async () => {
+      await fetchRoute(organizationAdminRoutes.setRoomCheckIn, { params: { id: roomId }, body: { ...form, custom } });
+    });
   };
 
   return (

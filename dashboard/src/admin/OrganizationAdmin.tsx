@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { organizationAdminRoutes, type AdminRoom, type MemberInfo, type OrganizationOverview, type PasswordReset } from '../../../signaling/protocol/index.ts';
-import { api, ApiError, fetchRoute } from '../api.ts';
+import { organizationAdminRoutes, type AdminRoom, type MemberInfo, type OrganizationOverview } from '../../../signaling/protocol/index.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
 import { OrganizationSettingsForm } from './OrganizationSettingsForm.tsx';
@@ -184,7 +184,7 @@ function Members({ members, selfId, act, onSecret }: {
                   onClick={() =>
                     window.confirm(t('admin.confirmReset', { name: m.name })) &&
                     void act(async () => {
-                      const reset = await api<PasswordReset>('POST', `/api/admin/members/${m.id}/reset-password`, {});
+                      const reset = await fetchRoute(organizationAdminRoutes.resetPassword, { params: { id: m.id } });
                       onSecret([{ label: t('admin.temporaryPassword', { name: m.name }), value: reset.temporaryPassword, kind: 'password', copyLabel: t('admin.copyPassword') }]);
                     })
                   }
@@ -196,7 +196,7 @@ function Members({ members, selfId, act, onSecret }: {
                     type="button"
                     class="secondary danger"
                     aria-label={t('admin.removeMember', { name: m.name })}
-                    onClick={() => window.confirm(t('admin.confirmRemove', { name: m.name })) && void act(() => api('DELETE', `/api/admin/members/${m.id}`))}
+                    onClick={() => window.confirm(t('admin.confirmRemove', { name: m.name })) && void act(() => fetchRoute(organizationAdminRoutes.removeMember, { params: { id: m.id } }))}
                   >
                     {t('admin.remove')}
                   </button>
@@ -289,7 +289,9 @@ function RoomItem({ room, members, nameOf, act }: {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void act(() => api('PATCH', `/api/admin/rooms/${room.roomId}`, room.kind === 'shared' ? { name, members: chosen } : { name }));
+          void act(async () => {
+            await fetchRoute(organizationAdminRoutes.updateRoom, { params: { id: room.roomId }, body: room.kind === 'shared' ? { name, members: chosen } : { name } });
+          });
         }}
       >
         <label class="field">
@@ -308,7 +310,7 @@ function RoomItem({ room, members, nameOf, act }: {
             type="button"
             class="secondary danger"
             aria-label={t('admin.deleteRoomNamed', { name: room.name })}
-            onClick={() => window.confirm(t('admin.confirmDeleteRoom', { name: room.name })) && void act(() => api('DELETE', `/api/admin/rooms/${room.roomId}`))}
+            onClick={() => window.confirm(t('admin.confirmDeleteRoom', { name: room.name })) && void act(() => fetchRoute(organizationAdminRoutes.deleteRoom, { params: { id: room.roomId } }))}
           >
             {t('admin.deleteRoom')}
           </button>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { organizationAdminRoutes, type AdminPayment, type AdminPayments, type PaymentStatus } from '../../../signaling/protocol/index.ts';
-import { api, ApiError, fetchRoute } from '../api.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { dateTime, t, type StringKey } from '../strings.ts';
 import { formatMoney, newRequestId, parseMoney } from './money.ts';
 
@@ -70,7 +70,7 @@ function PaymentRow({ payment: p, onChanged, onProblem }: { payment: AdminPaymen
     if (!window.confirm(t('payments.confirmRefund', { amount: shown }))) return;
     onProblem(null);
     try {
-      await api('POST', `/api/admin/payments/${p.paymentId}/refund`, { ...(minor === undefined ? {} : { amount: minor }), requestId });
+      await fetchRoute(organizationAdminRoutes.refund, { params: { id: p.paymentId }, body: { ...(minor === undefined ? {} : { amount: minor }), requestId } });
       setAmount('');
       setRequestId(newRequestId());
     } catch (err) {

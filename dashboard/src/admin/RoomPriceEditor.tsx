@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { currency as currencySchema, type Currency, type RoomPrice } from '../../../signaling/protocol/index.ts';
-import { api } from '../api.ts';
+import { currency as currencySchema, organizationAdminRoutes, type Currency, type RoomPrice } from '../../../signaling/protocol/index.ts';
+import { fetchRoute } from '../api.ts';
 import { t } from '../strings.ts';
 import { formatMoney, parseMoney } from './money.ts';
 import { usePaymentsAvailable } from './payments-availability.ts';
@@ -24,7 +24,9 @@ export function RoomPriceEditor({ roomId, roomName, price, act }: {
     const minor = amount.trim() === '' ? null : parseMoney(amount);
     setInvalid(minor === 0 || (amount.trim() !== '' && minor === null));
     if (minor === 0 || (amount.trim() !== '' && minor === null)) return;
-    void act(() => api('PUT', `/api/admin/rooms/${roomId}/price`, { price: minor === null ? null : { amount: minor, currency } }));
+    void act(async () => {
+      await fetchRoute(organizationAdminRoutes.setRoomPrice, { params: { id: roomId }, body: { price: minor === null ? null : { amount: minor, currency } } });
+    });
   };
 
   return (

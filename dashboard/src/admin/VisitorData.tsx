@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { organizationAdminRoutes, type InviteeMatch, type VisitorMatch } from '../../../signaling/protocol/index.ts';
-import { api, ApiError, fetchRoute } from '../api.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { dateTime, t } from '../strings.ts';
 
 /**
@@ -30,7 +30,7 @@ export function VisitorData() {
   const erase = async (v: VisitorMatch) => {
     if (!window.confirm(t('visitors.confirmErase', { name: v.name || v.visitorId }))) return;
     try {
-      await api('DELETE', `/api/admin/visitors/${v.visitorId}`);
+      await fetchRoute(organizationAdminRoutes.eraseVisitor, { params: { id: v.visitorId } });
       setFound((list) => list?.filter((x) => x.visitorId !== v.visitorId) ?? null);
       setMessage({ text: t('visitors.erased', { name: v.name || v.visitorId }), error: false });
     } catch {
@@ -41,7 +41,7 @@ export function VisitorData() {
   const eraseInvitee = async (i: InviteeMatch) => {
     if (!window.confirm(t('visitors.confirmEraseInvitee', { contact: i.contact }))) return;
     try {
-      await api('DELETE', `/api/admin/invitees/${i.inviteeId}`);
+      await fetchRoute(organizationAdminRoutes.eraseInvitee, { params: { id: i.inviteeId } });
       setInvited((list) => list.filter((x) => x.inviteeId !== i.inviteeId));
       setMessage({ text: t('visitors.inviteeErased', { contact: i.contact }), error: false });
     } catch {
@@ -123,7 +123,7 @@ function VisitorRow({ visitor: v, onErase, onCorrected }: { visitor: VisitorMatc
     const change = { ...(name.trim() !== v.name ? { name } : {}), ...(phone.trim() ? { phone } : {}) };
     if (!Object.keys(change).length) return setCorrecting(false);
     try {
-      await api('PATCH', `/api/admin/visitors/${v.visitorId}`, change);
+      await fetchRoute(organizationAdminRoutes.correctVisitor, { params: { id: v.visitorId }, body: change });
       setCorrecting(false);
       setProblem(null);
       onCorrected();

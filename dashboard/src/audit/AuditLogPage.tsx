@@ -3,13 +3,12 @@ import {
   AUDIT_ACTIONS,
   AUDIT_RETENTION_MAX_DAYS,
   AUDIT_RETENTION_MIN_DAYS,
-  type AuditAddress,
   type AuditEntryView,
-  type AuditListResponse,
+  type AuditListQuery,
   type AuditSettings,
   organizationAdminRoutes,
 } from '../../../signaling/protocol/index.ts';
-import { api, ApiError, fetchRoute } from '../api.ts';
+import { ApiError, fetchRoute } from '../api.ts';
 import { dateTime, t, timeZone, type StringKey } from '../strings.ts';
 import { auditQuery, NO_FILTERS, type AuditFilterForm } from './audit-query.ts';
 
@@ -39,7 +38,9 @@ export function AuditLogPage() {
   const load = async (q: string, after: string | null) => {
     setProblem(null);
     try {
-      const page = await api<AuditListResponse>('GET', `/api/admin/audit?${q}${q ? '&' : ''}limit=${PAGE}${after ? `&cursor=${after}` : ''}`);
+      // The filters are kept as the query string the export links carry too; the server checks each field.
+      const filters = Object.fromEntries(new URLSearchParams(q)) as AuditListQuery;
+      const page = await fetchRoute(organizationAdminRoutes.audit, { query: { ...filters, limit: String(PAGE), ...(after ? { cursor: after } : {}) } });
       setEntries((before) => (after ? [...(before ?? []), ...page.entries] : page.entries));
       setCursor(page.nextCursor);
     } catch (err) {
@@ -155,7 +156,7 @@ function EntryRow({ entry: e, who, onRevealed }: { entry: AuditEntryView; who: s
   const reveal = async () => {
     if (!window.confirm(t('audit.confirmAddress'))) return;
     try {
-      setAddress((await api<AuditAddress>('POST', `/api/admin/audit/entries/${e.id}/address`, {})).address);
+      setAddress((await fetchRoute(organizationAdminRoutes.auditAddress, { params: { id: e.id } })).address);
       onRevealed();
     } catch {
       setAddress(t('audit.addressUnavailable'));

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { auditTarget, id, type AuditAction, type AuditDetail } from '../../protocol/index.ts';
+import { auditTarget, type AuditAction, type AuditDetail } from '../../protocol/index.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
 import { AppError, notFound } from '../errors.ts';
 import { refuseCrossSite, requireProfessional, type AuthedLocals } from '../http/request-guards.ts';
@@ -17,7 +17,7 @@ const PLAIN = /^[A-Za-z0-9_.:,-]{1,100}$/;
  * What every admin route needs: the guard (logged in, and an admin of the organization: another member is
  * told plainly that it is for admins, 403 forbidden; another organization's ids stay as unknown as made-up
  * ones; and only from our own pages: these routes read personal data, and another site's page gets 404),
- * the organization acted on, the audited change, and a member looked up by id within it.
+ * the organization acted on, the audited change, and the lookups of a member or a room by id within it.
  */
 export function adminAccess(s: Services) {
   const adminOnly = async (_req: Request, res: AdminResponse, next: NextFunction) => {
@@ -41,12 +41,8 @@ export function adminAccess(s: Services) {
       const detail: AuditDetail = { change: action, ...(!isId && PLAIN.test(target) ? { about: target } : {}) };
       await s.audit.record({ ...httpActorOf(res.req, res), action: auditActionOf(action), ...(isId ? { targetId: target } : {}), detail });
     },
-    /** A member of this organization, or 404 (another organization's ids are as unknown as made-up ones). */
-    async memberOf(res: AdminResponse, memberId: unknown) {
-      const parsed = id.safeParse(memberId);
-      const pro = parsed.success ? await s.organizations.getProfessional(orgOf(res), parsed.data) : null;
-      if (!pro) throw notFound('no such member');
-      return pro;
-    },
+    /** The lookups of a route's `:id` (typedRoutes' found step): 404 for another organization's ids too. */
+    member: { load: ({ id }: { id: string }, res: AdminResponse) => s.organizations.getProfessional(orgOf(res), id), missing: 'no such member' },
+    room: { load: ({ id }: { id: string }, res: AdminResponse) => s.organizations.getRoom(orgOf(res), id), missing: 'no such room' },
   };
 }

@@ -5,12 +5,9 @@ import { retentionMsOf } from '../organizations/organization-store.ts';
 import { randomBytes } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import {
-  checkInConfig,
-  id,
   languageFromAcceptLanguage,
   memberRoutes,
   organizationAdminRoutes,
-  roomUpdate,
   type AdminRoom,
   type InvitationCreated,
   type InvitationInfo,
@@ -18,7 +15,6 @@ import {
   type PasswordReset,
 } from '../../protocol/index.ts';
 import { AppError, badField, notFound } from '../errors.ts';
-import { parse } from '../http/validate.ts';
 import { typedRoutes } from '../http/typed-routes.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -34,15 +30,8 @@ import type { InvitationStore } from './invitation-store.ts';
  */
 export function adminRoutes(s: Services, invitations: InvitationStore): Router {
   const router = Router();
-  const { admin, orgOf, audit, memberOf } = adminAccess(s);
+  const { admin, orgOf, audit, member, room: roomLookup } = adminAccess(s);
   const routes = typedRoutes(router, s);
-
-  async function roomOf(res: Response<unknown, AuthedLocals>, roomId: unknown) {
-    const parsed = id.safeParse(roomId);
-    const room = parsed.success ? await s.organizations.getRoom(orgOf(res), parsed.data) : null;
-    if (!room) throw notFound('no such room');
-    return room;
-  }
 
   /** Members named for a room must all be members of this organization. */
   async function checkMembers(res: Response<unknown, AuthedLocals>, members: string[]): Promise<string[]> {
@@ -106,24 +95,21 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     return created;
   });
 
-  router.delete('/api/admin/members/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const pro = await memberOf(res, req.params.id);
+  routes.found(organizationAdminRoutes.removeMember, ...admin, member, async ({ found: pro }, _req, res) => {
     if (pro.id === res.locals.session.professionalId) throw new AppError('bad_request', 'you cannot remove yourself');
     await s.organizations.removeProfessional(pro.orgId, pro.id);
     // Disconnected at once: every session ends, every open dashboard is told and closed.
     s.notify.sessionsEnded(pro.orgId, await s.sessions.destroyAllOf(pro.orgId, pro.id));
     await audit(res, 'member_removed', pro.id);
-    res.status(204).end();
   });
 
-  router.post('/api/admin/members/:id/reset-password', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const pro = await memberOf(res, req.params.id);
+  routes.found(organizationAdminRoutes.resetPassword, ...admin, member, async ({ found: pro }, _req, res) => {
     const temporaryPassword = randomBytes(12).toString('base64url');
     await s.organizations.setPassword(pro.orgId, pro.id, await hashPassword(temporaryPassword), true);
     s.notify.sessionsEnded(pro.orgId, await s.sessions.destroyAllOf(pro.orgId, pro.id));
     await audit(res, 'password_reset', pro.id);
     const body: PasswordReset = { temporaryPassword };
-    res.json(body);
+    return body;
   });
 
   routes.on(organizationAdminRoutes.createRoom, ...admin, async ({ body }, _req, res) => {
@@ -136,9 +122,7 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     return created;
   });
 
-  router.patch('/api/admin/rooms/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const room = await roomOf(res, req.params.id);
-    const body = parse(roomUpdate, req.body);
+  routes.found(organizationAdminRoutes.updateRoom, ...admin, roomLookup, async ({ found: room, body }, _req, res) => {
     if (body.members && room.kind === 'personal') throw badField('members', 'a personal room belongs to its professional alone');
     if (body.name) {
       await s.organizations.renameRoom(room.orgId, room.id, body.name);
@@ -158,20 +142,17 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
       checkIn: room.checkIn,
       price: room.price,
     };
-    res.json(updated);
+    return updated;
   });
 
   /** A room's check-in form: replaced whole. Visitors already waiting keep what they answered. */
-  router.put('/api/admin/rooms/:id/check-in', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const room = await roomOf(res, req.params.id);
-    const config = parse(checkInConfig, req.body);
+  routes.found(organizationAdminRoutes.setRoomCheckIn, ...admin, roomLookup, async ({ found: room, body: config }, _req, res) => {
     await s.organizations.setCheckIn(room.orgId, room.id, config);
     await audit(res, 'room_check_in_changed', room.id);
-    res.json(config);
+    return config;
   });
 
-  router.delete('/api/admin/rooms/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const room = await roomOf(res, req.params.id);
+  routes.found(organizationAdminRoutes.deleteRoom, ...admin, roomLookup, async ({ found: room }, _req, res) => {
     if (room.kind === 'personal') throw new AppError('bad_request', 'a personal room goes when its professional is removed');
     const org = await s.organizations.getOrganization(room.orgId);
     const waiting = await s.waitingRoom.listWaiting(room.orgId, [room], retentionMsOf(org));
@@ -179,7 +160,6 @@ export function adminRoutes(s: Services, invitations: InvitationStore): Router {
     await s.organizations.deleteRoom(room.orgId, room.id);
     s.notify.roomChanged(room.orgId, room.id, true);
     await audit(res, 'room_deleted', room.id);
-    res.status(204).end();
   });
 
   // ---------- invitations, before anyone is logged in ----------

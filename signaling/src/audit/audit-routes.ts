@@ -1,9 +1,7 @@
 import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import {
-  auditEntryId,
   auditExportQuery,
-  auditListQuery,
   type AuditAddress,
   type AuditEntryView,
   type AuditListResponse,
@@ -11,7 +9,7 @@ import {
   organizationAdminRoutes,
 } from '../../protocol/index.ts';
 import { adminAccess } from '../admin/admin-access.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import { parse } from '../http/validate.ts';
 import { typedRoutes } from '../http/typed-routes.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
@@ -32,10 +30,9 @@ export function auditRoutes(s: Services): Router {
   const { admin, orgOf } = adminAccess(s);
   const routes = typedRoutes(router, s);
 
-  router.get('/api/admin/audit', ...admin, async (req, res: AdminResponse) => {
-    const q = parse(auditListQuery, req.query);
-    const body: AuditListResponse = await s.audit.list(orgOf(res), q);
-    res.json(body);
+  routes.on(organizationAdminRoutes.audit, ...admin, async ({ query }, _req, res) => {
+    const body: AuditListResponse = await s.audit.list(orgOf(res), query);
+    return body;
   });
 
   router.get('/api/admin/audit/export', ...admin, async (req: Request, res: AdminResponse) => {
@@ -69,16 +66,13 @@ export function auditRoutes(s: Services): Router {
   });
 
   /** One entry's client address, decrypted for an admin (abuse, a disputed login); audited as address_decrypted. */
-  router.post('/api/admin/audit/entries/:id/address', ...admin, async (req, res: AdminResponse) => {
-    const entryId = auditEntryId.safeParse(req.params.id);
-    const orgId = orgOf(res);
-    const address = entryId.success ? await s.audit.address(orgId, entryId.data) : null;
-    if (!address) throw notFound('no address kept with this entry');
-    const recorded = await s.audit.record({ ...httpActorOf(req, res), action: 'address_decrypted', targetId: entryId.data! });
+  const address = { load: ({ id }: { id: string }, res: AdminResponse) => s.audit.address(orgOf(res), id), missing: 'no address kept with this entry' };
+  routes.found(organizationAdminRoutes.auditAddress, ...admin, address, async ({ found, params: { id: entryId } }, req, res) => {
+    const recorded = await s.audit.record({ ...httpActorOf(req, res), action: 'address_decrypted', targetId: entryId });
     // Nobody sees an address that is not accounted for.
     if (!recorded) throw new AppError('audit_unavailable', 'the audit log cannot be written just now; try again in a moment');
-    const body: AuditAddress = { address };
-    res.json(body);
+    const body: AuditAddress = { address: found };
+    return body;
   });
 
   routes.on(organizationAdminRoutes.auditSettings, ...admin, async (_input, _req, res) => {

@@ -1,9 +1,8 @@
 import { adminAccess } from '../admin/admin-access.ts';
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { organizationAdminRoutes, type BankIdSettingsInfo, type MemberBankIdList } from '../../protocol/index.ts';
 import { badField, notFound } from '../errors.ts';
 import { typedRoutes } from '../http/typed-routes.ts';
-import type { AuthedLocals } from '../http/request-guards.ts';
 import type { Services } from '../services.ts';
 import { newId } from '../ids.ts';
 import type { BankId } from './bankid.ts';
@@ -14,7 +13,7 @@ import type { BankId } from './bankid.ts';
  */
 export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
   const router = Router();
-  const { admin, orgOf, audit, memberOf } = adminAccess(s);
+  const { admin, orgOf, audit, member } = adminAccess(s);
   const routes = typedRoutes(router, s);
 
   routes.on(organizationAdminRoutes.bankId, ...admin, async (_input, _req, res) => {
@@ -65,18 +64,14 @@ export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
   });
 
   /** The member's waiting BankID identity becomes theirs: from now on it logs them in. */
-  router.post('/api/admin/members/:id/bankid/approve', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const pro = await memberOf(res, req.params.id);
+  routes.found(organizationAdminRoutes.approveBankId, ...admin, member, async ({ found: pro }, _req, res) => {
     if (!bankId.bindings || !(await bankId.bindings.approve(pro.orgId, pro.id))) throw notFound('nothing waits for approval');
     await audit(res, 'bankid_binding_approved', pro.id);
-    res.status(204).end();
   });
 
-  router.delete('/api/admin/members/:id/bankid', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const pro = await memberOf(res, req.params.id);
+  routes.found(organizationAdminRoutes.removeBankIdBinding, ...admin, member, async ({ found: pro }, _req, res) => {
     await bankId.bindings?.remove(pro.orgId, pro.id);
     await audit(res, 'bankid_binding_removed', pro.id);
-    res.status(204).end();
   });
 
   return router;

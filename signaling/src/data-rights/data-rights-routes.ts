@@ -1,10 +1,9 @@
 import { Router, type Request, type Response } from 'express';
-import { id, organizationAdminRoutes, visitorCorrection, type AuditAction, type AuditDetail, type VisitorSearchResult } from '../../protocol/index.ts';
+import { id, organizationAdminRoutes, type AuditAction, type AuditDetail, type VisitorSearchResult } from '../../protocol/index.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
 import { adminAccess } from '../admin/admin-access.ts';
 import { notFound } from '../errors.ts';
 import type { AuthedLocals } from '../http/request-guards.ts';
-import { parse } from '../http/validate.ts';
 import { typedRoutes } from '../http/typed-routes.ts';
 import type { Services } from '../services.ts';
 import type { VisitorRecords } from './visitor-records.ts';
@@ -30,7 +29,11 @@ export function dataRightsRoutes(s: Services, records: VisitorRecords): Router {
 
   // A POST: the words searched for are a visitor's name or phone number, which an address would carry into
   // access logs, proxies and the browser's history.
-  typedRoutes(router, s).on(organizationAdminRoutes.searchVisitors, ...admin, async ({ body: { q } }, req, res) => {
+  const routes = typedRoutes(router, s);
+  // A well-formed id is enough to go on: the records answer for one they do not hold as for any other.
+  const visitor = { load: async ({ id }: { id: string }) => id, missing: 'no such visitor' };
+
+  routes.on(organizationAdminRoutes.searchVisitors, ...admin, async ({ body: { q } }, req, res) => {
     const [visitors, invited] = await Promise.all([records.find(orgOf(res), q), invitees.find(orgOf(res), q)]);
     // Who was shown whose details: each visitor or invitee found is a view (the search words themselves stay out).
     for (const v of visitors) await audit(req, res, 'view_visitor', v.visitorId, { via: 'search' });
@@ -48,11 +51,9 @@ export function dataRightsRoutes(s: Services, records: VisitorRecords): Router {
     res.json(body);
   });
 
-  router.delete('/api/admin/invitees/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const inviteeId = visitorIdOf(req.params.id);
+  routes.found(organizationAdminRoutes.eraseInvitee, ...admin, visitor, async ({ found: inviteeId }, req, res) => {
     await invitees.erase(orgOf(res), inviteeId);
     await audit(req, res, 'erasure', inviteeId, { invitee: true });
-    res.status(204).end();
   });
 
   router.get('/api/admin/visitors/:id/export', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
@@ -63,19 +64,15 @@ export function dataRightsRoutes(s: Services, records: VisitorRecords): Router {
     res.json(body);
   });
 
-  router.patch('/api/admin/visitors/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const visitorId = visitorIdOf(req.params.id);
-    const change = parse(visitorCorrection, req.body);
+  routes.found(organizationAdminRoutes.correctVisitor, ...admin, visitor, async ({ found: visitorId, body: change }, req, res) => {
     await records.correct(orgOf(res), visitorId, change);
     await audit(req, res, 'correction', visitorId, { fields: Object.keys(change).join(',') });
-    res.json({});
+    return {};
   });
 
-  router.delete('/api/admin/visitors/:id', ...admin, async (req, res: Response<unknown, AuthedLocals>) => {
-    const visitorId = visitorIdOf(req.params.id);
+  routes.found(organizationAdminRoutes.eraseVisitor, ...admin, visitor, async ({ found: visitorId }, req, res) => {
     await records.erase(orgOf(res), visitorId);
     await audit(req, res, 'erasure', visitorId);
-    res.status(204).end();
   });
 
   return router;

@@ -86,5 +86,15 @@ describe('the shared HTTP route table: the server serves it and the front-ends c
     }
     const gone = await callRoute(organizationAdminRoutes.deleteWebhook, { params: { id: ours!.endpoint.id } }, asAdmin);
     expect([gone.status, gone.ok && gone.data]).to.deep.equal([204, undefined]);
+    // The same for a room (another organization's room is as unknown as a made-up one) and a member.
+    const roomBadBody = { body: { name: 42 as unknown as string } };
+    const ourRoom = await callRoute(organizationAdminRoutes.updateRoom, { params: { id: org.room.id }, ...roomBadBody }, asAdmin);
+    expect([ourRoom.status, ourRoom.ok ? null : ourRoom.error?.code], 'our room, a bad body').to.deep.equal([400, 'bad_request']);
+    for (const id of [newId(), 'not-an-id', other.room.id]) {
+      const res = await callRoute(organizationAdminRoutes.updateRoom, { params: { id }, ...roomBadBody }, asAdmin);
+      expect([res.status, res.ok ? null : res.error?.code], `room ${id}`).to.deep.equal([404, 'not_found']);
+    }
+    const theirMember = await callRoute(organizationAdminRoutes.resetPassword, { params: { id: other.professional.id } }, asAdmin);
+    expect([theirMember.status, theirMember.ok ? null : theirMember.error?.code], 'another organization\'s member').to.deep.equal([404, 'not_found']);
   });
 });
