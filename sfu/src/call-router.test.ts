@@ -49,3 +49,67 @@ describe('CallRouter: one producer per source under parallel requests (real medi
     media.closeCall('call-parallel-produce');
   });
 });
+
+/*
+ * An admitted visitor's transports are made while they are told (prepare): their join takes those instead
+ * of making more, and transports nobody came for close with the participant's leave or the call.
+ */
+describe('CallRouter: transports made ahead of a join (real mediasoup worker)', function () {
+  let media: MediaServer;
+
+  before(async () => {
+    media = await MediaServer.start({ workers: 1, listenIp: '127.0.0.1', rtcMinPort: 47000, rtcMaxPort: 47999, logLevel: 'warn' }, quiet);
+  });
+  after(() => media?.close());
+
+  /** The transports alive on the router, counted by mediasoup itself. */
+  async function transportsOn(call: Awaited<ReturnType<MediaServer['routerFor']>>): Promise<string[]> {
+    return ((await call.router.dump()) as { transportIds: string[] }).transportIds;
+  }
+
+  it('a join after prepare answers with the two prepared transports and makes none; prepared twice, still two', async () => {
+    const call = await media.routerFor('call-prepared');
+    call.prepare('visitor:1');
+    call.prepare('visitor:1');
+    await new Promise((r) => setTimeout(r, 200));
+    const prepared = await transportsOn(call);
+    expect(prepared).to.have.length(2);
+    const joined = await call.join('visitor:1', call.rtpCapabilities);
+    expect([joined.sendTransport.id, joined.recvTransport.id].sort()).to.deep.equal([...prepared].sort());
+    expect(await transportsOn(call)).to.have.length(2);
+    // Joining again makes fresh ones (nothing prepared is left), and the old ones close.
+    const again = await call.join('visitor:1', call.rtpCapabilities);
+    const now = await transportsOn(call);
+    expect(now.sort()).to.deep.equal([again.sendTransport.id, again.recvTransport.id].sort());
+    expect(now.some((id) => prepared.includes(id))).to.equal(false);
+    media.closeCall('call-prepared');
+  });
+
+  it('prepared for someone who leaves before joining, or in a call that ends: the transports close', async () => {
+    const call = await media.routerFor('call-prepared-unused');
+    call.prepare('visitor:2');
+    call.leave('visitor:2');
+    call.prepare('visitor:3');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await transportsOn(call), 'only the one still expected').to.have.length(2);
+    call.leave('visitor:3');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await transportsOn(call)).to.deep.equal([]);
+    // Ending a call while they are being made leaves nothing open on the worker.
+    call.prepare('visitor:4');
+    media.closeCall('call-prepared-unused');
+    expect(call.isClosed).to.equal(true);
+    const next = await media.routerFor('call-after');
+    expect(await transportsOn(next)).to.deep.equal([]);
+    media.closeCall('call-after');
+  });
+
+  it('a prepared participant that is already in the call is left alone: prepare does nothing', async () => {
+    const call = await media.routerFor('call-prepared-joined');
+    const joined = await call.join('visitor:5', call.rtpCapabilities);
+    call.prepare('visitor:5');
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await transportsOn(call)).sort()).to.deep.equal([joined.sendTransport.id, joined.recvTransport.id].sort());
+    media.closeCall('call-prepared-joined');
+  });
+});

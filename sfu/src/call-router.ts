@@ -47,6 +47,8 @@ export type TransportListen = { webRtcServer: types.WebRtcServer } | { listenIps
  */
 export class CallRouter extends EventEmitter<CallRouterEvents> {
   private readonly participants = new Map<string, Participant>();
+  /** Transports made ahead of a participant's join (see prepare), taken by it. */
+  private readonly prepared = new Map<string, Promise<[types.WebRtcTransport, types.WebRtcTransport] | null>>();
   private closed = false;
 
   constructor(
@@ -77,11 +79,13 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
     participantId: string,
     rtpCapabilities: types.RtpCapabilities,
   ): Promise<{ sendTransport: TransportDescription; recvTransport: TransportDescription; consumers: ConsumerDescription[] }> {
+    const prepared = this.prepared.get(participantId);
+    this.prepared.delete(participantId);
     this.leave(participantId);
     const participant = new Participant(participantId);
     participant.rtpCapabilities = rtpCapabilities;
     this.participants.set(participantId, participant);
-    const [send, recv] = await Promise.all([this.createTransport(), this.createTransport()]);
+    const [send, recv] = (await prepared) ?? (await Promise.all([this.createTransport(), this.createTransport()]));
     if (this.participants.get(participantId) !== participant) {
       send.close();
       recv.close();
@@ -89,15 +93,21 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
     }
     participant.sendTransport = send;
     participant.recvTransport = recv;
-    const consumers: ConsumerDescription[] = [];
-    for (const other of this.participants.values()) {
-      if (other === participant) continue;
-      for (const producer of other.producers.values()) {
-        const consumer = await this.consume(participant, other.id, producer);
-        if (consumer) consumers.push(consumer);
-      }
-    }
+    // All at once: each is a round trip to the worker, and the newcomer waits for the last.
+    const sending = [...this.participants.values()].filter((o) => o !== participant).flatMap((o) => [...o.producers.values()].map((producer) => ({ from: o.id, producer })));
+    const consumers = (await Promise.all(sending.map(({ from, producer }) => this.consume(participant, from, producer)))).filter((c): c is ConsumerDescription => !!c);
     return { sendTransport: describeTransport(send), recvTransport: describeTransport(recv), consumers };
+  }
+
+  /**
+   * Makes a participant's two transports ahead of its join (an admitted visitor's, while they are told),
+   * so that the join takes them instead of waiting for the worker. Not taken, they close when the
+   * participant leaves or the call ends; a failure here only means the join makes its own.
+   */
+  prepare(participantId: string): void {
+    if (this.isClosed || this.prepared.has(participantId) || this.participants.has(participantId)) return;
+    const making = Promise.all([this.createTransport(), this.createTransport()]).catch(() => null);
+    this.prepared.set(participantId, making);
   }
 
   async connectTransport(participantId: string, transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
@@ -196,6 +206,11 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
   }
 
   leave(participantId: string): void {
+    const prepared = this.prepared.get(participantId);
+    if (prepared) {
+      this.prepared.delete(participantId);
+      void prepared.then((pair) => pair?.forEach((t) => t.close()));
+    }
     const participant = this.participants.get(participantId);
     if (!participant) return;
     this.participants.delete(participantId);
@@ -207,6 +222,9 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
     this.closed = true;
     for (const participant of this.participants.values()) participant.closeMedia();
     this.participants.clear();
+    // Prepared transports not yet made close with the router when they are.
+    for (const pair of this.prepared.values()) void pair.then((p) => p?.forEach((t) => t.close()));
+    this.prepared.clear();
     this.router.close();
   }
 

@@ -67,6 +67,7 @@ import { auditRoutes } from './audit/audit-routes.ts';
 import { ConsultationEvents, consultationEventsOn } from './events/consultation-events.ts';
 import { DomainEvents } from './events/domain-events.ts';
 import { notifyOn } from './socket/notify-on-events.ts';
+import { prepareMediaOn } from './calls/media-on-events.ts';
 import { placesOn } from './waiting-room/places-on-events.ts';
 import { auditOn } from './audit/audit-on-events.ts';
 import { settleOn } from './payments/settle-visits.ts';
@@ -220,8 +221,10 @@ export async function startServer(
     readiness: new Readiness(redis, media, lifecycle),
     clock: opts.clock ?? systemClock,
   };
-  // What follows from a state change, in the order each stage runs it: the browsers are told first, the
-  // audit entry and the webhook event are kept, the card payment is settled.
+  // What follows from a state change, in the order each stage runs it: an admitted visitor's media is
+  // made ready and the browsers are told first, the audit entry and the webhook event are kept, the card
+  // payment is settled.
+  prepareMediaOn(domainEvents, services);
   notifyOn(domainEvents, services);
   placesOn(domainEvents, services);
   auditOn(domainEvents, services.audit);

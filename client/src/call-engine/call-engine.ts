@@ -7,7 +7,7 @@ import { mark } from './marks.ts';
 import { RemoteParticipants, type RemoteParticipant } from './remote-participants.ts';
 import { asker, type Ask, type CallContext, type CallSocket } from './call-socket.ts';
 import type { CallEncryptionState, CallSnapshot, CallStatus } from './call-snapshot.ts';
-import { preloadDevice } from './device.ts';
+import { loadedDevice, preloadDevice } from './device.ts';
 import { CallMedia } from './call-media.ts';
 import { ScreenShare } from './screen-share.ts';
 import { CallChat } from './chat.ts';
@@ -270,12 +270,15 @@ export class CallEngine {
   private async join(): Promise<void> {
     const generation = ++this.joinGeneration;
     const current = () => generation === this.joinGeneration;
-    const device = await preloadDevice();
+    // Both are ready ahead of an admission (loaded while waiting): then the request goes out before this
+    // page renders the call screen, which would otherwise run first (Preact renders in a microtask).
+    const device = loadedDevice() ?? (await preloadDevice());
+    const publicKey = this.encryption.publicKeyNow() ?? (await this.encryption.publicKey());
     mark('join-sent');
     const joined = await this.ask('call:join', {
       callId: this.callId,
       rtpCapabilities: device.rtpCapabilities,
-      publicKey: await this.encryption.publicKey(),
+      publicKey,
     }).catch((error: unknown) => {
       if (error instanceof RequestError && (error.code === 'call_ended' || error.code === 'not_found')) throw new JoinRefused(error.code);
       throw error;

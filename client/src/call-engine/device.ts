@@ -3,6 +3,12 @@ import { prepareFramePipe } from './frame-pipe.ts';
 import { prepareKeyPair } from './e2ee/call-encryption.ts';
 
 let devicePromise: Promise<Device> | undefined;
+let loaded: Device | undefined;
+
+/** The Device once loaded, without waiting: a join that needs no await sends its request at once. */
+export function loadedDevice(): Device | undefined {
+  return loaded;
+}
 
 /**
  * Loads the SFU's codec capabilities into a mediasoup Device and makes the next call's key pair. Call it
@@ -17,6 +23,7 @@ export function preloadDevice(): Promise<Device> {
     if (!res.ok) throw new Error(`capabilities: HTTP ${res.status}`);
     const device = new Device();
     await device.load({ routerRtpCapabilities: await res.json() });
+    loaded = device;
     return device;
   })();
   devicePromise.catch(() => (devicePromise = undefined));

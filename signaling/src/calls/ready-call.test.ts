@@ -39,6 +39,8 @@ describe('ready call: the professional set up before the admission (real server,
   let cookie: string;
 
   const code = (res: { ok: boolean; error?: { code: string } }) => (res.ok ? 'ok' : res.error!.code);
+  /** The transports on the call's router, as mediasoup itself counts them. */
+  const transportsOf = async (callId: string) => ((await server.services.media.existingRouter(callId)!.router.dump()) as { transportIds: string[] }).transportIds;
 
   before(async () => {
     server = await startTestServer();
@@ -116,9 +118,14 @@ describe('ready call: the professional set up before the admission (real server,
     expect((await events.waitFor<{ callId: string }>('visit:admitted')).callId).to.equal(callId);
     const call = await server.services.calls.get(org.org.id, callId);
     expect(call).to.deep.include({ visitorId: ola.visitorId, professionalId: org.professional.id, state: 'active' });
+    // The visitor's transports were made while they were told: their join takes them and makes none.
+    await eventually(async () => (await transportsOf(callId)).length === 4, { what: "the visitor's transports made beside the professional's" });
+    const made = await transportsOf(callId);
 
     const joined = await ask(visitor, 'call:join', { callId, rtpCapabilities: caps, publicKey: testPublicKey });
     if (!joined.ok) throw new Error(JSON.stringify(joined));
+    expect(made, 'the join answers with transports made at the admission').to.include.members([joined.sendTransport.id, joined.recvTransport.id]);
+    expect((await transportsOf(callId)).sort()).to.deep.equal([...made].sort());
     expect(joined.peers.map((p) => p.id)).to.deep.equal([proJoined.self.id]);
     expect(joined.consumers.map((c: ConsumerInfo) => [c.producerId, c.kind, c.peer.id])).to.deep.equal([[producerId, 'audio', proJoined.self.id]]);
     expect((await proEvents.waitFor<{ peer: { id: string } }>('call:peer-joined')).peer.id).to.equal(`visitor:${ola.visitorId}`);
@@ -134,6 +141,17 @@ describe('ready call: the professional set up before the admission (real server,
     expect((await events.waitFor<{ callId: string }>('call:ended')).callId).to.equal(callId);
     pro.disconnect();
     visitor.disconnect();
+  });
+
+  it("an admitted visitor sent back before joining leaves no transports of theirs behind", async () => {
+    const { pro, callId } = await readyProfessional();
+    const visit = await joinWaitingRoom(server, org.room.slug, 'Siri Lund');
+    expect(code(await ask(pro, 'queue:admit', { visitorId: visit.visitorId, callId }))).to.equal('ok');
+    await eventually(async () => (await transportsOf(callId)).length === 4, { what: "the visitor's transports made" });
+    expect(code(await ask(pro, 'call:send-back', { callId }))).to.equal('ok');
+    await eventually(async () => (await transportsOf(callId)).length === 2, { what: "the visitor's transports closed" });
+    expect(code(await ask(pro, 'call:hang-up', { callId }))).to.equal('ok');
+    pro.disconnect();
   });
 
   it('is given up by hang-up or by closing the dashboard: its router goes, and it cannot be joined again', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { PeerInfo } from '../../../../signaling/protocol/index.ts';
 import { FramePipe } from '../frame-pipe.ts';
 import { toBase64Url } from './bytes.ts';
-import { CallEncryption } from './call-encryption.ts';
+import { CallEncryption, prepareKeyPair } from './call-encryption.ts';
 import { generateKeyPair } from './key-exchange.ts';
 
 /** A participant's encryption, its key messages delivered to the others as the server relays them. */
@@ -74,5 +74,34 @@ describe('a participant\'s key changing during a call (call encryption)', () => 
     await visitor.enc.peerJoined({ ...professional.info, publicKey: await newKey() });
     await c.settled();
     expect(visitor.enc.snapshot().keyChanged).to.deep.equal([]);
+  });
+});
+
+describe('the key pair made ahead of a call (call encryption)', () => {
+  const encryption = () => new CallEncryption('call-ahead', new FramePipe(() => undefined), async () => undefined, () => undefined);
+
+  it('a pair prepared while waiting is the next call\'s, known without waiting; used once: the call after makes its own', async () => {
+    prepareKeyPair();
+    // The pair is made in the background (WebCrypto); a call started after that has its public key at once.
+    await new Promise((r) => setTimeout(r, 50));
+    const first = encryption();
+    const now = first.publicKeyNow();
+    expect(now, 'known without an await').to.be.a('string');
+    expect(await first.publicKey()).to.equal(now);
+    const second = encryption();
+    expect(second.publicKeyNow(), 'nothing prepared for the next call').to.equal(undefined);
+    expect(await second.publicKey()).to.be.a('string').and.not.equal(now);
+  });
+
+  it('a call started while its pair is still being made takes that pair when it is ready', async () => {
+    prepareKeyPair();
+    const early = encryption();
+    expect(early.publicKeyNow()).to.equal(undefined);
+    const key = await early.publicKey();
+    expect(early.publicKeyNow()).to.equal(key);
+    // And that pair is not handed to another call.
+    prepareKeyPair();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(encryption().publicKeyNow()).to.be.a('string').and.not.equal(key);
   });
 });

@@ -52,24 +52,38 @@ const KEYS_KEPT = 4;
  * remain (the one who left cannot read what follows). New keys go to every remaining participant.
  */
 let prepared: Promise<ParticipantKeyPair> | undefined;
+/** The prepared pair once made, so the call that takes it has it without an await. */
+let preparedPair: ParticipantKeyPair | undefined;
 
 /**
  * Makes the key pair of the next call ahead of it (while the visitor waits), so that joining does not
  * wait for it. Each pair serves one call only: the next call takes it and a new one is made.
  */
 export function prepareKeyPair(): void {
-  prepared ??= generateKeyPair();
-  prepared.catch(() => (prepared = undefined));
+  if (prepared) return;
+  const making = generateKeyPair();
+  prepared = making;
+  making.then(
+    (pair) => {
+      if (prepared === making) preparedPair = pair;
+    },
+    () => {
+      if (prepared === making) prepared = undefined;
+    },
+  );
 }
 
-function takePreparedKeyPair(): Promise<ParticipantKeyPair> | undefined {
+function takePreparedKeyPair(): { pair: Promise<ParticipantKeyPair>; made?: ParticipantKeyPair } | undefined {
   const pair = prepared;
-  prepared = undefined;
-  return pair;
+  const made = preparedPair;
+  prepared = preparedPair = undefined;
+  return pair && { pair, made };
 }
 
 export class CallEncryption {
   private readonly keyPair: Promise<ParticipantKeyPair>;
+  /** This call's public key, encoded, once known without waiting (a pair prepared ahead of the call). */
+  private publicKeyText?: string;
   private selfId?: string;
   private sendKey?: MediaKey;
   private readonly peers = new Map<string, Peer>();
@@ -87,11 +101,18 @@ export class CallEncryption {
     private readonly sendKeyMessage: KeySender,
     private readonly changed: () => void,
   ) {
-    this.keyPair = takePreparedKeyPair() ?? generateKeyPair();
+    const taken = takePreparedKeyPair();
+    this.keyPair = taken?.pair ?? generateKeyPair();
+    if (taken?.made) this.publicKeyText = toBase64Url(taken.made.publicKey);
   }
 
   async publicKey(): Promise<string> {
-    return toBase64Url((await this.keyPair).publicKey);
+    return (this.publicKeyText ??= toBase64Url((await this.keyPair).publicKey));
+  }
+
+  /** The public key if it is known already: then a join sends it without giving the page a turn first. */
+  publicKeyNow(): string | undefined {
+    return this.publicKeyText;
   }
 
   snapshot(): EncryptionSnapshot {
