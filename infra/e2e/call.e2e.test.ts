@@ -114,6 +114,23 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });
 
+  it("the visitor's transports are connected in its join (a certificate made while waiting): the page sends no connect request, and media flows both ways", async () => {
+    const pro = await professionalLogsIn();
+    const visitor = await page();
+    const sent: string[] = [];
+    visitor.on('websocket', (ws) => ws.on('framesent', (f) => void (typeof f.payload === 'string' && sent.push(f.payload))));
+    await visitor.goto(`${suite.server.url}/r/${suite.org.room.slug}`);
+    await suite.scene.checksIn(visitor, 'Nils Lie');
+    await pro.getByRole('button', { name: 'Admit Nils Lie' }).click();
+    await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives the professional');
+    await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives the visitor');
+    const join = sent.find((frame) => frame.includes('"call:join"'));
+    expect(join, 'the join').to.be.a('string').and.include('"dtlsParameters"');
+    expect(sent.filter((frame) => frame.includes('media:connect-transport')), 'connect requests').to.deep.equal([]);
+    await pro.getByRole('button', { name: 'End the call' }).click();
+    await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
+  });
+
   it('gives media back to both sides when the mediasoup worker dies mid-call', async () => {
     const pro = await professionalLogsIn();
     const visitor = await visitorChecksIn('Kari Nordmann');

@@ -18,6 +18,8 @@ export interface TransportDescription {
   iceParameters: BrowserIceParameters;
   iceCandidates: BrowserIceCandidate[];
   dtlsParameters: BrowserDtlsParameters;
+  /** Connected in the join with the DTLS parameters it was given. */
+  connected?: true;
 }
 
 export interface ConsumerDescription {
@@ -75,9 +77,15 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
    * (Re)joins a participant: fresh send and receive transports, and consumers for everything the others
    * already send. Joining again (after a reload or a lost worker) replaces the previous media objects.
    */
+  /**
+   * `dtls`: the participant's DTLS parameters, known before its transports exist (a browser that made its
+   * certificate ahead): both transports are connected with them here, beside the consumers, and described
+   * as `connected`. Parameters mediasoup refuses leave them unconnected, for the usual connect request.
+   */
   async join(
     participantId: string,
     rtpCapabilities: types.RtpCapabilities,
+    dtls?: types.DtlsParameters,
   ): Promise<{ sendTransport: TransportDescription; recvTransport: TransportDescription; consumers: ConsumerDescription[] }> {
     const prepared = this.prepared.get(participantId);
     this.prepared.delete(participantId);
@@ -95,8 +103,14 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
     participant.recvTransport = recv;
     // All at once: each is a round trip to the worker, and the newcomer waits for the last.
     const sending = [...this.participants.values()].filter((o) => o !== participant).flatMap((o) => [...o.producers.values()].map((producer) => ({ from: o.id, producer })));
-    const consumers = (await Promise.all(sending.map(({ from, producer }) => this.consume(participant, from, producer)))).filter((c): c is ConsumerDescription => !!c);
-    return { sendTransport: describeTransport(send), recvTransport: describeTransport(recv), consumers };
+    const connect = (t: types.WebRtcTransport) => (dtls ? t.connect({ dtlsParameters: dtls }).then(() => true, () => false) : Promise.resolve(false));
+    const [sendConnected, recvConnected, made] = await Promise.all([
+      connect(send),
+      connect(recv),
+      Promise.all(sending.map(({ from, producer }) => this.consume(participant, from, producer))),
+    ]);
+    const consumers = made.filter((c): c is ConsumerDescription => !!c);
+    return { sendTransport: describeTransport(send, sendConnected), recvTransport: describeTransport(recv, recvConnected), consumers };
   }
 
   /**
@@ -285,11 +299,12 @@ function callerFault(error: unknown): Error {
   return new MediaError('bad_request', error instanceof Error ? error.message : String(error));
 }
 
-export function describeTransport(t: types.WebRtcTransport): TransportDescription {
+export function describeTransport(t: types.WebRtcTransport, connected?: boolean): TransportDescription {
   return {
     id: t.id,
     iceParameters: t.iceParameters,
     iceCandidates: browserIceCandidates(t.iceCandidates),
     dtlsParameters: browserDtlsParameters(t.dtlsParameters),
+    ...(connected ? { connected: true } : {}),
   };
 }

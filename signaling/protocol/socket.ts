@@ -39,6 +39,11 @@ export interface TransportInfo {
   iceServers?: IceServerInfo[];
   /** 'relay': send only through the TURN server. */
   iceTransportPolicy?: 'all' | 'relay';
+  /**
+   * Connected already with the DTLS parameters the join sent (a certificate the browser made ahead): its
+   * connect needs no request. Absent or false: the browser sends `media:connect-transport` as usual.
+   */
+  connected?: boolean;
 }
 
 /** As RTCIceServer: `turn:`/`turns:` URLs and a time-limited TURN REST credential. */
@@ -176,7 +181,12 @@ const callId = z.strictObject({ callId: id });
 
 /** Events any call participant (visitor or professional) may send about its call. */
 export const callEvents = {
-  'call:join': { request: z.strictObject({ callId: id, rtpCapabilities, publicKey }), response: {} as CallJoined },
+  /**
+   * `dtlsParameters`: this browser's DTLS role and certificate fingerprints, when it made its certificate
+   * ahead of the join: both transports are connected with them at once, which saves the browser a round
+   * trip before its first media (see TransportInfo.connected).
+   */
+  'call:join': { request: z.strictObject({ callId: id, rtpCapabilities, publicKey, dtlsParameters: dtlsParameters.optional() }), response: {} as CallJoined },
   /** A sender's media key sealed for one other participant; relayed as is. */
   'e2ee:key': { request: z.strictObject({ callId: id, to: peerId, blob: sealedKeyMessage }), response: {} as {} },
   /** An in-call text message sealed with the sender's chat key; relayed to everyone else in the call, never stored. */

@@ -8,6 +8,7 @@ import { RemoteParticipants, type RemoteParticipant } from './remote-participant
 import { asker, type Ask, type CallContext, type CallSocket } from './call-socket.ts';
 import type { CallEncryptionState, CallSnapshot, CallStatus } from './call-snapshot.ts';
 import { loadedDevice, preloadDevice } from './device.ts';
+import { dtlsParametersOf, takeCertificate } from './dtls-certificate.ts';
 import { CallMedia } from './call-media.ts';
 import { ScreenShare } from './screen-share.ts';
 import { CallChat } from './chat.ts';
@@ -58,6 +59,8 @@ export class CallEngine {
   private readonly screen: ScreenShare;
   private readonly chat: CallChat;
   private readonly quality: CallQualityWatch;
+  /** This call's DTLS certificate (taken at its first join, kept for rejoins); null: joins go without one. */
+  private certificate?: RTCCertificate | null;
 
   /**
    * `media` may still be opening: joining the call does not wait for the camera, only sending does
@@ -90,6 +93,7 @@ export class CallEngine {
       () => {
         if (this.status === 'connected') void this.rejoin();
       },
+      () => (this.certificate = null),
       { sending: options.sending ?? true },
     );
     this.screen = new ScreenShare(context, () => this.calls.send, sealing);
@@ -274,11 +278,15 @@ export class CallEngine {
     // page renders the call screen, which would otherwise run first (Preact renders in a microtask).
     const device = loadedDevice() ?? (await preloadDevice());
     const publicKey = this.encryption.publicKeyNow() ?? (await this.encryption.publicKey());
+    // Made while waiting too, if this browser can: the server connects our transports in the join.
+    if (this.certificate === undefined) this.certificate = takeCertificate();
+    const certificate = this.certificate ?? undefined;
     mark('join-sent');
     const joined = await this.ask('call:join', {
       callId: this.callId,
       rtpCapabilities: device.rtpCapabilities,
       publicKey,
+      ...(certificate ? { dtlsParameters: dtlsParametersOf(certificate) } : {}),
     }).catch((error: unknown) => {
       if (error instanceof RequestError && (error.code === 'call_ended' || error.code === 'not_found')) throw new JoinRefused(error.code);
       throw error;
@@ -291,7 +299,7 @@ export class CallEngine {
     // Our key is sealed for those already here meanwhile: the first frames wait for it in the pipe
     // (never sent unsealed), and producing need not wait for the key exchange.
     const keyed = this.encrypted ? this.encryption.joined(joined.self, joined.peers).then(() => mark('keyed')) : Promise.resolve();
-    this.calls.open(device, joined);
+    this.calls.open(device, joined, certificate);
     // Nobody sends yet (a ready call): the receiving transport connects now, not when the first track comes.
     if (joined.consumers.length === 0) this.calls.connectReceiving(device);
     for (const peer of joined.peers) this.remotes.joined(peer);

@@ -5,6 +5,7 @@ import type { FramePipe } from './frame-pipe.ts';
 import { mark } from './marks.ts';
 import type { RemoteParticipants } from './remote-participants.ts';
 import { consumeSealed, produceSealed } from './sealed-media.ts';
+import { dtlsParametersOf, sameDtls } from './dtls-certificate.ts';
 
 // Frame encryption (E2EE) needs encoded-frame access; it silently does nothing unless the peer
 // connection was created with this flag (see shared/notes/e2ee-in-chromium.md), so every transport has it.
@@ -33,6 +34,8 @@ export class CallMedia {
     private readonly audioOnly: () => boolean,
     /** A transport's connection failed for good. */
     private readonly onFailed: () => void,
+    /** A transport connected in the join announced other DTLS parameters than the join sent. */
+    private readonly onDtlsMismatch: () => void,
     options: { sending: boolean },
   ) {
     this.sending = options.sending;
@@ -50,11 +53,15 @@ export class CallMedia {
     return this.producers.get(kind);
   }
 
-  /** Both transports, as the join's answer describes them. */
-  open(device: types.Device, joined: CallJoined): void {
-    const additionalSettings = this.sealing() ? ENCRYPTED_SETTINGS : UNENCRYPTED_SETTINGS;
-    this.recvTransport = this.watch(device.createRecvTransport({ ...transportOptions(joined.recvTransport), additionalSettings }));
-    const send = this.watch(device.createSendTransport({ ...transportOptions(joined.sendTransport), additionalSettings }));
+  /**
+   * Both transports, as the join's answer describes them. `certificate`: the one whose fingerprint the
+   * join sent (see dtls-certificate.ts); a transport the server connected with it needs no connect request.
+   */
+  open(device: types.Device, joined: CallJoined, certificate?: RTCCertificate): void {
+    const additionalSettings = { ...(this.sealing() ? ENCRYPTED_SETTINGS : UNENCRYPTED_SETTINGS), ...(certificate ? { certificates: [certificate] } : {}) };
+    const sent = certificate && dtlsParametersOf(certificate);
+    this.recvTransport = this.watch(device.createRecvTransport({ ...transportOptions(joined.recvTransport), additionalSettings }), joined.recvTransport.connected ? sent : undefined);
+    const send = this.watch(device.createSendTransport({ ...transportOptions(joined.sendTransport), additionalSettings }), joined.sendTransport.connected ? sent : undefined);
     this.sendTransport = send;
     send.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
       this.call
@@ -175,6 +182,7 @@ export class CallMedia {
     const created = this.createConsumer(info, current);
     const resumed = created.then(async (consumer) => {
       if (!consumer) return;
+      mark(`created-${info.kind}`);
       await this.call.ask('media:resume-consumer', { callId: this.call.callId, consumerId: consumer.id });
       mark(`resumed-${info.kind}`);
     });
@@ -204,8 +212,16 @@ export class CallMedia {
     this.remotes.clearMedia();
   }
 
-  private watch(t: types.Transport): types.Transport {
+  /** `connectedWith`: the DTLS parameters the server connected this transport with in the join. */
+  private watch(t: types.Transport, connectedWith?: types.DtlsParameters): types.Transport {
     t.on('connect', ({ dtlsParameters }, callback, errback) => {
+      mark(`${t.direction}-transport-connect`);
+      if (connectedWith) {
+        // Connected already; were it with other parameters (never expected), DTLS fails and the rejoin
+        // that follows goes without the certificate.
+        if (!sameDtls(dtlsParameters, connectedWith)) this.onDtlsMismatch();
+        return callback();
+      }
       this.call.ask('media:connect-transport', { callId: this.call.callId, transportId: t.id, dtlsParameters }).then(() => callback(), errback);
     });
     t.on('connectionstatechange', (state) => {

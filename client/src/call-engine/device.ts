@@ -1,6 +1,7 @@
 import { Device } from 'mediasoup-client';
 import { prepareFramePipe } from './frame-pipe.ts';
 import { prepareKeyPair } from './e2ee/call-encryption.ts';
+import { prepareCertificate } from './dtls-certificate.ts';
 
 let devicePromise: Promise<Device> | undefined;
 let loaded: Device | undefined;
@@ -11,13 +12,14 @@ export function loadedDevice(): Device | undefined {
 }
 
 /**
- * Loads the SFU's codec capabilities into a mediasoup Device and makes the next call's key pair. Call it
- * early (while the visitor waits): having both ready takes a round trip and a key generation off the
- * admission.
+ * Loads the SFU's codec capabilities into a mediasoup Device and makes the next call's key pair and DTLS
+ * certificate. Call it early (while the visitor waits): having them ready takes round trips and key
+ * generations off the admission.
  */
 export function preloadDevice(): Promise<Device> {
   prepareFramePipe();
   prepareKeyPair();
+  prepareCertificate();
   devicePromise ??= (async () => {
     const res = await fetch('/api/media/capabilities');
     if (!res.ok) throw new Error(`capabilities: HTTP ${res.status}`);

@@ -14,7 +14,7 @@ import type { ReadyCalls } from './ready-call.ts';
 import { mayShareScreen } from './screen-share.ts';
 import { keepSessionAlive } from './session-keepalive.ts';
 
-type JoinRequest = { callId: string; rtpCapabilities: types.RtpCapabilities; publicKey: string };
+type JoinRequest = { callId: string; rtpCapabilities: types.RtpCapabilities; publicKey: string; dtlsParameters?: types.DtlsParameters };
 
 /**
  * Joining a call's media: the right to join is checked against the call record in Redis, then the
@@ -83,7 +83,7 @@ export class CallJoining {
     try {
       await socket.join(socketRooms.call(orgId, callId));
       sockets.stillJoining(attempt);
-      media = await router.join(participantId, rtpCapabilities);
+      media = await router.join(participantId, rtpCapabilities, req.dtlsParameters);
       sockets.stillJoining(attempt);
     } catch (error) {
       this.undoJoin(attempt, entry, !!previous, router);
