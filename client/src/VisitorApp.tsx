@@ -38,7 +38,8 @@ type Screen =
   | { kind: 'check' }
   | { kind: 'check-in' }
   | { kind: 'steps'; steps: CheckInStep[] }
-  | { kind: 'waiting'; arrivedAt: number; place: QueuePlace | null; movedTo?: string; sentBack?: boolean }
+  /** `joining`: admitted, the call's join under way; the call screen follows once its media is set up. */
+  | { kind: 'waiting'; arrivedAt: number; place: QueuePlace | null; movedTo?: string; sentBack?: boolean; joining?: CallEngine }
   | { kind: 'call'; engine: CallEngine }
   | { kind: 'ended'; left: boolean; lostPlace?: boolean; denied?: { message?: string }; cancelled?: boolean; receiptToken?: string };
 
@@ -95,15 +96,27 @@ export function VisitorApp() {
   }, []);
 
   const startCall = useCallback((socket: VisitorSocket, callId: string, localMedia: LocalMedia) => {
+    let started: CallEngine | undefined;
     setScreen((current) => {
-      if (current.kind === 'call' && current.engine.callId === callId) return current;
+      const existing = current.kind === 'call' ? current.engine : current.kind === 'waiting' ? current.joining : undefined;
+      if (existing?.callId === callId) return current;
       const engine = new CallEngine(socket, callId, localMedia);
       engine.subscribe((s) => {
         if (s.status === 'ended') endVisit(false);
       });
       void engine.start().catch(() => undefined);
-      return { kind: 'call', engine };
+      if (current.kind !== 'waiting') return { kind: 'call', engine };
+      // From the waiting room, the waiting screen stays while the join is answered and the incoming media
+      // set up (a fraction of a second): rendering the call first would hold up the join's answer on a
+      // slow phone (bench:admit). At most half a second, whatever happens to the join.
+      started = engine;
+      return { ...current, joining: engine };
     });
+    const engine = started;
+    if (!engine) return;
+    void Promise.race([engine.receiving, new Promise((resolve) => setTimeout(resolve, 500))]).then(() =>
+      setScreen((current) => (current.kind === 'waiting' && current.joining === engine ? { kind: 'call', engine } : current)),
+    );
   }, [endVisit]);
 
   /** Connects with the stored token and follows the visit wherever it is (waiting, in a call, over). */
@@ -119,7 +132,7 @@ export function VisitorApp() {
       }
       if (visit.state === 'checking_in') return setScreen({ kind: 'steps', steps: visit.steps });
       if (visit.state === 'waiting') {
-        setScreen((s) => (s.kind === 'call' ? s : { kind: 'waiting', arrivedAt: visit.arrivedAt, place: visit.place }));
+        setScreen((s) => (s.kind === 'call' ? s : { kind: 'waiting', arrivedAt: visit.arrivedAt, place: visit.place, ...(s.kind === 'waiting' && s.joining ? { joining: s.joining } : {}) }));
         void preloadDevice().catch(() => undefined);
       } else startCall(socket, visit.callId, localMedia);
     };
@@ -148,6 +161,7 @@ export function VisitorApp() {
     socket.on('visit:sent-back', ({ callId, place }) =>
       setScreen((s) => {
         if (s.kind === 'call' && s.engine.callId === callId) s.engine.close();
+        if (s.kind === 'waiting' && s.joining?.callId === callId) s.joining.close();
         return { kind: 'waiting', arrivedAt: Date.now(), place, movedTo: undefined, sentBack: true };
       }),
     );

@@ -59,6 +59,12 @@ export class CallEngine {
   private readonly screen: ScreenShare;
   private readonly chat: CallChat;
   private readonly quality: CallQualityWatch;
+  private markReceiving!: () => void;
+  /**
+   * Resolves once the first join's incoming media is set up (its answer read, the consumers made), or the
+   * join gave up: a page may render the call then, so that the render does not hold up the join's answer.
+   */
+  readonly receiving = new Promise<void>((resolve) => (this.markReceiving = resolve));
   /** This call's DTLS certificate (taken at its first join, kept for rejoins); null: joins go without one. */
   private certificate?: RTCCertificate | null;
 
@@ -200,8 +206,12 @@ export class CallEngine {
       else this.cleanups.push(off);
     });
     // A socket still connecting (a dashboard just opened): the first join waits for it.
-    if (!this.socket.connected) await new Promise((resolve) => this.socket.once('connect', () => resolve(undefined)));
-    await this.join();
+    try {
+      if (!this.socket.connected) await new Promise((resolve) => this.socket.once('connect', () => resolve(undefined)));
+      await this.join();
+    } finally {
+      this.markReceiving();
+    }
   }
 
   async setMicrophoneMuted(muted: boolean): Promise<void> {
@@ -311,6 +321,7 @@ export class CallEngine {
     const receiving = joined.consumers.map((info) => this.calls.consume(info, current));
     const videoIn = joined.consumers.findIndex((c) => c.kind === 'video');
     if (videoIn >= 0) await receiving[videoIn]!.created;
+    this.markReceiving();
     await Promise.all([
       keyed,
       ...receiving.map((r) => r.resumed),
