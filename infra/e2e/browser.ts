@@ -110,14 +110,33 @@ export function videoStreamsDecoding(page: Page, minFrames = 10): Promise<number
 
 /** Polls until `check` holds for the page's inbound media, or fails with the last figures seen. */
 export async function waitForMedia(page: Page, check: (m: InboundMedia) => boolean, what: string, timeoutMs = 20_000): Promise<InboundMedia> {
-  return eventually(
-    async () => {
-      const last = await inboundMedia(page);
-      if (!check(last)) throw new Error(`last seen ${JSON.stringify(last)}`);
-      return last;
-    },
-    { what, timeoutMs, intervalMs: 200 },
-  );
+  try {
+    return await eventually(
+      async () => {
+        const last = await inboundMedia(page);
+        if (!check(last)) throw new Error(`last seen ${JSON.stringify(last)}`);
+        return last;
+      },
+      { what, timeoutMs, intervalMs: 200 },
+    );
+  } catch (error) {
+    // What each incoming stream got, so a stall says whether packets came, key frames came, or nothing did.
+    throw new Error(`${(error as Error).message}; incoming streams: ${JSON.stringify(await incomingStreams(page).catch(() => 'unreadable'))}`);
+  }
+}
+
+function incomingStreams(page: Page): Promise<unknown[]> {
+  return page.evaluate(async () => {
+    const out: unknown[] = [];
+    for (const pc of window.__peerConnections ?? []) {
+      (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s.type !== 'inbound-rtp') return;
+        const { kind, mid, packetsReceived, framesReceived, framesDecoded, keyFramesDecoded, pliCount, firCount, framesDropped } = s;
+        out.push({ pc: pc.connectionState, kind, mid, packetsReceived, framesReceived, framesDecoded, keyFramesDecoded, pliCount, firCount, framesDropped });
+      });
+    }
+    return out;
+  });
 }
 
 /** Saves a screenshot of every open page, so a failing browser test shows what the person saw. */

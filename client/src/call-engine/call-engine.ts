@@ -61,8 +61,9 @@ export class CallEngine {
   private readonly quality: CallQualityWatch;
   private markReceiving!: () => void;
   /**
-   * Resolves once the first join's incoming media is set up (its answer read, the consumers made), or the
-   * join gave up: a page may render the call then, so that the render does not hold up the join's answer.
+   * Resolves once the first join's media is under way (its answer read, the incoming media set up, the
+   * request to send our video gone), or the join gave up: a page may render the call then, so that the
+   * render holds up neither the join's answer nor our first video.
    */
   readonly receiving = new Promise<void>((resolve) => (this.markReceiving = resolve));
   /** This call's DTLS certificate (taken at its first join, kept for rejoins); null: joins go without one. */
@@ -321,11 +322,17 @@ export class CallEngine {
     const receiving = joined.consumers.map((info) => this.calls.consume(info, current));
     const videoIn = joined.consumers.findIndex((c) => c.kind === 'video');
     if (videoIn >= 0) await receiving[videoIn]!.created;
-    this.markReceiving();
+    const videoRequested = this.calls.requestedToSend('video');
+    const video = this.calls.produce('video', media.videoTrack);
+    // The page renders once our video's request has left too (or sending it ended either way): its
+    // render would otherwise hold up the professional's first sight of us.
+    void Promise.race([videoRequested, video])
+      .catch(() => undefined)
+      .then(() => this.markReceiving());
     await Promise.all([
       keyed,
       ...receiving.map((r) => r.resumed),
-      this.calls.produce('video', media.videoTrack),
+      video,
       this.calls.produce('audio', media.audioTrack),
       // A share that was going on before a rejoin goes on.
       this.screen.produce(),

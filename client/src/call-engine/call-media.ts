@@ -41,6 +41,13 @@ export class CallMedia {
     this.sending = options.sending;
   }
 
+  private readonly requested = new Map<string, () => void>();
+
+  /** Resolves when this browser's part of sending `kind` is done and its request to the SFU has left. */
+  requestedToSend(kind: 'audio' | 'video'): Promise<void> {
+    return new Promise((resolve) => this.requested.set(kind, resolve));
+  }
+
   get send(): types.Transport | undefined {
     return this.sendTransport;
   }
@@ -64,6 +71,8 @@ export class CallMedia {
     const send = this.watch(device.createSendTransport({ ...transportOptions(joined.sendTransport), additionalSettings }), joined.sendTransport.connected ? sent : undefined);
     this.sendTransport = send;
     send.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+      this.requested.get(kind)?.();
+      this.requested.delete(kind);
       this.call
         .ask('media:produce', {
           callId: this.call.callId,
