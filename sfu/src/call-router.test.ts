@@ -113,3 +113,45 @@ describe('CallRouter: transports made ahead of a join (real mediasoup worker)', 
     media.closeCall('call-prepared-joined');
   });
 });
+
+/*
+ * Someone starts sending while another participant joins: the newcomer gets one consumer of it, from its
+ * join's answer or from the produce ('consumer-added'), never one from each and never none. (The
+ * 'consumer-added' may reach the newcomer's browser before its join's answer: the call engine keeps it.)
+ */
+describe('CallRouter: a producer made during a join is consumed once (real mediasoup worker)', function () {
+  let media: MediaServer;
+
+  before(async () => {
+    media = await MediaServer.start({ workers: 1, listenIp: '127.0.0.1', rtcMinPort: 47000, rtcMaxPort: 47999, logLevel: 'warn' }, quiet);
+  });
+  after(() => media?.close());
+
+  it('20 joins, each racing a new producer: one consumer of it per newcomer, counted on the router', async () => {
+    const call = await media.routerFor('call-join-race');
+    const sender = await call.join('professional:1', call.rtpCapabilities);
+    const consumersOf = new Map<string, string[]>();
+    const consumedOnRouter = new Map<string, number>();
+    call.router.observer.on('newtransport', (transport) => transport.observer.on('newconsumer', (c) => consumedOnRouter.set(c.producerId, (consumedOnRouter.get(c.producerId) ?? 0) + 1)));
+    call.on('consumer-added', (participantId, c) => consumersOf.set(participantId, [...(consumersOf.get(participantId) ?? []), c.producerId]));
+    for (let i = 0; i < 20; i++) {
+      const newcomer = `visitor:${i}`;
+      if (i % 2) call.prepare(newcomer);
+      const [joined, producerId] = await Promise.all([
+        call.join(newcomer, call.rtpCapabilities),
+        (async () => {
+          // At different moments of the join, from at once to after its transports.
+          for (let t = 0; t < i % 4; t++) await new Promise((r) => setImmediate(r));
+          return call.produce('professional:1', sender.sendTransport.id, 'video', vp8(20_000 + i), 'camera');
+        })(),
+      ]);
+      const got = [...joined.consumers.map((c) => c.producerId), ...(consumersOf.get(newcomer) ?? [])].filter((p) => p === producerId);
+      expect(got, `consumers of the new producer given to ${newcomer}`).to.have.length(1);
+      call.leave(newcomer);
+      call.closeProducer('professional:1', producerId);
+    }
+    // Every producer consumed at most once per newcomer on the router itself (each newcomer left before the next).
+    expect([...consumedOnRouter.values()].every((n) => n <= 1), JSON.stringify([...consumedOnRouter])).to.equal(true);
+    media.closeCall('call-join-race');
+  });
+});

@@ -1,4 +1,4 @@
-import type { CallServerEvents } from '../../../signaling/protocol/index.ts';
+import type { CallServerEvents, ConsumerInfo } from '../../../signaling/protocol/index.ts';
 import type { LocalMedia } from './local-media.ts';
 import { RequestError } from './request.ts';
 import { canEncryptFrames, FramePipe } from './frame-pipe.ts';
@@ -59,6 +59,8 @@ export class CallEngine {
   private readonly screen: ScreenShare;
   private readonly chat: CallChat;
   private readonly quality: CallQualityWatch;
+  /** Consumers the SFU announced before this join's transports existed (see the join). */
+  private earlyConsumers: ConsumerInfo[] = [];
   private markReceiving!: () => void;
   /**
    * Resolves once the first join's media is under way (its answer read, the incoming media set up, the
@@ -146,10 +148,13 @@ export class CallEngine {
       this.cleanups.push(() => this.socket.off(event, handler as never));
     };
     on('call:consumer-added', (info) => {
+      // Someone started sending while our join was under way: the join takes it once its transports exist.
+      if (!this.calls.recv) return void this.earlyConsumers.push(info);
       const generation = this.joinGeneration;
       void this.calls.consume(info, () => generation === this.joinGeneration).resumed.catch((e) => this.fail(e));
     });
     on('call:consumer-closed', ({ consumerId }) => {
+      this.earlyConsumers = this.earlyConsumers.filter((c) => c.consumerId !== consumerId);
       if (this.remotes.closed(consumerId)) this.changed();
     });
     on('call:consumer-paused', ({ consumerId, paused }) => {
@@ -285,6 +290,7 @@ export class CallEngine {
   private async join(): Promise<void> {
     const generation = ++this.joinGeneration;
     const current = () => generation === this.joinGeneration;
+    this.earlyConsumers = [];
     // Both are ready ahead of an admission (loaded while waiting): then the request goes out before this
     // page renders the call screen, which would otherwise run first (Preact renders in a microtask).
     const device = loadedDevice() ?? (await preloadDevice());
@@ -312,15 +318,16 @@ export class CallEngine {
     const keyed = this.encrypted ? this.encryption.joined(joined.self, joined.peers).then(() => mark('keyed')) : Promise.resolve();
     this.calls.open(device, joined, certificate);
     // Nobody sends yet (a ready call): the receiving transport connects now, not when the first track comes.
-    if (joined.consumers.length === 0) this.calls.connectReceiving(device);
+    if (joined.consumers.length === 0 && this.earlyConsumers.length === 0) this.calls.connectReceiving(device);
     for (const peer of joined.peers) this.remotes.joined(peer);
     const media = await this.mediaReady;
     if (!current()) return;
     // Receive first: seeing the other person is what the admission is waiting for, and this browser
     // negotiates one thing at a time. Once the incoming video is set up (the admitted visitor: the
     // professional's ready call sends from the start), send video, then audio.
-    const receiving = joined.consumers.map((info) => this.calls.consume(info, current));
-    const videoIn = joined.consumers.findIndex((c) => c.kind === 'video');
+    const consumers = [...joined.consumers, ...this.earlyConsumers.splice(0).filter((e) => !joined.consumers.some((c) => c.consumerId === e.consumerId))];
+    const receiving = consumers.map((info) => this.calls.consume(info, current));
+    const videoIn = consumers.findIndex((c) => c.kind === 'video');
     if (videoIn >= 0) await receiving[videoIn]!.created;
     const videoRequested = this.calls.requestedToSend('video');
     const video = this.calls.produce('video', media.videoTrack);
