@@ -1,7 +1,8 @@
+import { MadeAhead } from './made-ahead.ts';
 import type { types } from 'mediasoup-client';
 
-let making: Promise<RTCCertificate> | undefined;
-let made: RTCCertificate | undefined;
+const canMake = typeof RTCPeerConnection !== 'undefined' && typeof RTCPeerConnection.generateCertificate === 'function';
+const nextCertificate = new MadeAhead(() => RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams));
 
 /**
  * Makes the next call's DTLS certificate ahead of it (while the visitor waits). Its fingerprint then goes
@@ -9,17 +10,7 @@ let made: RTCCertificate | undefined;
  * connect request before its first media. A browser that cannot make one joins as before.
  */
 export function prepareCertificate(): void {
-  if (making || typeof RTCPeerConnection === 'undefined' || typeof RTCPeerConnection.generateCertificate !== 'function') return;
-  const m = RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
-  making = m;
-  m.then(
-    (certificate) => {
-      if (making === m) made = certificate;
-    },
-    () => {
-      if (making === m) making = undefined;
-    },
-  );
+  if (canMake) nextCertificate.prepare();
 }
 
 /**
@@ -27,10 +18,8 @@ export function prepareCertificate(): void {
  * one is started at once for the call after.
  */
 export function takeCertificate(): RTCCertificate | undefined {
-  const certificate = made;
-  if (!certificate) return undefined;
-  made = making = undefined;
-  prepareCertificate();
+  const certificate = nextCertificate.takeMade();
+  if (certificate) prepareCertificate();
   return certificate;
 }
 

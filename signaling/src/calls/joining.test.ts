@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ask, createOrganization, deviceRtpCapabilities, login, professionalSocket, startTestServer, testPublicKey, type TestServer } from '../test-support/test-server.ts';
+import { ask, createOrganization, deviceRtpCapabilities, login, professionalSocket, startTestServer, testPublicKey, transportsOnCall, type TestServer } from '../test-support/test-server.ts';
 
 /** DTLS parameters as a browser announces them for a certificate it made (SHA-256, upper-case hex). */
 const browserDtls = (byte: string) => ({ role: 'client', fingerprints: [{ algorithm: 'sha-256', value: Array.from({ length: 32 }, () => byte).join(':') }] });
@@ -32,8 +32,7 @@ describe('joining a call with DTLS parameters known ahead (real server, Redis, m
     if (!ready.ok) throw new Error(JSON.stringify(ready));
     return { pro, callId: ready.callId };
   }
-  /** The transports on the call's router, as mediasoup counts them. */
-  const transportsOf = async (callId: string) => ((await server.services.media.existingRouter(callId)!.router.dump()) as { transportIds: string[] }).transportIds;
+  const transportsOf = (callId: string) => transportsOnCall(server, callId);
 
   it('connects both transports in the join: they say so, and connecting one again is refused', async () => {
     const { pro, callId } = await readyCall();

@@ -11,6 +11,7 @@ import {
   roundTrip,
   startTestServer,
   testPublicKey,
+  transportsOnCall,
   visitorSocket,
   type ProfessionalClient,
   type TestOrganization,
@@ -39,8 +40,7 @@ describe('ready call: the professional set up before the admission (real server,
   let cookie: string;
 
   const code = (res: { ok: boolean; error?: { code: string } }) => (res.ok ? 'ok' : res.error!.code);
-  /** The transports on the call's router, as mediasoup itself counts them. */
-  const transportsOf = async (callId: string) => ((await server.services.media.existingRouter(callId)!.router.dump()) as { transportIds: string[] }).transportIds;
+  const transportsOf = (callId: string) => transportsOnCall(server, callId);
 
   before(async () => {
     server = await startTestServer();

@@ -471,6 +471,11 @@ export function disconnected(socket: AnyClient, timeoutMs = 10_000): Promise<str
   });
 }
 
+/** The transports on a call's router in this server, as mediasoup itself counts them. */
+export async function transportsOnCall(server: TestServer, callId: string): Promise<string[]> {
+  return ((await server.services.media.existingRouter(callId)!.router.dump()) as { transportIds: string[] }).transportIds;
+}
+
 /** GET /api/media/capabilities, shaped as a browser device's RTP capabilities (codecs and header extensions). */
 export async function deviceRtpCapabilities(server: TestServer): Promise<webrtc.RtpCapabilities> {
   const res = await fetch(`${server.url}/api/media/capabilities`);

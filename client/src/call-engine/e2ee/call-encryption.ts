@@ -15,6 +15,7 @@ import {
   type ParticipantKeyPair,
 } from './key-exchange.ts';
 import { SafetyCodeExchange, type SafetyMessage } from './safety-code.ts';
+import { MadeAhead } from '../made-ahead.ts';
 
 interface Peer {
   publicKey: Uint8Array<ArrayBuffer>;
@@ -51,33 +52,14 @@ const KEYS_KEPT = 4;
  * earlier frames); anyone leaving makes every sender pick a new random key and send it to those who
  * remain (the one who left cannot read what follows). New keys go to every remaining participant.
  */
-let prepared: Promise<ParticipantKeyPair> | undefined;
-/** The prepared pair once made, so the call that takes it has it without an await. */
-let preparedPair: ParticipantKeyPair | undefined;
+const nextKeyPair = new MadeAhead(generateKeyPair);
 
 /**
  * Makes the key pair of the next call ahead of it (while the visitor waits), so that joining does not
  * wait for it. Each pair serves one call only: the next call takes it and a new one is made.
  */
 export function prepareKeyPair(): void {
-  if (prepared) return;
-  const making = generateKeyPair();
-  prepared = making;
-  making.then(
-    (pair) => {
-      if (prepared === making) preparedPair = pair;
-    },
-    () => {
-      if (prepared === making) prepared = undefined;
-    },
-  );
-}
-
-function takePreparedKeyPair(): { pair: Promise<ParticipantKeyPair>; made?: ParticipantKeyPair } | undefined {
-  const pair = prepared;
-  const made = preparedPair;
-  prepared = preparedPair = undefined;
-  return pair && { pair, made };
+  nextKeyPair.prepare();
 }
 
 export class CallEncryption {
@@ -101,8 +83,8 @@ export class CallEncryption {
     private readonly sendKeyMessage: KeySender,
     private readonly changed: () => void,
   ) {
-    const taken = takePreparedKeyPair();
-    this.keyPair = taken?.pair ?? generateKeyPair();
+    const taken = nextKeyPair.take();
+    this.keyPair = taken?.pending ?? generateKeyPair();
     if (taken?.made) this.publicKeyText = toBase64Url(taken.made.publicKey);
   }
 
