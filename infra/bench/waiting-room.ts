@@ -12,6 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import {
@@ -102,6 +103,17 @@ async function phase(target: 'ours' | 'bare', rate: number, secs: number): Promi
   }));
 }
 
+/*
+ * Why a phase's tail is long, in this process (both servers and the dashboards' clients): how late its event
+ * loop ran (timers due but not run) and the garbage collector's pauses.
+ */
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+let gcPauses: number[] = [];
+const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((e) => e.duration)));
+gcObserver.observe({ entryTypes: ['gc'] });
+const stalls = () =>
+  `event loop late p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms (max ${(loopDelay.max / 1e6).toFixed(1)}), GC ${gcPauses.length} pauses, ${gcPauses.reduce((a, b) => a + b, 0).toFixed(0)} ms in all (max ${Math.max(0, ...gcPauses).toFixed(1)})`;
+
 const figures: string[] = [];
 const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms (n=${xs.length})`;
 const why = (r: PhaseResult) => (r.failures ? ` (${Object.entries(r.failedBecause).map(([reason, n]) => `${reason}: ${n}`).join(', ')})` : '');
@@ -117,14 +129,18 @@ try {
   for (const rate of RATES) {
     for (const target of ['bare', 'ours'] as const) {
       latencies = [];
+      gcPauses = [];
+      loopDelay.reset();
+      loopDelay.enable();
       const cpuBefore = process.cpuUsage();
       const r = await phase(target, rate, seconds);
       await sleep(300);
+      loopDelay.disable();
       const cpu = process.cpuUsage(cpuBefore);
       cpuPerArrival[target]![rate] = (cpu.user + cpu.system) / 1000 / Math.max(1, r.arrivals);
       rows[target]![rate] = latencies.filter((x) => x >= 0);
       process.stderr.write(
-        `${target} ${rate}/s: ${r.arrivals} arrivals, ${r.failures} failed${why(r)}, dashboards: ${fmt(rows[target]![rate]!)}, CPU ${cpuPerArrival[target]![rate]!.toFixed(2)} ms per arrival\n`,
+        `${target} ${rate}/s: ${r.arrivals} arrivals, ${r.failures} failed${why(r)}, dashboards: ${fmt(rows[target]![rate]!)}, CPU ${cpuPerArrival[target]![rate]!.toFixed(2)} ms per arrival; ${stalls()}\n`,
       );
     }
   }
@@ -195,6 +211,7 @@ try {
   for (const f of figures) console.log(f);
   process.exitCode = 1;
 } finally {
+  gcObserver.disconnect();
   // Let the load processes close their sockets and exit before the servers go.
   await Promise.all(loaders.map((child) => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send({ close: true })))));
   for (const d of dashboards) d.disconnect();
