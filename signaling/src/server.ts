@@ -9,7 +9,7 @@ import { EMBED_NAMESPACE, NAMESPACE, NETWORK_CHECK_NAMESPACE } from '../protocol
 import { MediaServer } from '../../sfu/src/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
-import { connectRedis } from './redis/connection.ts';
+import { connectRedis, sendEachBatchAtOnce } from './redis/connection.ts';
 import { loadEveryScript } from './lua-scripts.ts';
 import { foldCommaLists } from './lifecycle/comma-lists-to-sets.ts';
 import { OrganizationStore } from './organizations/organization-store.ts';
@@ -179,9 +179,12 @@ export async function startServer(
       callback(null, allowed);
     },
   });
-  // Without auto-pipelining, so the adapter's unsubscribe at close goes out before our QUIT (with it, the
-  // unsubscribe waits for the next tick, finds the connection closed and rejects with nobody listening).
-  const pub = redis.duplicate({ enableAutoPipelining: false });
+  // The subscriber without auto-pipelining, so the adapter's unsubscribe at close goes out before our QUIT
+  // (with it, the unsubscribe waits for the next tick, finds the connection closed and rejects with nobody
+  // listening). The publisher with it: what one turn broadcasts (a line told its places) is one write,
+  // not one per message; its last batch leaves before its QUIT (close, below).
+  const pub = redis.duplicate({ enableAutoPipelining: true });
+  sendEachBatchAtOnce(pub);
   const sub = redis.duplicate({ enableAutoPipelining: false });
   io.adapter(createAdapter(pub, sub));
   logRedisConnection(redis, 'main', log);
@@ -336,12 +339,15 @@ export async function startServer(
       await presence.close();
       services.audit.anchors.stop();
       callService.close();
+      notify.closed = true;
       // io.close() closes this process's sockets in every namespace. (io.disconnectSockets() would go
       // through the Redis adapter and close the sockets of every other signaling process too.)
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // Audit entries held back for a visitor's join that never came are written before Redis goes.
       await domainEvents.flush();
       media.close();
+      // QUIT is never batched: the batches of this turn leave first (the next turn's first thing).
+      await new Promise((resolve) => setImmediate(resolve));
       await Promise.allSettled([redis.quit(), pub.quit(), sub.quit()]);
     },
   };

@@ -18,7 +18,7 @@ export function connectRedis(url: string): Redis {
  * in flight in a private set; one that never says "running" sends each batch when its turn ends.
  * `connection.test.ts` fails if an ioredis upgrade brings the wait back.
  */
-function sendEachBatchAtOnce(redis: Redis): void {
+export function sendEachBatchAtOnce(redis: Redis): void {
   const neverRunning = new Set<string>();
   neverRunning.has = () => false;
   neverRunning.add = () => neverRunning;

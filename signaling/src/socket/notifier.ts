@@ -13,6 +13,9 @@ export class Notifier {
    */
   embeddedProfessionals?: Namespace;
 
+  /** The server is closing: what pushes over several turns (a long line told its places) stops. */
+  closed = false;
+
   constructor(
     readonly visitors: VisitorNamespace,
     readonly professionals: ProfessionalNamespace,

@@ -22,7 +22,7 @@ export function placesOn(bus: DomainEvents, s: Pick<Services, 'redis' | 'organiz
   });
   // The admission read the line as it left it (one round trip less); an admission into a call did not.
   bus.on('visitor.admitted', 'places', ({ visitor, lineNow }) => {
-    if (lineNow) announceLine(s, visitor.orgId, lineNow);
+    if (lineNow) void announceLine(s, visitor.orgId, visitor.roomId, lineNow);
     else announce(visitor.orgId, visitor.roomId);
   });
   bus.on('visitor.sent-back', 'places', ({ visitor }) => announce(visitor.orgId, visitor.roomId));

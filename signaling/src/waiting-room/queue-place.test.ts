@@ -17,6 +17,7 @@ import {
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 import { eventually } from '../test-support/eventually.ts';
+import { announceLine, PLACES_PER_TURN } from './queue-place.ts';
 
 /** Seeds a room's recent call lengths as ended calls leave them (newest first). */
 const recordCallLength = (s: Services, orgId: string, roomId: string, ms: number) => s.redis.lpush(keys.roomCallLengths(orgId, roomId), ms);
@@ -85,5 +86,39 @@ describe('queue place and estimated wait (real server, Redis)', function () {
     socket.disconnect();
     // The server has taken the disconnect in (the visitor shows as connection lost) before it closes.
     await eventually(async () => (await server.redis.client.hget(keys.visitor(org.org.id, visit.visitorId), 'presence')) === 'lost', { what: 'Nils shown as connection lost' });
+  });
+
+  it('tells a long line in slices, between which other work runs, and a newer reading of the line takes over', async () => {
+    const room = await server.services.organizations.createRoom(org.org.id, { slug: 'long-line', name: 'Long line', kind: 'shared', members: [org.professional.id] });
+    const tokens: string[] = [];
+    for (let i = 0; i < 2 * PLACES_PER_TURN + 50; i++) tokens.push((await server.services.waitingRoom.join(room, { name: `Visitor ${i}` }, Date.now() + i)).visitorToken);
+    const first = await visitorSocket(server, tokens[0]!);
+    const last = await visitorSocket(server, tokens.at(-1)!);
+    const firstHears = recordEvents(first);
+    const lastHears = recordEvents(last);
+    const line = await server.redis.client.zrange(keys.waiting(org.org.id, room.id), '0', '-1');
+    expect(line).to.have.length(tokens.length);
+
+    // Read once with everyone, then again after the first visitor went (as two admissions would).
+    const order: string[] = [];
+    setImmediate(() => order.push('other work'));
+    const older = announceLine(server.services, org.org.id, room.id, { line, lengths: [], professionals: 1 }).then(() => order.push('older told'));
+    const newer = announceLine(server.services, org.org.id, room.id, { line: line.slice(1), lengths: [], professionals: 1 }).then(() => order.push('newer told'));
+    await Promise.all([older, newer]);
+    // The older one stopped at its second slice; the newer one's slices let other work run in between.
+    expect(order).to.deep.equal(['other work', 'older told', 'newer told']);
+
+    // A sentinel after both, so every place they sent has arrived.
+    const lastId = line.at(-1)!;
+    server.services.notify.place(org.org.id, lastId, { position: 9999, estimatedMinutes: null });
+    await lastHears.waitFor<QueuePlace>('visit:place', (p) => p.position === 9999);
+    const placesOf = (hears: typeof lastHears) => hears.events.filter((e) => e.event === 'visit:place').map((e) => (e.args[0] as QueuePlace).position);
+    // Past the first slice the older reading never got to them: only the newer place, then the sentinel.
+    expect(placesOf(lastHears)).to.deep.equal([line.length - 1, 9999]);
+    // The first visitor is in the older reading's first slice only (the newer one has them gone).
+    await eventually(() => placesOf(firstHears).length === 1, { what: "the first visitor's place" });
+    expect(placesOf(firstHears)).to.deep.equal([1]);
+    first.disconnect();
+    last.disconnect();
   });
 });
