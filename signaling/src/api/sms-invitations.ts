@@ -11,7 +11,7 @@ import type { ApiCaller } from './api-key-store.ts';
  */
 export class SmsInvitations {
   constructor(
-    private readonly s: Services,
+    private readonly s: Pick<Services, 'config'>,
     private readonly sms: InvitationSms,
   ) {}
 

@@ -23,7 +23,7 @@ export class BankId {
   readonly bindings: MemberBindings | undefined;
   readonly redirectUri: string;
 
-  constructor(s: Services) {
+  constructor(s: Pick<Services, 'config' | 'fieldCipher' | 'redis'>) {
     this.redirectUri = `${s.config.publicOrigin}${CALLBACK_PATH}`;
     this.settings = new BankIdSettingsStore(s.redis, s.fieldCipher);
     this.brokers = new BrokerClients(this.redirectUri, s.config.BANKID_ALLOW_INSECURE_ISSUER, AddressGuard.fromSetting(s.config.BANKID_ALLOWED_ADDRESS_RANGES));

@@ -26,7 +26,7 @@ export class GracefulStop {
   private stopping?: Promise<void>;
 
   constructor(
-    private readonly s: Services,
+    private readonly s: Pick<Services, 'config' | 'log' | 'readiness'>,
     io: SocketServer,
     private readonly calls: CallService,
   ) {

@@ -22,7 +22,7 @@ interface DeviceEntry {
  * visitor is sealed for each dashboard of a professional who may act on the visitor's room.
  */
 export class MessageReaders {
-  constructor(private readonly s: Services) {}
+  constructor(private readonly s: Pick<Services, 'organizations' | 'redis'>) {}
 
   async register(orgId: string, professionalId: string, deviceId: string, publicKey: string, now = Date.now()): Promise<void> {
     if (deviceIdOf(publicKey) !== deviceId) throw badField('deviceId', 'not the id of this key');

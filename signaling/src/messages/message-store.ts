@@ -18,7 +18,7 @@ interface StoredMessage {
 
 /** The sealed messages with one waiting visitor, kept under the organization's retention period. */
 export class MessageStore {
-  constructor(private readonly s: Services) {}
+  constructor(private readonly s: Pick<Services, 'redis'>) {}
 
   async add(
     orgId: string,

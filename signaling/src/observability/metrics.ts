@@ -38,7 +38,7 @@ export class Metrics {
   private snapshot?: { at: number; value: Promise<Snapshot> };
 
   constructor(
-    private readonly s: Services,
+    private readonly s: Pick<Services, 'media' | 'redis'>,
     io: SocketServer,
   ) {
     const registers = [this.registry];

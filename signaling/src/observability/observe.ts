@@ -6,7 +6,7 @@ import { Metrics } from './metrics.ts';
 import { timeRedisCommands } from './redis-latency.ts';
 
 /** The process's metrics, fed by the parts that count or time something as it happens. */
-export function observe(s: Services, io: SocketServer, calls: CallService, sms: SmsSender | null): Metrics {
+export function observe(s: Pick<Services, 'media' | 'redis' | 'webhooks'>, io: SocketServer, calls: CallService, sms: SmsSender | null): Metrics {
   const metrics = new Metrics(s, io);
   timeRedisCommands(s.redis, metrics.redisCommandSeconds);
   calls.joins.on('visitor-joined', (ms) => metrics.admitToCallSeconds.observe(ms / 1000));

@@ -2,13 +2,16 @@ import type { DomainEvents } from '../events/domain-events.ts';
 import { keys } from '../redis/keys.ts';
 import type { Services } from '../services.ts';
 
+/** What settling a visit's card payment uses. */
+type Settling = Pick<Services, 'log' | 'payments' | 'redis'>;
+
 /**
  * Visits that just ended settle their card payment: captured if the visitor was ever admitted (a call
  * took place, even if they were sent back and left from the waiting room), released otherwise (denied,
  * left, lost their place; `denied`: turned away, which is never charged). In the background: a slow payment provider never holds up the waiting room or
  * the call. PaymentService decides once per visit, however often this runs.
  */
-export function settleEndedVisits(s: Services, orgId: string, visitorIds: string[], denied = false): void {
+export function settleEndedVisits(s: Settling, orgId: string, visitorIds: string[], denied = false): void {
   if (!s.payments.available || visitorIds.length === 0) return;
   for (const visitorId of visitorIds) void settleWithRetries(s, orgId, visitorId, denied);
 }
@@ -16,7 +19,7 @@ export function settleEndedVisits(s: Services, orgId: string, visitorIds: string
 /** Stripe unreachable for a moment should not cost the clinic its fee: a few tries, further apart each time. */
 const RETRY_DELAYS_MS = [0, 2_000, 15_000, 120_000];
 
-async function settleWithRetries(s: Services, orgId: string, visitorId: string, denied: boolean): Promise<void> {
+async function settleWithRetries(s: Settling, orgId: string, visitorId: string, denied: boolean): Promise<void> {
   let lastError: Error | undefined;
   for (const delay of RETRY_DELAYS_MS) {
     if (delay) await new Promise((r) => setTimeout(r, delay).unref());
@@ -36,7 +39,7 @@ async function settleWithRetries(s: Services, orgId: string, visitorId: string, 
  * left running, so the change's answer never waits for Stripe. A cancelled consultation's waiting
  * visitors: their holds are released before the cancellation answers (as it always did).
  */
-export function settleOn(bus: DomainEvents, s: Services): void {
+export function settleOn(bus: DomainEvents, s: Settling): void {
   bus.on('visitor.left', 'payment settlement', ({ orgId, visitorId }) => settleEndedVisits(s, orgId, [visitorId]));
   bus.on('visitor.denied', 'payment settlement', ({ visitor }) => settleEndedVisits(s, visitor.orgId, [visitor.id], true));
   bus.on('call.ended', 'payment settlement', ({ call, told }) => settleEndedVisits(s, call.orgId, told.visitorIds));
