@@ -51,6 +51,8 @@ function invitationInLink(): string | null {
 
 /** Preview media that an admission took over: the call stops it, not the preview's cleanup. */
 const handedOver = new WeakSet<LocalMedia>();
+/** How long after an admission the call screen waits for the visitor's media to be set up, at most. */
+const RENDER_HELD_MS = 400;
 interface ActiveCall {
   engine: CallEngine;
   media: LocalMedia;
@@ -80,6 +82,7 @@ export function DashboardApp() {
   });
   const [preview, setPreview] = useState<LocalMedia | null>(null);
   const previewRef = useRef<LocalMedia | null>(null);
+  const admitting = useRef(false);
   previewRef.current = preview;
 
   // The camera is on only while someone waits (and no call is going on), never all day.
@@ -148,13 +151,23 @@ export function DashboardApp() {
   }, [ready, alertLink]);
 
   const admit = async (visitor: WaitingVisitor) => {
-    if (!socket) return;
+    // One admission at a time: a second click meanwhile would take the same ready call.
+    if (!socket || admitting.current) return;
+    admitting.current = true;
+    try {
+      await admitNow(socket, visitor);
+    } finally {
+      admitting.current = false;
+    }
+  };
+  const admitNow = async (socket: ProfessionalSocket, visitor: WaitingVisitor) => {
     mark('admit-clicked');
     const readyEngine = preview && readyCall.current();
     if (readyEngine) {
       // Into the ready call: the media is set up already; sending starts while the admission travels.
       handedOver.add(preview);
       readyCall.take(readyEngine);
+      const visitorsMedia = readyEngine.nextRemoteTrack();
       try {
         await request(socket, 'queue:admit', { visitorId: visitor.visitorId, callId: readyEngine.callId });
       } catch (err) {
@@ -164,6 +177,10 @@ export function DashboardApp() {
         throw err;
       }
       mark('admitted');
+      // The call screen's first render holds this page for tens of milliseconds, right when the visitor
+      // joins: our key to them and their video wait behind it. It renders once their first track is set up
+      // here (at most RENDER_HELD_MS after the admission; the visitor's own page is in the call by then).
+      await Promise.race([visitorsMedia, new Promise((resolve) => setTimeout(resolve, RENDER_HELD_MS))]);
       setCall({ engine: readyEngine, media: preview, host: true });
       return;
     }

@@ -110,6 +110,12 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
     await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives the professional');
     await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives the visitor');
     expect((await sent(pro)).bytes, 'bytes sent once admitted').to.be.above(before + 10_000);
+    // The call screen's render waits for the visitor's first track to be set up on this page (their key and
+    // media are not held up behind it), or, if that takes long, for RENDER_HELD_MS (400) after the admission.
+    const marks = await pro.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name.replace('consult:', ''), m.startTime])));
+    const firstTrack = Math.min(marks['created-video'] ?? Infinity, marks['created-audio'] ?? Infinity);
+    expect(marks['call-screen'], 'call screen rendered').to.be.a('number');
+    expect(marks['call-screen']!, 'the call screen renders after the first track, or when the wait for it ends').to.be.at.least(Math.min(firstTrack, marks['admitted']! + 400) - 1);
     await pro.getByRole('button', { name: 'End the call' }).click();
     await visitor.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
   });

@@ -68,6 +68,8 @@ export class CallEngine {
    * render holds up neither the join's answer nor our first video.
    */
   readonly receiving = new Promise<void>((resolve) => (this.markReceiving = resolve));
+  /** Waiting for the next track someone starts sending to be set up here (see nextRemoteTrack). */
+  private remoteTrackWaiters: (() => void)[] = [];
   /** This call's DTLS certificate (taken at its first join, kept for rejoins); null: joins go without one. */
   private certificate?: RTCCertificate | null;
 
@@ -151,7 +153,7 @@ export class CallEngine {
       // Someone started sending while our join was under way: the join takes it once its transports exist.
       if (!this.calls.recv) return void this.earlyConsumers.push(info);
       const generation = this.joinGeneration;
-      void this.calls.consume(info, () => generation === this.joinGeneration).resumed.catch((e) => this.fail(e));
+      void this.consume(info, () => generation === this.joinGeneration).resumed.catch((e) => this.fail(e));
     });
     on('call:consumer-closed', ({ consumerId }) => {
       this.earlyConsumers = this.earlyConsumers.filter((c) => c.consumerId !== consumerId);
@@ -326,7 +328,7 @@ export class CallEngine {
     // negotiates one thing at a time. Once the incoming video is set up (the admitted visitor: the
     // professional's ready call sends from the start), send video, then audio.
     const consumers = [...joined.consumers, ...this.earlyConsumers.splice(0).filter((e) => !joined.consumers.some((c) => c.consumerId === e.consumerId))];
-    const receiving = consumers.map((info) => this.calls.consume(info, current));
+    const receiving = consumers.map((info) => this.consume(info, current));
     const videoIn = consumers.findIndex((c) => c.kind === 'video');
     if (videoIn >= 0) await receiving[videoIn]!.created;
     const videoRequested = this.calls.requestedToSend('video');
@@ -349,6 +351,23 @@ export class CallEngine {
     this.status = 'connected';
     this.failedRejoins = 0;
     this.changed();
+  }
+
+  /**
+   * Resolves once the next track someone starts sending (an admitted visitor's video, which they send
+   * first; their audio if they have no camera) is set up here and asked of the SFU, its first frame on the
+   * way. A dashboard renders its call screen after that: the render holds the page for tens of
+   * milliseconds, just when the newcomer's key and media are set up here.
+   */
+  nextRemoteTrack(): Promise<void> {
+    return new Promise((resolve) => this.remoteTrackWaiters.push(resolve));
+  }
+
+  private consume(info: ConsumerInfo, current: () => boolean): ReturnType<CallMedia['consume']> {
+    const consuming = this.calls.consume(info, current);
+    // (`created` resolves after the request to resume it has gone out.)
+    void consuming.created.then(() => this.remoteTrackWaiters.splice(0).forEach((resolve) => resolve()));
+    return consuming;
   }
 
   /** No transport is made and nothing is sent; the call says why (see EncryptionStatus). */

@@ -5,6 +5,7 @@ import { CallView } from '../../../client/src/call/CallView.tsx';
 import { t } from '../strings.ts';
 import { MAX_CALL_PARTICIPANTS, peerIdOf, visitorIdOfPeer, type Colleague, type PeerInfo } from '../../../signaling/protocol/index.ts';
 import { request, RequestError } from '../../../client/src/call-engine/request.ts';
+import { mark } from '../../../client/src/call-engine/marks.ts';
 import type { ProfessionalSocket } from '../pro-socket.ts';
 import type { WaitingRoomState } from '../queue/use-waiting-room.ts';
 import { VerifiedIdentity } from '../queue/VerifiedIdentity.tsx';
@@ -34,6 +35,7 @@ export function ProfessionalCall({
   const [colleague, setColleague] = useState('');
   /** Colleagues asked in from here who have not joined: the ask can be taken back until they answer. */
   const [asked, setAsked] = useState<Colleague[]>([]);
+  useEffect(() => mark('call-screen'), []);
   useEffect(
     () =>
       engine.subscribe((s) => {
