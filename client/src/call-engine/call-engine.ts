@@ -366,7 +366,11 @@ export class CallEngine {
   private consume(info: ConsumerInfo, current: () => boolean): ReturnType<CallMedia['consume']> {
     const consuming = this.calls.consume(info, current);
     // (`created` resolves after the request to resume it has gone out.)
-    void consuming.created.then(() => this.remoteTrackWaiters.splice(0).forEach((resolve) => resolve()));
+    // (One that fails is the join's or the handler's to report; whoever waits gives up at their own bound.)
+    consuming.created.then(
+      () => this.remoteTrackWaiters.splice(0).forEach((resolve) => resolve()),
+      () => undefined,
+    );
     return consuming;
   }
 
