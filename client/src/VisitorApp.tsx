@@ -6,6 +6,7 @@ import { callRoute } from './http/call-route.ts';
 import { CallEngine, preloadDevice } from './call-engine/call-engine.ts';
 import { LocalMedia } from './call-engine/local-media.ts';
 import { request } from './call-engine/request.ts';
+import { renderWhenReady } from './call-engine/render-hold.ts';
 import { mark } from './call-engine/marks.ts';
 import { CallView } from './call/CallView.tsx';
 import { DeviceCheck } from './check/DeviceCheck.tsx';
@@ -114,7 +115,7 @@ export function VisitorApp() {
     });
     const engine = started;
     if (!engine) return;
-    void Promise.race([engine.receiving, new Promise((resolve) => setTimeout(resolve, 500))]).then(() =>
+    void renderWhenReady(engine.receiving, 500).then(() =>
       setScreen((current) => (current.kind === 'waiting' && current.joining === engine ? { kind: 'call', engine } : current)),
     );
   }, [endVisit]);

@@ -5,6 +5,7 @@ import { CallEngine, preloadDevice } from '../../client/src/call-engine/call-eng
 import { LocalMedia } from '../../client/src/call-engine/local-media.ts';
 import { request } from '../../client/src/call-engine/request.ts';
 import { mark } from '../../client/src/call-engine/marks.ts';
+import { renderWhenReady } from '../../client/src/call-engine/render-hold.ts';
 import { savedDevicePreference } from '../../client/src/check/DevicePicker.tsx';
 import { LanguageSwitch } from '../../client/src/i18n/LanguageSwitch.tsx';
 import { useLanguage } from '../../client/src/i18n/i18n.ts';
@@ -180,7 +181,7 @@ export function DashboardApp() {
       // The call screen's first render holds this page for tens of milliseconds, right when the visitor
       // joins: our key to them and their video wait behind it. It renders once their first track is set up
       // here (at most RENDER_HELD_MS after the admission; the visitor's own page is in the call by then).
-      await Promise.race([visitorsMedia, new Promise((resolve) => setTimeout(resolve, RENDER_HELD_MS))]);
+      await renderWhenReady(visitorsMedia, RENDER_HELD_MS);
       setCall({ engine: readyEngine, media: preview, host: true });
       return;
     }

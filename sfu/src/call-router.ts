@@ -76,8 +76,7 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
   /**
    * (Re)joins a participant: fresh send and receive transports, and consumers for everything the others
    * already send. Joining again (after a reload or a lost worker) replaces the previous media objects.
-   */
-  /**
+   *
    * `dtls`: the participant's DTLS parameters, known before its transports exist (a browser that made its
    * certificate ahead): both transports are connected with them here, beside the consumers, and described
    * as `connected`. Parameters mediasoup refuses leave them unconnected, for the usual connect request.
@@ -223,7 +222,7 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
     const prepared = this.prepared.get(participantId);
     if (prepared) {
       this.prepared.delete(participantId);
-      void prepared.then((pair) => pair?.forEach((t) => t.close()));
+      closeWhenMade(prepared);
     }
     const participant = this.participants.get(participantId);
     if (!participant) return;
@@ -237,7 +236,7 @@ export class CallRouter extends EventEmitter<CallRouterEvents> {
     for (const participant of this.participants.values()) participant.closeMedia();
     this.participants.clear();
     // Prepared transports not yet made close with the router when they are.
-    for (const pair of this.prepared.values()) void pair.then((p) => p?.forEach((t) => t.close()));
+    for (const pair of this.prepared.values()) closeWhenMade(pair);
     this.prepared.clear();
     this.router.close();
   }
@@ -297,6 +296,11 @@ const isCameraVideo = (consumer: types.Consumer) => consumer.kind === 'video' &&
 function callerFault(error: unknown): Error {
   if (error instanceof Error && error.name === 'InvalidStateError') return error;
   return new MediaError('bad_request', error instanceof Error ? error.message : String(error));
+}
+
+/** Prepared transports nobody will take: closed once made (or at once, if they are). */
+function closeWhenMade(pair: Promise<[types.WebRtcTransport, types.WebRtcTransport] | null>): void {
+  void pair.then((made) => made?.forEach((t) => t.close()));
 }
 
 export function describeTransport(t: types.WebRtcTransport, connected?: boolean): TransportDescription {

@@ -365,8 +365,8 @@ export class CallEngine {
 
   private consume(info: ConsumerInfo, current: () => boolean): ReturnType<CallMedia['consume']> {
     const consuming = this.calls.consume(info, current);
-    // (`created` resolves after the request to resume it has gone out.)
-    // (One that fails is the join's or the handler's to report; whoever waits gives up at their own bound.)
+    // `created` resolves after the request to resume it has gone out. One that fails is the join's or the
+    // handler's to report; whoever waits gives up at their own bound.
     consuming.created.then(
       () => this.remoteTrackWaiters.splice(0).forEach((resolve) => resolve()),
       () => undefined,
