@@ -10,6 +10,7 @@ import { io } from 'socket.io-client';
 import type { FloorClientEvents, FloorConsumer, FloorServerEvents, FloorTransports, FloorWindow } from './admit-floor-protocol.ts';
 import type { Socket } from 'socket.io-client';
 import { AUDIO, VIDEO } from '../../client/src/call-engine/local-media.ts';
+import { mark } from '../../client/src/call-engine/marks.ts';
 
 const role = new URLSearchParams(location.search).get('role') === 'professional' ? 'professional' : 'visitor';
 const page = window as FloorWindow;
@@ -37,25 +38,39 @@ async function ready(): Promise<void> {
 }
 
 socket.on('start', (transports: FloorTransports) => {
+  mark('started');
   sendTransport = device.createSendTransport(transports.send);
   recvTransport = device.createRecvTransport(transports.recv);
+  // The same step marks as our call engine's (client/src/call-engine/marks.ts), so the bench can set the
+  // floor's steps beside ours.
   for (const t of [sendTransport, recvTransport]) {
-    t.on('connect', ({ dtlsParameters }, done) => socket.emit('connect-transport', { transportId: t.id, dtlsParameters }, () => done()));
+    t.on('connect', ({ dtlsParameters }, done) => {
+      mark(`${t.direction}-transport-connect`);
+      socket.emit('connect-transport', { transportId: t.id, dtlsParameters }, () => done());
+    });
+    t.on('connectionstatechange', (state) => mark(`${t.direction}-transport-${state}`));
   }
-  sendTransport.on('produce', ({ kind, rtpParameters }, done) => socket.emit('produce', { kind, rtpParameters }, (id) => done({ id })));
+  sendTransport.on('produce', ({ kind, rtpParameters }, done) =>
+    socket.emit('produce', { kind, rtpParameters }, (id) => {
+      mark(`produced-${kind}`);
+      done({ id });
+    }),
+  );
   const send = sendTransport;
   for (const track of stream.getTracks()) void send.produce({ track, stopTracks: false });
 });
 
 socket.on('consume', async (info: FloorConsumer) => {
+  mark(`consume-${info.kind}`);
   const consumer = await recvTransport!.consume(info);
   if (consumer.kind === 'video') {
     const video = document.createElement('video');
     Object.assign(video, { muted: true, autoplay: true, playsInline: true, srcObject: new MediaStream([consumer.track]) });
     video.className = 'remote';
-    video.requestVideoFrameCallback(() => page.__remoteFrames.push(Date.now()));
+    video.requestVideoFrameCallback((_, frame) => page.__remoteFrames.push(presentedAt(frame)));
     document.body.append(video);
   }
+  mark(`created-${consumer.kind}`);
   socket.emit('resume', consumer.id);
 });
 
@@ -66,6 +81,11 @@ socket.on('end', () => {
   for (const v of document.querySelectorAll('video.remote')) v.remove();
   page.__ended = true;
 });
+
+/** When the frame was handed to the compositor, as epoch ms (as ours is measured: admit.ts). */
+function presentedAt(frame: VideoFrameCallbackMetadata): number {
+  return Date.now() - (performance.now() - frame.presentationTime);
+}
 
 page.admit = () => {
   page.__clickedAt = Date.now();

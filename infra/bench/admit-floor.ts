@@ -17,6 +17,8 @@ import { build, type Rollup } from 'vite';
 import type { Browser, Page } from 'playwright-core';
 import { mediaCodecs } from '../../sfu/src/media-config.ts';
 import { newCallContext } from '../e2e/browser.ts';
+import { addSteps, marksSince } from './page-marks.ts';
+import { watchRtp } from './rtp-watch.ts';
 import type { FloorClientEvents, FloorServerEvents, FloorWindow } from './admit-floor-protocol.ts';
 
 type Role = 'professional' | 'visitor';
@@ -35,8 +37,9 @@ export interface Floor {
   /**
    * One admission: a visitor's page in `visitorBrowser` (fresh, as ours), then the admit message, then the
    * first video frame each side presents; both in ms after the admit message, on the browsers' clock.
+   * `steps`: each side's step marks (as ours leave them), ms after the admit message.
    */
-  admitOne(pro: Page, visitorBrowser: Browser): Promise<{ visitorSees: number; professionalSees: number }>;
+  admitOne(pro: Page, visitorBrowser: Browser, options?: { rtp?: boolean }): Promise<{ visitorSees: number; professionalSees: number; steps: Map<string, number[]> }>;
   close(): Promise<void>;
 }
 
@@ -125,21 +128,27 @@ export async function startFloor(): Promise<Floor> {
   return {
     url,
     openProfessional: (browser) => openPage(browser, 'professional'),
-    async admitOne(pro, visitorBrowser) {
+    async admitOne(pro, visitorBrowser, options) {
       const visitor = await openPage(visitorBrowser, 'visitor');
       await visitor.waitForTimeout(300); // as ours: the waiting page settles before the click
+      const watching = options?.rtp ? [watchRtp(pro), watchRtp(visitor)] : [];
       const clickedAt = await pro.evaluate(() => {
         (window as FloorWindow).admit();
         return (window as FloorWindow).__clickedAt!;
       });
       const [visitorFrame, proFrame] = await Promise.all([firstFrame(visitor, clickedAt), firstFrame(pro, clickedAt)]);
+      if (watching.length) await visitor.waitForTimeout(300);
+      await Promise.all(watching.map((w) => w.stop()));
+      const steps = new Map<string, number[]>();
+      addSteps(steps, 'professional', await marksSince(pro, clickedAt), clickedAt);
+      addSteps(steps, 'visitor', await marksSince(visitor, clickedAt), clickedAt);
       await pro.evaluate(() => {
         (window as FloorWindow).__ended = false;
         (window as FloorWindow).end();
       });
       await pro.waitForFunction(() => (window as FloorWindow).__ended === true);
       await visitor.context().close();
-      return { visitorSees: visitorFrame - clickedAt, professionalSees: proFrame - clickedAt };
+      return { visitorSees: visitorFrame - clickedAt, professionalSees: proFrame - clickedAt, steps };
     },
     async close() {
       await io.close();

@@ -2,7 +2,9 @@
  * bench:admit - time from the professional's click on Admit to the first video frame the visitor's
  * browser presents, over real Chromium, our signaling server, Redis and mediasoup. Both timestamps are
  * taken inside the browsers (same machine clock): the click by a capture listener on the dashboard,
- * the frame by requestVideoFrameCallback on the visitor's remote video.
+ * the frame by requestVideoFrameCallback on the visitor's remote video, at the time the frame was handed
+ * to the compositor (its presentationTime): what the person sees, not when the page's busy main thread
+ * got round to the callback.
  *
  * With E2EE (every real call) and, alternated call by call (ABBA) in the same run, without it (a second
  * server started with the test-only UNENCRYPTED_CALLS_FOR_BENCHMARK): the difference is what the key
@@ -17,7 +19,10 @@
  * (ICE_TRANSPORT_POLICY=relay): what the TURN relay adds to the admission, beside the direct path, both with
  * E2EE, in the same run.
  *
- *   npm run bench:admit [-- --calls 30] [--warmup 2] [--browsers 1] [--e2ee-only | --relay] [--smoke]
+ * With --rtp, the breakdown also says what the video's RTP did (rtp-watch.ts): key frames, key-frame
+ * requests, first packets. Its polling costs the pages time: read that run's steps, not its figures.
+ *
+ *   npm run bench:admit [-- --calls 30] [--warmup 2] [--browsers 1] [--e2ee-only | --relay] [--rtp] [--smoke]
  */
 import type { Page } from 'playwright-core';
 import {
@@ -28,6 +33,8 @@ import {
   type TestServer,
 } from '../../signaling/src/test-support/test-server.ts';
 import { benchmarkBuilds } from './benchmark-builds.ts';
+import { addSteps, marksSince } from './page-marks.ts';
+import { watchRtp } from './rtp-watch.ts';
 import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 import { launchChromium, newCallContext } from '../e2e/browser.ts';
 import { passDeviceCheck, professionalEndsTheCall } from '../e2e/consultation.ts';
@@ -37,7 +44,7 @@ import { SocketTrace, step, type AdmissionContext } from './admission-trace.ts';
 import { startCoturn, type TestCoturn } from '../../signaling/src/test-support/coturn.ts';
 import { startFloor, type Floor } from './admit-floor.ts';
 
-const { size, flag } = benchArgs({ calls: [25, 1], warmup: [2, 0], browsers: [2, 2] }, ['e2ee-only', 'relay']);
+const { size, flag } = benchArgs({ calls: [25, 1], warmup: [2, 0], browsers: [2, 2] }, ['e2ee-only', 'relay', 'rtp']);
 const { calls, warmup } = size;
 
 type Mode = 'e2ee' | 'plain' | 'relay';
@@ -75,7 +82,7 @@ const modes: Mode[] = flag['e2ee-only'] ? ['e2ee'] : flag.relay ? ['e2ee', 'rela
 const sides = {} as Record<Mode, Side>;
 let turn: TestCoturn | undefined;
 const floor: Floor = await startFloor();
-const floorSamples = { samples: [] as number[], proSamples: [] as number[] };
+const floorSamples = { samples: [] as number[], proSamples: [] as number[], steps: new Map<string, number[]>() };
 try {
   const floorPro = await floor.openProfessional(browser);
   for (const mode of modes) {
@@ -100,17 +107,24 @@ try {
         await admitOne(sides[mode], mode, i, i >= warmup);
         continue;
       }
-      const { visitorSees, professionalSees } = await floor.admitOne(floorPro, visitorBrowser);
-      if (i >= warmup) floorSamples.samples.push(visitorSees), floorSamples.proSamples.push(professionalSees);
+      const { visitorSees, professionalSees, steps } = await floor.admitOne(floorPro, visitorBrowser, { rtp: flag.rtp });
+      if (i >= warmup) {
+        floorSamples.samples.push(visitorSees);
+        floorSamples.proSamples.push(professionalSees);
+        for (const [name, values] of steps) floorSamples.steps.set(name, [...(floorSamples.steps.get(name) ?? []), ...values]);
+      }
       process.stderr.write(`${i >= warmup ? `call ${i - warmup + 1}/${calls}` : 'warm-up'} (floor): ${visitorSees} ms, the other way ${professionalSees} ms\n`);
     }
   }
-  for (const mode of modes) {
-    const { samples, proSamples, steps } = sides[mode];
+  // The floor's steps first: its page leaves the same marks, so each of ours can be read against it.
+  for (const [title, { samples, proSamples, steps }] of [
+    ['the floor', floorSamples],
+    ...modes.map((mode) => [describeMode[mode], sides[mode]] as const),
+  ] as const) {
     const rows = [...steps].map(([name, values]) => ({ name, p50: percentile(values, 50), n: values.length }));
     rows.push({ name: 'visitor: first video frame presented', p50: percentile(samples, 50), n: samples.length });
     rows.push({ name: 'professional: first video frame presented', p50: percentile(proSamples, 50), n: proSamples.length });
-    console.log(`${describeMode[mode]}, where the time goes (p50 ms after the click, per step):`);
+    console.log(`${title}, where the time goes (p50 ms after the click, per step):`);
     for (const r of rows.sort((a, b) => a.p50 - b.p50)) console.log(`  ${String(r.p50.toFixed(0)).padStart(5)}  ${r.name}${r.n < samples.length ? ` (in ${r.n} calls)` : ''}`);
   }
   for (const mode of modes) {
@@ -158,7 +172,7 @@ async function professionalLogsIn(server: TestServer, org: TestOrganization): Pr
         const video = v as HTMLVideoElement & { __probed?: boolean };
         if (video.muted || video.__probed) continue;
         video.__probed = true;
-        video.requestVideoFrameCallback(() => w.__remoteFrames.push(Date.now()));
+        video.requestVideoFrameCallback((_, frame) => w.__remoteFrames.push(Date.now() - (performance.now() - frame.presentationTime)));
       }
     }).observe(document, { subtree: true, childList: true });
   });
@@ -182,7 +196,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
         const video = v as HTMLVideoElement & { __probed?: boolean };
         if (video.muted || video.__probed) continue;
         video.__probed = true;
-        video.requestVideoFrameCallback(() => (w.__firstFrameAt ??= Date.now()));
+        video.requestVideoFrameCallback((_, frame) => (w.__firstFrameAt ??= Date.now() - (performance.now() - frame.presentationTime)));
       }
     }).observe(document, { subtree: true, childList: true });
   });
@@ -220,6 +234,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
   await timed('professional: Admit button shown', () => pro.getByRole('button', { name: `Admit ${name}` }).waitFor());
   await visitor.waitForTimeout(300); // let the waiting page settle, as a real wait would
 
+  const watching = flag.rtp ? [watchRtp(pro), watchRtp(visitor)] : [];
   await step(ctx, 'professional: Admit clicked', () => pro.getByRole('button', { name: `Admit ${name}` }).click());
   const frameAt = await step(ctx, "visitor: first frame of the professional's video", () =>
     waitFor(visitor, () => (window as BenchWindow).__firstFrameAt),
@@ -231,15 +246,14 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
       return w.__remoteFrames.find((t) => t >= w.__clickedAt);
     }),
   );
+  // A little longer: what follows the first frames (the receivers' own key-frame requests).
+  if (watching.length) await visitor.waitForTimeout(300);
+  await Promise.all(watching.map((w) => w.stop()));
   if (counted) {
     side.samples.push(frameAt - clickedAt);
     side.proSamples.push(proFrameAt - clickedAt);
     for (const [who, page, until] of [['professional', pro, proFrameAt], ['visitor', visitor, frameAt]] as const) {
-      for (const m of await marksSince(page, clickedAt)) {
-        const key = `${who}: ${m.name}`;
-        if (!side.steps.has(key)) side.steps.set(key, []);
-        side.steps.get(key)!.push(m.at - clickedAt);
-      }
+      addSteps(side.steps, who, await marksSince(page, clickedAt), clickedAt);
       // A busy main thread holds back every step above: how much of the wait it was busy for.
       const busy = await page.evaluate(([from, to]) => (window as BenchWindow).__longTasks.filter((t) => t.at + t.ms > from && t.at < to).reduce((sum, t) => sum + Math.min(t.at + t.ms, to) - Math.max(t.at, from), 0), [clickedAt, until] as const);
       const key = `${who}: main thread in long tasks, ms in all (not a moment)`;
@@ -257,19 +271,6 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
 
   await step(ctx, 'professional: call ended, back in the waiting room', () => professionalEndsTheCall(pro));
   await context.close();
-}
-
-/** The page's `consult:*` User Timing marks at or after `since` (epoch ms), the last of each name. */
-async function marksSince(page: Page, since: number): Promise<{ name: string; at: number }[]> {
-  const marks = await page.evaluate(() =>
-    performance
-      .getEntriesByType('mark')
-      .filter((m) => m.name.startsWith('consult:'))
-      .map((m) => ({ name: m.name.slice('consult:'.length), at: performance.timeOrigin + m.startTime })),
-  );
-  const last = new Map<string, number>();
-  for (const m of marks) if (m.at >= since - 1) last.set(m.name, m.at);
-  return [...last].map(([name, at]) => ({ name, at }));
 }
 
 async function waitFor(page: Page, probe: () => number | undefined, timeoutMs = 20_000): Promise<number> {

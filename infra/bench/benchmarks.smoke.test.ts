@@ -19,8 +19,8 @@ interface Run {
 }
 
 /** `bash infra/bench.sh <name> --smoke`, in a process group of its own so a hung run is ended whole. */
-function bench(name: string, timeoutMs: number): Promise<Run> {
-  const child = spawn('bash', ['infra/bench.sh', name, '--smoke'], { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+function bench(name: string, timeoutMs: number, args: string[]): Promise<Run> {
+  const child = spawn('bash', ['infra/bench.sh', name, '--smoke', ...args], { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -39,8 +39,8 @@ function bench(name: string, timeoutMs: number): Promise<Run> {
   });
 }
 
-async function expectFigures(name: string, timeoutMs: number, lines: RegExp[]): Promise<void> {
-  const run = await bench(name, timeoutMs);
+async function expectFigures(name: string, timeoutMs: number, lines: RegExp[], args: string[] = []): Promise<void> {
+  const run = await bench(name, timeoutMs, args);
   const shown = `\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
   expect(run.code, `bench:${name} --smoke exit code${shown}`).to.equal(0);
   for (const line of lines) expect(run.stdout, `bench:${name} prints ${line}${shown}`).to.match(line);
@@ -102,9 +102,14 @@ describe('benchmarks at smoke size (npm run bench:* -- --smoke)', function () {
     ]);
   });
 
+  // With --rtp, so its RTP watch cannot rot either.
   it('bench:admit admits a visitor with and without E2EE and on the bare floor in real Chromium and prints p50 / p95 each way, the ratios to the floor and where the time went', async () => {
     const seen = (label: string, who: string) => re(`^  ${label}  ${who}: n=1 p50=# ms p95=# ms mean=# ms min=# ms max=# ms$`);
     await expectFigures('admit', 180_000, [
+      /^the floor, where the time goes \(p50 ms after the click, per step\):$/m,
+      re(`^ +#  visitor: recv-transport-connected$`),
+      re(`^ +#  visitor: rtp first video packet received$`),
+      /^ +\d+  professional: rtp key frame encoded #1$/m,
       /^with E2EE, where the time goes \(p50 ms after the click, per step\):$/m,
       /^without E2EE, where the time goes/m,
       re(`^ +#  visitor: first video frame presented$`),
@@ -119,7 +124,7 @@ describe('benchmarks at smoke size (npm run bench:* -- --smoke)', function () {
       re(`^  ours / floor, professional sees the visitor: with E2EE p50 #x p95 #x, without E2EE p50 #x p95 #x$`),
       re(`^bench:admit \\(.*\\): p50 # ms \\(without E2EE, same run: p50 # ms; the key exchange adds # ms\\)$`),
       re(`^bench:admit ratio to the floor at p50 \\(floor # ms visitor side, # ms professional side\\): with E2EE #x / #x \\(goal <= 1.5x\\)$`),
-    ]);
+    ], ['--rtp']);
   });
 
   it('bench:e2ee holds a call with and without E2EE and prints both browsers\' CPU per second of call and the ratio', async () => {
