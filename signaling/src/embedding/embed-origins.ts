@@ -45,7 +45,7 @@ export class EmbedOrigins {
  * their payment frames (`.../pay`, framed by the visitor app within the EHR's page) and the professional link page
  * (`/dashboard/link/<org>`). Null for every other path: those are never framed.
  */
-export async function organizationOfPage(s: Services, path: string): Promise<string | null> {
+export async function organizationOfPage(s: Pick<Services, 'organizations'>, path: string): Promise<string | null> {
   const parts = path.split('/');
   const [, first, second, third] = parts;
   // A visit's payment frame: as its visit's page.
@@ -84,7 +84,7 @@ export interface FrameAncestorsLocals {
  * an origin an admin removes cannot frame a page loaded after that. Only page loads (GET of a document)
  * cost a lookup; assets and the API never match.
  */
-export function frameAncestors(s: Services, origins: EmbedOrigins) {
+export function frameAncestors(s: Pick<Services, 'organizations'>, origins: EmbedOrigins) {
   return async (req: Request, res: Response<unknown, FrameAncestorsLocals>, next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     try {
