@@ -131,14 +131,13 @@ export async function startFloor(): Promise<Floor> {
     async admitOne(pro, visitorBrowser, options) {
       const visitor = await openPage(visitorBrowser, 'visitor');
       await visitor.waitForTimeout(300); // as ours: the waiting page settles before the click
-      const watching = options?.rtp ? [watchRtp(pro), watchRtp(visitor)] : [];
+      const watching = options?.rtp ? watchRtp([pro, visitor]) : undefined;
       const clickedAt = await pro.evaluate(() => {
         (window as FloorWindow).admit();
         return (window as FloorWindow).__clickedAt!;
       });
       const [visitorFrame, proFrame] = await Promise.all([firstFrame(visitor, clickedAt), firstFrame(pro, clickedAt)]);
-      if (watching.length) await visitor.waitForTimeout(300);
-      await Promise.all(watching.map((w) => w.stop()));
+      await watching?.stop();
       const steps = new Map<string, number[]>();
       addSteps(steps, 'professional', await marksSince(pro, clickedAt), clickedAt);
       addSteps(steps, 'visitor', await marksSince(visitor, clickedAt), clickedAt);

@@ -33,7 +33,7 @@ import {
   type TestServer,
 } from '../../signaling/src/test-support/test-server.ts';
 import { benchmarkBuilds } from './benchmark-builds.ts';
-import { addSteps, marksSince } from './page-marks.ts';
+import { addStep, addSteps, marksSince } from './page-marks.ts';
 import { watchRtp } from './rtp-watch.ts';
 import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 import { launchChromium, newCallContext } from '../e2e/browser.ts';
@@ -111,7 +111,7 @@ try {
       if (i >= warmup) {
         floorSamples.samples.push(visitorSees);
         floorSamples.proSamples.push(professionalSees);
-        for (const [name, values] of steps) floorSamples.steps.set(name, [...(floorSamples.steps.get(name) ?? []), ...values]);
+        for (const [name, values] of steps) for (const v of values) addStep(floorSamples.steps, name, v);
       }
       process.stderr.write(`${i >= warmup ? `call ${i - warmup + 1}/${calls}` : 'warm-up'} (floor): ${visitorSees} ms, the other way ${professionalSees} ms\n`);
     }
@@ -234,7 +234,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
   await timed('professional: Admit button shown', () => pro.getByRole('button', { name: `Admit ${name}` }).waitFor());
   await visitor.waitForTimeout(300); // let the waiting page settle, as a real wait would
 
-  const watching = flag.rtp ? [watchRtp(pro), watchRtp(visitor)] : [];
+  const watching = flag.rtp ? watchRtp([pro, visitor]) : undefined;
   await step(ctx, 'professional: Admit clicked', () => pro.getByRole('button', { name: `Admit ${name}` }).click());
   const frameAt = await step(ctx, "visitor: first frame of the professional's video", () =>
     waitFor(visitor, () => (window as BenchWindow).__firstFrameAt),
@@ -246,9 +246,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
       return w.__remoteFrames.find((t) => t >= w.__clickedAt);
     }),
   );
-  // A little longer: what follows the first frames (the receivers' own key-frame requests).
-  if (watching.length) await visitor.waitForTimeout(300);
-  await Promise.all(watching.map((w) => w.stop()));
+  await watching?.stop();
   if (counted) {
     side.samples.push(frameAt - clickedAt);
     side.proSamples.push(proFrameAt - clickedAt);
@@ -256,9 +254,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
       addSteps(side.steps, who, await marksSince(page, clickedAt), clickedAt);
       // A busy main thread holds back every step above: how much of the wait it was busy for.
       const busy = await page.evaluate(([from, to]) => (window as BenchWindow).__longTasks.filter((t) => t.at + t.ms > from && t.at < to).reduce((sum, t) => sum + Math.min(t.at + t.ms, to) - Math.max(t.at, from), 0), [clickedAt, until] as const);
-      const key = `${who}: main thread in long tasks, ms in all (not a moment)`;
-      if (!side.steps.has(key)) side.steps.set(key, []);
-      side.steps.get(key)!.push(busy);
+      addStep(side.steps, `${who}: main thread in long tasks, ms in all (not a moment)`, busy);
     }
   }
   process.stderr.write(`${counted ? `call ${i - warmup + 1}/${calls}` : 'warm-up'} (${mode}): ${frameAt - clickedAt} ms   (before the click, ms: ${before.join(', ')})\n`);

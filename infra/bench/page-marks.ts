@@ -18,9 +18,12 @@ export async function marksSince(page: Page, since: number): Promise<{ name: str
 
 /** Adds each of `marks` to `steps` under "<who>: <name>", as ms after `since`. */
 export function addSteps(steps: Map<string, number[]>, who: string, marks: { name: string; at: number }[], since: number): void {
-  for (const m of marks) {
-    const key = `${who}: ${m.name}`;
-    if (!steps.has(key)) steps.set(key, []);
-    steps.get(key)!.push(m.at - since);
-  }
+  for (const m of marks) addStep(steps, `${who}: ${m.name}`, m.at - since);
+}
+
+/** One more value of the step named `key`. */
+export function addStep(steps: Map<string, number[]>, key: string, value: number): void {
+  const values = steps.get(key);
+  if (values) values.push(value);
+  else steps.set(key, [value]);
 }

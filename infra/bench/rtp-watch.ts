@@ -5,10 +5,21 @@ import type { Page } from 'playwright-core';
  * engine's: each key frame the page encoded or decoded, each key-frame request (PLI or FIR) it received
  * or sent, and its first video packet in and out. Read from getStats() every 10 ms until stopped (which
  * costs the page some of its time: the figures of a run with it are not the bench's), counted from the
- * values when the watch starts, over every peer connection the page made (recordPeerConnections).
- * `stop()` resolves once the last reading is marked.
+ * values when the watch starts, over every peer connection each page made (recordPeerConnections).
+ * `stop()` watches a little longer, for what follows the first frames (the receivers' own key-frame
+ * requests), and resolves once each page's last reading is marked.
  */
-export function watchRtp(page: Page): { stop(): Promise<void> } {
+export function watchRtp(pages: Page[]): { stop(): Promise<void> } {
+  const watches = pages.map(watchPage);
+  return {
+    async stop() {
+      await new Promise((r) => setTimeout(r, 300));
+      await Promise.all(watches.map((stop) => stop()));
+    },
+  };
+}
+
+function watchPage(page: Page): () => Promise<void> {
   // A string, not a function: the bench runs under tsx, whose helpers a function's source would name.
   const watching = page.evaluate(`(async () => {
     window.__rtpWatchStop = false;
@@ -51,10 +62,8 @@ export function watchRtp(page: Page): { stop(): Promise<void> } {
       await new Promise((r) => setTimeout(r, 10));
     }
   })()`);
-  return {
-    async stop() {
-      await page.evaluate('window.__rtpWatchStop = true');
-      await watching;
-    },
+  return async () => {
+    await page.evaluate('window.__rtpWatchStop = true');
+    await watching;
   };
 }
