@@ -19,6 +19,7 @@ import { mediaCodecs } from '../../sfu/src/media-config.ts';
 import { newCallContext } from '../e2e/browser.ts';
 import { addSteps, marksSince } from './page-marks.ts';
 import { watchRtp } from './rtp-watch.ts';
+import type { SfuTrace } from './sfu-watch.ts';
 import type { FloorClientEvents, FloorServerEvents, FloorWindow } from './admit-floor-protocol.ts';
 
 type Role = 'professional' | 'visitor';
@@ -39,7 +40,7 @@ export interface Floor {
    * first video frame each side presents; both in ms after the admit message, on the browsers' clock.
    * `steps`: each side's step marks (as ours leave them), ms after the admit message.
    */
-  admitOne(pro: Page, visitorBrowser: Browser, options?: { rtp?: boolean }): Promise<{ visitorSees: number; professionalSees: number; steps: Map<string, number[]> }>;
+  admitOne(pro: Page, visitorBrowser: Browser, options?: { rtp?: boolean; sfu?: SfuTrace }): Promise<{ visitorSees: number; professionalSees: number; steps: Map<string, number[]> }>;
   close(): Promise<void>;
 }
 
@@ -49,6 +50,8 @@ export async function startFloor(): Promise<Floor> {
   const router = await worker.createRouter({ mediaCodecs });
   const peers = new Map<Role, Peer>();
   const consumers = new Map<string, types.Consumer>();
+  /** Whose each producer is, for the SFU's trace. */
+  const owners = new Map<string, Role>();
 
   const httpServer = http.createServer((req, res) => {
     if (req.url?.startsWith('/floor.js')) {
@@ -98,6 +101,8 @@ export async function startFloor(): Promise<Floor> {
     });
     socket.on('produce', async ({ kind, rtpParameters }, reply) => {
       const producer = await peer.send!.produce({ kind, rtpParameters });
+      owners.set(producer.id, role);
+      producer.observer.once('close', () => owners.delete(producer.id));
       reply(producer.id);
       const receiver = peers.get(other(role));
       if (!receiver?.recv || !receiver.rtpCapabilities) return;
@@ -132,6 +137,7 @@ export async function startFloor(): Promise<Floor> {
       const visitor = await openPage(visitorBrowser, 'visitor');
       await visitor.waitForTimeout(300); // as ours: the waiting page settles before the click
       const watching = options?.rtp ? watchRtp([pro, visitor]) : undefined;
+      const sfuWatch = options?.sfu?.watch([worker.pid], (id) => owners.get(id));
       const clickedAt = await pro.evaluate(() => {
         (window as FloorWindow).admit();
         return (window as FloorWindow).__clickedAt!;
@@ -141,6 +147,7 @@ export async function startFloor(): Promise<Floor> {
       const steps = new Map<string, number[]>();
       addSteps(steps, 'professional', await marksSince(pro, clickedAt), clickedAt);
       addSteps(steps, 'visitor', await marksSince(visitor, clickedAt), clickedAt);
+      addSteps(steps, 'sfu', (await sfuWatch?.stop(clickedAt)) ?? [], clickedAt);
       await pro.evaluate(() => {
         (window as FloorWindow).__ended = false;
         (window as FloorWindow).end();

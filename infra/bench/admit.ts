@@ -19,11 +19,19 @@
  * (ICE_TRANSPORT_POLICY=relay): what the TURN relay adds to the admission, beside the direct path, both with
  * E2EE, in the same run.
  *
- * With --rtp, the breakdown also says what the video's RTP did (rtp-watch.ts): key frames, key-frame
- * requests, first packets. Its polling costs the pages time: read that run's steps, not its figures.
+ * With --sfu, the breakdown also says what the SFU did with the video (sfu-watch.ts): key frames in and
+ * out, key-frame requests, consumers resumed, first packets. It costs the pages nothing.
  *
- *   npm run bench:admit [-- --calls 30] [--warmup 2] [--browsers 1] [--e2ee-only | --relay] [--rtp] [--smoke]
+ * With --rtp, also what each page's RTP did (rtp-watch.ts): key frames encoded and decoded, key-frame
+ * requests, first packets; and the SFU's steps as with --sfu. Its polling costs the pages time: read that
+ * run's steps, not its figures.
+ *
+ * With --trace FILE, each counted call's steps (ours and the floor's), one JSON line per call: the p50 of
+ * each step hides which came first in one call, and a race between two of them shows only there.
+ *
+ *   npm run bench:admit [-- --calls 30] [--warmup 2] [--browsers 1] [--e2ee-only | --relay] [--rtp | --sfu] [--trace FILE] [--smoke]
  */
+import { appendFileSync, writeFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import {
   createOrganization,
@@ -35,6 +43,7 @@ import {
 import { benchmarkBuilds } from './benchmark-builds.ts';
 import { addStep, addSteps, marksSince } from './page-marks.ts';
 import { watchRtp } from './rtp-watch.ts';
+import { traceSfu } from './sfu-watch.ts';
 import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 import { launchChromium, newCallContext } from '../e2e/browser.ts';
 import { passDeviceCheck, professionalEndsTheCall } from '../e2e/consultation.ts';
@@ -44,7 +53,10 @@ import { SocketTrace, step, type AdmissionContext } from './admission-trace.ts';
 import { startCoturn, type TestCoturn } from '../../signaling/src/test-support/coturn.ts';
 import { startFloor, type Floor } from './admit-floor.ts';
 
-const { size, flag } = benchArgs({ calls: [25, 1], warmup: [2, 0], browsers: [2, 2] }, ['e2ee-only', 'relay', 'rtp']);
+const { size, flag, text } = benchArgs({ calls: [25, 1], warmup: [2, 0], browsers: [2, 2] }, ['e2ee-only', 'relay', 'rtp', 'sfu'], ['trace']);
+/** Where each counted call's steps go, one JSON line per call (--trace FILE): for reading one call's order of events. */
+const trace = text.trace;
+if (trace) writeFileSync(trace, '');
 const { calls, warmup } = size;
 
 type Mode = 'e2ee' | 'plain' | 'relay';
@@ -80,6 +92,8 @@ const browser = await launchChromium();
 const visitorBrowser = size.browsers === 1 ? browser : await launchChromium();
 const modes: Mode[] = flag['e2ee-only'] ? ['e2ee'] : flag.relay ? ['e2ee', 'relay'] : ['e2ee', 'plain'];
 const sides = {} as Record<Mode, Side>;
+// Before any worker starts: mediasoup tells of workers only as they are made.
+const sfu = flag.rtp || flag.sfu ? traceSfu() : undefined;
 let turn: TestCoturn | undefined;
 const floor: Floor = await startFloor();
 const floorSamples = { samples: [] as number[], proSamples: [] as number[], steps: new Map<string, number[]>() };
@@ -107,8 +121,13 @@ try {
         await admitOne(sides[mode], mode, i, i >= warmup);
         continue;
       }
-      const { visitorSees, professionalSees, steps } = await floor.admitOne(floorPro, visitorBrowser, { rtp: flag.rtp });
+      const { visitorSees, professionalSees, steps } = await floor.admitOne(floorPro, visitorBrowser, { rtp: flag.rtp, sfu });
       if (i >= warmup) {
+        if (trace) {
+          const marks: Record<string, number> = { 'visitor: first video frame presented': visitorSees, 'professional: first video frame presented': professionalSees };
+          for (const [name, values] of steps) marks[name] = values[0]!;
+          appendFileSync(trace, JSON.stringify({ mode, call: i - warmup + 1, marks }) + '\n');
+        }
         floorSamples.samples.push(visitorSees);
         floorSamples.proSamples.push(professionalSees);
         for (const [name, values] of steps) for (const v of values) addStep(floorSamples.steps, name, v);
@@ -173,6 +192,7 @@ async function professionalLogsIn(server: TestServer, org: TestOrganization): Pr
         if (video.muted || video.__probed) continue;
         video.__probed = true;
         video.requestVideoFrameCallback((_, frame) => w.__remoteFrames.push(Date.now() - (performance.now() - frame.presentationTime)));
+        performance.mark('consult:remote video in the page');
       }
     }).observe(document, { subtree: true, childList: true });
   });
@@ -197,6 +217,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
         if (video.muted || video.__probed) continue;
         video.__probed = true;
         video.requestVideoFrameCallback((_, frame) => (w.__firstFrameAt ??= Date.now() - (performance.now() - frame.presentationTime)));
+        performance.mark('consult:remote video in the page');
       }
     }).observe(document, { subtree: true, childList: true });
   });
@@ -235,6 +256,7 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
   await visitor.waitForTimeout(300); // let the waiting page settle, as a real wait would
 
   const watching = flag.rtp ? watchRtp([pro, visitor]) : undefined;
+  const sfuWatch = sfu?.watch(server.services.media.workerPids);
   await step(ctx, 'professional: Admit clicked', () => pro.getByRole('button', { name: `Admit ${name}` }).click());
   const frameAt = await step(ctx, "visitor: first frame of the professional's video", () =>
     waitFor(visitor, () => (window as BenchWindow).__firstFrameAt),
@@ -247,14 +269,22 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
     }),
   );
   await watching?.stop();
+  const sfuMarks = (await sfuWatch?.stop(clickedAt)) ?? [];
   if (counted) {
     side.samples.push(frameAt - clickedAt);
     side.proSamples.push(proFrameAt - clickedAt);
+    const marks = { professional: await marksSince(pro, clickedAt), visitor: await marksSince(visitor, clickedAt) };
     for (const [who, page, until] of [['professional', pro, proFrameAt], ['visitor', visitor, frameAt]] as const) {
-      addSteps(side.steps, who, await marksSince(page, clickedAt), clickedAt);
+      addSteps(side.steps, who, marks[who], clickedAt);
       // A busy main thread holds back every step above: how much of the wait it was busy for.
       const busy = await page.evaluate(([from, to]) => (window as BenchWindow).__longTasks.filter((t) => t.at + t.ms > from && t.at < to).reduce((sum, t) => sum + Math.min(t.at + t.ms, to) - Math.max(t.at, from), 0), [clickedAt, until] as const);
       addStep(side.steps, `${who}: main thread in long tasks, ms in all (not a moment)`, busy);
+    }
+    addSteps(side.steps, 'sfu', sfuMarks, clickedAt);
+    if (trace) {
+      const line: Record<string, number> = { 'visitor: first video frame presented': frameAt - clickedAt, 'professional: first video frame presented': proFrameAt - clickedAt };
+      for (const [who, list] of [['sfu', sfuMarks], ['professional', marks.professional], ['visitor', marks.visitor]] as const) for (const m of list) line[`${who}: ${m.name}`] = m.at - clickedAt;
+      appendFileSync(trace, JSON.stringify({ mode, call: i - warmup + 1, marks: line }) + '\n');
     }
   }
   process.stderr.write(`${counted ? `call ${i - warmup + 1}/${calls}` : 'warm-up'} (${mode}): ${frameAt - clickedAt} ms   (before the click, ms: ${before.join(', ')})\n`);

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 
 /*
@@ -102,7 +105,10 @@ describe('benchmarks at smoke size (npm run bench:* -- --smoke)', function () {
     ]);
   });
 
-  // With --rtp, so its RTP watch cannot rot either.
+  // With --rtp (which brings the SFU's trace too) and --trace, so neither can rot.
+  const traceDir = mkdtempSync(join(tmpdir(), 'bench-admit-trace-'));
+  const tracePath = join(traceDir, 'calls.jsonl');
+  after(() => rmSync(traceDir, { recursive: true, force: true }));
   it('bench:admit admits a visitor with and without E2EE and on the bare floor in real Chromium and prints p50 / p95 each way, the ratios to the floor and where the time went', async () => {
     const seen = (label: string, who: string) => re(`^  ${label}  ${who}: n=1 p50=# ms p95=# ms mean=# ms min=# ms max=# ms$`);
     await expectFigures('admit', 180_000, [
@@ -110,6 +116,8 @@ describe('benchmarks at smoke size (npm run bench:* -- --smoke)', function () {
       re(`^ +#  visitor: recv-transport-connected$`),
       re(`^ +#  visitor: rtp first video packet received$`),
       /^ +\d+  professional: rtp key frame encoded #1$/m,
+      /^ +\d+  sfu: consumer to the visitor: key frame out #1$/m,
+      re(`^ +#  sfu: visitor's producer: first video packet in$`),
       /^with E2EE, where the time goes \(p50 ms after the click, per step\):$/m,
       /^without E2EE, where the time goes/m,
       re(`^ +#  visitor: first video frame presented$`),
@@ -124,7 +132,15 @@ describe('benchmarks at smoke size (npm run bench:* -- --smoke)', function () {
       re(`^  ours / floor, professional sees the visitor: with E2EE p50 #x p95 #x, without E2EE p50 #x p95 #x$`),
       re(`^bench:admit \\(.*\\): p50 # ms \\(without E2EE, same run: p50 # ms; the key exchange adds # ms\\)$`),
       re(`^bench:admit ratio to the floor at p50 \\(floor # ms visitor side, # ms professional side\\): with E2EE #x / #x \\(goal <= 1.5x\\)$`),
-    ], ['--rtp']);
+    ], ['--rtp', '--trace', tracePath]);
+    // One line per counted call and way of calling, each with the SFU's steps beside the pages'.
+    const lines = readFileSync(tracePath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { mode: string; call: number; marks: Record<string, number> });
+    expect(lines.map((l) => l.mode).sort()).to.deep.equal(['e2ee', 'floor', 'plain']);
+    for (const l of lines) {
+      expect(l.call).to.equal(1);
+      expect(l.marks['visitor: first video frame presented'], `${l.mode}: the visitor's first frame`).to.be.a('number');
+      expect(l.marks['sfu: consumer to the professional: key frame out #1'], `${l.mode}: the SFU's key frame to the professional`).to.be.a('number');
+    }
   });
 
   it('bench:e2ee holds a call with and without E2EE and prints both browsers\' CPU per second of call and the ratio', async () => {

@@ -6,15 +6,19 @@ import { parseArgs } from 'node:util';
  * suite (infra/bench/benchmarks.smoke.test.ts) runs the benchmark's own code end to end and a benchmark
  * that breaks fails `npm test`. A size named on the command line wins over either column.
  *
+ * `texts`: options that take a word (a file's path, say), undefined when not given.
+ *
  *   const { size, flag, smoke } = benchArgs({ calls: [25, 1] }, ['relay']);
  */
-export function benchArgs<S extends string, F extends string = never>(
+export function benchArgs<S extends string, F extends string = never, T extends string = never>(
   sizes: Record<S, readonly [real: number, smoke: number]>,
   switches: readonly F[] = [],
-): { smoke: boolean; size: Record<S, number>; flag: Record<F, boolean> } {
+  texts: readonly T[] = [],
+): { smoke: boolean; size: Record<S, number>; flag: Record<F, boolean>; text: Record<T, string | undefined> } {
   const options: Record<string, { type: 'string' | 'boolean' }> = { smoke: { type: 'boolean' } };
   for (const name of Object.keys(sizes)) options[name] = { type: 'string' };
   for (const name of switches) options[name] = { type: 'boolean' };
+  for (const name of texts) options[name] = { type: 'string' };
   const { values } = parseArgs({ options, strict: true });
   const smoke = values.smoke === true;
   const size = {} as Record<S, number>;
@@ -26,6 +30,8 @@ export function benchArgs<S extends string, F extends string = never>(
   }
   const flag = {} as Record<F, boolean>;
   for (const name of switches) flag[name] = values[name] === true;
+  const text = {} as Record<T, string | undefined>;
+  for (const name of texts) text[name] = typeof values[name] === 'string' ? values[name] : undefined;
   if (smoke) process.stderr.write('smoke run (--smoke): checks that the benchmark runs; its figures measure nothing\n');
-  return { smoke, size, flag };
+  return { smoke, size, flag, text };
 }
