@@ -7,6 +7,7 @@ import { CallEngine, preloadDevice } from './call-engine/call-engine.ts';
 import { LocalMedia } from './call-engine/local-media.ts';
 import { request } from './call-engine/request.ts';
 import { renderWhenReady } from './call-engine/render-hold.ts';
+import { prepareRemoteVideos } from './call/remote-video.ts';
 import { mark } from './call-engine/marks.ts';
 import { CallView } from './call/CallView.tsx';
 import { DeviceCheck } from './check/DeviceCheck.tsx';
@@ -115,6 +116,8 @@ export function VisitorApp() {
     });
     const engine = started;
     if (!engine) return;
+    // The professional's video plays in its element meanwhile, ready for the call screen's first paint.
+    prepareRemoteVideos(engine);
     void renderWhenReady(engine.receiving, 500).then(() =>
       setScreen((current) => (current.kind === 'waiting' && current.joining === engine ? { kind: 'call', engine } : current)),
     );

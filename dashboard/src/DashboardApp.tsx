@@ -6,6 +6,7 @@ import { LocalMedia } from '../../client/src/call-engine/local-media.ts';
 import { request } from '../../client/src/call-engine/request.ts';
 import { mark } from '../../client/src/call-engine/marks.ts';
 import { renderWhenReady } from '../../client/src/call-engine/render-hold.ts';
+import { prepareRemoteVideos } from '../../client/src/call/remote-video.ts';
 import { savedDevicePreference } from '../../client/src/check/DevicePicker.tsx';
 import { LanguageSwitch } from '../../client/src/i18n/LanguageSwitch.tsx';
 import { useLanguage } from '../../client/src/i18n/i18n.ts';
@@ -169,6 +170,8 @@ export function DashboardApp() {
       handedOver.add(preview);
       readyCall.take(readyEngine);
       const visitorsMedia = readyEngine.nextRemoteTrack();
+      // Their video plays in its element meanwhile, ready for the call screen's first paint.
+      prepareRemoteVideos(readyEngine);
       try {
         await request(socket, 'queue:admit', { visitorId: visitor.visitorId, callId: readyEngine.callId });
       } catch (err) {

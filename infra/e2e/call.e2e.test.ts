@@ -19,6 +19,22 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
   const professionalLogsIn = () => suite.scene.professionalLogsIn();
   const visitorChecksIn = (name: string, init?: (() => void) | string) => suite.scene.visitorChecksIn(name, init);
 
+  /**
+   * `name`'s tile on `page`: one video, playing a picture, not muted, named for them. (Each tile's video is
+   * made ahead of the call screen and moved into it: it must arrive whole.)
+   */
+  const seesAndHears = (page: Page, name: string) =>
+    eventually(
+      async () => {
+        const videos = page.getByRole('figure').filter({ hasText: name }).locator('video');
+        expect(await videos.count(), `video elements in ${name}'s tile`).to.equal(1);
+        const { width, ...state } = await videos.evaluate((v: HTMLVideoElement) => ({ width: v.videoWidth, paused: v.paused, muted: v.muted, label: v.getAttribute('aria-label') }));
+        expect(state).to.deep.equal({ paused: false, muted: false, label: name });
+        expect(width, 'the picture\'s width').to.be.above(0);
+      },
+      { what: `${name}'s picture shown and heard` },
+    );
+
   it('admits a visitor into a call with video and sound both ways, mute and camera state, hang-up and history', async () => {
     const pro = await professionalLogsIn();
     const visitor = await visitorChecksIn('Ola Nordmann');
@@ -32,6 +48,9 @@ describe('a consultation end to end (real Chromium, Redis, mediasoup)', function
 
     await waitForMedia(visitor, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'visitor receives video and audio');
     await waitForMedia(pro, (m) => m.framesDecoded > 0 && m.totalAudioEnergy > 0, 'professional receives video and audio');
+    // What each person sees: the other's tile shows their picture, with their sound on.
+    await seesAndHears(visitor, suite.org.professional.name);
+    await seesAndHears(pro, 'Ola Nordmann');
     // Each side sees how the other's connection is doing (measured every 5 s; loopback is good).
     await visitor.getByRole('figure').filter({ hasText: suite.org.professional.name }).getByText('network good').waitFor({ timeout: 15_000 });
     await pro.getByRole('figure').filter({ hasText: 'Ola Nordmann' }).getByText('network good').waitFor({ timeout: 15_000 });
