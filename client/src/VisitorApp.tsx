@@ -118,9 +118,10 @@ export function VisitorApp() {
     if (!engine) return;
     // The professional's video plays in its element meanwhile, ready for the call screen's first paint.
     prepareRemoteVideos(engine);
-    void renderWhenReady(engine.receiving, 500).then(() =>
-      setScreen((current) => (current.kind === 'waiting' && current.joining === engine ? { kind: 'call', engine } : current)),
-    );
+    void renderWhenReady(engine.receiving, 500).then(() => {
+      mark('call-screen-released');
+      setScreen((current) => (current.kind === 'waiting' && current.joining === engine ? { kind: 'call', engine } : current));
+    });
   }, [endVisit]);
 
   /** Connects with the stored token and follows the visit wherever it is (waiting, in a call, over). */

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { mark } from '../call-engine/marks.ts';
 import { releaseRemoteVideo, remoteVideoFor } from './remote-video.ts';
 
@@ -24,13 +24,15 @@ function LocalView({ stream, label, mirrored, version }: { stream: MediaStream; 
 
 function RemoteView({ stream, label, version }: { stream: MediaStream; label: string; version?: number }) {
   const slot = useRef<HTMLSpanElement>(null);
-  useEffect(() => {
+  // Before the browser paints what was rendered (an effect would run after it): the video is in the call
+  // screen's first paint, not one frame later.
+  useLayoutEffect(() => {
     const video = remoteVideoFor(stream);
     slot.current?.append(video);
     mark('remote-media-shown');
     return () => releaseRemoteVideo(stream);
   }, [stream]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const video = remoteVideoFor(stream);
     video.className = 'media';
     video.setAttribute('aria-label', label);
