@@ -14,7 +14,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Server } from 'socket.io';
-import { io, type Socket } from 'socket.io-client';
 import {
   ask,
   createOrganization,
@@ -56,16 +55,19 @@ bareHttp.on('request', (req, res) => {
 await new Promise<void>((r) => bareHttp.listen(0, '127.0.0.1', r));
 const bareUrl = `http://127.0.0.1:${(bareHttp.address() as AddressInfo).port}`;
 
-// ---------- dashboards, three per server ----------
-let latencies: number[] = [];
-const dashboards: Pick<Socket, 'disconnect'>[] = [];
-for (let i = 0; i < 3; i++) {
-  const ours = await professionalSocket(server, cookie);
-  ours.on('queue:arrived', (v: { arrivedAt: number }) => latencies.push(Date.now() - v.arrivedAt));
-  const b = io(bareUrl, { transports: ['websocket'], query: { dashboard: '1' } });
-  b.on('arrived', (e: { at: number }) => latencies.push(Date.now() - e.at));
-  dashboards.push(ours, b);
-}
+// ---------- dashboards, three per server, in a process of their own (waiting-room-dashboards.ts) ----------
+const dashboards = fork(new URL('./waiting-room-dashboards.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
+await new Promise<void>((resolve) => dashboards.once('message', () => resolve()));
+await new Promise<void>((resolve, reject) => {
+  dashboards.once('message', (m: { connected: boolean; error?: string }) => (m.connected ? resolve() : reject(new Error(`dashboards: ${m.error}`))));
+  dashboards.send({ connect: { ours: server.url, cookie, bare: bareUrl } });
+});
+/** The arrivals' latencies the dashboards saw since the last time they were asked. */
+const dashboardLatencies = () =>
+  new Promise<number[]>((resolve) => {
+    dashboards.once('message', (m: { latencies: number[] }) => resolve(m.latencies));
+    dashboards.send({ take: true });
+  });
 
 // ---------- load processes ----------
 const loaders: ChildProcess[] = [];
@@ -104,8 +106,8 @@ async function phase(target: 'ours' | 'bare', rate: number, secs: number): Promi
 }
 
 /*
- * Why a phase's tail is long, in this process (both servers and the dashboards' clients): how late its event
- * loop ran (timers due but not run) and the garbage collector's pauses.
+ * Why a phase's tail is long, in this process (both servers; the dashboards are a process of their own):
+ * how late its event loop ran (timers due but not run) and the garbage collector's pauses.
  */
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 let gcPauses: number[] = [];
@@ -119,8 +121,8 @@ const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${pe
 const why = (r: PhaseResult) => (r.failures ? ` (${Object.entries(r.failedBecause).map(([reason, n]) => `${reason}: ${n}`).join(', ')})` : '');
 const rows: Record<string, Record<number, number[]>> = { ours: {}, bare: {} };
 /**
- * CPU time of this process (both servers and the dashboards' clients; the load processes and Redis are
- * others) per arrival, by target and rate: on a shared machine a steadier figure than the latencies.
+ * CPU time of this process (both servers; the dashboards, the load processes and Redis are others) per
+ * arrival, by target and rate: on a shared machine a steadier figure than the latencies.
  */
 const cpuPerArrival: Record<string, Record<number, number>> = { ours: {}, bare: {} };
 try {
@@ -128,7 +130,7 @@ try {
   // Alternate the two targets rate by rate, so both see the same machine at each step.
   for (const rate of RATES) {
     for (const target of ['bare', 'ours'] as const) {
-      latencies = [];
+      await dashboardLatencies();
       gcPauses = [];
       loopDelay.reset();
       loopDelay.enable();
@@ -138,7 +140,7 @@ try {
       loopDelay.disable();
       const cpu = process.cpuUsage(cpuBefore);
       cpuPerArrival[target]![rate] = (cpu.user + cpu.system) / 1000 / Math.max(1, r.arrivals);
-      rows[target]![rate] = latencies.filter((x) => x >= 0);
+      rows[target]![rate] = (await dashboardLatencies()).filter((x) => x >= 0);
       process.stderr.write(
         `${target} ${rate}/s: ${r.arrivals} arrivals, ${r.failures} failed${why(r)}, dashboards: ${fmt(rows[target]![rate]!)}, CPU ${cpuPerArrival[target]![rate]!.toFixed(2)} ms per arrival; ${stalls()}\n`,
       );
@@ -163,7 +165,6 @@ try {
   const missing = Math.max(0, fillTo - held());
   let fill: PhaseResult | undefined;
   if (missing > 0) {
-    latencies = [];
     fill = await phase('ours', 500, (missing * 1.01) / 500);
     for (let i = 0; i < 80 && held() < fillTo; i++) await sleep(250);
   }
@@ -214,7 +215,7 @@ try {
   gcObserver.disconnect();
   // Let the load processes close their sockets and exit before the servers go.
   await Promise.all(loaders.map((child) => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send({ close: true })))));
-  for (const d of dashboards) d.disconnect();
+  await new Promise<void>((resolve) => (dashboards.once('exit', () => resolve()), dashboards.send({ close: true })));
   await sleep(500);
   bare.close();
   await server.close();
