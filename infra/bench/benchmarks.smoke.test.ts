@@ -55,6 +55,10 @@ const re = (source: string) => new RegExp(source.replaceAll('#', number), 'm');
 
 describe('benchmarks at smoke size (npm run bench:* -- --smoke)', function () {
   this.timeout(300_000);
+  const outputs = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+  const tracePath = join(outputs, 'admit-calls.jsonl');
+  const heapProfilePath = join(outputs, 'waiting-room.heapprofile');
+  after(() => rmSync(outputs, { recursive: true, force: true }));
 
   it('bench:crypto seals and opens frames of each size and prints p50 / p99 per frame', async () => {
     const row = (what: string) => re(`^${what.replace(/[()]/g, '\\$&')} +\\d+ B +# µs +# µs +# µs +# µs$`);
@@ -102,13 +106,14 @@ describe('benchmarks at smoke size (npm run bench:* -- --smoke)', function () {
       re(`^  waiting sockets held by the server process: #`),
       re(`^  memory per waiting visitor \\(server process, RSS / heap\\): # KB / # KB`),
       re(`^  Redis round trips per visitor, check-in to call end .*: median # \\(goal <= 12\\); commands #: \\w+ #`),
-    ]);
+      re(`^  allocated in the bench process per arrival at 500/s \\(ours, sampled\\): # KB; the profile: `),
+    ], ['--heap-sample', heapProfilePath]);
+    // The profile Chrome's DevTools opens: a tree of allocating functions.
+    const profile = JSON.parse(readFileSync(heapProfilePath, 'utf8')) as { head: { children: unknown[] } };
+    expect(profile.head.children).to.not.be.empty;
   });
 
   // With --rtp (which brings the SFU's trace too) and --trace, so neither can rot.
-  const traceDir = mkdtempSync(join(tmpdir(), 'bench-admit-trace-'));
-  const tracePath = join(traceDir, 'calls.jsonl');
-  after(() => rmSync(traceDir, { recursive: true, force: true }));
   it('bench:admit admits a visitor with and without E2EE and on the bare floor in real Chromium and prints p50 / p95 each way, the ratios to the floor and where the time went', async () => {
     const seen = (label: string, who: string) => re(`^  ${label}  ${who}: n=1 p50=# ms p95=# ms mean=# ms min=# ms max=# ms$`);
     await expectFigures('admit', 180_000, [

@@ -6,10 +6,15 @@
  * held per process and memory per waiting visitor; and the Redis round trips and commands of one visitor
  * from check-in to call end.
  *
- *   npm run bench:waiting-room [-- --seconds 4] [--fill 15000] [--processes 3] [--visitors 10] [--smoke]
- *   (--visitors: how many visitors' round trips are counted, for their median)
+ *   npm run bench:waiting-room [-- --seconds 4] [--fill 15000] [--processes 3] [--visitors 10] [--heap-sample FILE] [--smoke]
+ *   (--visitors: how many visitors' round trips are counted, for their median; --heap-sample: where to
+ *   write a sampled profile of what this process allocated during our 500/s phase, dead objects included,
+ *   for Chrome's DevTools: the garbage collector's pauses make much of our tail)
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import type { HeapProfiler } from 'node:inspector';
+import { Session } from 'node:inspector/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -31,7 +36,7 @@ import { countRoundTrips, settled } from '../../signaling/src/test-support/round
 import { percentile } from './stats.ts';
 import { benchArgs } from './size.ts';
 
-const { size } = benchArgs({ seconds: [4, 0.4], fill: [15_000, 700], processes: [3, 1], visitors: [10, 2] });
+const { size, text } = benchArgs({ seconds: [4, 0.4], fill: [15_000, 700], processes: [3, 1], visitors: [10, 2] }, [], ['heap-sample']);
 const { seconds, fill: fillTo, processes: processCount } = size;
 const RATES = [100, 500, 1000];
 
@@ -116,6 +121,32 @@ gcObserver.observe({ entryTypes: ['gc'] });
 const stalls = () =>
   `event loop late p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms (max ${(loopDelay.max / 1e6).toFixed(1)}), GC ${gcPauses.length} pauses, ${gcPauses.reduce((a, b) => a + b, 0).toFixed(0)} ms in all (max ${Math.max(0, ...gcPauses).toFixed(1)})`;
 
+/**
+ * Samples every allocation of this process (the collected ones too) until `stop`, which writes the profile
+ * (a .heapprofile Chrome's DevTools opens) and answers the bytes it saw allocated.
+ */
+async function sampleAllocations(): Promise<{ stop(file: string): Promise<number> }> {
+  const session = new Session();
+  session.connect();
+  // (Both include-collected switches are V8's, newer than @types/node's typing of startSampling.)
+  const params: HeapProfiler.StartSamplingParameterType & { includeObjectsCollectedByMajorGC: boolean; includeObjectsCollectedByMinorGC: boolean } = {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  };
+  await session.post('HeapProfiler.startSampling', params);
+  const bytes = (node: HeapProfiler.SamplingHeapProfileNode): number => node.children.reduce((sum, child) => sum + bytes(child), node.selfSize);
+  return {
+    async stop(file) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      session.disconnect();
+      writeFileSync(file, JSON.stringify(profile));
+      return bytes(profile.head);
+    },
+  };
+}
+let allocated: string | undefined;
+
 const figures: string[] = [];
 const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms (n=${xs.length})`;
 const why = (r: PhaseResult) => (r.failures ? ` (${Object.entries(r.failedBecause).map(([reason, n]) => `${reason}: ${n}`).join(', ')})` : '');
@@ -135,7 +166,12 @@ try {
       loopDelay.reset();
       loopDelay.enable();
       const cpuBefore = process.cpuUsage();
+      const sampling = text['heap-sample'] && target === 'ours' && rate === 500 ? await sampleAllocations() : undefined;
       const r = await phase(target, rate, seconds);
+      if (sampling) {
+        const bytes = await sampling.stop(text['heap-sample']!);
+        allocated = `  allocated in the bench process per arrival at 500/s (ours, sampled): ${(bytes / 1024 / Math.max(1, r.arrivals)).toFixed(0)} KB; the profile: ${text['heap-sample']}`;
+      }
       await sleep(300);
       loopDelay.disable();
       const cpu = process.cpuUsage(cpuBefore);
@@ -207,6 +243,7 @@ try {
 
   console.log(`bench:waiting-room - ${processCount} load processes, ${seconds} s per rate, dashboards: 3 per server`);
   for (const f of figures) console.log(f);
+  if (allocated) console.log(allocated);
 } catch (error) {
   console.log(`bench:waiting-room - stopped early: ${(error as Error).stack ?? error}`);
   for (const f of figures) console.log(f);
