@@ -19,7 +19,7 @@ const PLAIN = /^[A-Za-z0-9_.:,-]{1,100}$/;
  * ones; and only from our own pages: these routes read personal data, and another site's page gets 404),
  * the organization acted on, the audited change, and the lookups of a member or a room by id within it.
  */
-export function adminAccess(s: Services) {
+export function adminAccess(s: Pick<Services, 'audit' | 'config' | 'log' | 'organizations' | 'sessions'>) {
   const adminOnly = async (_req: Request, res: AdminResponse, next: NextFunction) => {
     const pro = await s.organizations.getProfessional(res.locals.session.orgId, res.locals.session.professionalId);
     // Their own organization is no secret to a member: they are told plainly that this is for admins.

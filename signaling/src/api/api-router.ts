@@ -68,7 +68,7 @@ const UNAUTHORIZED = 'a valid API key is required: Authorization: Bearer <key>';
  * A missing, malformed, unknown or revoked key, or one of a closed organization, gets the very same
  * 401. Exported so another v1 route (mounted elsewhere) can use the same guard.
  */
-export function apiAuth(s: Services): RequestHandler {
+export function apiAuth(s: Pick<Services, 'apiKeys' | 'config' | 'organizations' | 'rateLimiter' | 'redis'>): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const token = /^Bearer ([^\s]{1,300})$/.exec(req.headers.authorization ?? '')?.[1];
@@ -105,7 +105,7 @@ export function apiAuth(s: Services): RequestHandler {
 }
 
 /** Every v1 error leaves as `{error: {code, message}}` (the app's error handler does the same; this keeps v1 self-contained). */
-export function apiErrors(s: Services) {
+export function apiErrors(s: Pick<Services, 'log'>) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let error: AppError;
     if (err instanceof AppError) error = err;

@@ -11,7 +11,7 @@ import { httpActorOf } from '../audit/audit-context.ts';
 const LOGIN_WINDOW_MS = 15 * 60_000;
 
 /** Who is logged in, as the dashboard needs it. */
-export async function meOf(s: Services, session: Session): Promise<Me> {
+export async function meOf(s: Pick<Services, 'organizations'>, session: Session): Promise<Me> {
   const [pro, org] = await Promise.all([
     s.organizations.getProfessional(session.orgId, session.professionalId),
     s.organizations.getOrganization(session.orgId),
@@ -26,13 +26,13 @@ export async function meOf(s: Services, session: Session): Promise<Me> {
 }
 
 /** The login step after the second factor: a new password if an admin reset it, else none. */
-export async function stepAfterSecondFactor(s: Services, session: Session): Promise<LoginStep | undefined> {
+export async function stepAfterSecondFactor(s: Pick<Services, 'organizations'>, session: Session): Promise<LoginStep | undefined> {
   const pro = await s.organizations.getProfessional(session.orgId, session.professionalId);
   return pro?.mustChangePassword ? 'password-change' : undefined;
 }
 
 /** A new session (a new id at every login, so a session fixed before login is worthless) and its cookie. */
-export async function startSession(s: Services, res: Response, orgId: string, professionalId: string, pending?: LoginStep): Promise<Session> {
+export async function startSession(s: Pick<Services, 'config' | 'sessions'>, res: Response, orgId: string, professionalId: string, pending?: LoginStep): Promise<Session> {
   const secure = s.config.cookieSecure;
   const { cookieValue, session } = await s.sessions.create(orgId, professionalId, { pending });
   res.cookie(sessionCookieName(secure), cookieValue, {

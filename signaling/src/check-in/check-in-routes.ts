@@ -70,7 +70,7 @@ function answersSchemaOf(form: CheckInConfig): ReturnType<typeof checkInAnswersS
 }
 
 /** The browser's own findings (camera, microphone, browser), with the SFU's network figures if the check ran. */
-async function deviceCheckDetails(s: Services, report: DeviceCheckReport): Promise<DeviceCheckDetails> {
+async function deviceCheckDetails(s: Pick<Services, 'networkChecks'>, report: DeviceCheckReport): Promise<DeviceCheckDetails> {
   const network = report.networkCheckId ? await s.networkChecks.get(report.networkCheckId) : null;
   return { browser: report.browser, camera: report.camera, microphone: report.microphone, ...(network ? { network } : {}) };
 }

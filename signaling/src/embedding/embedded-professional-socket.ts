@@ -33,7 +33,7 @@ export type EmbeddedProfessionalNamespace = Namespace<EmbeddedProfessionalClient
 type EmbeddedSocket = Socket<EmbeddedProfessionalClientEvents, EmbeddedProfessionalServerEvents, {}, EmbeddedSocketData>;
 
 /** The consultation's visitor as a queue card shows them, while they wait; null otherwise. */
-async function waitingVisitorOf(s: Services, orgId: string, visitorId: string | null): Promise<WaitingVisitor | null> {
+async function waitingVisitorOf(s: Pick<Services, 'organizations' | 'waitingRoom'>, orgId: string, visitorId: string | null): Promise<WaitingVisitor | null> {
   const visitor = visitorId ? await s.waitingRoom.getVisitor(orgId, visitorId) : null;
   if (!visitor || visitor.state !== 'waiting') return null;
   const room = await s.organizations.getRoom(orgId, visitor.roomId);
@@ -42,7 +42,7 @@ async function waitingVisitorOf(s: Services, orgId: string, visitorId: string | 
 }
 
 /** The visitor who came with the consultation's link (noted on it by their arrival event), if any. */
-async function visitorIdOf(s: Services, orgId: string, consultationId: string): Promise<string | null> {
+async function visitorIdOf(s: Pick<Services, 'redis'>, orgId: string, consultationId: string): Promise<string | null> {
   const [state, visitorId] = await s.redis.hmget(keys.consultation(orgId, consultationId), 'state', 'visitorId');
   if (!state || state === 'cancelled') throw notFound('no such consultation');
   return visitorId || null;

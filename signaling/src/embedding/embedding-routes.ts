@@ -22,13 +22,13 @@ import { embedOriginProblem, organizationOfPage } from './embed-origins.ts';
 const FAILED_REDEEM_WINDOW_MS = 15 * 60_000;
 
 /** An organization whose contract ended (npm run org:close): its links log no one in. */
-export const isClosed = async (s: Services, orgId: string) => !!(await s.redis.hget(keys.organization(orgId), 'deletedAt'));
+export const isClosed = async (s: Pick<Services, 'redis'>, orgId: string) => !!(await s.redis.hget(keys.organization(orgId), 'deletedAt'));
 
 /** A consultation's states after which it opens nothing for anyone: its embedded sessions end then. */
 export const consultationOver = (state: string | null | undefined) => !state || state === 'cancelled' || state === 'ended';
 
 /** A consultation of the organization that still takes people (not cancelled, not ended), with its room and visitor. */
-async function liveConsultation(s: Services, orgId: string, consultationId: string) {
+async function liveConsultation(s: Pick<Services, 'redis'>, orgId: string, consultationId: string) {
   if (!id.safeParse(consultationId).success) return null;
   const h = await s.redis.hgetall(keys.consultation(orgId, consultationId));
   if (!h.id || consultationOver(h.state)) return null;
@@ -42,7 +42,7 @@ async function liveConsultation(s: Services, orgId: string, consultationId: stri
  * the organization's is as unknown as one that does not exist (404), and so is a member who may not act
  * on the consultation's room.
  */
-export async function professionalLinkHandler(s: Services, orgId: string, consultationId: string, body: unknown, now = Date.now()): Promise<ProfessionalLinkCreated> {
+export async function professionalLinkHandler(s: Pick<Services, 'embedding' | 'log' | 'organizations' | 'redis'>, orgId: string, consultationId: string, body: unknown, now = Date.now()): Promise<ProfessionalLinkCreated> {
   const { professionalId } = parse(professionalLinkRequest, body);
   const [consultation, pro] = await Promise.all([liveConsultation(s, orgId, consultationId), s.organizations.getProfessional(orgId, professionalId)]);
   if (!consultation) throw notFound('no such consultation');

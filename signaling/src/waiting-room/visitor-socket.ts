@@ -106,7 +106,7 @@ export function attachVisitorNamespace(
  * `knownRoomId`: the room the visitor was last seen waiting in. Their place there is read with the visitor
  * (one round trip in the usual case); moved to another room since, it is read again there.
  */
-async function visitState(s: Services, orgId: string, visitorId: string, knownRoomId?: string): Promise<VisitState> {
+async function visitState(s: Pick<Services, 'calls' | 'organizations' | 'redis' | 'waitingRoom'>, orgId: string, visitorId: string, knownRoomId?: string): Promise<VisitState> {
   const [visitor, placeInKnownRoom] = await Promise.all([
     s.waitingRoom.getVisitor(orgId, visitorId),
     knownRoomId ? placeOf(s, { orgId, id: visitorId, roomId: knownRoomId }) : null,
