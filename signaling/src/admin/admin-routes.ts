@@ -28,7 +28,7 @@ import type { InvitationStore } from './invitation-store.ts';
  * (create, rename, choose who belongs to a shared room, delete). To anyone else these routes do not
  * exist: a professional who is not an admin gets the same 404 as an unknown path.
  */
-export function adminRoutes(s: Services, invitations: InvitationStore): Router {
+export function adminRoutes(s: Pick<Services, 'audit' | 'config' | 'email' | 'log' | 'notify' | 'organizations' | 'rateLimiter' | 'redis' | 'sessions' | 'waitingRoom'>, invitations: InvitationStore): Router {
   const router = Router();
   const { admin, orgOf, audit, member, room: roomLookup } = adminAccess(s);
   const routes = typedRoutes(router, s);

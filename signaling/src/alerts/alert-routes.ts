@@ -7,7 +7,7 @@ import type { Services } from '../services.ts';
 import type { SmsAlerts } from './sms-alerts.ts';
 
 /** A professional's own SMS alert settings, and opening the link an arrival SMS carries. */
-export function alertRoutes(s: Services, sms: SmsAlerts): Router {
+export function alertRoutes(s: Pick<Services, 'config' | 'log' | 'organizations' | 'sessions' | 'waitingRoom'>, sms: SmsAlerts): Router {
   const router = Router();
   const authed = requireProfessional(s.sessions, s.config.cookieSecure);
   const routes = typedRoutes(router, s);

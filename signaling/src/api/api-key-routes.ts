@@ -11,7 +11,7 @@ import type { Services } from '../services.ts';
  * used), revoke one (the next call with it fails). Making and revoking are audited (api_key_change), by
  * the key's id; the secret never reaches a log or the audit log.
  */
-export function apiKeyRoutes(s: Services): Router {
+export function apiKeyRoutes(s: Pick<Services, 'apiKeys' | 'audit' | 'config' | 'log' | 'organizations' | 'sessions' | 'waitingRoom'>): Router {
   const router = Router();
   const { admin, orgOf } = adminAccess(s);
   const routes = typedRoutes(router, s);

@@ -25,7 +25,7 @@ const CSV_COLUMNS = ['id', 'time', 'actor', 'action', 'target', 'session', 'deta
  * entry's client address, and choose how long it is kept. Exports and revealed addresses are audited in
  * turn. To anyone else these routes do not exist (404, as for every admin route).
  */
-export function auditRoutes(s: Services): Router {
+export function auditRoutes(s: Pick<Services, 'audit' | 'config' | 'log' | 'organizations' | 'sessions' | 'waitingRoom'>): Router {
   const router = Router();
   const { admin, orgOf } = adminAccess(s);
   const routes = typedRoutes(router, s);

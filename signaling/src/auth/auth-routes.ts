@@ -45,7 +45,7 @@ export async function startSession(s: Pick<Services, 'config' | 'sessions'>, res
   return session;
 }
 
-export function authRoutes(s: Services): Router {
+export function authRoutes(s: Pick<Services, 'audit' | 'config' | 'log' | 'notify' | 'organizations' | 'rateLimiter' | 'secondFactor' | 'sessions' | 'waitingRoom'>): Router {
   const router = Router();
   const routes = typedRoutes(router, s);
   const secure = s.config.cookieSecure;

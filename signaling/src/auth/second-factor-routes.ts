@@ -13,7 +13,7 @@ const WINDOW_MS = 15 * 60_000;
  * The second step of a password login: a code from the member's authenticator app (or a recovery code),
  * and at the first login setting the app up. Wrong codes count against the member and their address.
  */
-export function secondFactorRoutes(s: Services): Router {
+export function secondFactorRoutes(s: Pick<Services, 'audit' | 'config' | 'log' | 'organizations' | 'rateLimiter' | 'secondFactor' | 'sessions' | 'waitingRoom'>): Router {
   const router = Router();
   const routes = typedRoutes(router, s);
   const secure = s.config.cookieSecure;

@@ -11,7 +11,7 @@ import type { BankId } from './bankid.ts';
  * An admin sets the organization's BankID broker (the client secret is write-only: stored encrypted, never
  * sent back) and approves members' BankID identities. To anyone else these routes do not exist.
  */
-export function bankIdAdminRoutes(s: Services, bankId: BankId): Router {
+export function bankIdAdminRoutes(s: Pick<Services, 'audit' | 'config' | 'log' | 'organizations' | 'sessions' | 'waitingRoom'>, bankId: BankId): Router {
   const router = Router();
   const { admin, orgOf, audit, member } = adminAccess(s);
   const routes = typedRoutes(router, s);

@@ -30,7 +30,7 @@ const START_LIMIT_PER_MINUTE = 10;
  * BankID and then logs in with it. Every trip to the broker comes back to one callback, which finishes
  * what the single-use login record says it was for.
  */
-export function bankIdRoutes(s: Services, bankId: BankId): Router {
+export function bankIdRoutes(s: Pick<Services, 'audit' | 'config' | 'fieldCipher' | 'log' | 'organizations' | 'rateLimiter' | 'redis' | 'sessions' | 'waitingRoom'>, bankId: BankId): Router {
   const router = Router();
   const secure = s.config.cookieSecure;
   const member = requireProfessional(s.sessions, secure);

@@ -18,7 +18,7 @@ export const accessCodeKey = (orgId: string, normalizedCode: string) => keys.acc
  * Access codes for pseudonymous rooms: a professional makes one for one visitor, with a label the queue
  * card shows instead of a name. Single use (the check-in script consumes it), gone when it expires.
  */
-export function accessCodeRoutes(s: Services): Router {
+export function accessCodeRoutes(s: Pick<Services, 'config' | 'fieldCipher' | 'log' | 'organizations' | 'redis' | 'sessions' | 'waitingRoom'>): Router {
   const router = Router();
   const authed = requireProfessional(s.sessions, s.config.cookieSecure);
   const routes = typedRoutes(router, s);

@@ -7,7 +7,7 @@ import type { Services } from '../services.ts';
 import { stepsOf } from './check-in-steps.ts';
 import { announceArrival } from '../waiting-room/arrival.ts';
 
-export function checkInRoutes(s: Services): Router {
+export function checkInRoutes(s: Pick<Services, 'config' | 'consultations' | 'domainEvents' | 'lifecycle' | 'log' | 'networkChecks' | 'organizations' | 'payments' | 'rateLimiter' | 'waitingRoom'>): Router {
   const router = Router();
   const routes = typedRoutes(router, s);
 

@@ -23,7 +23,7 @@ import { cancelConsultation } from './schedule.ts';
 const UPCOMING_SINCE_MS = 3_600_000;
 const UPCOMING_MAX = 100;
 
-export function consultationRoutes(s: Services, invitations: ConsultationInvitations): Router {
+export function consultationRoutes(s: Pick<Services, 'config' | 'consultations' | 'domainEvents' | 'log' | 'organizations' | 'rateLimiter' | 'redis' | 'sessions' | 'waitingRoom'>, invitations: ConsultationInvitations): Router {
   const router = Router();
   const authed = requireProfessional(s.sessions, s.config.cookieSecure);
   const routes = typedRoutes(router, s);

@@ -52,7 +52,7 @@ export async function professionalLinkHandler(s: Pick<Services, 'embedding' | 'l
   return { url, expiresAt: new Date(expiresAt).toISOString() };
 }
 
-export function embeddingRoutes(s: Services, clock: () => number = Date.now): Router {
+export function embeddingRoutes(s: Pick<Services, 'audit' | 'config' | 'embedding' | 'log' | 'organizations' | 'rateLimiter' | 'redis' | 'sessions' | 'waitingRoom'>, clock: () => number = Date.now): Router {
   const router = Router();
   const routes = typedRoutes(router, s);
   const { admin, orgOf, audit } = adminAccess(s);

@@ -6,7 +6,7 @@ import { typedRoutes } from '../http/typed-routes.ts';
 import type { Services } from '../services.ts';
 import { httpActorOf } from '../audit/audit-context.ts';
 
-export function historyRoutes(s: Services): Router {
+export function historyRoutes(s: Pick<Services, 'audit' | 'calls' | 'config' | 'organizations' | 'sessions' | 'waitingRoom'>): Router {
   const router = Router();
 
   const routes = typedRoutes(router, s);

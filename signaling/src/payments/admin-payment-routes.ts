@@ -6,7 +6,7 @@ import { typedRoutes } from '../http/typed-routes.ts';
 import type { Services } from '../services.ts';
 
 /** Admins set rooms' prices, see the organization's payments and refund them. To anyone else: 404. */
-export function adminPaymentRoutes(s: Services): Router {
+export function adminPaymentRoutes(s: Pick<Services, 'audit' | 'config' | 'log' | 'organizations' | 'payments' | 'sessions' | 'waitingRoom'>): Router {
   const router = Router();
   const { admin, orgOf, audit, room } = adminAccess(s);
   const routes = typedRoutes(router, s);

@@ -5,7 +5,7 @@ import { typedRoutes } from '../http/typed-routes.ts';
 import type { Services } from '../services.ts';
 
 /** A visitor pays for their consultation while checking in, and reads their receipt afterwards. */
-export function paymentRoutes(s: Services): Router {
+export function paymentRoutes(s: Pick<Services, 'consultations' | 'organizations' | 'payments' | 'waitingRoom'>): Router {
   const router = Router();
   const routes = typedRoutes(router, s);
 
@@ -29,7 +29,7 @@ export function paymentRoutes(s: Services): Router {
  * Stripe sends no Origin (it is no browser), so it is also before the same-origin check; the signature
  * is what proves it came from Stripe.
  */
-export function stripeWebhookRoutes(s: Services): Router {
+export function stripeWebhookRoutes(s: Pick<Services, 'payments'>): Router {
   const router = Router();
   router.post('/api/payments/stripe-webhook', express.raw({ type: () => true, limit: '512kb' }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);

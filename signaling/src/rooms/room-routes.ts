@@ -10,7 +10,7 @@ import type { Room } from '../organizations/organization-store.ts';
  * Knocking is public (a room link is like a phone number), but probing for links is not free: each
  * unknown link counts against the caller's address, and a burst gets 429.
  */
-export function roomRoutes(s: Services): Router {
+export function roomRoutes(s: Pick<Services, 'config' | 'organizations' | 'rateLimiter' | 'waitingRoom'>): Router {
   const router = Router();
   const routes = typedRoutes(router, s);
 

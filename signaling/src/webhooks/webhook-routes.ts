@@ -23,7 +23,7 @@ type AdminResponse = Response<unknown, AuthedLocals>;
  * An organization's admins manage its webhook endpoints and see (and resend) deliveries. Every change is in
  * the audit log. Another organization's ids are as unknown as made-up ones (404); other members get 403.
  */
-export function webhookRoutes(s: Services): Router {
+export function webhookRoutes(s: Pick<Services, 'audit' | 'config' | 'log' | 'organizations' | 'sessions' | 'waitingRoom' | 'webhooks'>): Router {
   const router = Router();
   const { admin, orgOf } = adminAccess(s);
   const routes = typedRoutes(router, s);
