@@ -27,7 +27,7 @@ export class WaitingMessages {
   readonly readers: MessageReaders;
   private readonly store: MessageStore;
 
-  constructor(private readonly s: Services) {
+  constructor(private readonly s: Pick<Services, 'log' | 'notify' | 'organizations' | 'rateLimiter' | 'redis' | 'waitingRoom'>) {
     this.readers = new MessageReaders(s);
     this.store = new MessageStore(s);
   }

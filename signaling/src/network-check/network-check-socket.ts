@@ -14,7 +14,7 @@ import { iceServersFor } from '../turn/turn-credentials.ts';
  * a few tests an hour and the server runs a bounded number at once. A socket runs one test; it ends at
  * `check:finish`, at disconnect, or after NETWORK_CHECK_MAX_SECONDS.
  */
-export function attachNetworkCheckNamespace(nsp: Namespace, s: Services): void {
+export function attachNetworkCheckNamespace(nsp: Namespace, s: Pick<Services, 'config' | 'log' | 'media' | 'networkChecks' | 'rateLimiter'>): void {
   const addressOf = clientAddressResolver(s.config.trustProxy);
 
   nsp.on('connection', (socket: Socket) => {
