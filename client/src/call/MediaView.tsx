@@ -8,10 +8,11 @@ import { releaseRemoteVideo, remoteVideoFor } from './remote-video.ts';
  * for its stream (remote-video.ts), often before this renders and already playing: it goes in here.
  */
 export function MediaView({ stream, muted, label, mirrored, version }: { stream: MediaStream; muted: boolean; label: string; mirrored?: boolean; version?: number }) {
-  return muted ? <LocalView stream={stream} label={label} mirrored={mirrored} version={version} /> : <RemoteView stream={stream} label={label} version={version} />;
+  return muted ? <MutedView stream={stream} label={label} mirrored={mirrored} version={version} /> : <RemoteView stream={stream} label={label} version={version} />;
 }
 
-function LocalView({ stream, label, mirrored, version }: { stream: MediaStream; label: string; mirrored?: boolean; version?: number }) {
+/** Our own camera, or a shared screen: nothing to hear. */
+function MutedView({ stream, label, mirrored, version }: { stream: MediaStream; label: string; mirrored?: boolean; version?: number }) {
   const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const video = ref.current;
@@ -22,6 +23,7 @@ function LocalView({ stream, label, mirrored, version }: { stream: MediaStream; 
   return <video ref={ref} class={mirrored ? 'media mirrored' : 'media'} autoplay playsInline muted aria-label={label} />;
 }
 
+/** Another participant's camera and microphone. */
 function RemoteView({ stream, label, version }: { stream: MediaStream; label: string; version?: number }) {
   const slot = useRef<HTMLSpanElement>(null);
   // Before the browser paints what was rendered (an effect would run after it): the video is in the call
