@@ -107,6 +107,7 @@ describe('benchmarks at smoke size (npm run bench:* -- --smoke)', function () {
       re(`^  memory per waiting visitor \\(server process, RSS / heap\\): # KB / # KB`),
       re(`^  Redis round trips per visitor, check-in to call end .*: median # \\(goal <= 12\\); commands #: \\w+ #`),
       re(`^  allocated in the bench process per arrival at 500/s \\(ours, sampled\\): # KB; the profile: `),
+      re(`^    by where \\(a function's own allocations\\): \\S+ # %`),
     ], ['--heap-sample', heapProfilePath]);
     // The profile Chrome's DevTools opens: a tree of allocating functions.
     const profile = JSON.parse(readFileSync(heapProfilePath, 'utf8')) as { head: { children: unknown[] } };

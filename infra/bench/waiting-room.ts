@@ -12,9 +12,6 @@
  *   for Chrome's DevTools: the garbage collector's pauses make much of our tail)
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import type { HeapProfiler } from 'node:inspector';
-import { Session } from 'node:inspector/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -35,6 +32,7 @@ import { sessionCookieName } from '../../signaling/src/http/request-guards.ts';
 import { countRoundTrips, settled } from '../../signaling/src/test-support/round-trips.ts';
 import { percentile } from './stats.ts';
 import { benchArgs } from './size.ts';
+import { sampleAllocations } from './allocation-sample.ts';
 
 const { size, text } = benchArgs({ seconds: [4, 0.4], fill: [15_000, 700], processes: [3, 1], visitors: [10, 2] }, [], ['heap-sample']);
 const { seconds, fill: fillTo, processes: processCount } = size;
@@ -121,31 +119,8 @@ gcObserver.observe({ entryTypes: ['gc'] });
 const stalls = () =>
   `event loop late p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms (max ${(loopDelay.max / 1e6).toFixed(1)}), GC ${gcPauses.length} pauses, ${gcPauses.reduce((a, b) => a + b, 0).toFixed(0)} ms in all (max ${Math.max(0, ...gcPauses).toFixed(1)})`;
 
-/**
- * Samples every allocation of this process (the collected ones too) until `stop`, which writes the profile
- * (a .heapprofile Chrome's DevTools opens) and answers the bytes it saw allocated.
- */
-async function sampleAllocations(): Promise<{ stop(file: string): Promise<number> }> {
-  const session = new Session();
-  session.connect();
-  // (Both include-collected switches are V8's, newer than @types/node's typing of startSampling.)
-  const params: HeapProfiler.StartSamplingParameterType & { includeObjectsCollectedByMajorGC: boolean; includeObjectsCollectedByMinorGC: boolean } = {
-    samplingInterval: 4096,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  };
-  await session.post('HeapProfiler.startSampling', params);
-  const bytes = (node: HeapProfiler.SamplingHeapProfileNode): number => node.children.reduce((sum, child) => sum + bytes(child), node.selfSize);
-  return {
-    async stop(file) {
-      const { profile } = await session.post('HeapProfiler.stopSampling');
-      session.disconnect();
-      writeFileSync(file, JSON.stringify(profile));
-      return bytes(profile.head);
-    },
-  };
-}
-let allocated: string | undefined;
+/** What --heap-sample found, for the figures. */
+let allocated: string[] = [];
 
 const figures: string[] = [];
 const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms (n=${xs.length})`;
@@ -169,8 +144,11 @@ try {
       const sampling = text['heap-sample'] && target === 'ours' && rate === 500 ? await sampleAllocations() : undefined;
       const r = await phase(target, rate, seconds);
       if (sampling) {
-        const bytes = await sampling.stop(text['heap-sample']!);
-        allocated = `  allocated in the bench process per arrival at 500/s (ours, sampled): ${(bytes / 1024 / Math.max(1, r.arrivals)).toFixed(0)} KB; the profile: ${text['heap-sample']}`;
+        const { bytes, byWhere } = await sampling.stop(text['heap-sample']!);
+        allocated = [
+          `  allocated in the bench process per arrival at 500/s (ours, sampled): ${(bytes / 1024 / Math.max(1, r.arrivals)).toFixed(0)} KB; the profile: ${text['heap-sample']}`,
+          `    by where (a function's own allocations): ${byWhere.slice(0, 8).map(([where, n]) => `${where} ${((100 * n) / bytes).toFixed(0)} %`).join(', ')}`,
+        ];
       }
       await sleep(300);
       loopDelay.disable();
@@ -243,7 +221,7 @@ try {
 
   console.log(`bench:waiting-room - ${processCount} load processes, ${seconds} s per rate, dashboards: 3 per server`);
   for (const f of figures) console.log(f);
-  if (allocated) console.log(allocated);
+  for (const line of allocated) console.log(line);
 } catch (error) {
   console.log(`bench:waiting-room - stopped early: ${(error as Error).stack ?? error}`);
   for (const f of figures) console.log(f);
