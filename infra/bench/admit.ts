@@ -123,11 +123,7 @@ try {
       }
       const { visitorSees, professionalSees, steps } = await floor.admitOne(floorPro, visitorBrowser, { rtp: flag.rtp, sfu });
       if (i >= warmup) {
-        if (trace) {
-          const marks: Record<string, number> = { 'visitor: first video frame presented': visitorSees, 'professional: first video frame presented': professionalSees };
-          for (const [name, values] of steps) marks[name] = values[0]!;
-          appendFileSync(trace, JSON.stringify({ mode, call: i - warmup + 1, marks }) + '\n');
-        }
+        traceCall(mode, i - warmup + 1, visitorSees, professionalSees, [...steps].map(([name, values]) => [name, values[0]!]));
         floorSamples.samples.push(visitorSees);
         floorSamples.proSamples.push(professionalSees);
         for (const [name, values] of steps) for (const v of values) addStep(floorSamples.steps, name, v);
@@ -281,11 +277,8 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
       addStep(side.steps, `${who}: main thread in long tasks, ms in all (not a moment)`, busy);
     }
     addSteps(side.steps, 'sfu', sfuMarks, clickedAt);
-    if (trace) {
-      const line: Record<string, number> = { 'visitor: first video frame presented': frameAt - clickedAt, 'professional: first video frame presented': proFrameAt - clickedAt };
-      for (const [who, list] of [['sfu', sfuMarks], ['professional', marks.professional], ['visitor', marks.visitor]] as const) for (const m of list) line[`${who}: ${m.name}`] = m.at - clickedAt;
-      appendFileSync(trace, JSON.stringify({ mode, call: i - warmup + 1, marks: line }) + '\n');
-    }
+    const all = [['sfu', sfuMarks], ['professional', marks.professional], ['visitor', marks.visitor]] as const;
+    traceCall(mode, i - warmup + 1, frameAt - clickedAt, proFrameAt - clickedAt, all.flatMap(([who, list]) => list.map((m) => [`${who}: ${m.name}`, m.at - clickedAt] as [string, number])));
   }
   process.stderr.write(`${counted ? `call ${i - warmup + 1}/${calls}` : 'warm-up'} (${mode}): ${frameAt - clickedAt} ms   (before the click, ms: ${before.join(', ')})\n`);
   if (frameAt - clickedAt > 1000) {
@@ -297,6 +290,13 @@ async function admitOne(side: Side, mode: Mode, i: number, counted: boolean): Pr
 
   await step(ctx, 'professional: call ended, back in the waiting room', () => professionalEndsTheCall(pro));
   await context.close();
+}
+
+/** With --trace, one counted call's steps (ms after the click) as a line of the file. */
+function traceCall(mode: Mode | 'floor', call: number, visitorSees: number, professionalSees: number, steps: [name: string, ms: number][]): void {
+  if (!trace) return;
+  const marks = Object.fromEntries([['visitor: first video frame presented', visitorSees], ['professional: first video frame presented', professionalSees], ...steps]);
+  appendFileSync(trace, JSON.stringify({ mode, call, marks }) + '\n');
 }
 
 async function waitFor(page: Page, probe: () => number | undefined, timeoutMs = 20_000): Promise<number> {

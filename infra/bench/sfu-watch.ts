@@ -108,7 +108,7 @@ function follow(w: Watch, entity: types.Producer | types.Consumer): void {
   /** The first key frame, followed packet by packet until its last (marker) packet: how long it took to pass. */
   let keyFrame: { timestamp: number; packets: number; bytes: number } | undefined;
   let keyFrameWhole = false;
-  const types: types.ProducerTraceEventType[] = ['keyframe', 'pli', 'fir', 'rtp'];
+  const traced: types.ProducerTraceEventType[] = ['keyframe', 'pli', 'fir', 'rtp'];
   const onTrace = (trace: types.ProducerTraceEventData | types.ConsumerTraceEventData) => {
     const now = Date.now();
     offset = Math.min(offset, now - trace.timestamp);
@@ -130,7 +130,7 @@ function follow(w: Watch, entity: types.Producer | types.Consumer): void {
           item.events.push({ name: `first key frame's packets ${trace.direction} (a count, not a moment)`, at: -1, value: keyFrame.packets });
           item.events.push({ name: `first key frame's kB ${trace.direction} (a count, not a moment)`, at: -1, value: keyFrame.bytes / 1000 });
           // The rest would flood the channel.
-          void entity.enableTraceEvent(types.filter((t) => t !== 'rtp')).catch(() => undefined);
+          void entity.enableTraceEvent(traced.filter((t) => t !== 'rtp')).catch(() => undefined);
         }
       }
     }
@@ -146,7 +146,7 @@ function follow(w: Watch, entity: types.Producer | types.Consumer): void {
     (entity as types.Producer).off('trace', onTrace);
     if (!isProducer) (entity as types.Consumer).observer.off('resume', onResume);
   };
-  void entity.enableTraceEvent(types).catch(() => undefined);
+  void entity.enableTraceEvent(traced).catch(() => undefined);
 }
 
 function marksOf(w: Watch, since: number, ownerOf?: Owner): { name: string; at: number }[] {

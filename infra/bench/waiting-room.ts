@@ -143,6 +143,11 @@ try {
       const cpuBefore = process.cpuUsage();
       const sampling = text['heap-sample'] && target === 'ours' && rate === 500 ? await sampleAllocations() : undefined;
       const r = await phase(target, rate, seconds);
+      await sleep(300);
+      loopDelay.disable();
+      const cpu = process.cpuUsage(cpuBefore);
+      cpuPerArrival[target]![rate] = (cpu.user + cpu.system) / 1000 / Math.max(1, r.arrivals);
+      // After the phase's own figures: writing the profile is not the server's work.
       if (sampling) {
         const { bytes, byWhere } = await sampling.stop(text['heap-sample']!);
         allocated = [
@@ -150,10 +155,6 @@ try {
           `    by where (a function's own allocations): ${byWhere.slice(0, 8).map(([where, n]) => `${where} ${((100 * n) / bytes).toFixed(0)} %`).join(', ')}`,
         ];
       }
-      await sleep(300);
-      loopDelay.disable();
-      const cpu = process.cpuUsage(cpuBefore);
-      cpuPerArrival[target]![rate] = (cpu.user + cpu.system) / 1000 / Math.max(1, r.arrivals);
       rows[target]![rate] = (await dashboardLatencies()).filter((x) => x >= 0);
       process.stderr.write(
         `${target} ${rate}/s: ${r.arrivals} arrivals, ${r.failures} failed${why(r)}, dashboards: ${fmt(rows[target]![rate]!)}, CPU ${cpuPerArrival[target]![rate]!.toFixed(2)} ms per arrival; ${stalls()}\n`,
